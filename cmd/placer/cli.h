@@ -1,0 +1,60 @@
+/* cli.h: what the commands of `placer` share: the command table entry,
+ * exit codes (FORMATS.md), option helpers and output of documents. */
+#ifndef PLACER_CLI_H
+#define PLACER_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "plc/error.h"
+#include "plc/quantity.h"
+#include "proto/placer.pb-c.h"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_NEGATIVE = 1,
+    EXIT_USAGE = 64,
+    EXIT_DATAERR = 65,
+    EXIT_NOINPUT = 66,
+    EXIT_UNAVAILABLE = 69,
+    EXIT_SOFTWARE = 70,
+    EXIT_TEMPFAIL = 75,
+};
+
+struct cli_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* returns the exit code */
+};
+
+int cmd_validate(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
+
+/* Print "placer: MESSAGE" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a usage error (with a pointer to --help) and return 64. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parse an option value; on failure print which option and why, and return
+ * false. */
+bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
+                   uint64_t *out);
+bool cli_parse_int(const char *opt, const char *s, long lo, long hi,
+                   long *out);
+
+/* Print a JSON document to stdout (takes ownership of doc).  Returns the
+ * exit code: 0, or 70 if it could not be written. */
+int cli_print_json(json_t *doc);
+
+/* Print a message as its JSON document to stdout. */
+int cli_print_message(const ProtobufCMessage *msg);
+
+/* Format a quantity into a static rotating buffer (for tables). */
+const char *cli_qty(enum plc_qty_kind kind, uint64_t v);
+
+#endif

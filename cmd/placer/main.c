@@ -1,0 +1,59 @@
+/*
+ * placer: the command line of the placement and admission-control service.
+ * One table of commands; each command parses its own options and returns
+ * its exit code (FORMATS.md).
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct cli_cmd commands[] = {
+    {"validate", "check cluster and workflow files, naming every problem",
+     cmd_validate},
+    {"cluster", "generate, import and summarise cluster files", cmd_cluster},
+};
+
+static void usage(FILE *out)
+{
+    fputs("Usage: placer COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "placer decides whether a cluster can host a latency-bounded\n"
+          "workflow with a probabilistic end-to-end guarantee, where every\n"
+          "service runs and which CPU and bandwidth it reserves.\n"
+          "\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "Run 'placer COMMAND --help' for the options of a command.\n"
+          "File formats: examples/ and the README.\n"
+          "\n"
+          "Exit status: 0 success, 1 negative answer, 64 usage error,\n"
+          "65 bad input data, 66 input file missing, 69 placerd\n"
+          "unreachable, 70 internal error, 75 busy (retry).\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("placer 0.1.0");
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "placer: unknown command '%s'\nTry 'placer --help'.\n",
+            argv[1]);
+    return EXIT_USAGE;
+}

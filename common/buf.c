@@ -1,0 +1,123 @@
+/* buf.c: growable string buffer and whole-file reading. */
+#include "plc/buf.h"
+#include "plc/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool buf_grow(struct plc_buf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = true;
+        return false;
+    }
+    b->s = s;
+    b->cap = cap;
+    return true;
+}
+
+void plc_buf_append(struct plc_buf *b, const char *s, size_t n)
+{
+    if (!buf_grow(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void plc_buf_puts(struct plc_buf *b, const char *s)
+{
+    plc_buf_append(b, s, strlen(s));
+}
+
+void plc_buf_printf(struct plc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !buf_grow(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+const char *plc_buf_str(const struct plc_buf *b)
+{
+    return b->s ? b->s : "";
+}
+
+char *plc_buf_detach(struct plc_buf *b)
+{
+    char *s = NULL;
+    if (!b->oom)
+        s = b->s ? b->s : strdup("");
+    else
+        free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+    return s;
+}
+
+void plc_buf_reset(struct plc_buf *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+void plc_buf_release(struct plc_buf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+int plc_read_file(const char *path, char **out, size_t *len,
+                  struct plc_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        return plc_error_set(err, e == ENOENT ? PLC_ENOENT : PLC_EIO,
+                             "cannot open '%s' (%s)", path, strerror(e));
+    }
+    struct plc_buf b = PLC_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        plc_buf_append(&b, chunk, n);
+    int failed = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (failed) {
+        plc_buf_release(&b);
+        return plc_error_set(err, PLC_EIO, "cannot read '%s' (%s)", path,
+                             strerror(e));
+    }
+    size_t got = b.len;
+    char *s = plc_buf_detach(&b);
+    if (!s)
+        return plc_error_set(err, PLC_ENOMEM, "cannot read '%s' (%s)", path,
+                             plc_strerror(PLC_ENOMEM));
+    *out = s;
+    *len = got;
+    return 0;
+}

@@ -1,0 +1,615 @@
+/*
+ * validate_workflow.c: the workflow and analyze-input rules of FORMATS.md,
+ * and the references from a workflow into a cluster.
+ */
+#include "proto/validate.h"
+#include "plc/buf.h"
+#include "plc/error.h"
+#include "plc/quantity.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P 512 /* path buffer */
+
+static void fmt_time(uint64_t ns, char *buf)
+{
+    plc_qty_format(PLC_QTY_TIME, ns, buf, PLC_QTY_BUFSZ);
+}
+
+/* Report a Time that must be above zero. */
+static void check_positive_time(const Placer__Time *t, const char *path,
+                                struct plc_diags *d)
+{
+    if (t && t->ns == 0)
+        plc_diags_add(d, path, "must be above 0ms");
+}
+
+static void require(const void *field, const char *path, const char *what,
+                    struct plc_diags *d)
+{
+    if (!field && !proto_diags_has(d, path))
+        plc_diags_add(d, path, "missing; %s", what);
+}
+
+/* ---- tasks (exec_time.tasks and analyze input) ------------------------- */
+
+static void validate_task(const Placer__Task *t, const char *base,
+                          struct plc_diags *d)
+{
+    char p[P];
+    plc_path_join(p, P, base, "name", 0);
+    proto_check_name(t->name, p, "task", false, d);
+    plc_path_join(p, P, base, "wcet", 0);
+    require(t->wcet, p, "give the task's worst-case execution time, e.g. "
+                        "\"7ms\"", d);
+    check_positive_time(t->wcet, p, d);
+    plc_path_join(p, P, base, "period", 0);
+    require(t->period, p, "give the task's period, e.g. \"50ms\"", d);
+    check_positive_time(t->period, p, d);
+    plc_path_join(p, P, base, "deadline", 0);
+    check_positive_time(t->deadline, p, d);
+    if (!t->wcet || !t->period)
+        return;
+    uint64_t dl = t->deadline ? t->deadline->ns : t->period->ns;
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    if (t->deadline && t->deadline->ns > t->period->ns) {
+        fmt_time(t->deadline->ns, a);
+        fmt_time(t->period->ns, b);
+        plc_diags_add(d, p,
+                      "%s is above the period %s (only deadlines up to the "
+                      "period are supported)",
+                      a, b);
+    } else if (dl && t->wcet->ns > dl) {
+        plc_path_join(p, P, base, "wcet", 0);
+        fmt_time(t->wcet->ns, a);
+        fmt_time(dl, b);
+        plc_diags_add(d, p, "%s is above the deadline %s; the task can never "
+                            "meet it",
+                      a, b);
+    }
+}
+
+static void validate_tasks(Placer__Task *const *tasks, size_t n,
+                           const char *base, struct plc_diags *d)
+{
+    char p[P];
+    for (size_t i = 0; i < n; i++) {
+        plc_path_join(p, P, base, NULL, i);
+        validate_task(tasks[i], p, d);
+    }
+}
+
+static void validate_periods(Placer__Time *const *v, size_t n,
+                             const char *base, struct plc_diags *d)
+{
+    char p[P];
+    for (size_t i = 0; i < n; i++) {
+        plc_path_join(p, P, base, NULL, i);
+        check_positive_time(v[i], p, d);
+    }
+}
+
+/* ---- exec_time ---------------------------------------------------------- */
+
+static void validate_pmf(const Placer__ExecTime *e, const char *base,
+                         struct plc_diags *d)
+{
+    char p[P];
+    double sum = 0;
+    bool bad = false;
+    uint64_t *seen = calloc(e->n_pmf, sizeof *seen);
+    for (size_t i = 0; i < e->n_pmf; i++) {
+        const Placer__ExecTime__PmfEntry *x = e->pmf[i];
+        plc_path_join(p, P, base, x->key, 0);
+        struct plc_error err = PLC_ERROR_INIT;
+        uint64_t ns = 0;
+        if (plc_qty_parse(PLC_QTY_TIME, x->key, &ns, &err) < 0) {
+            plc_diags_add(d, p, "%s", err.msg);
+            bad = true;
+        } else if (ns == 0) {
+            plc_diags_add(d, p, "an execution time must be above 0ms");
+        } else if (seen) {
+            for (size_t k = 0; k < i; k++)
+                if (seen[k] == ns) {
+                    plc_diags_add(d, p, "is the same time as \"%s\"",
+                                  e->pmf[k]->key);
+                    break;
+                }
+            seen[i] = ns;
+        }
+        if (!(x->value >= 0 && x->value <= 1)) {
+            plc_diags_add(d, p, "probability must be from 0 to 1 (got %g)",
+                          x->value);
+            bad = true;
+        }
+        sum += x->value;
+    }
+    free(seen);
+    if (!bad && fabs(sum - 1.0) > 1e-9)
+        plc_diags_add(d, base, "probabilities sum to %.10g (must be 1)", sum);
+}
+
+static void validate_exec_time(const Placer__ExecTime *e, const char *base,
+                               struct plc_diags *d)
+{
+    static const char *const names[] = {"wcet", "pmf", "samples", "normal",
+                                        "tasks"};
+    bool given[5] = {e->wcet != NULL, e->n_pmf > 0, e->n_samples > 0,
+                     e->normal != NULL, e->n_tasks > 0};
+    int count = 0, first = -1, second = -1;
+    for (int i = 0; i < 5; i++)
+        if (given[i]) {
+            if (count == 0)
+                first = i;
+            else if (count == 1)
+                second = i;
+            count++;
+        }
+    char p[P];
+    if (count == 0 && !proto_diags_has(d, base))
+        plc_diags_add(d, base,
+                      "give one of wcet, pmf, samples, normal, tasks");
+    if (count > 1)
+        plc_diags_add(d, base,
+                      "give only one of wcet, pmf, samples, normal, tasks "
+                      "(found %s and %s)",
+                      names[first], names[second]);
+    plc_path_join(p, P, base, "scheduler", 0);
+    if (e->has_scheduler && !given[4])
+        plc_diags_add(d, p, "applies only with \"tasks\"");
+    plc_path_join(p, P, base, "wcet", 0);
+    check_positive_time(e->wcet, p, d);
+    plc_path_join(p, P, base, "pmf", 0);
+    validate_pmf(e, p, d);
+    plc_path_join(p, P, base, "samples", 0);
+    for (size_t i = 0; i < e->n_samples; i++) {
+        char sp[P];
+        plc_path_join(sp, P, p, NULL, i);
+        check_positive_time(e->samples[i], sp, d);
+    }
+    if (e->normal) {
+        char np[P];
+        plc_path_join(p, P, base, "normal", 0);
+        plc_path_join(np, P, p, "mean", 0);
+        require(e->normal->mean, np, "give the mean, e.g. \"4ms\"", d);
+        check_positive_time(e->normal->mean, np, d);
+        plc_path_join(np, P, p, "stddev", 0);
+        require(e->normal->stddev, np,
+                "give the standard deviation, e.g. \"1ms\"", d);
+    }
+    plc_path_join(p, P, base, "tasks", 0);
+    validate_tasks(e->tasks, e->n_tasks, p, d);
+}
+
+static void validate_menu(const Placer__ReservationMenu *r, const char *base,
+                          struct plc_diags *d)
+{
+    char p[P], ep[P], a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    plc_path_join(p, P, base, "periods", 0);
+    validate_periods(r->periods, r->n_periods, p, d);
+    uint64_t maxp = 0;
+    for (size_t i = 0; i < r->n_periods; i++)
+        if (r->periods[i]->ns > maxp)
+            maxp = r->periods[i]->ns;
+    plc_path_join(p, P, base, "budgets", 0);
+    for (size_t i = 0; i < r->n_budgets; i++) {
+        plc_path_join(ep, P, p, NULL, i);
+        check_positive_time(r->budgets[i], ep, d);
+        if (maxp && r->budgets[i]->ns > maxp) {
+            fmt_time(r->budgets[i]->ns, a);
+            fmt_time(maxp, b);
+            plc_diags_add(d, ep,
+                          "%s is above every period (the largest is %s); a "
+                          "budget is at most its period",
+                          a, b);
+        }
+    }
+    plc_path_join(p, P, base, "deadlines", 0);
+    for (size_t i = 0; i < r->n_deadlines; i++) {
+        plc_path_join(ep, P, p, NULL, i);
+        uint64_t dl = r->deadlines[i]->ns;
+        check_positive_time(r->deadlines[i], ep, d);
+        if (dl == 0 || r->n_periods == 0)
+            continue;
+        bool multiple = false;
+        for (size_t k = 0; k < r->n_periods; k++)
+            if (r->periods[k]->ns && dl % r->periods[k]->ns == 0)
+                multiple = true;
+        if (!multiple) {
+            fmt_time(dl, a);
+            plc_diags_add(d, ep,
+                          "%s is not a multiple of any period; a local "
+                          "deadline is k times the period",
+                          a);
+        }
+    }
+}
+
+/* ---- names of the workflow graph --------------------------------------- */
+
+/* Index of `name` among endpoints (0..ne-1) then services (ne..), or -1. */
+static long node_index(const Placer__Workflow *w, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < w->n_endpoints; i++)
+        if (w->endpoints[i]->name && !strcmp(w->endpoints[i]->name, name))
+            return (long)i;
+    for (size_t i = 0; i < w->n_services; i++)
+        if (w->services[i]->name && !strcmp(w->services[i]->name, name))
+            return (long)(w->n_endpoints + i);
+    return -1;
+}
+
+static void validate_names(const Placer__Workflow *w, struct plc_diags *d)
+{
+    char base[P], p[P];
+    for (size_t i = 0; i < w->n_endpoints; i++) {
+        plc_path_join(base, P, "endpoints", NULL, i);
+        plc_path_join(p, P, base, "name", 0);
+        proto_check_name(w->endpoints[i]->name, p, "endpoint", true, d);
+        long k = node_index(w, w->endpoints[i]->name);
+        if (k >= 0 && (size_t)k < i)
+            plc_diags_add(d, p, "\"%s\" is already the name of endpoints[%ld]",
+                          w->endpoints[i]->name, k);
+        plc_path_join(p, P, base, "node", 0);
+        require(w->endpoints[i]->node, p,
+                "give the host or switch the endpoint is pinned to", d);
+        if (w->endpoints[i]->node)
+            proto_check_name(w->endpoints[i]->node, p, "node", true, d);
+    }
+    for (size_t i = 0; i < w->n_services; i++) {
+        plc_path_join(base, P, "services", NULL, i);
+        plc_path_join(p, P, base, "name", 0);
+        const char *name = w->services[i]->name;
+        proto_check_name(name, p, "service", true, d);
+        long k = node_index(w, name);
+        if (k >= 0 && (size_t)k < w->n_endpoints)
+            plc_diags_add(d, p, "\"%s\" is already the name of endpoints[%ld]",
+                          name, k);
+        else if (k >= 0 && (size_t)k < w->n_endpoints + i)
+            plc_diags_add(d, p, "\"%s\" is already the name of services[%ld]",
+                          name, k - (long)w->n_endpoints);
+    }
+}
+
+static void validate_service(const Placer__Service *s, size_t i,
+                             struct plc_diags *d)
+{
+    char base[P], p[P];
+    plc_path_join(base, P, "services", NULL, i);
+    plc_path_join(p, P, base, "vcpus", 0);
+    if (s->has_vcpus && (s->vcpus < 1 || s->vcpus > 4096))
+        plc_diags_add(d, p, "must be from 1 to 4096 (got %d)", s->vcpus);
+    if (s->exec_time) {
+        plc_path_join(p, P, base, "exec_time", 0);
+        validate_exec_time(s->exec_time, p, d);
+    }
+    if (s->reservation) {
+        plc_path_join(p, P, base, "reservation", 0);
+        validate_menu(s->reservation, p, d);
+    }
+    plc_path_join(p, P, base, "host", 0);
+    if (s->host)
+        proto_check_name(s->host, p, "host", true, d);
+    plc_path_join(p, P, base, "hosts", 0);
+    bool pin_allowed = s->n_hosts == 0;
+    for (size_t k = 0; k < s->n_hosts; k++) {
+        char hp[P];
+        plc_path_join(hp, P, p, NULL, k);
+        proto_check_name(s->hosts[k], hp, "host", true, d);
+        if (s->host && !strcmp(s->host, s->hosts[k]))
+            pin_allowed = true;
+    }
+    if (s->host && !pin_allowed) {
+        plc_path_join(p, P, base, "host", 0);
+        plc_diags_add(d, p,
+                      "\"%s\" is not among the allowed \"hosts\"; pin a host "
+                      "of that list or drop one of the two",
+                      s->host);
+    }
+    plc_path_join(p, P, base, "zone", 0);
+    if (s->zone && !proto_name_valid(s->zone))
+        plc_diags_add(d, p, "\"%s\" is not a valid zone name", s->zone);
+    plc_path_join(base, P, base, "prices", 0);
+    for (size_t k = 0; k < s->n_prices; k++) {
+        plc_path_join(p, P, base, s->prices[k]->key, 0);
+        proto_check_name(s->prices[k]->key, p, "host", true, d);
+        double v = s->prices[k]->value;
+        if (!(v >= 0 && isfinite(v)))
+            plc_diags_add(d, p, "price must be at least 0 (got %g)", v);
+    }
+}
+
+static void validate_link(const Placer__Workflow *w, size_t i,
+                          struct plc_diags *d)
+{
+    const Placer__VirtualLink *l = w->links[i];
+    char base[P], p[P];
+    plc_path_join(base, P, "links", NULL, i);
+    const char *ends[2] = {l->from, l->to};
+    const char *keys[2] = {"from", "to"};
+    for (int e = 0; e < 2; e++) {
+        plc_path_join(p, P, base, keys[e], 0);
+        require(ends[e], p, "a link goes \"from\" one service or endpoint "
+                            "\"to\" another",
+                d);
+        if (ends[e] && node_index(w, ends[e]) < 0)
+            plc_diags_add(d, p,
+                          "\"%s\" is not a service or endpoint of this "
+                          "workflow",
+                          ends[e]);
+    }
+    if (l->from && l->to && !strcmp(l->from, l->to)) {
+        plc_path_join(p, P, base, "to", 0);
+        plc_diags_add(d, p, "is \"%s\" like \"from\"; a link joins two "
+                            "different services",
+                      l->to);
+    }
+    for (size_t k = 0; k < i && l->from && l->to; k++) {
+        const Placer__VirtualLink *o = w->links[k];
+        if (o->from && o->to && !strcmp(o->from, l->from) &&
+            !strcmp(o->to, l->to)) {
+            plc_diags_add(d, base,
+                          "repeats links[%zu] (%s -> %s); merge their rates",
+                          k, l->from, l->to);
+            break;
+        }
+    }
+    plc_path_join(p, P, base, "burst", 0);
+    if (l->burst && l->burst->bytes == 0)
+        plc_diags_add(d, p, "must be above 0B");
+    plc_path_join(p, P, base, "crossings", 0);
+    if (l->has_crossings && (l->crossings < 1 || l->crossings > 1000))
+        plc_diags_add(d, p, "must be from 1 to 1000 (got %d)", l->crossings);
+    plc_path_join(p, P, base, "message", 0);
+    if (l->message && l->message->bytes > 0 && (!l->rate || !l->rate->bps))
+        plc_diags_add(d, p,
+                      "needs a \"rate\" on the link (a message takes "
+                      "message/rate to send)");
+    plc_path_join(p, P, base, "max_latency", 0);
+    check_positive_time(l->max_latency, p, d);
+}
+
+static const char *node_name(const Placer__Workflow *w, long k)
+{
+    return (size_t)k < w->n_endpoints
+               ? w->endpoints[k]->name
+               : w->services[(size_t)k - w->n_endpoints]->name;
+}
+
+/* The cycle u -> ... -> v -> u, found as back edge `link` from v to u;
+ * via[x] is the link by which the search reached x. */
+static void report_cycle(const Placer__Workflow *w, long u, long v,
+                         const long *via, size_t link, struct plc_diags *d)
+{
+    struct plc_buf chain = PLC_BUF_INIT;
+    size_t n = w->n_endpoints + w->n_services;
+    long *stack = malloc(n * sizeof *stack);
+    size_t count = 0;
+    for (long x = v; stack && x != u && count < n;
+         x = node_index(w, w->links[via[x]]->from))
+        stack[count++] = x;
+    plc_buf_puts(&chain, node_name(w, u));
+    while (stack && count > 0)
+        plc_buf_printf(&chain, " -> %s", node_name(w, stack[--count]));
+    plc_buf_printf(&chain, " -> %s", node_name(w, u));
+    char p[P];
+    plc_path_join(p, P, "links", NULL, link);
+    plc_diags_add(d, p,
+                  "closes the cycle %s; the links of a workflow must form a "
+                  "directed acyclic graph",
+                  plc_buf_str(&chain));
+    free(stack);
+    plc_buf_release(&chain);
+}
+
+/* Depth-first search for a cycle along links from -> to (FORMATS.md: a
+ * cycle is an input error).  Reports the link that closes the cycle. */
+static bool dfs_cycle(const Placer__Workflow *w, long v, char *color,
+                      long *via, struct plc_diags *d)
+{
+    color[v] = 1;
+    for (size_t i = 0; i < w->n_links; i++) {
+        if (node_index(w, w->links[i]->from) != v)
+            continue;
+        long u = node_index(w, w->links[i]->to);
+        if (u < 0 || u == v)
+            continue;
+        if (color[u] == 1) {
+            report_cycle(w, u, v, via, i, d);
+            return true;
+        }
+        if (color[u] == 0) {
+            via[u] = (long)i;
+            if (dfs_cycle(w, u, color, via, d))
+                return true;
+        }
+    }
+    color[v] = 2;
+    return false;
+}
+
+static void validate_acyclic(const Placer__Workflow *w, struct plc_diags *d)
+{
+    size_t n = w->n_endpoints + w->n_services;
+    char *color = calloc(n ? n : 1, 1);
+    long *via = calloc(n ? n : 1, sizeof *via);
+    if (!color || !via) {
+        d->oom = true;
+    } else {
+        for (size_t v = 0; v < n; v++)
+            if (color[v] == 0 && dfs_cycle(w, (long)v, color, via, d))
+                break;
+    }
+    free(color);
+    free(via);
+}
+
+static long service_index(const Placer__Workflow *w, const char *name)
+{
+    long k = node_index(w, name);
+    return k >= (long)w->n_endpoints ? k - (long)w->n_endpoints : -1;
+}
+
+static long uf_find(long *parent, long x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+static void validate_groups(const Placer__Workflow *w, const char *key,
+                            Placer__NameGroup *const *g, size_t n,
+                            long *parent, bool join, struct plc_diags *d)
+{
+    char base[P], p[P];
+    for (size_t i = 0; i < n; i++) {
+        plc_path_join(base, P, key, NULL, i);
+        if (g[i]->n_items < 2)
+            plc_diags_add(d, base, "a group needs at least two services");
+        long first = -1;
+        for (size_t k = 0; k < g[i]->n_items; k++) {
+            plc_path_join(p, P, base, NULL, k);
+            long s = service_index(w, g[i]->items[k]);
+            if (s < 0) {
+                plc_diags_add(d, p, "\"%s\" is not a service of this "
+                                    "workflow",
+                              g[i]->items[k]);
+                continue;
+            }
+            for (size_t j = 0; j < k; j++)
+                if (!strcmp(g[i]->items[j], g[i]->items[k]))
+                    plc_diags_add(d, p, "\"%s\" appears twice in the group",
+                                  g[i]->items[k]);
+            if (join && first >= 0)
+                parent[uf_find(parent, s)] = uf_find(parent, first);
+            if (!join) {
+                for (size_t j = 0; j < k; j++) {
+                    long o = service_index(w, g[i]->items[j]);
+                    if (o >= 0 && o != s &&
+                        uf_find(parent, o) == uf_find(parent, s))
+                        plc_diags_add(d, p,
+                                      "\"%s\" and \"%s\" must share a host "
+                                      "by \"affinity\" and be apart by "
+                                      "\"anti_affinity\"",
+                                      g[i]->items[j], g[i]->items[k]);
+                }
+            }
+            if (first < 0)
+                first = s;
+        }
+    }
+}
+
+void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
+{
+    proto_check_name(w->name, "name", "workflow", true, d);
+    proto_check_name(w->tenant, "tenant", "tenant", false, d);
+    check_positive_time(w->deadline, "deadline", d);
+    if (w->has_probability && !(w->probability > 0 && w->probability <= 1))
+        plc_diags_add(d, "probability", "must be in (0, 1] (got %g)",
+                      w->probability);
+    if (w->n_services == 0 && !proto_diags_has(d, "services"))
+        plc_diags_add(d, "services", "a workflow needs at least one service");
+    validate_names(w, d);
+    for (size_t i = 0; i < w->n_services; i++)
+        validate_service(w->services[i], i, d);
+    for (size_t i = 0; i < w->n_links; i++)
+        validate_link(w, i, d);
+    validate_acyclic(w, d);
+    long *parent = malloc((w->n_services ? w->n_services : 1) *
+                          sizeof *parent);
+    if (!parent) {
+        d->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < w->n_services; i++)
+        parent[i] = (long)i;
+    validate_groups(w, "affinity", w->affinity, w->n_affinity, parent, true,
+                    d);
+    validate_groups(w, "anti_affinity", w->anti_affinity, w->n_anti_affinity,
+                    parent, false, d);
+    free(parent);
+}
+
+void proto_analyze_validate(const Placer__AnalyzeInput *a,
+                            struct plc_diags *d)
+{
+    if (a->n_tasks == 0 && !proto_diags_has(d, "tasks"))
+        plc_diags_add(d, "tasks", "give at least one task");
+    validate_tasks(a->tasks, a->n_tasks, "tasks", d);
+    validate_periods(a->periods, a->n_periods, "periods", d);
+}
+
+/* ---- references into a cluster ----------------------------------------- */
+
+static const Placer__Host *find_host(const Placer__Cluster *c, const char *n)
+{
+    for (size_t i = 0; i < c->n_hosts; i++)
+        if (c->hosts[i]->name && !strcmp(c->hosts[i]->name, n))
+            return c->hosts[i];
+    return NULL;
+}
+
+static bool find_switch(const Placer__Cluster *c, const char *n)
+{
+    for (size_t i = 0; i < c->n_switches; i++)
+        if (c->switches[i]->name && !strcmp(c->switches[i]->name, n))
+            return true;
+    return false;
+}
+
+static void check_host_ref(const Placer__Cluster *c, const char *name,
+                           const char *path, struct plc_diags *d)
+{
+    if (name && !find_host(c, name))
+        plc_diags_add(d, path, "\"%s\" is not a host of the cluster%s", name,
+                      find_switch(c, name) ? " (it is a switch)" : "");
+}
+
+void proto_workflow_validate_refs(const Placer__Workflow *w,
+                                  const Placer__Cluster *c,
+                                  struct plc_diags *d)
+{
+    char base[P], p[P], q[P];
+    for (size_t i = 0; i < w->n_endpoints; i++) {
+        const char *node = w->endpoints[i]->node;
+        plc_path_join(base, P, "endpoints", NULL, i);
+        plc_path_join(p, P, base, "node", 0);
+        if (node && !find_host(c, node) && !find_switch(c, node))
+            plc_diags_add(d, p, "\"%s\" is not a host or switch of the "
+                                "cluster",
+                          node);
+    }
+    for (size_t i = 0; i < w->n_services; i++) {
+        const Placer__Service *s = w->services[i];
+        plc_path_join(base, P, "services", NULL, i);
+        plc_path_join(p, P, base, "host", 0);
+        check_host_ref(c, s->host, p, d);
+        plc_path_join(p, P, base, "hosts", 0);
+        for (size_t k = 0; k < s->n_hosts; k++) {
+            plc_path_join(q, P, p, NULL, k);
+            check_host_ref(c, s->hosts[k], q, d);
+        }
+        plc_path_join(p, P, base, "prices", 0);
+        for (size_t k = 0; k < s->n_prices; k++) {
+            plc_path_join(q, P, p, s->prices[k]->key, 0);
+            check_host_ref(c, s->prices[k]->key, q, d);
+        }
+        plc_path_join(p, P, base, "zone", 0);
+        if (s->zone) {
+            bool found = false;
+            for (size_t h = 0; h < c->n_hosts && !found; h++)
+                found = c->hosts[h]->zone &&
+                        !strcmp(c->hosts[h]->zone, s->zone);
+            if (!found)
+                plc_diags_add(d, p, "no host of the cluster is in zone "
+                                    "\"%s\"",
+                              s->zone);
+        }
+    }
+}

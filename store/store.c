@@ -1,0 +1,169 @@
+/* store.c: opening, migrating and the event log of the SQLite store. */
+#include "store/store.h"
+#include "plc/error.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct store {
+    sqlite3 *db;
+    int version;
+};
+
+/* Migrations: index i takes the schema from version i to i + 1.
+ * Append only; never edit a migration that has shipped. */
+static const char *const migrations[] = {
+    /* 1: metadata and the append-only event log */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at_us INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');",
+};
+
+#define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)
+
+int store_schema_latest(void)
+{
+    return N_MIGRATIONS;
+}
+
+static int sql_fail(struct store *s, struct plc_error *err, const char *what,
+                    const char *path)
+{
+    return plc_error_set(err, PLC_EIO, "cannot %s store '%s' (%s)", what,
+                         path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+}
+
+static int exec(struct store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+                                                                     : -1;
+}
+
+static int read_version(struct store *s, int *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int migrate(struct store *s, const char *path, struct plc_error *err)
+{
+    if (read_version(s, &s->version) < 0)
+        return sql_fail(s, err, "read", path);
+    if (s->version > N_MIGRATIONS)
+        return plc_error_set(err, PLC_EDATA,
+                             "cannot open store '%s' (schema version %d is "
+                             "newer than this placer's %d)",
+                             path, s->version, N_MIGRATIONS);
+    while (s->version < N_MIGRATIONS) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+                 s->version + 1);
+        /* the migration and its version bump commit together */
+        if (exec(s, "BEGIN IMMEDIATE") < 0)
+            return sql_fail(s, err, "migrate", path);
+        if (exec(s, migrations[s->version]) < 0 || exec(s, pragma) < 0) {
+            int rc = sql_fail(s, err, "migrate", path);
+            exec(s, "ROLLBACK");
+            return rc;
+        }
+        if (exec(s, "COMMIT") < 0)
+            return sql_fail(s, err, "migrate", path);
+        s->version++;
+    }
+    return 0;
+}
+
+int store_open(const char *path, struct store **out, struct plc_error *err)
+{
+    *out = NULL;
+    struct store *s = calloc(1, sizeof *s);
+    if (!s)
+        return plc_error_set(err, PLC_ENOMEM, "cannot open store '%s' (%s)",
+                             path, plc_strerror(PLC_ENOMEM));
+    int rc;
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        rc = sql_fail(s, err, "open", path);
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (exec(s, "PRAGMA journal_mode = WAL") < 0 ||
+        exec(s, "PRAGMA foreign_keys = ON") < 0 ||
+        exec(s, "PRAGMA synchronous = FULL") < 0) {
+        rc = sql_fail(s, err, "open", path);
+        goto fail;
+    }
+    if ((rc = migrate(s, path, err)) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_schema_version(const struct store *s)
+{
+    return s->version;
+}
+
+int store_event_append(struct store *s, const char *kind, const char *subject,
+                       const char *detail, struct plc_error *err)
+{
+    sqlite3_stmt *st;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO events (at_us, kind, subject, detail)"
+                           " VALUES (?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return plc_error_set(err, PLC_EIO, "cannot log event (%s)",
+                             sqlite3_errmsg(s->db));
+    sqlite3_bind_int64(st, 1,
+                       (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE
+                 ? 0
+                 : plc_error_set(err, PLC_EIO, "cannot log event (%s)",
+                                 sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int64_t store_event_count(struct store *s, struct plc_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM events", -1, &st,
+                           NULL) != SQLITE_OK)
+        return plc_error_set(err, PLC_EIO, "cannot count events (%s)",
+                             sqlite3_errmsg(s->db));
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+                                                : -1;
+    sqlite3_finalize(st);
+    return n < 0 ? plc_error_set(err, PLC_EIO, "cannot count events (%s)",
+                                 sqlite3_errmsg(s->db))
+                 : n;
+}
