@@ -16,7 +16,7 @@ struct cluster_build {
 
 bool cb_init(struct cluster_build *b);
 void cb_host(struct cluster_build *b, const char *name, int cores,
-             uint64_t memory_bytes);
+             double core_capacity, uint64_t memory_bytes);
 void cb_switch(struct cluster_build *b, const char *name);
 void cb_link(struct cluster_build *b, const char *a, const char *b_,
              uint64_t rate_bps, uint64_t latency_ns, uint64_t buffer_bytes);

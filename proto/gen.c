@@ -49,7 +49,7 @@ static void *msg_alloc(struct cluster_build *b, size_t size)
 }
 
 void cb_host(struct cluster_build *b, const char *name, int cores,
-             uint64_t memory_bytes)
+             double core_capacity, uint64_t memory_bytes)
 {
     Placer__Host *h = msg_alloc(b, sizeof *h);
     if (!h)
@@ -58,6 +58,10 @@ void cb_host(struct cluster_build *b, const char *name, int cores,
     h->name = strdup(name);
     h->has_cores = 1;
     h->cores = cores;
+    if (core_capacity > 0) {
+        h->has_core_capacity = 1;
+        h->core_capacity = core_capacity;
+    }
     if (memory_bytes) {
         h->memory = malloc(sizeof *h->memory);
         if (h->memory) {
@@ -174,7 +178,7 @@ int proto_topo_fat_tree(int k, const struct proto_topo_opts *o,
         for (int e = 0; e < half; e++)
             for (int h = 0; h < half; h++) {
                 snprintf(n1, sizeof n1, "h-%d-%d-%d", p, e, h);
-                cb_host(&b, n1, o->cores, o->memory_bytes);
+                cb_host(&b, n1, o->cores, o->core_capacity, o->memory_bytes);
             }
     }
     for (int p = 0; p < k; p++) {

@@ -178,13 +178,14 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
             plc_buf_printf(&which, "%s\"%s\"", no_coord++ ? ", " : "",
                            n->name);
         if (o->hosts_per_node <= 0) {
-            cb_host(&b, n->name, o->cores, o->memory_bytes);
+            cb_host(&b, n->name, o->cores, o->core_capacity, o->memory_bytes);
             continue;
         }
         cb_switch(&b, n->name);
         for (int h = 1; h <= o->hosts_per_node; h++) {
             snprintf(host, sizeof host, "%s-h%d", n->name, h);
-            cb_host(&b, host, o->cores, o->memory_bytes);
+            cb_host(&b, host, o->cores, o->core_capacity,
+                    o->memory_bytes);
             cb_link(&b, host, n->name, o->access_rate_bps,
                     o->access_latency_ns, o->buffer_bytes);
         }

@@ -581,6 +581,15 @@ ProtobufCMessage *proto_json_to_message(const ProtobufCMessageDescriptor *desc,
 
 static json_t *msg_to_json(const ProtobufCMessage *m, unsigned flags);
 
+/* Whole numbers print as JSON integers ("cores_capacity": 1, "price": 3),
+ * others as reals; both read back as the same double. */
+static json_t *number_json(double v)
+{
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) /* 2^53 */
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
 static json_t *value_to_json(const ProtobufCFieldDescriptor *f,
                              const void *slot, unsigned flags)
 {
@@ -602,9 +611,9 @@ static json_t *value_to_json(const ProtobufCFieldDescriptor *f,
         return json_integer(x > LLONG_MAX ? LLONG_MAX : (json_int_t)x);
     }
     case PROTOBUF_C_TYPE_FLOAT:
-        return json_real(*(const float *)slot);
+        return number_json(*(const float *)slot);
     case PROTOBUF_C_TYPE_DOUBLE:
-        return json_real(*(const double *)slot);
+        return number_json(*(const double *)slot);
     case PROTOBUF_C_TYPE_BOOL:
         return json_boolean(*(const protobuf_c_boolean *)slot);
     case PROTOBUF_C_TYPE_ENUM: {

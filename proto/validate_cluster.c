@@ -183,7 +183,7 @@ static void validate_link(const Placer__Cluster *c, size_t i,
     if (l->a && l->b && !strcmp(l->a, l->b)) {
         plc_path_join(p, P, base, "b", 0);
         plc_diags_add(d, p,
-                      "is \"%s\" like \"a\"; a link joins two different "
+                      "\"%s\" is also \"a\"; a link joins two different "
                       "nodes",
                       l->b);
     }

@@ -97,6 +97,8 @@ static void validate_periods(Placer__Time *const *v, size_t n,
 static void validate_pmf(const Placer__ExecTime *e, const char *base,
                          struct plc_diags *d)
 {
+    if (e->n_pmf == 0)
+        return;
     char p[P];
     double sum = 0;
     bool bad = false;
@@ -345,7 +347,7 @@ static void validate_link(const Placer__Workflow *w, size_t i,
     }
     if (l->from && l->to && !strcmp(l->from, l->to)) {
         plc_path_join(p, P, base, "to", 0);
-        plc_diags_add(d, p, "is \"%s\" like \"from\"; a link joins two "
+        plc_diags_add(d, p, "\"%s\" is also \"from\"; a link joins two "
                             "different services",
                       l->to);
     }

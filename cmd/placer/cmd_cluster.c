@@ -56,6 +56,7 @@ static const char help[] =
 enum {
     OPT_K = 256,
     OPT_CORES,
+    OPT_CAPACITY,
     OPT_MEMORY,
     OPT_RATE,
     OPT_LATENCY,
@@ -69,6 +70,7 @@ enum {
 static const struct option opts[] = {
     {"k", required_argument, 0, OPT_K},
     {"cores", required_argument, 0, OPT_CORES},
+    {"core-capacity", required_argument, 0, OPT_CAPACITY},
     {"memory", required_argument, 0, OPT_MEMORY},
     {"rate", required_argument, 0, OPT_RATE},
     {"latency", required_argument, 0, OPT_LATENCY},
@@ -108,6 +110,17 @@ static int parse_args(int argc, char **argv, struct args *a)
             ok = cli_parse_int("cores", optarg, 1, 65536, &v);
             a->topo.cores = (int)v;
             break;
+        case OPT_CAPACITY: {
+            char *end;
+            a->topo.core_capacity = strtod(optarg, &end);
+            ok = end != optarg && !*end && a->topo.core_capacity > 0 &&
+                 a->topo.core_capacity <= 1;
+            if (!ok)
+                cli_error("--core-capacity: \"%s\" is not a fraction in "
+                          "(0, 1]",
+                          optarg);
+            break;
+        }
         case OPT_MEMORY:
             ok = cli_parse_qty("memory", PLC_QTY_SIZE, optarg,
                                &a->topo.memory_bytes);

@@ -39,6 +39,11 @@ static json_t *problems_json(const struct proto_doc *doc)
     return a;
 }
 
+static const char *plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void summary(const struct proto_doc *doc)
 {
     const char *kind = proto_doc_kind_name(doc->kind);
@@ -47,17 +52,23 @@ static void summary(const struct proto_doc *doc)
         long cores = 0;
         for (size_t i = 0; i < c->n_hosts; i++)
             cores += c->hosts[i]->has_cores ? c->hosts[i]->cores : 1;
-        printf("%s: valid %s: %zu hosts (%ld cores), %zu switches, %zu "
-               "links\n",
-               doc->name, kind, c->n_hosts, cores, c->n_switches, c->n_links);
+        printf("%s: valid %s: %zu host%s (%ld core%s), %zu switch%s, %zu "
+               "link%s\n",
+               doc->name, kind, c->n_hosts, plural(c->n_hosts), cores,
+               plural((size_t)cores), c->n_switches,
+               c->n_switches == 1 ? "" : "es", c->n_links,
+               plural(c->n_links));
     } else if (doc->kind == PROTO_DOC_WORKFLOW) {
         const Placer__Workflow *w = (const void *)doc->msg;
-        printf("%s: valid %s '%s': %zu services, %zu endpoints, %zu links\n",
-               doc->name, kind, w->name, w->n_services, w->n_endpoints,
-               w->n_links);
+        printf("%s: valid %s '%s': %zu service%s, %zu endpoint%s, %zu "
+               "link%s\n",
+               doc->name, kind, w->name, w->n_services, plural(w->n_services),
+               w->n_endpoints, plural(w->n_endpoints), w->n_links,
+               plural(w->n_links));
     } else if (doc->kind == PROTO_DOC_ANALYZE) {
         const Placer__AnalyzeInput *a = (const void *)doc->msg;
-        printf("%s: valid %s: %zu tasks\n", doc->name, kind, a->n_tasks);
+        printf("%s: valid %s: %zu task%s\n", doc->name, kind, a->n_tasks,
+               plural(a->n_tasks));
     } else {
         printf("%s: valid %s\n", doc->name, kind);
     }

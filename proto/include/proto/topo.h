@@ -14,6 +14,7 @@
 
 struct proto_topo_opts {
     int cores;                  /* per host; default 1 */
+    double core_capacity;       /* per core; 0: not written (means 1.0) */
     uint64_t memory_bytes;      /* per host; 0: not constrained */
     uint64_t rate_bps;          /* links the source gives no rate for */
     uint64_t latency_ns;        /* links without coordinates / fat-tree */

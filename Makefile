@@ -1,0 +1,84 @@
+# placer: top-level entry points.  Everything real is in CMake; this file
+# installs dependencies and picks build directories.
+#
+#   make deps    install every Debian package placer needs (idempotent)
+#   make build   build into build/ (binaries in build/bin/)
+#   make test    deps + -Werror + ASan/UBSan build in build-test/ + ctest
+#                + format check
+#   make demo    deps + build + a tour of the examples
+#   make fuzz    libFuzzer on the JSON loader for 60 s (FUZZ_SECONDS=...)
+#   make bench   release build in build-release/ + every benchmark
+#   make format  reformat the C sources with clang-format
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+# Debian 12 packages: build tools, the libraries of ARCHITECTURE.md, and
+# the tools tests and later issues drive (cbc, iperf3, python3 protobuf).
+PACKAGES := build-essential cmake pkg-config clang clang-format \
+	libclang-rt-14-dev \
+	libjansson-dev libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
+	libsqlite3-dev libglpk-dev glpk-utils libuv1-dev libzmq3-dev \
+	libnl-route-3-dev libcriterion-dev \
+	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
+	python3-protobuf
+
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo fuzz bench format format-check clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "make deps: installing" $$missing; \
+	    if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	        --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+build:
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DPLACER_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory format-check
+	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DPLACER_WERROR=ON \
+	    -DPLACER_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-test -j $(JOBS)
+	@cd build-test && ctest --output-on-failure -j $(JOBS)
+
+demo: deps build
+	@./scripts/demo.sh build/bin
+
+fuzz: deps
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
+	    -DPLACER_FUZZ=ON -DPLACER_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load
+	@./scripts/fuzz.sh build-fuzz/bin/fuzz_load $(FUZZ_SECONDS)
+
+bench: deps
+	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \
+	    -DPLACER_TESTS=OFF -DPLACER_BENCH=ON >/dev/null
+	@cmake --build build-release -j $(JOBS)
+	@for b in build-release/bin/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	@clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@out=$$(clang-format --dry-run $(FORMAT_FILES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -30; \
+	    echo "format check failed: run 'make format'"; exit 1; fi; \
+	echo "format check: $(words $(FORMAT_FILES)) files clean"
+
+clean:
+	rm -rf build build-test build-fuzz build-release

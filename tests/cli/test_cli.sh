@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# End-to-end checks of the command line: help, exit codes (FORMATS.md) and
+# the exact messages of `placer validate` on every malformed file.
+#   test_cli.sh BIN_DIR SOURCE_DIR
+set -u
+bin=$1
+src=$2
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # check NAME WANT_RC GOT_RC
+    if [ "$2" != "$3" ]; then
+        echo "FAIL: $1: exit $3, want $2"
+        fails=$((fails + 1))
+    fi
+}
+
+# --help on every command prints to stdout and exits 0
+for cmd in "" "validate" "cluster"; do
+    out=$("$bin/placer" $cmd --help 2>/dev/null); rc=$?
+    check "placer $cmd --help" 0 $rc
+    [ -n "$out" ] || { echo "FAIL: placer $cmd --help printed nothing"; fails=$((fails+1)); }
+done
+for b in placerd placer-agent; do
+    "$bin/$b" --help >/dev/null; check "$b --help" 0 $?
+done
+
+# usage errors are 64
+"$bin/placer" 2>/dev/null; check "placer without a command" 64 $?
+"$bin/placer" frobnicate 2>/dev/null; check "unknown command" 64 $?
+"$bin/placer" validate --bogus x 2>/dev/null; check "unknown option" 64 $?
+"$bin/placer" validate 2>/dev/null; check "validate without files" 64 $?
+"$bin/placer" cluster gen fat-tree --k 3 2>/dev/null; check "odd k" 64 $?
+"$bin/placer" cluster gen fat-tree 2>/dev/null; check "gen without --k" 64 $?
+"$bin/placer" cluster gen fat-tree --k 4 --rate 10 2>"$tmp/err"
+check "--rate without unit" 64 $?
+grep -q 'rate: "10" has no unit; write "10Mbit"' "$tmp/err" || {
+    echo "FAIL: --rate message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" cluster import pajek x 2>/dev/null; check "unknown format" 64 $?
+
+# a missing file is 66
+"$bin/placer" validate "$tmp/nope.json" 2>/dev/null; check "missing file" 66 $?
+"$bin/placer" cluster show "$tmp/nope.json" 2>/dev/null; check "show missing" 66 $?
+
+# every example validates; the cluster show works on both clusters
+"$bin/placer" validate "$src"/examples/*.json >/dev/null; check "examples" 0 $?
+for c in fat-tree-k4 abilene; do
+    "$bin/placer" cluster show "$src/examples/$c.json" >/dev/null
+    check "show $c" 0 $?
+    "$bin/placer" cluster show --json "$src/examples/$c.json" >"$tmp/show.json"
+    grep -q '"diameter_hops"' "$tmp/show.json" || {
+        echo "FAIL: show --json $c"; fails=$((fails+1)); }
+done
+
+# every malformed file: exit 65, exactly the documented messages on stderr,
+# nothing on stdout
+cd "$src/tests/data/bad" || exit 1
+n=0
+for f in *.json; do
+    n=$((n + 1))
+    "$bin/placer" validate "$f" >"$tmp/out" 2>"$tmp/err"
+    check "validate $f" 65 $?
+    if ! cmp -s "$tmp/err" "${f%.json}.expect"; then
+        echo "FAIL: validate $f: messages differ:"
+        diff "${f%.json}.expect" "$tmp/err" | head -5
+        fails=$((fails + 1))
+    fi
+    [ -s "$tmp/out" ] && { echo "FAIL: validate $f wrote to stdout"; fails=$((fails+1)); }
+done
+[ $n -ge 25 ] || { echo "FAIL: only $n malformed files"; fails=$((fails+1)); }
+
+# --json reports problems as data, with the same exit code
+"$bin/placer" validate --json wf-pmf-sum.json >"$tmp/v.json"
+check "validate --json" 65 $?
+/usr/bin/python3 - "$tmp/v.json" <<'PY' || fails=$((fails+1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == 1, d
+f = d["files"][0]
+assert f["valid"] is False and f["kind"] == "workflow", f
+p = f["problems"][0]
+assert p["path"] == "services[2].exec_time.pmf", p
+assert p["message"] == "probabilities sum to 1.3 (must be 1)", p
+assert p["line"] > 0 and p["column"] > 0, p
+PY
+
+# a workflow checked against a cluster given in the same call
+cd "$src/examples" || exit 1
+"$bin/placer" validate abilene.json vepc-attach.json 2>"$tmp/err" >/dev/null
+check "vepc against abilene" 65 $?
+grep -q 'endpoints\[0\].node: "edge-0-0" is not a host or switch of the cluster' "$tmp/err" || {
+    echo "FAIL: refs message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+
+# generated and imported clusters validate
+"$bin/placer" cluster gen fat-tree --k 8 --cores 4 --memory 64GiB >"$tmp/ft.json"
+check "gen k=8" 0 $?
+"$bin/placer" validate "$tmp/ft.json" | grep -q "128 hosts (512 cores), 80 switches, 384 links" || {
+    echo "FAIL: gen k=8 counts"; fails=$((fails+1)); }
+for f in "$src"/tests/data/topologies/zoo/*.graphml; do
+    "$bin/placer" cluster import graphml "$f" >"$tmp/imp.json" 2>/dev/null
+    check "import $f" 0 $?
+    "$bin/placer" validate "$tmp/imp.json" >/dev/null; check "valid $f" 0 $?
+done
+for f in "$src"/tests/data/topologies/sndlib/*.txt; do
+    "$bin/placer" cluster import sndlib "$f" --hosts-per-node 2 >"$tmp/imp.json" 2>/dev/null
+    check "import $f" 0 $?
+    "$bin/placer" validate "$tmp/imp.json" >/dev/null; check "valid $f" 0 $?
+done
+"$bin/placer" cluster import sndlib "$src/tests/data/topologies/zoo/Abilene.graphml" >/dev/null 2>"$tmp/err"
+check "graphml read as sndlib" 65 $?
+
+if [ $fails -gt 0 ]; then
+    echo "$fails check(s) failed"
+    exit 1
+fi
+echo "all CLI checks passed"
