@@ -45,13 +45,13 @@ deps:
 build:
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DPLACER_WERROR=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build -j $(JOBS)
+	@cmake --build build -j $(JOBS) -- --no-print-directory
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
 	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DPLACER_WERROR=ON \
 	    -DPLACER_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build-test -j $(JOBS)
+	@cmake --build build-test -j $(JOBS) -- --no-print-directory
 	@cd build-test && ctest --output-on-failure -j $(JOBS)
 
 demo: deps build
@@ -60,14 +60,14 @@ demo: deps build
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 	    -DPLACER_FUZZ=ON -DPLACER_TESTS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load -- --no-print-directory
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_load $(FUZZ_SECONDS)
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \
 	    -DPLACER_TESTS=OFF -DPLACER_BENCH=ON >/dev/null
-	@cmake --build build-release -j $(JOBS)
-	@for b in build-release/bin/bench_*; do echo "== $$b"; $$b || exit 1; done
+	@cmake --build build-release -j $(JOBS) -- --no-print-directory
+	@for b in build-release/bin/bench_*; do $$b "$(CURDIR)" || exit 1; done
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

@@ -4,9 +4,11 @@
  */
 #include "proto/validate.h"
 #include "plc/quantity.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define P 512 /* path buffer */
@@ -54,26 +56,22 @@ static void qty(enum plc_qty_kind k, uint64_t v, char *buf)
     plc_qty_format(k, v, buf, PLC_QTY_BUFSZ);
 }
 
-/* hosts and switches share one namespace: report a second use of a name */
-static void check_unique_node(const Placer__Cluster *c, size_t upto_h,
-                              size_t upto_s, const char *name,
-                              const char *path, struct plc_diags *d)
+/* hosts and switches share one namespace: report a second use of a name.
+ * `order` is the node's position (hosts, then switches). */
+static void check_unique_node(const Placer__Cluster *c,
+                              const struct name_index *ix, size_t order,
+                              const char *name, const char *path,
+                              struct plc_diags *d)
 {
-    if (!name)
+    long first = name_index_find(ix, name);
+    if (first < 0 || (size_t)first >= order)
         return;
-    for (size_t i = 0; i < upto_h; i++)
-        if (c->hosts[i]->name && !strcmp(c->hosts[i]->name, name)) {
-            plc_diags_add(d, path, "\"%s\" is already the name of hosts[%zu]",
-                          name, i);
-            return;
-        }
-    for (size_t i = 0; i < upto_s; i++)
-        if (c->switches[i]->name && !strcmp(c->switches[i]->name, name)) {
-            plc_diags_add(d, path,
-                          "\"%s\" is already the name of switches[%zu]", name,
-                          i);
-            return;
-        }
+    if ((size_t)first < c->n_hosts)
+        plc_diags_add(d, path, "\"%s\" is already the name of hosts[%ld]",
+                      name, first);
+    else
+        plc_diags_add(d, path, "\"%s\" is already the name of switches[%ld]",
+                      name, first - (long)c->n_hosts);
 }
 
 static void check_fraction(bool has, double v, const char *path,
@@ -83,7 +81,8 @@ static void check_fraction(bool has, double v, const char *path,
         plc_diags_add(d, path, "must be in (0, 1] (got %g)", v);
 }
 
-static void validate_host(const Placer__Cluster *c, size_t i,
+static void validate_host(const Placer__Cluster *c,
+                          const struct name_index *ix, size_t i,
                           struct plc_diags *d)
 {
     const Placer__Host *h = c->hosts[i];
@@ -91,7 +90,7 @@ static void validate_host(const Placer__Cluster *c, size_t i,
     plc_path_join(base, P, "hosts", NULL, i);
     plc_path_join(p, P, base, "name", 0);
     proto_check_name(h->name, p, "host", true, d);
-    check_unique_node(c, i, 0, h->name, p, d);
+    check_unique_node(c, ix, i, h->name, p, d);
     plc_path_join(p, P, base, "cores", 0);
     if (h->has_cores && (h->cores < 1 || h->cores > 65536))
         plc_diags_add(d, p, "must be from 1 to 65536 (got %d)", h->cores);
@@ -148,18 +147,8 @@ static void validate_host(const Placer__Cluster *c, size_t i,
     }
 }
 
-static bool node_exists(const Placer__Cluster *c, const char *name)
-{
-    for (size_t i = 0; i < c->n_hosts; i++)
-        if (c->hosts[i]->name && !strcmp(c->hosts[i]->name, name))
-            return true;
-    for (size_t i = 0; i < c->n_switches; i++)
-        if (c->switches[i]->name && !strcmp(c->switches[i]->name, name))
-            return true;
-    return false;
-}
-
-static void validate_link(const Placer__Cluster *c, size_t i,
+static void validate_link(const Placer__Cluster *c,
+                          const struct name_index *ix, size_t i,
                           struct plc_diags *d)
 {
     const Placer__Link *l = c->links[i];
@@ -174,7 +163,7 @@ static void validate_link(const Placer__Cluster *c, size_t i,
                 plc_diags_add(d, p,
                               "missing; a link joins two nodes \"a\" and "
                               "\"b\"");
-        } else if (!node_exists(c, ends[e])) {
+        } else if (name_index_find(ix, ends[e]) < 0) {
             plc_diags_add(d, p, "\"%s\" is not a host or switch of this "
                                 "cluster",
                           ends[e]);
@@ -214,17 +203,35 @@ static void validate_link(const Placer__Cluster *c, size_t i,
 
 void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
 {
+    size_t n = c->n_hosts + c->n_switches;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    struct name_index ix = {0};
+    if (!names) {
+        d->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        names[i] = i < c->n_hosts ? c->hosts[i]->name
+                                  : c->switches[i - c->n_hosts]->name;
+    if (!name_index_build(&ix, names, n)) {
+        free(names);
+        d->oom = true;
+        return;
+    }
     if (c->n_hosts == 0 && !proto_diags_has(d, "hosts"))
         plc_diags_add(d, "hosts", "a cluster needs at least one host");
     for (size_t i = 0; i < c->n_hosts; i++)
-        validate_host(c, i, d);
+        validate_host(c, &ix, i, d);
     for (size_t i = 0; i < c->n_switches; i++) {
         char base[P], p[P];
         plc_path_join(base, P, "switches", NULL, i);
         plc_path_join(p, P, base, "name", 0);
         proto_check_name(c->switches[i]->name, p, "switch", true, d);
-        check_unique_node(c, c->n_hosts, i, c->switches[i]->name, p, d);
+        check_unique_node(c, &ix, c->n_hosts + i, c->switches[i]->name, p,
+                          d);
     }
     for (size_t i = 0; i < c->n_links; i++)
-        validate_link(c, i, d);
+        validate_link(c, &ix, i, d);
+    name_index_release(&ix);
+    free(names);
 }

@@ -6,6 +6,7 @@
 #include "plc/buf.h"
 #include "plc/error.h"
 #include "plc/quantity.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -232,28 +233,76 @@ static void validate_menu(const Placer__ReservationMenu *r, const char *base,
 
 /* ---- names of the workflow graph --------------------------------------- */
 
-/* Index of `name` among endpoints (0..ne-1) then services (ne..), or -1. */
-static long node_index(const Placer__Workflow *w, const char *name)
+/* The workflow graph: endpoints (0..ne-1) then services (ne..) as nodes,
+ * names indexed once, and for each node the links leaving it (compressed
+ * rows: out[out_start[v] .. out_start[v + 1]]). */
+struct wf {
+    const Placer__Workflow *w;
+    struct name_index ix;
+    long *from, *to;  /* node of each link's ends, -1 if unknown */
+    size_t *out_start; /* n_nodes + 1 */
+    size_t *out;       /* link indices grouped by `from` */
+};
+
+/* Index of `name` among endpoints then services, or -1. */
+static long node_index(const struct wf *g, const char *name)
 {
-    if (!name)
-        return -1;
-    for (size_t i = 0; i < w->n_endpoints; i++)
-        if (w->endpoints[i]->name && !strcmp(w->endpoints[i]->name, name))
-            return (long)i;
-    for (size_t i = 0; i < w->n_services; i++)
-        if (w->services[i]->name && !strcmp(w->services[i]->name, name))
-            return (long)(w->n_endpoints + i);
-    return -1;
+    return name_index_find(&g->ix, name);
 }
 
-static void validate_names(const Placer__Workflow *w, struct plc_diags *d)
+static void wf_release(struct wf *g)
 {
+    name_index_release(&g->ix);
+    free(g->from);
+    free(g->to);
+    free(g->out_start);
+    free(g->out);
+}
+
+static bool wf_build(struct wf *g, const Placer__Workflow *w)
+{
+    memset(g, 0, sizeof *g);
+    g->w = w;
+    size_t n = w->n_endpoints + w->n_services, m = w->n_links;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    g->from = malloc((m ? m : 1) * sizeof *g->from);
+    g->to = malloc((m ? m : 1) * sizeof *g->to);
+    g->out_start = calloc(n + 2, sizeof *g->out_start);
+    g->out = malloc((m ? m : 1) * sizeof *g->out);
+    bool ok = names && g->from && g->to && g->out_start && g->out;
+    for (size_t i = 0; ok && i < n; i++)
+        names[i] = i < w->n_endpoints
+                       ? w->endpoints[i]->name
+                       : w->services[i - w->n_endpoints]->name;
+    ok = ok && name_index_build(&g->ix, names, n);
+    free(names);
+    if (!ok) {
+        wf_release(g);
+        return false;
+    }
+    for (size_t i = 0; i < m; i++) {
+        g->from[i] = node_index(g, w->links[i]->from);
+        g->to[i] = node_index(g, w->links[i]->to);
+        if (g->from[i] >= 0)
+            g->out_start[g->from[i] + 2]++;
+    }
+    for (size_t v = 0; v < n; v++)
+        g->out_start[v + 2] += g->out_start[v + 1];
+    for (size_t i = 0; i < m; i++)
+        if (g->from[i] >= 0)
+            g->out[g->out_start[g->from[i] + 1]++] = i;
+    return true;
+}
+
+static void validate_names(const struct wf *g, struct plc_diags *d)
+{
+    const Placer__Workflow *w = g->w;
     char base[P], p[P];
     for (size_t i = 0; i < w->n_endpoints; i++) {
         plc_path_join(base, P, "endpoints", NULL, i);
         plc_path_join(p, P, base, "name", 0);
         proto_check_name(w->endpoints[i]->name, p, "endpoint", true, d);
-        long k = node_index(w, w->endpoints[i]->name);
+        long k = node_index(g, w->endpoints[i]->name);
         if (k >= 0 && (size_t)k < i)
             plc_diags_add(d, p, "\"%s\" is already the name of endpoints[%ld]",
                           w->endpoints[i]->name, k);
@@ -268,7 +317,7 @@ static void validate_names(const Placer__Workflow *w, struct plc_diags *d)
         plc_path_join(p, P, base, "name", 0);
         const char *name = w->services[i]->name;
         proto_check_name(name, p, "service", true, d);
-        long k = node_index(w, name);
+        long k = node_index(g, name);
         if (k >= 0 && (size_t)k < w->n_endpoints)
             plc_diags_add(d, p, "\"%s\" is already the name of endpoints[%ld]",
                           name, k);
@@ -326,9 +375,9 @@ static void validate_service(const Placer__Service *s, size_t i,
     }
 }
 
-static void validate_link(const Placer__Workflow *w, size_t i,
-                          struct plc_diags *d)
+static void validate_link(const struct wf *g, size_t i, struct plc_diags *d)
 {
+    const Placer__Workflow *w = g->w;
     const Placer__VirtualLink *l = w->links[i];
     char base[P], p[P];
     plc_path_join(base, P, "links", NULL, i);
@@ -339,7 +388,7 @@ static void validate_link(const Placer__Workflow *w, size_t i,
         require(ends[e], p, "a link goes \"from\" one service or endpoint "
                             "\"to\" another",
                 d);
-        if (ends[e] && node_index(w, ends[e]) < 0)
+        if (ends[e] && (e == 0 ? g->from[i] : g->to[i]) < 0)
             plc_diags_add(d, p,
                           "\"%s\" is not a service or endpoint of this "
                           "workflow",
@@ -385,15 +434,16 @@ static const char *node_name(const Placer__Workflow *w, long k)
 
 /* The cycle u -> ... -> v -> u, found as back edge `link` from v to u;
  * via[x] is the link by which the search reached x. */
-static void report_cycle(const Placer__Workflow *w, long u, long v,
+static void report_cycle(const struct wf *g, long u, long v,
                          const long *via, size_t link, struct plc_diags *d)
 {
+    const Placer__Workflow *w = g->w;
     struct plc_buf chain = PLC_BUF_INIT;
     size_t n = w->n_endpoints + w->n_services;
     long *stack = malloc(n * sizeof *stack);
     size_t count = 0;
     for (long x = v; stack && x != u && count < n;
-         x = node_index(w, w->links[via[x]]->from))
+         x = g->from[via[x]])
         stack[count++] = x;
     plc_buf_puts(&chain, node_name(w, u));
     while (stack && count > 0)
@@ -411,23 +461,22 @@ static void report_cycle(const Placer__Workflow *w, long u, long v,
 
 /* Depth-first search for a cycle along links from -> to (FORMATS.md: a
  * cycle is an input error).  Reports the link that closes the cycle. */
-static bool dfs_cycle(const Placer__Workflow *w, long v, char *color,
-                      long *via, struct plc_diags *d)
+static bool dfs_cycle(const struct wf *g, long v, char *color, long *via,
+                      struct plc_diags *d)
 {
     color[v] = 1;
-    for (size_t i = 0; i < w->n_links; i++) {
-        if (node_index(w, w->links[i]->from) != v)
-            continue;
-        long u = node_index(w, w->links[i]->to);
+    for (size_t k = g->out_start[v]; k < g->out_start[v + 1]; k++) {
+        size_t i = g->out[k];
+        long u = g->to[i];
         if (u < 0 || u == v)
             continue;
         if (color[u] == 1) {
-            report_cycle(w, u, v, via, i, d);
+            report_cycle(g, u, v, via, i, d);
             return true;
         }
         if (color[u] == 0) {
             via[u] = (long)i;
-            if (dfs_cycle(w, u, color, via, d))
+            if (dfs_cycle(g, u, color, via, d))
                 return true;
         }
     }
@@ -435,26 +484,26 @@ static bool dfs_cycle(const Placer__Workflow *w, long v, char *color,
     return false;
 }
 
-static void validate_acyclic(const Placer__Workflow *w, struct plc_diags *d)
+static void validate_acyclic(const struct wf *g, struct plc_diags *d)
 {
-    size_t n = w->n_endpoints + w->n_services;
+    size_t n = g->w->n_endpoints + g->w->n_services;
     char *color = calloc(n ? n : 1, 1);
     long *via = calloc(n ? n : 1, sizeof *via);
     if (!color || !via) {
         d->oom = true;
     } else {
         for (size_t v = 0; v < n; v++)
-            if (color[v] == 0 && dfs_cycle(w, (long)v, color, via, d))
+            if (color[v] == 0 && dfs_cycle(g, (long)v, color, via, d))
                 break;
     }
     free(color);
     free(via);
 }
 
-static long service_index(const Placer__Workflow *w, const char *name)
+static long service_index(const struct wf *g, const char *name)
 {
-    long k = node_index(w, name);
-    return k >= (long)w->n_endpoints ? k - (long)w->n_endpoints : -1;
+    long k = node_index(g, name);
+    return k >= (long)g->w->n_endpoints ? k - (long)g->w->n_endpoints : -1;
 }
 
 static long uf_find(long *parent, long x)
@@ -464,41 +513,41 @@ static long uf_find(long *parent, long x)
     return x;
 }
 
-static void validate_groups(const Placer__Workflow *w, const char *key,
-                            Placer__NameGroup *const *g, size_t n,
+static void validate_groups(const struct wf *g, const char *key,
+                            Placer__NameGroup *const *grp, size_t n,
                             long *parent, bool join, struct plc_diags *d)
 {
     char base[P], p[P];
     for (size_t i = 0; i < n; i++) {
         plc_path_join(base, P, key, NULL, i);
-        if (g[i]->n_items < 2)
+        if (grp[i]->n_items < 2)
             plc_diags_add(d, base, "a group needs at least two services");
         long first = -1;
-        for (size_t k = 0; k < g[i]->n_items; k++) {
+        for (size_t k = 0; k < grp[i]->n_items; k++) {
             plc_path_join(p, P, base, NULL, k);
-            long s = service_index(w, g[i]->items[k]);
+            long s = service_index(g, grp[i]->items[k]);
             if (s < 0) {
                 plc_diags_add(d, p, "\"%s\" is not a service of this "
                                     "workflow",
-                              g[i]->items[k]);
+                              grp[i]->items[k]);
                 continue;
             }
             for (size_t j = 0; j < k; j++)
-                if (!strcmp(g[i]->items[j], g[i]->items[k]))
+                if (!strcmp(grp[i]->items[j], grp[i]->items[k]))
                     plc_diags_add(d, p, "\"%s\" appears twice in the group",
-                                  g[i]->items[k]);
+                                  grp[i]->items[k]);
             if (join && first >= 0)
                 parent[uf_find(parent, s)] = uf_find(parent, first);
             if (!join) {
                 for (size_t j = 0; j < k; j++) {
-                    long o = service_index(w, g[i]->items[j]);
+                    long o = service_index(g, grp[i]->items[j]);
                     if (o >= 0 && o != s &&
                         uf_find(parent, o) == uf_find(parent, s))
                         plc_diags_add(d, p,
                                       "\"%s\" and \"%s\" must share a host "
                                       "by \"affinity\" and be apart by "
                                       "\"anti_affinity\"",
-                                      g[i]->items[j], g[i]->items[k]);
+                                      grp[i]->items[j], grp[i]->items[k]);
                 }
             }
             if (first < 0)
@@ -517,25 +566,28 @@ void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
                       w->probability);
     if (w->n_services == 0 && !proto_diags_has(d, "services"))
         plc_diags_add(d, "services", "a workflow needs at least one service");
-    validate_names(w, d);
-    for (size_t i = 0; i < w->n_services; i++)
-        validate_service(w->services[i], i, d);
-    for (size_t i = 0; i < w->n_links; i++)
-        validate_link(w, i, d);
-    validate_acyclic(w, d);
+    struct wf g;
     long *parent = malloc((w->n_services ? w->n_services : 1) *
                           sizeof *parent);
-    if (!parent) {
+    if (!parent || !wf_build(&g, w)) {
+        free(parent);
         d->oom = true;
         return;
     }
+    validate_names(&g, d);
+    for (size_t i = 0; i < w->n_services; i++)
+        validate_service(w->services[i], i, d);
+    for (size_t i = 0; i < w->n_links; i++)
+        validate_link(&g, i, d);
+    validate_acyclic(&g, d);
     for (size_t i = 0; i < w->n_services; i++)
         parent[i] = (long)i;
-    validate_groups(w, "affinity", w->affinity, w->n_affinity, parent, true,
+    validate_groups(&g, "affinity", w->affinity, w->n_affinity, parent, true,
                     d);
-    validate_groups(w, "anti_affinity", w->anti_affinity, w->n_anti_affinity,
-                    parent, false, d);
+    validate_groups(&g, "anti_affinity", w->anti_affinity,
+                    w->n_anti_affinity, parent, false, d);
     free(parent);
+    wf_release(&g);
 }
 
 void proto_analyze_validate(const Placer__AnalyzeInput *a,

@@ -375,7 +375,7 @@ static int cluster_show(int argc, char **argv)
         rc = cli_print_json(o);
     } else {
         printf("cluster %s\n", doc.name);
-        printf("  hosts      %zu (%ld cores, %.4g core-equivalents of "
+        printf("  hosts      %zu (%ld cores, %.10g core-equivalents of "
                "capacity)\n",
                c->n_hosts, cores, capacity);
         if (unconstrained == c->n_hosts)

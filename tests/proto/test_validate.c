@@ -158,3 +158,47 @@ Test(validate, a_pmf_that_sums_to_one_within_1e_9_is_accepted)
                  0);
     proto_doc_release(&w);
 }
+
+/* A long chain s0 -> s1 -> ... -> s1999, optionally closed into a cycle. */
+static char *chain_workflow(int n, bool cycle)
+{
+    json_t *svc = json_array(), *links = json_array();
+    char a[32], b[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(a, sizeof a, "s%d", i);
+        json_array_append_new(svc, json_pack("{s:s}", "name", a));
+        if (i + 1 < n || cycle) {
+            snprintf(b, sizeof b, "s%d", (i + 1) % n);
+            json_array_append_new(links,
+                                  json_pack("{s:s, s:s}", "from", a, "to", b));
+        }
+    }
+    json_t *w = json_pack("{s:s, s:o, s:o}", "name", "chain", "services", svc,
+                          "links", links);
+    char *text = json_dumps(w, 0);
+    json_decref(w);
+    return text;
+}
+
+Test(validate, long_chains_are_acyclic_and_a_closing_link_is_named)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    char *text = chain_workflow(2000, false);
+    struct proto_doc w = PROTO_DOC_INIT;
+    cr_assert_eq(proto_doc_load_text(&w, "c.json", text, strlen(text),
+                                     PROTO_DOC_ANY, &err),
+                 0);
+    proto_doc_release(&w);
+    free(text);
+    text = chain_workflow(2000, true);
+    cr_assert_eq(proto_doc_load_text(&w, "c.json", text, strlen(text),
+                                     PROTO_DOC_ANY, &err),
+                 PLC_EDATA);
+    cr_assert_eq(w.diags.n, 1);
+    cr_assert_str_eq(w.diags.v[0].path, "links[1999]");
+    cr_assert(strstr(w.diags.v[0].msg, "closes the cycle s0 -> s1 -> s2"),
+              "%.80s", w.diags.v[0].msg);
+    cr_assert(strstr(w.diags.v[0].msg, "s1998 -> s1999 -> s0;"));
+    proto_doc_release(&w);
+    free(text);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A tour of what placer does today, on the files in examples/.
+#   demo.sh BIN_DIR
+set -uo pipefail
+bin=$(cd "$1" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+# run_to FILE CMD...: run CMD with its output in FILE
+run_to() { local f=$1; shift; printf '$ %s > %s\n' "$*" "$(basename "$f")"; "$@" >"$f"; }
+
+say "1. Every example file validates (cluster, workflow or task set, told apart by content)"
+run "$bin/placer" validate examples/*.json || exit 1
+
+say "2. Workflows are checked against the cluster they will run on"
+run "$bin/placer" validate --cluster examples/fat-tree-k4.json \
+    examples/vepc-attach.json examples/video-pipeline.json \
+    examples/control-loop.json || exit 1
+
+say "3. The clusters, summarised"
+run "$bin/placer" cluster show examples/fat-tree-k4.json || exit 1
+run "$bin/placer" cluster show examples/abilene.json || exit 1
+
+say "4. A real WAN imported: GEANT from SNDlib, each PoP a switch with 2 hosts"
+run_to "$tmp/geant.json" "$bin/placer" cluster import sndlib \
+    tests/data/topologies/sndlib/geant.txt --hosts-per-node 2 --cores 16 \
+    --core-capacity 0.9 --memory 128GiB --rate 100Gbit || exit 1
+run "$bin/placer" cluster show "$tmp/geant.json" || exit 1
+
+say "5. A generated data centre: a k=16 fat-tree"
+run_to "$tmp/ft16.json" "$bin/placer" cluster gen fat-tree --k 16 \
+    --cores 32 --memory 256GiB --core-capacity 0.9 --buffer 1MiB || exit 1
+run "$bin/placer" cluster show "$tmp/ft16.json" || exit 1
+
+say "6. Bad input: every problem, with line, column, field path and the fix (exit 65)"
+run "$bin/placer" validate tests/data/bad/wf-many-problems.json
+echo "exit status: $?"
+
+say "7. The store placerd will keep its decisions in (SQLite, WAL)"
+run "$bin/placerd" --db "$tmp/placer.db" --check || exit 1
+
+printf '\nPlanning, admission and enforcement arrive with the next issues; see README.md.\n'
