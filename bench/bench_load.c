@@ -55,8 +55,8 @@ static void bench_doc(const char *label, const char *text, size_t len)
         struct proto_doc doc = PROTO_DOC_INIT;
         struct plc_error err = PLC_ERROR_INIT;
         double t0 = now_us();
-        int rc = proto_doc_load_text(&doc, label, text, len, PROTO_DOC_ANY,
-                                     &err);
+        int rc =
+            proto_doc_load_text(&doc, label, text, len, PROTO_DOC_ANY, &err);
         t[i] = now_us() - t0;
         if (rc != 0) {
             fprintf(stderr, "bench_load: %s does not load\n", label);
@@ -80,10 +80,9 @@ static void bench_import(const char *label, const char *path, bool graphml)
         struct plc_buf notes = PLC_BUF_INIT;
         struct plc_error err = PLC_ERROR_INIT;
         double t0 = now_us();
-        int rc = graphml ? proto_topo_import_graphml(text, len, &o, &c,
-                                                     &notes, &err)
-                         : proto_topo_import_sndlib(text, len, &o, &c,
-                                                    &notes, &err);
+        int rc =
+            graphml ? proto_topo_import_graphml(text, len, &o, &c, &notes, &err)
+                    : proto_topo_import_sndlib(text, len, &o, &c, &notes, &err);
         t[i] = now_us() - t0;
         if (rc) {
             fprintf(stderr, "bench_load: %s: %s\n", path, err.msg);
@@ -129,8 +128,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path,
              "%s/tests/data/topologies/zoo/Uninett2011.graphml", top);
     bench_import("graphml Uninett2011 (69 nodes)", path, true);
-    snprintf(path, sizeof path,
-             "%s/tests/data/topologies/sndlib/germany50.txt", top);
+    snprintf(path, sizeof path, "%s/tests/data/topologies/sndlib/germany50.txt",
+             top);
     bench_import("sndlib germany50 (50 nodes)", path, false);
 
     double t[RUNS];

@@ -23,8 +23,8 @@ static struct plc_diag *diags_push(struct plc_diags *d)
     return &d->v[d->n];
 }
 
-static void diags_vadd(struct plc_diags *d, const char *path, int line,
-                       int col, const char *fmt, va_list ap)
+static void diags_vadd(struct plc_diags *d, const char *path, int line, int col,
+                       const char *fmt, va_list ap)
 {
     struct plc_diag *x = diags_push(d);
     if (!x)
@@ -44,8 +44,7 @@ static void diags_vadd(struct plc_diags *d, const char *path, int line,
     d->n++;
 }
 
-void plc_diags_add(struct plc_diags *d, const char *path, const char *fmt,
-                   ...)
+void plc_diags_add(struct plc_diags *d, const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -53,8 +52,8 @@ void plc_diags_add(struct plc_diags *d, const char *path, const char *fmt,
     va_end(ap);
 }
 
-void plc_diags_add_at(struct plc_diags *d, int line, int col,
-                      const char *fmt, ...)
+void plc_diags_add_at(struct plc_diags *d, int line, int col, const char *fmt,
+                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -68,9 +67,9 @@ void plc_diags_sort(struct plc_diags *d)
     for (size_t i = 1; i < d->n; i++) {
         struct plc_diag x = d->v[i];
         size_t j = i;
-        while (j > 0 && (d->v[j - 1].line > x.line ||
-                         (d->v[j - 1].line == x.line &&
-                          d->v[j - 1].col > x.col))) {
+        while (j > 0 &&
+               (d->v[j - 1].line > x.line ||
+                (d->v[j - 1].line == x.line && d->v[j - 1].col > x.col))) {
             d->v[j] = d->v[j - 1];
             j--;
         }
@@ -100,8 +99,8 @@ static bool is_ident(const char *s)
     return true;
 }
 
-void plc_path_join(char *out, size_t size, const char *base,
-                   const char *key, size_t index)
+void plc_path_join(char *out, size_t size, const char *base, const char *key,
+                   size_t index)
 {
     struct plc_buf b = PLC_BUF_INIT;
     plc_buf_puts(&b, base ? base : "");

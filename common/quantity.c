@@ -14,12 +14,10 @@ struct unit {
 };
 
 static const struct unit time_units[] = {
-    {"ns", 1},
-    {"us", 1000},
+    {"ns", 1},           {"us", 1000},
     {"\xc2\xb5s", 1000}, /* µs, MICRO SIGN */
     {"\xce\xbcs", 1000}, /* μs, GREEK SMALL LETTER MU */
-    {"ms", 1000000},
-    {"s", 1000000000},
+    {"ms", 1000000},     {"s", 1000000000},
     {NULL, 0},
 };
 
@@ -106,9 +104,9 @@ static bool is_digit(char c)
 /* The number part: digits [. digits]; counts significant digits so that the
  * value fits a u128 exactly. */
 struct number {
-    u128 mant;      /* all digits as one integer */
-    unsigned frac;  /* digits after the point (trailing zeros dropped) */
-    bool too_big;   /* more than 20 integer digits */
+    u128 mant;     /* all digits as one integer */
+    unsigned frac; /* digits after the point (trailing zeros dropped) */
+    bool too_big;  /* more than 20 integer digits */
 };
 
 static const char *scan_number(const char *p, struct number *n)
@@ -215,11 +213,11 @@ int plc_qty_parse(enum plc_qty_kind kind, const char *s, uint64_t *out,
         goto too_large;
     *out = (uint64_t)total;
     return 0;
-too_large: {
+too_large : {
     char max[PLC_QTY_BUFSZ];
     plc_qty_format(kind, UINT64_MAX, max, sizeof max);
-    return plc_error_set(err, PLC_ERANGE, "\"%s\" is too large (at most %s)",
-                         s, max);
+    return plc_error_set(err, PLC_ERANGE, "\"%s\" is too large (at most %s)", s,
+                         max);
 }
 }
 
@@ -244,8 +242,7 @@ static bool format_exact(uint64_t v, uint64_t factor, const char *name,
     return true;
 }
 
-int plc_qty_format(enum plc_qty_kind kind, uint64_t v, char *out,
-                   size_t size)
+int plc_qty_format(enum plc_qty_kind kind, uint64_t v, char *out, size_t size)
 {
     static const struct unit time_out[] = {
         {"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
@@ -283,8 +280,7 @@ int plc_qty_format(enum plc_qty_kind kind, uint64_t v, char *out,
         if (v >= list[i].factor || i == n - 1) {
             if (v == 0)
                 i = (kind == PLC_QTY_TIME) ? 1 : n - 1; /* "0ms", "0bit" */
-            format_exact(v, list[i].factor, list[i].name, 30, out, size,
-                         &len);
+            format_exact(v, list[i].factor, list[i].name, 30, out, size, &len);
             return len;
         }
     return len;

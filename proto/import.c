@@ -94,9 +94,9 @@ double proto_topo_distance_km(double lat1, double lon1, double lat2,
 {
     const double r = 6371.0, rad = 3.14159265358979323846 / 180.0;
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-    double h = sin(dlat / 2) * sin(dlat / 2) +
-               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) *
-                   sin(dlon / 2);
+    double h =
+        sin(dlat / 2) * sin(dlat / 2) +
+        cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
     return 2 * r * asin(sqrt(h < 1 ? h : 1));
 }
 
@@ -175,8 +175,7 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
     for (size_t i = 0; i < t->n_nodes; i++) {
         const struct tnode *n = &t->nodes[i];
         if (!n->has_coord)
-            plc_buf_printf(&which, "%s\"%s\"", no_coord++ ? ", " : "",
-                           n->name);
+            plc_buf_printf(&which, "%s\"%s\"", no_coord++ ? ", " : "", n->name);
         if (o->hosts_per_node <= 0) {
             cb_host(&b, n->name, o->cores, o->core_capacity, o->memory_bytes);
             continue;
@@ -184,10 +183,9 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
         cb_switch(&b, n->name);
         for (int h = 1; h <= o->hosts_per_node; h++) {
             snprintf(host, sizeof host, "%s-h%d", n->name, h);
-            cb_host(&b, host, o->cores, o->core_capacity,
-                    o->memory_bytes);
-            cb_link(&b, host, n->name, o->access_rate_bps,
-                    o->access_latency_ns, o->buffer_bytes);
+            cb_host(&b, host, o->cores, o->core_capacity, o->memory_bytes);
+            cb_link(&b, host, n->name, o->access_rate_bps, o->access_latency_ns,
+                    o->buffer_bytes);
         }
     }
     for (size_t i = 0; i < t->n_edges; i++) {
@@ -211,8 +209,7 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                        "%zu node%s no coordinates (%s); %s links take "
                        "latency %s (--latency)\n",
                        no_coord, no_coord == 1 ? " has" : "s have",
-                       plc_buf_str(&which), no_coord == 1 ? "its" : "their",
-                       q);
+                       plc_buf_str(&which), no_coord == 1 ? "its" : "their", q);
     }
     plc_buf_release(&which);
     if (no_rate) {
@@ -281,7 +278,7 @@ static uint64_t graphml_rate(const xmlNode *e, char **keys, size_t nkeys)
         char *sp = data_of(e, keys, nkeys, "LinkSpeed");
         char *un = data_of(e, keys, nkeys, "LinkSpeedUnits");
         if (parse_double(sp, &v) && un) {
-            double m = un[0] == 'G' ? 1e9
+            double m = un[0] == 'G'   ? 1e9
                        : un[0] == 'M' ? 1e6
                        : un[0] == 'K' ? 1e3
                                       : 1;
@@ -340,8 +337,8 @@ static int graphml_walk(xmlNode *root, struct topo *t, struct plc_error *err)
                                plc_strerror(PLC_ENOMEM));
         if (tn) {
             /* the label names the node; the id is kept to resolve edges */
-            tn->has_coord = parse_double(la, &tn->lat) &&
-                            parse_double(lo, &tn->lon);
+            tn->has_coord =
+                parse_double(la, &tn->lat) && parse_double(lo, &tn->lon);
             if (label && *label) {
                 char *l = strdup(label);
                 if (l) {
@@ -476,11 +473,10 @@ static int sndlib_line(struct topo *t, int section, char **tok, size_t n,
     double mbit = 0;
     if (!parse_double(tok[5], &mbit) || mbit < 0 || mbit > 1e12)
         return plc_error_set(err, PLC_EDATA,
-                             "line %d: capacity \"%s\" is not a number",
-                             lineno, tok[5]);
+                             "line %d: capacity \"%s\" is not a number", lineno,
+                             tok[5]);
     /* pre-installed capacity in Mbit/s; 0 means none installed */
-    if (!topo_add_edge(t, (size_t)a, (size_t)b,
-                       (uint64_t)llround(mbit * 1e6)))
+    if (!topo_add_edge(t, (size_t)a, (size_t)b, (uint64_t)llround(mbit * 1e6)))
         return plc_error_set(err, PLC_ENOMEM, "cannot import (%s)",
                              plc_strerror(PLC_ENOMEM));
     return 0;

@@ -43,7 +43,8 @@ static bool quantity_kind(const ProtobufCMessageDescriptor *d,
 /* A message whose only field is `repeated ... items` maps to an array. */
 static bool is_items_message(const ProtobufCMessageDescriptor *d)
 {
-    return d->n_fields == 1 && d->fields[0].label == PROTOBUF_C_LABEL_REPEATED &&
+    return d->n_fields == 1 &&
+           d->fields[0].label == PROTOBUF_C_LABEL_REPEATED &&
            strcmp(d->fields[0].name, "items") == 0;
 }
 
@@ -144,7 +145,8 @@ static const char *enum_value_json(const ProtobufCEnumDescriptor *d,
 const char *proto_enum_json_name(const ProtobufCEnumDescriptor *desc, int v,
                                  char *buf, size_t size)
 {
-    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(desc, v);
+    const ProtobufCEnumValue *ev =
+        protobuf_c_enum_descriptor_get_value(desc, v);
     if (!ev || v == 0)
         return NULL;
     return enum_value_json(desc, ev, buf, size);
@@ -158,9 +160,9 @@ void proto_enum_json_names(const ProtobufCEnumDescriptor *desc, char *buf,
         if (desc->values[i].value == 0)
             continue;
         char name[64];
-        plc_buf_printf(&b, "%s%s", b.len ? ", " : "",
-                       enum_value_json(desc, &desc->values[i], name,
-                                       sizeof name));
+        plc_buf_printf(
+            &b, "%s%s", b.len ? ", " : "",
+            enum_value_json(desc, &desc->values[i], name, sizeof name));
     }
     snprintf(buf, size, "%s", plc_buf_str(&b));
     plc_buf_release(&b);
@@ -229,8 +231,8 @@ static bool int_from_json(const json_t *v, long long lo, long long hi,
     }
     long long x = json_integer_value(v);
     if (x < lo || x > hi) {
-        plc_diags_add(diags, path, "%lld is out of range (%lld to %lld)", x,
-                      lo, hi);
+        plc_diags_add(diags, path, "%lld is out of range (%lld to %lld)", x, lo,
+                      hi);
         return false;
     }
     *out = x;
@@ -238,8 +240,7 @@ static bool int_from_json(const json_t *v, long long lo, long long hi,
 }
 
 static bool enum_from_json(const ProtobufCEnumDescriptor *d, const json_t *v,
-                           int *out, const char *path,
-                           struct plc_diags *diags)
+                           int *out, const char *path, struct plc_diags *diags)
 {
     char names[512];
     proto_enum_json_names(d, names, sizeof names);
@@ -257,14 +258,13 @@ static bool enum_from_json(const ProtobufCEnumDescriptor *d, const json_t *v,
             return true;
         }
     }
-    plc_diags_add(diags, path, "unknown value \"%s\" (accepted: %s)", s,
-                  names);
+    plc_diags_add(diags, path, "unknown value \"%s\" (accepted: %s)", s, names);
     return false;
 }
 
 /* Convert one JSON value into the storage `slot` of a field's type. */
-static bool value_from_json(const ProtobufCFieldDescriptor *f,
-                            const json_t *v, void *slot, const char *path,
+static bool value_from_json(const ProtobufCFieldDescriptor *f, const json_t *v,
+                            void *slot, const char *path,
                             struct plc_diags *diags)
 {
     long long x;
@@ -390,7 +390,8 @@ static void repeated_from_json(ProtobufCMessage *m,
         const ProtobufCMessageDescriptor *ed = f->descriptor;
         const char *key;
         const json_t *val;
-        json_object_foreach ((json_t *)v, key, val) {
+        json_object_foreach((json_t *)v, key, val)
+        {
             plc_path_join(sub, sizeof sub, path, key, 0);
             ProtobufCMessage *e = msg_new(ed);
             if (!e) {
@@ -402,9 +403,9 @@ static void repeated_from_json(ProtobufCMessage *m,
                                               member(e, ed->fields[0].offset),
                                               sub, diags);
             json_decref(jkey);
-            ok = ok && value_from_json(&ed->fields[1], val,
-                                       member(e, ed->fields[1].offset), sub,
-                                       diags);
+            ok = ok &&
+                 value_from_json(&ed->fields[1], val,
+                                 member(e, ed->fields[1].offset), sub, diags);
             if (!ok) {
                 protobuf_c_message_free_unpacked(e, NULL);
                 continue;
@@ -429,9 +430,8 @@ static void repeated_from_json(ProtobufCMessage *m,
 
 /* Set one field of `m` from `v` (which is not null). */
 static void field_from_json(ProtobufCMessage *m,
-                            const ProtobufCFieldDescriptor *f,
-                            const json_t *v, const char *path,
-                            struct plc_diags *diags)
+                            const ProtobufCFieldDescriptor *f, const json_t *v,
+                            const char *path, struct plc_diags *diags)
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         repeated_from_json(m, f, v, path, diags);
@@ -442,8 +442,7 @@ static void field_from_json(ProtobufCMessage *m,
         uint32_t *which = member(m, f->quantifier_offset);
         if (*which != 0) {
             const ProtobufCFieldDescriptor *other =
-                protobuf_c_message_descriptor_get_field(m->descriptor,
-                                                        *which);
+                protobuf_c_message_descriptor_get_field(m->descriptor, *which);
             plc_diags_add(diags, path,
                           "cannot be given together with '%s' (only one "
                           "of them)",
@@ -470,8 +469,7 @@ static ProtobufCMessage *quantity_from_json(const ProtobufCMessageDescriptor *d,
     if (json_is_number(v)) {
         char num[64];
         if (json_is_integer(v))
-            snprintf(num, sizeof num, "%lld",
-                     (long long)json_integer_value(v));
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         else
             snprintf(num, sizeof num, "%g", json_real_value(v));
         plc_diags_add(diags, path, "%s has no unit; write \"%s%s\"", num, num,
@@ -552,7 +550,8 @@ static ProtobufCMessage *msg_from_json(const ProtobufCMessageDescriptor *d,
     const char *key;
     const json_t *val;
     char sub[PATH_MAX_LEN];
-    json_object_foreach ((json_t *)v, key, val) {
+    json_object_foreach((json_t *)v, key, val)
+    {
         plc_path_join(sub, sizeof sub, path, key, 0);
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(d, key);
@@ -618,9 +617,8 @@ static json_t *value_to_json(const ProtobufCFieldDescriptor *f,
         return json_boolean(*(const protobuf_c_boolean *)slot);
     case PROTOBUF_C_TYPE_ENUM: {
         char name[64];
-        const char *s = proto_enum_json_name(f->descriptor,
-                                             *(const int *)slot, name,
-                                             sizeof name);
+        const char *s = proto_enum_json_name(f->descriptor, *(const int *)slot,
+                                             name, sizeof name);
         return s ? json_string(s) : json_null();
     }
     case PROTOBUF_C_TYPE_STRING: {
@@ -652,9 +650,8 @@ static json_t *repeated_to_json(const ProtobufCMessage *m,
         for (size_t i = 0; o && i < n; i++) {
             const ProtobufCMessage *e = ((ProtobufCMessage *const *)arr)[i];
             const char *k = *(char *const *)member(e, ed->fields[0].offset);
-            json_t *val =
-                value_to_json(&ed->fields[1], member(e, ed->fields[1].offset),
-                              flags);
+            json_t *val = value_to_json(&ed->fields[1],
+                                        member(e, ed->fields[1].offset), flags);
             if (!val || json_object_set_new(o, k ? k : "", val) < 0) {
                 json_decref(o);
                 return NULL;
@@ -678,8 +675,7 @@ static bool field_present(const ProtobufCMessage *m,
 {
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
         return *(const uint32_t *)member(m, f->quantifier_offset) == f->id;
-    if (f->type == PROTOBUF_C_TYPE_STRING ||
-        f->type == PROTOBUF_C_TYPE_MESSAGE)
+    if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
         return *(void *const *)member(m, f->offset) != NULL;
     if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
         return *(const protobuf_c_boolean *)member(m, f->quantifier_offset);

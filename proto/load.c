@@ -49,8 +49,8 @@ static const ProtobufCMessageDescriptor *kind_descriptor(enum proto_doc_kind k)
 static enum proto_doc_kind detect_kind(const json_t *root)
 {
     static const char *const workflow_keys[] = {
-        "services", "endpoints", "deadline", "probability", "affinity",
-        "anti_affinity", "tenant", "objective", NULL};
+        "services",      "endpoints", "deadline",  "probability", "affinity",
+        "anti_affinity", "tenant",    "objective", NULL};
     if (json_object_get(root, "admitted"))
         return PROTO_DOC_PLAN;
     for (const char *const *k = workflow_keys; *k; k++)
@@ -67,8 +67,7 @@ static void validate(struct proto_doc *doc)
 {
     switch (doc->kind) {
     case PROTO_DOC_CLUSTER:
-        proto_cluster_validate((const Placer__Cluster *)doc->msg,
-                               &doc->diags);
+        proto_cluster_validate((const Placer__Cluster *)doc->msg, &doc->diags);
         break;
     case PROTO_DOC_WORKFLOW:
         proto_workflow_validate((const Placer__Workflow *)doc->msg,
@@ -127,8 +126,7 @@ int proto_doc_load_text(struct proto_doc *doc, const char *name,
         return finish(doc, err);
     }
     if (!json_is_object(root)) {
-        plc_diags_add(&doc->diags, "",
-                      "a %s must be a JSON object ({...})",
+        plc_diags_add(&doc->diags, "", "a %s must be a JSON object ({...})",
                       proto_doc_kind_name(expect));
         json_decref(root);
         return finish(doc, err);
@@ -196,8 +194,8 @@ void proto_doc_print_diags(const struct proto_doc *doc, FILE *out)
 {
     for (size_t i = 0; i < doc->diags.n; i++) {
         const struct plc_diag *x = &doc->diags.v[i];
-        fprintf(out, "%s:%d:%d: %s%s%s\n", doc->name, x->line, x->col,
-                x->path, x->path[0] ? ": " : "", x->msg);
+        fprintf(out, "%s:%d:%d: %s%s%s\n", doc->name, x->line, x->col, x->path,
+                x->path[0] ? ": " : "", x->msg);
     }
 }
 

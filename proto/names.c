@@ -13,8 +13,7 @@ static int cmp_ref(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-bool name_index_build(struct name_index *ix, const char *const *names,
-                      size_t n)
+bool name_index_build(struct name_index *ix, const char *const *names, size_t n)
 {
     ix->n = 0;
     ix->v = malloc((n ? n : 1) * sizeof *ix->v);

@@ -67,8 +67,8 @@ static void check_unique_node(const Placer__Cluster *c,
     if (first < 0 || (size_t)first >= order)
         return;
     if ((size_t)first < c->n_hosts)
-        plc_diags_add(d, path, "\"%s\" is already the name of hosts[%ld]",
-                      name, first);
+        plc_diags_add(d, path, "\"%s\" is already the name of hosts[%ld]", name,
+                      first);
     else
         plc_diags_add(d, path, "\"%s\" is already the name of switches[%ld]",
                       name, first - (long)c->n_hosts);
@@ -81,9 +81,8 @@ static void check_fraction(bool has, double v, const char *path,
         plc_diags_add(d, path, "must be in (0, 1] (got %g)", v);
 }
 
-static void validate_host(const Placer__Cluster *c,
-                          const struct name_index *ix, size_t i,
-                          struct plc_diags *d)
+static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
+                          size_t i, struct plc_diags *d)
 {
     const Placer__Host *h = c->hosts[i];
     char base[P], p[P];
@@ -130,9 +129,8 @@ static void validate_host(const Placer__Cluster *c,
         char up[P];
         plc_path_join(up, P, p, NULL, k);
         if (!(h->used[k] >= 0 && h->used[k] <= cap + 1e-9))
-            plc_diags_add(d, up,
-                          "%g is outside 0 to the core capacity %g", h->used[k],
-                          cap);
+            plc_diags_add(d, up, "%g is outside 0 to the core capacity %g",
+                          h->used[k], cap);
     }
     plc_path_join(p, P, base, "memory_used", 0);
     if (h->memory_used && !h->memory)
@@ -147,9 +145,8 @@ static void validate_host(const Placer__Cluster *c,
     }
 }
 
-static void validate_link(const Placer__Cluster *c,
-                          const struct name_index *ix, size_t i,
-                          struct plc_diags *d)
+static void validate_link(const Placer__Cluster *c, const struct name_index *ix,
+                          size_t i, struct plc_diags *d)
 {
     const Placer__Link *l = c->links[i];
     char base[P], p[P];
@@ -164,8 +161,9 @@ static void validate_link(const Placer__Cluster *c,
                               "missing; a link joins two nodes \"a\" and "
                               "\"b\"");
         } else if (name_index_find(ix, ends[e]) < 0) {
-            plc_diags_add(d, p, "\"%s\" is not a host or switch of this "
-                                "cluster",
+            plc_diags_add(d, p,
+                          "\"%s\" is not a host or switch of this "
+                          "cluster",
                           ends[e]);
         }
     }
@@ -187,8 +185,9 @@ static void validate_link(const Placer__Cluster *c,
     }
     plc_path_join(p, P, base, "buffer", 0);
     if (l->buffer && l->buffer->bytes == 0)
-        plc_diags_add(d, p, "must be above 0B (leave it out for no port "
-                            "check)");
+        plc_diags_add(d, p,
+                      "must be above 0B (leave it out for no port "
+                      "check)");
     plc_path_join(p, P, base, "cost", 0);
     if (l->has_cost && !(l->cost >= 0 && isfinite(l->cost)))
         plc_diags_add(d, p, "must be at least 0 (got %g)", l->cost);
@@ -227,8 +226,7 @@ void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
         plc_path_join(base, P, "switches", NULL, i);
         plc_path_join(p, P, base, "name", 0);
         proto_check_name(c->switches[i]->name, p, "switch", true, d);
-        check_unique_node(c, &ix, c->n_hosts + i, c->switches[i]->name, p,
-                          d);
+        check_unique_node(c, &ix, c->n_hosts + i, c->switches[i]->name, p, d);
     }
     for (size_t i = 0; i < c->n_links; i++)
         validate_link(c, &ix, i, d);

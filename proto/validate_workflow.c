@@ -44,8 +44,10 @@ static void validate_task(const Placer__Task *t, const char *base,
     plc_path_join(p, P, base, "name", 0);
     proto_check_name(t->name, p, "task", false, d);
     plc_path_join(p, P, base, "wcet", 0);
-    require(t->wcet, p, "give the task's worst-case execution time, e.g. "
-                        "\"7ms\"", d);
+    require(t->wcet, p,
+            "give the task's worst-case execution time, e.g. "
+            "\"7ms\"",
+            d);
     check_positive_time(t->wcet, p, d);
     plc_path_join(p, P, base, "period", 0);
     require(t->period, p, "give the task's period, e.g. \"50ms\"", d);
@@ -67,8 +69,9 @@ static void validate_task(const Placer__Task *t, const char *base,
         plc_path_join(p, P, base, "wcet", 0);
         fmt_time(t->wcet->ns, a);
         fmt_time(dl, b);
-        plc_diags_add(d, p, "%s is above the deadline %s; the task can never "
-                            "meet it",
+        plc_diags_add(d, p,
+                      "%s is above the deadline %s; the task can never "
+                      "meet it",
                       a, b);
     }
 }
@@ -83,8 +86,8 @@ static void validate_tasks(Placer__Task *const *tasks, size_t n,
     }
 }
 
-static void validate_periods(Placer__Time *const *v, size_t n,
-                             const char *base, struct plc_diags *d)
+static void validate_periods(Placer__Time *const *v, size_t n, const char *base,
+                             struct plc_diags *d)
 {
     char p[P];
     for (size_t i = 0; i < n; i++) {
@@ -153,8 +156,7 @@ static void validate_exec_time(const Placer__ExecTime *e, const char *base,
         }
     char p[P];
     if (count == 0 && !proto_diags_has(d, base))
-        plc_diags_add(d, base,
-                      "give one of wcet, pmf, samples, normal, tasks");
+        plc_diags_add(d, base, "give one of wcet, pmf, samples, normal, tasks");
     if (count > 1)
         plc_diags_add(d, base,
                       "give only one of wcet, pmf, samples, normal, tasks "
@@ -239,7 +241,7 @@ static void validate_menu(const Placer__ReservationMenu *r, const char *base,
 struct wf {
     const Placer__Workflow *w;
     struct name_index ix;
-    long *from, *to;  /* node of each link's ends, -1 if unknown */
+    long *from, *to;   /* node of each link's ends, -1 if unknown */
     size_t *out_start; /* n_nodes + 1 */
     size_t *out;       /* link indices grouped by `from` */
 };
@@ -271,9 +273,8 @@ static bool wf_build(struct wf *g, const Placer__Workflow *w)
     g->out = malloc((m ? m : 1) * sizeof *g->out);
     bool ok = names && g->from && g->to && g->out_start && g->out;
     for (size_t i = 0; ok && i < n; i++)
-        names[i] = i < w->n_endpoints
-                       ? w->endpoints[i]->name
-                       : w->services[i - w->n_endpoints]->name;
+        names[i] = i < w->n_endpoints ? w->endpoints[i]->name
+                                      : w->services[i - w->n_endpoints]->name;
     ok = ok && name_index_build(&g->ix, names, n);
     free(names);
     if (!ok) {
@@ -385,8 +386,9 @@ static void validate_link(const struct wf *g, size_t i, struct plc_diags *d)
     const char *keys[2] = {"from", "to"};
     for (int e = 0; e < 2; e++) {
         plc_path_join(p, P, base, keys[e], 0);
-        require(ends[e], p, "a link goes \"from\" one service or endpoint "
-                            "\"to\" another",
+        require(ends[e], p,
+                "a link goes \"from\" one service or endpoint "
+                "\"to\" another",
                 d);
         if (ends[e] && (e == 0 ? g->from[i] : g->to[i]) < 0)
             plc_diags_add(d, p,
@@ -396,8 +398,9 @@ static void validate_link(const struct wf *g, size_t i, struct plc_diags *d)
     }
     if (l->from && l->to && !strcmp(l->from, l->to)) {
         plc_path_join(p, P, base, "to", 0);
-        plc_diags_add(d, p, "\"%s\" is also \"from\"; a link joins two "
-                            "different services",
+        plc_diags_add(d, p,
+                      "\"%s\" is also \"from\"; a link joins two "
+                      "different services",
                       l->to);
     }
     for (size_t k = 0; k < i && l->from && l->to; k++) {
@@ -405,8 +408,8 @@ static void validate_link(const struct wf *g, size_t i, struct plc_diags *d)
         if (o->from && o->to && !strcmp(o->from, l->from) &&
             !strcmp(o->to, l->to)) {
             plc_diags_add(d, base,
-                          "repeats links[%zu] (%s -> %s); merge their rates",
-                          k, l->from, l->to);
+                          "repeats links[%zu] (%s -> %s); merge their rates", k,
+                          l->from, l->to);
             break;
         }
     }
@@ -434,20 +437,27 @@ static const char *node_name(const Placer__Workflow *w, long k)
 
 /* The cycle u -> ... -> v -> u, found as back edge `link` from v to u;
  * via[x] is the link by which the search reached x. */
-static void report_cycle(const struct wf *g, long u, long v,
-                         const long *via, size_t link, struct plc_diags *d)
+static void report_cycle(const struct wf *g, long u, long v, const long *via,
+                         size_t link, struct plc_diags *d)
 {
     const Placer__Workflow *w = g->w;
     struct plc_buf chain = PLC_BUF_INIT;
     size_t n = w->n_endpoints + w->n_services;
     long *stack = malloc(n * sizeof *stack);
     size_t count = 0;
-    for (long x = v; stack && x != u && count < n;
-         x = g->from[via[x]])
+    for (long x = v; stack && x != u && count < n; x = g->from[via[x]])
         stack[count++] = x;
+    /* the cycle is u, stack[count-1], ..., stack[0]; long ones are shown
+     * by their first and last three nodes */
     plc_buf_puts(&chain, node_name(w, u));
-    while (stack && count > 0)
-        plc_buf_printf(&chain, " -> %s", node_name(w, stack[--count]));
+    for (size_t k = count; stack && k > 0; k--) {
+        size_t pos = count - k + 1; /* position in the cycle, u is 0 */
+        if (count > 6 && pos == 3)
+            plc_buf_printf(&chain, " -> ... (%zu more)", count - 5);
+        if (count > 6 && pos >= 3 && pos <= count - 3)
+            continue;
+        plc_buf_printf(&chain, " -> %s", node_name(w, stack[k - 1]));
+    }
     plc_buf_printf(&chain, " -> %s", node_name(w, u));
     char p[P];
     plc_path_join(p, P, "links", NULL, link);
@@ -527,8 +537,9 @@ static void validate_groups(const struct wf *g, const char *key,
             plc_path_join(p, P, base, NULL, k);
             long s = service_index(g, grp[i]->items[k]);
             if (s < 0) {
-                plc_diags_add(d, p, "\"%s\" is not a service of this "
-                                    "workflow",
+                plc_diags_add(d, p,
+                              "\"%s\" is not a service of this "
+                              "workflow",
                               grp[i]->items[k]);
                 continue;
             }
@@ -567,8 +578,7 @@ void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
     if (w->n_services == 0 && !proto_diags_has(d, "services"))
         plc_diags_add(d, "services", "a workflow needs at least one service");
     struct wf g;
-    long *parent = malloc((w->n_services ? w->n_services : 1) *
-                          sizeof *parent);
+    long *parent = malloc((w->n_services ? w->n_services : 1) * sizeof *parent);
     if (!parent || !wf_build(&g, w)) {
         free(parent);
         d->oom = true;
@@ -584,14 +594,13 @@ void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
         parent[i] = (long)i;
     validate_groups(&g, "affinity", w->affinity, w->n_affinity, parent, true,
                     d);
-    validate_groups(&g, "anti_affinity", w->anti_affinity,
-                    w->n_anti_affinity, parent, false, d);
+    validate_groups(&g, "anti_affinity", w->anti_affinity, w->n_anti_affinity,
+                    parent, false, d);
     free(parent);
     wf_release(&g);
 }
 
-void proto_analyze_validate(const Placer__AnalyzeInput *a,
-                            struct plc_diags *d)
+void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d)
 {
     if (a->n_tasks == 0 && !proto_diags_has(d, "tasks"))
         plc_diags_add(d, "tasks", "give at least one task");
@@ -626,8 +635,7 @@ static void check_host_ref(const Placer__Cluster *c, const char *name,
 }
 
 void proto_workflow_validate_refs(const Placer__Workflow *w,
-                                  const Placer__Cluster *c,
-                                  struct plc_diags *d)
+                                  const Placer__Cluster *c, struct plc_diags *d)
 {
     char base[P], p[P], q[P];
     for (size_t i = 0; i < w->n_endpoints; i++) {
@@ -635,8 +643,9 @@ void proto_workflow_validate_refs(const Placer__Workflow *w,
         plc_path_join(base, P, "endpoints", NULL, i);
         plc_path_join(p, P, base, "node", 0);
         if (node && !find_host(c, node) && !find_switch(c, node))
-            plc_diags_add(d, p, "\"%s\" is not a host or switch of the "
-                                "cluster",
+            plc_diags_add(d, p,
+                          "\"%s\" is not a host or switch of the "
+                          "cluster",
                           node);
     }
     for (size_t i = 0; i < w->n_services; i++) {
@@ -658,11 +667,12 @@ void proto_workflow_validate_refs(const Placer__Workflow *w,
         if (s->zone) {
             bool found = false;
             for (size_t h = 0; h < c->n_hosts && !found; h++)
-                found = c->hosts[h]->zone &&
-                        !strcmp(c->hosts[h]->zone, s->zone);
+                found =
+                    c->hosts[h]->zone && !strcmp(c->hosts[h]->zone, s->zone);
             if (!found)
-                plc_diags_add(d, p, "no host of the cluster is in zone "
-                                    "\"%s\"",
+                plc_diags_add(d, p,
+                              "no host of the cluster is in zone "
+                              "\"%s\"",
                               s->zone);
         }
     }

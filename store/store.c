@@ -36,14 +36,13 @@ int store_schema_latest(void)
 static int sql_fail(struct store *s, struct plc_error *err, const char *what,
                     const char *path)
 {
-    return plc_error_set(err, PLC_EIO, "cannot %s store '%s' (%s)", what,
-                         path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+    return plc_error_set(err, PLC_EIO, "cannot %s store '%s' (%s)", what, path,
+                         s->db ? sqlite3_errmsg(s->db) : "no memory");
 }
 
 static int exec(struct store *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
-                                                                     : -1;
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static int read_version(struct store *s, int *v)
@@ -160,8 +159,8 @@ int64_t store_event_count(struct store *s, struct plc_error *err)
                            NULL) != SQLITE_OK)
         return plc_error_set(err, PLC_EIO, "cannot count events (%s)",
                              sqlite3_errmsg(s->db));
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                                : -1;
+    int64_t n =
+        sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     return n < 0 ? plc_error_set(err, PLC_EIO, "cannot count events (%s)",
                                  sqlite3_errmsg(s->db))

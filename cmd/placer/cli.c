@@ -37,15 +37,14 @@ bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
     return false;
 }
 
-bool cli_parse_int(const char *opt, const char *s, long lo, long hi,
-                   long *out)
+bool cli_parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) {
-        cli_error("--%s: \"%s\" is not a whole number from %ld to %ld", opt,
-                  s, lo, hi);
+        cli_error("--%s: \"%s\" is not a whole number from %ld to %ld", opt, s,
+                  lo, hi);
         return false;
     }
     *out = v;

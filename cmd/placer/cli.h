@@ -44,8 +44,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
  * false. */
 bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
                    uint64_t *out);
-bool cli_parse_int(const char *opt, const char *s, long lo, long hi,
-                   long *out);
+bool cli_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
 
 /* Print a JSON document to stdout (takes ownership of doc).  Returns the
  * exit code: 0, or 70 if it could not be written. */

@@ -126,8 +126,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                &a->topo.memory_bytes);
             break;
         case OPT_RATE:
-            ok = cli_parse_qty("rate", PLC_QTY_RATE, optarg,
-                               &a->topo.rate_bps);
+            ok = cli_parse_qty("rate", PLC_QTY_RATE, optarg, &a->topo.rate_bps);
             ok = ok && a->topo.rate_bps > 0;
             break;
         case OPT_LATENCY:
@@ -236,10 +235,9 @@ static int cluster_import(int argc, char **argv)
     }
     Placer__Cluster *c = NULL;
     struct plc_buf notes = PLC_BUF_INIT;
-    rc = graphml ? proto_topo_import_graphml(text, len, &a.topo, &c, &notes,
-                                             &err)
-                 : proto_topo_import_sndlib(text, len, &a.topo, &c, &notes,
-                                            &err);
+    rc = graphml
+             ? proto_topo_import_graphml(text, len, &a.topo, &c, &notes, &err)
+             : proto_topo_import_sndlib(text, len, &a.topo, &c, &notes, &err);
     free(text);
     if (rc < 0) {
         cli_error("cannot import '%s' (%s)", path, err.msg);
@@ -277,8 +275,7 @@ static long node_lookup(const struct named *tab, size_t n, const char *name)
 }
 
 /* Build the topology graph of a cluster: hosts 0..nh-1, then switches. */
-static struct place_topo *cluster_topo(const Placer__Cluster *c,
-                                       bool **is_host)
+static struct place_topo *cluster_topo(const Placer__Cluster *c, bool **is_host)
 {
     size_t n = c->n_hosts + c->n_switches;
     struct named *tab = malloc((n ? n : 1) * sizeof *tab);
@@ -384,8 +381,8 @@ static int cluster_show(int argc, char **argv)
             printf("  memory     %s%s\n", cli_qty(PLC_QTY_SIZE, memory),
                    unconstrained ? " (some hosts not constrained)" : "");
         printf("  switches   %zu\n", c->n_switches);
-        printf("  links      %zu (%s in each direction in total)\n",
-               c->n_links, cli_qty(PLC_QTY_RATE, rate));
+        printf("  links      %zu (%s in each direction in total)\n", c->n_links,
+               cli_qty(PLC_QTY_RATE, rate));
         if (c->n_hosts < 2)
             printf("  diameter   - (fewer than two hosts)\n");
         else

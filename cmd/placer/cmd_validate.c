@@ -56,8 +56,7 @@ static void summary(const struct proto_doc *doc)
                "link%s\n",
                doc->name, kind, c->n_hosts, plural(c->n_hosts), cores,
                plural((size_t)cores), c->n_switches,
-               c->n_switches == 1 ? "" : "es", c->n_links,
-               plural(c->n_links));
+               c->n_switches == 1 ? "" : "es", c->n_links, plural(c->n_links));
     } else if (doc->kind == PROTO_DOC_WORKFLOW) {
         const Placer__Workflow *w = (const void *)doc->msg;
         printf("%s: valid %s '%s': %zu service%s, %zu endpoint%s, %zu "
@@ -117,15 +116,14 @@ int cmd_validate(int argc, char **argv)
         *d = (struct proto_doc)PROTO_DOC_INIT;
         struct plc_error err = PLC_ERROR_INIT;
         int rc = proto_doc_load_file(
-            d, path, i == optind - 1 ? PROTO_DOC_CLUSTER : PROTO_DOC_ANY,
-            &err);
+            d, path, i == optind - 1 ? PROTO_DOC_CLUSTER : PROTO_DOC_ANY, &err);
         if (rc == PLC_EDATA) {
             if (exit_code == EXIT_OK)
                 exit_code = EXIT_DATAERR;
         } else if (rc < 0) {
             cli_error("%s", err.msg);
-            exit_code = plc_exit_code(rc) == 66 ? EXIT_NOINPUT
-                                                : plc_exit_code(rc);
+            exit_code =
+                plc_exit_code(rc) == 66 ? EXIT_NOINPUT : plc_exit_code(rc);
             d->kind = PROTO_DOC_ANY;
             continue;
         }
@@ -151,10 +149,10 @@ int cmd_validate(int argc, char **argv)
             continue; /* unreadable: already reported */
         if (json) {
             json_array_append_new(
-                files, json_pack("{s:s, s:s, s:b, s:o}", "file", d->name,
-                                 "kind", proto_doc_kind_name(d->kind),
-                                 "valid", d->diags.n == 0, "problems",
-                                 problems_json(d)));
+                files,
+                json_pack("{s:s, s:s, s:b, s:o}", "file", d->name, "kind",
+                          proto_doc_kind_name(d->kind), "valid",
+                          d->diags.n == 0, "problems", problems_json(d)));
         } else if (d->diags.n) {
             proto_doc_print_diags(d, stderr);
         } else {

@@ -65,7 +65,6 @@ int main(int argc, char **argv)
     store_close(s);
     if (check)
         return 0;
-    fputs("placerd: serving clients is not part of this build yet\n",
-          stderr);
+    fputs("placerd: serving clients is not part of this build yet\n", stderr);
     return 70;
 }

@@ -25,8 +25,7 @@ static void round_trip(const char *name, const char *text, size_t len)
     struct proto_doc a = PROTO_DOC_INIT, b = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
     int rc = proto_doc_load_text(&a, name, text, len, PROTO_DOC_ANY, &err);
-    cr_assert_eq(rc, 0, "%s: %s", name,
-                 a.diags.n ? a.diags.v[0].msg : err.msg);
+    cr_assert_eq(rc, 0, "%s: %s", name, a.diags.n ? a.diags.v[0].msg : err.msg);
     json_t *j1 = proto_message_to_json(a.msg, 0);
     char *t1 = json_dumps(j1, PROTO_JSON_DUMP_FLAGS);
     rc = proto_doc_load_text(&b, name, t1, strlen(t1), a.kind, &err);
@@ -42,7 +41,7 @@ static void round_trip(const char *name, const char *text, size_t len)
     json_t *orig = json_loadb(text, len, 0, NULL);
     const char *key;
     json_t *val;
-    json_object_foreach (orig, key, val)
+    json_object_foreach(orig, key, val)
         cr_assert(json_object_get(j1, key) || json_is_null(val),
                   "%s: key %s lost", name, key);
     json_decref(orig);
@@ -95,7 +94,8 @@ Test(json, the_plan_document_of_formats_md_maps_field_for_field)
     Placer__Plan *p = (Placer__Plan *)proto_json_to_message(
         &placer__plan__descriptor, j, "", &d);
     cr_assert_eq(d.n, 0);
-    cr_assert_eq(p->solver->status, PLACER__SOLVER_STATUS__SOLVER_STATUS_OPTIMAL);
+    cr_assert_eq(p->solver->status,
+                 PLACER__SOLVER_STATUS__SOLVER_STATUS_OPTIMAL);
     cr_assert_eq(p->guarantee->probability_model,
                  PLACER__PROBABILITY_MODEL__PROBABILITY_MODEL_INDEPENDENT);
     cr_assert_eq(p->services[0]->budget_us, 1000);
@@ -139,15 +139,15 @@ Test(json, enums_print_in_lower_case_without_their_prefix)
     char b[64];
     cr_assert_str_eq(
         proto_enum_json_name(&placer__rejection_code__descriptor,
-                             PLACER__REJECTION_CODE__REJECTION_CODE_NO_ROUTE,
-                             b, sizeof b),
+                             PLACER__REJECTION_CODE__REJECTION_CODE_NO_ROUTE, b,
+                             sizeof b),
         "no_route");
     cr_assert_str_eq(proto_enum_json_name(&placer__state__descriptor,
                                           PLACER__STATE__STATE_DEGRADED, b,
                                           sizeof b),
                      "degraded");
-    cr_assert_null(proto_enum_json_name(&placer__state__descriptor, 0, b,
-                                        sizeof b));
+    cr_assert_null(
+        proto_enum_json_name(&placer__state__descriptor, 0, b, sizeof b));
 }
 
 Test(json, affinity_groups_are_arrays_of_arrays)

@@ -93,10 +93,9 @@ static Placer__Cluster *import(const char *rel, bool graphml, int per_node)
     Placer__Cluster *c;
     struct plc_buf notes = PLC_BUF_INIT;
     struct plc_error err = PLC_ERROR_INIT;
-    int rc = graphml ? proto_topo_import_graphml(text, len, &o, &c, &notes,
-                                                 &err)
-                     : proto_topo_import_sndlib(text, len, &o, &c, &notes,
-                                                &err);
+    int rc = graphml
+                 ? proto_topo_import_graphml(text, len, &o, &c, &notes, &err)
+                 : proto_topo_import_sndlib(text, len, &o, &c, &notes, &err);
     cr_assert_eq(rc, 0, "%s: %s", rel, err.msg);
     plc_buf_release(&notes);
     free(text);
@@ -106,8 +105,8 @@ static Placer__Cluster *import(const char *rel, bool graphml, int per_node)
 Test(topo, every_graphml_file_imports_with_its_counts)
 {
     size_t n;
-    char **files = list_files(src_path("tests/data/topologies/zoo"),
-                              ".graphml", &n);
+    char **files =
+        list_files(src_path("tests/data/topologies/zoo"), ".graphml", &n);
     cr_assert_eq(n, 6);
     for (size_t i = 0; i < n; i++) {
         char rel[512];
@@ -141,8 +140,7 @@ Test(topo, every_sndlib_file_imports_with_its_counts)
     cr_assert_eq(n, 5);
     for (size_t i = 0; i < n; i++) {
         char rel[512];
-        snprintf(rel, sizeof rel, "tests/data/topologies/sndlib/%s",
-                 files[i]);
+        snprintf(rel, sizeof rel, "tests/data/topologies/sndlib/%s", files[i]);
         char *text = slurp(src_path(rel), NULL);
         size_t nodes, links;
         sndlib_counts(text, &nodes, &links);
@@ -192,8 +190,7 @@ Test(topo, garbage_is_refused_with_a_reason)
     struct plc_buf notes = PLC_BUF_INIT;
     struct plc_error err = PLC_ERROR_INIT;
     const char *x = "<graphml><graph></graph></graphml>";
-    cr_assert_eq(proto_topo_import_graphml(x, strlen(x), &o, &c, &notes,
-                                           &err),
+    cr_assert_eq(proto_topo_import_graphml(x, strlen(x), &o, &c, &notes, &err),
                  PLC_EDATA);
     cr_assert_str_eq(err.msg, "the graph has no nodes");
     plc_error_clear(&err);
@@ -202,8 +199,7 @@ Test(topo, garbage_is_refused_with_a_reason)
     plc_error_clear(&err);
     const char *s = "NODES (\n  A ( 1 2 )\n)\nLINKS (\n  L ( A B ) 1 0 0 0 "
                     "( )\n)\n";
-    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes,
-                                          &err),
+    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
                  PLC_EDATA);
     cr_assert_str_eq(err.msg, "line 5: link \"L\" names unknown node \"B\"");
     plc_buf_release(&notes);

@@ -196,9 +196,10 @@ Test(validate, long_chains_are_acyclic_and_a_closing_link_is_named)
                  PLC_EDATA);
     cr_assert_eq(w.diags.n, 1);
     cr_assert_str_eq(w.diags.v[0].path, "links[1999]");
-    cr_assert(strstr(w.diags.v[0].msg, "closes the cycle s0 -> s1 -> s2"),
+    cr_assert(strstr(w.diags.v[0].msg, "closes the cycle s0 -> s1 -> s2 -> "
+                                       "... (1994 more) -> s1997 -> s1998 "
+                                       "-> s1999 -> s0;"),
               "%.80s", w.diags.v[0].msg);
-    cr_assert(strstr(w.diags.v[0].msg, "s1998 -> s1999 -> s0;"));
     proto_doc_release(&w);
     free(text);
 }

@@ -63,9 +63,9 @@ Test(store, a_file_from_a_newer_placer_is_refused)
 {
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL,
-                              NULL),
-                 SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     struct store *s;
     struct plc_error err = PLC_ERROR_INIT;

@@ -15,10 +15,13 @@ struct plc_buf {
     char *s;    /* NUL-terminated text, or NULL while empty */
     size_t len; /* bytes before the NUL */
     size_t cap;
-    bool oom;   /* an append failed for lack of memory */
+    bool oom; /* an append failed for lack of memory */
 };
 
-#define PLC_BUF_INIT {NULL, 0, 0, false}
+#define PLC_BUF_INIT                                                           \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 void plc_buf_printf(struct plc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 struct plc_diag {
-    char *path;  /* owned; "" for the document as a whole */
-    char *msg;   /* owned */
-    int line;    /* 1-based, 0 while unknown */
-    int col;     /* 1-based, 0 while unknown */
+    char *path; /* owned; "" for the document as a whole */
+    char *msg;  /* owned */
+    int line;   /* 1-based, 0 while unknown */
+    int col;    /* 1-based, 0 while unknown */
 };
 
 struct plc_diags {
@@ -28,16 +28,18 @@ struct plc_diags {
     bool oom; /* a problem could not be recorded for lack of memory */
 };
 
-#define PLC_DIAGS_INIT {NULL, 0, 0, false}
+#define PLC_DIAGS_INIT                                                         \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 /* Record a problem at `path` (copied). */
-void plc_diags_add(struct plc_diags *d, const char *path, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
+void plc_diags_add(struct plc_diags *d, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Record a problem at line:col (syntax errors, which have no path). */
-void plc_diags_add_at(struct plc_diags *d, int line, int col,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void plc_diags_add_at(struct plc_diags *d, int line, int col, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 
 /* Order by position (line, column), keeping insertion order on ties. */
 void plc_diags_sort(struct plc_diags *d);
@@ -49,7 +51,7 @@ void plc_diags_release(struct plc_diags *d);
  * truncated to `size`): `key` as `.key` or `["key"]`, or, when key is NULL,
  * `[index]`.
  */
-void plc_path_join(char *out, size_t size, const char *base,
-                   const char *key, size_t index);
+void plc_path_join(char *out, size_t size, const char *base, const char *key,
+                   size_t index);
 
 #endif

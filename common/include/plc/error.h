@@ -29,12 +29,18 @@ enum plc_errcode {
 #define PLC_ERROR_MSG_MAX 512
 
 struct plc_error {
-    int code;                     /* 0 while no error was recorded */
-    char msg[PLC_ERROR_MSG_MAX];  /* lowercase, no trailing period */
+    int code;                    /* 0 while no error was recorded */
+    char msg[PLC_ERROR_MSG_MAX]; /* lowercase, no trailing period */
 };
 
 /* A fresh, empty error buffer. */
-#define PLC_ERROR_INIT {0, {0}}
+#define PLC_ERROR_INIT                                                         \
+    {                                                                          \
+        0,                                                                     \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
+    }
 
 /*
  * Record an error unless one is already recorded (first error wins).

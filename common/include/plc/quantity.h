@@ -47,8 +47,7 @@ int plc_qty_parse(enum plc_qty_kind kind, const char *s, uint64_t *out,
  * result gives `v` back.  Returns the length that the full text needs (as
  * snprintf does).
  */
-int plc_qty_format(enum plc_qty_kind kind, uint64_t v, char *out,
-                   size_t size);
+int plc_qty_format(enum plc_qty_kind kind, uint64_t v, char *out, size_t size);
 
 /* Buffer size that holds any formatted quantity. */
 #define PLC_QTY_BUFSZ 40

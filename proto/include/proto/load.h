@@ -24,15 +24,18 @@ enum proto_doc_kind {
 
 struct proto_doc {
     enum proto_doc_kind kind;
-    char *name;             /* file name as the user gave it (owned) */
-    char *text;             /* the source text (owned) */
+    char *name; /* file name as the user gave it (owned) */
+    char *text; /* the source text (owned) */
     size_t len;
     ProtobufCMessage *msg;  /* Placer__Cluster, __Workflow, __AnalyzeInput or
                                __Plan by kind; NULL if the text is not JSON */
     struct plc_diags diags; /* every problem found, sorted by position */
 };
 
-#define PROTO_DOC_INIT {PROTO_DOC_ANY, NULL, NULL, 0, NULL, PLC_DIAGS_INIT}
+#define PROTO_DOC_INIT                                                         \
+    {                                                                          \
+        PROTO_DOC_ANY, NULL, NULL, 0, NULL, PLC_DIAGS_INIT                     \
+    }
 
 /* "cluster", "workflow", "analyze input", "plan". */
 const char *proto_doc_kind_name(enum proto_doc_kind kind);

@@ -16,8 +16,7 @@ bool proto_name_valid(const char *s);
 
 void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d);
 void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d);
-void proto_analyze_validate(const Placer__AnalyzeInput *a,
-                            struct plc_diags *d);
+void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d);
 
 /* References from a workflow into a cluster. */
 void proto_workflow_validate_refs(const Placer__Workflow *w,
