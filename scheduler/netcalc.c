@@ -28,3 +28,23 @@ void sched_port_check(const struct sched_port *p,
                     (!p->buffer_bytes ||
                      out->backlog_bytes <= (double)p->buffer_bytes * (1 + tol));
 }
+
+void sched_path_check(const struct sched_hop *hops, size_t n,
+                      struct sched_flow flow, struct sched_path_bound *out)
+{
+    double delay = 0, burst = (double)flow.burst_bytes;
+    out->failing_hop = n;
+    for (size_t h = 0; h < n; h++) {
+        /* the grown burst, rounded up to whole bytes */
+        struct sched_flow agg[2] = {
+            {flow.rate_bps, (uint64_t)ceil(burst)}, hops[h].cross};
+        struct sched_port_bound b;
+        sched_port_check(&hops[h].port, agg, 2, &b);
+        if (!b.admitted && out->failing_hop == n)
+            out->failing_hop = h;
+        delay += b.delay_ns + (double)hops[h].latency_ns;
+        burst += (double)flow.rate_bps / 8.0 * b.delay_ns * 1e-9;
+    }
+    out->delay_ns = delay;
+    out->burst_out = burst;
+}

@@ -41,4 +41,30 @@ void sched_port_check(const struct sched_port *p,
                       const struct sched_flow *flows, size_t n,
                       struct sched_port_bound *out);
 
+/*
+ * One hop of a flow's path: the port, and the other flows it shares.
+ */
+struct sched_hop {
+    struct sched_port port;
+    struct sched_flow cross; /* aggregate of the other flows (rate, burst) */
+    uint64_t latency_ns;     /* propagation + processing of the link */
+};
+
+struct sched_path_bound {
+    double delay_ns;      /* end-to-end: sum of hop delays and latencies */
+    double burst_out;     /* the flow's burst when it leaves the path */
+    size_t failing_hop;   /* first hop that does not admit, or n */
+};
+
+/*
+ * A flow along a path of `n` hops.  At every hop the flow's burst has grown
+ * by r times the delay it has met so far (b_h = b + r D_{<h}, the
+ * output-burst bound of a token bucket through a delay-bounded element);
+ * the hop admits the aggregate of that and its cross traffic per
+ * sched_port_check().  The end-to-end bound is the sum of the hop delay
+ * bounds and link latencies.
+ */
+void sched_path_check(const struct sched_hop *hops, size_t n,
+                      struct sched_flow flow, struct sched_path_bound *out);
+
 #endif

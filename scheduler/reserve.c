@@ -1,0 +1,228 @@
+/* reserve.c: reservations, stage probabilities, reservation menus. */
+#include "sched/reserve.h"
+#include "plc/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t sched_finish_time(uint64_t c_ns, uint64_t budget_ns,
+                           uint64_t period_ns)
+{
+    return (c_ns + budget_ns - 1) / budget_ns * period_ns;
+}
+
+double sched_stage_probability(const struct sched_dist *exec,
+                               uint64_t budget_ns, uint64_t period_ns,
+                               uint64_t deadline_ns)
+{
+    uint64_t k = deadline_ns / period_ns;
+    return sched_dist_cdf(exec, k * budget_ns);
+}
+
+int sched_response_dist(struct sched_dist *out, const struct sched_dist *exec,
+                        uint64_t budget_ns, uint64_t period_ns)
+{
+    uint64_t *t = malloc((exec->n ? exec->n : 1) * sizeof *t);
+    if (!t)
+        return PLC_ENOMEM;
+    for (size_t i = 0; i < exec->n; i++)
+        t[i] = sched_finish_time(exec->t_ns[i], budget_ns, period_ns);
+    int rc = sched_dist_from_pmf(out, t, exec->p, exec->n);
+    free(t);
+    if (rc == 0)
+        out->exact = exec->exact;
+    return rc;
+}
+
+void sched_menu_release(struct sched_menu *m)
+{
+    free(m->v);
+    m->v = NULL;
+    m->n = 0;
+}
+
+/* U = Q/P compared exactly: Q1 P2 vs Q2 P1 in 128 bits. */
+__extension__ typedef unsigned __int128 u128;
+
+static int cmp_util(const struct sched_menu_item *a,
+                    const struct sched_menu_item *b)
+{
+    u128 x = (u128)a->budget_ns * b->period_ns;
+    u128 y = (u128)b->budget_ns * a->period_ns;
+    return (x > y) - (x < y);
+}
+
+/* Sort order of the sweep: deadline, then utilisation, then phi
+ * descending, so that the first of equal items survives. */
+static int cmp_sweep(const void *pa, const void *pb)
+{
+    const struct sched_menu_item *a = pa, *b = pb;
+    if (a->deadline_ns != b->deadline_ns)
+        return a->deadline_ns < b->deadline_ns ? -1 : 1;
+    int c = cmp_util(a, b);
+    if (c)
+        return c;
+    return (a->phi < b->phi) - (a->phi > b->phi);
+}
+
+static int cmp_final(const void *pa, const void *pb)
+{
+    const struct sched_menu_item *a = pa, *b = pb;
+    int c = cmp_util(a, b);
+    if (c)
+        return c;
+    if (a->deadline_ns != b->deadline_ns)
+        return a->deadline_ns < b->deadline_ns ? -1 : 1;
+    return (a->phi < b->phi) - (a->phi > b->phi);
+}
+
+/*
+ * Pareto filter over (U min, d min, phi max).  Items are swept by
+ * increasing d; `stair` holds the non-dominated (U, phi) points of the
+ * items seen so far, by increasing U with strictly increasing phi.  An item
+ * is dominated iff the stair point with the largest U' <= U has phi' >= phi
+ * (every earlier item has d' <= d).
+ */
+void sched_menu_prune(struct sched_menu *m)
+{
+    if (m->n == 0)
+        return;
+    qsort(m->v, m->n, sizeof *m->v, cmp_sweep);
+    struct sched_menu_item **stair = malloc(m->n * sizeof *stair);
+    struct sched_menu_item *keep = malloc(m->n * sizeof *keep);
+    if (!stair || !keep) {
+        /* without memory the menu stays unpruned: larger, still correct */
+        free(stair);
+        free(keep);
+        return;
+    }
+    size_t ns = 0, nk = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        struct sched_menu_item *x = &m->v[i];
+        /* last stair point with U' <= U */
+        size_t lo = 0, hi = ns;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cmp_util(stair[mid], x) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && stair[lo - 1]->phi >= x->phi)
+            continue; /* dominated */
+        keep[nk++] = *x;
+        /* insert at lo, then drop following points with phi <= x->phi */
+        size_t end = lo;
+        while (end < ns && stair[end]->phi <= x->phi)
+            end++;
+        memmove(&stair[lo + 1], &stair[end], (ns - end) * sizeof *stair);
+        stair[lo] = x;
+        ns = ns - (end - lo) + 1;
+    }
+    memcpy(m->v, keep, nk * sizeof *keep);
+    m->n = nk;
+    free(stair);
+    free(keep);
+    qsort(m->v, m->n, sizeof *m->v, cmp_final);
+}
+
+struct builder {
+    struct sched_menu *m;
+    size_t cap;
+    const struct sched_dist *exec;
+    const struct sched_menu_spec *spec;
+    bool oom;
+};
+
+static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
+{
+    if (q == 0 || q > p || b->oom)
+        return;
+    double u = (double)q / (double)p;
+    double maxu = b->spec->max_utilization > 0 ? b->spec->max_utilization
+                                                : 1.0;
+    if (u > maxu + 1e-12)
+        return;
+    if (b->spec->max_deadline_ns && d > b->spec->max_deadline_ns)
+        return;
+    double phi = sched_stage_probability(b->exec, q, p, d);
+    if (phi <= 0)
+        return;
+    if (b->spec->require_certain && phi < 1.0 - 1e-9)
+        return;
+    if (b->m->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        struct sched_menu_item *v = realloc(b->m->v, cap * sizeof *v);
+        if (!v) {
+            b->oom = true;
+            return;
+        }
+        b->m->v = v;
+        b->cap = cap;
+    }
+    b->m->v[b->m->n++] = (struct sched_menu_item){q, p, d, u, phi};
+}
+
+static const uint64_t default_periods[] = {1000000,  2000000,  5000000,
+                                           10000000, 20000000, 50000000,
+                                           100000000};
+
+/* Budgets for period p and multiple k: the execution-time breakpoints
+ * ceil(c/k) and the grid p/20 .. p. */
+static void add_default_budgets(struct builder *b, uint64_t p, uint64_t d)
+{
+    uint64_t k = d / p;
+    const struct sched_dist *e = b->exec;
+    size_t n = e->n, picks = n <= 64 ? n : 64;
+    for (size_t i = 0; i < picks; i++) {
+        uint64_t c = n <= 64 ? e->t_ns[i]
+                             : sched_dist_quantile(
+                                   e, (double)(i + 1) / (double)picks);
+        add_item(b, (c + k - 1) / k, p, d);
+    }
+    for (uint64_t j = 1; j <= 20; j++)
+        add_item(b, (p * j + 19) / 20, p, d);
+}
+
+int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
+                     const struct sched_menu_spec *spec)
+{
+    *m = (struct sched_menu)SCHED_MENU_INIT;
+    struct builder b = {m, 0, exec, spec, false};
+    const uint64_t *periods = spec->n_periods ? spec->periods_ns
+                                              : default_periods;
+    size_t np = spec->n_periods
+                    ? spec->n_periods
+                    : sizeof default_periods / sizeof *default_periods;
+    for (size_t i = 0; i < np; i++) {
+        uint64_t p = periods[i];
+        if (p == 0)
+            continue;
+        /* local deadlines: given ones that this period divides, or k P */
+        uint64_t ds[4];
+        size_t nd = 0;
+        const uint64_t *dl = ds;
+        if (spec->n_deadlines) {
+            dl = spec->deadlines_ns;
+            nd = spec->n_deadlines;
+        } else {
+            for (uint64_t k = 1; k <= 4; k++)
+                ds[nd++] = k * p;
+        }
+        for (size_t j = 0; j < nd; j++) {
+            if (dl[j] < p || dl[j] % p)
+                continue;
+            if (spec->n_budgets)
+                for (size_t q = 0; q < spec->n_budgets; q++)
+                    add_item(&b, spec->budgets_ns[q], p, dl[j]);
+            else
+                add_default_budgets(&b, p, dl[j]);
+        }
+    }
+    if (b.oom) {
+        sched_menu_release(m);
+        return PLC_ENOMEM;
+    }
+    sched_menu_prune(m);
+    return 0;
+}
