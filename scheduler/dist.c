@@ -174,6 +174,10 @@ int sched_dist_scale(struct sched_dist *d, double speed)
 
 double sched_dist_cdf(const struct sched_dist *d, uint64_t t_ns)
 {
+    /* at or past the worst case the answer is 1, whatever rounding the
+     * summed probabilities carry */
+    if (d->n && t_ns >= d->t_ns[d->n - 1])
+        return 1.0;
     double c = 0;
     for (size_t i = 0; i < d->n && d->t_ns[i] <= t_ns; i++)
         c += d->p[i];

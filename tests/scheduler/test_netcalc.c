@@ -44,3 +44,28 @@ Test(sched_netcalc, an_aggregate_above_the_rate_is_unstable)
     cr_assert_not(b.admitted);
     cr_assert(isinf(b.delay_ns));
 }
+
+Test(sched_netcalc, a_burst_grows_by_rate_times_delay_along_a_path)
+{
+    /* two identical 10 Gbit/s hops, 1 MB buffers, 1 us links, no cross
+     * traffic; a 1 Gbit/s flow with a 15 KB burst */
+    struct sched_hop hops[2];
+    for (int i = 0; i < 2; i++)
+        hops[i] = (struct sched_hop){{10000000000ULL, 1000000, 1500},
+                                     {0, 0},
+                                     1000};
+    struct sched_flow f = {1000000000ULL, 15000};
+    struct sched_path_bound pb;
+    sched_path_check(hops, 2, f, &pb);
+    cr_assert_eq(pb.failing_hop, 2);
+    /* hop 1: T + b/C = 1.2 us + 12 us = 13.2 us; the burst grows by
+     * 1 Gbit/s * 13.2 us = 1650 B; hop 2: 1.2 + 16650*8/10e9 = 14.52 us */
+    cr_assert(fabs(pb.delay_ns - (13200 + 14520 + 2000)) < 1, "%f",
+              pb.delay_ns);
+    cr_assert(fabs(pb.burst_out - (15000 + 1650 + 1815)) < 1, "%f",
+              pb.burst_out);
+    /* a small buffer on the second hop refuses it there */
+    hops[1].port.buffer_bytes = 10000;
+    sched_path_check(hops, 2, f, &pb);
+    cr_assert_eq(pb.failing_hop, 1);
+}
