@@ -606,6 +606,17 @@ void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d)
         plc_diags_add(d, "tasks", "give at least one task");
     validate_tasks(a->tasks, a->n_tasks, "tasks", d);
     validate_periods(a->periods, a->n_periods, "periods", d);
+    for (size_t i = 0; i < a->n_periods; i++) {
+        char p[P], t[PLC_QTY_BUFSZ];
+        plc_path_join(p, P, "periods", NULL, i);
+        if (a->periods[i]->ns % 1000) {
+            fmt_time(a->periods[i]->ns, t);
+            plc_diags_add(d, p,
+                          "%s is not a whole number of microseconds "
+                          "(interfaces are computed in microseconds)",
+                          t);
+        }
+    }
 }
 
 /* ---- references into a cluster ----------------------------------------- */

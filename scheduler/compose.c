@@ -380,16 +380,27 @@ static int edf_min_budget(const struct sched_task *t, size_t n,
 
 struct fp_min {
     uint64_t pi_us;
-    uint64_t best; /* least theta over the points of one task */
+    uint64_t floor_us; /* Theta* so far (over higher-priority tasks) */
+    uint64_t best;     /* least theta found over this task's points */
 };
 
+/* A point only matters when it beats the best so far, and a point that
+ * works at the current floor settles the task (Theta* is a max over
+ * tasks, so nothing below the floor can be the answer). */
 static bool fp_min_visit(void *ctx, uint64_t t, uint64_t demand)
 {
     struct fp_min *c = ctx;
-    uint64_t th = theta_for(c->pi_us, 1, t, demand);
-    if (th < c->best)
-        c->best = th;
-    return false; /* visit every point */
+    struct sched_resource at_floor =
+        sched_resource_periodic(c->pi_us * US, c->floor_us * US);
+    if (sched_sbf(&at_floor, t) >= demand) {
+        c->best = c->floor_us;
+        return true;
+    }
+    struct sched_resource below =
+        sched_resource_periodic(c->pi_us * US, (c->best - 1) * US);
+    if (c->best > c->pi_us || sched_sbf(&below, t) >= demand)
+        c->best = theta_for(c->pi_us, c->floor_us, t, demand);
+    return false;
 }
 
 /* FP: Theta* = max over tasks of min over their points of theta. */
@@ -401,8 +412,8 @@ static int fp_min_budget(const struct sched_task *t, size_t n,
     if (!p)
         return PLC_ENOMEM;
     uint64_t th = 1;
-    for (size_t i = 0; i < n; i++) {
-        struct fp_min c = {pi_us, pi_us + 1};
+    for (size_t i = 0; i < n && th <= pi_us; i++) {
+        struct fp_min c = {pi_us, th, pi_us + 1};
         fp_points(p, i, fp_min_visit, &c);
         if (c.best > th)
             th = c.best;

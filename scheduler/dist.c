@@ -246,13 +246,22 @@ static int convolve_dense(struct sched_dist *out, const struct sched_dist *a,
                           uint64_t step, size_t cells)
 {
     double *acc = calloc(cells, sizeof *acc);
-    if (!acc)
+    size_t *jb = malloc(b->n * sizeof *jb);
+    if (!acc || !jb) {
+        free(acc);
+        free(jb);
         return PLC_ENOMEM;
-    for (size_t i = 0; i < a->n; i++) {
-        size_t ia = (size_t)((a->t_ns[i] - a->t_ns[0]) / step);
-        for (size_t j = 0; j < b->n; j++)
-            acc[ia + (b->t_ns[j] - b->t_ns[0]) / step] += a->p[i] * b->p[j];
     }
+    /* cell offsets of b once, so the inner loop has no division */
+    for (size_t j = 0; j < b->n; j++)
+        jb[j] = (size_t)((b->t_ns[j] - b->t_ns[0]) / step);
+    for (size_t i = 0; i < a->n; i++) {
+        double *row = acc + (a->t_ns[i] - a->t_ns[0]) / step;
+        double pa = a->p[i];
+        for (size_t j = 0; j < b->n; j++)
+            row[jb[j]] += pa * b->p[j];
+    }
+    free(jb);
     size_t k = 0;
     for (size_t c = 0; c < cells; c++)
         k += acc[c] > 0;
@@ -335,7 +344,11 @@ int sched_dist_reduce(struct sched_dist *d, size_t max_points)
     if (d->n <= max_points || max_points < 2)
         return 0;
     uint64_t lo = d->t_ns[0], hi = d->t_ns[d->n - 1];
+    /* a multiple of the support's own lattice step, so that later
+     * convolutions stay on a common lattice (dense and fast) */
+    uint64_t lattice = lattice_step(d, d);
     uint64_t step = (hi - lo + (max_points - 2)) / (max_points - 1);
+    step = (step + lattice - 1) / lattice * lattice;
     if (step == 0)
         step = 1;
     size_t k = 0;

@@ -98,12 +98,10 @@ int sched_e2e_dist(const struct sched_dist *stage, size_t n,
                 continue;
             size_t u = edges[e].from;
             is_sink[u] = false;
-            struct sched_dist shifted = SCHED_DIST_INIT, unit = SCHED_DIST_INIT;
-            rc = sched_dist_point(&unit, 0);
-            if (rc == 0)
-                rc = sched_dist_convolve(&shifted, &done[u], &unit,
-                                         edges[e].delay_ns);
-            sched_dist_release(&unit);
+            struct sched_dist shifted = SCHED_DIST_INIT;
+            rc = sched_dist_copy(&shifted, &done[u]);
+            for (size_t i = 0; rc == 0 && i < shifted.n; i++)
+                shifted.t_ns[i] += edges[e].delay_ns;
             if (rc == 0 && first) {
                 rc = sched_dist_copy(&start, &shifted);
             } else if (rc == 0) {

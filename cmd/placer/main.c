@@ -11,6 +11,8 @@ static const struct cli_cmd commands[] = {
     {"validate", "check cluster and workflow files, naming every problem",
      cmd_validate},
     {"cluster", "generate, import and summarise cluster files", cmd_cluster},
+    {"analyze", "the minimum CPU reservation of a guest's real-time task set",
+     cmd_analyze},
 };
 
 static void usage(FILE *out)
