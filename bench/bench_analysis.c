@@ -103,8 +103,8 @@ static void bench_chain(bool through_reservations)
                 sched_dist_copy(&stage[v], &exec);
             sched_dist_release(&exec);
             if (v)
-                edges[v - 1] = (struct sched_dag_edge){(size_t)v - 1,
-                                                       (size_t)v, 50000};
+                edges[v - 1] =
+                    (struct sched_dag_edge){(size_t)v - 1, (size_t)v, 50000};
         }
         bool exact;
         double t0 = now_us();

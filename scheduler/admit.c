@@ -52,8 +52,7 @@ long sched_pack(const double *util, size_t n, double capacity,
                 pick = c;
         }
         if (pick == used) {
-            if (used == max_cores ||
-                !sched_core_admits(0, it[i].u, capacity))
+            if (used == max_cores || !sched_core_admits(0, it[i].u, capacity))
                 goto out;
             load[used++] = 0;
         }

@@ -74,8 +74,7 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 #define HORIZON_CAP (1ULL << 62)
 
 /* lcm(T_1..T_n, Pi) + max D, or HORIZON_CAP when it overflows. */
-static uint64_t hyper_horizon(const struct sched_task *t, size_t n,
-                              uint64_t pi)
+static uint64_t hyper_horizon(const struct sched_task *t, size_t n, uint64_t pi)
 {
     uint64_t l = pi, dmax = 0;
     for (size_t i = 0; i < n; i++) {
@@ -114,9 +113,9 @@ static uint64_t linear_horizon(const struct sched_task *t, size_t n,
 struct deadline_walk {
     const struct sched_task *tasks;
     size_t n;
-    size_t *heap;      /* task indices */
-    uint64_t *next;    /* next absolute deadline of each task */
-    uint64_t demand;   /* dbf at the last point returned */
+    size_t *heap;    /* task indices */
+    uint64_t *next;  /* next absolute deadline of each task */
+    uint64_t demand; /* dbf at the last point returned */
 };
 
 static void walk_sift(struct deadline_walk *w, size_t i)
@@ -187,7 +186,8 @@ static int edf_schedulable(const struct sched_task *t, size_t n,
     double alpha = (double)r->budget_ns / (double)r->period_ns;
     if (u > alpha * (1 + 1e-12))
         return 0;
-    uint64_t hl = linear_horizon(t, n, r), hh = hyper_horizon(t, n, r->period_ns);
+    uint64_t hl = linear_horizon(t, n, r),
+             hh = hyper_horizon(t, n, r->period_ns);
     uint64_t horizon = hl < hh ? hl : hh;
     if (horizon >= HORIZON_CAP)
         return 0; /* U = Theta/Pi with no finite horizon: refuse, safely */
@@ -228,10 +228,9 @@ static struct prio *by_priority(const struct sched_task *t, size_t n,
     if (!p)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        p[i] = (struct prio){&t[i],
-                             policy == SCHED_POLICY_DM ? t[i].deadline_ns
-                                                       : t[i].period_ns,
-                             i};
+        p[i] = (struct prio){
+            &t[i],
+            policy == SCHED_POLICY_DM ? t[i].deadline_ns : t[i].period_ns, i};
     qsort(p, n, sizeof *p, cmp_prio);
     return p;
 }
@@ -240,8 +239,7 @@ static uint64_t rbf(const struct prio *p, size_t i, uint64_t t)
 {
     uint64_t d = p[i].t->wcet_ns;
     for (size_t k = 0; k < i; k++)
-        d += (t + p[k].t->period_ns - 1) / p[k].t->period_ns *
-             p[k].t->wcet_ns;
+        d += (t + p[k].t->period_ns - 1) / p[k].t->period_ns * p[k].t->wcet_ns;
     return d;
 }
 
@@ -291,8 +289,7 @@ static int fp_schedulable(const struct sched_task *t, size_t n,
 }
 
 int sched_schedulable(const struct sched_task *tasks, size_t n,
-                      enum sched_policy policy,
-                      const struct sched_resource *r)
+                      enum sched_policy policy, const struct sched_resource *r)
 {
     if (policy == SCHED_POLICY_EDF)
         return edf_schedulable(tasks, n, r);
@@ -309,15 +306,14 @@ int sched_schedulable(const struct sched_task *tasks, size_t n,
 static uint64_t theta_for(uint64_t pi_us, uint64_t lo_us, uint64_t t,
                           uint64_t demand)
 {
-    struct sched_resource full = sched_resource_periodic(pi_us * US,
-                                                         pi_us * US);
+    struct sched_resource full =
+        sched_resource_periodic(pi_us * US, pi_us * US);
     if (sched_sbf(&full, t) < demand)
         return pi_us + 1;
     uint64_t lo = lo_us, hi = pi_us;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        struct sched_resource r = sched_resource_periodic(pi_us * US,
-                                                          mid * US);
+        struct sched_resource r = sched_resource_periodic(pi_us * US, mid * US);
         if (sched_sbf(&r, t) >= demand)
             hi = mid;
         else
@@ -332,8 +328,8 @@ static uint64_t theta_for(uint64_t pi_us, uint64_t lo_us, uint64_t t,
  * stops at the horizon of the current Theta* (a larger Theta only adds
  * supply, so points beyond that horizon hold for it too).
  */
-static int edf_min_budget(const struct sched_task *t, size_t n,
-                          uint64_t pi_us, uint64_t *budget_us)
+static int edf_min_budget(const struct sched_task *t, size_t n, uint64_t pi_us,
+                          uint64_t *budget_us)
 {
     double u = sched_utilization(t, n);
     uint64_t th = (uint64_t)floor(u * (double)pi_us);
@@ -450,9 +446,8 @@ long sched_select_interface(const struct sched_task *tasks, size_t n,
         int rc = sched_min_budget(tasks, n, policy, periods_ns[i], &q);
         if (rc < 0)
             return rc;
-        out[i] = (struct sched_interface){periods_ns[i], q,
-                                          rc ? (double)q / periods_ns[i] : 0,
-                                          rc == 1};
+        out[i] = (struct sched_interface){
+            periods_ns[i], q, rc ? (double)q / periods_ns[i] : 0, rc == 1};
         if (!out[i].feasible)
             continue;
         if (best < 0 || out[i].bandwidth < out[best].bandwidth ||

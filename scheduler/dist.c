@@ -163,8 +163,8 @@ int sched_dist_scale(struct sched_dist *d, double speed)
     if (!pts)
         return PLC_ENOMEM;
     for (size_t i = 0; i < d->n; i++)
-        pts[i] = (struct point){(uint64_t)ceil((double)d->t_ns[i] / speed),
-                                d->p[i]};
+        pts[i] =
+            (struct point){(uint64_t)ceil((double)d->t_ns[i] / speed), d->p[i]};
     bool exact = d->exact;
     int rc = from_points(d, pts, d->n);
     d->exact = exact;
@@ -282,8 +282,8 @@ int sched_dist_convolve(struct sched_dist *out, const struct sched_dist *a,
         return PLC_EINVAL;
     uint64_t base = a->t_ns[0] + b->t_ns[0] + shift_ns;
     uint64_t step = lattice_step(a, b);
-    uint64_t span = (sched_dist_max(a) - a->t_ns[0]) +
-                    (sched_dist_max(b) - b->t_ns[0]);
+    uint64_t span =
+        (sched_dist_max(a) - a->t_ns[0]) + (sched_dist_max(b) - b->t_ns[0]);
     uint64_t cells = span / step + 1;
     int rc;
     if (cells <= (1u << 16) || cells <= 4 * (uint64_t)a->n * b->n) {

@@ -36,8 +36,8 @@ void sched_path_check(const struct sched_hop *hops, size_t n,
     out->failing_hop = n;
     for (size_t h = 0; h < n; h++) {
         /* the grown burst, rounded up to whole bytes */
-        struct sched_flow agg[2] = {
-            {flow.rate_bps, (uint64_t)ceil(burst)}, hops[h].cross};
+        struct sched_flow agg[2] = {{flow.rate_bps, (uint64_t)ceil(burst)},
+                                    hops[h].cross};
         struct sched_port_bound b;
         sched_port_check(&hops[h].port, agg, 2, &b);
         if (!b.admitted && out->failing_hop == n)

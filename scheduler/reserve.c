@@ -1,6 +1,7 @@
 /* reserve.c: reservations, stage probabilities, reservation menus. */
 #include "sched/reserve.h"
 #include "plc/error.h"
+#include "sched/compose.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,7 @@ static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
     if (q == 0 || q > p || b->oom)
         return;
     double u = (double)q / (double)p;
-    double maxu = b->spec->max_utilization > 0 ? b->spec->max_utilization
-                                                : 1.0;
+    double maxu = b->spec->max_utilization > 0 ? b->spec->max_utilization : 1.0;
     if (u > maxu + 1e-12)
         return;
     if (b->spec->max_deadline_ns && d > b->spec->max_deadline_ns)
@@ -163,9 +163,8 @@ static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
     b->m->v[b->m->n++] = (struct sched_menu_item){q, p, d, u, phi};
 }
 
-static const uint64_t default_periods[] = {1000000,  2000000,  5000000,
-                                           10000000, 20000000, 50000000,
-                                           100000000};
+static const uint64_t default_periods[] = {
+    1000000, 2000000, 5000000, 10000000, 20000000, 50000000, 100000000};
 
 /* Budgets for period p and multiple k: the execution-time breakpoints
  * ceil(c/k) and the grid p/20 .. p. */
@@ -175,9 +174,9 @@ static void add_default_budgets(struct builder *b, uint64_t p, uint64_t d)
     const struct sched_dist *e = b->exec;
     size_t n = e->n, picks = n <= 64 ? n : 64;
     for (size_t i = 0; i < picks; i++) {
-        uint64_t c = n <= 64 ? e->t_ns[i]
-                             : sched_dist_quantile(
-                                   e, (double)(i + 1) / (double)picks);
+        uint64_t c =
+            n <= 64 ? e->t_ns[i]
+                    : sched_dist_quantile(e, (double)(i + 1) / (double)picks);
         add_item(b, (c + k - 1) / k, p, d);
     }
     for (uint64_t j = 1; j <= 20; j++)
@@ -189,8 +188,8 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
 {
     *m = (struct sched_menu)SCHED_MENU_INIT;
     struct builder b = {m, 0, exec, spec, false};
-    const uint64_t *periods = spec->n_periods ? spec->periods_ns
-                                              : default_periods;
+    const uint64_t *periods =
+        spec->n_periods ? spec->periods_ns : default_periods;
     size_t np = spec->n_periods
                     ? spec->n_periods
                     : sizeof default_periods / sizeof *default_periods;
@@ -222,6 +221,42 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
     if (b.oom) {
         sched_menu_release(m);
         return PLC_ENOMEM;
+    }
+    sched_menu_prune(m);
+    return 0;
+}
+
+int sched_menu_from_tasks(struct sched_menu *m, const struct sched_task *tasks,
+                          size_t n, int policy,
+                          const struct sched_menu_spec *spec)
+{
+    *m = (struct sched_menu)SCHED_MENU_INIT;
+    const uint64_t *periods =
+        spec->n_periods ? spec->periods_ns : default_periods;
+    size_t np = spec->n_periods
+                    ? spec->n_periods
+                    : sizeof default_periods / sizeof *default_periods;
+    uint64_t dmax = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tasks[i].deadline_ns > dmax)
+            dmax = tasks[i].deadline_ns;
+    m->v = malloc((np ? np : 1) * sizeof *m->v);
+    if (!m->v)
+        return PLC_ENOMEM;
+    double maxu = spec->max_utilization > 0 ? spec->max_utilization : 1.0;
+    for (size_t i = 0; i < np; i++) {
+        uint64_t q;
+        int rc = sched_min_budget(tasks, n, (enum sched_policy)policy,
+                                  periods[i], &q);
+        if (rc < 0) {
+            sched_menu_release(m);
+            return rc;
+        }
+        double u = (double)q / (double)periods[i];
+        if (rc == 0 || u > maxu + 1e-12 ||
+            (spec->max_deadline_ns && dmax > spec->max_deadline_ns))
+            continue;
+        m->v[m->n++] = (struct sched_menu_item){q, periods[i], dmax, u, 1.0};
     }
     sched_menu_prune(m);
     return 0;

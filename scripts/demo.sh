@@ -36,11 +36,14 @@ run_to "$tmp/ft16.json" "$bin/placer" cluster gen fat-tree --k 16 \
     --cores 32 --memory 256GiB --core-capacity 0.9 --buffer 1MiB || exit 1
 run "$bin/placer" cluster show "$tmp/ft16.json" || exit 1
 
-say "6. Bad input: every problem, with line, column, field path and the fix (exit 65)"
+say "6. A guest's own real-time task set: its minimum CPU reservation per period"
+run "$bin/placer" analyze examples/analyze-taskset.json || exit 1
+
+say "7. Bad input: every problem, with line, column, field path and the fix (exit 65)"
 run "$bin/placer" validate tests/data/bad/wf-many-problems.json
 echo "exit status: $?"
 
-say "7. The store placerd will keep its decisions in (SQLite, WAL)"
+say "8. The store placerd will keep its decisions in (SQLite, WAL)"
 run "$bin/placerd" --db "$tmp/placer.db" --check || exit 1
 
 printf '\nPlanning, admission and enforcement arrive with the next issues; see README.md.\n'

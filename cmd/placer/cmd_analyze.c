@@ -19,22 +19,23 @@ static const char help[] =
     "supply/demand test of compositional analysis (Shin & Lee; RT-Xen).\n"
     "\n"
     "FILE: {\"tasks\": [{\"wcet\": \"7ms\", \"period\": \"50ms\"}, ...],\n"
-    "       \"scheduler\": \"edf\" | \"rm\" | \"dm\", \"periods\": [\"10ms\"]}\n"
+    "       \"scheduler\": \"edf\" | \"rm\" | \"dm\", \"periods\": "
+    "[\"10ms\"]}\n"
     "A task's deadline defaults to its period. Without \"periods\" the\n"
     "candidates are 1, 2, 5, 10, 20, 50 and 100 ms.\n"
     "\n"
     "Options:\n"
     "  --json      print {\"schema\": 1, \"scheduler\", \"utilization\",\n"
     "              \"interfaces\": [{\"period_us\", \"budget_us\",\n"
-    "              \"bandwidth\", \"feasible\", \"selected\"}], \"dedicated_cpu\"}\n"
+    "              \"bandwidth\", \"feasible\", \"selected\"}], "
+    "\"dedicated_cpu\"}\n"
     "  -h, --help  show this help\n"
     "\n"
     "Exit status: 0 an interface exists, 1 none of the periods works,\n"
     "65 bad input, 66 file missing.\n";
 
-static const uint64_t default_periods[] = {1000000,  2000000,  5000000,
-                                           10000000, 20000000, 50000000,
-                                           100000000};
+static const uint64_t default_periods[] = {
+    1000000, 2000000, 5000000, 10000000, 20000000, 50000000, 100000000};
 
 static enum sched_policy policy_of(int scheduler)
 {
@@ -53,8 +54,9 @@ static int analyze(const Placer__AnalyzeInput *in, Placer__AnalyzeResult *res)
 {
     size_t n = in->n_tasks;
     struct sched_task *t = malloc(n * sizeof *t);
-    size_t np = in->n_periods ? in->n_periods
-                              : sizeof default_periods / sizeof *default_periods;
+    size_t np = in->n_periods
+                    ? in->n_periods
+                    : sizeof default_periods / sizeof *default_periods;
     uint64_t *per = malloc(np * sizeof *per);
     struct sched_interface *ifs = malloc(np * sizeof *ifs);
     if (!t || !per || !ifs) {
@@ -65,9 +67,9 @@ static int analyze(const Placer__AnalyzeInput *in, Placer__AnalyzeResult *res)
     }
     for (size_t i = 0; i < n; i++) {
         const Placer__Task *x = in->tasks[i];
-        t[i] = (struct sched_task){x->wcet->ns, x->period->ns,
-                                   x->deadline ? x->deadline->ns
-                                               : x->period->ns};
+        t[i] =
+            (struct sched_task){x->wcet->ns, x->period->ns,
+                                x->deadline ? x->deadline->ns : x->period->ns};
     }
     for (size_t i = 0; i < np; i++)
         per[i] = in->n_periods ? in->periods[i]->ns : default_periods[i];
@@ -75,8 +77,8 @@ static int analyze(const Placer__AnalyzeInput *in, Placer__AnalyzeResult *res)
         policy_of(in->has_scheduler ? (int)in->scheduler : 0);
     res->has_schema = res->has_scheduler = res->has_utilization = 1;
     res->schema = 1;
-    res->scheduler = in->has_scheduler ? in->scheduler
-                                       : PLACER__SCHEDULER__SCHEDULER_EDF;
+    res->scheduler =
+        in->has_scheduler ? in->scheduler : PLACER__SCHEDULER__SCHEDULER_EDF;
     res->utilization = sched_utilization(t, n);
     struct sched_resource cpu = sched_resource_dedicated();
     int ded = sched_schedulable(t, n, pol, &cpu);
@@ -179,8 +181,8 @@ int cmd_analyze(int argc, char **argv)
     } else {
         code = rc == 0 ? EXIT_OK : EXIT_NEGATIVE;
         if (json) {
-            int prc = cli_print_json(proto_message_to_json(
-                &res.base, PROTO_JSON_EMPTY_ARRAYS));
+            int prc = cli_print_json(
+                proto_message_to_json(&res.base, PROTO_JSON_EMPTY_ARRAYS));
             if (prc != EXIT_OK)
                 code = prc;
         } else {

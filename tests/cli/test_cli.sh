@@ -17,7 +17,7 @@ check() { # check NAME WANT_RC GOT_RC
 }
 
 # --help on every command prints to stdout and exits 0
-for cmd in "" "validate" "cluster"; do
+for cmd in "" "validate" "cluster" "analyze"; do
     out=$("$bin/placer" $cmd --help 2>/dev/null); rc=$?
     check "placer $cmd --help" 0 $rc
     [ -n "$out" ] || { echo "FAIL: placer $cmd --help printed nothing"; fails=$((fails+1)); }
@@ -109,6 +109,34 @@ for f in "$src"/tests/data/topologies/sndlib/*.txt; do
 done
 "$bin/placer" cluster import sndlib "$src/tests/data/topologies/zoo/Abilene.graphml" >/dev/null 2>"$tmp/err"
 check "graphml read as sndlib" 65 $?
+
+# analyze: the documented document, exit 1 when no period works
+"$bin/placer" analyze --json "$src/examples/analyze-taskset.json" >"$tmp/a.json"
+check "analyze example" 0 $?
+/usr/bin/python3 - "$tmp/a.json" <<'PY' || fails=$((fails+1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == 1 and d["scheduler"] == "edf", d
+assert abs(d["utilization"] - 0.26) < 1e-12, d
+sel = [i for i in d["interfaces"] if i["selected"]]
+assert len(sel) == 1 and sel[0]["period_us"] == 5000, d
+assert sel[0]["budget_us"] == 1345 and abs(sel[0]["bandwidth"] - 0.269) < 1e-12, d
+PY
+# {(1,4),(2,6),(3,8)} is not RM-schedulable even on a whole CPU, so no
+# budget of any period works (with Theta = Pi the resource is a whole CPU)
+printf '{"tasks": [{"wcet": "1ms", "period": "4ms"}, {"wcet": "2ms", "period": "6ms"}, {"wcet": "3ms", "period": "8ms"}], "scheduler": "rm"}' >"$tmp/rm.json"
+"$bin/placer" analyze "$tmp/rm.json" >"$tmp/out"; check "analyze infeasible" 1 $?
+grep -q "not schedulable with any budget" "$tmp/out" || {
+    echo "FAIL: analyze infeasible table"; fails=$((fails+1)); }
+"$bin/placer" analyze --json "$tmp/rm.json" | grep -q '"dedicated_cpu": false' || {
+    echo "FAIL: {(1,4),(2,6),(3,8)} must not be RM-schedulable"; fails=$((fails+1)); }
+# under EDF the same set is schedulable
+sed 's/"rm"/"edf"/' "$tmp/rm.json" >"$tmp/edf.json"
+"$bin/placer" analyze "$tmp/edf.json" >/dev/null; check "analyze edf" 0 $?
+printf '{"tasks": [{"wcet": "1ms", "period": "4ms"}], "periods": ["1500ns"]}' >"$tmp/frac.json"
+"$bin/placer" analyze "$tmp/frac.json" 2>"$tmp/err"; check "analyze fractional period" 65 $?
+grep -q 'periods\[0\]: 1.5us is not a whole number of microseconds' "$tmp/err" || {
+    echo "FAIL: fractional period message: $(cat "$tmp/err")"; fails=$((fails+1)); }
 
 if [ $fails -gt 0 ]; then
     echo "$fails check(s) failed"

@@ -26,7 +26,8 @@ Test(sched_compose, sbf_of_gamma_3_2_is_the_published_sequence)
 
 Test(sched_compose, edp_sbf_reduces_to_the_periodic_one_and_to_t)
 {
-    struct sched_resource edp = {10, 4, 10}, per = sched_resource_periodic(10, 4);
+    struct sched_resource edp = {10, 4, 10},
+                          per = sched_resource_periodic(10, 4);
     for (uint64_t t = 0; t < 100; t++)
         cr_assert_eq(sched_sbf(&edp, t), sched_sbf(&per, t));
     struct sched_resource ded = sched_resource_dedicated();
@@ -111,8 +112,8 @@ Test(sched_compose, compositional_interface_of_the_example_task_set)
     /* selecting over periods: shorter periods cost less bandwidth here */
     const uint64_t periods[] = {5 * MS, 10 * MS, 25 * MS, 100 * MS};
     struct sched_interface out[4];
-    long best = sched_select_interface(ts, 2, SCHED_POLICY_EDF, periods, 4,
-                                       out);
+    long best =
+        sched_select_interface(ts, 2, SCHED_POLICY_EDF, periods, 4, out);
     cr_assert_geq(best, 0);
     for (int i = 0; i < 4; i++)
         if (out[i].feasible)

@@ -51,9 +51,8 @@ Test(sched_netcalc, a_burst_grows_by_rate_times_delay_along_a_path)
      * traffic; a 1 Gbit/s flow with a 15 KB burst */
     struct sched_hop hops[2];
     for (int i = 0; i < 2; i++)
-        hops[i] = (struct sched_hop){{10000000000ULL, 1000000, 1500},
-                                     {0, 0},
-                                     1000};
+        hops[i] =
+            (struct sched_hop){{10000000000ULL, 1000000, 1500}, {0, 0}, 1000};
     struct sched_flow f = {1000000000ULL, 15000};
     struct sched_path_bound pb;
     sched_path_check(hops, 2, f, &pb);

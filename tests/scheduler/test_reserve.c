@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
+#include "sched/compose.h"
 #include "sched/reserve.h"
 
 #define MS 1000000ULL
@@ -22,8 +23,8 @@ Test(sched_reserve, stage_probability_of_the_formats_example)
     double p[] = {0.6, 0.3, 0.1};
     struct sched_dist d = SCHED_DIST_INIT;
     sched_dist_from_pmf(&d, t, p, 3);
-    cr_assert_float_eq(sched_stage_probability(&d, 1 * MS, 5 * MS, 5 * MS),
-                       0.6, 1e-12);
+    cr_assert_float_eq(sched_stage_probability(&d, 1 * MS, 5 * MS, 5 * MS), 0.6,
+                       1e-12);
     cr_assert_float_eq(sched_stage_probability(&d, 1 * MS, 5 * MS, 10 * MS),
                        0.9, 1e-12);
     cr_assert_float_eq(sched_stage_probability(&d, 2 * MS, 5 * MS, 10 * MS),
@@ -41,8 +42,8 @@ static bool dominates(const struct sched_menu_item *a,
 {
     __extension__ unsigned __int128 ua = (unsigned __int128)a->budget_ns *
                                          b->period_ns,
-                                     ub = (unsigned __int128)b->budget_ns *
-                                          a->period_ns;
+                                    ub = (unsigned __int128)b->budget_ns *
+                                         a->period_ns;
     return ua <= ub && a->deadline_ns <= b->deadline_ns && a->phi >= b->phi;
 }
 
@@ -76,8 +77,8 @@ Test(sched_reserve, pruning_keeps_exactly_the_pareto_set)
             }
             want += !out;
         }
-        cr_assert_eq(m.n, want, "round %d: %zu kept, %zu in the Pareto set",
-                     k, m.n, want);
+        cr_assert_eq(m.n, want, "round %d: %zu kept, %zu in the Pareto set", k,
+                     m.n, want);
         for (size_t i = 0; i < m.n; i++)
             for (size_t j = 0; j < m.n; j++)
                 if (i != j)
@@ -138,4 +139,22 @@ Test(sched_reserve, default_menu_of_a_pmf_service)
         cr_assert_float_eq(m.v[i].phi, 1.0, 1e-12);
     sched_menu_release(&m);
     sched_dist_release(&d);
+}
+
+Test(sched_reserve, a_guest_task_set_gets_its_interfaces_as_menu)
+{
+    struct sched_task ts[] = {{7 * MS, 50 * MS, 50 * MS},
+                              {9 * MS, 75 * MS, 75 * MS}};
+    uint64_t per[] = {5 * MS, 10 * MS, 25 * MS};
+    struct sched_menu_spec spec = {per, 3, NULL, 0, NULL, 0, 0, 0, false};
+    struct sched_menu m;
+    cr_assert_eq(sched_menu_from_tasks(&m, ts, 2, 0 /* EDF */, &spec), 0);
+    /* all three share d = 75 ms and phi = 1: only the least bandwidth
+     * (5 ms: 1345 us) survives */
+    cr_assert_eq(m.n, 1);
+    cr_assert_eq(m.v[0].period_ns, 5 * MS);
+    cr_assert_eq(m.v[0].budget_ns, 1345 * US);
+    cr_assert_eq(m.v[0].deadline_ns, 75 * MS);
+    cr_assert_eq(m.v[0].phi, 1.0);
+    sched_menu_release(&m);
 }

@@ -79,8 +79,7 @@ double sched_utilization(const struct sched_task *tasks, size_t n);
  * Returns 1 schedulable, 0 not, or PLC_ENOMEM.
  */
 int sched_schedulable(const struct sched_task *tasks, size_t n,
-                      enum sched_policy policy,
-                      const struct sched_resource *r);
+                      enum sched_policy policy, const struct sched_resource *r);
 
 /*
  * The minimum budget Theta, rounded up to a whole microsecond, for which

@@ -21,7 +21,10 @@ struct sched_dist {
     bool exact;     /* false once a reduction rounded mass up */
 };
 
-#define SCHED_DIST_INIT {0, NULL, NULL, true}
+#define SCHED_DIST_INIT                                                        \
+    {                                                                          \
+        0, NULL, NULL, true                                                    \
+    }
 
 /* Default support bound of sched_dist_reduce() used by convolutions. */
 #define SCHED_DIST_MAX_POINTS 4096

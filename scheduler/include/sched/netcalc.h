@@ -51,9 +51,9 @@ struct sched_hop {
 };
 
 struct sched_path_bound {
-    double delay_ns;      /* end-to-end: sum of hop delays and latencies */
-    double burst_out;     /* the flow's burst when it leaves the path */
-    size_t failing_hop;   /* first hop that does not admit, or n */
+    double delay_ns;    /* end-to-end: sum of hop delays and latencies */
+    double burst_out;   /* the flow's burst when it leaves the path */
+    size_t failing_hop; /* first hop that does not admit, or n */
 };
 
 /*

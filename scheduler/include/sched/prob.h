@@ -42,8 +42,7 @@ double sched_cantelli_k(double p);
  * (mu + z_p sigma) or for any distribution (Cantelli, mu + k sigma).
  */
 double sched_moment_bound_normal(double mean_ns, double stddev_ns, double p);
-double sched_moment_bound_cantelli(double mean_ns, double stddev_ns,
-                                   double p);
+double sched_moment_bound_cantelli(double mean_ns, double stddev_ns, double p);
 
 /*
  * End-to-end time of a DAG of stages.  Node v completes at

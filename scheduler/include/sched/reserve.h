@@ -43,7 +43,10 @@ struct sched_menu {
     size_t n;
 };
 
-#define SCHED_MENU_INIT {NULL, 0}
+#define SCHED_MENU_INIT                                                        \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 
 /*
  * What a menu may contain.  Empty lists take the documented defaults:
@@ -78,6 +81,19 @@ struct sched_menu_spec {
  */
 int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
                      const struct sched_menu_spec *spec);
+
+struct sched_task;
+
+/*
+ * The menu of a guest running its own task set (exec_time.tasks): for each
+ * period (the spec's, else the defaults) whose minimum periodic-resource
+ * interface exists, the item (Theta, Pi, largest task deadline, phi = 1)
+ * (RT-Xen's compositional scheduling; MATH.md §5), pruned to the Pareto
+ * set.  `policy` is an enum sched_policy.  Returns 0 or PLC_ENOMEM.
+ */
+int sched_menu_from_tasks(struct sched_menu *m, const struct sched_task *tasks,
+                          size_t n, int policy,
+                          const struct sched_menu_spec *spec);
 
 /* Keep only the Pareto set of `m` (exposed for tests and callers that
  * assemble items themselves). */

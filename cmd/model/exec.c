@@ -1,0 +1,157 @@
+/* exec.c: exec_time and reservation restrictions into scheduler/ inputs. */
+#include "model/model.h"
+#include "plc/quantity.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t scaled(uint64_t ns, double speed)
+{
+    return speed == 1.0 ? ns : (uint64_t)ceil((double)ns / speed);
+}
+
+int model_tasks(const Placer__ExecTime *e, double speed,
+                struct sched_task **out, size_t *n)
+{
+    *n = e->n_tasks;
+    *out = malloc((e->n_tasks ? e->n_tasks : 1) * sizeof **out);
+    if (!*out)
+        return PLC_ENOMEM;
+    for (size_t i = 0; i < e->n_tasks; i++) {
+        const Placer__Task *t = e->tasks[i];
+        (*out)[i] = (struct sched_task){
+            scaled(t->wcet->ns, speed), t->period->ns,
+            t->deadline ? t->deadline->ns : t->period->ns};
+    }
+    return 0;
+}
+
+enum sched_policy model_policy(const Placer__ExecTime *e)
+{
+    if (!e->has_scheduler)
+        return SCHED_POLICY_EDF;
+    switch (e->scheduler) {
+    case PLACER__SCHEDULER__SCHEDULER_RM:
+        return SCHED_POLICY_RM;
+    case PLACER__SCHEDULER__SCHEDULER_DM:
+        return SCHED_POLICY_DM;
+    default:
+        return SCHED_POLICY_EDF;
+    }
+}
+
+static int from_pmf(const Placer__ExecTime *e, struct sched_dist *out,
+                    struct plc_error *err)
+{
+    uint64_t *t = malloc(e->n_pmf * sizeof *t);
+    double *p = malloc(e->n_pmf * sizeof *p);
+    int rc = (!t || !p) ? PLC_ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < e->n_pmf; i++) {
+        rc = plc_qty_parse(PLC_QTY_TIME, e->pmf[i]->key, &t[i], err);
+        p[i] = e->pmf[i]->value;
+    }
+    if (rc == 0)
+        rc = sched_dist_from_pmf(out, t, p, e->n_pmf);
+    free(t);
+    free(p);
+    return rc;
+}
+
+int model_exec_dist(const Placer__ExecTime *e, double speed,
+                    struct sched_dist *out, struct plc_error *err)
+{
+    int rc;
+    if (e->wcet) {
+        rc = sched_dist_point(out, e->wcet->ns);
+    } else if (e->n_pmf) {
+        rc = from_pmf(e, out, err);
+    } else if (e->n_samples) {
+        uint64_t *t = malloc(e->n_samples * sizeof *t);
+        if (!t)
+            return PLC_ENOMEM;
+        for (size_t i = 0; i < e->n_samples; i++)
+            t[i] = e->samples[i]->ns;
+        rc = sched_dist_from_samples(out, t, e->n_samples);
+        free(t);
+    } else if (e->normal) {
+        rc = sched_dist_from_normal(out, e->normal->mean->ns,
+                                    e->normal->stddev->ns);
+    } else if (e->n_tasks) {
+        uint64_t sum = 0;
+        for (size_t i = 0; i < e->n_tasks; i++)
+            sum += e->tasks[i]->wcet->ns;
+        rc = sched_dist_point(out, sum);
+    } else {
+        rc = PLC_EINVAL;
+    }
+    if (rc == 0)
+        rc = sched_dist_scale(out, speed);
+    if (rc < 0)
+        plc_error_set(err, rc, "cannot build the execution time (%s)",
+                      plc_strerror(rc));
+    return rc;
+}
+
+static uint64_t *times_of(Placer__Time *const *v, size_t n)
+{
+    uint64_t *t = malloc((n ? n : 1) * sizeof *t);
+    for (size_t i = 0; t && i < n; i++)
+        t[i] = v[i]->ns;
+    return t;
+}
+
+int model_service_menu(const Placer__Service *s, double speed,
+                       uint64_t max_deadline_ns, bool certain,
+                       struct sched_menu *out, struct plc_error *err)
+{
+    *out = (struct sched_menu)SCHED_MENU_INIT;
+    const Placer__ExecTime *e = s->exec_time;
+    if (!e)
+        return 0;
+    const Placer__ReservationMenu *r = s->reservation;
+    struct sched_menu_spec spec = {0};
+    uint64_t *per = NULL, *bud = NULL, *dl = NULL;
+    if (r) {
+        per = times_of(r->periods, r->n_periods);
+        bud = times_of(r->budgets, r->n_budgets);
+        dl = times_of(r->deadlines, r->n_deadlines);
+        if (!per || !bud || !dl) {
+            free(per);
+            free(bud);
+            free(dl);
+            return plc_error_set(err, PLC_ENOMEM, "cannot build a menu (%s)",
+                                 plc_strerror(PLC_ENOMEM));
+        }
+        spec = (struct sched_menu_spec){per,          r->n_periods,
+                                        bud,          r->n_budgets,
+                                        dl,           r->n_deadlines,
+                                        0,            0,
+                                        false};
+    }
+    spec.max_deadline_ns = max_deadline_ns;
+    spec.require_certain = certain;
+    int rc;
+    if (e->n_tasks) {
+        struct sched_task *t = NULL;
+        size_t n;
+        rc = model_tasks(e, speed, &t, &n);
+        if (rc == 0)
+            rc = sched_menu_from_tasks(out, t, n, (int)model_policy(e),
+                                       &spec);
+        free(t);
+    } else {
+        struct sched_dist d = SCHED_DIST_INIT;
+        rc = model_exec_dist(e, speed, &d, err);
+        if (rc == 0)
+            rc = sched_menu_build(out, &d, &spec);
+        sched_dist_release(&d);
+    }
+    free(per);
+    free(bud);
+    free(dl);
+    if (rc < 0)
+        plc_error_set(err, rc, "cannot build the menu of '%s' (%s)",
+                      s->name ? s->name : "?", plc_strerror(rc));
+    return rc;
+}
