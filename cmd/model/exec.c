@@ -20,9 +20,9 @@ int model_tasks(const Placer__ExecTime *e, double speed,
         return PLC_ENOMEM;
     for (size_t i = 0; i < e->n_tasks; i++) {
         const Placer__Task *t = e->tasks[i];
-        (*out)[i] = (struct sched_task){
-            scaled(t->wcet->ns, speed), t->period->ns,
-            t->deadline ? t->deadline->ns : t->period->ns};
+        (*out)[i] =
+            (struct sched_task){scaled(t->wcet->ns, speed), t->period->ns,
+                                t->deadline ? t->deadline->ns : t->period->ns};
     }
     return 0;
 }
@@ -123,10 +123,8 @@ int model_service_menu(const Placer__Service *s, double speed,
             return plc_error_set(err, PLC_ENOMEM, "cannot build a menu (%s)",
                                  plc_strerror(PLC_ENOMEM));
         }
-        spec = (struct sched_menu_spec){per,          r->n_periods,
-                                        bud,          r->n_budgets,
-                                        dl,           r->n_deadlines,
-                                        0,            0,
+        spec = (struct sched_menu_spec){per,  r->n_periods,   bud, r->n_budgets,
+                                        dl,   r->n_deadlines, 0,   0,
                                         false};
     }
     spec.max_deadline_ns = max_deadline_ns;
@@ -137,8 +135,7 @@ int model_service_menu(const Placer__Service *s, double speed,
         size_t n;
         rc = model_tasks(e, speed, &t, &n);
         if (rc == 0)
-            rc = sched_menu_from_tasks(out, t, n, (int)model_policy(e),
-                                       &spec);
+            rc = sched_menu_from_tasks(out, t, n, (int)model_policy(e), &spec);
         free(t);
     } else {
         struct sched_dist d = SCHED_DIST_INIT;
