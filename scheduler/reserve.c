@@ -166,6 +166,13 @@ static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
 static const uint64_t default_periods[] = {
     1000000, 2000000, 5000000, 10000000, 20000000, 50000000, 100000000};
 
+/* Budgets are whole microseconds, as plans report them (a larger budget
+ * only raises phi). */
+static uint64_t round_us(uint64_t ns)
+{
+    return (ns + 999) / 1000 * 1000;
+}
+
 /* Budgets for period p and multiple k: the execution-time breakpoints
  * ceil(c/k) and the grid p/20 .. p. */
 static void add_default_budgets(struct builder *b, uint64_t p, uint64_t d)
@@ -177,10 +184,10 @@ static void add_default_budgets(struct builder *b, uint64_t p, uint64_t d)
         uint64_t c =
             n <= 64 ? e->t_ns[i]
                     : sched_dist_quantile(e, (double)(i + 1) / (double)picks);
-        add_item(b, (c + k - 1) / k, p, d);
+        add_item(b, round_us((c + k - 1) / k), p, d);
     }
     for (uint64_t j = 1; j <= 20; j++)
-        add_item(b, (p * j + 19) / 20, p, d);
+        add_item(b, round_us((p * j + 19) / 20), p, d);
 }
 
 int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,

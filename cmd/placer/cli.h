@@ -33,6 +33,7 @@ struct cli_cmd {
 int cmd_validate(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* Print "placer: MESSAGE" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

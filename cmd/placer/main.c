@@ -11,6 +11,8 @@ static const struct cli_cmd commands[] = {
     {"validate", "check cluster and workflow files, naming every problem",
      cmd_validate},
     {"cluster", "generate, import and summarise cluster files", cmd_cluster},
+    {"plan", "the optimal plan of a workflow on a cluster file, or why none",
+     cmd_plan},
     {"analyze", "the minimum CPU reservation of a guest's real-time task set",
      cmd_analyze},
 };

@@ -56,7 +56,7 @@ struct sched_menu {
  *              with c a support point of the execution time (at most 64,
  *              taken at evenly spaced quantiles when there are more) --
  *              the budgets at which phi steps up -- and the grid
- *              P/20, 2P/20, ..., P
+ *              P/20, 2P/20, ..., P; all rounded up to whole microseconds
  * Given lists replace the defaults: budgets are used as given, deadlines
  * are used with each period that divides them.
  */

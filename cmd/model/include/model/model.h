@@ -45,4 +45,59 @@ int model_service_menu(const Placer__Service *s, double speed,
                        uint64_t max_deadline_ns, bool certain,
                        struct sched_menu *out, struct plc_error *err);
 
+/* ---- whole problems (problem.c, document.c) ---------------------------- */
+
+#include "place/plan.h"
+
+struct named;
+
+/* A place_problem and everything it points to. */
+struct model_problem {
+    struct place_problem problem;
+    struct place_cluster cluster;
+    struct place_host *hosts;
+    struct place_link *links;
+    const char **node_names;
+    struct named *nodes;      /* sorted cluster node names */
+    size_t n_nodes;
+    double *speeds;           /* distinct host speeds */
+    size_t n_speeds;
+    size_t *speed_of;         /* per host */
+    size_t n_services;
+    struct sched_menu *menu_store;  /* service x speed */
+    struct sched_dist *dist_store;  /* service x speed */
+    struct place_service *services;
+    const struct sched_menu **menus; /* service x host */
+    const struct sched_dist **execs; /* service x host */
+    bool *allowed;                   /* service x host */
+    double *prices;                  /* service x host */
+    struct named *wf_nodes;   /* sorted endpoint and service names */
+    size_t *endpoint_node;
+    const char **endpoint_names;
+    struct place_vlink *vlinks;
+    size_t **aff, **anti;
+    size_t n_affinity, n_anti;
+};
+
+/*
+ * The placement problem of a validated workflow against a validated
+ * cluster (run proto_doc_check_refs first).  `objective` overrides the
+ * workflow's (an enum Placer__Objective value, 0: the file's).  The
+ * problem borrows from `c` and `w`: keep them alive.  Returns 0,
+ * PLC_EDATA (an unknown node) or PLC_ENOMEM; release with
+ * model_problem_release() in every case.
+ */
+int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
+                        const Placer__Workflow *w, int objective,
+                        double time_limit_s, struct plc_error *err);
+void model_problem_release(struct model_problem *mp);
+
+/*
+ * The Plan document of FORMATS.md for `plan`.  Caller owns *out; free with
+ * placer__plan__free_unpacked(*out, NULL).  Returns 0 or PLC_ENOMEM.
+ */
+int model_plan_document(const struct model_problem *mp,
+                        const Placer__Workflow *w,
+                        const struct place_plan *plan, Placer__Plan **out);
+
 #endif

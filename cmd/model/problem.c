@@ -1,0 +1,332 @@
+/* problem.c: a validated cluster and workflow into a place_problem, and a
+ * place_plan back into the Plan document of FORMATS.md. */
+#include "model/model.h"
+#include "plc/quantity.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct named {
+    const char *name;
+    size_t idx;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const struct named *)a)->name,
+                  ((const struct named *)b)->name);
+}
+
+static size_t lookup(const struct named *tab, size_t n, const char *name)
+{
+    if (!name)
+        return PLACE_NONE;
+    struct named key = {name, 0};
+    const struct named *x = bsearch(&key, tab, n, sizeof *tab, cmp_named);
+    return x ? x->idx : PLACE_NONE;
+}
+
+static int build_cluster(struct model_problem *mp, const Placer__Cluster *c)
+{
+    size_t H = c->n_hosts, N = c->n_hosts + c->n_switches;
+    mp->hosts = calloc(H + 1, sizeof *mp->hosts);
+    mp->links = calloc(c->n_links + 1, sizeof *mp->links);
+    mp->node_names = calloc(N + 1, sizeof *mp->node_names);
+    mp->nodes = malloc((N + 1) * sizeof *mp->nodes);
+    if (!mp->hosts || !mp->links || !mp->node_names || !mp->nodes)
+        return PLC_ENOMEM;
+    for (size_t h = 0; h < H; h++) {
+        const Placer__Host *x = c->hosts[h];
+        mp->hosts[h] = (struct place_host){
+            x->name,
+            x->has_cores ? x->cores : 1,
+            x->has_core_capacity ? x->core_capacity : 1.0,
+            x->n_used ? x->used : NULL,
+            x->memory ? x->memory->bytes : PLACE_UNLIMITED,
+            x->memory_used ? x->memory_used->bytes : 0,
+            x->has_speed ? x->speed : 1.0,
+            x->has_cost ? x->cost : 1.0,
+            x->zone,
+            x->has_forwarding ? x->forwarding : true};
+    }
+    for (size_t i = 0; i < N; i++) {
+        mp->node_names[i] = i < H ? c->hosts[i]->name
+                                  : c->switches[i - H]->name;
+        mp->nodes[i] = (struct named){mp->node_names[i], i};
+    }
+    qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
+    mp->n_nodes = N;
+    for (size_t l = 0; l < c->n_links; l++) {
+        const Placer__Link *x = c->links[l];
+        mp->links[l] = (struct place_link){
+            lookup(mp->nodes, N, x->a),
+            lookup(mp->nodes, N, x->b),
+            x->rate->bps,
+            x->latency ? x->latency->ns : 0,
+            x->jitter ? x->jitter->ns : 0,
+            x->buffer ? x->buffer->bytes : 0,
+            x->has_cost ? x->cost : 0,
+            x->used_rate ? x->used_rate->bps : 0};
+    }
+    mp->cluster = (struct place_cluster){H, N, mp->hosts, mp->node_names,
+                                         c->n_links, mp->links};
+    return 0;
+}
+
+/* Per service and distinct host speed: the menu and the distribution. */
+static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
+                       struct plc_error *err)
+{
+    size_t H = mp->cluster.n_hosts, V = w->n_services;
+    mp->speeds = malloc((H + 1) * sizeof *mp->speeds);
+    mp->speed_of = malloc((H + 1) * sizeof *mp->speed_of);
+    if (!mp->speeds || !mp->speed_of)
+        return PLC_ENOMEM;
+    for (size_t h = 0; h < H; h++) {
+        size_t k = 0;
+        while (k < mp->n_speeds && mp->speeds[k] != mp->hosts[h].speed)
+            k++;
+        if (k == mp->n_speeds)
+            mp->speeds[mp->n_speeds++] = mp->hosts[h].speed;
+        mp->speed_of[h] = k;
+    }
+    size_t S = mp->n_speeds;
+    mp->menu_store = calloc(V * S + 1, sizeof *mp->menu_store);
+    mp->dist_store = calloc(V * S + 1, sizeof *mp->dist_store);
+    if (!mp->menu_store || !mp->dist_store)
+        return PLC_ENOMEM;
+    uint64_t dl = w->deadline ? w->deadline->ns : 0;
+    double target = w->has_probability ? w->probability : 1.0;
+    bool certain = dl && target >= 1.0;
+    for (size_t v = 0; v < V; v++) {
+        const Placer__Service *s = w->services[v];
+        for (size_t k = 0; k < S; k++) {
+            struct sched_menu *menu = &mp->menu_store[v * S + k];
+            if (!s->exec_time) {
+                /* nothing to reserve: one item of no cost and no delay */
+                menu->v = malloc(sizeof *menu->v);
+                if (!menu->v)
+                    return PLC_ENOMEM;
+                menu->v[0] = (struct sched_menu_item){0, 0, 0, 0, 1.0};
+                menu->n = 1;
+                continue;
+            }
+            int rc = model_service_menu(s, mp->speeds[k], dl, certain, menu,
+                                        err);
+            if (rc < 0)
+                return rc;
+            mp->dist_store[v * S + k] =
+                (struct sched_dist)SCHED_DIST_INIT;
+            if (!s->exec_time->n_tasks) {
+                rc = model_exec_dist(s->exec_time, mp->speeds[k],
+                                     &mp->dist_store[v * S + k], err);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int build_services(struct model_problem *mp, const Placer__Workflow *w)
+{
+    size_t H = mp->cluster.n_hosts, V = w->n_services, S = mp->n_speeds;
+    mp->services = calloc(V + 1, sizeof *mp->services);
+    mp->menus = calloc(V * H + 1, sizeof *mp->menus);
+    mp->execs = calloc(V * H + 1, sizeof *mp->execs);
+    mp->allowed = calloc(V * H + 1, sizeof *mp->allowed);
+    mp->prices = calloc(V * H + 1, sizeof *mp->prices);
+    if (!mp->services || !mp->menus || !mp->execs || !mp->allowed ||
+        !mp->prices)
+        return PLC_ENOMEM;
+    for (size_t v = 0; v < V; v++) {
+        const Placer__Service *s = w->services[v];
+        for (size_t h = 0; h < H; h++) {
+            const struct place_host *ho = &mp->hosts[h];
+            size_t k = mp->speed_of[h];
+            mp->menus[v * H + h] = &mp->menu_store[v * S + k];
+            bool has_dist = s->exec_time && !s->exec_time->n_tasks;
+            mp->execs[v * H + h] = has_dist ? &mp->dist_store[v * S + k]
+                                            : NULL;
+            bool ok = !s->host || !strcmp(s->host, ho->name);
+            if (ok && s->n_hosts) {
+                ok = false;
+                for (size_t j = 0; j < s->n_hosts && !ok; j++)
+                    ok = !strcmp(s->hosts[j], ho->name);
+            }
+            if (ok && s->zone)
+                ok = ho->zone && !strcmp(ho->zone, s->zone);
+            mp->allowed[v * H + h] = ok;
+            mp->prices[v * H + h] = ho->cost;
+            for (size_t j = 0; j < s->n_prices; j++)
+                if (!strcmp(s->prices[j]->key, ho->name))
+                    mp->prices[v * H + h] = s->prices[j]->value;
+        }
+        mp->services[v] = (struct place_service){
+            s->name,
+            s->has_vcpus ? s->vcpus : 1,
+            s->memory ? s->memory->bytes : 0,
+            (const struct sched_menu *const *)&mp->menus[v * H],
+            &mp->allowed[v * H],
+            &mp->prices[v * H],
+            (const struct sched_dist *const *)&mp->execs[v * H]};
+    }
+    return 0;
+}
+
+static size_t *group_of(const struct named *tab, size_t n, size_t offset,
+                        const Placer__NameGroup *g)
+{
+    size_t *v = malloc((g->n_items + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < g->n_items; i++)
+        v[i] = lookup(tab, n, g->items[i]) - offset;
+    v[g->n_items] = PLACE_NONE;
+    return v;
+}
+
+static int build_graph(struct model_problem *mp, const Placer__Workflow *w)
+{
+    size_t E = w->n_endpoints, V = w->n_services, N = E + V;
+    mp->wf_nodes = malloc((N + 1) * sizeof *mp->wf_nodes);
+    mp->endpoint_node = malloc((E + 1) * sizeof *mp->endpoint_node);
+    mp->endpoint_names = malloc((E + 1) * sizeof *mp->endpoint_names);
+    mp->vlinks = calloc(w->n_links + 1, sizeof *mp->vlinks);
+    mp->aff = calloc(w->n_affinity + 1, sizeof *mp->aff);
+    mp->anti = calloc(w->n_anti_affinity + 1, sizeof *mp->anti);
+    if (!mp->wf_nodes || !mp->endpoint_node || !mp->endpoint_names ||
+        !mp->vlinks || !mp->aff || !mp->anti)
+        return PLC_ENOMEM;
+    for (size_t i = 0; i < N; i++)
+        mp->wf_nodes[i] = (struct named){
+            i < E ? w->endpoints[i]->name : w->services[i - E]->name, i};
+    qsort(mp->wf_nodes, N, sizeof *mp->wf_nodes, cmp_named);
+    for (size_t i = 0; i < E; i++) {
+        mp->endpoint_names[i] = w->endpoints[i]->name;
+        mp->endpoint_node[i] =
+            lookup(mp->nodes, mp->n_nodes, w->endpoints[i]->node);
+        if (mp->endpoint_node[i] == PLACE_NONE)
+            return PLC_EDATA;
+    }
+    for (size_t i = 0; i < w->n_links; i++) {
+        const Placer__VirtualLink *l = w->links[i];
+        mp->vlinks[i] = (struct place_vlink){
+            lookup(mp->wf_nodes, N, l->from),
+            lookup(mp->wf_nodes, N, l->to),
+            l->rate ? l->rate->bps : 0,
+            l->burst ? l->burst->bytes : 1500,
+            l->message ? l->message->bytes : 0,
+            l->has_crossings ? l->crossings : 1,
+            l->has_duplex && l->duplex,
+            l->max_latency ? l->max_latency->ns : PLACE_UNLIMITED,
+            l->max_jitter ? l->max_jitter->ns : PLACE_UNLIMITED};
+    }
+    for (size_t g = 0; g < w->n_affinity; g++)
+        if (!(mp->aff[g] = group_of(mp->wf_nodes, N, E, w->affinity[g])))
+            return PLC_ENOMEM;
+    for (size_t g = 0; g < w->n_anti_affinity; g++)
+        if (!(mp->anti[g] =
+                  group_of(mp->wf_nodes, N, E, w->anti_affinity[g])))
+            return PLC_ENOMEM;
+    return 0;
+}
+
+static enum place_objective objective_of(int o)
+{
+    switch (o) {
+    case PLACER__OBJECTIVE__OBJECTIVE_COST:
+        return PLACE_OBJ_COST;
+    case PLACER__OBJECTIVE__OBJECTIVE_HOSTS:
+        return PLACE_OBJ_HOSTS;
+    case PLACER__OBJECTIVE__OBJECTIVE_BANDWIDTH:
+        return PLACE_OBJ_BANDWIDTH;
+    case PLACER__OBJECTIVE__OBJECTIVE_BALANCE:
+        return PLACE_OBJ_BALANCE;
+    default:
+        return PLACE_OBJ_UTILIZATION;
+    }
+}
+
+int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
+                        const Placer__Workflow *w, int objective,
+                        double time_limit_s, struct plc_error *err)
+{
+    memset(mp, 0, sizeof *mp);
+    mp->n_services = w->n_services;
+    mp->n_affinity = w->n_affinity;
+    mp->n_anti = w->n_anti_affinity;
+    int rc = build_cluster(mp, c);
+    if (rc == 0)
+        rc = build_menus(mp, w, err);
+    if (rc == 0)
+        rc = build_services(mp, w);
+    if (rc == 0)
+        rc = build_graph(mp, w);
+    if (rc == PLC_EDATA)
+        return plc_error_set(err, PLC_EDATA,
+                             "the workflow names a node the cluster does "
+                             "not have (run 'placer validate' on both)");
+    if (rc < 0)
+        return plc_error_set(err, rc, "cannot build the problem (%s)",
+                             plc_strerror(rc));
+    int obj = objective ? objective
+                        : (w->has_objective ? (int)w->objective : 0);
+    mp->problem = (struct place_problem){
+        &mp->cluster,
+        w->n_endpoints,
+        mp->endpoint_names,
+        mp->endpoint_node,
+        w->n_services,
+        mp->services,
+        w->n_links,
+        mp->vlinks,
+        w->n_affinity,
+        (const size_t *const *)mp->aff,
+        w->n_anti_affinity,
+        (const size_t *const *)mp->anti,
+        w->deadline ? w->deadline->ns : PLACE_UNLIMITED,
+        w->has_probability ? w->probability : 1.0,
+        w->has_probability_model &&
+                w->probability_model ==
+                    PLACER__PROBABILITY_MODEL__PROBABILITY_MODEL_INDEPENDENT
+            ? PLACE_PROB_INDEPENDENT
+            : PLACE_PROB_UNION,
+        objective_of(obj),
+        time_limit_s};
+    return 0;
+}
+
+void model_problem_release(struct model_problem *mp)
+{
+    size_t S = mp->n_speeds;
+    for (size_t i = 0; mp->menu_store && i < mp->n_services * S; i++)
+        sched_menu_release(&mp->menu_store[i]);
+    for (size_t i = 0; mp->dist_store && i < mp->n_services * S; i++)
+        sched_dist_release(&mp->dist_store[i]);
+    for (size_t g = 0; mp->aff && g < mp->n_affinity; g++)
+        free(mp->aff[g]);
+    for (size_t g = 0; mp->anti && g < mp->n_anti; g++)
+        free(mp->anti[g]);
+    free(mp->aff);
+    free(mp->anti);
+    free(mp->menu_store);
+    free(mp->dist_store);
+    free(mp->speeds);
+    free(mp->speed_of);
+    free(mp->hosts);
+    free(mp->links);
+    free(mp->node_names);
+    free(mp->nodes);
+    free(mp->services);
+    free(mp->menus);
+    free(mp->execs);
+    free(mp->allowed);
+    free(mp->prices);
+    free(mp->wf_nodes);
+    free(mp->endpoint_node);
+    free(mp->endpoint_names);
+    free(mp->vlinks);
+    memset(mp, 0, sizeof *mp);
+}

@@ -1,0 +1,251 @@
+/* cmd_plan.c: `placer plan`: the optimal plan of one workflow against a
+ * cluster file, offline, with the same engine as the service. */
+#include "cli.h"
+#include "model/model.h"
+#include "proto/json.h"
+#include "proto/load.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "Usage: placer plan --cluster CLUSTER.json [OPTIONS] WORKFLOW.json\n"
+    "\n"
+    "Decide whether the cluster can host the workflow with its end-to-end\n"
+    "deadline and probability, and if so where every service runs, which\n"
+    "CPU reservation (budget/period, local deadline) it gets on which\n"
+    "cores, and which route and bandwidth every virtual link gets. The plan\n"
+    "minimises the objective and is proven optimal by the MILP solver\n"
+    "(GLPK) when the solver status says 'optimal'; every plan is checked\n"
+    "again outside the model (per-core EDF, memory, link rates, port\n"
+    "network calculus, latency, probability) before it is printed. A\n"
+    "rejection names the constraint family that makes it impossible, with\n"
+    "its figures. Background load in the cluster file (host 'used',\n"
+    "'memory_used', link 'used_rate') is respected.\n"
+    "\n"
+    "Options:\n"
+    "  --cluster FILE      the cluster (required)\n"
+    "  --objective KIND    utilization | cost | hosts | bandwidth | balance\n"
+    "                      (default: the workflow's, else utilization)\n"
+    "  --time-limit TIME   solver time limit, e.g. 2s, 500ms (default 2s);\n"
+    "                      when it runs out the best plan is returned with\n"
+    "                      status 'feasible' and its gap\n"
+    "  --json              print the plan document (schema 1)\n"
+    "  --export-lp FILE    also write the model in CPLEX LP format, for\n"
+    "                      glpsol --lp FILE or cbc FILE\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Reservation menus: without a 'reservation' in the workflow a service\n"
+    "may use periods 1, 2, 5, 10, 20, 50, 100 ms, local deadlines of 1-4\n"
+    "periods, and budgets at the steps of its execution-time distribution\n"
+    "and every 5% of the period, in whole microseconds.\n"
+    "\n"
+    "Exit status: 0 admitted, 1 rejected, 64 usage, 65 bad input, 66 file\n"
+    "missing, 70 internal error.\n";
+
+static int objective_arg(const char *s)
+{
+    static const char *const names[] = {"utilization", "cost", "hosts",
+                                        "bandwidth", "balance"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i]))
+            return i + 1; /* PLACER__OBJECTIVE__OBJECTIVE_* */
+    return 0;
+}
+
+static void print_table(const Placer__Plan *d)
+{
+    char kind[32] = "", st[32] = "";
+    if (d->solver)
+        proto_enum_json_name(&placer__solver_status__descriptor,
+                             (int)d->solver->status, st, sizeof st);
+    if (!d->admitted) {
+        char code[32] = "";
+        if (d->rejection)
+            proto_enum_json_name(&placer__rejection_code__descriptor,
+                                 (int)d->rejection->code, code, sizeof code);
+        printf("workflow %s: REJECTED (%s)\n  %s\n", d->workflow, code,
+               d->rejection ? d->rejection->message : "");
+        if (d->solver)
+            printf("  solver: %s, %.1f ms\n", st, d->solver->time_ms);
+        return;
+    }
+    proto_enum_json_name(&placer__objective__descriptor,
+                         (int)d->objective->kind, kind, sizeof kind);
+    printf("workflow %s: ADMITTED\n", d->workflow);
+    printf("  objective  %s = %.6g\n", kind, d->objective->value);
+    printf("  solver     %s, gap %.4g, bound %.6g, %.1f ms, %llu nodes\n", st,
+           d->solver->gap, d->solver->bound, d->solver->time_ms,
+           (unsigned long long)d->solver->nodes);
+    const Placer__Guarantee *g = d->guarantee;
+    if (g->has_deadline_us)
+        printf("  guarantee  latency bound %s <= deadline %s; P(on time) >= "
+               "%.6f (%s model), exact %.6f, target %.6f\n",
+               cli_qty(PLC_QTY_TIME, g->latency_bound_us * 1000),
+               cli_qty(PLC_QTY_TIME, g->deadline_us * 1000),
+               g->probability_bound,
+               g->probability_model ==
+                       PLACER__PROBABILITY_MODEL__PROBABILITY_MODEL_INDEPENDENT
+                   ? "independent"
+                   : "union",
+               g->probability_exact, g->probability_target);
+    else
+        printf("  guarantee  no deadline; latency bound %s\n",
+               cli_qty(PLC_QTY_TIME, g->latency_bound_us * 1000));
+    printf("\n  %-14s %-16s %-7s %-9s %-8s %-9s %-7s %s\n", "service", "host",
+           "cores", "budget", "period", "deadline", "util", "phi");
+    for (size_t i = 0; i < d->n_services; i++) {
+        const Placer__PlacedService *s = d->services[i];
+        char cores[64] = "";
+        for (size_t k = 0; k < s->n_cores; k++)
+            snprintf(cores + strlen(cores), sizeof cores - strlen(cores),
+                     "%s%u", k ? "," : "", s->cores[k]);
+        printf("  %-14s %-16s %-7s %-9s %-8s %-9s %-7.4f %.6f\n", s->name,
+               s->host, cores, cli_qty(PLC_QTY_TIME, s->budget_us * 1000),
+               cli_qty(PLC_QTY_TIME, s->period_us * 1000),
+               cli_qty(PLC_QTY_TIME, s->deadline_us * 1000), s->utilization,
+               s->stage_probability);
+    }
+    if (d->n_links)
+        printf("\n  %-24s %-10s %-9s %-3s %s\n", "link", "rate", "latency",
+               "x", "path");
+    for (size_t i = 0; i < d->n_links; i++) {
+        const Placer__PlacedLink *l = d->links[i];
+        char name[80], path[512] = "";
+        snprintf(name, sizeof name, "%s -> %s", l->from, l->to);
+        for (size_t k = 0; k < l->n_path; k++)
+            snprintf(path + strlen(path), sizeof path - strlen(path), "%s%s",
+                     k ? " > " : "", l->path[k]);
+        printf("  %-24s %-10s %-9s %-3d %s\n", name,
+               cli_qty(PLC_QTY_RATE, l->rate_bps),
+               cli_qty(PLC_QTY_TIME, l->latency_us * 1000), l->crossings,
+               l->n_path ? path : "(co-located)");
+    }
+}
+
+static int load(struct proto_doc *doc, const char *path,
+                enum proto_doc_kind kind)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = proto_doc_load_file(doc, path, kind, &err);
+    if (rc == PLC_EDATA) {
+        proto_doc_print_diags(doc, stderr);
+        return EXIT_DATAERR;
+    }
+    if (rc < 0) {
+        cli_error("%s", err.msg);
+        return plc_exit_code(rc);
+    }
+    return EXIT_OK;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    enum { O_CLUSTER = 256, O_OBJ, O_TIME, O_JSON, O_LP };
+    static const struct option opts[] = {
+        {"cluster", required_argument, 0, O_CLUSTER},
+        {"objective", required_argument, 0, O_OBJ},
+        {"time-limit", required_argument, 0, O_TIME},
+        {"json", no_argument, 0, O_JSON},
+        {"export-lp", required_argument, 0, O_LP},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *cluster = NULL, *lp = NULL;
+    int objective = 0, ch;
+    uint64_t limit_ns = 2000000000ULL;
+    bool json = false;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_CLUSTER:
+            cluster = optarg;
+            break;
+        case O_OBJ:
+            if (!(objective = objective_arg(optarg)))
+                return cli_usage("plan",
+                                 "--objective: unknown kind '%s' (accepted: "
+                                 "utilization, cost, hosts, bandwidth, "
+                                 "balance)",
+                                 optarg);
+            break;
+        case O_TIME:
+            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg,
+                               &limit_ns) ||
+                limit_ns == 0)
+                return cli_usage("plan", "--time-limit must be above 0");
+            break;
+        case O_JSON:
+            json = true;
+            break;
+        case O_LP:
+            lp = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage("plan", "unknown option");
+        }
+    }
+    if (!cluster)
+        return cli_usage("plan", "--cluster FILE is required");
+    if (optind + 1 != argc)
+        return cli_usage("plan", "give one WORKFLOW file");
+    struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
+    int code = load(&cd, cluster, PROTO_DOC_CLUSTER);
+    if (code == EXIT_OK)
+        code = load(&wd, argv[optind], PROTO_DOC_WORKFLOW);
+    if (code == EXIT_OK &&
+        proto_doc_check_refs(&wd, (const Placer__Cluster *)cd.msg) ==
+            PLC_EDATA) {
+        proto_doc_print_diags(&wd, stderr);
+        code = EXIT_DATAERR;
+    }
+    struct model_problem mp;
+    memset(&mp, 0, sizeof mp);
+    struct place_plan plan;
+    memset(&plan, 0, sizeof plan);
+    Placer__Plan *doc = NULL;
+    struct plc_error err = PLC_ERROR_INIT;
+    const Placer__Workflow *w = (const void *)wd.msg;
+    if (code == EXIT_OK &&
+        model_problem_build(&mp, (const Placer__Cluster *)cd.msg, w,
+                            objective, (double)limit_ns / 1e9, &err) < 0) {
+        cli_error("%s", err.msg);
+        code = plc_exit_code(err.code);
+    }
+    if (code == EXIT_OK && lp &&
+        place_export_lp(&mp.problem, lp, &err) < 0) {
+        cli_error("--export-lp: %s", err.msg);
+        code = plc_exit_code(err.code);
+    }
+    if (code == EXIT_OK && place_solve(&mp.problem, &plan, &err) < 0) {
+        cli_error("internal error: %s", err.msg);
+        code = EXIT_SOFTWARE;
+    }
+    if (code == EXIT_OK && model_plan_document(&mp, w, &plan, &doc) < 0) {
+        cli_error("out of memory");
+        code = EXIT_SOFTWARE;
+    }
+    if (code == EXIT_OK) {
+        if (json) {
+            json_t *j = proto_message_to_json(&doc->base,
+                                              PROTO_JSON_EMPTY_ARRAYS);
+            if (j && !doc->rejection)
+                json_object_set_new(j, "rejection", json_null());
+            code = cli_print_json(j);
+        } else {
+            print_table(doc);
+        }
+        if (code == EXIT_OK && !plan.admitted)
+            code = EXIT_NEGATIVE;
+    }
+    if (doc)
+        placer__plan__free_unpacked(doc, NULL);
+    place_plan_release(&plan);
+    model_problem_release(&mp);
+    proto_doc_release(&cd);
+    proto_doc_release(&wd);
+    return code;
+}

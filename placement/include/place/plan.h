@@ -1,0 +1,194 @@
+/*
+ * place/plan.h: one workflow against a cluster's residual capacities —
+ * the placement problem, its optimal plan, and why there is none.
+ *
+ * Plain C structs (no protobuf): model/ fills a place_problem from the
+ * files, place_solve() returns a place_plan.  All times in nanoseconds,
+ * rates in bit/s, sizes in bytes.
+ */
+#ifndef PLACE_PLAN_H
+#define PLACE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sched/reserve.h"
+
+#define PLACE_NONE SIZE_MAX
+#define PLACE_UNLIMITED UINT64_MAX
+
+struct place_host {
+    const char *name;
+    int cores;
+    double core_capacity;   /* schedulable utilisation per core */
+    const double *used;     /* background utilisation per core, or NULL */
+    uint64_t mem_bytes;     /* PLACE_UNLIMITED when not constrained */
+    uint64_t mem_used_bytes;
+    double speed;
+    double cost;
+    const char *zone;       /* or NULL */
+    bool forwarding;
+};
+
+struct place_link {
+    size_t a, b;            /* node indices: hosts first, then switches */
+    uint64_t rate_bps;      /* each direction */
+    uint64_t latency_ns;
+    uint64_t jitter_ns;
+    uint64_t buffer_bytes;  /* 0: no port check */
+    double cost;
+    uint64_t used_bps;      /* background, each direction */
+};
+
+struct place_cluster {
+    size_t n_hosts;
+    size_t n_nodes;         /* hosts 0..n_hosts-1, then switches */
+    const struct place_host *hosts;
+    const char *const *node_names;
+    size_t n_links;
+    const struct place_link *links;
+};
+
+enum place_objective {
+    PLACE_OBJ_UTILIZATION,
+    PLACE_OBJ_COST,
+    PLACE_OBJ_HOSTS,
+    PLACE_OBJ_BANDWIDTH,
+    PLACE_OBJ_BALANCE,
+};
+
+enum place_prob_model {
+    PLACE_PROB_UNION,
+    PLACE_PROB_INDEPENDENT,
+};
+
+struct place_service {
+    const char *name;
+    int vcpus;
+    uint64_t mem_bytes;
+    /* menu[h]: the reservation menu on host h (it depends on the host's
+     * speed).  A service without exec_time has a one-item menu
+     * (0, 0, 0, phi 1). */
+    const struct sched_menu *const *menu;
+    const bool *allowed;    /* per host: its pin, allowed hosts and zone */
+    const double *price;    /* per host: price of placing it there */
+    /* exec[h]: execution time on host h (scaled by its speed), or NULL for
+     * a service without one or a guest with tasks (its response time is
+     * then its local deadline) */
+    const struct sched_dist *const *exec;
+};
+
+struct place_vlink {
+    size_t from, to;        /* workflow nodes: endpoints, then services */
+    uint64_t rate_bps;
+    uint64_t burst_bytes;
+    uint64_t message_bytes;
+    int crossings;
+    bool duplex;
+    uint64_t max_latency_ns; /* PLACE_UNLIMITED: none */
+    uint64_t max_jitter_ns;  /* PLACE_UNLIMITED: none */
+};
+
+struct place_problem {
+    const struct place_cluster *cluster;
+    size_t n_endpoints;
+    const char *const *endpoint_names;
+    const size_t *endpoint_node;  /* cluster node of each endpoint */
+    size_t n_services;
+    const struct place_service *services;
+    size_t n_vlinks;
+    const struct place_vlink *vlinks;
+    /* groups of service indices, each terminated by PLACE_NONE */
+    size_t n_affinity;
+    const size_t *const *affinity;
+    size_t n_anti_affinity;
+    const size_t *const *anti_affinity;
+    uint64_t deadline_ns;         /* PLACE_UNLIMITED: no latency bound */
+    double probability;           /* target in (0, 1] */
+    enum place_prob_model prob_model;
+    enum place_objective objective;
+    double time_limit_s;          /* default 2 */
+};
+
+enum place_status {
+    PLACE_OPTIMAL,     /* proven by GLPK */
+    PLACE_FEASIBLE,    /* time limit: best plan, with its gap */
+    PLACE_INFEASIBLE,  /* proven: no plan exists */
+    PLACE_TIMEOUT,     /* no plan found in time; not proven impossible */
+};
+
+enum place_reject {
+    PLACE_REJECT_NONE,
+    PLACE_REJECT_CPU,
+    PLACE_REJECT_MEMORY,
+    PLACE_REJECT_BANDWIDTH,
+    PLACE_REJECT_DEADLINE,
+    PLACE_REJECT_LINK_LATENCY,
+    PLACE_REJECT_NO_ROUTE,
+    PLACE_REJECT_PROBABILITY,
+    PLACE_REJECT_PLACEMENT_RULES,
+    PLACE_REJECT_TIMEOUT,
+    PLACE_REJECT_NO_HOSTS,
+};
+
+#define PLACE_DETAILS_MAX 8
+
+struct place_detail {
+    char key[32];
+    double number;        /* when text[0] == '\0' */
+    char text[64];
+};
+
+struct place_service_plan {
+    size_t host;
+    size_t cores[64];       /* vcpus entries (distinct cores of host) */
+    struct sched_menu_item item;
+};
+
+struct place_vlink_plan {
+    size_t n_path;
+    size_t *path;           /* cluster nodes, from the source's node; NULL
+                               when co-located */
+    uint64_t latency_ns;    /* one traversal: path latency + port bounds +
+                               message/rate; 0 when co-located */
+};
+
+struct place_plan {
+    size_t n_vlinks_alloc;  /* entries of vlinks[] (internal) */
+    bool admitted;
+    enum place_status status;
+    double objective;       /* the named objective of this plan alone */
+    double bound;           /* best bound proven by the solver */
+    double gap;             /* relative gap */
+    double time_ms;
+    long nodes;             /* branch-and-bound nodes */
+    struct place_service_plan *services;   /* n_services */
+    struct place_vlink_plan *vlinks;       /* n_vlinks */
+    uint64_t latency_bound_ns;  /* longest path of local deadlines + links */
+    double probability_bound;   /* the model's guarantee */
+    double probability_exact;   /* convolution of the response times */
+    bool exact_is_exact;        /* false: a conservative lower bound */
+    enum place_reject reject;
+    char message[512];
+    size_t n_details;
+    struct place_detail details[PLACE_DETAILS_MAX];
+};
+
+/*
+ * Find the optimal plan.  Returns 0 with *plan filled (admitted or a
+ * rejection with its reason), or a negative PLC_E* code with detail in
+ * `err` (PLC_ENOMEM; PLC_EINTERNAL when a solution failed exact
+ * verification).  Release with place_plan_release().
+ */
+struct plc_error;
+int place_solve(const struct place_problem *p, struct place_plan *plan,
+                struct plc_error *err);
+
+/* Write the MILP of `p` (objective as given) in CPLEX LP format. */
+int place_export_lp(const struct place_problem *p, const char *path,
+                    struct plc_error *err);
+
+void place_plan_release(struct place_plan *plan);
+
+#endif

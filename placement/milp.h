@@ -1,0 +1,104 @@
+/*
+ * milp.h: the placement MILP of MATH.md §3 built with the GLPK C API.
+ * Private to placement/.
+ */
+#ifndef PLACE_MILP_H
+#define PLACE_MILP_H
+
+#include <glpk.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "place/plan.h"
+#include "routes.h"
+
+/* Constraint families that an explanation may switch off. */
+enum milp_family {
+    FAM_CPU = 1 << 0,
+    FAM_MEMORY = 1 << 1,
+    FAM_BANDWIDTH = 1 << 2,
+    FAM_DEADLINE = 1 << 3,
+    FAM_PROBABILITY = 1 << 4,
+    FAM_RULES = 1 << 5,
+    FAM_LINK_LATENCY = 1 << 6,
+};
+
+enum milp_goal {
+    GOAL_PRIMARY,     /* the workflow's objective (+ tie-breaks) */
+    GOAL_MAKESPAN,    /* the shortest achievable end-to-end latency */
+    GOAL_PROBABILITY, /* the best achievable probability (its row off) */
+    GOAL_TIEBREAK,    /* internal: see milp_tiebreak */
+};
+
+struct ycol {
+    size_t v, h, m; /* service, host, menu item */
+};
+
+struct milp_vlink;
+
+struct milp {
+    const struct place_problem *p;
+    const struct routes *r;
+    bool single_location; /* a cluster without links */
+    unsigned relax;       /* families switched off */
+    enum milp_goal goal;
+    glp_prob *lp;
+    size_t ny;
+    struct ycol *y;       /* column j + 1 of GLPK is y[j] for j < ny */
+    size_t *ys, *yn;      /* per service x host: first y, count */
+    struct milp_vlink *vl;
+    int *t_col;           /* per service: start time */
+    int *o_col;           /* per host: in use (hosts objective, symmetry) */
+    int z_col;            /* balance: highest core utilisation */
+    int mk_col;           /* makespan (GOAL_MAKESPAN) */
+    uint64_t nc_delay_ns; /* D of the port rows' b + r D */
+    /* row under construction */
+    int *ind;
+    double *val;
+    size_t len, cap;
+    int *slot;            /* per column: position in the row (row_end) */
+    size_t slot_cap;
+    bool oom;
+};
+
+/* Build the model.  Returns 0, PLC_ENOMEM, or PLC_EDATA when a service has
+ * no candidate host at all (the caller explains). */
+int milp_build(struct milp *m, const struct place_problem *p,
+               const struct routes *r, unsigned relax, enum milp_goal goal);
+void milp_release(struct milp *m);
+
+/* Does service v fit host h at all (rules, memory, some item's cores)? */
+bool milp_candidate(const struct milp *m, size_t v, size_t h);
+
+struct milp_result {
+    int status;           /* PLACE_OPTIMAL ... PLACE_TIMEOUT */
+    double obj;           /* objective of the incumbent */
+    double bound;         /* best proven bound */
+    long nodes;
+    size_t *host;         /* per service */
+    size_t *item;         /* per service: index into its host's menu */
+};
+
+/* Solve within `time_limit_s`; fills res (host/item allocated). Returns 0
+ * or PLC_ENOMEM. */
+int milp_solve(struct milp *m, double time_limit_s, struct milp_result *res);
+void milp_result_release(struct milp_result *res);
+
+/* Forbid the combination of (service, item) pairs on host h in `res`
+ * (a no-good cut: their per-core packing failed). */
+int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h);
+
+/* Second phase: hold the primary objective at `primary_opt` and minimise
+ * total reserved utilisation (FORMATS.md: ties are broken by utilisation).
+ * Then solve again with milp_solve(). */
+int milp_tiebreak(struct milp *m, double primary_opt);
+
+/* Free residual utilisation of core c of host h. */
+double milp_core_free(const struct place_host *h, int c);
+
+/* One traversal's delay between two hosts (route + message/rate); 0 when
+ * the same host.  false when there is no route. */
+bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
+                     size_t h1, size_t h2, uint64_t *delay, uint64_t *jitter);
+
+#endif

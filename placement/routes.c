@@ -1,0 +1,331 @@
+/* routes.c: host groups and fixed shortest routes (see routes.h). */
+#include "routes.h"
+#include "plc/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t routes_arc_tail(const struct routes *r, size_t arc)
+{
+    const struct place_link *l = &r->c->links[arc / 2];
+    return arc % 2 ? l->b : l->a;
+}
+
+size_t routes_arc_head(const struct routes *r, size_t arc)
+{
+    const struct place_link *l = &r->c->links[arc / 2];
+    return arc % 2 ? l->a : l->b;
+}
+
+/* Delay an arc adds: propagation plus, on a port with a buffer, its
+ * queueing bound delta = buffer / rate (MATH.md §3, lat_a + delta_a). */
+static uint64_t arc_delay(const struct place_link *l)
+{
+    uint64_t d = l->latency_ns;
+    if (l->buffer_bytes && l->rate_bps)
+        d += (uint64_t)((double)l->buffer_bytes * 8e9 / (double)l->rate_bps +
+                        0.5);
+    return d;
+}
+
+/* Do hosts i and j hang off the same hub through identical links? */
+static bool same_access(const struct place_cluster *c, size_t li, size_t lj,
+                        size_t hub)
+{
+    const struct place_link *a = &c->links[li], *b = &c->links[lj];
+    size_t ha = a->a == hub ? a->a : a->b, hb = b->a == hub ? b->a : b->b;
+    return ha == hub && hb == hub && a->rate_bps == b->rate_bps &&
+           a->latency_ns == b->latency_ns && a->jitter_ns == b->jitter_ns &&
+           a->buffer_bytes == b->buffer_bytes && a->cost == b->cost;
+}
+
+static int make_groups(struct routes *r)
+{
+    const struct place_cluster *c = r->c;
+    size_t *degree = calloc(c->n_nodes ? c->n_nodes : 1, sizeof *degree);
+    r->group_of = malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *r->group_of);
+    r->hub = malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *r->hub);
+    r->proper = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *r->proper);
+    r->access_link =
+        malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *r->access_link);
+    if (!degree || !r->group_of || !r->hub || !r->proper || !r->access_link) {
+        free(degree);
+        return PLC_ENOMEM;
+    }
+    for (size_t h = 0; h < c->n_hosts; h++)
+        r->access_link[h] = PLACE_NONE;
+    for (size_t l = 0; l < c->n_links; l++) {
+        degree[c->links[l].a]++;
+        degree[c->links[l].b]++;
+        if (c->links[l].a < c->n_hosts)
+            r->access_link[c->links[l].a] = l;
+        if (c->links[l].b < c->n_hosts)
+            r->access_link[c->links[l].b] = l;
+    }
+    r->n_groups = 0;
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        size_t l = r->access_link[h];
+        size_t other = PLACE_NONE;
+        if (degree[h] == 1)
+            other = c->links[l].a == h ? c->links[l].b : c->links[l].a;
+        /* a host with one link to a switch hangs off that switch; hosts
+         * joined directly to hosts, and hosts with several links, are
+         * places of their own */
+        bool leaf = other != PLACE_NONE && other >= c->n_hosts;
+        if (!leaf)
+            r->access_link[h] = PLACE_NONE;
+        size_t hub = leaf ? other : h;
+        size_t g = PLACE_NONE;
+        /* join an earlier proper group with the same hub and link */
+        for (size_t k = 0; leaf && k < r->n_groups && g == PLACE_NONE; k++)
+            if (r->proper[k] && r->hub[k] == hub) {
+                for (size_t m = 0; m < h; m++)
+                    if (r->group_of[m] == k) {
+                        if (same_access(c, r->access_link[m], l, hub))
+                            g = k;
+                        break;
+                    }
+            }
+        if (g == PLACE_NONE) {
+            g = r->n_groups++;
+            r->hub[g] = hub;
+            r->proper[g] = leaf;
+        }
+        r->group_of[h] = g;
+    }
+    free(degree);
+    return 0;
+}
+
+struct heap_item {
+    uint64_t d;
+    uint32_t hops;
+    size_t v;
+};
+
+static bool before(struct heap_item a, struct heap_item b)
+{
+    return a.d < b.d || (a.d == b.d && a.hops < b.hops);
+}
+
+static void push(struct heap_item *h, size_t *n, struct heap_item x)
+{
+    size_t i = (*n)++;
+    while (i > 0 && before(x, h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = x;
+}
+
+static struct heap_item pop(struct heap_item *h, size_t *n)
+{
+    struct heap_item top = h[0], x = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= *n)
+            break;
+        if (k + 1 < *n && before(h[k + 1], h[k]))
+            k++;
+        if (!before(h[k], x))
+            break;
+        h[i] = h[k];
+        i = k;
+    }
+    h[i] = x;
+    return top;
+}
+
+/* Dijkstra by delay, ties by hop count, from `src`; non-forwarding hosts
+ * end routes but do not carry them. */
+static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
+                    const size_t *adj, struct heap_item *heap,
+                    uint32_t *hops)
+{
+    const struct place_cluster *c = r->c;
+    size_t n = c->n_nodes, src = r->src_node[s];
+    uint64_t *dist = r->dist + s * n, *jit = r->jit + s * n;
+    size_t *pred = r->pred + s * n;
+    for (size_t v = 0; v < n; v++) {
+        dist[v] = PLACE_UNLIMITED;
+        jit[v] = 0;
+        pred[v] = PLACE_NONE;
+        hops[v] = UINT32_MAX;
+    }
+    size_t hn = 0;
+    dist[src] = 0;
+    hops[src] = 0;
+    push(heap, &hn, (struct heap_item){0, 0, src});
+    while (hn) {
+        struct heap_item x = pop(heap, &hn);
+        if (x.d != dist[x.v] || x.hops != hops[x.v])
+            continue;
+        if (x.v != src && x.v < c->n_hosts && !c->hosts[x.v].forwarding)
+            continue;
+        for (size_t k = adj_start[x.v]; k < adj_start[x.v + 1]; k++) {
+            size_t arc = adj[k], to = routes_arc_head(r, arc);
+            struct heap_item y = {x.d + r->arc_delay[arc], x.hops + 1, to};
+            if (before(y, (struct heap_item){dist[to], hops[to], to})) {
+                dist[to] = y.d;
+                hops[to] = y.hops;
+                pred[to] = arc;
+                jit[to] = jit[x.v] + c->links[arc / 2].jitter_ns;
+                push(heap, &hn, y);
+            }
+        }
+    }
+    return 0;
+}
+
+int routes_build(struct routes *r, const struct place_cluster *c,
+                 const size_t *extra_src, size_t n_extra)
+{
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    int rc = make_groups(r);
+    if (rc < 0)
+        return rc;
+    size_t n = c->n_nodes, arcs = 2 * c->n_links;
+    r->arc_delay = malloc((arcs ? arcs : 1) * sizeof *r->arc_delay);
+    r->src_of_node = malloc((n ? n : 1) * sizeof *r->src_of_node);
+    r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
+    size_t *adj_start = calloc(n + 2, sizeof *adj_start);
+    size_t *adj = malloc((arcs ? arcs : 1) * sizeof *adj);
+    struct heap_item *heap = malloc((arcs + 1) * sizeof *heap);
+    uint32_t *hops = malloc((n ? n : 1) * sizeof *hops);
+    if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
+        !adj || !heap || !hops) {
+        rc = PLC_ENOMEM;
+        goto out;
+    }
+    for (size_t a = 0; a < arcs; a++) {
+        r->arc_delay[a] = arc_delay(&c->links[a / 2]);
+        adj_start[routes_arc_tail(r, a) + 2]++;
+    }
+    for (size_t v = 0; v < n; v++)
+        adj_start[v + 2] += adj_start[v + 1];
+    for (size_t a = 0; a < arcs; a++)
+        adj[adj_start[routes_arc_tail(r, a) + 1]++] = a;
+    for (size_t v = 0; v < n; v++)
+        r->src_of_node[v] = PLACE_NONE;
+    for (size_t g = 0; g < r->n_groups + n_extra; g++) {
+        size_t node = g < r->n_groups ? r->hub[g] : extra_src[g - r->n_groups];
+        if (r->src_of_node[node] != PLACE_NONE)
+            continue;
+        r->src_of_node[node] = r->n_src;
+        r->src_node[r->n_src++] = node;
+    }
+    size_t cells = r->n_src * n + 1;
+    r->dist = malloc(cells * sizeof *r->dist);
+    r->jit = malloc(cells * sizeof *r->jit);
+    r->pred = malloc(cells * sizeof *r->pred);
+    if (!r->dist || !r->jit || !r->pred) {
+        rc = PLC_ENOMEM;
+        goto out;
+    }
+    for (size_t s = 0; s < r->n_src; s++)
+        dijkstra(r, s, adj_start, adj, heap, hops);
+out:
+    free(adj_start);
+    free(adj);
+    free(heap);
+    free(hops);
+    if (rc < 0)
+        routes_release(r);
+    return rc;
+}
+
+void routes_release(struct routes *r)
+{
+    free(r->group_of);
+    free(r->hub);
+    free(r->proper);
+    free(r->access_link);
+    free(r->arc_delay);
+    free(r->src_node);
+    free(r->src_of_node);
+    free(r->dist);
+    free(r->jit);
+    free(r->pred);
+    memset(r, 0, sizeof *r);
+}
+
+bool routes_between(const struct routes *r, size_t from, size_t to,
+                    uint64_t *delay, uint64_t *jitter)
+{
+    size_t s = r->src_of_node[from];
+    if (s == PLACE_NONE)
+        return false;
+    size_t i = s * r->c->n_nodes + to;
+    if (r->dist[i] == PLACE_UNLIMITED)
+        return false;
+    *delay = r->dist[i];
+    *jitter = r->jit[i];
+    return true;
+}
+
+size_t routes_arcs(const struct routes *r, size_t from, size_t to,
+                   size_t *arcs)
+{
+    size_t s = r->src_of_node[from];
+    if (s == PLACE_NONE)
+        return PLACE_NONE;
+    const size_t *pred = r->pred + s * r->c->n_nodes;
+    if (from != to && pred[to] == PLACE_NONE)
+        return PLACE_NONE;
+    size_t n = 0;
+    for (size_t v = to; v != from; v = routes_arc_tail(r, pred[v]))
+        arcs[n++] = pred[v];
+    for (size_t i = 0; i < n / 2; i++) {
+        size_t t = arcs[i];
+        arcs[i] = arcs[n - 1 - i];
+        arcs[n - 1 - i] = t;
+    }
+    return n;
+}
+
+/* The access arc of host h, towards its hub (up) or from it (down). */
+static size_t access_arc(const struct routes *r, size_t h, bool up)
+{
+    size_t l = r->access_link[h];
+    bool h_is_a = r->c->links[l].a == h;
+    return 2 * l + (up == h_is_a ? 0 : 1);
+}
+
+bool routes_hosts(const struct routes *r, size_t h1, size_t h2,
+                  uint64_t *delay, uint64_t *jitter)
+{
+    size_t g1 = r->group_of[h1], g2 = r->group_of[h2];
+    uint64_t d = 0, j = 0;
+    if (!routes_between(r, r->hub[g1], r->hub[g2], &d, &j))
+        return false;
+    if (r->proper[g1]) {
+        size_t a = access_arc(r, h1, true);
+        d += r->arc_delay[a];
+        j += r->c->links[a / 2].jitter_ns;
+    }
+    if (r->proper[g2]) {
+        size_t a = access_arc(r, h2, false);
+        d += r->arc_delay[a];
+        j += r->c->links[a / 2].jitter_ns;
+    }
+    *delay = d;
+    *jitter = j;
+    return true;
+}
+
+size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,
+                        size_t *arcs)
+{
+    size_t g1 = r->group_of[h1], g2 = r->group_of[h2], n = 0;
+    if (r->proper[g1])
+        arcs[n++] = access_arc(r, h1, true);
+    size_t k = routes_arcs(r, r->hub[g1], r->hub[g2], arcs + n);
+    if (k == PLACE_NONE)
+        return PLACE_NONE;
+    n += k;
+    if (r->proper[g2])
+        arcs[n++] = access_arc(r, h2, false);
+    return n;
+}

@@ -1,0 +1,71 @@
+/*
+ * routes.h: fixed shortest routes between the places a service can be,
+ * and groups of interchangeable hosts.  Private to placement/.
+ *
+ * Arcs: link l gives arc 2l (a -> b) and 2l + 1 (b -> a).
+ *
+ * A *group* is a set of hosts that each have exactly one link, to the same
+ * node (their hub), with identical link attributes; any other host is a
+ * group of its own and its own hub.  Every route between hosts of groups A
+ * and B is then: the access arc of the source host (proper groups), the
+ * shortest route hub(A) -> hub(B), the access arc into the target host.
+ * So routes, latencies and the arcs used between hubs depend on the pair
+ * of groups only, which is what keeps the model small.
+ */
+#ifndef PLACE_ROUTES_H
+#define PLACE_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "place/plan.h"
+
+struct routes {
+    const struct place_cluster *c;
+    size_t n_groups;
+    size_t *group_of;      /* per host */
+    size_t *hub;           /* per group: a cluster node */
+    bool *proper;          /* per group: hosts hang off the hub */
+    size_t *access_link;   /* per host: its only link (proper groups) */
+    /* per-arc constants */
+    uint64_t *arc_delay;   /* link latency + buffer/rate of the port */
+    /* shortest routes from every source node (hubs, endpoint nodes) */
+    size_t n_src;
+    size_t *src_node;      /* per source */
+    size_t *src_of_node;   /* per node: its source index or PLACE_NONE */
+    uint64_t *dist;        /* n_src x n_nodes: delay, PLACE_UNLIMITED if none */
+    uint64_t *jit;         /* n_src x n_nodes: summed jitter */
+    size_t *pred;          /* n_src x n_nodes: arc into the node */
+};
+
+/* Build groups and routes from every hub and from every node in
+ * `extra_src` (endpoint nodes).  Returns 0 or PLC_ENOMEM. */
+int routes_build(struct routes *r, const struct place_cluster *c,
+                 const size_t *extra_src, size_t n_extra);
+void routes_release(struct routes *r);
+
+/* Delay and jitter of the route from node `from` (a source) to `to`;
+ * false when there is none. */
+bool routes_between(const struct routes *r, size_t from, size_t to,
+                    uint64_t *delay, uint64_t *jitter);
+
+/* The arcs of the route from source node `from` to `to`, in order, into
+ * arcs[] (room for n_nodes); returns how many, or PLACE_NONE if none. */
+size_t routes_arcs(const struct routes *r, size_t from, size_t to,
+                   size_t *arcs);
+
+/* The route between two distinct hosts: delay and jitter, including the
+ * access arcs; false when there is none. */
+bool routes_hosts(const struct routes *r, size_t h1, size_t h2,
+                  uint64_t *delay, uint64_t *jitter);
+
+/* The arcs between two distinct hosts, in order; count or PLACE_NONE. */
+size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,
+                        size_t *arcs);
+
+/* The node an arc leaves from and the node it enters. */
+size_t routes_arc_tail(const struct routes *r, size_t arc);
+size_t routes_arc_head(const struct routes *r, size_t arc);
+
+#endif
