@@ -175,6 +175,19 @@ static bool host_allowed(const struct milp *m, size_t v, size_t h)
     return true;
 }
 
+/* Is the probability row in force? */
+static bool probability_on(const struct milp *m)
+{
+    return !(m->relax & FAM_PROBABILITY) && m->goal != GOAL_PROBABILITY &&
+           m->p->deadline_ns != PLACE_UNLIMITED;
+}
+
+static bool deadline_on(const struct milp *m)
+{
+    return !(m->relax & FAM_DEADLINE) && m->goal != GOAL_MAKESPAN &&
+           m->p->deadline_ns != PLACE_UNLIMITED;
+}
+
 static bool item_allowed(const struct milp *m, size_t v, size_t h,
                          const struct sched_menu_item *it)
 {
@@ -182,10 +195,63 @@ static bool item_allowed(const struct milp *m, size_t v, size_t h,
     if (!(m->relax & FAM_CPU) &&
         !item_fits(&m->p->cluster->hosts[h], s->vcpus, it->utilization))
         return false;
-    if (!(m->relax & FAM_DEADLINE) && m->p->deadline_ns != PLACE_UNLIMITED &&
-        it->deadline_ns > m->p->deadline_ns)
+    /* a local deadline beyond what the rest of the longest path through v
+     * leaves (m->dcap, from the least local deadlines of the others) can
+     * be in no plan that meets the deadline */
+    if (deadline_on(m) && it->deadline_ns > m->dcap[v])
+        return false;
+    /* both probability rows need phi_v >= p of every single stage:
+     * 1 - phi_v <= sum (1 - phi) <= 1 - p, and
+     * -ln phi_v <= sum -ln phi <= -ln p */
+    if (probability_on(m) && it->phi < m->p->probability - SCHED_PROB_TOL)
         return false;
     return true;
+}
+
+/* dcap[v] = D - (longest path of least local deadlines through v,
+ * without v): a bound on v's own local deadline (network delays only add).
+ * The workflow is a DAG, so |nodes| rounds of relaxation settle it. */
+static int compute_dcap(struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    size_t E = p->n_endpoints, N = E + p->n_services, H = p->cluster->n_hosts;
+    m->dcap = malloc((p->n_services + 1) * sizeof *m->dcap);
+    uint64_t *least = calloc(N + 1, sizeof *least);
+    uint64_t *head = calloc(N + 1, sizeof *head), *tail = calloc(N + 1, sizeof *tail);
+    if (!m->dcap || !least || !head || !tail) {
+        free(least);
+        free(head);
+        free(tail);
+        return PLC_ENOMEM;
+    }
+    for (size_t v = 0; v < p->n_services; v++) {
+        uint64_t lo = UINT64_MAX;
+        for (size_t h = 0; h < H; h++) {
+            const struct sched_menu *menu = p->services[v].menu[h];
+            for (size_t k = 0; menu && k < menu->n; k++)
+                if (!probability_on(m) ||
+                    menu->v[k].phi >= p->probability - SCHED_PROB_TOL)
+                    lo = menu->v[k].deadline_ns < lo ? menu->v[k].deadline_ns
+                                                     : lo;
+        }
+        least[E + v] = lo == UINT64_MAX ? 0 : lo;
+    }
+    for (size_t round = 0; round < N; round++)
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+            if (head[a] + least[a] > head[b])
+                head[b] = head[a] + least[a];
+            if (tail[b] + least[b] > tail[a])
+                tail[a] = tail[b] + least[b];
+        }
+    for (size_t v = 0; v < p->n_services; v++) {
+        uint64_t used = head[E + v] + tail[E + v];
+        m->dcap[v] = p->deadline_ns > used ? p->deadline_ns - used : 0;
+    }
+    free(least);
+    free(head);
+    free(tail);
+    return 0;
 }
 
 bool milp_candidate(const struct milp *m, size_t v, size_t h)
@@ -1135,15 +1201,24 @@ int milp_build(struct milp *m, const struct place_problem *p,
     m->single_location = p->cluster->n_links == 0;
     m->lp = glp_create_prob();
     glp_set_obj_dir(m->lp, GLP_MIN);
-    /* D of the port rows: the deadline, else the longest route delay */
-    m->nc_delay_ns = p->deadline_ns;
-    if (p->deadline_ns == PLACE_UNLIMITED) {
-        m->nc_delay_ns = 0;
-        for (size_t i = 0; i < r->n_src * p->cluster->n_nodes; i++)
-            if (r->dist[i] != PLACE_UNLIMITED && r->dist[i] > m->nc_delay_ns)
-                m->nc_delay_ns = r->dist[i];
-    }
-    int rc = build_y(m);
+    /* D of the port rows b + r D: a flow is shaped at its source, so the
+     * delay it has met before any port of one traversal is at most its
+     * route's delay, and every route's delay (with each port's bound
+     * delta) is at most the longest route's (plus the access arcs) */
+    m->nc_delay_ns = 0;
+    for (size_t i = 0; i < r->n_src * p->cluster->n_nodes; i++)
+        if (r->dist[i] != PLACE_UNLIMITED && r->dist[i] > m->nc_delay_ns)
+            m->nc_delay_ns = r->dist[i];
+    uint64_t access = 0;
+    for (size_t l = 0; l < p->cluster->n_links; l++)
+        if (r->arc_delay[2 * l] > access)
+            access = r->arc_delay[2 * l];
+    m->nc_delay_ns += 2 * access;
+    if (p->deadline_ns != PLACE_UNLIMITED && p->deadline_ns < m->nc_delay_ns)
+        m->nc_delay_ns = p->deadline_ns;
+    int rc = compute_dcap(m);
+    if (rc == 0)
+        rc = build_y(m);
     if (rc == 0)
         rc = build_host_rows(m);
     if (rc == 0)
@@ -1190,6 +1265,7 @@ void milp_release(struct milp *m)
     free(m->yn);
     free(m->t_col);
     free(m->o_col);
+    free(m->dcap);
     free(m->ind);
     free(m->val);
     free(m->slot);

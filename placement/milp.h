@@ -52,6 +52,7 @@ struct milp {
     int z_col;            /* balance: highest core utilisation */
     int mk_col;           /* makespan (GOAL_MAKESPAN) */
     uint64_t nc_delay_ns; /* D of the port rows' b + r D */
+    uint64_t *dcap;       /* per service: largest useful local deadline */
     /* row under construction */
     int *ind;
     double *val;
