@@ -48,8 +48,8 @@ enum vl_kind { VL_SS, VL_ES, VL_SE, VL_EE };
 
 struct milp_vlink {
     enum vl_kind kind;
-    size_t u, w;       /* service indices (or endpoint for E ends) */
-    size_t *ga, *gb;   /* candidate groups of u and w (VL_SS) */
+    size_t u, w;     /* service indices (or endpoint for E ends) */
+    size_t *ga, *gb; /* candidate groups of u and w (VL_SS) */
     size_t nga, ngb;
     int p0;            /* first P column */
     int *c;            /* per host: co-location column or 0 */
@@ -135,13 +135,12 @@ static void row_end(struct milp *m, int type, double lb, double ub)
     m->len = 0;
 }
 
-static int add_col(struct milp *m, int kind, double lb, double ub,
-                   double obj)
+static int add_col(struct milp *m, int kind, double lb, double ub, double obj)
 {
     int c = glp_add_cols(m->lp, 1);
     glp_set_col_kind(m->lp, c, kind);
-    glp_set_col_bnds(m->lp, c, lb == ub ? GLP_FX : (ub >= 1e30 ? GLP_LO : GLP_DB),
-                     lb, ub);
+    glp_set_col_bnds(
+        m->lp, c, lb == ub ? GLP_FX : (ub >= 1e30 ? GLP_LO : GLP_DB), lb, ub);
     glp_set_obj_coef(m->lp, c, obj);
     return c;
 }
@@ -217,7 +216,8 @@ static int compute_dcap(struct milp *m)
     size_t E = p->n_endpoints, N = E + p->n_services, H = p->cluster->n_hosts;
     m->dcap = malloc((p->n_services + 1) * sizeof *m->dcap);
     uint64_t *least = calloc(N + 1, sizeof *least);
-    uint64_t *head = calloc(N + 1, sizeof *head), *tail = calloc(N + 1, sizeof *tail);
+    uint64_t *head = calloc(N + 1, sizeof *head),
+             *tail = calloc(N + 1, sizeof *tail);
     if (!m->dcap || !least || !head || !tail) {
         free(least);
         free(head);
@@ -259,7 +259,8 @@ bool milp_candidate(const struct milp *m, size_t v, size_t h)
     return m->yn[v * m->p->cluster->n_hosts + h] > 0;
 }
 
-/* ---- objective coefficients ------------------------------------------------ */
+/* ---- objective coefficients ------------------------------------------------
+ */
 
 static double item_obj(const struct milp *m, size_t v, size_t h,
                        const struct sched_menu_item *it)
@@ -309,8 +310,7 @@ static int build_y(struct milp *m)
                 if (!item_allowed(m, v, h, &menu->v[k]))
                     continue;
                 m->y[m->ny++] = (struct ycol){v, h, k};
-                add_col(m, GLP_BV, 0, 1,
-                        item_obj(m, v, h, &menu->v[k]));
+                add_col(m, GLP_BV, 0, 1, item_obj(m, v, h, &menu->v[k]));
             }
             m->yn[v * H + h] = m->ny - m->ys[v * H + h];
         }
@@ -351,8 +351,7 @@ static int build_host_rows(struct milp *m)
         for (size_t v = 0; v < V; v++)
             row_add_x(m, v, h, (double)p->services[v].mem_bytes);
         if (m->len)
-            row_end(m, GLP_UP, 0,
-                    (double)(ho->mem_bytes - ho->mem_used_bytes));
+            row_end(m, GLP_UP, 0, (double)(ho->mem_bytes - ho->mem_used_bytes));
     }
     if (m->relax & FAM_RULES)
         return 0;
@@ -387,8 +386,7 @@ static uint64_t message_ns(const struct place_vlink *e)
 {
     if (!e->message_bytes || !e->rate_bps)
         return 0;
-    return (uint64_t)ceil((double)e->message_bytes * 8e9 /
-                          (double)e->rate_bps);
+    return (uint64_t)ceil((double)e->message_bytes * 8e9 / (double)e->rate_bps);
 }
 
 bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
@@ -516,17 +514,17 @@ static int build_vlinks(struct milp *m)
                         hb = h;
                 }
                 uint64_t d = 0, j = 0;
-                bool ok = hb == PLACE_NONE || milp_pair_delay(m, e, ha, hb,
-                                                              &d, &j);
+                bool ok =
+                    hb == PLACE_NONE || milp_pair_delay(m, e, ha, hb, &d, &j);
                 /* beyond the link's own limits only co-location is left:
                  * between two groups nothing, inside one group the same
                  * host (row P <= sum c, added with the pair rows) */
-                bool limited =
-                    !(m->relax & FAM_LINK_LATENCY) && hb != PLACE_NONE &&
-                    ((e->max_latency_ns != PLACE_UNLIMITED &&
-                      d > e->max_latency_ns) ||
-                     (e->max_jitter_ns != PLACE_UNLIMITED &&
-                      j > e->max_jitter_ns));
+                bool limited = !(m->relax & FAM_LINK_LATENCY) &&
+                               hb != PLACE_NONE &&
+                               ((e->max_latency_ns != PLACE_UNLIMITED &&
+                                 d > e->max_latency_ns) ||
+                                (e->max_jitter_ns != PLACE_UNLIMITED &&
+                                 j > e->max_jitter_ns));
                 if (limited && x->ga[a] != x->gb[b])
                     ok = false;
                 int c = add_col(m, GLP_CV, 0, ok ? 1 : 0, 0);
@@ -630,8 +628,8 @@ static void row_add_local_deadline(struct milp *m, size_t v, double k)
 static int build_timing(struct milp *m)
 {
     const struct place_problem *p = m->p;
-    bool deadline = !(m->relax & FAM_DEADLINE) &&
-                    p->deadline_ns != PLACE_UNLIMITED;
+    bool deadline =
+        !(m->relax & FAM_DEADLINE) && p->deadline_ns != PLACE_UNLIMITED;
     if (m->goal == GOAL_MAKESPAN) {
         m->mk_col = add_col(m, GLP_CV, 0, 1e30, 1);
         deadline = true;
@@ -698,10 +696,11 @@ static int build_link_limits(struct milp *m)
             for (size_t h = 0; h < H; h++) {
                 if (!milp_candidate(m, s, h))
                     continue;
-                bool ok = node_host_delay(m, e, node, h, x->kind == VL_ES,
-                                          &d, &j);
-                if (ok && (e->max_latency_ns == PLACE_UNLIMITED ||
-                           d <= e->max_latency_ns) &&
+                bool ok =
+                    node_host_delay(m, e, node, h, x->kind == VL_ES, &d, &j);
+                if (ok &&
+                    (e->max_latency_ns == PLACE_UNLIMITED ||
+                     d <= e->max_latency_ns) &&
                     (e->max_jitter_ns == PLACE_UNLIMITED ||
                      j <= e->max_jitter_ns))
                     continue;
@@ -713,7 +712,8 @@ static int build_link_limits(struct milp *m)
     return 0;
 }
 
-/* ---- arcs: rates and ports ------------------------------------------------- */
+/* ---- arcs: rates and ports -------------------------------------------------
+ */
 
 struct arc_row {
     size_t n, cap;
@@ -773,8 +773,7 @@ static void arcs_for_x(struct milp *m, struct arc_row *rows, size_t *tmp,
 {
     size_t k = v * m->p->cluster->n_hosts + h;
     for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
-        arcs_for(m, rows, tmp, e, (int)j + 1, from, to, from_host, to_host,
-                 1);
+        arcs_for(m, rows, tmp, e, (int)j + 1, from, to, from_host, to_host, 1);
 }
 
 /* The hub-to-hub arcs of groups a, b (no access arcs). */
@@ -782,8 +781,8 @@ static void arcs_hubs(struct milp *m, struct arc_row *rows, size_t *tmp,
                       const struct place_vlink *e, int col, size_t ga,
                       size_t gb)
 {
-    arcs_for(m, rows, tmp, e, col, m->r->hub[ga], m->r->hub[gb], false,
-             false, 1);
+    arcs_for(m, rows, tmp, e, col, m->r->hub[ga], m->r->hub[gb], false, false,
+             1);
 }
 
 static void access_arcs(struct milp *m, struct arc_row *rows,
@@ -829,11 +828,11 @@ static int build_arcs(struct milp *m)
                 for (size_t a = 0; a < x->nga; a++)
                     for (size_t b = 0; b < x->ngb; b++)
                         if (dir == 0)
-                            arcs_hubs(m, rows, tmp, e, pcol(x, a, b),
-                                      x->ga[a], x->gb[b]);
+                            arcs_hubs(m, rows, tmp, e, pcol(x, a, b), x->ga[a],
+                                      x->gb[b]);
                         else
-                            arcs_hubs(m, rows, tmp, e, pcol(x, a, b),
-                                      x->gb[b], x->ga[a]);
+                            arcs_hubs(m, rows, tmp, e, pcol(x, a, b), x->gb[b],
+                                      x->ga[a]);
                 for (size_t h = 0; h < H; h++) {
                     if (!x->fo[h])
                         continue;
@@ -845,14 +844,14 @@ static int build_arcs(struct milp *m)
             case VL_ES:
                 for (size_t h = 0; h < H; h++)
                     if (milp_candidate(m, x->w, h))
-                        arcs_for_x(m, rows, tmp, e, x->w, h,
-                                   dir ? h : ef, dir ? ef : h, dir, !dir);
+                        arcs_for_x(m, rows, tmp, e, x->w, h, dir ? h : ef,
+                                   dir ? ef : h, dir, !dir);
                 break;
             case VL_SE:
                 for (size_t h = 0; h < H; h++)
                     if (milp_candidate(m, x->u, h))
-                        arcs_for_x(m, rows, tmp, e, x->u, h,
-                                   dir ? et : h, dir ? h : et, !dir, dir);
+                        arcs_for_x(m, rows, tmp, e, x->u, h, dir ? et : h,
+                                   dir ? h : et, !dir, dir);
                 break;
             case VL_EE:
                 break;
@@ -873,9 +872,8 @@ static int build_arcs(struct milp *m)
             for (size_t k = 0; n != PLACE_NONE && k < n; k++) {
                 fixed_rate[tmp[k]] += (double)e->rate_bps;
                 fixed_burst[tmp[k]] +=
-                    (double)e->burst_bytes + (double)e->rate_bps / 8.0 *
-                                                 (double)m->nc_delay_ns *
-                                                 1e-9;
+                    (double)e->burst_bytes +
+                    (double)e->rate_bps / 8.0 * (double)m->nc_delay_ns * 1e-9;
             }
         }
     }
@@ -888,8 +886,7 @@ static int build_arcs(struct milp *m)
             /* access columns are only bounded below: keep them honest by
              * adding their rows too (done above), then the capacity */
             row_end(m, GLP_UP, 0,
-                    (double)l->rate_bps - (double)l->used_bps -
-                        fixed_rate[a]);
+                    (double)l->rate_bps - (double)l->used_bps - fixed_rate[a]);
             if (l->buffer_bytes) {
                 for (size_t k = 0; k < rows[a].n; k++)
                     row_add(m, rows[a].col[k], rows[a].burst[k]);
@@ -1002,8 +999,8 @@ static int build_objective_extras(struct milp *m)
         bool in_use = ho->mem_used_bytes > 0;
         for (int k = 0; ho->used && k < ho->cores; k++)
             in_use |= ho->used[k] > 0;
-        m->o_col[h] = add_col(m, GLP_BV, 0, 1,
-                              hosts_obj && !in_use ? 1.0 : 0.0);
+        m->o_col[h] =
+            add_col(m, GLP_BV, 0, 1, hosts_obj && !in_use ? 1.0 : 0.0);
         /* o_h >= X_v(h) */
         for (size_t v = 0; v < p->n_services; v++) {
             if (!milp_candidate(m, v, h))
@@ -1058,9 +1055,9 @@ static void set_bandwidth_objective(struct milp *m, double weight)
         if (x->kind == VL_SS) {
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
-                    size_t n = pair_arcs(m, m->r->hub[x->ga[a]],
-                                         m->r->hub[x->gb[b]], false, false,
-                                         tmp);
+                    size_t n =
+                        pair_arcs(m, m->r->hub[x->ga[a]], m->r->hub[x->gb[b]],
+                                  false, false, tmp);
                     if (n != PLACE_NONE && n)
                         glp_set_obj_coef(m->lp, pcol(x, a, b), r * (double)n);
                 }
@@ -1077,7 +1074,8 @@ static void set_bandwidth_objective(struct milp *m, double weight)
                     continue;
                 size_t n = pair_arcs(m, node, h, false, true, tmp);
                 size_t k = s * H + h;
-                for (size_t j = m->ys[k]; n != PLACE_NONE && j < m->ys[k] + m->yn[k]; j++)
+                for (size_t j = m->ys[k];
+                     n != PLACE_NONE && j < m->ys[k] + m->yn[k]; j++)
                     glp_set_obj_coef(m->lp, (int)j + 1,
                                      glp_get_obj_coef(m->lp, (int)j + 1) +
                                          r * (double)n);
@@ -1105,9 +1103,9 @@ static void set_cost_objective(struct milp *m)
         if (x->kind == VL_SS) {
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
-                    size_t n = pair_arcs(m, m->r->hub[x->ga[a]],
-                                         m->r->hub[x->gb[b]], false, false,
-                                         tmp);
+                    size_t n =
+                        pair_arcs(m, m->r->hub[x->ga[a]], m->r->hub[x->gb[b]],
+                                  false, false, tmp);
                     double cost = 0;
                     for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                         cost += c->links[tmp[k] / 2].cost;
@@ -1323,8 +1321,7 @@ int milp_solve(struct milp *m, double time_limit_s, struct milp_result *res)
         res->status = PLACE_FEASIBLE;
         res->obj = glp_mip_obj_val(m->lp);
         res->bound = st.bound > -1e299 ? st.bound : -INFINITY;
-    } else if (ms == GLP_NOFEAS ||
-               (ret == GLP_ENOPFS || ret == GLP_ENODFS)) {
+    } else if (ms == GLP_NOFEAS || (ret == GLP_ENOPFS || ret == GLP_ENODFS)) {
         res->status = PLACE_INFEASIBLE;
         return 0;
     } else {
@@ -1369,8 +1366,8 @@ int milp_tiebreak(struct milp *m, double primary_opt)
     for (int j = 1; j <= n; j++)
         row_add(m, j, glp_get_obj_coef(m->lp, j));
     row_end(m, GLP_UP, 0,
-            primary_opt + 1e-9 * (fabs(primary_opt) > 1 ? fabs(primary_opt)
-                                                        : 1));
+            primary_opt +
+                1e-9 * (fabs(primary_opt) > 1 ? fabs(primary_opt) : 1));
     for (int j = 1; j <= n; j++)
         glp_set_obj_coef(m->lp, j, 0);
     for (size_t j = 0; j < m->ny; j++) {

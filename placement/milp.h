@@ -44,8 +44,8 @@ struct milp {
     enum milp_goal goal;
     glp_prob *lp;
     size_t ny;
-    struct ycol *y;       /* column j + 1 of GLPK is y[j] for j < ny */
-    size_t *ys, *yn;      /* per service x host: first y, count */
+    struct ycol *y;  /* column j + 1 of GLPK is y[j] for j < ny */
+    size_t *ys, *yn; /* per service x host: first y, count */
     struct milp_vlink *vl;
     int *t_col;           /* per service: start time */
     int *o_col;           /* per host: in use (hosts objective, symmetry) */
@@ -57,7 +57,7 @@ struct milp {
     int *ind;
     double *val;
     size_t len, cap;
-    int *slot;            /* per column: position in the row (row_end) */
+    int *slot; /* per column: position in the row (row_end) */
     size_t slot_cap;
     bool oom;
 };
@@ -72,12 +72,12 @@ void milp_release(struct milp *m);
 bool milp_candidate(const struct milp *m, size_t v, size_t h);
 
 struct milp_result {
-    int status;           /* PLACE_OPTIMAL ... PLACE_TIMEOUT */
-    double obj;           /* objective of the incumbent */
-    double bound;         /* best proven bound */
+    int status;   /* PLACE_OPTIMAL ... PLACE_TIMEOUT */
+    double obj;   /* objective of the incumbent */
+    double bound; /* best proven bound */
     long nodes;
-    size_t *host;         /* per service */
-    size_t *item;         /* per service: index into its host's menu */
+    size_t *host; /* per service */
+    size_t *item; /* per service: index into its host's menu */
 };
 
 /* Solve within `time_limit_s`; fills res (host/item allocated). Returns 0

@@ -44,8 +44,7 @@ static void detail_num(struct place_plan *plan, const char *key, double v)
     d->text[0] = '\0';
 }
 
-static void detail_text(struct place_plan *plan, const char *key,
-                        const char *v)
+static void detail_text(struct place_plan *plan, const char *key, const char *v)
 {
     if (plan->n_details >= PLACE_DETAILS_MAX)
         return;
@@ -80,7 +79,8 @@ static const char *node_name(const struct place_problem *p, size_t n)
                               : p->services[n - p->n_endpoints].name;
 }
 
-/* ---- per-core packing ------------------------------------------------------ */
+/* ---- per-core packing ------------------------------------------------------
+ */
 
 struct pack_item {
     size_t v;
@@ -155,8 +155,8 @@ static int pack_host(const struct place_problem *p, struct place_plan *plan,
     for (size_t v = 0; v < p->n_services; v++)
         if (plan->services[v].host == h)
             for (int c = 0; c < p->services[v].vcpus; c++)
-                it[k++] = (struct pack_item){
-                    v, plan->services[v].item.utilization};
+                it[k++] =
+                    (struct pack_item){v, plan->services[v].item.utilization};
     qsort(it, n, sizeof *it, cmp_pack);
     for (int c = 0; c < ho->cores; c++)
         free_[c] = milp_core_free(ho, c);
@@ -173,7 +173,8 @@ static int pack_host(const struct place_problem *p, struct place_plan *plan,
     return ok;
 }
 
-/* ---- the plan's network and timing ------------------------------------------ */
+/* ---- the plan's network and timing ------------------------------------------
+ */
 
 /* Cluster node where workflow node n sits in the plan. */
 static size_t where(const struct place_problem *p,
@@ -211,8 +212,7 @@ static uint64_t message_ns(const struct place_vlink *e)
 {
     if (!e->message_bytes || !e->rate_bps)
         return 0;
-    return (uint64_t)ceil((double)e->message_bytes * 8e9 /
-                          (double)e->rate_bps);
+    return (uint64_t)ceil((double)e->message_bytes * 8e9 / (double)e->rate_bps);
 }
 
 /* Workflow nodes in topological order (the workflow is a DAG). */
@@ -310,9 +310,9 @@ static int complete_plan(const struct milp *m, struct place_plan *plan,
     for (size_t arc = 0; rc == 0 && arc < A; arc++) {
         const struct place_link *l = &c->links[arc / 2];
         if (load[arc] + (double)l->used_bps > (double)l->rate_bps + 1e-6)
-            rc = plc_error_set(err, PLC_EINTERNAL,
-                               "link %s-%s is over its rate",
-                               c->node_names[l->a], c->node_names[l->b]);
+            rc =
+                plc_error_set(err, PLC_EINTERNAL, "link %s-%s is over its rate",
+                              c->node_names[l->a], c->node_names[l->b]);
     }
     if (rc == 0 && A && !m->single_location) {
         /* port check per buffered arc with every flow through it */
@@ -381,19 +381,18 @@ static int complete_plan(const struct milp *m, struct place_plan *plan,
             if (p->vlinks[i].to == v &&
                 finish[p->vlinks[i].from] + delay[i] > start)
                 start = finish[p->vlinks[i].from] + delay[i];
-        finish[v] = start + (v >= p->n_endpoints
-                                 ? plan->services[v - p->n_endpoints]
-                                       .item.deadline_ns
-                                 : 0);
+        finish[v] =
+            start + (v >= p->n_endpoints
+                         ? plan->services[v - p->n_endpoints].item.deadline_ns
+                         : 0);
         if (finish[v] > plan->latency_bound_ns)
             plan->latency_bound_ns = finish[v];
     }
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
         plan->latency_bound_ns > p->deadline_ns)
-        rc = plc_error_set(err, PLC_EINTERNAL,
-                           "latency bound %s exceeds the deadline %s",
-                           fmt_time(plan->latency_bound_ns, a),
-                           fmt_time(p->deadline_ns, b));
+        rc = plc_error_set(
+            err, PLC_EINTERNAL, "latency bound %s exceeds the deadline %s",
+            fmt_time(plan->latency_bound_ns, a), fmt_time(p->deadline_ns, b));
     /* the probability the model guarantees, and the exact one */
     double *phi = malloc((p->n_services ? p->n_services : 1) * sizeof *phi);
     if (rc == 0 && !phi)
@@ -435,8 +434,7 @@ static int complete_plan(const struct milp *m, struct place_plan *plan,
         }
         for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++)
             edges[i] = (struct sched_dag_edge){pos[p->vlinks[i].from],
-                                               pos[p->vlinks[i].to],
-                                               delay[i]};
+                                               pos[p->vlinks[i].to], delay[i]};
         struct sched_dist e2e = SCHED_DIST_INIT;
         bool exact = false;
         if (rc == 0)
@@ -481,8 +479,8 @@ static double plan_objective(const struct milp *m,
         }
         size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
         for (size_t i = 0; tmp && i < p->n_vlinks; i++) {
-            size_t n = plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to,
-                                 tmp);
+            size_t n =
+                plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to, tmp);
             for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                 v += c->links[tmp[k] / 2].cost;
         }
@@ -532,7 +530,8 @@ static double milp_units(const struct place_problem *p, double x)
     return p->objective == PLACE_OBJ_BANDWIDTH ? x * 1e6 : x;
 }
 
-/* ---- explanations ------------------------------------------------------------ */
+/* ---- explanations
+ * ------------------------------------------------------------ */
 
 static int try_relaxed(const struct place_problem *p, const struct routes *r,
                        unsigned relax, enum milp_goal goal, double limit,
@@ -677,12 +676,11 @@ static int explain_deadline(const struct place_problem *p,
                             : (uint64_t)fmax(0, ceil(res.bound)),
                         a),
                fmt_time(p->deadline_ns, b));
-        detail_num(plan, "latency_us",
-                   ceil((res.status == PLACE_OPTIMAL ? res.obj : res.bound) /
-                        1000));
+        detail_num(
+            plan, "latency_us",
+            ceil((res.status == PLACE_OPTIMAL ? res.obj : res.bound) / 1000));
     } else {
-        reject(plan, PLACE_REJECT_DEADLINE,
-               "the deadline of %s cannot be met",
+        reject(plan, PLACE_REJECT_DEADLINE, "the deadline of %s cannot be met",
                fmt_time(p->deadline_ns, b));
     }
     detail_num(plan, "deadline_us", (double)p->deadline_ns / 1000);
@@ -701,7 +699,7 @@ static int explain_probability(const struct place_problem *p,
     double best = -1;
     if (res.status == PLACE_OPTIMAL)
         best = p->prob_model == PLACE_PROB_INDEPENDENT ? exp(-res.obj)
-                                                        : 1 - res.obj;
+                                                       : 1 - res.obj;
     if (best >= 0)
         reject(plan, PLACE_REJECT_PROBABILITY,
                "the probability cannot be met: the best achievable "
@@ -723,13 +721,11 @@ static int explain_probability(const struct place_problem *p,
 
 /* Which family alone makes it infeasible, and its figures. */
 static int explain(const struct place_problem *p, const struct routes *r,
-                   const struct milp *m, double limit,
-                   struct place_plan *plan)
+                   const struct milp *m, double limit, struct place_plan *plan)
 {
-    static const unsigned order[] = {FAM_RULES,     FAM_MEMORY,
-                                     FAM_CPU,       FAM_BANDWIDTH,
-                                     FAM_LINK_LATENCY, FAM_DEADLINE,
-                                     FAM_PROBABILITY};
+    static const unsigned order[] = {
+        FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
+        FAM_LINK_LATENCY, FAM_DEADLINE, FAM_PROBABILITY};
     unsigned cause = 0;
     for (size_t k = 0; k < sizeof order / sizeof *order && !cause; k++) {
         struct milp_result res;
@@ -768,6 +764,8 @@ static int explain(const struct place_problem *p, const struct routes *r,
     }
     /* no single family: report the tightest by the deadline figures when
      * there is a deadline, else CPU */
+    if (!m)
+        return 0; /* the caller has a more specific explanation */
     if (p->deadline_ns != PLACE_UNLIMITED) {
         int rc = explain_deadline(p, r, limit, plan);
         if (rc == 0)
@@ -782,8 +780,7 @@ static int explain(const struct place_problem *p, const struct routes *r,
 
 /* A service that fits no host even alone: rules, memory or CPU. */
 static void explain_no_candidate(const struct place_problem *p,
-                                 const struct milp *m,
-                                 struct place_plan *plan)
+                                 const struct milp *m, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
     for (size_t v = 0; v < p->n_services; v++) {
@@ -865,10 +862,9 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     double t0 = now_ms();
     glp_term_hook(glpk_silent, NULL);
     memset(plan, 0, sizeof *plan);
-    plan->services = calloc(p->n_services ? p->n_services : 1,
-                            sizeof *plan->services);
-    plan->vlinks = calloc(p->n_vlinks ? p->n_vlinks : 1,
-                          sizeof *plan->vlinks);
+    plan->services =
+        calloc(p->n_services ? p->n_services : 1, sizeof *plan->services);
+    plan->vlinks = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *plan->vlinks);
     plan->n_vlinks_alloc = p->n_vlinks;
     if (!plan->services || !plan->vlinks)
         return plc_error_set(err, PLC_ENOMEM, "cannot plan (%s)",
@@ -888,9 +884,11 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     }
     rc = milp_build(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_EDATA) {
-        explain_no_candidate(p, &m, plan);
+        /* a service fits no host at all: which family takes them all */
         plan->status = PLACE_INFEASIBLE;
-        rc = 0;
+        rc = explain(p, &r, NULL, limit / 4, plan);
+        if (rc == 0 && plan->reject == PLACE_REJECT_NONE)
+            explain_no_candidate(p, &m, plan);
         goto out;
     }
     for (int round = 0; rc == 0 && round < 50; round++) {
@@ -937,8 +935,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         goto out;
     }
     /* ties: hold the primary optimum, minimise utilisation */
-    if (res.status == PLACE_OPTIMAL &&
-        p->objective != PLACE_OBJ_UTILIZATION) {
+    if (res.status == PLACE_OPTIMAL && p->objective != PLACE_OBJ_UTILIZATION) {
         struct milp_result tie;
         double left = limit - (now_ms() - t0) / 1000;
         if (left > 0.05 && milp_tiebreak(&m, res.obj) == 0 &&
@@ -957,8 +954,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
                 for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
                     packed = pack_host(p, plan, h) == 1;
                 if (!packed) /* keep the primary plan */
-                    memcpy(plan->services, save,
-                           p->n_services * sizeof *save);
+                    memcpy(plan->services, save, p->n_services * sizeof *save);
                 free(save);
             }
         }
@@ -985,8 +981,7 @@ out:
     milp_release(&m);
     routes_release(&r);
     plan->time_ms = now_ms() - t0;
-    return rc < 0 ? plc_error_set(err, rc, "cannot plan (%s)",
-                                  plc_strerror(rc))
+    return rc < 0 ? plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc))
                   : 0;
 }
 

@@ -140,8 +140,7 @@ static struct heap_item pop(struct heap_item *h, size_t *n)
 /* Dijkstra by delay, ties by hop count, from `src`; non-forwarding hosts
  * end routes but do not carry them. */
 static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
-                    const size_t *adj, struct heap_item *heap,
-                    uint32_t *hops)
+                    const size_t *adj, struct heap_item *heap, uint32_t *hops)
 {
     const struct place_cluster *c = r->c;
     size_t n = c->n_nodes, src = r->src_node[s];
@@ -265,8 +264,7 @@ bool routes_between(const struct routes *r, size_t from, size_t to,
     return true;
 }
 
-size_t routes_arcs(const struct routes *r, size_t from, size_t to,
-                   size_t *arcs)
+size_t routes_arcs(const struct routes *r, size_t from, size_t to, size_t *arcs)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
@@ -293,8 +291,8 @@ static size_t access_arc(const struct routes *r, size_t h, bool up)
     return 2 * l + (up == h_is_a ? 0 : 1);
 }
 
-bool routes_hosts(const struct routes *r, size_t h1, size_t h2,
-                  uint64_t *delay, uint64_t *jitter)
+bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
+                  uint64_t *jitter)
 {
     size_t g1 = r->group_of[h1], g2 = r->group_of[h2];
     uint64_t d = 0, j = 0;

@@ -24,19 +24,19 @@
 struct routes {
     const struct place_cluster *c;
     size_t n_groups;
-    size_t *group_of;      /* per host */
-    size_t *hub;           /* per group: a cluster node */
-    bool *proper;          /* per group: hosts hang off the hub */
-    size_t *access_link;   /* per host: its only link (proper groups) */
+    size_t *group_of;    /* per host */
+    size_t *hub;         /* per group: a cluster node */
+    bool *proper;        /* per group: hosts hang off the hub */
+    size_t *access_link; /* per host: its only link (proper groups) */
     /* per-arc constants */
-    uint64_t *arc_delay;   /* link latency + buffer/rate of the port */
+    uint64_t *arc_delay; /* link latency + buffer/rate of the port */
     /* shortest routes from every source node (hubs, endpoint nodes) */
     size_t n_src;
-    size_t *src_node;      /* per source */
-    size_t *src_of_node;   /* per node: its source index or PLACE_NONE */
-    uint64_t *dist;        /* n_src x n_nodes: delay, PLACE_UNLIMITED if none */
-    uint64_t *jit;         /* n_src x n_nodes: summed jitter */
-    size_t *pred;          /* n_src x n_nodes: arc into the node */
+    size_t *src_node;    /* per source */
+    size_t *src_of_node; /* per node: its source index or PLACE_NONE */
+    uint64_t *dist;      /* n_src x n_nodes: delay, PLACE_UNLIMITED if none */
+    uint64_t *jit;       /* n_src x n_nodes: summed jitter */
+    size_t *pred;        /* n_src x n_nodes: arc into the node */
 };
 
 /* Build groups and routes from every hub and from every node in
@@ -57,8 +57,8 @@ size_t routes_arcs(const struct routes *r, size_t from, size_t to,
 
 /* The route between two distinct hosts: delay and jitter, including the
  * access arcs; false when there is none. */
-bool routes_hosts(const struct routes *r, size_t h1, size_t h2,
-                  uint64_t *delay, uint64_t *jitter);
+bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
+                  uint64_t *jitter);
 
 /* The arcs between two distinct hosts, in order; count or PLACE_NONE. */
 size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,

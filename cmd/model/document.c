@@ -45,8 +45,7 @@ static int rejection_code(enum place_reject r)
             PLACER__REJECTION_CODE__REJECTION_CODE_PROBABILITY,
         [PLACE_REJECT_PLACEMENT_RULES] =
             PLACER__REJECTION_CODE__REJECTION_CODE_PLACEMENT_RULES,
-        [PLACE_REJECT_TIMEOUT] =
-            PLACER__REJECTION_CODE__REJECTION_CODE_TIMEOUT,
+        [PLACE_REJECT_TIMEOUT] = PLACER__REJECTION_CODE__REJECTION_CODE_TIMEOUT,
         [PLACE_REJECT_NO_HOSTS] =
             PLACER__REJECTION_CODE__REJECTION_CODE_NO_HOSTS,
     };
@@ -121,8 +120,8 @@ static const char *wf_node_name(const struct model_problem *mp, size_t n)
 }
 
 static Placer__PlacedLink *placed_link(const struct model_problem *mp,
-                                       const struct place_plan *plan,
-                                       size_t i, bool *oom)
+                                       const struct place_plan *plan, size_t i,
+                                       bool *oom)
 {
     const struct place_vlink *e = &mp->vlinks[i];
     const struct place_vlink_plan *vp = &plan->vlinks[i];

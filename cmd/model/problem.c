@@ -38,39 +38,39 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c)
         return PLC_ENOMEM;
     for (size_t h = 0; h < H; h++) {
         const Placer__Host *x = c->hosts[h];
-        mp->hosts[h] = (struct place_host){
-            x->name,
-            x->has_cores ? x->cores : 1,
-            x->has_core_capacity ? x->core_capacity : 1.0,
-            x->n_used ? x->used : NULL,
-            x->memory ? x->memory->bytes : PLACE_UNLIMITED,
-            x->memory_used ? x->memory_used->bytes : 0,
-            x->has_speed ? x->speed : 1.0,
-            x->has_cost ? x->cost : 1.0,
-            x->zone,
-            x->has_forwarding ? x->forwarding : true};
+        mp->hosts[h] =
+            (struct place_host){x->name,
+                                x->has_cores ? x->cores : 1,
+                                x->has_core_capacity ? x->core_capacity : 1.0,
+                                x->n_used ? x->used : NULL,
+                                x->memory ? x->memory->bytes : PLACE_UNLIMITED,
+                                x->memory_used ? x->memory_used->bytes : 0,
+                                x->has_speed ? x->speed : 1.0,
+                                x->has_cost ? x->cost : 1.0,
+                                x->zone,
+                                x->has_forwarding ? x->forwarding : true};
     }
     for (size_t i = 0; i < N; i++) {
-        mp->node_names[i] = i < H ? c->hosts[i]->name
-                                  : c->switches[i - H]->name;
+        mp->node_names[i] =
+            i < H ? c->hosts[i]->name : c->switches[i - H]->name;
         mp->nodes[i] = (struct named){mp->node_names[i], i};
     }
     qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
     mp->n_nodes = N;
     for (size_t l = 0; l < c->n_links; l++) {
         const Placer__Link *x = c->links[l];
-        mp->links[l] = (struct place_link){
-            lookup(mp->nodes, N, x->a),
-            lookup(mp->nodes, N, x->b),
-            x->rate->bps,
-            x->latency ? x->latency->ns : 0,
-            x->jitter ? x->jitter->ns : 0,
-            x->buffer ? x->buffer->bytes : 0,
-            x->has_cost ? x->cost : 0,
-            x->used_rate ? x->used_rate->bps : 0};
+        mp->links[l] =
+            (struct place_link){lookup(mp->nodes, N, x->a),
+                                lookup(mp->nodes, N, x->b),
+                                x->rate->bps,
+                                x->latency ? x->latency->ns : 0,
+                                x->jitter ? x->jitter->ns : 0,
+                                x->buffer ? x->buffer->bytes : 0,
+                                x->has_cost ? x->cost : 0,
+                                x->used_rate ? x->used_rate->bps : 0};
     }
-    mp->cluster = (struct place_cluster){H, N, mp->hosts, mp->node_names,
-                                         c->n_links, mp->links};
+    mp->cluster = (struct place_cluster){
+        H, N, mp->hosts, mp->node_names, c->n_links, mp->links};
     return 0;
 }
 
@@ -96,9 +96,11 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
     mp->dist_store = calloc(V * S + 1, sizeof *mp->dist_store);
     if (!mp->menu_store || !mp->dist_store)
         return PLC_ENOMEM;
-    uint64_t dl = w->deadline ? w->deadline->ns : 0;
-    double target = w->has_probability ? w->probability : 1.0;
-    bool certain = dl && target >= 1.0;
+    /* menus are not cut by the deadline or the probability target: the
+     * MILP prunes them itself, and an explanation needs the full menus to
+     * relax those families */
+    uint64_t dl = 0;
+    bool certain = false;
     for (size_t v = 0; v < V; v++) {
         const Placer__Service *s = w->services[v];
         for (size_t k = 0; k < S; k++) {
@@ -112,12 +114,11 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
                 menu->n = 1;
                 continue;
             }
-            int rc = model_service_menu(s, mp->speeds[k], dl, certain, menu,
-                                        err);
+            int rc =
+                model_service_menu(s, mp->speeds[k], dl, certain, menu, err);
             if (rc < 0)
                 return rc;
-            mp->dist_store[v * S + k] =
-                (struct sched_dist)SCHED_DIST_INIT;
+            mp->dist_store[v * S + k] = (struct sched_dist)SCHED_DIST_INIT;
             if (!s->exec_time->n_tasks) {
                 rc = model_exec_dist(s->exec_time, mp->speeds[k],
                                      &mp->dist_store[v * S + k], err);
@@ -147,8 +148,7 @@ static int build_services(struct model_problem *mp, const Placer__Workflow *w)
             size_t k = mp->speed_of[h];
             mp->menus[v * H + h] = &mp->menu_store[v * S + k];
             bool has_dist = s->exec_time && !s->exec_time->n_tasks;
-            mp->execs[v * H + h] = has_dist ? &mp->dist_store[v * S + k]
-                                            : NULL;
+            mp->execs[v * H + h] = has_dist ? &mp->dist_store[v * S + k] : NULL;
             bool ok = !s->host || !strcmp(s->host, ho->name);
             if (ok && s->n_hosts) {
                 ok = false;
@@ -227,8 +227,7 @@ static int build_graph(struct model_problem *mp, const Placer__Workflow *w)
         if (!(mp->aff[g] = group_of(mp->wf_nodes, N, E, w->affinity[g])))
             return PLC_ENOMEM;
     for (size_t g = 0; g < w->n_anti_affinity; g++)
-        if (!(mp->anti[g] =
-                  group_of(mp->wf_nodes, N, E, w->anti_affinity[g])))
+        if (!(mp->anti[g] = group_of(mp->wf_nodes, N, E, w->anti_affinity[g])))
             return PLC_ENOMEM;
     return 0;
 }
@@ -271,8 +270,8 @@ int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
     if (rc < 0)
         return plc_error_set(err, rc, "cannot build the problem (%s)",
                              plc_strerror(rc));
-    int obj = objective ? objective
-                        : (w->has_objective ? (int)w->objective : 0);
+    int obj =
+        objective ? objective : (w->has_objective ? (int)w->objective : 0);
     mp->problem = (struct place_problem){
         &mp->cluster,
         w->n_endpoints,

@@ -108,8 +108,8 @@ static void print_table(const Placer__Plan *d)
                s->stage_probability);
     }
     if (d->n_links)
-        printf("\n  %-24s %-10s %-9s %-3s %s\n", "link", "rate", "latency",
-               "x", "path");
+        printf("\n  %-24s %-10s %-9s %-3s %s\n", "link", "rate", "latency", "x",
+               "path");
     for (size_t i = 0; i < d->n_links; i++) {
         const Placer__PlacedLink *l = d->links[i];
         char name[80], path[512] = "";
@@ -170,8 +170,7 @@ int cmd_plan(int argc, char **argv)
                                  optarg);
             break;
         case O_TIME:
-            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg,
-                               &limit_ns) ||
+            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg, &limit_ns) ||
                 limit_ns == 0)
                 return cli_usage("plan", "--time-limit must be above 0");
             break;
@@ -210,13 +209,12 @@ int cmd_plan(int argc, char **argv)
     struct plc_error err = PLC_ERROR_INIT;
     const Placer__Workflow *w = (const void *)wd.msg;
     if (code == EXIT_OK &&
-        model_problem_build(&mp, (const Placer__Cluster *)cd.msg, w,
-                            objective, (double)limit_ns / 1e9, &err) < 0) {
+        model_problem_build(&mp, (const Placer__Cluster *)cd.msg, w, objective,
+                            (double)limit_ns / 1e9, &err) < 0) {
         cli_error("%s", err.msg);
         code = plc_exit_code(err.code);
     }
-    if (code == EXIT_OK && lp &&
-        place_export_lp(&mp.problem, lp, &err) < 0) {
+    if (code == EXIT_OK && lp && place_export_lp(&mp.problem, lp, &err) < 0) {
         cli_error("--export-lp: %s", err.msg);
         code = plc_exit_code(err.code);
     }
@@ -230,8 +228,8 @@ int cmd_plan(int argc, char **argv)
     }
     if (code == EXIT_OK) {
         if (json) {
-            json_t *j = proto_message_to_json(&doc->base,
-                                              PROTO_JSON_EMPTY_ARRAYS);
+            json_t *j =
+                proto_message_to_json(&doc->base, PROTO_JSON_EMPTY_ARRAYS);
             if (j && !doc->rejection)
                 json_object_set_new(j, "rejection", json_null());
             code = cli_print_json(j);

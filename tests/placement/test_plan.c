@@ -52,18 +52,29 @@ static void random_instance(struct inst *x, int k)
         for (int c = 0; c < cores; c++)
             x->used[h][c] = rand() % 3 == 0 ? 0.1 * (rand() % 5) : 0;
         x->hosts[h] = (struct place_host){
-            host_names[h], cores,  0.9, x->used[h],
+            host_names[h],
+            cores,
+            0.9,
+            x->used[h],
             rand() % 3 ? PLACE_UNLIMITED : (uint64_t)(4 + rand() % 6) << 30,
-            0,             1.0,    1.0, NULL, true};
+            0,
+            1.0,
+            1.0,
+            NULL,
+            true};
         x->names[h] = host_names[h];
-        x->links[h] = (struct place_link){h,    H,   1000000000ULL,
+        x->links[h] = (struct place_link){h,
+                                          H,
+                                          1000000000ULL,
                                           (uint64_t)(50 + rand() % 500) * 1000,
-                                          0,    0,   0,
+                                          0,
+                                          0,
+                                          0,
                                           rand() % 3 ? 0 : 300000000ULL};
     }
     x->names[H] = "sw";
-    x->cluster = (struct place_cluster){H, H + 1, x->hosts, x->names,
-                                        star ? H : 0, x->links};
+    x->cluster = (struct place_cluster){H,        H + 1,        x->hosts,
+                                        x->names, star ? H : 0, x->links};
     for (size_t v = 0; v < V; v++) {
         size_t n = 2 + (size_t)(rand() % 3);
         static const double phis[] = {0.9, 0.95, 0.99, 1.0};
@@ -80,28 +91,38 @@ static void random_instance(struct inst *x, int k)
             x->allowed[v][h] = rand() % 6 != 0;
             x->price[v][h] = 1 + rand() % 4;
         }
-        x->svc[v] = (struct place_service){
-            svc_names[v], 1, (uint64_t)(1 + rand() % 4) << 30,
-            x->menus[v], x->allowed[v], x->price[v], NULL};
+        x->svc[v] = (struct place_service){svc_names[v],
+                                           1,
+                                           (uint64_t)(1 + rand() % 4) << 30,
+                                           x->menus[v],
+                                           x->allowed[v],
+                                           x->price[v],
+                                           NULL};
     }
     /* endpoint at the switch, then a chain a -> b (-> c) */
     x->ep_node[0] = star ? H : 0;
     x->ep_names[0] = "user";
     size_t nl = 0;
-    x->vl[nl++] = (struct place_vlink){
-        0, 1, (uint64_t)(rand() % 4) * 100000000ULL, 1500, 0, 1 + rand() % 2,
-        rand() % 2 == 0, PLACE_UNLIMITED, PLACE_UNLIMITED};
+    x->vl[nl++] = (struct place_vlink){0,
+                                       1,
+                                       (uint64_t)(rand() % 4) * 100000000ULL,
+                                       1500,
+                                       0,
+                                       1 + rand() % 2,
+                                       rand() % 2 == 0,
+                                       PLACE_UNLIMITED,
+                                       PLACE_UNLIMITED};
     for (size_t v = 0; v + 1 < V; v++)
-        x->vl[nl++] = (struct place_vlink){
-            1 + v,
-            2 + v,
-            (uint64_t)(rand() % 5) * 200000000ULL,
-            1500,
-            rand() % 2 ? 1024 : 0,
-            1 + rand() % 2,
-            rand() % 2 == 0,
-            PLACE_UNLIMITED,
-            PLACE_UNLIMITED};
+        x->vl[nl++] =
+            (struct place_vlink){1 + v,
+                                 2 + v,
+                                 (uint64_t)(rand() % 5) * 200000000ULL,
+                                 1500,
+                                 rand() % 2 ? 1024 : 0,
+                                 1 + rand() % 2,
+                                 rand() % 2 == 0,
+                                 PLACE_UNLIMITED,
+                                 PLACE_UNLIMITED};
     size_t na = 0;
     if (rand() % 3 == 0) {
         x->anti_pair[0] = 0;
@@ -220,8 +241,8 @@ static bool feasible(const struct inst *x, const size_t *host,
         }
         size_t sa = e->from; /* chain: predecessors finish first */
         uint64_t start = finish[sa] + d * (uint64_t)e->crossings;
-        finish[e->to] = start + x->menu[e->to - 1].v[item[e->to - 1]]
-                                    .deadline_ns;
+        finish[e->to] =
+            start + x->menu[e->to - 1].v[item[e->to - 1]].deadline_ns;
     }
     for (size_t h = 0; h < H && star; h++)
         if (out[h] + (double)x->links[h].used_bps > 1e9 + 1e-3 ||
@@ -285,8 +306,9 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
         int rc = place_solve(&x->p, &plan, &err);
         cr_assert_eq(rc, 0, "instance %d: %s", k, err.msg);
         if (any) {
-            cr_assert(plan.admitted, "instance %d: enumeration finds %g, "
-                                     "placer rejects (%s)",
+            cr_assert(plan.admitted,
+                      "instance %d: enumeration finds %g, "
+                      "placer rejects (%s)",
                       k, best, plan.message);
             cr_assert_eq(plan.status, PLACE_OPTIMAL, "instance %d", k);
             cr_assert_float_eq(plan.objective, best, 1e-6,

@@ -21,29 +21,29 @@
 struct place_host {
     const char *name;
     int cores;
-    double core_capacity;   /* schedulable utilisation per core */
-    const double *used;     /* background utilisation per core, or NULL */
-    uint64_t mem_bytes;     /* PLACE_UNLIMITED when not constrained */
+    double core_capacity; /* schedulable utilisation per core */
+    const double *used;   /* background utilisation per core, or NULL */
+    uint64_t mem_bytes;   /* PLACE_UNLIMITED when not constrained */
     uint64_t mem_used_bytes;
     double speed;
     double cost;
-    const char *zone;       /* or NULL */
+    const char *zone; /* or NULL */
     bool forwarding;
 };
 
 struct place_link {
-    size_t a, b;            /* node indices: hosts first, then switches */
-    uint64_t rate_bps;      /* each direction */
+    size_t a, b;       /* node indices: hosts first, then switches */
+    uint64_t rate_bps; /* each direction */
     uint64_t latency_ns;
     uint64_t jitter_ns;
-    uint64_t buffer_bytes;  /* 0: no port check */
+    uint64_t buffer_bytes; /* 0: no port check */
     double cost;
-    uint64_t used_bps;      /* background, each direction */
+    uint64_t used_bps; /* background, each direction */
 };
 
 struct place_cluster {
     size_t n_hosts;
-    size_t n_nodes;         /* hosts 0..n_hosts-1, then switches */
+    size_t n_nodes; /* hosts 0..n_hosts-1, then switches */
     const struct place_host *hosts;
     const char *const *node_names;
     size_t n_links;
@@ -71,8 +71,8 @@ struct place_service {
      * speed).  A service without exec_time has a one-item menu
      * (0, 0, 0, phi 1). */
     const struct sched_menu *const *menu;
-    const bool *allowed;    /* per host: its pin, allowed hosts and zone */
-    const double *price;    /* per host: price of placing it there */
+    const bool *allowed; /* per host: its pin, allowed hosts and zone */
+    const double *price; /* per host: price of placing it there */
     /* exec[h]: execution time on host h (scaled by its speed), or NULL for
      * a service without one or a guest with tasks (its response time is
      * then its local deadline) */
@@ -80,7 +80,7 @@ struct place_service {
 };
 
 struct place_vlink {
-    size_t from, to;        /* workflow nodes: endpoints, then services */
+    size_t from, to; /* workflow nodes: endpoints, then services */
     uint64_t rate_bps;
     uint64_t burst_bytes;
     uint64_t message_bytes;
@@ -94,7 +94,7 @@ struct place_problem {
     const struct place_cluster *cluster;
     size_t n_endpoints;
     const char *const *endpoint_names;
-    const size_t *endpoint_node;  /* cluster node of each endpoint */
+    const size_t *endpoint_node; /* cluster node of each endpoint */
     size_t n_services;
     const struct place_service *services;
     size_t n_vlinks;
@@ -104,18 +104,18 @@ struct place_problem {
     const size_t *const *affinity;
     size_t n_anti_affinity;
     const size_t *const *anti_affinity;
-    uint64_t deadline_ns;         /* PLACE_UNLIMITED: no latency bound */
-    double probability;           /* target in (0, 1] */
+    uint64_t deadline_ns; /* PLACE_UNLIMITED: no latency bound */
+    double probability;   /* target in (0, 1] */
     enum place_prob_model prob_model;
     enum place_objective objective;
-    double time_limit_s;          /* default 2 */
+    double time_limit_s; /* default 2 */
 };
 
 enum place_status {
-    PLACE_OPTIMAL,     /* proven by GLPK */
-    PLACE_FEASIBLE,    /* time limit: best plan, with its gap */
-    PLACE_INFEASIBLE,  /* proven: no plan exists */
-    PLACE_TIMEOUT,     /* no plan found in time; not proven impossible */
+    PLACE_OPTIMAL,    /* proven by GLPK */
+    PLACE_FEASIBLE,   /* time limit: best plan, with its gap */
+    PLACE_INFEASIBLE, /* proven: no plan exists */
+    PLACE_TIMEOUT,    /* no plan found in time; not proven impossible */
 };
 
 enum place_reject {
@@ -136,39 +136,39 @@ enum place_reject {
 
 struct place_detail {
     char key[32];
-    double number;        /* when text[0] == '\0' */
+    double number; /* when text[0] == '\0' */
     char text[64];
 };
 
 struct place_service_plan {
     size_t host;
-    size_t cores[64];       /* vcpus entries (distinct cores of host) */
+    size_t cores[64]; /* vcpus entries (distinct cores of host) */
     struct sched_menu_item item;
 };
 
 struct place_vlink_plan {
     size_t n_path;
-    size_t *path;           /* cluster nodes, from the source's node; NULL
-                               when co-located */
-    uint64_t latency_ns;    /* one traversal: path latency + port bounds +
-                               message/rate; 0 when co-located */
+    size_t *path;        /* cluster nodes, from the source's node; NULL
+                            when co-located */
+    uint64_t latency_ns; /* one traversal: path latency + port bounds +
+                            message/rate; 0 when co-located */
 };
 
 struct place_plan {
-    size_t n_vlinks_alloc;  /* entries of vlinks[] (internal) */
+    size_t n_vlinks_alloc; /* entries of vlinks[] (internal) */
     bool admitted;
     enum place_status status;
-    double objective;       /* the named objective of this plan alone */
-    double bound;           /* best bound proven by the solver */
-    double gap;             /* relative gap */
+    double objective; /* the named objective of this plan alone */
+    double bound;     /* best bound proven by the solver */
+    double gap;       /* relative gap */
     double time_ms;
-    long nodes;             /* branch-and-bound nodes */
-    struct place_service_plan *services;   /* n_services */
-    struct place_vlink_plan *vlinks;       /* n_vlinks */
-    uint64_t latency_bound_ns;  /* longest path of local deadlines + links */
-    double probability_bound;   /* the model's guarantee */
-    double probability_exact;   /* convolution of the response times */
-    bool exact_is_exact;        /* false: a conservative lower bound */
+    long nodes;                          /* branch-and-bound nodes */
+    struct place_service_plan *services; /* n_services */
+    struct place_vlink_plan *vlinks;     /* n_vlinks */
+    uint64_t latency_bound_ns; /* longest path of local deadlines + links */
+    double probability_bound;  /* the model's guarantee */
+    double probability_exact;  /* convolution of the response times */
+    bool exact_is_exact;       /* false: a conservative lower bound */
     enum place_reject reject;
     char message[512];
     size_t n_details;

@@ -58,20 +58,20 @@ struct model_problem {
     struct place_host *hosts;
     struct place_link *links;
     const char **node_names;
-    struct named *nodes;      /* sorted cluster node names */
+    struct named *nodes; /* sorted cluster node names */
     size_t n_nodes;
-    double *speeds;           /* distinct host speeds */
+    double *speeds; /* distinct host speeds */
     size_t n_speeds;
-    size_t *speed_of;         /* per host */
+    size_t *speed_of; /* per host */
     size_t n_services;
-    struct sched_menu *menu_store;  /* service x speed */
-    struct sched_dist *dist_store;  /* service x speed */
+    struct sched_menu *menu_store; /* service x speed */
+    struct sched_dist *dist_store; /* service x speed */
     struct place_service *services;
     const struct sched_menu **menus; /* service x host */
     const struct sched_dist **execs; /* service x host */
     bool *allowed;                   /* service x host */
     double *prices;                  /* service x host */
-    struct named *wf_nodes;   /* sorted endpoint and service names */
+    struct named *wf_nodes;          /* sorted endpoint and service names */
     size_t *endpoint_node;
     const char **endpoint_names;
     struct place_vlink *vlinks;

@@ -1,0 +1,231 @@
+/* Hand-checkable plans: each constraint family alone rejects with its own
+ * code and figures, and each objective picks the plan it should. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "proto/load.h"
+
+struct run {
+    struct proto_doc c, w;
+    struct model_problem mp;
+    struct place_plan plan;
+};
+
+static void plan_of(struct run *r, const char *cluster, const char *workflow)
+{
+    memset(r, 0, sizeof *r);
+    r->c = (struct proto_doc)PROTO_DOC_INIT;
+    r->w = (struct proto_doc)PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(proto_doc_load_text(&r->c, "c.json", cluster, strlen(cluster),
+                                     PROTO_DOC_CLUSTER, &err),
+                 0, "cluster: %s", r->c.diags.n ? r->c.diags.v[0].msg : "");
+    cr_assert_eq(proto_doc_load_text(&r->w, "w.json", workflow,
+                                     strlen(workflow), PROTO_DOC_WORKFLOW,
+                                     &err),
+                 0, "workflow: %s",
+                 r->w.diags.n ? r->w.diags.v[0].msg : "");
+    cr_assert_eq(proto_doc_check_refs(&r->w, (const void *)r->c.msg), 0);
+    cr_assert_eq(model_problem_build(&r->mp, (const void *)r->c.msg,
+                                     (const void *)r->w.msg, 0, 10, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(place_solve(&r->mp.problem, &r->plan, &err), 0, "%s",
+                 err.msg);
+}
+
+static void done(struct run *r)
+{
+    place_plan_release(&r->plan);
+    model_problem_release(&r->mp);
+    proto_doc_release(&r->c);
+    proto_doc_release(&r->w);
+}
+
+static void rejects(const char *cluster, const char *workflow,
+                    enum place_reject code, const char *phrase)
+{
+    struct run r;
+    plan_of(&r, cluster, workflow);
+    cr_assert_not(r.plan.admitted, "admitted: %s", phrase);
+    cr_assert_eq(r.plan.reject, code, "code %d, want %d: %s",
+                 (int)r.plan.reject, (int)code, r.plan.message);
+    cr_assert(strstr(r.plan.message, phrase), "message: %s", r.plan.message);
+    done(&r);
+}
+
+/* h1 and h2 hang off switch s by 100 Mbit/s links of 10 us */
+static const char star[] =
+    "{\"hosts\": [{\"name\": \"h1\", \"cores\": 1, \"core_capacity\": 0.9,"
+    "  \"used\": [0.5], \"memory\": \"4GiB\", \"zone\": \"z1\"},"
+    " {\"name\": \"h2\", \"cores\": 1, \"core_capacity\": 0.9,"
+    "  \"used\": [0.5], \"memory\": \"4GiB\", \"zone\": \"z1\", \"cost\": 3}],"
+    " \"switches\": [{\"name\": \"s\"}],"
+    " \"links\": [{\"a\": \"h1\", \"b\": \"s\", \"rate\": \"100Mbit\","
+    "  \"latency\": \"10us\"},"
+    " {\"a\": \"h2\", \"b\": \"s\", \"rate\": \"100Mbit\","
+    "  \"latency\": \"10us\"}]}";
+
+Test(plan_cases, cpu_alone_rejects)
+{
+    /* 0.5 of a core is needed, 0.4 is free on either host */
+    rejects(star,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\","
+            " \"exec_time\": {\"wcet\": \"5ms\"}, \"reservation\":"
+            " {\"periods\": [\"10ms\"], \"budgets\": [\"5ms\"]}}]}",
+            PLACE_REJECT_CPU, "the largest free core is 0.4000");
+}
+
+Test(plan_cases, memory_alone_rejects)
+{
+    rejects(star,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"memory\":"
+            " \"8GiB\"}]}",
+            PLACE_REJECT_MEMORY, "service 'a' needs 8GiB");
+}
+
+Test(plan_cases, bandwidth_alone_rejects)
+{
+    /* the user sits at the switch: any host needs 200 Mbit/s on its
+     * 100 Mbit/s link */
+    rejects(star,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"s\"}], \"services\": [{\"name\": \"a\"}], \"links\":"
+            " [{\"from\": \"u\", \"to\": \"a\", \"rate\": \"200Mbit\"}]}",
+            PLACE_REJECT_BANDWIDTH, "needs 200Mbit");
+}
+
+Test(plan_cases, deadline_alone_rejects_with_the_shortest_latency)
+{
+    /* 10 ms of work with the whole free core (0.4 of 10 ms periods is
+     * 4 ms per period: 3 periods) cannot finish within 5 ms */
+    rejects(star,
+            "{\"name\": \"w\", \"deadline\": \"5ms\", \"services\":"
+            " [{\"name\": \"a\", \"exec_time\": {\"wcet\": \"2ms\"},"
+            " \"reservation\": {\"periods\": [\"10ms\"]}}]}",
+            PLACE_REJECT_DEADLINE,
+            "the shortest achievable end-to-end latency is 10ms against a "
+            "deadline of 5ms");
+}
+
+Test(plan_cases, probability_alone_rejects_with_the_best_achievable)
+{
+    rejects(star,
+            "{\"name\": \"w\", \"deadline\": \"100ms\", \"probability\":"
+            " 0.999, \"services\": [{\"name\": \"a\", \"exec_time\":"
+            " {\"pmf\": {\"1ms\": 0.99, \"50ms\": 0.01}}, \"reservation\":"
+            " {\"periods\": [\"10ms\"], \"budgets\": [\"1ms\"],"
+            " \"deadlines\": [\"10ms\"]}}]}",
+            PLACE_REJECT_PROBABILITY, "the best achievable guarantee is "
+                                      "0.990000");
+}
+
+Test(plan_cases, a_link_limit_alone_rejects)
+{
+    rejects(star,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"s\"}], \"services\": [{\"name\": \"a\"}], \"links\":"
+            " [{\"from\": \"u\", \"to\": \"a\", \"max_latency\": \"5us\"}]}",
+            PLACE_REJECT_LINK_LATENCY, "max_latency");
+}
+
+Test(plan_cases, placement_rules_alone_reject)
+{
+    rejects(star,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"hosts\":"
+            " [\"h1\"]}, {\"name\": \"b\", \"hosts\": [\"h1\"]}],"
+            " \"anti_affinity\": [[\"a\", \"b\"]]}",
+            PLACE_REJECT_PLACEMENT_RULES, "placement rules");
+}
+
+Test(plan_cases, disconnected_endpoints_have_no_route)
+{
+    const char *two = "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"},"
+                      " {\"name\": \"h3\"}], \"links\": [{\"a\": \"h1\","
+                      " \"b\": \"h2\", \"rate\": \"1Gbit\"}]}";
+    rejects(two,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"x\", \"node\":"
+            " \"h1\"}, {\"name\": \"y\", \"node\": \"h3\"}], \"services\":"
+            " [{\"name\": \"a\"}], \"links\": [{\"from\": \"x\", \"to\":"
+            " \"y\"}]}",
+            PLACE_REJECT_NO_ROUTE, "not connected");
+}
+
+static const char two_services[] =
+    "{\"name\": \"w\", \"objective\": \"%s\", \"endpoints\": [{\"name\":"
+    " \"u\", \"node\": \"h2\"}], \"services\": [{\"name\": \"a\","
+    " \"exec_time\": {\"wcet\": \"1ms\"}, \"reservation\": {\"periods\":"
+    " [\"10ms\"], \"budgets\": [\"1ms\"]}}, {\"name\": \"b\", \"exec_time\":"
+    " {\"wcet\": \"1ms\"}, \"reservation\": {\"periods\": [\"10ms\"],"
+    " \"budgets\": [\"1ms\"]}}], \"links\": [{\"from\": \"u\", \"to\":"
+    " \"a\", \"rate\": \"10Mbit\"}, {\"from\": \"a\", \"to\": \"b\","
+    " \"rate\": \"10Mbit\"}]}";
+
+static struct run run_objective(const char *obj)
+{
+    char w[2048];
+    snprintf(w, sizeof w, two_services, obj);
+    struct run r;
+    plan_of(&r, star, w);
+    cr_assert(r.plan.admitted, "%s: %s", obj, r.plan.message);
+    cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "%s", obj);
+    return r;
+}
+
+Test(plan_cases, cost_picks_the_cheaper_host)
+{
+    struct run r = run_objective("cost");
+    /* h1 costs 1, h2 costs 3: both services on h1, crossing no priced link */
+    cr_assert_eq(r.plan.services[0].host, 0);
+    cr_assert_eq(r.plan.services[1].host, 0);
+    cr_assert_float_eq(r.plan.objective, 2, 1e-9);
+    done(&r);
+}
+
+Test(plan_cases, bandwidth_keeps_traffic_off_the_network)
+{
+    struct run r = run_objective("bandwidth");
+    /* next to the user on h2: no hop carries anything */
+    cr_assert_eq(r.plan.services[0].host, 1);
+    cr_assert_eq(r.plan.services[1].host, 1);
+    cr_assert_float_eq(r.plan.objective, 0, 1e-9);
+    done(&r);
+}
+
+Test(plan_cases, hosts_packs_onto_one_host)
+{
+    /* both hosts of the star carry background load, so they count as
+     * free: 0; on empty hosts the two services share one: 1 */
+    struct run r = run_objective("hosts");
+    cr_assert_float_eq(r.plan.objective, 0, 1e-9);
+    done(&r);
+    const char *empty =
+        "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
+        " \"links\": [{\"a\": \"h1\", \"b\": \"h2\", \"rate\":"
+        " \"1Gbit\"}]}";
+    plan_of(&r, empty,
+            "{\"name\": \"w\", \"objective\": \"hosts\", \"services\":"
+            " [{\"name\": \"a\", \"exec_time\": {\"wcet\": \"1ms\"}},"
+            " {\"name\": \"b\", \"exec_time\": {\"wcet\": \"1ms\"}}]}");
+    cr_assert(r.plan.admitted);
+    cr_assert_eq(r.plan.services[0].host, r.plan.services[1].host);
+    cr_assert_float_eq(r.plan.objective, 1, 1e-9);
+    done(&r);
+}
+
+Test(plan_cases, balance_spreads_the_load)
+{
+    struct run r = run_objective("balance");
+    /* 0.5 background + 0.1 each: apart the highest core is 0.6 */
+    cr_assert_neq(r.plan.services[0].host, r.plan.services[1].host);
+    cr_assert_float_eq(r.plan.objective, 0.6, 1e-9);
+    done(&r);
+}
+
+Test(plan_cases, utilization_takes_the_cheapest_reservations)
+{
+    struct run r = run_objective("utilization");
+    cr_assert_float_eq(r.plan.objective, 0.2, 1e-9);
+    cr_assert_eq(r.plan.services[0].item.budget_ns, 1000000);
+    done(&r);
+}
