@@ -24,14 +24,12 @@ static void plan_of(struct run *r, const char *cluster, const char *workflow)
     cr_assert_eq(proto_doc_load_text(&r->w, "w.json", workflow,
                                      strlen(workflow), PROTO_DOC_WORKFLOW,
                                      &err),
-                 0, "workflow: %s",
-                 r->w.diags.n ? r->w.diags.v[0].msg : "");
+                 0, "workflow: %s", r->w.diags.n ? r->w.diags.v[0].msg : "");
     cr_assert_eq(proto_doc_check_refs(&r->w, (const void *)r->c.msg), 0);
     cr_assert_eq(model_problem_build(&r->mp, (const void *)r->c.msg,
                                      (const void *)r->w.msg, 0, 10, &err),
                  0, "%s", err.msg);
-    cr_assert_eq(place_solve(&r->mp.problem, &r->plan, &err), 0, "%s",
-                 err.msg);
+    cr_assert_eq(place_solve(&r->mp.problem, &r->plan, &err), 0, "%s", err.msg);
 }
 
 static void done(struct run *r)
@@ -116,8 +114,9 @@ Test(plan_cases, probability_alone_rejects_with_the_best_achievable)
             " {\"pmf\": {\"1ms\": 0.99, \"50ms\": 0.01}}, \"reservation\":"
             " {\"periods\": [\"10ms\"], \"budgets\": [\"1ms\"],"
             " \"deadlines\": [\"10ms\"]}}]}",
-            PLACE_REJECT_PROBABILITY, "the best achievable guarantee is "
-                                      "0.990000");
+            PLACE_REJECT_PROBABILITY,
+            "the best achievable guarantee is "
+            "0.990000");
 }
 
 Test(plan_cases, a_link_limit_alone_rejects)
@@ -199,10 +198,9 @@ Test(plan_cases, hosts_packs_onto_one_host)
     struct run r = run_objective("hosts");
     cr_assert_float_eq(r.plan.objective, 0, 1e-9);
     done(&r);
-    const char *empty =
-        "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
-        " \"links\": [{\"a\": \"h1\", \"b\": \"h2\", \"rate\":"
-        " \"1Gbit\"}]}";
+    const char *empty = "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
+                        " \"links\": [{\"a\": \"h1\", \"b\": \"h2\", \"rate\":"
+                        " \"1Gbit\"}]}";
     plan_of(&r, empty,
             "{\"name\": \"w\", \"objective\": \"hosts\", \"services\":"
             " [{\"name\": \"a\", \"exec_time\": {\"wcet\": \"1ms\"}},"
