@@ -69,7 +69,7 @@ bench: deps
 	@cmake --build build-release -j $(JOBS) -- --no-print-directory
 	@for b in build-release/bin/bench_*; do $$b "$(CURDIR)" || exit 1; done
 
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 format:
 	@clang-format -i $(FORMAT_FILES)

@@ -80,9 +80,17 @@ struct milp_result {
     size_t *item; /* per service: index into its host's menu */
 };
 
-/* Solve within `time_limit_s`; fills res (host/item allocated). Returns 0
- * or PLC_ENOMEM. */
-int milp_solve(struct milp *m, double time_limit_s, struct milp_result *res);
+/* Solve within `time_limit_s`; fills res (host/item allocated).  `warm`,
+ * when not NULL, is a feasible solution (milp_warm_vector) offered to the
+ * search.  Returns 0 or PLC_ENOMEM. */
+int milp_solve(struct milp *m, double time_limit_s, const double *warm,
+               struct milp_result *res);
+
+/* The full column vector (1-based, as GLPK wants it) of the plan that puts
+ * service v on host[v] with item[v].  Caller frees *out.  Returns 0,
+ * PLC_EINVAL (a pruned column) or PLC_ENOMEM. */
+int milp_warm_vector(const struct milp *m, const size_t *host,
+                     const size_t *item, double **out);
 void milp_result_release(struct milp_result *res);
 
 /* Forbid the combination of (service, item) pairs on host h in `res`

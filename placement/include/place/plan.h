@@ -156,6 +156,7 @@ struct place_vlink_plan {
 
 struct place_plan {
     size_t n_vlinks_alloc; /* entries of vlinks[] (internal) */
+    size_t *heur_item;     /* internal: menu item per service (heuristic) */
     bool admitted;
     enum place_status status;
     double objective; /* the named objective of this plan alone */

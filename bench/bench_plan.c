@@ -1,0 +1,224 @@
+/*
+ * bench_plan: plan time, status and gap of placer against a first-fit
+ * baseline on the same instances.
+ *
+ * Instances: a chain source -> s1 -> ... -> sN -> sink of N = 3 or 10
+ * services with 3-point execution-time pmfs, periods 5 or 10 ms, a
+ * deadline and probability 0.99 (independent stages), on fat-trees k = 4,
+ * 8, 16 (16, 128, 1,024 hosts of 4 cores at 0.9) with a random background
+ * load of 0-90 % on every core.  Endpoints sit on two random hosts.
+ * First fit: each stage takes its least-utilisation item with
+ * phi >= 0.99^(1/N) and d <= (D - network) / N, on the first host (in
+ * file order) with a core that fits; the plan counts when its latency
+ * bound meets D.  Prints medians over the instances.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/model.h"
+#include "proto/json.h"
+#include "proto/load.h"
+#include "proto/topo.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n ? v[n / 2] : NAN;
+}
+
+static char *cluster_json(int k)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 4;
+    o.core_capacity = 0.9;
+    o.latency_ns = 2000;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (proto_topo_fat_tree(k, &o, &c, &err) < 0)
+        exit(1);
+    json_t *j = proto_message_to_json(&c->base, 0);
+    json_t *hosts = json_object_get(j, "hosts");
+    for (size_t h = 0; h < json_array_size(hosts); h++) {
+        json_t *used = json_array();
+        for (int i = 0; i < 4; i++)
+            json_array_append_new(used, json_real(0.9 * (rand() % 100) / 100));
+        json_object_set_new(json_array_get(hosts, h), "used", used);
+    }
+    char *s = json_dumps(j, 0);
+    json_decref(j);
+    placer__cluster__free_unpacked(c, NULL);
+    return s;
+}
+
+static char *chain_json(int n, int hosts, int k)
+{
+    json_t *svc = json_array(), *links = json_array();
+    char a[32], b[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(a, sizeof a, "s%d", i);
+        int base = 200 + rand() % 600; /* us */
+        json_t *pmf = json_object();
+        char t[32];
+        snprintf(t, sizeof t, "%dus", base);
+        json_object_set_new(pmf, t, json_real(0.7));
+        snprintf(t, sizeof t, "%dus", base * 2);
+        json_object_set_new(pmf, t, json_real(0.25));
+        snprintf(t, sizeof t, "%dus", base * 3);
+        json_object_set_new(pmf, t, json_real(0.05));
+        json_array_append_new(
+            svc, json_pack("{s:s, s:{s:o}, s:{s:[s,s]}}", "name", a,
+                           "exec_time", "pmf", pmf, "reservation", "periods",
+                           "5ms", "10ms"));
+        snprintf(b, sizeof b, "%s", i ? a : "src");
+        if (i) {
+            char prev[32];
+            snprintf(prev, sizeof prev, "s%d", i - 1);
+            json_array_append_new(links,
+                                  json_pack("{s:s, s:s, s:s}", "from", prev,
+                                            "to", a, "rate", "10Mbit"));
+        } else {
+            json_array_append_new(links,
+                                  json_pack("{s:s, s:s, s:s}", "from", "src",
+                                            "to", a, "rate", "10Mbit"));
+        }
+    }
+    snprintf(a, sizeof a, "s%d", n - 1);
+    json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "from", a,
+                                           "to", "sink", "rate", "10Mbit"));
+    char h1[64], h2[64], dl[32];
+    int x = rand() % hosts, y = rand() % hosts;
+    int half = k / 2;
+    snprintf(h1, sizeof h1, "h-%d-%d-%d", x / (half * half),
+             (x / half) % half, x % half);
+    snprintf(h2, sizeof h2, "h-%d-%d-%d", y / (half * half),
+             (y / half) % half, y % half);
+    snprintf(dl, sizeof dl, "%dms", 12 * n);
+    json_t *w = json_pack(
+        "{s:s, s:s, s:f, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:o, s:o}", "name",
+        "chain", "deadline", dl, "probability", 0.99, "probability_model",
+        "independent", "endpoints", "name", "src", "node", h1, "name", "sink",
+        "node", h2, "services", svc, "links", links);
+    char *s = json_dumps(w, 0);
+    json_decref(w);
+    return s;
+}
+
+/* The first-fit baseline described above; returns true if it admits, with
+ * the total utilisation in *obj. */
+static bool first_fit(const struct place_problem *p, double *obj)
+{
+    const struct place_cluster *c = p->cluster;
+    size_t n = p->n_services;
+    double share = pow(p->probability, 1.0 / (double)n);
+    double *load = calloc(c->n_hosts * 4, sizeof *load);
+    uint64_t total = 0;
+    *obj = 0;
+    bool ok = true;
+    for (size_t v = 0; v < n && ok; v++) {
+        const struct sched_menu *m = p->services[v].menu[0];
+        const struct sched_menu_item *best = NULL;
+        for (size_t i = 0; i < m->n; i++)
+            if (m->v[i].phi >= share &&
+                m->v[i].deadline_ns * n <= p->deadline_ns * 9 / 10 &&
+                (!best || m->v[i].utilization < best->utilization))
+                best = &m->v[i];
+        if (!best) {
+            ok = false;
+            break;
+        }
+        bool placed = false;
+        for (size_t h = 0; h < c->n_hosts && !placed; h++)
+            for (int k = 0; k < c->hosts[h].cores && !placed; k++)
+                if (c->hosts[h].used[k] + load[h * 4 + k] +
+                        best->utilization <=
+                    c->hosts[h].core_capacity) {
+                    load[h * 4 + k] += best->utilization;
+                    placed = true;
+                }
+        ok = placed;
+        *obj += best->utilization;
+        total += best->deadline_ns;
+    }
+    free(load);
+    /* network: at most 6 hops of 2 us each per link (fat-tree diameter) */
+    return ok && total + (n + 1) * 12000 <= p->deadline_ns;
+}
+
+static void bench(int k, int n, int runs)
+{
+    int hosts = k * k * k / 4;
+    double t[64], gap[64];
+    int optimal = 0, admitted = 0, ff_ok = 0, nt = 0;
+    double sum_obj = 0, sum_ff = 0;
+    int both = 0;
+    for (int r = 0; r < runs; r++) {
+        char *cj = cluster_json(k), *wj = chain_json(n, hosts, k);
+        struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
+        struct plc_error err = PLC_ERROR_INIT;
+        if (proto_doc_load_text(&cd, "c", cj, strlen(cj), PROTO_DOC_CLUSTER,
+                                &err) ||
+            proto_doc_load_text(&wd, "w", wj, strlen(wj), PROTO_DOC_WORKFLOW,
+                                &err)) {
+            fprintf(stderr, "bench_plan: bad instance\n");
+            exit(1);
+        }
+        struct model_problem mp;
+        model_problem_build(&mp, (const void *)cd.msg, (const void *)wd.msg,
+                            0, 10.0, &err);
+        struct place_plan plan;
+        if (place_solve(&mp.problem, &plan, &err) < 0) {
+            fprintf(stderr, "bench_plan: %s\n", err.msg);
+            exit(1);
+        }
+        double ffo;
+        bool ff = first_fit(&mp.problem, &ffo);
+        t[nt] = plan.time_ms;
+        gap[nt++] = plan.admitted ? plan.gap : NAN;
+        optimal += plan.status == PLACE_OPTIMAL;
+        admitted += plan.admitted;
+        ff_ok += ff;
+        if (plan.admitted && ff) {
+            sum_obj += plan.objective;
+            sum_ff += ffo;
+            both++;
+        }
+        place_plan_release(&plan);
+        model_problem_release(&mp);
+        proto_doc_release(&cd);
+        proto_doc_release(&wd);
+        free(cj);
+        free(wj);
+    }
+    printf("  k=%-2d %4d hosts, %2d-service chain: median %8.1f ms, optimal "
+           "%d/%d, admitted %d/%d, median gap %.4f | first fit admitted "
+           "%d/%d, mean utilisation %.3f vs placer %.3f (%d both)\n",
+           k, hosts, n, median(t, nt), optimal, runs, admitted, runs,
+           median(gap, nt), ff_ok, runs, both ? sum_ff / both : NAN,
+           both ? sum_obj / both : NAN, both);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 7;
+    srand(42);
+    printf("bench_plan (%d instances each, time limit 10 s)\n", runs);
+    bench(4, 3, runs);
+    bench(4, 10, runs);
+    bench(8, 3, runs);
+    bench(8, 10, runs);
+    bench(16, 3, runs);
+    bench(16, 10, runs);
+    return 0;
+}

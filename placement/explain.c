@@ -1,0 +1,334 @@
+/*
+ * explain.c: why a workflow is rejected: the constraint family that alone
+ * makes it infeasible (found by re-solving with each family switched off)
+ * and the binding figures.
+ */
+#include "internal.h"
+#include "plc/error.h"
+#include "plc/quantity.h"
+#include "sched/netcalc.h"
+#include "sched/prob.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- explanations
+ * ------------------------------------------------------------ */
+
+static int try_relaxed(const struct place_problem *p, const struct routes *r,
+                       unsigned relax, enum milp_goal goal, double limit,
+                       struct milp_result *res)
+{
+    struct milp m;
+    int rc = milp_build(&m, p, r, relax, goal);
+    if (rc == PLC_EDATA) {
+        milp_release(&m);
+        memset(res, 0, sizeof *res);
+        res->status = PLACE_INFEASIBLE;
+        return 0;
+    }
+    if (rc == 0)
+        rc = milp_solve(&m, limit, NULL, res);
+    milp_release(&m);
+    return rc;
+}
+
+static void explain_cpu(const struct place_problem *p, const struct milp *m,
+                        struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    double best_core = 0;
+    size_t best_host = 0;
+    for (size_t h = 0; h < c->n_hosts; h++)
+        for (int k = 0; k < c->hosts[h].cores; k++)
+            if (milp_core_free(&c->hosts[h], k) > best_core) {
+                best_core = milp_core_free(&c->hosts[h], k);
+                best_host = h;
+            }
+    /* the service whose cheapest admissible reservation is largest */
+    double worst = -1;
+    size_t sv = 0;
+    for (size_t v = 0; v < p->n_services; v++) {
+        double least = INFINITY;
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            const struct sched_menu *menu = p->services[v].menu[h];
+            for (size_t k = 0; menu && k < menu->n; k++)
+                if (menu->v[k].phi >= p->probability - SCHED_PROB_TOL ||
+                    p->n_services > 1)
+                    least = fmin(least, menu->v[k].utilization);
+        }
+        if (least > worst && least < INFINITY) {
+            worst = least;
+            sv = v;
+        }
+    }
+    (void)m;
+    reject(plan, PLACE_REJECT_CPU,
+           "not enough CPU: service '%s' needs a reservation of at least "
+           "%.4f of a core (x %d vCPU); the largest free core is %.4f on "
+           "host '%s'",
+           p->services[sv].name, worst, p->services[sv].vcpus, best_core,
+           c->hosts[best_host].name);
+    detail_text(plan, "service", p->services[sv].name);
+    detail_num(plan, "needed_utilization", worst);
+    detail_num(plan, "largest_free_core", best_core);
+    detail_text(plan, "host", c->hosts[best_host].name);
+}
+
+static void explain_memory(const struct place_problem *p,
+                           struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    uint64_t best = 0;
+    size_t bh = 0, sv = 0;
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        const struct place_host *ho = &c->hosts[h];
+        uint64_t f = ho->mem_bytes == PLACE_UNLIMITED
+                         ? UINT64_MAX
+                         : ho->mem_bytes - ho->mem_used_bytes;
+        if (f > best) {
+            best = f;
+            bh = h;
+        }
+    }
+    for (size_t v = 0; v < p->n_services; v++)
+        if (p->services[v].mem_bytes > p->services[sv].mem_bytes)
+            sv = v;
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    plc_qty_format(PLC_QTY_SIZE, p->services[sv].mem_bytes, a, sizeof a);
+    plc_qty_format(PLC_QTY_SIZE, best, b, sizeof b);
+    reject(plan, PLACE_REJECT_MEMORY,
+           "not enough memory: service '%s' needs %s; the most free memory "
+           "on a host is %s ('%s'), and the services do not fit together",
+           p->services[sv].name, a, b, c->hosts[bh].name);
+    detail_text(plan, "service", p->services[sv].name);
+    detail_num(plan, "needed_bytes", (double)p->services[sv].mem_bytes);
+    detail_num(plan, "largest_free_bytes", (double)best);
+}
+
+static void explain_bandwidth(const struct place_problem *p,
+                              struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    size_t big = 0;
+    for (size_t i = 1; i < p->n_vlinks; i++)
+        if (p->vlinks[i].rate_bps > p->vlinks[big].rate_bps)
+            big = i;
+    double best = 0;
+    size_t bl = 0;
+    for (size_t l = 0; l < c->n_links; l++) {
+        double f = (double)c->links[l].rate_bps - (double)c->links[l].used_bps;
+        if (l == 0 || f < best) {
+            best = f;
+            bl = l;
+        }
+    }
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    const struct place_vlink *e = &p->vlinks[big];
+    plc_qty_format(PLC_QTY_RATE, e->rate_bps, a, sizeof a);
+    plc_qty_format(PLC_QTY_RATE, (uint64_t)best, b, sizeof b);
+    reject(plan, PLACE_REJECT_BANDWIDTH,
+           "not enough bandwidth: %s -> %s needs %s on every link of its "
+           "route; the tightest link, %s-%s, has %s free",
+           node_name(p, e->from), node_name(p, e->to), a,
+           c->node_names[c->links[bl].a], c->node_names[c->links[bl].b], b);
+    detail_text(plan, "from", node_name(p, e->from));
+    detail_text(plan, "to", node_name(p, e->to));
+    detail_num(plan, "rate_bps", (double)e->rate_bps);
+    detail_num(plan, "tightest_free_bps", best);
+}
+
+static int explain_deadline(const struct place_problem *p,
+                            const struct routes *r, double limit,
+                            struct place_plan *plan)
+{
+    struct milp_result res;
+    int rc = try_relaxed(p, r, FAM_DEADLINE, GOAL_MAKESPAN, limit, &res);
+    if (rc < 0)
+        return rc;
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE) {
+        uint64_t best = (uint64_t)ceil(res.obj);
+        reject(plan, PLACE_REJECT_DEADLINE,
+               "the deadline cannot be met: the shortest achievable "
+               "end-to-end latency is %s%s against a deadline of %s",
+               res.status == PLACE_OPTIMAL ? "" : "at least ",
+               fmt_time(res.status == PLACE_OPTIMAL
+                            ? best
+                            : (uint64_t)fmax(0, ceil(res.bound)),
+                        a),
+               fmt_time(p->deadline_ns, b));
+        detail_num(
+            plan, "latency_us",
+            ceil((res.status == PLACE_OPTIMAL ? res.obj : res.bound) / 1000));
+    } else {
+        reject(plan, PLACE_REJECT_DEADLINE, "the deadline of %s cannot be met",
+               fmt_time(p->deadline_ns, b));
+    }
+    detail_num(plan, "deadline_us", (double)p->deadline_ns / 1000);
+    milp_result_release(&res);
+    return 0;
+}
+
+static int explain_probability(const struct place_problem *p,
+                               const struct routes *r, double limit,
+                               struct place_plan *plan)
+{
+    struct milp_result res;
+    int rc = try_relaxed(p, r, 0, GOAL_PROBABILITY, limit, &res);
+    if (rc < 0)
+        return rc;
+    double best = -1;
+    if (res.status == PLACE_OPTIMAL)
+        best = p->prob_model == PLACE_PROB_INDEPENDENT ? exp(-res.obj)
+                                                       : 1 - res.obj;
+    if (best >= 0)
+        reject(plan, PLACE_REJECT_PROBABILITY,
+               "the probability cannot be met: the best achievable "
+               "guarantee is %.6f (%s model) against a target of %.6f",
+               best,
+               p->prob_model == PLACE_PROB_INDEPENDENT ? "independent"
+                                                       : "union",
+               p->probability);
+    else
+        reject(plan, PLACE_REJECT_PROBABILITY,
+               "the probability %.6f cannot be met within the deadline",
+               p->probability);
+    if (best >= 0)
+        detail_num(plan, "best_probability", best);
+    detail_num(plan, "target", p->probability);
+    milp_result_release(&res);
+    return 0;
+}
+
+/* Which family alone makes it infeasible, and its figures. */
+int explain(const struct place_problem *p, const struct routes *r,
+                   const struct milp *m, double limit, struct place_plan *plan)
+{
+    static const unsigned order[] = {
+        FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
+        FAM_LINK_LATENCY, FAM_DEADLINE, FAM_PROBABILITY};
+    unsigned cause = 0;
+    for (size_t k = 0; k < sizeof order / sizeof *order && !cause; k++) {
+        struct milp_result res;
+        int rc = try_relaxed(p, r, order[k], GOAL_PRIMARY, limit, &res);
+        if (rc < 0)
+            return rc;
+        if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE)
+            cause = order[k];
+        milp_result_release(&res);
+    }
+    switch (cause) {
+    case FAM_RULES:
+        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+               "the placement rules (pins, allowed hosts, zones, affinity, "
+               "anti-affinity) leave no feasible placement; without them "
+               "the workflow fits");
+        return 0;
+    case FAM_MEMORY:
+        explain_memory(p, plan);
+        return 0;
+    case FAM_CPU:
+        explain_cpu(p, m, plan);
+        return 0;
+    case FAM_BANDWIDTH:
+        explain_bandwidth(p, plan);
+        return 0;
+    case FAM_LINK_LATENCY:
+        reject(plan, PLACE_REJECT_LINK_LATENCY,
+               "a virtual link's max_latency or max_jitter cannot be met by "
+               "any placement; without those limits the workflow fits");
+        return 0;
+    case FAM_DEADLINE:
+        return explain_deadline(p, r, limit, plan);
+    case FAM_PROBABILITY:
+        return explain_probability(p, r, limit, plan);
+    }
+    /* no single family: report the tightest by the deadline figures when
+     * there is a deadline, else CPU */
+    if (!m)
+        return 0; /* the caller has a more specific explanation */
+    if (p->deadline_ns != PLACE_UNLIMITED) {
+        int rc = explain_deadline(p, r, limit, plan);
+        if (rc == 0)
+            snprintf(plan->message + strlen(plan->message),
+                     sizeof plan->message - strlen(plan->message),
+                     "; several constraint families bind together");
+        return rc;
+    }
+    explain_cpu(p, m, plan);
+    return 0;
+}
+
+/* A service that fits no host even alone: rules, memory or CPU. */
+void explain_no_candidate(const struct place_problem *p,
+                                 const struct milp *m, struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    for (size_t v = 0; v < p->n_services; v++) {
+        bool any = false, allowed = false, mem = false;
+        for (size_t h = 0; h < c->n_hosts && !any; h++) {
+            any = milp_candidate(m, v, h);
+            bool al = !p->services[v].allowed || p->services[v].allowed[h];
+            allowed |= al;
+            const struct place_host *ho = &c->hosts[h];
+            mem |= al && (ho->mem_bytes == PLACE_UNLIMITED ||
+                          ho->mem_used_bytes + p->services[v].mem_bytes <=
+                              ho->mem_bytes);
+        }
+        if (any)
+            continue;
+        if (c->n_hosts == 0) {
+            reject(plan, PLACE_REJECT_NO_HOSTS, "the cluster has no hosts");
+        } else if (!allowed) {
+            reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+                   "service '%s' may run on no host of the cluster (its "
+                   "pin, allowed hosts or zone)",
+                   p->services[v].name);
+            detail_text(plan, "service", p->services[v].name);
+        } else if (!mem) {
+            explain_memory(p, plan);
+        } else {
+            explain_cpu(p, m, plan);
+        }
+        return;
+    }
+}
+
+/* Endpoint pairs joined by a vlink must be connected. */
+bool check_routes(const struct place_problem *p, const struct routes *r,
+                         struct place_plan *plan)
+{
+    if (p->cluster->n_links == 0)
+        return true;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from >= p->n_endpoints || e->to >= p->n_endpoints)
+            continue;
+        size_t a = p->endpoint_node[e->from], b = p->endpoint_node[e->to];
+        uint64_t d, j;
+        if (a != b && !routes_between(r, a, b, &d, &j)) {
+            reject(plan, PLACE_REJECT_NO_ROUTE,
+                   "endpoints '%s' and '%s' are not connected in the "
+                   "cluster",
+                   p->endpoint_names[e->from], p->endpoint_names[e->to]);
+            return false;
+        }
+        char x[PLC_QTY_BUFSZ], y[PLC_QTY_BUFSZ];
+        if (p->deadline_ns != PLACE_UNLIMITED &&
+            d * (uint64_t)e->crossings > p->deadline_ns) {
+            reject(plan, PLACE_REJECT_DEADLINE,
+                   "the deadline cannot be met: %s -> %s alone takes %s "
+                   "against a deadline of %s",
+                   p->endpoint_names[e->from], p->endpoint_names[e->to],
+                   fmt_time(d * (uint64_t)e->crossings, x),
+                   fmt_time(p->deadline_ns, y));
+            return false;
+        }
+    }
+    return true;
+}
+

@@ -1,0 +1,250 @@
+/*
+ * heur.c: a greedy plan, used to warm-start the MILP and as the answer when
+ * the solver finds no plan within its time limit.
+ *
+ * Items: every service takes its least-utilisation item whose phi meets an
+ * equal share of the probability target (phi >= p^(1/n), independent;
+ * phi >= 1 - (1-p)/n, union) and whose local deadline fits its share of the
+ * deadline, s x D x (least d of v) / (longest path of least d's), for a
+ * shrinking s.  Hosts: in topological order, next to a predecessor first
+ * (co-location costs no network), then the rest in order, first fit on
+ * cores, memory and the rules.  Every candidate plan goes through the same
+ * exact verification as a solver plan.
+ */
+#include "internal.h"
+#include "plc/error.h"
+#include "sched/prob.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void free_paths(struct place_plan *plan, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(plan->vlinks[i].path);
+        plan->vlinks[i].path = NULL;
+        plan->vlinks[i].n_path = 0;
+    }
+}
+
+/* Least local deadline of v over the items it may take at all. */
+static uint64_t least_d(const struct milp *m, size_t v, double share)
+{
+    const struct place_problem *p = m->p;
+    uint64_t lo = UINT64_MAX;
+    for (size_t j = 0; j < m->ny; j++) {
+        if (m->y[j].v != v)
+            continue;
+        const struct sched_menu_item *it =
+            &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
+        if (it->phi >= share - SCHED_PROB_TOL && it->deadline_ns < lo)
+            lo = it->deadline_ns;
+    }
+    return lo;
+}
+
+struct heur {
+    const struct milp *m;
+    double share;        /* per-stage probability share */
+    uint64_t *budget;    /* per service: local deadline allowance */
+    double *load;        /* host x core */
+    uint64_t *mem;       /* per host */
+    size_t *order, *pos;
+    int max_cores;
+};
+
+/* The least-utilisation item of v on h within its allowance; PLACE_NONE
+ * if none. */
+static size_t pick_item(const struct heur *hs, size_t v, size_t h)
+{
+    const struct milp *m = hs->m;
+    size_t k = v * m->p->cluster->n_hosts + h, best = PLACE_NONE;
+    double bu = INFINITY;
+    for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++) {
+        const struct sched_menu_item *it =
+            &m->p->services[v].menu[h]->v[m->y[j].m];
+        if (it->phi >= hs->share - SCHED_PROB_TOL &&
+            it->deadline_ns <= hs->budget[v] && it->utilization < bu) {
+            bu = it->utilization;
+            best = m->y[j].m;
+        }
+    }
+    return best;
+}
+
+/* Put vcpus copies of u on distinct cores of h (first fit); false if they
+ * do not fit.  Commits only on success. */
+static bool take_cores(struct heur *hs, size_t h, int vcpus, double u)
+{
+    const struct place_host *ho = &hs->m->p->cluster->hosts[h];
+    double *load = hs->load + h * (size_t)hs->max_cores;
+    int got = 0, cores[64];
+    for (int c = 0; c < ho->cores && got < vcpus && got < 64; c++)
+        if (load[c] + u <= milp_core_free(ho, c) + 1e-9)
+            cores[got++] = c;
+    if (got < vcpus)
+        return false;
+    for (int i = 0; i < got; i++)
+        load[cores[i]] += u;
+    return true;
+}
+
+static bool rules_ok(const struct place_problem *p,
+                     const struct place_plan *plan, size_t v, size_t h)
+{
+    for (size_t g = 0; g < p->n_anti_affinity; g++) {
+        bool in = false;
+        for (const size_t *s = p->anti_affinity[g]; *s != PLACE_NONE; s++)
+            in |= *s == v;
+        for (const size_t *s = p->anti_affinity[g]; in && *s != PLACE_NONE;
+             s++)
+            if (*s != v && plan->services[*s].host == h)
+                return false;
+    }
+    for (size_t g = 0; g < p->n_affinity; g++) {
+        bool in = false;
+        for (const size_t *s = p->affinity[g]; *s != PLACE_NONE; s++)
+            in |= *s == v;
+        for (const size_t *s = p->affinity[g]; in && *s != PLACE_NONE; s++)
+            if (*s != v && plan->services[*s].host != PLACE_NONE &&
+                plan->services[*s].host != h)
+                return false;
+    }
+    return true;
+}
+
+static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
+{
+    const struct milp *m = hs->m;
+    const struct place_problem *p = m->p;
+    size_t H = p->cluster->n_hosts, E = p->n_endpoints;
+    /* preferred: hosts of predecessors (services or endpoint nodes) */
+    size_t pref[8], np = 0;
+    for (size_t i = 0; i < p->n_vlinks && np < 8; i++) {
+        if (p->vlinks[i].to != E + v)
+            continue;
+        size_t f = p->vlinks[i].from;
+        size_t h = f < E ? p->endpoint_node[f]
+                         : plan->services[f - E].host;
+        if (h < H)
+            pref[np++] = h;
+    }
+    for (size_t k = 0; k < np + H; k++) {
+        size_t h = k < np ? pref[k] : k - np;
+        if (!milp_candidate(m, v, h) || !rules_ok(p, plan, v, h))
+            continue;
+        const struct place_host *ho = &p->cluster->hosts[h];
+        if (ho->mem_bytes != PLACE_UNLIMITED &&
+            hs->mem[h] + p->services[v].mem_bytes > ho->mem_bytes)
+            continue;
+        size_t it = pick_item(hs, v, h);
+        if (it == PLACE_NONE)
+            continue;
+        const struct sched_menu_item *x = &p->services[v].menu[h]->v[it];
+        if (!take_cores(hs, h, p->services[v].vcpus, x->utilization))
+            continue;
+        hs->mem[h] += p->services[v].mem_bytes;
+        plan->services[v].host = h;
+        plan->services[v].item = *x;
+        plan->heur_item[v] = it;
+        return true;
+    }
+    return false;
+}
+
+/* One attempt with deadline allowances scaled by s. */
+static bool attempt(struct heur *hs, struct place_plan *plan, double s)
+{
+    const struct milp *m = hs->m;
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, E = p->n_endpoints, N = E + V;
+    size_t H = p->cluster->n_hosts;
+    /* allowances: s x D x least_v / longest path of least d's */
+    uint64_t *least = calloc(N + 1, sizeof *least);
+    uint64_t *head = calloc(N + 1, sizeof *head),
+             *tail = calloc(N + 1, sizeof *tail);
+    bool ok = least && head && tail;
+    for (size_t v = 0; ok && v < V; v++) {
+        least[E + v] = least_d(m, v, hs->share);
+        if (least[E + v] == UINT64_MAX)
+            ok = false;
+    }
+    for (size_t r = 0; ok && r < N; r++)
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+            if (head[a] + least[a] > head[b])
+                head[b] = head[a] + least[a];
+            if (tail[b] + least[b] > tail[a])
+                tail[a] = tail[b] + least[b];
+        }
+    for (size_t v = 0; ok && v < V; v++) {
+        uint64_t path = head[E + v] + least[E + v] + tail[E + v];
+        hs->budget[v] = p->deadline_ns == PLACE_UNLIMITED || path == 0
+                            ? UINT64_MAX
+                            : (uint64_t)(s * (double)p->deadline_ns *
+                                         (double)least[E + v] /
+                                         (double)path);
+        if (hs->budget[v] < least[E + v])
+            hs->budget[v] = least[E + v];
+    }
+    free(least);
+    free(head);
+    free(tail);
+    if (!ok)
+        return false;
+    memset(hs->load, 0, H * (size_t)hs->max_cores * sizeof *hs->load);
+    memset(hs->mem, 0, H * sizeof *hs->mem);
+    for (size_t h = 0; h < H; h++)
+        hs->mem[h] = p->cluster->hosts[h].mem_used_bytes;
+    for (size_t v = 0; v < V; v++)
+        plan->services[v].host = PLACE_NONE;
+    for (size_t k = 0; k < N; k++)
+        if (hs->order[k] >= E && !place_one(hs, plan, hs->order[k] - E))
+            return false;
+    return true;
+}
+
+int heur_plan(const struct milp *m, struct place_plan *plan)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, N = p->n_endpoints + V,
+           H = p->cluster->n_hosts;
+    struct heur hs = {m, 1.0, NULL, NULL, NULL, NULL, NULL, 1};
+    for (size_t h = 0; h < H; h++)
+        if (p->cluster->hosts[h].cores > hs.max_cores)
+            hs.max_cores = p->cluster->hosts[h].cores;
+    if (p->deadline_ns != PLACE_UNLIMITED && p->probability < 1)
+        hs.share = p->prob_model == PLACE_PROB_INDEPENDENT
+                       ? pow(p->probability, 1.0 / (double)(V ? V : 1))
+                       : 1.0 - (1.0 - p->probability) / (double)(V ? V : 1);
+    hs.budget = malloc((V + 1) * sizeof *hs.budget);
+    hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
+    hs.mem = calloc(H + 1, sizeof *hs.mem);
+    hs.pos = malloc((N + 1) * sizeof *hs.pos);
+    hs.order = hs.pos ? topo_order(p, hs.pos) : NULL;
+    plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
+    int found = 0;
+    if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item)
+        found = PLC_ENOMEM;
+    static const double scales[] = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
+    for (size_t k = 0; found == 0 && k < sizeof scales / sizeof *scales;
+         k++) {
+        if (!attempt(&hs, plan, scales[k]))
+            continue;
+        bool packed = true;
+        for (size_t h = 0; h < H && packed; h++)
+            packed = pack_host(p, plan, h) == 1;
+        struct plc_error err = PLC_ERROR_INIT;
+        if (packed && complete_plan(m, plan, &err) == 0)
+            found = 1;
+        else
+            free_paths(plan, p->n_vlinks);
+    }
+    free(hs.budget);
+    free(hs.load);
+    free(hs.mem);
+    free(hs.pos);
+    free(hs.order);
+    return found;
+}

@@ -1,0 +1,513 @@
+/*
+ * verify.c: the per-core packing the MILP leaves open, and the exact
+ * re-check of a plan outside the model (place_solve never reports a plan
+ * admitted that fails here), with the guarantee and objective it reports.
+ */
+#include "internal.h"
+#include "plc/error.h"
+#include "plc/quantity.h"
+#include "sched/netcalc.h"
+#include "sched/prob.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void detail_num(struct place_plan *plan, const char *key, double v)
+{
+    if (plan->n_details >= PLACE_DETAILS_MAX)
+        return;
+    struct place_detail *d = &plan->details[plan->n_details++];
+    snprintf(d->key, sizeof d->key, "%s", key);
+    d->number = v;
+    d->text[0] = '\0';
+}
+
+void detail_text(struct place_plan *plan, const char *key, const char *v)
+{
+    if (plan->n_details >= PLACE_DETAILS_MAX)
+        return;
+    struct place_detail *d = &plan->details[plan->n_details++];
+    snprintf(d->key, sizeof d->key, "%s", key);
+    snprintf(d->text, sizeof d->text, "%s", v);
+}
+
+void reject(struct place_plan *plan, enum place_reject code,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void reject(struct place_plan *plan, enum place_reject code,
+                   const char *fmt, ...)
+{
+    plan->admitted = false;
+    plan->reject = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(plan->message, sizeof plan->message, fmt, ap);
+    va_end(ap);
+}
+
+const char *fmt_time(uint64_t ns, char *buf)
+{
+    plc_qty_format(PLC_QTY_TIME, ns, buf, PLC_QTY_BUFSZ);
+    return buf;
+}
+
+const char *node_name(const struct place_problem *p, size_t n)
+{
+    return n < p->n_endpoints ? p->endpoint_names[n]
+                              : p->services[n - p->n_endpoints].name;
+}
+
+/* ---- per-core packing ------------------------------------------------------
+ */
+
+struct pack_item {
+    size_t v;
+    double u;
+};
+
+/* Exact: place items (decreasing) on cores, copies of one service on
+ * distinct cores; identical free space is tried once. */
+static bool pack_dfs(const struct pack_item *it, size_t n, size_t k,
+                     double *free_, size_t *owner_mask_v, int cores,
+                     size_t *core_of)
+{
+    if (k == n)
+        return true;
+    for (int c = 0; c < cores; c++) {
+        if (free_[c] + 1e-9 < it[k].u)
+            continue;
+        bool same_service_here = false;
+        for (size_t j = 0; j < k; j++)
+            if (it[j].v == it[k].v && core_of[j] == (size_t)c)
+                same_service_here = true;
+        if (same_service_here)
+            continue;
+        bool tried = false;
+        for (int d = 0; d < c && !tried; d++)
+            if (free_[d] == free_[c]) {
+                bool dsame = false;
+                for (size_t j = 0; j < k; j++)
+                    if (it[j].v == it[k].v && core_of[j] == (size_t)d)
+                        dsame = true;
+                tried = !dsame;
+            }
+        if (tried)
+            continue;
+        free_[c] -= it[k].u;
+        core_of[k] = (size_t)c;
+        if (pack_dfs(it, n, k + 1, free_, owner_mask_v, cores, core_of))
+            return true;
+        free_[c] += it[k].u;
+    }
+    return false;
+}
+
+static int cmp_pack(const void *a, const void *b)
+{
+    const struct pack_item *x = a, *y = b;
+    return (x->u < y->u) - (x->u > y->u);
+}
+
+/* Pack the reservations on host h; fills plan->services[].cores.
+ * Returns 1 packed, 0 not, or PLC_ENOMEM. */
+int pack_host(const struct place_problem *p, struct place_plan *plan,
+                     size_t h)
+{
+    const struct place_host *ho = &p->cluster->hosts[h];
+    size_t n = 0;
+    for (size_t v = 0; v < p->n_services; v++)
+        if (plan->services[v].host == h)
+            n += (size_t)p->services[v].vcpus;
+    if (n == 0)
+        return 1;
+    struct pack_item *it = malloc(n * sizeof *it);
+    size_t *core_of = malloc(n * sizeof *core_of);
+    double *free_ = malloc((size_t)ho->cores * sizeof *free_);
+    if (!it || !core_of || !free_) {
+        free(it);
+        free(core_of);
+        free(free_);
+        return PLC_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t v = 0; v < p->n_services; v++)
+        if (plan->services[v].host == h)
+            for (int c = 0; c < p->services[v].vcpus; c++)
+                it[k++] =
+                    (struct pack_item){v, plan->services[v].item.utilization};
+    qsort(it, n, sizeof *it, cmp_pack);
+    for (int c = 0; c < ho->cores; c++)
+        free_[c] = milp_core_free(ho, c);
+    bool ok = pack_dfs(it, n, 0, free_, NULL, ho->cores, core_of);
+    if (ok) {
+        size_t *next = calloc(p->n_services, sizeof *next);
+        for (size_t j = 0; next && j < n; j++)
+            plan->services[it[j].v].cores[next[it[j].v]++] = core_of[j];
+        free(next);
+    }
+    free(it);
+    free(core_of);
+    free(free_);
+    return ok;
+}
+
+/* ---- the plan's network and timing ------------------------------------------
+ */
+
+/* Cluster node where workflow node n sits in the plan. */
+size_t where(const struct place_problem *p,
+                    const struct place_plan *plan, size_t n)
+{
+    return n < p->n_endpoints ? p->endpoint_node[n]
+                              : plan->services[n - p->n_endpoints].host;
+}
+
+/* Route arcs of a vlink traversal from workflow node a to b. */
+size_t plan_arcs(const struct milp *m, const struct place_plan *plan,
+                        size_t a, size_t b, size_t *arcs)
+{
+    const struct place_problem *p = m->p;
+    size_t na = where(p, plan, a), nb = where(p, plan, b);
+    bool ha = a >= p->n_endpoints, hb = b >= p->n_endpoints;
+    if (na == nb || m->single_location)
+        return 0;
+    if (!ha) {
+        return routes_arcs(m->r, na, nb, arcs);
+    }
+    if (hb)
+        return routes_host_arcs(m->r, na, nb, arcs);
+    /* host -> endpoint node */
+    size_t g = m->r->group_of[na], n = 0;
+    if (m->r->proper[g]) {
+        size_t l = m->r->access_link[na];
+        arcs[n++] = 2 * l + (p->cluster->links[l].a == na ? 0 : 1);
+    }
+    size_t k = routes_arcs(m->r, m->r->hub[g], nb, arcs + n);
+    return k == PLACE_NONE ? PLACE_NONE : n + k;
+}
+
+uint64_t message_ns(const struct place_vlink *e)
+{
+    if (!e->message_bytes || !e->rate_bps)
+        return 0;
+    return (uint64_t)ceil((double)e->message_bytes * 8e9 / (double)e->rate_bps);
+}
+
+/* Workflow nodes in topological order (the workflow is a DAG). */
+size_t *topo_order(const struct place_problem *p, size_t *pos)
+{
+    size_t n = p->n_endpoints + p->n_services;
+    size_t *indeg = calloc(n ? n : 1, sizeof *indeg);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!indeg || !order) {
+        free(indeg);
+        free(order);
+        return NULL;
+    }
+    for (size_t i = 0; i < p->n_vlinks; i++)
+        indeg[p->vlinks[i].to]++;
+    size_t head = 0, tail = 0;
+    for (size_t v = 0; v < n; v++)
+        if (!indeg[v])
+            order[tail++] = v;
+    while (head < tail) {
+        size_t v = order[head++];
+        for (size_t i = 0; i < p->n_vlinks; i++)
+            if (p->vlinks[i].from == v && --indeg[p->vlinks[i].to] == 0)
+                order[tail++] = p->vlinks[i].to;
+    }
+    for (size_t k = 0; k < tail; k++)
+        pos[order[k]] = k;
+    free(indeg);
+    if (tail != n) {
+        free(order);
+        return NULL;
+    }
+    return order;
+}
+
+/* Routes, delays, network checks, latency bound, probabilities, the
+ * objective value.  Returns 0, PLC_ENOMEM, or PLC_EINTERNAL with `err`
+ * when the plan breaks a constraint the model should have enforced. */
+int complete_plan(const struct milp *m, struct place_plan *plan,
+                         struct plc_error *err)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    size_t A = 2 * c->n_links, nn = p->n_endpoints + p->n_services;
+    size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
+    double *load = calloc(A ? A : 1, sizeof *load);
+    size_t *pos = malloc((nn ? nn : 1) * sizeof *pos);
+    uint64_t *delay = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *delay);
+    int rc = (!tmp || !load || !pos || !delay) ? PLC_ENOMEM : 0;
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    /* routes and one-traversal delays */
+    for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        struct place_vlink_plan *vp = &plan->vlinks[i];
+        size_t n = plan_arcs(m, plan, e->from, e->to, tmp);
+        if (n == PLACE_NONE) {
+            rc = plc_error_set(err, PLC_EINTERNAL,
+                               "plan routes %s -> %s over no route",
+                               node_name(p, e->from), node_name(p, e->to));
+            break;
+        }
+        uint64_t d = 0, jit = 0;
+        vp->path = malloc((n + 1) * sizeof *vp->path);
+        if (!vp->path) {
+            rc = PLC_ENOMEM;
+            break;
+        }
+        vp->n_path = 0;
+        if (where(p, plan, e->from) != where(p, plan, e->to)) {
+            vp->path[vp->n_path++] = where(p, plan, e->from);
+            for (size_t k = 0; k < n; k++) {
+                vp->path[vp->n_path++] = routes_arc_head(m->r, tmp[k]);
+                d += m->r->arc_delay[tmp[k]];
+                jit += c->links[tmp[k] / 2].jitter_ns;
+                load[tmp[k]] += (double)e->rate_bps;
+            }
+            d += message_ns(e);
+            if (e->duplex) {
+                size_t back = plan_arcs(m, plan, e->to, e->from, tmp);
+                for (size_t k = 0; back != PLACE_NONE && k < back; k++)
+                    load[tmp[k]] += (double)e->rate_bps;
+            }
+        }
+        vp->latency_ns = d;
+        delay[i] = d * (uint64_t)e->crossings;
+        if ((e->max_latency_ns != PLACE_UNLIMITED && d > e->max_latency_ns) ||
+            (e->max_jitter_ns != PLACE_UNLIMITED && jit > e->max_jitter_ns))
+            rc = plc_error_set(err, PLC_EINTERNAL,
+                               "vlink %s -> %s breaks its limits (%s, "
+                               "jitter %s)",
+                               node_name(p, e->from), node_name(p, e->to),
+                               fmt_time(d, a), fmt_time(jit, b));
+    }
+    /* arc rates and ports (bursts grown by r D, as in the model) */
+    for (size_t arc = 0; rc == 0 && arc < A; arc++) {
+        const struct place_link *l = &c->links[arc / 2];
+        if (load[arc] + (double)l->used_bps > (double)l->rate_bps + 1e-6)
+            rc =
+                plc_error_set(err, PLC_EINTERNAL, "link %s-%s is over its rate",
+                              c->node_names[l->a], c->node_names[l->b]);
+    }
+    if (rc == 0 && A && !m->single_location) {
+        /* port check per buffered arc with every flow through it */
+        struct sched_flow *flows =
+            malloc((2 * p->n_vlinks + 1) * sizeof *flows);
+        for (size_t arc = 0; rc == 0 && flows && arc < A; arc++) {
+            const struct place_link *l = &c->links[arc / 2];
+            if (!l->buffer_bytes)
+                continue;
+            size_t nf = 0;
+            for (size_t i = 0; i < p->n_vlinks; i++) {
+                const struct place_vlink *e = &p->vlinks[i];
+                for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
+                    size_t n = plan_arcs(m, plan, dir ? e->to : e->from,
+                                         dir ? e->from : e->to, tmp);
+                    for (size_t k = 0; n != PLACE_NONE && k < n; k++)
+                        if (tmp[k] == arc)
+                            flows[nf++] = (struct sched_flow){
+                                e->rate_bps,
+                                e->burst_bytes +
+                                    (uint64_t)ceil((double)e->rate_bps / 8.0 *
+                                                   (double)m->nc_delay_ns *
+                                                   1e-9)};
+                }
+            }
+            if (!nf)
+                continue;
+            struct sched_port port = {l->rate_bps - l->used_bps,
+                                      l->buffer_bytes, 1500};
+            struct sched_port_bound pb;
+            sched_port_check(&port, flows, nf, &pb);
+            if (!pb.admitted)
+                rc = plc_error_set(err, PLC_EINTERNAL,
+                                   "port %s->%s fails its network-calculus "
+                                   "check",
+                                   c->node_names[routes_arc_tail(m->r, arc)],
+                                   c->node_names[routes_arc_head(m->r, arc)]);
+        }
+        if (!flows)
+            rc = PLC_ENOMEM;
+        free(flows);
+    }
+    /* memory */
+    for (size_t h = 0; rc == 0 && h < c->n_hosts; h++) {
+        const struct place_host *ho = &c->hosts[h];
+        uint64_t mem = ho->mem_used_bytes;
+        for (size_t v = 0; v < p->n_services; v++)
+            if (plan->services[v].host == h)
+                mem += p->services[v].mem_bytes;
+        if (ho->mem_bytes != PLACE_UNLIMITED && mem > ho->mem_bytes)
+            rc = plc_error_set(err, PLC_EINTERNAL, "host %s is over memory",
+                               ho->name);
+    }
+    /* latency bound: longest path of local deadlines and vlink delays */
+    size_t *order = rc == 0 ? topo_order(p, pos) : NULL;
+    if (rc == 0 && !order)
+        rc = PLC_ENOMEM;
+    uint64_t *finish = calloc(nn ? nn : 1, sizeof *finish);
+    if (rc == 0 && !finish)
+        rc = PLC_ENOMEM;
+    plan->latency_bound_ns = 0;
+    for (size_t k = 0; rc == 0 && k < nn; k++) {
+        size_t v = order[k];
+        uint64_t start = 0;
+        for (size_t i = 0; i < p->n_vlinks; i++)
+            if (p->vlinks[i].to == v &&
+                finish[p->vlinks[i].from] + delay[i] > start)
+                start = finish[p->vlinks[i].from] + delay[i];
+        finish[v] =
+            start + (v >= p->n_endpoints
+                         ? plan->services[v - p->n_endpoints].item.deadline_ns
+                         : 0);
+        if (finish[v] > plan->latency_bound_ns)
+            plan->latency_bound_ns = finish[v];
+    }
+    if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
+        plan->latency_bound_ns > p->deadline_ns)
+        rc = plc_error_set(
+            err, PLC_EINTERNAL, "latency bound %s exceeds the deadline %s",
+            fmt_time(plan->latency_bound_ns, a), fmt_time(p->deadline_ns, b));
+    /* the probability the model guarantees, and the exact one */
+    double *phi = malloc((p->n_services ? p->n_services : 1) * sizeof *phi);
+    if (rc == 0 && !phi)
+        rc = PLC_ENOMEM;
+    for (size_t v = 0; rc == 0 && v < p->n_services; v++)
+        phi[v] = plan->services[v].item.phi;
+    if (rc == 0) {
+        if (p->deadline_ns == PLACE_UNLIMITED) {
+            plan->probability_bound = plan->probability_exact = 1.0;
+            plan->exact_is_exact = true;
+        } else {
+            plan->probability_bound =
+                p->prob_model == PLACE_PROB_INDEPENDENT
+                    ? sched_prob_independent(phi, p->n_services)
+                    : sched_prob_union(phi, p->n_services);
+            if (!sched_prob_meets(plan->probability_bound, p->probability))
+                rc = plc_error_set(err, PLC_EINTERNAL,
+                                   "probability bound %.6f is below the "
+                                   "target %.6f",
+                                   plan->probability_bound, p->probability);
+        }
+    }
+    if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED) {
+        struct sched_dist *stage = calloc(nn, sizeof *stage);
+        struct sched_dag_edge *edges =
+            malloc((p->n_vlinks ? p->n_vlinks : 1) * sizeof *edges);
+        if (!stage || !edges)
+            rc = PLC_ENOMEM;
+        for (size_t v = 0; rc == 0 && v < p->n_services; v++) {
+            const struct place_service_plan *sp = &plan->services[v];
+            struct sched_dist *d = &stage[pos[p->n_endpoints + v]];
+            const struct sched_dist *ex =
+                p->services[v].exec ? p->services[v].exec[sp->host] : NULL;
+            if (ex && sp->item.budget_ns)
+                rc = sched_response_dist(d, ex, sp->item.budget_ns,
+                                         sp->item.period_ns);
+            else if (sp->item.deadline_ns)
+                rc = sched_dist_point(d, sp->item.deadline_ns);
+        }
+        for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++)
+            edges[i] = (struct sched_dag_edge){pos[p->vlinks[i].from],
+                                               pos[p->vlinks[i].to], delay[i]};
+        struct sched_dist e2e = SCHED_DIST_INIT;
+        bool exact = false;
+        if (rc == 0)
+            rc = sched_e2e_dist(stage, nn, edges, p->n_vlinks, &e2e, &exact);
+        if (rc == 0) {
+            plan->probability_exact = sched_dist_cdf(&e2e, p->deadline_ns);
+            plan->exact_is_exact = exact;
+        }
+        sched_dist_release(&e2e);
+        for (size_t v = 0; stage && v < nn; v++)
+            sched_dist_release(&stage[v]);
+        free(stage);
+        free(edges);
+    }
+    free(phi);
+    free(finish);
+    free(order);
+    free(tmp);
+    free(load);
+    free(pos);
+    free(delay);
+    return rc;
+}
+
+/* The named objective of the plan alone (FORMATS.md). */
+double plan_objective(const struct milp *m,
+                             const struct place_plan *plan)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    double v = 0;
+    switch (p->objective) {
+    case PLACE_OBJ_UTILIZATION:
+        for (size_t s = 0; s < p->n_services; s++)
+            v += p->services[s].vcpus * plan->services[s].item.utilization;
+        return v;
+    case PLACE_OBJ_COST: {
+        for (size_t s = 0; s < p->n_services; s++) {
+            size_t h = plan->services[s].host;
+            v += p->services[s].price ? p->services[s].price[h]
+                                      : c->hosts[h].cost;
+        }
+        size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
+        for (size_t i = 0; tmp && i < p->n_vlinks; i++) {
+            size_t n =
+                plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to, tmp);
+            for (size_t k = 0; n != PLACE_NONE && k < n; k++)
+                v += c->links[tmp[k] / 2].cost;
+        }
+        free(tmp);
+        return v;
+    }
+    case PLACE_OBJ_HOSTS:
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            const struct place_host *ho = &c->hosts[h];
+            bool in_use = ho->mem_used_bytes > 0, used_now = false;
+            for (int k = 0; ho->used && k < ho->cores; k++)
+                in_use |= ho->used[k] > 0;
+            for (size_t s = 0; s < p->n_services; s++)
+                used_now |= plan->services[s].host == h;
+            v += used_now && !in_use;
+        }
+        return v;
+    case PLACE_OBJ_BANDWIDTH:
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            const struct place_vlink_plan *vp = &plan->vlinks[i];
+            size_t hops = vp->n_path ? vp->n_path - 1 : 0;
+            v += (double)p->vlinks[i].rate_bps * (double)hops *
+                 (p->vlinks[i].duplex ? 2 : 1);
+        }
+        return v;
+    case PLACE_OBJ_BALANCE:
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            const struct place_host *ho = &c->hosts[h];
+            for (int k = 0; k < ho->cores; k++) {
+                double u = ho->used ? ho->used[k] : 0;
+                for (size_t s = 0; s < p->n_services; s++)
+                    if (plan->services[s].host == h)
+                        for (int j = 0; j < p->services[s].vcpus; j++)
+                            if (plan->services[s].cores[j] == (size_t)k)
+                                u += plan->services[s].item.utilization;
+                v = fmax(v, u);
+            }
+        }
+        return v;
+    }
+    return v;
+}
+
+/* GLPK's objective in the units of plan_objective(). */
+double milp_units(const struct place_problem *p, double x)
+{
+    return p->objective == PLACE_OBJ_BANDWIDTH ? x * 1e6 : x;
+}
+
