@@ -52,6 +52,7 @@ struct heur {
     uint64_t *mem;       /* per host */
     size_t *order, *pos;
     int max_cores;
+    const struct sched_menu_item *want; /* items to use, or NULL */
 };
 
 /* The least-utilisation item of v on h within its allowance; PLACE_NONE
@@ -61,6 +62,19 @@ static size_t pick_item(const struct heur *hs, size_t v, size_t h)
     const struct milp *m = hs->m;
     size_t k = v * m->p->cluster->n_hosts + h, best = PLACE_NONE;
     double bu = INFINITY;
+    if (hs->want) {
+        /* the DP's item, where this host offers it */
+        const struct sched_menu_item *w = &hs->want[v];
+        for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++) {
+            const struct sched_menu_item *it =
+                &m->p->services[v].menu[h]->v[m->y[j].m];
+            if (it->budget_ns == w->budget_ns &&
+                it->period_ns == w->period_ns &&
+                it->deadline_ns == w->deadline_ns && it->phi == w->phi)
+                return m->y[j].m;
+        }
+        return PLACE_NONE;
+    }
     for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++) {
         const struct sched_menu_item *it =
             &m->p->services[v].menu[h]->v[m->y[j].m];
@@ -210,7 +224,7 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     const struct place_problem *p = m->p;
     size_t V = p->n_services, N = p->n_endpoints + V,
            H = p->cluster->n_hosts;
-    struct heur hs = {m, 1.0, NULL, NULL, NULL, NULL, NULL, 1};
+    struct heur hs = {m, 1.0, NULL, NULL, NULL, NULL, NULL, 1, NULL};
     for (size_t h = 0; h < H; h++)
         if (p->cluster->hosts[h].cores > hs.max_cores)
             hs.max_cores = p->cluster->hosts[h].cores;
@@ -227,20 +241,38 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     int found = 0;
     if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item)
         found = PLC_ENOMEM;
+    /* first the DP's items (placed next to each other where possible),
+     * with the deadline they may use lowered by what the network added
+     * when a try missed it; then equal shares of a shrinking deadline */
     static const double scales[] = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
-    for (size_t k = 0; found == 0 && k < sizeof scales / sizeof *scales;
+    struct sched_menu_item *want = malloc((V + 1) * sizeof *want);
+    uint64_t slack = 0;
+    for (int k = -4; found == 0 && k < (int)(sizeof scales / sizeof *scales);
          k++) {
-        if (!attempt(&hs, plan, scales[k]))
+        double lb;
+        hs.want = NULL;
+        if (k < 0) {
+            if (!m->has_dp || !want || dp_bound(m, slack, &lb, want) != 0)
+                continue;
+            hs.want = want;
+        }
+        if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k]))
             continue;
         bool packed = true;
         for (size_t h = 0; h < H && packed; h++)
             packed = pack_host(p, plan, h) == 1;
         struct plc_error err = PLC_ERROR_INIT;
-        if (packed && complete_plan(m, plan, &err) == 0)
+        plan->latency_bound_ns = 0;
+        if (packed && complete_plan(m, plan, &err) == 0) {
             found = 1;
-        else
+        } else {
+            if (k < 0 && plan->latency_bound_ns > p->deadline_ns &&
+                p->deadline_ns != PLACE_UNLIMITED)
+                slack += plan->latency_bound_ns - p->deadline_ns;
             free_paths(plan, p->n_vlinks);
+        }
     }
+    free(want);
     free(hs.budget);
     free(hs.load);
     free(hs.mem);

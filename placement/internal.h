@@ -36,6 +36,14 @@ void explain_no_candidate(const struct place_problem *p,
 bool check_routes(const struct place_problem *p, const struct routes *r,
                   struct place_plan *plan);
 
+/* bound.c: the dynamic-programming lower bound of the least total
+ * utilisation and the item per service that attains it (choice may be
+ * NULL), with the deadline lowered by `slack_ns` (0 for the bound; more
+ * to steer the heuristic).  0 with *lb, 1 when even the relaxation is
+ * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM. */
+int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
+             struct sched_menu_item *choice);
+
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
 int heur_plan(const struct milp *m, struct place_plan *plan);

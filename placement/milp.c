@@ -34,7 +34,7 @@
  *   interchangeable hosts (o_h1 >= o_h2 for h1 < h2: any plan can be
  *   relabelled so that the lower-numbered of identical hosts is used).
  */
-#include "milp.h"
+#include "internal.h"
 #include "plc/error.h"
 #include "sched/prob.h"
 
@@ -92,6 +92,19 @@ static void row_add_x(struct milp *m, size_t v, size_t h, double coef)
     size_t k = v * m->p->cluster->n_hosts + h;
     for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
         row_add(m, (int)j + 1, coef);
+}
+
+/* Add coef * (utilisation reserved on host h) = sum vcpus U y[., h, .]. */
+static void row_add_util(struct milp *m, size_t h, double coef)
+{
+    size_t H = m->p->cluster->n_hosts;
+    for (size_t v = 0; v < m->p->n_services; v++) {
+        const struct place_service *s = &m->p->services[v];
+        for (size_t j = m->ys[v * H + h]; j < m->ys[v * H + h] + m->yn[v * H + h];
+             j++)
+            row_add(m, (int)j + 1,
+                    coef * s->vcpus * s->menu[h]->v[m->y[j].m].utilization);
+    }
 }
 
 /* Finish the row under construction with bounds (GLP_UP, GLP_LO, ...).
@@ -336,12 +349,7 @@ static int build_host_rows(struct milp *m)
         double free_cpu = 0;
         for (int c = 0; c < ho->cores; c++)
             free_cpu += fmax(0, milp_core_free(ho, c));
-        for (size_t j = 0; j < m->ny; j++)
-            if (m->y[j].h == h) {
-                const struct place_service *s = &p->services[m->y[j].v];
-                row_add(m, (int)j + 1,
-                        s->vcpus * s->menu[h]->v[m->y[j].m].utilization);
-            }
+        row_add_util(m, h, 1.0);
         if (m->len)
             row_end(m, GLP_UP, 0, free_cpu + 1e-9);
     }
@@ -380,14 +388,6 @@ static int build_host_rows(struct milp *m)
 static size_t vl_service(const struct place_problem *p, size_t node)
 {
     return node >= p->n_endpoints ? node - p->n_endpoints : PLACE_NONE;
-}
-
-/* message/rate in ns, the time to send one message */
-static uint64_t message_ns(const struct place_vlink *e)
-{
-    if (!e->message_bytes || !e->rate_bps)
-        return 0;
-    return (uint64_t)ceil((double)e->message_bytes * 8e9 / (double)e->rate_bps);
 }
 
 bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
@@ -454,11 +454,34 @@ static size_t pair_arcs(const struct milp *m, size_t from, size_t to,
     return k == PLACE_NONE ? PLACE_NONE : n + k;
 }
 
+/* Two distinct hosts, one of group a and one of group b (hb PLACE_NONE
+ * when a == b has a single member): the route between any such pair is
+ * the same (routes.h), so they stand for the pair of groups. */
+static void pair_hosts(const struct milp *m, size_t a, size_t b, size_t *ha,
+                       size_t *hb)
+{
+    *ha = m->first[a];
+    *hb = a == b ? m->second[a] : m->first[b];
+}
+
 /* Columns of the vlinks and their timing/latency rows. */
 static int build_vlinks(struct milp *m)
 {
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts, G = m->r->n_groups;
+    m->first = malloc((G + 1) * sizeof *m->first);
+    m->second = malloc((G + 1) * sizeof *m->second);
+    if (!m->first || !m->second)
+        return PLC_ENOMEM;
+    for (size_t g = 0; g < G; g++)
+        m->first[g] = m->second[g] = PLACE_NONE;
+    for (size_t h = 0; h < H; h++) {
+        size_t g = m->r->group_of[h];
+        if (m->first[g] == PLACE_NONE)
+            m->first[g] = h;
+        else if (m->second[g] == PLACE_NONE)
+            m->second[g] = h;
+    }
     m->vl = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *m->vl);
     m->t_col = calloc(p->n_services ? p->n_services : 1, sizeof *m->t_col);
     if (!m->vl || !m->t_col)
@@ -505,15 +528,8 @@ static int build_vlinks(struct milp *m)
         x->p0 = 0;
         for (size_t a = 0; a < x->nga; a++)
             for (size_t b = 0; b < x->ngb; b++) {
-                size_t ha = PLACE_NONE, hb = PLACE_NONE;
-                for (size_t h = 0; h < H; h++) {
-                    if (ha == PLACE_NONE && m->r->group_of[h] == x->ga[a] &&
-                        milp_candidate(m, su, h))
-                        ha = h;
-                    if (hb == PLACE_NONE && m->r->group_of[h] == x->gb[b] &&
-                        milp_candidate(m, sw, h) && h != ha)
-                        hb = h;
-                }
+                size_t ha, hb;
+                pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 uint64_t d = 0, j = 0;
                 bool ok =
                     hb == PLACE_NONE || milp_pair_delay(m, e, ha, hb, &d, &j);
@@ -574,14 +590,8 @@ static void row_add_delay(struct milp *m, size_t i, double k)
         for (size_t a = 0; a < x->nga; a++)
             for (size_t b = 0; b < x->ngb; b++) {
                 /* delay between distinct hosts of the two groups */
-                size_t ha = PLACE_NONE, hb = PLACE_NONE;
-                for (size_t h = 0; h < H; h++) {
-                    if (ha == PLACE_NONE && m->r->group_of[h] == x->ga[a])
-                        ha = h;
-                    if (hb == PLACE_NONE && m->r->group_of[h] == x->gb[b] &&
-                        h != ha)
-                        hb = h;
-                }
+                size_t ha, hb;
+                pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 if (hb == PLACE_NONE || !milp_pair_delay(m, e, ha, hb, &d, &j))
                     continue;
                 row_add(m, pcol(x, a, b), k * (double)d);
@@ -1025,13 +1035,7 @@ static int build_objective_extras(struct milp *m)
             double bg = 0;
             for (int k = 0; ho->used && k < ho->cores; k++)
                 bg += ho->used[k];
-            for (size_t j = 0; j < m->ny; j++)
-                if (m->y[j].h == h) {
-                    const struct place_service *s = &p->services[m->y[j].v];
-                    row_add(m, (int)j + 1,
-                            s->vcpus * s->menu[h]->v[m->y[j].m].utilization /
-                                ho->cores);
-                }
+            row_add_util(m, h, 1.0 / ho->cores);
             row_add(m, m->z_col, -1);
             row_end(m, GLP_UP, 0, -bg / ho->cores);
         }
@@ -1234,6 +1238,26 @@ int milp_build(struct milp *m, const struct place_problem *p,
         build_probability(m);
     if (rc == 0)
         rc = build_objective_extras(m);
+    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0 &&
+        p->objective == PLACE_OBJ_UTILIZATION) {
+        /* sum vcpus U y >= the DP bound: valid (bound.c), and it is what
+         * lets the search stop once an incumbent reaches it */
+        m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
+        int b = m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice)
+                             : PLC_ENOMEM;
+        if (b == PLC_ENOMEM)
+            rc = b;
+        if (b == 0) {
+            m->has_dp = true;
+            for (size_t j = 0; j < m->ny; j++) {
+                const struct place_service *sv = &p->services[m->y[j].v];
+                row_add(m, (int)j + 1,
+                        sv->vcpus *
+                            sv->menu[m->y[j].h]->v[m->y[j].m].utilization);
+            }
+            row_end(m, GLP_LO, m->dp_lb - 1e-9, 0);
+        }
+    }
     if (rc == 0 && goal == GOAL_PRIMARY) {
         /* the objective of FORMATS.md alone (ties: milp_tiebreak) */
         if (p->objective == PLACE_OBJ_BANDWIDTH)
@@ -1265,6 +1289,9 @@ void milp_release(struct milp *m)
     free(m->t_col);
     free(m->o_col);
     free(m->dcap);
+    free(m->dp_choice);
+    free(m->first);
+    free(m->second);
     free(m->ind);
     free(m->val);
     free(m->slot);

@@ -53,6 +53,10 @@ struct milp {
     int mk_col;           /* makespan (GOAL_MAKESPAN) */
     uint64_t nc_delay_ns; /* D of the port rows' b + r D */
     uint64_t *dcap;       /* per service: largest useful local deadline */
+    size_t *first, *second; /* per group: two member hosts (or NONE) */
+    bool has_dp;          /* the DP bound below was computed */
+    double dp_lb;         /* lower bound of total utilisation (bound.c) */
+    struct sched_menu_item *dp_choice; /* the items attaining it */
     /* row under construction */
     int *ind;
     double *val;

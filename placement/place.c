@@ -194,6 +194,8 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     /* every objective is nonnegative: 0 bounds it when the solver had no
      * bound yet */
     plan->bound = isfinite(res.bound) ? milp_units(p, res.bound) : 0;
+    if (m.has_dp && m.dp_lb > plan->bound)
+        plan->bound = m.dp_lb; /* proven by the DP (bound.c) */
     double scale = fmax(fabs(plan->objective), 1e-9);
     plan->gap = fmax(0, (plan->objective - plan->bound) / scale);
     /* optimal only when GLPK proved it and the plan's own value is the
