@@ -214,6 +214,7 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     srand(42);
     printf("bench_plan (%d instances each, time limit 10 s)\n", runs);
+    if (argc > 2) { bench(atoi(argv[2]), atoi(argv[3]), runs); return 0; }
     bench(4, 3, runs);
     bench(4, 10, runs);
     bench(8, 3, runs);

@@ -1356,7 +1356,10 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
         sp.msg_lev = GLP_MSG_OFF;
         sp.presolve = GLP_ON;
         sp.tm_lim = parm.tm_lim;
+        double t0 = glp_time();
         int lr = glp_simplex(m->lp, &sp);
+        /* the LP's time counts against the limit */
+        parm.tm_lim -= (int)(glp_difftime(glp_time(), t0) * 1000);
         if (lr == 0 && glp_get_status(m->lp) == GLP_NOFEAS) {
             res->status = PLACE_INFEASIBLE;
             return 0;
@@ -1367,10 +1370,13 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
             st.warm = NULL;
         }
     }
+    if (parm.tm_lim <= 0) {
+        res->status = PLACE_TIMEOUT;
+        res->bound = -INFINITY;
+        return 0;
+    }
     int ret = glp_intopt(m->lp, &parm);
     int ms = glp_mip_status(m->lp);
-    if (getenv("PLACER_DEBUG_MILP"))
-        fprintf(stderr, "milp: intopt %d, status %d, warm %s, nodes %ld, bound %g\n", ret, ms, warm ? "yes" : "no", st.nodes, st.bound);
     res->nodes = st.nodes;
     if (ms == GLP_OPT) {
         res->status = PLACE_OPTIMAL;
