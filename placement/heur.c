@@ -237,6 +237,33 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     hs.mem = calloc(H + 1, sizeof *hs.mem);
     hs.pos = malloc((N + 1) * sizeof *hs.pos);
     hs.order = hs.pos ? topo_order(p, hs.pos) : NULL;
+    if (hs.order && p->n_vlinks == 0) {
+        /* no links: a packing, placed largest first (first-fit
+         * decreasing, by memory share then reserved utilisation) */
+        uint64_t maxmem = 1;
+        for (size_t h = 0; h < H; h++)
+            if (p->cluster->hosts[h].mem_bytes != PLACE_UNLIMITED &&
+                p->cluster->hosts[h].mem_bytes > maxmem)
+                maxmem = p->cluster->hosts[h].mem_bytes;
+        for (size_t i = 1; i < N; i++)
+            for (size_t j = i; j > 0; j--) {
+                size_t a = hs.order[j - 1], b = hs.order[j];
+                double ka = a < p->n_endpoints
+                                ? 1e9
+                                : (double)p->services[a - p->n_endpoints]
+                                          .mem_bytes /
+                                      (double)maxmem;
+                double kb = b < p->n_endpoints
+                                ? 1e9
+                                : (double)p->services[b - p->n_endpoints]
+                                          .mem_bytes /
+                                      (double)maxmem;
+                if (ka >= kb)
+                    break;
+                hs.order[j - 1] = b;
+                hs.order[j] = a;
+            }
+    }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
     if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item)

@@ -1025,6 +1025,26 @@ static int build_objective_extras(struct milp *m)
         for (size_t v = 0; v < p->n_services; v++)
             row_add_x(m, v, h, -1);
         row_end(m, GLP_UP, 0, 0);
+        /* capacities only exist on a host in use: sum mem X <= free o_h
+         * and sum U <= free o_h (the rows above with o_h = 1, and nothing
+         * when o_h = 0); they make the relaxation count whole hosts */
+        if (ho->mem_bytes != PLACE_UNLIMITED && !(m->relax & FAM_MEMORY)) {
+            for (size_t v = 0; v < p->n_services; v++)
+                row_add_x(m, v, h, (double)p->services[v].mem_bytes);
+            row_add(m, m->o_col[h],
+                    -(double)(ho->mem_bytes - ho->mem_used_bytes));
+            row_end(m, GLP_UP, 0, 0);
+        }
+        if (!(m->relax & FAM_CPU)) {
+            double free_cpu = 0;
+            for (int k = 0; k < ho->cores; k++)
+                free_cpu += fmax(0, milp_core_free(ho, k));
+            row_add_util(m, h, 1.0);
+            if (m->len) {
+                row_add(m, m->o_col[h], -free_cpu - 1e-9);
+                row_end(m, GLP_UP, 0, 0);
+            }
+        }
     }
     if (m->goal == GOAL_PRIMARY && p->objective == PLACE_OBJ_BALANCE) {
         /* z >= (background + reserved) / cores on every host: the highest
@@ -1346,6 +1366,23 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
     parm.cb_info = &st;
     /* rates in bit/s and times in ns make wide coefficient ranges */
     glp_scale_prob(m->lp, GLP_SF_AUTO);
+    if (m->goal == GOAL_PRIMARY && m->p->objective == PLACE_OBJ_HOSTS) {
+        /* the hosts objective is a sum of binaries with integer
+         * coefficients, so any plan's value is a whole number: the LP
+         * bound rounded up is a valid row, obj >= ceil(z_LP) */
+        glp_smcp sp;
+        glp_init_smcp(&sp);
+        sp.msg_lev = GLP_MSG_OFF;
+        sp.presolve = GLP_ON;
+        sp.tm_lim = parm.tm_lim;
+        if (glp_simplex(m->lp, &sp) == 0 && glp_get_status(m->lp) == GLP_OPT) {
+            double z = ceil(glp_get_obj_val(m->lp) - 1e-6);
+            int n = glp_get_num_cols(m->lp);
+            for (int j = 1; j <= n; j++)
+                row_add(m, j, glp_get_obj_coef(m->lp, j));
+            row_end(m, GLP_LO, z, 0);
+        }
+    }
     if (warm) {
         /* a solution is offered in terms of the model's own columns, so
          * the MIP presolver (which renumbers them) stays off, and the LP

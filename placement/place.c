@@ -164,8 +164,11 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (res.status == PLACE_OPTIMAL && p->objective != PLACE_OBJ_UTILIZATION) {
         struct milp_result tie = {0};
         double left = limit - (now_ms() - t0) / 1000;
-        if (left > 0.05 && milp_tiebreak(&m, res.obj) == 0 &&
-            milp_solve(&m, left, NULL, &tie) == 0 &&
+        /* ties get a quarter of the limit at most: the primary optimum
+         * is already proven */
+        double tl = left < limit / 4 ? left : limit / 4;
+        if (tl > 0.05 && milp_tiebreak(&m, res.obj) == 0 &&
+            milp_solve(&m, tl, NULL, &tie) == 0 &&
             (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE)) {
             struct place_service_plan *save =
                 malloc(p->n_services * sizeof *save);
