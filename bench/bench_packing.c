@@ -22,8 +22,9 @@ static char *instance_json(FILE *f, int *opt_header, char *name)
     *opt_header = best;
     size_t size = 64 + (size_t)n * 64;
     char *w = malloc(size), *p = w;
-    p += sprintf(p, "{\"name\": \"%s\", \"objective\": \"hosts\", "
-                    "\"services\": [",
+    p += sprintf(p,
+                 "{\"name\": \"%s\", \"objective\": \"hosts\", "
+                 "\"services\": [",
                  name);
     for (int i = 0; i < n; i++) {
         int s;
@@ -63,8 +64,8 @@ int main(int argc, char **argv)
     int count;
     if (fscanf(f, "%d", &count) != 1)
         return 1;
-    printf("bench_packing: Falkenauer u120, %d instances, %.0f s each\n",
-           count, limit);
+    printf("bench_packing: Falkenauer u120, %d instances, %.0f s each\n", count,
+           limit);
     int reached = 0, proven = 0;
     double total = 0;
     for (int k = 0; k < count; k++) {
@@ -82,8 +83,8 @@ int main(int argc, char **argv)
                                 &err) ||
             proto_doc_load_text(&wd, "w", wj, strlen(wj), PROTO_DOC_WORKFLOW,
                                 &err) ||
-            model_problem_build(&mp, (const void *)cd.msg,
-                                (const void *)wd.msg, 0, limit, &err) ||
+            model_problem_build(&mp, (const void *)cd.msg, (const void *)wd.msg,
+                                0, limit, &err) ||
             place_solve(&mp.problem, &plan, &err)) {
             fprintf(stderr, "bench_packing: %s: %s\n", name, err.msg);
             return 1;
@@ -92,8 +93,7 @@ int main(int argc, char **argv)
         reached += used == hi;
         proven += plan.status == PLACE_OPTIMAL && used == hi;
         total += plan.time_ms;
-        printf("  %-8s hosts %3d  optimum %3d  %-9s %8.1f ms\n", name, used,
-               hi,
+        printf("  %-8s hosts %3d  optimum %3d  %-9s %8.1f ms\n", name, used, hi,
                plan.status == PLACE_OPTIMAL    ? "optimal"
                : plan.status == PLACE_FEASIBLE ? "feasible"
                                                : "no plan",

@@ -76,10 +76,10 @@ static char *chain_json(int n, int hosts, int k)
         json_object_set_new(pmf, t, json_real(0.25));
         snprintf(t, sizeof t, "%dus", base * 3);
         json_object_set_new(pmf, t, json_real(0.05));
-        json_array_append_new(
-            svc, json_pack("{s:s, s:{s:o}, s:{s:[s,s]}}", "name", a,
-                           "exec_time", "pmf", pmf, "reservation", "periods",
-                           "5ms", "10ms"));
+        json_array_append_new(svc, json_pack("{s:s, s:{s:o}, s:{s:[s,s]}}",
+                                             "name", a, "exec_time", "pmf", pmf,
+                                             "reservation", "periods", "5ms",
+                                             "10ms"));
         snprintf(b, sizeof b, "%s", i ? a : "src");
         if (i) {
             char prev[32];
@@ -94,15 +94,15 @@ static char *chain_json(int n, int hosts, int k)
         }
     }
     snprintf(a, sizeof a, "s%d", n - 1);
-    json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "from", a,
-                                           "to", "sink", "rate", "10Mbit"));
+    json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "from", a, "to",
+                                           "sink", "rate", "10Mbit"));
     char h1[64], h2[64], dl[32];
     int x = rand() % hosts, y = rand() % hosts;
     int half = k / 2;
-    snprintf(h1, sizeof h1, "h-%d-%d-%d", x / (half * half),
-             (x / half) % half, x % half);
-    snprintf(h2, sizeof h2, "h-%d-%d-%d", y / (half * half),
-             (y / half) % half, y % half);
+    snprintf(h1, sizeof h1, "h-%d-%d-%d", x / (half * half), (x / half) % half,
+             x % half);
+    snprintf(h2, sizeof h2, "h-%d-%d-%d", y / (half * half), (y / half) % half,
+             y % half);
     snprintf(dl, sizeof dl, "%dms", 12 * n);
     json_t *w = json_pack(
         "{s:s, s:s, s:f, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:o, s:o}", "name",
@@ -140,8 +140,7 @@ static bool first_fit(const struct place_problem *p, double *obj)
         bool placed = false;
         for (size_t h = 0; h < c->n_hosts && !placed; h++)
             for (int k = 0; k < c->hosts[h].cores && !placed; k++)
-                if (c->hosts[h].used[k] + load[h * 4 + k] +
-                        best->utilization <=
+                if (c->hosts[h].used[k] + load[h * 4 + k] + best->utilization <=
                     c->hosts[h].core_capacity) {
                     load[h * 4 + k] += best->utilization;
                     placed = true;
@@ -174,8 +173,8 @@ static void bench(int k, int n, int runs)
             exit(1);
         }
         struct model_problem mp;
-        model_problem_build(&mp, (const void *)cd.msg, (const void *)wd.msg,
-                            0, 10.0, &err);
+        model_problem_build(&mp, (const void *)cd.msg, (const void *)wd.msg, 0,
+                            10.0, &err);
         struct place_plan plan;
         if (place_solve(&mp.problem, &plan, &err) < 0) {
             fprintf(stderr, "bench_plan: %s\n", err.msg);
@@ -214,7 +213,10 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     srand(42);
     printf("bench_plan (%d instances each, time limit 10 s)\n", runs);
-    if (argc > 2) { bench(atoi(argv[2]), atoi(argv[3]), runs); return 0; }
+    if (argc > 2) {
+        bench(atoi(argv[2]), atoi(argv[3]), runs);
+        return 0;
+    }
     bench(4, 3, runs);
     bench(4, 10, runs);
     bench(8, 3, runs);

@@ -9,15 +9,15 @@
  * row holds in any plan, so one of them is a relaxation); keep the
  * probability row (sum of lambda = -ln phi, or of 1 - phi, at most its
  * budget W); and when P runs from one endpoint to another, its deadline
- * is reduced by the shortest route between them (see below).  What remains is a multiple-choice knapsack with two budgets,
- *     min sum vcpus_v U_v   s.t.  sum_{v in P} d_v <= D,  sum_v w_v <= W,
- * solved exactly by dynamic programming over (deadline used, weight used)
- * after rounding every d and w *down* to the grid (g, W/B): rounding down
- * only admits more combinations, so the optimum of the rounded program is
- * still at most that of the real one.  Its value is a valid lower bound of
- * the MILP's optimum (objective "utilization"), added to the model as the
- * row  sum vcpus U y >= bound, which lets GLPK close the gap as soon as an
- * incumbent reaches it.
+ * is reduced by the shortest route between them (see below).  What remains is a
+ * multiple-choice knapsack with two budgets, min sum vcpus_v U_v   s.t.  sum_{v
+ * in P} d_v <= D,  sum_v w_v <= W, solved exactly by dynamic programming over
+ * (deadline used, weight used) after rounding every d and w *down* to the grid
+ * (g, W/B): rounding down only admits more combinations, so the optimum of the
+ * rounded program is still at most that of the real one.  Its value is a valid
+ * lower bound of the MILP's optimum (objective "utilization"), added to the
+ * model as the row  sum vcpus U y >= bound, which lets GLPK close the gap as
+ * soon as an incumbent reaches it.
  */
 #include "internal.h"
 #include "plc/error.h"
@@ -31,7 +31,7 @@
 #define MAX_W 60   /* probability-weight cells */
 
 struct cand {
-    double u;         /* vcpus x utilisation */
+    double u; /* vcpus x utilisation */
     uint64_t d;
     double w;
     struct sched_menu_item item;
@@ -61,8 +61,7 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
             &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
         struct cand x = {p->services[v].vcpus * it->utilization,
                          it->deadline_ns,
-                         ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi,
-                         *it};
+                         ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi, *it};
         bool dup = false;
         for (size_t k = 0; k < n && !dup; k++)
             dup = c[k].u == x.u && c[k].d == x.d && c[k].w == x.w;
@@ -87,8 +86,8 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
 }
 
 /* Services of the path with the largest sum of least local deadlines. */
-static int critical_path(const struct milp *m, const uint64_t *least,
-                         bool *on, size_t *first, size_t *last)
+static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
+                         size_t *first, size_t *last)
 {
     const struct place_problem *p = m->p;
     size_t E = p->n_endpoints, N = E + p->n_services;
@@ -117,8 +116,7 @@ static int critical_path(const struct milp *m, const uint64_t *least,
         if (head[v] > head[end])
             end = v;
     *last = end;
-    for (size_t v = end, k = 0; v != PLACE_NONE && k <= N;
-         v = via[v], k++) {
+    for (size_t v = end, k = 0; v != PLACE_NONE && k <= N; v = via[v], k++) {
         if (v >= E)
             on[v - E] = true;
         *first = v;
@@ -175,8 +173,8 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
     if (rc == 0 && D != PLACE_UNLIMITED && first < p->n_endpoints &&
         last < p->n_endpoints && !m->single_location &&
         p->endpoint_node[first] != p->endpoint_node[last])
-        routes_between(m->r, p->endpoint_node[first],
-                       p->endpoint_node[last], &net, &jit);
+        routes_between(m->r, p->endpoint_node[first], p->endpoint_node[last],
+                       &net, &jit);
     if (D != PLACE_UNLIMITED)
         D = D > net + slack_ns ? D - net - slack_ns : 0;
     /* the deadline grid: the items' common step, or coarser (rounding
@@ -211,8 +209,7 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
                 for (size_t k = 0; k < nc[v] && k < 65535; k++) {
                     const struct cand *x = &c[v][k];
                     size_t du = on[v] && DN ? (size_t)(x->d / g) : 0;
-                    size_t wu = WN ? (size_t)floor(x->w / (W / (double)WN))
-                                   : 0;
+                    size_t wu = WN ? (size_t)floor(x->w / (W / (double)WN)) : 0;
                     if (dd + du > DN || ww + wu > WN)
                         continue;
                     size_t t = (dd + du) * (WN + 1) + ww + wu;

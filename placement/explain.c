@@ -206,7 +206,7 @@ static int explain_probability(const struct place_problem *p,
 
 /* Which family alone makes it infeasible, and its figures. */
 int explain(const struct place_problem *p, const struct routes *r,
-                   const struct milp *m, double limit, struct place_plan *plan)
+            const struct milp *m, double limit, struct place_plan *plan)
 {
     static const unsigned order[] = {
         FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
@@ -264,8 +264,8 @@ int explain(const struct place_problem *p, const struct routes *r,
 }
 
 /* A service that fits no host even alone: rules, memory or CPU. */
-void explain_no_candidate(const struct place_problem *p,
-                                 const struct milp *m, struct place_plan *plan)
+void explain_no_candidate(const struct place_problem *p, const struct milp *m,
+                          struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
     for (size_t v = 0; v < p->n_services; v++) {
@@ -300,7 +300,7 @@ void explain_no_candidate(const struct place_problem *p,
 
 /* Endpoint pairs joined by a vlink must be connected. */
 bool check_routes(const struct place_problem *p, const struct routes *r,
-                         struct place_plan *plan)
+                  struct place_plan *plan)
 {
     if (p->cluster->n_links == 0)
         return true;
@@ -331,4 +331,3 @@ bool check_routes(const struct place_problem *p, const struct routes *r,
     }
     return true;
 }
-

@@ -46,10 +46,10 @@ static uint64_t least_d(const struct milp *m, size_t v, double share)
 
 struct heur {
     const struct milp *m;
-    double share;        /* per-stage probability share */
-    uint64_t *budget;    /* per service: local deadline allowance */
-    double *load;        /* host x core */
-    uint64_t *mem;       /* per host */
+    double share;     /* per-stage probability share */
+    uint64_t *budget; /* per service: local deadline allowance */
+    double *load;     /* host x core */
+    uint64_t *mem;    /* per host */
     size_t *order, *pos;
     int max_cores;
     const struct sched_menu_item *want; /* items to use, or NULL */
@@ -111,8 +111,7 @@ static bool rules_ok(const struct place_problem *p,
         bool in = false;
         for (const size_t *s = p->anti_affinity[g]; *s != PLACE_NONE; s++)
             in |= *s == v;
-        for (const size_t *s = p->anti_affinity[g]; in && *s != PLACE_NONE;
-             s++)
+        for (const size_t *s = p->anti_affinity[g]; in && *s != PLACE_NONE; s++)
             if (*s != v && plan->services[*s].host == h)
                 return false;
     }
@@ -139,8 +138,7 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
         if (p->vlinks[i].to != E + v)
             continue;
         size_t f = p->vlinks[i].from;
-        size_t h = f < E ? p->endpoint_node[f]
-                         : plan->services[f - E].host;
+        size_t h = f < E ? p->endpoint_node[f] : plan->services[f - E].host;
         if (h < H)
             pref[np++] = h;
     }
@@ -197,8 +195,7 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
         hs->budget[v] = p->deadline_ns == PLACE_UNLIMITED || path == 0
                             ? UINT64_MAX
                             : (uint64_t)(s * (double)p->deadline_ns *
-                                         (double)least[E + v] /
-                                         (double)path);
+                                         (double)least[E + v] / (double)path);
         if (hs->budget[v] < least[E + v])
             hs->budget[v] = least[E + v];
     }
@@ -222,8 +219,7 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
 int heur_plan(const struct milp *m, struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
-    size_t V = p->n_services, N = p->n_endpoints + V,
-           H = p->cluster->n_hosts;
+    size_t V = p->n_services, N = p->n_endpoints + V, H = p->cluster->n_hosts;
     struct heur hs = {m, 1.0, NULL, NULL, NULL, NULL, NULL, 1, NULL};
     for (size_t h = 0; h < H; h++)
         if (p->cluster->hosts[h].cores > hs.max_cores)
@@ -248,16 +244,16 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
         for (size_t i = 1; i < N; i++)
             for (size_t j = i; j > 0; j--) {
                 size_t a = hs.order[j - 1], b = hs.order[j];
-                double ka = a < p->n_endpoints
-                                ? 1e9
-                                : (double)p->services[a - p->n_endpoints]
-                                          .mem_bytes /
-                                      (double)maxmem;
-                double kb = b < p->n_endpoints
-                                ? 1e9
-                                : (double)p->services[b - p->n_endpoints]
-                                          .mem_bytes /
-                                      (double)maxmem;
+                double ka =
+                    a < p->n_endpoints
+                        ? 1e9
+                        : (double)p->services[a - p->n_endpoints].mem_bytes /
+                              (double)maxmem;
+                double kb =
+                    b < p->n_endpoints
+                        ? 1e9
+                        : (double)p->services[b - p->n_endpoints].mem_bytes /
+                              (double)maxmem;
                 if (ka >= kb)
                     break;
                 hs.order[j - 1] = b;

@@ -15,12 +15,11 @@ const char *fmt_time(uint64_t ns, char *buf);
 const char *node_name(const struct place_problem *p, size_t n);
 
 /* verify.c: plans */
-int pack_host(const struct place_problem *p, struct place_plan *plan,
-              size_t h);
+int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h);
 size_t where(const struct place_problem *p, const struct place_plan *plan,
              size_t n);
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan,
-                 size_t a, size_t b, size_t *arcs);
+size_t plan_arcs(const struct milp *m, const struct place_plan *plan, size_t a,
+                 size_t b, size_t *arcs);
 uint64_t message_ns(const struct place_vlink *e);
 size_t *topo_order(const struct place_problem *p, size_t *pos);
 int complete_plan(const struct milp *m, struct place_plan *plan,
@@ -31,8 +30,8 @@ double milp_units(const struct place_problem *p, double x);
 /* explain.c */
 int explain(const struct place_problem *p, const struct routes *r,
             const struct milp *m, double limit, struct place_plan *plan);
-void explain_no_candidate(const struct place_problem *p,
-                          const struct milp *m, struct place_plan *plan);
+void explain_no_candidate(const struct place_problem *p, const struct milp *m,
+                          struct place_plan *plan);
 bool check_routes(const struct place_problem *p, const struct routes *r,
                   struct place_plan *plan);
 

@@ -100,8 +100,8 @@ static void row_add_util(struct milp *m, size_t h, double coef)
     size_t H = m->p->cluster->n_hosts;
     for (size_t v = 0; v < m->p->n_services; v++) {
         const struct place_service *s = &m->p->services[v];
-        for (size_t j = m->ys[v * H + h]; j < m->ys[v * H + h] + m->yn[v * H + h];
-             j++)
+        for (size_t j = m->ys[v * H + h];
+             j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
             row_add(m, (int)j + 1,
                     coef * s->vcpus * s->menu[h]->v[m->y[j].m].utilization);
     }
@@ -1263,8 +1263,8 @@ int milp_build(struct milp *m, const struct place_problem *p,
         /* sum vcpus U y >= the DP bound: valid (bound.c), and it is what
          * lets the search stop once an incumbent reaches it */
         m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
-        int b = m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice)
-                             : PLC_ENOMEM;
+        int b =
+            m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice) : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
             rc = b;
         if (b == 0) {
@@ -1366,7 +1366,8 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
     parm.cb_info = &st;
     /* rates in bit/s and times in ns make wide coefficient ranges */
     glp_scale_prob(m->lp, GLP_SF_AUTO);
-    if (m->goal == GOAL_PRIMARY && m->p->objective == PLACE_OBJ_HOSTS) {
+    if (m->goal == GOAL_PRIMARY && m->p->objective == PLACE_OBJ_HOSTS &&
+        !m->tiebreak) {
         /* the hosts objective is a sum of binaries with integer
          * coefficients, so any plan's value is a whole number: the LP
          * bound rounded up is a valid row, obj >= ceil(z_LP) */
@@ -1463,6 +1464,7 @@ int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h)
 
 int milp_tiebreak(struct milp *m, double primary_opt)
 {
+    m->tiebreak = true;
     /* keep the primary objective at its optimum, then minimise total
      * utilisation: copy the objective into a row, set the new one */
     int n = glp_get_num_cols(m->lp);
@@ -1520,14 +1522,13 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
             if (xl->kind == VL_SS)
                 milp_pair_delay(m, e, host[xl->u], host[xl->w], &d, &j);
             else
-                node_host_delay(m, e, p->endpoint_node[e->from],
-                                host[xl->w], true, &d, &j);
+                node_host_delay(m, e, p->endpoint_node[e->from], host[xl->w],
+                                true, &d, &j);
             double ready = (xl->u != PLACE_NONE
-                                ? start[E + xl->u] +
-                                      (double)p->services[xl->u]
-                                          .menu[host[xl->u]]
-                                          ->v[item[xl->u]]
-                                          .deadline_ns
+                                ? start[E + xl->u] + (double)p->services[xl->u]
+                                                         .menu[host[xl->u]]
+                                                         ->v[item[xl->u]]
+                                                         .deadline_ns
                                 : 0) +
                            e->crossings * (double)d;
             if (ready > start[E + xl->w])

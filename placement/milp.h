@@ -47,15 +47,16 @@ struct milp {
     struct ycol *y;  /* column j + 1 of GLPK is y[j] for j < ny */
     size_t *ys, *yn; /* per service x host: first y, count */
     struct milp_vlink *vl;
-    int *t_col;           /* per service: start time */
-    int *o_col;           /* per host: in use (hosts objective, symmetry) */
-    int z_col;            /* balance: highest core utilisation */
-    int mk_col;           /* makespan (GOAL_MAKESPAN) */
-    uint64_t nc_delay_ns; /* D of the port rows' b + r D */
-    uint64_t *dcap;       /* per service: largest useful local deadline */
+    int *t_col;             /* per service: start time */
+    int *o_col;             /* per host: in use (hosts objective, symmetry) */
+    int z_col;              /* balance: highest core utilisation */
+    int mk_col;             /* makespan (GOAL_MAKESPAN) */
+    uint64_t nc_delay_ns;   /* D of the port rows' b + r D */
+    uint64_t *dcap;         /* per service: largest useful local deadline */
     size_t *first, *second; /* per group: two member hosts (or NONE) */
-    bool has_dp;          /* the DP bound below was computed */
-    double dp_lb;         /* lower bound of total utilisation (bound.c) */
+    bool tiebreak;          /* the objective is now the tie-break's */
+    bool has_dp;            /* the DP bound below was computed */
+    double dp_lb;           /* lower bound of total utilisation (bound.c) */
     struct sched_menu_item *dp_choice; /* the items attaining it */
     /* row under construction */
     int *ind;

@@ -34,11 +34,11 @@ void detail_text(struct place_plan *plan, const char *key, const char *v)
     snprintf(d->text, sizeof d->text, "%s", v);
 }
 
-void reject(struct place_plan *plan, enum place_reject code,
-                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
+            ...) __attribute__((format(printf, 3, 4)));
 
-void reject(struct place_plan *plan, enum place_reject code,
-                   const char *fmt, ...)
+void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
+            ...)
 {
     plan->admitted = false;
     plan->reject = code;
@@ -113,8 +113,7 @@ static int cmp_pack(const void *a, const void *b)
 
 /* Pack the reservations on host h; fills plan->services[].cores.
  * Returns 1 packed, 0 not, or PLC_ENOMEM. */
-int pack_host(const struct place_problem *p, struct place_plan *plan,
-                     size_t h)
+int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
 {
     const struct place_host *ho = &p->cluster->hosts[h];
     size_t n = 0;
@@ -158,16 +157,16 @@ int pack_host(const struct place_problem *p, struct place_plan *plan,
  */
 
 /* Cluster node where workflow node n sits in the plan. */
-size_t where(const struct place_problem *p,
-                    const struct place_plan *plan, size_t n)
+size_t where(const struct place_problem *p, const struct place_plan *plan,
+             size_t n)
 {
     return n < p->n_endpoints ? p->endpoint_node[n]
                               : plan->services[n - p->n_endpoints].host;
 }
 
 /* Route arcs of a vlink traversal from workflow node a to b. */
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan,
-                        size_t a, size_t b, size_t *arcs)
+size_t plan_arcs(const struct milp *m, const struct place_plan *plan, size_t a,
+                 size_t b, size_t *arcs)
 {
     const struct place_problem *p = m->p;
     size_t na = where(p, plan, a), nb = where(p, plan, b);
@@ -233,7 +232,7 @@ size_t *topo_order(const struct place_problem *p, size_t *pos)
  * objective value.  Returns 0, PLC_ENOMEM, or PLC_EINTERNAL with `err`
  * when the plan breaks a constraint the model should have enforced. */
 int complete_plan(const struct milp *m, struct place_plan *plan,
-                         struct plc_error *err)
+                  struct plc_error *err)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -441,8 +440,7 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
 }
 
 /* The named objective of the plan alone (FORMATS.md). */
-double plan_objective(const struct milp *m,
-                             const struct place_plan *plan)
+double plan_objective(const struct milp *m, const struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -510,4 +508,3 @@ double milp_units(const struct place_problem *p, double x)
 {
     return p->objective == PLACE_OBJ_BANDWIDTH ? x * 1e6 : x;
 }
-

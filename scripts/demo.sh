@@ -36,14 +36,27 @@ run_to "$tmp/ft16.json" "$bin/placer" cluster gen fat-tree --k 16 \
     --cores 32 --memory 256GiB --core-capacity 0.9 --buffer 1MiB || exit 1
 run "$bin/placer" cluster show "$tmp/ft16.json" || exit 1
 
-say "6. A guest's own real-time task set: its minimum CPU reservation per period"
+say "6. Plans: where every service runs, its reservation, routes and the guarantee"
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/vepc-attach.json || exit 1
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/control-loop.json || exit 1
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json --time-limit 1s examples/video-pipeline.json || exit 1
+
+say "7. A rejection names its cause with numbers (exit 1)"
+printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "enb", "node": "edge-0-0"}],' \
+  ' "services": [{"name": "mme", "exec_time": {"pmf": {"1ms": 0.6, "2ms": 0.3, "3ms": 0.1}},' \
+  '   "reservation": {"periods": ["5ms"]}}],' \
+  ' "links": [{"from": "enb", "to": "mme", "rate": "100Mbit", "crossings": 4}]}' >"$tmp/too-fast.json"
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json "$tmp/too-fast.json"
+echo "exit status: $?"
+
+say "8. A guest's own real-time task set: its minimum CPU reservation per period"
 run "$bin/placer" analyze examples/analyze-taskset.json || exit 1
 
-say "7. Bad input: every problem, with line, column, field path and the fix (exit 65)"
+say "9. Bad input: every problem, with line, column, field path and the fix (exit 65)"
 run "$bin/placer" validate tests/data/bad/wf-many-problems.json
 echo "exit status: $?"
 
-say "8. The store placerd will keep its decisions in (SQLite, WAL)"
+say "10. The store placerd will keep its decisions in (SQLite, WAL)"
 run "$bin/placerd" --db "$tmp/placer.db" --check || exit 1
 
-printf '\nPlanning, admission and enforcement arrive with the next issues; see README.md.\n'
+printf '\nThe service (placerd, submit/status/release) and node enforcement arrive with the next issues; see README.md.\n'

@@ -17,7 +17,7 @@ check() { # check NAME WANT_RC GOT_RC
 }
 
 # --help on every command prints to stdout and exits 0
-for cmd in "" "validate" "cluster" "analyze"; do
+for cmd in "" "validate" "cluster" "analyze" "plan"; do
     out=$("$bin/placer" $cmd --help 2>/dev/null); rc=$?
     check "placer $cmd --help" 0 $rc
     [ -n "$out" ] || { echo "FAIL: placer $cmd --help printed nothing"; fails=$((fails+1)); }
@@ -137,6 +137,41 @@ printf '{"tasks": [{"wcet": "1ms", "period": "4ms"}], "periods": ["1500ns"]}' >"
 "$bin/placer" analyze "$tmp/frac.json" 2>"$tmp/err"; check "analyze fractional period" 65 $?
 grep -q 'periods\[0\]: 1.5us is not a whole number of microseconds' "$tmp/err" || {
     echo "FAIL: fractional period message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+
+# plan: the FORMATS.md document, exit 0 admitted / 1 rejected
+"$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" --json \
+    --export-lp "$tmp/m.lp" "$src/examples/vepc-attach.json" >"$tmp/p.json"
+check "plan vepc" 0 $?
+/usr/bin/python3 - "$tmp/p.json" <<'PY' || fails=$((fails+1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == 1 and d["admitted"] is True and d["rejection"] is None, d
+assert d["solver"]["status"] == "optimal" and d["solver"]["gap"] == 0, d
+g = d["guarantee"]
+assert g["deadline_us"] == 30000 and g["latency_bound_us"] <= 30000, g
+assert g["probability_exact"] >= g["probability_bound"] - 1e-9, g
+assert g["probability_bound"] >= g["probability_target"] - 1e-9, g
+assert [s["name"] for s in d["services"]] == ["mme", "hss", "sgw", "pgw"], d
+sgw = [s for s in d["services"] if s["name"] == "sgw"][0]
+pgw = [s for s in d["services"] if s["name"] == "pgw"][0]
+assert sgw["host"] == pgw["host"], "affinity"
+hss = [s for s in d["services"] if s["name"] == "hss"][0]
+assert hss["host"].startswith("h-1-"), "allowed hosts"
+assert abs(d["objective"]["value"] - sum(s["utilization"] for s in d["services"])) < 1e-9
+assert len(d["links"]) == 4 and d["hosts_used"], d
+PY
+grep -q "^Minimize" "$tmp/m.lp" || { echo "FAIL: --export-lp"; fails=$((fails+1)); }
+printf '{"name": "big", "services": [{"name": "a", "memory": "1TiB"}]}' >"$tmp/big.json"
+"$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" --json "$tmp/big.json" >"$tmp/r.json"
+check "plan rejected" 1 $?
+grep -q '"code": "memory"' "$tmp/r.json" || { echo "FAIL: rejection code"; fails=$((fails+1)); }
+grep -q '"services": \[\]' "$tmp/r.json" || { echo "FAIL: rejected plan lists services"; fails=$((fails+1)); }
+"$bin/placer" plan "$src/examples/vepc-attach.json" 2>/dev/null; check "plan without --cluster" 64 $?
+"$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" --objective speed \
+    "$src/examples/vepc-attach.json" 2>/dev/null; check "plan bad objective" 64 $?
+"$bin/placer" plan --cluster "$src/examples/abilene.json" \
+    "$src/examples/vepc-attach.json" 2>"$tmp/err" >/dev/null
+check "plan with unknown nodes" 65 $?
 
 if [ $fails -gt 0 ]; then
     echo "$fails check(s) failed"

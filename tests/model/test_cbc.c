@@ -56,18 +56,17 @@ static char *workflow(int n)
                            "reservation", "periods", "2ms", "5ms"));
         char prev[16];
         snprintf(prev, sizeof prev, i ? "s%d" : "src", i - 1);
-        json_array_append_new(links,
-                              json_pack("{s:s, s:s, s:s, s:i}", "from", prev,
-                                        "to", name, "rate", "100Mbit",
-                                        "crossings", 1 + rand() % 2));
+        json_array_append_new(
+            links, json_pack("{s:s, s:s, s:s, s:i}", "from", prev, "to", name,
+                             "rate", "100Mbit", "crossings", 1 + rand() % 2));
     }
     char dl[16];
     snprintf(dl, sizeof dl, "%dms", 6 * n + rand() % (4 * n));
-    json_t *w = json_pack("{s:s, s:s, s:f, s:s, s:[{s:s, s:s}], s:o, s:o}",
-                          "name", "x", "deadline", dl, "probability", 0.9,
-                          "probability_model", "independent", "endpoints",
-                          "name", "src", "node", "h-0-0-0", "services", svc,
-                          "links", links);
+    json_t *w =
+        json_pack("{s:s, s:s, s:f, s:s, s:[{s:s, s:s}], s:o, s:o}", "name", "x",
+                  "deadline", dl, "probability", 0.9, "probability_model",
+                  "independent", "endpoints", "name", "src", "node", "h-0-0-0",
+                  "services", svc, "links", links);
     char *s = json_dumps(w, 0);
     json_decref(w);
     return s;
@@ -119,15 +118,12 @@ Test(cbc, placer_optimum_equals_cbc_on_the_exported_model, .timeout = 600)
                      0);
         char lp[600];
         snprintf(lp, sizeof lp, "%s/m%d.lp", dir, k);
-        cr_assert_eq(place_export_lp(&mp.problem, lp, &err), 0, "%s",
-                     err.msg);
+        cr_assert_eq(place_export_lp(&mp.problem, lp, &err), 0, "%s", err.msg);
         struct place_plan plan;
-        cr_assert_eq(place_solve(&mp.problem, &plan, &err), 0, "%s",
-                     err.msg);
+        cr_assert_eq(place_solve(&mp.problem, &plan, &err), 0, "%s", err.msg);
         if (plan.status == PLACE_OPTIMAL) {
             double cbc = cbc_optimum(lp);
-            cr_assert(fabs(cbc - plan.objective) <=
-                          1e-6 * fmax(1, fabs(cbc)),
+            cr_assert(fabs(cbc - plan.objective) <= 1e-6 * fmax(1, fabs(cbc)),
                       "instance %d: placer %.9g, cbc %.9g", k, plan.objective,
                       cbc);
             compared++;

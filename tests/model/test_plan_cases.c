@@ -208,6 +208,16 @@ Test(plan_cases, hosts_packs_onto_one_host)
     cr_assert(r.plan.admitted);
     cr_assert_eq(r.plan.services[0].host, r.plan.services[1].host);
     cr_assert_float_eq(r.plan.objective, 1, 1e-9);
+    /* ties are broken by utilisation: the least the services can reserve */
+    double u = r.plan.services[0].item.utilization +
+               r.plan.services[1].item.utilization;
+    done(&r);
+    plan_of(&r, empty,
+            "{\"name\": \"w\", \"objective\": \"utilization\", "
+            "\"services\": [{\"name\": \"a\", \"exec_time\": {\"wcet\": "
+            "\"1ms\"}}, {\"name\": \"b\", \"exec_time\": {\"wcet\": "
+            "\"1ms\"}}]}");
+    cr_assert_float_eq(u, r.plan.objective, 1e-9);
     done(&r);
 }
 
