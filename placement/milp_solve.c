@@ -1,0 +1,282 @@
+/*
+ * milp_solve.c: solving the placement MILP with GLPK: scaling, the
+ * integral cut, the warm start, bounds and node counts from the callback,
+ * no-good cuts, the tie-break phase.
+ */
+#include "internal.h"
+#include "milp_internal.h"
+#include "plc/error.h"
+#include "sched/prob.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- solving ------------------------------------------------------------- */
+
+struct cb_state {
+    double bound;
+    long nodes;
+    const double *warm; /* a plan to offer once, or NULL */
+};
+
+static void callback(glp_tree *t, void *info)
+{
+    struct cb_state *s = info;
+    if (glp_ios_reason(t) == GLP_IHEUR && s->warm) {
+        glp_ios_heur_sol(t, s->warm);
+        s->warm = NULL;
+    }
+    int a, n, total;
+    glp_ios_tree_size(t, &a, &n, &total);
+    s->nodes = total;
+    int best = glp_ios_best_node(t);
+    if (best)
+        s->bound = glp_ios_node_bound(t, best);
+}
+
+int milp_solve(struct milp *m, double time_limit_s, const double *warm,
+               struct milp_result *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t V = m->p->n_services;
+    res->host = malloc((V ? V : 1) * sizeof *res->host);
+    res->item = malloc((V ? V : 1) * sizeof *res->item);
+    if (!res->host || !res->item)
+        return PLC_ENOMEM;
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    parm.tm_lim = (int)(time_limit_s * 1000);
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    parm.clq_cuts = GLP_ON;
+    parm.fp_heur = GLP_ON;
+    parm.br_tech = GLP_BR_DTH;
+    parm.bt_tech = GLP_BT_BLB;
+    struct cb_state st = {-1e300, 0, warm};
+    parm.cb_func = callback;
+    parm.cb_info = &st;
+    /* rates in bit/s and times in ns make wide coefficient ranges */
+    glp_scale_prob(m->lp, GLP_SF_AUTO);
+    if (m->goal == GOAL_PRIMARY && m->p->objective == PLACE_OBJ_HOSTS &&
+        !m->tiebreak) {
+        /* the hosts objective is a sum of binaries with integer
+         * coefficients, so any plan's value is a whole number: the LP
+         * bound rounded up is a valid row, obj >= ceil(z_LP) */
+        glp_smcp sp;
+        glp_init_smcp(&sp);
+        sp.msg_lev = GLP_MSG_OFF;
+        sp.presolve = GLP_ON;
+        sp.tm_lim = parm.tm_lim;
+        if (glp_simplex(m->lp, &sp) == 0 && glp_get_status(m->lp) == GLP_OPT) {
+            double z = ceil(glp_get_obj_val(m->lp) - 1e-6);
+            int n = glp_get_num_cols(m->lp);
+            for (int j = 1; j <= n; j++)
+                milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
+            milp_row_end(m, GLP_LO, z, 0);
+        }
+    }
+    if (warm) {
+        /* a solution is offered in terms of the model's own columns, so
+         * the MIP presolver (which renumbers them) stays off, and the LP
+         * relaxation is solved first, as glp_intopt then requires */
+        parm.presolve = GLP_OFF;
+        glp_smcp sp;
+        glp_init_smcp(&sp);
+        sp.msg_lev = GLP_MSG_OFF;
+        sp.presolve = GLP_ON;
+        sp.tm_lim = parm.tm_lim;
+        double t0 = glp_time();
+        int lr = glp_simplex(m->lp, &sp);
+        /* the LP's time counts against the limit */
+        parm.tm_lim -= (int)(glp_difftime(glp_time(), t0) * 1000);
+        if (lr == 0 && glp_get_status(m->lp) == GLP_NOFEAS) {
+            res->status = PLACE_INFEASIBLE;
+            return 0;
+        }
+        if (lr != 0 || glp_get_status(m->lp) != GLP_OPT) {
+            /* fall back to the presolver without the offer */
+            parm.presolve = GLP_ON;
+            st.warm = NULL;
+        }
+    }
+    if (parm.tm_lim <= 0) {
+        res->status = PLACE_TIMEOUT;
+        res->bound = -INFINITY;
+        return 0;
+    }
+    int ret = glp_intopt(m->lp, &parm);
+    int ms = glp_mip_status(m->lp);
+    res->nodes = st.nodes;
+    if (ms == GLP_OPT) {
+        res->status = PLACE_OPTIMAL;
+        res->obj = glp_mip_obj_val(m->lp);
+        res->bound = res->obj;
+    } else if (ms == GLP_FEAS) {
+        res->status = PLACE_FEASIBLE;
+        res->obj = glp_mip_obj_val(m->lp);
+        res->bound = st.bound > -1e299 ? st.bound : -INFINITY;
+    } else if (ms == GLP_NOFEAS || (ret == GLP_ENOPFS || ret == GLP_ENODFS)) {
+        res->status = PLACE_INFEASIBLE;
+        return 0;
+    } else {
+        res->status = PLACE_TIMEOUT;
+        res->bound = st.bound > -1e299 ? st.bound : -INFINITY;
+        return 0;
+    }
+    for (size_t v = 0; v < V; v++)
+        res->host[v] = res->item[v] = PLACE_NONE;
+    for (size_t j = 0; j < m->ny; j++)
+        if (glp_mip_col_val(m->lp, (int)j + 1) > 0.5) {
+            res->host[m->y[j].v] = m->y[j].h;
+            res->item[m->y[j].v] = m->y[j].m;
+        }
+    return 0;
+}
+
+void milp_result_release(struct milp_result *res)
+{
+    free(res->host);
+    free(res->item);
+    memset(res, 0, sizeof *res);
+}
+
+int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < m->ny; j++)
+        if (m->y[j].h == h && res->host[m->y[j].v] == h &&
+            res->item[m->y[j].v] == m->y[j].m) {
+            milp_row_add(m, (int)j + 1, 1);
+            n++;
+        }
+    milp_row_end(m, GLP_UP, 0, (double)n - 1);
+    return m->oom ? PLC_ENOMEM : 0;
+}
+
+int milp_tiebreak(struct milp *m, double primary_opt)
+{
+    m->tiebreak = true;
+    /* keep the primary objective at its optimum, then minimise total
+     * utilisation: copy the objective into a row, set the new one */
+    int n = glp_get_num_cols(m->lp);
+    for (int j = 1; j <= n; j++)
+        milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
+    milp_row_end(m, GLP_UP, 0,
+                 primary_opt +
+                     1e-9 * (fabs(primary_opt) > 1 ? fabs(primary_opt) : 1));
+    for (int j = 1; j <= n; j++)
+        glp_set_obj_coef(m->lp, j, 0);
+    for (size_t j = 0; j < m->ny; j++) {
+        const struct place_service *s = &m->p->services[m->y[j].v];
+        glp_set_obj_coef(m->lp, (int)j + 1,
+                         s->vcpus *
+                             s->menu[m->y[j].h]->v[m->y[j].m].utilization);
+    }
+    return m->oom ? PLC_ENOMEM : 0;
+}
+
+int milp_warm_vector(const struct milp *m, const size_t *host,
+                     const size_t *item, double **out)
+{
+    const struct place_problem *p = m->p;
+    size_t H = p->cluster->n_hosts, E = p->n_endpoints;
+    int n = glp_get_num_cols(m->lp);
+    double *x = calloc((size_t)n + 1, sizeof *x);
+    double *start = calloc(E + p->n_services + 1, sizeof *start);
+    size_t *pos = malloc((E + p->n_services + 1) * sizeof *pos);
+    if (!x || !start || !pos) {
+        free(x);
+        free(start);
+        free(pos);
+        return PLC_ENOMEM;
+    }
+    int rc = 0;
+    for (size_t v = 0; v < p->n_services; v++) {
+        size_t k = v * H + host[v];
+        bool found = false;
+        for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
+            if (m->y[j].m == item[v]) {
+                x[j + 1] = 1;
+                found = true;
+            }
+        if (!found)
+            rc = PLC_EINVAL; /* the plan uses a column the model pruned */
+    }
+    /* longest-path start times, with the rows' own delays */
+    for (size_t round = 0; rc == 0 && round <= p->n_vlinks; round++)
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            const struct place_vlink *e = &p->vlinks[i];
+            const struct milp_vlink *xl = &m->vl[i];
+            if (xl->kind == VL_EE || xl->w == PLACE_NONE)
+                continue;
+            uint64_t d = 0, j = 0;
+            if (xl->kind == VL_SS)
+                milp_pair_delay(m, e, host[xl->u], host[xl->w], &d, &j);
+            else
+                milp_node_host_delay(m, e, p->endpoint_node[e->from],
+                                     host[xl->w], true, &d, &j);
+            double ready = (xl->u != PLACE_NONE
+                                ? start[E + xl->u] + (double)p->services[xl->u]
+                                                         .menu[host[xl->u]]
+                                                         ->v[item[xl->u]]
+                                                         .deadline_ns
+                                : 0) +
+                           e->crossings * (double)d;
+            if (ready > start[E + xl->w])
+                start[E + xl->w] = ready;
+        }
+    for (size_t v = 0; v < p->n_services; v++)
+        if (m->t_col[v])
+            x[m->t_col[v]] = start[E + v];
+    for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
+        const struct milp_vlink *xl = &m->vl[i];
+        if (xl->kind != VL_SS)
+            continue;
+        size_t hu = host[xl->u], hw = host[xl->w];
+        for (size_t a = 0; a < xl->nga; a++)
+            for (size_t b = 0; b < xl->ngb; b++)
+                if (xl->ga[a] == m->r->group_of[hu] &&
+                    xl->gb[b] == m->r->group_of[hw])
+                    x[milp_pcol(xl, a, b)] = 1;
+        if (hu == hw && xl->c[hu])
+            x[xl->c[hu]] = 1;
+        if (hu != hw) {
+            if (xl->fo[hu])
+                x[xl->fo[hu]] = 1;
+            if (xl->fi[hw])
+                x[xl->fi[hw]] = 1;
+        }
+    }
+    for (size_t h = 0; m->o_col && h < H; h++)
+        for (size_t v = 0; v < p->n_services; v++)
+            if (m->o_col[h] && host[v] == h)
+                x[m->o_col[h]] = 1;
+    if (m->z_col) {
+        double z = 0;
+        for (size_t h = 0; h < H; h++) {
+            const struct place_host *ho = &p->cluster->hosts[h];
+            double l = 0;
+            for (int k = 0; ho->used && k < ho->cores; k++)
+                l += ho->used[k];
+            for (size_t v = 0; v < p->n_services; v++)
+                if (host[v] == h)
+                    l += p->services[v].vcpus *
+                         p->services[v].menu[h]->v[item[v]].utilization;
+            z = fmax(z, l / ho->cores);
+        }
+        x[m->z_col] = z;
+    }
+    (void)pos;
+    free(pos);
+    free(start);
+    if (rc < 0) {
+        free(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
