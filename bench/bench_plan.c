@@ -11,6 +11,9 @@
  * phi >= 0.99^(1/N) and d <= (D - network) / N, on the first host (in
  * file order) with a core that fits; the plan counts when its latency
  * bound meets D.  Prints medians over the instances.
+ *
+ * Usage: bench_plan [RUNS [K N [DIR]]]: RUNS instances of each size, or
+ * only fat-tree K with N-service chains, writing the instances to DIR.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -154,6 +157,8 @@ static bool first_fit(const struct place_problem *p, double *obj)
     return ok && total + (n + 1) * 12000 <= p->deadline_ns;
 }
 
+static const char *dump_dir; /* write the instances there (argv[4]) */
+
 static void bench(int k, int n, int runs)
 {
     int hosts = k * k * k / 4;
@@ -163,6 +168,21 @@ static void bench(int k, int n, int runs)
     int both = 0;
     for (int r = 0; r < runs; r++) {
         char *cj = cluster_json(k), *wj = chain_json(n, hosts, k);
+        if (dump_dir) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/c%d-%d-%d.json", dump_dir, k, n, r);
+            FILE *f = fopen(path, "w");
+            if (f) {
+                fputs(cj, f);
+                fclose(f);
+            }
+            snprintf(path, sizeof path, "%s/w%d-%d-%d.json", dump_dir, k, n, r);
+            f = fopen(path, "w");
+            if (f) {
+                fputs(wj, f);
+                fclose(f);
+            }
+        }
         struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
         struct plc_error err = PLC_ERROR_INIT;
         if (proto_doc_load_text(&cd, "c", cj, strlen(cj), PROTO_DOC_CLUSTER,
@@ -213,7 +233,9 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     srand(42);
     printf("bench_plan (%d instances each, time limit 10 s)\n", runs);
-    if (argc > 2) {
+    if (argc > 4)
+        dump_dir = argv[4];
+    if (argc > 3) {
         bench(atoi(argv[2]), atoi(argv[3]), runs);
         return 0;
     }

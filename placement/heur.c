@@ -174,11 +174,11 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
  * fit decreasing. */
 struct mbs {
     const struct place_problem *p;
-    size_t *rest;     /* remaining services, largest first */
+    size_t *rest; /* remaining services, largest first */
     size_t n_rest;
     size_t h;
-    uint64_t room;    /* free memory of host h */
-    double cpu;       /* free CPU of host h (sum over cores) */
+    uint64_t room; /* free memory of host h */
+    double cpu;    /* free CPU of host h (sum over cores) */
     size_t pick[256], n_pick, best[256], n_best;
     uint64_t best_used;
     long budget;
@@ -191,8 +191,8 @@ static void mbs_dfs(struct mbs *b, size_t from, uint64_t used, double cpu)
         b->n_best = b->n_pick;
         memcpy(b->best, b->pick, b->n_pick * sizeof *b->pick);
     }
-    for (size_t k = from; k < b->n_rest && b->budget-- > 0 &&
-                          b->n_pick < 256 && b->best_used < b->room;
+    for (size_t k = from; k < b->n_rest && b->budget-- > 0 && b->n_pick < 256 &&
+                          b->best_used < b->room;
          k++) {
         const struct place_service *s = &b->p->services[b->rest[k]];
         double u = 0;
@@ -213,8 +213,8 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan)
 {
     const struct place_problem *p = hs->m->p;
     size_t V = p->n_services, H = p->cluster->n_hosts, E = p->n_endpoints;
-    struct mbs b = {p, malloc((V + 1) * sizeof *b.rest), 0, 0, 0, 0,
-                    {0},  0, {0}, 0, 0, 0};
+    struct mbs b = {
+        p, malloc((V + 1) * sizeof *b.rest), 0, 0, 0, 0, {0}, 0, {0}, 0, 0, 0};
     if (!b.rest)
         return false;
     for (size_t k = 0; k < E + V; k++)
@@ -223,9 +223,8 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan)
     for (size_t h = 0; h < H && b.n_rest; h++) {
         const struct place_host *ho = &p->cluster->hosts[h];
         b.h = h;
-        b.room = ho->mem_bytes == PLACE_UNLIMITED
-                     ? UINT64_MAX / 2
-                     : ho->mem_bytes - hs->mem[h];
+        b.room = ho->mem_bytes == PLACE_UNLIMITED ? UINT64_MAX / 2
+                                                  : ho->mem_bytes - hs->mem[h];
         b.cpu = 0;
         for (int c = 0; c < ho->cores; c++)
             b.cpu += milp_core_free(ho, c);
