@@ -6,7 +6,8 @@
 #   make test    deps + -Werror + ASan/UBSan build in build-test/ + ctest
 #                + format check
 #   make demo    deps + build + a tour of the examples
-#   make fuzz    libFuzzer on the JSON loader for 60 s (FUZZ_SECONDS=...)
+#   make fuzz    libFuzzer on the JSON loader for 60 s (FUZZ_SECONDS=...),
+#                then on the topology importers for half as long
 #   make bench   release build in build-release/ + every benchmark
 #   make format  reformat the C sources with clang-format
 
@@ -60,8 +61,9 @@ demo: deps build
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 	    -DPLACER_FUZZ=ON -DPLACER_TESTS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load -- --no-print-directory
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load fuzz_import -- --no-print-directory
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_load $(FUZZ_SECONDS)
+	@./scripts/fuzz.sh build-fuzz/bin/fuzz_import $$(( $(FUZZ_SECONDS) / 2 ))
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \

@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# Run the loader fuzzer for SECONDS, seeded with every example and every
-# malformed test file; fail on any crash, leak or sanitizer report.
+# Run a fuzzer for SECONDS, seeded with every example and malformed test
+# file (fuzz_load) or every topology file (fuzz_import, a format byte in
+# front); fail on any crash, leak or sanitizer report.
 #   fuzz.sh FUZZER SECONDS
 set -euo pipefail
 fuzzer=$1
 seconds=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
-work=$(dirname "$fuzzer")/../fuzz-run
+name=$(basename "$fuzzer")
+work=$(dirname "$fuzzer")/../fuzz-run/$name
 mkdir -p "$work/corpus" "$work/artifacts"
-cp "$top"/examples/*.json "$top"/tests/data/bad/*.json "$work/corpus/"
-echo "fuzzing the JSON loader for ${seconds}s (corpus: $work/corpus)"
+dict=()
+maxlen=16384
+if [ "$name" = fuzz_import ]; then
+    maxlen=131072
+    for f in "$top"/tests/data/topologies/zoo/*.graphml; do
+        { printf '\001'; cat "$f"; } >"$work/corpus/$(basename "$f")"
+    done
+    for f in "$top"/tests/data/topologies/sndlib/*.txt; do
+        { printf '\000'; cat "$f"; } >"$work/corpus/$(basename "$f")"
+    done
+else
+    cp "$top"/examples/*.json "$top"/tests/data/bad/*.json "$work/corpus/"
+    dict=(-dict="$top/fuzz/json.dict")
+fi
+echo "fuzzing $name for ${seconds}s (corpus: $work/corpus)"
 set +e
-"$fuzzer" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
-    -dict="$top/fuzz/json.dict" -artifact_prefix="$work/artifacts/" \
+"$fuzzer" -max_total_time="$seconds" -max_len="$maxlen" -timeout=10 \
+    "${dict[@]}" -artifact_prefix="$work/artifacts/" \
     -print_final_stats=1 "$work/corpus" 2>"$work/log"
 rc=$?
 set -e
