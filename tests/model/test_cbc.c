@@ -75,7 +75,7 @@ static char *workflow(int n)
 /* CBC's optimum of an LP file; NAN when it proves infeasibility. */
 static double cbc_optimum(const char *lp)
 {
-    char cmd[512];
+    char cmd[1024];
     snprintf(cmd, sizeof cmd, "cbc '%s' solve 2>&1", lp);
     FILE *f = popen(cmd, "r");
     cr_assert_not_null(f);
@@ -135,7 +135,7 @@ Test(cbc, placer_optimum_equals_cbc_on_the_exported_model, .timeout = 600)
         free(cj);
         free(wj);
     }
-    char cmd[600];
+    char cmd[1024];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
     cr_log_info("%d instances compared with cbc", compared);
