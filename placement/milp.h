@@ -102,10 +102,11 @@ void milp_result_release(struct milp_result *res);
  * (a no-good cut: their per-core packing failed). */
 int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h);
 
-/* Second phase: hold the primary objective at `primary_opt` and minimise
- * total reserved utilisation (FORMATS.md: ties are broken by utilisation).
- * Then solve again with milp_solve(). */
-int milp_tiebreak(struct milp *m, double primary_opt);
+/* Tie-break phase (FORMATS.md: ties are broken by total utilisation, then
+ * bandwidth x hops): hold the current objective at `current_opt` and
+ * minimise utilisation, or with `bandwidth` bandwidth x hops.  Then solve
+ * again with milp_solve(). */
+int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
 
 /* Free residual utilisation of core c of host h. */
 double milp_core_free(const struct place_host *h, int c);

@@ -157,19 +157,23 @@ int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h)
     return m->oom ? PLC_ENOMEM : 0;
 }
 
-int milp_tiebreak(struct milp *m, double primary_opt)
+int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth)
 {
     m->tiebreak = true;
-    /* keep the primary objective at its optimum, then minimise total
-     * utilisation: copy the objective into a row, set the new one */
+    /* keep the current objective at its optimum (a row holding it), then
+     * minimise the next criterion */
     int n = glp_get_num_cols(m->lp);
     for (int j = 1; j <= n; j++)
         milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
     milp_row_end(m, GLP_UP, 0,
-                 primary_opt +
-                     1e-9 * (fabs(primary_opt) > 1 ? fabs(primary_opt) : 1));
+                 current_opt +
+                     1e-9 * (fabs(current_opt) > 1 ? fabs(current_opt) : 1));
     for (int j = 1; j <= n; j++)
         glp_set_obj_coef(m->lp, j, 0);
+    if (bandwidth) {
+        milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
+        return m->oom ? PLC_ENOMEM : 0;
+    }
     for (size_t j = 0; j < m->ny; j++) {
         const struct place_service *s = &m->p->services[m->y[j].v];
         glp_set_obj_coef(m->lp, (int)j + 1,

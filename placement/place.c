@@ -34,6 +34,29 @@ void place_plan_release(struct place_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
+/* Take the tie-break's plan when its cores pack; else keep the one we
+ * have.  Returns whether it was taken. */
+static bool adopt(const struct place_problem *p, struct place_plan *plan,
+                  const struct milp_result *tie)
+{
+    struct place_service_plan *save = malloc(p->n_services * sizeof *save);
+    if (!save)
+        return false;
+    memcpy(save, plan->services, p->n_services * sizeof *save);
+    for (size_t v = 0; v < p->n_services; v++) {
+        plan->services[v].host = tie->host[v];
+        plan->services[v].item =
+            p->services[v].menu[tie->host[v]]->v[tie->item[v]];
+    }
+    bool packed = true;
+    for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
+        packed = pack_host(p, plan, h) == 1;
+    if (!packed)
+        memcpy(plan->services, save, p->n_services * sizeof *save);
+    free(save);
+    return packed;
+}
+
 /* GLPK prints some cut statistics whatever its message level; placer's
  * libraries print nothing, so its terminal output is dropped. */
 static int glpk_silent(void *info, const char *s)
@@ -160,34 +183,27 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
                limit);
         goto out;
     }
-    /* ties: hold the primary optimum, minimise utilisation */
-    if (res.status == PLACE_OPTIMAL && p->objective != PLACE_OBJ_UTILIZATION) {
+    /* ties: hold each optimum in turn, then minimise utilisation, then
+     * bandwidth x hops; together they get a quarter of the limit at most,
+     * the primary optimum being proven already */
+    double held = res.obj, tie_end = (now_ms() - t0) / 1000 + limit / 4;
+    for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
+         res.status == PLACE_OPTIMAL && phase < 2; phase++) {
+        if (phase == 1 && p->n_vlinks == 0)
+            break;
+        double tl = fmin(limit, tie_end) - (now_ms() - t0) / 1000;
         struct milp_result tie = {0};
-        double left = limit - (now_ms() - t0) / 1000;
-        /* ties get a quarter of the limit at most: the primary optimum
-         * is already proven */
-        double tl = left < limit / 4 ? left : limit / 4;
-        if (tl > 0.05 && milp_tiebreak(&m, res.obj) == 0 &&
+        bool better =
+            tl > 0.05 && milp_tiebreak(&m, held, phase == 1) == 0 &&
             milp_solve(&m, tl, NULL, &tie) == 0 &&
-            (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE)) {
-            struct place_service_plan *save =
-                malloc(p->n_services * sizeof *save);
-            if (save) {
-                memcpy(save, plan->services, p->n_services * sizeof *save);
-                for (size_t v = 0; v < p->n_services; v++) {
-                    plan->services[v].host = tie.host[v];
-                    plan->services[v].item =
-                        p->services[v].menu[tie.host[v]]->v[tie.item[v]];
-                }
-                bool packed = true;
-                for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
-                    packed = pack_host(p, plan, h) == 1;
-                if (!packed) /* keep the primary plan */
-                    memcpy(plan->services, save, p->n_services * sizeof *save);
-                free(save);
-            }
-        }
+            (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE);
+        if (better)
+            better = adopt(p, plan, &tie);
+        bool proven = better && tie.status == PLACE_OPTIMAL;
+        held = tie.obj;
         milp_result_release(&tie);
+        if (!proven)
+            break; /* the next level needs this one proven */
     }
     rc = complete_plan(&m, plan, err);
     if (rc < 0)

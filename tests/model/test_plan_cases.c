@@ -237,3 +237,26 @@ Test(plan_cases, utilization_takes_the_cheapest_reservations)
     cr_assert_eq(r.plan.services[0].item.budget_ns, 1000000);
     done(&r);
 }
+
+Test(plan_cases, utilization_ties_are_broken_by_bandwidth_hops)
+{
+    /* a line h1 - h2 - h3 listed backwards; the user on h1, the service
+     * barred from h1: h3 comes first in the file, but h2 is one hop
+     * closer and the reservation costs the same anywhere */
+    const char *line =
+        "{\"hosts\": [{\"name\": \"h3\"}, {\"name\": \"h2\"},"
+        " {\"name\": \"h1\"}], \"links\": [{\"a\": \"h1\", \"b\":"
+        " \"h2\", \"rate\": \"1Gbit\"}, {\"a\": \"h2\", \"b\": \"h3\","
+        " \"rate\": \"1Gbit\"}]}";
+    struct run r;
+    plan_of(&r, line,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"h1\"}], \"services\": [{\"name\": \"a\", \"hosts\": [\"h2\","
+            " \"h3\"], \"exec_time\": {\"wcet\": \"1ms\"}, \"reservation\":"
+            " {\"periods\": [\"10ms\"], \"budgets\": [\"1ms\"]}}], \"links\":"
+            " [{\"from\": \"u\", \"to\": \"a\", \"rate\": \"10Mbit\"}]}");
+    cr_assert(r.plan.admitted);
+    cr_assert_str_eq(r.mp.hosts[r.plan.services[0].host].name, "h2");
+    cr_assert_eq(r.plan.vlinks[0].n_path, 2);
+    done(&r);
+}
