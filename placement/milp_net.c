@@ -441,7 +441,28 @@ int milp_build_arcs(struct milp *m)
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
     size_t H = c->n_hosts, A = 2 * c->n_links;
-    if (m->single_location || A == 0)
+    if (m->single_location || A == 0 || (m->relax & FAM_BANDWIDTH))
+        return 0;
+    /* rows no plan can violate are left out: a vlink crosses an arc at
+     * most once each way, so the whole workflow's rate (twice for duplex
+     * links) and its bursts b + r D bound what any arc can carry */
+    double all_rate = 0, all_burst = 0;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        double k = e->duplex ? 2 : 1;
+        all_rate += k * (double)e->rate_bps;
+        all_burst +=
+            k * ((double)e->burst_bytes +
+                 (double)e->rate_bps / 8.0 * (double)m->nc_delay_ns * 1e-9);
+    }
+    bool any = false;
+    for (size_t a = 0; a < A && !any; a++) {
+        const struct place_link *l = &c->links[a / 2];
+        any = (double)l->used_bps + all_rate > (double)l->rate_bps ||
+              (l->buffer_bytes &&
+               all_burst > (double)l->buffer_bytes - MTU_BYTES);
+    }
+    if (!any)
         return 0;
     struct arc_row *rows = calloc(A, sizeof *rows);
     size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
@@ -519,15 +540,15 @@ int milp_build_arcs(struct milp *m)
     int rc = (!fixed_rate || !fixed_burst) ? PLC_ENOMEM : 0;
     for (size_t a = 0; rc == 0 && a < A; a++) {
         const struct place_link *l = &c->links[a / 2];
-        if (!(m->relax & FAM_BANDWIDTH) && rows[a].n) {
+        double cap = (double)l->rate_bps - (double)l->used_bps;
+        if (rows[a].n && fixed_rate[a] + all_rate > cap) {
             for (size_t k = 0; k < rows[a].n; k++)
                 milp_row_add(m, rows[a].col[k], rows[a].rate[k]);
-            /* access columns are only bounded below: keep them honest by
-             * adding their rows too (done above), then the capacity */
-            milp_row_end(m, GLP_UP, 0,
-                         (double)l->rate_bps - (double)l->used_bps -
-                             fixed_rate[a]);
-            if (l->buffer_bytes) {
+            milp_row_end(m, GLP_UP, 0, cap - fixed_rate[a]);
+        }
+        if (rows[a].n) {
+            if (l->buffer_bytes && fixed_burst[a] + all_burst >
+                                       (double)l->buffer_bytes - MTU_BYTES) {
                 for (size_t k = 0; k < rows[a].n; k++)
                     milp_row_add(m, rows[a].col[k], rows[a].burst[k]);
                 milp_row_end(m, GLP_UP, 0,
