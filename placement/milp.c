@@ -48,23 +48,20 @@
 
 void milp_row_add(struct milp *m, int col, double v)
 {
-    if (col <= 0 || v == 0)
+    if (col <= 0 || v == 0 || m->oom)
         return;
     if (m->len + 1 >= m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
         int *ind = realloc(m->ind, (cap + 1) * sizeof *ind);
-        double *val = realloc(m->val, (cap + 1) * sizeof *val);
+        if (ind)
+            m->ind = ind;
+        double *val = ind ? realloc(m->val, (cap + 1) * sizeof *val) : NULL;
+        if (val)
+            m->val = val;
         if (!ind || !val) {
-            free(ind == m->ind ? NULL : ind);
             m->oom = true;
-            if (ind)
-                m->ind = ind;
-            if (val)
-                m->val = val;
             return;
         }
-        m->ind = ind;
-        m->val = val;
         m->cap = cap;
     }
     m->len++;
