@@ -424,9 +424,12 @@ static int build_objective_extras(struct milp *m)
         for (size_t v = 0; v < p->n_services; v++)
             milp_row_add_x(m, v, h, -1);
         milp_row_end(m, GLP_UP, 0, 0);
-        /* capacities only exist on a host in use: sum mem X <= free o_h
-         * and sum U <= free o_h (the rows above with o_h = 1, and nothing
-         * when o_h = 0); they make the relaxation count whole hosts */
+        /* for the hosts objective: capacities only exist on a host in use,
+         * sum mem X <= free o_h and sum U <= free o_h (the rows above with
+         * o_h = 1, and nothing when o_h = 0); they make the relaxation
+         * count whole hosts */
+        if (!hosts_obj)
+            continue;
         if (ho->mem_bytes != PLACE_UNLIMITED && !(m->relax & FAM_MEMORY)) {
             for (size_t v = 0; v < p->n_services; v++)
                 milp_row_add_x(m, v, h, (double)p->services[v].mem_bytes);
