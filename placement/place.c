@@ -186,9 +186,11 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     /* ties: hold each optimum in turn, then minimise utilisation, then
      * bandwidth x hops; together they get a quarter of the limit at most,
      * the primary optimum being proven already */
-    /* ...and at most as long as the primary solve took: ties matter less */
+    /* ...and at most half as long as the primary solve took: ties matter
+     * less */
     double spent = (now_ms() - t0) / 1000;
-    double held = res.obj, tie_end = spent + fmin(limit / 4, fmax(0.05, spent));
+    double held = res.obj,
+           tie_end = spent + fmin(limit / 4, fmax(0.05, spent / 2));
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
          res.status == PLACE_OPTIMAL && phase < 2; phase++) {
         if (phase == 1 && p->n_vlinks == 0)
