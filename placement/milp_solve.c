@@ -87,7 +87,9 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
         glp_smcp sp;
         glp_init_smcp(&sp);
         sp.msg_lev = GLP_MSG_OFF;
-        sp.presolve = GLP_ON;
+        /* the LP presolver cannot be interrupted; without it the simplex
+         * honours the time limit */
+        sp.presolve = GLP_OFF;
         sp.tm_lim = parm.tm_lim;
         double t0 = glp_time();
         int lr = glp_simplex(m->lp, &sp);
