@@ -190,7 +190,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
      * less */
     double spent = (now_ms() - t0) / 1000;
     double held = res.obj,
-           tie_end = spent + fmin(limit / 4, fmax(0.05, spent / 2));
+           tie_end = spent + fmin(limit / 4, fmax(0.1, spent / 2));
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
          res.status == PLACE_OPTIMAL && phase < 2; phase++) {
         if (phase == 1 && p->n_vlinks == 0)
@@ -198,7 +198,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         double tl = fmin(limit, tie_end) - (now_ms() - t0) / 1000;
         struct milp_result tie = {0};
         bool better =
-            tl > 0.05 && milp_tiebreak(&m, held, phase == 1) == 0 &&
+            tl > 0.02 && milp_tiebreak(&m, held, phase == 1) == 0 &&
             milp_solve(&m, tl, NULL, &tie) == 0 &&
             (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE);
         if (better)
