@@ -14,6 +14,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "bench_util.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -23,25 +25,6 @@
 
 #define RUNS 31
 #define MS 1000000ULL
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 /* n tasks, periods from a harmonic-ish menu, total utilisation `u` */
 static void task_set(struct sched_task *t, size_t n, double u)
@@ -62,13 +45,13 @@ static void bench_interface(size_t n, enum sched_policy pol, const char *name)
     uint64_t q = 0;
     for (int r = 0; r < RUNS; r++) {
         task_set(ts, n, 0.5);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (sched_min_budget(ts, n, pol, 5 * MS, &q) < 0)
             exit(1);
-        t[r] = now_us() - t0;
+        t[r] = bench_now_us() - t0;
     }
     printf("  %s interface, %3zu tasks, period 5ms       median %9.1f us\n",
-           name, n, median(t, RUNS));
+           name, n, bench_median(t, RUNS));
     free(ts);
 }
 
@@ -107,10 +90,10 @@ static void bench_chain(bool through_reservations)
                     (struct sched_dag_edge){(size_t)v - 1, (size_t)v, 50000};
         }
         bool exact;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (sched_e2e_dist(stage, 10, edges, 9, &e2e, &exact) < 0)
             exit(1);
-        t[r] = now_us() - t0;
+        t[r] = bench_now_us() - t0;
         points = e2e.n;
         sched_dist_release(&e2e);
         for (int v = 0; v < 10; v++)
@@ -119,7 +102,7 @@ static void bench_chain(bool through_reservations)
     printf("  10-stage chain, %s  median %9.1f us (%zu points)\n",
            through_reservations ? "(a) response times (Q=1ms, P=2ms)"
                                 : "(b) raw 100-point pmfs, 10us grid ",
-           median(t, RUNS), points);
+           bench_median(t, RUNS), points);
 }
 
 int main(void)

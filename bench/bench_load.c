@@ -6,6 +6,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+
+#include "bench_util.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,25 +19,6 @@
 #include "proto/topo.h"
 
 #define RUNS 41
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -54,10 +37,10 @@ static void bench_doc(const char *label, const char *text, size_t len)
     for (int i = 0; i < RUNS; i++) {
         struct proto_doc doc = PROTO_DOC_INIT;
         struct plc_error err = PLC_ERROR_INIT;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         int rc =
             proto_doc_load_text(&doc, label, text, len, PROTO_DOC_ANY, &err);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
         if (rc != 0) {
             fprintf(stderr, "bench_load: %s does not load\n", label);
             exit(1);
@@ -65,7 +48,7 @@ static void bench_doc(const char *label, const char *text, size_t len)
         proto_doc_release(&doc);
     }
     printf("  load+validate %-28s %8zu bytes  median %9.1f us\n", label, len,
-           median(t, RUNS));
+           bench_median(t, RUNS));
 }
 
 static void bench_import(const char *label, const char *path, bool graphml)
@@ -79,11 +62,11 @@ static void bench_import(const char *label, const char *path, bool graphml)
         Placer__Cluster *c;
         struct plc_buf notes = PLC_BUF_INIT;
         struct plc_error err = PLC_ERROR_INIT;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         int rc =
             graphml ? proto_topo_import_graphml(text, len, &o, &c, &notes, &err)
                     : proto_topo_import_sndlib(text, len, &o, &c, &notes, &err);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
         if (rc) {
             fprintf(stderr, "bench_load: %s: %s\n", path, err.msg);
             exit(1);
@@ -91,7 +74,7 @@ static void bench_import(const char *label, const char *path, bool graphml)
         plc_buf_release(&notes);
         placer__cluster__free_unpacked(c, NULL);
     }
-    printf("  import %-35s median %9.1f us\n", label, median(t, RUNS));
+    printf("  import %-35s median %9.1f us\n", label, bench_median(t, RUNS));
     free(text);
 }
 
@@ -134,16 +117,16 @@ int main(int argc, char **argv)
 
     double t[RUNS];
     for (int r = 0; r < RUNS; r++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
         uint64_t sum = 0, v;
         for (int i = 0; i < 100000; i++)
             if (plc_qty_parse(PLC_QTY_TIME, "1.25ms", &v, NULL) == 0)
                 sum += v;
-        t[r] = (now_us() - t0) / 100000 * 1000;
+        t[r] = (bench_now_us() - t0) / 100000 * 1000;
         if (sum != 125000000000ULL)
             return 1;
     }
     printf("  parse one quantity (\"1.25ms\")            median %9.1f ns\n",
-           median(t, RUNS));
+           bench_median(t, RUNS));
     return 0;
 }

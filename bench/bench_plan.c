@@ -18,6 +18,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
+
+#include "bench_util.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,18 +28,6 @@
 #include "proto/json.h"
 #include "proto/load.h"
 #include "proto/topo.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n ? v[n / 2] : NAN;
-}
 
 static char *cluster_json(int k)
 {
@@ -222,8 +212,8 @@ static void bench(int k, int n, int runs)
     printf("  k=%-2d %4d hosts, %2d-service chain: median %8.1f ms, optimal "
            "%d/%d, admitted %d/%d, median gap %.4f | first fit admitted "
            "%d/%d, mean utilisation %.3f vs placer %.3f (%d both)\n",
-           k, hosts, n, median(t, nt), optimal, runs, admitted, runs,
-           median(gap, nt), ff_ok, runs, both ? sum_ff / both : NAN,
+           k, hosts, n, bench_median(t, nt), optimal, runs, admitted, runs,
+           bench_median(gap, nt), ff_ok, runs, both ? sum_ff / both : NAN,
            both ? sum_obj / both : NAN, both);
     fflush(stdout);
 }

@@ -1,6 +1,7 @@
 /* cli.c: helpers shared by the commands of `placer`. */
 #include "cli.h"
 #include "proto/json.h"
+#include "proto/load.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -79,4 +80,19 @@ const char *cli_qty(enum plc_qty_kind kind, uint64_t v)
     char *b = bufs[next++ % 8];
     plc_qty_format(kind, v, b, PLC_QTY_BUFSZ);
     return b;
+}
+
+int cli_load_doc(struct proto_doc *doc, const char *path, int kind)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = proto_doc_load_file(doc, path, (enum proto_doc_kind)kind, &err);
+    if (rc == PLC_EDATA) {
+        proto_doc_print_diags(doc, stderr);
+        return EXIT_DATAERR;
+    }
+    if (rc < 0) {
+        cli_error("%s", err.msg);
+        return plc_exit_code(rc);
+    }
+    return EXIT_OK;
 }

@@ -48,6 +48,14 @@ bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
                    uint64_t *out);
 bool cli_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
 
+struct proto_doc;
+
+/* Load and validate a document of `kind`, printing its problems (exit 65)
+ * or the error (66, 70) on stderr.  Returns the exit code: EXIT_OK when
+ * the document is valid.  Release `doc` with proto_doc_release() in every
+ * case. */
+int cli_load_doc(struct proto_doc *doc, const char *path, int kind);
+
 /* Print a JSON document to stdout (takes ownership of doc).  Returns the
  * exit code: 0, or 70 if it could not be written. */
 int cli_print_json(json_t *doc);

@@ -158,17 +158,10 @@ int cmd_analyze(int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage("analyze", "give one FILE");
     struct proto_doc doc = PROTO_DOC_INIT;
-    struct plc_error err = PLC_ERROR_INIT;
-    int rc = proto_doc_load_file(&doc, argv[optind], PROTO_DOC_ANALYZE, &err);
-    if (rc == PLC_EDATA) {
-        proto_doc_print_diags(&doc, stderr);
+    int rc = cli_load_doc(&doc, argv[optind], PROTO_DOC_ANALYZE);
+    if (rc != EXIT_OK) {
         proto_doc_release(&doc);
-        return EXIT_DATAERR;
-    }
-    if (rc < 0) {
-        cli_error("%s", err.msg);
-        proto_doc_release(&doc);
-        return plc_exit_code(rc);
+        return rc;
     }
     const Placer__AnalyzeInput *in = (const void *)doc.msg;
     Placer__AnalyzeResult res;

@@ -322,17 +322,10 @@ static int cluster_show(int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage("cluster", "show: give one cluster FILE");
     struct proto_doc doc = PROTO_DOC_INIT;
-    struct plc_error err = PLC_ERROR_INIT;
-    rc = proto_doc_load_file(&doc, argv[optind], PROTO_DOC_CLUSTER, &err);
-    if (rc == PLC_EDATA) {
-        proto_doc_print_diags(&doc, stderr);
+    rc = cli_load_doc(&doc, argv[optind], PROTO_DOC_CLUSTER);
+    if (rc != EXIT_OK) {
         proto_doc_release(&doc);
-        return EXIT_DATAERR;
-    }
-    if (rc < 0) {
-        cli_error("%s", err.msg);
-        proto_doc_release(&doc);
-        return plc_exit_code(rc);
+        return rc;
     }
     const Placer__Cluster *c = (const void *)doc.msg;
     long cores = 0;

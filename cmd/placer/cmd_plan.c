@@ -124,22 +124,6 @@ static void print_table(const Placer__Plan *d)
     }
 }
 
-static int load(struct proto_doc *doc, const char *path,
-                enum proto_doc_kind kind)
-{
-    struct plc_error err = PLC_ERROR_INIT;
-    int rc = proto_doc_load_file(doc, path, kind, &err);
-    if (rc == PLC_EDATA) {
-        proto_doc_print_diags(doc, stderr);
-        return EXIT_DATAERR;
-    }
-    if (rc < 0) {
-        cli_error("%s", err.msg);
-        return plc_exit_code(rc);
-    }
-    return EXIT_OK;
-}
-
 int cmd_plan(int argc, char **argv)
 {
     enum { O_CLUSTER = 256, O_OBJ, O_TIME, O_JSON, O_LP };
@@ -192,9 +176,9 @@ int cmd_plan(int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage("plan", "give one WORKFLOW file");
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
-    int code = load(&cd, cluster, PROTO_DOC_CLUSTER);
+    int code = cli_load_doc(&cd, cluster, PROTO_DOC_CLUSTER);
     if (code == EXIT_OK)
-        code = load(&wd, argv[optind], PROTO_DOC_WORKFLOW);
+        code = cli_load_doc(&wd, argv[optind], PROTO_DOC_WORKFLOW);
     if (code == EXIT_OK &&
         proto_doc_check_refs(&wd, (const Placer__Cluster *)cd.msg) ==
             PLC_EDATA) {
