@@ -281,14 +281,8 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
         if (least[E + v] == UINT64_MAX)
             ok = false;
     }
-    for (size_t r = 0; ok && r < N; r++)
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
-            if (head[a] + least[a] > head[b])
-                head[b] = head[a] + least[a];
-            if (tail[b] + least[b] > tail[a])
-                tail[a] = tail[b] + least[b];
-        }
+    if (ok)
+        place_longest_paths(p, least, head, tail);
     for (size_t v = 0; ok && v < V; v++) {
         uint64_t path = head[E + v] + least[E + v] + tail[E + v];
         hs->budget[v] = p->deadline_ns == PLACE_UNLIMITED || path == 0

@@ -6,6 +6,11 @@
 #include "place/plan.h"
 #include "routes.h"
 
+/* milp.c: head[v] and tail[v], the longest paths of node weights w (per
+ * workflow node) into v and out of v, each without w[v]. */
+void place_longest_paths(const struct place_problem *p, const uint64_t *w,
+                         uint64_t *head, uint64_t *tail);
+
 /* verify.c: messages and details */
 void detail_num(struct place_plan *plan, const char *key, double v);
 void detail_text(struct place_plan *plan, const char *key, const char *v);

@@ -205,6 +205,23 @@ static bool item_allowed(const struct milp *m, size_t v, size_t h,
     return true;
 }
 
+void place_longest_paths(const struct place_problem *p, const uint64_t *w,
+                         uint64_t *head, uint64_t *tail)
+{
+    size_t N = p->n_endpoints + p->n_services;
+    for (size_t v = 0; v < N; v++)
+        head[v] = tail[v] = 0;
+    /* a DAG: |nodes| rounds of relaxation settle every longest path */
+    for (size_t round = 0; round < N; round++)
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+            if (head[a] + w[a] > head[b])
+                head[b] = head[a] + w[a];
+            if (tail[b] + w[b] > tail[a])
+                tail[a] = tail[b] + w[b];
+        }
+}
+
 /* dcap[v] = D - (longest path of least local deadlines through v,
  * without v): a bound on v's own local deadline (network delays only add).
  * The workflow is a DAG, so |nodes| rounds of relaxation settle it. */
@@ -234,14 +251,7 @@ static int compute_dcap(struct milp *m)
         }
         least[E + v] = lo == UINT64_MAX ? 0 : lo;
     }
-    for (size_t round = 0; round < N; round++)
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
-            if (head[a] + least[a] > head[b])
-                head[b] = head[a] + least[a];
-            if (tail[b] + least[b] > tail[a])
-                tail[a] = tail[b] + least[b];
-        }
+    place_longest_paths(p, least, head, tail);
     for (size_t v = 0; v < p->n_services; v++) {
         uint64_t used = head[E + v] + tail[E + v];
         m->dcap[v] = p->deadline_ns > used ? p->deadline_ns - used : 0;
