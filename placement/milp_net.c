@@ -622,57 +622,11 @@ void milp_build_pair_rows(struct milp *m)
     }
 }
 
-/* Bandwidth x hops of the pair columns (objective "bandwidth"). */
-void milp_set_bandwidth_objective(struct milp *m, double weight)
-{
-    const struct place_problem *p = m->p;
-    size_t H = p->cluster->n_hosts;
-    size_t *tmp = malloc((p->cluster->n_nodes + 2) * sizeof *tmp);
-    if (!tmp) {
-        m->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < p->n_vlinks; i++) {
-        const struct place_vlink *e = &p->vlinks[i];
-        const struct milp_vlink *x = &m->vl[i];
-        double r = (double)e->rate_bps * (e->duplex ? 2 : 1) * weight;
-        if (x->kind == VL_SS) {
-            for (size_t a = 0; a < x->nga; a++)
-                for (size_t b = 0; b < x->ngb; b++) {
-                    size_t n =
-                        milp_pair_arcs(m, m->r->hub[x->ga[a]],
-                                       m->r->hub[x->gb[b]], false, false, tmp);
-                    if (n != PLACE_NONE && n)
-                        glp_set_obj_coef(m->lp, milp_pcol(x, a, b),
-                                         r * (double)n);
-                }
-            for (size_t h = 0; h < H; h++)
-                if (x->fo[h]) {
-                    glp_set_obj_coef(m->lp, x->fo[h], r);
-                    glp_set_obj_coef(m->lp, x->fi[h], r);
-                }
-        } else if (x->kind != VL_EE) {
-            size_t s = x->kind == VL_ES ? x->w : x->u;
-            size_t node = p->endpoint_node[x->kind == VL_ES ? e->from : e->to];
-            for (size_t h = 0; h < H; h++) {
-                if (!milp_candidate(m, s, h))
-                    continue;
-                size_t n = milp_pair_arcs(m, node, h, false, true, tmp);
-                size_t k = s * H + h;
-                for (size_t j = m->ys[k];
-                     n != PLACE_NONE && j < m->ys[k] + m->yn[k]; j++)
-                    glp_set_obj_coef(m->lp, (int)j + 1,
-                                     glp_get_obj_coef(m->lp, (int)j + 1) +
-                                         r * (double)n);
-            }
-        }
-    }
-    free(tmp);
-}
-
-/* Link cost of the routes (objective "cost"): every physical link on a
- * route is charged once, whether or not the vlink is duplex. */
-void milp_set_cost_objective(struct milp *m)
+/* Route-dependent objective terms: per route, the sum over its links of
+ * the link's cost ("cost": every physical link charged once, duplex or
+ * not) or of one hop times the rate, both ways for duplex ("bandwidth",
+ * scaled by `weight`). */
+static void set_route_objective(struct milp *m, bool cost, double weight)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -685,22 +639,24 @@ void milp_set_cost_objective(struct milp *m)
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         const struct milp_vlink *x = &m->vl[i];
+        double f =
+            cost ? 1 : (double)e->rate_bps * (e->duplex ? 2 : 1) * weight;
         if (x->kind == VL_SS) {
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
                     size_t n =
                         milp_pair_arcs(m, m->r->hub[x->ga[a]],
                                        m->r->hub[x->gb[b]], false, false, tmp);
-                    double cost = 0;
+                    double w = 0;
                     for (size_t k = 0; n != PLACE_NONE && k < n; k++)
-                        cost += c->links[tmp[k] / 2].cost;
-                    glp_set_obj_coef(m->lp, milp_pcol(x, a, b), cost);
+                        w += cost ? c->links[tmp[k] / 2].cost : 1;
+                    glp_set_obj_coef(m->lp, milp_pcol(x, a, b), f * w);
                 }
             for (size_t h = 0; h < H; h++)
                 if (x->fo[h]) {
-                    double lc = c->links[m->r->access_link[h]].cost;
-                    glp_set_obj_coef(m->lp, x->fo[h], lc);
-                    glp_set_obj_coef(m->lp, x->fi[h], lc);
+                    double w = cost ? c->links[m->r->access_link[h]].cost : 1;
+                    glp_set_obj_coef(m->lp, x->fo[h], f * w);
+                    glp_set_obj_coef(m->lp, x->fi[h], f * w);
                 }
         } else if (x->kind != VL_EE) {
             size_t s = x->kind == VL_ES ? x->w : x->u;
@@ -709,16 +665,26 @@ void milp_set_cost_objective(struct milp *m)
                 if (!milp_candidate(m, s, h))
                     continue;
                 size_t n = milp_pair_arcs(m, node, h, false, true, tmp);
-                double cost = 0;
+                double w = 0;
                 for (size_t k = 0; n != PLACE_NONE && k < n; k++)
-                    cost += c->links[tmp[k] / 2].cost;
+                    w += cost ? c->links[tmp[k] / 2].cost : 1;
                 size_t k = s * H + h;
                 for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
                     glp_set_obj_coef(m->lp, (int)j + 1,
                                      glp_get_obj_coef(m->lp, (int)j + 1) +
-                                         cost);
+                                         f * w);
             }
         }
     }
     free(tmp);
+}
+
+void milp_set_bandwidth_objective(struct milp *m, double weight)
+{
+    set_route_objective(m, false, weight);
+}
+
+void milp_set_cost_objective(struct milp *m)
+{
+    set_route_objective(m, true, 1);
 }
