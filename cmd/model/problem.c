@@ -1,6 +1,7 @@
 /* problem.c: a validated cluster and workflow into a place_problem, and a
  * place_plan back into the Plan document of FORMATS.md. */
 #include "model/model.h"
+#include "place/topo.h"
 #include "plc/quantity.h"
 
 #include <math.h>
@@ -328,4 +329,42 @@ void model_problem_release(struct model_problem *mp)
     free(mp->endpoint_names);
     free(mp->vlinks);
     memset(mp, 0, sizeof *mp);
+}
+
+/* Build the topology graph of a cluster: hosts 0..nh-1, then switches. */
+struct place_topo *model_cluster_topo(const Placer__Cluster *c, bool **is_host)
+{
+    size_t n = c->n_hosts + c->n_switches;
+    struct named *tab = malloc((n ? n : 1) * sizeof *tab);
+    struct place_topo *t = place_topo_new(n);
+    *is_host = calloc(n ? n : 1, sizeof **is_host);
+    if (!tab || !t || !*is_host)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        tab[i].name = i < c->n_hosts ? c->hosts[i]->name
+                                     : c->switches[i - c->n_hosts]->name;
+        tab[i].idx = i;
+        if (i < c->n_hosts) {
+            (*is_host)[i] = true;
+            if (c->hosts[i]->has_forwarding && !c->hosts[i]->forwarding)
+                place_topo_set_forwarding(t, i, false);
+        }
+    }
+    qsort(tab, n, sizeof *tab, cmp_named);
+    for (size_t i = 0; i < c->n_links; i++) {
+        const Placer__Link *l = c->links[i];
+        size_t a = lookup(tab, n, l->a), b = lookup(tab, n, l->b);
+        if (a == PLACE_NONE || b == PLACE_NONE ||
+            place_topo_add_link(t, a, b, l->latency ? l->latency->ns : 0,
+                                l->rate ? l->rate->bps : 0) < 0)
+            goto fail;
+    }
+    free(tab);
+    return t;
+fail:
+    free(tab);
+    free(*is_host);
+    *is_host = NULL;
+    place_topo_free(t);
+    return NULL;
 }

@@ -1,5 +1,6 @@
 /* cmd_cluster.c: `placer cluster gen|import|show` */
 #include "cli.h"
+#include "model/model.h"
 #include "place/topo.h"
 #include "plc/buf.h"
 #include "proto/json.h"
@@ -255,64 +256,6 @@ static int cluster_import(int argc, char **argv)
     return print_cluster(c);
 }
 
-struct named {
-    const char *name;
-    size_t idx;
-};
-
-static int cmp_named(const void *a, const void *b)
-{
-    return strcmp(((const struct named *)a)->name,
-                  ((const struct named *)b)->name);
-}
-
-/* Index of node `name` in the sorted table, or -1. */
-static long node_lookup(const struct named *tab, size_t n, const char *name)
-{
-    struct named key = {name, 0};
-    const struct named *x = bsearch(&key, tab, n, sizeof *tab, cmp_named);
-    return x ? (long)x->idx : -1;
-}
-
-/* Build the topology graph of a cluster: hosts 0..nh-1, then switches. */
-static struct place_topo *cluster_topo(const Placer__Cluster *c, bool **is_host)
-{
-    size_t n = c->n_hosts + c->n_switches;
-    struct named *tab = malloc((n ? n : 1) * sizeof *tab);
-    struct place_topo *t = place_topo_new(n);
-    *is_host = calloc(n ? n : 1, sizeof **is_host);
-    if (!tab || !t || !*is_host)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        tab[i].name = i < c->n_hosts ? c->hosts[i]->name
-                                     : c->switches[i - c->n_hosts]->name;
-        tab[i].idx = i;
-        if (i < c->n_hosts) {
-            (*is_host)[i] = true;
-            if (c->hosts[i]->has_forwarding && !c->hosts[i]->forwarding)
-                place_topo_set_forwarding(t, i, false);
-        }
-    }
-    qsort(tab, n, sizeof *tab, cmp_named);
-    for (size_t i = 0; i < c->n_links; i++) {
-        const Placer__Link *l = c->links[i];
-        long a = node_lookup(tab, n, l->a), b = node_lookup(tab, n, l->b);
-        if (a < 0 || b < 0 ||
-            place_topo_add_link(t, (size_t)a, (size_t)b,
-                                l->latency ? l->latency->ns : 0,
-                                l->rate ? l->rate->bps : 0) < 0)
-            goto fail;
-    }
-    free(tab);
-    return t;
-fail:
-    free(tab);
-    free(*is_host);
-    *is_host = NULL;
-    place_topo_free(t);
-    return NULL;
-}
-
 static int cluster_show(int argc, char **argv)
 {
     struct args a;
@@ -345,7 +288,7 @@ static int cluster_show(int argc, char **argv)
     for (size_t i = 0; i < c->n_links; i++)
         rate += c->links[i]->rate->bps;
     bool *is_host = NULL;
-    struct place_topo *t = cluster_topo(c, &is_host);
+    struct place_topo *t = model_cluster_topo(c, &is_host);
     struct place_diameter dia = {0};
     if (!t || place_topo_diameter(t, is_host, &dia) < 0) {
         cli_error("cannot summarise '%s' (%s)", doc.name,

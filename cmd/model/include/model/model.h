@@ -100,4 +100,10 @@ int model_plan_document(const struct model_problem *mp,
                         const Placer__Workflow *w,
                         const struct place_plan *plan, Placer__Plan **out);
 
+/* The topology graph of a validated cluster (hosts 0..n-1, then
+ * switches) and which nodes are hosts (*is_host, caller frees).  Caller
+ * frees the graph with place_topo_free(); NULL when memory runs out. */
+struct place_topo;
+struct place_topo *model_cluster_topo(const Placer__Cluster *c, bool **is_host);
+
 #endif
