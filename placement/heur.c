@@ -128,6 +128,31 @@ static bool rules_ok(const struct place_problem *p,
     return true;
 }
 
+/* Put service v on host h if the model allows it there and its rules,
+ * memory and cores take it; commits the host's load and the plan entry. */
+static bool try_host(struct heur *hs, struct place_plan *plan, size_t v,
+                     size_t h)
+{
+    const struct place_problem *p = hs->m->p;
+    if (!milp_candidate(hs->m, v, h) || !rules_ok(p, plan, v, h))
+        return false;
+    const struct place_host *ho = &p->cluster->hosts[h];
+    if (ho->mem_bytes != PLACE_UNLIMITED &&
+        hs->mem[h] + p->services[v].mem_bytes > ho->mem_bytes)
+        return false;
+    size_t it = pick_item(hs, v, h);
+    if (it == PLACE_NONE)
+        return false;
+    const struct sched_menu_item *x = &p->services[v].menu[h]->v[it];
+    if (!take_cores(hs, h, p->services[v].vcpus, x->utilization))
+        return false;
+    hs->mem[h] += p->services[v].mem_bytes;
+    plan->services[v].host = h;
+    plan->services[v].item = *x;
+    plan->heur_item[v] = it;
+    return true;
+}
+
 static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
 {
     const struct milp *m = hs->m;
@@ -143,26 +168,9 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
         if (h < H)
             pref[np++] = h;
     }
-    for (size_t k = 0; k < np + H; k++) {
-        size_t h = k < np ? pref[k] : k - np;
-        if (!milp_candidate(m, v, h) || !rules_ok(p, plan, v, h))
-            continue;
-        const struct place_host *ho = &p->cluster->hosts[h];
-        if (ho->mem_bytes != PLACE_UNLIMITED &&
-            hs->mem[h] + p->services[v].mem_bytes > ho->mem_bytes)
-            continue;
-        size_t it = pick_item(hs, v, h);
-        if (it == PLACE_NONE)
-            continue;
-        const struct sched_menu_item *x = &p->services[v].menu[h]->v[it];
-        if (!take_cores(hs, h, p->services[v].vcpus, x->utilization))
-            continue;
-        hs->mem[h] += p->services[v].mem_bytes;
-        plan->services[v].host = h;
-        plan->services[v].item = *x;
-        plan->heur_item[v] = it;
-        return true;
-    }
+    for (size_t k = 0; k < np + H; k++)
+        if (try_host(hs, plan, v, k < np ? pref[k] : k - np))
+            return true;
     return false;
 }
 
@@ -237,22 +245,8 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan)
         bool *taken = calloc(b.n_rest + 1, sizeof *taken);
         if (!taken)
             break;
-        for (size_t i = 0; i < b.n_best; i++) {
-            size_t v = b.rest[b.best[i]];
-            size_t it = milp_candidate(hs->m, v, h) && rules_ok(p, plan, v, h)
-                            ? pick_item(hs, v, h)
-                            : PLACE_NONE;
-            if (it == PLACE_NONE)
-                continue;
-            const struct sched_menu_item *x = &p->services[v].menu[h]->v[it];
-            if (!take_cores(hs, h, p->services[v].vcpus, x->utilization))
-                continue;
-            hs->mem[h] += p->services[v].mem_bytes;
-            plan->services[v].host = h;
-            plan->services[v].item = *x;
-            plan->heur_item[v] = it;
-            taken[b.best[i]] = true;
-        }
+        for (size_t i = 0; i < b.n_best; i++)
+            taken[b.best[i]] = try_host(hs, plan, b.rest[b.best[i]], h);
         for (size_t k = 0; k < b.n_rest; k++)
             if (!taken[k])
                 b.rest[keep++] = b.rest[k];
