@@ -242,9 +242,9 @@ static bool int_from_json(const json_t *v, long long lo, long long hi,
 static bool enum_from_json(const ProtobufCEnumDescriptor *d, const json_t *v,
                            int *out, const char *path, struct plc_diags *diags)
 {
-    char names[512];
-    proto_enum_json_names(d, names, sizeof names);
+    char names[512]; /* the accepted values, spelled out only on error */
     if (!json_is_string(v)) {
+        proto_enum_json_names(d, names, sizeof names);
         plc_diags_add(diags, path, "must be a string, one of: %s", names);
         return false;
     }
@@ -258,6 +258,7 @@ static bool enum_from_json(const ProtobufCEnumDescriptor *d, const json_t *v,
             return true;
         }
     }
+    proto_enum_json_names(d, names, sizeof names);
     plc_diags_add(diags, path, "unknown value \"%s\" (accepted: %s)", s, names);
     return false;
 }
