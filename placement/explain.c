@@ -36,8 +36,7 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
     return rc;
 }
 
-static void explain_cpu(const struct place_problem *p, const struct milp *m,
-                        struct place_plan *plan)
+static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
     double best_core = 0;
@@ -65,7 +64,6 @@ static void explain_cpu(const struct place_problem *p, const struct milp *m,
             sv = v;
         }
     }
-    (void)m;
     reject(plan, PLACE_REJECT_CPU,
            "not enough CPU: service '%s' needs a reservation of at least "
            "%.4f of a core (x %d vCPU); the largest free core is %.4f on "
@@ -232,7 +230,7 @@ int explain(const struct place_problem *p, const struct routes *r,
         explain_memory(p, plan);
         return 0;
     case FAM_CPU:
-        explain_cpu(p, m, plan);
+        explain_cpu(p, plan);
         return 0;
     case FAM_BANDWIDTH:
         explain_bandwidth(p, plan);
@@ -259,7 +257,7 @@ int explain(const struct place_problem *p, const struct routes *r,
                      "; several constraint families bind together");
         return rc;
     }
-    explain_cpu(p, m, plan);
+    explain_cpu(p, plan);
     return 0;
 }
 
@@ -292,7 +290,7 @@ void explain_no_candidate(const struct place_problem *p, const struct milp *m,
         } else if (!mem) {
             explain_memory(p, plan);
         } else {
-            explain_cpu(p, m, plan);
+            explain_cpu(p, plan);
         }
         return;
     }

@@ -193,11 +193,9 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
     int n = glp_get_num_cols(m->lp);
     double *x = calloc((size_t)n + 1, sizeof *x);
     double *start = calloc(E + p->n_services + 1, sizeof *start);
-    size_t *pos = malloc((E + p->n_services + 1) * sizeof *pos);
-    if (!x || !start || !pos) {
+    if (!x || !start) {
         free(x);
         free(start);
-        free(pos);
         return PLC_ENOMEM;
     }
     int rc = 0;
@@ -276,8 +274,6 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
         }
         x[m->z_col] = z;
     }
-    (void)pos;
-    free(pos);
     free(start);
     if (rc < 0) {
         free(x);

@@ -71,8 +71,7 @@ struct pack_item {
 /* Exact: place items (decreasing) on cores, copies of one service on
  * distinct cores; identical free space is tried once. */
 static bool pack_dfs(const struct pack_item *it, size_t n, size_t k,
-                     double *free_, size_t *owner_mask_v, int cores,
-                     size_t *core_of)
+                     double *free_, int cores, size_t *core_of)
 {
     if (k == n)
         return true;
@@ -98,7 +97,7 @@ static bool pack_dfs(const struct pack_item *it, size_t n, size_t k,
             continue;
         free_[c] -= it[k].u;
         core_of[k] = (size_t)c;
-        if (pack_dfs(it, n, k + 1, free_, owner_mask_v, cores, core_of))
+        if (pack_dfs(it, n, k + 1, free_, cores, core_of))
             return true;
         free_[c] += it[k].u;
     }
@@ -140,7 +139,7 @@ int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
     qsort(it, n, sizeof *it, cmp_pack);
     for (int c = 0; c < ho->cores; c++)
         free_[c] = milp_core_free(ho, c);
-    bool ok = pack_dfs(it, n, 0, free_, NULL, ho->cores, core_of);
+    bool ok = pack_dfs(it, n, 0, free_, ho->cores, core_of);
     if (ok) {
         size_t *next = calloc(p->n_services, sizeof *next);
         for (size_t j = 0; next && j < n; j++)
