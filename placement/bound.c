@@ -18,6 +18,17 @@
  * lower bound of the MILP's optimum (objective "utilization"), added to the
  * model as the row  sum vcpus U y >= bound, which lets GLPK close the gap as
  * soon as an incumbent reaches it.
+ *
+ * Pruning (dp_prune): with the forward table F_v(s) (least cost of the
+ * services before v that use exactly the cells s) and the backward table
+ * G_v(r) (least cost of v and the services after it within at most r), the
+ * least cost of a relaxed plan in which v takes item x is
+ *   min_s F_v(s) + u_x + G_{v+1}(full - s - x).
+ * It is a lower bound of the utilisation of every plan of the MILP in
+ * which v takes x (same relaxation), so when it exceeds the utilisation UB
+ * of a plan already in hand, no plan that uses x is as good as that plan
+ * and x can be left out of the model without losing the optimum or any
+ * plan that ties with it (the tie-breaks still see all of those).
  */
 #include "internal.h"
 #include "plc/error.h"
@@ -27,8 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DL 600 /* deadline cells */
-#define MAX_W 60   /* probability-weight cells */
+#define MAX_DL 600      /* deadline cells */
+#define MAX_W 1000      /* probability-weight cells */
+#define MIN_W 60        /* ... at least, whatever the deadline cells */
+#define MAX_CELLS 60000 /* deadline x weight cells (time and memory) */
 
 struct cand {
     double u; /* vcpus x utilisation */
@@ -106,7 +119,10 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
         for (size_t i = 0; i < p->n_vlinks; i++) {
             size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
             uint64_t add = b >= E ? least[b - E] : 0;
-            if (head[a] + add > head[b]) {
+            /* on a tie a path that starts at an endpoint wins: the
+             * network between two endpoints is then counted below */
+            if (head[a] + add > head[b] ||
+                (head[a] + add == head[b] && a < E && via[b] == PLACE_NONE)) {
                 head[b] = head[a] + add;
                 via[b] = a;
             }
@@ -136,35 +152,75 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
     return a;
 }
 
-int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-             struct sched_menu_item *choice)
+/* The rounded program: candidates per service, the grid, the path. */
+struct dp {
+    size_t V;
+    struct cand **c;
+    size_t *nc;
+    bool *on; /* on the critical path: its d counts */
+    uint64_t g;
+    double W;
+    size_t DN, WN, S; /* cells: (DN + 1) x (WN + 1) = S */
+};
+
+static void dp_free(struct dp *x)
+{
+    for (size_t v = 0; x->c && v < x->V; v++)
+        free(x->c[v]);
+    free(x->c);
+    free(x->nc);
+    free(x->on);
+    memset(x, 0, sizeof *x);
+}
+
+/* Cells of candidate k of v, as one offset into the state space. */
+static size_t dp_step(const struct dp *x, size_t v, size_t k)
+{
+    const struct cand *c = &x->c[v][k];
+    size_t du = x->on[v] && x->DN ? (size_t)(c->d / x->g) : 0;
+    size_t wu = x->WN ? (size_t)floor(c->w / (x->W / (double)x->WN)) : 0;
+    if (du > x->DN || wu > x->WN)
+        return SIZE_MAX;
+    return du * (x->WN + 1) + wu;
+}
+
+/* Does cell s leave room for step t (componentwise)? */
+static bool dp_fits(const struct dp *x, size_t s, size_t t)
+{
+    return s / (x->WN + 1) + t / (x->WN + 1) <= x->DN &&
+           s % (x->WN + 1) + t % (x->WN + 1) <= x->WN;
+}
+
+static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
+    memset(x, 0, sizeof *x);
+    x->V = V;
     bool ind = p->prob_model == PLACE_PROB_INDEPENDENT;
     bool with_w = p->deadline_ns != PLACE_UNLIMITED && p->probability < 1;
-    double W = !with_w ? 0 : ind ? -log(p->probability) : 1 - p->probability;
-    W += SCHED_PROB_TOL;
-    struct cand **c = calloc(V + 1, sizeof *c);
-    size_t *nc = calloc(V + 1, sizeof *nc);
+    x->W = !with_w ? 0 : ind ? -log(p->probability) : 1 - p->probability;
+    x->W += SCHED_PROB_TOL;
+    x->c = calloc(V + 1, sizeof *x->c);
+    x->nc = calloc(V + 1, sizeof *x->nc);
+    x->on = calloc(V + 1, sizeof *x->on);
     uint64_t *least = calloc(V + 1, sizeof *least);
-    bool *on = calloc(V + 1, sizeof *on);
-    int rc = (!c || !nc || !least || !on) ? PLC_ENOMEM : 0;
-    uint64_t g = 0;
+    int rc = (!x->c || !x->nc || !least || !x->on) ? PLC_ENOMEM : 0;
     for (size_t v = 0; rc == 0 && v < V; v++) {
-        nc[v] = candidates(m, v, ind, &c[v]);
-        if (nc[v] == (size_t)-1) {
-            nc[v] = 0;
+        x->nc[v] = candidates(m, v, ind, &x->c[v]);
+        if (x->nc[v] == (size_t)-1) {
+            x->nc[v] = 0;
             rc = PLC_ENOMEM;
-        } else if (nc[v] == 0) {
+        } else if (x->nc[v] == 0) {
             rc = PLC_EDATA; /* no item at all: nothing to bound */
         } else {
-            least[v] = c[v][0].d; /* sorted by d */
+            least[v] = x->c[v][0].d; /* sorted by d */
         }
     }
     size_t first = PLACE_NONE, last = PLACE_NONE;
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED)
-        rc = critical_path(m, least, on, &first, &last);
+        rc = critical_path(m, least, x->on, &first, &last);
+    free(least);
     /* a path from endpoint a to endpoint b crosses the network for at
      * least the shortest route delay between them: every vlink takes at
      * least the shortest route between its two places, and shortest
@@ -180,20 +236,38 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
     /* the deadline grid: the items' common step, or coarser (rounding
      * down, see above) when that makes too many cells */
     for (size_t v = 0; rc == 0 && v < V; v++)
-        for (size_t k = 0; on[v] && k < nc[v]; k++)
-            g = gcd64(g, c[v][k].d);
-    size_t DN = 0, WN = with_w ? MAX_W : 0;
+        for (size_t k = 0; x->on[v] && k < x->nc[v]; k++)
+            x->g = gcd64(x->g, x->c[v][k].d);
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED) {
-        if (g == 0)
-            g = 1;
-        if (D / g > MAX_DL)
-            g = D / MAX_DL + 1;
-        DN = (size_t)(D / g);
+        if (x->g == 0)
+            x->g = 1;
+        if (D / x->g > MAX_DL)
+            x->g = D / MAX_DL + 1;
+        x->DN = (size_t)(D / x->g);
     }
-    size_t S = (DN + 1) * (WN + 1);
+    /* the finer the weight grid, the less rounding down gives away (at
+     * most W / WN per service) */
+    if (with_w) {
+        x->WN = MAX_CELLS / (x->DN + 1);
+        x->WN = x->WN > MAX_W ? MAX_W : x->WN < MIN_W ? MIN_W : x->WN;
+    }
+    x->S = (x->DN + 1) * (x->WN + 1);
+    if (rc != 0)
+        dp_free(x);
+    return rc;
+}
+
+int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
+             struct sched_menu_item *choice)
+{
+    struct dp x;
+    int rc = dp_setup(m, slack_ns, &x);
+    if (rc != 0)
+        return rc;
+    size_t V = x.V, S = x.S;
     double *cost = malloc(S * sizeof *cost), *next = malloc(S * sizeof *next);
     unsigned short *pick = malloc((V * S + 1) * sizeof *pick);
-    if (rc == 0 && (!cost || !next || !pick))
+    if (!cost || !next || !pick)
         rc = PLC_ENOMEM;
     if (rc == 0) {
         for (size_t s = 0; s < S; s++)
@@ -202,27 +276,18 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
         for (size_t v = 0; v < V; v++) {
             for (size_t s = 0; s < S; s++)
                 next[s] = INFINITY;
-            for (size_t s = 0; s < S; s++) {
-                if (cost[s] == INFINITY)
-                    continue;
-                size_t dd = s / (WN + 1), ww = s % (WN + 1);
-                for (size_t k = 0; k < nc[v] && k < 65535; k++) {
-                    const struct cand *x = &c[v][k];
-                    size_t du = on[v] && DN ? (size_t)(x->d / g) : 0;
-                    size_t wu = WN ? (size_t)floor(x->w / (W / (double)WN)) : 0;
-                    if (dd + du > DN || ww + wu > WN)
+            for (size_t k = 0; k < x.nc[v] && k < 65535; k++) {
+                size_t step = dp_step(&x, v, k);
+                double u = x.c[v][k].u;
+                for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
+                    if (cost[s] == INFINITY || !dp_fits(&x, s, step))
                         continue;
-                    size_t t = (dd + du) * (WN + 1) + ww + wu;
-                    if (cost[s] + x->u < next[t]) {
-                        next[t] = cost[s] + x->u;
-                        pick[v * S + t] = (unsigned short)k;
-                        /* remember where it came from in the low bits of
-                         * a parallel walk below */
+                    if (cost[s] + u < next[s + step]) {
+                        next[s + step] = cost[s] + u;
+                        pick[v * S + s + step] = (unsigned short)k;
                     }
                 }
             }
-            /* keep the predecessor state of each cell for the walk back:
-             * recomputed there from pick and the cell */
             double *tmp = cost;
             cost = next;
             next = tmp;
@@ -235,25 +300,155 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
             rc = 1; /* even the relaxation is infeasible */
         } else {
             *lb = cost[best];
-            /* walk back: the item of v at cell t came from t - (du, wu) */
+            /* walk back: the item of v at cell t came from t - step */
             for (size_t v = V, t = best; v-- > 0;) {
-                const struct cand *x = &c[v][pick[v * S + t]];
+                size_t k = pick[v * S + t];
                 if (choice)
-                    choice[v] = x->item;
-                size_t du = on[v] && DN ? (size_t)(x->d / g) : 0;
-                size_t wu = WN ? (size_t)floor(x->w / (W / (double)WN)) : 0;
-                t -= du * (WN + 1) + wu;
+                    choice[v] = x.c[v][k].item;
+                t -= dp_step(&x, v, k);
             }
         }
     }
-    for (size_t v = 0; c && v < V; v++)
-        free(c[v]);
-    free(c);
-    free(nc);
-    free(least);
-    free(on);
+    dp_free(&x);
     free(cost);
     free(next);
     free(pick);
     return rc;
+}
+
+/* Largest table the pruning keeps: (V + 1) x S costs, twice. */
+#define PRUNE_MAX_CELLS 4000000
+
+int dp_prune(const struct milp *m, double ub, bool *keep)
+{
+    struct dp x;
+    int rc = dp_setup(m, 0, &x);
+    if (rc != 0)
+        return rc;
+    size_t V = x.V, S = x.S;
+    if ((V + 1) * S > PRUNE_MAX_CELLS) {
+        dp_free(&x);
+        return 1;
+    }
+    double *F = malloc((V + 1) * S * sizeof *F);
+    double *G = malloc((V + 1) * S * sizeof *G);
+    double **best = calloc(V + 1, sizeof *best);
+    if (!F || !G || !best)
+        rc = PLC_ENOMEM;
+    for (size_t v = 0; rc == 0 && v < V; v++)
+        if (!(best[v] = malloc(x.nc[v] * sizeof *best[v])))
+            rc = PLC_ENOMEM;
+    if (rc == 0) {
+        /* F_0: nothing used; F_{v+1}(s + step) = min F_v(s) + u */
+        for (size_t s = 0; s < (V + 1) * S; s++)
+            F[s] = INFINITY;
+        F[0] = 0;
+        for (size_t v = 0; v < V; v++)
+            for (size_t k = 0; k < x.nc[v]; k++) {
+                size_t step = dp_step(&x, v, k);
+                for (size_t s = 0; step != SIZE_MAX && s < S; s++)
+                    if (F[v * S + s] != INFINITY && dp_fits(&x, s, step) &&
+                        F[v * S + s] + x.c[v][k].u < F[(v + 1) * S + s + step])
+                        F[(v + 1) * S + s + step] = F[v * S + s] + x.c[v][k].u;
+            }
+        /* G_V = 0 everywhere; G_v(r) = min over items fitting r of
+         * u + G_{v+1}(r - step) */
+        for (size_t s = 0; s < S; s++)
+            G[V * S + s] = 0;
+        for (size_t v = V; v-- > 0;) {
+            for (size_t s = 0; s < S; s++)
+                G[v * S + s] = INFINITY;
+            for (size_t k = 0; k < x.nc[v]; k++) {
+                size_t step = dp_step(&x, v, k);
+                for (size_t r = 0; step != SIZE_MAX && r < S; r++)
+                    if (dp_fits(&x, step, r) &&
+                        x.c[v][k].u + G[(v + 1) * S + r] < G[v * S + r + step])
+                        G[v * S + r + step] = x.c[v][k].u + G[(v + 1) * S + r];
+            }
+            /* "within at most r": carry the minimum up both axes */
+            for (size_t s = 0; s < S; s++) {
+                double g = G[v * S + s];
+                if (s % (x.WN + 1) && G[v * S + s - 1] < g)
+                    g = G[v * S + s - 1];
+                if (s >= x.WN + 1 && G[v * S + s - x.WN - 1] < g)
+                    g = G[v * S + s - x.WN - 1];
+                G[v * S + s] = g;
+            }
+        }
+        /* completion of item k of v: F_v(s) + u + G_{v+1}(full - s - step) */
+        for (size_t v = 0; v < V; v++)
+            for (size_t k = 0; k < x.nc[v]; k++) {
+                size_t step = dp_step(&x, v, k);
+                double b = INFINITY;
+                for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
+                    if (F[v * S + s] == INFINITY || !dp_fits(&x, s, step))
+                        continue;
+                    double t = F[v * S + s] + x.c[v][k].u +
+                               G[(v + 1) * S + (S - 1) - s - step];
+                    if (t < b)
+                        b = t;
+                }
+                best[v][k] = b;
+            }
+        /* keep the columns whose item can be in a plan as good as ub */
+        double tol = 1e-7 * fmax(1, fabs(ub));
+        for (size_t j = 0; j < m->ny; j++) {
+            size_t v = m->y[j].v;
+            const struct sched_menu_item *it =
+                &m->p->services[v].menu[m->y[j].h]->v[m->y[j].m];
+            double u = m->p->services[v].vcpus * it->utilization;
+            bool ind = m->p->prob_model == PLACE_PROB_INDEPENDENT;
+            double w = ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi;
+            keep[j] = true;
+            for (size_t k = 0; k < x.nc[v]; k++)
+                if (x.c[v][k].u == u && x.c[v][k].d == it->deadline_ns &&
+                    x.c[v][k].w == w) {
+                    keep[j] = best[v][k] <= ub + tol;
+                    break;
+                }
+        }
+    }
+    for (size_t v = 0; best && v < V; v++)
+        free(best[v]);
+    free(best);
+    free(F);
+    free(G);
+    dp_free(&x);
+    return rc;
+}
+
+double bandwidth_lb(const struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    size_t E = p->n_endpoints, N = E + p->n_services;
+    if (m->single_location || E < 2)
+        return 0;
+    size_t *hops = malloc((c->n_nodes + 1) * sizeof *hops);
+    size_t *queue = malloc((c->n_nodes + 1) * sizeof *queue);
+    double *width = malloc((N + 1) * sizeof *width);
+    double best = 0;
+    for (size_t a = 0; hops && queue && width && a < E; a++) {
+        /* width[x]: the largest least weighted rate of a path a -> x */
+        for (size_t x = 0; x < N; x++)
+            width[x] = x == a ? INFINITY : 0;
+        for (size_t round = 0; round < N; round++)
+            for (size_t i = 0; i < p->n_vlinks; i++) {
+                const struct place_vlink *e = &p->vlinks[i];
+                double w = (double)e->rate_bps * (e->duplex ? 2 : 1);
+                double t = fmin(width[e->from], w);
+                if (t > width[e->to])
+                    width[e->to] = t;
+            }
+        routes_hops_from(m->r, p->endpoint_node[a], hops, queue);
+        for (size_t b = 0; b < E; b++) {
+            size_t h = hops[p->endpoint_node[b]];
+            if (b != a && h != PLACE_NONE && width[b] * (double)h > best)
+                best = width[b] * (double)h;
+        }
+    }
+    free(hops);
+    free(queue);
+    free(width);
+    return best;
 }

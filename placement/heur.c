@@ -54,6 +54,10 @@ struct heur {
     int max_cores;
     const struct sched_menu_item *want; /* items to use, or NULL */
     bool mbs;                           /* place by minimum bin slack */
+    /* hop scores (place_one) */
+    size_t *target; /* per workflow node: a downstream endpoint's node */
+    size_t *score, *hops, *queue;
+    uint64_t *rank;
 };
 
 /* The least-utilisation item of v on h within its allowance; PLACE_NONE
@@ -153,6 +157,36 @@ static bool try_host(struct heur *hs, struct place_plan *plan, size_t v,
     return true;
 }
 
+/* Hop scores of the hosts for v: hops from the hosts of v's predecessors
+ * plus hops to the node of the endpoint downstream of v, so that a chain
+ * between two endpoints stays on a shortest way between them (bandwidth
+ * x hops breaks ties).  false when nothing is placed around v. */
+static bool host_scores(struct heur *hs, const size_t *pred, size_t np,
+                        size_t v)
+{
+    const struct place_problem *p = hs->m->p;
+    size_t H = p->cluster->n_hosts, target = hs->target[p->n_endpoints + v];
+    if (np == 0 && target == PLACE_NONE)
+        return false;
+    for (size_t h = 0; h < H; h++)
+        hs->score[h] = 0;
+    for (size_t k = 0; k <= np; k++) {
+        size_t from = k < np ? pred[k] : target;
+        if (from == PLACE_NONE)
+            continue;
+        routes_hops_from(hs->m->r, from, hs->hops, hs->queue);
+        for (size_t h = 0; h < H; h++)
+            hs->score[h] += hs->hops[h] == PLACE_NONE ? H : hs->hops[h];
+    }
+    return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
 {
     const struct milp *m = hs->m;
@@ -168,8 +202,17 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
         if (h < H)
             pref[np++] = h;
     }
-    for (size_t k = 0; k < np + H; k++)
-        if (try_host(hs, plan, v, k < np ? pref[k] : k - np))
+    for (size_t k = 0; k < np; k++)
+        if (try_host(hs, plan, v, pref[k]))
+            return true;
+    /* then every host, fewest hops first (sorted as score x H + host) */
+    bool scored = !m->single_location && host_scores(hs, pref, np, v);
+    for (size_t h = 0; h < H; h++)
+        hs->rank[h] = (scored ? (uint64_t)hs->score[h] * H : 0) + h;
+    if (scored)
+        qsort(hs->rank, H, sizeof *hs->rank, cmp_u64);
+    for (size_t k = 0; k < H; k++)
+        if (try_host(hs, plan, v, (size_t)(hs->rank[k] % H)))
             return true;
     return false;
 }
@@ -322,7 +365,7 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, N = p->n_endpoints + V, H = p->cluster->n_hosts;
-    struct heur hs = {m, 1.0, NULL, NULL, NULL, NULL, NULL, 1, NULL, false};
+    struct heur hs = {.m = m, .share = 1.0, .max_cores = 1};
     for (size_t h = 0; h < H; h++)
         if (p->cluster->hosts[h].cores > hs.max_cores)
             hs.max_cores = p->cluster->hosts[h].cores;
@@ -334,6 +377,22 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
     hs.pos = malloc((N + 1) * sizeof *hs.pos);
+    size_t nn = p->cluster->n_nodes + 1;
+    hs.target = malloc((N + 1) * sizeof *hs.target);
+    hs.score = malloc((H + 1) * sizeof *hs.score);
+    hs.rank = malloc((H + 1) * sizeof *hs.rank);
+    hs.hops = malloc(nn * sizeof *hs.hops);
+    hs.queue = malloc(nn * sizeof *hs.queue);
+    /* a downstream endpoint of every node (N rounds settle a DAG) */
+    for (size_t x = 0; hs.target && x < N; x++)
+        hs.target[x] = PLACE_NONE;
+    for (size_t round = 0; hs.target && round < N; round++)
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+            size_t t = b < p->n_endpoints ? p->endpoint_node[b] : hs.target[b];
+            if (hs.target[a] == PLACE_NONE)
+                hs.target[a] = t;
+        }
     hs.order = hs.pos ? topo_order(p, hs.pos) : NULL;
     if (hs.order && p->n_vlinks == 0) {
         /* no links: a packing, placed largest first (first-fit
@@ -364,7 +423,8 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
-    if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item)
+    if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item ||
+        !hs.target || !hs.score || !hs.rank || !hs.hops || !hs.queue)
         found = PLC_ENOMEM;
     /* first the DP's items (placed next to each other where possible),
      * with the deadline they may use lowered by what the network added
@@ -422,5 +482,10 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
     free(hs.mem);
     free(hs.pos);
     free(hs.order);
+    free(hs.target);
+    free(hs.score);
+    free(hs.rank);
+    free(hs.hops);
+    free(hs.queue);
     return found;
 }

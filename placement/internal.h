@@ -30,6 +30,8 @@ size_t *topo_order(const struct place_problem *p, size_t *pos);
 int complete_plan(const struct milp *m, struct place_plan *plan,
                   struct plc_error *err);
 double plan_objective(const struct milp *m, const struct place_plan *plan);
+/* sum of rate x hops (x 2 when duplex) over the plan's routes, bit/s */
+double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan);
 double milp_units(const struct place_problem *p, double x);
 
 /* explain.c */
@@ -47,6 +49,17 @@ bool check_routes(const struct place_problem *p, const struct routes *r,
  * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM. */
 int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
              struct sched_menu_item *choice);
+
+/* bound.c: keep[j] (per candidate column) false when no plan that uses
+ * column j has a utilisation of at most ub.  0, 1 when the tables would be
+ * too large (keep untouched), PLC_EDATA, PLC_ENOMEM. */
+int dp_prune(const struct milp *m, double ub, bool *keep);
+
+/* bound.c: a lower bound of bandwidth x hops (bit/s x hops) over all
+ * plans: for endpoints a and b joined by a path of vlinks, the hops of the
+ * path's routes add up to at least the fewest hops between a's and b's
+ * nodes, each at the path's least rate (x 2 when duplex). */
+double bandwidth_lb(const struct milp *m);
 
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */

@@ -295,6 +295,9 @@ static double item_obj(const struct milp *m, size_t v, size_t h,
 
 /* ---- building ------------------------------------------------------------ */
 
+/* The candidate columns: (service, host, item) that the rules, memory,
+ * cores, deadline and probability leave.  GLPK columns come later
+ * (add_y_cols), after pruning may have dropped some. */
 static int build_y(struct milp *m)
 {
     const struct place_problem *p = m->p;
@@ -314,15 +317,50 @@ static int build_y(struct milp *m)
             m->ys[v * H + h] = m->ny;
             if (!menu || !host_allowed(m, v, h))
                 continue;
-            for (size_t k = 0; k < menu->n; k++) {
-                if (!item_allowed(m, v, h, &menu->v[k]))
-                    continue;
-                m->y[m->ny++] = (struct ycol){v, h, k};
-                milp_add_col(m, GLP_BV, 0, 1, item_obj(m, v, h, &menu->v[k]));
-            }
+            for (size_t k = 0; k < menu->n; k++)
+                if (item_allowed(m, v, h, &menu->v[k]))
+                    m->y[m->ny++] = (struct ycol){v, h, k};
             m->yn[v * H + h] = m->ny - m->ys[v * H + h];
         }
     }
+    return 0;
+}
+
+static void add_y_cols(struct milp *m)
+{
+    for (size_t j = 0; j < m->ny; j++) {
+        const struct ycol *y = &m->y[j];
+        milp_add_col(
+            m, GLP_BV, 0, 1,
+            item_obj(m, y->v, y->h, &m->p->services[y->v].menu[y->h]->v[y->m]));
+    }
+}
+
+int milp_prune(struct milp *m, double ub, size_t *removed)
+{
+    *removed = 0;
+    if (!m->has_dp || m->lp)
+        return 0;
+    bool *keep = malloc((m->ny + 1) * sizeof *keep);
+    if (!keep)
+        return PLC_ENOMEM;
+    int rc = dp_prune(m, ub, keep);
+    if (rc != 0) {
+        free(keep);
+        return rc == PLC_ENOMEM ? rc : 0;
+    }
+    size_t H = m->p->cluster->n_hosts, n = 0;
+    for (size_t k = 0; k < m->p->n_services * H; k++) {
+        size_t first = n;
+        for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
+            if (keep[j])
+                m->y[n++] = m->y[j];
+        m->ys[k] = first;
+        m->yn[k] = n - first;
+    }
+    *removed = m->ny - n;
+    m->ny = n;
+    free(keep);
     return 0;
 }
 
@@ -525,8 +563,8 @@ static void build_symmetry(struct milp *m)
     }
 }
 
-int milp_build(struct milp *m, const struct place_problem *p,
-               const struct routes *r, unsigned relax, enum milp_goal goal)
+int milp_prepare(struct milp *m, const struct place_problem *p,
+                 const struct routes *r, unsigned relax, enum milp_goal goal)
 {
     memset(m, 0, sizeof *m);
     m->p = p;
@@ -534,8 +572,6 @@ int milp_build(struct milp *m, const struct place_problem *p,
     m->relax = relax;
     m->goal = goal;
     m->single_location = p->cluster->n_links == 0;
-    m->lp = glp_create_prob();
-    glp_set_obj_dir(m->lp, GLP_MIN);
     /* D of the port rows b + r D: a flow is shaped at its source, so the
      * delay it has met before any port of one traversal is at most its
      * route's delay, and every route's delay (with each port's bound
@@ -554,8 +590,34 @@ int milp_build(struct milp *m, const struct place_problem *p,
     int rc = compute_dcap(m);
     if (rc == 0)
         rc = build_y(m);
-    if (rc == 0)
-        rc = build_host_rows(m);
+    for (size_t v = 0; rc == 0 && v < p->n_services; v++) {
+        size_t n = 0, H = p->cluster->n_hosts;
+        for (size_t h = 0; h < H; h++)
+            n += m->yn[v * H + h];
+        if (n == 0)
+            rc = PLC_EDATA; /* no candidate at all: explained by caller */
+    }
+    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0 &&
+        p->objective == PLACE_OBJ_UTILIZATION) {
+        /* a valid lower bound of the utilisation (bound.c): a row of the
+         * model, the first try of the heuristic, and the pruning */
+        m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
+        int b =
+            m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice) : PLC_ENOMEM;
+        if (b == PLC_ENOMEM)
+            rc = b;
+        m->has_dp = b == 0;
+    }
+    return rc;
+}
+
+int milp_finish(struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    m->lp = glp_create_prob();
+    glp_set_obj_dir(m->lp, GLP_MIN);
+    add_y_cols(m);
+    int rc = build_host_rows(m);
     if (rc == 0)
         rc = milp_build_vlinks(m);
     if (rc == 0)
@@ -570,27 +632,18 @@ int milp_build(struct milp *m, const struct place_problem *p,
         build_probability(m);
     if (rc == 0)
         rc = build_objective_extras(m);
-    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0 &&
-        p->objective == PLACE_OBJ_UTILIZATION) {
+    if (rc == 0 && m->has_dp) {
         /* sum vcpus U y >= the DP bound: valid (bound.c), and it is what
          * lets the search stop once an incumbent reaches it */
-        m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
-        int b =
-            m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice) : PLC_ENOMEM;
-        if (b == PLC_ENOMEM)
-            rc = b;
-        if (b == 0) {
-            m->has_dp = true;
-            for (size_t j = 0; j < m->ny; j++) {
-                const struct place_service *sv = &p->services[m->y[j].v];
-                milp_row_add(m, (int)j + 1,
-                             sv->vcpus *
-                                 sv->menu[m->y[j].h]->v[m->y[j].m].utilization);
-            }
-            milp_row_end(m, GLP_LO, m->dp_lb - 1e-9, 0);
+        for (size_t j = 0; j < m->ny; j++) {
+            const struct place_service *sv = &p->services[m->y[j].v];
+            milp_row_add(m, (int)j + 1,
+                         sv->vcpus *
+                             sv->menu[m->y[j].h]->v[m->y[j].m].utilization);
         }
+        milp_row_end(m, GLP_LO, m->dp_lb - 1e-9, 0);
     }
-    if (rc == 0 && goal == GOAL_PRIMARY) {
+    if (rc == 0 && m->goal == GOAL_PRIMARY) {
         /* the objective of FORMATS.md alone (ties: milp_tiebreak) */
         if (p->objective == PLACE_OBJ_BANDWIDTH)
             milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
@@ -601,6 +654,13 @@ int milp_build(struct milp *m, const struct place_problem *p,
     if (rc == 0 && m->oom)
         rc = PLC_ENOMEM;
     return rc;
+}
+
+int milp_build(struct milp *m, const struct place_problem *p,
+               const struct routes *r, unsigned relax, enum milp_goal goal)
+{
+    int rc = milp_prepare(m, p, r, relax, goal);
+    return rc == 0 ? milp_finish(m) : rc;
 }
 
 void milp_release(struct milp *m)

@@ -68,9 +68,20 @@ struct milp {
 };
 
 /* Build the model.  Returns 0, PLC_ENOMEM, or PLC_EDATA when a service has
- * no candidate host at all (the caller explains). */
+ * no candidate host at all (the caller explains).  milp_build is
+ * milp_prepare (the candidate columns and the DP bound, enough for the
+ * heuristic) then milp_finish (the GLPK problem); milp_prune may come
+ * between them. */
 int milp_build(struct milp *m, const struct place_problem *p,
                const struct routes *r, unsigned relax, enum milp_goal goal);
+int milp_prepare(struct milp *m, const struct place_problem *p,
+                 const struct routes *r, unsigned relax, enum milp_goal goal);
+int milp_finish(struct milp *m);
+
+/* Objective "utilization" with a verified plan of utilisation ub in hand:
+ * drop the candidate columns whose item is in no plan as good as ub
+ * (bound.c), before milp_finish.  *removed: how many. */
+int milp_prune(struct milp *m, double ub, size_t *removed);
 void milp_release(struct milp *m);
 
 /* Does service v fit host h at all (rules, memory, some item's cores)? */

@@ -99,6 +99,11 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
             res->status = PLACE_INFEASIBLE;
             return 0;
         }
+        if (lr == GLP_ETMLIM) {
+            res->status = PLACE_TIMEOUT;
+            res->bound = -INFINITY;
+            return 0;
+        }
         if (lr != 0 || glp_get_status(m->lp) != GLP_OPT) {
             /* fall back to the presolver without the offer */
             parm.presolve = GLP_ON;

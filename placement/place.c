@@ -57,6 +57,20 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
     return packed;
 }
 
+/* res->host and res->item from a plan's hosts and menu items. */
+static int plan_result(const struct place_problem *p, const size_t *host,
+                       const size_t *item, struct milp_result *res)
+{
+    size_t V = p->n_services;
+    res->host = malloc((V + 1) * sizeof *res->host);
+    res->item = malloc((V + 1) * sizeof *res->item);
+    if (!res->host || !res->item)
+        return PLC_ENOMEM;
+    memcpy(res->host, host, V * sizeof *host);
+    memcpy(res->item, item, V * sizeof *item);
+    return 0;
+}
+
 /* GLPK prints some cut statistics whatever its message level; placer's
  * libraries print nothing, so its terminal output is dropped. */
 static int glpk_silent(void *info, const char *s)
@@ -92,7 +106,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         plan->time_ms = now_ms() - t0;
         return 0;
     }
-    rc = milp_build(&m, p, &r, 0, GOAL_PRIMARY);
+    rc = milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_EDATA) {
         /* a service fits no host at all: which family takes them all */
         plan->status = PLACE_INFEASIBLE;
@@ -111,6 +125,15 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         rc = hf;
         goto out;
     }
+    if (hf == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
+        /* leave out what cannot be in a plan as good as this one */
+        size_t removed;
+        rc = milp_prune(&m, plan_objective(&m, plan), &removed);
+    }
+    if (rc < 0) {
+        free(heur_host);
+        goto out;
+    }
     if (hf == 1) {
         for (size_t v = 0; v < p->n_services; v++)
             heur_host[v] = plan->services[v].host;
@@ -118,14 +141,25 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
             free(plan->vlinks[i].path);
             plan->vlinks[i].path = NULL;
         }
-        if (milp_warm_vector(&m, heur_host, plan->heur_item, &warm) ==
-            PLC_ENOMEM) {
-            free(heur_host);
-            rc = PLC_ENOMEM;
-            goto out;
-        }
     }
-    for (int round = 0; rc == 0 && round < 50; round++) {
+    /* the heuristic's plan meets the DP's lower bound: it is optimal
+     * (bound.c proves the bound), and the solver is only needed for the
+     * ties */
+    bool dp_proven =
+        hf == 1 && m.has_dp &&
+        plan_objective(&m, plan) <= m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
+    if (dp_proven) {
+        rc = plan_result(p, heur_host, plan->heur_item, &res);
+        res.status = PLACE_OPTIMAL;
+        res.obj = res.bound = plan_objective(&m, plan);
+    } else {
+        rc = milp_finish(&m);
+        if (rc == 0 && hf == 1 &&
+            milp_warm_vector(&m, heur_host, plan->heur_item, &warm) ==
+                PLC_ENOMEM)
+            rc = PLC_ENOMEM;
+    }
+    for (int round = 0; rc == 0 && !dp_proven && round < 50; round++) {
         double left = limit - (now_ms() - t0) / 1000;
         milp_result_release(&res);
         rc = milp_solve(&m, left > 0.01 ? left : 0.01, round ? NULL : warm,
@@ -153,6 +187,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         res.status = PLACE_TIMEOUT; /* unless the next round finds one */
     }
     free(warm);
+    warm = NULL;
     if (rc == 0 && res.status == PLACE_TIMEOUT && hf == 1) {
         /* no solver plan in time: the verified greedy one, with the
          * solver's bound */
@@ -192,23 +227,46 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     double held = res.obj,
            tie_end = spent + fmin(limit / 4, fmax(0.1, spent / 2));
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
-         res.status == PLACE_OPTIMAL && phase < 2; phase++) {
+         rc == 0 && res.status == PLACE_OPTIMAL && phase < 2; phase++) {
         if (phase == 1 && p->n_vlinks == 0)
             break;
+        /* a plan that meets the bandwidth bound wins every tie already */
+        if (phase == 1 &&
+            plan_bandwidth_hops(&m, plan) <= bandwidth_lb(&m) * (1 + 1e-9))
+            break;
         double tl = fmin(limit, tie_end) - (now_ms() - t0) / 1000;
+        if (tl <= 0.02)
+            break;
+        if (!m.lp && (rc = milp_finish(&m)) < 0)
+            break;
+        /* the plan in hand is a solution of the tie-break's model: offered
+         * as a start, it also keeps the LP presolver (which cannot be
+         * interrupted) out of the way of the time limit */
         struct milp_result tie = {0};
+        rc = milp_tiebreak(&m, held, phase == 1);
+        if (rc == 0)
+            rc = milp_warm_vector(&m, res.host, res.item, &warm);
+        if (rc == PLC_EINVAL)
+            rc = 0; /* not expressible: no start */
         bool better =
-            tl > 0.02 && milp_tiebreak(&m, held, phase == 1) == 0 &&
-            milp_solve(&m, tl, NULL, &tie) == 0 &&
+            rc == 0 && milp_solve(&m, tl, warm, &tie) == 0 &&
             (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE);
+        free(warm);
+        warm = NULL;
         if (better)
             better = adopt(p, plan, &tie);
+        if (better) {
+            memcpy(res.host, tie.host, p->n_services * sizeof *res.host);
+            memcpy(res.item, tie.item, p->n_services * sizeof *res.item);
+        }
         bool proven = better && tie.status == PLACE_OPTIMAL;
         held = tie.obj;
         milp_result_release(&tie);
         if (!proven)
             break; /* the next level needs this one proven */
     }
+    if (rc < 0)
+        goto out;
     rc = complete_plan(&m, plan, err);
     if (rc < 0)
         goto out;
@@ -227,8 +285,10 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     plan->status = res.status == PLACE_OPTIMAL && plan->gap <= 1e-7
                        ? PLACE_OPTIMAL
                        : PLACE_FEASIBLE;
-    if (plan->status == PLACE_OPTIMAL)
+    if (plan->status == PLACE_OPTIMAL) {
         plan->gap = 0;
+        plan->proof = dp_proven ? PLACE_PROOF_DP : PLACE_PROOF_MILP;
+    }
 out:
     milp_result_release(&res);
     milp_release(&m);

@@ -189,8 +189,8 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     r->arc_delay = malloc((arcs ? arcs : 1) * sizeof *r->arc_delay);
     r->src_of_node = malloc((n ? n : 1) * sizeof *r->src_of_node);
     r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
-    size_t *adj_start = calloc(n + 2, sizeof *adj_start);
-    size_t *adj = malloc((arcs ? arcs : 1) * sizeof *adj);
+    size_t *adj_start = r->adj_start = calloc(n + 2, sizeof *adj_start);
+    size_t *adj = r->adj = malloc((arcs ? arcs : 1) * sizeof *adj);
     struct heap_item *heap = malloc((arcs + 1) * sizeof *heap);
     uint32_t *hops = malloc((n ? n : 1) * sizeof *hops);
     if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
@@ -226,8 +226,6 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     for (size_t s = 0; s < r->n_src; s++)
         dijkstra(r, s, adj_start, adj, heap, hops);
 out:
-    free(adj_start);
-    free(adj);
     free(heap);
     free(hops);
     if (rc < 0)
@@ -247,7 +245,29 @@ void routes_release(struct routes *r)
     free(r->dist);
     free(r->jit);
     free(r->pred);
+    free(r->adj_start);
+    free(r->adj);
     memset(r, 0, sizeof *r);
+}
+
+void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
+                      size_t *queue)
+{
+    for (size_t n = 0; n < r->c->n_nodes; n++)
+        hops[n] = PLACE_NONE;
+    size_t head = 0, tail = 0;
+    hops[from] = 0;
+    queue[tail++] = from;
+    while (head < tail) {
+        size_t n = queue[head++];
+        for (size_t k = r->adj_start[n]; k < r->adj_start[n + 1]; k++) {
+            size_t to = routes_arc_head(r, r->adj[k]);
+            if (hops[to] == PLACE_NONE) {
+                hops[to] = hops[n] + 1;
+                queue[tail++] = to;
+            }
+        }
+    }
 }
 
 bool routes_between(const struct routes *r, size_t from, size_t to,

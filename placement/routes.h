@@ -37,6 +37,8 @@ struct routes {
     uint64_t *dist;      /* n_src x n_nodes: delay, PLACE_UNLIMITED if none */
     uint64_t *jit;       /* n_src x n_nodes: summed jitter */
     size_t *pred;        /* n_src x n_nodes: arc into the node */
+    size_t *adj_start;   /* per node: its first outgoing arc in adj */
+    size_t *adj;         /* outgoing arcs, grouped by tail node */
 };
 
 /* Build groups and routes from every hub and from every node in
@@ -63,6 +65,11 @@ bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
 /* The arcs between two distinct hosts, in order; count or PLACE_NONE. */
 size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,
                         size_t *arcs);
+
+/* hops[n]: the fewest links between `from` and node n over any path
+ * (PLACE_NONE when unreachable); queue has room for n_nodes. */
+void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
+                      size_t *queue);
 
 /* The node an arc leaves from and the node it enters. */
 size_t routes_arc_tail(const struct routes *r, size_t arc);

@@ -439,6 +439,26 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
 }
 
 /* The named objective of the plan alone (FORMATS.md). */
+double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan)
+{
+    const struct place_problem *p = m->p;
+    size_t *arcs = malloc((p->cluster->n_nodes + 2) * sizeof *arcs);
+    double v = 0;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        size_t hops =
+            arcs ? plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to, arcs)
+                 : PLACE_NONE;
+        if (hops == PLACE_NONE) {
+            v = INFINITY;
+            break;
+        }
+        v += (double)p->vlinks[i].rate_bps * (double)hops *
+             (p->vlinks[i].duplex ? 2 : 1);
+    }
+    free(arcs);
+    return v;
+}
+
 double plan_objective(const struct milp *m, const struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
@@ -477,13 +497,7 @@ double plan_objective(const struct milp *m, const struct place_plan *plan)
         }
         return v;
     case PLACE_OBJ_BANDWIDTH:
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            const struct place_vlink_plan *vp = &plan->vlinks[i];
-            size_t hops = vp->n_path ? vp->n_path - 1 : 0;
-            v += (double)p->vlinks[i].rate_bps * (double)hops *
-                 (p->vlinks[i].duplex ? 2 : 1);
-        }
-        return v;
+        return plan_bandwidth_hops(m, plan);
     case PLACE_OBJ_BALANCE:
         for (size_t h = 0; h < c->n_hosts; h++) {
             const struct place_host *ho = &c->hosts[h];

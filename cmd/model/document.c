@@ -250,6 +250,12 @@ int model_plan_document(const struct model_problem *mp,
             d->solver->gap = plan->gap;
             d->solver->bound = plan->bound;
         }
+        if (plan->status == PLACE_OPTIMAL && plan->proof != PLACE_PROOF_NONE) {
+            d->solver->has_proof = 1;
+            d->solver->proof = plan->proof == PLACE_PROOF_DP
+                                   ? PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
+                                   : PLACER__PROOF__PROOF_BRANCH_AND_BOUND;
+        }
     }
     if (plan->admitted)
         admitted_parts(mp, plan, d, &oom);

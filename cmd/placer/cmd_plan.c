@@ -75,8 +75,13 @@ static void print_table(const Placer__Plan *d)
                          (int)d->objective->kind, kind, sizeof kind);
     printf("workflow %s: ADMITTED\n", d->workflow);
     printf("  objective  %s = %.6g\n", kind, d->objective->value);
-    printf("  solver     %s, gap %.4g, bound %.6g, %.1f ms, %llu nodes\n", st,
-           d->solver->gap, d->solver->bound, d->solver->time_ms,
+    const char *proof =
+        !d->solver->has_proof ? ""
+        : d->solver->proof == PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
+            ? " (the plan meets the dynamic-program bound)"
+            : " (branch and bound)";
+    printf("  solver     %s%s, gap %.4g, bound %.6g, %.1f ms, %llu nodes\n", st,
+           proof, d->solver->gap, d->solver->bound, d->solver->time_ms,
            (unsigned long long)d->solver->nodes);
     const Placer__Guarantee *g = d->guarantee;
     if (g->has_deadline_us)

@@ -260,3 +260,28 @@ Test(plan_cases, utilization_ties_are_broken_by_bandwidth_hops)
     cr_assert_eq(r.plan.vlinks[0].n_path, 2);
     done(&r);
 }
+
+Test(plan_cases, the_dp_bound_counts_the_network_between_two_endpoints)
+{
+    /* a on its own could take 0.5 ms every 10 ms with a 20 ms local
+     * deadline (utilisation 0.05), but the endpoints sit on h1 and h2, so
+     * the route between them (20 us) leaves only the 10 ms deadline: 0.1.
+     * The DP bound knows that, so the plan is proven by it alone. */
+    struct run r;
+    plan_of(&r, star,
+            "{\"name\": \"w\", \"deadline\": \"20ms\", \"endpoints\":"
+            " [{\"name\": \"in\", \"node\": \"h1\"}, {\"name\": \"out\","
+            " \"node\": \"h2\"}], \"services\": [{\"name\": \"a\","
+            " \"exec_time\": {\"wcet\": \"1ms\"}, \"reservation\":"
+            " {\"periods\": [\"10ms\"], \"budgets\": [\"500us\", \"1ms\"],"
+            " \"deadlines\": [\"10ms\", \"20ms\"]}}], \"links\": [{\"from\":"
+            " \"in\", \"to\": \"a\", \"rate\": \"1Mbit\"}, {\"from\": \"a\","
+            " \"to\": \"out\", \"rate\": \"1Mbit\"}]}");
+    cr_assert(r.plan.admitted, "%s", r.plan.message);
+    cr_assert_float_eq(r.plan.objective, 0.1, 1e-9);
+    cr_assert_eq(r.plan.services[0].item.deadline_ns, 10000000);
+    cr_assert_eq(r.plan.status, PLACE_OPTIMAL);
+    cr_assert_eq(r.plan.proof, PLACE_PROOF_DP);
+    cr_assert_float_eq(r.plan.bound, 0.1, 1e-9);
+    done(&r);
+}

@@ -295,7 +295,7 @@ static bool enumerate(const struct inst *x, double *best)
 Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
 {
     srand(17);
-    int admitted = 0, rejected = 0;
+    int admitted = 0, rejected = 0, by_dp = 0, by_bb = 0;
     for (int k = 0; k < 120; k++) {
         struct inst *x = malloc(sizeof *x);
         random_instance(x, k);
@@ -315,6 +315,8 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
                                "instance %d: placer %g, enumeration %g", k,
                                plan.objective, best);
             admitted++;
+            by_dp += plan.proof == PLACE_PROOF_DP;
+            by_bb += plan.proof == PLACE_PROOF_MILP;
         } else {
             cr_assert_not(plan.admitted,
                           "instance %d: placer admits a plan enumeration "
@@ -327,7 +329,13 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
         place_plan_release(&plan);
         free(x);
     }
-    cr_log_info("%d admitted, %d rejected", admitted, rejected);
+    cr_log_info("%d admitted (%d proven by the DP bound, %d by branch and "
+                "bound), %d rejected",
+                admitted, by_dp, by_bb, rejected);
+    cr_assert_eq(by_dp + by_bb, admitted);
+    /* both ways of proving an optimum are checked against enumeration */
+    cr_assert_geq(by_dp, 5);
+    cr_assert_geq(by_bb, 5);
     cr_assert_geq(admitted, 25);
     cr_assert_geq(rejected, 10);
 }

@@ -118,6 +118,12 @@ enum place_status {
     PLACE_TIMEOUT,    /* no plan found in time; not proven impossible */
 };
 
+enum place_proof {
+    PLACE_PROOF_NONE,
+    PLACE_PROOF_MILP, /* GLPK's branch and bound closed the gap */
+    PLACE_PROOF_DP,   /* the plan meets the DP lower bound (bound.c) */
+};
+
 enum place_reject {
     PLACE_REJECT_NONE,
     PLACE_REJECT_CPU,
@@ -159,9 +165,10 @@ struct place_plan {
     size_t *heur_item;     /* internal: menu item per service (heuristic) */
     bool admitted;
     enum place_status status;
-    double objective; /* the named objective of this plan alone */
-    double bound;     /* best bound proven by the solver */
-    double gap;       /* relative gap */
+    enum place_proof proof; /* when status is PLACE_OPTIMAL */
+    double objective;       /* the named objective of this plan alone */
+    double bound;           /* best bound proven by the solver */
+    double gap;             /* relative gap */
     double time_ms;
     long nodes;                          /* branch-and-bound nodes */
     struct place_service_plan *services; /* n_services */
