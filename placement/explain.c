@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- explanations
  * ------------------------------------------------------------ */
@@ -202,23 +203,38 @@ static int explain_probability(const struct place_problem *p,
     return 0;
 }
 
-/* Which family alone makes it infeasible, and its figures. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Which family alone makes it infeasible, and its figures, within `limit`
+ * seconds in all: each relaxed solve gets a quarter of it at most, and
+ * what is left when the families are through goes to the figures. */
 int explain(const struct place_problem *p, const struct routes *r,
             const struct milp *m, double limit, struct place_plan *plan)
 {
     static const unsigned order[] = {
         FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
         FAM_LINK_LATENCY, FAM_DEADLINE, FAM_PROBABILITY};
+    double end = now_s() + limit;
     unsigned cause = 0;
     for (size_t k = 0; k < sizeof order / sizeof *order && !cause; k++) {
+        double left = end - now_s();
+        if (left < 0.01)
+            break;
         struct milp_result res;
-        int rc = try_relaxed(p, r, order[k], GOAL_PRIMARY, limit, &res);
+        int rc = try_relaxed(p, r, order[k], GOAL_PRIMARY,
+                             fmin(limit / 4, left), &res);
         if (rc < 0)
             return rc;
         if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE)
             cause = order[k];
         milp_result_release(&res);
     }
+    limit = fmax(0.01, end - now_s()); /* for the figures */
     switch (cause) {
     case FAM_RULES:
         reject(plan, PLACE_REJECT_PLACEMENT_RULES,

@@ -15,6 +15,9 @@
 
 /* ---- solving ------------------------------------------------------------- */
 
+/* models with more columns than this are solved without GLPK's presolver */
+#define LP_FIRST_COLS 4000
+
 struct cb_state {
     double bound;
     long nodes;
@@ -79,10 +82,12 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
             milp_row_end(m, GLP_LO, z, 0);
         }
     }
-    if (warm) {
-        /* a solution is offered in terms of the model's own columns, so
-         * the MIP presolver (which renumbers them) stays off, and the LP
-         * relaxation is solved first, as glp_intopt then requires */
+    /* a solution is offered in terms of the model's own columns, so the
+     * MIP presolver (which renumbers them) stays off, and the LP
+     * relaxation is solved first, as glp_intopt then requires; on a large
+     * model the same keeps the time limit, which GLPK's LP presolver
+     * (used by the MIP presolver) does not honour */
+    if (warm || glp_get_num_cols(m->lp) > LP_FIRST_COLS) {
         parm.presolve = GLP_OFF;
         glp_smcp sp;
         glp_init_smcp(&sp);

@@ -207,7 +207,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
         double left = limit - (now_ms() - t0) / 1000;
-        rc = explain(p, &r, &m, left > 0.2 ? left / 4 : 0.2, plan);
+        rc = explain(p, &r, &m, left > 0.2 ? left : 0.2, plan);
         goto out;
     }
     if (res.status == PLACE_TIMEOUT) {
