@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void free_paths(struct place_plan *plan, size_t n)
 {
@@ -54,6 +55,7 @@ struct heur {
     int max_cores;
     const struct sched_menu_item *want; /* items to use, or NULL */
     bool mbs;                           /* place by minimum bin slack */
+    const double *weight;               /* MBS weights, or NULL */
     /* hop scores (place_one) */
     size_t *target; /* per workflow node: a downstream endpoint's node */
     size_t *score, *hops, *queue;
@@ -222,30 +224,38 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
  * largest always among them) that leaves the least memory unused, by a
  * depth-first search over the services in decreasing size with a node
  * budget.  On packings it reaches the optimum far more often than first
- * fit decreasing. */
+ * fit decreasing.  With `weight`, the subset of largest total weight is
+ * taken instead (still within the host's memory): perturbed weights make
+ * the perturbation variant (Fleszar & Hindi, 2002) that repeats MBS with
+ * different choices between near-equal subsets. */
 struct mbs {
     const struct place_problem *p;
-    size_t *rest; /* remaining services, largest first */
+    const double *weight; /* per service, or NULL: memory */
+    size_t *rest;         /* remaining services, largest first */
     size_t n_rest;
     size_t h;
     uint64_t room; /* free memory of host h */
     double cpu;    /* free CPU of host h (sum over cores) */
     size_t pick[256], n_pick, best[256], n_best;
     uint64_t best_used;
+    double best_w;
     long budget;
 };
 
-static void mbs_dfs(struct mbs *b, size_t from, uint64_t used, double cpu)
+static void mbs_dfs(struct mbs *b, size_t from, uint64_t used, double cpu,
+                    double w)
 {
-    if (used > b->best_used || b->n_best == 0) {
+    if (b->n_best == 0 || (b->weight ? w > b->best_w : used > b->best_used)) {
         b->best_used = used;
+        b->best_w = w;
         b->n_best = b->n_pick;
         memcpy(b->best, b->pick, b->n_pick * sizeof *b->pick);
     }
     for (size_t k = from; k < b->n_rest && b->budget-- > 0 && b->n_pick < 256 &&
                           b->best_used < b->room;
          k++) {
-        const struct place_service *s = &b->p->services[b->rest[k]];
+        size_t v = b->rest[k];
+        const struct place_service *s = &b->p->services[v];
         double u = 0;
         const struct sched_menu *m = s->menu[b->h];
         for (size_t i = 0; m && i < m->n; i++)
@@ -253,19 +263,21 @@ static void mbs_dfs(struct mbs *b, size_t from, uint64_t used, double cpu)
         if (used + s->mem_bytes > b->room || cpu + s->vcpus * u > b->cpu)
             continue;
         b->pick[b->n_pick++] = k;
-        mbs_dfs(b, k + 1, used + s->mem_bytes, cpu + s->vcpus * u);
+        mbs_dfs(b, k + 1, used + s->mem_bytes, cpu + s->vcpus * u,
+                w + (b->weight ? b->weight[v] : 0));
         b->n_pick--;
         if (from == 0)
             break; /* the largest remaining service is always taken */
     }
 }
 
-static bool place_mbs(struct heur *hs, struct place_plan *plan)
+static bool place_mbs(struct heur *hs, struct place_plan *plan,
+                      const double *weight)
 {
     const struct place_problem *p = hs->m->p;
     size_t V = p->n_services, H = p->cluster->n_hosts, E = p->n_endpoints;
     struct mbs b = {
-        p, malloc((V + 1) * sizeof *b.rest), 0, 0, 0, 0, {0}, 0, {0}, 0, 0, 0};
+        .p = p, .weight = weight, .rest = malloc((V + 1) * sizeof *b.rest)};
     if (!b.rest)
         return false;
     for (size_t k = 0; k < E + V; k++)
@@ -281,9 +293,10 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan)
             b.cpu += milp_core_free(ho, c);
         b.n_pick = b.n_best = 0;
         b.best_used = 0;
+        b.best_w = 0;
         b.budget = 20000;
         /* hosts a service may not use are skipped by place_one below */
-        mbs_dfs(&b, 0, 0, 0);
+        mbs_dfs(&b, 0, 0, 0, 0);
         size_t keep = 0;
         bool *taken = calloc(b.n_rest + 1, sizeof *taken);
         if (!taken)
@@ -341,7 +354,7 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     for (size_t v = 0; v < V; v++)
         plan->services[v].host = PLACE_NONE;
     if (hs->mbs)
-        return place_mbs(hs, plan);
+        return place_mbs(hs, plan, hs->weight);
     for (size_t k = 0; k < N; k++)
         if (hs->order[k] >= E && !place_one(hs, plan, hs->order[k] - E))
             return false;
@@ -359,6 +372,104 @@ static size_t hosts_used(const struct place_problem *p,
         n += !seen;
     }
     return n;
+}
+
+/* Fewest hosts any packing needs: total memory (and least CPU) over the
+ * largest free host; 0 when some host is in use already (the hosts
+ * objective then counts only new ones) or has unlimited memory. */
+static size_t packing_lb(const struct place_problem *p)
+{
+    const struct place_cluster *c = p->cluster;
+    double mem = 0, cpu = 0, room = 0, cores = 0;
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        const struct place_host *ho = &c->hosts[h];
+        double free_cpu = 0;
+        bool in_use = ho->mem_used_bytes > 0;
+        for (int k = 0; k < ho->cores; k++) {
+            free_cpu += milp_core_free(ho, k);
+            in_use |= ho->used && ho->used[k] > 0;
+        }
+        if (in_use || ho->mem_bytes == PLACE_UNLIMITED)
+            return 0;
+        room = fmax(room, (double)ho->mem_bytes);
+        cores = fmax(cores, free_cpu);
+    }
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct place_service *s = &p->services[v];
+        double u = INFINITY;
+        for (size_t h = 0; h < c->n_hosts; h++)
+            for (size_t i = 0; s->menu[h] && i < s->menu[h]->n; i++)
+                u = fmin(u, s->menu[h]->v[i].utilization);
+        mem += (double)s->mem_bytes;
+        cpu += isfinite(u) ? u * s->vcpus : 0;
+    }
+    double lb = fmax(room > 0 ? ceil(mem / room - 1e-9) : 0,
+                     cores > 0 ? ceil(cpu / cores - 1e-9) : 0);
+    return (size_t)fmax(1, lb);
+}
+
+static double clock_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A packing placed by MBS is in *plan: try first fit decreasing, then (for
+ * the hosts objective) perturbed MBS runs for up to a fifth of the time
+ * limit (2 s at most) or until the plan meets packing_lb; keep the plan
+ * with the fewest hosts.  0 or PLC_ENOMEM. */
+static int improve_packing(struct heur *hs, struct place_plan *plan)
+{
+    const struct place_problem *p = hs->m->p;
+    size_t V = p->n_services;
+    struct place_service_plan *best = malloc((V + 1) * sizeof *best);
+    size_t *best_item = malloc((V + 1) * sizeof *best_item);
+    double *weight = malloc((V + 1) * sizeof *weight);
+    if (!best || !best_item || !weight) {
+        free(best);
+        free(best_item);
+        free(weight);
+        return PLC_ENOMEM;
+    }
+    memcpy(best, plan->services, V * sizeof *best);
+    memcpy(best_item, plan->heur_item, V * sizeof *best_item);
+    size_t nb = hosts_used(p, plan);
+    size_t lb = p->objective == PLACE_OBJ_HOSTS ? packing_lb(p) : nb;
+    double end = clock_s() + fmin(2.0, p->time_limit_s / 5);
+    uint64_t rng = 0x9e3779b97f4a7c15ULL; /* fixed: plans are reproducible */
+    for (int run = 0; nb > lb || run == 0; run++) {
+        if (run == 0) {
+            hs->mbs = false; /* first fit decreasing */
+        } else {
+            if (p->objective != PLACE_OBJ_HOSTS || clock_s() > end)
+                break;
+            hs->mbs = true;
+            /* weights: memory x (1 +- 10 %), xorshift64 */
+            for (size_t v = 0; v < V; v++) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                double r = (double)(rng >> 11) / 9007199254740992.0;
+                weight[v] = (double)p->services[v].mem_bytes * (0.9 + 0.2 * r);
+            }
+            hs->weight = weight;
+        }
+        bool ok = attempt(hs, plan, 1.0);
+        hs->weight = NULL;
+        if (ok && hosts_used(p, plan) < nb) {
+            nb = hosts_used(p, plan);
+            memcpy(best, plan->services, V * sizeof *best);
+            memcpy(best_item, plan->heur_item, V * sizeof *best_item);
+        }
+    }
+    memcpy(plan->services, best, V * sizeof *best);
+    memcpy(plan->heur_item, best_item, V * sizeof *best_item);
+    hs->mbs = true;
+    free(best);
+    free(best_item);
+    free(weight);
+    return 0;
 }
 
 int heur_plan(const struct milp *m, struct place_plan *plan)
@@ -444,24 +555,8 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
         }
         if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k]))
             continue;
-        if (hs.mbs) {
-            /* a packing: keep whichever of minimum bin slack and first fit
-             * decreasing uses fewer hosts */
-            struct place_service_plan *a = malloc(V * sizeof *a);
-            size_t *ai = malloc(V * sizeof *ai);
-            if (a && ai) {
-                memcpy(a, plan->services, V * sizeof *a);
-                memcpy(ai, plan->heur_item, V * sizeof *ai);
-                size_t na = hosts_used(p, plan);
-                hs.mbs = false;
-                if (!attempt(&hs, plan, 1.0) || hosts_used(p, plan) >= na) {
-                    memcpy(plan->services, a, V * sizeof *a);
-                    memcpy(plan->heur_item, ai, V * sizeof *ai);
-                }
-            }
-            free(a);
-            free(ai);
-        }
+        if (hs.mbs && improve_packing(&hs, plan) < 0)
+            found = PLC_ENOMEM;
         bool packed = true;
         for (size_t h = 0; h < H && packed; h++)
             packed = pack_host(p, plan, h) == 1;
