@@ -100,12 +100,26 @@ static int make_groups(struct routes *r)
 struct heap_item {
     uint64_t d;
     uint32_t hops;
+    uint64_t room; /* least residual rate of a link on the way */
     size_t v;
 };
 
+/* Routes are shortest by delay, then by hops, then the widest: among
+ * equal routes (the many equal-cost paths of a fat-tree) the one whose
+ * busiest link has the most residual rate.  Extending a route by one arc
+ * never reverses this order, so Dijkstra's labels stay exact. */
 static bool before(struct heap_item a, struct heap_item b)
 {
-    return a.d < b.d || (a.d == b.d && a.hops < b.hops);
+    if (a.d != b.d)
+        return a.d < b.d;
+    if (a.hops != b.hops)
+        return a.hops < b.hops;
+    return a.room > b.room;
+}
+
+static uint64_t link_room(const struct place_link *l)
+{
+    return l->rate_bps > l->used_bps ? l->rate_bps - l->used_bps : 0;
 }
 
 static void push(struct heap_item *h, size_t *n, struct heap_item x)
@@ -137,10 +151,11 @@ static struct heap_item pop(struct heap_item *h, size_t *n)
     return top;
 }
 
-/* Dijkstra by delay, ties by hop count, from `src`; non-forwarding hosts
- * end routes but do not carry them. */
+/* Dijkstra by delay, ties by hop count, then by width, from `src`;
+ * non-forwarding hosts end routes but do not carry them. */
 static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
-                    const size_t *adj, struct heap_item *heap, uint32_t *hops)
+                    const size_t *adj, struct heap_item *heap, uint32_t *hops,
+                    uint64_t *room)
 {
     const struct place_cluster *c = r->c;
     size_t n = c->n_nodes, src = r->src_node[s];
@@ -151,23 +166,29 @@ static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
         jit[v] = 0;
         pred[v] = PLACE_NONE;
         hops[v] = UINT32_MAX;
+        room[v] = 0;
     }
     size_t hn = 0;
     dist[src] = 0;
     hops[src] = 0;
-    push(heap, &hn, (struct heap_item){0, 0, src});
+    room[src] = UINT64_MAX;
+    push(heap, &hn, (struct heap_item){0, 0, UINT64_MAX, src});
     while (hn) {
         struct heap_item x = pop(heap, &hn);
-        if (x.d != dist[x.v] || x.hops != hops[x.v])
+        if (x.d != dist[x.v] || x.hops != hops[x.v] || x.room != room[x.v])
             continue;
         if (x.v != src && x.v < c->n_hosts && !c->hosts[x.v].forwarding)
             continue;
         for (size_t k = adj_start[x.v]; k < adj_start[x.v + 1]; k++) {
             size_t arc = adj[k], to = routes_arc_head(r, arc);
-            struct heap_item y = {x.d + r->arc_delay[arc], x.hops + 1, to};
-            if (before(y, (struct heap_item){dist[to], hops[to], to})) {
+            uint64_t lr = link_room(&c->links[arc / 2]);
+            struct heap_item y = {x.d + r->arc_delay[arc], x.hops + 1,
+                                  x.room < lr ? x.room : lr, to};
+            if (before(y,
+                       (struct heap_item){dist[to], hops[to], room[to], to})) {
                 dist[to] = y.d;
                 hops[to] = y.hops;
+                room[to] = y.room;
                 pred[to] = arc;
                 jit[to] = jit[x.v] + c->links[arc / 2].jitter_ns;
                 push(heap, &hn, y);
@@ -193,8 +214,9 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     size_t *adj = r->adj = malloc((arcs ? arcs : 1) * sizeof *adj);
     struct heap_item *heap = malloc((arcs + 1) * sizeof *heap);
     uint32_t *hops = malloc((n ? n : 1) * sizeof *hops);
+    uint64_t *room = malloc((n ? n : 1) * sizeof *room);
     if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
-        !adj || !heap || !hops) {
+        !adj || !heap || !hops || !room) {
         rc = PLC_ENOMEM;
         goto out;
     }
@@ -224,10 +246,11 @@ int routes_build(struct routes *r, const struct place_cluster *c,
         goto out;
     }
     for (size_t s = 0; s < r->n_src; s++)
-        dijkstra(r, s, adj_start, adj, heap, hops);
+        dijkstra(r, s, adj_start, adj, heap, hops, room);
 out:
     free(heap);
     free(hops);
+    free(room);
     if (rc < 0)
         routes_release(r);
     return rc;

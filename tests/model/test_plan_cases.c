@@ -285,3 +285,33 @@ Test(plan_cases, the_dp_bound_counts_the_network_between_two_endpoints)
     cr_assert_float_eq(r.plan.bound, 0.1, 1e-9);
     done(&r);
 }
+
+Test(plan_cases, routes_take_the_widest_of_equal_paths)
+{
+    /* h1 - s1 = {a, b} = s2 - h2: two paths of equal delay and hops; the
+     * one through a (listed first) has 10 Mbit/s left, the one through b
+     * all of its 1 Gbit/s.  A 100 Mbit/s link from h1 to a service on h2
+     * fits only through b. */
+    const char *diamond =
+        "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
+        " \"switches\": [{\"name\": \"s1\"}, {\"name\": \"a\"},"
+        " {\"name\": \"b\"}, {\"name\": \"s2\"}], \"links\": ["
+        " {\"a\": \"h1\", \"b\": \"s1\", \"rate\": \"1Gbit\"},"
+        " {\"a\": \"s1\", \"b\": \"a\", \"rate\": \"1Gbit\","
+        "  \"used_rate\": \"990Mbit\"},"
+        " {\"a\": \"s1\", \"b\": \"b\", \"rate\": \"1Gbit\"},"
+        " {\"a\": \"a\", \"b\": \"s2\", \"rate\": \"1Gbit\"},"
+        " {\"a\": \"b\", \"b\": \"s2\", \"rate\": \"1Gbit\"},"
+        " {\"a\": \"s2\", \"b\": \"h2\", \"rate\": \"1Gbit\"}]}";
+    struct run r;
+    plan_of(&r, diamond,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"h1\"}], \"services\": [{\"name\": \"x\", \"hosts\":"
+            " [\"h2\"]}], \"links\": [{\"from\": \"u\", \"to\": \"x\","
+            " \"rate\": \"100Mbit\"}]}");
+    cr_assert(r.plan.admitted, "%s", r.plan.message);
+    cr_assert_eq(r.plan.vlinks[0].n_path, 5);
+    cr_assert_str_eq(r.mp.problem.cluster->node_names[r.plan.vlinks[0].path[2]],
+                     "b");
+    done(&r);
+}
