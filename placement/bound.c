@@ -229,7 +229,7 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
     if (rc == 0 && D != PLACE_UNLIMITED && first < p->n_endpoints &&
         last < p->n_endpoints && !m->single_location &&
         p->endpoint_node[first] != p->endpoint_node[last])
-        routes_between(m->r, p->endpoint_node[first], p->endpoint_node[last],
+        routes_between(m->r, 0, p->endpoint_node[first], p->endpoint_node[last],
                        &net, &jit);
     if (D != PLACE_UNLIMITED)
         D = D > net + slack_ns ? D - net - slack_ns : 0;

@@ -324,7 +324,7 @@ bool check_routes(const struct place_problem *p, const struct routes *r,
             continue;
         size_t a = p->endpoint_node[e->from], b = p->endpoint_node[e->to];
         uint64_t d, j;
-        if (a != b && !routes_between(r, a, b, &d, &j)) {
+        if (a != b && !routes_between(r, 0, a, b, &d, &j)) {
             reject(plan, PLACE_REJECT_NO_ROUTE,
                    "endpoints '%s' and '%s' are not connected in the "
                    "cluster",

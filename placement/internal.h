@@ -23,8 +23,8 @@ const char *node_name(const struct place_problem *p, size_t n);
 int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h);
 size_t where(const struct place_problem *p, const struct place_plan *plan,
              size_t n);
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan, size_t a,
-                 size_t b, size_t *arcs);
+size_t plan_arcs(const struct milp *m, const struct place_plan *plan, int k,
+                 size_t a, size_t b, size_t *arcs);
 uint64_t message_ns(const struct place_vlink *e);
 size_t *topo_order(const struct place_problem *p, size_t *pos);
 int complete_plan(const struct milp *m, struct place_plan *plan,

@@ -673,6 +673,8 @@ void milp_release(struct milp *m)
         free(m->vl[i].c);
         free(m->vl[i].fo);
         free(m->vl[i].fi);
+        free(m->vl[i].pa);
+        free(m->vl[i].q);
     }
     free(m->vl);
     free(m->y);

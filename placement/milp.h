@@ -94,6 +94,7 @@ struct milp_result {
     long nodes;
     size_t *host; /* per service */
     size_t *item; /* per service: index into its host's menu */
+    int *route;   /* per vlink: route set taken (0 shortest, 1 detour) */
 };
 
 /* Solve within `time_limit_s`; fills res (host/item allocated).  `warm`,
@@ -103,10 +104,11 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
                struct milp_result *res);
 
 /* The full column vector (1-based, as GLPK wants it) of the plan that puts
- * service v on host[v] with item[v].  Caller frees *out.  Returns 0,
- * PLC_EINVAL (a pruned column) or PLC_ENOMEM. */
+ * service v on host[v] with item[v], vlink i over route set route[i]
+ * (route NULL: all shortest).  Caller frees *out.  Returns 0, PLC_EINVAL
+ * (a pruned column) or PLC_ENOMEM. */
 int milp_warm_vector(const struct milp *m, const size_t *host,
-                     const size_t *item, double **out);
+                     const size_t *item, const int *route, double **out);
 void milp_result_release(struct milp_result *res);
 
 /* Forbid the combination of (service, item) pairs on host h in `res`
@@ -122,9 +124,10 @@ int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
 /* Free residual utilisation of core c of host h. */
 double milp_core_free(const struct place_host *h, int c);
 
-/* One traversal's delay between two hosts (route + message/rate); 0 when
- * the same host.  false when there is no route. */
-bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
+/* One traversal's delay between two hosts over route set k (routes.h)
+ * (route + message/rate); 0 when the same host.  false when there is no
+ * route. */
+bool milp_pair_delay(const struct milp *m, const struct place_vlink *e, int k,
                      size_t h1, size_t h2, uint64_t *delay, uint64_t *jitter);
 
 #endif

@@ -17,6 +17,8 @@ struct milp_vlink {
     int p0;            /* first P column */
     int *c;            /* per host: co-location column or 0 */
     int *fo, *fi;      /* per host: access columns or 0 */
+    int *pa;           /* VL_SS, per a x ngb + b: detour column or 0 */
+    int *q;            /* VL_ES/VL_SE, per host: detour column or 0 */
     bool limited_same; /* inside a group only the same host meets limits */
 };
 
@@ -27,9 +29,9 @@ void milp_row_end(struct milp *m, int type, double lb, double ub);
 int milp_add_col(struct milp *m, int kind, double lb, double ub, double obj);
 size_t milp_vl_service(const struct place_problem *p, size_t node);
 bool milp_node_host_delay(const struct milp *m, const struct place_vlink *e,
-                          size_t node, size_t h, bool to_host, uint64_t *delay,
-                          uint64_t *jitter);
-size_t milp_pair_arcs(const struct milp *m, size_t from, size_t to,
+                          int k, size_t node, size_t h, bool to_host,
+                          uint64_t *delay, uint64_t *jitter);
+size_t milp_pair_arcs(const struct milp *m, int k, size_t from, size_t to,
                       bool from_host, bool to_host, size_t *arcs);
 void milp_pair_hosts(const struct milp *m, size_t a, size_t b, size_t *ha,
                      size_t *hb);

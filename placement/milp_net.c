@@ -18,7 +18,7 @@ size_t milp_vl_service(const struct place_problem *p, size_t node)
     return node >= p->n_endpoints ? node - p->n_endpoints : PLACE_NONE;
 }
 
-bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
+bool milp_pair_delay(const struct milp *m, const struct place_vlink *e, int k,
                      size_t h1, size_t h2, uint64_t *delay, uint64_t *jitter)
 {
     *delay = *jitter = 0;
@@ -26,7 +26,7 @@ bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
         return true;
     if (m->single_location)
         return true;
-    if (!routes_hosts(m->r, h1, h2, delay, jitter))
+    if (!routes_hosts(m->r, k, h1, h2, delay, jitter))
         return false;
     *delay += message_ns(e);
     return true;
@@ -34,19 +34,19 @@ bool milp_pair_delay(const struct milp *m, const struct place_vlink *e,
 
 /* Delay of one traversal between an endpoint node and host h. */
 bool milp_node_host_delay(const struct milp *m, const struct place_vlink *e,
-                          size_t node, size_t h, bool to_host, uint64_t *delay,
-                          uint64_t *jitter)
+                          int k, size_t node, size_t h, bool to_host,
+                          uint64_t *delay, uint64_t *jitter)
 {
     *delay = *jitter = 0;
     if (node == h || m->single_location)
         return true;
-    bool ok = to_host ? routes_between(m->r, node, h, delay, jitter)
-                      : routes_between(m->r, h, node, delay, jitter);
+    bool ok = to_host ? routes_between(m->r, k, node, h, delay, jitter)
+                      : routes_between(m->r, k, h, node, delay, jitter);
     if (!ok && !to_host) {
         /* from h: its hub's route plus its access arc */
         size_t g = m->r->group_of[h];
         uint64_t d, j;
-        if (!routes_between(m->r, m->r->hub[g], node, &d, &j))
+        if (!routes_between(m->r, k, m->r->hub[g], node, &d, &j))
             return false;
         if (m->r->proper[g]) {
             size_t l = m->r->access_link[h];
@@ -63,23 +63,112 @@ bool milp_node_host_delay(const struct milp *m, const struct place_vlink *e,
 }
 
 /* Arcs between two hosts / a node and a host, for capacity rows. */
-size_t milp_pair_arcs(const struct milp *m, size_t from, size_t to,
+size_t milp_pair_arcs(const struct milp *m, int k, size_t from, size_t to,
                       bool from_host, bool to_host, size_t *arcs)
 {
     if (m->single_location || from == to)
         return 0;
     if (from_host && to_host)
-        return routes_host_arcs(m->r, from, to, arcs);
+        return routes_host_arcs(m->r, k, from, to, arcs);
     if (!from_host)
-        return routes_arcs(m->r, from, to, arcs);
+        return routes_arcs(m->r, k, from, to, arcs);
     /* host -> node: access arc, then the hub's route */
     size_t g = m->r->group_of[from], n = 0;
     if (m->r->proper[g]) {
         size_t l = m->r->access_link[from];
         arcs[n++] = 2 * l + (m->p->cluster->links[l].a == from ? 0 : 1);
     }
-    size_t k = routes_arcs(m->r, m->r->hub[g], to, arcs + n);
-    return k == PLACE_NONE ? PLACE_NONE : n + k;
+    size_t got = routes_arcs(m->r, k, m->r->hub[g], to, arcs + n);
+    return got == PLACE_NONE ? PLACE_NONE : n + got;
+}
+
+/* Do routes k = 0 and 1 from `from` to `to` differ (either way, for a
+ * duplex vlink)?  false when route 1 does not exist. */
+static bool detour_differs(const struct milp *m, const struct place_vlink *e,
+                           size_t from, size_t to, bool from_host, bool to_host,
+                           size_t *t0, size_t *t1)
+{
+    if (m->r->n_sets < 2)
+        return false;
+    for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
+        size_t a = dir ? to : from, b = dir ? from : to;
+        bool ah = dir ? to_host : from_host, bh = dir ? from_host : to_host;
+        size_t n0 = milp_pair_arcs(m, 0, a, b, ah, bh, t0);
+        size_t n1 = milp_pair_arcs(m, 1, a, b, ah, bh, t1);
+        if (n1 == PLACE_NONE)
+            return false;
+        if (n0 != n1 || memcmp(t0, t1, n0 * sizeof *t0))
+            return true;
+    }
+    return false;
+}
+
+/* Is a traversal of delay d and jitter j within e's own limits? */
+static bool within_limits(const struct milp *m, const struct place_vlink *e,
+                          uint64_t d, uint64_t j)
+{
+    return (m->relax & FAM_LINK_LATENCY) ||
+           ((e->max_latency_ns == PLACE_UNLIMITED || d <= e->max_latency_ns) &&
+            (e->max_jitter_ns == PLACE_UNLIMITED || j <= e->max_jitter_ns));
+}
+
+/* Detour columns of vlink i (route set 1, routes.h): for a pair of
+ * distinct groups, P'[a,b] = u in a, w in b, over the detour; for an
+ * endpoint vlink, Q[h] <= X(h) = the service on h uses the detour.  Only
+ * where the detour differs from the shortest route and keeps the vlink's
+ * limits. */
+static int build_detours(struct milp *m, size_t i)
+{
+    const struct place_problem *p = m->p;
+    const struct place_vlink *e = &p->vlinks[i];
+    struct milp_vlink *x = &m->vl[i];
+    size_t H = p->cluster->n_hosts;
+    if (m->r->n_sets < 2 || (m->relax & FAM_BANDWIDTH))
+        return 0;
+    size_t *t0 = malloc((p->cluster->n_nodes + 2) * sizeof *t0);
+    size_t *t1 = malloc((p->cluster->n_nodes + 2) * sizeof *t1);
+    if (x->kind == VL_SS)
+        x->pa = calloc(x->nga * x->ngb + 1, sizeof *x->pa);
+    else if (x->kind != VL_EE)
+        x->q = calloc(H + 1, sizeof *x->q);
+    if (!t0 || !t1 || (x->kind == VL_SS && !x->pa) ||
+        (x->kind != VL_SS && x->kind != VL_EE && !x->q)) {
+        free(t0);
+        free(t1);
+        return PLC_ENOMEM;
+    }
+    uint64_t d, j;
+    if (x->kind == VL_SS) {
+        for (size_t a = 0; a < x->nga; a++)
+            for (size_t b = 0; b < x->ngb; b++) {
+                size_t ha, hb;
+                milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
+                if (x->ga[a] == x->gb[b] ||
+                    !detour_differs(m, e, m->r->hub[x->ga[a]],
+                                    m->r->hub[x->gb[b]], false, false, t0,
+                                    t1) ||
+                    !milp_pair_delay(m, e, 1, ha, hb, &d, &j) ||
+                    !within_limits(m, e, d, j))
+                    continue;
+                x->pa[a * x->ngb + b] = milp_add_col(m, GLP_CV, 0, 1, 0);
+            }
+    } else if (x->kind != VL_EE) {
+        size_t s = x->kind == VL_ES ? x->w : x->u;
+        size_t node = p->endpoint_node[x->kind == VL_ES ? e->from : e->to];
+        for (size_t h = 0; h < H; h++) {
+            bool es = x->kind == VL_ES;
+            if (!milp_candidate(m, s, h) ||
+                !detour_differs(m, e, es ? node : h, es ? h : node, !es, es, t0,
+                                t1) ||
+                !milp_node_host_delay(m, e, 1, node, h, es, &d, &j) ||
+                !within_limits(m, e, d, j))
+                continue;
+            x->q[h] = milp_add_col(m, GLP_CV, 0, 1, 0);
+        }
+    }
+    free(t0);
+    free(t1);
+    return 0;
 }
 
 /* Two distinct hosts, one of group a and one of group b (hb PLACE_NONE
@@ -124,8 +213,12 @@ int milp_build_vlinks(struct milp *m)
                                    : (sw != PLACE_NONE ? VL_ES : VL_EE);
         x->u = su;
         x->w = sw;
-        if (x->kind != VL_SS)
+        if (x->kind != VL_SS) {
+            int rc = build_detours(m, i);
+            if (rc < 0)
+                return rc;
             continue;
+        }
         x->ga = malloc(G * sizeof *x->ga);
         x->gb = malloc(G * sizeof *x->gb);
         x->c = calloc(H, sizeof *x->c);
@@ -159,8 +252,8 @@ int milp_build_vlinks(struct milp *m)
                 size_t ha, hb;
                 milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 uint64_t d = 0, j = 0;
-                bool ok =
-                    hb == PLACE_NONE || milp_pair_delay(m, e, ha, hb, &d, &j);
+                bool ok = hb == PLACE_NONE ||
+                          milp_pair_delay(m, e, 0, ha, hb, &d, &j);
                 /* beyond the link's own limits only co-location is left:
                  * between two groups nothing, inside one group the same
                  * host (row P <= sum c, added with the pair rows) */
@@ -188,6 +281,9 @@ int milp_build_vlinks(struct milp *m)
                 x->fi[h] = milp_add_col(m, GLP_CV, 0, 1e30, 0);
             }
         }
+        int rc = build_detours(m, i);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -220,9 +316,14 @@ void milp_row_add_delay(struct milp *m, size_t i, double k)
                 /* delay between distinct hosts of the two groups */
                 size_t ha, hb;
                 milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
-                if (hb == PLACE_NONE || !milp_pair_delay(m, e, ha, hb, &d, &j))
+                if (hb == PLACE_NONE ||
+                    !milp_pair_delay(m, e, 0, ha, hb, &d, &j))
                     continue;
                 milp_row_add(m, milp_pcol(x, a, b), k * (double)d);
+                /* the detour's own delay */
+                int alt = x->pa ? x->pa[a * x->ngb + b] : 0;
+                if (alt && milp_pair_delay(m, e, 1, ha, hb, &d, &j))
+                    milp_row_add(m, alt, k * (double)d);
                 /* co-location inside the group removes that delay */
                 if (x->ga[a] == x->gb[b])
                     for (size_t h = 0; h < H; h++)
@@ -231,19 +332,24 @@ void milp_row_add_delay(struct milp *m, size_t i, double k)
             }
         break;
     case VL_ES:
-        for (size_t h = 0; h < H; h++)
-            if (milp_candidate(m, x->w, h) &&
-                milp_node_host_delay(m, e, p->endpoint_node[e->from], h, true,
-                                     &d, &j))
-                milp_row_add_x(m, x->w, h, k * (double)d);
+    case VL_SE: {
+        /* X(h) d0 on the shortest route, plus Q(h) (d1 - d0) on the
+         * detour */
+        bool es = x->kind == VL_ES;
+        size_t s = es ? x->w : x->u,
+               node = p->endpoint_node[es ? e->from : e->to];
+        for (size_t h = 0; h < H; h++) {
+            if (!milp_candidate(m, s, h) ||
+                !milp_node_host_delay(m, e, 0, node, h, es, &d, &j))
+                continue;
+            milp_row_add_x(m, s, h, k * (double)d);
+            uint64_t d1;
+            if (x->q && x->q[h] &&
+                milp_node_host_delay(m, e, 1, node, h, es, &d1, &j))
+                milp_row_add(m, x->q[h], k * ((double)d1 - (double)d));
+        }
         break;
-    case VL_SE:
-        for (size_t h = 0; h < H; h++)
-            if (milp_candidate(m, x->u, h) &&
-                milp_node_host_delay(m, e, p->endpoint_node[e->to], h, false,
-                                     &d, &j))
-                milp_row_add_x(m, x->u, h, k * (double)d);
-        break;
+    }
     case VL_EE:
         break;
     }
@@ -335,8 +441,8 @@ int milp_build_link_limits(struct milp *m)
             for (size_t h = 0; h < H; h++) {
                 if (!milp_candidate(m, s, h))
                     continue;
-                bool ok = milp_node_host_delay(m, e, node, h, x->kind == VL_ES,
-                                               &d, &j);
+                bool ok = milp_node_host_delay(m, e, 0, node, h,
+                                               x->kind == VL_ES, &d, &j);
                 if (ok &&
                     (e->max_latency_ns == PLACE_UNLIMITED ||
                      d <= e->max_latency_ns) &&
@@ -392,16 +498,16 @@ static void arc_push(struct milp *m, struct arc_row *a, int col, double rate,
 /* Record that column `col` (a 0/1 quantity) sends vlink e over the arcs of
  * the route from -> to. */
 static void arcs_for(struct milp *m, struct arc_row *rows, size_t *tmp,
-                     const struct place_vlink *e, int col, size_t from,
+                     const struct place_vlink *e, int col, int k, size_t from,
                      size_t to, bool from_host, bool to_host, double times)
 {
-    size_t n = milp_pair_arcs(m, from, to, from_host, to_host, tmp);
+    size_t n = milp_pair_arcs(m, k, from, to, from_host, to_host, tmp);
     if (n == PLACE_NONE)
         return;
     double burst = (double)e->burst_bytes +
                    (double)e->rate_bps / 8.0 * (double)m->nc_delay_ns * 1e-9;
-    for (size_t k = 0; k < n; k++)
-        arc_push(m, &rows[tmp[k]], col, times * (double)e->rate_bps,
+    for (size_t i = 0; i < n; i++)
+        arc_push(m, &rows[tmp[i]], col, times * (double)e->rate_bps,
                  times * burst);
 }
 
@@ -412,16 +518,17 @@ static void arcs_for_x(struct milp *m, struct arc_row *rows, size_t *tmp,
 {
     size_t k = v * m->p->cluster->n_hosts + h;
     for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
-        arcs_for(m, rows, tmp, e, (int)j + 1, from, to, from_host, to_host, 1);
+        arcs_for(m, rows, tmp, e, (int)j + 1, 0, from, to, from_host, to_host,
+                 1);
 }
 
 /* The hub-to-hub arcs of groups a, b (no access arcs). */
 static void arcs_hubs(struct milp *m, struct arc_row *rows, size_t *tmp,
-                      const struct place_vlink *e, int col, size_t ga,
+                      const struct place_vlink *e, int col, int k, size_t ga,
                       size_t gb)
 {
-    arcs_for(m, rows, tmp, e, col, m->r->hub[ga], m->r->hub[gb], false, false,
-             1);
+    arcs_for(m, rows, tmp, e, col, k, m->r->hub[ga], m->r->hub[gb], false,
+             false, 1);
 }
 
 static void access_arcs(struct milp *m, struct arc_row *rows,
@@ -487,12 +594,15 @@ int milp_build_arcs(struct milp *m)
             case VL_SS:
                 for (size_t a = 0; a < x->nga; a++)
                     for (size_t b = 0; b < x->ngb; b++)
-                        if (dir == 0)
-                            arcs_hubs(m, rows, tmp, e, milp_pcol(x, a, b),
-                                      x->ga[a], x->gb[b]);
-                        else
-                            arcs_hubs(m, rows, tmp, e, milp_pcol(x, a, b),
-                                      x->gb[b], x->ga[a]);
+                        for (int k = 0; k < 2; k++) {
+                            int col = k == 0  ? milp_pcol(x, a, b)
+                                      : x->pa ? x->pa[a * x->ngb + b]
+                                              : 0;
+                            if (col)
+                                arcs_hubs(m, rows, tmp, e, col, k,
+                                          dir ? x->gb[b] : x->ga[a],
+                                          dir ? x->ga[a] : x->gb[b]);
+                        }
                 for (size_t h = 0; h < H; h++) {
                     if (!x->fo[h])
                         continue;
@@ -502,16 +612,27 @@ int milp_build_arcs(struct milp *m)
                 }
                 break;
             case VL_ES:
-                for (size_t h = 0; h < H; h++)
-                    if (milp_candidate(m, x->w, h))
-                        arcs_for_x(m, rows, tmp, e, x->w, h, dir ? h : ef,
-                                   dir ? ef : h, dir, !dir);
+                for (size_t h = 0; h < H; h++) {
+                    if (!milp_candidate(m, x->w, h))
+                        continue;
+                    arcs_for_x(m, rows, tmp, e, x->w, h, dir ? h : ef,
+                               dir ? ef : h, dir, !dir);
+                    /* the detour moves the flow from route 0 to route 1 */
+                    for (int k = 0; x->q && x->q[h] && k < 2; k++)
+                        arcs_for(m, rows, tmp, e, x->q[h], k, dir ? h : ef,
+                                 dir ? ef : h, dir, !dir, k ? 1 : -1);
+                }
                 break;
             case VL_SE:
-                for (size_t h = 0; h < H; h++)
-                    if (milp_candidate(m, x->u, h))
-                        arcs_for_x(m, rows, tmp, e, x->u, h, dir ? et : h,
-                                   dir ? h : et, !dir, dir);
+                for (size_t h = 0; h < H; h++) {
+                    if (!milp_candidate(m, x->u, h))
+                        continue;
+                    arcs_for_x(m, rows, tmp, e, x->u, h, dir ? et : h,
+                               dir ? h : et, !dir, dir);
+                    for (int k = 0; x->q && x->q[h] && k < 2; k++)
+                        arcs_for(m, rows, tmp, e, x->q[h], k, dir ? et : h,
+                                 dir ? h : et, !dir, dir, k ? 1 : -1);
+                }
                 break;
             case VL_EE:
                 break;
@@ -528,7 +649,7 @@ int milp_build_arcs(struct milp *m)
         for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
             size_t a = p->endpoint_node[dir ? e->to : e->from];
             size_t b = p->endpoint_node[dir ? e->from : e->to];
-            size_t n = a == b ? 0 : routes_arcs(m->r, a, b, tmp);
+            size_t n = a == b ? 0 : routes_arcs(m->r, 0, a, b, tmp);
             for (size_t k = 0; n != PLACE_NONE && k < n; k++) {
                 fixed_rate[tmp[k]] += (double)e->rate_bps;
                 fixed_burst[tmp[k]] +=
@@ -574,17 +695,30 @@ void milp_build_pair_rows(struct milp *m)
     size_t H = p->cluster->n_hosts;
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct milp_vlink *x = &m->vl[i];
+        /* Q(h) <= X(h): only a service on h takes its detour */
+        for (size_t h = 0; x->q && h < H; h++)
+            if (x->q[h]) {
+                milp_row_add(m, x->q[h], 1);
+                milp_row_add_x(m, x->kind == VL_ES ? x->w : x->u, h, -1);
+                milp_row_end(m, GLP_UP, 0, 0);
+            }
         if (x->kind != VL_SS)
             continue;
         for (size_t a = 0; a < x->nga; a++) {
-            for (size_t b = 0; b < x->ngb; b++)
+            for (size_t b = 0; b < x->ngb; b++) {
                 milp_row_add(m, milp_pcol(x, a, b), 1);
+                if (x->pa)
+                    milp_row_add(m, x->pa[a * x->ngb + b], 1);
+            }
             milp_row_add_xg(m, x->u, x->ga[a], -1);
             milp_row_end(m, GLP_FX, 0, 0);
         }
         for (size_t b = 0; b < x->ngb; b++) {
-            for (size_t a = 0; a < x->nga; a++)
+            for (size_t a = 0; a < x->nga; a++) {
                 milp_row_add(m, milp_pcol(x, a, b), 1);
+                if (x->pa)
+                    milp_row_add(m, x->pa[a * x->ngb + b], 1);
+            }
             milp_row_add_xg(m, x->w, x->gb[b], -1);
             milp_row_end(m, GLP_FX, 0, 0);
         }
@@ -644,13 +778,20 @@ static void set_route_objective(struct milp *m, bool cost, double weight)
         if (x->kind == VL_SS) {
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
-                    size_t n =
-                        milp_pair_arcs(m, m->r->hub[x->ga[a]],
-                                       m->r->hub[x->gb[b]], false, false, tmp);
-                    double w = 0;
-                    for (size_t k = 0; n != PLACE_NONE && k < n; k++)
-                        w += cost ? c->links[tmp[k] / 2].cost : 1;
-                    glp_set_obj_coef(m->lp, milp_pcol(x, a, b), f * w);
+                    for (int r = 0; r < 2; r++) {
+                        int col = r == 0  ? milp_pcol(x, a, b)
+                                  : x->pa ? x->pa[a * x->ngb + b]
+                                          : 0;
+                        if (!col)
+                            continue;
+                        size_t n = milp_pair_arcs(m, r, m->r->hub[x->ga[a]],
+                                                  m->r->hub[x->gb[b]], false,
+                                                  false, tmp);
+                        double w = 0;
+                        for (size_t k = 0; n != PLACE_NONE && k < n; k++)
+                            w += cost ? c->links[tmp[k] / 2].cost : 1;
+                        glp_set_obj_coef(m->lp, col, f * w);
+                    }
                 }
             for (size_t h = 0; h < H; h++)
                 if (x->fo[h]) {
@@ -664,10 +805,18 @@ static void set_route_objective(struct milp *m, bool cost, double weight)
             for (size_t h = 0; h < H; h++) {
                 if (!milp_candidate(m, s, h))
                     continue;
-                size_t n = milp_pair_arcs(m, node, h, false, true, tmp);
+                size_t n = milp_pair_arcs(m, 0, node, h, false, true, tmp);
                 double w = 0;
                 for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                     w += cost ? c->links[tmp[k] / 2].cost : 1;
+                if (x->q && x->q[h]) {
+                    /* the detour's weight, less the shortest route's */
+                    size_t n1 = milp_pair_arcs(m, 1, node, h, false, true, tmp);
+                    double w1 = 0;
+                    for (size_t k = 0; n1 != PLACE_NONE && k < n1; k++)
+                        w1 += cost ? c->links[tmp[k] / 2].cost : 1;
+                    glp_set_obj_coef(m->lp, x->q[h], f * (w1 - w));
+                }
                 size_t k = s * H + h;
                 for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
                     glp_set_obj_coef(m->lp, (int)j + 1,

@@ -46,7 +46,8 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
     size_t V = m->p->n_services;
     res->host = malloc((V ? V : 1) * sizeof *res->host);
     res->item = malloc((V ? V : 1) * sizeof *res->item);
-    if (!res->host || !res->item)
+    res->route = calloc(m->p->n_vlinks + 1, sizeof *res->route);
+    if (!res->host || !res->item || !res->route)
         return PLC_ENOMEM;
     glp_iocp parm;
     glp_init_iocp(&parm);
@@ -146,6 +147,15 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
             res->host[m->y[j].v] = m->y[j].h;
             res->item[m->y[j].v] = m->y[j].m;
         }
+    /* the detours taken */
+    for (size_t i = 0; i < m->p->n_vlinks; i++) {
+        const struct milp_vlink *x = &m->vl[i];
+        size_t n = x->pa ? x->nga * x->ngb : x->q ? m->p->cluster->n_hosts : 0;
+        const int *cols = x->pa ? x->pa : x->q;
+        for (size_t k = 0; k < n; k++)
+            if (cols[k] && glp_mip_col_val(m->lp, cols[k]) > 0.5)
+                res->route[i] = 1;
+    }
     return 0;
 }
 
@@ -153,6 +163,7 @@ void milp_result_release(struct milp_result *res)
 {
     free(res->host);
     free(res->item);
+    free(res->route);
     memset(res, 0, sizeof *res);
 }
 
@@ -196,7 +207,7 @@ int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth)
 }
 
 int milp_warm_vector(const struct milp *m, const size_t *host,
-                     const size_t *item, double **out)
+                     const size_t *item, const int *route, double **out)
 {
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts, E = p->n_endpoints;
@@ -228,10 +239,11 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
             if (xl->kind == VL_EE || xl->w == PLACE_NONE)
                 continue;
             uint64_t d = 0, j = 0;
+            int k = route ? route[i] : 0;
             if (xl->kind == VL_SS)
-                milp_pair_delay(m, e, host[xl->u], host[xl->w], &d, &j);
+                milp_pair_delay(m, e, k, host[xl->u], host[xl->w], &d, &j);
             else
-                milp_node_host_delay(m, e, p->endpoint_node[e->from],
+                milp_node_host_delay(m, e, k, p->endpoint_node[e->from],
                                      host[xl->w], true, &d, &j);
             double ready = (xl->u != PLACE_NONE
                                 ? start[E + xl->u] + (double)p->services[xl->u]
@@ -248,14 +260,27 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
             x[m->t_col[v]] = start[E + v];
     for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
         const struct milp_vlink *xl = &m->vl[i];
+        bool detour = route && route[i];
+        if (xl->kind == VL_ES || xl->kind == VL_SE) {
+            size_t h = host[xl->kind == VL_ES ? xl->w : xl->u];
+            if (detour && !(xl->q && xl->q[h]))
+                rc = PLC_EINVAL; /* a detour the model does not have */
+            else if (detour)
+                x[xl->q[h]] = 1;
+        }
         if (xl->kind != VL_SS)
             continue;
         size_t hu = host[xl->u], hw = host[xl->w];
         for (size_t a = 0; a < xl->nga; a++)
-            for (size_t b = 0; b < xl->ngb; b++)
-                if (xl->ga[a] == m->r->group_of[hu] &&
-                    xl->gb[b] == m->r->group_of[hw])
-                    x[milp_pcol(xl, a, b)] = 1;
+            for (size_t b = 0; b < xl->ngb; b++) {
+                if (xl->ga[a] != m->r->group_of[hu] ||
+                    xl->gb[b] != m->r->group_of[hw])
+                    continue;
+                int alt = xl->pa ? xl->pa[a * xl->ngb + b] : 0;
+                if (detour && !alt)
+                    rc = PLC_EINVAL;
+                x[detour && alt ? alt : milp_pcol(xl, a, b)] = 1;
+            }
         if (hu == hw && xl->c[hu])
             x[xl->c[hu]] = 1;
         if (hu != hw) {

@@ -40,21 +40,42 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
                   const struct milp_result *tie)
 {
     struct place_service_plan *save = malloc(p->n_services * sizeof *save);
-    if (!save)
+    int *route = malloc((p->n_vlinks + 1) * sizeof *route);
+    if (!save || !route) {
+        free(save);
+        free(route);
         return false;
+    }
     memcpy(save, plan->services, p->n_services * sizeof *save);
     for (size_t v = 0; v < p->n_services; v++) {
         plan->services[v].host = tie->host[v];
         plan->services[v].item =
             p->services[v].menu[tie->host[v]]->v[tie->item[v]];
     }
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        route[i] = plan->vlinks[i].route;
+        plan->vlinks[i].route = tie->route[i];
+    }
     bool packed = true;
     for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
         packed = pack_host(p, plan, h) == 1;
-    if (!packed)
+    if (!packed) {
         memcpy(plan->services, save, p->n_services * sizeof *save);
+        for (size_t i = 0; i < p->n_vlinks; i++)
+            plan->vlinks[i].route = route[i];
+    }
     free(save);
+    free(route);
     return packed;
+}
+
+/* The workflow's whole rate: every vlink once, twice when duplex. */
+static double demand_bps(const struct place_problem *p)
+{
+    double d = 0;
+    for (size_t i = 0; i < p->n_vlinks; i++)
+        d += (double)p->vlinks[i].rate_bps * (p->vlinks[i].duplex ? 2 : 1);
+    return d;
 }
 
 /* res->host and res->item from a plan's hosts and menu items. */
@@ -64,7 +85,8 @@ static int plan_result(const struct place_problem *p, const size_t *host,
     size_t V = p->n_services;
     res->host = malloc((V + 1) * sizeof *res->host);
     res->item = malloc((V + 1) * sizeof *res->item);
-    if (!res->host || !res->item)
+    res->route = calloc(p->n_vlinks + 1, sizeof *res->route); /* shortest */
+    if (!res->host || !res->item || !res->route)
         return PLC_ENOMEM;
     memcpy(res->host, host, V * sizeof *host);
     memcpy(res->item, item, V * sizeof *item);
@@ -95,7 +117,8 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
                              plc_strerror(PLC_ENOMEM));
     double limit = p->time_limit_s > 0 ? p->time_limit_s : 2.0;
     struct routes r;
-    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints);
+    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints,
+                          demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc));
     struct milp m;
@@ -155,7 +178,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     } else {
         rc = milp_finish(&m);
         if (rc == 0 && hf == 1 &&
-            milp_warm_vector(&m, heur_host, plan->heur_item, &warm) ==
+            milp_warm_vector(&m, heur_host, plan->heur_item, NULL, &warm) ==
                 PLC_ENOMEM)
             rc = PLC_ENOMEM;
     }
@@ -173,6 +196,8 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
             plan->services[v].item =
                 p->services[v].menu[res.host[v]]->v[res.item[v]];
         }
+        for (size_t i = 0; i < p->n_vlinks; i++)
+            plan->vlinks[i].route = res.route[i];
         size_t bad = PLACE_NONE;
         for (size_t h = 0; rc == 0 && h < p->cluster->n_hosts; h++) {
             int ok = pack_host(p, plan, h);
@@ -196,6 +221,8 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
             plan->services[v].item =
                 p->services[v].menu[heur_host[v]]->v[plan->heur_item[v]];
         }
+        for (size_t i = 0; i < p->n_vlinks; i++)
+            plan->vlinks[i].route = 0; /* the heuristic's routes */
         for (size_t h = 0; h < p->cluster->n_hosts; h++)
             pack_host(p, plan, h);
         res.status = PLACE_FEASIBLE;
@@ -245,7 +272,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         struct milp_result tie = {0};
         rc = milp_tiebreak(&m, held, phase == 1);
         if (rc == 0)
-            rc = milp_warm_vector(&m, res.host, res.item, &warm);
+            rc = milp_warm_vector(&m, res.host, res.item, res.route, &warm);
         if (rc == PLC_EINVAL)
             rc = 0; /* not expressible: no start */
         bool better =
@@ -258,6 +285,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         if (better) {
             memcpy(res.host, tie.host, p->n_services * sizeof *res.host);
             memcpy(res.item, tie.item, p->n_services * sizeof *res.item);
+            memcpy(res.route, tie.route, p->n_vlinks * sizeof *res.route);
         }
         bool proven = better && tie.status == PLACE_OPTIMAL;
         held = tie.obj;
@@ -303,7 +331,8 @@ int place_export_lp(const struct place_problem *p, const char *path,
 {
     glp_term_hook(glpk_silent, NULL);
     struct routes r;
-    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints);
+    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints,
+                          demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot build the model (%s)",
                              plc_strerror(rc));

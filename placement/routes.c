@@ -155,38 +155,45 @@ static struct heap_item pop(struct heap_item *h, size_t *n)
  * non-forwarding hosts end routes but do not carry them. */
 static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
                     const size_t *adj, struct heap_item *heap, uint32_t *hops,
-                    uint64_t *room)
+                    uint64_t *room, const uint64_t *penalty, uint64_t *cost)
 {
     const struct place_cluster *c = r->c;
     size_t n = c->n_nodes, src = r->src_node[s];
-    uint64_t *dist = r->dist + s * n, *jit = r->jit + s * n;
-    size_t *pred = r->pred + s * n;
+    /* penalty (set 1): the order is by cost = delay + penalties, the
+     * delay itself is recorded */
+    uint64_t *dist = (penalty ? r->dist1 : r->dist) + s * n;
+    uint64_t *jit = (penalty ? r->jit1 : r->jit) + s * n;
+    size_t *pred = (penalty ? r->pred1 : r->pred) + s * n;
+    if (!penalty)
+        cost = dist;
     for (size_t v = 0; v < n; v++) {
-        dist[v] = PLACE_UNLIMITED;
+        dist[v] = cost[v] = PLACE_UNLIMITED;
         jit[v] = 0;
         pred[v] = PLACE_NONE;
         hops[v] = UINT32_MAX;
         room[v] = 0;
     }
     size_t hn = 0;
-    dist[src] = 0;
+    dist[src] = cost[src] = 0;
     hops[src] = 0;
     room[src] = UINT64_MAX;
     push(heap, &hn, (struct heap_item){0, 0, UINT64_MAX, src});
     while (hn) {
         struct heap_item x = pop(heap, &hn);
-        if (x.d != dist[x.v] || x.hops != hops[x.v] || x.room != room[x.v])
+        if (x.d != cost[x.v] || x.hops != hops[x.v] || x.room != room[x.v])
             continue;
         if (x.v != src && x.v < c->n_hosts && !c->hosts[x.v].forwarding)
             continue;
         for (size_t k = adj_start[x.v]; k < adj_start[x.v + 1]; k++) {
             size_t arc = adj[k], to = routes_arc_head(r, arc);
             uint64_t lr = link_room(&c->links[arc / 2]);
-            struct heap_item y = {x.d + r->arc_delay[arc], x.hops + 1,
+            uint64_t step = r->arc_delay[arc] + (penalty ? penalty[arc] : 0);
+            struct heap_item y = {x.d + step, x.hops + 1,
                                   x.room < lr ? x.room : lr, to};
             if (before(y,
-                       (struct heap_item){dist[to], hops[to], room[to], to})) {
-                dist[to] = y.d;
+                       (struct heap_item){cost[to], hops[to], room[to], to})) {
+                cost[to] = y.d;
+                dist[to] = dist[x.v] + r->arc_delay[arc];
                 hops[to] = y.hops;
                 room[to] = y.room;
                 pred[to] = arc;
@@ -199,7 +206,7 @@ static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
 }
 
 int routes_build(struct routes *r, const struct place_cluster *c,
-                 const size_t *extra_src, size_t n_extra)
+                 const size_t *extra_src, size_t n_extra, double demand_bps)
 {
     memset(r, 0, sizeof *r);
     r->c = c;
@@ -246,7 +253,40 @@ int routes_build(struct routes *r, const struct place_cluster *c,
         goto out;
     }
     for (size_t s = 0; s < r->n_src; s++)
-        dijkstra(r, s, adj_start, adj, heap, hops, room);
+        dijkstra(r, s, adj_start, adj, heap, hops, room, NULL, NULL);
+    /* the detours: a congested link costs more than any route without
+     * one (the sum of all arc delays, plus one) */
+    r->n_sets = 1;
+    uint64_t big = 1;
+    bool congested = false;
+    for (size_t a = 0; a < arcs; a++) {
+        big += r->arc_delay[a];
+        congested |= (double)c->links[a / 2].used_bps + demand_bps >
+                     (double)c->links[a / 2].rate_bps;
+    }
+    if (congested) {
+        uint64_t *penalty = malloc(arcs * sizeof *penalty);
+        uint64_t *cost = malloc((n ? n : 1) * sizeof *cost);
+        r->dist1 = malloc(cells * sizeof *r->dist1);
+        r->jit1 = malloc(cells * sizeof *r->jit1);
+        r->pred1 = malloc(cells * sizeof *r->pred1);
+        if (!penalty || !cost || !r->dist1 || !r->jit1 || !r->pred1) {
+            free(penalty);
+            free(cost);
+            rc = PLC_ENOMEM;
+            goto out;
+        }
+        for (size_t a = 0; a < arcs; a++)
+            penalty[a] = (double)c->links[a / 2].used_bps + demand_bps >
+                                 (double)c->links[a / 2].rate_bps
+                             ? big
+                             : 0;
+        for (size_t s = 0; s < r->n_src; s++)
+            dijkstra(r, s, adj_start, adj, heap, hops, room, penalty, cost);
+        r->n_sets = 2;
+        free(penalty);
+        free(cost);
+    }
 out:
     free(heap);
     free(hops);
@@ -268,6 +308,9 @@ void routes_release(struct routes *r)
     free(r->dist);
     free(r->jit);
     free(r->pred);
+    free(r->dist1);
+    free(r->jit1);
+    free(r->pred1);
     free(r->adj_start);
     free(r->adj);
     memset(r, 0, sizeof *r);
@@ -293,26 +336,28 @@ void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
     }
 }
 
-bool routes_between(const struct routes *r, size_t from, size_t to,
+bool routes_between(const struct routes *r, int k, size_t from, size_t to,
                     uint64_t *delay, uint64_t *jitter)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
         return false;
     size_t i = s * r->c->n_nodes + to;
-    if (r->dist[i] == PLACE_UNLIMITED)
+    const uint64_t *dist = k ? r->dist1 : r->dist, *jit = k ? r->jit1 : r->jit;
+    if (dist[i] == PLACE_UNLIMITED)
         return false;
-    *delay = r->dist[i];
-    *jitter = r->jit[i];
+    *delay = dist[i];
+    *jitter = jit[i];
     return true;
 }
 
-size_t routes_arcs(const struct routes *r, size_t from, size_t to, size_t *arcs)
+size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
+                   size_t *arcs)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
         return PLACE_NONE;
-    const size_t *pred = r->pred + s * r->c->n_nodes;
+    const size_t *pred = (k ? r->pred1 : r->pred) + s * r->c->n_nodes;
     if (from != to && pred[to] == PLACE_NONE)
         return PLACE_NONE;
     size_t n = 0;
@@ -334,12 +379,12 @@ static size_t access_arc(const struct routes *r, size_t h, bool up)
     return 2 * l + (up == h_is_a ? 0 : 1);
 }
 
-bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
-                  uint64_t *jitter)
+bool routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
+                  uint64_t *delay, uint64_t *jitter)
 {
     size_t g1 = r->group_of[h1], g2 = r->group_of[h2];
     uint64_t d = 0, j = 0;
-    if (!routes_between(r, r->hub[g1], r->hub[g2], &d, &j))
+    if (!routes_between(r, k, r->hub[g1], r->hub[g2], &d, &j))
         return false;
     if (r->proper[g1]) {
         size_t a = access_arc(r, h1, true);
@@ -356,16 +401,16 @@ bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
     return true;
 }
 
-size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,
+size_t routes_host_arcs(const struct routes *r, int k, size_t h1, size_t h2,
                         size_t *arcs)
 {
     size_t g1 = r->group_of[h1], g2 = r->group_of[h2], n = 0;
     if (r->proper[g1])
         arcs[n++] = access_arc(r, h1, true);
-    size_t k = routes_arcs(r, r->hub[g1], r->hub[g2], arcs + n);
-    if (k == PLACE_NONE)
+    size_t m = routes_arcs(r, k, r->hub[g1], r->hub[g2], arcs + n);
+    if (m == PLACE_NONE)
         return PLACE_NONE;
-    n += k;
+    n += m;
     if (r->proper[g2])
         arcs[n++] = access_arc(r, h2, false);
     return n;

@@ -37,33 +37,46 @@ struct routes {
     uint64_t *dist;      /* n_src x n_nodes: delay, PLACE_UNLIMITED if none */
     uint64_t *jit;       /* n_src x n_nodes: summed jitter */
     size_t *pred;        /* n_src x n_nodes: arc into the node */
-    size_t *adj_start;   /* per node: its first outgoing arc in adj */
-    size_t *adj;         /* outgoing arcs, grouped by tail node */
+    /* route set 1, the detours: shortest routes when every congested link
+     * (one that the workflow's whole rate would overfill) costs a large
+     * penalty; only when some link is congested (n_sets 2, else 1).
+     * dist/jit hold the real delay and jitter of those routes. */
+    int n_sets;
+    uint64_t *dist1, *jit1;
+    size_t *pred1;
+    size_t *adj_start; /* per node: its first outgoing arc in adj */
+    size_t *adj;       /* outgoing arcs, grouped by tail node */
 };
 
 /* Build groups and routes from every hub and from every node in
- * `extra_src` (endpoint nodes).  Returns 0 or PLC_ENOMEM. */
+ * `extra_src` (endpoint nodes); with the workflow's whole rate
+ * `demand_bps` (each vlink once, twice when duplex) also the detours
+ * (route set 1) when some link cannot carry it.  Returns 0 or
+ * PLC_ENOMEM. */
 int routes_build(struct routes *r, const struct place_cluster *c,
-                 const size_t *extra_src, size_t n_extra);
+                 const size_t *extra_src, size_t n_extra, double demand_bps);
 void routes_release(struct routes *r);
+
+/* The functions below take the route set k: 0 the shortest routes, 1 the
+ * detours (k < n_sets). */
 
 /* Delay and jitter of the route from node `from` (a source) to `to`;
  * false when there is none. */
-bool routes_between(const struct routes *r, size_t from, size_t to,
+bool routes_between(const struct routes *r, int k, size_t from, size_t to,
                     uint64_t *delay, uint64_t *jitter);
 
 /* The arcs of the route from source node `from` to `to`, in order, into
  * arcs[] (room for n_nodes); returns how many, or PLACE_NONE if none. */
-size_t routes_arcs(const struct routes *r, size_t from, size_t to,
+size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
                    size_t *arcs);
 
 /* The route between two distinct hosts: delay and jitter, including the
  * access arcs; false when there is none. */
-bool routes_hosts(const struct routes *r, size_t h1, size_t h2, uint64_t *delay,
-                  uint64_t *jitter);
+bool routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
+                  uint64_t *delay, uint64_t *jitter);
 
 /* The arcs between two distinct hosts, in order; count or PLACE_NONE. */
-size_t routes_host_arcs(const struct routes *r, size_t h1, size_t h2,
+size_t routes_host_arcs(const struct routes *r, int k, size_t h1, size_t h2,
                         size_t *arcs);
 
 /* hops[n]: the fewest links between `from` and node n over any path

@@ -4,6 +4,7 @@
  * admitted that fails here), with the guarantee and objective it reports.
  */
 #include "internal.h"
+#include "milp_internal.h"
 #include "plc/error.h"
 #include "plc/quantity.h"
 #include "sched/netcalc.h"
@@ -164,27 +165,13 @@ size_t where(const struct place_problem *p, const struct place_plan *plan,
 }
 
 /* Route arcs of a vlink traversal from workflow node a to b. */
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan, size_t a,
-                 size_t b, size_t *arcs)
+size_t plan_arcs(const struct milp *m, const struct place_plan *plan, int k,
+                 size_t a, size_t b, size_t *arcs)
 {
     const struct place_problem *p = m->p;
     size_t na = where(p, plan, a), nb = where(p, plan, b);
-    bool ha = a >= p->n_endpoints, hb = b >= p->n_endpoints;
-    if (na == nb || m->single_location)
-        return 0;
-    if (!ha) {
-        return routes_arcs(m->r, na, nb, arcs);
-    }
-    if (hb)
-        return routes_host_arcs(m->r, na, nb, arcs);
-    /* host -> endpoint node */
-    size_t g = m->r->group_of[na], n = 0;
-    if (m->r->proper[g]) {
-        size_t l = m->r->access_link[na];
-        arcs[n++] = 2 * l + (p->cluster->links[l].a == na ? 0 : 1);
-    }
-    size_t k = routes_arcs(m->r, m->r->hub[g], nb, arcs + n);
-    return k == PLACE_NONE ? PLACE_NONE : n + k;
+    return milp_pair_arcs(m, k, na, nb, a >= p->n_endpoints,
+                          b >= p->n_endpoints, arcs);
 }
 
 uint64_t message_ns(const struct place_vlink *e)
@@ -246,7 +233,7 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
     for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         struct place_vlink_plan *vp = &plan->vlinks[i];
-        size_t n = plan_arcs(m, plan, e->from, e->to, tmp);
+        size_t n = plan_arcs(m, plan, vp->route, e->from, e->to, tmp);
         if (n == PLACE_NONE) {
             rc = plc_error_set(err, PLC_EINTERNAL,
                                "plan routes %s -> %s over no route",
@@ -270,7 +257,8 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             }
             d += message_ns(e);
             if (e->duplex) {
-                size_t back = plan_arcs(m, plan, e->to, e->from, tmp);
+                size_t back =
+                    plan_arcs(m, plan, vp->route, e->to, e->from, tmp);
                 for (size_t k = 0; back != PLACE_NONE && k < back; k++)
                     load[tmp[k]] += (double)e->rate_bps;
             }
@@ -305,7 +293,8 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             for (size_t i = 0; i < p->n_vlinks; i++) {
                 const struct place_vlink *e = &p->vlinks[i];
                 for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
-                    size_t n = plan_arcs(m, plan, dir ? e->to : e->from,
+                    size_t n = plan_arcs(m, plan, plan->vlinks[i].route,
+                                         dir ? e->to : e->from,
                                          dir ? e->from : e->to, tmp);
                     for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                         if (tmp[k] == arc)
@@ -445,9 +434,9 @@ double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan)
     size_t *arcs = malloc((p->cluster->n_nodes + 2) * sizeof *arcs);
     double v = 0;
     for (size_t i = 0; i < p->n_vlinks; i++) {
-        size_t hops =
-            arcs ? plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to, arcs)
-                 : PLACE_NONE;
+        size_t hops = arcs ? plan_arcs(m, plan, plan->vlinks[i].route,
+                                       p->vlinks[i].from, p->vlinks[i].to, arcs)
+                           : PLACE_NONE;
         if (hops == PLACE_NONE) {
             v = INFINITY;
             break;
@@ -477,8 +466,8 @@ double plan_objective(const struct milp *m, const struct place_plan *plan)
         }
         size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
         for (size_t i = 0; tmp && i < p->n_vlinks; i++) {
-            size_t n =
-                plan_arcs(m, plan, p->vlinks[i].from, p->vlinks[i].to, tmp);
+            size_t n = plan_arcs(m, plan, plan->vlinks[i].route,
+                                 p->vlinks[i].from, p->vlinks[i].to, tmp);
             for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                 v += c->links[tmp[k] / 2].cost;
         }

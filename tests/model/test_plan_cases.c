@@ -315,3 +315,65 @@ Test(plan_cases, routes_take_the_widest_of_equal_paths)
                      "b");
     done(&r);
 }
+
+/* h1 - s1 - s2 - h2, with s1 - s2 (10 us) nearly full, and a longer way
+ * s1 - s3 - s2 (20 us) with room */
+static const char detour_cluster[] =
+    "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
+    " \"switches\": [{\"name\": \"s1\"}, {\"name\": \"s2\"},"
+    " {\"name\": \"s3\"}], \"links\": ["
+    " {\"a\": \"h1\", \"b\": \"s1\", \"rate\": \"1Gbit\"},"
+    " {\"a\": \"s1\", \"b\": \"s2\", \"rate\": \"1Gbit\", \"latency\":"
+    "  \"10us\", \"used_rate\": \"950Mbit\"},"
+    " {\"a\": \"s1\", \"b\": \"s3\", \"rate\": \"1Gbit\", \"latency\":"
+    "  \"10us\"},"
+    " {\"a\": \"s3\", \"b\": \"s2\", \"rate\": \"1Gbit\", \"latency\":"
+    "  \"10us\"},"
+    " {\"a\": \"s2\", \"b\": \"h2\", \"rate\": \"1Gbit\"}]}";
+
+static bool path_has(const struct run *r, size_t i, const char *node)
+{
+    const struct place_vlink_plan *vp = &r->plan.vlinks[i];
+    for (size_t k = 0; k < vp->n_path; k++)
+        if (!strcmp(r->mp.problem.cluster->node_names[vp->path[k]], node))
+            return true;
+    return false;
+}
+
+Test(plan_cases, a_congested_shortest_route_is_detoured)
+{
+    /* endpoint to service and service to service: 100 Mbit/s does not fit
+     * s1 - s2 (50 left), so both take the detour through s3; a 30 Mbit/s
+     * link still takes the shortest route */
+    struct run r;
+    plan_of(&r, detour_cluster,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"h1\"}], \"services\": [{\"name\": \"a\", \"hosts\":"
+            " [\"h1\"]}, {\"name\": \"b\", \"hosts\": [\"h2\"]},"
+            " {\"name\": \"c\", \"hosts\": [\"h2\"]}], \"links\": ["
+            " {\"from\": \"u\", \"to\": \"b\", \"rate\": \"100Mbit\"},"
+            " {\"from\": \"a\", \"to\": \"c\", \"rate\": \"100Mbit\"},"
+            " {\"from\": \"u\", \"to\": \"c\", \"rate\": \"30Mbit\"}]}");
+    cr_assert(r.plan.admitted, "%s", r.plan.message);
+    cr_assert(path_has(&r, 0, "s3"));
+    cr_assert(path_has(&r, 1, "s3"));
+    cr_assert_not(path_has(&r, 2, "s3"));
+    cr_assert_eq(r.plan.vlinks[0].route, 1);
+    cr_assert_eq(r.plan.vlinks[1].route, 1);
+    cr_assert_eq(r.plan.vlinks[2].route, 0);
+    /* the latency of the detour is the detour's: 20 us of links */
+    cr_assert_geq(r.plan.vlinks[0].latency_ns, 20000);
+    done(&r);
+}
+
+Test(plan_cases, a_detour_that_breaks_the_latency_limit_is_not_taken)
+{
+    struct run r;
+    plan_of(&r, detour_cluster,
+            "{\"name\": \"w\", \"endpoints\": [{\"name\": \"u\", \"node\":"
+            " \"h1\"}], \"services\": [{\"name\": \"b\", \"hosts\":"
+            " [\"h2\"]}], \"links\": [{\"from\": \"u\", \"to\": \"b\","
+            " \"rate\": \"100Mbit\", \"max_latency\": \"15us\"}]}");
+    cr_assert_not(r.plan.admitted);
+    done(&r);
+}

@@ -153,6 +153,8 @@ struct place_service_plan {
 };
 
 struct place_vlink_plan {
+    int route; /* 0: the shortest route of its pair of places; 1: the
+                  detour around congested links */
     size_t n_path;
     size_t *path;        /* cluster nodes, from the source's node; NULL
                             when co-located */
