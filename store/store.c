@@ -1,17 +1,11 @@
 /* store.c: opening, migrating and the event log of the SQLite store. */
-#include "store/store.h"
+#include "internal.h"
 #include "plc/error.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct store {
-    sqlite3 *db;
-    int version;
-};
 
 /* Migrations: index i takes the schema from version i to i + 1.
  * Append only; never edit a migration that has shipped. */
@@ -24,6 +18,55 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL,"
     "  subject TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');",
+    /* 2: the cluster, admitted workflows and their reservations, and the
+     * reserved totals (a cache of the reservations, checked and repaired
+     * at every open) */
+    "CREATE TABLE cluster ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  doc BLOB NOT NULL,"
+    "  applied_us INTEGER NOT NULL);"
+    "CREATE TABLE workflows ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  workflow BLOB NOT NULL,"
+    "  plan BLOB NOT NULL,"
+    "  admitted_us INTEGER NOT NULL,"
+    "  UNIQUE (tenant, name));"
+    "CREATE TABLE services ("
+    "  workflow_id INTEGER NOT NULL REFERENCES workflows(id)"
+    "    ON DELETE CASCADE,"
+    "  service TEXT NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  memory_bytes INTEGER NOT NULL,"
+    "  PRIMARY KEY (workflow_id, service));"
+    "CREATE TABLE cpu_reservations ("
+    "  workflow_id INTEGER NOT NULL REFERENCES workflows(id)"
+    "    ON DELETE CASCADE,"
+    "  service TEXT NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  core INTEGER NOT NULL,"
+    "  utilization REAL NOT NULL,"
+    "  budget_ns INTEGER NOT NULL,"
+    "  period_ns INTEGER NOT NULL,"
+    "  deadline_ns INTEGER NOT NULL);"
+    "CREATE TABLE net_reservations ("
+    "  workflow_id INTEGER NOT NULL REFERENCES workflows(id)"
+    "    ON DELETE CASCADE,"
+    "  vlink TEXT NOT NULL,"
+    "  node_from TEXT NOT NULL,"
+    "  node_to TEXT NOT NULL,"
+    "  rate_bps INTEGER NOT NULL);"
+    "CREATE INDEX cpu_by_workflow ON cpu_reservations(workflow_id);"
+    "CREATE INDEX net_by_workflow ON net_reservations(workflow_id);"
+    "CREATE INDEX svc_by_workflow ON services(workflow_id);"
+    "CREATE TABLE reserved ("
+    "  kind TEXT NOT NULL,"
+    "  a TEXT NOT NULL,"
+    "  b TEXT NOT NULL,"
+    "  amount REAL NOT NULL,"
+    "  PRIMARY KEY (kind, a, b));",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)
@@ -33,14 +76,14 @@ int store_schema_latest(void)
     return N_MIGRATIONS;
 }
 
-static int sql_fail(struct store *s, struct plc_error *err, const char *what,
-                    const char *path)
+int store_sql_fail(struct store *s, struct plc_error *err, const char *what,
+                   const char *path)
 {
     return plc_error_set(err, PLC_EIO, "cannot %s store '%s' (%s)", what, path,
                          s->db ? sqlite3_errmsg(s->db) : "no memory");
 }
 
-static int exec(struct store *s, const char *sql)
+int store_exec(struct store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -59,7 +102,7 @@ static int read_version(struct store *s, int *v)
 static int migrate(struct store *s, const char *path, struct plc_error *err)
 {
     if (read_version(s, &s->version) < 0)
-        return sql_fail(s, err, "read", path);
+        return store_sql_fail(s, err, "read", path);
     if (s->version > N_MIGRATIONS)
         return plc_error_set(err, PLC_EDATA,
                              "cannot open store '%s' (schema version %d is "
@@ -70,15 +113,16 @@ static int migrate(struct store *s, const char *path, struct plc_error *err)
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
                  s->version + 1);
         /* the migration and its version bump commit together */
-        if (exec(s, "BEGIN IMMEDIATE") < 0)
-            return sql_fail(s, err, "migrate", path);
-        if (exec(s, migrations[s->version]) < 0 || exec(s, pragma) < 0) {
-            int rc = sql_fail(s, err, "migrate", path);
-            exec(s, "ROLLBACK");
+        if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+            return store_sql_fail(s, err, "migrate", path);
+        if (store_exec(s, migrations[s->version]) < 0 ||
+            store_exec(s, pragma) < 0) {
+            int rc = store_sql_fail(s, err, "migrate", path);
+            store_exec(s, "ROLLBACK");
             return rc;
         }
-        if (exec(s, "COMMIT") < 0)
-            return sql_fail(s, err, "migrate", path);
+        if (store_exec(s, "COMMIT") < 0)
+            return store_sql_fail(s, err, "migrate", path);
         s->version++;
     }
     return 0;
@@ -95,14 +139,14 @@ int store_open(const char *path, struct store **out, struct plc_error *err)
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         NULL) != SQLITE_OK) {
-        rc = sql_fail(s, err, "open", path);
+        rc = store_sql_fail(s, err, "open", path);
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    if (exec(s, "PRAGMA journal_mode = WAL") < 0 ||
-        exec(s, "PRAGMA foreign_keys = ON") < 0 ||
-        exec(s, "PRAGMA synchronous = FULL") < 0) {
-        rc = sql_fail(s, err, "open", path);
+    if (store_exec(s, "PRAGMA journal_mode = WAL") < 0 ||
+        store_exec(s, "PRAGMA foreign_keys = ON") < 0 ||
+        store_exec(s, "PRAGMA synchronous = FULL") < 0) {
+        rc = store_sql_fail(s, err, "open", path);
         goto fail;
     }
     if ((rc = migrate(s, path, err)) < 0)

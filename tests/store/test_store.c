@@ -82,3 +82,151 @@ Test(store, an_unwritable_path_is_an_io_error)
     cr_assert(strstr(err.msg, "cannot open store '/nonexistent-dir/x.db'"),
               "%s", err.msg);
 }
+
+static const struct store_service svcs[] = {{"a", "h1", 1 << 20},
+                                            {"b", "h2", 0}};
+static const struct store_cpu cpus[] = {
+    {"a", "h1", 0, 0.25, 2500000, 10000000, 10000000},
+    {"b", "h2", 1, 0.125, 1250000, 10000000, 20000000}};
+static const struct store_net nets[] = {{"a->b", "h1", "s", 10000000},
+                                        {"a->b", "s", "h2", 10000000}};
+
+static struct store_admission admission(const char *tenant, const char *name)
+{
+    return (struct store_admission){tenant, name, "admitted", "wf", 2,
+                                    "plan", 4,    2,          2,    2,
+                                    svcs,   cpus, nets};
+}
+
+struct totals {
+    double core_h1_0, core_h2_1, mem_h1, link_h1_s;
+    int rows;
+};
+
+static void add_total(void *arg, const char *kind, const char *a, const char *b,
+                      double amount)
+{
+    struct totals *t = arg;
+    t->rows++;
+    if (!strcmp(kind, "core") && !strcmp(a, "h1") && !strcmp(b, "0"))
+        t->core_h1_0 = amount;
+    if (!strcmp(kind, "core") && !strcmp(a, "h2") && !strcmp(b, "1"))
+        t->core_h2_1 = amount;
+    if (!strcmp(kind, "mem") && !strcmp(a, "h1"))
+        t->mem_h1 = amount;
+    if (!strcmp(kind, "link") && !strcmp(a, "h1") && !strcmp(b, "s"))
+        t->link_h1_s = amount;
+}
+
+static int count_one(void *arg, const struct store_workflow *w)
+{
+    (void)w;
+    ++*(int *)arg;
+    return 0;
+}
+
+Test(store, admissions_and_releases_keep_the_totals)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    struct store_admission a = admission("acme", "w1"),
+                           b = admission("acme", "w2"),
+                           c = admission("other", "w1");
+    cr_assert_eq(store_admit(s, &a, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_admit(s, &b, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_admit(s, &c, &err), 0, "%s", err.msg);
+    /* names are unique per tenant, and a refused admission leaves nothing */
+    cr_assert_eq(store_admit(s, &a, &err), PLC_EDATA);
+    cr_assert(strstr(err.msg, "already"), "%s", err.msg);
+    struct totals t = {0};
+    cr_assert_eq(store_reserved_each(s, add_total, &t, &err), 0);
+    cr_assert_float_eq(t.core_h1_0, 0.75, 1e-12);
+    cr_assert_float_eq(t.core_h2_1, 0.375, 1e-12);
+    cr_assert_float_eq(t.mem_h1, 3.0 * (1 << 20), 1e-6);
+    cr_assert_float_eq(t.link_h1_s, 3e7, 1e-6);
+    struct store_workflow w;
+    cr_assert_eq(store_workflow_get(s, "acme", "w2", &w, &err), 0);
+    cr_assert_str_eq(w.state, "admitted");
+    cr_assert_eq(w.plan_len, 4);
+    cr_assert_str_eq(w.hosts[0], "h1");
+    cr_assert_str_eq(w.hosts[1], "h2");
+    cr_assert_null(w.hosts[2]);
+    store_workflow_free(&w);
+    int n = 0;
+    cr_assert_eq(store_workflow_each(s, "acme", count_one, &n, &err), 0);
+    cr_assert_eq(n, 2);
+    n = 0;
+    cr_assert_eq(store_workflow_each(s, NULL, count_one, &n, &err), 0);
+    cr_assert_eq(n, 3);
+    /* release: totals drop by its share, rows go with it */
+    cr_assert_eq(store_release(s, "acme", "w1", &err), 0, "%s", err.msg);
+    cr_assert_eq(store_release(s, "acme", "w1", &err), PLC_ENOENT);
+    cr_assert_eq(store_release(s, "other", "w1", &err), 0);
+    t = (struct totals){0};
+    cr_assert_eq(store_reserved_each(s, add_total, &t, &err), 0);
+    cr_assert_float_eq(t.core_h1_0, 0.25, 1e-12);
+    long repaired;
+    char first[256];
+    cr_assert_eq(store_reserved_repair(s, &repaired, first, sizeof first, &err),
+                 0);
+    cr_assert_eq(repaired, 0, "%s", first);
+    cr_assert_eq(store_release(s, "acme", "w2", &err), 0);
+    t = (struct totals){0};
+    cr_assert_eq(store_reserved_each(s, add_total, &t, &err), 0);
+    cr_assert_eq(t.rows, 0);
+    store_close(s);
+}
+
+Test(store, a_damaged_cache_is_repaired_on_check)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    struct store_admission a = admission("acme", "w1");
+    cr_assert_eq(store_admit(s, &a, &err), 0);
+    store_close(s);
+    /* someone edits the cache behind placer's back */
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db,
+                              "UPDATE reserved SET amount = 0.9 WHERE kind ="
+                              " 'core' AND a = 'h1';"
+                              "INSERT INTO reserved VALUES ('mem', 'h9', '',"
+                              " 5);",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    long repaired;
+    char first[256];
+    cr_assert_eq(store_reserved_repair(s, &repaired, first, sizeof first, &err),
+                 0);
+    cr_assert_eq(repaired, 2);
+    cr_assert(strstr(first, "h1"), "%s", first);
+    struct totals t = {0};
+    cr_assert_eq(store_reserved_each(s, add_total, &t, &err), 0);
+    cr_assert_float_eq(t.core_h1_0, 0.25, 1e-12);
+    cr_assert_eq(t.rows, 5);
+    cr_assert_eq(store_reserved_repair(s, &repaired, first, sizeof first, &err),
+                 0);
+    cr_assert_eq(repaired, 0);
+    store_close(s);
+}
+
+Test(store, the_cluster_document_is_replaced_whole)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    void *doc;
+    size_t len;
+    cr_assert_eq(store_cluster_get(s, &doc, &len, &err), PLC_ENOENT);
+    cr_assert_eq(store_cluster_put(s, "one", 3, &err), 0);
+    cr_assert_eq(store_cluster_put(s, "second", 6, &err), 0);
+    cr_assert_eq(store_cluster_get(s, &doc, &len, &err), 0);
+    cr_assert_eq(len, 6);
+    cr_assert_eq(memcmp(doc, "second", 6), 0);
+    free(doc);
+    store_close(s);
+}

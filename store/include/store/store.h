@@ -9,6 +9,7 @@
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct plc_error;
@@ -35,5 +36,99 @@ int store_event_append(struct store *s, const char *kind, const char *subject,
 
 /* Number of events in the log, or a negative error code. */
 int64_t store_event_count(struct store *s, struct plc_error *err);
+
+/* ---- the cluster ----------------------------------------------------------
+ * One cluster document (opaque bytes: the protobuf of placer.proto's
+ * Cluster), replaced whole by `cluster apply`. */
+
+/* Replace the cluster document.  0 or PLC_EIO. */
+int store_cluster_put(struct store *s, const void *doc, size_t len,
+                      struct plc_error *err);
+
+/* The cluster document into *doc (malloc'd, caller frees) and *len.
+ * 0, PLC_ENOENT when none was applied yet, PLC_EIO/PLC_ENOMEM. */
+int store_cluster_get(struct store *s, void **doc, size_t *len,
+                      struct plc_error *err);
+
+/* ---- workflows and reservations ----------------------------------------- */
+
+struct store_service {
+    const char *name;
+    const char *host;
+    uint64_t memory_bytes;
+};
+
+struct store_cpu {
+    const char *service;
+    const char *host;
+    int core;
+    double utilization;
+    uint64_t budget_ns, period_ns, deadline_ns;
+};
+
+/* Bandwidth of one virtual link on one link direction (node -> node). */
+struct store_net {
+    const char *vlink; /* "from->to" of the workflow */
+    const char *from, *to;
+    uint64_t rate_bps;
+};
+
+struct store_admission {
+    const char *tenant, *name, *state;
+    const void *workflow; /* protobuf bytes (Workflow) */
+    size_t workflow_len;
+    const void *plan; /* protobuf bytes (Plan) */
+    size_t plan_len;
+    size_t n_services, n_cpu, n_net;
+    const struct store_service *services;
+    const struct store_cpu *cpu;
+    const struct store_net *net;
+};
+
+/* Record an admitted workflow, its reservations and the reserved totals
+ * in one transaction (durable when this returns 0).  PLC_EDATA when the
+ * tenant has a workflow of that name already; PLC_EIO. */
+int store_admit(struct store *s, const struct store_admission *a,
+                struct plc_error *err);
+
+/* Remove a workflow, its reservations and their share of the totals in
+ * one transaction.  0, PLC_ENOENT (no such workflow), PLC_EIO. */
+int store_release(struct store *s, const char *tenant, const char *name,
+                  struct plc_error *err);
+
+struct store_workflow {
+    char *tenant, *name, *state;
+    void *plan; /* protobuf bytes (Plan) */
+    size_t plan_len;
+    char **hosts; /* distinct hosts of its services, NULL-terminated */
+};
+
+void store_workflow_free(struct store_workflow *w);
+
+/* One workflow: 0, PLC_ENOENT, PLC_EIO, PLC_ENOMEM.  Free with
+ * store_workflow_free. */
+int store_workflow_get(struct store *s, const char *tenant, const char *name,
+                       struct store_workflow *out, struct plc_error *err);
+
+/* Every workflow (of `tenant`, or all when NULL), ordered by tenant and
+ * name; `fn` returns nonzero to stop.  0, PLC_EIO, PLC_ENOMEM. */
+int store_workflow_each(struct store *s, const char *tenant,
+                        int (*fn)(void *arg, const struct store_workflow *w),
+                        void *arg, struct plc_error *err);
+
+/* ---- reserved totals -------------------------------------------------------
+ * kind "core" (a host, b the core number), "mem" (a host, b ""), "link"
+ * (a -> b, one direction): the sum of the reservations. */
+
+int store_reserved_each(struct store *s,
+                        void (*fn)(void *arg, const char *kind, const char *a,
+                                   const char *b, double amount),
+                        void *arg, struct plc_error *err);
+
+/* Recompute the totals from the reservations; rows of the cache that
+ * differed are counted in *repaired (and described, the first of them,
+ * in `first`), logged as an event, and replaced.  0 or PLC_EIO. */
+int store_reserved_repair(struct store *s, long *repaired, char *first,
+                          size_t first_len, struct plc_error *err);
 
 #endif

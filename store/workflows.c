@@ -1,0 +1,518 @@
+/*
+ * workflows.c: the cluster document, admitted workflows, their
+ * reservations and the reserved totals (store.h).
+ *
+ * Every change is one transaction (BEGIN IMMEDIATE ... COMMIT, WAL,
+ * synchronous FULL), so an admission or a release is either wholly in the
+ * file or not at all, whenever the process dies.
+ */
+#include "internal.h"
+#include "plc/error.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int fail(struct store *s, struct plc_error *err, const char *what)
+{
+    return plc_error_set(err, PLC_EIO, "cannot %s (%s)", what,
+                         sqlite3_errmsg(s->db));
+}
+
+/* Prepare, or set err. */
+static sqlite3_stmt *prep(struct store *s, const char *sql,
+                          struct plc_error *err, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(s, err, what);
+        return NULL;
+    }
+    return st;
+}
+
+/* Step a statement without rows to completion and finalize it. */
+static int done(struct store *s, sqlite3_stmt *st, struct plc_error *err,
+                const char *what)
+{
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? 0 : fail(s, err, what);
+}
+
+static int rollback(struct store *s, int rc)
+{
+    store_exec(s, "ROLLBACK");
+    return rc;
+}
+
+/* ---- cluster --------------------------------------------------------------
+ */
+
+int store_cluster_put(struct store *s, const void *doc, size_t len,
+                      struct plc_error *err)
+{
+    sqlite3_stmt *st =
+        prep(s,
+             "INSERT INTO cluster (id, doc, applied_us) VALUES (1, ?, ?)"
+             " ON CONFLICT (id) DO UPDATE SET doc = excluded.doc,"
+             " applied_us = excluded.applied_us",
+             err, "store the cluster");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_blob(st, 1, doc, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_us());
+    return done(s, st, err, "store the cluster");
+}
+
+int store_cluster_get(struct store *s, void **doc, size_t *len,
+                      struct plc_error *err)
+{
+    *doc = NULL;
+    *len = 0;
+    sqlite3_stmt *st = prep(s, "SELECT doc FROM cluster WHERE id = 1", err,
+                            "read the cluster");
+    if (!st)
+        return PLC_EIO;
+    int r = sqlite3_step(st), rc = 0;
+    if (r == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(st, 0);
+        *doc = malloc(*len + 1);
+        if (!*doc)
+            rc = plc_error_set(err, PLC_ENOMEM, "cannot read the cluster (%s)",
+                               plc_strerror(PLC_ENOMEM));
+        else if (*len)
+            memcpy(*doc, sqlite3_column_blob(st, 0), *len);
+    } else if (r == SQLITE_DONE) {
+        rc = plc_error_set(err, PLC_ENOENT, "no cluster has been applied");
+    } else {
+        rc = fail(s, err, "read the cluster");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- totals ----------------------------------------------------------------
+ */
+
+static int add_reserved(struct store *s, const char *kind, const char *a,
+                        const char *b, double amount, struct plc_error *err)
+{
+    sqlite3_stmt *st =
+        prep(s,
+             "INSERT INTO reserved (kind, a, b, amount) VALUES (?, ?, ?, ?)"
+             " ON CONFLICT (kind, a, b) DO UPDATE SET"
+             " amount = amount + excluded.amount",
+             err, "update the reserved totals");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 4, amount);
+    return done(s, st, err, "update the reserved totals");
+}
+
+/* The totals of the reservations, as rows (kind, a, b, amount). */
+#define TRUTH_SQL                                                              \
+    "SELECT 'core', host, CAST(core AS TEXT), sum(utilization)"                \
+    "  FROM cpu_reservations GROUP BY host, core"                              \
+    " UNION ALL SELECT 'mem', host, '', sum(memory_bytes)"                     \
+    "  FROM services GROUP BY host"                                            \
+    " UNION ALL SELECT 'link', node_from, node_to, sum(rate_bps)"              \
+    "  FROM net_reservations GROUP BY node_from, node_to"
+
+/* ---- admission and release ----------------------------------------------- */
+
+static int insert_rows(struct store *s, const struct store_admission *a,
+                       int64_t id, struct plc_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < a->n_services; i++) {
+        const struct store_service *x = &a->services[i];
+        sqlite3_stmt *st = prep(s,
+                                "INSERT INTO services (workflow_id, service,"
+                                " host, memory_bytes) VALUES (?, ?, ?, ?)",
+                                err, "record a service");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, x->host, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)x->memory_bytes);
+        rc = done(s, st, err, "record a service");
+        if (rc == 0 && x->memory_bytes)
+            rc = add_reserved(s, "mem", x->host, "", (double)x->memory_bytes,
+                              err);
+    }
+    for (size_t i = 0; rc == 0 && i < a->n_cpu; i++) {
+        const struct store_cpu *x = &a->cpu[i];
+        sqlite3_stmt *st =
+            prep(s,
+                 "INSERT INTO cpu_reservations (workflow_id, service, host,"
+                 " core, utilization, budget_ns, period_ns, deadline_ns)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 err, "record a CPU reservation");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, x->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, x->host, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, x->core);
+        sqlite3_bind_double(st, 5, x->utilization);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)x->budget_ns);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)x->period_ns);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)x->deadline_ns);
+        rc = done(s, st, err, "record a CPU reservation");
+        char core[16];
+        snprintf(core, sizeof core, "%d", x->core);
+        if (rc == 0)
+            rc = add_reserved(s, "core", x->host, core, x->utilization, err);
+    }
+    for (size_t i = 0; rc == 0 && i < a->n_net; i++) {
+        const struct store_net *x = &a->net[i];
+        sqlite3_stmt *st = prep(s,
+                                "INSERT INTO net_reservations (workflow_id,"
+                                " vlink, node_from, node_to, rate_bps)"
+                                " VALUES (?, ?, ?, ?, ?)",
+                                err, "record a network reservation");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, x->vlink, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, x->from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, x->to, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)x->rate_bps);
+        rc = done(s, st, err, "record a network reservation");
+        if (rc == 0)
+            rc = add_reserved(s, "link", x->from, x->to, (double)x->rate_bps,
+                              err);
+    }
+    return rc;
+}
+
+static int log_event(struct store *s, const char *kind, const char *subject,
+                     const char *detail, struct plc_error *err)
+{
+    return store_event_append(s, kind, subject, detail, err);
+}
+
+int store_admit(struct store *s, const struct store_admission *a,
+                struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "begin an admission");
+    sqlite3_stmt *st = prep(s,
+                            "INSERT INTO workflows (tenant, name, state,"
+                            " workflow, plan, admitted_us)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                            err, "record the workflow");
+    if (!st)
+        return rollback(s, PLC_EIO);
+    sqlite3_bind_text(st, 1, a->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->state ? a->state : "admitted", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, a->workflow, (int)a->workflow_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, a->plan, (int)a->plan_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now_us());
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r == SQLITE_CONSTRAINT)
+        return rollback(s, plc_error_set(err, PLC_EDATA,
+                                         "tenant '%s' has a workflow named "
+                                         "'%s' already; release it first or "
+                                         "choose another name",
+                                         a->tenant, a->name));
+    if (r != SQLITE_DONE)
+        return rollback(s, fail(s, err, "record the workflow"));
+    int64_t id = sqlite3_last_insert_rowid(s->db);
+    int rc = insert_rows(s, a, id, err);
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "%zu services, %zu CPU reservations, %zu link reservations",
+             a->n_services, a->n_cpu, a->n_net);
+    char subject[256];
+    snprintf(subject, sizeof subject, "%s/%s", a->tenant, a->name);
+    if (rc == 0)
+        rc = log_event(s, "admit", subject, detail, err);
+    if (rc < 0)
+        return rollback(s, rc);
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the admission"));
+    return 0;
+}
+
+int store_release(struct store *s, const char *tenant, const char *name,
+                  struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "begin a release");
+    sqlite3_stmt *st = prep(s,
+                            "SELECT id FROM workflows WHERE tenant = ? AND"
+                            " name = ?",
+                            err, "find the workflow");
+    if (!st)
+        return rollback(s, PLC_EIO);
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (r == SQLITE_DONE)
+        return rollback(s, plc_error_set(err, PLC_ENOENT,
+                                         "tenant '%s' has no workflow named "
+                                         "'%s'",
+                                         tenant, name));
+    if (r != SQLITE_ROW)
+        return rollback(s, fail(s, err, "find the workflow"));
+    /* take its reservations off the totals, then drop it (cascade) */
+    static const char *const subtract[] = {
+        "UPDATE reserved SET amount = amount - (SELECT sum(utilization) FROM"
+        " cpu_reservations c WHERE c.workflow_id = ?1 AND c.host = reserved.a"
+        " AND CAST(c.core AS TEXT) = reserved.b) WHERE kind = 'core' AND"
+        " EXISTS (SELECT 1 FROM cpu_reservations c WHERE c.workflow_id = ?1"
+        " AND c.host = reserved.a AND CAST(c.core AS TEXT) = reserved.b)",
+        "UPDATE reserved SET amount = amount - (SELECT sum(memory_bytes) FROM"
+        " services v WHERE v.workflow_id = ?1 AND v.host = reserved.a) WHERE"
+        " kind = 'mem' AND EXISTS (SELECT 1 FROM services v WHERE"
+        " v.workflow_id = ?1 AND v.host = reserved.a)",
+        "UPDATE reserved SET amount = amount - (SELECT sum(rate_bps) FROM"
+        " net_reservations n WHERE n.workflow_id = ?1 AND n.node_from ="
+        " reserved.a AND n.node_to = reserved.b) WHERE kind = 'link' AND"
+        " EXISTS (SELECT 1 FROM net_reservations n WHERE n.workflow_id = ?1"
+        " AND n.node_from = reserved.a AND n.node_to = reserved.b)",
+        "DELETE FROM workflows WHERE id = ?1",
+    };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof subtract / sizeof *subtract; i++) {
+        st = prep(s, subtract[i], err, "release the workflow");
+        if (!st) {
+            rc = PLC_EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        rc = done(s, st, err, "release the workflow");
+    }
+    if (rc == 0 &&
+        store_exec(s, "DELETE FROM reserved WHERE abs(amount) < 1e-9") < 0)
+        rc = fail(s, err, "release the workflow");
+    char subject[256];
+    snprintf(subject, sizeof subject, "%s/%s", tenant, name);
+    if (rc == 0)
+        rc = log_event(s, "release", subject, "", err);
+    if (rc < 0)
+        return rollback(s, rc);
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the release"));
+    return 0;
+}
+
+/* ---- reading --------------------------------------------------------------
+ */
+
+void store_workflow_free(struct store_workflow *w)
+{
+    free(w->tenant);
+    free(w->name);
+    free(w->state);
+    free(w->plan);
+    for (size_t i = 0; w->hosts && w->hosts[i]; i++)
+        free(w->hosts[i]);
+    free(w->hosts);
+    memset(w, 0, sizeof *w);
+}
+
+static char *dup_col(sqlite3_stmt *st, int col, bool *oom)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    char *d = strdup(t ? t : "");
+    *oom |= d == NULL;
+    return d;
+}
+
+/* Fill w from a row (id, tenant, name, state, plan), with its hosts. */
+static int load_row(struct store *s, sqlite3_stmt *row,
+                    struct store_workflow *w, struct plc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    bool oom = false;
+    int64_t id = sqlite3_column_int64(row, 0);
+    w->tenant = dup_col(row, 1, &oom);
+    w->name = dup_col(row, 2, &oom);
+    w->state = dup_col(row, 3, &oom);
+    w->plan_len = (size_t)sqlite3_column_bytes(row, 4);
+    w->plan = malloc(w->plan_len + 1);
+    oom |= w->plan == NULL;
+    if (w->plan && w->plan_len)
+        memcpy(w->plan, sqlite3_column_blob(row, 4), w->plan_len);
+    sqlite3_stmt *st = prep(s,
+                            "SELECT DISTINCT host FROM services WHERE"
+                            " workflow_id = ? ORDER BY host",
+                            err, "read the workflow's hosts");
+    if (!st) {
+        store_workflow_free(w);
+        return PLC_EIO;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    size_t n = 0, cap = 4;
+    w->hosts = calloc(cap + 1, sizeof *w->hosts);
+    oom |= w->hosts == NULL;
+    while (!oom && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            char **g = realloc(w->hosts, (cap * 2 + 1) * sizeof *g);
+            if (!g) {
+                oom = true;
+                break;
+            }
+            w->hosts = g;
+            cap *= 2;
+        }
+        w->hosts[n++] = dup_col(st, 0, &oom);
+        w->hosts[n] = NULL;
+    }
+    sqlite3_finalize(st);
+    if (oom) {
+        store_workflow_free(w);
+        return plc_error_set(err, PLC_ENOMEM, "cannot read workflows (%s)",
+                             plc_strerror(PLC_ENOMEM));
+    }
+    return 0;
+}
+
+int store_workflow_get(struct store *s, const char *tenant, const char *name,
+                       struct store_workflow *out, struct plc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = prep(s,
+                            "SELECT id, tenant, name, state, plan FROM"
+                            " workflows WHERE tenant = ? AND name = ?",
+                            err, "read the workflow");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st), rc;
+    if (r == SQLITE_ROW)
+        rc = load_row(s, st, out, err);
+    else if (r == SQLITE_DONE)
+        rc = plc_error_set(err, PLC_ENOENT,
+                           "tenant '%s' has no workflow named '%s'", tenant,
+                           name);
+    else
+        rc = fail(s, err, "read the workflow");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_workflow_each(struct store *s, const char *tenant,
+                        int (*fn)(void *arg, const struct store_workflow *w),
+                        void *arg, struct plc_error *err)
+{
+    sqlite3_stmt *st = prep(s,
+                            tenant ? "SELECT id, tenant, name, state, plan FROM"
+                                     " workflows WHERE tenant = ? ORDER BY"
+                                     " tenant, name"
+                                   : "SELECT id, tenant, name, state, plan FROM"
+                                     " workflows ORDER BY tenant, name",
+                            err, "list the workflows");
+    if (!st)
+        return PLC_EIO;
+    if (tenant)
+        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    int rc = 0, r;
+    while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_workflow w;
+        rc = load_row(s, st, &w, err);
+        if (rc == 0 && fn(arg, &w))
+            r = SQLITE_DONE, rc = 1;
+        store_workflow_free(&w);
+    }
+    sqlite3_finalize(st);
+    return rc == 1 ? 0 : rc;
+}
+
+int store_reserved_each(struct store *s,
+                        void (*fn)(void *arg, const char *kind, const char *a,
+                                   const char *b, double amount),
+                        void *arg, struct plc_error *err)
+{
+    sqlite3_stmt *st = prep(s, "SELECT kind, a, b, amount FROM reserved", err,
+                            "read the reserved totals");
+    if (!st)
+        return PLC_EIO;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0),
+           (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2),
+           sqlite3_column_double(st, 3));
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int store_reserved_repair(struct store *s, long *repaired, char *first,
+                          size_t first_len, struct plc_error *err)
+{
+    *repaired = 0;
+    if (first_len)
+        first[0] = '\0';
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "check the reserved totals");
+    /* rows of the truth the cache lacks or has wrong, and cache rows the
+     * truth lacks */
+    sqlite3_stmt *st = prep(
+        s,
+        "WITH truth(kind, a, b, amount) AS (" TRUTH_SQL ")"
+        " SELECT t.kind, t.a, t.b, t.amount, r.amount FROM truth t"
+        " LEFT JOIN reserved r USING (kind, a, b)"
+        " WHERE abs(t.amount - coalesce(r.amount, 0)) >"
+        "  1e-9 * max(1, abs(t.amount))"
+        " UNION ALL SELECT r.kind, r.a, r.b, 0, r.amount FROM reserved r"
+        " WHERE NOT EXISTS (SELECT 1 FROM truth t WHERE t.kind = r.kind AND"
+        "  t.a = r.a AND t.b = r.b) AND abs(r.amount) > 1e-9",
+        err, "check the reserved totals");
+    if (!st)
+        return rollback(s, PLC_EIO);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*repaired == 0 && first_len)
+            snprintf(first, first_len,
+                     "%s %s %s: reservations sum to %.9g, "
+                     "the cache said %.9g",
+                     (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2),
+                     sqlite3_column_double(st, 3),
+                     sqlite3_column_type(st, 4) == SQLITE_NULL
+                         ? 0.0
+                         : sqlite3_column_double(st, 4));
+        (*repaired)++;
+    }
+    sqlite3_finalize(st);
+    int rc = 0;
+    if (*repaired) {
+        if (store_exec(s, "DELETE FROM reserved") < 0 ||
+            store_exec(s, "WITH truth(kind, a, b, amount) AS (" TRUTH_SQL
+                          ") INSERT INTO reserved (kind, a, b, amount)"
+                          " SELECT * FROM truth WHERE abs(amount) > 1e-9") < 0)
+            rc = fail(s, err, "repair the reserved totals");
+        char detail[64];
+        snprintf(detail, sizeof detail, "%ld rows repaired", *repaired);
+        if (rc == 0)
+            rc = log_event(s, "repair", "reserved", detail, err);
+    }
+    if (rc < 0)
+        return rollback(s, rc);
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the repair"));
+    return 0;
+}
