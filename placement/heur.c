@@ -24,8 +24,9 @@ static void free_paths(struct place_plan *plan, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(plan->vlinks[i].path);
-        plan->vlinks[i].path = NULL;
-        plan->vlinks[i].n_path = 0;
+        free(plan->vlinks[i].back);
+        plan->vlinks[i].path = plan->vlinks[i].back = NULL;
+        plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
     }
 }
 

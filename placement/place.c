@@ -26,8 +26,10 @@ static double now_ms(void)
 
 void place_plan_release(struct place_plan *plan)
 {
-    for (size_t i = 0; plan->vlinks && i < plan->n_vlinks_alloc; i++)
+    for (size_t i = 0; plan->vlinks && i < plan->n_vlinks_alloc; i++) {
         free(plan->vlinks[i].path);
+        free(plan->vlinks[i].back);
+    }
     free(plan->services);
     free(plan->vlinks);
     free(plan->heur_item);

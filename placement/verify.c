@@ -259,8 +259,18 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             if (e->duplex) {
                 size_t back =
                     plan_arcs(m, plan, vp->route, e->to, e->from, tmp);
-                for (size_t k = 0; back != PLACE_NONE && k < back; k++)
+                free(vp->back);
+                vp->n_back = 0;
+                vp->back = back != PLACE_NONE
+                               ? malloc((back + 1) * sizeof *vp->back)
+                               : NULL;
+                if (vp->back)
+                    vp->back[vp->n_back++] = where(p, plan, e->to);
+                for (size_t k = 0; back != PLACE_NONE && k < back; k++) {
                     load[tmp[k]] += (double)e->rate_bps;
+                    if (vp->back)
+                        vp->back[vp->n_back++] = routes_arc_head(m->r, tmp[k]);
+                }
             }
         }
         vp->latency_ns = d;

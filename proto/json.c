@@ -411,6 +411,15 @@ static void repeated_from_json(ProtobufCMessage *m,
                 protobuf_c_message_free_unpacked(e, NULL);
                 continue;
             }
+            /* proto2 entries: an optional scalar is only packed with its
+             * has_ flag set */
+            for (int fi = 0; fi < 2; fi++)
+                if (ed->fields[fi].label == PROTOBUF_C_LABEL_OPTIONAL &&
+                    ed->fields[fi].type != PROTOBUF_C_TYPE_STRING &&
+                    ed->fields[fi].type != PROTOBUF_C_TYPE_MESSAGE &&
+                    ed->fields[fi].quantifier_offset)
+                    *(protobuf_c_boolean *)member(
+                        e, ed->fields[fi].quantifier_offset) = 1;
             ((ProtobufCMessage **)arr)[k++] = e;
         }
     } else {

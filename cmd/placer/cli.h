@@ -34,6 +34,21 @@ int cmd_validate(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_hosts(int argc, char **argv);
+int cmd_cluster_apply(int argc, char **argv);
+
+/* placerd's endpoint for the online commands (placer --server EP ...) */
+extern const char *cli_server;
+
+/* An objective's name as its Placer__Objective value, 0 if unknown. */
+int cli_objective(const char *s);
+
+/* The readable form of a plan document (plan, submit, status). */
+void cli_print_plan(const Placer__Plan *d);
 
 /* Print "placer: MESSAGE" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

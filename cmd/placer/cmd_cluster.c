@@ -17,6 +17,7 @@ static const char help[] =
     "Usage: placer cluster gen fat-tree --k K [OPTIONS]\n"
     "       placer cluster import graphml|sndlib FILE [OPTIONS]\n"
     "       placer cluster show FILE [--json]\n"
+    "       placer [--server EP] cluster apply [--force] FILE\n"
     "\n"
     "gen fat-tree   print a k-ary fat-tree as a cluster file: k pods of k/2\n"
     "               edge and k/2 aggregation switches, (k/2)^2 core\n"
@@ -353,7 +354,10 @@ int cmd_cluster(int argc, char **argv)
         return cluster_import(argc - 1, argv + 1);
     if (!strcmp(sub, "show"))
         return cluster_show(argc - 1, argv + 1);
+    if (!strcmp(sub, "apply"))
+        return cmd_cluster_apply(argc - 1, argv + 1);
     return cli_usage("cluster",
-                     "unknown subcommand '%s' (accepted: gen, import, show)",
+                     "unknown subcommand '%s' (accepted: gen, import, show, "
+                     "apply)",
                      sub);
 }

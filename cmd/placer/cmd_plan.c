@@ -44,7 +44,7 @@ static const char help[] =
     "Exit status: 0 admitted, 1 rejected, 64 usage, 65 bad input, 66 file\n"
     "missing, 70 internal error.\n";
 
-static int objective_arg(const char *s)
+int cli_objective(const char *s)
 {
     static const char *const names[] = {"utilization", "cost", "hosts",
                                         "bandwidth", "balance"};
@@ -54,7 +54,7 @@ static int objective_arg(const char *s)
     return 0;
 }
 
-static void print_table(const Placer__Plan *d)
+void cli_print_plan(const Placer__Plan *d)
 {
     char kind[32] = "", st[32] = "";
     if (d->solver)
@@ -151,7 +151,7 @@ int cmd_plan(int argc, char **argv)
             cluster = optarg;
             break;
         case O_OBJ:
-            if (!(objective = objective_arg(optarg)))
+            if (!(objective = cli_objective(optarg)))
                 return cli_usage("plan",
                                  "--objective: unknown kind '%s' (accepted: "
                                  "utilization, cost, hosts, bandwidth, "
@@ -223,7 +223,7 @@ int cmd_plan(int argc, char **argv)
                 json_object_set_new(j, "rejection", json_null());
             code = cli_print_json(j);
         } else {
-            print_table(doc);
+            cli_print_plan(doc);
         }
         if (code == EXIT_OK && !plan.admitted)
             code = EXIT_NEGATIVE;

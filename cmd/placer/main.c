@@ -15,11 +15,17 @@ static const struct cli_cmd commands[] = {
      cmd_plan},
     {"analyze", "the minimum CPU reservation of a guest's real-time task set",
      cmd_analyze},
+    {"submit", "admit a workflow on placerd's cluster, durably, or say why not",
+     cmd_submit},
+    {"status", "an admitted workflow's plan and state", cmd_status},
+    {"list", "the admitted workflows", cmd_list},
+    {"release", "release an admitted workflow's reservations", cmd_release},
+    {"hosts", "placerd's hosts and what is reserved on them", cmd_hosts},
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: placer COMMAND [OPTIONS] [ARGS]\n"
+    fputs("Usage: placer [--server ENDPOINT] COMMAND [OPTIONS] [ARGS]\n"
           "\n"
           "placer decides whether a cluster can host a latency-bounded\n"
           "workflow with a probabilistic end-to-end guarantee, where every\n"
@@ -30,6 +36,10 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
+          "The online commands (submit, status, list, release, hosts,\n"
+          "cluster apply) talk to placerd at --server ENDPOINT (default\n"
+          "tcp://127.0.0.1:7460).\n"
+          "\n"
           "Run 'placer COMMAND --help' for the options of a command.\n"
           "File formats: examples/ and the README.\n"
           "\n"
@@ -41,6 +51,20 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* a global option before the command */
+    while (argc > 2 && !strncmp(argv[1], "--server", 8)) {
+        if (argv[1][8] == '=') {
+            cli_server = argv[1] + 9;
+            argv++;
+            argc--;
+        } else if (argv[1][8] == '\0') {
+            cli_server = argv[2];
+            argv += 2;
+            argc -= 2;
+        } else {
+            break;
+        }
+    }
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -1,49 +1,928 @@
 /*
  * placerd: the central placement service.
  *
- * This build opens and migrates the store and reports its schema; serving
- * clients and agents over ZeroMQ arrives with the service issue (#5), and
- * until then placerd says so and exits 70 instead of pretending to serve.
+ * One libuv loop.  Clients talk to a ZeroMQ ROUTER socket whose ZMQ_FD is
+ * watched with uv_poll; that descriptor is edge-triggered (it signals a
+ * change of ZMQ_EVENTS, not a level), so every wake-up and every send is
+ * followed by draining the socket while ZMQ_EVENTS says POLLIN.
+ *
+ * Admissions and cluster changes go through one FIFO queue (bounded: a
+ * full queue answers busy) and run one at a time, so each is planned
+ * against the residuals every earlier one left: no double booking.  The
+ * plan itself (model, GLPK) runs on libuv's worker pool, so the loop keeps
+ * answering status, list, hosts and release meanwhile; the admission is
+ * committed to SQLite (one transaction) before its reply is sent.
  */
-#include "plc/error.h"
-#include "store/store.h"
-
+#define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <uv.h>
+#include <zmq.h>
+
+#include "admit.h"
+#include "model/model.h"
+#include "plc/diag.h"
+#include "plc/error.h"
+#include "proto/validate.h"
+#include "server.h"
+
+#define MAX_REQUEST_BYTES (16u << 20)
 
 static const char help[] =
-    "Usage: placerd [--db FILE] [--check]\n"
+    "Usage: placerd [OPTIONS]\n"
     "\n"
-    "The placer service: holds the cluster and its reservations in a SQLite\n"
-    "file, admits workflows one at a time and pushes reservations to the\n"
-    "node agents.\n"
+    "The placer service: keeps the cluster and every admitted workflow's\n"
+    "reservations in a SQLite file, admits workflows one at a time against\n"
+    "what is left, and answers the online commands of 'placer'.\n"
     "\n"
     "Options:\n"
-    "  --db FILE   the store (default ./placer.db); created and migrated to\n"
-    "              the newest schema when opened\n"
-    "  --check     open and migrate the store, print its schema version,\n"
-    "              and exit 0\n"
-    "  -h, --help  show this help\n"
+    "  --db FILE              the store (default ./placer.db); created and\n"
+    "                         migrated to the newest schema when opened\n"
+    "  --listen ENDPOINT      clients (default tcp://127.0.0.1:7460)\n"
+    "  --agents-listen ENDPOINT\n"
+    "                         node agents (default tcp://127.0.0.1:7461;\n"
+    "                         agents arrive with the node-agent issue)\n"
+    "  --config FILE          options, one 'name value' per line (the\n"
+    "                         names of the long options; # comments);\n"
+    "                         the command line wins\n"
+    "  --log-level LEVEL      error | warn | info (default) | debug\n"
+    "  --queue N              admissions that may wait (default 64); more\n"
+    "                         are answered 'busy' (exit 75 in placer)\n"
+    "  --check                open and migrate the store, check its totals,\n"
+    "                         print its schema version, and exit\n"
+    "  -h, --help             show this help\n"
     "\n"
-    "Serving clients (--listen) and agents (--agents-listen) is not part of\n"
-    "this build yet; without --check placerd exits with status 70.\n";
+    "SIGTERM or SIGINT: stop taking requests, finish the admission in\n"
+    "progress, answer the waiting ones 'busy', and exit 0.\n";
+
+struct job;
+
+struct server {
+    uv_loop_t *loop;
+    void *zctx, *clients;
+    uv_poll_t poll;
+    uv_signal_t sigterm, sigint;
+    struct store *store;
+    struct totals totals;
+    struct job *head, *tail; /* waiting admissions and cluster changes */
+    size_t queued, queue_max;
+    struct job *running;
+    bool draining, closed;
+    long served;
+};
+
+struct job {
+    uv_work_t work;
+    struct server *srv;
+    void *identity;
+    size_t identity_len;
+    uint64_t id;
+    Placer__Request *req;
+    struct job *next;
+    double t0;
+    /* submit: planned on the worker */
+    Placer__Cluster *residual;
+    struct model_problem mp;
+    struct place_plan plan;
+    Placer__Plan *doc;
+    int rc;
+    struct plc_error err;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- replies ---------------------------------------------------------------
+ */
+
+static void drain(struct server *srv);
+
+static void send_reply(struct server *srv, const void *identity,
+                       size_t identity_len, Placer__Response *r)
+{
+    r->has_protocol_version = 1;
+    r->protocol_version = PROTOCOL_VERSION;
+    size_t len = placer__response__get_packed_size(r);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) {
+        srv_log(LOG_ERROR, "out of memory for a reply of %zu bytes", len);
+        return;
+    }
+    placer__response__pack(r, buf);
+    if (zmq_send(srv->clients, identity, identity_len, ZMQ_SNDMORE) < 0 ||
+        zmq_send(srv->clients, "", 0, ZMQ_SNDMORE) < 0 ||
+        zmq_send(srv->clients, buf, len, 0) < 0)
+        srv_log(LOG_WARN, "cannot reply (%s)", zmq_strerror(errno));
+    free(buf);
+    srv->served++;
+    /* a send can consume the descriptor's edge: look again */
+    drain(srv);
+}
+
+static void reply_error(struct server *srv, const void *identity,
+                        size_t identity_len, uint64_t id, Placer__ErrorCode code,
+                        const struct plc_diags *problems, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void reply_error(struct server *srv, const void *identity,
+                        size_t identity_len, uint64_t id, Placer__ErrorCode code,
+                        const struct plc_diags *problems, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Placer__Error e = PLACER__ERROR__INIT;
+    e.has_code = 1;
+    e.code = code;
+    e.message = msg;
+    char **lines = NULL;
+    if (problems && problems->n) {
+        lines = calloc(problems->n, sizeof *lines);
+        for (size_t i = 0; lines && i < problems->n; i++) {
+            const struct plc_diag *d = &problems->v[i];
+            if (asprintf(&lines[i], "%s%s%s", d->path,
+                         d->path[0] ? ": " : "", d->msg) < 0)
+                lines[i] = NULL;
+            else
+                e.n_problems++;
+        }
+        e.problems = lines;
+    }
+    Placer__Response r = PLACER__RESPONSE__INIT;
+    r.has_id = 1;
+    r.id = id;
+    r.result_case = PLACER__RESPONSE__RESULT_ERROR;
+    r.error = &e;
+    send_reply(srv, identity, identity_len, &r);
+    for (size_t i = 0; lines && i < e.n_problems; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* ---- queries answered on the loop ------------------------------------------
+ */
+
+static const char *tenant_of(const char *t)
+{
+    return t && t[0] ? t : "default";
+}
+
+static void do_status(struct server *srv, struct job *q)
+{
+    const Placer__StatusRequest *s = q->req->status;
+    struct store_workflow w;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (!s->name) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "status: the workflow name is missing");
+        return;
+    }
+    int rc = store_workflow_get(srv->store, tenant_of(s->tenant), s->name, &w,
+                                &err);
+    if (rc < 0) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    rc == PLC_ENOENT ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+                                     : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                    NULL, "%s", err.msg);
+        return;
+    }
+    Placer__Plan *p = placer__plan__unpack(NULL, w.plan_len, w.plan);
+    if (!p) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                    "the stored plan of '%s' cannot be decoded", s->name);
+        store_workflow_free(&w);
+        return;
+    }
+    p->has_state = 1;
+    p->state = PLACER__STATE__STATE_ADMITTED; /* agents: issue 6 */
+    Placer__Response r = PLACER__RESPONSE__INIT;
+    r.has_id = 1;
+    r.id = q->id;
+    r.result_case = PLACER__RESPONSE__RESULT_PLAN;
+    r.plan = p;
+    send_reply(srv, q->identity, q->identity_len, &r);
+    placer__plan__free_unpacked(p, NULL);
+    store_workflow_free(&w);
+}
+
+struct list_ctx {
+    Placer__ListReply *reply;
+    size_t cap;
+    bool oom;
+};
+
+static int list_one(void *arg, const struct store_workflow *w)
+{
+    struct list_ctx *x = arg;
+    Placer__ListReply *r = x->reply;
+    if (r->n_workflows == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 16;
+        Placer__WorkflowSummary **g =
+            realloc(r->workflows, cap * sizeof *r->workflows);
+        if (!g) {
+            x->oom = true;
+            return 1;
+        }
+        r->workflows = g;
+        x->cap = cap;
+    }
+    Placer__WorkflowSummary *s = malloc(sizeof *s);
+    if (!s) {
+        x->oom = true;
+        return 1;
+    }
+    placer__workflow_summary__init(s);
+    s->name = strdup(w->name);
+    s->tenant = strdup(w->tenant);
+    s->has_state = 1;
+    s->state = PLACER__STATE__STATE_ADMITTED;
+    size_t n = 0;
+    while (w->hosts && w->hosts[n])
+        n++;
+    s->hosts = calloc(n + 1, sizeof *s->hosts);
+    for (size_t i = 0; s->hosts && i < n; i++)
+        if ((s->hosts[s->n_hosts] = strdup(w->hosts[i])))
+            s->n_hosts++;
+    r->workflows[r->n_workflows++] = s;
+    x->oom |= !s->name || !s->tenant || !s->hosts;
+    return x->oom;
+}
+
+static void do_list(struct server *srv, struct job *q)
+{
+    const Placer__ListRequest *l = q->req->list;
+    Placer__ListReply *reply = malloc(sizeof *reply);
+    struct plc_error err = PLC_ERROR_INIT;
+    if (!reply) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                    "out of memory");
+        return;
+    }
+    placer__list_reply__init(reply);
+    reply->has_schema = 1;
+    reply->schema = 1;
+    struct list_ctx x = {reply, 0, false};
+    int rc = store_workflow_each(srv->store,
+                                 l->tenant && l->tenant[0] ? l->tenant : NULL,
+                                 list_one, &x, &err);
+    if (rc < 0 || x.oom) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
+                    rc < 0 ? err.msg : "out of memory");
+    } else {
+        Placer__Response r = PLACER__RESPONSE__INIT;
+        r.has_id = 1;
+        r.id = q->id;
+        r.result_case = PLACER__RESPONSE__RESULT_LIST;
+        r.list = reply;
+        send_reply(srv, q->identity, q->identity_len, &r);
+    }
+    placer__list_reply__free_unpacked(reply, NULL);
+}
+
+static void do_hosts(struct server *srv, struct job *q)
+{
+    Placer__HostsReply *h = totals_hosts_reply(&srv->totals);
+    if (!h) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                    "out of memory");
+        return;
+    }
+    Placer__Response r = PLACER__RESPONSE__INIT;
+    r.has_id = 1;
+    r.id = q->id;
+    r.result_case = PLACER__RESPONSE__RESULT_HOSTS;
+    r.hosts = h;
+    send_reply(srv, q->identity, q->identity_len, &r);
+    placer__hosts_reply__free_unpacked(h, NULL);
+}
+
+static void do_release(struct server *srv, struct job *q)
+{
+    const Placer__ReleaseRequest *rel = q->req->release;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (!rel->name) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "release: the workflow name is missing");
+        return;
+    }
+    const char *tenant = tenant_of(rel->tenant);
+    int rc = store_release(srv->store, tenant, rel->name, &err);
+    if (rc < 0) {
+        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
+                err.msg);
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    rc == PLC_ENOENT ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+                                     : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                    NULL, "%s", err.msg);
+        return;
+    }
+    /* durable: capacity is free from now on */
+    long unknown;
+    if (totals_load(&srv->totals, srv->store, &unknown, &err) < 0)
+        srv_log(LOG_ERROR, "cannot reload the reserved totals: %s", err.msg);
+    srv_log(LOG_INFO, "released %s/%s", tenant, rel->name);
+    Placer__ReleaseReply rr = PLACER__RELEASE_REPLY__INIT;
+    rr.name = rel->name;
+    rr.has_state = 1;
+    rr.state = PLACER__STATE__STATE_RELEASED;
+    Placer__Response r = PLACER__RESPONSE__INIT;
+    r.has_id = 1;
+    r.id = q->id;
+    r.result_case = PLACER__RESPONSE__RESULT_RELEASE;
+    r.release = &rr;
+    send_reply(srv, q->identity, q->identity_len, &r);
+}
+
+/* ---- the admission queue -----------------------------------------------------
+ */
+
+static void job_free(struct job *q)
+{
+    if (q->doc)
+        placer__plan__free_unpacked(q->doc, NULL);
+    place_plan_release(&q->plan);
+    model_problem_release(&q->mp);
+    if (q->residual)
+        placer__cluster__free_unpacked(q->residual, NULL);
+    if (q->req)
+        placer__request__free_unpacked(q->req, NULL);
+    free(q->identity);
+    free(q);
+}
+
+static void plan_work(uv_work_t *w)
+{
+    struct job *q = w->data;
+    const Placer__SubmitRequest *s = q->req->submit;
+    double limit = s->has_time_limit_ms && s->time_limit_ms
+                       ? (double)s->time_limit_ms / 1e3
+                       : 2.0;
+    q->rc = model_problem_build(&q->mp, q->residual, s->workflow,
+                                s->has_objective ? (int)s->objective : 0,
+                                limit, &q->err);
+    if (q->rc == 0)
+        q->rc = place_solve(&q->mp.problem, &q->plan, &q->err);
+    if (q->rc == 0 &&
+        model_plan_document(&q->mp, s->workflow, &q->plan, &q->doc) < 0)
+        q->rc = plc_error_set(&q->err, PLC_ENOMEM, "out of memory");
+}
+
+static void start_next(struct server *srv);
+
+/* After the plan: persist (admitted), then reply. */
+static void plan_done(uv_work_t *w, int status)
+{
+    (void)status;
+    struct job *q = w->data;
+    struct server *srv = q->srv;
+    const Placer__Workflow *wf = q->req->submit->workflow;
+    const char *tenant = tenant_of(wf->tenant);
+    if (q->rc < 0) {
+        srv_log(LOG_ERROR, "submit %s/%s: %s", tenant, wf->name, q->err.msg);
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
+                    q->err.msg);
+    } else if (!q->plan.admitted) {
+        srv_log(LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
+                now_ms() - q->t0, q->plan.message);
+        Placer__Response r = PLACER__RESPONSE__INIT;
+        r.has_id = 1;
+        r.id = q->id;
+        r.result_case = PLACER__RESPONSE__RESULT_PLAN;
+        r.plan = q->doc;
+        send_reply(srv, q->identity, q->identity_len, &r);
+    } else {
+        struct admission_rows rows;
+        struct plc_error err = PLC_ERROR_INIT;
+        int rc = admission_rows_build(&rows, &srv->totals, wf, &q->plan);
+        q->doc->tenant = strdup(tenant);
+        size_t wlen = placer__workflow__get_packed_size(wf);
+        size_t plen = placer__plan__get_packed_size(q->doc);
+        uint8_t *wb = malloc(wlen + 1), *pb = malloc(plen + 1);
+        if (rc == 0 && (!wb || !pb || !q->doc->tenant))
+            rc = PLC_ENOMEM;
+        if (rc == 0) {
+            placer__workflow__pack(wf, wb);
+            placer__plan__pack(q->doc, pb);
+            struct store_admission a = {
+                tenant,       wf->name,        "admitted",     wb,
+                wlen,         pb,              plen,           rows.n_services,
+                rows.n_cpu,   rows.n_net,      rows.services,  rows.cpu,
+                rows.net};
+            rc = store_admit(srv->store, &a, &err);
+        } else {
+            plc_error_set(&err, rc, "cannot record the admission (%s)",
+                          plc_strerror(rc));
+        }
+        if (rc == 0) {
+            /* durable: now it counts, and now the client hears of it */
+            admission_rows_apply(&rows, &srv->totals, &q->plan);
+            srv_log(LOG_INFO,
+                    "admitted %s/%s: %zu services on %zu hosts, %s %.6g, "
+                    "%zu link reservations (%.1f ms, solver %.1f ms)",
+                    tenant, wf->name, rows.n_services, q->doc->n_hosts_used,
+                    "objective", q->plan.objective, rows.n_net,
+                    now_ms() - q->t0, q->plan.time_ms);
+            Placer__Response r = PLACER__RESPONSE__INIT;
+            r.has_id = 1;
+            r.id = q->id;
+            r.result_case = PLACER__RESPONSE__RESULT_PLAN;
+            r.plan = q->doc;
+            q->doc->has_state = 1;
+            q->doc->state = PLACER__STATE__STATE_ADMITTED;
+            send_reply(srv, q->identity, q->identity_len, &r);
+        } else {
+            srv_log(rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
+                    "submit %s/%s not recorded: %s", tenant, wf->name,
+                    err.msg);
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        rc == PLC_EDATA
+                            ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
+                            : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                        NULL, "%s", err.msg);
+        }
+        free(wb);
+        free(pb);
+        admission_rows_release(&rows);
+    }
+    srv->running = NULL;
+    job_free(q);
+    start_next(srv);
+}
+
+static void do_cluster_apply(struct server *srv, struct job *q)
+{
+    const Placer__ClusterApplyRequest *a = q->req->cluster_apply;
+    struct plc_error err = PLC_ERROR_INIT;
+    struct plc_diags d = PLC_DIAGS_INIT;
+    if (!a->cluster) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "cluster apply: the cluster is missing");
+        return;
+    }
+    proto_cluster_validate(a->cluster, &d);
+    if (d.n) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
+                    "the cluster has %zu problem%s", d.n, d.n == 1 ? "" : "s");
+        plc_diags_release(&d);
+        return;
+    }
+    char **stranded = NULL;
+    size_t n = 0;
+    bool over = false;
+    int rc = strand_check(a->cluster, &srv->totals, srv->store, &stranded, &n,
+                          &over, &err);
+    if (rc == 0 && (n || over) && !(a->has_force && a->force)) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "the new cluster would strand %zu admitted workflow%s%s; "
+                 "release them first or apply with --force",
+                 n, n == 1 ? "" : "s",
+                 over ? " and leaves less capacity than is reserved" : "");
+        srv_log(LOG_INFO, "cluster apply refused: %s", msg);
+        Placer__Error e = PLACER__ERROR__INIT;
+        e.has_code = 1;
+        e.code = PLACER__ERROR_CODE__ERROR_CODE_CONFLICT;
+        e.message = msg;
+        e.problems = stranded;
+        e.n_problems = n;
+        Placer__Response r = PLACER__RESPONSE__INIT;
+        r.has_id = 1;
+        r.id = q->id;
+        r.result_case = PLACER__RESPONSE__RESULT_ERROR;
+        r.error = &e;
+        send_reply(srv, q->identity, q->identity_len, &r);
+    } else if (rc == 0) {
+        size_t len = placer__cluster__get_packed_size(a->cluster);
+        uint8_t *buf = malloc(len + 1);
+        Placer__Cluster *copy = NULL;
+        if (buf) {
+            placer__cluster__pack(a->cluster, buf);
+            copy = placer__cluster__unpack(NULL, len, buf);
+        }
+        rc = !buf || !copy ? PLC_ENOMEM
+                           : store_cluster_put(srv->store, buf, len, &err);
+        free(buf);
+        long unknown = 0;
+        if (rc == 0 && (rc = totals_set_cluster(&srv->totals, copy)) == 0) {
+            copy = NULL;
+            rc = totals_load(&srv->totals, srv->store, &unknown, &err);
+        }
+        if (copy)
+            placer__cluster__free_unpacked(copy, NULL);
+        if (rc < 0) {
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                        "cannot apply the cluster: %s",
+                        err.msg[0] ? err.msg : plc_strerror(rc));
+        } else {
+            char detail[128];
+            snprintf(detail, sizeof detail, "%zu hosts, %zu switches, %zu links",
+                     a->cluster->n_hosts, a->cluster->n_switches,
+                     a->cluster->n_links);
+            store_event_append(srv->store, "cluster", "apply", detail, &err);
+            srv_log(LOG_INFO, "cluster applied: %s%s%s", detail,
+                    n ? " (forced over stranded workflows)" : "",
+                    unknown ? "; some reservations name what it lacks" : "");
+            Placer__ClusterApplyReply cr = PLACER__CLUSTER_APPLY_REPLY__INIT;
+            cr.has_hosts = cr.has_switches = cr.has_links = 1;
+            cr.hosts = (uint32_t)a->cluster->n_hosts;
+            cr.switches = (uint32_t)a->cluster->n_switches;
+            cr.links = (uint32_t)a->cluster->n_links;
+            cr.stranded = stranded;
+            cr.n_stranded = n;
+            Placer__Response r = PLACER__RESPONSE__INIT;
+            r.has_id = 1;
+            r.id = q->id;
+            r.result_case = PLACER__RESPONSE__RESULT_CLUSTER_APPLY;
+            r.cluster_apply = &cr;
+            send_reply(srv, q->identity, q->identity_len, &r);
+        }
+    } else {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
+                    err.msg);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(stranded[i]);
+    free(stranded);
+}
+
+/* Run the next waiting job: cluster changes on the loop, submissions on a
+ * worker. */
+static void start_next(struct server *srv)
+{
+    while (!srv->running && srv->head) {
+        struct job *q = srv->head;
+        srv->head = q->next;
+        if (!srv->head)
+            srv->tail = NULL;
+        srv->queued--;
+        if (srv->draining) {
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
+                        "placerd is shutting down; retry later");
+            job_free(q);
+            continue;
+        }
+        if (q->req->op_case == PLACER__REQUEST__OP_CLUSTER_APPLY) {
+            do_cluster_apply(srv, q);
+            job_free(q);
+            continue;
+        }
+        /* submit */
+        q->residual = totals_residual_cluster(&srv->totals);
+        if (!q->residual) {
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                        "out of memory");
+            job_free(q);
+            continue;
+        }
+        srv->running = q;
+        q->work.data = q;
+        if (uv_queue_work(srv->loop, &q->work, plan_work, plan_done) != 0) {
+            srv->running = NULL;
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                        "cannot start the solver");
+            job_free(q);
+        }
+    }
+    if (srv->draining && !srv->running && !srv->closed) {
+        srv->closed = true;
+        uv_poll_stop(&srv->poll);
+        uv_close((uv_handle_t *)&srv->poll, NULL);
+        uv_close((uv_handle_t *)&srv->sigterm, NULL);
+        uv_close((uv_handle_t *)&srv->sigint, NULL);
+    }
+}
+
+/* Validate a submission before it waits in the queue. */
+static bool submit_ok(struct server *srv, struct job *q)
+{
+    const Placer__SubmitRequest *s = q->req->submit;
+    struct plc_diags d = PLC_DIAGS_INIT;
+    if (!s->workflow) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "submit: the workflow is missing");
+        return false;
+    }
+    if (!srv->totals.cluster) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND, NULL,
+                    "no cluster has been applied yet; run 'placer cluster "
+                    "apply FILE' first");
+        return false;
+    }
+    proto_workflow_validate(s->workflow, &d);
+    if (d.n == 0)
+        proto_workflow_validate_refs(s->workflow, srv->totals.cluster, &d);
+    if (d.n) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
+                    "the workflow has %zu problem%s", d.n,
+                    d.n == 1 ? "" : "s");
+        plc_diags_release(&d);
+        return false;
+    }
+    if (s->has_time_limit_ms && s->time_limit_ms > 600000) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "time_limit_ms: at most 600000 (10 minutes)");
+        return false;
+    }
+    return true;
+}
+
+/* ---- receiving ---------------------------------------------------------------
+ */
+
+/* One request: [identity][empty][payload]. */
+static void handle(struct server *srv, zmq_msg_t *frames, int n)
+{
+    if (n != 3 || zmq_msg_size(&frames[1]) != 0) {
+        srv_log(LOG_WARN,
+                "dropped a message of %d frames that is not a request "
+                "envelope",
+                n);
+        return;
+    }
+    struct job *q = calloc(1, sizeof *q);
+    if (!q)
+        return;
+    q->srv = srv;
+    q->t0 = now_ms();
+    q->identity_len = zmq_msg_size(&frames[0]);
+    q->identity = malloc(q->identity_len + 1);
+    if (!q->identity) {
+        free(q);
+        return;
+    }
+    memcpy(q->identity, zmq_msg_data(&frames[0]), q->identity_len);
+    size_t len = zmq_msg_size(&frames[2]);
+    if (len > MAX_REQUEST_BYTES) {
+        srv_log(LOG_WARN, "refused a request of %zu bytes", len);
+        reply_error(srv, q->identity, q->identity_len, 0,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                    "the request is %zu bytes; the limit is %u", len,
+                    MAX_REQUEST_BYTES);
+        job_free(q);
+        return;
+    }
+    q->req = placer__request__unpack(NULL, len, zmq_msg_data(&frames[2]));
+    if (!q->req) {
+        srv_log(LOG_WARN, "a request of %zu bytes is not a placer Request",
+                len);
+        reply_error(srv, q->identity, q->identity_len, 0,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                    "the request (%zu bytes) is not a placer.Request message "
+                    "of proto/placer.proto",
+                    len);
+        job_free(q);
+        return;
+    }
+    q->id = q->req->has_id ? q->req->id : 0;
+    if (!q->req->has_protocol_version ||
+        q->req->protocol_version != PROTOCOL_VERSION) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_VERSION, NULL,
+                    "protocol version %u is not spoken here; this placerd "
+                    "speaks %d",
+                    q->req->has_protocol_version ? q->req->protocol_version
+                                                 : 0,
+                    PROTOCOL_VERSION);
+        job_free(q);
+        return;
+    }
+    switch (q->req->op_case) {
+    case PLACER__REQUEST__OP_STATUS:
+        do_status(srv, q);
+        break;
+    case PLACER__REQUEST__OP_LIST:
+        do_list(srv, q);
+        break;
+    case PLACER__REQUEST__OP_HOSTS:
+        do_hosts(srv, q);
+        break;
+    case PLACER__REQUEST__OP_RELEASE:
+        do_release(srv, q);
+        break;
+    case PLACER__REQUEST__OP_SUBMIT:
+    case PLACER__REQUEST__OP_CLUSTER_APPLY:
+        if (srv->draining || srv->queued >= srv->queue_max) {
+            srv_log(LOG_INFO, "busy: %zu admissions waiting", srv->queued);
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
+                        "placerd is busy (%zu admissions waiting); retry",
+                        srv->queued);
+            break;
+        }
+        if (q->req->op_case == PLACER__REQUEST__OP_SUBMIT && !submit_ok(srv, q))
+            break;
+        if (srv->tail)
+            srv->tail->next = q;
+        else
+            srv->head = q;
+        srv->tail = q;
+        srv->queued++;
+        start_next(srv);
+        return; /* the queue owns it */
+    default:
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                    "this placerd does not serve that operation (%d)",
+                    (int)q->req->op_case);
+        break;
+    }
+    job_free(q);
+}
+
+static void drain(struct server *srv)
+{
+    static int depth;
+    if (depth++ > 0 || srv->closed) {
+        depth--;
+        return; /* the outer drain goes on reading */
+    }
+    for (;;) {
+        int events = 0;
+        size_t sz = sizeof events;
+        if (zmq_getsockopt(srv->clients, ZMQ_EVENTS, &events, &sz) < 0 ||
+            !(events & ZMQ_POLLIN))
+            break;
+        zmq_msg_t frames[4];
+        int n = 0, more = 1;
+        bool ok = true;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, srv->clients, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                ok = false;
+                break;
+            }
+            more = zmq_msg_more(&m);
+            if (n < 4)
+                frames[n++] = m;
+            else
+                zmq_msg_close(&m);
+        }
+        if (ok)
+            handle(srv, frames, more ? 4 : n);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&frames[i]);
+    }
+    depth--;
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    drain(h->data);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+    struct server *srv = h->data;
+    if (srv->draining)
+        return;
+    srv_log(LOG_INFO, "%s: finishing %s, %zu waiting will hear 'busy'",
+            strsignal(sig), srv->running ? "the admission in progress" : "",
+            srv->queued);
+    srv->draining = true;
+    start_next(srv);
+}
+
+/* ---- start-up ------------------------------------------------------------- */
+
+struct options {
+    const char *db, *listen, *agents, *config, *level;
+    long queue;
+    bool check;
+};
+
+static int set_level(const char *s)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, names[i])) {
+            srv_log_level = (enum log_level)i;
+            return 0;
+        }
+    fprintf(stderr,
+            "placerd: --log-level: unknown level '%s' (accepted: error, "
+            "warn, info, debug)\n",
+            s);
+    return -1;
+}
+
+/* Options from a config file, for those the command line left unset. */
+static int read_config(struct options *o, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "placerd: --config: cannot read '%s' (%s)\n", path,
+                strerror(errno));
+        return 66;
+    }
+    char line[1024];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char name[64], value[900];
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        int got = sscanf(line, " %63s %899s", name, value);
+        if (got <= 0)
+            continue;
+        const char **slot = !strcmp(name, "db")              ? &o->db
+                            : !strcmp(name, "listen")        ? &o->listen
+                            : !strcmp(name, "agents-listen") ? &o->agents
+                            : !strcmp(name, "log-level")     ? &o->level
+                                                             : NULL;
+        if (got != 2 || (!slot && strcmp(name, "queue"))) {
+            fprintf(stderr,
+                    "placerd: %s:%d: expected 'NAME VALUE' with NAME one of "
+                    "db, listen, agents-listen, log-level, queue\n",
+                    path, lineno);
+            rc = 65;
+        } else if (!slot) {
+            if (o->queue == 0)
+                o->queue = atol(value);
+        } else if (!*slot) {
+            *slot = strdup(value);
+        }
+    }
+    fclose(f);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"check", no_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *db = "placer.db";
-    int check = 0, ch;
+    enum { O_DB = 256, O_LISTEN, O_AGENTS, O_CONFIG, O_LEVEL, O_QUEUE, O_CHECK };
+    static const struct option opts[] = {
+        {"db", required_argument, 0, O_DB},
+        {"listen", required_argument, 0, O_LISTEN},
+        {"agents-listen", required_argument, 0, O_AGENTS},
+        {"config", required_argument, 0, O_CONFIG},
+        {"log-level", required_argument, 0, O_LEVEL},
+        {"queue", required_argument, 0, O_QUEUE},
+        {"check", no_argument, 0, O_CHECK},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct options o = {0};
+    int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
-        case 'd':
-            db = optarg;
+        case O_DB:
+            o.db = optarg;
             break;
-        case 'c':
-            check = 1;
+        case O_LISTEN:
+            o.listen = optarg;
+            break;
+        case O_AGENTS:
+            o.agents = optarg;
+            break;
+        case O_CONFIG:
+            o.config = optarg;
+            break;
+        case O_LEVEL:
+            o.level = optarg;
+            break;
+        case O_QUEUE:
+            o.queue = atol(optarg);
+            if (o.queue < 1) {
+                fputs("placerd: --queue must be at least 1\n", stderr);
+                return 64;
+            }
+            break;
+        case O_CHECK:
+            o.check = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -53,18 +932,118 @@ int main(int argc, char **argv)
             return 64;
         }
     }
-    struct store *s;
+    if (optind != argc) {
+        fprintf(stderr, "placerd: unexpected argument '%s'\nTry 'placerd "
+                        "--help'.\n",
+                argv[optind]);
+        return 64;
+    }
+    if (o.config) {
+        int rc = read_config(&o, o.config);
+        if (rc)
+            return rc;
+    }
+    if (!o.db)
+        o.db = "placer.db";
+    if (!o.listen)
+        o.listen = "tcp://127.0.0.1:7460";
+    if (!o.agents)
+        o.agents = "tcp://127.0.0.1:7461";
+    if (o.level && set_level(o.level) < 0)
+        return 64;
+    struct server srv = {0};
+    srv.queue_max = o.queue > 0 ? (size_t)o.queue : 64;
     struct plc_error err = PLC_ERROR_INIT;
-    int rc = store_open(db, &s, &err);
+    int rc = store_open(o.db, &srv.store, &err);
     if (rc < 0) {
         fprintf(stderr, "placerd: %s\n", err.msg);
         return plc_exit_code(rc);
     }
-    printf("placerd: store '%s' at schema version %d\n", db,
-           store_schema_version(s));
-    store_close(s);
-    if (check)
+    /* the totals are a cache of the reservations: check, repair, log */
+    long repaired;
+    char first[256];
+    rc = store_reserved_repair(srv.store, &repaired, first, sizeof first, &err);
+    if (rc < 0) {
+        fprintf(stderr, "placerd: %s\n", err.msg);
+        store_close(srv.store);
+        return plc_exit_code(rc);
+    }
+    if (repaired)
+        srv_log(LOG_WARN,
+                "the reserved totals differed from the reservations in %ld "
+                "rows (first: %s); repaired",
+                repaired, first);
+    void *doc;
+    size_t len;
+    rc = store_cluster_get(srv.store, &doc, &len, &err);
+    if (rc == 0) {
+        Placer__Cluster *c = placer__cluster__unpack(NULL, len, doc);
+        free(doc);
+        long unknown = 0;
+        if (!c || totals_set_cluster(&srv.totals, c) < 0 ||
+            totals_load(&srv.totals, srv.store, &unknown, &err) < 0) {
+            fprintf(stderr, "placerd: cannot load the stored cluster\n");
+            store_close(srv.store);
+            return 70;
+        }
+        if (unknown)
+            srv_log(LOG_WARN, "%ld reserved totals name what the cluster lacks",
+                    unknown);
+    } else if (rc != PLC_ENOENT) {
+        fprintf(stderr, "placerd: %s\n", err.msg);
+        store_close(srv.store);
+        return plc_exit_code(rc);
+    }
+    if (o.check) {
+        printf("placerd: store '%s' at schema version %d%s\n", o.db,
+               store_schema_version(srv.store),
+               repaired ? " (reserved totals repaired)" : "");
+        totals_release(&srv.totals);
+        store_close(srv.store);
         return 0;
-    fputs("placerd: serving clients is not part of this build yet\n", stderr);
-    return 70;
+    }
+    srv.loop = uv_default_loop();
+    srv.zctx = zmq_ctx_new();
+    srv.clients = zmq_socket(srv.zctx, ZMQ_ROUTER);
+    int64_t maxmsg = 4 * (int64_t)MAX_REQUEST_BYTES;
+    int linger = 1000;
+    zmq_setsockopt(srv.clients, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(srv.clients, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(srv.clients, o.listen) != 0) {
+        fprintf(stderr, "placerd: --listen: cannot bind '%s' (%s)\n", o.listen,
+                zmq_strerror(errno));
+        zmq_close(srv.clients);
+        zmq_ctx_term(srv.zctx);
+        totals_release(&srv.totals);
+        store_close(srv.store);
+        return 69;
+    }
+    int fd;
+    size_t fdlen = sizeof fd;
+    zmq_getsockopt(srv.clients, ZMQ_FD, &fd, &fdlen);
+    uv_poll_init(srv.loop, &srv.poll, fd);
+    srv.poll.data = &srv;
+    uv_poll_start(&srv.poll, UV_READABLE, on_poll);
+    uv_signal_init(srv.loop, &srv.sigterm);
+    uv_signal_init(srv.loop, &srv.sigint);
+    srv.sigterm.data = srv.sigint.data = &srv;
+    uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&srv.sigint, on_signal, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    srv_log(LOG_INFO,
+            "serving %s (store %s, schema %d, %s); agents on %s arrive with "
+            "the node-agent issue",
+            o.listen, o.db, store_schema_version(srv.store),
+            srv.totals.cluster ? "cluster loaded" : "no cluster yet",
+            o.agents);
+    /* anything that arrived before the poll started */
+    drain(&srv);
+    uv_run(srv.loop, UV_RUN_DEFAULT);
+    srv_log(LOG_INFO, "stopped after %ld replies", srv.served);
+    zmq_close(srv.clients);
+    zmq_ctx_term(srv.zctx);
+    uv_loop_close(srv.loop);
+    totals_release(&srv.totals);
+    store_close(srv.store);
+    return 0;
 }

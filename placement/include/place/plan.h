@@ -158,6 +158,9 @@ struct place_vlink_plan {
     size_t n_path;
     size_t *path;        /* cluster nodes, from the source's node; NULL
                             when co-located */
+    size_t n_back;
+    size_t *back; /* duplex: the nodes of the way back, from the target's
+                     node; else NULL */
     uint64_t latency_ns; /* one traversal: path latency + port bounds +
                             message/rate; 0 when co-located */
 };

@@ -1,0 +1,472 @@
+/*
+ * online.c: the commands that talk to placerd — submit, status, list,
+ * release, hosts, cluster apply.  One ZeroMQ REQ socket per command, one
+ * protobuf Request per frame (proto/placer.proto), a reply timeout so an
+ * absent placerd gives exit 69 instead of a hang.
+ */
+#include "cli.h"
+#include "proto/json.h"
+#include "proto/load.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define PROTOCOL_VERSION 1
+
+const char *cli_server = "tcp://127.0.0.1:7460";
+
+/* Send `req`, wait at most timeout_ms for the reply.  Returns the exit
+ * code; *out is the response when EXIT_OK. */
+static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
+{
+    *out = NULL;
+    req->has_protocol_version = 1;
+    req->protocol_version = PROTOCOL_VERSION;
+    req->has_id = 1;
+    req->id = 1;
+    size_t len = placer__request__get_packed_size(req);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) {
+        cli_error("out of memory");
+        return EXIT_SOFTWARE;
+    }
+    placer__request__pack(req, buf);
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_REQ);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    int code = EXIT_OK;
+    if (zmq_connect(sock, cli_server) != 0) {
+        cli_error("--server: cannot use '%s' (%s)", cli_server,
+                  zmq_strerror(errno));
+        code = EXIT_USAGE;
+    } else if (zmq_send(sock, buf, len, 0) < 0) {
+        cli_error("cannot send to placerd at %s (%s)", cli_server,
+                  zmq_strerror(errno));
+        code = EXIT_UNAVAILABLE;
+    } else {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, 0) < 0) {
+            cli_error("placerd at %s did not answer within %d s (is it "
+                      "running? start it with 'placerd', or name another "
+                      "with --server)",
+                      cli_server, timeout_ms / 1000);
+            code = EXIT_UNAVAILABLE;
+        } else {
+            *out = placer__response__unpack(NULL, zmq_msg_size(&m),
+                                            zmq_msg_data(&m));
+            if (!*out) {
+                cli_error("the answer of placerd at %s is not a "
+                          "placer.Response",
+                          cli_server);
+                code = EXIT_SOFTWARE;
+            }
+        }
+        zmq_msg_close(&m);
+    }
+    free(buf);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return code;
+}
+
+/* Print an error reply and return its exit code. */
+static int error_reply(const Placer__Error *e, int conflict_code)
+{
+    cli_error("%s", e->message ? e->message : "placerd refused the request");
+    for (size_t i = 0; i < e->n_problems; i++)
+        fprintf(stderr, "  %s\n", e->problems[i]);
+    switch (e->code) {
+    case PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT:
+        return EXIT_DATAERR;
+    case PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND:
+        return EXIT_NEGATIVE;
+    case PLACER__ERROR_CODE__ERROR_CODE_BUSY:
+        return EXIT_TEMPFAIL;
+    case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
+        return conflict_code;
+    default:
+        return EXIT_SOFTWARE;
+    }
+}
+
+/* Common options: --tenant, --json. */
+struct common {
+    const char *tenant;
+    bool json, force;
+    const char *objective;
+    uint64_t limit_ns;
+};
+
+static int parse(const char *cmd, int argc, char **argv, struct common *c,
+                 const char *help, int want_args)
+{
+    enum { O_TENANT = 256, O_JSON, O_FORCE, O_OBJ, O_TIME };
+    static const struct option opts[] = {
+        {"tenant", required_argument, 0, O_TENANT},
+        {"json", no_argument, 0, O_JSON},
+        {"force", no_argument, 0, O_FORCE},
+        {"objective", required_argument, 0, O_OBJ},
+        {"time-limit", required_argument, 0, O_TIME},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    c->limit_ns = 2000000000ULL;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_TENANT:
+            c->tenant = optarg;
+            break;
+        case O_JSON:
+            c->json = true;
+            break;
+        case O_FORCE:
+            c->force = true;
+            break;
+        case O_OBJ:
+            c->objective = optarg;
+            break;
+        case O_TIME:
+            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg,
+                               &c->limit_ns) ||
+                c->limit_ns == 0)
+                return cli_usage(cmd, "--time-limit must be above 0");
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return -1;
+        default:
+            return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (argc - optind != want_args)
+        return cli_usage(cmd, want_args ? "give one argument" : "no arguments");
+    return EXIT_OK;
+}
+
+#define SERVER_HELP                                                            \
+    "  --server ENDPOINT (before the command) placerd's address (default\n"   \
+    "                    tcp://127.0.0.1:7460)\n"
+
+static const char submit_help[] =
+    "Usage: placer [--server ENDPOINT] submit [OPTIONS] WORKFLOW.json\n"
+    "\n"
+    "Ask placerd to admit the workflow against what is left of its\n"
+    "cluster. Admitted: the plan is recorded durably before the answer,\n"
+    "and its reservations count until 'placer release'. Rejected: the\n"
+    "reason with its figures, and nothing is recorded. Workflow names are\n"
+    "unique per tenant (the workflow's 'tenant', default 'default').\n"
+    "\n"
+    "Options:\n"
+    "  --objective KIND    utilization | cost | hosts | bandwidth | balance\n"
+    "  --time-limit TIME   solver time limit (default 2s)\n"
+    "  --json              print the plan document (schema 1)\n" SERVER_HELP
+    "\n"
+    "Exit status: 0 admitted, 1 rejected, 65 bad input or a name in use,\n"
+    "66 file missing, 69 placerd unreachable, 70 internal error, 75 busy.\n";
+
+static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
+{
+    if (json) {
+        json_t *j = proto_message_to_json(&d->base, PROTO_JSON_EMPTY_ARRAYS);
+        if (j && !d->rejection)
+            json_object_set_new(j, "rejection", json_null());
+        *code = cli_print_json(j);
+    } else {
+        cli_print_plan(d);
+        if (d->has_state) {
+            char st[32] = "";
+            proto_enum_json_name(&placer__state__descriptor, (int)d->state, st,
+                                 sizeof st);
+            printf("  state      %s (tenant %s)\n", st,
+                   d->tenant ? d->tenant : "default");
+        }
+    }
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("submit", argc, argv, &c, submit_help, 1);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    int objective = 0;
+    if (c.objective && !(objective = cli_objective(c.objective)))
+        return cli_usage("submit",
+                         "--objective: unknown kind '%s' (accepted: "
+                         "utilization, cost, hosts, bandwidth, balance)",
+                         c.objective);
+    struct proto_doc wd = PROTO_DOC_INIT;
+    code = cli_load_doc(&wd, argv[optind], PROTO_DOC_WORKFLOW);
+    if (code != EXIT_OK) {
+        proto_doc_release(&wd);
+        return code;
+    }
+    Placer__SubmitRequest s = PLACER__SUBMIT_REQUEST__INIT;
+    s.workflow = (Placer__Workflow *)wd.msg;
+    s.has_time_limit_ms = 1;
+    s.time_limit_ms = c.limit_ns / 1000000;
+    if (objective) {
+        s.has_objective = 1;
+        s.objective = (Placer__Objective)objective;
+    }
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_SUBMIT;
+    req.submit = &s;
+    Placer__Response *r;
+    /* the solve, and whatever waits before it, within a generous bound */
+    code = call(&req, (int)(c.limit_ns / 1000000) * 4 + 30000, &r);
+    if (code == EXIT_OK) {
+        if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
+            code = error_reply(r->error, EXIT_DATAERR);
+        } else if (r->result_case == PLACER__RESPONSE__RESULT_PLAN) {
+            print_plan_or_json(r->plan, c.json, &code);
+            if (code == EXIT_OK && !r->plan->admitted)
+                code = EXIT_NEGATIVE;
+        } else {
+            cli_error("placerd answered a submit with something else");
+            code = EXIT_SOFTWARE;
+        }
+        placer__response__free_unpacked(r, NULL);
+    }
+    proto_doc_release(&wd);
+    return code;
+}
+
+static const char status_help[] =
+    "Usage: placer [--server ENDPOINT] status [--tenant T] [--json] NAME\n"
+    "\n"
+    "The plan of an admitted workflow and its lifecycle state (admitted,\n"
+    "applying, active, degraded, releasing, released).\n"
+    "\n"
+    "Options:\n"
+    "  --tenant T   the workflow's tenant (default 'default')\n"
+    "  --json       the plan document with \"state\"\n" SERVER_HELP
+    "\n"
+    "Exit status: 0, 1 no such workflow, 69 placerd unreachable.\n";
+
+int cmd_status(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("status", argc, argv, &c, status_help, 1);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
+    s.name = argv[optind];
+    s.tenant = (char *)c.tenant;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_STATUS;
+    req.status = &s;
+    Placer__Response *r;
+    code = call(&req, 5000, &r);
+    if (code != EXIT_OK)
+        return code;
+    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR)
+        code = error_reply(r->error, EXIT_NEGATIVE);
+    else if (r->result_case == PLACER__RESPONSE__RESULT_PLAN)
+        print_plan_or_json(r->plan, c.json, &code);
+    else
+        code = EXIT_SOFTWARE;
+    placer__response__free_unpacked(r, NULL);
+    return code;
+}
+
+static const char list_help[] =
+    "Usage: placer [--server ENDPOINT] list [--tenant T] [--json]\n"
+    "\n"
+    "The admitted workflows: name, tenant, state and hosts.\n"
+    "\n"
+    "Options:\n"
+    "  --tenant T   only this tenant's\n"
+    "  --json       {\"schema\":1,\"workflows\":[...]}\n" SERVER_HELP;
+
+int cmd_list(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("list", argc, argv, &c, list_help, 0);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
+    l.tenant = (char *)c.tenant;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_LIST;
+    req.list = &l;
+    Placer__Response *r;
+    code = call(&req, 5000, &r);
+    if (code != EXIT_OK)
+        return code;
+    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
+        code = error_reply(r->error, EXIT_NEGATIVE);
+    } else if (r->result_case != PLACER__RESPONSE__RESULT_LIST) {
+        code = EXIT_SOFTWARE;
+    } else if (c.json) {
+        code = cli_print_json(
+            proto_message_to_json(&r->list->base, PROTO_JSON_EMPTY_ARRAYS));
+    } else {
+        printf("%-24s %-16s %-10s %s\n", "workflow", "tenant", "state",
+               "hosts");
+        for (size_t i = 0; i < r->list->n_workflows; i++) {
+            const Placer__WorkflowSummary *w = r->list->workflows[i];
+            char st[32] = "", hosts[512] = "";
+            proto_enum_json_name(&placer__state__descriptor, (int)w->state, st,
+                                 sizeof st);
+            for (size_t k = 0; k < w->n_hosts; k++)
+                snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts),
+                         "%s%s", k ? "," : "", w->hosts[k]);
+            printf("%-24s %-16s %-10s %s\n", w->name, w->tenant, st, hosts);
+        }
+        if (r->list->n_workflows == 0)
+            printf("(none)\n");
+    }
+    placer__response__free_unpacked(r, NULL);
+    return code;
+}
+
+static const char release_help[] =
+    "Usage: placer [--server ENDPOINT] release [--tenant T] NAME\n"
+    "\n"
+    "Release an admitted workflow: its reservations stop counting once the\n"
+    "release is recorded (before the answer).\n"
+    "\n"
+    "Options:\n"
+    "  --tenant T   the workflow's tenant (default 'default')\n" SERVER_HELP
+    "\n"
+    "Exit status: 0 released, 1 no such workflow, 69 placerd unreachable.\n";
+
+int cmd_release(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("release", argc, argv, &c, release_help, 1);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    Placer__ReleaseRequest rel = PLACER__RELEASE_REQUEST__INIT;
+    rel.name = argv[optind];
+    rel.tenant = (char *)c.tenant;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_RELEASE;
+    req.release = &rel;
+    Placer__Response *r;
+    code = call(&req, 5000, &r);
+    if (code != EXIT_OK)
+        return code;
+    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR)
+        code = error_reply(r->error, EXIT_NEGATIVE);
+    else if (r->result_case == PLACER__RESPONSE__RESULT_RELEASE)
+        printf("released %s\n", argv[optind]);
+    else
+        code = EXIT_SOFTWARE;
+    placer__response__free_unpacked(r, NULL);
+    return code;
+}
+
+static const char hosts_help[] =
+    "Usage: placer [--server ENDPOINT] hosts [--json]\n"
+    "\n"
+    "Every host of the cluster: state, cores, reserved utilisation per\n"
+    "core, memory, agent.\n"
+    "\n"
+    "Options:\n"
+    "  --json   {\"schema\":1,\"hosts\":[...]}\n" SERVER_HELP;
+
+int cmd_hosts(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("hosts", argc, argv, &c, hosts_help, 0);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    Placer__HostsRequest h = PLACER__HOSTS_REQUEST__INIT;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_HOSTS;
+    req.hosts = &h;
+    Placer__Response *r;
+    code = call(&req, 5000, &r);
+    if (code != EXIT_OK)
+        return code;
+    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
+        code = error_reply(r->error, EXIT_NEGATIVE);
+    } else if (r->result_case != PLACER__RESPONSE__RESULT_HOSTS) {
+        code = EXIT_SOFTWARE;
+    } else if (c.json) {
+        code = cli_print_json(
+            proto_message_to_json(&r->hosts->base, PROTO_JSON_EMPTY_ARRAYS));
+    } else {
+        printf("%-16s %-8s %-6s %-28s %-22s %s\n", "host", "state", "cores",
+               "reserved per core", "memory reserved", "agent");
+        for (size_t i = 0; i < r->hosts->n_hosts; i++) {
+            const Placer__HostSummary *s = r->hosts->hosts[i];
+            char st[16] = "", per[256] = "", mem[64];
+            proto_enum_json_name(&placer__host_state__descriptor,
+                                 (int)s->state, st, sizeof st);
+            for (size_t k = 0; k < s->n_reserved; k++)
+                snprintf(per + strlen(per), sizeof per - strlen(per),
+                         "%s%.3f", k ? " " : "", s->reserved[k]);
+            if (s->has_memory_bytes)
+                snprintf(mem, sizeof mem, "%s of %s",
+                         cli_qty(PLC_QTY_SIZE, s->memory_reserved_bytes),
+                         cli_qty(PLC_QTY_SIZE, s->memory_bytes));
+            else
+                snprintf(mem, sizeof mem, "%s",
+                         cli_qty(PLC_QTY_SIZE, s->memory_reserved_bytes));
+            printf("%-16s %-8s %-6d %-28s %-22s %s\n", s->name, st, s->cores,
+                   per, mem, s->agent ? s->agent : "-");
+        }
+    }
+    placer__response__free_unpacked(r, NULL);
+    return code;
+}
+
+static const char apply_help[] =
+    "Usage: placer [--server ENDPOINT] cluster apply [--force] CLUSTER.json\n"
+    "\n"
+    "Load the cluster into placerd, or replace it. A change that would\n"
+    "strand admitted workflows (a host, core or link they use disappears,\n"
+    "or less capacity than is reserved remains) is refused with their\n"
+    "names, unless --force.\n" SERVER_HELP
+    "\n"
+    "Exit status: 0 applied, 1 refused (stranded workflows), 65 bad input,\n"
+    "66 file missing, 69 placerd unreachable, 75 busy.\n";
+
+int cmd_cluster_apply(int argc, char **argv)
+{
+    struct common c = {0};
+    int code = parse("cluster apply", argc, argv, &c, apply_help, 1);
+    if (code != EXIT_OK)
+        return code < 0 ? EXIT_OK : code;
+    struct proto_doc cd = PROTO_DOC_INIT;
+    code = cli_load_doc(&cd, argv[optind], PROTO_DOC_CLUSTER);
+    if (code != EXIT_OK) {
+        proto_doc_release(&cd);
+        return code;
+    }
+    Placer__ClusterApplyRequest a = PLACER__CLUSTER_APPLY_REQUEST__INIT;
+    a.cluster = (Placer__Cluster *)cd.msg;
+    a.has_force = c.force;
+    a.force = c.force;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_CLUSTER_APPLY;
+    req.cluster_apply = &a;
+    Placer__Response *r;
+    code = call(&req, 30000, &r);
+    if (code == EXIT_OK) {
+        if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
+            code = error_reply(r->error, EXIT_NEGATIVE);
+        } else if (r->result_case == PLACER__RESPONSE__RESULT_CLUSTER_APPLY) {
+            const Placer__ClusterApplyReply *x = r->cluster_apply;
+            printf("cluster applied: %u hosts, %u switches, %u links\n",
+                   x->hosts, x->switches, x->links);
+            for (size_t i = 0; i < x->n_stranded; i++)
+                printf("  stranded (forced): %s\n", x->stranded[i]);
+        } else {
+            code = EXIT_SOFTWARE;
+        }
+        placer__response__free_unpacked(r, NULL);
+    }
+    proto_doc_release(&cd);
+    return code;
+}

@@ -1,0 +1,36 @@
+/* admit.h: the rows of an admission, and stranding checks.  Private to
+ * placerd. */
+#ifndef PLACERD_ADMIT_H
+#define PLACERD_ADMIT_H
+
+#include "place/plan.h"
+#include "server.h"
+
+struct admission_rows {
+    struct store_service *services;
+    struct store_cpu *cpu;
+    struct store_net *net;
+    size_t n_services, n_cpu, n_net;
+    size_t *link_idx; /* per net row: the cluster link */
+    int *link_dir;    /* per net row: 0 a->b, 1 b->a */
+};
+
+/* The store rows of an admitted plan (names borrowed from w and t).
+ * 0, PLC_ENOMEM, PLC_EINTERNAL (a route over a link the cluster lacks). */
+int admission_rows_build(struct admission_rows *r, const struct totals *t,
+                         const Placer__Workflow *w,
+                         const struct place_plan *plan);
+void admission_rows_release(struct admission_rows *r);
+
+/* Add the rows to the in-memory totals (after the store committed). */
+void admission_rows_apply(const struct admission_rows *r, struct totals *t,
+                          const struct place_plan *plan);
+
+/* Workflows ("tenant/name", malloc'd, caller frees each and the array)
+ * whose hosts, cores or links the new cluster `c` lacks, and *over when
+ * what is reserved exceeds a capacity of `c`.  0 or PLC_E*. */
+int strand_check(const Placer__Cluster *c, const struct totals *t,
+                 struct store *s, char ***names, size_t *n, bool *over,
+                 struct plc_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* server.h: placerd's state, shared by its files.  Private to placerd. */
+#ifndef PLACERD_SERVER_H
+#define PLACERD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/placer.pb-c.h"
+#include "store/store.h"
+
+#define PROTOCOL_VERSION 1
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void srv_log(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+extern enum log_level srv_log_level;
+
+/* The cluster and what is reserved on it, in memory (a mirror of the
+ * store's reserved totals), by the cluster's own indices. */
+struct totals {
+    Placer__Cluster *cluster; /* NULL until a cluster is applied */
+    size_t n_hosts, n_nodes, n_links;
+    const char **node_names; /* hosts, then switches */
+    size_t *order;           /* node indices sorted by name */
+    double *core;            /* host x max_cores: reserved utilisation */
+    int max_cores;
+    double *mem;  /* per host: reserved bytes */
+    double *link; /* per link x 2 (a->b, b->a): reserved bit/s */
+};
+
+/* Replace the cluster (takes ownership of c; NULL to clear) and clear the
+ * totals.  0 or PLC_ENOMEM. */
+int totals_set_cluster(struct totals *t, Placer__Cluster *c);
+void totals_release(struct totals *t);
+
+/* Node index of a name, or SIZE_MAX. */
+size_t totals_node(const struct totals *t, const char *name);
+
+/* Link index and direction (0 a->b, 1 b->a) joining two nodes, or
+ * SIZE_MAX. */
+size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir);
+
+/* Reload the totals from the store's reserved table; rows naming what the
+ * cluster lacks are counted in *unknown.  0 or a PLC_E* code. */
+int totals_load(struct totals *t, struct store *s, long *unknown,
+                struct plc_error *err);
+
+/* A copy of the cluster with the totals added to its background load
+ * (used, memory_used; used_rate gets the busier direction): what a new
+ * workflow is planned against.  NULL when memory runs out. */
+Placer__Cluster *totals_residual_cluster(const struct totals *t);
+
+/* The HostsReply of the current state (caller frees with
+ * placer__hosts_reply__free_unpacked).  NULL when memory runs out. */
+Placer__HostsReply *totals_hosts_reply(const struct totals *t);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * state.c: placerd's in-memory cluster and reserved totals (server.h).
+ */
+#include "plc/error.h"
+#include "server.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum log_level srv_log_level = LOG_INFO;
+
+void srv_log(enum log_level level, const char *fmt, ...)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    if (level > srv_log_level)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "%s.%03ldZ placerd %s: ", when, ts.tv_nsec / 1000000,
+            names[level]);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void totals_release(struct totals *t)
+{
+    if (t->cluster)
+        placer__cluster__free_unpacked(t->cluster, NULL);
+    free(t->node_names);
+    free(t->order);
+    free(t->core);
+    free(t->mem);
+    free(t->link);
+    memset(t, 0, sizeof *t);
+}
+
+static const struct totals *sort_ctx;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(sort_ctx->node_names[*(const size_t *)a],
+                  sort_ctx->node_names[*(const size_t *)b]);
+}
+
+int totals_set_cluster(struct totals *t, Placer__Cluster *c)
+{
+    totals_release(t);
+    if (!c)
+        return 0;
+    t->cluster = c;
+    t->n_hosts = c->n_hosts;
+    t->n_nodes = c->n_hosts + c->n_switches;
+    t->n_links = c->n_links;
+    t->max_cores = 1;
+    for (size_t h = 0; h < c->n_hosts; h++)
+        if (c->hosts[h]->has_cores && c->hosts[h]->cores > t->max_cores)
+            t->max_cores = c->hosts[h]->cores;
+    t->node_names = calloc(t->n_nodes + 1, sizeof *t->node_names);
+    t->order = calloc(t->n_nodes + 1, sizeof *t->order);
+    t->core = calloc(t->n_hosts * (size_t)t->max_cores + 1, sizeof *t->core);
+    t->mem = calloc(t->n_hosts + 1, sizeof *t->mem);
+    t->link = calloc(2 * t->n_links + 1, sizeof *t->link);
+    if (!t->node_names || !t->order || !t->core || !t->mem || !t->link) {
+        totals_release(t);
+        return PLC_ENOMEM;
+    }
+    for (size_t n = 0; n < t->n_nodes; n++) {
+        t->node_names[n] = n < c->n_hosts ? c->hosts[n]->name
+                                          : c->switches[n - c->n_hosts]->name;
+        t->order[n] = n;
+    }
+    sort_ctx = t;
+    qsort(t->order, t->n_nodes, sizeof *t->order, by_name);
+    return 0;
+}
+
+size_t totals_node(const struct totals *t, const char *name)
+{
+    size_t lo = 0, hi = t->n_nodes;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(t->node_names[t->order[mid]], name);
+        if (c == 0)
+            return t->order[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir)
+{
+    if (from == SIZE_MAX || to == SIZE_MAX)
+        return SIZE_MAX;
+    const char *a = t->node_names[from], *b = t->node_names[to];
+    for (size_t l = 0; l < t->n_links; l++) {
+        const Placer__Link *x = t->cluster->links[l];
+        if (!strcmp(x->a, a) && !strcmp(x->b, b)) {
+            *dir = 0;
+            return l;
+        }
+        if (!strcmp(x->a, b) && !strcmp(x->b, a)) {
+            *dir = 1;
+            return l;
+        }
+    }
+    return SIZE_MAX;
+}
+
+struct load_ctx {
+    struct totals *t;
+    long unknown;
+};
+
+static void load_row(void *arg, const char *kind, const char *a, const char *b,
+                     double amount)
+{
+    struct load_ctx *x = arg;
+    struct totals *t = x->t;
+    size_t n = totals_node(t, a);
+    if (!strcmp(kind, "core")) {
+        int core = atoi(b);
+        if (n < t->n_hosts && core >= 0 && core < t->max_cores)
+            t->core[n * (size_t)t->max_cores + (size_t)core] += amount;
+        else
+            x->unknown++;
+    } else if (!strcmp(kind, "mem")) {
+        if (n < t->n_hosts)
+            t->mem[n] += amount;
+        else
+            x->unknown++;
+    } else if (!strcmp(kind, "link")) {
+        int dir;
+        size_t l = totals_link(t, n, totals_node(t, b), &dir);
+        if (l != SIZE_MAX)
+            t->link[2 * l + (size_t)dir] += amount;
+        else
+            x->unknown++;
+    }
+}
+
+int totals_load(struct totals *t, struct store *s, long *unknown,
+                struct plc_error *err)
+{
+    *unknown = 0;
+    if (!t->cluster)
+        return 0;
+    memset(t->core, 0, t->n_hosts * (size_t)t->max_cores * sizeof *t->core);
+    memset(t->mem, 0, t->n_hosts * sizeof *t->mem);
+    memset(t->link, 0, 2 * t->n_links * sizeof *t->link);
+    struct load_ctx x = {t, 0};
+    int rc = store_reserved_each(s, load_row, &x, err);
+    *unknown = x.unknown;
+    return rc;
+}
+
+Placer__Cluster *totals_residual_cluster(const struct totals *t)
+{
+    if (!t->cluster)
+        return NULL;
+    /* a deep copy: pack and unpack */
+    size_t len = placer__cluster__get_packed_size(t->cluster);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        return NULL;
+    placer__cluster__pack(t->cluster, buf);
+    Placer__Cluster *c = placer__cluster__unpack(NULL, len, buf);
+    free(buf);
+    if (!c)
+        return NULL;
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        Placer__Host *x = c->hosts[h];
+        int cores = x->has_cores ? x->cores : 1;
+        if (x->n_used < (size_t)cores) {
+            double *u = realloc(x->used, (size_t)cores * sizeof *u);
+            if (!u) {
+                placer__cluster__free_unpacked(c, NULL);
+                return NULL;
+            }
+            for (size_t k = x->n_used; k < (size_t)cores; k++)
+                u[k] = 0;
+            x->used = u;
+            x->n_used = (size_t)cores;
+        }
+        for (int k = 0; k < cores && k < t->max_cores; k++)
+            x->used[k] += t->core[h * (size_t)t->max_cores + (size_t)k];
+        if (t->mem[h] > 0) {
+            if (!x->memory_used) {
+                x->memory_used = malloc(sizeof *x->memory_used);
+                if (!x->memory_used) {
+                    placer__cluster__free_unpacked(c, NULL);
+                    return NULL;
+                }
+                placer__size__init(x->memory_used);
+            }
+            x->memory_used->has_bytes = 1;
+            x->memory_used->bytes += (uint64_t)llround(t->mem[h]);
+        }
+    }
+    for (size_t l = 0; l < c->n_links; l++) {
+        double busier = fmax(t->link[2 * l], t->link[2 * l + 1]);
+        if (busier <= 0)
+            continue;
+        Placer__Link *x = c->links[l];
+        if (!x->used_rate) {
+            x->used_rate = malloc(sizeof *x->used_rate);
+            if (!x->used_rate) {
+                placer__cluster__free_unpacked(c, NULL);
+                return NULL;
+            }
+            placer__rate__init(x->used_rate);
+        }
+        x->used_rate->has_bps = 1;
+        x->used_rate->bps += (uint64_t)llround(busier);
+    }
+    return c;
+}
+
+Placer__HostsReply *totals_hosts_reply(const struct totals *t)
+{
+    Placer__HostsReply *r = malloc(sizeof *r);
+    if (!r)
+        return NULL;
+    placer__hosts_reply__init(r);
+    r->has_schema = 1;
+    r->schema = 1;
+    size_t H = t->cluster ? t->cluster->n_hosts : 0;
+    r->hosts = calloc(H + 1, sizeof *r->hosts);
+    if (!r->hosts) {
+        free(r);
+        return NULL;
+    }
+    for (size_t h = 0; h < H; h++) {
+        const Placer__Host *x = t->cluster->hosts[h];
+        Placer__HostSummary *s = malloc(sizeof *s);
+        int cores = x->has_cores ? x->cores : 1;
+        double *res = s ? calloc((size_t)cores + 1, sizeof *res) : NULL;
+        char *name = s ? strdup(x->name) : NULL;
+        if (!s || !res || !name) {
+            free(s);
+            free(res);
+            free(name);
+            placer__hosts_reply__free_unpacked(r, NULL);
+            return NULL;
+        }
+        placer__host_summary__init(s);
+        s->name = name;
+        /* without an agent (issue 6) nothing says the host is up */
+        s->has_state = 1;
+        s->state = PLACER__HOST_STATE__HOST_STATE_UNKNOWN;
+        s->has_cores = 1;
+        s->cores = cores;
+        s->has_core_capacity = 1;
+        s->core_capacity = x->has_core_capacity ? x->core_capacity : 1.0;
+        for (int k = 0; k < cores; k++)
+            res[k] = (k < t->max_cores
+                          ? t->core[h * (size_t)t->max_cores + (size_t)k]
+                          : 0);
+        s->reserved = res;
+        s->n_reserved = (size_t)cores;
+        if (x->memory && x->memory->has_bytes) {
+            s->has_memory_bytes = 1;
+            s->memory_bytes = x->memory->bytes;
+        }
+        s->has_memory_reserved_bytes = 1;
+        s->memory_reserved_bytes = (uint64_t)llround(t->mem[h]);
+        r->hosts[r->n_hosts++] = s;
+    }
+    return r;
+}
