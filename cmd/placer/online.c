@@ -151,7 +151,7 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
 }
 
 #define SERVER_HELP                                                            \
-    "  --server ENDPOINT (before the command) placerd's address (default\n"   \
+    "  --server ENDPOINT (before the command) placerd's address (default\n"    \
     "                    tcp://127.0.0.1:7460)\n"
 
 static const char submit_help[] =
@@ -247,8 +247,7 @@ static const char status_help[] =
     "\n"
     "Options:\n"
     "  --tenant T   the workflow's tenant (default 'default')\n"
-    "  --json       the plan document with \"state\"\n" SERVER_HELP
-    "\n"
+    "  --json       the plan document with \"state\"\n" SERVER_HELP "\n"
     "Exit status: 0, 1 no such workflow, 69 placerd unreachable.\n";
 
 int cmd_status(int argc, char **argv)
@@ -401,11 +400,11 @@ int cmd_hosts(int argc, char **argv)
         for (size_t i = 0; i < r->hosts->n_hosts; i++) {
             const Placer__HostSummary *s = r->hosts->hosts[i];
             char st[16] = "", per[256] = "", mem[64];
-            proto_enum_json_name(&placer__host_state__descriptor,
-                                 (int)s->state, st, sizeof st);
+            proto_enum_json_name(&placer__host_state__descriptor, (int)s->state,
+                                 st, sizeof st);
             for (size_t k = 0; k < s->n_reserved; k++)
-                snprintf(per + strlen(per), sizeof per - strlen(per),
-                         "%s%.3f", k ? " " : "", s->reserved[k]);
+                snprintf(per + strlen(per), sizeof per - strlen(per), "%s%.3f",
+                         k ? " " : "", s->reserved[k]);
             if (s->has_memory_bytes)
                 snprintf(mem, sizeof mem, "%s of %s",
                          cli_qty(PLC_QTY_SIZE, s->memory_reserved_bytes),
@@ -427,8 +426,7 @@ static const char apply_help[] =
     "Load the cluster into placerd, or replace it. A change that would\n"
     "strand admitted workflows (a host, core or link they use disappears,\n"
     "or less capacity than is reserved remains) is refused with their\n"
-    "names, unless --force.\n" SERVER_HELP
-    "\n"
+    "names, unless --force.\n" SERVER_HELP "\n"
     "Exit status: 0 applied, 1 refused (stranded workflows), 65 bad input,\n"
     "66 file missing, 69 placerd unreachable, 75 busy.\n";
 

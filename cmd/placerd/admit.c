@@ -72,14 +72,13 @@ int admission_rows_build(struct admission_rows *r, const struct totals *t,
             s->memory && s->memory->has_bytes ? s->memory->bytes : 0};
         int vcpus = s->has_vcpus ? s->vcpus : 1;
         for (int k = 0; k < vcpus; k++)
-            r->cpu[r->n_cpu++] = (struct store_cpu){
-                s->name,
-                host,
-                (int)sp->cores[k],
-                sp->item.utilization,
-                sp->item.budget_ns,
-                sp->item.period_ns,
-                sp->item.deadline_ns};
+            r->cpu[r->n_cpu++] = (struct store_cpu){s->name,
+                                                    host,
+                                                    (int)sp->cores[k],
+                                                    sp->item.utilization,
+                                                    sp->item.budget_ns,
+                                                    sp->item.period_ns,
+                                                    sp->item.deadline_ns};
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < w->n_links; i++) {

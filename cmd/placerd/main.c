@@ -131,12 +131,14 @@ static void send_reply(struct server *srv, const void *identity,
 }
 
 static void reply_error(struct server *srv, const void *identity,
-                        size_t identity_len, uint64_t id, Placer__ErrorCode code,
+                        size_t identity_len, uint64_t id,
+                        Placer__ErrorCode code,
                         const struct plc_diags *problems, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
 static void reply_error(struct server *srv, const void *identity,
-                        size_t identity_len, uint64_t id, Placer__ErrorCode code,
+                        size_t identity_len, uint64_t id,
+                        Placer__ErrorCode code,
                         const struct plc_diags *problems, const char *fmt, ...)
 {
     char msg[1024];
@@ -153,8 +155,8 @@ static void reply_error(struct server *srv, const void *identity,
         lines = calloc(problems->n, sizeof *lines);
         for (size_t i = 0; lines && i < problems->n; i++) {
             const struct plc_diag *d = &problems->v[i];
-            if (asprintf(&lines[i], "%s%s%s", d->path,
-                         d->path[0] ? ": " : "", d->msg) < 0)
+            if (asprintf(&lines[i], "%s%s%s", d->path, d->path[0] ? ": " : "",
+                         d->msg) < 0)
                 lines[i] = NULL;
             else
                 e.n_problems++;
@@ -180,6 +182,46 @@ static const char *tenant_of(const char *t)
     return t && t[0] ? t : "default";
 }
 
+struct find_ctx {
+    const char *name;
+    char tenants[256];
+    int n;
+};
+
+static int find_one(void *arg, const struct store_workflow *w)
+{
+    struct find_ctx *x = arg;
+    if (strcmp(w->name, x->name))
+        return 0;
+    size_t len = strlen(x->tenants);
+    snprintf(x->tenants + len, sizeof x->tenants - len, "%s%s",
+             x->n ? ", " : "", w->tenant);
+    x->n++;
+    return 0;
+}
+
+/* The tenant a request means: its own, or, when it names none, the one
+ * tenant that has a workflow of that name ("default" when none has). */
+static const char *resolve_tenant(struct server *srv, const char *tenant,
+                                  const char *name, char *buf, size_t len,
+                                  struct plc_error *err)
+{
+    if (tenant && tenant[0])
+        return tenant;
+    struct find_ctx x = {name, "", 0};
+    if (store_workflow_each(srv->store, NULL, find_one, &x, err) < 0)
+        return NULL;
+    if (x.n > 1) {
+        plc_error_set(err, PLC_EDATA,
+                      "workflow '%s' exists for tenants %s; name one with "
+                      "--tenant",
+                      name, x.tenants);
+        return NULL;
+    }
+    snprintf(buf, len, "%s", x.n ? x.tenants : "default");
+    return buf;
+}
+
 static void do_status(struct server *srv, struct job *q)
 {
     const Placer__StatusRequest *s = q->req->status;
@@ -191,12 +233,16 @@ static void do_status(struct server *srv, struct job *q)
                     "status: the workflow name is missing");
         return;
     }
-    int rc = store_workflow_get(srv->store, tenant_of(s->tenant), s->name, &w,
-                                &err);
+    char tb[256];
+    const char *tenant =
+        resolve_tenant(srv, s->tenant, s->name, tb, sizeof tb, &err);
+    int rc = tenant ? store_workflow_get(srv->store, tenant, s->name, &w, &err)
+                    : err.code;
     if (rc < 0) {
         reply_error(srv, q->identity, q->identity_len, q->id,
-                    rc == PLC_ENOENT ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
-                                     : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                    rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+                    : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
+                                      : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
                     NULL, "%s", err.msg);
         return;
     }
@@ -324,14 +370,18 @@ static void do_release(struct server *srv, struct job *q)
                     "release: the workflow name is missing");
         return;
     }
-    const char *tenant = tenant_of(rel->tenant);
-    int rc = store_release(srv->store, tenant, rel->name, &err);
+    char tb[256];
+    const char *tenant =
+        resolve_tenant(srv, rel->tenant, rel->name, tb, sizeof tb, &err);
+    int rc =
+        tenant ? store_release(srv->store, tenant, rel->name, &err) : err.code;
     if (rc < 0) {
-        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
-                err.msg);
+        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant ? tenant : "?",
+                rel->name, err.msg);
         reply_error(srv, q->identity, q->identity_len, q->id,
-                    rc == PLC_ENOENT ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
-                                     : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                    rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+                    : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
+                                      : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
                     NULL, "%s", err.msg);
         return;
     }
@@ -352,7 +402,8 @@ static void do_release(struct server *srv, struct job *q)
     send_reply(srv, q->identity, q->identity_len, &r);
 }
 
-/* ---- the admission queue -----------------------------------------------------
+/* ---- the admission queue
+ * -----------------------------------------------------
  */
 
 static void job_free(struct job *q)
@@ -377,8 +428,8 @@ static void plan_work(uv_work_t *w)
                        ? (double)s->time_limit_ms / 1e3
                        : 2.0;
     q->rc = model_problem_build(&q->mp, q->residual, s->workflow,
-                                s->has_objective ? (int)s->objective : 0,
-                                limit, &q->err);
+                                s->has_objective ? (int)s->objective : 0, limit,
+                                &q->err);
     if (q->rc == 0)
         q->rc = place_solve(&q->mp.problem, &q->plan, &q->err);
     if (q->rc == 0 &&
@@ -424,9 +475,9 @@ static void plan_done(uv_work_t *w, int status)
             placer__workflow__pack(wf, wb);
             placer__plan__pack(q->doc, pb);
             struct store_admission a = {
-                tenant,       wf->name,        "admitted",     wb,
-                wlen,         pb,              plen,           rows.n_services,
-                rows.n_cpu,   rows.n_net,      rows.services,  rows.cpu,
+                tenant,     wf->name,   "admitted",    wb,
+                wlen,       pb,         plen,          rows.n_services,
+                rows.n_cpu, rows.n_net, rows.services, rows.cpu,
                 rows.net};
             rc = store_admit(srv->store, &a, &err);
         } else {
@@ -452,8 +503,7 @@ static void plan_done(uv_work_t *w, int status)
             send_reply(srv, q->identity, q->identity_len, &r);
         } else {
             srv_log(rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
-                    "submit %s/%s not recorded: %s", tenant, wf->name,
-                    err.msg);
+                    "submit %s/%s not recorded: %s", tenant, wf->name, err.msg);
             reply_error(srv, q->identity, q->identity_len, q->id,
                         rc == PLC_EDATA
                             ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
@@ -538,9 +588,9 @@ static void do_cluster_apply(struct server *srv, struct job *q)
                         err.msg[0] ? err.msg : plc_strerror(rc));
         } else {
             char detail[128];
-            snprintf(detail, sizeof detail, "%zu hosts, %zu switches, %zu links",
-                     a->cluster->n_hosts, a->cluster->n_switches,
-                     a->cluster->n_links);
+            snprintf(detail, sizeof detail,
+                     "%zu hosts, %zu switches, %zu links", a->cluster->n_hosts,
+                     a->cluster->n_switches, a->cluster->n_links);
             store_event_append(srv->store, "cluster", "apply", detail, &err);
             srv_log(LOG_INFO, "cluster applied: %s%s%s", detail,
                     n ? " (forced over stranded workflows)" : "",
@@ -643,9 +693,20 @@ static bool submit_ok(struct server *srv, struct job *q)
     if (d.n) {
         reply_error(srv, q->identity, q->identity_len, q->id,
                     PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
-                    "the workflow has %zu problem%s", d.n,
-                    d.n == 1 ? "" : "s");
+                    "the workflow has %zu problem%s", d.n, d.n == 1 ? "" : "s");
         plc_diags_release(&d);
+        return false;
+    }
+    struct store_workflow w;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (store_workflow_get(srv->store, tenant_of(s->workflow->tenant),
+                           s->workflow->name, &w, &err) == 0) {
+        store_workflow_free(&w);
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
+                    "tenant '%s' has a workflow named '%s' already; release "
+                    "it first or choose another name",
+                    tenant_of(s->workflow->tenant), s->workflow->name);
         return false;
     }
     if (s->has_time_limit_ms && s->time_limit_ms > 600000) {
@@ -657,7 +718,8 @@ static bool submit_ok(struct server *srv, struct job *q)
     return true;
 }
 
-/* ---- receiving ---------------------------------------------------------------
+/* ---- receiving
+ * ---------------------------------------------------------------
  */
 
 /* One request: [identity][empty][payload]. */
@@ -711,8 +773,7 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
                     PLACER__ERROR_CODE__ERROR_CODE_VERSION, NULL,
                     "protocol version %u is not spoken here; this placerd "
                     "speaks %d",
-                    q->req->has_protocol_version ? q->req->protocol_version
-                                                 : 0,
+                    q->req->has_protocol_version ? q->req->protocol_version : 0,
                     PROTOCOL_VERSION);
         job_free(q);
         return;
@@ -810,14 +871,16 @@ static void on_signal(uv_signal_t *h, int sig)
     struct server *srv = h->data;
     if (srv->draining)
         return;
-    srv_log(LOG_INFO, "%s: finishing %s, %zu waiting will hear 'busy'",
-            strsignal(sig), srv->running ? "the admission in progress" : "",
+    srv_log(LOG_INFO, "%s: stopping%s; %zu waiting will hear 'busy'",
+            strsignal(sig),
+            srv->running ? " after the admission in progress" : "",
             srv->queued);
     srv->draining = true;
     start_next(srv);
 }
 
-/* ---- start-up ------------------------------------------------------------- */
+/* ---- start-up -------------------------------------------------------------
+ */
 
 struct options {
     const char *db, *listen, *agents, *config, *level;
@@ -884,7 +947,15 @@ static int read_config(struct options *o, const char *path)
 
 int main(int argc, char **argv)
 {
-    enum { O_DB = 256, O_LISTEN, O_AGENTS, O_CONFIG, O_LEVEL, O_QUEUE, O_CHECK };
+    enum {
+        O_DB = 256,
+        O_LISTEN,
+        O_AGENTS,
+        O_CONFIG,
+        O_LEVEL,
+        O_QUEUE,
+        O_CHECK
+    };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
         {"listen", required_argument, 0, O_LISTEN},
@@ -933,8 +1004,9 @@ int main(int argc, char **argv)
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "placerd: unexpected argument '%s'\nTry 'placerd "
-                        "--help'.\n",
+        fprintf(stderr,
+                "placerd: unexpected argument '%s'\nTry 'placerd "
+                "--help'.\n",
                 argv[optind]);
         return 64;
     }
@@ -1034,8 +1106,7 @@ int main(int argc, char **argv)
             "serving %s (store %s, schema %d, %s); agents on %s arrive with "
             "the node-agent issue",
             o.listen, o.db, store_schema_version(srv.store),
-            srv.totals.cluster ? "cluster loaded" : "no cluster yet",
-            o.agents);
+            srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents);
     /* anything that arrived before the poll started */
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);

@@ -156,11 +156,11 @@ struct place_vlink_plan {
     int route; /* 0: the shortest route of its pair of places; 1: the
                   detour around congested links */
     size_t n_path;
-    size_t *path;        /* cluster nodes, from the source's node; NULL
-                            when co-located */
+    size_t *path; /* cluster nodes, from the source's node; NULL
+                     when co-located */
     size_t n_back;
-    size_t *back; /* duplex: the nodes of the way back, from the target's
-                     node; else NULL */
+    size_t *back;        /* duplex: the nodes of the way back, from the target's
+                            node; else NULL */
     uint64_t latency_ns; /* one traversal: path latency + port bounds +
                             message/rate; 0 when co-located */
 };
