@@ -56,7 +56,39 @@ say "9. Bad input: every problem, with line, column, field path and the fix (exi
 run "$bin/placer" validate tests/data/bad/wf-many-problems.json
 echo "exit status: $?"
 
-say "10. The store placerd will keep its decisions in (SQLite, WAL)"
-run "$bin/placerd" --db "$tmp/placer.db" --check || exit 1
+say "10. The service: placerd on a fresh SQLite file, the cluster applied"
+ep="ipc://$tmp/placerd.sock"
+"$bin/placerd" --db "$tmp/placer.db" --listen "$ep" 2>"$tmp/placerd.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+P() { run "$bin/placer" --server "$ep" "$@"; }
+for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
+P cluster apply examples/fat-tree-k4.json || exit 1
 
-printf '\nThe service (placerd, submit/status/release) and node enforcement arrive with the next issues; see README.md.\n'
+say "11. Workflows submitted: admitted ones are recorded before the answer"
+P submit examples/vepc-attach.json || exit 1
+P submit --time-limit 1s examples/video-pipeline.json >/dev/null || exit 1
+echo "(video-pipeline admitted; its plan is in 'placer status')"
+P submit examples/control-loop.json >/dev/null || exit 1
+echo "(control-loop admitted)"
+
+say "12. One that cannot be admitted: rejected with its reason, nothing recorded (exit 1)"
+P submit "$tmp/too-fast.json"
+echo "exit status: $?"
+
+say "13. What placerd holds: list, status, hosts"
+P list || exit 1
+P status video-pipeline || exit 1
+P hosts || exit 1
+
+say "14. A release frees its reservations at once"
+P release control-loop || exit 1
+P list || exit 1
+
+say "15. placerd stops on SIGTERM; its log says what happened to whom"
+kill -TERM $pid
+wait $pid
+echo "placerd exit status: $?"
+cat "$tmp/placerd.log"
+
+printf '\nNode agents that enforce the reservations on real hosts arrive with the next issue; see README.md.\n'

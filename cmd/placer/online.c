@@ -36,8 +36,12 @@ static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
     placer__request__pack(req, buf);
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_REQ);
-    int linger = 0;
+    /* immediate: a message waits for a connection that is up, so a send
+     * that times out means nobody listens there */
+    int linger = 0, immediate = 1, connect_ms = 3000;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &connect_ms, sizeof connect_ms);
     zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
     int code = EXIT_OK;
     if (zmq_connect(sock, cli_server) != 0) {
@@ -45,8 +49,11 @@ static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
                   zmq_strerror(errno));
         code = EXIT_USAGE;
     } else if (zmq_send(sock, buf, len, 0) < 0) {
-        cli_error("cannot send to placerd at %s (%s)", cli_server,
-                  zmq_strerror(errno));
+        cli_error("placerd at %s is unreachable (%s; is it running? start "
+                  "it with 'placerd', or name another with --server)",
+                  cli_server,
+                  errno == EAGAIN ? "no connection within 3 s"
+                                  : zmq_strerror(errno));
         code = EXIT_UNAVAILABLE;
     } else {
         zmq_msg_t m;
