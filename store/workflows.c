@@ -207,18 +207,17 @@ static int log_event(struct store *s, const char *kind, const char *subject,
     return store_event_append(s, kind, subject, detail, err);
 }
 
-int store_admit(struct store *s, const struct store_admission *a,
-                struct plc_error *err)
+/* The rows of one admission, inside a transaction already open. */
+static int admit_rows(struct store *s, const struct store_admission *a,
+                      struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "begin an admission");
     sqlite3_stmt *st = prep(s,
                             "INSERT INTO workflows (tenant, name, state,"
                             " workflow, plan, admitted_us)"
                             " VALUES (?, ?, ?, ?, ?, ?)",
                             err, "record the workflow");
     if (!st)
-        return rollback(s, PLC_EIO);
+        return PLC_EIO;
     sqlite3_bind_text(st, 1, a->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, a->state ? a->state : "admitted", -1,
@@ -229,13 +228,12 @@ int store_admit(struct store *s, const struct store_admission *a,
     int r = sqlite3_step(st);
     sqlite3_finalize(st);
     if (r == SQLITE_CONSTRAINT)
-        return rollback(s, plc_error_set(err, PLC_EDATA,
-                                         "tenant '%s' has a workflow named "
-                                         "'%s' already; release it first or "
-                                         "choose another name",
-                                         a->tenant, a->name));
+        return plc_error_set(err, PLC_EDATA,
+                             "tenant '%s' has a workflow named '%s' already; "
+                             "release it first or choose another name",
+                             a->tenant, a->name);
     if (r != SQLITE_DONE)
-        return rollback(s, fail(s, err, "record the workflow"));
+        return fail(s, err, "record the workflow");
     int64_t id = sqlite3_last_insert_rowid(s->db);
     int rc = insert_rows(s, a, id, err);
     char detail[160];
@@ -246,10 +244,40 @@ int store_admit(struct store *s, const struct store_admission *a,
     snprintf(subject, sizeof subject, "%s/%s", a->tenant, a->name);
     if (rc == 0)
         rc = log_event(s, "admit", subject, detail, err);
+    return rc;
+}
+
+int store_admit(struct store *s, const struct store_admission *a,
+                struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "begin an admission");
+    int rc = admit_rows(s, a, err);
     if (rc < 0)
         return rollback(s, rc);
     if (store_exec(s, "COMMIT") < 0)
         return rollback(s, fail(s, err, "commit the admission"));
+    return 0;
+}
+
+int store_admit_batch(struct store *s, const struct store_admission *a,
+                      size_t n, int *rc, struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "begin the admissions");
+    for (size_t i = 0; i < n; i++) {
+        struct plc_error e = PLC_ERROR_INIT;
+        if (store_exec(s, "SAVEPOINT one") < 0)
+            return rollback(s, fail(s, err, "begin an admission"));
+        rc[i] = admit_rows(s, &a[i], &e);
+        if (rc[i] < 0 && rc[i] != PLC_EDATA)
+            return rollback(s, plc_error_set(err, rc[i], "%s", e.msg));
+        if (store_exec(s, rc[i] < 0 ? "ROLLBACK TO one; RELEASE one"
+                                    : "RELEASE one") < 0)
+            return rollback(s, fail(s, err, "record an admission"));
+    }
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the admissions"));
     return 0;
 }
 

@@ -10,8 +10,14 @@
  * full queue answers busy) and run one at a time, so each is planned
  * against the residuals every earlier one left: no double booking.  The
  * plan itself (model, GLPK) runs on libuv's worker pool, so the loop keeps
- * answering status, list, hosts and release meanwhile; the admission is
- * committed to SQLite (one transaction) before its reply is sent.
+ * answering status, list, hosts and release meanwhile.
+ *
+ * Group commit: an admitted plan counts against the residuals at once (so
+ * the next plan cannot take its capacity) and joins the commit queue;
+ * one worker writes every waiting admission in one SQLite transaction
+ * (one fsync) on its own connection, and only then are their replies
+ * sent.  Nothing is acknowledged before it is durable; a plan whose
+ * commit fails is answered with the error and stops counting.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -74,6 +80,9 @@ struct server {
     struct job *head, *tail; /* waiting admissions and cluster changes */
     size_t queued, queue_max;
     struct job *running;
+    struct store *writer;                /* the committer's connection */
+    struct job *commit_head, *commit_tail; /* admitted, not yet durable */
+    struct job *committing;                /* the batch being written */
     bool draining, closed;
     long served;
 };
@@ -94,7 +103,14 @@ struct job {
     Placer__Plan *doc;
     int rc;
     struct plc_error err;
+    /* admitted: the rows the commit writes */
+    struct admission_rows rows;
+    uint8_t *wb, *pb;
+    size_t wlen, plen;
+    const char *tenant;
 };
+
+static void reload_totals(struct server *srv);
 
 static double now_ms(void)
 {
@@ -386,9 +402,7 @@ static void do_release(struct server *srv, struct job *q)
         return;
     }
     /* durable: capacity is free from now on */
-    long unknown;
-    if (totals_load(&srv->totals, srv->store, &unknown, &err) < 0)
-        srv_log(LOG_ERROR, "cannot reload the reserved totals: %s", err.msg);
+    reload_totals(srv);
     srv_log(LOG_INFO, "released %s/%s", tenant, rel->name);
     Placer__ReleaseReply rr = PLACER__RELEASE_REPLY__INIT;
     rr.name = rel->name;
@@ -408,6 +422,9 @@ static void do_release(struct server *srv, struct job *q)
 
 static void job_free(struct job *q)
 {
+    admission_rows_release(&q->rows);
+    free(q->wb);
+    free(q->pb);
     if (q->doc)
         placer__plan__free_unpacked(q->doc, NULL);
     place_plan_release(&q->plan);
@@ -438,8 +455,10 @@ static void plan_work(uv_work_t *w)
 }
 
 static void start_next(struct server *srv);
+static void start_commit(struct server *srv);
 
-/* After the plan: persist (admitted), then reply. */
+/* After the plan: a rejection is answered at once; an admission waits for
+ * its commit (start_commit). */
 static void plan_done(uv_work_t *w, int status)
 {
     (void)status;
@@ -462,61 +481,162 @@ static void plan_done(uv_work_t *w, int status)
         r.plan = q->doc;
         send_reply(srv, q->identity, q->identity_len, &r);
     } else {
-        struct admission_rows rows;
-        struct plc_error err = PLC_ERROR_INIT;
-        int rc = admission_rows_build(&rows, &srv->totals, wf, &q->plan);
+        int rc = admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
+        q->tenant = tenant;
         q->doc->tenant = strdup(tenant);
-        size_t wlen = placer__workflow__get_packed_size(wf);
-        size_t plen = placer__plan__get_packed_size(q->doc);
-        uint8_t *wb = malloc(wlen + 1), *pb = malloc(plen + 1);
-        if (rc == 0 && (!wb || !pb || !q->doc->tenant))
+        q->doc->has_state = 1;
+        q->doc->state = PLACER__STATE__STATE_ADMITTED;
+        q->wlen = placer__workflow__get_packed_size(wf);
+        q->plen = placer__plan__get_packed_size(q->doc);
+        q->wb = malloc(q->wlen + 1);
+        q->pb = malloc(q->plen + 1);
+        if (rc == 0 && (!q->wb || !q->pb || !q->doc->tenant))
             rc = PLC_ENOMEM;
-        if (rc == 0) {
-            placer__workflow__pack(wf, wb);
-            placer__plan__pack(q->doc, pb);
-            struct store_admission a = {
-                tenant,     wf->name,   "admitted",    wb,
-                wlen,       pb,         plen,          rows.n_services,
-                rows.n_cpu, rows.n_net, rows.services, rows.cpu,
-                rows.net};
-            rc = store_admit(srv->store, &a, &err);
+        if (rc < 0) {
+            srv_log(LOG_ERROR, "submit %s/%s not recorded: %s", tenant,
+                    wf->name, plc_strerror(rc));
+            reply_error(srv, q->identity, q->identity_len, q->id,
+                        PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                        "cannot record the admission (%s)", plc_strerror(rc));
         } else {
-            plc_error_set(&err, rc, "cannot record the admission (%s)",
-                          plc_strerror(rc));
+            placer__workflow__pack(wf, q->wb);
+            placer__plan__pack(q->doc, q->pb);
+            /* it counts from now on; the reply waits for the commit */
+            admission_rows_apply(&q->rows, &srv->totals, &q->plan);
+            if (srv->commit_tail)
+                srv->commit_tail->next = q;
+            else
+                srv->commit_head = q;
+            srv->commit_tail = q;
+            q->next = NULL;
+            srv->running = NULL;
+            start_next(srv);
+            start_commit(srv);
+            return;
         }
-        if (rc == 0) {
-            /* durable: now it counts, and now the client hears of it */
-            admission_rows_apply(&rows, &srv->totals, &q->plan);
+    }
+    srv->running = NULL;
+    job_free(q);
+    start_next(srv);
+}
+
+static void commit_work(uv_work_t *w)
+{
+    struct server *srv = w->data;
+    size_t n = 0;
+    for (struct job *q = srv->committing; q; q = q->next)
+        n++;
+    struct store_admission *a = calloc(n + 1, sizeof *a);
+    int *rc = calloc(n + 1, sizeof *rc);
+    struct plc_error err = PLC_ERROR_INIT;
+    size_t i = 0;
+    for (struct job *q = srv->committing; a && q; q = q->next, i++)
+        a[i] = (struct store_admission){q->tenant,
+                                        q->req->submit->workflow->name,
+                                        "admitted",
+                                        q->wb,
+                                        q->wlen,
+                                        q->pb,
+                                        q->plen,
+                                        q->rows.n_services,
+                                        q->rows.n_cpu,
+                                        q->rows.n_net,
+                                        q->rows.services,
+                                        q->rows.cpu,
+                                        q->rows.net};
+    int all = !a || !rc ? PLC_ENOMEM
+                        : store_admit_batch(srv->writer, a, n, rc, &err);
+    i = 0;
+    for (struct job *q = srv->committing; q; q = q->next, i++) {
+        q->rc = all < 0 ? all : rc[i];
+        if (q->rc < 0)
+            plc_error_set(&q->err, q->rc, "%s",
+                          all < 0 ? err.msg
+                                  : "tenant's workflow name is in use; "
+                                    "release it first or choose another "
+                                    "name");
+    }
+    free(a);
+    free(rc);
+}
+
+static void commit_done(uv_work_t *w, int status)
+{
+    (void)status;
+    struct server *srv = w->data;
+    struct job *batch = srv->committing;
+    srv->committing = NULL;
+    bool failed = false;
+    size_t n = 0;
+    for (struct job *q = batch; q; q = q->next)
+        failed |= q->rc < 0;
+    if (failed)
+        reload_totals(srv); /* the failed ones stop counting */
+    while (batch) {
+        struct job *q = batch;
+        batch = q->next;
+        n++;
+        const Placer__Workflow *wf = q->req->submit->workflow;
+        if (q->rc == 0) {
             srv_log(LOG_INFO,
-                    "admitted %s/%s: %zu services on %zu hosts, %s %.6g, "
-                    "%zu link reservations (%.1f ms, solver %.1f ms)",
-                    tenant, wf->name, rows.n_services, q->doc->n_hosts_used,
-                    "objective", q->plan.objective, rows.n_net,
+                    "admitted %s/%s: %zu services on %zu hosts, objective "
+                    "%.6g, %zu link reservations (%.1f ms, solver %.1f ms)",
+                    q->tenant, wf->name, q->rows.n_services,
+                    q->doc->n_hosts_used, q->plan.objective, q->rows.n_net,
                     now_ms() - q->t0, q->plan.time_ms);
             Placer__Response r = PLACER__RESPONSE__INIT;
             r.has_id = 1;
             r.id = q->id;
             r.result_case = PLACER__RESPONSE__RESULT_PLAN;
             r.plan = q->doc;
-            q->doc->has_state = 1;
-            q->doc->state = PLACER__STATE__STATE_ADMITTED;
             send_reply(srv, q->identity, q->identity_len, &r);
         } else {
-            srv_log(rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
-                    "submit %s/%s not recorded: %s", tenant, wf->name, err.msg);
+            srv_log(q->rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
+                    "submit %s/%s not recorded: %s", q->tenant, wf->name,
+                    q->err.msg);
             reply_error(srv, q->identity, q->identity_len, q->id,
-                        rc == PLC_EDATA
+                        q->rc == PLC_EDATA
                             ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
                             : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
-                        NULL, "%s", err.msg);
+                        NULL, "%s", q->err.msg);
         }
-        free(wb);
-        free(pb);
-        admission_rows_release(&rows);
+        job_free(q);
     }
-    srv->running = NULL;
-    job_free(q);
-    start_next(srv);
+    srv_log(LOG_DEBUG, "committed %zu admissions in one transaction", n);
+    start_commit(srv);
+    start_next(srv); /* draining may be complete now */
+}
+
+/* Write every admission waiting for its commit, in one transaction. */
+static void start_commit(struct server *srv)
+{
+    if (srv->committing || !srv->commit_head)
+        return;
+    srv->committing = srv->commit_head;
+    srv->commit_head = srv->commit_tail = NULL;
+    static uv_work_t work;
+    work.data = srv;
+    if (uv_queue_work(srv->loop, &work, commit_work, commit_done) != 0) {
+        for (struct job *q = srv->committing; q; q = q->next) {
+            q->rc = PLC_EINTERNAL;
+            plc_error_set(&q->err, PLC_EINTERNAL, "cannot start the commit");
+        }
+        commit_done(&work, 0);
+    }
+}
+
+/* The totals from the store, plus what is admitted but not yet durable. */
+static void reload_totals(struct server *srv)
+{
+    long unknown;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (totals_load(&srv->totals, srv->store, &unknown, &err) < 0)
+        srv_log(LOG_ERROR, "cannot reload the reserved totals: %s", err.msg);
+    for (int k = 0; k < 2; k++)
+        for (struct job *q = k ? srv->commit_head : srv->committing; q;
+             q = q->next)
+            if (q->rc == 0)
+                admission_rows_apply(&q->rows, &srv->totals, &q->plan);
 }
 
 static void do_cluster_apply(struct server *srv, struct job *q)
@@ -578,6 +698,8 @@ static void do_cluster_apply(struct server *srv, struct job *q)
         if (rc == 0 && (rc = totals_set_cluster(&srv->totals, copy)) == 0) {
             copy = NULL;
             rc = totals_load(&srv->totals, srv->store, &unknown, &err);
+            if (rc == 0)
+                reload_totals(srv);
         }
         if (copy)
             placer__cluster__free_unpacked(copy, NULL);
@@ -660,7 +782,8 @@ static void start_next(struct server *srv)
             job_free(q);
         }
     }
-    if (srv->draining && !srv->running && !srv->closed) {
+    if (srv->draining && !srv->running && !srv->committing &&
+        !srv->commit_head && !srv->closed) {
         srv->closed = true;
         uv_poll_stop(&srv->poll);
         uv_close((uv_handle_t *)&srv->poll, NULL);
@@ -1031,6 +1154,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "placerd: %s\n", err.msg);
         return plc_exit_code(rc);
     }
+    rc = store_open(o.db, &srv.writer, &err);
+    if (rc < 0) {
+        fprintf(stderr, "placerd: %s\n", err.msg);
+        store_close(srv.store);
+        return plc_exit_code(rc);
+    }
     /* the totals are a cache of the reservations: check, repair, log */
     long repaired;
     char first[256];
@@ -1115,6 +1244,7 @@ int main(int argc, char **argv)
     zmq_ctx_term(srv.zctx);
     uv_loop_close(srv.loop);
     totals_release(&srv.totals);
+    store_close(srv.writer);
     store_close(srv.store);
     return 0;
 }

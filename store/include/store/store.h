@@ -91,6 +91,14 @@ struct store_admission {
 int store_admit(struct store *s, const struct store_admission *a,
                 struct plc_error *err);
 
+/* Record n admissions in one transaction (one fsync: group commit); each
+ * in its own savepoint, so one refused (rc[i] = PLC_EDATA: the name is in
+ * use) leaves the others.  rc[i] per admission; returns 0 when the
+ * transaction committed (then rc[i] == 0 ones are durable), else PLC_EIO
+ * and nothing is recorded. */
+int store_admit_batch(struct store *s, const struct store_admission *a,
+                      size_t n, int *rc, struct plc_error *err);
+
 /* Remove a workflow, its reservations and their share of the totals in
  * one transaction.  0, PLC_ENOENT (no such workflow), PLC_EIO. */
 int store_release(struct store *s, const char *tenant, const char *name,

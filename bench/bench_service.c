@@ -1,0 +1,313 @@
+/*
+ * bench_service: durable admissions per second through placerd, end to
+ * end (ZeroMQ over tcp loopback, the plan, the SQLite commit with
+ * synchronous=FULL, the reply), with 1 and 8 concurrent clients, for
+ * 1-service and 5-service workflows on a 128-host fat-tree (k = 8, 32
+ * cores per host); then status queries while 8 clients keep admitting.
+ * Prints admissions per second and p50/p99 latency per row.
+ *
+ * Usage: bench_service BIN_DIR [SECONDS]   (seconds per row, default 3)
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "bench_util.h"
+#include "proto/json.h"
+#include "proto/load.h"
+#include "proto/topo.h"
+
+static char endpoint[64];
+static double seconds = 3;
+static void *zctx;
+
+/* One request on a REQ socket; the reply's result case, or -1. */
+static int call(void *sock, const Placer__Request *req)
+{
+    size_t len = placer__request__get_packed_size(req);
+    uint8_t buf[4096], *b = len <= sizeof buf ? buf : malloc(len);
+    placer__request__pack(req, b);
+    int rc = zmq_send(sock, b, len, 0) < 0 ? -1 : 0;
+    if (b != buf)
+        free(b);
+    if (rc < 0)
+        return -1;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sock, 0) < 0) {
+        zmq_msg_close(&m);
+        return -1;
+    }
+    Placer__Response *r =
+        placer__response__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    zmq_msg_close(&m);
+    if (!r)
+        return -1;
+    int k = (int)r->result_case;
+    if (k == PLACER__RESPONSE__RESULT_PLAN && !r->plan->admitted)
+        k = -2;
+    placer__response__free_unpacked(r, NULL);
+    return k;
+}
+
+static void *socket_new(void)
+{
+    void *s = zmq_socket(zctx, ZMQ_REQ);
+    int linger = 0, tmo = 60000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_connect(s, endpoint);
+    return s;
+}
+
+static Placer__Workflow *workflow(int services)
+{
+    char j[4096], *p = j;
+    p += sprintf(p, "{\"name\": \"w\", \"tenant\": \"bench\", \"deadline\": "
+                    "\"100ms\", \"endpoints\": [{\"name\": \"u\", \"node\": "
+                    "\"h-0-0-0\"}], \"services\": [");
+    for (int i = 0; i < services; i++)
+        p += sprintf(p,
+                     "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
+                     "\"100us\"}, \"reservation\": {\"periods\": [\"10ms\"], "
+                     "\"budgets\": [\"100us\"]}}",
+                     i ? ", " : "", i);
+    p += sprintf(p, "], \"links\": [");
+    for (int i = 0; i < services; i++) {
+        char prev[16];
+        snprintf(prev, sizeof prev, i ? "s%d" : "u", i - 1);
+        p += sprintf(p,
+                     "%s{\"from\": \"%s\", \"to\": \"s%d\", \"rate\": "
+                     "\"1Mbit\"}",
+                     i ? ", " : "", prev, i);
+    }
+    sprintf(p, "]}");
+    struct proto_doc d = PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (proto_doc_load_text(&d, "w", j, strlen(j), PROTO_DOC_WORKFLOW, &err)) {
+        fprintf(stderr, "bench_service: bad workflow\n");
+        exit(1);
+    }
+    Placer__Workflow *w = (Placer__Workflow *)d.msg;
+    d.msg = NULL; /* keep the message */
+    proto_doc_release(&d);
+    return w;
+}
+
+struct worker {
+    pthread_t t;
+    int id, services;
+    bool status_only;
+    const char *probe; /* status: a workflow that exists */
+    const char *const *hosts;
+    size_t n_hosts;
+    double *lat;
+    int n, cap, errors, rejected;
+    volatile bool *stop;
+};
+
+static void *run_worker(void *arg)
+{
+    struct worker *w = arg;
+    void *s = socket_new();
+    Placer__Workflow *wf = w->status_only ? NULL : workflow(w->services);
+    char name[64];
+    unsigned seed = (unsigned)w->id * 7919u + 1;
+    double end = bench_now_us() + seconds * 1e6;
+    for (int i = 0; !*w->stop && bench_now_us() < end && w->n < w->cap; i++) {
+        Placer__Request req = PLACER__REQUEST__INIT;
+        req.has_protocol_version = req.has_id = 1;
+        req.protocol_version = 1;
+        req.id = (uint64_t)i;
+        Placer__SubmitRequest sub = PLACER__SUBMIT_REQUEST__INIT;
+        Placer__StatusRequest st = PLACER__STATUS_REQUEST__INIT;
+        if (w->status_only) {
+            st.name = (char *)w->probe;
+            st.tenant = "bench";
+            req.op_case = PLACER__REQUEST__OP_STATUS;
+            req.status = &st;
+        } else {
+            snprintf(name, sizeof name, "w%d-%d", w->id, i);
+            wf->name = name;
+            /* the user at a random host: spreads the traffic */
+            wf->endpoints[0]->node = (char *)w->hosts[rand_r(&seed) %
+                                                      w->n_hosts];
+            sub.workflow = wf;
+            req.op_case = PLACER__REQUEST__OP_SUBMIT;
+            req.submit = &sub;
+        }
+        double t0 = bench_now_us();
+        int k = call(s, &req);
+        double dt = bench_now_us() - t0;
+        if (k == PLACER__RESPONSE__RESULT_PLAN)
+            w->lat[w->n++] = dt / 1000;
+        else if (k == -2)
+            w->rejected++;
+        else
+            w->errors++;
+        if (k == -1) {
+            zmq_close(s);
+            s = socket_new();
+        }
+    }
+    if (wf) {
+        wf->name = NULL;
+        for (size_t e = 0; e < wf->n_endpoints; e++)
+            wf->endpoints[e]->node = NULL;
+        placer__workflow__free_unpacked(wf, NULL);
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+static double pct(double *v, int n, double p)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n ? v[(int)((n - 1) * p)] : 0;
+}
+
+static const char *const *hosts_of(const Placer__Cluster *c)
+{
+    const char **h = calloc(c->n_hosts, sizeof *h);
+    for (size_t i = 0; i < c->n_hosts; i++)
+        h[i] = c->hosts[i]->name;
+    return h;
+}
+
+/* One row: `clients` submitters (and a status prober if `probe`). */
+static void row(const Placer__Cluster *c, int clients, int services,
+                bool probe)
+{
+    struct worker w[9];
+    volatile bool stop = false;
+    const char *const *hosts = hosts_of(c);
+    int n = clients + (probe ? 1 : 0);
+    double t0 = bench_now_us();
+    char probe_name[64];
+    snprintf(probe_name, sizeof probe_name, "w%d-0",
+             (int)(t0 / 1000) % 100000 * 10);
+    for (int i = 0; i < n; i++) {
+        w[i] = (struct worker){0};
+        w[i].id = i + (int)(t0 / 1000) % 100000 * 10;
+        w[i].services = services;
+        w[i].status_only = i == clients;
+        w[i].probe = probe_name;
+        w[i].hosts = hosts;
+        w[i].n_hosts = c->n_hosts;
+        w[i].cap = 400000;
+        w[i].lat = malloc((size_t)w[i].cap * sizeof *w[i].lat);
+        w[i].stop = &stop;
+        pthread_create(&w[i].t, NULL, run_worker, &w[i]);
+    }
+    for (int i = 0; i < clients; i++)
+        pthread_join(w[i].t, NULL);
+    stop = true;
+    if (probe)
+        pthread_join(w[clients].t, NULL);
+    double el = (bench_now_us() - t0) / 1e6;
+    int total = 0, errors = 0, rejected = 0;
+    double *all = malloc(400000 * (size_t)clients * sizeof *all);
+    for (int i = 0; i < clients; i++) {
+        memcpy(all + total, w[i].lat, (size_t)w[i].n * sizeof *all);
+        total += w[i].n;
+        errors += w[i].errors;
+        rejected += w[i].rejected;
+    }
+    printf("  %d client%s, %d-service workflows: %7.0f admissions/s, p50 "
+           "%6.2f ms, p99 %6.2f ms (%d admitted, %d rejected, %d errors, "
+           "%.1f s)\n",
+           clients, clients == 1 ? " " : "s", services, total / el,
+           pct(all, total, 0.5), pct(all, total, 0.99), total, rejected,
+           errors, el);
+    if (probe)
+        printf("     status while admitting: %7.0f queries/s, p50 %6.3f ms, "
+               "p99 %6.3f ms\n",
+               w[clients].n / el, pct(w[clients].lat, w[clients].n, 0.5),
+               pct(w[clients].lat, w[clients].n, 0.99));
+    fflush(stdout);
+    for (int i = 0; i < n; i++)
+        free(w[i].lat);
+    free(all);
+    free((void *)hosts);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_service BIN_DIR [SECONDS]\n");
+        return 64;
+    }
+    if (argc > 2)
+        seconds = atof(argv[2]);
+    char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(db, sizeof db, "%s/bench.db", dir);
+    snprintf(bin, sizeof bin, "%s/placerd", argv[1]);
+    srand((unsigned)getpid());
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d",
+             20000 + rand() % 30000);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", 1);
+        dup2(fd, 2);
+        execl(bin, bin, "--db", db, "--listen", endpoint, "--queue", "256",
+              (char *)NULL);
+        _exit(127);
+    }
+    zctx = zmq_ctx_new();
+    /* the cluster: k = 8 fat-tree, 32 cores at 0.9, 10 Gbit/s links */
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 32;
+    o.core_capacity = 0.9;
+    o.rate_bps = 10000000000ULL;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (proto_topo_fat_tree(8, &o, &c, &err) < 0)
+        return 1;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.has_protocol_version = 1;
+    req.protocol_version = 1;
+    Placer__ClusterApplyRequest ap = PLACER__CLUSTER_APPLY_REQUEST__INIT;
+    ap.cluster = c;
+    req.op_case = PLACER__REQUEST__OP_CLUSTER_APPLY;
+    req.cluster_apply = &ap;
+    int k = -1;
+    for (int i = 0; i < 100 && k != PLACER__RESPONSE__RESULT_CLUSTER_APPLY;
+         i++) {
+        usleep(50000);
+        void *s = socket_new();
+        int tmo = 1000;
+        zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+        k = call(s, &req);
+        zmq_close(s);
+    }
+    if (k != PLACER__RESPONSE__RESULT_CLUSTER_APPLY) {
+        fprintf(stderr, "bench_service: placerd did not take the cluster\n");
+        kill(pid, SIGKILL);
+        return 1;
+    }
+    printf("bench_service: placerd on %s, 128-host fat-tree, SQLite "
+           "synchronous=FULL, %.0f s per row\n",
+           endpoint, seconds);
+    row(c, 1, 1, false);
+    row(c, 8, 1, false);
+    row(c, 1, 5, false);
+    row(c, 8, 5, false);
+    row(c, 8, 1, true);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    placer__cluster__free_unpacked(c, NULL);
+    zmq_ctx_term(zctx);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
