@@ -137,8 +137,8 @@ static void *run_worker(void *arg)
             snprintf(name, sizeof name, "w%d-%d", w->id, i);
             wf->name = name;
             /* the user at a random host: spreads the traffic */
-            wf->endpoints[0]->node = (char *)w->hosts[rand_r(&seed) %
-                                                      w->n_hosts];
+            wf->endpoints[0]->node =
+                (char *)w->hosts[rand_r(&seed) % w->n_hosts];
             sub.workflow = wf;
             req.op_case = PLACER__REQUEST__OP_SUBMIT;
             req.submit = &sub;
@@ -182,8 +182,7 @@ static const char *const *hosts_of(const Placer__Cluster *c)
 }
 
 /* One row: `clients` submitters (and a status prober if `probe`). */
-static void row(const Placer__Cluster *c, int clients, int services,
-                bool probe)
+static void row(const Placer__Cluster *c, int clients, int services, bool probe)
 {
     struct worker w[9];
     volatile bool stop = false;
@@ -224,8 +223,8 @@ static void row(const Placer__Cluster *c, int clients, int services,
            "%6.2f ms, p99 %6.2f ms (%d admitted, %d rejected, %d errors, "
            "%.1f s)\n",
            clients, clients == 1 ? " " : "s", services, total / el,
-           pct(all, total, 0.5), pct(all, total, 0.99), total, rejected,
-           errors, el);
+           pct(all, total, 0.5), pct(all, total, 0.99), total, rejected, errors,
+           el);
     if (probe)
         printf("     status while admitting: %7.0f queries/s, p50 %6.3f ms, "
                "p99 %6.3f ms\n",
@@ -246,11 +245,12 @@ int main(int argc, char **argv)
     }
     if (argc > 2)
         seconds = atof(argv[2]);
-    char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512];
+    char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512], agents[160];
     if (!mkdtemp(dir))
         return 1;
     snprintf(db, sizeof db, "%s/bench.db", dir);
     snprintf(bin, sizeof bin, "%s/placerd", argv[1]);
+    snprintf(agents, sizeof agents, "ipc://%s/agents", dir);
     srand((unsigned)getpid());
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d",
              20000 + rand() % 30000);
@@ -258,8 +258,8 @@ int main(int argc, char **argv)
     if (pid == 0) {
         int fd = open("/dev/null", 1);
         dup2(fd, 2);
-        execl(bin, bin, "--db", db, "--listen", endpoint, "--queue", "256",
-              (char *)NULL);
+        execl(bin, bin, "--db", db, "--listen", endpoint, "--agents-listen",
+              agents, "--queue", "256", (char *)NULL);
         _exit(127);
     }
     zctx = zmq_ctx_new();

@@ -48,10 +48,19 @@ static int make_groups(struct routes *r)
     r->proper = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *r->proper);
     r->access_link =
         malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *r->access_link);
-    if (!degree || !r->group_of || !r->hub || !r->proper || !r->access_link) {
+    size_t *hub_group = malloc((c->n_nodes + 1) * sizeof *hub_group);
+    size_t *first_member = malloc((c->n_hosts + 1) * sizeof *first_member);
+    size_t *next_group = malloc((c->n_hosts + 1) * sizeof *next_group);
+    if (!degree || !r->group_of || !r->hub || !r->proper || !r->access_link ||
+        !hub_group || !first_member || !next_group) {
         free(degree);
+        free(hub_group);
+        free(first_member);
+        free(next_group);
         return PLC_ENOMEM;
     }
+    for (size_t n = 0; n < c->n_nodes; n++)
+        hub_group[n] = PLACE_NONE;
     for (size_t h = 0; h < c->n_hosts; h++)
         r->access_link[h] = PLACE_NONE;
     for (size_t l = 0; l < c->n_links; l++) {
@@ -76,24 +85,29 @@ static int make_groups(struct routes *r)
             r->access_link[h] = PLACE_NONE;
         size_t hub = leaf ? other : h;
         size_t g = PLACE_NONE;
-        /* join an earlier proper group with the same hub and link */
-        for (size_t k = 0; leaf && k < r->n_groups && g == PLACE_NONE; k++)
-            if (r->proper[k] && r->hub[k] == hub) {
-                for (size_t m = 0; m < h; m++)
-                    if (r->group_of[m] == k) {
-                        if (same_access(c, r->access_link[m], l, hub))
-                            g = k;
-                        break;
-                    }
-            }
+        /* join an earlier proper group with the same hub and link (the
+         * groups of one hub are chained from hub_group through next) */
+        for (size_t k = leaf ? hub_group[hub] : PLACE_NONE;
+             k != PLACE_NONE && g == PLACE_NONE; k = next_group[k])
+            if (same_access(c, r->access_link[first_member[k]], l, hub))
+                g = k;
         if (g == PLACE_NONE) {
             g = r->n_groups++;
             r->hub[g] = hub;
             r->proper[g] = leaf;
+            first_member[g] = h;
+            next_group[g] = PLACE_NONE;
+            if (leaf) {
+                next_group[g] = hub_group[hub];
+                hub_group[hub] = g;
+            }
         }
         r->group_of[h] = g;
     }
     free(degree);
+    free(hub_group);
+    free(first_member);
+    free(next_group);
     return 0;
 }
 

@@ -58,7 +58,8 @@ echo "exit status: $?"
 
 say "10. The service: placerd on a fresh SQLite file, the cluster applied"
 ep="ipc://$tmp/placerd.sock"
-"$bin/placerd" --db "$tmp/placer.db" --listen "$ep" 2>"$tmp/placerd.log" &
+"$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
+    --agents-listen "ipc://$tmp/agents.sock" 2>"$tmp/placerd.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 P() { run "$bin/placer" --server "$ep" "$@"; }

@@ -72,15 +72,15 @@ struct job;
 
 struct server {
     uv_loop_t *loop;
-    void *zctx, *clients;
-    uv_poll_t poll;
+    void *zctx, *clients, *agents;
+    uv_poll_t poll, agents_poll;
     uv_signal_t sigterm, sigint;
     struct store *store;
     struct totals totals;
     struct job *head, *tail; /* waiting admissions and cluster changes */
     size_t queued, queue_max;
     struct job *running;
-    struct store *writer;                /* the committer's connection */
+    struct store *writer;                  /* the committer's connection */
     struct job *commit_head, *commit_tail; /* admitted, not yet durable */
     struct job *committing;                /* the batch being written */
     bool draining, closed;
@@ -531,21 +531,16 @@ static void commit_work(uv_work_t *w)
     struct plc_error err = PLC_ERROR_INIT;
     size_t i = 0;
     for (struct job *q = srv->committing; a && q; q = q->next, i++)
-        a[i] = (struct store_admission){q->tenant,
-                                        q->req->submit->workflow->name,
-                                        "admitted",
-                                        q->wb,
-                                        q->wlen,
-                                        q->pb,
-                                        q->plen,
-                                        q->rows.n_services,
-                                        q->rows.n_cpu,
-                                        q->rows.n_net,
-                                        q->rows.services,
-                                        q->rows.cpu,
-                                        q->rows.net};
-    int all = !a || !rc ? PLC_ENOMEM
-                        : store_admit_batch(srv->writer, a, n, rc, &err);
+        a[i] = (struct store_admission){
+            q->tenant,        q->req->submit->workflow->name,
+            "admitted",       q->wb,
+            q->wlen,          q->pb,
+            q->plen,          q->rows.n_services,
+            q->rows.n_cpu,    q->rows.n_net,
+            q->rows.services, q->rows.cpu,
+            q->rows.net};
+    int all =
+        !a || !rc ? PLC_ENOMEM : store_admit_batch(srv->writer, a, n, rc, &err);
     i = 0;
     for (struct job *q = srv->committing; q; q = q->next, i++) {
         q->rc = all < 0 ? all : rc[i];
@@ -787,6 +782,8 @@ static void start_next(struct server *srv)
         srv->closed = true;
         uv_poll_stop(&srv->poll);
         uv_close((uv_handle_t *)&srv->poll, NULL);
+        uv_poll_stop(&srv->agents_poll);
+        uv_close((uv_handle_t *)&srv->agents_poll, NULL);
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     }
@@ -980,6 +977,29 @@ static void drain(struct server *srv)
             zmq_msg_close(&frames[i]);
     }
     depth--;
+}
+
+/* The agents' socket: the node-agent protocol arrives with issue 6;
+ * until then what comes in is read, logged and dropped. */
+static void on_agents(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    struct server *srv = h->data;
+    for (;;) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(srv->agents, ZMQ_EVENTS, &ev, &sz) < 0 ||
+            !(ev & ZMQ_POLLIN))
+            break;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, srv->agents, ZMQ_DONTWAIT) >= 0 &&
+            !zmq_msg_more(&m))
+            srv_log(LOG_WARN, "an agent message arrived; agents are not "
+                              "served by this build (dropped)");
+        zmq_msg_close(&m);
+    }
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -1219,8 +1239,26 @@ int main(int argc, char **argv)
         store_close(srv.store);
         return 69;
     }
+    srv.agents = zmq_socket(srv.zctx, ZMQ_ROUTER);
+    zmq_setsockopt(srv.agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(srv.agents, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(srv.agents, o.agents) != 0) {
+        fprintf(stderr, "placerd: --agents-listen: cannot bind '%s' (%s)\n",
+                o.agents, zmq_strerror(errno));
+        zmq_close(srv.agents);
+        zmq_close(srv.clients);
+        zmq_ctx_term(srv.zctx);
+        totals_release(&srv.totals);
+        store_close(srv.writer);
+        store_close(srv.store);
+        return 69;
+    }
     int fd;
     size_t fdlen = sizeof fd;
+    zmq_getsockopt(srv.agents, ZMQ_FD, &fd, &fdlen);
+    uv_poll_init(srv.loop, &srv.agents_poll, fd);
+    srv.agents_poll.data = &srv;
+    uv_poll_start(&srv.agents_poll, UV_READABLE, on_agents);
     zmq_getsockopt(srv.clients, ZMQ_FD, &fd, &fdlen);
     uv_poll_init(srv.loop, &srv.poll, fd);
     srv.poll.data = &srv;
@@ -1232,8 +1270,8 @@ int main(int argc, char **argv)
     uv_signal_start(&srv.sigint, on_signal, SIGINT);
     signal(SIGPIPE, SIG_IGN);
     srv_log(LOG_INFO,
-            "serving %s (store %s, schema %d, %s); agents on %s arrive with "
-            "the node-agent issue",
+            "serving %s (store %s, schema %d, %s); agents' socket %s (the "
+            "agent protocol arrives with the node-agent issue)",
             o.listen, o.db, store_schema_version(srv.store),
             srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents);
     /* anything that arrived before the poll started */
@@ -1241,6 +1279,7 @@ int main(int argc, char **argv)
     uv_run(srv.loop, UV_RUN_DEFAULT);
     srv_log(LOG_INFO, "stopped after %ld replies", srv.served);
     zmq_close(srv.clients);
+    zmq_close(srv.agents);
     zmq_ctx_term(srv.zctx);
     uv_loop_close(srv.loop);
     totals_release(&srv.totals);

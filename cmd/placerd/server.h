@@ -26,8 +26,9 @@ struct totals {
     size_t *order;           /* node indices sorted by name */
     double *core;            /* host x max_cores: reserved utilisation */
     int max_cores;
-    double *mem;  /* per host: reserved bytes */
-    double *link; /* per link x 2 (a->b, b->a): reserved bit/s */
+    double *mem;             /* per host: reserved bytes */
+    double *link;            /* per link x 2 (a->b, b->a): reserved bit/s */
+    size_t *link_a, *link_b; /* per link: its nodes */
 };
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the

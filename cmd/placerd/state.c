@@ -42,6 +42,8 @@ void totals_release(struct totals *t)
     free(t->core);
     free(t->mem);
     free(t->link);
+    free(t->link_a);
+    free(t->link_b);
     memset(t, 0, sizeof *t);
 }
 
@@ -71,7 +73,10 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->core = calloc(t->n_hosts * (size_t)t->max_cores + 1, sizeof *t->core);
     t->mem = calloc(t->n_hosts + 1, sizeof *t->mem);
     t->link = calloc(2 * t->n_links + 1, sizeof *t->link);
-    if (!t->node_names || !t->order || !t->core || !t->mem || !t->link) {
+    t->link_a = calloc(t->n_links + 1, sizeof *t->link_a);
+    t->link_b = calloc(t->n_links + 1, sizeof *t->link_b);
+    if (!t->node_names || !t->order || !t->core || !t->mem || !t->link ||
+        !t->link_a || !t->link_b) {
         totals_release(t);
         return PLC_ENOMEM;
     }
@@ -82,6 +87,10 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     }
     sort_ctx = t;
     qsort(t->order, t->n_nodes, sizeof *t->order, by_name);
+    for (size_t l = 0; l < t->n_links; l++) {
+        t->link_a[l] = totals_node(t, c->links[l]->a);
+        t->link_b[l] = totals_node(t, c->links[l]->b);
+    }
     return 0;
 }
 
@@ -105,14 +114,12 @@ size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir)
 {
     if (from == SIZE_MAX || to == SIZE_MAX)
         return SIZE_MAX;
-    const char *a = t->node_names[from], *b = t->node_names[to];
     for (size_t l = 0; l < t->n_links; l++) {
-        const Placer__Link *x = t->cluster->links[l];
-        if (!strcmp(x->a, a) && !strcmp(x->b, b)) {
+        if (t->link_a[l] == from && t->link_b[l] == to) {
             *dir = 0;
             return l;
         }
-        if (!strcmp(x->a, b) && !strcmp(x->b, a)) {
+        if (t->link_a[l] == to && t->link_b[l] == from) {
             *dir = 1;
             return l;
         }

@@ -71,6 +71,7 @@ class Daemon:
     def start(self):
         self.proc = subprocess.Popen(
             [BIN + "/placerd", "--db", self.db, "--listen", self.endpoint,
+             "--agents-listen", "ipc://" + self.db + ".agents",
              "--queue", str(self.queue), "--log-level", "info"],
             stdout=self.log, stderr=self.log)
         # ready when it answers
