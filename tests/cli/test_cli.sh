@@ -173,6 +173,63 @@ grep -q '"services": \[\]' "$tmp/r.json" || { echo "FAIL: rejected plan lists se
     "$src/examples/vepc-attach.json" 2>"$tmp/err" >/dev/null
 check "plan with unknown nodes" 65 $?
 
+# online commands: help, usage, an absent placerd (69), a live one
+for c in submit status list release hosts; do
+    "$bin/placer" $c --help >/dev/null; check "$c --help" 0 $?
+done
+"$bin/placer" cluster apply --help >/dev/null; check "cluster apply --help" 0 $?
+"$bin/placer" status 2>/dev/null; check "status without a name" 64 $?
+"$bin/placer" --server "ipc://$tmp/nobody" list 2>"$tmp/err"
+check "list with no placerd" 69 $?
+grep -q "unreachable" "$tmp/err" || { echo "FAIL: unreachable message"; fails=$((fails+1)); }
+ep="ipc://$tmp/placerd.sock"
+"$bin/placerd" --db "$tmp/p.db" --listen "$ep" --agents-listen "ipc://$tmp/a.sock" \
+    2>"$tmp/placerd.log" &
+pd=$!
+trap 'kill $pd 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "$ep" submit "$src/examples/vepc-attach.json" 2>"$tmp/err" >/dev/null
+check "submit before any cluster" 1 $?
+grep -q "cluster apply" "$tmp/err" || { echo "FAIL: no-cluster hint"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+check "cluster apply" 0 $?
+"$bin/placer" --server "$ep" submit --json "$src/examples/vepc-attach.json" >"$tmp/s.json"
+check "submit" 0 $?
+/usr/bin/python3 - "$tmp/s.json" <<'PY' || { echo "FAIL: submit --json"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["admitted"] and d["state"] == "admitted" and d["tenant"] == "acme", d
+PY
+"$bin/placer" --server "$ep" submit "$src/examples/vepc-attach.json" 2>/dev/null >/dev/null
+check "submit of a name in use" 65 $?
+"$bin/placer" --server "$ep" submit "$tmp/big.json" >/dev/null
+check "submit rejected" 1 $?
+"$bin/placer" --server "$ep" submit "$src/tests/data/bad/wf-many-problems.json" 2>/dev/null
+check "submit of a bad file" 65 $?
+"$bin/placer" --server "$ep" list --json >"$tmp/l.json"; check "list --json" 0 $?
+/usr/bin/python3 - "$tmp/l.json" <<'PY' || { echo "FAIL: list --json"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == 1 and [w["name"] for w in d["workflows"]] == ["vepc-attach"], d
+assert d["workflows"][0]["hosts"], d
+PY
+"$bin/placer" --server "$ep" hosts --json >"$tmp/h.json"; check "hosts --json" 0 $?
+/usr/bin/python3 - "$tmp/h.json" <<'PY' || { echo "FAIL: hosts --json"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == 1 and len(d["hosts"]) == 16, d
+assert abs(sum(sum(h["reserved"]) for h in d["hosts"]) - 0.775) < 1e-9, d
+assert all(h["state"] in ("up", "down", "unknown") for h in d["hosts"]), d
+PY
+"$bin/placer" --server "$ep" status vepc-attach >/dev/null; check "status" 0 $?
+"$bin/placer" --server "$ep" status nothing 2>/dev/null; check "status unknown" 1 $?
+"$bin/placer" --server "$ep" cluster apply "$src/examples/abilene.json" 2>"$tmp/err"
+check "cluster apply that strands" 1 $?
+grep -q "acme/vepc-attach" "$tmp/err" || { echo "FAIL: stranded names"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" release vepc-attach >/dev/null; check "release" 0 $?
+"$bin/placer" --server "$ep" release vepc-attach 2>/dev/null; check "release again" 1 $?
+kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
+
 if [ $fails -gt 0 ]; then
     echo "$fails check(s) failed"
     exit 1
