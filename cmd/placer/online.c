@@ -18,9 +18,33 @@
 
 const char *cli_server = "tcp://127.0.0.1:7460";
 
-/* Send `req`, wait at most timeout_ms for the reply.  Returns the exit
- * code; *out is the response when EXIT_OK. */
-static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
+/* Print an error reply and return its exit code. */
+static int error_reply(const Placer__Error *e, int conflict_code)
+{
+    cli_error("%s", e->message ? e->message : "placerd refused the request");
+    for (size_t i = 0; i < e->n_problems; i++)
+        fprintf(stderr, "  %s\n", e->problems[i]);
+    switch (e->code) {
+    case PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT:
+        return EXIT_DATAERR;
+    case PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND:
+        return EXIT_NEGATIVE;
+    case PLACER__ERROR_CODE__ERROR_CODE_BUSY:
+        return EXIT_TEMPFAIL;
+    case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
+        return conflict_code;
+    default:
+        return EXIT_SOFTWARE;
+    }
+}
+
+/* Send `req`, wait at most timeout_ms for the reply.  An error reply is
+ * printed and its exit code returned (a CONFLICT as `conflict_code`); a
+ * reply of another kind than `want` is an internal error.  EXIT_OK with
+ * *out the response (caller frees) otherwise. */
+static int call(Placer__Request *req, int timeout_ms,
+                Placer__Response__ResultCase want, int conflict_code,
+                Placer__Response **out)
 {
     *out = NULL;
     req->has_protocol_version = 1;
@@ -72,6 +96,16 @@ static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
                           "placer.Response",
                           cli_server);
                 code = EXIT_SOFTWARE;
+            } else if ((*out)->result_case != want) {
+                if ((*out)->result_case == PLACER__RESPONSE__RESULT_ERROR) {
+                    code = error_reply((*out)->error, conflict_code);
+                } else {
+                    cli_error("placerd answered with something else than "
+                              "was asked");
+                    code = EXIT_SOFTWARE;
+                }
+                placer__response__free_unpacked(*out, NULL);
+                *out = NULL;
             }
         }
         zmq_msg_close(&m);
@@ -80,26 +114,6 @@ static int call(Placer__Request *req, int timeout_ms, Placer__Response **out)
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return code;
-}
-
-/* Print an error reply and return its exit code. */
-static int error_reply(const Placer__Error *e, int conflict_code)
-{
-    cli_error("%s", e->message ? e->message : "placerd refused the request");
-    for (size_t i = 0; i < e->n_problems; i++)
-        fprintf(stderr, "  %s\n", e->problems[i]);
-    switch (e->code) {
-    case PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT:
-        return EXIT_DATAERR;
-    case PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND:
-        return EXIT_NEGATIVE;
-    case PLACER__ERROR_CODE__ERROR_CODE_BUSY:
-        return EXIT_TEMPFAIL;
-    case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
-        return conflict_code;
-    default:
-        return EXIT_SOFTWARE;
-    }
 }
 
 /* Common options: --tenant, --json. */
@@ -228,18 +242,12 @@ int cmd_submit(int argc, char **argv)
     req.submit = &s;
     Placer__Response *r;
     /* the solve, and whatever waits before it, within a generous bound */
-    code = call(&req, (int)(c.limit_ns / 1000000) * 4 + 30000, &r);
+    code = call(&req, (int)(c.limit_ns / 1000000) * 4 + 30000,
+                PLACER__RESPONSE__RESULT_PLAN, EXIT_DATAERR, &r);
     if (code == EXIT_OK) {
-        if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
-            code = error_reply(r->error, EXIT_DATAERR);
-        } else if (r->result_case == PLACER__RESPONSE__RESULT_PLAN) {
-            print_plan_or_json(r->plan, c.json, &code);
-            if (code == EXIT_OK && !r->plan->admitted)
-                code = EXIT_NEGATIVE;
-        } else {
-            cli_error("placerd answered a submit with something else");
-            code = EXIT_SOFTWARE;
-        }
+        print_plan_or_json(r->plan, c.json, &code);
+        if (code == EXIT_OK && !r->plan->admitted)
+            code = EXIT_NEGATIVE;
         placer__response__free_unpacked(r, NULL);
     }
     proto_doc_release(&wd);
@@ -270,15 +278,10 @@ int cmd_status(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_STATUS;
     req.status = &s;
     Placer__Response *r;
-    code = call(&req, 5000, &r);
+    code = call(&req, 5000, PLACER__RESPONSE__RESULT_PLAN, EXIT_NEGATIVE, &r);
     if (code != EXIT_OK)
         return code;
-    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR)
-        code = error_reply(r->error, EXIT_NEGATIVE);
-    else if (r->result_case == PLACER__RESPONSE__RESULT_PLAN)
-        print_plan_or_json(r->plan, c.json, &code);
-    else
-        code = EXIT_SOFTWARE;
+    print_plan_or_json(r->plan, c.json, &code);
     placer__response__free_unpacked(r, NULL);
     return code;
 }
@@ -304,14 +307,10 @@ int cmd_list(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_LIST;
     req.list = &l;
     Placer__Response *r;
-    code = call(&req, 5000, &r);
+    code = call(&req, 5000, PLACER__RESPONSE__RESULT_LIST, EXIT_NEGATIVE, &r);
     if (code != EXIT_OK)
         return code;
-    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
-        code = error_reply(r->error, EXIT_NEGATIVE);
-    } else if (r->result_case != PLACER__RESPONSE__RESULT_LIST) {
-        code = EXIT_SOFTWARE;
-    } else if (c.json) {
+    if (c.json) {
         code = cli_print_json(
             proto_message_to_json(&r->list->base, PROTO_JSON_EMPTY_ARRAYS));
     } else {
@@ -358,15 +357,11 @@ int cmd_release(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_RELEASE;
     req.release = &rel;
     Placer__Response *r;
-    code = call(&req, 5000, &r);
+    code =
+        call(&req, 5000, PLACER__RESPONSE__RESULT_RELEASE, EXIT_NEGATIVE, &r);
     if (code != EXIT_OK)
         return code;
-    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR)
-        code = error_reply(r->error, EXIT_NEGATIVE);
-    else if (r->result_case == PLACER__RESPONSE__RESULT_RELEASE)
-        printf("released %s\n", argv[optind]);
-    else
-        code = EXIT_SOFTWARE;
+    printf("released %s\n", argv[optind]);
     placer__response__free_unpacked(r, NULL);
     return code;
 }
@@ -391,14 +386,10 @@ int cmd_hosts(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_HOSTS;
     req.hosts = &h;
     Placer__Response *r;
-    code = call(&req, 5000, &r);
+    code = call(&req, 5000, PLACER__RESPONSE__RESULT_HOSTS, EXIT_NEGATIVE, &r);
     if (code != EXIT_OK)
         return code;
-    if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
-        code = error_reply(r->error, EXIT_NEGATIVE);
-    } else if (r->result_case != PLACER__RESPONSE__RESULT_HOSTS) {
-        code = EXIT_SOFTWARE;
-    } else if (c.json) {
+    if (c.json) {
         code = cli_print_json(
             proto_message_to_json(&r->hosts->base, PROTO_JSON_EMPTY_ARRAYS));
     } else {
@@ -457,19 +448,14 @@ int cmd_cluster_apply(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_CLUSTER_APPLY;
     req.cluster_apply = &a;
     Placer__Response *r;
-    code = call(&req, 30000, &r);
+    code = call(&req, 30000, PLACER__RESPONSE__RESULT_CLUSTER_APPLY,
+                EXIT_NEGATIVE, &r);
     if (code == EXIT_OK) {
-        if (r->result_case == PLACER__RESPONSE__RESULT_ERROR) {
-            code = error_reply(r->error, EXIT_NEGATIVE);
-        } else if (r->result_case == PLACER__RESPONSE__RESULT_CLUSTER_APPLY) {
-            const Placer__ClusterApplyReply *x = r->cluster_apply;
-            printf("cluster applied: %u hosts, %u switches, %u links\n",
-                   x->hosts, x->switches, x->links);
-            for (size_t i = 0; i < x->n_stranded; i++)
-                printf("  stranded (forced): %s\n", x->stranded[i]);
-        } else {
-            code = EXIT_SOFTWARE;
-        }
+        const Placer__ClusterApplyReply *x = r->cluster_apply;
+        printf("cluster applied: %u hosts, %u switches, %u links\n", x->hosts,
+               x->switches, x->links);
+        for (size_t i = 0; i < x->n_stranded; i++)
+            printf("  stranded (forced): %s\n", x->stranded[i]);
         placer__response__free_unpacked(r, NULL);
     }
     proto_doc_release(&cd);

@@ -146,6 +146,41 @@ static void send_reply(struct server *srv, const void *identity,
     drain(srv);
 }
 
+/* Reply to q with one result (`msg` is the member for result case c). */
+static void reply_with(struct server *srv, const void *identity,
+                       size_t identity_len, uint64_t id,
+                       Placer__Response__ResultCase c, void *msg)
+{
+    Placer__Response r = PLACER__RESPONSE__INIT;
+    r.has_id = 1;
+    r.id = id;
+    r.result_case = c;
+    switch (c) {
+    case PLACER__RESPONSE__RESULT_ERROR:
+        r.error = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_PLAN:
+        r.plan = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_CLUSTER_APPLY:
+        r.cluster_apply = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_LIST:
+        r.list = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_HOSTS:
+        r.hosts = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_RELEASE:
+        r.release = msg;
+        break;
+    default:
+        r.result_case = PLACER__RESPONSE__RESULT__NOT_SET;
+        break;
+    }
+    send_reply(srv, identity, identity_len, &r);
+}
+
 static void reply_error(struct server *srv, const void *identity,
                         size_t identity_len, uint64_t id,
                         Placer__ErrorCode code,
@@ -179,12 +214,8 @@ static void reply_error(struct server *srv, const void *identity,
         }
         e.problems = lines;
     }
-    Placer__Response r = PLACER__RESPONSE__INIT;
-    r.has_id = 1;
-    r.id = id;
-    r.result_case = PLACER__RESPONSE__RESULT_ERROR;
-    r.error = &e;
-    send_reply(srv, identity, identity_len, &r);
+    reply_with(srv, identity, identity_len, id, PLACER__RESPONSE__RESULT_ERROR,
+               &e);
     for (size_t i = 0; lines && i < e.n_problems; i++)
         free(lines[i]);
     free(lines);
@@ -272,12 +303,8 @@ static void do_status(struct server *srv, struct job *q)
     }
     p->has_state = 1;
     p->state = PLACER__STATE__STATE_ADMITTED; /* agents: issue 6 */
-    Placer__Response r = PLACER__RESPONSE__INIT;
-    r.has_id = 1;
-    r.id = q->id;
-    r.result_case = PLACER__RESPONSE__RESULT_PLAN;
-    r.plan = p;
-    send_reply(srv, q->identity, q->identity_len, &r);
+    reply_with(srv, q->identity, q->identity_len, q->id,
+               PLACER__RESPONSE__RESULT_PLAN, p);
     placer__plan__free_unpacked(p, NULL);
     store_workflow_free(&w);
 }
@@ -348,12 +375,8 @@ static void do_list(struct server *srv, struct job *q)
                     PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
                     rc < 0 ? err.msg : "out of memory");
     } else {
-        Placer__Response r = PLACER__RESPONSE__INIT;
-        r.has_id = 1;
-        r.id = q->id;
-        r.result_case = PLACER__RESPONSE__RESULT_LIST;
-        r.list = reply;
-        send_reply(srv, q->identity, q->identity_len, &r);
+        reply_with(srv, q->identity, q->identity_len, q->id,
+                   PLACER__RESPONSE__RESULT_LIST, reply);
     }
     placer__list_reply__free_unpacked(reply, NULL);
 }
@@ -367,12 +390,8 @@ static void do_hosts(struct server *srv, struct job *q)
                     "out of memory");
         return;
     }
-    Placer__Response r = PLACER__RESPONSE__INIT;
-    r.has_id = 1;
-    r.id = q->id;
-    r.result_case = PLACER__RESPONSE__RESULT_HOSTS;
-    r.hosts = h;
-    send_reply(srv, q->identity, q->identity_len, &r);
+    reply_with(srv, q->identity, q->identity_len, q->id,
+               PLACER__RESPONSE__RESULT_HOSTS, h);
     placer__hosts_reply__free_unpacked(h, NULL);
 }
 
@@ -408,12 +427,8 @@ static void do_release(struct server *srv, struct job *q)
     rr.name = rel->name;
     rr.has_state = 1;
     rr.state = PLACER__STATE__STATE_RELEASED;
-    Placer__Response r = PLACER__RESPONSE__INIT;
-    r.has_id = 1;
-    r.id = q->id;
-    r.result_case = PLACER__RESPONSE__RESULT_RELEASE;
-    r.release = &rr;
-    send_reply(srv, q->identity, q->identity_len, &r);
+    reply_with(srv, q->identity, q->identity_len, q->id,
+               PLACER__RESPONSE__RESULT_RELEASE, &rr);
 }
 
 /* ---- the admission queue
@@ -474,12 +489,8 @@ static void plan_done(uv_work_t *w, int status)
     } else if (!q->plan.admitted) {
         srv_log(LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
                 now_ms() - q->t0, q->plan.message);
-        Placer__Response r = PLACER__RESPONSE__INIT;
-        r.has_id = 1;
-        r.id = q->id;
-        r.result_case = PLACER__RESPONSE__RESULT_PLAN;
-        r.plan = q->doc;
-        send_reply(srv, q->identity, q->identity_len, &r);
+        reply_with(srv, q->identity, q->identity_len, q->id,
+                   PLACER__RESPONSE__RESULT_PLAN, q->doc);
     } else {
         int rc = admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
         q->tenant = tenant;
@@ -579,12 +590,8 @@ static void commit_done(uv_work_t *w, int status)
                     q->tenant, wf->name, q->rows.n_services,
                     q->doc->n_hosts_used, q->plan.objective, q->rows.n_net,
                     now_ms() - q->t0, q->plan.time_ms);
-            Placer__Response r = PLACER__RESPONSE__INIT;
-            r.has_id = 1;
-            r.id = q->id;
-            r.result_case = PLACER__RESPONSE__RESULT_PLAN;
-            r.plan = q->doc;
-            send_reply(srv, q->identity, q->identity_len, &r);
+            reply_with(srv, q->identity, q->identity_len, q->id,
+                       PLACER__RESPONSE__RESULT_PLAN, q->doc);
         } else {
             srv_log(q->rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
                     "submit %s/%s not recorded: %s", q->tenant, wf->name,
@@ -672,12 +679,8 @@ static void do_cluster_apply(struct server *srv, struct job *q)
         e.message = msg;
         e.problems = stranded;
         e.n_problems = n;
-        Placer__Response r = PLACER__RESPONSE__INIT;
-        r.has_id = 1;
-        r.id = q->id;
-        r.result_case = PLACER__RESPONSE__RESULT_ERROR;
-        r.error = &e;
-        send_reply(srv, q->identity, q->identity_len, &r);
+        reply_with(srv, q->identity, q->identity_len, q->id,
+                   PLACER__RESPONSE__RESULT_ERROR, &e);
     } else if (rc == 0) {
         size_t len = placer__cluster__get_packed_size(a->cluster);
         uint8_t *buf = malloc(len + 1);
@@ -719,12 +722,8 @@ static void do_cluster_apply(struct server *srv, struct job *q)
             cr.links = (uint32_t)a->cluster->n_links;
             cr.stranded = stranded;
             cr.n_stranded = n;
-            Placer__Response r = PLACER__RESPONSE__INIT;
-            r.has_id = 1;
-            r.id = q->id;
-            r.result_case = PLACER__RESPONSE__RESULT_CLUSTER_APPLY;
-            r.cluster_apply = &cr;
-            send_reply(srv, q->identity, q->identity_len, &r);
+            reply_with(srv, q->identity, q->identity_len, q->id,
+                       PLACER__RESPONSE__RESULT_CLUSTER_APPLY, &cr);
         }
     } else {
         reply_error(srv, q->identity, q->identity_len, q->id,
