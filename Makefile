@@ -6,8 +6,9 @@
 #   make test    deps + -Werror + ASan/UBSan build in build-test/ + ctest
 #                + format check
 #   make demo    deps + build + a tour of the examples
-#   make fuzz    libFuzzer on the JSON loader for 60 s (FUZZ_SECONDS=...),
-#                then on the topology importers for half as long
+#   make fuzz    libFuzzer on the JSON loader and on placerd's request
+#                handling for 60 s each (FUZZ_SECONDS=...), and on the
+#                topology importers for half as long
 #   make bench   release build in build-release/ + every benchmark
 #   make format  reformat the C sources with clang-format
 
@@ -61,9 +62,10 @@ demo: deps build
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 	    -DPLACER_FUZZ=ON -DPLACER_TESTS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load fuzz_import -- --no-print-directory
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load fuzz_import fuzz_request seed_request -- --no-print-directory
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_load $(FUZZ_SECONDS)
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_import $$(( $(FUZZ_SECONDS) / 2 ))
+	@./scripts/fuzz.sh build-fuzz/bin/fuzz_request $(FUZZ_SECONDS)
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \

@@ -109,10 +109,12 @@ static void validate_pmf(const Placer__ExecTime *e, const char *base,
     uint64_t *seen = calloc(e->n_pmf, sizeof *seen);
     for (size_t i = 0; i < e->n_pmf; i++) {
         const Placer__ExecTime__PmfEntry *x = e->pmf[i];
-        plc_path_join(p, P, base, x->key, 0);
+        /* from the wire an entry may come without its key */
+        const char *key = x->key ? x->key : "";
+        plc_path_join(p, P, base, key, 0);
         struct plc_error err = PLC_ERROR_INIT;
         uint64_t ns = 0;
-        if (plc_qty_parse(PLC_QTY_TIME, x->key, &ns, &err) < 0) {
+        if (plc_qty_parse(PLC_QTY_TIME, key, &ns, &err) < 0) {
             plc_diags_add(d, p, "%s", err.msg);
             bad = true;
         } else if (ns == 0) {

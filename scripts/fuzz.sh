@@ -20,6 +20,10 @@ if [ "$name" = fuzz_import ]; then
     for f in "$top"/tests/data/topologies/sndlib/*.txt; do
         { printf '\000'; cat "$f"; } >"$work/corpus/$(basename "$f")"
     done
+elif [ "$name" = fuzz_request ]; then
+    # the example clusters and workflows as client frames
+    "$(dirname "$fuzzer")/seed_request" "$work/corpus" "$top"/examples/*.json
+    maxlen=65536
 else
     cp "$top"/examples/*.json "$top"/tests/data/bad/*.json "$work/corpus/"
     dict=(-dict="$top/fuzz/json.dict")
