@@ -1028,7 +1028,18 @@ struct options {
     const char *db, *listen, *agents, *config, *level;
     long queue;
     bool check;
+    char *owned[8]; /* values read from the config file */
+    int n_owned;
 };
+
+static struct options o; /* static: freed at exit, whatever the path */
+
+static void options_release(void)
+{
+    for (int i = 0; i < o.n_owned; i++)
+        free(o.owned[i]);
+    o.n_owned = 0;
+}
 
 static int set_level(const char *s)
 {
@@ -1046,7 +1057,7 @@ static int set_level(const char *s)
 }
 
 /* Options from a config file, for those the command line left unset. */
-static int read_config(struct options *o, const char *path)
+static int read_config(struct options *opt, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -1065,10 +1076,10 @@ static int read_config(struct options *o, const char *path)
         int got = sscanf(line, " %63s %899s", name, value);
         if (got <= 0)
             continue;
-        const char **slot = !strcmp(name, "db")              ? &o->db
-                            : !strcmp(name, "listen")        ? &o->listen
-                            : !strcmp(name, "agents-listen") ? &o->agents
-                            : !strcmp(name, "log-level")     ? &o->level
+        const char **slot = !strcmp(name, "db")              ? &opt->db
+                            : !strcmp(name, "listen")        ? &opt->listen
+                            : !strcmp(name, "agents-listen") ? &opt->agents
+                            : !strcmp(name, "log-level")     ? &opt->level
                                                              : NULL;
         if (got != 2 || (!slot && strcmp(name, "queue"))) {
             fprintf(stderr,
@@ -1077,10 +1088,10 @@ static int read_config(struct options *o, const char *path)
                     path, lineno);
             rc = 65;
         } else if (!slot) {
-            if (o->queue == 0)
-                o->queue = atol(value);
+            if (opt->queue == 0)
+                opt->queue = atol(value);
         } else if (!*slot) {
-            *slot = strdup(value);
+            *slot = opt->owned[opt->n_owned++] = strdup(value);
         }
     }
     fclose(f);
@@ -1108,7 +1119,7 @@ int main(int argc, char **argv)
         {"check", no_argument, 0, O_CHECK},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    struct options o = {0};
+    atexit(options_release);
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -1219,6 +1230,7 @@ int main(int argc, char **argv)
                store_schema_version(srv.store),
                repaired ? " (reserved totals repaired)" : "");
         totals_release(&srv.totals);
+        store_close(srv.writer);
         store_close(srv.store);
         return 0;
     }

@@ -229,6 +229,21 @@ grep -q "acme/vepc-attach" "$tmp/err" || { echo "FAIL: stranded names"; fails=$(
 "$bin/placer" --server "$ep" release vepc-attach >/dev/null; check "release" 0 $?
 "$bin/placer" --server "$ep" release vepc-attach 2>/dev/null; check "release again" 1 $?
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
+grep -q "admitted acme/vepc-attach: 4 services" "$tmp/placerd.log" ||
+    { echo "FAIL: placerd log of the admission"; fails=$((fails+1)); }
+# the same store again: what was released stays released; a config file
+printf '# placerd options\ndb %s\nlisten ipc://%s/c.sock\nagents-listen ipc://%s/ca.sock\nlog-level warn\n' \
+    "$tmp/p.db" "$tmp" "$tmp" >"$tmp/placerd.conf"
+"$bin/placerd" --config "$tmp/placerd.conf" --check >/dev/null; check "placerd --check" 0 $?
+"$bin/placerd" --config "$tmp/placerd.conf" 2>/dev/null &
+pd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/c.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/c.sock" list >"$tmp/l.txt"; check "list after a restart" 0 $?
+grep -q "(none)" "$tmp/l.txt" || { echo "FAIL: a released workflow came back"; fails=$((fails+1)); }
+kill -TERM $pd; wait $pd
+printf 'listen\n' >"$tmp/bad.conf"
+"$bin/placerd" --config "$tmp/bad.conf" 2>/dev/null; check "placerd bad config" 65 $?
+"$bin/placerd" --log-level loud 2>/dev/null; check "placerd bad log level" 64 $?
 
 if [ $fails -gt 0 ]; then
     echo "$fails check(s) failed"
