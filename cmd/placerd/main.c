@@ -634,11 +634,12 @@ static void reload_totals(struct server *srv)
     struct plc_error err = PLC_ERROR_INIT;
     if (totals_load(&srv->totals, srv->store, &unknown, &err) < 0)
         srv_log(LOG_ERROR, "cannot reload the reserved totals: %s", err.msg);
+    /* (the batch being written is read here, never its rc: the worker
+     * sets that; a failed one is off both lists when this runs again) */
     for (int k = 0; k < 2; k++)
         for (struct job *q = k ? srv->commit_head : srv->committing; q;
              q = q->next)
-            if (q->rc == 0)
-                admission_rows_apply(&q->rows, &srv->totals, &q->plan);
+            admission_rows_apply(&q->rows, &srv->totals, &q->plan);
 }
 
 static void do_cluster_apply(struct server *srv, struct job *q)
