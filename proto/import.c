@@ -7,10 +7,13 @@
  * form (nodes with optional coordinates, edges with optional rate) that
  * emit() turns into a cluster.
  */
+#define _GNU_SOURCE /* hcreate_r: a hash table of the names given so far */
 #include "proto/topo.h"
 #include "cluster_build.h"
 #include "plc/quantity.h"
 #include "proto/validate.h"
+
+#include <search.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -100,12 +103,10 @@ double proto_topo_distance_km(double lat1, double lon1, double lat2,
     return 2 * r * asin(sqrt(h < 1 ? h : 1));
 }
 
-static bool name_taken(const struct topo *t, size_t upto, const char *name)
+static bool name_taken(struct hsearch_data *taken, const char *name)
 {
-    for (size_t i = 0; i < upto; i++)
-        if (t->nodes[i].name && !strcmp(t->nodes[i].name, name))
-            return true;
-    return false;
+    ENTRY e = {(char *)name, NULL}, *found = NULL;
+    return hsearch_r(e, FIND, &found, taken) && found;
 }
 
 /* "Canarias (las palmas)" -> "Canarias_las_palmas"; duplicates get -2, -3.
@@ -114,6 +115,10 @@ static size_t make_names(struct topo *t, const char **example_from,
                          const char **example_to)
 {
     size_t changed = 0;
+    struct hsearch_data taken;
+    memset(&taken, 0, sizeof taken);
+    if (!hcreate_r(2 * t->n_nodes + 16, &taken))
+        return (size_t)-1;
     for (size_t i = 0; i < t->n_nodes; i++) {
         char buf[64];
         size_t n = 0;
@@ -135,11 +140,14 @@ static size_t make_names(struct topo *t, const char **example_from,
             snprintf(buf, sizeof buf, "node");
         char name[80]; /* buf has at most 59 characters: room for -NNN */
         snprintf(name, sizeof name, "%s", buf);
-        for (int k = 2; name_taken(t, i, name) && k < 1000; k++)
+        for (int k = 2; name_taken(&taken, name) && k < 1000; k++)
             snprintf(name, sizeof name, "%s-%d", buf, k);
         t->nodes[i].name = strdup(name);
-        if (!t->nodes[i].name)
+        ENTRY e = {t->nodes[i].name, NULL}, *entered;
+        if (!t->nodes[i].name || !hsearch_r(e, ENTER, &entered, &taken)) {
+            hdestroy_r(&taken);
             return (size_t)-1;
+        }
         if (strcmp(name, t->nodes[i].id)) {
             if (changed++ == 0) {
                 *example_from = t->nodes[i].id;
@@ -147,6 +155,7 @@ static size_t make_names(struct topo *t, const char **example_from,
             }
         }
     }
+    hdestroy_r(&taken);
     return changed;
 }
 
