@@ -197,9 +197,14 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                     o->buffer_bytes);
         }
     }
+    size_t loops = 0;
     for (size_t i = 0; i < t->n_edges; i++) {
         const struct tedge *e = &t->edges[i];
         const struct tnode *a = &t->nodes[e->a], *z = &t->nodes[e->b];
+        if (e->a == e->b) {
+            loops++; /* a link joins two different nodes */
+            continue;
+        }
         uint64_t lat = o->latency_ns;
         if (a->has_coord && z->has_coord)
             /* propagation: 5 us per km of great-circle distance */
@@ -212,6 +217,11 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                 lat, o->buffer_bytes);
     }
     char q[PLC_QTY_BUFSZ];
+    if (loops)
+        plc_buf_printf(notes,
+                       "%zu link%s from a node to itself skipped (a link "
+                       "joins two different nodes)\n",
+                       loops, loops == 1 ? "" : "s");
     if (no_coord) {
         plc_qty_format(PLC_QTY_TIME, o->latency_ns, q, sizeof q);
         plc_buf_printf(notes,

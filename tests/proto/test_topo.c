@@ -204,3 +204,26 @@ Test(topo, garbage_is_refused_with_a_reason)
     cr_assert_str_eq(err.msg, "line 5: link \"L\" names unknown node \"B\"");
     plc_buf_release(&notes);
 }
+
+Test(topo, a_link_from_a_node_to_itself_is_skipped_with_a_note)
+{
+    /* found by fuzz_import: such a link made an invalid cluster */
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    Placer__Cluster *c = NULL;
+    struct plc_buf notes = PLC_BUF_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    const char *s = "NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n)\nLINKS (\n"
+                    "  L1 ( A B ) 1 0 0 0 ( )\n  L2 ( A A ) 1 0 0 0 ( )\n)\n";
+    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(c->n_links, 1);
+    cr_assert(strstr(plc_buf_str(&notes), "1 link from a node to itself"), "%s",
+              plc_buf_str(&notes));
+    struct plc_diags d = PLC_DIAGS_INIT;
+    proto_cluster_validate(c, &d);
+    cr_assert_eq(d.n, 0);
+    plc_diags_release(&d);
+    placer__cluster__free_unpacked(c, NULL);
+    plc_buf_release(&notes);
+}
