@@ -577,9 +577,12 @@ int milp_prepare(struct milp *m, const struct place_problem *p,
      * route's delay, and every route's delay (with each port's bound
      * delta) is at most the longest route's (plus the access arcs) */
     m->nc_delay_ns = 0;
-    for (size_t i = 0; i < r->n_src * p->cluster->n_nodes; i++)
-        if (r->dist[i] != PLACE_UNLIMITED && r->dist[i] > m->nc_delay_ns)
-            m->nc_delay_ns = r->dist[i];
+    /* (only ports with a buffer use it: without any, no route is needed) */
+    bool buffers = false;
+    for (size_t l = 0; l < p->cluster->n_links && !buffers; l++)
+        buffers = p->cluster->links[l].buffer_bytes > 0;
+    if (buffers)
+        m->nc_delay_ns = routes_longest(r);
     uint64_t access = 0;
     for (size_t l = 0; l < p->cluster->n_links; l++)
         if (r->arc_delay[2 * l] > access)

@@ -233,11 +233,11 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
     size_t *adj_start = r->adj_start = calloc(n + 2, sizeof *adj_start);
     size_t *adj = r->adj = malloc((arcs ? arcs : 1) * sizeof *adj);
-    struct heap_item *heap = malloc((arcs + 1) * sizeof *heap);
-    uint32_t *hops = malloc((n ? n : 1) * sizeof *hops);
-    uint64_t *room = malloc((n ? n : 1) * sizeof *room);
+    r->heap = malloc((arcs + 1) * sizeof *r->heap);
+    r->hops = malloc((n ? n : 1) * sizeof *r->hops);
+    r->room = malloc((n ? n : 1) * sizeof *r->room);
     if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
-        !adj || !heap || !hops || !room) {
+        !adj || !r->heap || !r->hops || !r->room) {
         rc = PLC_ENOMEM;
         goto out;
     }
@@ -262,12 +262,13 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     r->dist = malloc(cells * sizeof *r->dist);
     r->jit = malloc(cells * sizeof *r->jit);
     r->pred = malloc(cells * sizeof *r->pred);
-    if (!r->dist || !r->jit || !r->pred) {
+    r->done = calloc(2 * r->n_src + 1, sizeof *r->done);
+    if (!r->dist || !r->jit || !r->pred || !r->done) {
         rc = PLC_ENOMEM;
         goto out;
     }
-    for (size_t s = 0; s < r->n_src; s++)
-        dijkstra(r, s, adj_start, adj, heap, hops, room, NULL, NULL);
+    /* the routes from a source are computed when first asked for
+     * (ensure()): a workflow usually needs few of them */
     /* the detours: a congested link costs more than any route without
      * one (the sum of all arc delays, plus one) */
     r->n_sets = 1;
@@ -279,32 +280,23 @@ int routes_build(struct routes *r, const struct place_cluster *c,
                      (double)c->links[a / 2].rate_bps;
     }
     if (congested) {
-        uint64_t *penalty = malloc(arcs * sizeof *penalty);
-        uint64_t *cost = malloc((n ? n : 1) * sizeof *cost);
+        r->penalty = malloc(arcs * sizeof *r->penalty);
+        r->cost = malloc((n ? n : 1) * sizeof *r->cost);
         r->dist1 = malloc(cells * sizeof *r->dist1);
         r->jit1 = malloc(cells * sizeof *r->jit1);
         r->pred1 = malloc(cells * sizeof *r->pred1);
-        if (!penalty || !cost || !r->dist1 || !r->jit1 || !r->pred1) {
-            free(penalty);
-            free(cost);
+        if (!r->penalty || !r->cost || !r->dist1 || !r->jit1 || !r->pred1) {
             rc = PLC_ENOMEM;
             goto out;
         }
         for (size_t a = 0; a < arcs; a++)
-            penalty[a] = (double)c->links[a / 2].used_bps + demand_bps >
-                                 (double)c->links[a / 2].rate_bps
-                             ? big
-                             : 0;
-        for (size_t s = 0; s < r->n_src; s++)
-            dijkstra(r, s, adj_start, adj, heap, hops, room, penalty, cost);
+            r->penalty[a] = (double)c->links[a / 2].used_bps + demand_bps >
+                                    (double)c->links[a / 2].rate_bps
+                                ? big
+                                : 0;
         r->n_sets = 2;
-        free(penalty);
-        free(cost);
     }
 out:
-    free(heap);
-    free(hops);
-    free(room);
     if (rc < 0)
         routes_release(r);
     return rc;
@@ -327,6 +319,12 @@ void routes_release(struct routes *r)
     free(r->pred1);
     free(r->adj_start);
     free(r->adj);
+    free(r->heap);
+    free(r->hops);
+    free(r->room);
+    free(r->penalty);
+    free(r->cost);
+    free(r->done);
     memset(r, 0, sizeof *r);
 }
 
@@ -350,12 +348,41 @@ void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
     }
 }
 
+/* The routes of set k from source s, computed on first use.  The routes
+ * are a cache of the cluster's shortest paths: filling it does not change
+ * what any accessor answers, hence the const parameter. */
+static void ensure(const struct routes *cr, int k, size_t s)
+{
+    struct routes *r = (struct routes *)cr;
+    bool *done = &r->done[(size_t)k * r->n_src + s];
+    if (*done)
+        return;
+    dijkstra(r, s, r->adj_start, r->adj, r->heap, r->hops, r->room,
+             k ? r->penalty : NULL, k ? r->cost : NULL);
+    *done = true;
+}
+
+uint64_t routes_longest(const struct routes *r)
+{
+    uint64_t most = 0;
+    size_t n = r->c->n_nodes;
+    for (size_t s = 0; s < r->n_src; s++) {
+        ensure(r, 0, s);
+        for (size_t v = 0; v < n; v++)
+            if (r->dist[s * n + v] != PLACE_UNLIMITED &&
+                r->dist[s * n + v] > most)
+                most = r->dist[s * n + v];
+    }
+    return most;
+}
+
 bool routes_between(const struct routes *r, int k, size_t from, size_t to,
                     uint64_t *delay, uint64_t *jitter)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
         return false;
+    ensure(r, k, s);
     size_t i = s * r->c->n_nodes + to;
     const uint64_t *dist = k ? r->dist1 : r->dist, *jit = k ? r->jit1 : r->jit;
     if (dist[i] == PLACE_UNLIMITED)
@@ -371,6 +398,7 @@ size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
         return PLACE_NONE;
+    ensure(r, k, s);
     const size_t *pred = (k ? r->pred1 : r->pred) + s * r->c->n_nodes;
     if (from != to && pred[to] == PLACE_NONE)
         return PLACE_NONE;

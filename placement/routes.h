@@ -21,6 +21,8 @@
 
 #include "place/plan.h"
 
+struct heap_item;
+
 struct routes {
     const struct place_cluster *c;
     size_t n_groups;
@@ -46,6 +48,11 @@ struct routes {
     size_t *pred1;
     size_t *adj_start; /* per node: its first outgoing arc in adj */
     size_t *adj;       /* outgoing arcs, grouped by tail node */
+    /* computing on first use: which (set, source) are done, scratch */
+    bool *done;
+    struct heap_item *heap;
+    uint32_t *hops;
+    uint64_t *room, *penalty, *cost;
 };
 
 /* Build groups and routes from every hub and from every node in
@@ -56,6 +63,9 @@ struct routes {
 int routes_build(struct routes *r, const struct place_cluster *c,
                  const size_t *extra_src, size_t n_extra, double demand_bps);
 void routes_release(struct routes *r);
+
+/* The largest delay of any shortest route (computes them all). */
+uint64_t routes_longest(const struct routes *r);
 
 /* The functions below take the route set k: 0 the shortest routes, 1 the
  * detours (k < n_sets). */

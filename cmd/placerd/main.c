@@ -97,7 +97,7 @@ struct job {
     struct job *next;
     double t0;
     /* submit: planned on the worker */
-    Placer__Cluster *residual;
+    const Placer__Cluster *residual; /* the totals' (no plan changes it) */
     struct model_problem mp;
     struct place_plan plan;
     Placer__Plan *doc;
@@ -444,8 +444,6 @@ static void job_free(struct job *q)
         placer__plan__free_unpacked(q->doc, NULL);
     place_plan_release(&q->plan);
     model_problem_release(&q->mp);
-    if (q->residual)
-        placer__cluster__free_unpacked(q->residual, NULL);
     if (q->req)
         placer__request__free_unpacked(q->req, NULL);
     free(q->identity);
@@ -759,7 +757,7 @@ static void start_next(struct server *srv)
             continue;
         }
         /* submit */
-        q->residual = totals_residual_cluster(&srv->totals);
+        q->residual = totals_residual(&srv->totals);
         if (!q->residual) {
             reply_error(srv, q->identity, q->identity_len, q->id,
                         PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,

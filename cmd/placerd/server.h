@@ -20,7 +20,8 @@ extern enum log_level srv_log_level;
 /* The cluster and what is reserved on it, in memory (a mirror of the
  * store's reserved totals), by the cluster's own indices. */
 struct totals {
-    Placer__Cluster *cluster; /* NULL until a cluster is applied */
+    Placer__Cluster *cluster;  /* NULL until a cluster is applied */
+    Placer__Cluster *residual; /* a copy of it: totals_residual() */
     size_t n_hosts, n_nodes, n_links;
     const char **node_names; /* hosts, then switches */
     size_t *order;           /* node indices sorted by name */
@@ -48,10 +49,12 @@ size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir);
 int totals_load(struct totals *t, struct store *s, long *unknown,
                 struct plc_error *err);
 
-/* A copy of the cluster with the totals added to its background load
- * (used, memory_used; used_rate gets the busier direction): what a new
- * workflow is planned against.  NULL when memory runs out. */
-Placer__Cluster *totals_residual_cluster(const struct totals *t);
+/* The cluster with the totals added to its background load (used,
+ * memory_used; used_rate gets the busier direction): what a new workflow
+ * is planned against.  One copy, kept in t and brought up to date in
+ * place by each call; it must not change while a plan reads it, so call
+ * it only when no plan runs.  NULL without a cluster. */
+const Placer__Cluster *totals_residual(struct totals *t);
 
 /* The HostsReply of the current state (caller frees with
  * placer__hosts_reply__free_unpacked).  NULL when memory runs out. */

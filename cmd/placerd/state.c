@@ -37,6 +37,8 @@ void totals_release(struct totals *t)
 {
     if (t->cluster)
         placer__cluster__free_unpacked(t->cluster, NULL);
+    if (t->residual)
+        placer__cluster__free_unpacked(t->residual, NULL);
     free(t->node_names);
     free(t->order);
     free(t->core);
@@ -46,6 +48,8 @@ void totals_release(struct totals *t)
     free(t->link_b);
     memset(t, 0, sizeof *t);
 }
+
+static Placer__Cluster *residual_copy(const Placer__Cluster *base);
 
 static const struct totals *sort_ctx;
 
@@ -75,8 +79,9 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->link = calloc(2 * t->n_links + 1, sizeof *t->link);
     t->link_a = calloc(t->n_links + 1, sizeof *t->link_a);
     t->link_b = calloc(t->n_links + 1, sizeof *t->link_b);
+    t->residual = residual_copy(c);
     if (!t->node_names || !t->order || !t->core || !t->mem || !t->link ||
-        !t->link_a || !t->link_b) {
+        !t->link_a || !t->link_b || !t->residual) {
         totals_release(t);
         return PLC_ENOMEM;
     }
@@ -174,64 +179,75 @@ int totals_load(struct totals *t, struct store *s, long *unknown,
     return rc;
 }
 
-Placer__Cluster *totals_residual_cluster(const struct totals *t)
+/* A deep copy of c (pack and unpack) with every field the residuals
+ * write present: used per core, memory_used, used_rate. */
+static Placer__Cluster *residual_copy(const Placer__Cluster *base)
 {
-    if (!t->cluster)
-        return NULL;
-    /* a deep copy: pack and unpack */
-    size_t len = placer__cluster__get_packed_size(t->cluster);
+    size_t len = placer__cluster__get_packed_size(base);
     uint8_t *buf = malloc(len + 1);
     if (!buf)
         return NULL;
-    placer__cluster__pack(t->cluster, buf);
+    placer__cluster__pack(base, buf);
     Placer__Cluster *c = placer__cluster__unpack(NULL, len, buf);
     free(buf);
-    if (!c)
-        return NULL;
-    for (size_t h = 0; h < c->n_hosts; h++) {
+    for (size_t h = 0; c && h < c->n_hosts; h++) {
         Placer__Host *x = c->hosts[h];
-        int cores = x->has_cores ? x->cores : 1;
-        if (x->n_used < (size_t)cores) {
-            double *u = realloc(x->used, (size_t)cores * sizeof *u);
-            if (!u) {
-                placer__cluster__free_unpacked(c, NULL);
-                return NULL;
-            }
-            for (size_t k = x->n_used; k < (size_t)cores; k++)
+        size_t cores = (size_t)(x->has_cores ? x->cores : 1);
+        if (x->n_used < cores) {
+            double *u = realloc(x->used, cores * sizeof *u);
+            if (!u)
+                goto oom;
+            for (size_t k = x->n_used; k < cores; k++)
                 u[k] = 0;
             x->used = u;
-            x->n_used = (size_t)cores;
+            x->n_used = cores;
         }
-        for (int k = 0; k < cores && k < t->max_cores; k++)
-            x->used[k] += t->core[h * (size_t)t->max_cores + (size_t)k];
-        if (t->mem[h] > 0) {
-            if (!x->memory_used) {
-                x->memory_used = malloc(sizeof *x->memory_used);
-                if (!x->memory_used) {
-                    placer__cluster__free_unpacked(c, NULL);
-                    return NULL;
-                }
-                placer__size__init(x->memory_used);
-            }
-            x->memory_used->has_bytes = 1;
-            x->memory_used->bytes += (uint64_t)llround(t->mem[h]);
+        if (!x->memory_used) {
+            if (!(x->memory_used = malloc(sizeof *x->memory_used)))
+                goto oom;
+            placer__size__init(x->memory_used);
         }
+        x->memory_used->has_bytes = 1;
     }
-    for (size_t l = 0; l < c->n_links; l++) {
-        double busier = fmax(t->link[2 * l], t->link[2 * l + 1]);
-        if (busier <= 0)
-            continue;
+    for (size_t l = 0; c && l < c->n_links; l++) {
         Placer__Link *x = c->links[l];
         if (!x->used_rate) {
-            x->used_rate = malloc(sizeof *x->used_rate);
-            if (!x->used_rate) {
-                placer__cluster__free_unpacked(c, NULL);
-                return NULL;
-            }
+            if (!(x->used_rate = malloc(sizeof *x->used_rate)))
+                goto oom;
             placer__rate__init(x->used_rate);
         }
         x->used_rate->has_bps = 1;
-        x->used_rate->bps += (uint64_t)llround(busier);
+    }
+    return c;
+oom:
+    placer__cluster__free_unpacked(c, NULL);
+    return NULL;
+}
+
+const Placer__Cluster *totals_residual(struct totals *t)
+{
+    if (!t->residual)
+        return NULL;
+    const Placer__Cluster *base = t->cluster;
+    Placer__Cluster *c = t->residual;
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        const Placer__Host *b = base->hosts[h];
+        Placer__Host *x = c->hosts[h];
+        for (size_t k = 0; k < x->n_used; k++)
+            x->used[k] =
+                (k < b->n_used ? b->used[k] : 0) +
+                ((int)k < t->max_cores ? t->core[h * (size_t)t->max_cores + k]
+                                       : 0);
+        x->memory_used->bytes =
+            (b->memory_used && b->memory_used->has_bytes ? b->memory_used->bytes
+                                                         : 0) +
+            (uint64_t)llround(t->mem[h]);
+    }
+    for (size_t l = 0; l < c->n_links; l++) {
+        const Placer__Link *b = base->links[l];
+        c->links[l]->used_rate->bps =
+            (b->used_rate && b->used_rate->has_bps ? b->used_rate->bps : 0) +
+            (uint64_t)llround(fmax(t->link[2 * l], t->link[2 * l + 1]));
     }
     return c;
 }
