@@ -269,27 +269,47 @@ static const char *resolve_tenant(struct server *srv, const char *tenant,
     return buf;
 }
 
+/* The wire's error code for a store or lookup failure. */
+static Placer__ErrorCode error_code(int rc)
+{
+    return rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+           : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
+                             : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL;
+}
+
+/* The tenant of a request naming a workflow (status, release), or NULL
+ * after answering why there is none. */
+static const char *request_tenant(struct server *srv, const struct job *q,
+                                  const char *what, const char *name,
+                                  const char *tenant, char *buf, size_t len)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    if (!name) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
+                    "%s: the workflow name is missing", what);
+        return NULL;
+    }
+    const char *t = resolve_tenant(srv, tenant, name, buf, len, &err);
+    if (!t)
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    error_code(err.code), NULL, "%s", err.msg);
+    return t;
+}
+
 static void do_status(struct server *srv, struct job *q)
 {
     const Placer__StatusRequest *s = q->req->status;
     struct store_workflow w;
     struct plc_error err = PLC_ERROR_INIT;
-    if (!s->name) {
-        reply_error(srv, q->identity, q->identity_len, q->id,
-                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "status: the workflow name is missing");
-        return;
-    }
     char tb[256];
     const char *tenant =
-        resolve_tenant(srv, s->tenant, s->name, tb, sizeof tb, &err);
-    int rc = tenant ? store_workflow_get(srv->store, tenant, s->name, &w, &err)
-                    : err.code;
+        request_tenant(srv, q, "status", s->name, s->tenant, tb, sizeof tb);
+    if (!tenant)
+        return;
+    int rc = store_workflow_get(srv->store, tenant, s->name, &w, &err);
     if (rc < 0) {
-        reply_error(srv, q->identity, q->identity_len, q->id,
-                    rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
-                    : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
-                                      : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+        reply_error(srv, q->identity, q->identity_len, q->id, error_code(rc),
                     NULL, "%s", err.msg);
         return;
     }
@@ -399,24 +419,16 @@ static void do_release(struct server *srv, struct job *q)
 {
     const Placer__ReleaseRequest *rel = q->req->release;
     struct plc_error err = PLC_ERROR_INIT;
-    if (!rel->name) {
-        reply_error(srv, q->identity, q->identity_len, q->id,
-                    PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "release: the workflow name is missing");
-        return;
-    }
     char tb[256];
-    const char *tenant =
-        resolve_tenant(srv, rel->tenant, rel->name, tb, sizeof tb, &err);
-    int rc =
-        tenant ? store_release(srv->store, tenant, rel->name, &err) : err.code;
+    const char *tenant = request_tenant(srv, q, "release", rel->name,
+                                        rel->tenant, tb, sizeof tb);
+    if (!tenant)
+        return;
+    int rc = store_release(srv->store, tenant, rel->name, &err);
     if (rc < 0) {
-        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant ? tenant : "?",
-                rel->name, err.msg);
-        reply_error(srv, q->identity, q->identity_len, q->id,
-                    rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
-                    : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
-                                      : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
+                err.msg);
+        reply_error(srv, q->identity, q->identity_len, q->id, error_code(rc),
                     NULL, "%s", err.msg);
         return;
     }
