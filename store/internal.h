@@ -6,10 +6,24 @@
 
 #include "store/store.h"
 
+#define STORE_STMTS 32
+
 struct store {
     sqlite3 *db;
     int version;
+    /* prepared statements, kept for the connection's life and found by
+     * the address of their SQL text (string literals) */
+    const char *sql[STORE_STMTS];
+    sqlite3_stmt *stmt[STORE_STMTS];
+    int n_stmt;
 };
+
+/* The prepared statement of `sql` (a string literal), reset and with no
+ * bindings; NULL with err set when it cannot be prepared.  Give it back
+ * with store_done() (which resets it), never sqlite3_finalize(). */
+sqlite3_stmt *store_prep(struct store *s, const char *sql,
+                         struct plc_error *err, const char *what);
+void store_done(sqlite3_stmt *st);
 
 /* Set err from the connection's last error: "cannot WHAT store PATH". */
 int store_sql_fail(struct store *s, struct plc_error *err, const char *what,

@@ -158,10 +158,40 @@ fail:
     return rc;
 }
 
+sqlite3_stmt *store_prep(struct store *s, const char *sql,
+                         struct plc_error *err, const char *what)
+{
+    for (int i = 0; i < s->n_stmt; i++)
+        if (s->sql[i] == sql)
+            return s->stmt[i];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1,
+                           s->n_stmt < STORE_STMTS ? SQLITE_PREPARE_PERSISTENT
+                                                   : 0,
+                           &st, NULL) != SQLITE_OK) {
+        plc_error_set(err, PLC_EIO, "cannot %s (%s)", what,
+                      sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (s->n_stmt < STORE_STMTS) {
+        s->sql[s->n_stmt] = sql;
+        s->stmt[s->n_stmt++] = st;
+    }
+    return st;
+}
+
+void store_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < s->n_stmt; i++)
+        sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -174,15 +204,14 @@ int store_schema_version(const struct store *s)
 int store_event_append(struct store *s, const char *kind, const char *subject,
                        const char *detail, struct plc_error *err)
 {
-    sqlite3_stmt *st;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO events (at_us, kind, subject, detail)"
-                           " VALUES (?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return plc_error_set(err, PLC_EIO, "cannot log event (%s)",
-                             sqlite3_errmsg(s->db));
+    sqlite3_stmt *st = store_prep(s,
+                                  "INSERT INTO events (at_us, kind, subject,"
+                                  " detail) VALUES (?, ?, ?, ?)",
+                                  err, "log an event");
+    if (!st)
+        return PLC_EIO;
     sqlite3_bind_int64(st, 1,
                        (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -192,7 +221,7 @@ int store_event_append(struct store *s, const char *kind, const char *subject,
                  ? 0
                  : plc_error_set(err, PLC_EIO, "cannot log event (%s)",
                                  sqlite3_errmsg(s->db));
-    sqlite3_finalize(st);
+    store_done(st);
     return rc;
 }
 

@@ -29,25 +29,21 @@ static int fail(struct store *s, struct plc_error *err, const char *what)
                          sqlite3_errmsg(s->db));
 }
 
-/* Prepare, or set err. */
+/* The cached statement of `sql`, or NULL with err set. */
 static sqlite3_stmt *prep(struct store *s, const char *sql,
                           struct plc_error *err, const char *what)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(s, err, what);
-        return NULL;
-    }
-    return st;
+    return store_prep(s, sql, err, what);
 }
 
-/* Step a statement without rows to completion and finalize it. */
+/* Step a statement without rows to completion and give it back. */
 static int done(struct store *s, sqlite3_stmt *st, struct plc_error *err,
                 const char *what)
 {
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return r == SQLITE_DONE ? 0 : fail(s, err, what);
+    int rc = r == SQLITE_DONE ? 0 : fail(s, err, what);
+    store_done(st);
+    return rc;
 }
 
 static int rollback(struct store *s, int rc)
@@ -98,7 +94,7 @@ int store_cluster_get(struct store *s, void **doc, size_t *len,
     } else {
         rc = fail(s, err, "read the cluster");
     }
-    sqlite3_finalize(st);
+    store_done(st);
     return rc;
 }
 
@@ -226,7 +222,7 @@ static int admit_rows(struct store *s, const struct store_admission *a,
     sqlite3_bind_blob(st, 5, a->plan, (int)a->plan_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, now_us());
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_done(st);
     if (r == SQLITE_CONSTRAINT)
         return plc_error_set(err, PLC_EDATA,
                              "tenant '%s' has a workflow named '%s' already; "
@@ -296,7 +292,7 @@ int store_release(struct store *s, const char *tenant, const char *name,
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
+    store_done(st);
     if (r == SQLITE_DONE)
         return rollback(s, plc_error_set(err, PLC_ENOENT,
                                          "tenant '%s' has no workflow named "
@@ -409,7 +405,7 @@ static int load_row(struct store *s, sqlite3_stmt *row,
         w->hosts[n++] = dup_col(st, 0, &oom);
         w->hosts[n] = NULL;
     }
-    sqlite3_finalize(st);
+    store_done(st);
     if (oom) {
         store_workflow_free(w);
         return plc_error_set(err, PLC_ENOMEM, "cannot read workflows (%s)",
@@ -439,7 +435,7 @@ int store_workflow_get(struct store *s, const char *tenant, const char *name,
                            name);
     else
         rc = fail(s, err, "read the workflow");
-    sqlite3_finalize(st);
+    store_done(st);
     return rc;
 }
 
@@ -466,7 +462,7 @@ int store_workflow_each(struct store *s, const char *tenant,
             r = SQLITE_DONE, rc = 1;
         store_workflow_free(&w);
     }
-    sqlite3_finalize(st);
+    store_done(st);
     return rc == 1 ? 0 : rc;
 }
 
@@ -484,7 +480,7 @@ int store_reserved_each(struct store *s,
            (const char *)sqlite3_column_text(st, 1),
            (const char *)sqlite3_column_text(st, 2),
            sqlite3_column_double(st, 3));
-    sqlite3_finalize(st);
+    store_done(st);
     return 0;
 }
 
@@ -525,7 +521,7 @@ int store_reserved_repair(struct store *s, long *repaired, char *first,
                          : sqlite3_column_double(st, 4));
         (*repaired)++;
     }
-    sqlite3_finalize(st);
+    store_done(st);
     int rc = 0;
     if (*repaired) {
         if (store_exec(s, "DELETE FROM reserved") < 0 ||
