@@ -414,6 +414,25 @@ static int load_row(struct store *s, sqlite3_stmt *row,
     return 0;
 }
 
+int store_workflow_exists(struct store *s, const char *tenant, const char *name,
+                          struct plc_error *err)
+{
+    sqlite3_stmt *st = prep(s,
+                            "SELECT 1 FROM workflows WHERE tenant = ? AND"
+                            " name = ?",
+                            err, "find the workflow");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    int rc = r == SQLITE_ROW    ? 1
+             : r == SQLITE_DONE ? 0
+                                : fail(s, err, "find the workflow");
+    store_done(st);
+    return rc;
+}
+
 int store_workflow_get(struct store *s, const char *tenant, const char *name,
                        struct store_workflow *out, struct plc_error *err)
 {

@@ -827,11 +827,9 @@ static bool submit_ok(struct server *srv, struct job *q)
         plc_diags_release(&d);
         return false;
     }
-    struct store_workflow w;
     struct plc_error err = PLC_ERROR_INIT;
-    if (store_workflow_get(srv->store, tenant_of(s->workflow->tenant),
-                           s->workflow->name, &w, &err) == 0) {
-        store_workflow_free(&w);
+    if (store_workflow_exists(srv->store, tenant_of(s->workflow->tenant),
+                              s->workflow->name, &err) == 1) {
         reply_error(srv, q->identity, q->identity_len, q->id,
                     PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
                     "tenant '%s' has a workflow named '%s' already; release "

@@ -113,6 +113,10 @@ struct store_workflow {
 
 void store_workflow_free(struct store_workflow *w);
 
+/* Does the tenant have a workflow of that name?  1, 0, or PLC_EIO. */
+int store_workflow_exists(struct store *s, const char *tenant, const char *name,
+                          struct plc_error *err);
+
 /* One workflow: 0, PLC_ENOENT, PLC_EIO, PLC_ENOMEM.  Free with
  * store_workflow_free. */
 int store_workflow_get(struct store *s, const char *tenant, const char *name,
