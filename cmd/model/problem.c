@@ -28,7 +28,50 @@ static size_t lookup(const struct named *tab, size_t n, const char *name)
     return x ? x->idx : PLACE_NONE;
 }
 
-static int build_cluster(struct model_problem *mp, const Placer__Cluster *c)
+struct model_index {
+    size_t n_nodes, n_links;
+    struct named *nodes; /* sorted by name */
+    size_t *link_a, *link_b;
+};
+
+void model_index_free(struct model_index *x)
+{
+    if (!x)
+        return;
+    free(x->nodes);
+    free(x->link_a);
+    free(x->link_b);
+    free(x);
+}
+
+struct model_index *model_index_build(const Placer__Cluster *c)
+{
+    size_t H = c->n_hosts, N = H + c->n_switches;
+    struct model_index *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->n_nodes = N;
+    x->n_links = c->n_links;
+    x->nodes = malloc((N + 1) * sizeof *x->nodes);
+    x->link_a = malloc((c->n_links + 1) * sizeof *x->link_a);
+    x->link_b = malloc((c->n_links + 1) * sizeof *x->link_b);
+    if (!x->nodes || !x->link_a || !x->link_b) {
+        model_index_free(x);
+        return NULL;
+    }
+    for (size_t i = 0; i < N; i++)
+        x->nodes[i] = (struct named){
+            i < H ? c->hosts[i]->name : c->switches[i - H]->name, i};
+    qsort(x->nodes, N, sizeof *x->nodes, cmp_named);
+    for (size_t l = 0; l < c->n_links; l++) {
+        x->link_a[l] = lookup(x->nodes, N, c->links[l]->a);
+        x->link_b[l] = lookup(x->nodes, N, c->links[l]->b);
+    }
+    return x;
+}
+
+static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
+                         const struct model_index *idx)
 {
     size_t H = c->n_hosts, N = c->n_hosts + c->n_switches;
     mp->hosts = calloc(H + 1, sizeof *mp->hosts);
@@ -56,19 +99,23 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c)
             i < H ? c->hosts[i]->name : c->switches[i - H]->name;
         mp->nodes[i] = (struct named){mp->node_names[i], i};
     }
-    qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
+    /* the sorted names and link ends of this cluster's shape, when given */
+    if (idx)
+        memcpy(mp->nodes, idx->nodes, N * sizeof *mp->nodes);
+    else
+        qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
     mp->n_nodes = N;
     for (size_t l = 0; l < c->n_links; l++) {
         const Placer__Link *x = c->links[l];
-        mp->links[l] =
-            (struct place_link){lookup(mp->nodes, N, x->a),
-                                lookup(mp->nodes, N, x->b),
-                                x->rate->bps,
-                                x->latency ? x->latency->ns : 0,
-                                x->jitter ? x->jitter->ns : 0,
-                                x->buffer ? x->buffer->bytes : 0,
-                                x->has_cost ? x->cost : 0,
-                                x->used_rate ? x->used_rate->bps : 0};
+        mp->links[l] = (struct place_link){
+            idx ? idx->link_a[l] : lookup(mp->nodes, N, x->a),
+            idx ? idx->link_b[l] : lookup(mp->nodes, N, x->b),
+            x->rate->bps,
+            x->latency ? x->latency->ns : 0,
+            x->jitter ? x->jitter->ns : 0,
+            x->buffer ? x->buffer->bytes : 0,
+            x->has_cost ? x->cost : 0,
+            x->used_rate ? x->used_rate->bps : 0};
     }
     mp->cluster = (struct place_cluster){
         H, N, mp->hosts, mp->node_names, c->n_links, mp->links};
@@ -253,11 +300,24 @@ int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
                         const Placer__Workflow *w, int objective,
                         double time_limit_s, struct plc_error *err)
 {
+    return model_problem_build_indexed(mp, c, NULL, w, objective, time_limit_s,
+                                       err);
+}
+
+int model_problem_build_indexed(struct model_problem *mp,
+                                const Placer__Cluster *c,
+                                const struct model_index *idx,
+                                const Placer__Workflow *w, int objective,
+                                double time_limit_s, struct plc_error *err)
+{
     memset(mp, 0, sizeof *mp);
     mp->n_services = w->n_services;
     mp->n_affinity = w->n_affinity;
     mp->n_anti = w->n_anti_affinity;
-    int rc = build_cluster(mp, c);
+    if (idx && (idx->n_nodes != c->n_hosts + c->n_switches ||
+                idx->n_links != c->n_links))
+        idx = NULL; /* not this cluster's shape */
+    int rc = build_cluster(mp, c, idx);
     if (rc == 0)
         rc = build_menus(mp, w, err);
     if (rc == 0)

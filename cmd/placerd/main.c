@@ -98,6 +98,7 @@ struct job {
     double t0;
     /* submit: planned on the worker */
     const Placer__Cluster *residual; /* the totals' (no plan changes it) */
+    const struct model_index *index; /* the totals' */
     struct model_problem mp;
     struct place_plan plan;
     Placer__Plan *doc;
@@ -469,9 +470,9 @@ static void plan_work(uv_work_t *w)
     double limit = s->has_time_limit_ms && s->time_limit_ms
                        ? (double)s->time_limit_ms / 1e3
                        : 2.0;
-    q->rc = model_problem_build(&q->mp, q->residual, s->workflow,
-                                s->has_objective ? (int)s->objective : 0, limit,
-                                &q->err);
+    q->rc = model_problem_build_indexed(
+        &q->mp, q->residual, q->index, s->workflow,
+        s->has_objective ? (int)s->objective : 0, limit, &q->err);
     if (q->rc == 0)
         q->rc = place_solve(&q->mp.problem, &q->plan, &q->err);
     if (q->rc == 0 &&
@@ -770,6 +771,7 @@ static void start_next(struct server *srv)
         }
         /* submit */
         q->residual = totals_residual(&srv->totals);
+        q->index = srv->totals.index;
         if (!q->residual) {
             reply_error(srv, q->identity, q->identity_len, q->id,
                         PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/model.h"
 #include "proto/placer.pb-c.h"
 #include "store/store.h"
 
@@ -22,6 +23,7 @@ extern enum log_level srv_log_level;
 struct totals {
     Placer__Cluster *cluster;  /* NULL until a cluster is applied */
     Placer__Cluster *residual; /* a copy of it: totals_residual() */
+    struct model_index *index; /* its names, sorted once (model.h) */
     size_t n_hosts, n_nodes, n_links;
     const char **node_names; /* hosts, then switches */
     size_t *order;           /* node indices sorted by name */

@@ -39,6 +39,7 @@ void totals_release(struct totals *t)
         placer__cluster__free_unpacked(t->cluster, NULL);
     if (t->residual)
         placer__cluster__free_unpacked(t->residual, NULL);
+    model_index_free(t->index);
     free(t->node_names);
     free(t->order);
     free(t->core);
@@ -80,8 +81,9 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->link_a = calloc(t->n_links + 1, sizeof *t->link_a);
     t->link_b = calloc(t->n_links + 1, sizeof *t->link_b);
     t->residual = residual_copy(c);
+    t->index = model_index_build(c);
     if (!t->node_names || !t->order || !t->core || !t->mem || !t->link ||
-        !t->link_a || !t->link_b || !t->residual) {
+        !t->link_a || !t->link_b || !t->residual || !t->index) {
         totals_release(t);
         return PLC_ENOMEM;
     }

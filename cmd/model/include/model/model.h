@@ -92,6 +92,19 @@ int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
                         double time_limit_s, struct plc_error *err);
 void model_problem_release(struct model_problem *mp);
 
+/* The names and link ends of a cluster, sorted once: a service that plans
+ * many workflows on one cluster (or on copies of it that differ only in
+ * their loads) passes it to model_problem_build_indexed to skip that work.
+ * NULL when memory runs out. */
+struct model_index;
+struct model_index *model_index_build(const Placer__Cluster *c);
+void model_index_free(struct model_index *x);
+int model_problem_build_indexed(struct model_problem *mp,
+                                const Placer__Cluster *c,
+                                const struct model_index *idx,
+                                const Placer__Workflow *w, int objective,
+                                double time_limit_s, struct plc_error *err);
+
 /*
  * The Plan document of FORMATS.md for `plan`.  Caller owns *out; free with
  * placer__plan__free_unpacked(*out, NULL).  Returns 0 or PLC_ENOMEM.
