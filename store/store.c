@@ -67,6 +67,25 @@ static const char *const migrations[] = {
     "  b TEXT NOT NULL,"
     "  amount REAL NOT NULL,"
     "  PRIMARY KEY (kind, a, b));",
+    /* 3: the cluster as tables (the document stays what placerd loads) */
+    "CREATE TABLE hosts ("
+    "  name TEXT PRIMARY KEY,"
+    "  cores INTEGER NOT NULL,"
+    "  core_capacity REAL NOT NULL,"
+    "  memory_bytes INTEGER," /* NULL: not constrained */
+    "  speed REAL NOT NULL,"
+    "  cost REAL NOT NULL,"
+    "  zone TEXT);"
+    "CREATE TABLE switches (name TEXT PRIMARY KEY);"
+    "CREATE TABLE links ("
+    "  id INTEGER PRIMARY KEY,"
+    "  a TEXT NOT NULL,"
+    "  b TEXT NOT NULL,"
+    "  rate_bps INTEGER NOT NULL,"
+    "  latency_ns INTEGER NOT NULL,"
+    "  jitter_ns INTEGER NOT NULL,"
+    "  buffer_bytes INTEGER NOT NULL,"
+    "  cost REAL NOT NULL);",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

@@ -55,9 +55,68 @@ static int rollback(struct store *s, int rc)
 /* ---- cluster --------------------------------------------------------------
  */
 
-int store_cluster_put(struct store *s, const void *doc, size_t len,
-                      struct plc_error *err)
+static int put_rows(struct store *s, const struct store_cluster *r,
+                    struct plc_error *err)
 {
+    if (store_exec(s, "DELETE FROM hosts; DELETE FROM switches;"
+                      " DELETE FROM links") < 0)
+        return fail(s, err, "store the cluster");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->n_hosts; i++) {
+        const struct store_host *h = &r->hosts[i];
+        sqlite3_stmt *st = prep(s,
+                                "INSERT INTO hosts (name, cores, core_capacity,"
+                                " memory_bytes, speed, cost, zone)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                err, "store the cluster");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, h->cores);
+        sqlite3_bind_double(st, 3, h->core_capacity);
+        if (h->memory_bytes != UINT64_MAX)
+            sqlite3_bind_int64(st, 4, (sqlite3_int64)h->memory_bytes);
+        sqlite3_bind_double(st, 5, h->speed);
+        sqlite3_bind_double(st, 6, h->cost);
+        if (h->zone)
+            sqlite3_bind_text(st, 7, h->zone, -1, SQLITE_STATIC);
+        rc = done(s, st, err, "store the cluster");
+    }
+    for (size_t i = 0; rc == 0 && i < r->n_switches; i++) {
+        sqlite3_stmt *st = prep(s, "INSERT INTO switches (name) VALUES (?)",
+                                err, "store the cluster");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_text(st, 1, r->switches[i], -1, SQLITE_STATIC);
+        rc = done(s, st, err, "store the cluster");
+    }
+    for (size_t i = 0; rc == 0 && i < r->n_links; i++) {
+        const struct store_link *l = &r->links[i];
+        sqlite3_stmt *st = prep(s,
+                                "INSERT INTO links (id, a, b, rate_bps,"
+                                " latency_ns, jitter_ns, buffer_bytes, cost)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                err, "store the cluster");
+        if (!st)
+            return PLC_EIO;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 2, l->a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, l->b, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)l->rate_bps);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)l->latency_ns);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)l->jitter_ns);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)l->buffer_bytes);
+        sqlite3_bind_double(st, 8, l->cost);
+        rc = done(s, st, err, "store the cluster");
+    }
+    return rc;
+}
+
+int store_cluster_put(struct store *s, const void *doc, size_t len,
+                      const struct store_cluster *rows, struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "store the cluster");
     sqlite3_stmt *st =
         prep(s,
              "INSERT INTO cluster (id, doc, applied_us) VALUES (1, ?, ?)"
@@ -65,10 +124,17 @@ int store_cluster_put(struct store *s, const void *doc, size_t len,
              " applied_us = excluded.applied_us",
              err, "store the cluster");
     if (!st)
-        return PLC_EIO;
+        return rollback(s, PLC_EIO);
     sqlite3_bind_blob(st, 1, doc, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now_us());
-    return done(s, st, err, "store the cluster");
+    int rc = done(s, st, err, "store the cluster");
+    if (rc == 0 && rows)
+        rc = put_rows(s, rows, err);
+    if (rc < 0)
+        return rollback(s, rc);
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the cluster"));
+    return 0;
 }
 
 int store_cluster_get(struct store *s, void **doc, size_t *len,

@@ -230,3 +230,54 @@ int strand_check(const Placer__Cluster *c, const struct totals *t,
     *n = x.n;
     return rc;
 }
+
+/* ---- the cluster as rows --------------------------------------------------
+ */
+
+int cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out)
+{
+    memset(out, 0, sizeof *out);
+    struct store_host *h = calloc(c->n_hosts + 1, sizeof *h);
+    const char **sw = calloc(c->n_switches + 1, sizeof *sw);
+    struct store_link *l = calloc(c->n_links + 1, sizeof *l);
+    if (!h || !sw || !l) {
+        free(h);
+        free(sw);
+        free(l);
+        return PLC_ENOMEM;
+    }
+    for (size_t i = 0; i < c->n_hosts; i++) {
+        const Placer__Host *x = c->hosts[i];
+        h[i] = (struct store_host){
+            x->name,
+            x->has_cores ? x->cores : 1,
+            x->has_core_capacity ? x->core_capacity : 1.0,
+            x->memory && x->memory->has_bytes ? x->memory->bytes : UINT64_MAX,
+            x->has_speed ? x->speed : 1.0,
+            x->has_cost ? x->cost : 1.0,
+            x->zone};
+    }
+    for (size_t i = 0; i < c->n_switches; i++)
+        sw[i] = c->switches[i]->name;
+    for (size_t i = 0; i < c->n_links; i++) {
+        const Placer__Link *x = c->links[i];
+        l[i] = (struct store_link){x->a,
+                                   x->b,
+                                   x->rate ? x->rate->bps : 0,
+                                   x->latency ? x->latency->ns : 0,
+                                   x->jitter ? x->jitter->ns : 0,
+                                   x->buffer ? x->buffer->bytes : 0,
+                                   x->has_cost ? x->cost : 0};
+    }
+    *out =
+        (struct store_cluster){c->n_hosts, c->n_switches, c->n_links, h, sw, l};
+    return 0;
+}
+
+void cluster_rows_release(struct store_cluster *r)
+{
+    free((void *)r->hosts);
+    free((void *)r->switches);
+    free((void *)r->links);
+    memset(r, 0, sizeof *r);
+}

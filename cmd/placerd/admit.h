@@ -33,4 +33,9 @@ int strand_check(const Placer__Cluster *c, const struct totals *t,
                  struct store *s, char ***names, size_t *n, bool *over,
                  struct plc_error *err);
 
+/* The cluster's rows for the store (names borrowed from c); free with
+ * cluster_rows_release.  0 or PLC_ENOMEM. */
+int cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out);
+void cluster_rows_release(struct store_cluster *r);
+
 #endif

@@ -701,8 +701,12 @@ static void do_cluster_apply(struct server *srv, struct job *q)
             placer__cluster__pack(a->cluster, buf);
             copy = placer__cluster__unpack(NULL, len, buf);
         }
-        rc = !buf || !copy ? PLC_ENOMEM
-                           : store_cluster_put(srv->store, buf, len, &err);
+        struct store_cluster rows;
+        rc = !buf || !copy ? PLC_ENOMEM : cluster_rows_build(copy, &rows);
+        if (rc == 0) {
+            rc = store_cluster_put(srv->store, buf, len, &rows, &err);
+            cluster_rows_release(&rows);
+        }
         free(buf);
         long unknown = 0;
         if (rc == 0 && (rc = totals_set_cluster(&srv->totals, copy)) == 0) {

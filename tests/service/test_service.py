@@ -230,6 +230,14 @@ def new_daemon(tag, queue=64):
 def interop():
     d = new_daemon("interop")
     ep = d.endpoint
+    con = sqlite3.connect(d.db)
+    counts = con.execute("SELECT (SELECT count(*) FROM hosts), (SELECT "
+                         "count(*) FROM switches), (SELECT count(*) FROM "
+                         "links)").fetchone()
+    con.close()
+    check(counts == (HOSTS, 1, HOSTS),
+          "interop: the applied cluster is in the store's tables (%s)"
+          % (counts,))
     r = request(ep, submit_req(workflow("w1", services=3)))
     check(kind(r) == "plan" and r.plan.admitted, "interop: w1 is admitted")
     check(len(r.plan.services) == 3 and r.plan.state == pb.STATE_ADMITTED,

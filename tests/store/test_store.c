@@ -222,11 +222,38 @@ Test(store, the_cluster_document_is_replaced_whole)
     void *doc;
     size_t len;
     cr_assert_eq(store_cluster_get(s, &doc, &len, &err), PLC_ENOENT);
-    cr_assert_eq(store_cluster_put(s, "one", 3, &err), 0);
-    cr_assert_eq(store_cluster_put(s, "second", 6, &err), 0);
+    static const struct store_host hosts[] = {
+        {"h1", 4, 0.9, 1 << 30, 1, 1, "z1"},
+        {"h2", 2, 1.0, UINT64_MAX, 1, 2, NULL}};
+    static const char *const switches[] = {"s"};
+    static const struct store_link links[] = {
+        {"h1", "s", 1000000000, 10000, 0, 0, 0},
+        {"h2", "s", 1000000000, 10000, 0, 65536, 1}};
+    struct store_cluster rows = {2, 1, 2, hosts, switches, links};
+    cr_assert_eq(store_cluster_put(s, "one", 3, &rows, &err), 0);
+    rows.n_links = 1;
+    cr_assert_eq(store_cluster_put(s, "second", 6, &rows, &err), 0);
     cr_assert_eq(store_cluster_get(s, &doc, &len, &err), 0);
     cr_assert_eq(len, 6);
     cr_assert_eq(memcmp(doc, "second", 6), 0);
     free(doc);
     store_close(s);
+    /* the rows replaced whole too, readable with plain SQL */
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db,
+                       "SELECT (SELECT count(*) FROM hosts), (SELECT count(*)"
+                       " FROM switches), (SELECT count(*) FROM links),"
+                       " (SELECT memory_bytes IS NULL FROM hosts WHERE name"
+                       " = 'h2'), (SELECT cores FROM hosts WHERE name = 'h1')",
+                       -1, &st, NULL);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(st, 0), 2);
+    cr_assert_eq(sqlite3_column_int(st, 1), 1);
+    cr_assert_eq(sqlite3_column_int(st, 2), 1);
+    cr_assert_eq(sqlite3_column_int(st, 3), 1);
+    cr_assert_eq(sqlite3_column_int(st, 4), 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }

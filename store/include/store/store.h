@@ -41,9 +41,33 @@ int64_t store_event_count(struct store *s, struct plc_error *err);
  * One cluster document (opaque bytes: the protobuf of placer.proto's
  * Cluster), replaced whole by `cluster apply`. */
 
-/* Replace the cluster document.  0 or PLC_EIO. */
+/* The cluster as rows, for SQL readers (tables hosts, switches, links). */
+struct store_host {
+    const char *name;
+    int cores;
+    double core_capacity;
+    uint64_t memory_bytes; /* UINT64_MAX: not constrained */
+    double speed, cost;
+    const char *zone; /* or NULL */
+};
+
+struct store_link {
+    const char *a, *b;
+    uint64_t rate_bps, latency_ns, jitter_ns, buffer_bytes;
+    double cost;
+};
+
+struct store_cluster {
+    size_t n_hosts, n_switches, n_links;
+    const struct store_host *hosts;
+    const char *const *switches;
+    const struct store_link *links;
+};
+
+/* Replace the cluster: its document and its rows, in one transaction
+ * (`rows` may be NULL: the document only).  0 or PLC_EIO. */
 int store_cluster_put(struct store *s, const void *doc, size_t len,
-                      struct plc_error *err);
+                      const struct store_cluster *rows, struct plc_error *err);
 
 /* The cluster document into *doc (malloc'd, caller frees) and *len.
  * 0, PLC_ENOENT when none was applied yet, PLC_EIO/PLC_ENOMEM. */
