@@ -30,6 +30,7 @@
  * and x can be left out of the model without losing the optimum or any
  * plan that ties with it (the tie-breaks still see all of those).
  */
+#include "plc/num.h"
 #include "internal.h"
 #include "plc/error.h"
 #include "sched/prob.h"
@@ -142,16 +143,6 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
     return 0;
 }
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* The rounded program: candidates per service, the grid, the path. */
 struct dp {
     size_t V;
@@ -237,7 +228,7 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
      * down, see above) when that makes too many cells */
     for (size_t v = 0; rc == 0 && v < V; v++)
         for (size_t k = 0; x->on[v] && k < x->nc[v]; k++)
-            x->g = gcd64(x->g, x->c[v][k].d);
+            x->g = plc_gcd64(x->g, x->c[v][k].d);
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED) {
         if (x->g == 0)
             x->g = 1;

@@ -3,6 +3,7 @@
  * priority tests inside a resource, minimum interfaces (see
  * sched/compose.h for the equations and their sources).
  */
+#include "plc/num.h"
 #include "sched/compose.h"
 #include "plc/error.h"
 
@@ -61,16 +62,6 @@ double sched_utilization(const struct sched_task *tasks, size_t n)
 
 /* ---- EDF: the processor-demand criterion in a resource ------------------ */
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 #define HORIZON_CAP (1ULL << 62)
 
 /* lcm(T_1..T_n, Pi) + max D, or HORIZON_CAP when it overflows. */
@@ -78,7 +69,7 @@ static uint64_t hyper_horizon(const struct sched_task *t, size_t n, uint64_t pi)
 {
     uint64_t l = pi, dmax = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t g = gcd64(l, t[i].period_ns);
+        uint64_t g = plc_gcd64(l, t[i].period_ns);
         uint64_t f = t[i].period_ns / g;
         if (l > HORIZON_CAP / f)
             return HORIZON_CAP;

@@ -1,4 +1,5 @@
 /* dist.c: discrete distributions (see sched/dist.h). */
+#include "plc/num.h"
 #include "sched/dist.h"
 #include "plc/error.h"
 
@@ -218,25 +219,15 @@ uint64_t sched_dist_max(const struct sched_dist *d)
     return d->n ? d->t_ns[d->n - 1] : 0;
 }
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* Common step of the supports of a and b relative to their minima. */
 static uint64_t lattice_step(const struct sched_dist *a,
                              const struct sched_dist *b)
 {
     uint64_t g = 0;
     for (size_t i = 1; i < a->n; i++)
-        g = gcd64(g, a->t_ns[i] - a->t_ns[0]);
+        g = plc_gcd64(g, a->t_ns[i] - a->t_ns[0]);
     for (size_t i = 1; i < b->n; i++)
-        g = gcd64(g, b->t_ns[i] - b->t_ns[0]);
+        g = plc_gcd64(g, b->t_ns[i] - b->t_ns[0]);
     return g ? g : 1;
 }
 
