@@ -231,6 +231,25 @@ grep -q "acme/vepc-attach" "$tmp/err" || { echo "FAIL: stranded names"; fails=$(
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
 grep -q "admitted acme/vepc-attach: 4 services" "$tmp/placerd.log" ||
     { echo "FAIL: placerd log of the admission"; fails=$((fails+1)); }
+# a full queue: with room for one waiting admission, the third of three
+# slow submissions at once hears 'busy' (exit 75)
+"$bin/placerd" --db "$tmp/q.db" --listen "ipc://$tmp/q.sock" \
+    --agents-listen "ipc://$tmp/qa.sock" --queue 1 2>/dev/null &
+qd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/q.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/q.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+svc=$(for i in $(seq 15); do printf '%s{"name": "s%d", "memory": "20GiB"}' "$([ $i -gt 1 ] && echo ,)" $i; done)
+for k in 1 2 3; do
+    printf '{"name": "slow%d", "objective": "hosts", "services": [%s]}' $k "$svc" >"$tmp/slow$k.json"
+done
+for k in 1 2 3; do
+    "$bin/placer" --server "ipc://$tmp/q.sock" submit "$tmp/slow$k.json" >/dev/null 2>&1 &
+    eval "sp$k=\$!"
+done
+busy=0
+for k in 1 2 3; do eval "wait \$sp$k"; [ $? -eq 75 ] && busy=$((busy+1)); done
+[ $busy -ge 1 ] || { echo "FAIL: no submission heard busy (75)"; fails=$((fails+1)); }
+kill -TERM $qd; wait $qd
 # the same store again: what was released stays released; a config file
 printf '# placerd options\ndb %s\nlisten ipc://%s/c.sock\nagents-listen ipc://%s/ca.sock\nlog-level warn\n' \
     "$tmp/p.db" "$tmp" "$tmp" >"$tmp/placerd.conf"
