@@ -40,6 +40,7 @@ int cmd_list(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_cluster_apply(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 /* placerd's endpoint for the online commands (placer --server EP ...) */
 extern const char *cli_server;

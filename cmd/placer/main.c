@@ -21,6 +21,7 @@ static const struct cli_cmd commands[] = {
     {"list", "the admitted workflows", cmd_list},
     {"release", "release an admitted workflow's reservations", cmd_release},
     {"hosts", "placerd's hosts and what is reserved on them", cmd_hosts},
+    {"keygen", "a CURVE key pair for placerd and its agents", cmd_keygen},
 };
 
 static void usage(FILE *out)

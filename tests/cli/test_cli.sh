@@ -173,6 +173,18 @@ grep -q '"services": \[\]' "$tmp/r.json" || { echo "FAIL: rejected plan lists se
     "$src/examples/vepc-attach.json" 2>"$tmp/err" >/dev/null
 check "plan with unknown nodes" 65 $?
 
+# keygen: a CURVE pair whose public key is the secret key's
+"$bin/placer" keygen "$tmp/k1" >/dev/null; check "keygen" 0 $?
+[ "$(stat -c %a "$tmp/k1.key")" = 600 ] || { echo "FAIL: keygen secret mode"; fails=$((fails+1)); }
+/usr/bin/python3 - "$tmp/k1" <<'PY' || { echo "FAIL: keygen pair"; fails=$((fails+1)); }
+import sys, zmq
+sec = open(sys.argv[1] + ".key", "rb").read().strip()
+pub = open(sys.argv[1] + ".pub", "rb").read().strip()
+assert len(sec) == 40 and zmq.curve_public(sec) == pub, (sec, pub)
+PY
+"$bin/placer" keygen "$tmp/k1" 2>/dev/null; check "keygen over existing files" 64 $?
+"$bin/placer" keygen --force "$tmp/k1" >/dev/null; check "keygen --force" 0 $?
+
 # online commands: help, usage, an absent placerd (69), a live one
 for c in submit status list release hosts; do
     "$bin/placer" $c --help >/dev/null; check "$c --help" 0 $?

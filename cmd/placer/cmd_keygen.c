@@ -1,0 +1,99 @@
+/*
+ * placer keygen PATH: a CURVE key pair for ZeroMQ (placerd's agent socket
+ * and the agents): PATH.key holds the secret key (mode 0600), PATH.pub the
+ * public key, each one Z85 line of 40 characters.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static const char help[] =
+    "Usage: placer keygen [--force] PATH\n"
+    "\n"
+    "Write a new CURVE key pair for ZeroMQ: PATH.key (the secret key,\n"
+    "readable by its owner only) and PATH.pub (the public key), each one\n"
+    "line of Z85 text. placerd keeps its own pair (--server-key) and the\n"
+    "public keys of the agents it accepts; an agent keeps its pair and\n"
+    "placerd's public key.\n"
+    "\n"
+    "Options:\n"
+    "  --force     replace existing files\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0, 64 usage, 70 the files cannot be written or this\n"
+    "libzmq has no CURVE.\n";
+
+/* Write `line` and a newline to path with `mode`; 0 or -1 (errno). */
+static int write_key(const char *path, const char *line, mode_t mode,
+                     bool force)
+{
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | (force ? 0 : O_EXCL), mode);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(line);
+    bool ok = write(fd, line, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    /* an existing file keeps its mode under O_TRUNC: set it */
+    ok = ok && fchmod(fd, mode) == 0;
+    int saved = errno;
+    if (close(fd) != 0 || !ok) {
+        errno = ok ? errno : saved;
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    bool force = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            force = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage("keygen", "unknown option");
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage("keygen", "give one PATH (PATH.key and PATH.pub "
+                                   "are written)");
+    const char *base = argv[optind];
+    char pub[41], sec[41], key_path[4096], pub_path[4096];
+    if (zmq_curve_keypair(pub, sec) != 0) {
+        cli_error("cannot make a CURVE key pair (%s)", zmq_strerror(errno));
+        return EXIT_SOFTWARE;
+    }
+    snprintf(key_path, sizeof key_path, "%s.key", base);
+    snprintf(pub_path, sizeof pub_path, "%s.pub", base);
+    if (!force && (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0))
+        return cli_usage("keygen",
+                         "'%s' or '%s' exists; use --force to replace them",
+                         key_path, pub_path);
+    if (write_key(key_path, sec, 0600, force) != 0) {
+        cli_error("cannot write '%s' (%s)", key_path, strerror(errno));
+        return EXIT_SOFTWARE;
+    }
+    if (write_key(pub_path, pub, 0644, force) != 0) {
+        cli_error("cannot write '%s' (%s)", pub_path, strerror(errno));
+        unlink(key_path);
+        return EXIT_SOFTWARE;
+    }
+    printf("wrote %s (secret, mode 0600) and %s (public: %s)\n", key_path,
+           pub_path, pub);
+    return EXIT_OK;
+}
