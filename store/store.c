@@ -86,6 +86,16 @@ static const char *const migrations[] = {
     "  jitter_ns INTEGER NOT NULL,"
     "  buffer_bytes INTEGER NOT NULL,"
     "  cost REAL NOT NULL);",
+    /* 4: node agents as they registered */
+    "CREATE TABLE agents ("
+    "  host TEXT PRIMARY KEY,"
+    "  state TEXT NOT NULL," /* up | down */
+    "  cores INTEGER NOT NULL,"
+    "  core_capacity REAL NOT NULL,"
+    "  memory_bytes INTEGER NOT NULL,"
+    "  backends TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  changed_us INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

@@ -164,6 +164,35 @@ int store_cluster_get(struct store *s, void **doc, size_t *len,
     return rc;
 }
 
+/* ---- agents ----------------------------------------------------------------
+ */
+
+int store_agent_put(struct store *s, const struct store_agent *a,
+                    struct plc_error *err)
+{
+    sqlite3_stmt *st =
+        prep(s,
+             "INSERT INTO agents (host, state, cores, core_capacity,"
+             " memory_bytes, backends, version, changed_us)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE"
+             " SET state = excluded.state, cores = excluded.cores,"
+             " core_capacity = excluded.core_capacity, memory_bytes ="
+             " excluded.memory_bytes, backends = excluded.backends, version ="
+             " excluded.version, changed_us = excluded.changed_us",
+             err, "record the agent");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, a->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, a->cores);
+    sqlite3_bind_double(st, 4, a->core_capacity);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)a->memory_bytes);
+    sqlite3_bind_text(st, 6, a->backends ? a->backends : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, a->version ? a->version : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now_us());
+    return done(s, st, err, "record the agent");
+}
+
 /* ---- totals ----------------------------------------------------------------
  */
 

@@ -85,6 +85,8 @@ struct server {
     struct job *committing;                /* the batch being written */
     bool draining, closed;
     long served;
+    bool agents_allowed; /* --insecure-agents, on a local endpoint */
+    uv_timer_t agents_timer;
 };
 
 struct job {
@@ -800,6 +802,8 @@ static void start_next(struct server *srv)
         uv_close((uv_handle_t *)&srv->poll, NULL);
         uv_poll_stop(&srv->agents_poll);
         uv_close((uv_handle_t *)&srv->agents_poll, NULL);
+        uv_timer_stop(&srv->agents_timer);
+        uv_close((uv_handle_t *)&srv->agents_timer, NULL);
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     }
@@ -993,8 +997,134 @@ static void drain(struct server *srv)
     depth--;
 }
 
-/* The agents' socket: the node-agent protocol arrives with issue 6;
- * until then what comes in is read, logged and dropped. */
+/* ---- node agents
+ * ------------------------------------------------------------- Registration
+ * and heartbeats (the enforcement protocol comes with the rest of the
+ * node-agent issue).  An agent registers its host; placerd answers with the
+ * heartbeat period; a host whose agent misses three heartbeats is down (nothing
+ * new is placed there) until it is heard again. */
+
+#define HEARTBEAT_MS 1000
+
+static void agent_send(struct server *srv, const void *id, size_t id_len,
+                       bool accepted, const char *msg)
+{
+    Placer__RegisterReply rr = PLACER__REGISTER_REPLY__INIT;
+    rr.has_accepted = rr.has_heartbeat_ms = 1;
+    rr.accepted = accepted;
+    rr.heartbeat_ms = HEARTBEAT_MS;
+    rr.message = (char *)msg;
+    Placer__ServerToAgent m = PLACER__SERVER_TO_AGENT__INIT;
+    m.has_protocol_version = 1;
+    m.protocol_version = PROTOCOL_VERSION;
+    m.msg_case = PLACER__SERVER_TO_AGENT__MSG_REGISTERED;
+    m.registered = &rr;
+    uint8_t buf[1024];
+    size_t len = placer__server_to_agent__get_packed_size(&m);
+    if (len > sizeof buf)
+        return;
+    placer__server_to_agent__pack(&m, buf);
+    if (zmq_send(srv->agents, id, id_len, ZMQ_SNDMORE) < 0 ||
+        zmq_send(srv->agents, buf, len, 0) < 0)
+        srv_log(LOG_WARN, "cannot answer an agent (%s)", zmq_strerror(errno));
+}
+
+static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
+                        const Placer__AgentRegister *r)
+{
+    struct host_agent *a = &srv->totals.agent[h];
+    a->state = st;
+    struct plc_error err = PLC_ERROR_INIT;
+    struct store_agent row = {srv->totals.node_names[h],
+                              st == HOST_UP ? "up" : "down",
+                              r && r->has_cores ? r->cores : 0,
+                              r && r->has_core_capacity ? r->core_capacity : 0,
+                              r && r->has_memory_bytes ? r->memory_bytes : 0,
+                              a->summary,
+                              r && r->version ? r->version : ""};
+    if (store_agent_put(srv->store, &row, &err) < 0)
+        srv_log(LOG_ERROR, "%s", err.msg);
+}
+
+static void agent_register(struct server *srv, const void *id, size_t id_len,
+                           const Placer__AgentRegister *r)
+{
+    size_t h = r->host ? totals_node(&srv->totals, r->host) : SIZE_MAX;
+    if (h >= srv->totals.n_hosts) {
+        srv_log(LOG_WARN,
+                "refused an agent for '%s': no such host in the "
+                "cluster",
+                r->host ? r->host : "");
+        agent_send(srv, id, id_len, false, "no such host in placerd's cluster");
+        return;
+    }
+    struct host_agent *a = &srv->totals.agent[h];
+    void *copy = malloc(id_len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, id, id_len);
+    free(a->identity);
+    a->identity = copy;
+    a->identity_len = id_len;
+    a->last_seen_ms = now_ms();
+    char backends[96] = "";
+    for (size_t i = 0; i < r->n_backends; i++)
+        snprintf(backends + strlen(backends),
+                 sizeof backends - strlen(backends), "%s%s", i ? "," : "",
+                 r->backends[i]);
+    snprintf(a->summary, sizeof a->summary, "placer-agent %s (%s)",
+             r->version ? r->version : "?", backends);
+    agent_state(srv, h, HOST_UP, r);
+    srv_log(LOG_INFO,
+            "agent for %s registered: %d cores at %.3f, %llu bytes, "
+            "backends %s",
+            r->host, r->has_cores ? r->cores : 0,
+            r->has_core_capacity ? r->core_capacity : 0,
+            (unsigned long long)(r->has_memory_bytes ? r->memory_bytes : 0),
+            backends);
+    agent_send(srv, id, id_len, true, "registered");
+}
+
+static void agent_message(struct server *srv, const void *id, size_t id_len,
+                          const uint8_t *data, size_t len)
+{
+    Placer__AgentToServer *m = placer__agent_to_server__unpack(NULL, len, data);
+    if (!m) {
+        srv_log(LOG_WARN,
+                "dropped %zu bytes on the agents' socket that are "
+                "not an AgentToServer message",
+                len);
+        return;
+    }
+    if (!srv->agents_allowed) {
+        srv_log(LOG_WARN, "refused an agent: placerd accepts agents only with "
+                          "--insecure-agents on ipc:// or loopback (CURVE keys "
+                          "come next)");
+        agent_send(srv, id, id_len, false,
+                   "placerd does not accept agents on this socket; run it "
+                   "with --insecure-agents on ipc:// or loopback");
+    } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_REGISTRATION) {
+        agent_register(srv, id, id_len, m->registration);
+    } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_HEARTBEAT) {
+        const char *host = m->heartbeat->host;
+        size_t h = host ? totals_node(&srv->totals, host) : SIZE_MAX;
+        struct host_agent *a =
+            h < srv->totals.n_hosts ? &srv->totals.agent[h] : NULL;
+        if (a && a->identity && a->identity_len == id_len &&
+            !memcmp(a->identity, id, id_len)) {
+            a->last_seen_ms = now_ms();
+            if (a->state == HOST_DOWN) {
+                srv_log(LOG_INFO, "host %s is up again", host);
+                agent_state(srv, h, HOST_UP, NULL);
+            }
+        } else {
+            /* placerd restarted, or the cluster changed: register again */
+            agent_send(srv, id, id_len, false, "unknown agent: register");
+        }
+    }
+    placer__agent_to_server__free_unpacked(m, NULL);
+}
+
 static void on_agents(uv_poll_t *h, int status, int events)
 {
     (void)status;
@@ -1006,14 +1136,49 @@ static void on_agents(uv_poll_t *h, int status, int events)
         if (zmq_getsockopt(srv->agents, ZMQ_EVENTS, &ev, &sz) < 0 ||
             !(ev & ZMQ_POLLIN))
             break;
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, srv->agents, ZMQ_DONTWAIT) >= 0 &&
-            !zmq_msg_more(&m))
-            srv_log(LOG_WARN, "an agent message arrived; agents are not "
-                              "served by this build (dropped)");
-        zmq_msg_close(&m);
+        zmq_msg_t f[3];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, srv->agents, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            if (n < 3)
+                f[n++] = m;
+            else
+                zmq_msg_close(&m);
+        }
+        if (n == 2)
+            agent_message(srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
+                          zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
+        else
+            srv_log(LOG_WARN,
+                    "dropped a message of %d frames on the agents' socket", n);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
     }
+}
+
+/* Hosts whose agent missed three heartbeats are down. */
+static void on_agents_timer(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    double now = now_ms();
+    for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
+        struct host_agent *a = &srv->totals.agent[h];
+        if (a->state == HOST_UP && now - a->last_seen_ms > 3 * HEARTBEAT_MS) {
+            srv_log(LOG_WARN,
+                    "host %s is down: its agent missed three heartbeats "
+                    "(%.1f s of silence); nothing new is placed there",
+                    srv->totals.node_names[h], (now - a->last_seen_ms) / 1000);
+            agent_state(srv, h, HOST_DOWN, NULL);
+        }
+    }
+    /* the agents' descriptor is edge-triggered too */
+    on_agents(&srv->agents_poll, 0, 0);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -1042,7 +1207,7 @@ static void on_signal(uv_signal_t *h, int sig)
 struct options {
     const char *db, *listen, *agents, *config, *level;
     long queue;
-    bool check;
+    bool check, insecure_agents;
     char *owned[8]; /* values read from the config file */
     int n_owned;
 };
@@ -1122,7 +1287,8 @@ int main(int argc, char **argv)
         O_CONFIG,
         O_LEVEL,
         O_QUEUE,
-        O_CHECK
+        O_CHECK,
+        O_INSECURE
     };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
@@ -1132,6 +1298,7 @@ int main(int argc, char **argv)
         {"log-level", required_argument, 0, O_LEVEL},
         {"queue", required_argument, 0, O_QUEUE},
         {"check", no_argument, 0, O_CHECK},
+        {"insecure-agents", no_argument, 0, O_INSECURE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     atexit(options_release);
@@ -1163,6 +1330,9 @@ int main(int argc, char **argv)
         case O_CHECK:
             o.check = true;
             break;
+        case O_INSECURE:
+            o.insecure_agents = true;
+            break;
         case 'h':
             fputs(help, stdout);
             return 0;
@@ -1192,6 +1362,19 @@ int main(int argc, char **argv)
     if (o.level && set_level(o.level) < 0)
         return 64;
     struct server srv = {0};
+    /* agents without keys only where no one else can reach them */
+    bool local = !strncmp(o.agents, "ipc://", 6) ||
+                 !strncmp(o.agents, "tcp://127.", 10) ||
+                 !strncmp(o.agents, "tcp://[::1]", 11) ||
+                 !strncmp(o.agents, "tcp://localhost:", 16);
+    if (o.insecure_agents && !local) {
+        fprintf(stderr,
+                "placerd: --insecure-agents only on an ipc:// or loopback "
+                "--agents-listen (got '%s')\n",
+                o.agents);
+        return 64;
+    }
+    srv.agents_allowed = o.insecure_agents;
     srv.queue_max = o.queue > 0 ? (size_t)o.queue : 64;
     struct plc_error err = PLC_ERROR_INIT;
     int rc = store_open(o.db, &srv.store, &err);
@@ -1285,6 +1468,10 @@ int main(int argc, char **argv)
     uv_poll_init(srv.loop, &srv.agents_poll, fd);
     srv.agents_poll.data = &srv;
     uv_poll_start(&srv.agents_poll, UV_READABLE, on_agents);
+    uv_timer_init(srv.loop, &srv.agents_timer);
+    srv.agents_timer.data = &srv;
+    uv_timer_start(&srv.agents_timer, on_agents_timer, HEARTBEAT_MS / 2,
+                   HEARTBEAT_MS / 2);
     zmq_getsockopt(srv.clients, ZMQ_FD, &fd, &fdlen);
     uv_poll_init(srv.loop, &srv.poll, fd);
     srv.poll.data = &srv;

@@ -32,6 +32,18 @@ struct totals {
     double *mem;             /* per host: reserved bytes */
     double *link;            /* per link x 2 (a->b, b->a): reserved bit/s */
     size_t *link_a, *link_b; /* per link: its nodes */
+    /* per host: its agent (HOST_UNKNOWN until one registers) */
+    struct host_agent *agent;
+};
+
+enum host_agent_state { HOST_UNKNOWN, HOST_UP, HOST_DOWN };
+
+struct host_agent {
+    enum host_agent_state state;
+    void *identity; /* the agent's ZeroMQ routing id */
+    size_t identity_len;
+    double last_seen_ms;
+    char summary[160]; /* "placer-agent VERSION, backends ..." */
 };
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the

@@ -47,6 +47,9 @@ void totals_release(struct totals *t)
     free(t->link);
     free(t->link_a);
     free(t->link_b);
+    for (size_t h = 0; t->agent && h < t->n_hosts; h++)
+        free(t->agent[h].identity);
+    free(t->agent);
     memset(t, 0, sizeof *t);
 }
 
@@ -82,8 +85,9 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->link_b = calloc(t->n_links + 1, sizeof *t->link_b);
     t->residual = residual_copy(c);
     t->index = model_index_build(c);
+    t->agent = calloc(t->n_hosts + 1, sizeof *t->agent);
     if (!t->node_names || !t->order || !t->core || !t->mem || !t->link ||
-        !t->link_a || !t->link_b || !t->residual || !t->index) {
+        !t->link_a || !t->link_b || !t->residual || !t->index || !t->agent) {
         totals_release(t);
         return PLC_ENOMEM;
     }
@@ -235,11 +239,15 @@ const Placer__Cluster *totals_residual(struct totals *t)
     for (size_t h = 0; h < c->n_hosts; h++) {
         const Placer__Host *b = base->hosts[h];
         Placer__Host *x = c->hosts[h];
+        /* a host whose agent is down takes nothing new: its cores full */
+        bool down = t->agent[h].state == HOST_DOWN;
+        double cap = b->has_core_capacity ? b->core_capacity : 1.0;
         for (size_t k = 0; k < x->n_used; k++)
-            x->used[k] =
-                (k < b->n_used ? b->used[k] : 0) +
-                ((int)k < t->max_cores ? t->core[h * (size_t)t->max_cores + k]
-                                       : 0);
+            x->used[k] = down ? cap
+                              : (k < b->n_used ? b->used[k] : 0) +
+                                    ((int)k < t->max_cores
+                                         ? t->core[h * (size_t)t->max_cores + k]
+                                         : 0);
         x->memory_used->bytes =
             (b->memory_used && b->memory_used->has_bytes ? b->memory_used->bytes
                                                          : 0) +
@@ -283,9 +291,20 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         }
         placer__host_summary__init(s);
         s->name = name;
-        /* without an agent (issue 6) nothing says the host is up */
+        /* up or down as its agent last told; unknown without one */
+        const struct host_agent *ag = &t->agent[h];
         s->has_state = 1;
-        s->state = PLACER__HOST_STATE__HOST_STATE_UNKNOWN;
+        s->state = ag->state == HOST_UP ? PLACER__HOST_STATE__HOST_STATE_UP
+                   : ag->state == HOST_DOWN
+                       ? PLACER__HOST_STATE__HOST_STATE_DOWN
+                       : PLACER__HOST_STATE__HOST_STATE_UNKNOWN;
+        if (ag->state != HOST_UNKNOWN && !(s->agent = strdup(ag->summary))) {
+            free(res);
+            free(name);
+            free(s);
+            placer__hosts_reply__free_unpacked(r, NULL);
+            return NULL;
+        }
         s->has_cores = 1;
         s->cores = cores;
         s->has_core_capacity = 1;

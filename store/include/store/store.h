@@ -152,6 +152,21 @@ int store_workflow_each(struct store *s, const char *tenant,
                         int (*fn)(void *arg, const struct store_workflow *w),
                         void *arg, struct plc_error *err);
 
+/* ---- node agents ----------------------------------------------------------
+ */
+
+struct store_agent {
+    const char *host, *state; /* "up" | "down" */
+    int cores;
+    double core_capacity; /* probed deadline capacity per CPU */
+    uint64_t memory_bytes;
+    const char *backends, *version;
+};
+
+/* Record an agent's registration or a change of its state.  0, PLC_EIO. */
+int store_agent_put(struct store *s, const struct store_agent *a,
+                    struct plc_error *err);
+
 /* ---- reserved totals -------------------------------------------------------
  * kind "core" (a host, b the core number), "mem" (a host, b ""), "link"
  * (a -> b, one direction): the sum of the reservations. */
