@@ -53,8 +53,9 @@ static const char help[] =
     "                         migrated to the newest schema when opened\n"
     "  --listen ENDPOINT      clients (default tcp://127.0.0.1:7460)\n"
     "  --agents-listen ENDPOINT\n"
-    "                         node agents (default tcp://127.0.0.1:7461;\n"
-    "                         agents arrive with the node-agent issue)\n"
+    "                         node agents (default tcp://127.0.0.1:7461)\n"
+    "  --insecure-agents      accept agents without CURVE keys; only on an\n"
+    "                         ipc:// or loopback --agents-listen (demos)\n"
     "  --config FILE          options, one 'name value' per line (the\n"
     "                         names of the long options; # comments);\n"
     "                         the command line wins\n"
@@ -1482,11 +1483,12 @@ int main(int argc, char **argv)
     uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv.sigint, on_signal, SIGINT);
     signal(SIGPIPE, SIG_IGN);
-    srv_log(LOG_INFO,
-            "serving %s (store %s, schema %d, %s); agents' socket %s (the "
-            "agent protocol arrives with the node-agent issue)",
+    srv_log(LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
             o.listen, o.db, store_schema_version(srv.store),
-            srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents);
+            srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents,
+            srv.agents_allowed ? "(without keys: --insecure-agents)"
+                               : "(refused: without CURVE keys agents need "
+                                 "--insecure-agents on ipc:// or loopback)");
     /* anything that arrived before the poll started */
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);

@@ -262,6 +262,56 @@ busy=0
 for k in 1 2 3; do eval "wait \$sp$k"; [ $? -eq 75 ] && busy=$((busy+1)); done
 [ $busy -ge 1 ] || { echo "FAIL: no submission heard busy (75)"; fails=$((fails+1)); }
 kill -TERM $qd; wait $qd
+# node agents (dryrun): up when registered, down three heartbeats after
+# it dies (nothing new placed there), up again when it is back
+host_state() { # host_state EP HOST
+    "$bin/placer" --server "$1" hosts --json | /usr/bin/python3 -c \
+        'import json,sys; print({h["name"]: h["state"] for h in json.load(sys.stdin)["hosts"]}[sys.argv[1]])' "$2"
+}
+wait_state() { # wait_state EP HOST STATE SECONDS
+    for _ in $(seq $(( $4 * 10 ))); do
+        [ "$(host_state "$1" "$2")" = "$3" ] && return 0; sleep 0.1
+    done
+    return 1
+}
+"$bin/placerd" --db "$tmp/ag.db" --listen "ipc://$tmp/ag.sock" \
+    --agents-listen "ipc://$tmp/aga.sock" --insecure-agents 2>"$tmp/ag.log" &
+agd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/ag.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/ag.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+[ "$(host_state "ipc://$tmp/ag.sock" h-0-0-1)" = unknown ] || { echo "FAIL: host without agent"; fails=$((fails+1)); }
+"$bin/placer-agent" --server "ipc://$tmp/aga.sock" --host h-0-0-1 --backend dryrun 2>/dev/null &
+ag=$!
+wait_state "ipc://$tmp/ag.sock" h-0-0-1 up 5 || { echo "FAIL: agent did not bring its host up"; fails=$((fails+1)); }
+kill -9 $ag; wait $ag 2>/dev/null
+wait_state "ipc://$tmp/ag.sock" h-0-0-1 down 6 || { echo "FAIL: host not down after its agent died"; fails=$((fails+1)); }
+printf '{"name": "pinned", "services": [{"name": "a", "host": "h-0-0-1", "exec_time": {"wcet": "1ms"}, "reservation": {"periods": ["10ms"]}}]}' >"$tmp/pinned.json"
+"$bin/placer" --server "ipc://$tmp/ag.sock" submit "$tmp/pinned.json" >/dev/null
+check "submit to a down host" 1 $?
+"$bin/placer-agent" --server "ipc://$tmp/aga.sock" --host h-0-0-1 2>/dev/null &
+ag=$!
+wait_state "ipc://$tmp/ag.sock" h-0-0-1 up 5 || { echo "FAIL: host not up again"; fails=$((fails+1)); }
+"$bin/placer" --server "ipc://$tmp/ag.sock" submit "$tmp/pinned.json" >/dev/null
+check "submit to a host up again" 0 $?
+kill -TERM $ag; wait $ag; check "placer-agent on SIGTERM" 0 $?
+kill -TERM $agd; wait $agd
+grep -q "missed three heartbeats" "$tmp/ag.log" || { echo "FAIL: down not logged"; fails=$((fails+1)); }
+# without --insecure-agents an agent is refused and placerd says so
+"$bin/placerd" --db "$tmp/ag2.db" --listen "ipc://$tmp/ag2.sock" \
+    --agents-listen "ipc://$tmp/ag2a.sock" 2>"$tmp/ag2.log" &
+agd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/ag2.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer-agent" --server "ipc://$tmp/ag2a.sock" --host h-0-0-1 2>/dev/null &
+ag=$!
+sleep 1.5
+kill -TERM $ag; wait $ag
+kill -TERM $agd; wait $agd
+grep -q "refused an agent" "$tmp/ag2.log" || { echo "FAIL: refused agent not logged"; fails=$((fails+1)); }
+"$bin/placerd" --db "$tmp/ag3.db" --agents-listen tcp://0.0.0.0:17999 --insecure-agents 2>/dev/null
+check "insecure agents on a public endpoint" 64 $?
+"$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend deadline 2>/dev/null
+check "placer-agent backend not in this build" 64 $?
+
 # the same store again: what was released stays released; a config file
 printf '# placerd options\ndb %s\nlisten ipc://%s/c.sock\nagents-listen ipc://%s/ca.sock\nlog-level warn\n' \
     "$tmp/p.db" "$tmp" "$tmp" >"$tmp/placerd.conf"
