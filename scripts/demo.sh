@@ -59,12 +59,20 @@ echo "exit status: $?"
 say "10. The service: placerd on a fresh SQLite file, the cluster applied"
 ep="ipc://$tmp/placerd.sock"
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
-    --agents-listen "ipc://$tmp/agents.sock" 2>"$tmp/placerd.log" &
+    --agents-listen "ipc://$tmp/agents.sock" --insecure-agents 2>"$tmp/placerd.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+agents=
+trap 'kill $pid $agents 2>/dev/null; rm -rf "$tmp"' EXIT
 P() { run "$bin/placer" --server "$ep" "$@"; }
 for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
 P cluster apply examples/fat-tree-k4.json || exit 1
+echo "(dryrun node agents for h-0-0-0, h-1-0-0 and h-3-1-1 register their hosts)"
+for h in h-0-0-0 h-1-0-0 h-3-1-1; do
+    "$bin/placer-agent" --server "ipc://$tmp/agents.sock" --host $h \
+        --backend dryrun 2>>"$tmp/agents.log" &
+    agents="$agents $!"
+done
+sleep 1.5
 
 say "11. Workflows submitted: admitted ones are recorded before the answer"
 P submit examples/vepc-attach.json || exit 1
@@ -87,9 +95,11 @@ P release control-loop || exit 1
 P list || exit 1
 
 say "15. placerd stops on SIGTERM; its log says what happened to whom"
+kill -TERM $agents 2>/dev/null
+wait $agents 2>/dev/null
 kill -TERM $pid
 wait $pid
 echo "placerd exit status: $?"
 cat "$tmp/placerd.log"
 
-printf '\nNode agents that enforce the reservations on real hosts arrive with the next issue; see README.md.\n'
+printf '\nThe agents register and keep their hosts up; enforcing reservations on the hosts (SCHED_DEADLINE, cgroups, tc) comes next; see README.md.\n'
