@@ -33,8 +33,10 @@ static const char help[] =
     "places nothing new there).\n"
     "\n"
     "Options:\n"
-    "  --server ENDPOINT  placerd's agent socket (placerd --agents-listen;\n"
-    "                     placerd must run with --insecure-agents)\n"
+    "  --server ENDPOINT  placerd's agent socket (placerd --agents-listen)\n"
+    "  --server-pub FILE  placerd's public key (CURVE; placer keygen)\n"
+    "  --key FILE         this agent's secret key (its PATH.key); without\n"
+    "                     these two, placerd must run --insecure-agents\n"
     "  --host NAME        this host's name in placerd's cluster\n"
     "  --backend LIST     enforcement backends; this build has dryrun only\n"
     "                     (records nothing yet: there is nothing to apply)\n"
@@ -118,6 +120,26 @@ static void send_heartbeat(void *sock, const char *host, uint64_t seq)
     send_msg(sock, &m);
 }
 
+/* A Z85 key from the first line of a file (placer keygen). */
+static bool read_key(const char *path, char out[41])
+{
+    FILE *f = fopen(path, "r");
+    char line[128] = "";
+    bool ok = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    uint8_t raw[32];
+    if (!ok || strlen(line) != 40 || !zmq_z85_decode(raw, line)) {
+        logf_("'%s' is not a key file of 'placer keygen'", path);
+        return false;
+    }
+    memcpy(out, line, 41);
+    return true;
+}
+
+static const char *server_pub, *key_file;
+
 static int run(const char *server, const char *host)
 {
     struct agent_host_facts f;
@@ -131,6 +153,25 @@ static int run(const char *server, const char *host)
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (server_pub || key_file) {
+        /* CURVE: placerd's public key, and this agent's own pair */
+        char spub[41], sec[41], pub[41];
+        if (!server_pub || !key_file) {
+            logf_("--server-pub and --key go together");
+            zmq_close(sock);
+            zmq_ctx_term(ctx);
+            return 64;
+        }
+        if (!read_key(server_pub, spub) || !read_key(key_file, sec) ||
+            zmq_curve_public(pub, sec) != 0 ||
+            zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spub, 40) != 0 ||
+            zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) != 0 ||
+            zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) != 0) {
+            zmq_close(sock);
+            zmq_ctx_term(ctx);
+            return 65;
+        }
+    }
     if (zmq_connect(sock, server) != 0) {
         logf_("--server: cannot use '%s' (%s)", server, zmq_strerror(errno));
         zmq_close(sock);
@@ -207,12 +248,14 @@ static int run(const char *server, const char *host)
 
 int main(int argc, char **argv)
 {
-    enum { O_SERVER = 256, O_HOST, O_BACKEND, O_PROBE };
+    enum { O_SERVER = 256, O_HOST, O_BACKEND, O_PROBE, O_SPUB, O_KEY };
     static const struct option opts[] = {
         {"server", required_argument, 0, O_SERVER},
         {"host", required_argument, 0, O_HOST},
         {"backend", required_argument, 0, O_BACKEND},
         {"probe", no_argument, 0, O_PROBE},
+        {"server-pub", required_argument, 0, O_SPUB},
+        {"key", required_argument, 0, O_KEY},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *server = NULL, *host = NULL, *backend = "dryrun";
@@ -230,6 +273,12 @@ int main(int argc, char **argv)
             break;
         case O_PROBE:
             probe = 1;
+            break;
+        case O_SPUB:
+            server_pub = optarg;
+            break;
+        case O_KEY:
+            key_file = optarg;
             break;
         case 'h':
             fputs(help, stdout);

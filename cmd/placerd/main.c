@@ -20,6 +20,7 @@
  * commit fails is answered with the error and stops counting.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -56,6 +57,10 @@ static const char help[] =
     "                         node agents (default tcp://127.0.0.1:7461)\n"
     "  --insecure-agents      accept agents without CURVE keys; only on an\n"
     "                         ipc:// or loopback --agents-listen (demos)\n"
+    "  --server-key FILE      CURVE on the agents' socket: placerd's secret\n"
+    "                         key (placer keygen's PATH.key)\n"
+    "  --agent-keys DIR       ...and the agents it accepts: their *.pub\n"
+    "                         files; others are refused and logged\n"
     "  --config FILE          options, one 'name value' per line (the\n"
     "                         names of the long options; # comments);\n"
     "                         the command line wins\n"
@@ -88,6 +93,12 @@ struct server {
     long served;
     bool agents_allowed; /* --insecure-agents, on a local endpoint */
     uv_timer_t agents_timer;
+    /* CURVE: the ZAP handler and the agents' public keys (Z85) */
+    void *zap;
+    uv_poll_t zap_poll;
+    char (*keys)[41];
+    size_t n_keys;
+    const char *keys_dir;
 };
 
 struct job {
@@ -805,6 +816,10 @@ static void start_next(struct server *srv)
         uv_close((uv_handle_t *)&srv->agents_poll, NULL);
         uv_timer_stop(&srv->agents_timer);
         uv_close((uv_handle_t *)&srv->agents_timer, NULL);
+        if (srv->zap) {
+            uv_poll_stop(&srv->zap_poll);
+            uv_close((uv_handle_t *)&srv->zap_poll, NULL);
+        }
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
     }
@@ -1163,6 +1178,125 @@ static void on_agents(uv_poll_t *h, int status, int events)
     }
 }
 
+/* A Z85 key from the first line of a file (placer keygen); 0 or an exit
+ * code after saying why. */
+static int read_key(const char *path, char out[41])
+{
+    FILE *f = fopen(path, "r");
+    char line[128] = "";
+    bool ok = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    uint8_t raw[32];
+    if (!ok || strlen(line) != 40 || !zmq_z85_decode(raw, line)) {
+        fprintf(stderr,
+                "placerd: '%s' is not a key file of 'placer keygen' (one "
+                "line of 40 Z85 characters)\n",
+                path);
+        return ok ? 65 : 66;
+    }
+    memcpy(out, line, 41);
+    return 0;
+}
+
+/* The public keys (*.pub) of the agents placerd accepts. */
+static int load_agent_keys(struct server *srv, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "placerd: --agent-keys: cannot read '%s' (%s)\n", dir,
+                strerror(errno));
+        return 66;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".pub"))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char(*k)[41] = realloc(srv->keys, (srv->n_keys + 1) * sizeof *k);
+        if (!k) {
+            rc = 70;
+            break;
+        }
+        srv->keys = k;
+        rc = read_key(path, srv->keys[srv->n_keys]);
+        if (rc == 0)
+            srv->n_keys++;
+    }
+    closedir(d);
+    srv->keys_dir = dir;
+    return rc;
+}
+
+/* ZAP (RFC 27): libzmq asks whether a CURVE client key may connect. */
+static void on_zap(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    struct server *srv = h->data;
+    for (;;) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(srv->zap, ZMQ_EVENTS, &ev, &sz) < 0 ||
+            !(ev & ZMQ_POLLIN))
+            break;
+        /* version, request id, domain, address, identity, mechanism,
+         * client key */
+        zmq_msg_t f[8];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, srv->zap, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            more = zmq_msg_more(&m);
+            if (n < 8)
+                f[n++] = m;
+            else
+                zmq_msg_close(&m);
+        }
+        char key[41] = "?", addr[64] = "";
+        bool ok = false;
+        if (n == 7 && zmq_msg_size(&f[6]) == 32) {
+            zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
+            for (size_t i = 0; i < srv->n_keys && !ok; i++)
+                ok = !strcmp(srv->keys[i], key);
+            snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
+                     (const char *)zmq_msg_data(&f[3]));
+        }
+        /* an agent refused retries its handshake every 100 ms: say so
+         * once a minute per key */
+        static char last_key[41];
+        static double last_ms;
+        if (!ok && (strcmp(last_key, key) || now_ms() - last_ms > 60000)) {
+            srv_log(LOG_WARN,
+                    "refused an agent from %s: its key %s is not in %s",
+                    addr[0] ? addr : "?", key, srv->keys_dir);
+            memcpy(last_key, key, sizeof last_key);
+            last_ms = now_ms();
+        }
+        const char *code = ok ? "200" : "400";
+        zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
+        if (n >= 2)
+            zmq_send(srv->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
+                     ZMQ_SNDMORE);
+        else
+            zmq_send(srv->zap, "", 0, ZMQ_SNDMORE);
+        zmq_send(srv->zap, code, 3, ZMQ_SNDMORE);
+        zmq_send(srv->zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
+        zmq_send(srv->zap, ok ? key : "", ok ? 40 : 0, ZMQ_SNDMORE);
+        zmq_send(srv->zap, "", 0, 0);
+        for (int i = 0; i < n; i++)
+            zmq_msg_close(&f[i]);
+    }
+}
+
 /* Hosts whose agent missed three heartbeats are down. */
 static void on_agents_timer(uv_timer_t *t)
 {
@@ -1178,8 +1312,10 @@ static void on_agents_timer(uv_timer_t *t)
             agent_state(srv, h, HOST_DOWN, NULL);
         }
     }
-    /* the agents' descriptor is edge-triggered too */
+    /* the agents' descriptor is edge-triggered too, and so is ZAP's */
     on_agents(&srv->agents_poll, 0, 0);
+    if (srv->zap)
+        on_zap(&srv->zap_poll, 0, 0);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -1209,6 +1345,7 @@ struct options {
     const char *db, *listen, *agents, *config, *level;
     long queue;
     bool check, insecure_agents;
+    const char *server_key, *agent_keys;
     char *owned[8]; /* values read from the config file */
     int n_owned;
 };
@@ -1289,7 +1426,9 @@ int main(int argc, char **argv)
         O_LEVEL,
         O_QUEUE,
         O_CHECK,
-        O_INSECURE
+        O_INSECURE,
+        O_SKEY,
+        O_AKEYS
     };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
@@ -1300,6 +1439,8 @@ int main(int argc, char **argv)
         {"queue", required_argument, 0, O_QUEUE},
         {"check", no_argument, 0, O_CHECK},
         {"insecure-agents", no_argument, 0, O_INSECURE},
+        {"server-key", required_argument, 0, O_SKEY},
+        {"agent-keys", required_argument, 0, O_AKEYS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     atexit(options_release);
@@ -1333,6 +1474,12 @@ int main(int argc, char **argv)
             break;
         case O_INSECURE:
             o.insecure_agents = true;
+            break;
+        case O_SKEY:
+            o.server_key = optarg;
+            break;
+        case O_AKEYS:
+            o.agent_keys = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -1376,6 +1523,20 @@ int main(int argc, char **argv)
         return 64;
     }
     srv.agents_allowed = o.insecure_agents;
+    char secret[41] = "";
+    if (o.server_key || o.agent_keys) {
+        if (!o.server_key || !o.agent_keys) {
+            fputs("placerd: --server-key and --agent-keys go together\n",
+                  stderr);
+            return 64;
+        }
+        int krc = read_key(o.server_key, secret);
+        if (krc == 0)
+            krc = load_agent_keys(&srv, o.agent_keys);
+        if (krc)
+            return krc;
+        srv.agents_allowed = true;
+    }
     srv.queue_max = o.queue > 0 ? (size_t)o.queue : 64;
     struct plc_error err = PLC_ERROR_INIT;
     int rc = store_open(o.db, &srv.store, &err);
@@ -1452,6 +1613,26 @@ int main(int argc, char **argv)
     srv.agents = zmq_socket(srv.zctx, ZMQ_ROUTER);
     zmq_setsockopt(srv.agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(srv.agents, ZMQ_LINGER, &linger, sizeof linger);
+    if (secret[0]) {
+        /* the ZAP handler first: libzmq asks it about every agent */
+        srv.zap = zmq_socket(srv.zctx, ZMQ_REP);
+        zmq_setsockopt(srv.zap, ZMQ_LINGER, &linger, sizeof linger);
+        int one = 1;
+        if (zmq_bind(srv.zap, "inproc://zeromq.zap.01") != 0 ||
+            zmq_setsockopt(srv.agents, ZMQ_CURVE_SERVER, &one, sizeof one) !=
+                0 ||
+            zmq_setsockopt(srv.agents, ZMQ_CURVE_SECRETKEY, secret, 40) != 0) {
+            fprintf(stderr, "placerd: cannot set up CURVE (%s)\n",
+                    zmq_strerror(errno));
+            return 70;
+        }
+        int zfd;
+        size_t zl = sizeof zfd;
+        zmq_getsockopt(srv.zap, ZMQ_FD, &zfd, &zl);
+        uv_poll_init(srv.loop, &srv.zap_poll, zfd);
+        srv.zap_poll.data = &srv;
+        uv_poll_start(&srv.zap_poll, UV_READABLE, on_zap);
+    }
     if (zmq_bind(srv.agents, o.agents) != 0) {
         fprintf(stderr, "placerd: --agents-listen: cannot bind '%s' (%s)\n",
                 o.agents, zmq_strerror(errno));
@@ -1486,15 +1667,19 @@ int main(int argc, char **argv)
     srv_log(LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
             o.listen, o.db, store_schema_version(srv.store),
             srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents,
-            srv.agents_allowed ? "(without keys: --insecure-agents)"
-                               : "(refused: without CURVE keys agents need "
-                                 "--insecure-agents on ipc:// or loopback)");
+            srv.zap              ? "(CURVE: the keys of --agent-keys)"
+            : srv.agents_allowed ? "(without keys: --insecure-agents)"
+                                 : "(refused: without CURVE keys agents need "
+                                   "--insecure-agents on ipc:// or loopback)");
     /* anything that arrived before the poll started */
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);
     srv_log(LOG_INFO, "stopped after %ld replies", srv.served);
     zmq_close(srv.clients);
     zmq_close(srv.agents);
+    if (srv.zap)
+        zmq_close(srv.zap);
+    free(srv.keys);
     zmq_ctx_term(srv.zctx);
     uv_loop_close(srv.loop);
     totals_release(&srv.totals);

@@ -307,6 +307,31 @@ sleep 1.5
 kill -TERM $ag; wait $ag
 kill -TERM $agd; wait $agd
 grep -q "refused an agent" "$tmp/ag2.log" || { echo "FAIL: refused agent not logged"; fails=$((fails+1)); }
+# CURVE: an agent whose public key is in --agent-keys registers; another
+# is refused at the handshake, and placerd logs its key
+mkdir "$tmp/keys"
+"$bin/placer" keygen "$tmp/srv" >/dev/null
+"$bin/placer" keygen "$tmp/keys/good" >/dev/null
+"$bin/placer" keygen "$tmp/bad" >/dev/null
+"$bin/placerd" --db "$tmp/cv.db" --listen "ipc://$tmp/cv.sock" \
+    --agents-listen "ipc://$tmp/cva.sock" --server-key "$tmp/srv.key" \
+    --agent-keys "$tmp/keys" 2>"$tmp/cv.log" &
+cvd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cv.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/cv.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+"$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-0-0 \
+    --server-pub "$tmp/srv.pub" --key "$tmp/keys/good.key" 2>/dev/null &
+g=$!
+"$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-0-1 \
+    --server-pub "$tmp/srv.pub" --key "$tmp/bad.key" 2>/dev/null &
+b=$!
+wait_state "ipc://$tmp/cv.sock" h-0-0-0 up 5 || { echo "FAIL: agent with a known key"; fails=$((fails+1)); }
+sleep 1
+[ "$(host_state "ipc://$tmp/cv.sock" h-0-0-1)" = unknown ] || { echo "FAIL: agent with an unknown key registered"; fails=$((fails+1)); }
+kill -TERM $g $b; wait $g $b
+kill -TERM $cvd; wait $cvd
+grep -q "refused an agent from .*: its key $(cat "$tmp/bad.pub" | sed 's/[][\.*^$/]/\\&/g') is not in" "$tmp/cv.log" ||
+    { echo "FAIL: the unknown key is not logged"; fails=$((fails+1)); }
 "$bin/placerd" --db "$tmp/ag3.db" --agents-listen tcp://0.0.0.0:17999 --insecure-agents 2>/dev/null
 check "insecure agents on a public endpoint" 64 $?
 "$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend deadline 2>/dev/null
