@@ -90,14 +90,12 @@ static void send_register(void *sock, const char *host,
 {
     Placer__AgentRegister r = PLACER__AGENT_REGISTER__INIT;
     r.host = (char *)host;
-    r.has_cores = r.has_memory_bytes = r.has_core_capacity = 1;
+    r.has_cores = r.has_memory_bytes = 1;
     r.cores = f->cpus;
     r.memory_bytes = f->memory_bytes;
-    /* the kernel's real-time share of a CPU (the deadline probe of the
-     * enforcement backends refines it) */
-    r.core_capacity = f->rt_runtime_us < 0 || f->rt_period_us <= 0
-                          ? 1.0
-                          : (double)f->rt_runtime_us / (double)f->rt_period_us;
+    /* no core_capacity yet: the kernel's real-time share (rt_runtime /
+     * rt_period) is only an upper bound of what SCHED_DEADLINE admits; the
+     * exact figure comes from the deadline backend's probe */
     char *backends[] = {"dryrun"};
     r.backends = backends;
     r.n_backends = 1;

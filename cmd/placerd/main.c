@@ -1091,11 +1091,12 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
     snprintf(a->summary, sizeof a->summary, "placer-agent %s (%s)",
              r->version ? r->version : "?", backends);
     agent_state(srv, h, HOST_UP, r);
+    char cap[32] = "capacity not probed";
+    if (r->has_core_capacity)
+        snprintf(cap, sizeof cap, "capacity %.3f", r->core_capacity);
     srv_log(LOG_INFO,
-            "agent for %s registered: %d cores at %.3f, %llu bytes, "
-            "backends %s",
-            r->host, r->has_cores ? r->cores : 0,
-            r->has_core_capacity ? r->core_capacity : 0,
+            "agent for %s registered: %d CPUs (%s), %llu bytes, backends %s",
+            r->host, r->has_cores ? r->cores : 0, cap,
             (unsigned long long)(r->has_memory_bytes ? r->memory_bytes : 0),
             backends);
     agent_send(srv, id, id_len, true, "registered");
