@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "agent/probe.h"
+#include "keyfile.h"
 #include "plc/error.h"
 #include "proto/placer.pb-c.h"
 
@@ -118,22 +119,15 @@ static void send_heartbeat(void *sock, const char *host, uint64_t seq)
     send_msg(sock, &m);
 }
 
-/* A Z85 key from the first line of a file (placer keygen). */
+/* A key file (placer keygen), or false after saying why. */
 static bool read_key(const char *path, char out[41])
 {
-    FILE *f = fopen(path, "r");
-    char line[128] = "";
-    bool ok = f && fgets(line, sizeof line, f);
-    if (f)
-        fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    uint8_t raw[32];
-    if (!ok || strlen(line) != 40 || !zmq_z85_decode(raw, line)) {
-        logf_("'%s' is not a key file of 'placer keygen'", path);
-        return false;
-    }
-    memcpy(out, line, 41);
-    return true;
+    int rc = keyfile_read(path, out);
+    if (rc < 0)
+        logf_("'%s' %s", path,
+              rc == PLC_ENOENT ? "cannot be read"
+                               : "is not a key file of 'placer keygen'");
+    return rc == 0;
 }
 
 static const char *server_pub, *key_file;

@@ -34,6 +34,7 @@
 #include <zmq.h>
 
 #include "admit.h"
+#include "keyfile.h"
 #include "model/model.h"
 #include "plc/diag.h"
 #include "plc/error.h"
@@ -975,6 +976,42 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     job_free(q);
 }
 
+/* The next message waiting on a socket whose descriptor is edge-triggered
+ * (ZMQ_EVENTS is the truth): up to `max` frames into f, the rest dropped;
+ * *n is their count, or max + 1 when there were more.  false when nothing
+ * waits.  The caller closes f[0 .. min(*n, max) - 1]. */
+static bool next_message(void *sock, zmq_msg_t *f, int max, int *n)
+{
+    int events = 0;
+    size_t sz = sizeof events;
+    if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &sz) < 0 ||
+        !(events & ZMQ_POLLIN))
+        return false;
+    int more = 1, got = 0, kept = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        more = zmq_msg_more(&m);
+        got++;
+        if (kept < max)
+            f[kept++] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    *n = got > max ? max + 1 : got;
+    return true;
+}
+
+static void close_frames(zmq_msg_t *f, int n, int max)
+{
+    for (int i = 0; i < n && i < max; i++)
+        zmq_msg_close(&f[i]);
+}
+
 static void drain(struct server *srv)
 {
     static int depth;
@@ -982,33 +1019,12 @@ static void drain(struct server *srv)
         depth--;
         return; /* the outer drain goes on reading */
     }
-    for (;;) {
-        int events = 0;
-        size_t sz = sizeof events;
-        if (zmq_getsockopt(srv->clients, ZMQ_EVENTS, &events, &sz) < 0 ||
-            !(events & ZMQ_POLLIN))
-            break;
-        zmq_msg_t frames[4];
-        int n = 0, more = 1;
-        bool ok = true;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, srv->clients, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                ok = false;
-                break;
-            }
-            more = zmq_msg_more(&m);
-            if (n < 4)
-                frames[n++] = m;
-            else
-                zmq_msg_close(&m);
-        }
-        if (ok)
-            handle(srv, frames, more ? 4 : n);
-        for (int i = 0; i < n; i++)
-            zmq_msg_close(&frames[i]);
+    zmq_msg_t frames[4];
+    int n;
+    while (next_message(srv->clients, frames, 4, &n)) {
+        if (n > 0)
+            handle(srv, frames, n > 4 ? 4 : n);
+        close_frames(frames, n, 4);
     }
     depth--;
 }
@@ -1147,58 +1163,29 @@ static void on_agents(uv_poll_t *h, int status, int events)
     (void)status;
     (void)events;
     struct server *srv = h->data;
-    for (;;) {
-        int ev = 0;
-        size_t sz = sizeof ev;
-        if (zmq_getsockopt(srv->agents, ZMQ_EVENTS, &ev, &sz) < 0 ||
-            !(ev & ZMQ_POLLIN))
-            break;
-        zmq_msg_t f[3];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, srv->agents, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            if (n < 3)
-                f[n++] = m;
-            else
-                zmq_msg_close(&m);
-        }
+    zmq_msg_t f[3];
+    int n;
+    while (next_message(srv->agents, f, 3, &n)) {
         if (n == 2)
             agent_message(srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
                           zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
         else
             srv_log(LOG_WARN,
                     "dropped a message of %d frames on the agents' socket", n);
-        for (int i = 0; i < n; i++)
-            zmq_msg_close(&f[i]);
+        close_frames(f, n, 3);
     }
 }
 
-/* A Z85 key from the first line of a file (placer keygen); 0 or an exit
- * code after saying why. */
+/* A key file (placer keygen); 0 or an exit code after saying why. */
 static int read_key(const char *path, char out[41])
 {
-    FILE *f = fopen(path, "r");
-    char line[128] = "";
-    bool ok = f && fgets(line, sizeof line, f);
-    if (f)
-        fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    uint8_t raw[32];
-    if (!ok || strlen(line) != 40 || !zmq_z85_decode(raw, line)) {
-        fprintf(stderr,
-                "placerd: '%s' is not a key file of 'placer keygen' (one "
-                "line of 40 Z85 characters)\n",
-                path);
-        return ok ? 65 : 66;
-    }
-    memcpy(out, line, 41);
-    return 0;
+    int rc = keyfile_read(path, out);
+    if (rc < 0)
+        fprintf(stderr, "placerd: '%s' %s\n", path,
+                rc == PLC_ENOENT ? "cannot be read"
+                                 : "is not a key file of 'placer keygen' (one "
+                                   "line of 40 Z85 characters)");
+    return rc < 0 ? plc_exit_code(rc) : 0;
 }
 
 /* The public keys (*.pub) of the agents placerd accepts. */
@@ -1239,29 +1226,11 @@ static void on_zap(uv_poll_t *h, int status, int events)
     (void)status;
     (void)events;
     struct server *srv = h->data;
-    for (;;) {
-        int ev = 0;
-        size_t sz = sizeof ev;
-        if (zmq_getsockopt(srv->zap, ZMQ_EVENTS, &ev, &sz) < 0 ||
-            !(ev & ZMQ_POLLIN))
-            break;
-        /* version, request id, domain, address, identity, mechanism,
-         * client key */
-        zmq_msg_t f[8];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, srv->zap, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            if (n < 8)
-                f[n++] = m;
-            else
-                zmq_msg_close(&m);
-        }
+    /* version, request id, domain, address, identity, mechanism, client
+     * key */
+    zmq_msg_t f[8];
+    int n;
+    while (next_message(srv->zap, f, 8, &n)) {
         char key[41] = "?", addr[64] = "";
         bool ok = false;
         if (n == 7 && zmq_msg_size(&f[6]) == 32) {
@@ -1293,8 +1262,7 @@ static void on_zap(uv_poll_t *h, int status, int events)
         zmq_send(srv->zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
         zmq_send(srv->zap, ok ? key : "", ok ? 40 : 0, ZMQ_SNDMORE);
         zmq_send(srv->zap, "", 0, 0);
-        for (int i = 0; i < n; i++)
-            zmq_msg_close(&f[i]);
+        close_frames(f, n, 8);
     }
 }
 
