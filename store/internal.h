@@ -6,7 +6,7 @@
 
 #include "store/store.h"
 
-#define STORE_STMTS 32
+#define STORE_STMTS 64
 
 struct store {
     sqlite3 *db;

@@ -96,6 +96,18 @@ static const char *const migrations[] = {
     "  backends TEXT NOT NULL,"
     "  version TEXT NOT NULL,"
     "  changed_us INTEGER NOT NULL);",
+    /* 5: what a reservation is attached to on its host (placer bind): a
+     * process for a service, a flow for a virtual link; each binding
+     * gives the reservation a new generation */
+    "CREATE TABLE bindings ("
+    "  workflow_id INTEGER NOT NULL REFERENCES workflows(id)"
+    "    ON DELETE CASCADE,"
+    "  subject TEXT NOT NULL," /* the service, or the vlink "from->to" */
+    "  pid INTEGER,"
+    "  src TEXT, src_port INTEGER, dst TEXT, dst_port INTEGER,"
+    "  protocol TEXT,"
+    "  generation INTEGER NOT NULL,"
+    "  PRIMARY KEY (workflow_id, subject));",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

@@ -315,7 +315,7 @@ static int admit_rows(struct store *s, const struct store_admission *a,
                       SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, a->workflow, (int)a->workflow_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, a->plan, (int)a->plan_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now_us());
+    sqlite3_bind_int64(st, 6, a->admitted_us ? a->admitted_us : now_us());
     int r = sqlite3_step(st);
     store_done(st);
     if (r == SQLITE_CONSTRAINT)
@@ -653,4 +653,160 @@ int store_reserved_repair(struct store *s, long *repaired, char *first,
     if (store_exec(s, "COMMIT") < 0)
         return rollback(s, fail(s, err, "commit the repair"));
     return 0;
+}
+
+/* ---- reservations and their bindings -------------------------------------
+ */
+
+int store_bind(struct store *s, const char *tenant, const char *name,
+               const char *subject, bool is_service, struct store_binding *b,
+               struct plc_error *err)
+{
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return fail(s, err, "begin a binding");
+    sqlite3_stmt *st =
+        prep(s,
+             "SELECT w.id, max(w.admitted_us, coalesce(b.generation,"
+             " 0)), (SELECT count(*) FROM services v WHERE"
+             " v.workflow_id = w.id AND v.service = ?3),"
+             " (SELECT count(*) FROM net_reservations n WHERE"
+             " n.workflow_id = w.id AND n.vlink = ?3)"
+             " FROM workflows w LEFT JOIN bindings b ON"
+             " b.workflow_id = w.id AND b.subject = ?3"
+             " WHERE w.tenant = ?1 AND w.name = ?2",
+             err, "find the workflow");
+    if (!st)
+        return rollback(s, PLC_EIO);
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    int64_t id = -1, gen = 0, n_svc = 0, n_net = 0;
+    if (r == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        gen = sqlite3_column_int64(st, 1);
+        n_svc = sqlite3_column_int64(st, 2);
+        n_net = sqlite3_column_int64(st, 3);
+    }
+    store_done(st);
+    if (r == SQLITE_DONE)
+        return rollback(s, plc_error_set(err, PLC_ENOENT,
+                                         "tenant '%s' has no workflow named "
+                                         "'%s'",
+                                         tenant, name));
+    if (r != SQLITE_ROW)
+        return rollback(s, fail(s, err, "find the workflow"));
+    if (is_service ? n_svc == 0 : n_net == 0)
+        return rollback(
+            s, plc_error_set(err, PLC_ENOENT,
+                             is_service
+                                 ? "workflow '%s' has no service named '%s'"
+                                 : "workflow '%s' reserves no bandwidth for a "
+                                   "link %s (a link between two services on "
+                                   "one host needs none)",
+                             name, subject));
+    b->generation = gen + 1;
+    st = prep(s,
+              "INSERT OR REPLACE INTO bindings (workflow_id, subject, pid,"
+              " src, src_port, dst, dst_port, protocol, generation)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              err, "record the binding");
+    if (!st)
+        return rollback(s, PLC_EIO);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+    if (b->pid > 0)
+        sqlite3_bind_int(st, 3, b->pid);
+    sqlite3_bind_text(st, 4, b->src, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, b->src_port);
+    sqlite3_bind_text(st, 6, b->dst, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, b->dst_port);
+    sqlite3_bind_text(st, 8, b->protocol, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, b->generation);
+    int rc = done(s, st, err, "record the binding");
+    char subj[256], detail[160];
+    snprintf(subj, sizeof subj, "%s/%s/%s", tenant, name, subject);
+    if (b->pid > 0)
+        snprintf(detail, sizeof detail, "pid %d", b->pid);
+    else
+        snprintf(detail, sizeof detail, "flow %s:%d-%s:%d/%s",
+                 b->src ? b->src : "*", b->src_port, b->dst ? b->dst : "*",
+                 b->dst_port, b->protocol ? b->protocol : "any");
+    if (rc == 0)
+        rc = log_event(s, "bind", subj, detail, err);
+    if (rc < 0)
+        return rollback(s, rc);
+    if (store_exec(s, "COMMIT") < 0)
+        return rollback(s, fail(s, err, "commit the binding"));
+    return 0;
+}
+
+static const char *text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+int store_resv_each(struct store *s,
+                    int (*fn)(void *arg, const struct store_resv *r), void *arg,
+                    struct plc_error *err)
+{
+    static const char *const sql[2] = {
+        "SELECT w.tenant, w.name, c.service, c.host, NULL,"
+        " group_concat(c.core), max(c.budget_ns), max(c.period_ns),"
+        " max(c.deadline_ns), 0, max(w.admitted_us, coalesce(b.generation,"
+        " 0)), b.generation IS NOT NULL, b.pid, NULL, 0, NULL, 0, NULL"
+        " FROM cpu_reservations c JOIN workflows w ON w.id = c.workflow_id"
+        " LEFT JOIN bindings b ON b.workflow_id = c.workflow_id AND"
+        " b.subject = c.service GROUP BY c.workflow_id, c.service",
+        "SELECT w.tenant, w.name, n.vlink, n.node_from, n.node_to, NULL, 0,"
+        " 0, 0, n.rate_bps, max(w.admitted_us, coalesce(b.generation, 0)),"
+        " b.generation IS NOT NULL, 0, b.src, b.src_port, b.dst, b.dst_port,"
+        " b.protocol FROM net_reservations n JOIN workflows w ON w.id ="
+        " n.workflow_id LEFT JOIN bindings b ON b.workflow_id ="
+        " n.workflow_id AND b.subject = n.vlink",
+    };
+    int rc = 0;
+    for (int k = 0; k < 2 && rc == 0; k++) {
+        sqlite3_stmt *st = prep(s, sql[k], err, "list the reservations");
+        if (!st)
+            return PLC_EIO;
+        int r = SQLITE_DONE;
+        while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_resv v;
+            memset(&v, 0, sizeof v);
+            struct store_binding b = {0};
+            v.tenant = text(st, 0);
+            v.workflow = text(st, 1);
+            v.cpu = k == 0;
+            v.subject = text(st, 2);
+            v.host = text(st, 3);
+            v.to = text(st, 4);
+            const char *cores = text(st, 5);
+            for (const char *p = cores; p && *p && v.n_cores < 64;) {
+                v.cores[v.n_cores++] = atoi(p);
+                p = strchr(p, ',');
+                p = p ? p + 1 : NULL;
+            }
+            v.budget_ns = (uint64_t)sqlite3_column_int64(st, 6);
+            v.period_ns = (uint64_t)sqlite3_column_int64(st, 7);
+            v.deadline_ns = (uint64_t)sqlite3_column_int64(st, 8);
+            v.rate_bps = (uint64_t)sqlite3_column_int64(st, 9);
+            v.generation = sqlite3_column_int64(st, 10);
+            if (sqlite3_column_int(st, 11)) {
+                b.pid = sqlite3_column_int(st, 12);
+                b.src = text(st, 13);
+                b.src_port = sqlite3_column_int(st, 14);
+                b.dst = text(st, 15);
+                b.dst_port = sqlite3_column_int(st, 16);
+                b.protocol = text(st, 17);
+                b.generation = v.generation;
+                v.bound = &b;
+            }
+            rc = fn(arg, &v);
+        }
+        if (rc == 0 && r != SQLITE_DONE)
+            rc = fail(s, err, "list the reservations");
+        store_done(st);
+    }
+    return rc;
 }

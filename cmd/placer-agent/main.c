@@ -1,20 +1,26 @@
 /*
  * placer-agent: the node agent of one host.
  *
- * This build connects to placerd's agent socket (ZeroMQ DEALER), registers
- * its host with the probed capacity and keeps it up with heartbeats; it
- * registers again whenever placerd does not know it (placerd restarted, the
- * cluster changed) or has been silent for three heartbeats.  Enforcement
- * (deadline, cgroup, htb) and CURVE keys arrive with the rest of the
- * node-agent issue; the dryrun backend is the only one taken.
+ * It connects to placerd's agent socket (ZeroMQ DEALER, CURVE when given
+ * keys), registers its host with the probed capacity and keeps it up with
+ * heartbeats; it registers again whenever placerd does not know it
+ * (placerd restarted, the cluster changed) or has been silent for three
+ * heartbeats.  What placerd sends (the desired set on each registration,
+ * then applies and removes) goes to agent/ (agent.h), whose results come
+ * back as acknowledgements.
  */
 #define _GNU_SOURCE
+#include "agent/agent.h"
 #include "agent/probe.h"
 #include "keyfile.h"
 #include "plc/error.h"
 #include "proto/placer.pb-c.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,16 +28,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zmq.h>
 
 static const char help[] =
-    "Usage: placer-agent --server ENDPOINT --host NAME [--backend dryrun]\n"
-    "       placer-agent --probe\n"
+    "Usage: placer-agent --server ENDPOINT --host NAME --backend LIST\n"
+    "                    [--server-pub FILE --key FILE] [--link [HOP=]DEV]\n"
+    "       placer-agent --probe [--backend deadline]\n"
     "\n"
-    "The placer node agent: registers its host with placerd and keeps it up\n"
-    "with heartbeats (placerd marks a host down after three missed ones and\n"
-    "places nothing new there).\n"
+    "The placer node agent: registers its host with placerd (CPUs, the\n"
+    "kernel's SCHED_DEADLINE capacity per CPU as probed, memory, network\n"
+    "devices), heartbeats, and enforces the reservations placerd sends:\n"
+    "on every (re)connection the whole desired set (what is not in it is\n"
+    "removed, what is missing applied), then each apply and remove, each\n"
+    "acknowledged with success or the errno and what was attempted.\n"
     "\n"
     "Options:\n"
     "  --server ENDPOINT  placerd's agent socket (placerd --agents-listen)\n"
@@ -39,13 +50,26 @@ static const char help[] =
     "  --key FILE         this agent's secret key (its PATH.key); without\n"
     "                     these two, placerd must run --insecure-agents\n"
     "  --host NAME        this host's name in placerd's cluster\n"
-    "  --backend LIST     enforcement backends; this build has dryrun only\n"
-    "                     (records nothing yet: there is nothing to apply)\n"
-    "  --probe            print what this host offers (CPUs, memory, the\n"
-    "                     kernel's real-time limit) as JSON and exit\n"
+    "  --backend LIST     comma-separated (default dryrun):\n"
+    "                       deadline  SCHED_DEADLINE on every thread of a\n"
+    "                                 bound process (placer bind --pid)\n"
+    "                       cgroup    CPU quota and cpuset (work that forks)\n"
+    "                       htb       an HTB class per reserved link with a\n"
+    "                                 u32 filter on its flow (--flow)\n"
+    "                       dryrun    records what it would do, alone\n"
+    "  --link [HOP=]DEV   the device toward the cluster node HOP (repeat);\n"
+    "                     without HOP=, the device toward every next hop\n"
+    "  --state-dir DIR    where the journal of what is applied lives\n"
+    "                     (default /var/lib/placer-agent); it lets a\n"
+    "                     restarted agent find and undo stale state\n"
+    "  --cgroup-root DIR  the cgroup mount (default /sys/fs/cgroup)\n"
+    "  --probe            print what this host offers as JSON and exit;\n"
+    "                     with --backend deadline (root) also the exact\n"
+    "                     deadline capacity per CPU\n"
     "  -h, --help         show this help\n"
     "\n"
-    "SIGTERM or SIGINT: exit 0.\n";
+    "SIGTERM or SIGINT: exit 0, leaving the reservations in force (placerd\n"
+    "decides when they go).\n";
 
 static volatile sig_atomic_t stop;
 
@@ -78,33 +102,66 @@ static int send_msg(void *sock, Placer__AgentToServer *m)
 {
     m->has_protocol_version = 1;
     m->protocol_version = 1;
-    uint8_t buf[1024];
     size_t len = placer__agent_to_server__get_packed_size(m);
-    if (len > sizeof buf)
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
         return -1;
     placer__agent_to_server__pack(m, buf);
-    return zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+    int rc = zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
 }
 
-static void send_register(void *sock, const char *host,
-                          const struct agent_host_facts *f)
+struct agent_state {
+    void *sock;
+    const char *host;
+    struct agent_host_facts facts;
+    double capacity; /* probed, 0 if not */
+    int backends;
+    struct agent *agent;
+    char *devices[16];
+    char *addresses[16];
+    size_t n_devices;
+    long applied, removed, failed;
+};
+
+static void send_register(struct agent_state *st)
 {
     Placer__AgentRegister r = PLACER__AGENT_REGISTER__INIT;
-    r.host = (char *)host;
+    r.host = (char *)st->host;
     r.has_cores = r.has_memory_bytes = 1;
-    r.cores = f->cpus;
-    r.memory_bytes = f->memory_bytes;
-    /* no core_capacity yet: the kernel's real-time share (rt_runtime /
-     * rt_period) is only an upper bound of what SCHED_DEADLINE admits; the
-     * exact figure comes from the deadline backend's probe */
-    char *backends[] = {"dryrun"};
+    r.cores = st->facts.cpus;
+    r.memory_bytes = st->facts.memory_bytes;
+    if (st->capacity > 0) {
+        r.has_core_capacity = 1;
+        r.core_capacity = st->capacity;
+    }
+    char *backends[4];
+    size_t nb = 0;
+    if (st->backends & AGENT_BE_DRYRUN)
+        backends[nb++] = "dryrun";
+    if (st->backends & AGENT_BE_DEADLINE)
+        backends[nb++] = "deadline";
+    if (st->backends & AGENT_BE_CGROUP)
+        backends[nb++] = "cgroup";
+    if (st->backends & AGENT_BE_HTB)
+        backends[nb++] = "htb";
     r.backends = backends;
-    r.n_backends = 1;
-    r.version = "0.1.0";
+    r.n_backends = nb;
+    Placer__NetDevice dev[16], *devp[16];
+    for (size_t i = 0; i < st->n_devices; i++) {
+        placer__net_device__init(&dev[i]);
+        dev[i].name = st->devices[i];
+        dev[i].address = st->addresses[i];
+        devp[i] = &dev[i];
+    }
+    r.devices = devp;
+    r.n_devices = st->n_devices;
+    r.version = "0.2.0";
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_REGISTRATION;
     m.registration = &r;
-    send_msg(sock, &m);
+    send_msg(st->sock, &m);
 }
 
 static void send_heartbeat(void *sock, const char *host, uint64_t seq)
@@ -117,6 +174,180 @@ static void send_heartbeat(void *sock, const char *host, uint64_t seq)
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_HEARTBEAT;
     m.heartbeat = &hb;
     send_msg(sock, &m);
+}
+
+/* An acknowledgement for placerd (agent_result_fn). */
+static void ack(void *arg, const struct agent_res *r, int op, int errnum,
+                const char *error)
+{
+    struct agent_state *st = arg;
+    Placer__AgentAck k = PLACER__AGENT_ACK__INIT;
+    k.reservation_id = (char *)r->id;
+    k.has_generation = k.has_op = k.has_ok = 1;
+    k.generation = r->generation;
+    k.op =
+        op == 2 ? PLACER__ACK_OP__ACK_OP_REMOVE : PLACER__ACK_OP__ACK_OP_APPLY;
+    k.ok = errnum == 0;
+    if (errnum) {
+        k.has_errno_value = 1;
+        k.errno_value = errnum;
+        k.error = (char *)error;
+        st->failed++;
+        logf_("%s %s failed: %s (errno %d)", op == 2 ? "remove" : "apply",
+              r->id, error, errnum);
+    } else if (op == 2) {
+        st->removed++;
+    } else {
+        st->applied++;
+    }
+    Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
+    m.msg_case = PLACER__AGENT_TO_SERVER__MSG_ACK;
+    m.ack = &k;
+    send_msg(st->sock, &m);
+}
+
+/* A reservation from placerd in plain C; false when it cannot be. */
+static bool to_res(const Placer__Reservation *m, struct agent_res *r, char *why,
+                   size_t cap)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", m->id ? m->id : "");
+    r->generation = m->generation;
+    r->kind = m->kind == PLACER__RESERVATION_KIND__RESERVATION_KIND_NET
+                  ? AGENT_NET
+                  : AGENT_CPU;
+    snprintf(r->workflow, sizeof r->workflow, "%s",
+             m->workflow ? m->workflow : "");
+    snprintf(r->service, sizeof r->service, "%s", m->service ? m->service : "");
+    r->budget_ns = m->budget_ns;
+    r->period_ns = m->period_ns;
+    r->deadline_ns = m->deadline_ns ? m->deadline_ns : m->period_ns;
+    for (size_t i = 0; i < m->n_cores && i < 64; i++)
+        r->cores[r->n_cores++] = (int)m->cores[i];
+    r->vcpus = r->n_cores ? r->n_cores : 1;
+    r->pid = m->pid;
+    snprintf(r->next_hop, sizeof r->next_hop, "%s",
+             m->next_hop ? m->next_hop : "");
+    r->rate_bps = m->rate_bps;
+    r->burst_bytes = m->burst_bytes;
+    r->link_rate_bps = m->link_rate_bps;
+    if (m->flow) {
+        const Placer__FlowSpec *f = m->flow;
+        struct in_addr x;
+        r->flow.set = true;
+        if (f->src && f->src[0]) {
+            if (inet_pton(AF_INET, f->src, &x) != 1) {
+                snprintf(why, cap, "flow source '%s' is not an IPv4 address",
+                         f->src);
+                return false;
+            }
+            r->flow.src = x.s_addr;
+        }
+        if (f->dst && f->dst[0]) {
+            if (inet_pton(AF_INET, f->dst, &x) != 1) {
+                snprintf(why, cap,
+                         "flow destination '%s' is not an IPv4 address",
+                         f->dst);
+                return false;
+            }
+            r->flow.dst = x.s_addr;
+        }
+        r->flow.sport = (uint16_t)f->src_port;
+        r->flow.dport = (uint16_t)f->dst_port;
+        r->flow.proto = f->protocol && !strcmp(f->protocol, "tcp")   ? 6
+                        : f->protocol && !strcmp(f->protocol, "udp") ? 17
+                                                                     : 0;
+    }
+    if (r->kind == AGENT_CPU &&
+        (!r->period_ns || !r->budget_ns || r->budget_ns > r->deadline_ns ||
+         r->deadline_ns > r->period_ns)) {
+        snprintf(why, cap,
+                 "budget %llu ns, deadline %llu ns, period %llu ns: need 0 < "
+                 "budget <= deadline <= period",
+                 (unsigned long long)r->budget_ns,
+                 (unsigned long long)r->deadline_ns,
+                 (unsigned long long)r->period_ns);
+        return false;
+    }
+    return true;
+}
+
+static void send_report(struct agent_state *st)
+{
+    size_t n = agent_count(st->agent);
+    Placer__Reservation *v = calloc(n + 1, sizeof *v);
+    Placer__Reservation **vp = calloc(n + 1, sizeof *vp);
+    if (!v || !vp) {
+        free(v);
+        free(vp);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct agent_applied *e = agent_at(st->agent, i);
+        if (e->errnum)
+            continue;
+        placer__reservation__init(&v[k]);
+        v[k].id = (char *)e->res.id;
+        v[k].has_generation = 1;
+        v[k].generation = e->res.generation;
+        vp[k] = &v[k];
+        k++;
+    }
+    Placer__AgentReport rep = PLACER__AGENT_REPORT__INIT;
+    rep.active = vp;
+    rep.n_active = k;
+    Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
+    m.msg_case = PLACER__AGENT_TO_SERVER__MSG_REPORT;
+    m.report = &rep;
+    send_msg(st->sock, &m);
+    free(v);
+    free(vp);
+}
+
+static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
+{
+    struct agent_res *want = calloc(d->n_reservations + 1, sizeof *want);
+    if (!want)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_reservations; i++) {
+        char why[256];
+        if (to_res(d->reservations[i], &want[n], why, sizeof why))
+            n++;
+        else
+            ack(st, &want[n], 1, EINVAL, why);
+    }
+    long a0 = st->applied, r0 = st->removed, f0 = st->failed;
+    agent_reconcile(st->agent, want, n, ack, st);
+    logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed",
+          d->n_reservations, st->applied - a0, st->removed - r0,
+          st->failed - f0);
+    free(want);
+    send_report(st);
+}
+
+static void on_message(struct agent_state *st, const Placer__ServerToAgent *m)
+{
+    char why[256];
+    struct agent_res r;
+    switch (m->msg_case) {
+    case PLACER__SERVER_TO_AGENT__MSG_DESIRED:
+        on_desired(st, m->desired);
+        break;
+    case PLACER__SERVER_TO_AGENT__MSG_APPLY:
+        if (to_res(m->apply, &r, why, sizeof why))
+            agent_apply(st->agent, &r, ack, st);
+        else
+            ack(st, &r, 1, EINVAL, why);
+        break;
+    case PLACER__SERVER_TO_AGENT__MSG_REMOVE:
+        agent_remove(st->agent, m->remove->id ? m->remove->id : "",
+                     m->remove->generation, ack, st);
+        break;
+    default:
+        break;
+    }
 }
 
 /* A key file (placer keygen), or false after saying why. */
@@ -132,17 +363,31 @@ static bool read_key(const char *path, char out[41])
 
 static const char *server_pub, *key_file;
 
-static int run(const char *server, const char *host)
+/* The network devices with an IPv4 address (for the registration). */
+static void list_devices(struct agent_state *st)
 {
-    struct agent_host_facts f;
-    struct plc_error err = PLC_ERROR_INIT;
-    int rc = agent_probe_facts("/proc", &f, &err);
-    if (rc < 0) {
-        logf_("%s", err.msg);
-        return plc_exit_code(rc);
+    struct ifaddrs *ifs, *i;
+    if (getifaddrs(&ifs) != 0)
+        return;
+    for (i = ifs; i && st->n_devices < 16; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+            !strcmp(i->ifa_name, "lo"))
+            continue;
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a,
+                  sizeof a);
+        st->devices[st->n_devices] = strdup(i->ifa_name);
+        st->addresses[st->n_devices] = strdup(a);
+        st->n_devices++;
     }
+    freeifaddrs(ifs);
+}
+
+static int run(const char *server, struct agent_state *st)
+{
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    st->sock = sock;
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     if (server_pub || key_file) {
@@ -170,13 +415,20 @@ static int run(const char *server, const char *host)
         zmq_ctx_term(ctx);
         return 64;
     }
-    logf_("host %s: %d CPUs, %llu bytes; connecting to %s", host, f.cpus,
-          (unsigned long long)f.memory_bytes, server);
+    char cap[48] = "deadline capacity not probed";
+    if (st->capacity > 0)
+        snprintf(cap, sizeof cap, "deadline capacity %.4f per CPU",
+                 st->capacity);
+    logf_("host %s: %d CPUs (%s), %llu bytes, %zu reservations in the "
+          "journal; connecting to %s",
+          st->host, st->facts.cpus, cap,
+          (unsigned long long)st->facts.memory_bytes, agent_count(st->agent),
+          server);
     unsigned heartbeat = 1000;
-    double last_heard = now_ms(), next_beat = 0, retry = 0;
+    double last_heard = now_ms(), next_beat = 0, retry = 0, next_scan = 0;
     bool registered = false;
     uint64_t seq = 0;
-    send_register(sock, host, &f);
+    send_register(st);
     retry = now_ms() + 1000; /* the answer comes first, normally */
     while (!stop) {
         zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
@@ -188,38 +440,42 @@ static int run(const char *server, const char *host)
             wait = 200; /* look at the stop flag now and then */
         zmq_poll(&it, 1, wait);
         now = now_ms();
-        if (it.revents & ZMQ_POLLIN) {
+        while (!stop) {
             zmq_msg_t msg;
             zmq_msg_init(&msg);
-            if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
-                Placer__ServerToAgent *m = placer__server_to_agent__unpack(
-                    NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-                last_heard = now;
-                if (m &&
-                    m->msg_case == PLACER__SERVER_TO_AGENT__MSG_REGISTERED) {
-                    const Placer__RegisterReply *r = m->registered;
-                    if (r->accepted) {
-                        if (!registered)
-                            logf_("registered with placerd (%s)",
-                                  r->message ? r->message : "");
-                        registered = true;
-                        if (r->has_heartbeat_ms && r->heartbeat_ms)
-                            heartbeat = r->heartbeat_ms;
-                        next_beat = now + heartbeat;
-                    } else {
-                        logf_("placerd: %s; registering again in 1 s",
-                              r->message ? r->message : "refused");
-                        registered = false;
-                        retry = now + 1000;
-                    }
-                }
-                if (m)
-                    placer__server_to_agent__free_unpacked(m, NULL);
+            if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&msg);
+                break;
             }
+            Placer__ServerToAgent *m = placer__server_to_agent__unpack(
+                NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+            last_heard = now;
+            if (m && m->msg_case == PLACER__SERVER_TO_AGENT__MSG_REGISTERED) {
+                const Placer__RegisterReply *r = m->registered;
+                if (r->accepted) {
+                    if (!registered)
+                        logf_("registered with placerd (%s)",
+                              r->message ? r->message : "");
+                    registered = true;
+                    if (r->has_heartbeat_ms && r->heartbeat_ms)
+                        heartbeat = r->heartbeat_ms;
+                    next_beat = now + heartbeat;
+                } else {
+                    logf_("placerd: %s; registering again in 1 s",
+                          r->message ? r->message : "refused");
+                    registered = false;
+                    retry = now + 1000;
+                }
+            } else if (m && registered) {
+                on_message(st, m);
+            }
+            if (m)
+                placer__server_to_agent__free_unpacked(m, NULL);
             zmq_msg_close(&msg);
         }
+        now = now_ms();
         if (registered && now >= next_beat) {
-            send_heartbeat(sock, host, ++seq);
+            send_heartbeat(sock, st->host, ++seq);
             next_beat = now + heartbeat;
             /* placerd silent for three heartbeats: start over */
             if (now - last_heard > 3.0 * heartbeat && seq % 3 == 0) {
@@ -227,20 +483,71 @@ static int run(const char *server, const char *host)
                 retry = now;
             }
         }
+        if (registered && now >= next_scan) {
+            /* new threads of bound processes; processes gone */
+            agent_rescan(st->agent, ack, st);
+            next_scan = now + 500;
+        }
         if (!registered && now >= retry) {
-            send_register(sock, host, &f);
+            send_register(st);
             retry = now + 1000;
         }
     }
-    logf_("stopping");
+    logf_("stopping (%ld applied, %ld removed, %ld failed); reservations "
+          "stay in force",
+          st->applied, st->removed, st->failed);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return 0;
 }
 
+/* The deadline capacity per CPU: what the kernel still admits plus what
+ * this agent's own reservations hold. */
+static int probe_capacity(struct agent_state *st)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    double free_per_cpu;
+    int e = agent_deadline_probe(st->facts.cpus, &free_per_cpu, &err);
+    if (e) {
+        logf_("%s%s", err.msg,
+              e == EPERM ? " (the deadline backend needs root or "
+                           "CAP_SYS_NICE)"
+                         : "");
+        return 70;
+    }
+    double held = st->agent ? agent_deadline_held(st->agent) : 0;
+    st->capacity = free_per_cpu + held / st->facts.cpus;
+    if (st->capacity > 1)
+        st->capacity = 1;
+    return 0;
+}
+
+static int mkdirs(const char *dir)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *c = p + 1; *c; c++)
+        if (*c == '/') {
+            *c = 0;
+            mkdir(p, 0755);
+            *c = '/';
+        }
+    return mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
-    enum { O_SERVER = 256, O_HOST, O_BACKEND, O_PROBE, O_SPUB, O_KEY };
+    enum {
+        O_SERVER = 256,
+        O_HOST,
+        O_BACKEND,
+        O_PROBE,
+        O_SPUB,
+        O_KEY,
+        O_LINK,
+        O_STATE,
+        O_CGROUP
+    };
     static const struct option opts[] = {
         {"server", required_argument, 0, O_SERVER},
         {"host", required_argument, 0, O_HOST},
@@ -248,9 +555,15 @@ int main(int argc, char **argv)
         {"probe", no_argument, 0, O_PROBE},
         {"server-pub", required_argument, 0, O_SPUB},
         {"key", required_argument, 0, O_KEY},
+        {"link", required_argument, 0, O_LINK},
+        {"state-dir", required_argument, 0, O_STATE},
+        {"cgroup-root", required_argument, 0, O_CGROUP},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *server = NULL, *host = NULL, *backend = "dryrun";
+    const char *state_dir = "/var/lib/placer-agent", *cgroup_root = NULL;
+    static struct agent_link links[32];
+    size_t n_links = 0;
     int probe = 0, ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -272,6 +585,34 @@ int main(int argc, char **argv)
         case O_KEY:
             key_file = optarg;
             break;
+        case O_LINK: {
+            if (n_links == 32) {
+                fputs("placer-agent: --link: at most 32\n", stderr);
+                return 64;
+            }
+            const char *eq = strchr(optarg, '=');
+            struct agent_link *l = &links[n_links++];
+            if (eq) {
+                snprintf(l->next_hop, sizeof l->next_hop, "%.*s",
+                         (int)(eq - optarg), optarg);
+                snprintf(l->device, sizeof l->device, "%s", eq + 1);
+            } else {
+                snprintf(l->device, sizeof l->device, "%s", optarg);
+            }
+            if (!l->device[0] || if_nametoindex(l->device) == 0) {
+                fprintf(stderr,
+                        "placer-agent: --link: no network device '%s' here\n",
+                        l->device);
+                return 64;
+            }
+            break;
+        }
+        case O_STATE:
+            state_dir = optarg;
+            break;
+        case O_CGROUP:
+            cgroup_root = optarg;
+            break;
         case 'h':
             fputs(help, stdout);
             return 0;
@@ -280,18 +621,29 @@ int main(int argc, char **argv)
             return 64;
         }
     }
+    struct plc_error err = PLC_ERROR_INIT;
+    int backends = agent_backends_parse(backend, &err);
+    if (!backends) {
+        fprintf(stderr, "placer-agent: --backend: %s\n", err.msg);
+        return 64;
+    }
+    static struct agent_state st;
+    st.backends = backends;
+    if (agent_probe_facts("/proc", &st.facts, &err) < 0) {
+        fprintf(stderr, "placer-agent: %s\n", err.msg);
+        return 70;
+    }
     if (probe) {
-        struct agent_host_facts f;
-        struct plc_error err = PLC_ERROR_INIT;
-        int rc = agent_probe_facts("/proc", &f, &err);
-        if (rc < 0) {
-            fprintf(stderr, "placer-agent: %s\n", err.msg);
-            return plc_exit_code(rc);
-        }
+        if ((backends & AGENT_BE_DEADLINE) && probe_capacity(&st))
+            return 70;
         printf("{\"schema\": 1, \"cpus\": %d, \"memory_bytes\": %llu, "
-               "\"rt_runtime_us\": %lld, \"rt_period_us\": %lld}\n",
-               f.cpus, (unsigned long long)f.memory_bytes,
-               (long long)f.rt_runtime_us, (long long)f.rt_period_us);
+               "\"rt_runtime_us\": %lld, \"rt_period_us\": %lld",
+               st.facts.cpus, (unsigned long long)st.facts.memory_bytes,
+               (long long)st.facts.rt_runtime_us,
+               (long long)st.facts.rt_period_us);
+        if (st.capacity > 0)
+            printf(", \"deadline_capacity_per_cpu\": %.4f", st.capacity);
+        printf("}\n");
         return 0;
     }
     if (!server || !host) {
@@ -300,17 +652,43 @@ int main(int argc, char **argv)
               stderr);
         return 64;
     }
-    if (strcmp(backend, "dryrun")) {
-        fprintf(stderr,
-                "placer-agent: --backend: this build has dryrun only (got "
-                "'%s'); deadline, cgroup and htb come with enforcement\n",
-                backend);
-        return 64;
+    char journal[600];
+    if (!(backends & AGENT_BE_DRYRUN) ||
+        strcmp(state_dir, "/var/lib/placer-agent")) {
+        if (mkdirs(state_dir) != 0) {
+            fprintf(stderr,
+                    "placer-agent: --state-dir: cannot create '%s' "
+                    "(%s)\n",
+                    state_dir, strerror(errno));
+            return 73;
+        }
+        snprintf(journal, sizeof journal, "%s/%s.json", state_dir, host);
+    } else {
+        journal[0] = 0; /* dryrun: nothing in the kernel to find again */
     }
+    struct agent_config cfg = {backends, journal[0] ? journal : NULL,
+                               cgroup_root, links, n_links};
+    int rc = agent_open(&st.agent, &cfg, &err);
+    if (rc < 0) {
+        fprintf(stderr, "placer-agent: %s\n", err.msg);
+        return plc_exit_code(rc);
+    }
+    if ((backends & AGENT_BE_DEADLINE) && (rc = probe_capacity(&st)) != 0) {
+        agent_close(st.agent);
+        return rc;
+    }
+    st.host = host;
+    list_devices(&st);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    return run(server, host);
+    rc = run(server, &st);
+    agent_close(st.agent);
+    for (size_t i = 0; i < st.n_devices; i++) {
+        free(st.devices[i]);
+        free(st.addresses[i]);
+    }
+    return rc;
 }

@@ -38,6 +38,7 @@ int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_bind(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_cluster_apply(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

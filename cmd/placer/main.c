@@ -20,6 +20,7 @@ static const struct cli_cmd commands[] = {
     {"status", "an admitted workflow's plan and state", cmd_status},
     {"list", "the admitted workflows", cmd_list},
     {"release", "release an admitted workflow's reservations", cmd_release},
+    {"bind", "attach a reservation to a process or a flow", cmd_bind},
     {"hosts", "placerd's hosts and what is reserved on them", cmd_hosts},
     {"keygen", "a CURVE key pair for placerd and its agents", cmd_keygen},
 };
@@ -36,18 +37,19 @@ static void usage(FILE *out)
           out);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n"
-          "The online commands (submit, status, list, release, hosts,\n"
-          "cluster apply) talk to placerd at --server ENDPOINT (default\n"
-          "tcp://127.0.0.1:7460).\n"
-          "\n"
-          "Run 'placer COMMAND --help' for the options of a command.\n"
-          "File formats: examples/ and the README.\n"
-          "\n"
-          "Exit status: 0 success, 1 negative answer, 64 usage error,\n"
-          "65 bad input data, 66 input file missing, 69 placerd\n"
-          "unreachable, 70 internal error, 75 busy (retry).\n",
-          out);
+    fputs(
+        "\n"
+        "The online commands (submit, status, list, release, bind,\n"
+        "hosts, cluster apply) talk to placerd at --server ENDPOINT (default\n"
+        "tcp://127.0.0.1:7460).\n"
+        "\n"
+        "Run 'placer COMMAND --help' for the options of a command.\n"
+        "File formats: examples/ and the README.\n"
+        "\n"
+        "Exit status: 0 success, 1 negative answer, 64 usage error,\n"
+        "65 bad input data, 66 input file missing, 69 placerd\n"
+        "unreachable, 70 internal error, 75 busy (retry).\n",
+        out);
 }
 
 int main(int argc, char **argv)

@@ -207,6 +207,25 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                                  sizeof st);
             printf("  state      %s (tenant %s)\n", st,
                    d->tenant ? d->tenant : "default");
+            /* where it stands on each host, and why when degraded */
+            for (size_t i = 0; i < d->n_services; i++) {
+                const Placer__PlacedService *v = d->services[i];
+                if (!v->has_state)
+                    continue;
+                proto_enum_json_name(&placer__state__descriptor, (int)v->state,
+                                     st, sizeof st);
+                printf("    %-12s %-9s on %s%s%s\n", v->name, st, v->host,
+                       v->error ? ": " : "", v->error ? v->error : "");
+            }
+            for (size_t i = 0; i < d->n_links; i++) {
+                const Placer__PlacedLink *l = d->links[i];
+                if (!l->has_state)
+                    continue;
+                proto_enum_json_name(&placer__state__descriptor, (int)l->state,
+                                     st, sizeof st);
+                printf("    %s->%s %-9s%s%s\n", l->from, l->to, st,
+                       l->error ? ": " : "", l->error ? l->error : "");
+            }
         }
     }
 }
@@ -459,5 +478,145 @@ int cmd_cluster_apply(int argc, char **argv)
         placer__response__free_unpacked(r, NULL);
     }
     proto_doc_release(&cd);
+    return code;
+}
+
+static const char bind_help[] =
+    "Usage: placer [--server ENDPOINT] bind [--tenant T] WORKFLOW SERVICE "
+    "--pid PID\n"
+    "       placer [--server ENDPOINT] bind [--tenant T] WORKFLOW FROM TO\n"
+    "              --flow SRC[:PORT]-DST[:PORT][/tcp|/udp]\n"
+    "\n"
+    "Attach a placed service's CPU reservation to a running process (every\n"
+    "thread gets SCHED_DEADLINE with the service's budget and period; at\n"
+    "most 'vcpus' threads), or a virtual link's bandwidth to a flow (an HTB\n"
+    "class on each host along its path, with a u32 filter on the flow's\n"
+    "IPv4 addresses, ports and protocol). placerd records the binding, so\n"
+    "it survives restarts of placerd and of the agents, and sends it to the\n"
+    "host's agent; 'placer status' shows when it is active, or degraded and\n"
+    "why.\n"
+    "\n"
+    "Options:\n"
+    "  --pid PID      the process (on the service's host)\n"
+    "  --flow SPEC    e.g. 10.0.0.1:5201-10.0.0.2:0/tcp (port 0 or none:\n"
+    "                 any)\n"
+    "  --tenant T     the workflow's tenant (default 'default')\n" SERVER_HELP
+    "\n"
+    "Exit status: 0 recorded, 1 no such workflow, service or link, 64 usage,\n"
+    "69 placerd unreachable.\n";
+
+/* "10.0.0.1:5201" -> address and port (0: none given). */
+static bool split_endpoint(char *s, char **addr, unsigned *port)
+{
+    char *colon = strrchr(s, ':');
+    *addr = s;
+    *port = 0;
+    if (colon && !strchr(s, '[') && strchr(s, ':') == colon) {
+        *colon = 0;
+        char *end;
+        unsigned long p = strtoul(colon + 1, &end, 10);
+        if (*end || p > 65535)
+            return false;
+        *port = (unsigned)p;
+    }
+    return **addr != 0;
+}
+
+int cmd_bind(int argc, char **argv)
+{
+    enum { O_TENANT = 256, O_PID, O_FLOW };
+    static const struct option opts[] = {
+        {"tenant", required_argument, 0, O_TENANT},
+        {"pid", required_argument, 0, O_PID},
+        {"flow", required_argument, 0, O_FLOW},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *tenant = NULL, *flow = NULL;
+    long pid = 0;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_TENANT:
+            tenant = optarg;
+            break;
+        case O_PID: {
+            char *end;
+            pid = strtol(optarg, &end, 10);
+            if (*end || pid <= 0 || pid > 4194304)
+                return cli_usage("bind", "--pid: '%s' is not a process id",
+                                 optarg);
+            break;
+        }
+        case O_FLOW:
+            flow = optarg;
+            break;
+        case 'h':
+            fputs(bind_help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage("bind", "unknown option");
+        }
+    }
+    int args = argc - optind;
+    Placer__BindRequest b = PLACER__BIND_REQUEST__INIT;
+    Placer__FlowSpec f = PLACER__FLOW_SPEC__INIT;
+    char spec[256];
+    if (pid && !flow && args == 2) {
+        b.service = argv[optind + 1];
+        b.has_pid = 1;
+        b.pid = (int32_t)pid;
+    } else if (flow && !pid && args == 3) {
+        b.from = argv[optind + 1];
+        b.to = argv[optind + 2];
+        snprintf(spec, sizeof spec, "%s", flow);
+        char *proto = strchr(spec, '/');
+        if (proto) {
+            *proto++ = 0;
+            if (strcmp(proto, "tcp") && strcmp(proto, "udp"))
+                return cli_usage("bind", "--flow: protocol '%s' (tcp or udp)",
+                                 proto);
+            f.protocol = proto;
+        }
+        char *dash = strchr(spec, '-');
+        char *src, *dst;
+        unsigned sp, dp;
+        if (!dash)
+            return cli_usage("bind",
+                             "--flow: '%s' is not "
+                             "SRC[:PORT]-DST[:PORT][/PROTO]",
+                             flow);
+        *dash = 0;
+        if (!split_endpoint(spec, &src, &sp) ||
+            !split_endpoint(dash + 1, &dst, &dp))
+            return cli_usage("bind",
+                             "--flow: '%s' is not "
+                             "SRC[:PORT]-DST[:PORT][/PROTO]",
+                             flow);
+        f.src = src;
+        f.dst = dst;
+        f.has_src_port = f.has_dst_port = 1;
+        f.src_port = sp;
+        f.dst_port = dp;
+        b.flow = &f;
+    } else {
+        return cli_usage("bind",
+                         "give WORKFLOW SERVICE --pid PID, or WORKFLOW FROM "
+                         "TO --flow SPEC");
+    }
+    b.workflow = argv[optind];
+    b.tenant = (char *)tenant;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_BIND;
+    req.bind = &b;
+    Placer__Response *r;
+    int code =
+        call(&req, 5000, PLACER__RESPONSE__RESULT_BIND, EXIT_NEGATIVE, &r);
+    if (code != EXIT_OK)
+        return code;
+    printf("bound %s to %s %s\n",
+           r->bind->reservation_id ? r->bind->reservation_id : "?",
+           pid ? "pid" : "flow", pid ? argv[optind + 1] : flow);
+    placer__response__free_unpacked(r, NULL);
     return code;
 }

@@ -20,6 +20,7 @@
  * commit fails is answered with the error and stops counting.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +41,7 @@
 #include "plc/error.h"
 #include "proto/validate.h"
 #include "server.h"
+#include "sync.h"
 
 #define MAX_REQUEST_BYTES (16u << 20)
 
@@ -100,6 +102,7 @@ struct server {
     char (*keys)[41];
     size_t n_keys;
     const char *keys_dir;
+    struct sync sync; /* reservations as the agents enforce them */
 };
 
 struct job {
@@ -124,9 +127,17 @@ struct job {
     uint8_t *wb, *pb;
     size_t wlen, plen;
     const char *tenant;
+    int64_t admitted_us; /* the reservations' first generation */
 };
 
 static void reload_totals(struct server *srv);
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static double now_ms(void)
 {
@@ -337,8 +348,7 @@ static void do_status(struct server *srv, struct job *q)
         store_workflow_free(&w);
         return;
     }
-    p->has_state = 1;
-    p->state = PLACER__STATE__STATE_ADMITTED; /* agents: issue 6 */
+    sync_plan_states(&srv->sync, p, tenant);
     reply_with(srv, q->identity, q->identity_len, q->id,
                PLACER__RESPONSE__RESULT_PLAN, p);
     placer__plan__free_unpacked(p, NULL);
@@ -346,6 +356,7 @@ static void do_status(struct server *srv, struct job *q)
 }
 
 struct list_ctx {
+    const struct server *srv;
     Placer__ListReply *reply;
     size_t cap;
     bool oom;
@@ -375,7 +386,11 @@ static int list_one(void *arg, const struct store_workflow *w)
     s->name = strdup(w->name);
     s->tenant = strdup(w->tenant);
     s->has_state = 1;
-    s->state = PLACER__STATE__STATE_ADMITTED;
+    Placer__Plan *p = placer__plan__unpack(NULL, w->plan_len, w->plan);
+    s->state = p ? sync_workflow_state(&x->srv->sync, w->tenant, p)
+                 : PLACER__STATE__STATE_ADMITTED;
+    if (p)
+        placer__plan__free_unpacked(p, NULL);
     size_t n = 0;
     while (w->hosts && w->hosts[n])
         n++;
@@ -402,7 +417,7 @@ static void do_list(struct server *srv, struct job *q)
     placer__list_reply__init(reply);
     reply->has_schema = 1;
     reply->schema = 1;
-    struct list_ctx x = {reply, 0, false};
+    struct list_ctx x = {srv, reply, 0, false};
     int rc = store_workflow_each(srv->store,
                                  l->tenant && l->tenant[0] ? l->tenant : NULL,
                                  list_one, &x, &err);
@@ -448,8 +463,9 @@ static void do_release(struct server *srv, struct job *q)
                     NULL, "%s", err.msg);
         return;
     }
-    /* durable: capacity is free from now on */
+    /* durable: capacity is free from now on; the agents let it go */
     reload_totals(srv);
+    sync_released(&srv->sync, tenant, rel->name);
     srv_log(LOG_INFO, "released %s/%s", tenant, rel->name);
     Placer__ReleaseReply rr = PLACER__RELEASE_REPLY__INIT;
     rr.name = rel->name;
@@ -457,6 +473,87 @@ static void do_release(struct server *srv, struct job *q)
     rr.state = PLACER__STATE__STATE_RELEASED;
     reply_with(srv, q->identity, q->identity_len, q->id,
                PLACER__RESPONSE__RESULT_RELEASE, &rr);
+}
+
+/* A binding: recorded durably, then sent to the agents of the hosts that
+ * enforce the reservation. */
+static void do_bind(struct server *srv, struct job *q)
+{
+    const Placer__BindRequest *b = q->req->bind;
+    struct plc_error err = PLC_ERROR_INIT;
+    char tb[256], subject[160];
+    const char *tenant =
+        request_tenant(srv, q, "bind", b->workflow, b->tenant, tb, sizeof tb);
+    if (!tenant)
+        return;
+    struct store_binding sb = {0};
+    bool service = b->service != NULL;
+    const char *bad = NULL;
+    if (service && b->has_pid && b->pid > 0 && !b->from && !b->to) {
+        snprintf(subject, sizeof subject, "%s", b->service);
+        sb.pid = b->pid;
+    } else if (!service && b->from && b->to && b->flow) {
+        const Placer__FlowSpec *f = b->flow;
+        struct in_addr x;
+        snprintf(subject, sizeof subject, "%s->%s", b->from, b->to);
+        if ((f->src && inet_pton(AF_INET, f->src, &x) != 1) ||
+            (f->dst && inet_pton(AF_INET, f->dst, &x) != 1))
+            bad = "flow: src and dst are IPv4 addresses (the u32 classifier "
+                  "matches IPv4 here)";
+        else if (f->protocol && strcmp(f->protocol, "tcp") &&
+                 strcmp(f->protocol, "udp"))
+            bad = "flow.protocol: tcp or udp";
+        else if (f->src_port > 65535 || f->dst_port > 65535)
+            bad = "flow: ports are 0 to 65535";
+        sb.src = f->src;
+        sb.dst = f->dst;
+        sb.src_port = (int)f->src_port;
+        sb.dst_port = (int)f->dst_port;
+        sb.protocol = f->protocol;
+    } else {
+        bad = "give service and pid, or from, to and flow";
+    }
+    if (bad) {
+        reply_error(srv, q->identity, q->identity_len, q->id,
+                    PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL, "%s",
+                    bad);
+        return;
+    }
+    int rc = store_bind(srv->store, tenant, b->workflow, subject, service, &sb,
+                        &err);
+    if (rc < 0) {
+        reply_error(srv, q->identity, q->identity_len, q->id, error_code(rc),
+                    NULL, "%s", err.msg);
+        return;
+    }
+    /* every reservation of the subject: a service's, or a vlink's on each
+     * link direction leaving a host */
+    char id[512];
+    int pl = snprintf(id, sizeof id, "%s/%s/%s%s", tenant, b->workflow, subject,
+                      service ? "" : "/");
+    size_t n = 0;
+    for (size_t i = 0; i < srv->sync.t.n; i++) {
+        struct resv *r = srv->sync.t.v[i];
+        if (service ? !strcmp(r->id, id) : !strncmp(r->id, id, (size_t)pl)) {
+            sync_bound(&srv->sync, r->id, &sb);
+            n++;
+        }
+    }
+    if (!service)
+        id[pl - 1] = 0;
+    srv_log(LOG_INFO, "bound %s to %s%s (%zu reservations, generation %lld)",
+            id, service ? "pid " : "flow ",
+            service ? (snprintf(tb, sizeof tb, "%d", sb.pid), tb)
+                    : (snprintf(tb, sizeof tb, "%s:%d-%s:%d/%s",
+                                sb.src ? sb.src : "*", sb.src_port,
+                                sb.dst ? sb.dst : "*", sb.dst_port,
+                                sb.protocol ? sb.protocol : "any"),
+                       tb),
+            n, (long long)sb.generation);
+    Placer__BindReply br = PLACER__BIND_REPLY__INIT;
+    br.reservation_id = id;
+    reply_with(srv, q->identity, q->identity_len, q->id,
+               PLACER__RESPONSE__RESULT_BIND, &br);
 }
 
 /* ---- the admission queue
@@ -520,6 +617,7 @@ static void plan_done(uv_work_t *w, int status)
     } else {
         int rc = admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
         q->tenant = tenant;
+        q->admitted_us = wall_us();
         q->doc->tenant = strdup(tenant);
         q->doc->has_state = 1;
         q->doc->state = PLACER__STATE__STATE_ADMITTED;
@@ -575,7 +673,7 @@ static void commit_work(uv_work_t *w)
             q->plen,          q->rows.n_services,
             q->rows.n_cpu,    q->rows.n_net,
             q->rows.services, q->rows.cpu,
-            q->rows.net};
+            q->rows.net,      q->admitted_us};
     int all =
         !a || !rc ? PLC_ENOMEM : store_admit_batch(srv->writer, a, n, rc, &err);
     i = 0;
@@ -618,6 +716,13 @@ static void commit_done(uv_work_t *w, int status)
                     now_ms() - q->t0, q->plan.time_ms);
             reply_with(srv, q->identity, q->identity_len, q->id,
                        PLACER__RESPONSE__RESULT_PLAN, q->doc);
+            /* then to the agents */
+            if (sync_admitted(&srv->sync, q->tenant, wf->name, &q->rows,
+                              (uint64_t)q->admitted_us) < 0)
+                srv_log(LOG_ERROR,
+                        "%s/%s: out of memory tracking its reservations; "
+                        "they go to the agents at their next registration",
+                        q->tenant, wf->name);
         } else {
             srv_log(q->rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
                     "submit %s/%s not recorded: %s", q->tenant, wf->name,
@@ -729,6 +834,7 @@ static void do_cluster_apply(struct server *srv, struct job *q)
             rc = totals_load(&srv->totals, srv->store, &unknown, &err);
             if (rc == 0)
                 reload_totals(srv);
+            sync_rehost(&srv->sync);
         }
         if (copy)
             placer__cluster__free_unpacked(copy, NULL);
@@ -946,6 +1052,9 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     case PLACER__REQUEST__OP_RELEASE:
         do_release(srv, q);
         break;
+    case PLACER__REQUEST__OP_BIND:
+        do_bind(srv, q);
+        break;
     case PLACER__REQUEST__OP_SUBMIT:
     case PLACER__REQUEST__OP_CLUSTER_APPLY:
         if (srv->draining || srv->queued >= srv->queue_max) {
@@ -1061,6 +1170,43 @@ static void agent_send(struct server *srv, const void *id, size_t id_len,
         srv_log(LOG_WARN, "cannot answer an agent (%s)", zmq_strerror(errno));
 }
 
+/* Any message to host h's agent (sync.c's sender). */
+static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
+{
+    struct server *srv = arg;
+    const struct host_agent *a =
+        h < srv->totals.n_hosts ? &srv->totals.agent[h] : NULL;
+    if (!a || !a->identity)
+        return;
+    Placer__ServerToAgent c = *m;
+    c.has_protocol_version = 1;
+    c.protocol_version = PROTOCOL_VERSION;
+    size_t len = placer__server_to_agent__get_packed_size(&c);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        return;
+    placer__server_to_agent__pack(&c, buf);
+    if (zmq_send(srv->agents, a->identity, a->identity_len,
+                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(srv->agents, buf, len, ZMQ_DONTWAIT) < 0)
+        srv_log(LOG_WARN, "cannot send to the agent of %s (%s); retried",
+                srv->totals.node_names[h], zmq_strerror(errno));
+    free(buf);
+}
+
+/* The host of the agent behind a routing id, or SIZE_MAX. */
+static size_t agent_host(const struct server *srv, const void *id,
+                         size_t id_len)
+{
+    for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
+        const struct host_agent *a = &srv->totals.agent[h];
+        if (a->identity && a->identity_len == id_len &&
+            !memcmp(a->identity, id, id_len))
+            return h;
+    }
+    return SIZE_MAX;
+}
+
 static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
                         const Placer__AgentRegister *r)
 {
@@ -1106,6 +1252,12 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
                  r->backends[i]);
     snprintf(a->summary, sizeof a->summary, "placer-agent %s (%s)",
              r->version ? r->version : "?", backends);
+    /* the kernel's deadline capacity as the agent probed it counts from
+     * the next plan on */
+    a->capacity =
+        r->has_core_capacity && r->core_capacity > 0 && r->core_capacity <= 1
+            ? r->core_capacity
+            : 0;
     agent_state(srv, h, HOST_UP, r);
     char cap[32] = "capacity not probed";
     if (r->has_core_capacity)
@@ -1116,6 +1268,9 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
             (unsigned long long)(r->has_memory_bytes ? r->memory_bytes : 0),
             backends);
     agent_send(srv, id, id_len, true, "registered");
+    /* then what it should enforce */
+    a->synced = true;
+    sync_host_up(&srv->sync, h);
 }
 
 static void agent_message(struct server *srv, const void *id, size_t id_len,
@@ -1149,11 +1304,38 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
             if (a->state == HOST_DOWN) {
                 srv_log(LOG_INFO, "host %s is up again", host);
                 agent_state(srv, h, HOST_UP, NULL);
+                sync_host_up(&srv->sync, h);
             }
         } else {
             /* placerd restarted, or the cluster changed: register again */
             agent_send(srv, id, id_len, false, "unknown agent: register");
         }
+    } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_ACK) {
+        size_t h = agent_host(srv, id, id_len);
+        const Placer__AgentAck *k = m->ack;
+        if (h == SIZE_MAX) {
+            agent_send(srv, id, id_len, false, "unknown agent: register");
+        } else {
+            if (!k->ok)
+                srv_log(LOG_WARN, "agent of %s: %s %s failed: %s",
+                        srv->totals.node_names[h],
+                        k->op == PLACER__ACK_OP__ACK_OP_REMOVE ? "remove"
+                                                               : "apply",
+                        k->reservation_id ? k->reservation_id : "?",
+                        k->error ? k->error : "no reason given");
+            else
+                srv_log(LOG_DEBUG, "agent of %s: %s %s done",
+                        srv->totals.node_names[h],
+                        k->op == PLACER__ACK_OP__ACK_OP_REMOVE ? "remove"
+                                                               : "apply",
+                        k->reservation_id ? k->reservation_id : "?");
+            sync_ack(&srv->sync, h, k);
+        }
+    } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_REPORT) {
+        size_t h = agent_host(srv, id, id_len);
+        if (h != SIZE_MAX)
+            srv_log(LOG_DEBUG, "agent of %s enforces %zu reservations",
+                    srv->totals.node_names[h], m->report->n_active);
     }
     placer__agent_to_server__free_unpacked(m, NULL);
 }
@@ -1281,6 +1463,7 @@ static void on_agents_timer(uv_timer_t *t)
             agent_state(srv, h, HOST_DOWN, NULL);
         }
     }
+    sync_tick(&srv->sync);
     /* the agents' descriptor is edge-triggered too, and so is ZAP's */
     on_agents(&srv->agents_poll, 0, 0);
     if (srv->zap)
@@ -1479,6 +1662,9 @@ int main(int argc, char **argv)
     if (o.level && set_level(o.level) < 0)
         return 64;
     struct server srv = {0};
+    srv.sync.totals = &srv.totals;
+    srv.sync.send = agent_send_to;
+    srv.sync.arg = &srv;
     /* agents without keys only where no one else can reach them */
     bool local = !strncmp(o.agents, "ipc://", 6) ||
                  !strncmp(o.agents, "tcp://127.", 10) ||
@@ -1549,6 +1735,13 @@ int main(int argc, char **argv)
         if (unknown)
             srv_log(LOG_WARN, "%ld reserved totals name what the cluster lacks",
                     unknown);
+        srv.sync.totals = &srv.totals;
+        if (sync_load(&srv.sync, srv.store, &err) < 0) {
+            fprintf(stderr, "placerd: cannot load the reservations: %s\n",
+                    err.msg);
+            store_close(srv.store);
+            return 70;
+        }
     } else if (rc != PLC_ENOENT) {
         fprintf(stderr, "placerd: %s\n", err.msg);
         store_close(srv.store);
@@ -1558,6 +1751,7 @@ int main(int argc, char **argv)
         printf("placerd: store '%s' at schema version %d%s\n", o.db,
                store_schema_version(srv.store),
                repaired ? " (reserved totals repaired)" : "");
+        sync_release_all(&srv.sync);
         totals_release(&srv.totals);
         store_close(srv.writer);
         store_close(srv.store);
@@ -1575,6 +1769,7 @@ int main(int argc, char **argv)
                 zmq_strerror(errno));
         zmq_close(srv.clients);
         zmq_ctx_term(srv.zctx);
+        sync_release_all(&srv.sync);
         totals_release(&srv.totals);
         store_close(srv.store);
         return 69;
@@ -1608,6 +1803,7 @@ int main(int argc, char **argv)
         zmq_close(srv.agents);
         zmq_close(srv.clients);
         zmq_ctx_term(srv.zctx);
+        sync_release_all(&srv.sync);
         totals_release(&srv.totals);
         store_close(srv.writer);
         store_close(srv.store);
@@ -1651,6 +1847,7 @@ int main(int argc, char **argv)
     free(srv.keys);
     zmq_ctx_term(srv.zctx);
     uv_loop_close(srv.loop);
+    sync_release_all(&srv.sync);
     totals_release(&srv.totals);
     store_close(srv.writer);
     store_close(srv.store);

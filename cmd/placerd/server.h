@@ -44,6 +44,8 @@ struct host_agent {
     size_t identity_len;
     double last_seen_ms;
     char summary[160]; /* "placer-agent VERSION, backends ..." */
+    double capacity;   /* probed deadline capacity per CPU, 0 if none */
+    bool synced;       /* the desired set went out since it registered */
 };
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the

@@ -242,6 +242,11 @@ const Placer__Cluster *totals_residual(struct totals *t)
         /* a host whose agent is down takes nothing new: its cores full */
         bool down = t->agent[h].state == HOST_DOWN;
         double cap = b->has_core_capacity ? b->core_capacity : 1.0;
+        /* the agent's probe of what the kernel admits, once it has one */
+        if (t->agent[h].capacity > 0)
+            cap = t->agent[h].capacity;
+        x->has_core_capacity = 1;
+        x->core_capacity = cap;
         for (size_t k = 0; k < x->n_used; k++)
             x->used[k] = down ? cap
                               : (k < b->n_used ? b->used[k] : 0) +
@@ -308,7 +313,9 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         s->has_cores = 1;
         s->cores = cores;
         s->has_core_capacity = 1;
-        s->core_capacity = x->has_core_capacity ? x->core_capacity : 1.0;
+        s->core_capacity = ag->capacity > 0       ? ag->capacity
+                           : x->has_core_capacity ? x->core_capacity
+                                                  : 1.0;
         for (int k = 0; k < cores; k++)
             res[k] = (k < t->max_cores
                           ? t->core[h * (size_t)t->max_cores + (size_t)k]

@@ -9,6 +9,7 @@
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -107,6 +108,7 @@ struct store_admission {
     const struct store_service *services;
     const struct store_cpu *cpu;
     const struct store_net *net;
+    int64_t admitted_us; /* 0: now; the reservations' first generation */
 };
 
 /* Record an admitted workflow, its reservations and the reserved totals
@@ -165,6 +167,47 @@ struct store_agent {
 
 /* Record an agent's registration or a change of its state.  0, PLC_EIO. */
 int store_agent_put(struct store *s, const struct store_agent *a,
+                    struct plc_error *err);
+
+/* ---- reservations as the hosts enforce them ------------------------------
+ */
+
+/* What a reservation is attached to (placer bind). */
+struct store_binding {
+    int pid;                /* a service's process, 0 if none */
+    const char *src, *dst;  /* a vlink's flow: addresses, NULL if none */
+    int src_port, dst_port; /* 0: any */
+    const char *protocol;   /* "tcp", "udp", NULL: any */
+    int64_t generation;     /* the reservation's, from this binding on */
+};
+
+/* Attach a reservation of a workflow to a process (service) or a flow
+ * (vlink "from->to"), replacing an earlier binding.  b->generation is
+ * set to one more than the reservation's.  0, PLC_ENOENT (no such
+ * workflow, service or vlink: detail says which), PLC_EIO. */
+int store_bind(struct store *s, const char *tenant, const char *name,
+               const char *subject, bool is_service, struct store_binding *b,
+               struct plc_error *err);
+
+/* One reservation as an agent enforces it: a service's CPU reservation on
+ * its host (one thread per core), or a vlink's bandwidth on one link
+ * direction from a node. */
+struct store_resv {
+    const char *tenant, *workflow;
+    bool cpu;
+    const char *subject;   /* service, or vlink "from->to" */
+    const char *host, *to; /* cpu: host; net: link from -> to */
+    int cores[64];
+    int n_cores;
+    uint64_t budget_ns, period_ns, deadline_ns; /* cpu */
+    uint64_t rate_bps;                          /* net */
+    int64_t generation; /* the admission's time, or its binding's */
+    const struct store_binding *bound; /* NULL if not bound */
+};
+
+/* Every reservation of every workflow.  0, PLC_EIO, or fn's nonzero. */
+int store_resv_each(struct store *s,
+                    int (*fn)(void *arg, const struct store_resv *r), void *arg,
                     struct plc_error *err);
 
 /* ---- reserved totals -------------------------------------------------------
