@@ -201,6 +201,9 @@ static void reply_with(struct server *srv, const void *identity,
     case PLACER__RESPONSE__RESULT_RELEASE:
         r.release = msg;
         break;
+    case PLACER__RESPONSE__RESULT_BIND:
+        r.bind = msg;
+        break;
     default:
         r.result_case = PLACER__RESPONSE__RESULT__NOT_SET;
         break;
@@ -1258,6 +1261,13 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         r->has_core_capacity && r->core_capacity > 0 && r->core_capacity <= 1
             ? r->core_capacity
             : 0;
+    /* the kernel's bandwidth is global over its CPUs: spread it over the
+     * cores the cluster file models */
+    const Placer__Host *mh = srv->totals.cluster->hosts[h];
+    int model_cores = mh->has_cores && mh->cores > 0 ? mh->cores : 1;
+    if (a->capacity > 0 && r->has_cores && r->cores > 0 &&
+        r->cores != model_cores)
+        a->capacity = fmin(1.0, a->capacity * r->cores / model_cores);
     agent_state(srv, h, HOST_UP, r);
     char cap[32] = "capacity not probed";
     if (r->has_core_capacity)

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Enforcement on this host, end to end: placerd, a placer-agent with the
+# deadline backend, real SCHED_DEADLINE threads measured from
+# /proc/PID/schedstat.  Root only (skips otherwise).
+#   test_enforce.sh BIN_DIR SOURCE_DIR
+set -u
+bin=$1
+src=$2
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: test_enforce needs root (SCHED_DEADLINE, cgroups)"
+    exit 0
+fi
+fails=0
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rmdir /sys/fs/cgroup/cpu/placer/* /sys/fs/cgroup/cpuset/placer/* 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+py=/usr/bin/python3
+ep="ipc://$tmp/placerd.sock"
+aep="ipc://$tmp/agents.sock"
+P() { "$bin/placer" --server "$ep" "$@"; }
+
+start_placerd() {
+    "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" --agents-listen "$aep" \
+        --insecure-agents --log-level debug 2>>"$tmp/placerd.log" &
+    placerd=$!
+    pids+=($placerd)
+    for _ in $(seq 50); do [ -S "$tmp/placerd.sock" ] && break; sleep 0.1; done
+}
+start_agent() {
+    "$bin/placer-agent" --server "$aep" --host node1 --backend deadline \
+        --state-dir "$tmp/agent" 2>>"$tmp/agent.log" &
+    agent=$!
+    pids+=($agent)
+}
+# state NAME -> the workflow's lifecycle state
+state() { P status --json "$1" 2>/dev/null | $py -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
+wait_state() { # wait_state NAME STATE SECONDS
+    local end=$((SECONDS + $3)) s
+    while [ $SECONDS -le $end ]; do
+        s=$(state "$1")
+        [ "$s" = "$2" ] && return 0
+        sleep 0.1
+    done
+    echo "  (state of $1: '$s', want $2)"
+    return 1
+}
+# cpu_share PID SECONDS -> CPU time / wall time of every thread of PID
+cpu_share() {
+    $py - "$1" "$2" <<'EOF'
+import os, sys, time
+pid, secs = sys.argv[1], float(sys.argv[2])
+def total():
+    s = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+            s += int(f.read().split()[0])
+    return s
+a, t0 = total(), time.monotonic()
+time.sleep(secs)
+b, t1 = total(), time.monotonic()
+print(f"{(b - a) / 1e9 / (t1 - t0):.4f}")
+EOF
+}
+# policies PID -> the scheduling policy of each thread
+policies() {
+    for t in /proc/"$1"/task/*; do
+        chrt -p "${t##*/}" | sed -n 's/.*scheduling policy: //p'
+    done | sed 's/|SCHED_RESET_ON_FORK//' | sort | uniq -c | tr -s ' ' |
+        sed 's/^ //'
+}
+# reset_on_fork PID -> how many threads carry SCHED_FLAG_RESET_ON_FORK
+reset_on_fork() {
+    for t in /proc/"$1"/task/*; do chrt -p "${t##*/}"; done |
+        grep -c 'SCHED_RESET_ON_FORK'
+}
+within() { $py -c "import sys; v,lo,hi=map(float,sys.argv[1:]); sys.exit(0 if lo<=v<=hi else 1)" "$@"; }
+
+# A model host of 4 cores for this 2-CPU machine: the agent's probe (0.90
+# per CPU here) is spread over them, 0.45 each.
+cat >"$tmp/cluster.json" <<EOF
+{"hosts": [{"name": "node1", "cores": 4, "memory": "4GiB"}],
+ "switches": [], "links": []}
+EOF
+wf() { # wf NAME SERVICE VCPUS BUDGET PERIOD
+    cat >"$tmp/$1.json" <<EOF
+{"name": "$1", "deadline": "1s", "probability": 1.0,
+ "services": [{"name": "$2", "vcpus": $3, "host": "node1",
+   "exec_time": {"wcet": "$4"},
+   "reservation": {"periods": ["$5"], "budgets": ["$4"]}}],
+ "links": []}
+EOF
+}
+
+start_placerd
+P cluster apply "$tmp/cluster.json" >/dev/null || fail "cluster apply"
+start_agent
+
+# --- the probe: placerd records the agent's deadline capacity
+cap=""
+for _ in $(seq 50); do
+    cap=$(P hosts --json | $py -c 'import json,sys; h=json.load(sys.stdin)["hosts"][0]; print(h["core_capacity"] if h["state"]=="up" else "")')
+    [ -n "$cap" ] && break
+    sleep 0.1
+done
+probe=$("$bin/placer-agent" --probe --backend deadline | $py -c 'import json,sys; print(json.load(sys.stdin)["deadline_capacity_per_cpu"])')
+echo "probe: $probe per CPU; placerd's model core capacity: $cap"
+within "$probe" 0.85 0.95 || fail "the probed capacity $probe is not the kernel's 0.90"
+within "$cap" 0.40 0.475 || fail "placerd does not use the probed capacity ($cap, want 2 x $probe / 4)"
+
+# --- 10 ms every 100 ms on a busy process: 0.10 +- 0.01 CPU
+wf one busy 1 10ms 100ms
+P submit "$tmp/one.json" >/dev/null || fail "submit one"
+wait_state one active 5 || fail "an unbound reservation is active (nothing to enforce yet)"
+"$bin/busy" 1 >"$tmp/busy1.pid" &
+b1=$!
+pids+=($b1)
+sleep 0.2
+P bind one busy --pid $b1 >/dev/null || fail "bind one"
+wait_state one active 5 || fail "bound: active"
+pol=$(policies $b1)
+[ "$pol" = "1 SCHED_DEADLINE" ] || fail "policy of the bound thread: $pol"
+share=$(cpu_share $b1 2.5)
+echo "one busy thread at 10ms/100ms: $share CPU"
+within "$share" 0.09 0.11 || fail "one thread: $share CPU, want 0.10 +- 0.01"
+
+# --- three busy threads at 0.2 each: 0.60 +- 0.03
+wf trio work 3 20ms 100ms
+P submit "$tmp/trio.json" >/dev/null || fail "submit trio"
+"$bin/busy" 3 >"$tmp/busy3.pid" &
+b3=$!
+pids+=($b3)
+sleep 0.3
+P bind trio work --pid $b3 >/dev/null || fail "bind trio"
+wait_state trio active 5 || fail "trio active"
+pol=$(policies $b3)
+[ "$pol" = "3 SCHED_DEADLINE" ] || fail "policies of the three threads: $pol"
+[ "$(reset_on_fork $b3)" = 3 ] || fail "SCHED_FLAG_RESET_ON_FORK missing"
+share=$(cpu_share $b3 2.5)
+echo "three busy threads at 20ms/100ms each: $share CPU"
+within "$share" 0.57 0.63 || fail "three threads: $share CPU, want 0.60 +- 0.03"
+
+# --- release restores SCHED_OTHER
+P release trio >/dev/null || fail "release trio"
+for _ in $(seq 50); do [ "$(policies $b3)" = "3 SCHED_OTHER" ] && break; sleep 0.1; done
+pol=$(policies $b3)
+[ "$pol" = "3 SCHED_OTHER" ] || fail "after release: $pol"
+kill -9 $b3
+
+# --- more threads than vcpus: degraded with the reason, nothing changed
+"$bin/busy" 2 >/dev/null &
+b2=$!
+pids+=($b2)
+sleep 0.2
+wf duo one 1 5ms 100ms
+P submit "$tmp/duo.json" >/dev/null || fail "submit duo"
+P bind duo one --pid $b2 >/dev/null || fail "bind duo"
+wait_state duo degraded 5 || fail "two threads on one vcpu: degraded"
+P status duo | grep -q "has 2 threads but the reservation covers 1" ||
+    fail "degraded without the reason: $(P status duo | tail -3)"
+[ "$(policies $b2)" = "2 SCHED_OTHER" ] || fail "a refused bind changed threads: $(policies $b2)"
+kill -9 $b2
+P release duo >/dev/null
+
+# --- over-admission is refused by placerd before the kernel sees it
+wf big hog 1 500ms 1s
+P submit "$tmp/big.json" >"$tmp/big.out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "a reservation beyond the probed capacity: exit $rc, want 1 (rejected)"
+
+# --- a kernel EBUSY (deadline bandwidth taken behind placer's back) is
+# reported as degraded with the reason
+for i in 1 2; do
+    chrt -d --sched-runtime 42000000 --sched-deadline 50000000 \
+        --sched-period 50000000 0 sleep 60 &
+    pids+=($!)
+done
+sleep 0.3
+wf late lat 1 20ms 100ms
+P submit "$tmp/late.json" >/dev/null || fail "submit late"
+"$bin/busy" 1 >/dev/null &
+bl=$!
+pids+=($bl)
+sleep 0.2
+P bind late lat --pid $bl >/dev/null || fail "bind late"
+wait_state late degraded 5 || fail "EBUSY: degraded"
+P status late | grep -q "Device or resource busy" ||
+    fail "EBUSY without the reason: $(P status late | tail -2)"
+grep -q "sched_setattr(tid $bl of pid $bl, SCHED_DEADLINE" "$tmp/placerd.log" ||
+    fail "placerd's log does not say what was attempted"
+# the hog goes; the retry (with backoff) succeeds
+for p in $(pgrep -f "sleep 60"); do kill $p; done
+wait_state late active 10 || fail "after the EBUSY cleared: active again"
+kill -9 $bl
+P release late >/dev/null
+
+# --- SIGKILL the agent; a release meanwhile; restart: it converges
+kill -9 $agent
+sleep 0.2
+P release one >/dev/null || fail "release one while the agent is dead"
+wf two busy 1 10ms 100ms
+P submit "$tmp/two.json" >/dev/null || fail "submit two"
+"$bin/busy" 1 >/dev/null &
+bt=$!
+pids+=($bt)
+sleep 0.2
+P bind two busy --pid $bt >/dev/null || fail "bind two"
+t0=$(date +%s.%N)
+start_agent
+wait_state two active 5 || fail "after the agent's restart: two active"
+for _ in $(seq 50); do
+    [ "$(policies $b1)" = "1 SCHED_OTHER" ] && [ "$(policies $bt)" = "1 SCHED_DEADLINE" ] && break
+    sleep 0.1
+done
+t1=$(date +%s.%N)
+conv=$($py -c "print(f'{$t1 - $t0:.2f}')")
+echo "agent restarted: converged in $conv s"
+[ "$(policies $b1)" = "1 SCHED_OTHER" ] || fail "the stale reservation of 'one' stayed: $(policies $b1)"
+[ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "'two' not applied: $(policies $bt)"
+within "$conv" 0 5 || fail "convergence took $conv s"
+
+# --- restart placerd: the agent reconnects and nothing changes on the host
+sum0=$(md5sum <"$tmp/agent/node1.json")
+kill -TERM $placerd
+wait $placerd 2>/dev/null
+start_placerd
+wait_state two active 8 || fail "after placerd's restart: two active"
+sum1=$(md5sum <"$tmp/agent/node1.json")
+[ "$sum0" = "$sum1" ] || fail "placerd's restart changed the agent's state"
+[ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "placerd's restart changed the thread"
+tail -3 "$tmp/agent.log" | grep -q "desired set of 1: 1 applied or kept, 0 removed, 0 failed" ||
+    fail "the agent's reconciliation after placerd's restart: $(tail -3 "$tmp/agent.log")"
+
+# --- the bound reservation survives an agent restart (bound in the store)
+kill -TERM $agent
+wait $agent 2>/dev/null
+start_agent
+wait_state two active 5 || fail "after a clean agent restart"
+[ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "the binding did not survive"
+
+# --- nothing leaked: with every reservation released, the kernel admits
+# 1.7 of its 1.8 again (a deadline thread leaving SCHED_DEADLINE asleep
+# keeps its bandwidth counted on this kernel unless shrunk first)
+P release two >/dev/null || fail "release two"
+for _ in $(seq 50); do [ "$(policies $bt)" = "1 SCHED_OTHER" ] && break; sleep 0.1; done
+sleep 0.3
+chrt -d --sched-runtime 85000000 --sched-deadline 100000000 \
+    --sched-period 100000000 0 sleep 2 &
+h1=$!
+sleep 0.2
+chrt -d --sched-runtime 85000000 --sched-deadline 100000000 \
+    --sched-period 100000000 0 true || fail "deadline bandwidth leaked"
+kill $h1 2>/dev/null
+
+if [ $fails -ne 0 ]; then
+    echo "--- placerd log (tail)"; tail -30 "$tmp/placerd.log"
+    echo "--- agent log (tail)"; tail -30 "$tmp/agent.log"
+    echo "$fails failure(s)"
+    exit 1
+fi
+echo "test_enforce: all passed"
