@@ -614,9 +614,11 @@ int cmd_bind(int argc, char **argv)
         call(&req, 5000, PLACER__RESPONSE__RESULT_BIND, EXIT_NEGATIVE, &r);
     if (code != EXIT_OK)
         return code;
-    printf("bound %s to %s %s\n",
-           r->bind->reservation_id ? r->bind->reservation_id : "?",
-           pid ? "pid" : "flow", pid ? argv[optind + 1] : flow);
+    const char *id = r->bind->reservation_id ? r->bind->reservation_id : "?";
+    if (pid)
+        printf("bound %s to pid %ld\n", id, pid);
+    else
+        printf("bound %s to flow %s\n", id, flow);
     placer__response__free_unpacked(r, NULL);
     return code;
 }

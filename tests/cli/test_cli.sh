@@ -186,7 +186,7 @@ PY
 "$bin/placer" keygen --force "$tmp/k1" >/dev/null; check "keygen --force" 0 $?
 
 # online commands: help, usage, an absent placerd (69), a live one
-for c in submit status list release hosts; do
+for c in submit status list release bind hosts; do
     "$bin/placer" $c --help >/dev/null; check "$c --help" 0 $?
 done
 "$bin/placer" cluster apply --help >/dev/null; check "cluster apply --help" 0 $?
@@ -238,6 +238,13 @@ PY
 "$bin/placer" --server "$ep" cluster apply "$src/examples/abilene.json" 2>"$tmp/err"
 check "cluster apply that strands" 1 $?
 grep -q "acme/vepc-attach" "$tmp/err" || { echo "FAIL: stranded names"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" bind --tenant acme nothing mme --pid 1 2>"$tmp/err"; check "bind an unknown workflow" 1 $?
+"$bin/placer" --server "$ep" bind --tenant acme vepc-attach ghost --pid 1 2>"$tmp/err"; check "bind an unknown service" 1 $?
+grep -q "has no service named 'ghost'" "$tmp/err" || { echo "FAIL: bind unknown service message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" bind --tenant acme vepc-attach mme --pid $$ >"$tmp/b.txt"; check "bind a service" 0 $?
+grep -q "bound acme/vepc-attach/mme to pid $$" "$tmp/b.txt" || { echo "FAIL: bind output: $(cat "$tmp/b.txt")"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" bind --tenant acme vepc-attach ue mme --flow 10.0.0.1:0-10.0.0.2:36412/tcp 2>"$tmp/err" >/dev/null
+check "bind a link without such a vlink" 1 $?
 "$bin/placer" --server "$ep" release vepc-attach >/dev/null; check "release" 0 $?
 "$bin/placer" --server "$ep" release vepc-attach 2>/dev/null; check "release again" 1 $?
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
@@ -334,8 +341,22 @@ grep -q "refused an agent from .*: its key $(cat "$tmp/bad.pub" | sed 's/[][\.*^
     { echo "FAIL: the unknown key is not logged"; fails=$((fails+1)); }
 "$bin/placerd" --db "$tmp/ag3.db" --agents-listen tcp://0.0.0.0:17999 --insecure-agents 2>/dev/null
 check "insecure agents on a public endpoint" 64 $?
-"$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend deadline 2>/dev/null
-check "placer-agent backend not in this build" 64 $?
+"$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend deadline,warp 2>"$tmp/err"
+check "placer-agent unknown backend" 64 $?
+grep -q "unknown backend 'warp'" "$tmp/err" || { echo "FAIL: unknown backend message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend dryrun,htb 2>"$tmp/err"
+check "placer-agent dryrun with another backend" 64 $?
+"$bin/placer-agent" --server "ipc://$tmp/x" --host h --backend htb --link nosuchdev0 2>"$tmp/err"
+check "placer-agent --link to a missing device" 64 $?
+grep -q "no network device 'nosuchdev0'" "$tmp/err" || { echo "FAIL: --link message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+
+# placer bind: usage errors before anything is sent
+"$bin/placer" bind --help >/dev/null; check "bind --help" 0 $?
+"$bin/placer" --server "ipc://$tmp/x" bind w 2>/dev/null; check "bind without what" 64 $?
+"$bin/placer" --server "ipc://$tmp/x" bind w s --pid abc 2>/dev/null; check "bind --pid abc" 64 $?
+"$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 10.0.0.1 2>"$tmp/err"; check "bind --flow without a dash" 64 $?
+grep -q "is not SRC\[:PORT\]-DST\[:PORT\]\[/PROTO\]" "$tmp/err" || { echo "FAIL: --flow message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 1.1.1.1-2.2.2.2/icmp 2>/dev/null; check "bind --flow /icmp" 64 $?
 
 # the same store again: what was released stays released; a config file
 printf '# placerd options\ndb %s\nlisten ipc://%s/c.sock\nagents-listen ipc://%s/ca.sock\nlog-level warn\n' \
