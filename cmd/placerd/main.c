@@ -1311,6 +1311,11 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
         if (a && a->identity && a->identity_len == id_len &&
             !memcmp(a->identity, id, id_len)) {
             a->last_seen_ms = now_ms();
+            /* echoed, so that the agent knows placerd is there */
+            Placer__ServerToAgent echo = PLACER__SERVER_TO_AGENT__INIT;
+            echo.msg_case = PLACER__SERVER_TO_AGENT__MSG_HEARTBEAT;
+            echo.heartbeat = m->heartbeat;
+            agent_send_to(srv, h, &echo);
             if (a->state == HOST_DOWN) {
                 srv_log(LOG_INFO, "host %s is up again", host);
                 agent_state(srv, h, HOST_UP, NULL);

@@ -98,7 +98,7 @@ void agent_htb_close(struct agent_htb *h);
 
 /* Create or update the reservation's class on `device` (the root HTB
  * qdisc 1: with its default class is set up on first use), its bfifo leaf
- * (at least 64 KiB) and, with a flow, its u32 filter. */
+ * (at least 128 KiB) and, with a flow, its u32 filter. */
 int agent_htb_apply(struct agent_htb *h, struct agent_applied *a,
                     const char *device, struct plc_error *err);
 int agent_htb_remove(struct agent_htb *h, struct agent_applied *a,
