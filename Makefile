@@ -76,6 +76,7 @@ bench: deps
 	@build-release/bin/bench_plan 5
 	@build-release/bin/bench_packing "$(CURDIR)/bench/data" 10
 	@build-release/bin/bench_service build-release/bin 3
+	@build-release/bin/bench_agents build-release/bin 200
 
 FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 

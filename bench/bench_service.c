@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bench_client.h"
 #include "bench_util.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -28,43 +29,14 @@ static char endpoint[64];
 static double seconds = 3;
 static void *zctx;
 
-/* One request on a REQ socket; the reply's result case, or -1. */
 static int call(void *sock, const Placer__Request *req)
 {
-    size_t len = placer__request__get_packed_size(req);
-    uint8_t buf[4096], *b = len <= sizeof buf ? buf : malloc(len);
-    placer__request__pack(req, b);
-    int rc = zmq_send(sock, b, len, 0) < 0 ? -1 : 0;
-    if (b != buf)
-        free(b);
-    if (rc < 0)
-        return -1;
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    if (zmq_msg_recv(&m, sock, 0) < 0) {
-        zmq_msg_close(&m);
-        return -1;
-    }
-    Placer__Response *r =
-        placer__response__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-    zmq_msg_close(&m);
-    if (!r)
-        return -1;
-    int k = (int)r->result_case;
-    if (k == PLACER__RESPONSE__RESULT_PLAN && !r->plan->admitted)
-        k = -2;
-    placer__response__free_unpacked(r, NULL);
-    return k;
+    return bench_call_case(sock, (Placer__Request *)req);
 }
 
 static void *socket_new(void)
 {
-    void *s = zmq_socket(zctx, ZMQ_REQ);
-    int linger = 0, tmo = 60000;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_connect(s, endpoint);
-    return s;
+    return bench_socket(zctx, endpoint, 60000);
 }
 
 static Placer__Workflow *workflow(int services)

@@ -1173,6 +1173,8 @@ static void agent_send(struct server *srv, const void *id, size_t id_len,
         srv_log(LOG_WARN, "cannot answer an agent (%s)", zmq_strerror(errno));
 }
 
+static void on_agents(uv_poll_t *h, int status, int events);
+
 /* Any message to host h's agent (sync.c's sender). */
 static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
 {
@@ -1195,6 +1197,8 @@ static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
         srv_log(LOG_WARN, "cannot send to the agent of %s (%s); retried",
                 srv->totals.node_names[h], zmq_strerror(errno));
     free(buf);
+    /* a send can consume the descriptor's edge: look again */
+    on_agents(&srv->agents_poll, 0, 0);
 }
 
 /* The host of the agent behind a routing id, or SIZE_MAX. */
@@ -1360,6 +1364,11 @@ static void on_agents(uv_poll_t *h, int status, int events)
     (void)status;
     (void)events;
     struct server *srv = h->data;
+    static int depth;
+    if (depth++ > 0 || srv->closed) {
+        depth--;
+        return; /* the outer call goes on reading */
+    }
     zmq_msg_t f[3];
     int n;
     while (next_message(srv->agents, f, 3, &n)) {
@@ -1371,6 +1380,7 @@ static void on_agents(uv_poll_t *h, int status, int events)
                     "dropped a message of %d frames on the agents' socket", n);
         close_frames(f, n, 3);
     }
+    depth--;
 }
 
 /* A key file (placer keygen); 0 or an exit code after saying why. */

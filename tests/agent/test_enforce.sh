@@ -84,14 +84,16 @@ within() { $py -c "import sys; v,lo,hi=map(float,sys.argv[1:]); sys.exit(0 if lo
 
 # A model host of 4 cores for this 2-CPU machine: the agent's probe (0.90
 # per CPU here) is spread over them, 0.45 each.
+# node2 (the same machine again) is enforced by the cgroup backend.
 cat >"$tmp/cluster.json" <<EOF
-{"hosts": [{"name": "node1", "cores": 4, "memory": "4GiB"}],
- "switches": [], "links": []}
+{"hosts": [{"name": "node1", "cores": 4, "memory": "4GiB"},
+           {"name": "node2", "cores": 2, "memory": "4GiB"}],
+ "switches": [], "links": [{"a": "node1", "b": "node2", "rate": "1Gbit"}]}
 EOF
-wf() { # wf NAME SERVICE VCPUS BUDGET PERIOD
+wf() { # wf NAME SERVICE VCPUS BUDGET PERIOD [HOST]
     cat >"$tmp/$1.json" <<EOF
 {"name": "$1", "deadline": "1s", "probability": 1.0,
- "services": [{"name": "$2", "vcpus": $3, "host": "node1",
+ "services": [{"name": "$2", "vcpus": $3, "host": "${6:-node1}",
    "exec_time": {"wcet": "$4"},
    "reservation": {"periods": ["$5"], "budgets": ["$4"]}}],
  "links": []}
@@ -243,6 +245,37 @@ wait $agent 2>/dev/null
 start_agent
 wait_state two active 5 || fail "after a clean agent restart"
 [ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "the binding did not survive"
+
+# --- the cgroup backend: a quota for work that forks or cannot take
+# SCHED_DEADLINE (a ceiling: 2 threads x 20ms/100ms = 0.40 CPU), on the
+# plan's cores through a cpuset
+"$bin/placer-agent" --server "$aep" --host node2 --backend cgroup \
+    --state-dir "$tmp/agent2" 2>>"$tmp/agent2.log" &
+pids+=($!)
+wf capped pair 2 20ms 100ms node2
+P submit "$tmp/capped.json" >/dev/null || fail "submit capped"
+"$bin/busy" 2 >/dev/null &
+bc=$!
+pids+=($bc)
+sleep 0.2
+P bind capped pair --pid $bc >/dev/null || fail "bind capped"
+wait_state capped active 5 || fail "capped active"
+cg=/sys/fs/cgroup/cpu/placer/default_capped_pair
+[ "$(cat $cg/cpu.cfs_quota_us 2>/dev/null)/$(cat $cg/cpu.cfs_period_us 2>/dev/null)" = "40000/100000" ] ||
+    fail "cgroup quota: $(cat $cg/cpu.cfs_quota_us 2>/dev/null)/$(cat $cg/cpu.cfs_period_us 2>/dev/null)"
+grep -qx "$bc" $cg/cgroup.procs || fail "the process is not in $cg"
+cores=$(P status --json capped | $py -c 'import json,sys; print(",".join(map(str, json.load(sys.stdin)["services"][0]["cores"])))')
+[ "$(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus)" = "$(echo $cores | sed 's/,/-/')" ] ||
+    [ "$(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus)" = "$cores" ] ||
+    fail "cpuset: $(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus) for cores $cores"
+share=$(cpu_share $bc 2.5)
+echo "two busy threads under a 2 x 20ms/100ms cgroup quota: $share CPU"
+within "$share" 0.38 0.42 || fail "cgroup quota: $share CPU, want 0.40 +- 0.02"
+P release capped >/dev/null || fail "release capped"
+for _ in $(seq 50); do [ -d $cg ] || break; sleep 0.1; done
+[ -d $cg ] && fail "release left $cg"
+grep -qx "$bc" /sys/fs/cgroup/cpu/cgroup.procs || fail "release did not move the process back"
+kill -9 $bc
 
 # --- nothing leaked: with every reservation released, the kernel admits
 # 1.7 of its 1.8 again (a deadline thread leaving SCHED_DEADLINE asleep
