@@ -84,7 +84,21 @@ static json_t *entry_json(const struct agent_applied *e, bool done)
         (json_int_t)r->link_rate_bps, "flow", flow_json(&r->flow), "tids", tids,
         "cgroup", e->cgroup, "cpuset", e->cpuset, "device", e->device,
         "classid", (json_int_t)e->classid, "done", done);
+    json_object_set_new(o, "pid_start", json_integer((json_int_t)e->pid_start));
     return o;
+}
+
+/* This boot of the kernel ("" if unknown). */
+static void boot_id(char *out, size_t cap)
+{
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    out[0] = 0;
+    if (f) {
+        if (!fgets(out, (int)cap, f))
+            out[0] = 0;
+        fclose(f);
+    }
+    out[strcspn(out, "\n")] = 0;
 }
 
 static int journal_write(struct agent *a)
@@ -94,7 +108,10 @@ static int journal_write(struct agent *a)
     json_t *arr = json_array();
     for (size_t i = 0; i < a->n; i++)
         json_array_append_new(arr, entry_json(a->e[i], a->done[i]));
-    json_t *doc = json_pack("{s:i,s:o}", "schema", 1, "applied", arr);
+    char boot[64];
+    boot_id(boot, sizeof boot);
+    json_t *doc = json_pack("{s:i,s:s,s:o}", "schema", 1, "boot_id", boot,
+                            "applied", arr);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
@@ -103,7 +120,10 @@ static int journal_write(struct agent *a)
     snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.journal);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e = 0;
     size_t len = strlen(text);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+    /* no fsync: what it describes (threads, cgroups, classes) does not
+     * outlive the host either; it has to outlive the agent, and a rename
+     * does that atomically */
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len)
         e = errno ? errno : EIO;
     if (fd >= 0)
         close(fd);
@@ -167,6 +187,14 @@ static int journal_read(struct agent *a, struct plc_error *err)
                              "move it away to start afresh",
                              a->cfg.journal, je.line, je.text);
     }
+    /* a journal of an earlier boot describes nothing that still exists */
+    char boot[64];
+    boot_id(boot, sizeof boot);
+    const char *was = json_string_value(json_object_get(doc, "boot_id"));
+    if (was && boot[0] && strcmp(was, boot)) {
+        json_decref(doc);
+        return 0;
+    }
     size_t i;
     json_t *o;
     json_array_foreach(arr, i, o)
@@ -215,6 +243,7 @@ static int journal_read(struct agent *a, struct plc_error *err)
         copy_str(e->cpuset, sizeof e->cpuset, o, "cpuset");
         copy_str(e->device, sizeof e->device, o, "device");
         e->classid = (uint32_t)get_u64(o, "classid");
+        e->pid_start = get_u64(o, "pid_start");
         bool done = json_is_true(json_object_get(o, "done"));
         if (!done) {
             e->errnum = EINTR;
@@ -343,12 +372,61 @@ static uint32_t free_minor(const struct agent *a)
     return 0;
 }
 
+/* The start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+static unsigned long long start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    unsigned long long v = 0;
+    if (p && sscanf(p + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+                    "%*u %*d %*d %*d %*d %*d %*d %llu",
+                    &v) != 1)
+        v = 0;
+    return v;
+}
+
+/* The bound process is still the one bound: not exited, its pid not
+ * taken by another process since.  0 or ESRCH. */
+static int check_process(struct agent_applied *e, struct plc_error *err)
+{
+    unsigned long long st = start_time(e->res.pid);
+    if (!st) {
+        plc_error_set(err, PLC_EIO,
+                      "the bound process %d has exited: bind the service's "
+                      "new process (placer bind --pid)",
+                      (int)e->res.pid);
+        return ESRCH;
+    }
+    if (e->pid_start && e->pid_start != st) {
+        plc_error_set(err, PLC_EIO,
+                      "pid %d is another process now (the bound one exited): "
+                      "bind the service's new process (placer bind --pid)",
+                      (int)e->res.pid);
+        return ESRCH;
+    }
+    e->pid_start = st;
+    return 0;
+}
+
 static int be_apply(struct agent *a, struct agent_applied *e,
                     struct plc_error *err)
 {
     const char *b = e->backend;
     if (!strcmp(b, "dryrun"))
         return 0;
+    if (e->res.kind == AGENT_CPU && e->res.pid > 0) {
+        int x = check_process(e, err);
+        if (x)
+            return x;
+    }
     if (!strcmp(b, "deadline"))
         return agent_deadline_apply(e, err);
     if (!strcmp(b, "cgroup"))
@@ -396,24 +474,27 @@ static void report(agent_result_fn fn, void *arg, const struct agent_res *r,
         fn(arg, r, op, errnum, msg);
 }
 
-int agent_apply(struct agent *a, const struct agent_res *r, agent_result_fn fn,
-                void *arg)
+/* Phase one of an apply: 1 when it is settled (reported), 0 when entry
+ * *idx must be carried out; *dirty when the journal must be written. */
+static int apply_prepare(struct agent *a, const struct agent_res *r,
+                         agent_result_fn fn, void *arg, long *idx, bool *dirty)
 {
     struct plc_error err = PLC_ERROR_INIT;
     long i = find(a, r->id);
     struct agent_applied *e = i >= 0 ? a->e[i] : NULL;
     if (e && e->errnum == 0 && same(&e->res, r)) {
         /* unchanged: only the generation (and new threads) */
-        int x =
-            !strcmp(e->backend, "deadline") ? agent_deadline_apply(e, &err) : 0;
+        int x = !strcmp(e->backend, "deadline") ? check_process(e, &err) : 0;
+        if (!x && !strcmp(e->backend, "deadline"))
+            x = agent_deadline_apply(e, &err);
         if (x == 0 && e->res.generation != r->generation) {
             e->res.generation = r->generation;
-            journal_write(a);
+            *dirty = true;
         }
         e->errnum = x;
         snprintf(e->error, sizeof e->error, "%s", x ? err.msg : "");
         report(fn, arg, r, 1, x, e->error);
-        return x;
+        return 1;
     }
     const char *be = choose(a, r->kind);
     if (!be) {
@@ -423,81 +504,150 @@ int agent_apply(struct agent *a, const struct agent_res *r, agent_result_fn fn,
                  r->kind == AGENT_CPU ? "CPU" : "network",
                  r->kind == AGENT_CPU ? "deadline or cgroup" : "htb");
         report(fn, arg, r, 1, ENOTSUP, err.msg);
-        return ENOTSUP;
+        return 1;
     }
     if (!e) {
         e = calloc(1, sizeof *e);
         if (!e || add_entry(a, e, false) != 0) {
             free(e);
             report(fn, arg, r, 1, ENOMEM, "out of memory");
-            return ENOMEM;
+            return 1;
         }
         i = (long)a->n - 1;
         e->backend = be;
         if (!strcmp(be, "htb"))
             e->classid = free_minor(a);
-    } else if (r->kind == AGENT_CPU && e->res.pid != r->pid && e->res.pid > 0) {
+    } else if (r->kind == AGENT_CPU && e->res.pid != r->pid) {
         /* bound to another process now: let the old one go */
-        int x = be_remove(a, e, &err);
+        int x = e->res.pid > 0 ? be_remove(a, e, &err) : 0;
         if (x) {
             report(fn, arg, r, 1, x, err.msg);
-            return x;
+            return 1;
         }
+        e->pid_start = 0;
     }
     e->res = *r;
     a->done[i] = false;
-    journal_write(a); /* what is about to change, before it changes */
+    *idx = i;
+    *dirty = true;
+    return 0;
+}
+
+static void apply_execute(struct agent *a, long i, agent_result_fn fn,
+                          void *arg)
+{
+    struct agent_applied *e = a->e[i];
+    struct plc_error err = PLC_ERROR_INIT;
     int x = be_apply(a, e, &err);
     e->errnum = x;
     snprintf(e->error, sizeof e->error, "%s", x ? err.msg : "");
     a->done[i] = true;
-    journal_write(a);
-    report(fn, arg, r, 1, x, e->error);
-    return x;
+    report(fn, arg, &e->res, 1, x, e->error);
+}
+
+void agent_apply_many(struct agent *a, const struct agent_res *r, size_t n,
+                      agent_result_fn fn, void *arg)
+{
+    long *todo = calloc(n + 1, sizeof *todo);
+    size_t k = 0;
+    bool dirty = false;
+    for (size_t j = 0; j < n; j++) {
+        /* the last of two applies of one id wins */
+        bool later = false;
+        for (size_t l = j + 1; l < n && !later; l++)
+            later = !strcmp(r[l].id, r[j].id);
+        long i;
+        if (later)
+            continue;
+        if (apply_prepare(a, &r[j], fn, arg, &i, &dirty) == 0) {
+            if (todo)
+                todo[k++] = i;
+            else
+                apply_execute(a, i, fn, arg); /* no memory: one by one */
+        }
+    }
+    if (dirty)
+        journal_write(a); /* what is about to change, before it changes */
+    for (size_t j = 0; j < k; j++)
+        apply_execute(a, todo[j], fn, arg);
+    if (k)
+        journal_write(a);
+    free(todo);
+}
+
+int agent_apply(struct agent *a, const struct agent_res *r, agent_result_fn fn,
+                void *arg)
+{
+    agent_apply_many(a, r, 1, fn, arg);
+    long i = find(a, r->id);
+    return i >= 0 ? a->e[i]->errnum : ENOTSUP;
+}
+
+void agent_remove_many(struct agent *a, const char *const *ids,
+                       const uint64_t *generations, size_t n,
+                       agent_result_fn fn, void *arg)
+{
+    bool dirty = false;
+    for (size_t j = 0; j < n; j++) {
+        long i = find(a, ids[j]);
+        if (i < 0) {
+            struct agent_res r;
+            memset(&r, 0, sizeof r);
+            snprintf(r.id, sizeof r.id, "%s", ids[j]);
+            r.generation = generations[j];
+            report(fn, arg, &r, 2, 0, "");
+            continue;
+        }
+        struct agent_applied *e = a->e[i];
+        struct plc_error err = PLC_ERROR_INIT;
+        int x = be_remove(a, e, &err);
+        if (x) {
+            report(fn, arg, &e->res, 2, x, err.msg);
+            continue;
+        }
+        struct agent_res r = e->res;
+        r.generation = generations[j];
+        entry_free(e);
+        a->e[i] = a->e[a->n - 1];
+        a->done[i] = a->done[a->n - 1];
+        a->n--;
+        dirty = true;
+        report(fn, arg, &r, 2, 0, "");
+    }
+    if (dirty)
+        journal_write(a); /* a crash before this removes again: harmless */
 }
 
 int agent_remove(struct agent *a, const char *id, uint64_t generation,
                  agent_result_fn fn, void *arg)
 {
-    long i = find(a, id);
-    if (i < 0) {
-        struct agent_res r;
-        memset(&r, 0, sizeof r);
-        snprintf(r.id, sizeof r.id, "%s", id);
-        r.generation = generation;
-        report(fn, arg, &r, 2, 0, "");
-        return 0;
-    }
-    struct agent_applied *e = a->e[i];
-    struct plc_error err = PLC_ERROR_INIT;
-    int x = be_remove(a, e, &err);
-    if (x) {
-        report(fn, arg, &e->res, 2, x, err.msg);
-        return x;
-    }
-    struct agent_res r = e->res;
-    entry_free(e);
-    a->e[i] = a->e[a->n - 1];
-    a->done[i] = a->done[a->n - 1];
-    a->n--;
-    journal_write(a);
-    report(fn, arg, &r, 2, 0, "");
-    return 0;
+    agent_remove_many(a, &id, &generation, 1, fn, arg);
+    return find(a, id) >= 0 ? EIO : 0;
 }
 
 void agent_reconcile(struct agent *a, const struct agent_res *want, size_t n,
                      agent_result_fn fn, void *arg)
 {
     /* what is not wanted goes first: it frees what the rest may need */
-    for (size_t i = a->n; i-- > 0;) {
+    size_t m = 0;
+    char(*ids)[sizeof a->e[0]->res.id] = calloc(a->n + 1, sizeof *ids);
+    const char **idp = calloc(a->n + 1, sizeof *idp);
+    uint64_t *gens = calloc(a->n + 1, sizeof *gens);
+    for (size_t i = 0; ids && idp && gens && i < a->n; i++) {
         bool wanted = false;
         for (size_t k = 0; k < n && !wanted; k++)
             wanted = !strcmp(want[k].id, a->e[i]->res.id);
-        if (!wanted)
-            agent_remove(a, a->e[i]->res.id, a->e[i]->res.generation, fn, arg);
+        if (!wanted) {
+            memcpy(ids[m], a->e[i]->res.id, sizeof ids[m]);
+            idp[m] = ids[m];
+            gens[m++] = a->e[i]->res.generation;
+        }
     }
-    for (size_t k = 0; k < n; k++)
-        agent_apply(a, &want[k], fn, arg);
+    agent_remove_many(a, idp, gens, m, fn, arg);
+    free(ids);
+    free(idp);
+    free(gens);
+    agent_apply_many(a, want, n, fn, arg);
     /* classes of an earlier run the journal does not know */
     if (!a->htb)
         return;
@@ -522,7 +672,9 @@ void agent_rescan(struct agent *a, agent_result_fn fn, void *arg)
             continue;
         struct plc_error err = PLC_ERROR_INIT;
         int x;
-        if (!strcmp(e->backend, "deadline")) {
+        if ((x = check_process(e, &err)) != 0) {
+            /* gone, or its pid taken by another process */
+        } else if (!strcmp(e->backend, "deadline")) {
             size_t before = e->n_tids;
             x = agent_deadline_apply(e, &err);
             if (x == 0 && e->n_tids != before)

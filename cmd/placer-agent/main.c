@@ -327,26 +327,45 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
     send_report(st);
 }
 
-static void on_message(struct agent_state *st, const Placer__ServerToAgent *m)
+/* Messages in the order they came; consecutive applies (removes) go
+ * together, with one journal write for all. */
+static void on_messages(struct agent_state *st, Placer__ServerToAgent **m,
+                        size_t n)
 {
-    char why[256];
-    struct agent_res r;
-    switch (m->msg_case) {
-    case PLACER__SERVER_TO_AGENT__MSG_DESIRED:
-        on_desired(st, m->desired);
-        break;
-    case PLACER__SERVER_TO_AGENT__MSG_APPLY:
-        if (to_res(m->apply, &r, why, sizeof why))
-            agent_apply(st->agent, &r, ack, st);
-        else
-            ack(st, &r, 1, EINVAL, why);
-        break;
-    case PLACER__SERVER_TO_AGENT__MSG_REMOVE:
-        agent_remove(st->agent, m->remove->id ? m->remove->id : "",
-                     m->remove->generation, ack, st);
-        break;
-    default:
-        break;
+    static struct agent_res r[64];
+    const char *ids[64];
+    uint64_t gens[64];
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        char why[256];
+        switch (m[i]->msg_case) {
+        case PLACER__SERVER_TO_AGENT__MSG_DESIRED:
+            on_desired(st, m[i++]->desired);
+            break;
+        case PLACER__SERVER_TO_AGENT__MSG_APPLY:
+            for (; i < n && k < 64 &&
+                   m[i]->msg_case == PLACER__SERVER_TO_AGENT__MSG_APPLY;
+                 i++) {
+                if (to_res(m[i]->apply, &r[k], why, sizeof why))
+                    k++;
+                else
+                    ack(st, &r[k], 1, EINVAL, why);
+            }
+            agent_apply_many(st->agent, r, k, ack, st);
+            break;
+        case PLACER__SERVER_TO_AGENT__MSG_REMOVE:
+            for (; i < n && k < 64 &&
+                   m[i]->msg_case == PLACER__SERVER_TO_AGENT__MSG_REMOVE;
+                 i++, k++) {
+                ids[k] = m[i]->remove->id ? m[i]->remove->id : "";
+                gens[k] = m[i]->remove->generation;
+            }
+            agent_remove_many(st->agent, ids, gens, k, ack, st);
+            break;
+        default:
+            i++;
+            break;
+        }
     }
 }
 
@@ -440,7 +459,9 @@ static int run(const char *server, struct agent_state *st)
             wait = 200; /* look at the stop flag now and then */
         zmq_poll(&it, 1, wait);
         now = now_ms();
-        while (!stop) {
+        Placer__ServerToAgent *batch[256];
+        size_t nb = 0;
+        while (!stop && nb < 256) {
             zmq_msg_t msg;
             zmq_msg_init(&msg);
             if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
@@ -466,13 +487,18 @@ static int run(const char *server, struct agent_state *st)
                     registered = false;
                     retry = now + 1000;
                 }
-            } else if (m && registered) {
-                on_message(st, m);
+            } else if (m && registered &&
+                       m->msg_case != PLACER__SERVER_TO_AGENT__MSG_HEARTBEAT) {
+                batch[nb++] = m; /* handled below, together */
+                m = NULL;
             }
             if (m)
                 placer__server_to_agent__free_unpacked(m, NULL);
             zmq_msg_close(&msg);
         }
+        on_messages(st, batch, nb);
+        for (size_t i = 0; i < nb; i++)
+            placer__server_to_agent__free_unpacked(batch[i], NULL);
         now = now_ms();
         if (registered && now >= next_beat) {
             send_heartbeat(sock, st->host, ++seq);

@@ -202,10 +202,8 @@ wait_state late active 10 || fail "after the EBUSY cleared: active again"
 kill -9 $bl
 P release late >/dev/null
 
-# --- SIGKILL the agent; a release meanwhile; restart: it converges
-kill -9 $agent
-sleep 0.2
-P release one >/dev/null || fail "release one while the agent is dead"
+# --- SIGKILL the agent while it applies; a release while it is dead;
+# restart: it converges
 wf two busy 1 10ms 100ms
 P submit "$tmp/two.json" >/dev/null || fail "submit two"
 "$bin/busy" 1 >/dev/null &
@@ -213,6 +211,9 @@ bt=$!
 pids+=($bt)
 sleep 0.2
 P bind two busy --pid $bt >/dev/null || fail "bind two"
+kill -9 $agent # the apply is on its way, or under way
+sleep 0.2
+P release one >/dev/null || fail "release one while the agent is dead"
 t0=$(date +%s.%N)
 start_agent
 wait_state two active 5 || fail "after the agent's restart: two active"
@@ -277,12 +278,17 @@ for _ in $(seq 50); do [ -d $cg ] || break; sleep 0.1; done
 grep -qx "$bc" /sys/fs/cgroup/cpu/cgroup.procs || fail "release did not move the process back"
 kill -9 $bc
 
+# --- the bound process exits: degraded, saying so
+kill -9 $bt
+wait_state two degraded 3 || fail "the bound process exited: degraded"
+P status two | grep -q "the bound process $bt has exited" ||
+    fail "no reason for the exit: $(P status two | tail -2)"
+
 # --- nothing leaked: with every reservation released, the kernel admits
 # 1.7 of its 1.8 again (a deadline thread leaving SCHED_DEADLINE asleep
 # keeps its bandwidth counted on this kernel unless shrunk first)
 P release two >/dev/null || fail "release two"
-for _ in $(seq 50); do [ "$(policies $bt)" = "1 SCHED_OTHER" ] && break; sleep 0.1; done
-sleep 0.3
+sleep 0.5
 chrt -d --sched-runtime 85000000 --sched-deadline 100000000 \
     --sched-period 100000000 0 sleep 2 &
 h1=$!

@@ -4,9 +4,9 @@
  *
  * The agent keeps a table of the reservations it applied and a journal of
  * it (a JSON file, replaced atomically, written before every change to the
- * kernel), so that after a crash it knows which threads, cgroups and
- * classes are its own: on the next desired set it removes what is not
- * wanted any more and applies what is missing.
+ * kernel; one of an earlier boot is ignored), so that after a crash it
+ * knows which threads, cgroups and classes are its own: on the next desired set
+ * it removes what is not wanted any more and applies what is missing.
  */
 #ifndef AGENT_AGENT_H
 #define AGENT_AGENT_H
@@ -56,9 +56,18 @@ typedef void (*agent_result_fn)(void *arg, const struct agent_res *r, int op,
 int agent_apply(struct agent *a, const struct agent_res *r, agent_result_fn fn,
                 void *arg);
 
+/* Several at once, in order, with one journal write before the kernel is
+ * touched and one after (the last of two applies of one id wins). */
+void agent_apply_many(struct agent *a, const struct agent_res *r, size_t n,
+                      agent_result_fn fn, void *arg);
+
 /* Remove one (an unknown id is removed already: success). */
 int agent_remove(struct agent *a, const char *id, uint64_t generation,
                  agent_result_fn fn, void *arg);
+
+void agent_remove_many(struct agent *a, const char *const *ids,
+                       const uint64_t *generations, size_t n,
+                       agent_result_fn fn, void *arg);
 
 /* The desired set: remove what is not in it, apply what is missing or
  * changed, prune stale HTB classes; fn for each apply and remove done. */

@@ -59,7 +59,8 @@ struct agent_applied {
     char device[32];   /* htb */
     uint32_t classid;  /* htb: 1:minor */
     bool filtered;     /* htb: a u32 filter classifies the flow */
-    int errnum;        /* last failure (0: enforced) */
+    unsigned long long pid_start; /* the bound process's start time */
+    int errnum;                   /* last failure (0: enforced) */
     char error[512];
 };
 
