@@ -28,7 +28,7 @@ PACKAGES := build-essential cmake pkg-config clang clang-format \
 
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo fuzz bench format format-check clean
+.PHONY: all deps build test demo demo-real fuzz bench format format-check clean
 
 all: build
 
@@ -58,6 +58,10 @@ test: deps
 
 demo: deps build
 	@./scripts/demo.sh build/bin
+
+# root: agents in network namespaces enforcing a real plan
+demo-real: deps build
+	@./scripts/demo-real.sh build/bin
 
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \

@@ -220,7 +220,7 @@ int agent_htb_apply(struct agent_htb *h, struct agent_applied *a,
         link_rate = 125000000; /* 1 Gbit/s when placerd did not say */
     uint64_t sum, top = 0;
     bool root;
-    int rc = reserved(h, ifindex, a->classid, &sum, &root, &top);
+    int rc = reserved(h, ifindex, TC_HANDLE(1, a->classid), &sum, &root, &top);
     if (rc < 0) {
         e = fail(err, rc, "cannot list the classes of %s", dev);
         goto out;

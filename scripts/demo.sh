@@ -85,10 +85,18 @@ say "12. One that cannot be admitted: rejected with its reason, nothing recorded
 P submit "$tmp/too-fast.json"
 echo "exit status: $?"
 
-say "13. What placerd holds: list, status, hosts"
+say "13. What placerd holds: list, status (its lifecycle per host), hosts"
+echo "(active: every agent acknowledged its reservations -- dryrun agents record"
+echo " what they would enforce; admitted: no agent runs on its host, h-2-0-1)"
 P list || exit 1
 P status video-pipeline || exit 1
 P hosts || exit 1
+
+say "13b. A placed service bound to its process (a real agent would set SCHED_DEADLINE on its threads: make demo-real)"
+sleep 300 &
+sleeper=$!
+P bind video-pipeline decode --pid $sleeper || exit 1
+kill $sleeper
 
 say "14. A release frees its reservations at once"
 P release control-loop || exit 1
@@ -102,4 +110,4 @@ wait $pid
 echo "placerd exit status: $?"
 cat "$tmp/placerd.log"
 
-printf '\nThe agents register and keep their hosts up; enforcing reservations on the hosts (SCHED_DEADLINE, cgroups, tc) comes next; see README.md.\n'
+printf '\nOn real hosts the agents enforce what placerd decided: make demo-real (root)\nruns them in network namespaces with SCHED_DEADLINE and HTB; see README.md.\n'

@@ -123,6 +123,7 @@ struct agent_state {
     char *addresses[16];
     size_t n_devices;
     long applied, removed, failed;
+    bool quiet; /* a desired set: one line for all */
 };
 
 static void send_register(struct agent_state *st)
@@ -197,8 +198,13 @@ static void ack(void *arg, const struct agent_res *r, int op, int errnum,
               r->id, error, errnum);
     } else if (op == 2) {
         st->removed++;
+        if (!st->quiet)
+            logf_("removed %s", r->id);
     } else {
         st->applied++;
+        if (!st->quiet)
+            logf_("applied %s (generation %llu)", r->id,
+                  (unsigned long long)r->generation);
     }
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_ACK;
@@ -319,7 +325,9 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
             ack(st, &want[n], 1, EINVAL, why);
     }
     long a0 = st->applied, r0 = st->removed, f0 = st->failed;
+    st->quiet = true;
     agent_reconcile(st->agent, want, n, ack, st);
+    st->quiet = false;
     logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed",
           d->n_reservations, st->applied - a0, st->removed - r0,
           st->failed - f0);

@@ -18,8 +18,8 @@ struct log {
     int n;
 };
 
-static void on_result(void *arg, const struct agent_res *r, int op,
-                      int errnum, const char *error)
+static void on_result(void *arg, const struct agent_res *r, int op, int errnum,
+                      const char *error)
 {
     struct log *l = arg;
     if (errnum) {
@@ -91,8 +91,7 @@ Test(agent, backends_parse)
 Test(agent, reconcile_removes_the_unwanted_and_applies_the_missing)
 {
     struct agent *a = open_agent(AGENT_BE_DRYRUN);
-    struct agent_res r[3] = {cpu("t/w/a", 1), cpu("t/w/b", 1),
-                             cpu("t/w/c", 1)};
+    struct agent_res r[3] = {cpu("t/w/a", 1), cpu("t/w/b", 1), cpu("t/w/c", 1)};
     struct log l = {0};
     agent_apply_many(a, r, 3, on_result, &l);
     cr_assert_eq(l.applied, 3);
