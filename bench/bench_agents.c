@@ -7,8 +7,10 @@
  *   `status` that says active (every agent acknowledged), p50 and p99 over
  *   N workflows submitted one after another; beside it the submission's
  *   own round trip (the baseline in the same run).
- *   apply / remove per agent: N workflows submitted (released) back to
- *   back; each agent's acknowledgements per second, from placerd's log.
+ *   apply / remove per agent: host h2's agent started again on an empty
+ *   journal (a desired set of N to apply), then, killed, the N released,
+ *   started again on its journal (N to remove); acknowledgements per
+ *   second from its registration to the last, from placerd's log.
  *
  * Rows: the dryrun backend (the protocol and placerd), and, as root, the
  * deadline backend (each apply journaled with fsync before and after; the
@@ -122,31 +124,61 @@ static int state_of(void *s, const char *name)
     return k;
 }
 
-/* Acknowledgements in placerd's log: per host, count and first/last time
- * (seconds of the day, ms resolution). */
-static void acks(const char *log, const char *op, long *count, double *first,
-                 double *last)
+/* From byte `from` of placerd's log: when host h's agent registered, and
+ * how many `op` acknowledgements of h came after, the last when (seconds
+ * of the day, ms resolution). */
+static void scan(const char *log, long from, int h, const char *op,
+                 double *t_reg, long *count, double *t_last)
 {
     FILE *f = fopen(log, "r");
-    char line[1024];
-    for (int h = 0; h < 3; h++)
-        count[h] = 0, first[h] = last[h] = 0;
+    char line[1024], reg[32], ack[48];
+    snprintf(reg, sizeof reg, "agent for h%d registered", h);
+    snprintf(ack, sizeof ack, "agent of h%d: %s ", h, op);
+    *t_reg = *t_last = 0;
+    *count = 0;
+    if (f)
+        fseek(f, from, SEEK_SET);
     while (f && fgets(line, sizeof line, f)) {
-        int hh, mm, host;
+        int hh, mm;
         double ss;
-        char what[16];
-        if (sscanf(line,
-                   "%*d-%*d-%*dT%d:%d:%lfZ placerd debug: agent of h%d: %15s",
-                   &hh, &mm, &ss, &host, what) != 5 ||
-            host < 0 || host > 2 || strcmp(what, op) || !strstr(line, " done"))
+        if (sscanf(line, "%*d-%*d-%*dT%d:%d:%lfZ", &hh, &mm, &ss) != 3)
             continue;
         double t = hh * 3600.0 + mm * 60.0 + ss;
-        if (!count[host]++)
-            first[host] = t;
-        last[host] = t;
+        if (strstr(line, reg))
+            *t_reg = t;
+        else if (*t_reg && strstr(line, ack) && strstr(line, " done"))
+            ++*count, *t_last = t;
     }
     if (f)
         fclose(f);
+}
+
+static long log_size(const char *log)
+{
+    struct stat st;
+    return stat(log, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Host h's agent again, and the rate of its `op` acknowledgements after it
+ * registers until there are n. */
+static double agent_rate(pid_t *ag, const char *argv0, const char *backend,
+                         const char *state, const char *log, const char *op,
+                         long n)
+{
+    long from = log_size(log);
+    char *aa[] = {(char *)argv0,     "--server",  agents_ep, "--host",
+                  "h2",              "--backend", (char *)backend,
+                  "--state-dir",     (char *)state, NULL};
+    char alog[400];
+    snprintf(alog, sizeof alog, "%s.agent", log);
+    *ag = spawn(aa, alog);
+    double t_reg = 0, t_last = 0, t0 = bench_now_us();
+    long count = 0;
+    while (count < n && bench_now_us() - t0 < 20e6) {
+        usleep(20000);
+        scan(log, from, 2, op, &t_reg, &count, &t_last);
+    }
+    return count >= n && t_last > t_reg ? n / (t_last - t_reg) : 0;
 }
 
 static void row(const char *backend, bool root_only, bool links)
@@ -210,7 +242,9 @@ static void row(const char *backend, bool root_only, bool links)
         char *aa[] = {agent,    "--server",  agents_ep,       "--host",
                       host,     "--backend", (char *)backend, "--state-dir",
                       state[h], NULL};
-        ag[h] = spawn(aa, log);
+        char alog[400];
+        snprintf(alog, sizeof alog, "%s.agent", log);
+        ag[h] = spawn(aa, alog); /* apart: lines would interleave */
         usleep(100000); /* one deadline probe at a time */
     }
     /* every host up */
@@ -255,7 +289,19 @@ static void row(const char *backend, bool root_only, bool links)
     }
     double p50 = bench_median(lat, ok), p99 = ok ? lat[(int)(0.99 * ok)] : 0;
     double s50 = bench_median(sub, ok);
-    /* release them back to back: removes */
+    /* one agent's throughput: h2's agent killed and started again on an
+     * empty journal gets the n reservations in one desired set ... */
+    kill(ag[2], SIGKILL);
+    waitpid(ag[2], NULL, 0);
+    char fresh[400];
+    snprintf(fresh, sizeof fresh, "%s-again", state[2]);
+    double apply_rate = agent_rate(&ag[2], agent, backend, fresh, log,
+                                   "apply", ok);
+    /* ... and, killed again, the n released meanwhile, started again on
+     * its journal of n: a desired set of none, n removes */
+    usleep(300000);
+    kill(ag[2], SIGKILL);
+    waitpid(ag[2], NULL, 0);
     for (int i = 0; i < n_wf; i++) {
         Placer__ReleaseRequest rr = PLACER__RELEASE_REQUEST__INIT;
         char name[16];
@@ -264,38 +310,10 @@ static void row(const char *backend, bool root_only, bool links)
         rr.tenant = "bench";
         bench_call_case(s, request(&req, PLACER__REQUEST__OP_RELEASE, &rr));
     }
-    /* then submit them back to back: applies */
-    for (int i = 0; i < n_wf; i++) {
-        Placer__SubmitRequest sr = PLACER__SUBMIT_REQUEST__INIT;
-        sr.workflow = workflow(n_wf + i, links);
-        bench_call_case(s, request(&req, PLACER__REQUEST__OP_SUBMIT, &sr));
-        placer__workflow__free_unpacked(sr.workflow, NULL);
-    }
-    char last[16];
-    snprintf(last, sizeof last, "w%d", 2 * n_wf - 1);
-    double tw = bench_now_us();
-    while (state_of(s, last) != PLACER__STATE__STATE_ACTIVE &&
-           bench_now_us() - tw < 10e6)
-        usleep(1000);
-    usleep(300000);
-    long cnt[3], rcnt[3];
-    double first[3], lastt[3], rfirst[3], rlast[3];
-    acks(log, "apply", cnt, first, lastt);
-    acks(log, "remove", rcnt, rfirst, rlast);
-    /* the back-to-back applies are the second half of each host's */
-    double apply_rate = 0, remove_rate = 0;
-    for (int h = 0; h < 3; h++) {
-        /* applies of the second batch: count those after the removes */
-        long n2 = cnt[h] - ok * (links && h < 2 ? 2 : 1);
-        double span = lastt[h] - rlast[h];
-        if (n2 > 0 && span > 0)
-            apply_rate += n2 / span / 3;
-        double rspan = rlast[h] - rfirst[h];
-        if (rcnt[h] > 1 && rspan > 0)
-            remove_rate += (rcnt[h] - 1) / rspan / 3;
-    }
+    double remove_rate = agent_rate(&ag[2], agent, backend, fresh, log,
+                                    "remove", ok);
     printf("%-10s %5d/%d active  submit->active p50 %6.2f ms p99 %6.2f ms "
-           "(submit alone p50 %5.2f ms)  per agent: %6.0f applies/s "
+           "(submit alone p50 %5.2f ms)  one agent: %6.0f applies/s "
            "%6.0f removes/s\n",
            backend, ok, n_wf, p50, p99, s50, apply_rate, remove_rate);
     fflush(stdout);
@@ -332,6 +350,10 @@ int main(int argc, char **argv)
     row("dryrun", false, true);
     row("deadline", true, false);
     zmq_ctx_term(zctx);
+    if (getenv("BENCH_KEEP")) {
+        printf("(kept %s)\n", dir);
+        return 0;
+    }
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : 1;
