@@ -15,10 +15,30 @@
 struct agent {
     struct agent_config cfg;
     struct agent_applied **e;
-    bool *done; /* per entry: the journal says it was carried out */
+    bool *done;  /* per entry: the journal says it was carried out */
+    bool *dirty; /* per entry: changed since the journal was written */
     size_t n, cap;
+    char **gone; /* ids removed since the journal was written */
+    size_t n_gone, cap_gone;
+    size_t records; /* lines in the journal file (0: write it whole) */
     struct agent_htb *htb;
 };
+
+static void entry_free(struct agent_applied *e)
+{
+    if (e) {
+        free(e->tids);
+        free(e);
+    }
+}
+
+static long find(const struct agent *a, const char *id)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->e[i]->res.id, id))
+            return (long)i;
+    return -1;
+}
 
 int agent_backends_parse(const char *list, struct plc_error *err)
 {
@@ -101,35 +121,137 @@ static void boot_id(char *out, size_t cap)
     out[strcspn(out, "\n")] = 0;
 }
 
+/* One line of the journal (with its newline), or NULL. */
+static char *record(json_t *o)
+{
+    char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!t)
+        return NULL;
+    size_t l = strlen(t);
+    char *line = realloc(t, l + 2);
+    if (!line) {
+        free(t);
+        return NULL;
+    }
+    line[l] = '\n';
+    line[l + 1] = 0;
+    return line;
+}
+
+struct text {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void text_add(struct text *t, char *line)
+{
+    if (!line) {
+        t->oom = true;
+        return;
+    }
+    size_t l = strlen(line);
+    if (t->len + l + 1 > t->cap) {
+        size_t cap = (t->len + l + 1) * 2;
+        char *g = realloc(t->p, cap);
+        if (!g) {
+            t->oom = true;
+            free(line);
+            return;
+        }
+        t->p = g;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, line, l + 1);
+    t->len += l;
+    free(line);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return errno ? errno : EIO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * The journal: JSON lines, a header ({"schema":2,"boot_id":...}) then
+ * {"put":ENTRY} and {"del":ID} records.  Each write appends the entries
+ * changed and the ids removed since the last one (its cost follows the
+ * change, not the table); when the records outnumber twice the table the
+ * file is written whole again (to a temporary file, renamed).  No fsync:
+ * what it describes (threads, cgroups, classes) does not outlive the host
+ * either; it has to outlive the agent, which write() and rename() do.
+ */
 static int journal_write(struct agent *a)
 {
-    if (!a->cfg.journal)
-        return 0;
-    json_t *arr = json_array();
+    size_t changed = a->n_gone;
     for (size_t i = 0; i < a->n; i++)
-        json_array_append_new(arr, entry_json(a->e[i], a->done[i]));
-    char boot[64];
-    boot_id(boot, sizeof boot);
-    json_t *doc = json_pack("{s:i,s:s,s:o}", "schema", 1, "boot_id", boot,
-                            "applied", arr);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!text)
+        changed += a->dirty[i];
+    int e = 0;
+    if (!a->cfg.journal || (!changed && a->records))
+        goto clean;
+    struct text t = {0};
+    bool whole = !a->records || a->records + changed > 2 * a->n + 64;
+    if (whole) {
+        char boot[64];
+        boot_id(boot, sizeof boot);
+        text_add(&t,
+                 record(json_pack("{s:i,s:s}", "schema", 2, "boot_id", boot)));
+        for (size_t i = 0; i < a->n; i++)
+            text_add(&t, record(json_pack("{s:o}", "put",
+                                          entry_json(a->e[i], a->done[i]))));
+    } else {
+        for (size_t i = 0; i < a->n_gone; i++)
+            text_add(&t, record(json_pack("{s:s}", "del", a->gone[i])));
+        for (size_t i = 0; i < a->n; i++)
+            if (a->dirty[i])
+                text_add(&t,
+                         record(json_pack("{s:o}", "put",
+                                          entry_json(a->e[i], a->done[i]))));
+    }
+    if (t.oom) {
+        free(t.p);
         return ENOMEM;
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.journal);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e = 0;
-    size_t len = strlen(text);
-    /* no fsync: what it describes (threads, cgroups, classes) does not
-     * outlive the host either; it has to outlive the agent, and a rename
-     * does that atomically */
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-        e = errno ? errno : EIO;
-    if (fd >= 0)
-        close(fd);
-    if (!e && rename(tmp, a->cfg.journal) != 0)
-        e = errno;
-    free(text);
+    }
+    if (whole) {
+        char tmp[600];
+        snprintf(tmp, sizeof tmp, "%s.tmp", a->cfg.journal);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        e = fd < 0 ? errno : write_all(fd, t.p, t.len);
+        if (fd >= 0)
+            close(fd);
+        if (!e && rename(tmp, a->cfg.journal) != 0)
+            e = errno;
+        if (!e)
+            a->records = a->n + 1;
+    } else {
+        int fd = open(a->cfg.journal, O_WRONLY | O_APPEND | O_CLOEXEC);
+        e = fd < 0 ? errno : write_all(fd, t.p, t.len);
+        if (fd >= 0)
+            close(fd);
+        if (!e)
+            a->records += changed;
+        else
+            a->records = 0; /* whole next time */
+    }
+    free(t.p);
+    if (e)
+        return e;
+clean:
+    for (size_t i = 0; i < a->n; i++)
+        a->dirty[i] = false;
+    for (size_t i = 0; i < a->n_gone; i++)
+        free(a->gone[i]);
+    a->n_gone = 0;
     return e;
 }
 
@@ -165,100 +287,172 @@ static int add_entry(struct agent *a, struct agent_applied *e, bool done)
         if (!d)
             return ENOMEM;
         a->done = d;
+        d = realloc(a->dirty, cap * sizeof *d);
+        if (!d)
+            return ENOMEM;
+        a->dirty = d;
         a->cap = cap;
     }
     a->e[a->n] = e;
     a->done[a->n] = done;
+    a->dirty[a->n] = true;
     a->n++;
     return 0;
 }
 
+/* Entry i leaves the table (its id is recorded as removed). */
+static void drop_entry(struct agent *a, size_t i)
+{
+    if (a->n_gone == a->cap_gone) {
+        size_t cap = a->cap_gone ? 2 * a->cap_gone : 16;
+        char **g = realloc(a->gone, cap * sizeof *g);
+        if (g) {
+            a->gone = g;
+            a->cap_gone = cap;
+        }
+    }
+    if (a->n_gone < a->cap_gone &&
+        (a->gone[a->n_gone] = strdup(a->e[i]->res.id)))
+        a->n_gone++;
+    else
+        a->records = 0; /* cannot say it: write the journal whole */
+    entry_free(a->e[i]);
+    a->e[i] = a->e[a->n - 1];
+    a->done[i] = a->done[a->n - 1];
+    a->dirty[i] = a->dirty[a->n - 1];
+    a->n--;
+}
+
+static struct agent_applied *entry_from_json(json_t *o, bool *done)
+{
+    struct agent_applied *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    struct agent_res *r = &e->res;
+    copy_str(r->id, sizeof r->id, o, "id");
+    r->generation = get_u64(o, "generation");
+    r->kind = (enum agent_kind)get_u64(o, "kind");
+    e->backend = backend_name(json_string_value(json_object_get(o, "backend")));
+    copy_str(r->workflow, sizeof r->workflow, o, "workflow");
+    copy_str(r->service, sizeof r->service, o, "service");
+    r->budget_ns = get_u64(o, "budget_ns");
+    r->period_ns = get_u64(o, "period_ns");
+    r->deadline_ns = get_u64(o, "deadline_ns");
+    r->vcpus = (int)get_u64(o, "vcpus");
+    size_t k;
+    json_t *v;
+    json_array_foreach(json_object_get(o, "cores"), k, v) if (k < 64)
+        r->cores[r->n_cores++] = (int)json_integer_value(v);
+    r->pid = (pid_t)get_u64(o, "pid");
+    copy_str(r->next_hop, sizeof r->next_hop, o, "next_hop");
+    r->rate_bps = get_u64(o, "rate_bps");
+    r->burst_bytes = get_u64(o, "burst_bytes");
+    r->link_rate_bps = get_u64(o, "link_rate_bps");
+    json_t *f = json_object_get(o, "flow");
+    if (json_is_object(f)) {
+        r->flow.set = true;
+        r->flow.src = (uint32_t)get_u64(f, "src");
+        r->flow.dst = (uint32_t)get_u64(f, "dst");
+        r->flow.sport = (uint16_t)get_u64(f, "sport");
+        r->flow.dport = (uint16_t)get_u64(f, "dport");
+        r->flow.proto = (uint8_t)get_u64(f, "proto");
+    }
+    json_t *tids = json_object_get(o, "tids");
+    e->n_tids = json_array_size(tids);
+    e->tids = calloc(e->n_tids ? e->n_tids : 1, sizeof *e->tids);
+    if (!e->tids) {
+        free(e);
+        return NULL;
+    }
+    json_array_foreach(tids, k, v) e->tids[k] = (pid_t)json_integer_value(v);
+    copy_str(e->cgroup, sizeof e->cgroup, o, "cgroup");
+    copy_str(e->cpuset, sizeof e->cpuset, o, "cpuset");
+    copy_str(e->device, sizeof e->device, o, "device");
+    e->classid = (uint32_t)get_u64(o, "classid");
+    e->pid_start = get_u64(o, "pid_start");
+    *done = json_is_true(json_object_get(o, "done"));
+    if (!*done) {
+        e->errnum = EINTR;
+        snprintf(e->error, sizeof e->error,
+                 "an earlier run stopped while applying it");
+    }
+    return e;
+}
+
 static int journal_read(struct agent *a, struct plc_error *err)
 {
-    if (!a->cfg.journal || access(a->cfg.journal, F_OK) != 0)
+    if (!a->cfg.journal)
         return 0;
-    json_error_t je;
-    json_t *doc = json_load_file(a->cfg.journal, 0, &je);
-    json_t *arr = json_object_get(doc, "applied");
-    if (!doc || !json_is_array(arr)) {
-        json_decref(doc);
-        return plc_error_set(err, PLC_EDATA,
-                             "%s:%d: not a journal of placer-agent (%s); "
-                             "move it away to start afresh",
-                             a->cfg.journal, je.line, je.text);
-    }
-    /* a journal of an earlier boot describes nothing that still exists */
+    FILE *f = fopen(a->cfg.journal, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long no = 0;
+    int rc = 0;
     char boot[64];
     boot_id(boot, sizeof boot);
-    const char *was = json_string_value(json_object_get(doc, "boot_id"));
-    if (was && boot[0] && strcmp(was, boot)) {
-        json_decref(doc);
-        return 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+        no++;
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)len, 0, &je);
+        if (!o) {
+            /* a last line cut short by a crash is no record */
+            if (line[len - 1] != '\n')
+                break;
+            rc = plc_error_set(err, PLC_EDATA,
+                               "%s:%ld: not a journal of placer-agent (%s); "
+                               "move it away to start afresh",
+                               a->cfg.journal, no, je.text);
+            break;
+        }
+        if (no == 1) {
+            const char *was = json_string_value(json_object_get(o, "boot_id"));
+            if (json_integer_value(json_object_get(o, "schema")) != 2) {
+                rc = plc_error_set(err, PLC_EDATA,
+                                   "%s:1: not a journal of this "
+                                   "placer-agent; move it away to start "
+                                   "afresh",
+                                   a->cfg.journal);
+            } else if (was && boot[0] && strcmp(was, boot)) {
+                /* an earlier boot's: nothing it describes exists */
+                json_decref(o);
+                break;
+            }
+        } else if (json_is_string(json_object_get(o, "del"))) {
+            long i = find(a, json_string_value(json_object_get(o, "del")));
+            if (i >= 0)
+                drop_entry(a, (size_t)i);
+        } else if (json_is_object(json_object_get(o, "put"))) {
+            bool done;
+            struct agent_applied *e =
+                entry_from_json(json_object_get(o, "put"), &done);
+            if (!e) {
+                rc = PLC_ENOMEM;
+            } else {
+                long i = find(a, e->res.id);
+                if (i >= 0) {
+                    entry_free(a->e[i]);
+                    a->e[i] = e;
+                    a->done[i] = done;
+                } else if (add_entry(a, e, done) != 0) {
+                    entry_free(e);
+                    rc = PLC_ENOMEM;
+                }
+            }
+        }
+        json_decref(o);
     }
-    size_t i;
-    json_t *o;
-    json_array_foreach(arr, i, o)
-    {
-        struct agent_applied *e = calloc(1, sizeof *e);
-        if (!e) {
-            json_decref(doc);
-            return PLC_ENOMEM;
-        }
-        struct agent_res *r = &e->res;
-        copy_str(r->id, sizeof r->id, o, "id");
-        r->generation = get_u64(o, "generation");
-        r->kind = (enum agent_kind)get_u64(o, "kind");
-        e->backend =
-            backend_name(json_string_value(json_object_get(o, "backend")));
-        copy_str(r->workflow, sizeof r->workflow, o, "workflow");
-        copy_str(r->service, sizeof r->service, o, "service");
-        r->budget_ns = get_u64(o, "budget_ns");
-        r->period_ns = get_u64(o, "period_ns");
-        r->deadline_ns = get_u64(o, "deadline_ns");
-        r->vcpus = (int)get_u64(o, "vcpus");
-        size_t k;
-        json_t *v;
-        json_array_foreach(json_object_get(o, "cores"), k, v) if (k < 64)
-            r->cores[r->n_cores++] = (int)json_integer_value(v);
-        r->pid = (pid_t)get_u64(o, "pid");
-        copy_str(r->next_hop, sizeof r->next_hop, o, "next_hop");
-        r->rate_bps = get_u64(o, "rate_bps");
-        r->burst_bytes = get_u64(o, "burst_bytes");
-        r->link_rate_bps = get_u64(o, "link_rate_bps");
-        json_t *f = json_object_get(o, "flow");
-        if (json_is_object(f)) {
-            r->flow.set = true;
-            r->flow.src = (uint32_t)get_u64(f, "src");
-            r->flow.dst = (uint32_t)get_u64(f, "dst");
-            r->flow.sport = (uint16_t)get_u64(f, "sport");
-            r->flow.dport = (uint16_t)get_u64(f, "dport");
-            r->flow.proto = (uint8_t)get_u64(f, "proto");
-        }
-        json_t *tids = json_object_get(o, "tids");
-        e->n_tids = json_array_size(tids);
-        e->tids = calloc(e->n_tids ? e->n_tids : 1, sizeof *e->tids);
-        json_array_foreach(tids, k, v) e->tids[k] =
-            (pid_t)json_integer_value(v);
-        copy_str(e->cgroup, sizeof e->cgroup, o, "cgroup");
-        copy_str(e->cpuset, sizeof e->cpuset, o, "cpuset");
-        copy_str(e->device, sizeof e->device, o, "device");
-        e->classid = (uint32_t)get_u64(o, "classid");
-        e->pid_start = get_u64(o, "pid_start");
-        bool done = json_is_true(json_object_get(o, "done"));
-        if (!done) {
-            e->errnum = EINTR;
-            snprintf(e->error, sizeof e->error,
-                     "an earlier run stopped while applying it");
-        }
-        if (add_entry(a, e, done) != 0) {
-            free(e->tids);
-            free(e);
-            json_decref(doc);
-            return PLC_ENOMEM;
-        }
-    }
-    json_decref(doc);
-    return 0;
+    free(line);
+    fclose(f);
+    for (size_t i = 0; i < a->n; i++)
+        a->dirty[i] = false;
+    for (size_t i = 0; i < a->n_gone; i++)
+        free(a->gone[i]);
+    a->n_gone = 0;
+    a->records = 0; /* written whole the first time */
+    return rc;
 }
 
 int agent_open(struct agent **out, const struct agent_config *c,
@@ -284,14 +478,6 @@ int agent_open(struct agent **out, const struct agent_config *c,
     return 0;
 }
 
-static void entry_free(struct agent_applied *e)
-{
-    if (e) {
-        free(e->tids);
-        free(e);
-    }
-}
-
 void agent_close(struct agent *a)
 {
     if (!a)
@@ -300,6 +486,10 @@ void agent_close(struct agent *a)
         entry_free(a->e[i]);
     free(a->e);
     free(a->done);
+    free(a->dirty);
+    for (size_t i = 0; i < a->n_gone; i++)
+        free(a->gone[i]);
+    free(a->gone);
     agent_htb_close(a->htb);
     free(a);
 }
@@ -324,14 +514,6 @@ double agent_deadline_held(const struct agent *a)
                   (double)e->res.period_ns;
     }
     return bw;
-}
-
-static long find(const struct agent *a, const char *id)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (!strcmp(a->e[i]->res.id, id))
-            return (long)i;
-    return -1;
 }
 
 /* ---- backends ---- */
@@ -490,6 +672,7 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
         if (x == 0 && e->res.generation != r->generation) {
             e->res.generation = r->generation;
             *dirty = true;
+            a->dirty[i] = true;
         }
         e->errnum = x;
         snprintf(e->error, sizeof e->error, "%s", x ? err.msg : "");
@@ -528,6 +711,7 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
     }
     e->res = *r;
     a->done[i] = false;
+    a->dirty[i] = true;
     *idx = i;
     *dirty = true;
     return 0;
@@ -542,6 +726,7 @@ static void apply_execute(struct agent *a, long i, agent_result_fn fn,
     e->errnum = x;
     snprintf(e->error, sizeof e->error, "%s", x ? err.msg : "");
     a->done[i] = true;
+    a->dirty[i] = true;
     report(fn, arg, &e->res, 1, x, e->error);
 }
 
@@ -607,10 +792,7 @@ void agent_remove_many(struct agent *a, const char *const *ids,
         }
         struct agent_res r = e->res;
         r.generation = generations[j];
-        entry_free(e);
-        a->e[i] = a->e[a->n - 1];
-        a->done[i] = a->done[a->n - 1];
-        a->n--;
+        drop_entry(a, (size_t)i);
         dirty = true;
         report(fn, arg, &r, 2, 0, "");
     }
@@ -678,7 +860,7 @@ void agent_rescan(struct agent *a, agent_result_fn fn, void *arg)
             size_t before = e->n_tids;
             x = agent_deadline_apply(e, &err);
             if (x == 0 && e->n_tids != before)
-                journal_write(a);
+                a->dirty[i] = true;
         } else {
             char p[64];
             snprintf(p, sizeof p, "/proc/%d", (int)e->res.pid);
@@ -690,7 +872,9 @@ void agent_rescan(struct agent *a, agent_result_fn fn, void *arg)
         if (x != e->errnum) {
             e->errnum = x;
             snprintf(e->error, sizeof e->error, "%s", x ? err.msg : "");
+            a->dirty[i] = true;
             report(fn, arg, &e->res, 1, x, e->error);
         }
     }
+    journal_write(a); /* what changed, if anything */
 }

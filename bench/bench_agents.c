@@ -166,9 +166,9 @@ static double agent_rate(pid_t *ag, const char *argv0, const char *backend,
                          long n)
 {
     long from = log_size(log);
-    char *aa[] = {(char *)argv0,     "--server",  agents_ep, "--host",
-                  "h2",              "--backend", (char *)backend,
-                  "--state-dir",     (char *)state, NULL};
+    char *aa[] = {(char *)argv0, "--server",  agents_ep,       "--host",
+                  "h2",          "--backend", (char *)backend, "--state-dir",
+                  (char *)state, NULL};
     char alog[400];
     snprintf(alog, sizeof alog, "%s.agent", log);
     *ag = spawn(aa, alog);
@@ -245,7 +245,7 @@ static void row(const char *backend, bool root_only, bool links)
         char alog[400];
         snprintf(alog, sizeof alog, "%s.agent", log);
         ag[h] = spawn(aa, alog); /* apart: lines would interleave */
-        usleep(100000); /* one deadline probe at a time */
+        usleep(100000);          /* one deadline probe at a time */
     }
     /* every host up */
     for (int i = 0; i < 200; i++) {
@@ -295,8 +295,8 @@ static void row(const char *backend, bool root_only, bool links)
     waitpid(ag[2], NULL, 0);
     char fresh[400];
     snprintf(fresh, sizeof fresh, "%s-again", state[2]);
-    double apply_rate = agent_rate(&ag[2], agent, backend, fresh, log,
-                                   "apply", ok);
+    double apply_rate =
+        agent_rate(&ag[2], agent, backend, fresh, log, "apply", ok);
     /* ... and, killed again, the n released meanwhile, started again on
      * its journal of n: a desired set of none, n removes */
     usleep(300000);
@@ -310,8 +310,8 @@ static void row(const char *backend, bool root_only, bool links)
         rr.tenant = "bench";
         bench_call_case(s, request(&req, PLACER__REQUEST__OP_RELEASE, &rr));
     }
-    double remove_rate = agent_rate(&ag[2], agent, backend, fresh, log,
-                                    "remove", ok);
+    double remove_rate =
+        agent_rate(&ag[2], agent, backend, fresh, log, "remove", ok);
     printf("%-10s %5d/%d active  submit->active p50 %6.2f ms p99 %6.2f ms "
            "(submit alone p50 %5.2f ms)  one agent: %6.0f applies/s "
            "%6.0f removes/s\n",

@@ -145,9 +145,9 @@ Test(agent, the_journal_brings_back_what_was_applied)
 Test(agent, a_journal_of_another_boot_is_ignored)
 {
     FILE *f = fopen(journal, "w");
-    fputs("{\"schema\":1,\"boot_id\":\"not-this-boot\",\"applied\":[{\"id\":"
-          "\"t/w/a\",\"generation\":1,\"kind\":1,\"backend\":\"deadline\","
-          "\"pid\":1,\"done\":true}]}",
+    fputs("{\"schema\":2,\"boot_id\":\"not-this-boot\"}\n"
+          "{\"put\":{\"id\":\"t/w/a\",\"generation\":1,\"kind\":1,"
+          "\"backend\":\"deadline\",\"pid\":1,\"done\":true}}\n",
           f);
     fclose(f);
     struct agent *a = open_agent(AGENT_BE_DRYRUN);
@@ -163,11 +163,13 @@ Test(agent, an_interrupted_apply_is_applied_again)
     fclose(b);
     boot[strcspn(boot, "\n")] = 0;
     FILE *f = fopen(journal, "w");
+    /* and a last record cut short by the crash */
     fprintf(f,
-            "{\"schema\":1,\"boot_id\":\"%s\",\"applied\":[{\"id\":"
-            "\"t/w/a\",\"generation\":1,\"kind\":1,\"backend\":\"dryrun\","
-            "\"budget_ns\":1000000,\"period_ns\":10000000,\"deadline_ns\":"
-            "10000000,\"vcpus\":1,\"done\":false}]}",
+            "{\"schema\":2,\"boot_id\":\"%s\"}\n"
+            "{\"put\":{\"id\":\"t/w/a\",\"generation\":1,\"kind\":1,"
+            "\"backend\":\"dryrun\",\"budget_ns\":1000000,\"period_ns\":"
+            "10000000,\"deadline_ns\":10000000,\"vcpus\":1,\"done\":"
+            "false}}\n{\"put\":{\"id\":\"t/w/",
             boot);
     fclose(f);
     struct agent *a = open_agent(AGENT_BE_DRYRUN);
@@ -202,5 +204,36 @@ Test(agent, the_last_of_two_applies_of_one_id_wins)
     cr_assert_eq(agent_count(a), 1);
     cr_assert_eq(agent_at(a, 0)->res.generation, 2);
     cr_assert_eq(agent_at(a, 0)->res.budget_ns, 2000000);
+    agent_close(a);
+}
+
+Test(agent, the_journal_grows_with_the_changes_and_is_compacted)
+{
+    struct agent *a = open_agent(AGENT_BE_DRYRUN);
+    struct agent_res r = cpu("t/w/x", 1);
+    /* 300 reservations, one apply at a time, then 290 removed */
+    for (int i = 0; i < 300; i++) {
+        snprintf(r.id, sizeof r.id, "t/w/s%d", i);
+        agent_apply_many(a, &r, 1, NULL, NULL);
+    }
+    struct log l = {0};
+    for (int i = 0; i < 290; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "t/w/s%d", i);
+        agent_remove(a, id, 1, on_result, &l);
+    }
+    cr_assert_eq(l.removed, 290);
+    agent_close(a);
+    /* the file holds a bounded number of records */
+    FILE *f = fopen(journal, "r");
+    int lines = 0, c;
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    cr_assert_leq(lines, 2 * 10 + 64 + 2, "%d lines for 10 entries", lines);
+    a = open_agent(AGENT_BE_DRYRUN);
+    cr_assert_eq(agent_count(a), 10);
+    for (size_t i = 0; i < agent_count(a); i++)
+        cr_assert_geq(atoi(agent_at(a, i)->res.id + 5), 290);
     agent_close(a);
 }
