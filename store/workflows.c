@@ -372,6 +372,19 @@ int store_admit_batch(struct store *s, const struct store_admission *a,
     return 0;
 }
 
+/* A lookup of tenant/name stepped to r without a row: rolled back, with
+ * PLC_ENOENT (no such workflow) or PLC_EIO. */
+static int not_found(struct store *s, int r, const char *tenant,
+                     const char *name, struct plc_error *err)
+{
+    if (r == SQLITE_DONE)
+        return rollback(s, plc_error_set(err, PLC_ENOENT,
+                                         "tenant '%s' has no workflow named "
+                                         "'%s'",
+                                         tenant, name));
+    return rollback(s, fail(s, err, "find the workflow"));
+}
+
 int store_release(struct store *s, const char *tenant, const char *name,
                   struct plc_error *err)
 {
@@ -388,13 +401,8 @@ int store_release(struct store *s, const char *tenant, const char *name,
     int r = sqlite3_step(st);
     int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     store_done(st);
-    if (r == SQLITE_DONE)
-        return rollback(s, plc_error_set(err, PLC_ENOENT,
-                                         "tenant '%s' has no workflow named "
-                                         "'%s'",
-                                         tenant, name));
     if (r != SQLITE_ROW)
-        return rollback(s, fail(s, err, "find the workflow"));
+        return not_found(s, r, tenant, name, err);
     /* take its reservations off the totals, then drop it (cascade) */
     static const char *const subtract[] = {
         "UPDATE reserved SET amount = amount - (SELECT sum(utilization) FROM"
@@ -689,13 +697,8 @@ int store_bind(struct store *s, const char *tenant, const char *name,
         n_net = sqlite3_column_int64(st, 3);
     }
     store_done(st);
-    if (r == SQLITE_DONE)
-        return rollback(s, plc_error_set(err, PLC_ENOENT,
-                                         "tenant '%s' has no workflow named "
-                                         "'%s'",
-                                         tenant, name));
     if (r != SQLITE_ROW)
-        return rollback(s, fail(s, err, "find the workflow"));
+        return not_found(s, r, tenant, name, err);
     if (is_service ? n_svc == 0 : n_net == 0)
         return rollback(
             s, plc_error_set(err, PLC_ENOENT,

@@ -96,6 +96,7 @@ struct server {
     long served;
     bool agents_allowed; /* --insecure-agents, on a local endpoint */
     uv_timer_t agents_timer;
+    uv_timer_t agents_kick; /* look at the agents' socket after sends */
     /* CURVE: the ZAP handler and the agents' public keys (Z85) */
     void *zap;
     uv_poll_t zap_poll;
@@ -926,6 +927,8 @@ static void start_next(struct server *srv)
         uv_close((uv_handle_t *)&srv->agents_poll, NULL);
         uv_timer_stop(&srv->agents_timer);
         uv_close((uv_handle_t *)&srv->agents_timer, NULL);
+        uv_timer_stop(&srv->agents_kick);
+        uv_close((uv_handle_t *)&srv->agents_kick, NULL);
         if (srv->zap) {
             uv_poll_stop(&srv->zap_poll);
             uv_close((uv_handle_t *)&srv->zap_poll, NULL);
@@ -1175,6 +1178,12 @@ static void agent_send(struct server *srv, const void *id, size_t id_len,
 
 static void on_agents(uv_poll_t *h, int status, int events);
 
+static void on_agents_kick(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    on_agents(&srv->agents_poll, 0, 0);
+}
+
 /* Any message to host h's agent (sync.c's sender). */
 static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
 {
@@ -1197,8 +1206,11 @@ static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
         srv_log(LOG_WARN, "cannot send to the agent of %s (%s); retried",
                 srv->totals.node_names[h], zmq_strerror(errno));
     free(buf);
-    /* a send can consume the descriptor's edge: look again */
-    on_agents(&srv->agents_poll, 0, 0);
+    /* a send can consume the descriptor's edge: look again, on the next
+     * turn of the loop (not now: the caller may be walking the table an
+     * acknowledgement would change) */
+    if (!srv->closed)
+        uv_timer_start(&srv->agents_kick, on_agents_kick, 0, 0);
 }
 
 /* The host of the agent behind a routing id, or SIZE_MAX. */
@@ -1842,6 +1854,8 @@ int main(int argc, char **argv)
     uv_poll_start(&srv.agents_poll, UV_READABLE, on_agents);
     uv_timer_init(srv.loop, &srv.agents_timer);
     srv.agents_timer.data = &srv;
+    uv_timer_init(srv.loop, &srv.agents_kick);
+    srv.agents_kick.data = &srv;
     uv_timer_start(&srv.agents_timer, on_agents_timer, HEARTBEAT_MS / 2,
                    HEARTBEAT_MS / 2);
     zmq_getsockopt(srv.clients, ZMQ_FD, &fd, &fdlen);

@@ -10,46 +10,22 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: test_enforce needs root (SCHED_DEADLINE, cgroups)"
     exit 0
 fi
-fails=0
 tmp=$(mktemp -d)
 pids=()
+ep="ipc://$tmp/placerd.sock"
+aep="ipc://$tmp/agents.sock"
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    kill_all
     rmdir /sys/fs/cgroup/cpu/placer/* /sys/fs/cgroup/cpuset/placer/* 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-py=/usr/bin/python3
-ep="ipc://$tmp/placerd.sock"
-aep="ipc://$tmp/agents.sock"
-P() { "$bin/placer" --server "$ep" "$@"; }
-
-start_placerd() {
-    "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" --agents-listen "$aep" \
-        --insecure-agents --log-level debug 2>>"$tmp/placerd.log" &
-    placerd=$!
-    pids+=($placerd)
-    for _ in $(seq 50); do [ -S "$tmp/placerd.sock" ] && break; sleep 0.1; done
-}
 start_agent() {
     "$bin/placer-agent" --server "$aep" --host node1 --backend deadline \
         --state-dir "$tmp/agent" 2>>"$tmp/agent.log" &
     agent=$!
     pids+=($agent)
-}
-# state NAME -> the workflow's lifecycle state
-state() { P status --json "$1" 2>/dev/null | $py -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
-wait_state() { # wait_state NAME STATE SECONDS
-    local end=$((SECONDS + $3)) s
-    while [ $SECONDS -le $end ]; do
-        s=$(state "$1")
-        [ "$s" = "$2" ] && return 0
-        sleep 0.1
-    done
-    echo "  (state of $1: '$s', want $2)"
-    return 1
 }
 # cpu_share PID SECONDS -> CPU time / wall time of every thread of PID
 cpu_share() {
@@ -100,7 +76,7 @@ wf() { # wf NAME SERVICE VCPUS BUDGET PERIOD [HOST]
 EOF
 }
 
-start_placerd
+start_placerd "$aep"
 P cluster apply "$tmp/cluster.json" >/dev/null || fail "cluster apply"
 start_agent
 
@@ -232,7 +208,7 @@ within "$conv" 0 5 || fail "convergence took $conv s"
 sum0=$(md5sum <"$tmp/agent/node1.json")
 kill -TERM $placerd
 wait $placerd 2>/dev/null
-start_placerd
+start_placerd "$aep"
 wait_state two active 8 || fail "after placerd's restart: two active"
 sum1=$(md5sum <"$tmp/agent/node1.json")
 [ "$sum0" = "$sum1" ] || fail "placerd's restart changed the agent's state"
@@ -297,10 +273,4 @@ chrt -d --sched-runtime 85000000 --sched-deadline 100000000 \
     --sched-period 100000000 0 true || fail "deadline bandwidth leaked"
 kill $h1 2>/dev/null
 
-if [ $fails -ne 0 ]; then
-    echo "--- placerd log (tail)"; tail -30 "$tmp/placerd.log"
-    echo "--- agent log (tail)"; tail -30 "$tmp/agent.log"
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "test_enforce: all passed"
+finish test_enforce

@@ -12,35 +12,20 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: test_htb needs root (network namespaces, tc)"
     exit 0
 fi
-fails=0
 tmp=$(mktemp -d)
 A=plc-a-$$
 B=plc-b-$$
 pids=()
+ep="ipc://$tmp/placerd.sock"
+aep="ipc://$tmp/agents.sock"
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    kill_all
     ip netns del $A 2>/dev/null
     ip netns del $B 2>/dev/null
     [ -n "${KEEP:-}" ] && return; rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-py=/usr/bin/python3
-ep="ipc://$tmp/placerd.sock"
-aep="ipc://$tmp/agents.sock"
-P() { "$bin/placer" --server "$ep" "$@"; }
-state() { P status --json "$1" 2>/dev/null | $py -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
-wait_state() { # wait_state NAME STATE SECONDS
-    local end=$((SECONDS + $3)) s
-    while [ $SECONDS -le $end ]; do
-        s=$(state "$1")
-        [ "$s" = "$2" ] && return 0
-        sleep 0.1
-    done
-    echo "  (state of $1: '$s', want $2)"
-    return 1
-}
 
 # the two hosts: namespaces joined by a veth pair
 ip netns add $A && ip netns add $B || { echo "FAIL: cannot create namespaces"; exit 1; }
@@ -69,10 +54,7 @@ wf() { # wf NAME FROM TO RATE
 EOF
 }
 
-"$bin/placerd" --db "$tmp/placer.db" --listen "$ep" --agents-listen "$aep" \
-    --insecure-agents --log-level debug 2>"$tmp/placerd.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$tmp/placerd.sock" ] && break; sleep 0.1; done
+start_placerd "$aep"
 P cluster apply "$tmp/cluster.json" >/dev/null || fail "cluster apply"
 # deadline too: every host enforces its services' CPU reservations (the
 # two agents share this kernel: the second starts after the first probed)
@@ -155,10 +137,4 @@ ip netns exec $A tc class show dev va | grep -q "class htb 1:10 " && fail "relea
 ip netns exec $A tc filter show dev va | grep -q "flowid 1:10" && fail "release left the filter"
 ip netns exec $A tc class show dev va | grep -q "class htb 1:11 " || fail "release took the probe's class too"
 
-if [ $fails -ne 0 ]; then
-    echo "--- placerd log (tail)"; tail -20 "$tmp/placerd.log"
-    echo "--- agent a"; tail -20 "$tmp/agent-a.log"
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "test_htb: all passed"
+finish test_htb
