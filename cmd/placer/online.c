@@ -214,8 +214,11 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                     continue;
                 proto_enum_json_name(&placer__state__descriptor, (int)v->state,
                                      st, sizeof st);
-                printf("    %-12s %-9s on %s%s%s\n", v->name, st, v->host,
-                       v->error ? ": " : "", v->error ? v->error : "");
+                char bound[32] = " (not bound)";
+                if (v->has_pid)
+                    snprintf(bound, sizeof bound, " (pid %d)", v->pid);
+                printf("    %-12s %-9s on %s%s%s%s\n", v->name, st, v->host,
+                       bound, v->error ? ": " : "", v->error ? v->error : "");
             }
             for (size_t i = 0; i < d->n_links; i++) {
                 const Placer__PlacedLink *l = d->links[i];
@@ -223,7 +226,9 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                     continue;
                 proto_enum_json_name(&placer__state__descriptor, (int)l->state,
                                      st, sizeof st);
-                printf("    %s->%s %-9s%s%s\n", l->from, l->to, st,
+                printf("    %s->%s %-9s%s%s%s%s%s\n", l->from, l->to, st,
+                       l->flow ? " (flow " : " (not bound)",
+                       l->flow ? l->flow : "", l->flow ? ")" : "",
                        l->error ? ": " : "", l->error ? l->error : "");
             }
         }

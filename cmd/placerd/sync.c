@@ -575,6 +575,10 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
         Placer__State x = sync_state(s, r, &why);
         v->has_state = 1;
         v->state = x;
+        if (r->pid > 0) {
+            v->has_pid = 1;
+            v->pid = r->pid;
+        }
         if (why) {
             free(v->error);
             v->error = strdup(why);
@@ -591,6 +595,21 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
             continue;
         l->has_state = 1;
         l->state = x;
+        char id[512], flow[200];
+        snprintf(id, sizeof id, "%s/%s/%s->%s/", tenant, p->workflow, l->from,
+                 l->to);
+        for (size_t k = 0; k + 1 < l->n_path && !l->flow; k++) {
+            char full[700];
+            snprintf(full, sizeof full, "%s%s>%s", id, l->path[k],
+                     l->path[k + 1]);
+            const struct resv *r = sync_find(s, full);
+            if (r && r->flow) {
+                snprintf(flow, sizeof flow, "%s:%d-%s:%d/%s",
+                         r->src ? r->src : "*", r->sport, r->dst ? r->dst : "*",
+                         r->dport, r->proto ? r->proto : "any");
+                l->flow = strdup(flow);
+            }
+        }
         if (why) {
             free(l->error);
             l->error = strdup(why);
