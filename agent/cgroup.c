@@ -61,6 +61,8 @@ static void leaf(const struct agent_res *r, char *out, size_t cap)
     for (char *p = out; *p; p++)
         if (*p == '/' || *p == ' ')
             *p = '_';
+    if (out[0] == '.' || !out[0]) /* never ".", ".." or "" */
+        out[0] = '_';
 }
 
 static bool v2(const char *root)

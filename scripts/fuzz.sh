@@ -24,6 +24,10 @@ elif [ "$name" = fuzz_request ]; then
     # the example clusters and workflows as client frames
     "$(dirname "$fuzzer")/seed_request" "$work/corpus" "$top"/examples/*.json
     maxlen=65536
+elif [ "$name" = fuzz_agent ]; then
+    # frames from placerd and a journal
+    "$(dirname "$fuzzer")/seed_agent" "$work/corpus"
+    maxlen=8192
 else
     cp "$top"/examples/*.json "$top"/tests/data/bad/*.json "$work/corpus/"
     dict=(-dict="$top/fuzz/json.dict")
