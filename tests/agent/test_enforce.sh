@@ -178,6 +178,34 @@ wait_state late active 10 || fail "after the EBUSY cleared: active again"
 kill -9 $bl
 P release late >/dev/null
 
+# --- a partial failure rolls back: room for one thread of three (hogs
+# hold 2 x 0.7 of 1.8, 'one' 0.1), the second is refused, the first goes
+# back to SCHED_OTHER; the retry after the hogs leave takes all three
+hogs=()
+for i in 1 2; do
+    chrt -d --sched-runtime 35000000 --sched-deadline 50000000 \
+        --sched-period 50000000 0 sleep 60 &
+    hogs+=($!)
+    pids+=($!)
+done
+sleep 0.3
+wf trio2 work 3 20ms 100ms
+P submit "$tmp/trio2.json" >/dev/null || fail "submit trio2"
+"$bin/busy" 3 >/dev/null &
+br=$!
+pids+=($br)
+sleep 0.2
+P bind trio2 work --pid $br >/dev/null || fail "bind trio2"
+wait_state trio2 degraded 5 || fail "partial failure: degraded"
+[ "$(policies $br)" = "3 SCHED_OTHER" ] ||
+    fail "the thread already changed was not rolled back: $(policies $br)"
+P status trio2 | grep -q "Device or resource busy" || fail "partial failure without the reason"
+kill "${hogs[@]}"
+wait_state trio2 active 10 || fail "after the hogs left: active"
+[ "$(policies $br)" = "3 SCHED_DEADLINE" ] || fail "the retry: $(policies $br)"
+kill -9 $br
+P release trio2 >/dev/null
+
 # --- SIGKILL the agent while it applies; a release while it is dead;
 # restart: it converges
 wf two busy 1 10ms 100ms

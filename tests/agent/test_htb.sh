@@ -42,7 +42,7 @@ cat >"$tmp/cluster.json" <<EOF
  "switches": [],
  "links": [{"a": "a", "b": "b", "rate": "1Gbit", "latency": "50us"}]}
 EOF
-wf() { # wf NAME FROM TO RATE
+wf() { # wf NAME FROM TO RATE [DUPLEX]
     cat >"$tmp/$1.json" <<EOF
 {"name": "$1", "deadline": "1s",
  "services": [
@@ -50,7 +50,7 @@ wf() { # wf NAME FROM TO RATE
     "reservation": {"periods": ["100ms"]}},
    {"name": "$3", "host": "b", "exec_time": {"wcet": "1ms"},
     "reservation": {"periods": ["100ms"]}}],
- "links": [{"from": "$2", "to": "$3", "rate": "$4"}]}
+ "links": [{"from": "$2", "to": "$3", "rate": "$4", "duplex": ${5:-false}}]}
 EOF
 }
 
@@ -66,7 +66,7 @@ ip netns exec $B "$bin/placer-agent" --server "$aep" --host b --backend deadline
     --link a=vb --state-dir "$tmp/sb" 2>"$tmp/agent-b.log" &
 pids+=($!)
 
-wf bulk src dst 10Mbit
+wf bulk src dst 10Mbit true
 wf probe ping pong 1Mbit
 P submit "$tmp/bulk.json" >/dev/null || fail "submit bulk"
 P submit "$tmp/probe.json" >/dev/null || fail "submit probe"
@@ -85,6 +85,15 @@ grep -q "class htb 1:fffe parent 1:1" "$tmp/classes.txt" || fail "no default cla
 grep -q "qdisc bfifo 10: parent 1:10 limit 128Kb" "$tmp/qdiscs.txt" ||
     fail "no 128 KiB bfifo leaf: $(cat "$tmp/qdiscs.txt")"
 grep -q "flowid 1:10" "$tmp/filters.txt" || fail "no filter to 1:10: $(cat "$tmp/filters.txt")"
+# u32 keys: the source address at 12, the ports at 20
+grep -q "match 0a4d0001/ffffffff at 12" "$tmp/filters.txt" &&
+    grep -q "match 00001451/0000ffff at 20" "$tmp/filters.txt" ||
+    fail "a's filter does not match 10.77.0.1 -> :5201: $(cat "$tmp/filters.txt")"
+# the duplex link's way back, on b: the same flow turned around
+ip netns exec $B tc filter show dev vb >"$tmp/filters-b.txt"
+grep -q "match 0a4d0002/ffffffff at 12" "$tmp/filters-b.txt" &&
+    grep -q "match 14510000/ffff0000 at 20" "$tmp/filters-b.txt" ||
+    fail "b's filter does not match 10.77.0.2:5201 -> : $(cat "$tmp/filters-b.txt")"
 
 # the UDP echo of the probe flow, in b
 ip netns exec $B $py - <<'EOF' &
