@@ -536,8 +536,9 @@ static void do_bind(struct server *srv, struct job *q)
     int pl = snprintf(id, sizeof id, "%s/%s/%s%s", tenant, b->workflow, subject,
                       service ? "" : "/");
     size_t n = 0;
-    for (size_t i = 0; i < srv->sync.t.n; i++) {
-        struct resv *r = srv->sync.t.v[i];
+    const struct resv_group *g = sync_workflow(&srv->sync, tenant, b->workflow);
+    for (size_t i = 0; g && i < g->n; i++) {
+        struct resv *r = g->v[i];
         if (service ? !strcmp(r->id, id) : !strncmp(r->id, id, (size_t)pl)) {
             sync_bound(&srv->sync, r->id, &sb);
             n++;

@@ -39,6 +39,67 @@ struct resv *sync_find(const struct sync *s, const char *id)
     return f ? *(struct resv *const *)f : NULL;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const struct resv_group *)a)->key,
+                  ((const struct resv_group *)b)->key);
+}
+
+/* The group of an id ("tenant/name/..."): found, or made when `make`. */
+static struct resv_group *group_of(void *const *root, const char *id, bool make,
+                                   void **rootw)
+{
+    const char *a = strchr(id, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+    if (!b)
+        return NULL;
+    char key[300];
+    snprintf(key, sizeof key, "%.*s", (int)(b - id + 1), id);
+    struct resv_group k = {key, NULL, 0, 0};
+    void *const *f = tfind(&k, root, by_key);
+    if (f || !make)
+        return f ? *(struct resv_group *const *)f : NULL;
+    struct resv_group *g = calloc(1, sizeof *g);
+    if (!g || !(g->key = strdup(key)) || !tsearch(g, rootw, by_key)) {
+        if (g)
+            free(g->key);
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+const struct resv_group *sync_workflow(const struct sync *s, const char *tenant,
+                                       const char *name)
+{
+    char id[300];
+    snprintf(id, sizeof id, "%s/%s/x", tenant, name);
+    return group_of(&s->t.workflows, id, false, NULL);
+}
+
+static void group_remove(struct sync *s, struct resv *r)
+{
+    struct resv_group *g = group_of(&s->t.workflows, r->id, false, NULL);
+    for (size_t i = 0; g && i < g->n; i++)
+        if (g->v[i] == r) {
+            g->v[i] = g->v[--g->n];
+            break;
+        }
+    if (g && !g->n) {
+        tdelete(g, &s->t.workflows, by_key);
+        free(g->key);
+        free(g->v);
+        free(g);
+    }
+}
+
+static void group_free(void *p)
+{
+    struct resv_group *g = p;
+    free(g->key);
+    free(g->v);
+    free(g);
+}
+
 static void resv_free(struct resv *r)
 {
     free(r->id);
@@ -58,6 +119,7 @@ static void resv_free(struct resv *r)
 static void drop(struct sync *s, struct resv *r)
 {
     tdelete(r, &s->t.tree, by_id);
+    group_remove(s, r);
     struct resv_table *t = &s->t;
     t->v[r->pos] = t->v[t->n - 1];
     t->v[r->pos]->pos = r->pos;
@@ -73,6 +135,7 @@ static void nofree(void *p)
 void sync_release_all(struct sync *s)
 {
     tdestroy(s->t.tree, nofree);
+    tdestroy(s->t.workflows, group_free);
     for (size_t i = 0; i < s->t.n; i++)
         resv_free(s->t.v[i]);
     free(s->t.v);
@@ -113,10 +176,20 @@ static struct resv *entry(struct sync *s, const char *id)
         t->v = g;
         t->cap = cap;
     }
-    if (!tsearch(r, &t->tree, by_id)) {
+    struct resv_group *g = group_of(&t->workflows, id, true, &t->workflows);
+    if (g && g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 8;
+        struct resv **v = realloc(g->v, cap * sizeof *v);
+        if (v) {
+            g->v = v;
+            g->cap = cap;
+        }
+    }
+    if (!g || g->n == g->cap || !tsearch(r, &t->tree, by_id)) {
         resv_free(r);
         return NULL;
     }
+    g->v[g->n++] = r;
     r->pos = t->n;
     t->v[t->n++] = r;
     r->backoff_ms = RETRY_FIRST_MS;
@@ -278,11 +351,13 @@ static void send_one(struct sync *s, struct resv *r)
 struct load_ctx {
     struct sync *s;
     int rc;
+    struct resv *last; /* the entry load_one made, NULL for a switch */
 };
 
 static int load_one(void *arg, const struct store_resv *v)
 {
     struct load_ctx *c = arg;
+    c->last = NULL;
     char id[512];
     const char *host = v->host;
     if (v->cpu)
@@ -296,6 +371,7 @@ static int load_one(void *arg, const struct store_resv *v)
     struct resv *r = entry(c->s, id);
     if (!r)
         return c->rc = PLC_ENOMEM;
+    c->last = r;
     r->host = h;
     free(r->host_name);
     r->host_name = strdup(host);
@@ -321,9 +397,16 @@ static int load_one(void *arg, const struct store_resv *v)
 
 int sync_load(struct sync *s, struct store *st, struct plc_error *err)
 {
-    struct load_ctx c = {s, 0};
+    struct load_ctx c = {s, 0, NULL};
     int rc = store_resv_each(st, load_one, &c, err);
     return rc < 0 ? rc : c.rc;
+}
+
+/* A new reservation goes out at once where an agent is up. */
+static void send_new(struct sync *s, struct resv *r)
+{
+    if (r && r->st == RS_WAITING && host_up(s, r->host))
+        send_one(s, r);
 }
 
 int sync_admitted(struct sync *s, const char *tenant, const char *name,
@@ -349,10 +432,11 @@ int sync_admitted(struct sync *s, const char *tenant, const char *name,
              k++)
             v.cores[v.n_cores++] = rows->cpu[k].core;
         v.generation = (int64_t)generation;
-        struct load_ctx lc = {s, 0};
+        struct load_ctx lc = {s, 0, NULL};
         load_one(&lc, &v);
         if (lc.rc)
             return lc.rc;
+        send_new(s, lc.last);
     }
     for (size_t i = 0; i < rows->n_net; i++) {
         const struct store_net *n = &rows->net[i];
@@ -365,39 +449,36 @@ int sync_admitted(struct sync *s, const char *tenant, const char *name,
         v.to = n->to;
         v.rate_bps = n->rate_bps;
         v.generation = (int64_t)generation;
-        struct load_ctx lc = {s, 0};
+        struct load_ctx lc = {s, 0, NULL};
         load_one(&lc, &v);
         if (lc.rc)
             return lc.rc;
-    }
-    /* out to the agents that are up */
-    char prefix[300];
-    int pl = snprintf(prefix, sizeof prefix, "%s/%s/", tenant, name);
-    for (size_t i = 0; i < s->t.n; i++) {
-        struct resv *r = s->t.v[i];
-        if (r->st == RS_WAITING && r->generation == generation &&
-            !strncmp(r->id, prefix, (size_t)pl) && host_up(s, r->host))
-            send_one(s, r);
+        send_new(s, lc.last);
     }
     return 0;
 }
 
 void sync_released(struct sync *s, const char *tenant, const char *name)
 {
-    char prefix[300];
-    int pl = snprintf(prefix, sizeof prefix, "%s/%s/", tenant, name);
-    for (size_t i = s->t.n; i-- > 0;) {
-        struct resv *r = s->t.v[i];
-        if (strncmp(r->id, prefix, (size_t)pl))
+    const struct resv_group *g = sync_workflow(s, tenant, name);
+    size_t n = g ? g->n : 0;
+    struct resv **v = n ? malloc(n * sizeof *v) : NULL;
+    if (!v)
+        return; /* nothing, or no memory: the next registrations reconcile */
+    memcpy(v, g->v, n * sizeof *v); /* a drop changes the group */
+    for (size_t i = 0; i < n; i++) {
+        struct resv *r = v[i];
+        if (r->removing)
             continue;
         if (host_up(s, r->host)) {
             r->removing = true;
             r->backoff_ms = RETRY_FIRST_MS;
-            send_one(s, r);
+            send_one(s, r); /* it stays until its agent acknowledges */
         } else {
             drop(s, r); /* its agent reconciles when it is back */
         }
     }
+    free(v);
 }
 
 int sync_bound(struct sync *s, const char *id, const struct store_binding *b)

@@ -36,7 +36,15 @@ struct resv {
 struct resv_table {
     struct resv **v;
     size_t n, cap;
-    void *tree; /* tsearch() by id */
+    void *tree;      /* tsearch() by id */
+    void *workflows; /* tsearch() of struct resv_group by "tenant/name/" */
+};
+
+/* The reservations of one workflow. */
+struct resv_group {
+    char *key; /* "tenant/name/" */
+    struct resv **v;
+    size_t n, cap;
 };
 
 /* Sends a ServerToAgent message to host h's agent (placerd's main.c). */
@@ -85,6 +93,10 @@ Placer__State sync_state(const struct sync *s, const struct resv *r,
                          const char **why);
 
 struct resv *sync_find(const struct sync *s, const char *id);
+
+/* The reservations of a workflow (NULL when it has none). */
+const struct resv_group *sync_workflow(const struct sync *s, const char *tenant,
+                                       const char *name);
 
 /* Fill the lifecycle of a stored plan: per service, per link, overall. */
 void sync_plan_states(const struct sync *s, Placer__Plan *p,
