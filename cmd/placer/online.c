@@ -393,8 +393,10 @@ int cmd_release(int argc, char **argv)
 static const char hosts_help[] =
     "Usage: placer [--server ENDPOINT] hosts [--json]\n"
     "\n"
-    "Every host of the cluster: state, cores, reserved utilisation per\n"
-    "core, memory, agent.\n"
+    "Every host of the cluster: state (up, down, or unknown while no agent\n"
+    "registered), cores and the capacity of each (the agent's probe of\n"
+    "SCHED_DEADLINE once it registered, else the cluster file's), reserved\n"
+    "utilisation per core, memory, agent.\n"
     "\n"
     "Options:\n"
     "  --json   {\"schema\":1,\"hosts\":[...]}\n" SERVER_HELP;
@@ -417,8 +419,8 @@ int cmd_hosts(int argc, char **argv)
         code = cli_print_json(
             proto_message_to_json(&r->hosts->base, PROTO_JSON_EMPTY_ARRAYS));
     } else {
-        printf("%-16s %-8s %-6s %-28s %-22s %s\n", "host", "state", "cores",
-               "reserved per core", "memory reserved", "agent");
+        printf("%-16s %-8s %-11s %-28s %-22s %s\n", "host", "state",
+               "cores x cap", "reserved per core", "memory reserved", "agent");
         for (size_t i = 0; i < r->hosts->n_hosts; i++) {
             const Placer__HostSummary *s = r->hosts->hosts[i];
             char st[16] = "", per[256] = "", mem[64];
@@ -434,8 +436,11 @@ int cmd_hosts(int argc, char **argv)
             else
                 snprintf(mem, sizeof mem, "%s",
                          cli_qty(PLC_QTY_SIZE, s->memory_reserved_bytes));
-            printf("%-16s %-8s %-6d %-28s %-22s %s\n", s->name, st, s->cores,
-                   per, mem, s->agent ? s->agent : "-");
+            char cores[32];
+            snprintf(cores, sizeof cores, "%d x %.3f", s->cores,
+                     s->core_capacity);
+            printf("%-16s %-8s %-11s %-28s %-22s %s\n", s->name, st, cores, per,
+                   mem, s->agent ? s->agent : "-");
         }
     }
     placer__response__free_unpacked(r, NULL);
