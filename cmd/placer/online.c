@@ -226,6 +226,8 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                     continue;
                 proto_enum_json_name(&placer__state__descriptor, (int)l->state,
                                      st, sizeof st);
+                if (l->n_path < 2)
+                    continue; /* on one host: nothing reserved */
                 printf("    %s->%s %-9s%s%s%s%s%s\n", l->from, l->to, st,
                        l->flow ? " (flow " : " (not bound)",
                        l->flow ? l->flow : "", l->flow ? ")" : "",

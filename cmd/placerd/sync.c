@@ -730,6 +730,13 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
     }
     p->has_state = 1;
     p->state = all;
+    /* a link with nothing to reserve (its ends on one host) stands as the
+     * workflow does */
+    for (size_t i = 0; i < p->n_links; i++)
+        if (!p->links[i]->has_state) {
+            p->links[i]->has_state = 1;
+            p->links[i]->state = all;
+        }
 }
 
 Placer__State sync_workflow_state(const struct sync *s, const char *tenant,
