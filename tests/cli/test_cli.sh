@@ -300,7 +300,26 @@ ag=$!
 wait_state "ipc://$tmp/ag.sock" h-0-0-1 up 5 || { echo "FAIL: host not up again"; fails=$((fails+1)); }
 "$bin/placer" --server "ipc://$tmp/ag.sock" submit "$tmp/pinned.json" >/dev/null
 check "submit to a host up again" 0 $?
+# the agent acknowledges: active, per service too (FORMATS.md)
+for _ in $(seq 30); do
+    "$bin/placer" --server "ipc://$tmp/ag.sock" status --json pinned >"$tmp/st.json"
+    grep -q '"state": *"active"' "$tmp/st.json" && break
+    sleep 0.1
+done
+/usr/bin/python3 - "$tmp/st.json" <<'PY' || { echo "FAIL: status --json lifecycle"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["state"] == "active", d["state"]
+assert [s["state"] for s in d["services"]] == ["active"], d["services"]
+PY
 kill -TERM $ag; wait $ag; check "placer-agent on SIGTERM" 0 $?
+# its agent gone: degraded, saying why
+for _ in $(seq 60); do
+    "$bin/placer" --server "ipc://$tmp/ag.sock" status pinned >"$tmp/st.txt"
+    grep -q "state      degraded" "$tmp/st.txt" && break
+    sleep 0.1
+done
+grep -q "agent is unreachable" "$tmp/st.txt" || { echo "FAIL: degraded by an absent agent: $(cat "$tmp/st.txt")"; fails=$((fails+1)); }
 kill -TERM $agd; wait $agd
 grep -q "missed three heartbeats" "$tmp/ag.log" || { echo "FAIL: down not logged"; fails=$((fails+1)); }
 # without --insecure-agents an agent is refused and placerd says so
