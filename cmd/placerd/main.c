@@ -1270,8 +1270,15 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         snprintf(backends + strlen(backends),
                  sizeof backends - strlen(backends), "%s%s", i ? "," : "",
                  r->backends[i]);
-    snprintf(a->summary, sizeof a->summary, "placer-agent %s (%s)",
-             r->version ? r->version : "?", backends);
+    /* and its network devices, as it listed them */
+    char devices[96] = "";
+    for (size_t i = 0; i < r->n_devices && r->devices[i]->name; i++)
+        snprintf(devices + strlen(devices), sizeof devices - strlen(devices),
+                 "%s%s%s%s", i ? ", " : "; ", r->devices[i]->name,
+                 r->devices[i]->address ? " " : "",
+                 r->devices[i]->address ? r->devices[i]->address : "");
+    snprintf(a->summary, sizeof a->summary, "placer-agent %.16s (%s%s)",
+             r->version ? r->version : "?", backends, devices);
     /* the kernel's deadline capacity as the agent probed it counts from
      * the next plan on */
     a->capacity =
