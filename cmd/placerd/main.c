@@ -1277,7 +1277,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
                  "%s%s%s%s", i ? ", " : "; ", r->devices[i]->name,
                  r->devices[i]->address ? " " : "",
                  r->devices[i]->address ? r->devices[i]->address : "");
-    snprintf(a->summary, sizeof a->summary, "placer-agent %.16s (%s%s)",
+    snprintf(a->summary, sizeof a->summary, "placer-agent %.16s (%.60s%.95s)",
              r->version ? r->version : "?", backends, devices);
     /* the kernel's deadline capacity as the agent probed it counts from
      * the next plan on */

@@ -43,7 +43,7 @@ struct host_agent {
     void *identity; /* the agent's ZeroMQ routing id */
     size_t identity_len;
     double last_seen_ms;
-    char summary[160]; /* "placer-agent VERSION, backends ..." */
+    char summary[256]; /* "placer-agent VERSION (backends; devices)" */
     double capacity;   /* probed deadline capacity per CPU, 0 if none */
     bool synced;       /* the desired set went out since it registered */
 };
