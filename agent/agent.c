@@ -598,6 +598,13 @@ static int check_process(struct agent_applied *e, struct plc_error *err)
     return 0;
 }
 
+/* The netlink socket, opened on first use (a journal may name classes
+ * an agent without the htb backend must still remove).  0 or an errno. */
+static int htb_of(struct agent *a, struct plc_error *err)
+{
+    return a->htb ? 0 : agent_htb_open(&a->htb, err);
+}
+
 static int be_apply(struct agent *a, struct agent_applied *e,
                     struct plc_error *err)
 {
@@ -621,12 +628,10 @@ static int be_apply(struct agent *a, struct agent_applied *e,
                       e->res.next_hop, e->res.next_hop);
         return ENODEV;
     }
-    if (e->device[0] && strcmp(e->device, dev)) {
-        int r = agent_htb_remove(a->htb, e, err);
-        if (r)
-            return r;
-    }
-    return agent_htb_apply(a->htb, e, dev, err);
+    int r = htb_of(a, err);
+    if (!r && e->device[0] && strcmp(e->device, dev))
+        r = agent_htb_remove(a->htb, e, err);
+    return r ? r : agent_htb_apply(a->htb, e, dev, err);
 }
 
 static int be_remove(struct agent *a, struct agent_applied *e,
@@ -637,8 +642,10 @@ static int be_remove(struct agent *a, struct agent_applied *e,
         return agent_deadline_remove(e, err);
     if (!strcmp(b, "cgroup"))
         return agent_cgroup_remove(e, a->cfg.cgroup_root, err);
-    if (!strcmp(b, "htb"))
-        return a->htb ? agent_htb_remove(a->htb, e, err) : 0;
+    if (!strcmp(b, "htb") && e->device[0]) {
+        int r = htb_of(a, err);
+        return r ? r : agent_htb_remove(a->htb, e, err);
+    }
     return 0;
 }
 
@@ -664,10 +671,13 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
     struct plc_error err = PLC_ERROR_INIT;
     long i = find(a, r->id);
     struct agent_applied *e = i >= 0 ? a->e[i] : NULL;
-    if (e && e->errnum == 0 && same(&e->res, r)) {
+    const char *be = choose(a, r->kind);
+    if (e && e->errnum == 0 && same(&e->res, r) && be &&
+        !strcmp(e->backend, be)) {
         /* unchanged: only the generation (and new threads) */
-        int x = !strcmp(e->backend, "deadline") ? check_process(e, &err) : 0;
-        if (!x && !strcmp(e->backend, "deadline"))
+        bool bound = !strcmp(be, "deadline") && r->pid > 0;
+        int x = bound ? check_process(e, &err) : 0;
+        if (!x && bound)
             x = agent_deadline_apply(e, &err);
         if (x == 0 && e->res.generation != r->generation) {
             e->res.generation = r->generation;
@@ -679,7 +689,6 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
         report(fn, arg, r, 1, x, e->error);
         return 1;
     }
-    const char *be = choose(a, r->kind);
     if (!be) {
         snprintf(err.msg, sizeof err.msg,
                  "this agent has no backend for %s reservations: start it "
@@ -700,14 +709,20 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
         e->backend = be;
         if (!strcmp(be, "htb"))
             e->classid = free_minor(a);
-    } else if (r->kind == AGENT_CPU && e->res.pid != r->pid) {
-        /* bound to another process now: let the old one go */
-        int x = e->res.pid > 0 ? be_remove(a, e, &err) : 0;
+    } else if (strcmp(e->backend, be) ||
+               (r->kind == AGENT_CPU && e->res.pid != r->pid)) {
+        /* another backend now (the agent restarted with others), or bound
+         * to another process: let the old go first */
+        int x = be_remove(a, e, &err);
         if (x) {
             report(fn, arg, r, 1, x, err.msg);
             return 1;
         }
         e->pid_start = 0;
+        if (strcmp(e->backend, be)) {
+            e->backend = be;
+            e->classid = !strcmp(be, "htb") ? free_minor(a) : 0;
+        }
     }
     e->res = *r;
     a->done[i] = false;

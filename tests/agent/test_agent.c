@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -236,4 +237,48 @@ Test(agent, the_journal_grows_with_the_changes_and_is_compacted)
     for (size_t i = 0; i < agent_count(a); i++)
         cr_assert_geq(atoi(agent_at(a, i)->res.id + 5), 290);
     agent_close(a);
+}
+
+Test(agent, an_unbound_deadline_reservation_stays_enforced_as_it_is)
+{
+    struct agent *a = open_agent(AGENT_BE_DEADLINE);
+    struct agent_res r = cpu("t/w/free", 1);
+    struct log l = {0};
+    agent_apply_many(a, &r, 1, on_result, &l);
+    agent_apply_many(a, &r, 1, on_result, &l); /* unchanged: no process */
+    cr_assert_eq(l.applied, 2, "%s", l.last_error);
+    cr_assert_eq(l.failed, 0, "%s", l.last_error);
+    agent_close(a);
+}
+
+Test(agent, a_backend_no_longer_given_hands_over_to_the_one_that_is)
+{
+    char root[] = "/tmp/placer-cgroot-XXXXXX";
+    cr_assert_not_null(mkdtemp(root));
+    struct agent *a = open_agent(AGENT_BE_DRYRUN);
+    struct agent_res r = cpu("t/w/a", 1);
+    agent_apply_many(a, &r, 1, NULL, NULL);
+    agent_close(a);
+    /* the same reservation, the agent now with cgroup (a plain directory
+     * stands for the cgroup mount) */
+    char cpu_dir[128];
+    snprintf(cpu_dir, sizeof cpu_dir, "%s/cpu", root);
+    cr_assert_eq(mkdir(cpu_dir, 0700), 0);
+    struct agent_config c = {AGENT_BE_CGROUP, journal, root, NULL, 0};
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(agent_open(&a, &c, &err), 0, "%s", err.msg);
+    struct log l = {0};
+    agent_apply_many(a, &r, 1, on_result, &l);
+    cr_assert_eq(l.applied, 1, "%s", l.last_error);
+    cr_assert_str_eq(agent_at(a, 0)->backend, "cgroup");
+    char p[256], v[32] = "";
+    snprintf(p, sizeof p, "%s/cpu/placer/t_w_a/cpu.cfs_quota_us", root);
+    FILE *f = fopen(p, "r");
+    cr_assert_not_null(f, "%s", p);
+    cr_assert_not_null(fgets(v, sizeof v, f));
+    fclose(f);
+    cr_assert_str_eq(v, "1000"); /* 1 ms per 10 ms, one vCPU */
+    agent_close(a);
+    snprintf(p, sizeof p, "rm -rf '%s'", root);
+    cr_assert_eq(system(p), 0);
 }
