@@ -124,7 +124,8 @@ struct agent_state {
     char *addresses[16];
     size_t n_devices;
     long applied, removed, failed;
-    bool quiet; /* a desired set: one line for all */
+    bool quiet;         /* a desired set: one line for all */
+    char instance[200]; /* machine id and state directory */
 };
 
 static void send_register(struct agent_state *st)
@@ -160,6 +161,7 @@ static void send_register(struct agent_state *st)
     r.devices = devp;
     r.n_devices = st->n_devices;
     r.version = "0.2.0";
+    r.instance = (char *)st->instance;
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_REGISTRATION;
     m.registration = &r;
@@ -648,6 +650,22 @@ int main(int argc, char **argv)
     }
     st.host = host;
     list_devices(&st);
+    /* this agent across its restarts: the machine and its journal (a
+     * journal-less dryrun agent is itself only while it runs) */
+    char machine[64] = "";
+    FILE *mf = fopen("/etc/machine-id", "r");
+    if (mf) {
+        if (!fgets(machine, sizeof machine, mf))
+            machine[0] = 0;
+        fclose(mf);
+    }
+    machine[strcspn(machine, "\n")] = 0;
+    if (journal[0])
+        snprintf(st.instance, sizeof st.instance, "%.40s:%.150s", machine,
+                 journal);
+    else
+        snprintf(st.instance, sizeof st.instance, "%s:pid %d", machine,
+                 (int)getpid());
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -1257,6 +1257,27 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         return;
     }
     struct host_agent *a = &srv->totals.agent[h];
+    /* a second agent for a host whose agent is alive: refused (the same
+     * agent restarted has the same instance and takes over at once) */
+    bool other = a->identity && (a->identity_len != id_len ||
+                                 memcmp(a->identity, id, id_len) != 0);
+    if (other && a->state == HOST_UP &&
+        now_ms() - a->last_seen_ms < 2.5 * HEARTBEAT_MS && r->instance &&
+        a->instance[0] && strcmp(a->instance, r->instance)) {
+        if (now_ms() - a->refused_log_ms > 60000) {
+            srv_log(LOG_WARN,
+                    "refused a second agent for %s (%s): the agent %s serves "
+                    "it and is alive",
+                    r->host, r->instance, a->instance);
+            a->refused_log_ms = now_ms();
+        }
+        agent_send(srv, id, id_len, false,
+                   "another agent serves this host and is alive; stop it, "
+                   "or start this one with the --host it serves");
+        return;
+    }
+    snprintf(a->instance, sizeof a->instance, "%s",
+             r->instance ? r->instance : "");
     void *copy = malloc(id_len + 1);
     if (!copy)
         return;

@@ -43,9 +43,11 @@ struct host_agent {
     void *identity; /* the agent's ZeroMQ routing id */
     size_t identity_len;
     double last_seen_ms;
-    char summary[256]; /* "placer-agent VERSION (backends; devices)" */
-    double capacity;   /* probed deadline capacity per CPU, 0 if none */
-    bool synced;       /* the desired set went out since it registered */
+    char summary[256];     /* "placer-agent VERSION (backends; devices)" */
+    double capacity;       /* probed deadline capacity per CPU, 0 if none */
+    bool synced;           /* the desired set went out since it registered */
+    char instance[200];    /* AgentRegister.instance */
+    double refused_log_ms; /* a second agent refused: logged then */
 };
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the

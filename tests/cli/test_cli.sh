@@ -312,6 +312,17 @@ d = json.load(open(sys.argv[1]))
 assert d["state"] == "active", d["state"]
 assert [s["state"] for s in d["services"]] == ["active"], d["services"]
 PY
+# a second agent for the same host (another instance) is refused while
+# the first is alive, and placerd says so
+"$bin/placer-agent" --server "ipc://$tmp/aga.sock" --host h-0-0-1 2>"$tmp/ag2nd.log" &
+ag2=$!
+sleep 1.5
+kill -TERM $ag2; wait $ag2
+grep -q "another agent serves this host and is alive" "$tmp/ag2nd.log" ||
+    { echo "FAIL: a second agent for one host was not refused: $(cat "$tmp/ag2nd.log")"; fails=$((fails+1)); }
+grep -q "refused a second agent for h-0-0-1" "$tmp/ag.log" ||
+    { echo "FAIL: the second agent is not logged"; fails=$((fails+1)); }
+[ "$(host_state "ipc://$tmp/ag.sock" h-0-0-1)" = up ] || { echo "FAIL: the first agent lost its host"; fails=$((fails+1)); }
 kill -TERM $ag; wait $ag; check "placer-agent on SIGTERM" 0 $?
 # its agent gone: degraded, saying why
 for _ in $(seq 60); do
