@@ -649,6 +649,8 @@ static const struct resv *service_resv(const struct sync *s, const char *tenant,
     return sync_find(s, id);
 }
 
+/* A virtual link's state: of its reservations on every link direction
+ * leaving a host, on the way there and (duplex) back. */
 static Placer__State link_state(const struct sync *s, const char *tenant,
                                 const char *wf, const Placer__PlacedLink *l,
                                 const char **why, bool *any)
@@ -656,12 +658,12 @@ static Placer__State link_state(const struct sync *s, const char *tenant,
     Placer__State st = PLACER__STATE__STATE_ACTIVE;
     *any = false;
     *why = NULL;
-    for (size_t k = 0; k + 1 < l->n_path; k++) {
-        char id[512];
-        snprintf(id, sizeof id, "%s/%s/%s->%s/%s>%s", tenant, wf, l->from,
-                 l->to, l->path[k], l->path[k + 1]);
-        const struct resv *r = sync_find(s, id);
-        if (!r)
+    const struct resv_group *g = sync_workflow(s, tenant, wf);
+    char subject[300];
+    snprintf(subject, sizeof subject, "%s->%s", l->from, l->to);
+    for (size_t i = 0; g && i < g->n; i++) {
+        const struct resv *r = g->v[i];
+        if (r->cpu || !r->subject || strcmp(r->subject, subject))
             continue;
         const char *w;
         Placer__State x = sync_state(s, r, &w);
@@ -714,7 +716,7 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
             snprintf(full, sizeof full, "%s%s>%s", id, l->path[k],
                      l->path[k + 1]);
             const struct resv *r = sync_find(s, full);
-            if (r && r->flow) {
+            if (r && r->flow) { /* as bound: the way there */
                 snprintf(flow, sizeof flow, "%s:%d-%s:%d/%s",
                          r->src ? r->src : "*", r->sport, r->dst ? r->dst : "*",
                          r->dport, r->proto ? r->proto : "any");
