@@ -427,8 +427,16 @@ static int run(const char *server, struct agent_state *st)
                         heartbeat = r->heartbeat_ms;
                     next_beat = now + heartbeat;
                 } else {
-                    logf_("placerd: %s; registering again in 1 s",
-                          r->message ? r->message : "refused");
+                    /* the same refusal again: once a minute */
+                    static char said[256];
+                    static double said_at;
+                    const char *why = r->message ? r->message : "refused";
+                    if (strcmp(said, why) || now - said_at > 60000) {
+                        logf_("placerd: %s; registering again every second",
+                              why);
+                        snprintf(said, sizeof said, "%s", why);
+                        said_at = now;
+                    }
                     registered = false;
                     retry = now + 1000;
                 }
