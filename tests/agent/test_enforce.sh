@@ -44,6 +44,27 @@ b, t1 = total(), time.monotonic()
 print(f"{(b - a) / 1e9 / (t1 - t0):.4f}")
 EOF
 }
+# run_bound WORKFLOW SERVICE THREADS: a busy process of THREADS threads,
+# bound to the service; $bp is its pid
+run_bound() {
+    "$bin/busy" "$3" >/dev/null &
+    bp=$!
+    pids+=($bp)
+    sleep 0.2
+    P bind "$1" "$2" --pid $bp >/dev/null || fail "bind $1"
+}
+# hogs RUNTIME_NS: two deadline tasks of RUNTIME_NS every 50 ms that
+# placer knows nothing of; $hog_pids
+hogs() {
+    hog_pids=()
+    for _ in 1 2; do
+        chrt -d --sched-runtime "$1" --sched-deadline 50000000 \
+            --sched-period 50000000 0 sleep 60 &
+        hog_pids+=($!)
+        pids+=($!)
+    done
+    sleep 0.3
+}
 # policies PID -> the scheduling policy of each thread
 policies() {
     for t in /proc/"$1"/task/*; do
@@ -96,11 +117,8 @@ within "$cap" 0.40 0.475 || fail "placerd does not use the probed capacity ($cap
 wf one busy 1 10ms 100ms
 P submit "$tmp/one.json" >/dev/null || fail "submit one"
 wait_state one active 5 || fail "an unbound reservation is active (nothing to enforce yet)"
-"$bin/busy" 1 >"$tmp/busy1.pid" &
-b1=$!
-pids+=($b1)
-sleep 0.2
-P bind one busy --pid $b1 >/dev/null || fail "bind one"
+run_bound one busy 1
+b1=$bp
 wait_state one active 5 || fail "bound: active"
 pol=$(policies $b1)
 [ "$pol" = "1 SCHED_DEADLINE" ] || fail "policy of the bound thread: $pol"
@@ -111,11 +129,8 @@ within "$share" 0.09 0.11 || fail "one thread: $share CPU, want 0.10 +- 0.01"
 # --- three busy threads at 0.2 each: 0.60 +- 0.03
 wf trio work 3 20ms 100ms
 P submit "$tmp/trio.json" >/dev/null || fail "submit trio"
-"$bin/busy" 3 >"$tmp/busy3.pid" &
-b3=$!
-pids+=($b3)
-sleep 0.3
-P bind trio work --pid $b3 >/dev/null || fail "bind trio"
+run_bound trio work 3
+b3=$bp
 wait_state trio active 5 || fail "trio active"
 pol=$(policies $b3)
 [ "$pol" = "3 SCHED_DEADLINE" ] || fail "policies of the three threads: $pol"
@@ -154,26 +169,18 @@ rc=$?
 
 # --- a kernel EBUSY (deadline bandwidth taken behind placer's back) is
 # reported as degraded with the reason
-for i in 1 2; do
-    chrt -d --sched-runtime 42000000 --sched-deadline 50000000 \
-        --sched-period 50000000 0 sleep 60 &
-    pids+=($!)
-done
-sleep 0.3
+hogs 42000000 # 2 x 0.84: 1.68 of 1.8
 wf late lat 1 20ms 100ms
 P submit "$tmp/late.json" >/dev/null || fail "submit late"
-"$bin/busy" 1 >/dev/null &
-bl=$!
-pids+=($bl)
-sleep 0.2
-P bind late lat --pid $bl >/dev/null || fail "bind late"
+run_bound late lat 1
+bl=$bp
 wait_state late degraded 5 || fail "EBUSY: degraded"
 P status late | grep -q "Device or resource busy" ||
     fail "EBUSY without the reason: $(P status late | tail -2)"
 grep -q "sched_setattr(tid $bl of pid $bl, SCHED_DEADLINE" "$tmp/placerd.log" ||
     fail "placerd's log does not say what was attempted"
 # the hog goes; the retry (with backoff) succeeds
-for p in $(pgrep -f "sleep 60"); do kill $p; done
+kill "${hog_pids[@]}"
 wait_state late active 10 || fail "after the EBUSY cleared: active again"
 kill -9 $bl
 P release late >/dev/null
@@ -181,26 +188,16 @@ P release late >/dev/null
 # --- a partial failure rolls back: room for one thread of three (hogs
 # hold 2 x 0.7 of 1.8, 'one' 0.1), the second is refused, the first goes
 # back to SCHED_OTHER; the retry after the hogs leave takes all three
-hogs=()
-for i in 1 2; do
-    chrt -d --sched-runtime 35000000 --sched-deadline 50000000 \
-        --sched-period 50000000 0 sleep 60 &
-    hogs+=($!)
-    pids+=($!)
-done
-sleep 0.3
+hogs 35000000
 wf trio2 work 3 20ms 100ms
 P submit "$tmp/trio2.json" >/dev/null || fail "submit trio2"
-"$bin/busy" 3 >/dev/null &
-br=$!
-pids+=($br)
-sleep 0.2
-P bind trio2 work --pid $br >/dev/null || fail "bind trio2"
+run_bound trio2 work 3
+br=$bp
 wait_state trio2 degraded 5 || fail "partial failure: degraded"
 [ "$(policies $br)" = "3 SCHED_OTHER" ] ||
     fail "the thread already changed was not rolled back: $(policies $br)"
 P status trio2 | grep -q "Device or resource busy" || fail "partial failure without the reason"
-kill "${hogs[@]}"
+kill "${hog_pids[@]}"
 wait_state trio2 active 10 || fail "after the hogs left: active"
 [ "$(policies $br)" = "3 SCHED_DEADLINE" ] || fail "the retry: $(policies $br)"
 kill -9 $br
@@ -210,11 +207,8 @@ P release trio2 >/dev/null
 # restart: it converges
 wf two busy 1 10ms 100ms
 P submit "$tmp/two.json" >/dev/null || fail "submit two"
-"$bin/busy" 1 >/dev/null &
-bt=$!
-pids+=($bt)
-sleep 0.2
-P bind two busy --pid $bt >/dev/null || fail "bind two"
+run_bound two busy 1
+bt=$bp
 kill -9 $agent # the apply is on its way, or under way
 sleep 0.2
 P release one >/dev/null || fail "release one while the agent is dead"
@@ -259,11 +253,8 @@ wait_state two active 5 || fail "after a clean agent restart"
 pids+=($!)
 wf capped pair 2 20ms 100ms node2
 P submit "$tmp/capped.json" >/dev/null || fail "submit capped"
-"$bin/busy" 2 >/dev/null &
-bc=$!
-pids+=($bc)
-sleep 0.2
-P bind capped pair --pid $bc >/dev/null || fail "bind capped"
+run_bound capped pair 2
+bc=$bp
 wait_state capped active 5 || fail "capped active"
 cg=/sys/fs/cgroup/cpu/placer/default_capped_pair
 [ "$(cat $cg/cpu.cfs_quota_us 2>/dev/null)/$(cat $cg/cpu.cfs_period_us 2>/dev/null)" = "40000/100000" ] ||
