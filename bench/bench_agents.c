@@ -9,8 +9,8 @@
  *   own round trip (the baseline in the same run).
  *   apply / remove per agent: host h2's agent started again on an empty
  *   journal (a desired set of N to apply), then, killed, the N released,
- *   started again on its journal (N to remove); acknowledgements per
- *   second from its registration to the last, from placerd's log.
+ *   started again on its journal (N to remove); N over the time the agent
+ *   took for the desired set (its log), once placerd heard every ack.
  *
  * Rows: the dryrun backend (the protocol and placerd), and, as root, the
  * deadline backend (each apply journaled with fsync before and after; the
@@ -171,6 +171,7 @@ static double agent_rate(pid_t *ag, const char *argv0, const char *backend,
                   (char *)state, NULL};
     char alog[400];
     snprintf(alog, sizeof alog, "%s.agent", log);
+    long afrom = log_size(alog);
     *ag = spawn(aa, alog);
     double t_reg = 0, t_last = 0, t0 = bench_now_us();
     long count = 0;
@@ -178,7 +179,23 @@ static double agent_rate(pid_t *ag, const char *argv0, const char *backend,
         usleep(20000);
         scan(log, from, 2, op, &t_reg, &count, &t_last);
     }
-    return count >= n && t_last > t_reg ? n / (t_last - t_reg) : 0;
+    if (count < n)
+        return 0;
+    /* the agent's own time for the desired set ("... in X ms") */
+    FILE *f = fopen(alog, "r");
+    char line[512];
+    double ms = 0;
+    if (f)
+        fseek(f, afrom, SEEK_SET);
+    while (f && fgets(line, sizeof line, f)) {
+        const char *in = strstr(line, "desired set of ");
+        in = in ? strstr(in, " in ") : NULL;
+        if (in)
+            sscanf(in, " in %lf ms", &ms);
+    }
+    if (f)
+        fclose(f);
+    return ms > 0 ? n / (ms / 1e3) : 0;
 }
 
 static void row(const char *backend, bool root_only, bool links)

@@ -262,12 +262,14 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
             ack(st, &want[n], 1, EINVAL, why);
     }
     long a0 = st->applied, r0 = st->removed, f0 = st->failed;
+    double t0 = now_ms();
     st->quiet = true;
     agent_reconcile(st->agent, want, n, ack, st);
     st->quiet = false;
-    logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed",
+    logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed "
+          "in %.3f ms",
           d->n_reservations, st->applied - a0, st->removed - r0,
-          st->failed - f0);
+          st->failed - f0, now_ms() - t0);
     free(want);
     send_report(st);
 }

@@ -235,7 +235,7 @@ wait_state two active 8 || fail "after placerd's restart: two active"
 sum1=$(md5sum <"$tmp/agent/node1.json")
 [ "$sum0" = "$sum1" ] || fail "placerd's restart changed the agent's state"
 [ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "placerd's restart changed the thread"
-tail -3 "$tmp/agent.log" | grep -q "desired set of 1: 1 applied or kept, 0 removed, 0 failed" ||
+tail -3 "$tmp/agent.log" | grep -q "desired set of 1: 1 applied or kept, 0 removed, 0 failed in" ||
     fail "the agent's reconciliation after placerd's restart: $(tail -3 "$tmp/agent.log")"
 
 # --- the bound reservation survives an agent restart (bound in the store)
