@@ -554,8 +554,11 @@ static uint32_t free_minor(const struct agent *a)
     return 0;
 }
 
-/* The start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
-static unsigned long long start_time(pid_t pid)
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+/* The start time of a process (field 22 of /proc/PID/stat), 0 if gone;
+ * *kthread when it is a kernel thread (flags, field 9). */
+static unsigned long long start_time(pid_t pid, bool *kthread)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -567,11 +570,13 @@ static unsigned long long start_time(pid_t pid)
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the name may hold spaces */
     unsigned long long v = 0;
+    unsigned flags = 0;
     if (p && sscanf(p + 2,
-                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+                    "%*c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u "
                     "%*u %*d %*d %*d %*d %*d %*d %llu",
-                    &v) != 1)
+                    &flags, &v) != 2)
         v = 0;
+    *kthread = (flags & PF_KTHREAD) != 0;
     return v;
 }
 
@@ -579,7 +584,19 @@ static unsigned long long start_time(pid_t pid)
  * taken by another process since.  0 or ESRCH. */
 static int check_process(struct agent_applied *e, struct plc_error *err)
 {
-    unsigned long long st = start_time(e->res.pid);
+    bool kthread = false;
+    unsigned long long st = start_time(e->res.pid, &kthread);
+    /* never init, a kernel thread or the agent itself: a binding must not
+     * starve what keeps the host alive */
+    if (st && (e->res.pid == 1 || kthread || e->res.pid == getpid())) {
+        plc_error_set(err, PLC_EDATA,
+                      "pid %d is %s: not a process a reservation may hold",
+                      (int)e->res.pid,
+                      e->res.pid == 1 ? "init"
+                      : kthread       ? "a kernel thread"
+                                      : "placer-agent itself");
+        return EPERM;
+    }
     if (!st) {
         plc_error_set(err, PLC_EIO,
                       "the bound process %d has exited: bind the service's "

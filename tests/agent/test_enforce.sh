@@ -159,6 +159,16 @@ P status duo | grep -q "has 2 threads but the reservation covers 1" ||
     fail "degraded without the reason: $(P status duo | tail -3)"
 [ "$(policies $b2)" = "2 SCHED_OTHER" ] || fail "a refused bind changed threads: $(policies $b2)"
 kill -9 $b2
+
+# --- init and kernel threads are never held by a reservation
+P bind duo one --pid 1 >/dev/null || fail "bind duo to init"
+wait_state duo degraded 5 || fail "bound to init: degraded"
+P status duo | grep -q "pid 1 is init" || fail "init: $(P status duo | tail -2)"
+pol1=$(chrt -p 1 | sed -n 's/.*policy: //p')
+[ "${pol1%%|*}" = SCHED_OTHER ] || fail "init's policy changed: $pol1"
+P bind duo one --pid 2 >/dev/null || fail "bind duo to kthreadd"
+wait_state duo degraded 5
+P status duo | grep -q "pid 2 is a kernel thread" || fail "kthreadd: $(P status duo | tail -2)"
 P release duo >/dev/null
 
 # --- over-admission is refused by placerd before the kernel sees it
