@@ -117,7 +117,7 @@ static int threads(pid_t pid, pid_t **out, size_t *n, struct plc_error *err)
 
 static bool has(const pid_t *t, size_t n, pid_t x)
 {
-    return bsearch(&x, t, n, sizeof *t, cmp_pid) != NULL;
+    return n && bsearch(&x, t, n, sizeof *t, cmp_pid) != NULL;
 }
 
 int agent_deadline_apply(struct agent_applied *a, struct plc_error *err)

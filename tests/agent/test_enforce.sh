@@ -18,6 +18,7 @@ aep="ipc://$tmp/agents.sock"
 cleanup() {
     kill_all
     rmdir /sys/fs/cgroup/cpu/placer/* /sys/fs/cgroup/cpuset/placer/* 2>/dev/null
+    [ -n "${KEEP:-}" ] && echo "(kept $tmp)" && return
     rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -23,7 +23,7 @@ cleanup() {
     kill_all
     ip netns del $A 2>/dev/null
     ip netns del $B 2>/dev/null
-    [ -n "${KEEP:-}" ] && return; rm -rf "$tmp"
+    rm -rf "$tmp"
 }
 trap cleanup EXIT
 
