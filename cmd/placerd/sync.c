@@ -402,60 +402,55 @@ int sync_load(struct sync *s, struct store *st, struct plc_error *err)
     return rc < 0 ? rc : c.rc;
 }
 
-/* A new reservation goes out at once where an agent is up. */
-static void send_new(struct sync *s, struct resv *r)
+/* Track one reservation of a new admission, and send it at once where
+ * an agent is up.  0 or PLC_ENOMEM. */
+static int track_new(struct sync *s, const struct store_resv *v)
 {
+    struct load_ctx lc = {s, 0, NULL};
+    load_one(&lc, v);
+    struct resv *r = lc.last;
     if (r && r->st == RS_WAITING && host_up(s, r->host))
         send_one(s, r);
+    return lc.rc;
 }
 
 int sync_admitted(struct sync *s, const char *tenant, const char *name,
                   const struct admission_rows *rows, uint64_t generation)
 {
+    struct store_resv v;
+    int rc = 0;
     /* CPU: one reservation per service (its rows: one per vCPU) */
-    for (size_t i = 0; i < rows->n_cpu; i++) {
+    for (size_t i = 0; rc == 0 && i < rows->n_cpu; i++) {
         const struct store_cpu *c = &rows->cpu[i];
         if (i > 0 && !strcmp(rows->cpu[i - 1].service, c->service))
             continue;
-        struct store_resv v;
-        memset(&v, 0, sizeof v);
-        v.tenant = tenant;
-        v.workflow = name;
-        v.cpu = true;
-        v.subject = c->service;
-        v.host = c->host;
-        v.budget_ns = c->budget_ns;
-        v.period_ns = c->period_ns;
-        v.deadline_ns = c->deadline_ns;
+        v = (struct store_resv){.tenant = tenant,
+                                .workflow = name,
+                                .cpu = true,
+                                .subject = c->service,
+                                .host = c->host,
+                                .budget_ns = c->budget_ns,
+                                .period_ns = c->period_ns,
+                                .deadline_ns = c->deadline_ns,
+                                .generation = (int64_t)generation};
         for (size_t k = i; k < rows->n_cpu && v.n_cores < 64 &&
                            !strcmp(rows->cpu[k].service, c->service);
              k++)
             v.cores[v.n_cores++] = rows->cpu[k].core;
-        v.generation = (int64_t)generation;
-        struct load_ctx lc = {s, 0, NULL};
-        load_one(&lc, &v);
-        if (lc.rc)
-            return lc.rc;
-        send_new(s, lc.last);
+        rc = track_new(s, &v);
     }
-    for (size_t i = 0; i < rows->n_net; i++) {
+    for (size_t i = 0; rc == 0 && i < rows->n_net; i++) {
         const struct store_net *n = &rows->net[i];
-        struct store_resv v;
-        memset(&v, 0, sizeof v);
-        v.tenant = tenant;
-        v.workflow = name;
-        v.subject = n->vlink;
-        v.host = n->from;
-        v.to = n->to;
-        v.rate_bps = n->rate_bps;
-        v.generation = (int64_t)generation;
-        struct load_ctx lc = {s, 0, NULL};
-        load_one(&lc, &v);
-        if (lc.rc)
-            return lc.rc;
-        send_new(s, lc.last);
+        v = (struct store_resv){.tenant = tenant,
+                                .workflow = name,
+                                .subject = n->vlink,
+                                .host = n->from,
+                                .to = n->to,
+                                .rate_bps = n->rate_bps,
+                                .generation = (int64_t)generation};
+        rc = track_new(s, &v);
     }
-    return 0;
+    return rc;
 }
 
 void sync_released(struct sync *s, const char *tenant, const char *name)
