@@ -135,6 +135,21 @@ $py -c "import sys; r=float(sys.argv[1]); sys.exit(0 if 0.90e7 <= r <= 1.01e7 el
 $py -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "${p95:-9}" ||
     fail "probe RTT p95 ${p95:-?} ms (want under 1 ms)"
 
+# placerd restarts: the agents register again and nothing changes on the
+# hosts (same classes and filters; the agents' journals untouched)
+ip netns exec $A tc class show dev va >"$tmp/c0.txt"
+ip netns exec $A tc filter show dev va >"$tmp/f0.txt"
+j0=$(md5sum <"$tmp/sa/a.json")
+kill -TERM $placerd
+wait $placerd 2>/dev/null
+start_placerd "$aep"
+wait_state bulk active 8 || fail "after placerd's restart: bulk active"
+ip netns exec $A tc class show dev va >"$tmp/c1.txt"
+ip netns exec $A tc filter show dev va >"$tmp/f1.txt"
+cmp -s "$tmp/c0.txt" "$tmp/c1.txt" && cmp -s "$tmp/f0.txt" "$tmp/f1.txt" ||
+    fail "placerd's restart changed a's classes or filters"
+[ "$j0" = "$(md5sum <"$tmp/sa/a.json")" ] || fail "placerd's restart changed a's journal"
+
 # release removes the class (and the filter); the default class gets the
 # link back
 P release bulk >/dev/null || fail "release bulk"
