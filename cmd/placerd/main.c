@@ -1339,13 +1339,30 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
                 len);
         return;
     }
+    static double refused_ms = -1e9;
     if (!srv->agents_allowed) {
-        srv_log(LOG_WARN, "refused an agent: placerd accepts agents only with "
-                          "--insecure-agents on ipc:// or loopback (CURVE keys "
-                          "come next)");
+        if (now_ms() - refused_ms > 60000) { /* it retries every second */
+            srv_log(LOG_WARN,
+                    "refused an agent: placerd accepts agents only with "
+                    "CURVE keys (--server-key, --agent-keys) or with "
+                    "--insecure-agents on ipc:// or loopback");
+            refused_ms = now_ms();
+        }
         agent_send(srv, id, id_len, false,
-                   "placerd does not accept agents on this socket; run it "
-                   "with --insecure-agents on ipc:// or loopback");
+                   "placerd does not accept agents without keys on this "
+                   "socket; run it with --server-key and --agent-keys, or "
+                   "--insecure-agents on ipc:// or loopback");
+    } else if (!m->has_protocol_version ||
+               m->protocol_version != PROTOCOL_VERSION) {
+        srv_log(LOG_WARN, "refused an agent message of protocol version %u",
+                m->has_protocol_version ? m->protocol_version : 0);
+        char msg[96];
+        snprintf(msg, sizeof msg,
+                 "protocol version %u is not spoken here; this placerd "
+                 "speaks %d",
+                 m->has_protocol_version ? m->protocol_version : 0,
+                 PROTOCOL_VERSION);
+        agent_send(srv, id, id_len, false, msg);
     } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_REGISTRATION) {
         agent_register(srv, id, id_len, m->registration);
     } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_HEARTBEAT) {

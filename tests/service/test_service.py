@@ -18,6 +18,13 @@ concurrency  8 client processes submit at once; afterwards no core and no
              daemon's own 'hosts' answer
 busy         with a queue of 1, slow submissions beyond it are answered
              'busy' at once, and the daemon keeps serving
+agents       a node agent written in Python against the .proto: register,
+             the desired set, an apply for a submission (applying, then
+             active on its ack), a failed ack (degraded with its text,
+             retried after 1 s and 2 s), the probed capacity in 'hosts',
+             the remove on release; then bad input on the agents' socket
+             (garbage, a wrong version, unknown host, an ack for nothing,
+             a second agent for the host) and the agent still served
 crash        500 mixed submits and releases while placerd is killed with
              SIGKILL at random moments and restarted on the same file;
              every acknowledged admission is present, every acknowledged
@@ -65,8 +72,9 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, db, endpoint, queue=64):
+    def __init__(self, db, endpoint, queue=64, extra=()):
         self.db, self.endpoint, self.queue = db, endpoint, queue
+        self.extra = list(extra)
         self.log = open(db + ".log", "ab")
         self.proc = None
 
@@ -74,7 +82,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             [BIN + "/placerd", "--db", self.db, "--listen", self.endpoint,
              "--agents-listen", "ipc://" + self.db + ".agents",
-             "--queue", str(self.queue), "--log-level", "info"],
+             "--queue", str(self.queue), "--log-level", "info"]
+            + self.extra,
             stdout=self.log, stderr=self.log)
         # ready when it answers
         for _ in range(200):
@@ -217,9 +226,9 @@ def kind(r):
     return None if r is None else r.WhichOneof("result")
 
 
-def new_daemon(tag, queue=64):
+def new_daemon(tag, queue=64, extra=()):
     db = os.path.join(WORK, tag + ".db")
-    d = Daemon(db, "tcp://127.0.0.1:%d" % free_port(), queue)
+    d = Daemon(db, "tcp://127.0.0.1:%d" % free_port(), queue, extra)
     d.start()
     r = request(d.endpoint, apply_req(cluster()))
     check(kind(r) == "cluster_apply" and r.cluster_apply.hosts == HOSTS,
@@ -506,8 +515,194 @@ def busy():
     d.stop()
 
 
+class Agent:
+    """A node agent of our own, from the .proto: a DEALER on placerd's
+    agents' socket."""
+
+    def __init__(self, endpoint, beats=True):
+        self.s = zmq.Context.instance().socket(zmq.DEALER)
+        self.s.setsockopt(zmq.LINGER, 0)
+        self.s.connect(endpoint)
+        self.host, self.seq, self.beat = None, 0, 0.0
+        self.beats = beats  # heartbeat while waiting, once registered
+
+    def send(self, m, version=1):
+        m.protocol_version = version
+        self.s.send(m.SerializeToString())
+
+    def recv(self, timeout=3000, want=None):
+        """The next message (of kind `want`, skipping heartbeat echoes)."""
+        end = time.time() + timeout / 1000.0
+        while time.time() < end:
+            if self.beats and self.host and time.time() - self.beat > 0.5:
+                self.heartbeat(self.host, self.seq + 1)  # keep the host up
+            wait = min(end - time.time(), 0.25)
+            if not self.s.poll(max(1, int(wait * 1000))):
+                continue
+            m = pb.ServerToAgent()
+            m.ParseFromString(self.s.recv())
+            k = m.WhichOneof("msg")
+            if k == "heartbeat" and want != "heartbeat":
+                continue
+            if want is None or k == want:
+                return m
+        return None
+
+    def register(self, host, instance, capacity=0.8):
+        m = pb.AgentToServer()
+        r = m.registration
+        r.host, r.cores, r.core_capacity = host, 2, capacity
+        r.memory_bytes = 8 << 30
+        r.backends.append("dryrun")
+        r.version, r.instance = "py", instance
+        self.send(m)
+        self.host = host
+
+    def ack(self, res, ok=True, errno_value=0, error="", op=pb.ACK_OP_APPLY):
+        m = pb.AgentToServer()
+        a = m.ack
+        a.reservation_id, a.generation = res.id, res.generation
+        a.op, a.ok = op, ok
+        if not ok:
+            a.errno_value, a.error = errno_value, error
+        self.send(m)
+
+    def heartbeat(self, host, seq):
+        m = pb.AgentToServer()
+        m.heartbeat.host, m.heartbeat.seq = host, seq
+        self.send(m)
+        self.seq, self.beat = seq, time.time()
+
+    def wait(self, seconds):
+        """Heartbeats while time passes."""
+        self.recv(timeout=seconds * 1000, want="nothing")
+
+    def close(self):
+        self.s.close()
+
+
+def state_of(ep, name):
+    r = request(ep, status_req(name))
+    return (None, None) if kind(r) != "plan" else (
+        pb.State.Name(r.plan.state), r.plan)
+
+
+def agents():
+    d = new_daemon("agents", extra=["--insecure-agents"])
+    ep, aep = d.endpoint, "ipc://" + d.db + ".agents"
+    a = Agent(aep)
+    a.register("h1", "py-1")
+    r = a.recv(want="registered")
+    check(r is not None and r.registered.accepted
+          and r.registered.heartbeat_ms > 0, "agents: registered")
+    r = a.recv(want="desired")
+    check(r is not None and len(r.desired.reservations) == 0,
+          "agents: an empty desired set first")
+    # the probed capacity (0.8 per CPU, 2 CPUs over 2 model cores)
+    h = request(ep, hosts_req())
+    h1 = [x for x in h.hosts.hosts if x.name == "h1"][0]
+    check(abs(h1.core_capacity - 0.8) < 1e-9 and h1.state == pb.HOST_STATE_UP,
+          "agents: h1 up at the probed 0.8 (%s)" % h1)
+    # a submission pinned to h1: the apply arrives
+    w = workflow("pinned", services=1, link=False)
+    w.services[0].host = "h1"
+    t0 = time.time()
+    r = request(ep, submit_req(w))
+    check(kind(r) == "plan" and r.plan.admitted, "agents: admitted")
+    m = a.recv(want="apply")
+    check(m is not None and m.apply.id == "t/pinned/s0"
+          and m.apply.kind == pb.RESERVATION_KIND_CPU
+          and m.apply.budget_ns == 1000000 and m.apply.period_ns == 10000000
+          and 0 < m.apply.deadline_ns <= m.apply.period_ns
+          and len(m.apply.cores) == 1,
+          "agents: the apply names the reservation (%s)" % m)
+    if m is None:
+        d.stop()
+        return
+    res = m.apply
+    st, _ = state_of(ep, "pinned")
+    check(st == "STATE_APPLYING", "agents: applying before the ack (%s)" % st)
+    a.ack(res)
+    a.wait(0.2)
+    st, plan = state_of(ep, "pinned")
+    check(st == "STATE_ACTIVE" and plan.services[0].state == pb.STATE_ACTIVE,
+          "agents: active after the ack (%s)" % st)
+    # a failed ack: degraded with its words, retried with backoff
+    a.ack(res, ok=False, errno_value=16, error="sched_setattr(...): busy")
+    t_fail = time.time()
+    a.wait(0.2)
+    st, plan = state_of(ep, "pinned")
+    check(st == "STATE_DEGRADED"
+          and plan.services[0].error == "sched_setattr(...): busy",
+          "agents: degraded with the agent's error (%s)" % plan)
+    m = a.recv(timeout=4000, want="apply")
+    t1 = time.time() - t_fail
+    check(m is not None and 0.8 <= t1 <= 2.5,
+          "agents: retried after about 1 s (%.2f s)" % t1)
+    a.ack(res, ok=False, errno_value=16, error="still busy")
+    t_fail = time.time()
+    m = a.recv(timeout=5000, want="apply")
+    t2 = time.time() - t_fail
+    check(m is not None and 1.7 <= t2 <= 3.5,
+          "agents: then after about 2 s (%.2f s)" % t2)
+    a.ack(res)
+    a.wait(0.2)
+    st, _ = state_of(ep, "pinned")
+    check(st == "STATE_ACTIVE", "agents: active again (%s)" % st)
+    # bad input on the agents' socket; the agent is still served
+    raw_s = zmq.Context.instance().socket(zmq.DEALER)
+    raw_s.setsockopt(zmq.LINGER, 2000)  # delivered before the close
+    raw_s.connect(aep)
+    raw_s.send(b"\xff\x00garbage")
+    raw_s.send_multipart([b"two", b"frames"])
+    raw_s.close()
+    b = Agent(aep, beats=False)  # a stranger: refused, never registered
+    m = pb.AgentToServer()
+    m.heartbeat.host = "h2"
+    b.send(m, version=7)
+    r = b.recv(want="registered")
+    check(r is not None and not r.registered.accepted
+          and "protocol version 7" in r.registered.message,
+          "agents: a wrong version is refused (%s)" % r)
+    b.register("nowhere", "py-2")
+    r = b.recv(want="registered")
+    check(r is not None and not r.registered.accepted
+          and "no such host" in r.registered.message,
+          "agents: an unknown host is refused (%s)" % r)
+    b.heartbeat("h1", 1)
+    r = b.recv(want="registered")
+    check(r is not None and not r.registered.accepted,
+          "agents: a heartbeat from a stranger is answered 'register'")
+    b.register("h1", "py-2")
+    r = b.recv(want="registered")
+    check(r is not None and not r.registered.accepted
+          and "another agent" in r.registered.message,
+          "agents: a second agent for h1 is refused (%s)" % r)
+    b.close()
+    fake = pb.Reservation(id="t/none/x", generation=1)
+    a.ack(fake)
+    a.heartbeat("h1", 1000)
+    r = a.recv(want="heartbeat")
+    while r is not None and r.heartbeat.seq != 1000:
+        r = a.recv(want="heartbeat")
+    check(r is not None and r.heartbeat.seq == 1000,
+          "agents: the agent is still served (its heartbeat echoed)")
+    # release: the remove
+    r = request(ep, release_req("pinned"))
+    check(kind(r) == "release", "agents: released")
+    m = a.recv(want="remove")
+    check(m is not None and m.remove.id == res.id,
+          "agents: the remove arrives (%s)" % m)
+    if m is not None:
+        a.ack(m.remove, op=pb.ACK_OP_REMOVE)
+    a.close()
+    d.stop()
+    log = open(d.db + ".log").read()
+    check("dropped" in log, "agents: the garbage is logged as dropped")
+
+
 SCENARIOS = {"interop": interop, "wire": wire, "concurrency": concurrency,
-             "busy": busy, "crash": crash}
+             "busy": busy, "agents": agents, "crash": crash}
 
 if __name__ == "__main__":
     todo = sys.argv[3:] or list(SCENARIOS)
