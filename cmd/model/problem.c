@@ -32,7 +32,55 @@ struct model_index {
     size_t n_nodes, n_links;
     struct named *nodes; /* sorted by name */
     size_t *link_a, *link_b;
+    size_t *merged; /* per link: its link in the model (parallels merged) */
+    size_t n_merged;
 };
+
+struct link_key {
+    size_t lo, hi, l;
+};
+
+static int cmp_link_key(const void *a, const void *b)
+{
+    const struct link_key *x = a, *y = b;
+    if (x->lo != y->lo)
+        return (x->lo > y->lo) - (x->lo < y->lo);
+    if (x->hi != y->hi)
+        return (x->hi > y->hi) - (x->hi < y->hi);
+    return (x->l > y->l) - (x->l < y->l);
+}
+
+/*
+ * Parallel links (two links joining the same two nodes) are one link of
+ * the model: placer reserves bandwidth per pair of nodes (routes are node
+ * paths, and placerd records reservations by link direction between two
+ * nodes), so the pair's rates, and what is used of them, add up.  merged[l]
+ * is the model link of cluster link l, numbered in order of first
+ * appearance; returns how many there are, or 0 when memory runs out.
+ */
+static size_t merge_parallel(const size_t *a, const size_t *b, size_t L,
+                             size_t *merged)
+{
+    struct link_key *k = malloc((L + 1) * sizeof *k);
+    if (!k)
+        return 0;
+    for (size_t l = 0; l < L; l++)
+        k[l] = (struct link_key){a[l] < b[l] ? a[l] : b[l],
+                                 a[l] < b[l] ? b[l] : a[l], l};
+    qsort(k, L, sizeof *k, cmp_link_key);
+    /* each link's first parallel (the lowest index of its pair) */
+    for (size_t i = 0; i < L; i++)
+        merged[k[i].l] =
+            i > 0 && k[i].lo == k[i - 1].lo && k[i].hi == k[i - 1].hi
+                ? merged[k[i - 1].l]
+                : k[i].l;
+    free(k);
+    /* number the first parallels in link order */
+    size_t n = 0;
+    for (size_t l = 0; l < L; l++)
+        merged[l] = merged[l] == l ? n++ : merged[merged[l]];
+    return n;
+}
 
 void model_index_free(struct model_index *x)
 {
@@ -41,6 +89,7 @@ void model_index_free(struct model_index *x)
     free(x->nodes);
     free(x->link_a);
     free(x->link_b);
+    free(x->merged);
     free(x);
 }
 
@@ -55,7 +104,8 @@ struct model_index *model_index_build(const Placer__Cluster *c)
     x->nodes = malloc((N + 1) * sizeof *x->nodes);
     x->link_a = malloc((c->n_links + 1) * sizeof *x->link_a);
     x->link_b = malloc((c->n_links + 1) * sizeof *x->link_b);
-    if (!x->nodes || !x->link_a || !x->link_b) {
+    x->merged = malloc((c->n_links + 1) * sizeof *x->merged);
+    if (!x->nodes || !x->link_a || !x->link_b || !x->merged) {
         model_index_free(x);
         return NULL;
     }
@@ -66,6 +116,11 @@ struct model_index *model_index_build(const Placer__Cluster *c)
     for (size_t l = 0; l < c->n_links; l++) {
         x->link_a[l] = lookup(x->nodes, N, c->links[l]->a);
         x->link_b[l] = lookup(x->nodes, N, c->links[l]->b);
+    }
+    x->n_merged = merge_parallel(x->link_a, x->link_b, c->n_links, x->merged);
+    if (c->n_links && !x->n_merged) {
+        model_index_free(x);
+        return NULL;
     }
     return x;
 }
@@ -105,20 +160,66 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     else
         qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
     mp->n_nodes = N;
-    for (size_t l = 0; l < c->n_links; l++) {
-        const Placer__Link *x = c->links[l];
-        mp->links[l] = (struct place_link){
-            idx ? idx->link_a[l] : lookup(mp->nodes, N, x->a),
-            idx ? idx->link_b[l] : lookup(mp->nodes, N, x->b),
-            x->rate->bps,
-            x->latency ? x->latency->ns : 0,
-            x->jitter ? x->jitter->ns : 0,
-            x->buffer ? x->buffer->bytes : 0,
-            x->has_cost ? x->cost : 0,
-            x->used_rate ? x->used_rate->bps : 0};
+    /* the link ends, and which links are parallel */
+    size_t L = c->n_links, n_merged = 0;
+    size_t *ends = idx ? NULL : malloc((2 * L + 1) * sizeof *ends),
+           *own = idx ? NULL : malloc((L + 1) * sizeof *own);
+    const size_t *la = idx ? idx->link_a : ends,
+                 *lb = idx ? idx->link_b : ends + L,
+                 *merged = idx ? idx->merged : own;
+    if (!idx) {
+        if (!ends || !own) {
+            free(ends);
+            free(own);
+            return PLC_ENOMEM;
+        }
+        for (size_t l = 0; l < L; l++) {
+            ends[l] = lookup(mp->nodes, N, c->links[l]->a);
+            ends[L + l] = lookup(mp->nodes, N, c->links[l]->b);
+        }
+        n_merged = L ? merge_parallel(ends, ends + L, L, own) : 0;
+    } else {
+        n_merged = idx->n_merged;
     }
+    bool *seen = calloc(n_merged + 1, sizeof *seen);
+    if (!seen || (L && !n_merged)) {
+        free(ends);
+        free(own);
+        free(seen);
+        return PLC_ENOMEM;
+    }
+    for (size_t l = 0; l < L; l++) {
+        const Placer__Link *x = c->links[l];
+        struct place_link y = {la[l],
+                               lb[l],
+                               x->rate->bps,
+                               x->latency ? x->latency->ns : 0,
+                               x->jitter ? x->jitter->ns : 0,
+                               x->buffer ? x->buffer->bytes : 0,
+                               x->has_cost ? x->cost : 0,
+                               x->used_rate ? x->used_rate->bps : 0};
+        struct place_link *m = &mp->links[merged[l]];
+        if (!seen[merged[l]]) {
+            *m = y;
+            seen[merged[l]] = true;
+            continue;
+        }
+        /* a parallel link: the pair carries both; the slower latency,
+         * the smaller buffer hold for either */
+        m->rate_bps += y.rate_bps;
+        m->used_bps += y.used_bps;
+        m->latency_ns =
+            y.latency_ns > m->latency_ns ? y.latency_ns : m->latency_ns;
+        m->jitter_ns = y.jitter_ns > m->jitter_ns ? y.jitter_ns : m->jitter_ns;
+        if (y.buffer_bytes &&
+            (!m->buffer_bytes || y.buffer_bytes < m->buffer_bytes))
+            m->buffer_bytes = y.buffer_bytes;
+    }
+    free(ends);
+    free(own);
+    free(seen);
     mp->cluster = (struct place_cluster){
-        H, N, mp->hosts, mp->node_names, c->n_links, mp->links};
+        H, N, mp->hosts, mp->node_names, n_merged, mp->links};
     return 0;
 }
 

@@ -247,6 +247,20 @@ grep -q "bound acme/vepc-attach/mme to pid $$" "$tmp/b.txt" || { echo "FAIL: bin
 check "bind a link without such a vlink" 1 $?
 "$bin/placer" --server "$ep" release vepc-attach >/dev/null; check "release" 0 $?
 "$bin/placer" --server "$ep" release vepc-attach 2>/dev/null; check "release again" 1 $?
+# parallel links are one link of their summed rate: two 80 Mbit flows
+# fit in 2 x 100 Mbit, a third is rejected (was an internal error: the
+# second link stayed free in the accounting while the plan filled it)
+printf '{"hosts":[{"name":"p1","cores":8},{"name":"p2","cores":8}],"switches":[],"links":[{"a":"p1","b":"p2","rate":"100Mbit"},{"a":"p2","b":"p1","rate":"100Mbit"}]}' >"$tmp/par.json"
+"$bin/placer" --server "$ep" cluster apply --force "$tmp/par.json" >/dev/null; check "apply parallel links" 0 $?
+for i in 1 2 3; do
+    printf '{"name":"par%d","deadline":"1s","services":[{"name":"a","host":"p1","exec_time":{"wcet":"1ms"},"reservation":{"periods":["100ms"]}},{"name":"b","host":"p2","exec_time":{"wcet":"1ms"},"reservation":{"periods":["100ms"]}}],"links":[{"from":"a","to":"b","rate":"80Mbit"}]}' $i >"$tmp/par$i.json"
+    "$bin/placer" --server "$ep" submit "$tmp/par$i.json" >"$tmp/par$i.out" 2>&1
+    echo $? >"$tmp/par$i.rc"
+done
+[ "$(cat "$tmp"/par1.rc "$tmp"/par2.rc "$tmp"/par3.rc | tr -d '\n')" = 001 ] ||
+    { echo "FAIL: parallel links: exits $(cat "$tmp"/par?.rc | tr '\n' ' ') want 0 0 1: $(tail -2 "$tmp/par3.out")"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" release par1 >/dev/null
+"$bin/placer" --server "$ep" release par2 >/dev/null
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
 grep -q "admitted acme/vepc-attach: 4 services" "$tmp/placerd.log" ||
     { echo "FAIL: placerd log of the admission"; fails=$((fails+1)); }
