@@ -43,7 +43,16 @@ ip -n $A link set va up && ip -n $B link set vb up
 ip -n $A link set lo up && ip -n $B link set lo up
 echo "(a: 10.78.0.1 on va; b: 10.78.0.2 on vb)"
 
-say "2. placerd, the cluster, and an agent in each host (deadline + htb)"
+say "2. Keys: placerd accepts only the agents whose public key it holds (CURVE)"
+mkdir -p "$tmp/agents.d"
+run "$bin/placer" keygen "$tmp/placerd" || exit 1
+for h in a b; do
+    "$bin/placer" keygen "$tmp/agent-$h" >/dev/null || exit 1
+    cp "$tmp/agent-$h.pub" "$tmp/agents.d/"
+done
+echo "(agent-a.pub and agent-b.pub in agents.d/)"
+
+say "3. placerd, the cluster, and an agent in each host (deadline + htb)"
 cat >"$tmp/cluster.json" <<EOF
 {"hosts": [{"name": "a", "cores": 2, "memory": "4GiB"},
            {"name": "b", "cores": 2, "memory": "4GiB"}],
@@ -51,22 +60,25 @@ cat >"$tmp/cluster.json" <<EOF
  "links": [{"a": "a", "b": "b", "rate": "1Gbit", "latency": "50us"}]}
 EOF
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
-    --agents-listen "ipc://$tmp/agents.sock" --insecure-agents 2>"$tmp/placerd.log" &
+    --agents-listen "ipc://$tmp/agents.sock" --server-key "$tmp/placerd.key" \
+    --agent-keys "$tmp/agents.d" 2>"$tmp/placerd.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$tmp/placerd.sock" ] && break; sleep 0.1; done
 P cluster apply "$tmp/cluster.json" || exit 1
 ip netns exec $A "$bin/placer-agent" --server "ipc://$tmp/agents.sock" --host a \
+    --server-pub "$tmp/placerd.pub" --key "$tmp/agent-a.key" \
     --backend deadline,htb --link b=va --state-dir "$tmp/a" 2>"$tmp/agent-a.log" &
 pids+=($!)
 sleep 0.5 # the two agents share this kernel: one deadline probe at a time
 ip netns exec $B "$bin/placer-agent" --server "ipc://$tmp/agents.sock" --host b \
+    --server-pub "$tmp/placerd.pub" --key "$tmp/agent-b.key" \
     --backend deadline,htb --link a=vb --state-dir "$tmp/b" 2>"$tmp/agent-b.log" &
 pids+=($!)
 sleep 1
 echo "(core capacity: what SCHED_DEADLINE admits here, as the agents probed it)"
 P hosts || exit 1
 
-say "3. A workflow: 'worker' on a (10 ms every 100 ms), 'sink' on b, 10 Mbit between"
+say "4. A workflow: 'worker' on a (10 ms every 100 ms), 'sink' on b, 10 Mbit between"
 cat >"$tmp/demo.json" <<EOF
 {"name": "demo", "deadline": "1s",
  "services": [
@@ -78,7 +90,7 @@ cat >"$tmp/demo.json" <<EOF
 EOF
 P submit "$tmp/demo.json" || exit 1
 
-say "4. A busy process in a, bound to 'worker': SCHED_DEADLINE on its thread"
+say "5. A busy process in a, bound to 'worker': SCHED_DEADLINE on its thread"
 ip netns exec $A "$bin/busy" 1 >"$tmp/busy.pid" &
 pids+=($!)
 sleep 0.3
@@ -98,7 +110,7 @@ b, t1 = t(), time.monotonic()
 print(f"measured from /proc/{pid}/schedstat over 2 s: {(b - a) / 1e9 / (t1 - t0):.4f} CPU (reserved 0.1000) -- it would take 1.0 unreserved")
 EOF
 
-say "5. The link's 10 Mbit bound to an iperf3 flow: an HTB class on a's va"
+say "6. The link's 10 Mbit bound to an iperf3 flow: an HTB class on a's va"
 P bind demo worker sink --flow 10.78.0.1-10.78.0.2:5201/tcp || exit 1
 wait_active demo
 run ip netns exec $A tc class show dev va
@@ -108,15 +120,15 @@ sleep 0.5
 echo "$ ip netns exec $A iperf3 -c 10.78.0.2 -t 4 (TCP payload; HTB counts frame bytes)"
 ip netns exec $A iperf3 -c 10.78.0.2 -p 5201 -t 4 -f m | grep -E "sender|receiver"
 
-say "6. placer status: every reservation active, acknowledged by its agent"
+say "7. placer status: every reservation active, acknowledged by its agent"
 P status demo || exit 1
 
-say "7. Release: the thread is SCHED_OTHER again and the class is gone"
+say "8. Release: the thread is SCHED_OTHER again and the class is gone"
 P release demo || exit 1
 sleep 0.5
 run chrt -p "$busy"
 run ip netns exec $A tc class show dev va
 
-say "8. What the agents logged"
+say "9. What the agents logged"
 cat "$tmp/agent-a.log"
 printf '\nThe namespaces, placerd and the agents are removed on exit.\n'
