@@ -283,8 +283,11 @@ int cmd_submit(int argc, char **argv)
 static const char status_help[] =
     "Usage: placer [--server ENDPOINT] status [--tenant T] [--json] NAME\n"
     "\n"
-    "The plan of an admitted workflow and its lifecycle state (admitted,\n"
-    "applying, active, degraded, releasing, released).\n"
+    "The plan of an admitted workflow and its lifecycle state, overall and\n"
+    "per service and link: admitted (no agent on its host yet), applying\n"
+    "(sent to the agents), active (every agent acknowledged), degraded (an\n"
+    "agent failed, with its error, or is unreachable; retried), and what\n"
+    "each reservation is bound to (placer bind).\n"
     "\n"
     "Options:\n"
     "  --tenant T   the workflow's tenant (default 'default')\n"
