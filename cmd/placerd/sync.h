@@ -56,8 +56,6 @@ struct sync {
     sync_send_fn send;
     void *arg;
     const struct totals *totals;
-    /* for bench/agents and the log: admission -> every ack */
-    double last_all_acked_ms;
 };
 
 /* Load every reservation of the store (placerd's start). */
