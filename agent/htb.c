@@ -287,7 +287,6 @@ int agent_htb_apply(struct agent_htb *h, struct agent_applied *a,
     rtnl_cls_set_prio(c, (uint16_t)a->classid);
     rtnl_cls_set_protocol(c, ETH_P_IP);
     rtnl_cls_delete(h->sock, c, 0); /* absent: fine */
-    a->filtered = false;
     if (r->flow.set) {
         const struct agent_flow *f = &r->flow;
         rtnl_u32_set_classid(c, handle);
@@ -311,8 +310,6 @@ int agent_htb_apply(struct agent_htb *h, struct agent_applied *a,
         if (rc < 0)
             e = fail(err, rc, "u32 filter (prio %u) to class 1:%x on %s",
                      a->classid, a->classid, dev);
-        else
-            a->filtered = true;
     }
     rtnl_cls_put(c);
     if (!e)
@@ -361,10 +358,8 @@ int agent_htb_remove(struct agent_htb *h, struct agent_applied *a,
         root)
         e = set_default(h, link, a->device, top, sum, err);
     rtnl_link_put(link);
-    if (!e) {
+    if (!e)
         a->device[0] = 0;
-        a->filtered = false;
-    }
     return e;
 }
 

@@ -230,6 +230,16 @@ oom:
     return NULL;
 }
 
+/* A host's capacity per core: the agent's probe of what the kernel
+ * admits once it has one, else the cluster file's. */
+static double host_capacity(const struct totals *t, size_t h)
+{
+    const Placer__Host *b = t->cluster->hosts[h];
+    if (t->agent[h].capacity > 0)
+        return t->agent[h].capacity;
+    return b->has_core_capacity ? b->core_capacity : 1.0;
+}
+
 const Placer__Cluster *totals_residual(struct totals *t)
 {
     if (!t->residual)
@@ -241,10 +251,7 @@ const Placer__Cluster *totals_residual(struct totals *t)
         Placer__Host *x = c->hosts[h];
         /* a host whose agent is down takes nothing new: its cores full */
         bool down = t->agent[h].state == HOST_DOWN;
-        double cap = b->has_core_capacity ? b->core_capacity : 1.0;
-        /* the agent's probe of what the kernel admits, once it has one */
-        if (t->agent[h].capacity > 0)
-            cap = t->agent[h].capacity;
+        double cap = host_capacity(t, h);
         x->has_core_capacity = 1;
         x->core_capacity = cap;
         for (size_t k = 0; k < x->n_used; k++)
@@ -313,9 +320,7 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         s->has_cores = 1;
         s->cores = cores;
         s->has_core_capacity = 1;
-        s->core_capacity = ag->capacity > 0       ? ag->capacity
-                           : x->has_core_capacity ? x->core_capacity
-                                                  : 1.0;
+        s->core_capacity = host_capacity(t, h);
         for (int k = 0; k < cores; k++)
             res[k] = (k < t->max_cores
                           ? t->core[h * (size_t)t->max_cores + (size_t)k]

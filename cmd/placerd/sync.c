@@ -154,7 +154,6 @@ static struct resv *entry(struct sync *s, const char *id)
     if (r) {
         free(r->error);
         r->error = NULL;
-        r->errnum = 0;
         r->removing = false;
         r->st = RS_WAITING;
         r->backoff_ms = RETRY_FIRST_MS;
@@ -485,7 +484,6 @@ int sync_bound(struct sync *s, const char *id, const struct store_binding *b)
     set_binding(r, b);
     free(r->error);
     r->error = NULL;
-    r->errnum = 0;
     r->st = RS_WAITING;
     r->backoff_ms = RETRY_FIRST_MS;
     if (host_up(s, r->host))
@@ -554,14 +552,12 @@ void sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
             return;
         }
         r->st = RS_OK;
-        r->errnum = 0;
         free(r->error);
         r->error = NULL;
         r->backoff_ms = RETRY_FIRST_MS;
         return;
     }
     r->st = RS_FAILED;
-    r->errnum = a->has_errno_value ? a->errno_value : 0;
     free(r->error);
     r->error = dup0(a->error ? a->error : "the agent failed without a reason");
     r->next_try_ms = now_ms() + r->backoff_ms;

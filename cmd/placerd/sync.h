@@ -27,7 +27,6 @@ struct resv {
     /* what the agent said */
     enum resv_state st;
     bool removing; /* released: the remove is on its way */
-    int errnum;
     char *error;
     double sent_ms, next_try_ms, backoff_ms;
     size_t pos; /* in the table */

@@ -58,7 +58,6 @@ struct agent_applied {
     char cpuset[1100]; /* cgroup: the cpuset group, if any */
     char device[32];   /* htb */
     uint32_t classid;  /* htb: 1:minor */
-    bool filtered;     /* htb: a u32 filter classifies the flow */
     unsigned long long pid_start; /* the bound process's start time */
     int errnum;                   /* last failure (0: enforced) */
     char error[512];
