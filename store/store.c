@@ -108,6 +108,10 @@ static const char *const migrations[] = {
     "  protocol TEXT,"
     "  generation INTEGER NOT NULL,"
     "  PRIMARY KEY (workflow_id, subject));",
+    /* 6: whether a network reservation is on a duplex link's way back
+     * (its flow is classified turned around) */
+    "ALTER TABLE net_reservations ADD COLUMN back INTEGER NOT NULL"
+    " DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

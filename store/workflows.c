@@ -274,8 +274,8 @@ static int insert_rows(struct store *s, const struct store_admission *a,
         const struct store_net *x = &a->net[i];
         sqlite3_stmt *st = prep(s,
                                 "INSERT INTO net_reservations (workflow_id,"
-                                " vlink, node_from, node_to, rate_bps)"
-                                " VALUES (?, ?, ?, ?, ?)",
+                                " vlink, node_from, node_to, rate_bps, back)"
+                                " VALUES (?, ?, ?, ?, ?, ?)",
                                 err, "record a network reservation");
         if (!st)
             return PLC_EIO;
@@ -284,6 +284,7 @@ static int insert_rows(struct store *s, const struct store_admission *a,
         sqlite3_bind_text(st, 3, x->from, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, x->to, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)x->rate_bps);
+        sqlite3_bind_int(st, 6, x->back);
         rc = done(s, st, err, "record a network reservation");
         if (rc == 0)
             rc = add_reserved(s, "link", x->from, x->to, (double)x->rate_bps,
@@ -757,14 +758,14 @@ int store_resv_each(struct store *s,
         "SELECT w.tenant, w.name, c.service, c.host, NULL,"
         " group_concat(c.core), max(c.budget_ns), max(c.period_ns),"
         " max(c.deadline_ns), 0, max(w.admitted_us, coalesce(b.generation,"
-        " 0)), b.generation IS NOT NULL, b.pid, NULL, 0, NULL, 0, NULL"
+        " 0)), b.generation IS NOT NULL, b.pid, NULL, 0, NULL, 0, NULL, 0"
         " FROM cpu_reservations c JOIN workflows w ON w.id = c.workflow_id"
         " LEFT JOIN bindings b ON b.workflow_id = c.workflow_id AND"
         " b.subject = c.service GROUP BY c.workflow_id, c.service",
         "SELECT w.tenant, w.name, n.vlink, n.node_from, n.node_to, NULL, 0,"
         " 0, 0, n.rate_bps, max(w.admitted_us, coalesce(b.generation, 0)),"
         " b.generation IS NOT NULL, 0, b.src, b.src_port, b.dst, b.dst_port,"
-        " b.protocol FROM net_reservations n JOIN workflows w ON w.id ="
+        " b.protocol, n.back FROM net_reservations n JOIN workflows w ON w.id ="
         " n.workflow_id LEFT JOIN bindings b ON b.workflow_id ="
         " n.workflow_id AND b.subject = n.vlink",
     };
@@ -805,6 +806,7 @@ int store_resv_each(struct store *s,
                 b.generation = v.generation;
                 v.bound = &b;
             }
+            v.back = sqlite3_column_int(st, 18) != 0;
             rc = fn(arg, &v);
         }
         if (rc == 0 && r != SQLITE_DONE)

@@ -25,7 +25,7 @@ void admission_rows_release(struct admission_rows *r)
 /* Record the links of a node path (indices of the model = the cluster's). */
 static int add_path(struct admission_rows *r, const struct totals *t,
                     const char *vlink, const size_t *path, size_t n,
-                    uint64_t rate)
+                    uint64_t rate, bool back)
 {
     for (size_t k = 0; k + 1 < n; k++) {
         int dir;
@@ -35,8 +35,9 @@ static int add_path(struct admission_rows *r, const struct totals *t,
         char *name = strdup(vlink);
         if (!name)
             return PLC_ENOMEM;
-        r->net[r->n_net] = (struct store_net){name, t->node_names[path[k]],
-                                              t->node_names[path[k + 1]], rate};
+        r->net[r->n_net] =
+            (struct store_net){name, t->node_names[path[k]],
+                               t->node_names[path[k + 1]], rate, back};
         r->link_idx[r->n_net] = l;
         r->link_dir[r->n_net] = dir;
         r->n_net++;
@@ -89,9 +90,9 @@ int admission_rows_build(struct admission_rows *r, const struct totals *t,
         uint64_t rate = l->rate && l->rate->has_bps ? l->rate->bps : 0;
         if (rate == 0)
             continue;
-        rc = add_path(r, t, name, vp->path, vp->n_path, rate);
+        rc = add_path(r, t, name, vp->path, vp->n_path, rate, false);
         if (rc == 0)
-            rc = add_path(r, t, name, vp->back, vp->n_back, rate);
+            rc = add_path(r, t, name, vp->back, vp->n_back, rate, true);
     }
     if (rc < 0)
         admission_rows_release(r);

@@ -242,40 +242,12 @@ static uint64_t link_rate(const struct totals *t, const char *a, const char *b)
 
 /* ---- sending ---- */
 
-/* The host of a workflow's service (its CPU reservation's), or NULL for
- * an endpoint. */
-static const char *service_host(const struct sync *s, const struct resv *r,
-                                const char *service, size_t len)
-{
-    char id[512];
-    snprintf(id, sizeof id, "%s/%s/%.*s", r->tenant, r->workflow, (int)len,
-             service);
-    const struct resv *c = sync_find(s, id);
-    return c && c->cpu ? c->host_name : NULL;
-}
-
-/* A duplex link's return path: the link direction leaves the host of its
- * `to` service rather than that of its `from`. */
-static bool way_back(const struct sync *s, const struct resv *r)
-{
-    const char *arrow = r->subject ? strstr(r->subject, "->") : NULL;
-    if (r->cpu || !arrow)
-        return false;
-    const char *f =
-                   service_host(s, r, r->subject, (size_t)(arrow - r->subject)),
-               *t = service_host(s, r, arrow + 2, strlen(arrow + 2));
-    if (t && !strcmp(r->host_name, t))
-        return !f || strcmp(r->host_name, f);
-    return f && !t && strcmp(r->host_name, f);
-}
-
 /* The bound flow, turned around on the way back. */
-static Placer__FlowSpec *flow_of(const struct sync *s, const struct resv *r,
-                                 Placer__FlowSpec *f)
+static Placer__FlowSpec *flow_of(const struct resv *r, Placer__FlowSpec *f)
 {
     if (!r->flow)
         return NULL;
-    bool back = way_back(s, r);
+    bool back = r->back;
     placer__flow_spec__init(f);
     f->src = back ? r->dst : r->src;
     f->dst = back ? r->src : r->dst;
@@ -286,8 +258,8 @@ static Placer__FlowSpec *flow_of(const struct sync *s, const struct resv *r,
     return f;
 }
 
-static void fill(const struct sync *s, const struct resv *r,
-                 Placer__Reservation *m, Placer__FlowSpec *f, uint32_t *cores)
+static void fill(const struct resv *r, Placer__Reservation *m,
+                 Placer__FlowSpec *f, uint32_t *cores)
 {
     placer__reservation__init(m);
     m->id = r->id;
@@ -317,7 +289,7 @@ static void fill(const struct sync *s, const struct resv *r,
         m->rate_bps = r->rate_bps;
         m->link_rate_bps = r->link_rate_bps;
         m->next_hop = r->next_hop;
-        m->flow = flow_of(s, r, f);
+        m->flow = flow_of(r, f);
     }
 }
 
@@ -332,7 +304,7 @@ static void send_one(struct sync *s, struct resv *r)
     Placer__Reservation m;
     Placer__FlowSpec f;
     uint32_t cores[64];
-    fill(s, r, &m, &f, cores);
+    fill(r, &m, &f, cores);
     Placer__ServerToAgent out = PLACER__SERVER_TO_AGENT__INIT;
     out.msg_case = r->removing ? PLACER__SERVER_TO_AGENT__MSG_REMOVE
                                : PLACER__SERVER_TO_AGENT__MSG_APPLY;
@@ -375,6 +347,7 @@ static int load_one(void *arg, const struct store_resv *v)
     free(r->host_name);
     r->host_name = strdup(host);
     r->cpu = v->cpu;
+    r->back = v->back;
     r->generation = (uint64_t)v->generation;
     set_names(r, v->tenant, v->workflow, v->subject, v->cpu ? NULL : v->to);
     if (v->cpu) {
@@ -446,6 +419,7 @@ int sync_admitted(struct sync *s, const char *tenant, const char *name,
                                 .host = n->from,
                                 .to = n->to,
                                 .rate_bps = n->rate_bps,
+                                .back = n->back,
                                 .generation = (int64_t)generation};
         rc = track_new(s, &v);
     }
@@ -518,7 +492,7 @@ void sync_host_up(struct sync *s, size_t h)
             i--;
             continue;
         }
-        fill(s, r, &m[k], &f[k], cores[k]);
+        fill(r, &m[k], &f[k], cores[k]);
         mp[k] = &m[k];
         k++;
         r->st = RS_SENT;

@@ -17,6 +17,7 @@ struct resv {
     size_t host; /* the node that enforces it */
     char *host_name;
     bool cpu;
+    bool back; /* net: on a duplex link's way back */
     uint64_t generation;
     uint64_t budget_ns, period_ns, deadline_ns, rate_bps, link_rate_bps;
     int *cores, n_cores;

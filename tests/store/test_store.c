@@ -88,8 +88,8 @@ static const struct store_service svcs[] = {{"a", "h1", 1 << 20},
 static const struct store_cpu cpus[] = {
     {"a", "h1", 0, 0.25, 2500000, 10000000, 10000000},
     {"b", "h2", 1, 0.125, 1250000, 10000000, 20000000}};
-static const struct store_net nets[] = {{"a->b", "h1", "s", 10000000},
-                                        {"a->b", "s", "h2", 10000000}};
+static const struct store_net nets[] = {{"a->b", "h1", "s", 10000000, false},
+                                        {"a->b", "s", "h2", 10000000, true}};
 
 static struct store_admission admission(const char *tenant, const char *name)
 {
@@ -256,4 +256,60 @@ Test(store, the_cluster_document_is_replaced_whole)
     cr_assert_eq(sqlite3_column_int(st, 4), 4);
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+struct resv_seen {
+    int cpu, net_there, net_back, bound;
+    int cores;
+};
+
+static int see_resv(void *arg, const struct store_resv *r)
+{
+    struct resv_seen *x = arg;
+    if (r->cpu) {
+        x->cpu++;
+        x->cores += r->n_cores;
+    } else if (r->back) {
+        x->net_back++;
+    } else {
+        x->net_there++;
+    }
+    x->bound += r->bound != NULL;
+    return 0;
+}
+
+Test(store, reservations_are_listed_with_their_direction_and_binding)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    struct store_admission a = admission("acme", "w1");
+    cr_assert_eq(store_admit(s, &a, &err), 0, "%s", err.msg);
+    struct resv_seen x = {0};
+    cr_assert_eq(store_resv_each(s, see_resv, &x, &err), 0, "%s", err.msg);
+    /* services a (1 vCPU) and b (1 vCPU); the link once each way */
+    cr_assert_eq(x.cpu, 2);
+    cr_assert_eq(x.cores, 2);
+    cr_assert_eq(x.net_there, 1);
+    cr_assert_eq(x.net_back, 1);
+    cr_assert_eq(x.bound, 0);
+    struct store_binding b = {4242, NULL, NULL, 0, 0, NULL, 0};
+    cr_assert_eq(store_bind(s, "acme", "w1", "a", true, &b, &err), 0, "%s",
+                 err.msg);
+    cr_assert_gt(b.generation, 0);
+    struct store_binding f = {0, "10.0.0.1", "10.0.0.2", 0, 80, "tcp", 0};
+    cr_assert_eq(store_bind(s, "acme", "w1", "a->b", false, &f, &err), 0, "%s",
+                 err.msg);
+    memset(&x, 0, sizeof x);
+    cr_assert_eq(store_resv_each(s, see_resv, &x, &err), 0);
+    cr_assert_eq(x.bound, 3, "the service and both link directions");
+    /* unknown service or link: no change */
+    plc_error_clear(&err);
+    cr_assert_eq(store_bind(s, "acme", "w1", "ghost", true, &b, &err),
+                 PLC_ENOENT);
+    cr_assert(strstr(err.msg, "no service named 'ghost'"), "%s", err.msg);
+    plc_error_clear(&err);
+    cr_assert_eq(store_bind(s, "acme", "nope", "a", true, &b, &err),
+                 PLC_ENOENT);
+    store_close(s);
 }

@@ -96,6 +96,7 @@ struct store_net {
     const char *vlink; /* "from->to" of the workflow */
     const char *from, *to;
     uint64_t rate_bps;
+    bool back; /* on a duplex link's way back */
 };
 
 struct store_admission {
@@ -201,6 +202,7 @@ struct store_resv {
     int n_cores;
     uint64_t budget_ns, period_ns, deadline_ns; /* cpu */
     uint64_t rate_bps;                          /* net */
+    bool back;          /* net: on a duplex link's way back */
     int64_t generation; /* the admission's time, or its binding's */
     const struct store_binding *bound; /* NULL if not bound */
 };
