@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <search.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,19 @@ struct agent {
     char **gone; /* ids removed since the journal was written */
     size_t n_gone, cap_gone;
     size_t records; /* lines in the journal file (0: write it whole) */
+    void *index;    /* tsearch() of the entries' ids */
     struct agent_htb *htb;
 };
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(x, y);
+}
+
+static void nofree(void *p)
+{
+    (void)p;
+}
 
 static void entry_free(struct agent_applied *e)
 {
@@ -32,12 +45,16 @@ static void entry_free(struct agent_applied *e)
     }
 }
 
+/* The table index of id, or -1. */
 static long find(const struct agent *a, const char *id)
 {
-    for (size_t i = 0; i < a->n; i++)
-        if (!strcmp(a->e[i]->res.id, id))
-            return (long)i;
-    return -1;
+    void *const *f = tfind(id, &a->index, by_str);
+    if (!f)
+        return -1;
+    const char *key = *(const char *const *)f;
+    const struct agent_applied *e =
+        (const void *)(key - offsetof(struct agent_applied, res.id));
+    return (long)e->pos;
 }
 
 int agent_backends_parse(const char *list, struct plc_error *err)
@@ -293,6 +310,9 @@ static int add_entry(struct agent *a, struct agent_applied *e, bool done)
         a->dirty = d;
         a->cap = cap;
     }
+    if (!tsearch(e->res.id, &a->index, by_str))
+        return ENOMEM;
+    e->pos = a->n;
     a->e[a->n] = e;
     a->done[a->n] = done;
     a->dirty[a->n] = true;
@@ -316,11 +336,15 @@ static void drop_entry(struct agent *a, size_t i)
         a->n_gone++;
     else
         a->records = 0; /* cannot say it: write the journal whole */
+    tdelete(a->e[i]->res.id, &a->index, by_str);
     entry_free(a->e[i]);
-    a->e[i] = a->e[a->n - 1];
-    a->done[i] = a->done[a->n - 1];
-    a->dirty[i] = a->dirty[a->n - 1];
     a->n--;
+    if (i < a->n) { /* the last takes its place */
+        a->e[i] = a->e[a->n];
+        a->e[i]->pos = i;
+        a->done[i] = a->done[a->n];
+        a->dirty[i] = a->dirty[a->n];
+    }
 }
 
 static struct agent_applied *entry_from_json(json_t *o, bool *done)
@@ -433,9 +457,14 @@ static int journal_read(struct agent *a, struct plc_error *err)
             } else {
                 long i = find(a, e->res.id);
                 if (i >= 0) {
+                    /* the record replaces the entry */
+                    tdelete(a->e[i]->res.id, &a->index, by_str);
                     entry_free(a->e[i]);
+                    e->pos = (size_t)i;
                     a->e[i] = e;
                     a->done[i] = done;
+                    if (!tsearch(e->res.id, &a->index, by_str))
+                        rc = PLC_ENOMEM;
                 } else if (add_entry(a, e, done) != 0) {
                     entry_free(e);
                     rc = PLC_ENOMEM;
@@ -487,6 +516,7 @@ void agent_close(struct agent *a)
     free(a->e);
     free(a->done);
     free(a->dirty);
+    tdestroy(a->index, nofree);
     for (size_t i = 0; i < a->n_gone; i++)
         free(a->gone[i]);
     free(a->gone);
@@ -544,13 +574,14 @@ static const char *device_for(const struct agent *a, const char *next_hop)
 
 static uint32_t free_minor(const struct agent *a)
 {
-    for (uint32_t m = 0x10; m < 0xfff0; m++) {
-        bool used = false;
-        for (size_t i = 0; i < a->n && !used; i++)
-            used = a->e[i]->classid == m;
-        if (!used)
+    static uint8_t used[0x10000 / 8];
+    memset(used, 0, sizeof used);
+    for (size_t i = 0; i < a->n; i++)
+        used[(a->e[i]->classid & 0xffff) / 8] |=
+            (uint8_t)(1u << (a->e[i]->classid % 8));
+    for (uint32_t m = 0x10; m < 0xfff0; m++)
+        if (!(used[m / 8] & (1u << (m % 8))))
             return m;
-    }
     return 0;
 }
 
@@ -717,6 +748,8 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
     }
     if (!e) {
         e = calloc(1, sizeof *e);
+        if (e)
+            e->res = *r; /* its id is its key in the index */
         if (!e || add_entry(a, e, false) != 0) {
             free(e);
             report(fn, arg, r, 1, ENOMEM, "out of memory");
@@ -766,15 +799,21 @@ void agent_apply_many(struct agent *a, const struct agent_res *r, size_t n,
                       agent_result_fn fn, void *arg)
 {
     long *todo = calloc(n + 1, sizeof *todo);
+    bool *later = calloc(n + 1, sizeof *later);
     size_t k = 0;
     bool dirty = false;
+    /* the last of two applies of one id wins */
+    void *seen = NULL;
+    for (size_t j = n; later && j-- > 0;) {
+        void *const *f = tfind(r[j].id, &seen, by_str);
+        later[j] = f != NULL;
+        if (!f && !tsearch(r[j].id, &seen, by_str))
+            break; /* no memory: the rest are applied as they come */
+    }
+    tdestroy(seen, nofree);
     for (size_t j = 0; j < n; j++) {
-        /* the last of two applies of one id wins */
-        bool later = false;
-        for (size_t l = j + 1; l < n && !later; l++)
-            later = !strcmp(r[l].id, r[j].id);
         long i;
-        if (later)
+        if (later && later[j])
             continue;
         if (apply_prepare(a, &r[j], fn, arg, &i, &dirty) == 0) {
             if (todo)
@@ -790,6 +829,7 @@ void agent_apply_many(struct agent *a, const struct agent_res *r, size_t n,
     if (k)
         journal_write(a);
     free(todo);
+    free(later);
 }
 
 int agent_apply(struct agent *a, const struct agent_res *r, agent_result_fn fn,
@@ -847,16 +887,18 @@ void agent_reconcile(struct agent *a, const struct agent_res *want, size_t n,
     char(*ids)[sizeof a->e[0]->res.id] = calloc(a->n + 1, sizeof *ids);
     const char **idp = calloc(a->n + 1, sizeof *idp);
     uint64_t *gens = calloc(a->n + 1, sizeof *gens);
-    for (size_t i = 0; ids && idp && gens && i < a->n; i++) {
-        bool wanted = false;
-        for (size_t k = 0; k < n && !wanted; k++)
-            wanted = !strcmp(want[k].id, a->e[i]->res.id);
-        if (!wanted) {
+    void *wanted = NULL;
+    bool oom = false;
+    for (size_t k = 0; k < n && !oom; k++)
+        oom = !tsearch(want[k].id, &wanted, by_str);
+    for (size_t i = 0; !oom && ids && idp && gens && i < a->n; i++) {
+        if (!tfind(a->e[i]->res.id, &wanted, by_str)) {
             memcpy(ids[m], a->e[i]->res.id, sizeof ids[m]);
             idp[m] = ids[m];
             gens[m++] = a->e[i]->res.generation;
         }
     }
+    tdestroy(wanted, nofree);
     agent_remove_many(a, idp, gens, m, fn, arg);
     free(ids);
     free(idp);

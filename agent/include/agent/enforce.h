@@ -60,6 +60,7 @@ struct agent_applied {
     uint32_t classid;  /* htb: 1:minor */
     unsigned long long pid_start; /* the bound process's start time */
     int errnum;                   /* last failure (0: enforced) */
+    size_t pos;                   /* its place in the agent's table (agent.c) */
     char error[512];
 };
 
