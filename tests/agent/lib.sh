@@ -1,5 +1,10 @@
-# lib.sh: what the root enforcement tests share (sourced).  Needs $bin,
-# $tmp, $ep and an array pids=() of processes to kill at the end.
+# lib.sh: what the root enforcement tests share (sourced after $bin is
+# set): a scratch directory $tmp, placerd's endpoints $ep and $aep, and
+# pids, the processes kill_all ends.
+tmp=$(mktemp -d)
+pids=()
+ep="ipc://$tmp/placerd.sock"
+aep="ipc://$tmp/agents.sock"
 py=/usr/bin/python3
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }

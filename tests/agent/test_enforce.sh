@@ -10,10 +10,6 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: test_enforce needs root (SCHED_DEADLINE, cgroups)"
     exit 0
 fi
-tmp=$(mktemp -d)
-pids=()
-ep="ipc://$tmp/placerd.sock"
-aep="ipc://$tmp/agents.sock"
 . "$(dirname "$0")/lib.sh"
 cleanup() {
     kill_all

@@ -12,12 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: test_htb needs root (network namespaces, tc)"
     exit 0
 fi
-tmp=$(mktemp -d)
 A=plc-a-$$
 B=plc-b-$$
-pids=()
-ep="ipc://$tmp/placerd.sock"
-aep="ipc://$tmp/agents.sock"
 . "$(dirname "$0")/lib.sh"
 cleanup() {
     kill_all
