@@ -271,9 +271,16 @@ cores=$(P status --json capped | $py -c 'import json,sys; print(",".join(map(str
 [ "$(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus)" = "$(echo $cores | sed 's/,/-/')" ] ||
     [ "$(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus)" = "$cores" ] ||
     fail "cpuset: $(cat /sys/fs/cgroup/cpuset/placer/default_capped_pair/cpuset.cpus) for cores $cores"
+thr0=$(awk '/^nr_throttled/ {print $2}' $cg/cpu.stat)
 share=$(cpu_share $bc 5) # 50 periods: a partial one at each end weighs less
-echo "two busy threads under a 2 x 20ms/100ms cgroup quota: $share CPU"
-within "$share" 0.38 0.42 || fail "cgroup quota: $share CPU, want 0.40 +- 0.02"
+thr1=$(awk '/^nr_throttled/ {print $2}' $cg/cpu.stat)
+echo "two busy threads under a 2 x 20ms/100ms cgroup quota: $share CPU (throttled in $((thr1 - thr0)) periods)"
+# A quota is a ceiling: never above 0.40 (+ 0.02 for the partial periods
+# at each end), and it is what holds two busy threads back (throttled).
+# It promises no floor when other work competes on a shared machine, so
+# the share is not asserted from below.
+within "$share" 0 0.42 || fail "cgroup quota: $share CPU, above the 0.40 ceiling"
+[ $((thr1 - thr0)) -ge 1 ] || fail "cgroup quota: never throttled in 5 s"
 P release capped >/dev/null || fail "release capped"
 for _ in $(seq 50); do [ -d $cg ] || break; sleep 0.1; done
 [ -d $cg ] && fail "release left $cg"
