@@ -266,11 +266,59 @@ static int convolve_dense(struct sched_dist *out, const struct sched_dist *a,
     return rc;
 }
 
+/* The finite part of `d`: a view without its point at SCHED_TIME_INF. */
+static struct sched_dist finite_part(const struct sched_dist *d)
+{
+    struct sched_dist v = *d;
+    if (v.n && v.t_ns[v.n - 1] >= SCHED_TIME_INF)
+        v.n--;
+    return v;
+}
+
+static int convolve_finite(struct sched_dist *out, const struct sched_dist *a,
+                           const struct sched_dist *b, uint64_t shift_ns);
+
 int sched_dist_convolve(struct sched_dist *out, const struct sched_dist *a,
                         const struct sched_dist *b, uint64_t shift_ns)
 {
     if (a->n == 0 || b->n == 0)
         return PLC_EINVAL;
+    struct sched_dist fa = finite_part(a), fb = finite_part(b);
+    if (fa.n == a->n && fb.n == b->n)
+        return convolve_finite(out, a, b, shift_ns);
+    /* mass that is never bounded stays so: X + Y is finite only where
+     * both are */
+    if (fa.n == 0 || fb.n == 0) {
+        int rc = sched_dist_point(out, SCHED_TIME_INF);
+        if (rc == 0)
+            out->exact = false;
+        return rc;
+    }
+    int rc = convolve_finite(out, &fa, &fb, shift_ns);
+    if (rc < 0)
+        return rc;
+    double m = 0;
+    for (size_t i = 0; i < out->n; i++)
+        m += out->p[i];
+    uint64_t *t = realloc(out->t_ns, (out->n + 1) * sizeof *t);
+    if (!t)
+        return PLC_ENOMEM;
+    out->t_ns = t;
+    double *p = realloc(out->p, (out->n + 1) * sizeof *p);
+    if (!p)
+        return PLC_ENOMEM;
+    out->p = p;
+    if (m < 1) {
+        out->t_ns[out->n] = SCHED_TIME_INF;
+        out->p[out->n++] = 1 - m;
+    }
+    out->exact = false;
+    return 0;
+}
+
+static int convolve_finite(struct sched_dist *out, const struct sched_dist *a,
+                           const struct sched_dist *b, uint64_t shift_ns)
+{
     uint64_t base = a->t_ns[0] + b->t_ns[0] + shift_ns;
     uint64_t step = lattice_step(a, b);
     uint64_t span =
@@ -332,8 +380,21 @@ int sched_dist_max_of(struct sched_dist *out, const struct sched_dist *a,
 
 int sched_dist_reduce(struct sched_dist *d, size_t max_points)
 {
-    if (d->n <= max_points || max_points < 2)
+    if (d->n <= max_points || max_points < 3)
         return 0;
+    /* a point at SCHED_TIME_INF is kept as it is; the rest is reduced */
+    size_t n_inf = d->t_ns[d->n - 1] >= SCHED_TIME_INF ? 1 : 0;
+    if (n_inf) {
+        struct sched_dist f = finite_part(d);
+        int rc = sched_dist_reduce(&f, max_points - 1);
+        if (rc < 0)
+            return rc;
+        f.t_ns[f.n] = d->t_ns[d->n - 1];
+        f.p[f.n] = d->p[d->n - 1];
+        d->n = f.n + 1;
+        d->exact = false;
+        return 0;
+    }
     uint64_t lo = d->t_ns[0], hi = d->t_ns[d->n - 1];
     /* a multiple of the support's own lattice step, so that later
      * convolutions stay on a common lattice (dense and fast) */

@@ -26,6 +26,11 @@ struct sched_dist {
         0, NULL, NULL, true                                                    \
     }
 
+/* A time that never meets a deadline: where an analysis puts mass it
+ * cannot bound (a last support point at this value).  Convolution and
+ * reduction keep it apart from the finite support. */
+#define SCHED_TIME_INF (UINT64_MAX / 4)
+
 /* Default support bound of sched_dist_reduce() used by convolutions. */
 #define SCHED_DIST_MAX_POINTS 4096
 

@@ -1,0 +1,462 @@
+/* arrival.c: stage response bounds under periodic and sporadic arrivals on
+ * a measured platform.  The model and why it is safe: sched/arrival.h. */
+#include "sched/arrival.h"
+#include "plc/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Lattice of the lag: at most this many cells before the tail is handed
+ * to the exponential bound. */
+#define LAG_CELLS 2048
+/* Distinct service values kept on the lattice (mass rounded up). */
+#define SERVICE_POINTS 128
+/* Iterations of the Lindley map from the exponential upper bound. */
+#define LINDLEY_ITERS 400
+/* ln(1e14): the lattice covers the lag up to where Kingman's bound is
+ * below 1e-14. */
+#define TAIL_LOG 32.2
+
+uint64_t sched_eps_ns(uint64_t interarrival_ns, unsigned max_depth)
+{
+    uint64_t e = interarrival_ns / (2 * ((uint64_t)max_depth + 1));
+    return e < 1000 ? 1000 : e;
+}
+
+uint64_t sched_stage_credit_ns(const struct sched_stage_ctx *ctx)
+{
+    uint64_t t = ctx->arrival.interarrival_ns;
+    uint64_t cut = (uint64_t)ctx->depth * ctx->eps_ns;
+    return t > cut ? t - cut : 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a >= SCHED_TIME_INF - b ? SCHED_TIME_INF : a + b;
+}
+
+uint64_t sched_stage_service_ns(uint64_t c_ns, uint64_t budget_ns,
+                                uint64_t period_ns,
+                                const struct sched_stage_ctx *ctx)
+{
+    const struct sched_platform *pf = &ctx->platform;
+    uint64_t c = sat_add(c_ns, pf->overhead_ns);
+    if (c >= SCHED_TIME_INF || budget_ns == 0)
+        return SCHED_TIME_INF;
+    uint64_t n = (c + budget_ns - 1) / budget_ns;
+    if (n > SCHED_TIME_INF / (period_ns ? period_ns : 1))
+        return SCHED_TIME_INF;
+    uint64_t s = sat_add(n * period_ns, pf->wakeup_ns);
+    /* closed, real kernel: the CBS wake-up rule may keep the previous
+     * job's deadline, at most one period after it completed */
+    if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED && pf->measured)
+        s = sat_add(s, period_ns);
+    return s;
+}
+
+/* The service distribution S of `exec` (times saturate at INF). */
+static int service_dist(struct sched_dist *s, const struct sched_dist *exec,
+                        uint64_t q, uint64_t p,
+                        const struct sched_stage_ctx *ctx)
+{
+    uint64_t *t = malloc((exec->n ? exec->n : 1) * sizeof *t);
+    if (!t)
+        return PLC_ENOMEM;
+    for (size_t i = 0; i < exec->n; i++)
+        t[i] = sched_stage_service_ns(exec->t_ns[i], q, p, ctx);
+    int rc = sched_dist_from_pmf(s, t, exec->p, exec->n);
+    free(t);
+    if (rc == 0)
+        s->exact = exec->exact;
+    return rc;
+}
+
+bool sched_stage_stable(const struct sched_dist *exec, uint64_t budget_ns,
+                        uint64_t period_ns, const struct sched_stage_ctx *ctx,
+                        double *mean_service_ns)
+{
+    double mean = 0;
+    for (size_t i = 0; i < exec->n; i++)
+        mean += exec->p[i] * (double)sched_stage_service_ns(
+                                 exec->t_ns[i], budget_ns, period_ns, ctx);
+    if (mean_service_ns)
+        *mean_service_ns = mean;
+    if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED)
+        return true;
+    return mean < (double)sched_stage_credit_ns(ctx);
+}
+
+/* All mass at INF: a stage the analysis cannot bound. */
+static int unbounded(struct sched_dist *out)
+{
+    int rc = sched_dist_point(out, SCHED_TIME_INF);
+    if (rc == 0)
+        out->exact = false;
+    return rc;
+}
+
+/*
+ * theta > 0 with E[exp(theta X)] = 1 for the increments x[i] (prob p[i]),
+ * E[X] < 0 and some x > 0 (Kingman / Cramér-Lundberg: the walk's supremum
+ * M has P(M >= y) <= exp(-theta y)).  ln E[e^{theta X}] is convex, zero
+ * at 0 with negative slope, and grows without bound, so it crosses zero
+ * once more; bisection keeps the root's lower side (a smaller theta is a
+ * weaker, still valid bound).
+ */
+static double kingman_theta(const double *x, const double *p, size_t n)
+{
+    double xmax = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > xmax)
+            xmax = x[i];
+    double hi = 1.0 / xmax;
+    for (int i = 0; i < 200; i++) {
+        double m = 0;
+        for (size_t j = 0; j < n; j++)
+            m += p[j] * exp(hi * (x[j] - xmax)); /* scaled by e^{-hi xmax} */
+        if (log(m) + hi * xmax > 0)
+            break;
+        hi *= 2;
+    }
+    double lo = 0;
+    for (int it = 0; it < 200; it++) {
+        double mid = (lo + hi) / 2;
+        double m = 0;
+        for (size_t j = 0; j < n; j++)
+            m += p[j] * exp(mid * (x[j] - xmax));
+        if (log(m) + mid * xmax < 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The stage's bound when no job can ever wait (max S <= T_v): R = S, and
+ * P(Y > y) <= sum_m P(S > y + m eps), a finite sum. */
+static int no_backlog(struct sched_dist *out, const struct sched_dist *s,
+                      const struct sched_stage_ctx *ctx)
+{
+    if (ctx->last)
+        return sched_dist_copy(out, s);
+    size_t n = s->n;
+    double *tail = malloc(n * sizeof *tail); /* tail[i] = P(S > t_i) */
+    double *f = malloc(n * sizeof *f);
+    if (!tail || !f) {
+        free(tail);
+        free(f);
+        return PLC_ENOMEM;
+    }
+    double acc = 0;
+    for (size_t i = n; i-- > 0;) {
+        tail[i] = acc;
+        acc += s->p[i];
+    }
+    uint64_t eps = ctx->eps_ns;
+    for (size_t i = 0; i < n; i++) {
+        /* G(t_i) = sum_m P(S > t_i + m eps); y never falls below the
+         * support, so P(S > y) = tail[j], t_j the last point <= y */
+        double g = 0;
+        size_t j = i;
+        for (uint64_t y = s->t_ns[i];; y += eps) {
+            while (j + 1 < n && s->t_ns[j + 1] <= y)
+                j++;
+            if (tail[j] == 0)
+                break;
+            g += tail[j];
+            if (g >= 1 || y > SCHED_TIME_INF - eps)
+                break;
+        }
+        f[i] = g >= 1 ? 0 : 1 - g;
+        if (i > 0 && f[i] < f[i - 1])
+            f[i] = f[i - 1];
+    }
+    uint64_t *t = malloc((n + 1) * sizeof *t);
+    double *p = malloc((n + 1) * sizeof *p);
+    int rc = PLC_ENOMEM;
+    if (t && p) {
+        double prev = 0;
+        for (size_t i = 0; i < n; i++) {
+            t[i] = s->t_ns[i];
+            p[i] = f[i] - prev;
+            prev = f[i];
+        }
+        t[n] = SCHED_TIME_INF;
+        p[n] = 1 - prev;
+        rc = sched_dist_from_pmf(out, t, p, n + 1);
+        if (rc == 0)
+            out->exact = false;
+    }
+    free(t);
+    free(p);
+    free(tail);
+    free(f);
+    return rc;
+}
+
+/* The lattice analysis: everything in cells of h ns. */
+struct lattice {
+    uint64_t h;
+    size_t ncell;   /* lag cells 0 .. ncell-1 */
+    size_t ns;      /* service points */
+    int64_t *sx;    /* service in cells */
+    double *sp;     /* its probability */
+    double theta;   /* Kingman's exponent of the true walk, per ns */
+    double *lag;    /* P(L = cell) */
+    double lag_inf; /* P(L >= ncell) */
+};
+
+static void lattice_release(struct lattice *l)
+{
+    free(l->sx);
+    free(l->sp);
+    free(l->lag);
+}
+
+/*
+ * The stationary lag on the lattice, from above: start at Kingman's bound
+ * of the rounded walk and apply the Lindley map, which is monotone and has
+ * the stationary law as its fixed point, so every iterate stays above it.
+ */
+static int lattice_lag(struct lattice *l, int64_t tcell)
+{
+    size_t n = l->ns, N = l->ncell;
+    double *x = malloc(n * sizeof *x);
+    double *nxt = calloc(N, sizeof *nxt);
+    l->lag = calloc(N, sizeof *l->lag);
+    if (!x || !nxt || !l->lag) {
+        free(x);
+        free(nxt);
+        return PLC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] = (double)(l->sx[i] - tcell);
+    double th = kingman_theta(x, l->sp, n);
+    free(x);
+    /* P(U >= j) = exp(-th j): cell j gets exp(-th j) - exp(-th (j+1)) */
+    for (size_t j = 0; j < N; j++)
+        l->lag[j] = exp(-th * (double)j) - exp(-th * (double)(j + 1));
+    l->lag_inf = exp(-th * (double)N);
+    for (int it = 0; it < LINDLEY_ITERS; it++) {
+        memset(nxt, 0, N * sizeof *nxt);
+        double inf = l->lag_inf;
+        for (size_t j = 0; j < N; j++) {
+            double m = l->lag[j];
+            if (m == 0)
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                int64_t to = (int64_t)j + l->sx[i] - tcell;
+                if (to < 0)
+                    to = 0;
+                if ((size_t)to >= N)
+                    inf += m * l->sp[i];
+                else
+                    nxt[to] += m * l->sp[i];
+            }
+        }
+        double diff = fabs(inf - l->lag_inf);
+        for (size_t j = 0; j < N; j++)
+            diff = fmax(diff, fabs(nxt[j] - l->lag[j]));
+        double *tmp = l->lag;
+        l->lag = nxt;
+        nxt = tmp;
+        l->lag_inf = inf;
+        if (diff < 1e-15)
+            break;
+    }
+    free(nxt);
+    return 0;
+}
+
+/* P(R > x) <= sum_s p_s exp(-theta (x - s)): Kingman's bound of the true
+ * lag, for x beyond the lattice. */
+static double kingman_tail(const struct lattice *l, double x_ns)
+{
+    double t = 0;
+    for (size_t i = 0; i < l->ns; i++) {
+        double d = x_ns - (double)l->sx[i] * (double)l->h;
+        t += l->sp[i] * (d <= 0 ? 1.0 : exp(-l->theta * d));
+    }
+    return t;
+}
+
+/* R = L + S on the lattice and, unless last, Y with
+ * G(y) = P(R > y) + G(y + eps). */
+static int lattice_response(struct sched_dist *out, const struct lattice *l,
+                            const struct sched_stage_ctx *ctx)
+{
+    int64_t smax = 0;
+    for (size_t i = 0; i < l->ns; i++)
+        if (l->sx[i] > smax)
+            smax = l->sx[i];
+    size_t M = l->ncell + (size_t)smax + 1; /* cells of R */
+    double *r = calloc(M, sizeof *r);
+    double *g = malloc(M * sizeof *g);
+    if (!r || !g) {
+        free(r);
+        free(g);
+        return PLC_ENOMEM;
+    }
+    for (size_t j = 0; j < l->ncell; j++)
+        for (size_t i = 0; i < l->ns; i++)
+            r[j + (size_t)l->sx[i]] += l->lag[j] * l->sp[i];
+    /* tail[c] = P(R > c): lattice mass above c plus what went to INF,
+     * capped by Kingman's bound */
+    double above = l->lag_inf;
+    for (size_t c = M; c-- > 0;) {
+        double k = kingman_tail(l, (double)c * (double)l->h);
+        g[c] = fmin(above, k);
+        above += r[c];
+    }
+    if (!ctx->last) {
+        uint64_t e = ctx->eps_ns / l->h; /* eps rounded down: safe */
+        if (e == 0)
+            e = 1;
+        double q = exp(-l->theta * (double)(e * l->h));
+        for (size_t c = M; c-- > 0;) {
+            double rest;
+            if (c + e < M)
+                rest = g[c + e];
+            else /* sum_{m>=1} of Kingman's bound at c + m e */
+                rest = q < 1 ? kingman_tail(l, (double)(c + e) * (double)l->h) /
+                                   (1 - q)
+                             : 1.0;
+            g[c] = fmin(1.0, g[c] + rest);
+        }
+    }
+    /* the distribution with CDF 1 - g at each cell */
+    uint64_t *t = malloc((M + 1) * sizeof *t);
+    double *p = malloc((M + 1) * sizeof *p);
+    int rc = PLC_ENOMEM;
+    if (t && p) {
+        double prev = 0;
+        size_t n = 0;
+        for (size_t c = 0; c < M; c++) {
+            double f = fmax(prev, 1 - g[c]);
+            if (f > prev) {
+                t[n] = (uint64_t)c * l->h;
+                p[n++] = f - prev;
+                prev = f;
+            }
+        }
+        t[n] = SCHED_TIME_INF;
+        p[n++] = fmax(0, 1 - prev);
+        rc = sched_dist_from_pmf(out, t, p, n);
+        if (rc == 0) {
+            out->exact = false;
+            rc = sched_dist_reduce(out, SCHED_DIST_MAX_POINTS);
+        }
+    }
+    free(t);
+    free(p);
+    free(r);
+    free(g);
+    return rc;
+}
+
+static int backlog(struct sched_dist *out, const struct sched_dist *s,
+                   uint64_t credit, uint64_t period_ns,
+                   const struct sched_stage_ctx *ctx)
+{
+    /* Kingman's exponent of the true walk X = S - T_v fixes the range */
+    double *x = malloc(s->n * sizeof *x);
+    if (!x)
+        return PLC_ENOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        x[i] = (double)s->t_ns[i] - (double)credit;
+    double theta = kingman_theta(x, s->p, s->n);
+    free(x);
+    if (!(theta > 0))
+        return unbounded(out);
+    double range = TAIL_LOG / theta;
+    uint64_t h0 = (uint64_t)ceil(range / LAG_CELLS);
+    if (h0 < 1000)
+        h0 = 1000;
+    /* cells that divide the period (or are a multiple of it), so that
+     * whole periods of service are not rounded up */
+    uint64_t h;
+    if (period_ns >= h0) {
+        uint64_t k = period_ns / h0;
+        while (period_ns % k)
+            k--;
+        h = period_ns / k;
+    } else {
+        h = period_ns * ((h0 + period_ns - 1) / period_ns);
+    }
+    struct lattice l = {.h = h, .theta = theta};
+    l.ncell = (size_t)ceil(range / (double)h) + 1;
+    if (l.ncell > LAG_CELLS)
+        l.ncell = LAG_CELLS;
+    /* service in cells, rounded up, at most SERVICE_POINTS values */
+    struct sched_dist sc = SCHED_DIST_INIT;
+    int rc = sched_dist_copy(&sc, s);
+    if (rc == 0)
+        rc = sched_dist_reduce(&sc, SERVICE_POINTS);
+    if (rc < 0) {
+        sched_dist_release(&sc);
+        return rc;
+    }
+    l.ns = sc.n;
+    l.sx = malloc(sc.n * sizeof *l.sx);
+    l.sp = malloc(sc.n * sizeof *l.sp);
+    if (!l.sx || !l.sp) {
+        sched_dist_release(&sc);
+        lattice_release(&l);
+        return PLC_ENOMEM;
+    }
+    for (size_t i = 0; i < sc.n; i++) {
+        l.sx[i] = (int64_t)((sc.t_ns[i] + h - 1) / h);
+        l.sp[i] = sc.p[i];
+    }
+    sched_dist_release(&sc);
+    int64_t tcell = (int64_t)(credit / h); /* credit rounded down: safe */
+    double mean = 0;
+    for (size_t i = 0; i < l.ns; i++)
+        mean += l.sp[i] * (double)l.sx[i];
+    if (mean >= (double)tcell) { /* rounding lost stability */
+        lattice_release(&l);
+        return unbounded(out);
+    }
+    rc = lattice_lag(&l, tcell);
+    if (rc == 0)
+        rc = lattice_response(out, &l, ctx);
+    lattice_release(&l);
+    return rc;
+}
+
+int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
+                         uint64_t budget_ns, uint64_t period_ns,
+                         const struct sched_stage_ctx *ctx)
+{
+    struct sched_dist s = SCHED_DIST_INIT;
+    int rc = service_dist(&s, exec, budget_ns, period_ns, ctx);
+    if (rc < 0)
+        return rc;
+    if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED) {
+        sched_dist_release(out);
+        *out = s;
+        return 0;
+    }
+    sched_dist_release(out);
+    uint64_t credit = sched_stage_credit_ns(ctx);
+    if (credit == 0 ||
+        !sched_stage_stable(exec, budget_ns, period_ns, ctx, NULL))
+        rc = unbounded(out);
+    else if (sched_dist_max(&s) <= credit)
+        rc = no_backlog(out, &s, ctx);
+    else {
+        /* S = n P + w with w constant: the walk is n P - (T_v - w), and w
+         * is added back to the response, so the lattice can follow P */
+        uint64_t w = ctx->platform.wakeup_ns;
+        for (size_t i = 0; i < s.n; i++)
+            if (s.t_ns[i] < SCHED_TIME_INF)
+                s.t_ns[i] -= w;
+        rc = backlog(out, &s, credit - w, period_ns, ctx);
+        for (size_t i = 0; rc == 0 && i < out->n; i++)
+            if (out->t_ns[i] < SCHED_TIME_INF)
+                out->t_ns[i] += w;
+    }
+    sched_dist_release(&s);
+    return rc;
+}
