@@ -37,9 +37,38 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
     return rc;
 }
 
+/* A service with an empty menu on every host it may use, for a reason the
+ * model recorded (the platform's overrun, arrivals it cannot keep up
+ * with): that is the shortfall, whatever the free cores. */
+static bool explain_empty_menu(const struct place_problem *p,
+                               struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct place_service *s = &p->services[v];
+        const char *why = NULL;
+        bool any = false;
+        for (size_t h = 0; h < c->n_hosts && !any; h++) {
+            if (s->allowed && !s->allowed[h])
+                continue;
+            any = s->menu[h] && s->menu[h]->n > 0;
+            if (!why && s->menu_reason && s->menu_reason[h])
+                why = s->menu_reason[h];
+        }
+        if (any || !why)
+            continue;
+        reject(plan, PLACE_REJECT_CPU, "%s", why);
+        detail_text(plan, "service", s->name);
+        return true;
+    }
+    return false;
+}
+
 static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
+    if (explain_empty_menu(p, plan))
+        return;
     double best_core = 0;
     size_t best_host = 0;
     for (size_t h = 0; h < c->n_hosts; h++)
@@ -65,12 +94,51 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
             sv = v;
         }
     }
-    reject(plan, PLACE_REJECT_CPU,
-           "not enough CPU: service '%s' needs a reservation of at least "
-           "%.4f of a core (x %d vCPU); the largest free core is %.4f on "
-           "host '%s'",
-           p->services[sv].name, worst, p->services[sv].vcpus, best_core,
-           c->hosts[best_host].name);
+    if (worst > best_core + 1e-9 || worst < 0) {
+        reject(plan, PLACE_REJECT_CPU,
+               "not enough CPU: service '%s' needs a reservation of at least "
+               "%.4f of a core (x %d vCPU); the largest free core is %.4f on "
+               "host '%s'",
+               p->services[sv].name, fmax(worst, 0), p->services[sv].vcpus,
+               best_core, c->hosts[best_host].name);
+    } else {
+        /* every service fits a free core alone: what is short is room for
+         * all of them at once, with reservations short enough for the
+         * deadline and probability */
+        double need = 0, free_total = 0;
+        for (size_t v = 0; v < p->n_services; v++) {
+            double least = INFINITY;
+            for (size_t h = 0; h < c->n_hosts; h++)
+                for (size_t k = 0;
+                     p->services[v].menu[h] && k < p->services[v].menu[h]->n;
+                     k++)
+                    least =
+                        fmin(least, p->services[v].menu[h]->v[k].utilization);
+            if (least < INFINITY)
+                need += least * p->services[v].vcpus;
+        }
+        for (size_t h = 0; h < c->n_hosts; h++)
+            for (int k = 0; k < c->hosts[h].cores; k++)
+                free_total += fmax(0, milp_core_free(&c->hosts[h], k));
+        if (need > free_total + 1e-9)
+            reject(plan, PLACE_REJECT_CPU,
+                   "not enough CPU for the services together: their "
+                   "cheapest reservations take %.4f of a core in total; the "
+                   "cluster has %.4f free",
+                   need, free_total);
+        else
+            reject(plan, PLACE_REJECT_CPU,
+                   "not enough CPU where the deadline allows: each service "
+                   "fits a free core alone (the largest need, '%s', is "
+                   "%.4f of a core; the largest free core is %.4f on host "
+                   "'%s') and without the CPU limits the workflow fits, but "
+                   "the free cores cannot hold reservations short enough "
+                   "for the deadline and the probability %.4g at once",
+                   p->services[sv].name, worst, best_core,
+                   c->hosts[best_host].name, p->probability);
+        detail_num(plan, "needed_total", need);
+        detail_num(plan, "free_total", free_total);
+    }
     detail_text(plan, "service", p->services[sv].name);
     detail_num(plan, "needed_utilization", worst);
     detail_num(plan, "largest_free_core", best_core);

@@ -350,3 +350,15 @@ int place_export_lp(const struct place_problem *p, const char *path,
     routes_release(&r);
     return rc;
 }
+
+struct sched_stage_ctx place_stage_ctx(const struct place_problem *p, size_t v,
+                                       size_t h)
+{
+    struct sched_stage_ctx c = {0};
+    c.arrival = p->arrival;
+    c.platform = p->cluster->hosts[h].platform;
+    c.depth = p->services[v].depth;
+    c.last = p->services[v].last;
+    c.eps_ns = p->eps_ns;
+    return c;
+}

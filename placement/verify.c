@@ -404,9 +404,10 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             struct sched_dist *d = &stage[pos[p->n_endpoints + v]];
             const struct sched_dist *ex =
                 p->services[v].exec ? p->services[v].exec[sp->host] : NULL;
+            struct sched_stage_ctx sc = place_stage_ctx(p, v, sp->host);
             if (ex && sp->item.budget_ns)
-                rc = sched_response_dist(d, ex, sp->item.budget_ns,
-                                         sp->item.period_ns);
+                rc = sched_stage_response(d, ex, sp->item.budget_ns,
+                                          sp->item.period_ns, &sc);
             else if (sp->item.deadline_ns)
                 rc = sched_dist_point(d, sp->item.deadline_ns);
         }

@@ -201,6 +201,23 @@ static const char *json_type_name(const json_t *v)
 
 /* ---- JSON -> message --------------------------------------------------- */
 
+/* What a one-oneof message accepts, for the error message. */
+static const char *scalar_kinds(const ProtobufCMessageDescriptor *d)
+{
+    bool str = false, num = false, obj = false;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        ProtobufCType t = d->fields[i].type;
+        str |= t == PROTOBUF_C_TYPE_STRING;
+        num |= t == PROTOBUF_C_TYPE_DOUBLE || t == PROTOBUF_C_TYPE_FLOAT;
+        obj |= t == PROTOBUF_C_TYPE_MESSAGE;
+    }
+    if (str && obj)
+        return "a string or an object";
+    if (num && !str)
+        return "a number";
+    return "a number or a string";
+}
+
 static ProtobufCMessage *msg_from_json(const ProtobufCMessageDescriptor *d,
                                        const json_t *v, const char *path,
                                        struct plc_diags *diags);
@@ -517,8 +534,9 @@ scalar_member_for(const ProtobufCMessageDescriptor *d, const json_t *v)
         bool str = t == PROTOBUF_C_TYPE_STRING;
         bool num = t == PROTOBUF_C_TYPE_DOUBLE || t == PROTOBUF_C_TYPE_FLOAT;
         bool boolean = t == PROTOBUF_C_TYPE_BOOL;
+        bool obj = t == PROTOBUF_C_TYPE_MESSAGE;
         if ((json_is_string(v) && str) || (json_is_number(v) && num) ||
-            (json_is_boolean(v) && boolean))
+            (json_is_boolean(v) && boolean) || (json_is_object(v) && obj))
             return &d->fields[i];
     }
     return NULL;
@@ -534,7 +552,7 @@ static ProtobufCMessage *msg_from_json(const ProtobufCMessageDescriptor *d,
 
     const ProtobufCFieldDescriptor *sf = NULL;
     if (is_scalar_message(d) && !(sf = scalar_member_for(d, v))) {
-        plc_diags_add(diags, path, "must be a number or a string, not %s",
+        plc_diags_add(diags, path, "must be %s, not %s", scalar_kinds(d),
                       json_type_name(v));
         return NULL;
     }

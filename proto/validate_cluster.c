@@ -117,6 +117,27 @@ static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
                           "the characters A-Z a-z 0-9 . _ -)",
                           h->labels[k]->key);
     }
+    if (h->platform) {
+        /* every term is a bound the analysis adds; a second is beyond any
+         * host that can keep a millisecond deadline */
+        const Placer__Time *t[] = {h->platform->overhead,
+                                   h->platform->granularity,
+                                   h->platform->wakeup_latency};
+        const char *name[] = {"overhead", "granularity", "wakeup_latency"};
+        for (size_t k = 0; k < 3; k++) {
+            char pp[P], fp[P];
+            plc_path_join(pp, P, base, "platform", 0);
+            plc_path_join(fp, P, pp, name[k], 0);
+            if (!t[k])
+                plc_diags_add(d, fp,
+                              "missing; a platform block states all three "
+                              "terms (e.g. \"overhead\": \"100us\", "
+                              "\"granularity\": \"4ms\", "
+                              "\"wakeup_latency\": \"1ms\")");
+            else if (t[k]->ns > 1000000000ULL)
+                plc_diags_add(d, fp, "must be at most 1s");
+        }
+    }
     int cores = h->has_cores ? h->cores : 1;
     double cap = h->has_core_capacity ? h->core_capacity : 1.0;
     plc_path_join(p, P, base, "used", 0);

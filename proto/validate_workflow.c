@@ -569,6 +569,31 @@ static void validate_groups(const struct wf *g, const char *key,
     }
 }
 
+/* arrival: "closed", {"period": T} or {"min_interarrival": T}, T > 0. */
+static void validate_arrival(const Placer__Arrival *a, struct plc_diags *d)
+{
+    if (!a)
+        return;
+    if (a->arrival_case == PLACER__ARRIVAL__ARRIVAL_MODEL) {
+        if (strcmp(a->model, "closed") != 0)
+            plc_diags_add(d, "arrival",
+                          "\"%s\" is not an arrival model (write \"closed\", "
+                          "{\"period\": \"50ms\"} or {\"min_interarrival\": "
+                          "\"50ms\"})",
+                          a->model);
+        return;
+    }
+    const Placer__ArrivalRate *r = a->rate;
+    if (!r || (!r->period == !r->min_interarrival)) {
+        plc_diags_add(d, "arrival",
+                      "give exactly one of \"period\" (periodic) and "
+                      "\"min_interarrival\" (sporadic)");
+        return;
+    }
+    check_positive_time(r->period, "arrival.period", d);
+    check_positive_time(r->min_interarrival, "arrival.min_interarrival", d);
+}
+
 void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
 {
     proto_check_name(w->name, "name", "workflow", true, d);
@@ -579,6 +604,7 @@ void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
                       w->probability);
     if (w->n_services == 0 && !proto_diags_has(d, "services"))
         plc_diags_add(d, "services", "a workflow needs at least one service");
+    validate_arrival(w->arrival, d);
     struct wf g;
     long *parent = malloc((w->n_services ? w->n_services : 1) * sizeof *parent);
     if (!parent || !wf_build(&g, w)) {

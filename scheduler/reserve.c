@@ -3,6 +3,7 @@
 #include "plc/error.h"
 #include "sched/compose.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,11 @@ __extension__ typedef unsigned __int128 u128;
 static int cmp_util(const struct sched_menu_item *a,
                     const struct sched_menu_item *b)
 {
+    /* a charged utilisation (Q + g) / P differs from Q / P: compare the
+     * charged figures, exactly when they are plain ratios */
+    double ua = a->utilization, ub = b->utilization;
+    if (fabs(ua - ub) > 1e-12 * fmax(ua, ub))
+        return (ua > ub) - (ua < ub);
     u128 x = (u128)a->budget_ns * b->period_ns;
     u128 y = (u128)b->budget_ns * a->period_ns;
     return (x > y) - (x < y);
@@ -127,25 +133,72 @@ void sched_menu_prune(struct sched_menu *m)
     qsort(m->v, m->n, sizeof *m->v, cmp_final);
 }
 
+/* The stage response of one (Q, P), computed once for all its deadlines. */
+struct cached_response {
+    uint64_t q, p;
+    struct sched_dist r; /* n == 0: unstable */
+};
+
 struct builder {
     struct sched_menu *m;
     size_t cap;
     const struct sched_dist *exec;
     const struct sched_menu_spec *spec;
     bool oom;
+    struct cached_response *cache;
+    size_t n_cache, cap_cache;
 };
+
+/* Whether the stage context changes anything: arrivals other than closed,
+ * or a measured platform. */
+static bool stage_matters(const struct sched_stage_ctx *c)
+{
+    return c &&
+           (c->arrival.kind != SCHED_ARRIVAL_CLOSED || c->platform.measured);
+}
+
+/* phi of (q, p, d) under the stage context; -1 when out of memory. */
+static double stage_phi(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
+{
+    const struct sched_stage_ctx *c = b->spec->stage;
+    for (size_t i = 0; i < b->n_cache; i++)
+        if (b->cache[i].q == q && b->cache[i].p == p)
+            return b->cache[i].r.n ? sched_dist_cdf(&b->cache[i].r, d) : 0;
+    if (b->n_cache == b->cap_cache) {
+        size_t cap = b->cap_cache ? 2 * b->cap_cache : 64;
+        struct cached_response *v = realloc(b->cache, cap * sizeof *v);
+        if (!v)
+            return -1;
+        b->cache = v;
+        b->cap_cache = cap;
+    }
+    struct cached_response *e = &b->cache[b->n_cache];
+    *e = (struct cached_response){q, p, SCHED_DIST_INIT};
+    if (sched_stage_stable(b->exec, q, p, c, NULL) &&
+        sched_stage_response(&e->r, b->exec, q, p, c) < 0)
+        return -1;
+    b->n_cache++;
+    return e->r.n ? sched_dist_cdf(&e->r, d) : 0;
+}
 
 static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
 {
     if (q == 0 || q > p || b->oom)
         return;
-    double u = (double)q / (double)p;
+    const struct sched_stage_ctx *c = b->spec->stage;
+    uint64_t g = c ? c->platform.granularity_ns : 0;
+    double u = (double)(q + g) / (double)p;
     double maxu = b->spec->max_utilization > 0 ? b->spec->max_utilization : 1.0;
     if (u > maxu + 1e-12)
         return;
     if (b->spec->max_deadline_ns && d > b->spec->max_deadline_ns)
         return;
-    double phi = sched_stage_probability(b->exec, q, p, d);
+    double phi = stage_matters(c) ? stage_phi(b, q, p, d)
+                                  : sched_stage_probability(b->exec, q, p, d);
+    if (phi < 0) {
+        b->oom = true;
+        return;
+    }
     if (phi <= 0)
         return;
     if (b->spec->require_certain && phi < 1.0 - 1e-9)
@@ -194,7 +247,7 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
                      const struct sched_menu_spec *spec)
 {
     *m = (struct sched_menu)SCHED_MENU_INIT;
-    struct builder b = {m, 0, exec, spec, false};
+    struct builder b = {m, 0, exec, spec, false, NULL, 0, 0};
     const uint64_t *periods =
         spec->n_periods ? spec->periods_ns : default_periods;
     size_t np = spec->n_periods
@@ -225,6 +278,9 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
                 add_default_budgets(&b, p, dl[j]);
         }
     }
+    for (size_t i = 0; i < b.n_cache; i++)
+        sched_dist_release(&b.cache[i].r);
+    free(b.cache);
     if (b.oom) {
         sched_menu_release(m);
         return PLC_ENOMEM;
@@ -259,7 +315,8 @@ int sched_menu_from_tasks(struct sched_menu *m, const struct sched_task *tasks,
             sched_menu_release(m);
             return rc;
         }
-        double u = (double)q / (double)periods[i];
+        uint64_t g = spec->stage ? spec->stage->platform.granularity_ns : 0;
+        double u = (double)(q + g) / (double)periods[i];
         if (rc == 0 || u > maxu + 1e-12 ||
             (spec->max_deadline_ns && dmax > spec->max_deadline_ns))
             continue;

@@ -168,6 +168,51 @@ static int objective_kind(enum place_objective o)
     return kinds[o];
 }
 
+/* The arrival model as the workflow file writes it. */
+static Placer__Arrival *arrival_doc(struct sched_arrival a, bool *oom)
+{
+    Placer__Arrival *x = zalloc(sizeof *x, oom);
+    if (!x)
+        return NULL;
+    placer__arrival__init(x);
+    if (a.kind == SCHED_ARRIVAL_CLOSED) {
+        x->arrival_case = PLACER__ARRIVAL__ARRIVAL_MODEL;
+        x->model = dup("closed", oom);
+        return x;
+    }
+    x->arrival_case = PLACER__ARRIVAL__ARRIVAL_RATE;
+    x->rate = zalloc(sizeof *x->rate, oom);
+    if (!x->rate)
+        return x;
+    placer__arrival_rate__init(x->rate);
+    Placer__Time *t = zalloc(sizeof *t, oom);
+    if (!t)
+        return x;
+    placer__time__init(t);
+    t->has_ns = 1;
+    t->ns = a.interarrival_ns;
+    if (a.kind == SCHED_ARRIVAL_PERIODIC)
+        x->rate->period = t;
+    else
+        x->rate->min_interarrival = t;
+    return x;
+}
+
+/* "measured" when every host the plan uses has platform terms, "ideal"
+ * when none has, else "mixed". */
+static const char *platform_word(const struct model_problem *mp,
+                                 const struct place_plan *plan)
+{
+    size_t with = 0, without = 0;
+    for (size_t v = 0; v < mp->problem.n_services; v++) {
+        if (mp->hosts[plan->services[v].host].platform.measured)
+            with++;
+        else
+            without++;
+    }
+    return !with ? "ideal" : !without ? "measured" : "mixed";
+}
+
 /* The admitted parts: objective, guarantee, services, links, hosts. */
 static void admitted_parts(const struct model_problem *mp,
                            const struct place_plan *plan, Placer__Plan *d,
@@ -200,6 +245,8 @@ static void admitted_parts(const struct model_problem *mp,
                 : PLACER__PROBABILITY_MODEL__PROBABILITY_MODEL_UNION;
         g->probability_bound = plan->probability_bound;
         g->probability_exact = plan->probability_exact;
+        g->arrival = arrival_doc(mp->arrival, oom);
+        g->platform = dup(platform_word(mp, plan), oom);
     }
     d->services = zalloc(p->n_services * sizeof *d->services, oom);
     for (size_t v = 0; d->services && v < p->n_services; v++) {

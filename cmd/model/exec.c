@@ -101,8 +101,37 @@ static uint64_t *times_of(Placer__Time *const *v, size_t n)
     return t;
 }
 
+struct sched_arrival model_arrival(const Placer__Workflow *w)
+{
+    struct sched_arrival a = {SCHED_ARRIVAL_CLOSED, 0};
+    const Placer__Arrival *x = w->arrival;
+    if (x && x->arrival_case == PLACER__ARRIVAL__ARRIVAL_RATE && x->rate) {
+        if (x->rate->period)
+            a = (struct sched_arrival){SCHED_ARRIVAL_PERIODIC,
+                                       x->rate->period->ns};
+        else if (x->rate->min_interarrival)
+            a = (struct sched_arrival){SCHED_ARRIVAL_SPORADIC,
+                                       x->rate->min_interarrival->ns};
+    }
+    return a;
+}
+
+struct sched_platform model_platform(const Placer__Host *h)
+{
+    struct sched_platform pf = {0};
+    const Placer__Platform *x = h->platform;
+    if (!x)
+        return pf;
+    pf.measured = true;
+    pf.overhead_ns = x->overhead ? x->overhead->ns : 0;
+    pf.granularity_ns = x->granularity ? x->granularity->ns : 0;
+    pf.wakeup_ns = x->wakeup_latency ? x->wakeup_latency->ns : 0;
+    return pf;
+}
+
 int model_service_menu(const Placer__Service *s, double speed,
                        uint64_t max_deadline_ns, bool certain,
+                       const struct sched_stage_ctx *stage,
                        struct sched_menu *out, struct plc_error *err)
 {
     *out = (struct sched_menu)SCHED_MENU_INIT;
@@ -123,12 +152,13 @@ int model_service_menu(const Placer__Service *s, double speed,
             return plc_error_set(err, PLC_ENOMEM, "cannot build a menu (%s)",
                                  plc_strerror(PLC_ENOMEM));
         }
-        spec = (struct sched_menu_spec){per,  r->n_periods,   bud, r->n_budgets,
-                                        dl,   r->n_deadlines, 0,   0,
-                                        false};
+        spec = (struct sched_menu_spec){
+            per, r->n_periods, bud, r->n_budgets, dl, r->n_deadlines, 0,
+            0,   false,        NULL};
     }
     spec.max_deadline_ns = max_deadline_ns;
     spec.require_certain = certain;
+    spec.stage = stage;
     int rc;
     if (e->n_tasks) {
         struct sched_task *t = NULL;

@@ -5,6 +5,7 @@
 #include "plc/quantity.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,7 +148,8 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
                                 x->has_speed ? x->speed : 1.0,
                                 x->has_cost ? x->cost : 1.0,
                                 x->zone,
-                                x->has_forwarding ? x->forwarding : true};
+                                x->has_forwarding ? x->forwarding : true,
+                                model_platform(x)};
     }
     for (size_t i = 0; i < N; i++) {
         mp->node_names[i] =
@@ -223,27 +225,149 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     return 0;
 }
 
-/* Per service and distinct host speed: the menu and the distribution. */
+static bool same_platform(const struct sched_platform *a,
+                          const struct sched_platform *b)
+{
+    return a->measured == b->measured && a->overhead_ns == b->overhead_ns &&
+           a->granularity_ns == b->granularity_ns &&
+           a->wakeup_ns == b->wakeup_ns;
+}
+
+static size_t service_index(const Placer__Workflow *w, const char *name)
+{
+    for (size_t v = 0; v < w->n_services; v++)
+        if (!strcmp(w->services[v]->name, name))
+            return v;
+    return PLACE_NONE;
+}
+
+/* Each service's depth (services before it on its longest path) and
+ * whether any service follows it: what the composition of sched/arrival.h
+ * charges.  The workflow is acyclic (validated), so V rounds of
+ * relaxation settle the depths. */
+static int build_depths(struct model_problem *mp, const Placer__Workflow *w)
+{
+    size_t V = w->n_services, L = w->n_links;
+    mp->depth = calloc(V + 1, sizeof *mp->depth);
+    mp->last = malloc((V + 1) * sizeof *mp->last);
+    size_t *from = malloc((L + 1) * sizeof *from),
+           *to = malloc((L + 1) * sizeof *to);
+    if (!mp->depth || !mp->last || !from || !to) {
+        free(from);
+        free(to);
+        return PLC_ENOMEM;
+    }
+    for (size_t v = 0; v < V; v++)
+        mp->last[v] = true;
+    for (size_t i = 0; i < L; i++) {
+        from[i] = service_index(w, w->links[i]->from);
+        to[i] = service_index(w, w->links[i]->to);
+        if (from[i] != PLACE_NONE && to[i] != PLACE_NONE)
+            mp->last[from[i]] = false;
+    }
+    for (size_t round = 0; round < V; round++) {
+        bool changed = false;
+        for (size_t i = 0; i < L; i++)
+            if (from[i] != PLACE_NONE && to[i] != PLACE_NONE &&
+                mp->depth[to[i]] < mp->depth[from[i]] + 1) {
+                mp->depth[to[i]] = mp->depth[from[i]] + 1;
+                changed = true;
+            }
+        if (!changed)
+            break;
+    }
+    free(from);
+    free(to);
+    return 0;
+}
+
+/*
+ * Why service s has no reservation at all on a host class: arrivals that
+ * outrun even a whole core, or budgets that overrun by more than a period
+ * leaves.  Returns a malloc'd message, or NULL when neither explains it.
+ */
+static char *empty_menu_reason(const Placer__Service *s,
+                               const struct sched_dist *exec,
+                               const struct sched_stage_ctx *ctx)
+{
+    char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ], c[PLC_QTY_BUFSZ];
+    char msg[512];
+    const struct sched_platform *pf = &ctx->platform;
+    double mean = sched_dist_mean(exec) + (double)pf->overhead_ns;
+    if (ctx->arrival.kind != SCHED_ARRIVAL_CLOSED) {
+        uint64_t t = sched_stage_credit_ns(ctx);
+        if (mean >= (double)t) {
+            plc_qty_format(PLC_QTY_TIME, (uint64_t)ceil(mean), a, sizeof a);
+            plc_qty_format(PLC_QTY_TIME, ctx->arrival.interarrival_ns, b,
+                           sizeof b);
+            plc_qty_format(PLC_QTY_TIME, t, c, sizeof c);
+            snprintf(msg, sizeof msg,
+                     "service '%s' cannot keep up with its arrivals: a "
+                     "job every %s needs %s of CPU on average (with the "
+                     "per-job overhead), %.4f of a core, but a stage at "
+                     "its depth gets at most %s between two releases (mean "
+                     "demand reaches the supply); release jobs less "
+                     "often or make them shorter",
+                     s->name, b, a, mean / (double)ctx->arrival.interarrival_ns,
+                     c);
+            return strdup(msg);
+        }
+    }
+    if (pf->granularity_ns) {
+        plc_qty_format(PLC_QTY_TIME, pf->granularity_ns, a, sizeof a);
+        plc_qty_format(PLC_QTY_TIME, 10 * pf->granularity_ns, b, sizeof b);
+        snprintf(msg, sizeof msg,
+                 "service '%s' has no reservation its hosts can enforce: "
+                 "their budgets overrun by up to %s (the enforcement "
+                 "granularity), charged to every period, so no period "
+                 "of its menu leaves a reservation within a core; allow "
+                 "periods of %s or more (reservation.periods) or use "
+                 "hosts with finer enforcement",
+                 s->name, a, b);
+        return strdup(msg);
+    }
+    return NULL;
+}
+
+/* Per service and host class (speed, platform): the menu and the
+ * distribution. */
 static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
                        struct plc_error *err)
 {
     size_t H = mp->cluster.n_hosts, V = w->n_services;
     mp->speeds = malloc((H + 1) * sizeof *mp->speeds);
+    mp->platforms = malloc((H + 1) * sizeof *mp->platforms);
     mp->speed_of = malloc((H + 1) * sizeof *mp->speed_of);
-    if (!mp->speeds || !mp->speed_of)
+    if (!mp->speeds || !mp->platforms || !mp->speed_of)
         return PLC_ENOMEM;
     for (size_t h = 0; h < H; h++) {
         size_t k = 0;
-        while (k < mp->n_speeds && mp->speeds[k] != mp->hosts[h].speed)
+        while (k < mp->n_speeds &&
+               (mp->speeds[k] != mp->hosts[h].speed ||
+                !same_platform(&mp->platforms[k], &mp->hosts[h].platform)))
             k++;
-        if (k == mp->n_speeds)
-            mp->speeds[mp->n_speeds++] = mp->hosts[h].speed;
+        if (k == mp->n_speeds) {
+            mp->speeds[k] = mp->hosts[h].speed;
+            mp->platforms[mp->n_speeds++] = mp->hosts[h].platform;
+        }
         mp->speed_of[h] = k;
     }
+    int drc = build_depths(mp, w);
+    if (drc < 0)
+        return drc;
+    mp->arrival = model_arrival(w);
+    unsigned max_depth = 0;
+    for (size_t v = 0; v < V; v++)
+        if (mp->depth[v] > max_depth)
+            max_depth = mp->depth[v];
+    mp->eps_ns = mp->arrival.kind == SCHED_ARRIVAL_CLOSED
+                     ? 0
+                     : sched_eps_ns(mp->arrival.interarrival_ns, max_depth);
     size_t S = mp->n_speeds;
     mp->menu_store = calloc(V * S + 1, sizeof *mp->menu_store);
     mp->dist_store = calloc(V * S + 1, sizeof *mp->dist_store);
-    if (!mp->menu_store || !mp->dist_store)
+    mp->reason_store = calloc(V * S + 1, sizeof *mp->reason_store);
+    if (!mp->menu_store || !mp->dist_store || !mp->reason_store)
         return PLC_ENOMEM;
     /* menus are not cut by the deadline or the probability target: the
      * MILP prunes them itself, and an explanation needs the full menus to
@@ -263,8 +387,11 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
                 menu->n = 1;
                 continue;
             }
-            int rc =
-                model_service_menu(s, mp->speeds[k], dl, certain, menu, err);
+            struct sched_stage_ctx ctx = {mp->arrival, mp->platforms[k],
+                                          mp->depth[v], mp->last[v],
+                                          mp->eps_ns};
+            int rc = model_service_menu(s, mp->speeds[k], dl, certain, &ctx,
+                                        menu, err);
             if (rc < 0)
                 return rc;
             mp->dist_store[v * S + k] = (struct sched_dist)SCHED_DIST_INIT;
@@ -273,6 +400,9 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
                                      &mp->dist_store[v * S + k], err);
                 if (rc < 0)
                     return rc;
+                if (menu->n == 0)
+                    mp->reason_store[v * S + k] =
+                        empty_menu_reason(s, &mp->dist_store[v * S + k], &ctx);
             }
         }
     }
@@ -285,6 +415,9 @@ static int build_services(struct model_problem *mp, const Placer__Workflow *w)
     mp->services = calloc(V + 1, sizeof *mp->services);
     mp->menus = calloc(V * H + 1, sizeof *mp->menus);
     mp->execs = calloc(V * H + 1, sizeof *mp->execs);
+    mp->reasons = calloc(V * H + 1, sizeof *mp->reasons);
+    if (!mp->reasons)
+        return PLC_ENOMEM;
     mp->allowed = calloc(V * H + 1, sizeof *mp->allowed);
     mp->prices = calloc(V * H + 1, sizeof *mp->prices);
     if (!mp->services || !mp->menus || !mp->execs || !mp->allowed ||
@@ -296,6 +429,7 @@ static int build_services(struct model_problem *mp, const Placer__Workflow *w)
             const struct place_host *ho = &mp->hosts[h];
             size_t k = mp->speed_of[h];
             mp->menus[v * H + h] = &mp->menu_store[v * S + k];
+            mp->reasons[v * H + h] = mp->reason_store[v * S + k];
             bool has_dist = s->exec_time && !s->exec_time->n_tasks;
             mp->execs[v * H + h] = has_dist ? &mp->dist_store[v * S + k] : NULL;
             bool ok = !s->host || !strcmp(s->host, ho->name);
@@ -319,7 +453,10 @@ static int build_services(struct model_problem *mp, const Placer__Workflow *w)
             (const struct sched_menu *const *)&mp->menus[v * H],
             &mp->allowed[v * H],
             &mp->prices[v * H],
-            (const struct sched_dist *const *)&mp->execs[v * H]};
+            (const struct sched_dist *const *)&mp->execs[v * H],
+            mp->depth[v],
+            mp->last[v],
+            (const char *const *)&mp->reasons[v * H]};
     }
     return 0;
 }
@@ -455,7 +592,9 @@ int model_problem_build_indexed(struct model_problem *mp,
             ? PLACE_PROB_INDEPENDENT
             : PLACE_PROB_UNION,
         objective_of(obj),
-        time_limit_s};
+        time_limit_s,
+        mp->arrival,
+        mp->eps_ns};
     return 0;
 }
 
@@ -475,6 +614,13 @@ void model_problem_release(struct model_problem *mp)
     free(mp->menu_store);
     free(mp->dist_store);
     free(mp->speeds);
+    free(mp->platforms);
+    for (size_t i = 0; mp->reason_store && i < mp->n_services * S; i++)
+        free(mp->reason_store[i]);
+    free(mp->reason_store);
+    free(mp->reasons);
+    free(mp->depth);
+    free(mp->last);
     free(mp->speed_of);
     free(mp->hosts);
     free(mp->links);

@@ -9,6 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the guarantee assumed: the arrival model and the platform. */
+static void print_assumptions(const Placer__Guarantee *g)
+{
+    const Placer__Arrival *a = g->arrival;
+    char arr[96] = "closed (the next job after the previous one completed)";
+    if (a && a->arrival_case == PLACER__ARRIVAL__ARRIVAL_RATE && a->rate) {
+        if (a->rate->period)
+            snprintf(arr, sizeof arr, "periodic, every %s",
+                     cli_qty(PLC_QTY_TIME, a->rate->period->ns));
+        else if (a->rate->min_interarrival)
+            snprintf(arr, sizeof arr, "sporadic, at least %s apart",
+                     cli_qty(PLC_QTY_TIME, a->rate->min_interarrival->ns));
+    }
+    const char *pf = g->platform ? g->platform : "ideal";
+    printf("  assumes    arrivals %s; platform %s%s\n", arr, pf,
+           !strcmp(pf, "measured")
+               ? " (overhead, wake-up latency, overrun counted)"
+           : !strcmp(pf, "ideal")
+               ? " (no host measured: the model's own bound, no kernel terms)"
+               : " (some hosts without measured terms)");
+}
+
 static const char help[] =
     "Usage: placer plan --cluster CLUSTER.json [OPTIONS] WORKFLOW.json\n"
     "\n"
@@ -98,6 +120,7 @@ void cli_print_plan(const Placer__Plan *d)
     else
         printf("  guarantee  no deadline; latency bound %s\n",
                cli_qty(PLC_QTY_TIME, g->latency_bound_us * 1000));
+    print_assumptions(g);
     printf("\n  %-14s %-16s %-7s %-9s %-8s %-9s %-7s %s\n", "service", "host",
            "cores", "budget", "period", "deadline", "util", "phi");
     for (size_t i = 0; i < d->n_services; i++) {

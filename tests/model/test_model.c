@@ -82,22 +82,23 @@ Test(model, menus_follow_the_restrictions_and_the_guest_gets_interfaces)
     struct plc_error err = PLC_ERROR_INIT;
     struct sched_menu m;
     cr_assert_eq(
-        model_service_menu(service(&v, "mme"), 1.0, 0, false, &m, &err), 0);
+        model_service_menu(service(&v, "mme"), 1.0, 0, false, NULL, &m, &err),
+        0);
     cr_assert_gt(m.n, 0);
     for (size_t i = 0; i < m.n; i++)
         cr_assert_eq(m.v[i].period_ns, 5 * MS);
     sched_menu_release(&m);
     /* the deadline limit drops items with d above it */
-    cr_assert_eq(
-        model_service_menu(service(&v, "mme"), 1.0, 5 * MS, false, &m, &err),
-        0);
+    cr_assert_eq(model_service_menu(service(&v, "mme"), 1.0, 5 * MS, false,
+                                    NULL, &m, &err),
+                 0);
     for (size_t i = 0; i < m.n; i++)
         cr_assert_leq(m.v[i].deadline_ns, 5 * MS);
     sched_menu_release(&m);
     /* controller: EDF tasks 7/50 and 9/75 ms, periods 5, 10, 25 ms */
-    cr_assert_eq(
-        model_service_menu(service(&c, "controller"), 1.0, 0, true, &m, &err),
-        0);
+    cr_assert_eq(model_service_menu(service(&c, "controller"), 1.0, 0, true,
+                                    NULL, &m, &err),
+                 0);
     cr_assert_eq(m.n, 1);
     cr_assert_eq(m.v[0].deadline_ns, 75 * MS);
     cr_assert_eq(m.v[0].phi, 1.0);
@@ -105,7 +106,7 @@ Test(model, menus_follow_the_restrictions_and_the_guest_gets_interfaces)
     sched_menu_release(&m);
     /* no exec_time: an empty menu */
     Placer__Service none = PLACER__SERVICE__INIT;
-    cr_assert_eq(model_service_menu(&none, 1.0, 0, false, &m, &err), 0);
+    cr_assert_eq(model_service_menu(&none, 1.0, 0, false, NULL, &m, &err), 0);
     cr_assert_eq(m.n, 0);
     proto_doc_release(&v);
     proto_doc_release(&c);

@@ -61,7 +61,8 @@ static void random_instance(struct inst *x, int k)
             1.0,
             1.0,
             NULL,
-            true};
+            true,
+            {0}};
         x->names[h] = host_names[h];
         x->links[h] = (struct place_link){h,
                                           H,
@@ -97,6 +98,9 @@ static void random_instance(struct inst *x, int k)
                                            x->menus[v],
                                            x->allowed[v],
                                            x->price[v],
+                                           NULL,
+                                           0,
+                                           false,
                                            NULL};
     }
     /* endpoint at the switch, then a chain a -> b (-> c) */
@@ -148,7 +152,9 @@ static void random_instance(struct inst *x, int k)
         0.7 + 0.3 * rnd(),
         rand() % 2 ? PLACE_PROB_INDEPENDENT : PLACE_PROB_UNION,
         rand() % 3 == 0 ? PLACE_OBJ_COST : PLACE_OBJ_UTILIZATION,
-        20};
+        20,
+        {SCHED_ARRIVAL_CLOSED, 0},
+        0};
     if (x->p.probability > 0.97)
         x->p.probability = 1.0;
 }

@@ -124,7 +124,7 @@ Test(sched_reserve, default_menu_of_a_pmf_service)
     /* restrictions of FORMATS.md's example: P 5ms, Q 1..3ms, d 5..15ms */
     uint64_t per[] = {5 * MS}, bud[] = {1 * MS, 2 * MS, 3 * MS},
              dl[] = {5 * MS, 10 * MS, 15 * MS};
-    struct sched_menu_spec r = {per, 1, bud, 3, dl, 3, 0, 0, false};
+    struct sched_menu_spec r = {per, 1, bud, 3, dl, 3, 0, 0, false, NULL};
     cr_assert_eq(sched_menu_build(&m, &d, &r), 0);
     for (size_t i = 0; i < m.n; i++)
         cr_assert_eq(m.v[i].period_ns, 5 * MS);
@@ -146,7 +146,7 @@ Test(sched_reserve, a_guest_task_set_gets_its_interfaces_as_menu)
     struct sched_task ts[] = {{7 * MS, 50 * MS, 50 * MS},
                               {9 * MS, 75 * MS, 75 * MS}};
     uint64_t per[] = {5 * MS, 10 * MS, 25 * MS};
-    struct sched_menu_spec spec = {per, 3, NULL, 0, NULL, 0, 0, 0, false};
+    struct sched_menu_spec spec = {per, 3, NULL, 0, NULL, 0, 0, 0, false, NULL};
     struct sched_menu m;
     cr_assert_eq(sched_menu_from_tasks(&m, ts, 2, 0 /* EDF */, &spec), 0);
     /* all three share d = 75 ms and phi = 1: only the least bandwidth

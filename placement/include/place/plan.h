@@ -29,6 +29,9 @@ struct place_host {
     double cost;
     const char *zone; /* or NULL */
     bool forwarding;
+    /* what the host's kernel adds (sched/arrival.h); measured false: the
+     * ideal server */
+    struct sched_platform platform;
 };
 
 struct place_link {
@@ -77,6 +80,11 @@ struct place_service {
      * a service without one or a guest with tasks (its response time is
      * then its local deadline) */
     const struct sched_dist *const *exec;
+    unsigned depth; /* services before it on its longest path */
+    bool last;      /* no service after it */
+    /* menu_reason[h]: why its menu on host h is empty (the platform's
+     * overrun, arrivals it cannot keep up with), or NULL / the array NULL */
+    const char *const *menu_reason;
 };
 
 struct place_vlink {
@@ -108,8 +116,15 @@ struct place_problem {
     double probability;   /* target in (0, 1] */
     enum place_prob_model prob_model;
     enum place_objective objective;
-    double time_limit_s; /* default 2 */
+    double time_limit_s;          /* default 2 */
+    struct sched_arrival arrival; /* how jobs are released (closed: {0}) */
+    uint64_t eps_ns;              /* the composition's credit step */
 };
+
+/* The stage context of service v on host h (arrivals, the host's
+ * platform, v's depth): what its menu and its response were built with. */
+struct sched_stage_ctx place_stage_ctx(const struct place_problem *p, size_t v,
+                                       size_t h);
 
 enum place_status {
     PLACE_OPTIMAL,    /* proven by GLPK */

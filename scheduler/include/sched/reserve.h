@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/arrival.h"
 #include "sched/dist.h"
 
 /* ceil(c/Q) * P: the finishing time of a job of length c. Q > 0. */
@@ -34,7 +35,8 @@ struct sched_menu_item {
     uint64_t budget_ns;   /* Q */
     uint64_t period_ns;   /* P */
     uint64_t deadline_ns; /* d = k P */
-    double utilization;   /* U = Q / P */
+    double utilization;   /* U = Q / P; (Q + g) / P on a platform whose
+                             budgets overrun by up to g */
     double phi;           /* P(finish within d) */
 };
 
@@ -70,6 +72,12 @@ struct sched_menu_spec {
     uint64_t max_deadline_ns; /* drop items with d above (0: no limit) */
     double max_utilization;   /* drop items above (0: 1.0) */
     bool require_certain;     /* keep only phi = 1 (probability target 1) */
+    /* Arrivals and platform (sched/arrival.h), or NULL: the idle ideal
+     * server, phi = F(k Q).  With a context, phi = P(Y <= d) for the
+     * stage's bound Y, items whose mean demand reaches the supply are
+     * dropped, and an item's utilisation is what it takes on its core
+     * with the platform's overrun: (Q + granularity) / P. */
+    const struct sched_stage_ctx *stage;
 };
 
 /*

@@ -39,11 +39,20 @@ enum sched_policy model_policy(const Placer__ExecTime *e);
  * `reservation` restrictions applied, items with a local deadline above
  * `max_deadline_ns` (0: none) dropped, only phi = 1 kept when `certain`.
  * A guest with tasks gets its periodic-resource interfaces.  A service
- * without exec_time gets an empty menu (it reserves nothing).
+ * without exec_time gets an empty menu (it reserves nothing).  `stage`
+ * (NULL: the idle ideal server) gives the arrivals and the host's platform
+ * the stage probabilities account for (sched/arrival.h).
  */
 int model_service_menu(const Placer__Service *s, double speed,
                        uint64_t max_deadline_ns, bool certain,
+                       const struct sched_stage_ctx *stage,
                        struct sched_menu *out, struct plc_error *err);
+
+/* The arrival model of a validated workflow (absent: closed). */
+struct sched_arrival model_arrival(const Placer__Workflow *w);
+
+/* The platform terms of a validated cluster host (absent: ideal). */
+struct sched_platform model_platform(const Placer__Host *h);
 
 /* ---- whole problems (problem.c, document.c) ---------------------------- */
 
@@ -60,12 +69,21 @@ struct model_problem {
     const char **node_names;
     struct named *nodes; /* sorted cluster node names */
     size_t n_nodes;
-    double *speeds; /* distinct host speeds */
+    /* host classes: distinct (speed, platform) pairs, each with its own
+     * menus */
+    double *speeds;
+    struct sched_platform *platforms;
     size_t n_speeds;
-    size_t *speed_of; /* per host */
+    size_t *speed_of; /* per host: its class */
+    unsigned *depth;  /* per service: services before it on a path */
+    bool *last;       /* per service: no service after it */
+    struct sched_arrival arrival;
+    uint64_t eps_ns;
     size_t n_services;
     struct sched_menu *menu_store; /* service x speed */
     struct sched_dist *dist_store; /* service x speed */
+    char **reason_store;           /* service x speed: empty menu, why */
+    const char **reasons;          /* service x host */
     struct place_service *services;
     const struct sched_menu **menus; /* service x host */
     const struct sched_dist **execs; /* service x host */
