@@ -112,6 +112,11 @@ static const char *const migrations[] = {
      * (its flow is classified turned around) */
     "ALTER TABLE net_reservations ADD COLUMN back INTEGER NOT NULL"
     " DEFAULT 0;",
+    /* 7: the platform terms an agent measured (ns; NULL: not measured) */
+    "ALTER TABLE agents ADD COLUMN overhead_ns INTEGER;"
+    "ALTER TABLE agents ADD COLUMN granularity_ns INTEGER;"
+    "ALTER TABLE agents ADD COLUMN wakeup_ns INTEGER;"
+    "ALTER TABLE agents ADD COLUMN platform_note TEXT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

@@ -173,12 +173,17 @@ int store_agent_put(struct store *s, const struct store_agent *a,
     sqlite3_stmt *st =
         prep(s,
              "INSERT INTO agents (host, state, cores, core_capacity,"
-             " memory_bytes, backends, version, changed_us)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE"
+             " memory_bytes, backends, version, changed_us, overhead_ns,"
+             " granularity_ns, wakeup_ns, platform_note)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+             " ON CONFLICT (host) DO UPDATE"
              " SET state = excluded.state, cores = excluded.cores,"
              " core_capacity = excluded.core_capacity, memory_bytes ="
              " excluded.memory_bytes, backends = excluded.backends, version ="
-             " excluded.version, changed_us = excluded.changed_us",
+             " excluded.version, changed_us = excluded.changed_us,"
+             " overhead_ns = excluded.overhead_ns, granularity_ns ="
+             " excluded.granularity_ns, wakeup_ns = excluded.wakeup_ns,"
+             " platform_note = excluded.platform_note",
              err, "record the agent");
     if (!st)
         return PLC_EIO;
@@ -190,6 +195,16 @@ int store_agent_put(struct store *s, const struct store_agent *a,
     sqlite3_bind_text(st, 6, a->backends ? a->backends : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, a->version ? a->version : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now_us());
+    const int64_t terms[] = {a->overhead_ns, a->granularity_ns, a->wakeup_ns};
+    for (int i = 0; i < 3; i++)
+        if (terms[i] >= 0)
+            sqlite3_bind_int64(st, 9 + i, terms[i]);
+        else
+            sqlite3_bind_null(st, 9 + i);
+    if (a->platform_note)
+        sqlite3_bind_text(st, 12, a->platform_note, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 12);
     return done(s, st, err, "record the agent");
 }
 

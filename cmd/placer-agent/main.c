@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "agent/agent.h"
+#include "agent/platform.h"
 #include "agent/probe.h"
 #include "keyfile.h"
 #include "wire.h"
@@ -66,7 +67,17 @@ static const char help[] =
     "  --cgroup-root DIR  the cgroup mount (default /sys/fs/cgroup)\n"
     "  --probe            print what this host offers as JSON and exit;\n"
     "                     with --backend deadline (root) also the exact\n"
-    "                     deadline capacity per CPU\n"
+    "                     deadline capacity per CPU and the platform terms\n"
+    "  --calibrate N      with the deadline backend, measure the platform\n"
+    "                     terms at start over N jobs (default 2000, about\n"
+    "                     2 ms each; kept per boot in the state directory;\n"
+    "                     0: do not measure, placerd then uses the cluster\n"
+    "                     file's platform block): the CPU a job uses beyond\n"
+    "                     its work and its wake-up latency (p99.9 of\n"
+    "                     SCHED_DEADLINE pipe round trips), and how far a\n"
+    "                     budget overruns (HRTICK_DL is turned on where the\n"
+    "                     kernel allows; off, budgets are enforced at the\n"
+    "                     tick)\n"
     "  -h, --help         show this help\n"
     "\n"
     "SIGTERM or SIGINT: exit 0, leaving the reservations in force (placerd\n"
@@ -124,7 +135,9 @@ struct agent_state {
     char *addresses[16];
     size_t n_devices;
     long applied, removed, failed;
-    bool quiet;         /* a desired set: one line for all */
+    bool quiet;      /* a desired set: one line for all */
+    bool calibrated; /* platform measured */
+    struct agent_platform platform;
     char instance[200]; /* machine id and state directory */
 };
 
@@ -160,6 +173,22 @@ static void send_register(struct agent_state *st)
     }
     r.devices = devp;
     r.n_devices = st->n_devices;
+    Placer__Platform pf = PLACER__PLATFORM__INIT;
+    Placer__Time ov = PLACER__TIME__INIT, gr = PLACER__TIME__INIT,
+                 wk = PLACER__TIME__INIT;
+    if (st->calibrated) {
+        ov.has_ns = gr.has_ns = wk.has_ns = 1;
+        ov.ns = st->platform.overhead_ns;
+        gr.ns = st->platform.granularity_ns;
+        wk.ns = st->platform.wakeup_ns;
+        pf.overhead = &ov;
+        pf.granularity = &gr;
+        pf.wakeup_latency = &wk;
+        pf.has_hrtick = 1;
+        pf.hrtick = st->platform.hrtick;
+        r.platform = &pf;
+        r.platform_note = st->platform.note;
+    }
     r.version = "0.2.0";
     r.instance = (char *)st->instance;
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
@@ -482,6 +511,66 @@ static int run(const char *server, struct agent_state *st)
     return 0;
 }
 
+/*
+ * The platform terms, measured once per boot: a file beside the journal
+ * keeps them ("BOOT_ID overhead wakeup granularity hrtick jobs", ns), so an
+ * agent restarting on the same boot registers at once.  `path` NULL:
+ * measure, keep nothing.
+ */
+static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
+{
+    char boot[64] = "";
+    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (b) {
+        if (!fgets(boot, sizeof boot, b))
+            boot[0] = 0;
+        fclose(b);
+    }
+    boot[strcspn(boot, "\n")] = 0;
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (f) {
+        char was[64];
+        unsigned long long ov, wk, gr;
+        int hr;
+        unsigned n;
+        if (fscanf(f, "%63s %llu %llu %llu %d %u", was, &ov, &wk, &gr, &hr,
+                   &n) == 6 &&
+            !strcmp(was, boot) && n >= jobs) {
+            st->platform = (struct agent_platform){ov, wk, gr, hr != 0, n, ""};
+            agent_platform_hrtick(NULL, &st->platform.hrtick, st->platform.note,
+                                  sizeof st->platform.note);
+            st->calibrated = true;
+            fclose(f);
+            logf_("platform (measured earlier this boot, %u jobs): overhead "
+                  "%llu ns, wake-up %llu ns, overrun %llu ns; %s",
+                  n, ov, wk, gr, st->platform.note);
+            return 0;
+        }
+        fclose(f);
+    }
+    struct plc_error err = PLC_ERROR_INIT;
+    int e = agent_platform_measure(jobs, &st->platform, &err);
+    if (e) {
+        fprintf(stderr, "placer-agent: %s\n", err.msg);
+        return e == EPERM ? 77 : 70;
+    }
+    st->calibrated = true;
+    logf_("platform measured over %u jobs: overhead %llu ns, wake-up %llu "
+          "ns (p99.9), budget overrun up to %llu ns; %s",
+          st->platform.jobs, (unsigned long long)st->platform.overhead_ns,
+          (unsigned long long)st->platform.wakeup_ns,
+          (unsigned long long)st->platform.granularity_ns, st->platform.note);
+    if (path && (f = fopen(path, "w"))) {
+        fprintf(f, "%s %llu %llu %llu %d %u\n", boot,
+                (unsigned long long)st->platform.overhead_ns,
+                (unsigned long long)st->platform.wakeup_ns,
+                (unsigned long long)st->platform.granularity_ns,
+                st->platform.hrtick, st->platform.jobs);
+        fclose(f);
+    }
+    return 0;
+}
+
 /* The deadline capacity per CPU: what the kernel still admits plus what
  * this agent's own reservations hold. */
 static int probe_capacity(struct agent_state *st)
@@ -527,7 +616,8 @@ int main(int argc, char **argv)
         O_KEY,
         O_LINK,
         O_STATE,
-        O_CGROUP
+        O_CGROUP,
+        O_CALIBRATE
     };
     static const struct option opts[] = {
         {"server", required_argument, 0, O_SERVER},
@@ -539,10 +629,12 @@ int main(int argc, char **argv)
         {"link", required_argument, 0, O_LINK},
         {"state-dir", required_argument, 0, O_STATE},
         {"cgroup-root", required_argument, 0, O_CGROUP},
+        {"calibrate", required_argument, 0, O_CALIBRATE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *server = NULL, *host = NULL, *backend = "dryrun";
     const char *state_dir = "/var/lib/placer-agent", *cgroup_root = NULL;
+    unsigned calib_jobs = 2000;
     static struct agent_link links[32];
     size_t n_links = 0;
     int probe = 0, ch;
@@ -588,6 +680,19 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case O_CALIBRATE: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 1000000 || (v > 0 && v < 100)) {
+                fprintf(stderr,
+                        "placer-agent: --calibrate: '%s' is not 0 "
+                        "or a number of jobs from 100 to 1000000\n",
+                        optarg);
+                return 64;
+            }
+            calib_jobs = (unsigned)v;
+            break;
+        }
         case O_STATE:
             state_dir = optarg;
             break;
@@ -624,6 +729,18 @@ int main(int argc, char **argv)
                (long long)st.facts.rt_period_us);
         if (st.capacity > 0)
             printf(", \"deadline_capacity_per_cpu\": %.4f", st.capacity);
+        if ((backends & AGENT_BE_DEADLINE) && calib_jobs) {
+            int e = calibrate(&st, calib_jobs, NULL);
+            if (e)
+                return e;
+            printf(", \"platform\": {\"overhead_ns\": %llu, "
+                   "\"wakeup_latency_ns\": %llu, \"granularity_ns\": %llu, "
+                   "\"hrtick\": %s, \"jobs\": %u}",
+                   (unsigned long long)st.platform.overhead_ns,
+                   (unsigned long long)st.platform.wakeup_ns,
+                   (unsigned long long)st.platform.granularity_ns,
+                   st.platform.hrtick ? "true" : "false", st.platform.jobs);
+        }
         printf("}\n");
         return 0;
     }
@@ -657,6 +774,14 @@ int main(int argc, char **argv)
     if ((backends & AGENT_BE_DEADLINE) && (rc = probe_capacity(&st)) != 0) {
         agent_close(st.agent);
         return rc;
+    }
+    if ((backends & AGENT_BE_DEADLINE) && calib_jobs) {
+        char cal[640];
+        snprintf(cal, sizeof cal, "%s/%s.platform", state_dir, host);
+        if ((rc = calibrate(&st, calib_jobs, journal[0] ? cal : NULL)) != 0) {
+            agent_close(st.agent);
+            return rc;
+        }
     }
     st.host = host;
     list_devices(&st);

@@ -401,7 +401,10 @@ static const char hosts_help[] =
     "Every host of the cluster: state (up, down, or unknown while no agent\n"
     "registered), cores and the capacity of each (the agent's probe of\n"
     "SCHED_DEADLINE once it registered, else the cluster file's), reserved\n"
-    "utilisation per core, memory, agent.\n"
+    "utilisation per core, memory, agent; and, where known, the platform\n"
+    "terms plans use for it (the CPU a job uses beyond its work, the\n"
+    "wake-up latency, how far a budget overruns), measured by its agent or\n"
+    "from the cluster file's platform block.\n"
     "\n"
     "Options:\n"
     "  --json   {\"schema\":1,\"hosts\":[...]}\n" SERVER_HELP;
@@ -446,6 +449,19 @@ int cmd_hosts(int argc, char **argv)
                      s->core_capacity);
             printf("%-16s %-8s %-11s %-28s %-22s %s\n", s->name, st, cores, per,
                    mem, s->agent ? s->agent : "-");
+            const Placer__Platform *pf = s->platform;
+            if (pf && pf->overhead && pf->granularity && pf->wakeup_latency)
+                printf("%-16s platform  overhead %s, wake-up %s, budget "
+                       "overrun %s (%s%s%s)\n",
+                       "", cli_qty(PLC_QTY_TIME, pf->overhead->ns),
+                       cli_qty(PLC_QTY_TIME, pf->wakeup_latency->ns),
+                       cli_qty(PLC_QTY_TIME, pf->granularity->ns),
+                       s->platform_source &&
+                               !strcmp(s->platform_source, "agent")
+                           ? "measured by the agent"
+                           : "the cluster file's",
+                       s->platform_note ? "; " : "",
+                       s->platform_note ? s->platform_note : "");
         }
     }
     placer__response__free_unpacked(r, NULL);

@@ -1244,7 +1244,11 @@ static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
                               r && r->has_core_capacity ? r->core_capacity : 0,
                               r && r->has_memory_bytes ? r->memory_bytes : 0,
                               a->summary,
-                              r && r->version ? r->version : ""};
+                              r && r->version ? r->version : "",
+                              a->has_platform ? (int64_t)a->overhead_ns : -1,
+                              a->has_platform ? (int64_t)a->granularity_ns : -1,
+                              a->has_platform ? (int64_t)a->wakeup_ns : -1,
+                              a->has_platform ? a->platform_note : NULL};
     if (store_agent_put(srv->store, &row, &err) < 0)
         srv_log(LOG_ERROR, "%s", err.msg);
 }
@@ -1318,6 +1322,23 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
     if (a->capacity > 0 && r->has_cores && r->cores > 0 &&
         r->cores != model_cores)
         a->capacity = fmin(1.0, a->capacity * r->cores / model_cores);
+    a->has_platform = r->platform && r->platform->overhead &&
+                      r->platform->granularity && r->platform->wakeup_latency;
+    if (a->has_platform) {
+        a->overhead_ns = r->platform->overhead->ns;
+        a->granularity_ns = r->platform->granularity->ns;
+        a->wakeup_ns = r->platform->wakeup_latency->ns;
+        a->hrtick = r->platform->has_hrtick && r->platform->hrtick;
+        snprintf(a->platform_note, sizeof a->platform_note, "%s",
+                 r->platform_note ? r->platform_note : "");
+        srv_log(LOG_INFO,
+                "agent for %s measured its platform: overhead %llu us, "
+                "wake-up %llu us, budget overrun %llu us (%s)",
+                r->host, (unsigned long long)(a->overhead_ns + 999) / 1000,
+                (unsigned long long)(a->wakeup_ns + 999) / 1000,
+                (unsigned long long)(a->granularity_ns + 999) / 1000,
+                a->hrtick ? "HRTICK_DL on" : "HRTICK_DL off");
+    }
     agent_state(srv, h, HOST_UP, r);
     char cap[32] = "capacity not probed";
     if (r->has_core_capacity)

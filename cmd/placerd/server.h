@@ -48,6 +48,12 @@ struct host_agent {
     bool synced;           /* the desired set went out since it registered */
     char instance[200];    /* AgentRegister.instance */
     double refused_log_ms; /* a second agent refused: logged then */
+    /* the platform terms the agent measured (has_platform false: none;
+     * the cluster file's block, if any, holds) */
+    bool has_platform;
+    uint64_t overhead_ns, granularity_ns, wakeup_ns;
+    bool hrtick;
+    char platform_note[256];
 };
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the

@@ -240,6 +240,58 @@ static double host_capacity(const struct totals *t, size_t h)
     return b->has_core_capacity ? b->core_capacity : 1.0;
 }
 
+static Placer__Time *time_of(Placer__Time *t, uint64_t ns, bool *oom)
+{
+    if (!t && !(t = malloc(sizeof *t))) {
+        *oom = true;
+        return NULL;
+    }
+    placer__time__init(t);
+    t->has_ns = 1;
+    t->ns = ns;
+    return t;
+}
+
+/* The platform terms a plan uses for host h: the agent's measurement,
+ * else the cluster file's block (or none: ideal).  `x` is the residual's
+ * copy of the host. */
+static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
+{
+    const struct host_agent *a = &t->agent[h];
+    const Placer__Platform *b = t->cluster->hosts[h]->platform;
+    if (!a->has_platform && !b) {
+        if (x->platform)
+            placer__platform__free_unpacked(x->platform, NULL);
+        x->platform = NULL;
+        return true;
+    }
+    bool oom = false;
+    if (!x->platform) {
+        if (!(x->platform = malloc(sizeof *x->platform)))
+            return false;
+        placer__platform__init(x->platform);
+    }
+    Placer__Platform *p = x->platform;
+    p->overhead = time_of(p->overhead,
+                          a->has_platform ? a->overhead_ns
+                          : b->overhead   ? b->overhead->ns
+                                          : 0,
+                          &oom);
+    p->granularity = time_of(p->granularity,
+                             a->has_platform  ? a->granularity_ns
+                             : b->granularity ? b->granularity->ns
+                                              : 0,
+                             &oom);
+    p->wakeup_latency = time_of(p->wakeup_latency,
+                                a->has_platform     ? a->wakeup_ns
+                                : b->wakeup_latency ? b->wakeup_latency->ns
+                                                    : 0,
+                                &oom);
+    p->has_hrtick = a->has_platform || (b && b->has_hrtick);
+    p->hrtick = a->has_platform ? a->hrtick : b && b->hrtick;
+    return !oom;
+}
+
 const Placer__Cluster *totals_residual(struct totals *t)
 {
     if (!t->residual)
@@ -254,6 +306,8 @@ const Placer__Cluster *totals_residual(struct totals *t)
         double cap = host_capacity(t, h);
         x->has_core_capacity = 1;
         x->core_capacity = cap;
+        if (!set_platform(t, h, x))
+            return NULL;
         for (size_t k = 0; k < x->n_used; k++)
             x->used[k] = down ? cap
                               : (k < b->n_used ? b->used[k] : 0) +
@@ -321,6 +375,23 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         s->cores = cores;
         s->has_core_capacity = 1;
         s->core_capacity = host_capacity(t, h);
+        /* the platform terms plans use for it, and where they came from */
+        Placer__Host tmp = PLACER__HOST__INIT;
+        if (!set_platform(t, h, &tmp) ||
+            (ag->has_platform && ag->platform_note[0] &&
+             !(s->platform_note = strdup(ag->platform_note)))) {
+            if (tmp.platform)
+                placer__platform__free_unpacked(tmp.platform, NULL);
+            free(res);
+            free(name);
+            free(s->agent);
+            free(s);
+            placer__hosts_reply__free_unpacked(r, NULL);
+            return NULL;
+        }
+        s->platform = tmp.platform;
+        if (s->platform)
+            s->platform_source = strdup(ag->has_platform ? "agent" : "cluster");
         for (int k = 0; k < cores; k++)
             res[k] = (k < t->max_cores
                           ? t->core[h * (size_t)t->max_cores + (size_t)k]

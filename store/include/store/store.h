@@ -164,6 +164,9 @@ struct store_agent {
     double core_capacity; /* probed deadline capacity per CPU */
     uint64_t memory_bytes;
     const char *backends, *version;
+    /* the platform terms it measured, ns (-1: none) and its note */
+    int64_t overhead_ns, granularity_ns, wakeup_ns;
+    const char *platform_note;
 };
 
 /* Record an agent's registration or a change of its state.  0, PLC_EIO. */
