@@ -665,7 +665,7 @@ static int be_apply(struct agent *a, struct agent_applied *e,
             return x;
     }
     if (!strcmp(b, "deadline"))
-        return agent_deadline_apply(e, err);
+        return agent_deadline_apply(e, a->cfg.partition, err);
     if (!strcmp(b, "cgroup"))
         return agent_cgroup_apply(e, a->cfg.cgroup_root, err);
     const char *dev = device_for(a, e->res.next_hop);
@@ -687,7 +687,7 @@ static int be_remove(struct agent *a, struct agent_applied *e,
 {
     const char *b = e->backend;
     if (!strcmp(b, "deadline"))
-        return agent_deadline_remove(e, err);
+        return agent_deadline_remove(e, a->cfg.partition, err);
     if (!strcmp(b, "cgroup"))
         return agent_cgroup_remove(e, a->cfg.cgroup_root, err);
     if (!strcmp(b, "htb") && e->device[0]) {
@@ -726,7 +726,7 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
         bool bound = !strcmp(be, "deadline") && r->pid > 0;
         int x = bound ? check_process(e, &err) : 0;
         if (!x && bound)
-            x = agent_deadline_apply(e, &err);
+            x = agent_deadline_apply(e, a->cfg.partition, &err);
         if (x == 0 && e->res.generation != r->generation) {
             e->res.generation = r->generation;
             *dirty = true;
@@ -932,7 +932,7 @@ void agent_rescan(struct agent *a, agent_result_fn fn, void *arg)
             /* gone, or its pid taken by another process */
         } else if (!strcmp(e->backend, "deadline")) {
             size_t before = e->n_tids;
-            x = agent_deadline_apply(e, &err);
+            x = agent_deadline_apply(e, a->cfg.partition, &err);
             if (x == 0 && e->n_tids != before)
                 a->dirty[i] = true;
         } else {

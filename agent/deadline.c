@@ -2,6 +2,7 @@
  * probe of the bandwidth the kernel still admits. */
 #define _GNU_SOURCE
 #include "agent/enforce.h"
+#include "agent/partition.h"
 #include "plc/error.h"
 
 #include <dirent.h>
@@ -120,7 +121,20 @@ static bool has(const pid_t *t, size_t n, pid_t x)
     return n && bsearch(&x, t, n, sizeof *t, cmp_pid) != NULL;
 }
 
-int agent_deadline_apply(struct agent_applied *a, struct plc_error *err)
+/* Back to SCHED_OTHER and out of the partition: the threads an apply
+ * changed before one failed. */
+static void rollback(const pid_t *changed, size_t n,
+                     const struct agent_partition *part)
+{
+    for (size_t j = 0; j < n; j++) {
+        to_other(changed[j]);
+        agent_partition_leave(part, changed[j]);
+    }
+}
+
+int agent_deadline_apply(struct agent_applied *a,
+                         const struct agent_partition *part,
+                         struct plc_error *err)
 {
     const struct agent_res *r = &a->res;
     if (r->pid <= 0)
@@ -167,8 +181,22 @@ int agent_deadline_apply(struct agent_applied *a, struct plc_error *err)
                           (unsigned long long)r->budget_ns,
                           (unsigned long long)r->deadline_ns,
                           (unsigned long long)r->period_ns, strerror(e));
-            for (size_t j = 0; j < n_changed; j++)
-                to_other(changed[j]); /* roll back */
+            rollback(changed, n_changed, part);
+            free(changed);
+            free(t);
+            return e;
+        }
+        /* then onto its planned core: the kernel admits SCHED_DEADLINE in
+         * the root domain of the CPU the thread last ran on (a sleeping
+         * thread moves only when it wakes), and moving a deadline thread
+         * into a cpuset moves its bandwidth to that root domain, or fails
+         * when the domain lacks room */
+        int core = r->n_cores ? r->cores[i % (size_t)r->n_cores] : 0;
+        if ((e = agent_partition_join(part, core, t[i], err)) != 0) {
+            to_other(t[i]);
+            if (e == ESRCH)
+                continue;
+            rollback(changed, n_changed, part);
             free(changed);
             free(t);
             return e;
@@ -182,7 +210,9 @@ int agent_deadline_apply(struct agent_applied *a, struct plc_error *err)
     return 0;
 }
 
-int agent_deadline_remove(struct agent_applied *a, struct plc_error *err)
+int agent_deadline_remove(struct agent_applied *a,
+                          const struct agent_partition *part,
+                          struct plc_error *err)
 {
     int first = 0;
     /* the threads recorded, and any the process has now */
@@ -199,7 +229,11 @@ int agent_deadline_remove(struct agent_applied *a, struct plc_error *err)
             struct sched_attr cur;
             if (getattr(t[i], &cur) != 0 || cur.sched_policy != SCHED_DEADLINE)
                 continue; /* gone, or not ours any more */
-            if (to_other(t[i]) != 0 && errno != ESRCH && !first) {
+            int rc = to_other(t[i]);
+            int te = errno;
+            agent_partition_leave(part, t[i]);
+            errno = te;
+            if (rc != 0 && errno != ESRCH && !first) {
                 first = errno;
                 plc_error_set(err, PLC_EIO,
                               "sched_setattr(tid %d, SCHED_OTHER): %s",
@@ -222,19 +256,30 @@ struct holder {
     pthread_t thread;
     pid_t tid;
     int fd; /* read end: the thread blocks on it */
+    const struct agent_partition *part;
+    int join_err;
 };
 
 static void *hold(void *arg)
 {
     struct holder *h = arg;
-    h->tid = (pid_t)syscall(SYS_gettid);
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    /* partitioned: into the first reserved CPU's cpuset, then asleep
+     * once, so that the thread wakes on that CPU and the kernel admits
+     * its bandwidth in that CPU's root domain */
+    if (h->part && h->part->n) {
+        h->join_err = agent_partition_join(h->part, 0, tid, NULL);
+        usleep(1000);
+    }
+    __atomic_store_n(&h->tid, tid, __ATOMIC_RELEASE);
     char c;
     while (read(h->fd, &c, 1) < 0 && errno == EINTR)
         ;
     return NULL;
 }
 
-int agent_deadline_probe(int cpus, double *per_cpu, struct plc_error *err)
+int agent_deadline_probe(int cpus, const struct agent_partition *part,
+                         double *per_cpu, struct plc_error *err)
 {
     const uint64_t period = 100000000; /* 100 ms */
     const uint64_t step = 10000;       /* 10 us: 1e-4 of the period */
@@ -249,12 +294,23 @@ int agent_deadline_probe(int cpus, double *per_cpu, struct plc_error *err)
     for (; n < max; n++) {
         h[n].fd = fds[0];
         h[n].tid = 0;
+        h[n].part = part;
         if (pthread_create(&h[n].thread, NULL, hold, &h[n]) != 0) {
             e = EAGAIN;
             break;
         }
         while (!__atomic_load_n(&h[n].tid, __ATOMIC_ACQUIRE))
             usleep(100);
+        /* partitioned: the first reserved CPU's root domain (every
+         * reserved CPU has the same) */
+        if ((e = h[n].join_err) != 0) {
+            plc_error_set(err, PLC_EIO,
+                          "the deadline probe: cannot move a thread into "
+                          "the partition (%s)",
+                          strerror(e));
+            n++;
+            break;
+        }
         /* the largest runtime the kernel admits for one more thread */
         uint64_t lo = 0, hi = period;
         while (hi - lo > step) {
@@ -296,8 +352,10 @@ int agent_deadline_probe(int cpus, double *per_cpu, struct plc_error *err)
                       "the deadline probe: cannot start a "
                       "thread");
     /* release: back to SCHED_OTHER, wake and join */
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         to_other(h[i].tid);
+        agent_partition_leave(part, h[i].tid);
+    }
     close(fds[1]);
     for (int i = 0; i < n; i++)
         pthread_join(h[i].thread, NULL);
@@ -305,7 +363,7 @@ int agent_deadline_probe(int cpus, double *per_cpu, struct plc_error *err)
     free(h);
     if (e)
         return e;
-    double c = (double)total / (double)period / cpus;
+    double c = (double)total / (double)period / (part && part->n ? 1 : cpus);
     *per_cpu = (double)(long)(c * 1e4) / 1e4; /* down to 1e-4 */
     return 0;
 }

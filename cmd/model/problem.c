@@ -281,12 +281,26 @@ static int build_depths(struct model_problem *mp, const Placer__Workflow *w)
     return 0;
 }
 
+/* Whether the menu of s is empty under `ctx`. */
+static bool menu_empty(const Placer__Service *s, double speed,
+                       const struct sched_stage_ctx *ctx)
+{
+    struct sched_menu m = SCHED_MENU_INIT;
+    bool empty =
+        model_service_menu(s, speed, 0, false, ctx, &m, NULL) == 0 && m.n == 0;
+    sched_menu_release(&m);
+    return empty;
+}
+
 /*
  * Why service s has no reservation at all on a host class: arrivals that
- * outrun even a whole core, or budgets that overrun by more than a period
- * leaves.  Returns a malloc'd message, or NULL when neither explains it.
+ * outrun even a whole core, budgets that overrun by more than its periods
+ * leave, or a per-job overhead and wake-up latency its restricted menu
+ * has no room for.  Each cause is the one whose removal gives the menu
+ * items back.  Returns a malloc'd message, or NULL when none explains it
+ * (the menu is empty on an ideal host too).
  */
-static char *empty_menu_reason(const Placer__Service *s,
+static char *empty_menu_reason(const Placer__Service *s, double speed,
                                const struct sched_dist *exec,
                                const struct sched_stage_ctx *ctx)
 {
@@ -302,27 +316,42 @@ static char *empty_menu_reason(const Placer__Service *s,
                            sizeof b);
             plc_qty_format(PLC_QTY_TIME, t, c, sizeof c);
             snprintf(msg, sizeof msg,
-                     "service '%s' cannot keep up with its arrivals: a "
-                     "job every %s needs %s of CPU on average (with the "
-                     "per-job overhead), %.4f of a core, but a stage at "
-                     "its depth gets at most %s between two releases (mean "
-                     "demand reaches the supply); release jobs less "
-                     "often or make them shorter",
+                     "service '%s' cannot keep up with its arrivals: a job "
+                     "every %s needs %s of CPU on average (with the per-job "
+                     "overhead), %.4f of a core, but a stage at its depth "
+                     "gets at most %s between two releases (mean demand "
+                     "reaches the supply); release jobs less often or make "
+                     "them shorter",
                      s->name, b, a, mean / (double)ctx->arrival.interarrival_ns,
                      c);
             return strdup(msg);
         }
     }
-    if (pf->granularity_ns) {
+    struct sched_stage_ctx x = *ctx;
+    x.platform.granularity_ns = 0;
+    if (pf->granularity_ns && !menu_empty(s, speed, &x)) {
         plc_qty_format(PLC_QTY_TIME, pf->granularity_ns, a, sizeof a);
         plc_qty_format(PLC_QTY_TIME, 10 * pf->granularity_ns, b, sizeof b);
         snprintf(msg, sizeof msg,
                  "service '%s' has no reservation its hosts can enforce: "
                  "their budgets overrun by up to %s (the enforcement "
-                 "granularity), charged to every period, so no period "
-                 "of its menu leaves a reservation within a core; allow "
-                 "periods of %s or more (reservation.periods) or use "
-                 "hosts with finer enforcement",
+                 "granularity), charged to every period, so no period of "
+                 "its menu leaves a reservation within a core; allow "
+                 "periods of %s or more (reservation.periods) or use hosts "
+                 "with finer enforcement",
+                 s->name, a, b);
+        return strdup(msg);
+    }
+    x.platform = (struct sched_platform){0};
+    if (pf->measured && !menu_empty(s, speed, &x)) {
+        plc_qty_format(PLC_QTY_TIME, pf->overhead_ns, a, sizeof a);
+        plc_qty_format(PLC_QTY_TIME, pf->wakeup_ns, b, sizeof b);
+        snprintf(msg, sizeof msg,
+                 "service '%s' has no reservation with room for what the "
+                 "host adds to each job: %s of CPU beyond its work and %s "
+                 "of wake-up latency (measured); its reservation menu "
+                 "(budgets, deadlines) is exact for an ideal server, so "
+                 "allow a larger budget or a longer local deadline",
                  s->name, a, b);
         return strdup(msg);
     }
@@ -401,8 +430,8 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
                 if (rc < 0)
                     return rc;
                 if (menu->n == 0)
-                    mp->reason_store[v * S + k] =
-                        empty_menu_reason(s, &mp->dist_store[v * S + k], &ctx);
+                    mp->reason_store[v * S + k] = empty_menu_reason(
+                        s, mp->speeds[k], &mp->dist_store[v * S + k], &ctx);
             }
         }
     }

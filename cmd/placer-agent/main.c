@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "agent/agent.h"
+#include "agent/partition.h"
 #include "agent/platform.h"
 #include "agent/probe.h"
 #include "keyfile.h"
@@ -65,6 +66,15 @@ static const char help[] =
     "                     (default /var/lib/placer-agent); it lets a\n"
     "                     restarted agent find and undo stale state\n"
     "  --cgroup-root DIR  the cgroup mount (default /sys/fs/cgroup)\n"
+    "  --cpus LIST        partition: reserve these CPUs (e.g. 1 or 2-3)\n"
+    "                     for reservations, each an exclusive cpuset with\n"
+    "                     its own root domain, so a thread planned on a\n"
+    "                     core runs on that CPU only; they are the host's\n"
+    "                     cores for plans; the other CPUs stay load-\n"
+    "                     balanced for the rest of the system (on a small\n"
+    "                     host that leaves little to it; SCHED_OTHER work\n"
+    "                     may still run on a reserved CPU, below every\n"
+    "                     reservation)\n"
     "  --probe            print what this host offers as JSON and exit;\n"
     "                     with --backend deadline (root) also the exact\n"
     "                     deadline capacity per CPU and the platform terms\n"
@@ -135,8 +145,9 @@ struct agent_state {
     char *addresses[16];
     size_t n_devices;
     long applied, removed, failed;
-    bool quiet;      /* a desired set: one line for all */
-    bool calibrated; /* platform measured */
+    bool quiet;                       /* a desired set: one line for all */
+    bool calibrated;                  /* platform measured */
+    struct agent_partition partition; /* --cpus; n 0: none */
     struct agent_platform platform;
     char instance[200]; /* machine id and state directory */
 };
@@ -146,7 +157,8 @@ static void send_register(struct agent_state *st)
     Placer__AgentRegister r = PLACER__AGENT_REGISTER__INIT;
     r.host = (char *)st->host;
     r.has_cores = r.has_memory_bytes = 1;
-    r.cores = st->facts.cpus;
+    /* partitioned, the host's cores for plans are the reserved CPUs */
+    r.cores = st->partition.n ? st->partition.n : st->facts.cpus;
     r.memory_bytes = st->facts.memory_bytes;
     if (st->capacity > 0) {
         r.has_core_capacity = 1;
@@ -577,7 +589,8 @@ static int probe_capacity(struct agent_state *st)
 {
     struct plc_error err = PLC_ERROR_INIT;
     double free_per_cpu;
-    int e = agent_deadline_probe(st->facts.cpus, &free_per_cpu, &err);
+    int e = agent_deadline_probe(st->facts.cpus, &st->partition, &free_per_cpu,
+                                 &err);
     if (e) {
         logf_("%s%s", err.msg,
               e == EPERM ? " (the deadline backend needs root or "
@@ -586,7 +599,10 @@ static int probe_capacity(struct agent_state *st)
         return 70;
     }
     double held = st->agent ? agent_deadline_held(st->agent) : 0;
-    st->capacity = free_per_cpu + held / st->facts.cpus;
+    /* partitioned: what one reserved CPU admits (the agent's own
+     * reservations spread over the reserved CPUs) */
+    st->capacity = free_per_cpu +
+                   held / (st->partition.n ? st->partition.n : st->facts.cpus);
     if (st->capacity > 1)
         st->capacity = 1;
     return 0;
@@ -617,7 +633,8 @@ int main(int argc, char **argv)
         O_LINK,
         O_STATE,
         O_CGROUP,
-        O_CALIBRATE
+        O_CALIBRATE,
+        O_CPUS
     };
     static const struct option opts[] = {
         {"server", required_argument, 0, O_SERVER},
@@ -630,11 +647,13 @@ int main(int argc, char **argv)
         {"state-dir", required_argument, 0, O_STATE},
         {"cgroup-root", required_argument, 0, O_CGROUP},
         {"calibrate", required_argument, 0, O_CALIBRATE},
+        {"cpus", required_argument, 0, O_CPUS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *server = NULL, *host = NULL, *backend = "dryrun";
     const char *state_dir = "/var/lib/placer-agent", *cgroup_root = NULL;
     unsigned calib_jobs = 2000;
+    const char *cpus = NULL;
     static struct agent_link links[32];
     size_t n_links = 0;
     int probe = 0, ch;
@@ -693,6 +712,9 @@ int main(int argc, char **argv)
             calib_jobs = (unsigned)v;
             break;
         }
+        case O_CPUS:
+            cpus = optarg;
+            break;
         case O_STATE:
             state_dir = optarg;
             break;
@@ -764,8 +786,37 @@ int main(int argc, char **argv)
     } else {
         journal[0] = 0; /* dryrun: nothing in the kernel to find again */
     }
-    struct agent_config cfg = {backends, journal[0] ? journal : NULL,
-                               cgroup_root, links, n_links};
+    if (cpus) {
+        if (!(backends & AGENT_BE_DEADLINE) || (backends & AGENT_BE_CGROUP)) {
+            fputs("placer-agent: --cpus partitions CPUs for the deadline "
+                  "backend; use it with --backend deadline (the cgroup "
+                  "backend's cpusets cannot overlap exclusive ones)\n",
+                  stderr);
+            return 64;
+        }
+        if (agent_partition_parse(cpus, st.facts.cpus, &st.partition, &err) <
+            0) {
+            fprintf(stderr, "placer-agent: %s\n", err.msg);
+            return 64;
+        }
+        int pe = agent_partition_setup(&st.partition, cgroup_root,
+                                       st.facts.cpus, &err);
+        if (pe) {
+            fprintf(stderr, "placer-agent: --cpus: %s\n", err.msg);
+            return pe == EACCES || pe == EPERM ? 77 : 70;
+        }
+        char list[256] = "";
+        for (int k = 0; k < st.partition.n; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d",
+                     k ? "," : "", st.partition.cpu[k]);
+        logf_("CPUs %s reserved, each an exclusive cpuset and its own root "
+              "domain (%s/placer-cpuN); the other CPUs stay load-balanced in "
+              "%s/placer-rest",
+              list, st.partition.root, st.partition.root);
+    }
+    struct agent_config cfg = {backends,    journal[0] ? journal : NULL,
+                               cgroup_root, links,
+                               n_links,     cpus ? &st.partition : NULL};
     int rc = agent_open(&st.agent, &cfg, &err);
     if (rc < 0) {
         fprintf(stderr, "placer-agent: %s\n", err.msg);

@@ -52,7 +52,7 @@ static char journal[64];
 
 static struct agent *open_agent(int backends)
 {
-    struct agent_config c = {backends, journal, NULL, NULL, 0};
+    struct agent_config c = {backends, journal, NULL, NULL, 0, NULL};
     struct agent *a;
     struct plc_error err = PLC_ERROR_INIT;
     cr_assert_eq(agent_open(&a, &c, &err), 0, "%s", err.msg);
@@ -264,7 +264,7 @@ Test(agent, a_backend_no_longer_given_hands_over_to_the_one_that_is)
     char cpu_dir[128];
     snprintf(cpu_dir, sizeof cpu_dir, "%s/cpu", root);
     cr_assert_eq(mkdir(cpu_dir, 0700), 0);
-    struct agent_config c = {AGENT_BE_CGROUP, journal, root, NULL, 0};
+    struct agent_config c = {AGENT_BE_CGROUP, journal, root, NULL, 0, NULL};
     struct plc_error err = PLC_ERROR_INIT;
     cr_assert_eq(agent_open(&a, &c, &err), 0, "%s", err.msg);
     struct log l = {0};

@@ -38,6 +38,8 @@ struct agent_config {
     const char *cgroup_root; /* default "/sys/fs/cgroup" */
     const struct agent_link *links;
     size_t n_links;
+    /* reserved CPUs as root domains (agent/partition.h), or NULL */
+    const struct agent_partition *partition;
 };
 
 struct agent;

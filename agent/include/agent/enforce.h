@@ -70,16 +70,24 @@ struct agent_applied {
  * probe threads take as much as the kernel grants, found by bisection
  * (to 1e-4), and are released.  `cpus` is the online CPU count.  0 or an
  * errno (EPERM without CAP_SYS_NICE). */
-int agent_deadline_probe(int cpus, double *per_cpu, struct plc_error *err);
+struct agent_partition;
+int agent_deadline_probe(int cpus, const struct agent_partition *part,
+                         double *per_cpu, struct plc_error *err);
 
 /* Give every thread of a->res.pid SCHED_DEADLINE with the reservation's
  * budget, deadline and period, SCHED_FLAG_RESET_ON_FORK, never RECLAIM.
  * Threads already set are left alone (idempotent; a rescan picks up new
- * threads).  More threads than vcpus: E2BIG, nothing changed. */
-int agent_deadline_apply(struct agent_applied *a, struct plc_error *err);
+ * threads).  More threads than vcpus: E2BIG, nothing changed.  With a
+ * partition (`part` not NULL, agent/partition.h) thread i first moves to
+ * the cpuset of its planned core res.cores[i]. */
+int agent_deadline_apply(struct agent_applied *a,
+                         const struct agent_partition *part,
+                         struct plc_error *err);
 
 /* Back to SCHED_OTHER for every thread set (those gone are skipped). */
-int agent_deadline_remove(struct agent_applied *a, struct plc_error *err);
+int agent_deadline_remove(struct agent_applied *a,
+                          const struct agent_partition *part,
+                          struct plc_error *err);
 
 /* ---- cgroup (CPU quota and cpuset; v1 cpu controller, or v2 cpu.max) */
 
