@@ -83,6 +83,10 @@ bench: deps
 	@build-release/bin/bench_packing "$(CURDIR)/bench/data" 10
 	@build-release/bin/bench_service build-release/bin 3
 	@build-release/bin/bench_agents build-release/bin 200
+	@if [ "$$(id -u)" -eq 0 ]; then \
+	    tests/agent/test_guarantee.sh build-release/bin "$(CURDIR)" | \
+	    sed -n '/^scenario/,$$p'; \
+	else echo "bench: the guarantee scenarios need root (skipped)"; fi
 
 FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,9 +131,16 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static uint64_t p999(uint64_t *v, unsigned n)
+/* Sort v; q gets p50, p90, p99, p99.9 and the largest; returns p99.9. */
+static uint64_t quantiles(uint64_t *v, unsigned n, uint64_t *q)
 {
     qsort(v, n, sizeof *v, cmp_u64);
+    const double lv[4] = {0.5, 0.9, 0.99, 0.999};
+    for (int i = 0; i < 4; i++) {
+        unsigned k = (unsigned)ceil(lv[i] * n) - 1;
+        q[i] = v[k < n ? k : n - 1];
+    }
+    q[4] = v[n - 1];
     if (getenv("PLACER_CALIBRATION_DEBUG"))
         fprintf(
             stderr,
@@ -141,8 +149,7 @@ static uint64_t p999(uint64_t *v, unsigned n)
             (unsigned long long)v[n * 99 / 100],
             (unsigned long long)v[n * 999 / 1000],
             (unsigned long long)v[n - 1]);
-    unsigned k = (unsigned)((double)n * 0.999);
-    return v[k < n ? k : n - 1];
+    return q[3];
 }
 
 static int round_trips(unsigned jobs, struct agent_platform *out,
@@ -191,8 +198,8 @@ static int round_trips(unsigned jobs, struct agent_platform *out,
         plc_error_errno(err, PLC_EIO, e,
                         "calibration: a SCHED_DEADLINE pipe round trip");
     else {
-        out->overhead_ns = p999(t.cpu, jobs);
-        out->wakeup_ns = p999(t.wake, jobs);
+        out->overhead_ns = quantiles(t.cpu, jobs, out->overhead_q);
+        out->wakeup_ns = quantiles(t.wake, jobs, out->wakeup_q);
     }
     free(t.cpu);
     free(t.wake);

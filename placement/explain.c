@@ -264,6 +264,26 @@ static int explain_probability(const struct place_problem *p,
         reject(plan, PLACE_REJECT_PROBABILITY,
                "the probability %.6f cannot be met within the deadline",
                p->probability);
+    /* a host's measured terms are percentiles: they cap what any stage
+     * there can be promised, which decides a target near 1 */
+    double cap = 1;
+    const char *host = NULL;
+    for (size_t h = 0; h < p->cluster->n_hosts; h++) {
+        double e = p->cluster->hosts[h].platform.exceed_probability;
+        if (e > 0 && 1 - e < cap) {
+            cap = 1 - e;
+            host = p->cluster->hosts[h].name;
+        }
+    }
+    if (host && p->probability > cap - SCHED_PROB_TOL) {
+        size_t n = strlen(plan->message);
+        snprintf(plan->message + n, sizeof plan->message - n,
+                 "; host '%s' cannot promise more than %.4f per stage: its "
+                 "per-job overhead and wake-up latency are measured "
+                 "percentiles (p99.9), which %.4f of jobs exceed, so placer "
+                 "declines to promise %.6g there",
+                 host, cap, 1 - cap, p->probability);
+    }
     if (best >= 0)
         detail_num(plan, "best_probability", best);
     detail_num(plan, "target", p->probability);

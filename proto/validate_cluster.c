@@ -124,6 +124,38 @@ static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
                                    h->platform->granularity,
                                    h->platform->wakeup_latency};
         const char *name[] = {"overhead", "granularity", "wakeup_latency"};
+        if (h->platform->has_exceed_probability &&
+            !(h->platform->exceed_probability >= 0 &&
+              h->platform->exceed_probability < 1)) {
+            char pp[P], fp[P];
+            plc_path_join(pp, P, base, "platform", 0);
+            plc_path_join(fp, P, pp, "exceed_probability", 0);
+            plc_diags_add(d, fp, "must be from 0 to below 1 (got %g)",
+                          h->platform->exceed_probability);
+        }
+        const Placer__Platform *x = h->platform;
+        const char *qn[] = {"overhead_quantiles", "wakeup_quantiles"};
+        size_t qc[] = {x->n_overhead_quantiles, x->n_wakeup_quantiles};
+        Placer__Time *const *qv[] = {x->overhead_quantiles,
+                                     x->wakeup_quantiles};
+        for (size_t k = 0; k < 2; k++) {
+            char pp[P], fp[P];
+            plc_path_join(pp, P, base, "platform", 0);
+            plc_path_join(fp, P, pp, qn[k], 0);
+            if (qc[k] && qc[k] != 5)
+                plc_diags_add(d, fp,
+                              "has %zu entries; give five: p50, p90, p99, "
+                              "p99.9 and the largest seen",
+                              qc[k]);
+            for (size_t j = 1; qc[k] == 5 && j < 5; j++)
+                if (qv[k][j]->ns < qv[k][j - 1]->ns) {
+                    plc_diags_add(d, fp,
+                                  "must not decrease (entry %zu is below "
+                                  "entry %zu)",
+                                  j, j - 1);
+                    break;
+                }
+        }
         for (size_t k = 0; k < 3; k++) {
             char pp[P], fp[P];
             plc_path_join(pp, P, base, "platform", 0);

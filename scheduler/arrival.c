@@ -55,20 +55,61 @@ uint64_t sched_stage_service_ns(uint64_t c_ns, uint64_t budget_ns,
     return s;
 }
 
-/* The service distribution S of `exec` (times saturate at INF). */
+const double sched_platform_levels[SCHED_PLATFORM_Q] = {0.5, 0.9, 0.99, 0.999,
+                                                        1.0};
+
+/* A measured term as a distribution: each band between two quantile
+ * levels at its upper end (never optimistic about the sampled law). */
+static int quantile_dist(struct sched_dist *d, const uint64_t *q)
+{
+    double p[SCHED_PLATFORM_Q];
+    double prev = 0;
+    for (int i = 0; i < SCHED_PLATFORM_Q; i++) {
+        p[i] = sched_platform_levels[i] - prev;
+        prev = sched_platform_levels[i];
+    }
+    return sched_dist_from_pmf(d, q, p, SCHED_PLATFORM_Q);
+}
+
+/* The service distribution S of `exec` (times saturate at INF): with
+ * measured quantiles, S = ceil((C + delta) / Q) P + w (+ P) for C, delta
+ * and w independent; else the constants of sched_stage_service_ns(). */
 static int service_dist(struct sched_dist *s, const struct sched_dist *exec,
                         uint64_t q, uint64_t p,
                         const struct sched_stage_ctx *ctx)
 {
-    uint64_t *t = malloc((exec->n ? exec->n : 1) * sizeof *t);
-    if (!t)
-        return PLC_ENOMEM;
-    for (size_t i = 0; i < exec->n; i++)
-        t[i] = sched_stage_service_ns(exec->t_ns[i], q, p, ctx);
-    int rc = sched_dist_from_pmf(s, t, exec->p, exec->n);
-    free(t);
+    const struct sched_platform *pf = &ctx->platform;
+    struct sched_dist work = SCHED_DIST_INIT, d = SCHED_DIST_INIT,
+                      w = SCHED_DIST_INIT, ceil_d = SCHED_DIST_INIT;
+    const struct sched_dist *src = exec;
+    struct sched_stage_ctx plain = *ctx;
+    int rc = 0;
+    if (pf->has_q) {
+        /* the overhead and wake-up come from the distributions */
+        plain.platform.overhead_ns = plain.platform.wakeup_ns = 0;
+        if ((rc = quantile_dist(&d, pf->overhead_q)) == 0 &&
+            (rc = sched_dist_convolve(&work, exec, &d, 0)) == 0)
+            src = &work;
+    }
+    uint64_t *t = rc == 0 ? malloc((src->n ? src->n : 1) * sizeof *t) : NULL;
+    if (rc == 0 && !t)
+        rc = PLC_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < src->n; i++)
+        t[i] = sched_stage_service_ns(src->t_ns[i], q, p, &plain);
     if (rc == 0)
-        s->exact = exec->exact;
+        rc = sched_dist_from_pmf(pf->has_q ? &ceil_d : s, t, src->p, src->n);
+    free(t);
+    if (rc == 0 && pf->has_q) {
+        sched_dist_release(s);
+        if ((rc = quantile_dist(&w, pf->wakeup_q)) == 0)
+            rc = sched_dist_convolve(s, &ceil_d, &w, 0);
+    }
+    if (rc == 0)
+        s->exact = exec->exact && !pf->has_q;
+    sched_dist_release(&ceil_d);
+    sched_dist_release(&work);
+    sched_dist_release(&d);
+    sched_dist_release(&w);
     return rc;
 }
 
@@ -77,7 +118,14 @@ bool sched_stage_stable(const struct sched_dist *exec, uint64_t budget_ns,
                         double *mean_service_ns)
 {
     double mean = 0;
-    for (size_t i = 0; i < exec->n; i++)
+    if (ctx->platform.has_q) {
+        struct sched_dist s = SCHED_DIST_INIT;
+        mean = service_dist(&s, exec, budget_ns, period_ns, ctx) == 0
+                   ? sched_dist_mean(&s)
+                   : INFINITY;
+        sched_dist_release(&s);
+    }
+    for (size_t i = 0; !ctx->platform.has_q && i < exec->n; i++)
         mean += exec->p[i] * (double)sched_stage_service_ns(
                                  exec->t_ns[i], budget_ns, period_ns, ctx);
     if (mean_service_ns)
@@ -448,7 +496,7 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
     else {
         /* S = n P + w with w constant: the walk is n P - (T_v - w), and w
          * is added back to the response, so the lattice can follow P */
-        uint64_t w = ctx->platform.wakeup_ns;
+        uint64_t w = ctx->platform.has_q ? 0 : ctx->platform.wakeup_ns;
         for (size_t i = 0; i < s.n; i++)
             if (s.t_ns[i] < SCHED_TIME_INF)
                 s.t_ns[i] -= w;

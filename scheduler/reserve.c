@@ -199,6 +199,8 @@ static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
         b->oom = true;
         return;
     }
+    if (c && c->platform.exceed_probability > 0)
+        phi = fmax(0, phi - c->platform.exceed_probability);
     if (phi <= 0)
         return;
     if (b->spec->require_certain && phi < 1.0 - 1e-9)
@@ -233,11 +235,19 @@ static void add_default_budgets(struct builder *b, uint64_t p, uint64_t d)
     uint64_t k = d / p;
     const struct sched_dist *e = b->exec;
     size_t n = e->n, picks = n <= 64 ? n : 64;
+    /* the budget a job of length c needs includes the platform's per-job
+     * overhead; with a kept deadline (closed, measured) one period less
+     * is left for the work */
+    const struct sched_stage_ctx *sc = b->spec->stage;
+    uint64_t delta = sc ? sc->platform.overhead_ns : 0;
+    if (sc && sc->platform.measured &&
+        sc->arrival.kind == SCHED_ARRIVAL_CLOSED && k > 1)
+        k--;
     for (size_t i = 0; i < picks; i++) {
         uint64_t c =
             n <= 64 ? e->t_ns[i]
                     : sched_dist_quantile(e, (double)(i + 1) / (double)picks);
-        add_item(b, round_us((c + k - 1) / k), p, d);
+        add_item(b, round_us((c + delta + k - 1) / k), p, d);
     }
     for (uint64_t j = 1; j <= 20; j++)
         add_item(b, round_us((p * j + 19) / 20), p, d);
@@ -258,18 +268,37 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
         if (p == 0)
             continue;
         /* local deadlines: given ones that this period divides, or k P */
-        uint64_t ds[4];
+        uint64_t ds[10];
         size_t nd = 0;
         const uint64_t *dl = ds;
+        /* on a measured platform a job ends a wake-up latency after a
+         * period boundary, and a closed source's job may lose one period
+         * to a kept deadline: the default deadlines follow */
+        const struct sched_stage_ctx *c = spec->stage;
+        uint64_t w =
+            c && c->platform.measured ? round_us(c->platform.wakeup_ns) : 0;
+        uint64_t kmax =
+            c && c->platform.measured && c->arrival.kind == SCHED_ARRIVAL_CLOSED
+                ? 5
+                : 4;
         if (spec->n_deadlines) {
             dl = spec->deadlines_ns;
             nd = spec->n_deadlines;
         } else {
-            for (uint64_t k = 1; k <= 4; k++)
-                ds[nd++] = k * p;
+            /* measured quantiles: a deadline past the p99.9 wake-up and
+             * one past the largest seen */
+            uint64_t w2 =
+                c && c->platform.has_q ? round_us(c->platform.wakeup_q[4]) : w;
+            if (c && c->platform.has_q)
+                w = round_us(c->platform.wakeup_q[3]);
+            for (uint64_t k = 1; k <= kmax; k++) {
+                ds[nd++] = k * p + (w < p ? w : 0);
+                if (w2 != w && w2 < p)
+                    ds[nd++] = k * p + w2;
+            }
         }
         for (size_t j = 0; j < nd; j++) {
-            if (dl[j] < p || dl[j] % p)
+            if (dl[j] < p || (spec->n_deadlines && dl[j] % p))
                 continue;
             if (spec->n_budgets)
                 for (size_t q = 0; q < spec->n_budgets; q++)

@@ -126,6 +126,16 @@ struct sched_platform model_platform(const Placer__Host *h)
     pf.overhead_ns = x->overhead ? x->overhead->ns : 0;
     pf.granularity_ns = x->granularity ? x->granularity->ns : 0;
     pf.wakeup_ns = x->wakeup_latency ? x->wakeup_latency->ns : 0;
+    pf.exceed_probability =
+        x->has_exceed_probability ? x->exceed_probability : 0;
+    if (x->n_overhead_quantiles == SCHED_PLATFORM_Q &&
+        x->n_wakeup_quantiles == SCHED_PLATFORM_Q) {
+        pf.has_q = true;
+        for (int i = 0; i < SCHED_PLATFORM_Q; i++) {
+            pf.overhead_q[i] = x->overhead_quantiles[i]->ns;
+            pf.wakeup_q[i] = x->wakeup_quantiles[i]->ns;
+        }
+    }
     return pf;
 }
 

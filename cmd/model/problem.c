@@ -230,7 +230,11 @@ static bool same_platform(const struct sched_platform *a,
 {
     return a->measured == b->measured && a->overhead_ns == b->overhead_ns &&
            a->granularity_ns == b->granularity_ns &&
-           a->wakeup_ns == b->wakeup_ns;
+           a->wakeup_ns == b->wakeup_ns &&
+           a->exceed_probability == b->exceed_probability &&
+           a->has_q == b->has_q &&
+           !memcmp(a->overhead_q, b->overhead_q, sizeof a->overhead_q) &&
+           !memcmp(a->wakeup_q, b->wakeup_q, sizeof a->wakeup_q);
 }
 
 static size_t service_index(const Placer__Workflow *w, const char *name)

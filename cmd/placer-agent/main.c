@@ -187,7 +187,8 @@ static void send_register(struct agent_state *st)
     r.n_devices = st->n_devices;
     Placer__Platform pf = PLACER__PLATFORM__INIT;
     Placer__Time ov = PLACER__TIME__INIT, gr = PLACER__TIME__INIT,
-                 wk = PLACER__TIME__INIT;
+                 wk = PLACER__TIME__INIT, oq[5], wq[5];
+    Placer__Time *oqp[5], *wqp[5];
     if (st->calibrated) {
         ov.has_ns = gr.has_ns = wk.has_ns = 1;
         ov.ns = st->platform.overhead_ns;
@@ -198,6 +199,23 @@ static void send_register(struct agent_state *st)
         pf.wakeup_latency = &wk;
         pf.has_hrtick = 1;
         pf.hrtick = st->platform.hrtick;
+        /* the figures are samples of `jobs`: beyond the largest seen,
+         * about one job in `jobs` for each of the two terms */
+        pf.has_exceed_probability = 1;
+        pf.exceed_probability =
+            2.0 / (st->platform.jobs ? st->platform.jobs : 1);
+        for (int i = 0; i < 5; i++) {
+            placer__time__init(&oq[i]);
+            placer__time__init(&wq[i]);
+            oq[i].has_ns = wq[i].has_ns = 1;
+            oq[i].ns = st->platform.overhead_q[i];
+            wq[i].ns = st->platform.wakeup_q[i];
+            oqp[i] = &oq[i];
+            wqp[i] = &wq[i];
+        }
+        pf.overhead_quantiles = oqp;
+        pf.wakeup_quantiles = wqp;
+        pf.n_overhead_quantiles = pf.n_wakeup_quantiles = 5;
         r.platform = &pf;
         r.platform_note = st->platform.note;
     }
@@ -542,20 +560,31 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
     FILE *f = path ? fopen(path, "r") : NULL;
     if (f) {
         char was[64];
-        unsigned long long ov, wk, gr;
+        unsigned long long v[13];
         int hr;
         unsigned n;
-        if (fscanf(f, "%63s %llu %llu %llu %d %u", was, &ov, &wk, &gr, &hr,
-                   &n) == 6 &&
+        if (fscanf(f,
+                   "%63s %llu %llu %llu %d %u %llu %llu %llu %llu %llu %llu "
+                   "%llu %llu %llu %llu",
+                   was, &v[0], &v[1], &v[2], &hr, &n, &v[3], &v[4], &v[5],
+                   &v[6], &v[7], &v[8], &v[9], &v[10], &v[11], &v[12]) == 16 &&
             !strcmp(was, boot) && n >= jobs) {
-            st->platform = (struct agent_platform){ov, wk, gr, hr != 0, n, ""};
+            st->platform = (struct agent_platform){0};
+            st->platform.overhead_ns = v[0];
+            st->platform.wakeup_ns = v[1];
+            st->platform.granularity_ns = v[2];
+            st->platform.jobs = n;
+            for (int i = 0; i < 5; i++) {
+                st->platform.overhead_q[i] = v[3 + i];
+                st->platform.wakeup_q[i] = v[8 + i];
+            }
             agent_platform_hrtick(NULL, &st->platform.hrtick, st->platform.note,
                                   sizeof st->platform.note);
             st->calibrated = true;
             fclose(f);
             logf_("platform (measured earlier this boot, %u jobs): overhead "
                   "%llu ns, wake-up %llu ns, overrun %llu ns; %s",
-                  n, ov, wk, gr, st->platform.note);
+                  n, v[0], v[1], v[2], st->platform.note);
             return 0;
         }
         fclose(f);
@@ -573,11 +602,16 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
           (unsigned long long)st->platform.wakeup_ns,
           (unsigned long long)st->platform.granularity_ns, st->platform.note);
     if (path && (f = fopen(path, "w"))) {
-        fprintf(f, "%s %llu %llu %llu %d %u\n", boot,
+        fprintf(f, "%s %llu %llu %llu %d %u", boot,
                 (unsigned long long)st->platform.overhead_ns,
                 (unsigned long long)st->platform.wakeup_ns,
                 (unsigned long long)st->platform.granularity_ns,
                 st->platform.hrtick, st->platform.jobs);
+        for (int i = 0; i < 5; i++)
+            fprintf(f, " %llu", (unsigned long long)st->platform.overhead_q[i]);
+        for (int i = 0; i < 5; i++)
+            fprintf(f, " %llu", (unsigned long long)st->platform.wakeup_q[i]);
+        fputc('\n', f);
         fclose(f);
     }
     return 0;

@@ -1329,6 +1329,20 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         a->granularity_ns = r->platform->granularity->ns;
         a->wakeup_ns = r->platform->wakeup_latency->ns;
         a->hrtick = r->platform->has_hrtick && r->platform->hrtick;
+        /* p99.9 figures without distributions leave 0.001 per term */
+        a->exceed = r->platform->has_exceed_probability &&
+                            r->platform->exceed_probability >= 0 &&
+                            r->platform->exceed_probability < 1
+                        ? r->platform->exceed_probability
+                        : 0.002;
+        a->n_q = r->platform->n_overhead_quantiles == 5 &&
+                         r->platform->n_wakeup_quantiles == 5
+                     ? 5
+                     : 0;
+        for (size_t i = 0; i < a->n_q; i++) {
+            a->overhead_q[i] = r->platform->overhead_quantiles[i]->ns;
+            a->wakeup_q[i] = r->platform->wakeup_quantiles[i]->ns;
+        }
         snprintf(a->platform_note, sizeof a->platform_note, "%s",
                  r->platform_note ? r->platform_note : "");
         srv_log(LOG_INFO,

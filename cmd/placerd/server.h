@@ -53,6 +53,9 @@ struct host_agent {
     bool has_platform;
     uint64_t overhead_ns, granularity_ns, wakeup_ns;
     bool hrtick;
+    size_t n_q;    /* 5 when the distributions came with it, else 0 */
+    double exceed; /* how often a job exceeds the figures */
+    uint64_t overhead_q[5], wakeup_q[5];
     char platform_note[256];
 };
 

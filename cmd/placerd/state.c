@@ -287,6 +287,31 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
                                 : b->wakeup_latency ? b->wakeup_latency->ns
                                                     : 0,
                                 &oom);
+    /* an agent's figures are p99.9 of its calibration: two terms that a
+     * job exceeds with 0.001 each */
+    p->has_exceed_probability =
+        a->has_platform || (b && b->has_exceed_probability);
+    p->exceed_probability = a->has_platform ? a->exceed
+                            : b             ? b->exceed_probability
+                                            : 0;
+    /* the agent's distributions (its figures are samples: beyond the
+     * largest seen, one job in 1,000 for each term at the default 2,000
+     * calibration jobs) */
+    size_t nq = a->has_platform ? a->n_q : 0;
+    if (nq && !p->n_overhead_quantiles) {
+        p->overhead_quantiles = calloc(5, sizeof *p->overhead_quantiles);
+        p->wakeup_quantiles = calloc(5, sizeof *p->wakeup_quantiles);
+        if (!p->overhead_quantiles || !p->wakeup_quantiles)
+            return false;
+        p->n_overhead_quantiles = p->n_wakeup_quantiles = 5;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        p->overhead_quantiles[i] =
+            time_of(p->overhead_quantiles[i], a->overhead_q[i], &oom);
+        p->wakeup_quantiles[i] =
+            time_of(p->wakeup_quantiles[i], a->wakeup_q[i], &oom);
+    }
+
     p->has_hrtick = a->has_platform || (b && b->has_hrtick);
     p->hrtick = a->has_platform ? a->hrtick : b && b->hrtick;
     return !oom;

@@ -438,7 +438,8 @@ Test(sched_arrival, platform_terms_lengthen_the_service)
     c.arrival.kind = SCHED_ARRIVAL_CLOSED;
     /* ideal: the plain bound */
     cr_assert_eq(sched_stage_service_ns(1 * MS, 1 * MS, 5 * MS, &c), 5 * MS);
-    c.platform = (struct sched_platform){true, 60 * US, 4 * MS, 200 * US};
+    c.platform = (struct sched_platform){true, 60 * US, 4 * MS, 200 * US,
+                                         0,    false,   {0},    {0}};
     /* 1 ms + 60 us of work needs two budgets, then the wake-up, then the
      * period the CBS rule may keep from the previous job */
     cr_assert_eq(sched_stage_service_ns(1 * MS, 1 * MS, 5 * MS, &c),

@@ -93,11 +93,27 @@ struct sched_arrival {
  * MATH.md §1 (every other field 0): exact enforcement, no overhead, jobs
  * that find a fresh period.
  */
+/* The probability levels of a platform's quantiles (p50, p90, p99,
+ * p99.9, the largest seen). */
+#define SCHED_PLATFORM_Q 5
+extern const double sched_platform_levels[SCHED_PLATFORM_Q];
+
 struct sched_platform {
     bool measured;
     uint64_t overhead_ns;    /* delta: CPU a job uses beyond its work */
     uint64_t granularity_ns; /* g: how far a budget can overrun */
     uint64_t wakeup_ns;      /* w: wake-up latency bound */
+    /* the probability that a job's overhead or wake-up exceeds the terms
+     * above (measured percentiles are not bounds: p99.9 figures leave
+     * 0.001 each); every stage probability is lowered by it, so a host
+     * with measured terms never promises 1 */
+    double exceed_probability;
+    /* when has_q: the measured distributions of the overhead and the
+     * wake-up latency as quantiles at sched_platform_levels, used in
+     * place of the constants above (each band's mass at its upper end) */
+    bool has_q;
+    uint64_t overhead_q[SCHED_PLATFORM_Q];
+    uint64_t wakeup_q[SCHED_PLATFORM_Q];
 };
 
 /* Everything the response of one stage depends on besides (Q, P). */
