@@ -21,8 +21,8 @@ static char journal[64];
 
 static struct agent *dryrun(bool with_journal)
 {
-    struct agent_config c = {AGENT_BE_DRYRUN, with_journal ? journal : NULL,
-                             NULL, NULL, 0};
+    struct agent_config c = {
+        AGENT_BE_DRYRUN, with_journal ? journal : NULL, NULL, NULL, 0, NULL};
     struct agent *a = NULL;
     struct plc_error err = PLC_ERROR_INIT;
     agent_open(&a, &c, &err);

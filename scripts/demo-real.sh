@@ -67,12 +67,12 @@ for _ in $(seq 50); do [ -S "$tmp/placerd.sock" ] && break; sleep 0.1; done
 P cluster apply "$tmp/cluster.json" || exit 1
 ip netns exec $A "$bin/placer-agent" --server "ipc://$tmp/agents.sock" --host a \
     --server-pub "$tmp/placerd.pub" --key "$tmp/agent-a.key" \
-    --backend deadline,htb --link b=va --state-dir "$tmp/a" 2>"$tmp/agent-a.log" &
+    --backend deadline,htb --calibrate 0 --link b=va --state-dir "$tmp/a" 2>"$tmp/agent-a.log" &
 pids+=($!)
 sleep 0.5 # the two agents share this kernel: one deadline probe at a time
 ip netns exec $B "$bin/placer-agent" --server "ipc://$tmp/agents.sock" --host b \
     --server-pub "$tmp/placerd.pub" --key "$tmp/agent-b.key" \
-    --backend deadline,htb --link a=vb --state-dir "$tmp/b" 2>"$tmp/agent-b.log" &
+    --backend deadline,htb --calibrate 0 --link a=vb --state-dir "$tmp/b" 2>"$tmp/agent-b.log" &
 pids+=($!)
 sleep 1
 echo "(core capacity: what SCHED_DEADLINE admits here, as the agents probed it)"

@@ -18,8 +18,10 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+# the platform terms are off (--calibrate 0): this test checks the
+# mechanisms against the plan's exact budgets; test_guarantee measures them
 start_agent() {
-    "$bin/placer-agent" --server "$aep" --host node1 --backend deadline \
+    "$bin/placer-agent" --server "$aep" --host node1 --backend deadline --calibrate 0 \
         --state-dir "$tmp/agent" 2>>"$tmp/agent.log" &
     agent=$!
     pids+=($agent)

@@ -54,11 +54,11 @@ start_placerd "$aep"
 P cluster apply "$tmp/cluster.json" >/dev/null || fail "cluster apply"
 # deadline too: every host enforces its services' CPU reservations (the
 # two agents share this kernel: the second starts after the first probed)
-ip netns exec $A "$bin/placer-agent" --server "$aep" --host a --backend deadline,htb \
+ip netns exec $A "$bin/placer-agent" --server "$aep" --host a --backend deadline,htb --calibrate 0 \
     --link b=va --state-dir "$tmp/sa" 2>"$tmp/agent-a.log" &
 pids+=($!)
 sleep 0.5
-ip netns exec $B "$bin/placer-agent" --server "$aep" --host b --backend deadline,htb \
+ip netns exec $B "$bin/placer-agent" --server "$aep" --host b --backend deadline,htb --calibrate 0 \
     --link a=vb --state-dir "$tmp/sb" 2>"$tmp/agent-b.log" &
 pids+=($!)
 

@@ -1,6 +1,7 @@
 /* The platform terms: HRTICK_DL through a features file, and (root) the
  * calibration under SCHED_DEADLINE on this kernel. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,10 @@ Test(agent_platform, calibration_measures_this_kernel)
         cr_skip_test("needs root (SCHED_DEADLINE)");
     struct agent_platform pf;
     struct plc_error err = PLC_ERROR_INIT;
-    cr_assert_eq(agent_platform_measure(300, &pf, &err), 0, "%s", err.msg);
+    int e = agent_platform_measure(300, &pf, &err);
+    if (e == EBUSY)
+        cr_skip_test("the kernel's deadline bandwidth is taken (%s)", err.msg);
+    cr_assert_eq(e, 0, "%s", err.msg);
     cr_assert_eq(pf.jobs, 300);
     /* a pipe round trip costs CPU and takes time, but not seconds */
     cr_assert_gt(pf.overhead_ns, 1000);

@@ -2,23 +2,26 @@
  * workload: a workflow as real processes, to measure what placer promises.
  *
  *   workload --stage PMF [--stage PMF ...] --arrival closed|period:T|
- *            sporadic:T --jobs N [--seed S] --pids FILE --out FILE
+ *            sporadic:T --jobs N [--seed S] [--stage-cpu N] --pids FILE
+ *            --out FILE
  *
  * One process per stage (single-threaded, so that it can be bound with
  * vcpus 1), joined by pipes: a source releases jobs per the arrival model,
  * each stage burns exactly its sampled execution time of CPU (spinning on
  * CLOCK_THREAD_CPUTIME_ID) and passes the job on, a sink records when it
- * left each stage.  PMF is "2ms" (fixed) or "1ms:0.95,4ms:0.05".  T is a
- * time ("50ms"); sporadic adds, to half the gaps, an exponential extra of
- * mean T/4.  The stage pids go to FILE (one "stage pid" line each), then
- * the workload waits for SIGUSR1 before it releases the first job (bind
- * the stages meanwhile).  The result is one line per job: "id release
- * left_0 ... left_{n-1}" in CLOCK_MONOTONIC nanoseconds.
+ * left each stage (--stage-cpu: the stages start on that CPU; the source
+ * and the sink stay where they are, outside the workflow).  PMF is "2ms"
+ * (fixed) or "1ms:0.95,4ms:0.05".  T is a time ("50ms"); sporadic adds, to half
+ * the gaps, an exponential extra of mean T/4.  The stage pids go to FILE (one
+ * "stage pid" line each), then the workload waits for SIGUSR1 before it
+ * releases the first job (bind the stages meanwhile).  The result is one line
+ * per job: "id release left_0 ... left_{n-1}" in CLOCK_MONOTONIC nanoseconds.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -197,6 +200,7 @@ int main(int argc, char **argv)
     struct pmf pmf[MAX_STAGES];
     unsigned n = 0, jobs = 0;
     const char *arrival = "closed", *pids = NULL, *outp = NULL;
+    int stage_cpu = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--stage")) {
             if (n == MAX_STAGES || parse_pmf(argv[i + 1], &pmf[n]) < 0) {
@@ -210,6 +214,8 @@ int main(int argc, char **argv)
             jobs = (unsigned)atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--seed"))
             rng ^= strtoull(argv[i + 1], NULL, 10) * 0xbf58476d1ce4e5b9ULL;
+        else if (!strcmp(argv[i], "--stage-cpu"))
+            stage_cpu = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--pids"))
             pids = argv[i + 1];
         else if (!strcmp(argv[i], "--out"))
@@ -249,6 +255,15 @@ int main(int argc, char **argv)
         }
         if (child[v] == 0) {
             sigprocmask(SIG_UNBLOCK, &go, NULL);
+            if (stage_cpu >= 0) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(stage_cpu, &set);
+                if (sched_setaffinity(0, sizeof set, &set) < 0) {
+                    perror("workload: --stage-cpu");
+                    _exit(70);
+                }
+            }
             for (unsigned k = 0; k <= n; k++) {
                 if (k != v)
                     close(fds[k][0]);
