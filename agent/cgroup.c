@@ -2,6 +2,7 @@
  * cpu.max) and a cpuset per reservation, under the "placer" group. */
 #define _GNU_SOURCE
 #include "agent/enforce.h"
+#include "cgroupfs.h"
 #include "plc/error.h"
 
 #include <errno.h>
@@ -10,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int put(const char *dir, const char *file, const char *value,
-               struct plc_error *err)
+int agent__cg_put(const char *dir, const char *file, const char *value,
+                  struct plc_error *err)
 {
     char path[1300];
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -29,7 +30,7 @@ static int put(const char *dir, const char *file, const char *value,
     return e;
 }
 
-static int get(const char *dir, const char *file, char *out, size_t cap)
+int agent__cg_get(const char *dir, const char *file, char *out, size_t cap)
 {
     char path[1300];
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -78,7 +79,7 @@ static int move(const char *dir, pid_t pid, struct plc_error *err)
 {
     char v[32];
     snprintf(v, sizeof v, "%d", (int)pid);
-    return put(dir, "cgroup.procs", v, err);
+    return agent__cg_put(dir, "cgroup.procs", v, err);
 }
 
 int agent_cgroup_apply(struct agent_applied *a, const char *root,
@@ -97,12 +98,12 @@ int agent_cgroup_apply(struct agent_applied *a, const char *root,
     if (v2(root)) {
         snprintf(base, sizeof base, "%s/placer", root);
         if ((e = make_dir(base, err)) ||
-            (e = put(base, "cgroup.subtree_control", "+cpu", err)))
+            (e = agent__cg_put(base, "cgroup.subtree_control", "+cpu", err)))
             return e;
         snprintf(a->cgroup, sizeof a->cgroup, "%s/%s", base, name);
         snprintf(v, sizeof v, "%llu %llu", quota_us, period_us);
         if ((e = make_dir(a->cgroup, err)) ||
-            (e = put(a->cgroup, "cpu.max", v, err)))
+            (e = agent__cg_put(a->cgroup, "cpu.max", v, err)))
             return e;
     } else {
         snprintf(base, sizeof base, "%s/cpu/placer", root);
@@ -113,11 +114,11 @@ int agent_cgroup_apply(struct agent_applied *a, const char *root,
             return e;
         /* the quota first when it shrinks the period, and v.v. */
         snprintf(v, sizeof v, "%llu", period_us);
-        put(a->cgroup, "cpu.cfs_quota_us", "-1", NULL);
-        if ((e = put(a->cgroup, "cpu.cfs_period_us", v, err)))
+        agent__cg_put(a->cgroup, "cpu.cfs_quota_us", "-1", NULL);
+        if ((e = agent__cg_put(a->cgroup, "cpu.cfs_period_us", v, err)))
             return e;
         snprintf(v, sizeof v, "%llu", quota_us);
-        if ((e = put(a->cgroup, "cpu.cfs_quota_us", v, err)))
+        if ((e = agent__cg_put(a->cgroup, "cpu.cfs_quota_us", v, err)))
             return e;
         /* the cores, through a cpuset group */
         char cs[520];
@@ -133,15 +134,15 @@ int agent_cgroup_apply(struct agent_applied *a, const char *root,
             if ((e = make_dir(base, err)))
                 return e;
             char all[256];
-            if (get(cs, "cpuset.cpus", all, sizeof all) == 0 &&
-                get(cs, "cpuset.mems", mems, sizeof mems) == 0) {
-                put(base, "cpuset.cpus", all, NULL);
-                put(base, "cpuset.mems", mems, NULL);
+            if (agent__cg_get(cs, "cpuset.cpus", all, sizeof all) == 0 &&
+                agent__cg_get(cs, "cpuset.mems", mems, sizeof mems) == 0) {
+                agent__cg_put(base, "cpuset.cpus", all, NULL);
+                agent__cg_put(base, "cpuset.mems", mems, NULL);
             }
             snprintf(a->cpuset, sizeof a->cpuset, "%s/%s", base, name);
             if ((e = make_dir(a->cpuset, err)) ||
-                (e = put(a->cpuset, "cpuset.mems", mems, err)) ||
-                (e = put(a->cpuset, "cpuset.cpus", cpus, err)))
+                (e = agent__cg_put(a->cpuset, "cpuset.mems", mems, err)) ||
+                (e = agent__cg_put(a->cpuset, "cpuset.cpus", cpus, err)))
                 return e;
         }
     }
@@ -165,7 +166,7 @@ static int empty_and_remove(const char *dir, const char *parent,
         return errno == ENOENT ? 0 : errno;
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = 0;
-        put(parent, "cgroup.procs", line, NULL);
+        agent__cg_put(parent, "cgroup.procs", line, NULL);
     }
     fclose(f);
     if (rmdir(dir) != 0 && errno != ENOENT) {

@@ -2,6 +2,7 @@
  * domain (agent/partition.h). */
 #define _GNU_SOURCE
 #include "agent/partition.h"
+#include "cgroupfs.h"
 #include "plc/error.h"
 
 #include <dirent.h>
@@ -67,39 +68,6 @@ bad:
                          list);
 }
 
-static int put(const char *dir, const char *file, const char *value,
-               struct plc_error *err)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    int fd = open(p, O_WRONLY);
-    int e = 0;
-    if (fd < 0)
-        e = errno;
-    else if (write(fd, value, strlen(value)) < 0)
-        e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (e && err)
-        plc_error_set(err, PLC_EIO, "cannot write '%s' to %s (%s)", value, p,
-                      strerror(e));
-    return e;
-}
-
-static int get(const char *dir, const char *file, char *buf, size_t len)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return errno;
-    if (!fgets(buf, (int)len, f))
-        buf[0] = 0;
-    fclose(f);
-    buf[strcspn(buf, "\n")] = 0;
-    return 0;
-}
-
 void agent_partition_dir(const struct agent_partition *p, int k, char *out,
                          size_t len)
 {
@@ -109,7 +77,7 @@ void agent_partition_dir(const struct agent_partition *p, int k, char *out,
 /* sched_load_balance 0 on dir and every group below it. */
 static void unbalance(const char *dir)
 {
-    put(dir, "cpuset.sched_load_balance", "0", NULL);
+    agent__cg_put(dir, "cpuset.sched_load_balance", "0", NULL);
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -132,15 +100,17 @@ int agent_partition_setup(struct agent_partition *p, const char *cgroup_root,
     p->v2 = access(probe, F_OK) == 0;
     snprintf(p->root, sizeof p->root, p->v2 ? "%s" : "%s/cpuset", base);
     char mems[64];
-    int e = get(p->root, p->v2 ? "cpuset.mems.effective" : "cpuset.mems", mems,
-                sizeof mems);
+    int e =
+        agent__cg_get(p->root, p->v2 ? "cpuset.mems.effective" : "cpuset.mems",
+                      mems, sizeof mems);
     if (e)
         return plc_error_set(err, PLC_EIO,
                              "no cpuset hierarchy at %s (%s); mount the "
                              "cpuset controller to partition CPUs",
                              p->root, strerror(e)),
                e;
-    if (p->v2 && (e = put(p->root, "cgroup.subtree_control", "+cpuset", err)))
+    if (p->v2 &&
+        (e = agent__cg_put(p->root, "cgroup.subtree_control", "+cpuset", err)))
         return e;
     /* the rest first (the CPUs no reservation uses), then each reserved
      * CPU; an existing cpuset of the same CPUs is kept as it is */
@@ -155,26 +125,27 @@ int agent_partition_setup(struct agent_partition *p, const char *cgroup_root,
     snprintf(dir, sizeof dir, "%s/placer-rest", p->root);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return plc_error_errno(err, PLC_EIO, errno, dir), errno;
-    if ((e = put(dir, "cpuset.mems", mems, err)) ||
-        (e = put(dir, "cpuset.cpus", rest, err)))
+    if ((e = agent__cg_put(dir, "cpuset.mems", mems, err)) ||
+        (e = agent__cg_put(dir, "cpuset.cpus", rest, err)))
         return e;
     for (int k = 0; k < p->n; k++) {
         agent_partition_dir(p, k, dir, sizeof dir);
         snprintf(want, sizeof want, "%d", p->cpu[k]);
         if (mkdir(dir, 0755) != 0 && errno != EEXIST)
             return plc_error_errno(err, PLC_EIO, errno, dir), errno;
-        if (get(dir, "cpuset.cpus", have, sizeof have) == 0 &&
+        if (agent__cg_get(dir, "cpuset.cpus", have, sizeof have) == 0 &&
             !strcmp(have, want))
             continue; /* made by an earlier run: keep it */
-        if ((e = put(dir, "cpuset.mems", mems, err)) ||
-            (e = put(dir, "cpuset.cpus", want, err)))
+        if ((e = agent__cg_put(dir, "cpuset.mems", mems, err)) ||
+            (e = agent__cg_put(dir, "cpuset.cpus", want, err)))
             return e;
-        if (p->v2 && (e = put(dir, "cpuset.cpus.partition", "root", err)))
+        if (p->v2 &&
+            (e = agent__cg_put(dir, "cpuset.cpus.partition", "root", err)))
             return e;
         /* v1: exclusive where no sibling overlaps (a root domain needs
          * only that no load-balanced cpuset spans more, below) */
         if (!p->v2)
-            put(dir, "cpuset.cpu_exclusive", "1", NULL);
+            agent__cg_put(dir, "cpuset.cpu_exclusive", "1", NULL);
     }
     /* the cgroup backend's groups span every CPU: they must not balance,
      * or their span would merge the root domains again */
@@ -185,9 +156,10 @@ int agent_partition_setup(struct agent_partition *p, const char *cgroup_root,
     /* v1: the root stops balancing, so that each load-balanced child is a
      * root domain of its own */
     if (!p->v2 &&
-        get(p->root, "cpuset.sched_load_balance", have, sizeof have) == 0 &&
+        agent__cg_get(p->root, "cpuset.sched_load_balance", have,
+                      sizeof have) == 0 &&
         strcmp(have, "0") != 0 &&
-        (e = put(p->root, "cpuset.sched_load_balance", "0", err)))
+        (e = agent__cg_put(p->root, "cpuset.sched_load_balance", "0", err)))
         return e;
     return 0;
 }
@@ -200,7 +172,8 @@ static int move(const char *dir, pid_t tid, struct plc_error *err)
      * subtree, so the whole process moves through cgroup.procs */
     char p[1024];
     snprintf(p, sizeof p, "%s/tasks", dir);
-    return put(dir, access(p, F_OK) == 0 ? "tasks" : "cgroup.procs", v, err);
+    return agent__cg_put(dir, access(p, F_OK) == 0 ? "tasks" : "cgroup.procs",
+                         v, err);
 }
 
 int agent_partition_join(const struct agent_partition *p, int core, pid_t tid,

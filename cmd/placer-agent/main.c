@@ -541,6 +541,19 @@ static int run(const char *server, struct agent_state *st)
     return 0;
 }
 
+/* The first line of a file without its newline ("" when unreadable). */
+static void first_line(const char *path, char *out, size_t len)
+{
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(out, (int)len, f))
+            out[0] = 0;
+        fclose(f);
+    }
+    out[strcspn(out, "\n")] = 0;
+}
+
 /*
  * The platform terms, measured once per boot: a file beside the journal
  * keeps them ("BOOT_ID overhead wakeup granularity hrtick jobs", ns), so an
@@ -549,14 +562,8 @@ static int run(const char *server, struct agent_state *st)
  */
 static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
 {
-    char boot[64] = "";
-    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
-    if (b) {
-        if (!fgets(boot, sizeof boot, b))
-            boot[0] = 0;
-        fclose(b);
-    }
-    boot[strcspn(boot, "\n")] = 0;
+    char boot[64];
+    first_line("/proc/sys/kernel/random/boot_id", boot, sizeof boot);
     FILE *f = path ? fopen(path, "r") : NULL;
     if (f) {
         char was[64];
@@ -872,14 +879,8 @@ int main(int argc, char **argv)
     list_devices(&st);
     /* this agent across its restarts: the machine and its journal (a
      * journal-less dryrun agent is itself only while it runs) */
-    char machine[64] = "";
-    FILE *mf = fopen("/etc/machine-id", "r");
-    if (mf) {
-        if (!fgets(machine, sizeof machine, mf))
-            machine[0] = 0;
-        fclose(mf);
-    }
-    machine[strcspn(machine, "\n")] = 0;
+    char machine[64];
+    first_line("/etc/machine-id", machine, sizeof machine);
     if (journal[0])
         snprintf(st.instance, sizeof st.instance, "%.40s:%.150s", machine,
                  journal);
