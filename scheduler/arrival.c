@@ -487,9 +487,10 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
         return 0;
     }
     sched_dist_release(out);
+    /* stable iff the mean service is below the credit (of the S just
+     * built: sched_stage_stable() would build it again) */
     uint64_t credit = sched_stage_credit_ns(ctx);
-    if (credit == 0 ||
-        !sched_stage_stable(exec, budget_ns, period_ns, ctx, NULL))
+    if (credit == 0 || !(sched_dist_mean(&s) < (double)credit))
         rc = unbounded(out);
     else if (sched_dist_max(&s) <= credit)
         rc = no_backlog(out, &s, ctx);

@@ -136,7 +136,7 @@ void sched_menu_prune(struct sched_menu *m)
 /* The stage response of one (Q, P), computed once for all its deadlines. */
 struct cached_response {
     uint64_t q, p;
-    struct sched_dist r; /* n == 0: unstable */
+    struct sched_dist r;
 };
 
 struct builder {
@@ -163,7 +163,7 @@ static double stage_phi(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
     const struct sched_stage_ctx *c = b->spec->stage;
     for (size_t i = 0; i < b->n_cache; i++)
         if (b->cache[i].q == q && b->cache[i].p == p)
-            return b->cache[i].r.n ? sched_dist_cdf(&b->cache[i].r, d) : 0;
+            return sched_dist_cdf(&b->cache[i].r, d);
     if (b->n_cache == b->cap_cache) {
         size_t cap = b->cap_cache ? 2 * b->cap_cache : 64;
         struct cached_response *v = realloc(b->cache, cap * sizeof *v);
@@ -174,11 +174,11 @@ static double stage_phi(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
     }
     struct cached_response *e = &b->cache[b->n_cache];
     *e = (struct cached_response){q, p, SCHED_DIST_INIT};
-    if (sched_stage_stable(b->exec, q, p, c, NULL) &&
-        sched_stage_response(&e->r, b->exec, q, p, c) < 0)
+    /* an unstable stage comes back with all its mass unbounded */
+    if (sched_stage_response(&e->r, b->exec, q, p, c) < 0)
         return -1;
     b->n_cache++;
-    return e->r.n ? sched_dist_cdf(&e->r, d) : 0;
+    return sched_dist_cdf(&e->r, d);
 }
 
 static void add_item(struct builder *b, uint64_t q, uint64_t p, uint64_t d)
