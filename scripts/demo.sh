@@ -41,6 +41,12 @@ run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/vepc-attach.
 run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/control-loop.json || exit 1
 run "$bin/placer" plan --cluster examples/fat-tree-k4.json --time-limit 1s examples/video-pipeline.json || exit 1
 
+say "6b. Periodic arrivals on a host with platform terms (overhead, overrun, wake-up)"
+run "$bin/placer" plan --cluster examples/measured-host.json examples/periodic-chain.json || exit 1
+sed 's/"40ms"/"10ms"/' examples/periodic-chain.json >"$tmp/too-often.json"
+run "$bin/placer" plan --cluster examples/measured-host.json "$tmp/too-often.json"
+echo "exit status: $?"
+
 say "7. A rejection names its cause with numbers (exit 1)"
 printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "enb", "node": "edge-0-0"}],' \
   ' "services": [{"name": "mme", "exec_time": {"pmf": {"1ms": 0.6, "2ms": 0.3, "3ms": 0.1}},' \

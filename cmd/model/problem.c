@@ -330,6 +330,36 @@ static char *empty_menu_reason(const Placer__Service *s, double speed,
                      c);
             return strdup(msg);
         }
+        /* the work fits, but every reservation of its menu serves a job in
+         * whole periods: the least mean service of the items a closed
+         * source would get, against the interarrival */
+        struct sched_stage_ctx closed = *ctx;
+        closed.arrival = (struct sched_arrival){SCHED_ARRIVAL_CLOSED, 0};
+        struct sched_menu m = SCHED_MENU_INIT;
+        double least = INFINITY;
+        if (model_service_menu(s, speed, 0, false, &closed, &m, NULL) == 0)
+            for (size_t i = 0; i < m.n; i++) {
+                double ms;
+                sched_stage_stable(exec, m.v[i].budget_ns, m.v[i].period_ns,
+                                   ctx, &ms);
+                least = fmin(least, ms);
+            }
+        sched_menu_release(&m);
+        if (least < INFINITY && least >= (double)t) {
+            plc_qty_format(PLC_QTY_TIME, (uint64_t)ceil(least), a, sizeof a);
+            plc_qty_format(PLC_QTY_TIME, ctx->arrival.interarrival_ns, b,
+                           sizeof b);
+            plc_qty_format(PLC_QTY_TIME, t, c, sizeof c);
+            snprintf(msg, sizeof msg,
+                     "service '%s' cannot keep up with its arrivals: a job "
+                     "every %s, but its reservations serve a job in whole "
+                     "periods and the fastest of its menu takes %s on "
+                     "average (a stage at its depth gets %s between two "
+                     "releases); allow shorter periods (reservation.periods) "
+                     "or release jobs less often",
+                     s->name, b, a, c);
+            return strdup(msg);
+        }
     }
     struct sched_stage_ctx x = *ctx;
     x.platform.granularity_ns = 0;
