@@ -156,6 +156,41 @@ static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
                     break;
                 }
         }
+        for (size_t k = 0; k < x->n_steal; k++) {
+            char pp[P], sp[P], ip[P], fp[P];
+            plc_path_join(pp, P, base, "platform", 0);
+            plc_path_join(sp, P, pp, "steal", 0);
+            plc_path_join(ip, P, sp, NULL, k);
+            const Placer__StealPoint *y = x->steal[k];
+            if (!y->window || y->window->ns == 0) {
+                plc_path_join(fp, P, ip, "window", 0);
+                plc_diags_add(d, fp,
+                              "missing or zero; each point gives a window "
+                              "length and the most stolen in it (e.g. "
+                              "{\"window\": \"100ms\", \"stolen\": "
+                              "\"20ms\"})");
+            } else if (!y->stolen) {
+                plc_path_join(fp, P, ip, "stolen", 0);
+                plc_diags_add(d, fp,
+                              "missing; give the most time the host "
+                              "took in any window of that length");
+            } else if (y->stolen->ns > y->window->ns) {
+                plc_path_join(fp, P, ip, "stolen", 0);
+                plc_diags_add(d, fp, "must be at most its window");
+            } else if (k > 0 && x->steal[k - 1]->window &&
+                       x->steal[k - 1]->window->ns >= y->window->ns) {
+                plc_path_join(fp, P, ip, "window", 0);
+                plc_diags_add(d, fp,
+                              "must be longer than the previous point's "
+                              "(give the points by window, shortest first)");
+            }
+        }
+        if (x->supply_delay && x->supply_delay->ns > 1000000000ULL) {
+            char pp[P], fp[P];
+            plc_path_join(pp, P, base, "platform", 0);
+            plc_path_join(fp, P, pp, "supply_delay", 0);
+            plc_diags_add(d, fp, "must be at most 1s");
+        }
         for (size_t k = 0; k < 3; k++) {
             char pp[P], fp[P];
             plc_path_join(pp, P, base, "platform", 0);

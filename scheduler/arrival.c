@@ -47,12 +47,75 @@ uint64_t sched_stage_service_ns(uint64_t c_ns, uint64_t budget_ns,
     uint64_t n = (c + budget_ns - 1) / budget_ns;
     if (n > SCHED_TIME_INF / (period_ns ? period_ns : 1))
         return SCHED_TIME_INF;
-    uint64_t s = sat_add(n * period_ns, pf->wakeup_ns);
+    uint64_t s =
+        sat_add(sat_add(n * period_ns, pf->wakeup_ns), pf->supply_delay_ns);
     /* closed, real kernel: the CBS wake-up rule may keep the previous
      * job's deadline, at most one period after it completed */
     if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED && pf->measured)
         s = sat_add(s, period_ns);
     return s;
+}
+
+/* The most the host can take in a window of r <= W_n covered by the
+ * shortest measured window at least as long (or r itself). */
+static double steal_cover(const double *w, const double *st, size_t n, double r)
+{
+    if (r <= 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] >= r)
+            return fmin(r, st[i]);
+    return r;
+}
+
+/* An upper bound of the steal in any window of length t <= W_n: the best
+ * of covering it by one measured window or by whole windows of one length
+ * and the remainder (steal is subadditive). */
+static double steal_bound(const double *w, const double *st, size_t n, double t)
+{
+    double best = steal_cover(w, st, n, t);
+    for (size_t j = 0; j < n; j++) {
+        double m = floor(t / w[j]);
+        if (m >= 1)
+            best = fmin(best, m * st[j] + steal_cover(w, st, n, t - m * w[j]));
+    }
+    return best;
+}
+
+uint64_t sched_supply_delay(const uint64_t *window_ns,
+                            const uint64_t *stolen_ns, size_t n,
+                            double core_capacity, double *capacity)
+{
+    *capacity = core_capacity;
+    if (n == 0 || window_ns[n - 1] == 0)
+        return 0;
+    double w[32], st[32];
+    if (n > 32)
+        n = 32;
+    /* a longer window holds every shorter one: the envelope as measured
+     * is made monotone */
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (double)window_ns[i];
+        st[i] = fmax(i ? st[i - 1] : 0, (double)stolen_ns[i]);
+    }
+    double rate = st[n - 1] / w[n - 1];
+    double sigma = fmax(1.0 - core_capacity, rate);
+    if (sigma >= 1.0) {
+        *capacity = 0;
+        return SCHED_TIME_INF;
+    }
+    if (1.0 - rate < *capacity)
+        *capacity = 1.0 - rate;
+    /* b = sup over t of s(t) - sigma t: beyond W_n it is no larger (whole
+     * windows of W_n take at most sigma each), so a grid over (0, W_n]
+     * fine enough that the bound's steps fall on it; each grid point
+     * stands for the cell after it (s is nondecreasing: its value at the
+     * cell's end, sigma t at its start) */
+    double h = w[0] / 64, b = 0;
+    for (double t = 0; t < w[n - 1]; t += h)
+        b = fmax(b, steal_bound(w, st, n, fmin(t + h, w[n - 1])) - sigma * t);
+    double d = ceil(b / (1.0 - sigma));
+    return d >= (double)SCHED_TIME_INF ? SCHED_TIME_INF : (uint64_t)d;
 }
 
 const double sched_platform_levels[SCHED_PLATFORM_Q] = {0.5, 0.9, 0.99, 0.999,
@@ -495,9 +558,11 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
     else if (sched_dist_max(&s) <= credit)
         rc = no_backlog(out, &s, ctx);
     else {
-        /* S = n P + w with w constant: the walk is n P - (T_v - w), and w
-         * is added back to the response, so the lattice can follow P */
-        uint64_t w = ctx->platform.has_q ? 0 : ctx->platform.wakeup_ns;
+        /* S = n P + w with w constant (the wake-up bound, when not a
+         * distribution, and the supply delay): the walk is n P - (T_v - w),
+         * and w is added back to the response, so the lattice can follow P */
+        uint64_t w = (ctx->platform.has_q ? 0 : ctx->platform.wakeup_ns) +
+                     ctx->platform.supply_delay_ns;
         for (size_t i = 0; i < s.n; i++)
             if (s.t_ns[i] < SCHED_TIME_INF)
                 s.t_ns[i] -= w;

@@ -277,6 +277,8 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
         const struct sched_stage_ctx *c = spec->stage;
         uint64_t w =
             c && c->platform.measured ? round_us(c->platform.wakeup_ns) : 0;
+        /* and the host's supply delay (steal), after all of it */
+        uint64_t sd = c ? round_us(c->platform.supply_delay_ns) : 0;
         uint64_t kmax =
             c && c->platform.measured && c->arrival.kind == SCHED_ARRIVAL_CLOSED
                 ? 5
@@ -292,9 +294,9 @@ int sched_menu_build(struct sched_menu *m, const struct sched_dist *exec,
             if (c && c->platform.has_q)
                 w = round_us(c->platform.wakeup_q[3]);
             for (uint64_t k = 1; k <= kmax; k++) {
-                ds[nd++] = k * p + (w < p ? w : 0);
+                ds[nd++] = k * p + (w < p ? w : 0) + sd;
                 if (w2 != w && w2 < p)
-                    ds[nd++] = k * p + w2;
+                    ds[nd++] = k * p + w2 + sd;
             }
         }
         for (size_t j = 0; j < nd; j++) {

@@ -109,6 +109,11 @@ static Placer__PlacedService *placed_service(const struct model_problem *mp,
     x->deadline_us = to_us(sp->item.deadline_ns);
     x->utilization = sp->item.utilization;
     x->stage_probability = sp->item.phi;
+    uint64_t sd = mp->hosts[sp->host].platform.supply_delay_ns;
+    if (sd) {
+        x->has_supply_delay_us = 1;
+        x->supply_delay_us = to_us(sd);
+    }
     return x;
 }
 

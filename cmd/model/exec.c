@@ -116,12 +116,42 @@ struct sched_arrival model_arrival(const Placer__Workflow *w)
     return a;
 }
 
+uint64_t model_supply_delay(const Placer__Host *h, double *capacity)
+{
+    double c = h->has_core_capacity ? h->core_capacity : 1.0;
+    *capacity = c;
+    const Placer__Platform *x = h->platform;
+    if (!x)
+        return 0;
+    uint64_t win[32], st[32];
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_steal && n < 32; i++)
+        if (x->steal[i]->window && x->steal[i]->stolen) {
+            win[n] = x->steal[i]->window->ns;
+            st[n++] = x->steal[i]->stolen->ns;
+        }
+    /* a stated delay is the bound (placerd states the one it computed
+     * from its agent's envelope); the capacity follows the envelope */
+    if (x->supply_delay) {
+        uint64_t most = 0;
+        for (size_t i = 0; i < n; i++)
+            most = st[i] > most ? st[i] : most;
+        double longrun = n && win[n - 1] ? (double)most / win[n - 1] : 0;
+        if (1.0 - longrun < c)
+            *capacity = fmax(0, 1.0 - longrun);
+        return x->supply_delay->ns;
+    }
+    return sched_supply_delay(win, st, n, c, capacity);
+}
+
 struct sched_platform model_platform(const Placer__Host *h)
 {
     struct sched_platform pf = {0};
     const Placer__Platform *x = h->platform;
     if (!x)
         return pf;
+    double cap;
+    pf.supply_delay_ns = model_supply_delay(h, &cap);
     pf.measured = true;
     pf.overhead_ns = x->overhead ? x->overhead->ns : 0;
     pf.granularity_ns = x->granularity ? x->granularity->ns : 0;

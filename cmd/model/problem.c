@@ -138,10 +138,12 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
         return PLC_ENOMEM;
     for (size_t h = 0; h < H; h++) {
         const Placer__Host *x = c->hosts[h];
+        double cap;
+        (void)model_supply_delay(x, &cap);
         mp->hosts[h] =
             (struct place_host){x->name,
                                 x->has_cores ? x->cores : 1,
-                                x->has_core_capacity ? x->core_capacity : 1.0,
+                                cap,
                                 x->n_used ? x->used : NULL,
                                 x->memory ? x->memory->bytes : PLACE_UNLIMITED,
                                 x->memory_used ? x->memory_used->bytes : 0,
@@ -231,6 +233,7 @@ static bool same_platform(const struct sched_platform *a,
     return a->measured == b->measured && a->overhead_ns == b->overhead_ns &&
            a->granularity_ns == b->granularity_ns &&
            a->wakeup_ns == b->wakeup_ns &&
+           a->supply_delay_ns == b->supply_delay_ns &&
            a->exceed_probability == b->exceed_probability &&
            a->has_q == b->has_q &&
            !memcmp(a->overhead_q, b->overhead_q, sizeof a->overhead_q) &&

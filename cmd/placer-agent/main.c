@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/partition.h"
 #include "agent/platform.h"
+#include "agent/steal.h"
 #include "agent/probe.h"
 #include "keyfile.h"
 #include "wire.h"
@@ -149,8 +150,32 @@ struct agent_state {
     bool calibrated;                  /* platform measured */
     struct agent_partition partition; /* --cpus; n 0: none */
     struct agent_platform platform;
-    char instance[200]; /* machine id and state directory */
+    struct agent_steal steal; /* watched when calibrated */
+    bool steal_sent;          /* the envelope placerd has is the latest */
+    char instance[200];       /* machine id and state directory */
 };
+
+/* The steal envelope as StealPoints (the windows with any steal). */
+static size_t steal_points(const struct agent_steal *s, Placer__StealPoint *pt,
+                           Placer__StealPoint **pp, Placer__Time *tm)
+{
+    size_t n = 0;
+    for (int w = 0; w < AGENT_STEAL_WINDOWS && s->cap; w++) {
+        if (!s->stolen_ns[w])
+            continue;
+        placer__steal_point__init(&pt[n]);
+        placer__time__init(&tm[2 * n]);
+        placer__time__init(&tm[2 * n + 1]);
+        tm[2 * n].has_ns = tm[2 * n + 1].has_ns = 1;
+        tm[2 * n].ns = agent_steal_windows_ns[w];
+        tm[2 * n + 1].ns = s->stolen_ns[w];
+        pt[n].window = &tm[2 * n];
+        pt[n].stolen = &tm[2 * n + 1];
+        pp[n] = &pt[n];
+        n++;
+    }
+    return n;
+}
 
 static void send_register(struct agent_state *st)
 {
@@ -189,6 +214,8 @@ static void send_register(struct agent_state *st)
     Placer__Time ov = PLACER__TIME__INIT, gr = PLACER__TIME__INIT,
                  wk = PLACER__TIME__INIT, oq[5], wq[5];
     Placer__Time *oqp[5], *wqp[5];
+    Placer__StealPoint spt[AGENT_STEAL_WINDOWS], *sptp[AGENT_STEAL_WINDOWS];
+    Placer__Time stm[2 * AGENT_STEAL_WINDOWS];
     if (st->calibrated) {
         ov.has_ns = gr.has_ns = wk.has_ns = 1;
         ov.ns = st->platform.overhead_ns;
@@ -216,6 +243,9 @@ static void send_register(struct agent_state *st)
         pf.overhead_quantiles = oqp;
         pf.wakeup_quantiles = wqp;
         pf.n_overhead_quantiles = pf.n_wakeup_quantiles = 5;
+        pf.n_steal = steal_points(&st->steal, spt, sptp, stm);
+        pf.steal = sptp;
+        st->steal_sent = true;
         r.platform = &pf;
         r.platform_note = st->platform.note;
     }
@@ -227,16 +257,24 @@ static void send_register(struct agent_state *st)
     send_msg(st->sock, &m);
 }
 
-static void send_heartbeat(void *sock, const char *host, uint64_t seq)
+static void send_heartbeat(struct agent_state *st, uint64_t seq)
 {
     Placer__AgentHeartbeat hb = PLACER__AGENT_HEARTBEAT__INIT;
-    hb.host = (char *)host;
+    hb.host = (char *)st->host;
     hb.has_seq = 1;
     hb.seq = seq;
+    /* the steal envelope, when it grew since placerd had it */
+    Placer__StealPoint spt[AGENT_STEAL_WINDOWS], *sptp[AGENT_STEAL_WINDOWS];
+    Placer__Time stm[2 * AGENT_STEAL_WINDOWS];
+    if (st->calibrated && !st->steal_sent) {
+        hb.n_steal = steal_points(&st->steal, spt, sptp, stm);
+        hb.steal = sptp;
+        st->steal_sent = true;
+    }
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_HEARTBEAT;
     m.heartbeat = &hb;
-    send_msg(sock, &m);
+    send_msg(st->sock, &m);
 }
 
 /* An acknowledgement for placerd (agent_result_fn). */
@@ -451,6 +489,7 @@ static int run(const char *server, struct agent_state *st)
           server);
     unsigned heartbeat = 1000;
     double last_heard = now_ms(), next_beat = 0, retry = 0, next_scan = 0;
+    double next_steal = 0, steal_said = -1e9;
     bool registered = false;
     uint64_t seq = 0;
     send_register(st);
@@ -463,6 +502,8 @@ static int run(const char *server, struct agent_state *st)
             wait = 0;
         if (wait > 200)
             wait = 200; /* look at the stop flag now and then */
+        if (st->steal.cap && wait > (long)(next_steal - now))
+            wait = next_steal > now ? (long)(next_steal - now) : 0;
         zmq_poll(&it, 1, wait);
         now = now_ms();
         Placer__ServerToAgent *batch[256];
@@ -515,13 +556,31 @@ static int run(const char *server, struct agent_state *st)
             placer__server_to_agent__free_unpacked(batch[i], NULL);
         now = now_ms();
         if (registered && now >= next_beat) {
-            send_heartbeat(sock, st->host, ++seq);
+            send_heartbeat(st, ++seq);
             next_beat = now + heartbeat;
             /* placerd silent for three heartbeats: start over */
             if (now - last_heard > 3.0 * heartbeat && seq % 3 == 0) {
                 registered = false;
                 retry = now;
             }
+        }
+        if (st->steal.cap && now >= next_steal) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            if (agent_steal_sample(&st->steal, NULL,
+                                   (uint64_t)ts.tv_sec * 1000000000ULL +
+                                       (uint64_t)ts.tv_nsec)) {
+                st->steal_sent = false;
+                if (now - steal_said > 10000) {
+                    logf_("the host took CPU time (steal): up to %llu us in "
+                          "100 ms, %llu us in 1 s, %llu us in 60 s so far",
+                          (unsigned long long)st->steal.stolen_ns[0] / 1000,
+                          (unsigned long long)st->steal.stolen_ns[3] / 1000,
+                          (unsigned long long)st->steal.stolen_ns[8] / 1000);
+                    steal_said = now;
+                }
+            }
+            next_steal = now + AGENT_STEAL_SAMPLE_NS / 1e6;
         }
         if (registered && now >= next_scan) {
             /* new threads of bound processes; processes gone */
@@ -875,6 +934,15 @@ int main(int argc, char **argv)
             return rc;
         }
     }
+    /* with the platform measured, the host's steal of the CPUs the plans
+     * use is watched from now on */
+    if (st.calibrated &&
+        agent_steal_init(&st.steal, st.partition.n ? st.partition.cpu : NULL,
+                         st.partition.n) != 0) {
+        agent_close(st.agent);
+        fputs("placer-agent: out of memory\n", stderr);
+        return 70;
+    }
     st.host = host;
     list_devices(&st);
     /* this agent across its restarts: the machine and its journal (a
@@ -894,6 +962,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     rc = run(server, &st);
     agent_close(st.agent);
+    agent_steal_release(&st.steal);
     for (size_t i = 0; i < st.n_devices; i++) {
         free(st.devices[i]);
         free(st.addresses[i]);

@@ -138,6 +138,19 @@ void cli_print_plan(const Placer__Plan *d)
         printf("  guarantee  no deadline; latency bound %s\n",
                cli_qty(PLC_QTY_TIME, g->latency_bound_us * 1000));
     print_assumptions(g);
+    /* hosts that take CPU time from their guests (steal) */
+    uint64_t most = 0;
+    const char *where = NULL;
+    for (size_t i = 0; i < d->n_services; i++)
+        if (d->services[i]->has_supply_delay_us &&
+            d->services[i]->supply_delay_us > most) {
+            most = d->services[i]->supply_delay_us;
+            where = d->services[i]->host;
+        }
+    if (where)
+        printf("  steal      the hosts take CPU time from their guests: each "
+               "stage's deadline includes a supply delay (up to %s, on %s)\n",
+               cli_qty(PLC_QTY_TIME, most * 1000), where);
     printf("\n  %-14s %-16s %-7s %-9s %-8s %-9s %-7s %s\n", "service", "host",
            "cores", "budget", "period", "deadline", "util", "phi");
     for (size_t i = 0; i < d->n_services; i++) {

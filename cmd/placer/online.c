@@ -219,6 +219,18 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                     snprintf(bound, sizeof bound, " (pid %d)", v->pid);
                 printf("    %-12s %-9s on %s%s%s%s\n", v->name, st, v->host,
                        bound, v->error ? ": " : "", v->error ? v->error : "");
+                if (v->has_supply_delay_now_us)
+                    printf("    %-12s warning: %s's host now takes more CPU "
+                           "time (steal): a supply delay of %s where the "
+                           "plan counted %s, so the guarantee's assumption "
+                           "does not hold there; release and submit again "
+                           "to plan with it\n",
+                           "", v->host,
+                           cli_qty(PLC_QTY_TIME, v->supply_delay_now_us * 1000),
+                           cli_qty(PLC_QTY_TIME,
+                                   (v->has_supply_delay_us ? v->supply_delay_us
+                                                           : 0) *
+                                       1000));
             }
             for (size_t i = 0; i < d->n_links; i++) {
                 const Placer__PlacedLink *l = d->links[i];
@@ -404,7 +416,8 @@ static const char hosts_help[] =
     "utilisation per core, memory, agent; and, where known, the platform\n"
     "terms plans use for it (the CPU a job uses beyond its work, the\n"
     "wake-up latency, how far a budget overruns), measured by its agent or\n"
-    "from the cluster file's platform block.\n"
+    "from the cluster file's platform block; and the CPU time the host's\n"
+    "hypervisor took from it (steal) with the supply delay plans add.\n"
     "\n"
     "Options:\n"
     "  --json   {\"schema\":1,\"hosts\":[...]}\n" SERVER_HELP;
@@ -462,6 +475,23 @@ int cmd_hosts(int argc, char **argv)
                            : "the cluster file's",
                        s->platform_note ? "; " : "",
                        s->platform_note ? s->platform_note : "");
+            if (pf && pf->n_steal) {
+                /* the shortest and the longest window, and what plans add */
+                const Placer__StealPoint *a = pf->steal[0],
+                                         *z = pf->steal[pf->n_steal - 1];
+                printf("%-16s steal     the host took up to %s in %s", "",
+                       cli_qty(PLC_QTY_TIME, a->stolen->ns),
+                       cli_qty(PLC_QTY_TIME, a->window->ns));
+                if (z != a)
+                    printf(", %s in %s", cli_qty(PLC_QTY_TIME, z->stolen->ns),
+                           cli_qty(PLC_QTY_TIME, z->window->ns));
+                if (pf->supply_delay)
+                    printf("; plans add a supply delay of %s",
+                           cli_qty(PLC_QTY_TIME, pf->supply_delay->ns));
+                printf("\n");
+            } else if (pf && s->platform_source &&
+                       !strcmp(s->platform_source, "agent"))
+                printf("%-16s steal     none seen\n", "");
         }
     }
     placer__response__free_unpacked(r, NULL);

@@ -41,6 +41,7 @@
 #include "plc/error.h"
 #include "proto/validate.h"
 #include "server.h"
+#include "sched/arrival.h"
 #include "sync.h"
 
 #define MAX_REQUEST_BYTES (16u << 20)
@@ -333,6 +334,32 @@ static const char *request_tenant(struct server *srv, const struct job *q,
     return t;
 }
 
+/* Where a host's agent now measures more steal than the plan counted:
+ * the supply delay now, on each service there (the guarantee assumed
+ * less). */
+static void supply_states(const struct server *srv, Placer__Plan *p)
+{
+    for (size_t i = 0; i < p->n_services; i++) {
+        Placer__PlacedService *v = p->services[i];
+        size_t h = v->host ? totals_node(&srv->totals, v->host) : SIZE_MAX;
+        if (h >= srv->totals.n_hosts)
+            continue;
+        const struct host_agent *a = &srv->totals.agent[h];
+        if (!a->has_platform || !a->n_steal)
+            continue;
+        double cap = totals_host_capacity(&srv->totals, h), usable;
+        uint64_t d = a->supply_for == cap
+                         ? a->supply_delay_ns
+                         : sched_supply_delay(a->steal_window_ns, a->steal_ns,
+                                              a->n_steal, cap, &usable);
+        uint64_t now_us = (d + 999) / 1000;
+        if (now_us > (v->has_supply_delay_us ? v->supply_delay_us : 0)) {
+            v->has_supply_delay_now_us = 1;
+            v->supply_delay_now_us = now_us;
+        }
+    }
+}
+
 static void do_status(struct server *srv, struct job *q)
 {
     const Placer__StatusRequest *s = q->req->status;
@@ -358,6 +385,7 @@ static void do_status(struct server *srv, struct job *q)
         return;
     }
     sync_plan_states(&srv->sync, p, tenant);
+    supply_states(srv, p);
     reply_with(srv, q->identity, q->identity_len, q->id,
                PLACER__RESPONSE__RESULT_PLAN, p);
     placer__plan__free_unpacked(p, NULL);
@@ -1253,6 +1281,31 @@ static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
         srv_log(LOG_ERROR, "%s", err.msg);
 }
 
+/* An agent's steal envelope changed: the supply delay it implies at the
+ * host's capacity, computed once here for every later plan. */
+static void steal_taken(struct server *srv, size_t h)
+{
+    struct host_agent *a = &srv->totals.agent[h];
+    if (!a->n_steal) {
+        a->supply_delay_ns = 0;
+        a->supply_for = -1;
+        return;
+    }
+    double cap = totals_host_capacity(&srv->totals, h);
+    a->supply_delay_ns = sched_supply_delay(a->steal_window_ns, a->steal_ns,
+                                            a->n_steal, cap, &a->supply_cap);
+    a->supply_for = cap;
+    srv_log(LOG_INFO,
+            "host %s: its host takes CPU time (steal, up to %llu us in "
+            "%llu ms); plans add a supply delay of %llu us at capacity %.3f "
+            "(usable %.3f)",
+            srv->totals.node_names[h],
+            (unsigned long long)a->steal_ns[0] / 1000,
+            (unsigned long long)a->steal_window_ns[0] / 1000000,
+            (unsigned long long)(a->supply_delay_ns + 999) / 1000, cap,
+            a->supply_cap);
+}
+
 static void agent_register(struct server *srv, const void *id, size_t id_len,
                            const Placer__AgentRegister *r)
 {
@@ -1345,6 +1398,9 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         }
         snprintf(a->platform_note, sizeof a->platform_note, "%s",
                  r->platform_note ? r->platform_note : "");
+        a->n_steal = 0;
+        host_agent_set_steal(a, r->platform->steal, r->platform->n_steal);
+        steal_taken(srv, h);
         srv_log(LOG_INFO,
                 "agent for %s measured its platform: overhead %llu us, "
                 "wake-up %llu us, budget overrun %llu us (%s)",
@@ -1413,6 +1469,10 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
         if (a && a->identity && a->identity_len == id_len &&
             !memcmp(a->identity, id, id_len)) {
             a->last_seen_ms = now_ms();
+            if (a->has_platform && m->heartbeat->n_steal &&
+                host_agent_set_steal(a, m->heartbeat->steal,
+                                     m->heartbeat->n_steal))
+                steal_taken(srv, h);
             /* echoed, so that the agent knows placerd is there */
             Placer__ServerToAgent echo = PLACER__SERVER_TO_AGENT__INIT;
             echo.msg_case = PLACER__SERVER_TO_AGENT__MSG_HEARTBEAT;

@@ -57,7 +57,21 @@ struct host_agent {
     double exceed; /* how often a job exceeds the figures */
     uint64_t overhead_q[5], wakeup_q[5];
     char platform_note[256];
+    /* its steal envelope (AgentRegister, then heartbeats as it grows) and
+     * the supply delay it implies at capacity supply_for (-1: not yet) */
+    size_t n_steal;
+    uint64_t steal_window_ns[16], steal_ns[16];
+    uint64_t supply_delay_ns;
+    double supply_cap, supply_for;
 };
+
+/* A host's capacity per core for plans: the agent's probe once it has
+ * one, else the cluster file's. */
+double totals_host_capacity(const struct totals *t, size_t h);
+
+/* Take an agent's steal envelope; true when it changed. */
+bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
+                          size_t n);
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the
  * totals.  0 or PLC_ENOMEM. */

@@ -3,6 +3,7 @@
  */
 #include "plc/error.h"
 #include "server.h"
+#include "sched/arrival.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -232,7 +233,7 @@ oom:
 
 /* A host's capacity per core: the agent's probe of what the kernel
  * admits once it has one, else the cluster file's. */
-static double host_capacity(const struct totals *t, size_t h)
+double totals_host_capacity(const struct totals *t, size_t h)
 {
     const Placer__Host *b = t->cluster->hosts[h];
     if (t->agent[h].capacity > 0)
@@ -314,7 +315,76 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
 
     p->has_hrtick = a->has_platform || (b && b->has_hrtick);
     p->hrtick = a->has_platform ? a->hrtick : b && b->hrtick;
+    /* the steal envelope and the supply delay it implies at this host's
+     * capacity (a cluster file's block passes through: the model derives
+     * its delay) */
+    for (size_t i = 0; i < p->n_steal; i++)
+        placer__steal_point__free_unpacked(p->steal[i], NULL);
+    free(p->steal);
+    p->steal = NULL;
+    p->n_steal = 0;
+    if (p->supply_delay) {
+        placer__time__free_unpacked(p->supply_delay, NULL);
+        p->supply_delay = NULL;
+    }
+    size_t ns = a->has_platform ? a->n_steal : b ? b->n_steal : 0;
+    if (ns && !(p->steal = calloc(ns, sizeof *p->steal)))
+        return false;
+    for (size_t i = 0; i < ns; i++) {
+        Placer__StealPoint *q = malloc(sizeof *q);
+        if (!q)
+            return false;
+        placer__steal_point__init(q);
+        p->steal[p->n_steal++] = q;
+        q->window = time_of(NULL,
+                            a->has_platform       ? a->steal_window_ns[i]
+                            : b->steal[i]->window ? b->steal[i]->window->ns
+                                                  : 0,
+                            &oom);
+        q->stolen = time_of(NULL,
+                            a->has_platform       ? a->steal_ns[i]
+                            : b->steal[i]->stolen ? b->steal[i]->stolen->ns
+                                                  : 0,
+                            &oom);
+    }
+    if (a->has_platform && a->n_steal) {
+        double cap = totals_host_capacity(t, h), usable;
+        uint64_t d = a->supply_for == cap
+                         ? a->supply_delay_ns
+                         : sched_supply_delay(a->steal_window_ns, a->steal_ns,
+                                              a->n_steal, cap, &usable);
+        p->supply_delay = time_of(NULL, d, &oom);
+    } else if (!a->has_platform && b && b->supply_delay)
+        p->supply_delay = time_of(NULL, b->supply_delay->ns, &oom);
     return !oom;
+}
+
+bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
+                          size_t n)
+{
+    struct host_agent x = *a;
+    x.n_steal = 0;
+    for (size_t i = 0; i < n && x.n_steal < 16; i++)
+        if (pt[i]->window && pt[i]->stolen && pt[i]->window->ns &&
+            pt[i]->stolen->ns <= pt[i]->window->ns &&
+            (!x.n_steal ||
+             pt[i]->window->ns > x.steal_window_ns[x.n_steal - 1])) {
+            x.steal_window_ns[x.n_steal] = pt[i]->window->ns;
+            x.steal_ns[x.n_steal++] = pt[i]->stolen->ns;
+        }
+    bool changed =
+        x.n_steal != a->n_steal ||
+        memcmp(x.steal_window_ns, a->steal_window_ns,
+               x.n_steal * sizeof *x.steal_window_ns) ||
+        memcmp(x.steal_ns, a->steal_ns, x.n_steal * sizeof *x.steal_ns);
+    if (changed) {
+        a->n_steal = x.n_steal;
+        memcpy(a->steal_window_ns, x.steal_window_ns,
+               sizeof a->steal_window_ns);
+        memcpy(a->steal_ns, x.steal_ns, sizeof a->steal_ns);
+        a->supply_for = -1;
+    }
+    return changed;
 }
 
 const Placer__Cluster *totals_residual(struct totals *t)
@@ -328,7 +398,7 @@ const Placer__Cluster *totals_residual(struct totals *t)
         Placer__Host *x = c->hosts[h];
         /* a host whose agent is down takes nothing new: its cores full */
         bool down = t->agent[h].state == HOST_DOWN;
-        double cap = host_capacity(t, h);
+        double cap = totals_host_capacity(t, h);
         x->has_core_capacity = 1;
         x->core_capacity = cap;
         if (!set_platform(t, h, x))
@@ -399,7 +469,7 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         s->has_cores = 1;
         s->cores = cores;
         s->has_core_capacity = 1;
-        s->core_capacity = host_capacity(t, h);
+        s->core_capacity = totals_host_capacity(t, h);
         /* the platform terms plans use for it, and where they came from */
         Placer__Host tmp = PLACER__HOST__INIT;
         if (!set_platform(t, h, &tmp) ||

@@ -438,8 +438,8 @@ Test(sched_arrival, platform_terms_lengthen_the_service)
     c.arrival.kind = SCHED_ARRIVAL_CLOSED;
     /* ideal: the plain bound */
     cr_assert_eq(sched_stage_service_ns(1 * MS, 1 * MS, 5 * MS, &c), 5 * MS);
-    c.platform = (struct sched_platform){true, 60 * US, 4 * MS, 200 * US,
-                                         0,    false,   {0},    {0}};
+    c.platform = (struct sched_platform){true,  60 * US, 4 * MS, 200 * US, 0,
+                                         false, {0},     {0},    0};
     /* 1 ms + 60 us of work needs two budgets, then the wake-up, then the
      * period the CBS rule may keep from the previous job */
     cr_assert_eq(sched_stage_service_ns(1 * MS, 1 * MS, 5 * MS, &c),
@@ -450,4 +450,121 @@ Test(sched_arrival, platform_terms_lengthen_the_service)
                  10 * MS + 200 * US);
     cr_assert_eq(sched_stage_service_ns(940 * US, 1 * MS, 5 * MS, &c),
                  5 * MS + 200 * US);
+}
+
+Test(sched_arrival, supply_delay_of_a_steal_envelope)
+{
+    double cap;
+    /* nothing seen: no delay, the capacity as given */
+    cr_assert_eq(sched_supply_delay(NULL, NULL, 0, 0.9, &cap), 0);
+    cr_assert_float_eq(cap, 0.9, 1e-12);
+    /* 20 ms in 100 ms, 50 ms in 1 s at capacity 0.9: sigma 0.1; the most
+     * beyond sigma t is at t = 210 ms (two windows of 100 ms and 10 ms:
+     * 50 ms), b = 29 ms, Delta = b / 0.9 (the grid adds under 0.2 ms) */
+    uint64_t w[] = {100 * MS, 1000 * MS}, st[] = {20 * MS, 50 * MS};
+    uint64_t d = sched_supply_delay(w, st, 2, 0.9, &cap);
+    cr_assert(d >= 32222222 && d <= 32500000, "Delta %llu",
+              (unsigned long long)d);
+    cr_assert_float_eq(cap, 0.9, 1e-12);
+    /* a long-run rate of 0.2 lowers the capacity to 0.8; b = 16 ms (at
+     * t = 20 ms: all of it taken) */
+    uint64_t st2[] = {20 * MS, 200 * MS};
+    d = sched_supply_delay(w, st2, 2, 0.9, &cap);
+    cr_assert_float_eq(cap, 0.8, 1e-12);
+    cr_assert(d >= 20 * MS && d <= 20500 * US, "Delta %llu",
+              (unsigned long long)d);
+    /* everything taken: no supply */
+    uint64_t st3[] = {100 * MS, 1000 * MS};
+    cr_assert_eq(sched_supply_delay(w, st3, 2, 0.9, &cap), SCHED_TIME_INF);
+    cr_assert_float_eq(cap, 0.0, 1e-12);
+}
+
+/* EDF over periodic reservations (always backlogged: every budget wanted)
+ * on a CPU the host takes in random bursts; the envelope of the steal
+ * actually drawn, measured as an agent would, gives Delta; no budget may
+ * be delivered later than Delta after its deadline. */
+Test(sched_arrival, supply_delay_is_never_optimistic, .timeout = 300)
+{
+    const uint64_t step = 10 * US, horizon = 20000 * MS;
+    const size_t nsteps = horizon / step;
+    /* shapes: mean burst and mean gap (ms) */
+    const double shapes[][2] = {{2, 40}, {8, 80}, {0.5, 4}, {20, 400}};
+    const uint64_t wins_ms[] = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+    const size_t nw = sizeof wins_ms / sizeof *wins_ms;
+    /* three servers, utilisation 0.8 */
+    const uint64_t Q[] = {2 * MS, 3 * MS, 10 * MS},
+                   P[] = {10 * MS, 20 * MS, 25 * MS};
+    uint32_t *cum = malloc((nsteps + 1) * sizeof *cum);
+    cr_assert(cum);
+    bool late_somewhere = false;
+    for (size_t sh = 0; sh < sizeof shapes / sizeof *shapes; sh++) {
+        /* the steal pattern, as a prefix count of stolen steps */
+        bool stolen = false;
+        double left = -log(1 - unif()) * shapes[sh][1] * MS / step;
+        cum[0] = 0;
+        for (size_t k = 0; k < nsteps; k++) {
+            if (left <= 0) {
+                stolen = !stolen;
+                left =
+                    -log(1 - unif()) * shapes[sh][stolen ? 0 : 1] * MS / step;
+            }
+            left -= 1;
+            cum[k + 1] = cum[k] + (stolen ? 1 : 0);
+        }
+        uint64_t win[16], st[16];
+        for (size_t i = 0; i < nw; i++) {
+            size_t m = wins_ms[i] * MS / step;
+            uint32_t best = 0;
+            for (size_t k = 0; k + m <= nsteps; k++)
+                if (cum[k + m] - cum[k] > best)
+                    best = cum[k + m] - cum[k];
+            win[i] = wins_ms[i] * MS;
+            st[i] = best * step;
+        }
+        double cap;
+        uint64_t delta = sched_supply_delay(win, st, nw, 0.85, &cap);
+        /* the servers only where the capacity holds them */
+        if (cap < 0.8 || delta >= SCHED_TIME_INF)
+            continue;
+        /* EDF by job deadline; job j of server i: released j P, deadline
+         * (j + 1) P, Q of work */
+        uint64_t left_q[3], job[3] = {0, 0, 0};
+        int64_t worst = INT64_MIN;
+        for (int i = 0; i < 3; i++)
+            left_q[i] = Q[i];
+        for (size_t k = 0; k < nsteps; k++) {
+            uint64_t now = k * step;
+            if (cum[k + 1] != cum[k])
+                continue;
+            int pick = -1;
+            for (int i = 0; i < 3; i++)
+                if (job[i] * P[i] <= now &&
+                    (pick < 0 ||
+                     (job[i] + 1) * P[i] < (job[pick] + 1) * P[pick]))
+                    pick = i;
+            if (pick < 0)
+                continue;
+            left_q[pick] -= step;
+            if (left_q[pick] == 0) {
+                int64_t late = (int64_t)(now + step) -
+                               (int64_t)((job[pick] + 1) * P[pick]);
+                if (late > worst)
+                    worst = late;
+                job[pick]++;
+                left_q[pick] = Q[pick];
+            }
+        }
+        printf("steal bursts %.1f ms every %.0f ms: rate %.3f, Delta %.2f ms, "
+               "worst lateness %.2f ms\n",
+               shapes[sh][0], shapes[sh][1],
+               (double)cum[nsteps] / (double)nsteps, (double)delta / 1e6,
+               (double)worst / 1e6);
+        cr_assert(worst <= (int64_t)delta,
+                  "lateness %lld ns beyond Delta %llu ns", (long long)worst,
+                  (unsigned long long)delta);
+        late_somewhere |= worst > 0;
+    }
+    free(cum);
+    /* the steal did make budgets late: the check had something to bound */
+    cr_assert(late_somewhere);
 }

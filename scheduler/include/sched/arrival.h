@@ -114,7 +114,33 @@ struct sched_platform {
     bool has_q;
     uint64_t overhead_q[SCHED_PLATFORM_Q];
     uint64_t wakeup_q[SCHED_PLATFORM_Q];
+    /* Delta: how late, beyond its server deadlines, a job can complete
+     * because the host takes the CPU (sched_supply_delay()); added to every
+     * stage's service once */
+    uint64_t supply_delay_ns;
 };
+
+/*
+ * Supply lost to the host (steal).  A virtual CPU the hypervisor takes for
+ * s(t) of a window t supplies t - s(t).  From an envelope of measured
+ * points -- s_i the most taken in any window of length W_i, W ascending --
+ * with sigma = max(1 - c, s_n / W_n) for a core capacity c:
+ *
+ *     s(t) <= sigma t + b,   b = max_i sup_{W_{i-1} < t <= W_i}
+ *                                     (min(t, s_i) - sigma t)   (W_0 = 0)
+ *
+ * for every t (beyond W_n, split t into windows of W_n and a remainder:
+ * s_n / W_n <= sigma).  Under EDF, reservations of total utilisation U <=
+ * 1 - sigma on a supply of at least (1 - sigma) t - b meet every deadline
+ * late by at most Delta = b / (1 - sigma): the demand of any interval t is
+ * at most U t <= (1 - sigma)(t + Delta) - b.  So the host's capacity per
+ * core becomes min(c, 1 - s_n / W_n) and each stage's service grows by
+ * Delta.  Returns Delta (SCHED_TIME_INF when sigma >= 1) and sets
+ * *capacity to the usable capacity; no points: 0 and c.
+ */
+uint64_t sched_supply_delay(const uint64_t *window_ns,
+                            const uint64_t *stolen_ns, size_t n,
+                            double core_capacity, double *capacity);
 
 /* Everything the response of one stage depends on besides (Q, P). */
 struct sched_stage_ctx {

@@ -54,6 +54,12 @@ struct sched_arrival model_arrival(const Placer__Workflow *w);
 /* The platform terms of a validated cluster host (absent: ideal). */
 struct sched_platform model_platform(const Placer__Host *h);
 
+/* The host's supply delay from its platform's steal envelope (and a
+ * stated supply_delay), ns, SCHED_TIME_INF when the host takes all of a
+ * core; *capacity gets the usable capacity per core (the core capacity,
+ * lowered by the long-run steal rate).  sched_supply_delay() says why. */
+uint64_t model_supply_delay(const Placer__Host *h, double *capacity);
+
 /* ---- whole problems (problem.c, document.c) ---------------------------- */
 
 #include "place/plan.h"
