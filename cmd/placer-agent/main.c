@@ -81,7 +81,8 @@ static const char help[] =
     "                     deadline capacity per CPU and the platform terms\n"
     "  --calibrate N      with the deadline backend, measure the platform\n"
     "                     terms at start over N jobs (default 2000, about\n"
-    "                     2 ms each; kept per boot in the state directory;\n"
+    "                     4 ms each, idle and beside a load; kept per boot\n"
+    "                     in the state directory;\n"
     "                     0: do not measure, placerd then uses the cluster\n"
     "                     file's platform block): the CPU a job uses beyond\n"
     "                     its work and its wake-up latency (p99.9 of\n"
@@ -615,14 +616,17 @@ static void first_line(const char *path, char *out, size_t len)
 
 /*
  * The platform terms, measured once per boot: a file beside the journal
- * keeps them ("BOOT_ID overhead wakeup granularity hrtick jobs", ns), so an
+ * keeps them ("v2:BOOT_ID overhead wakeup granularity hrtick jobs", ns), so an
  * agent restarting on the same boot registers at once.  `path` NULL:
  * measure, keep nothing.
  */
 static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
 {
-    char boot[64];
-    first_line("/proc/sys/kernel/random/boot_id", boot, sizeof boot);
+    /* the boot, and how it was measured (v2: idle and beside a load, on
+     * the reserved CPU): figures measured otherwise are measured again */
+    char id[48], boot[64];
+    first_line("/proc/sys/kernel/random/boot_id", id, sizeof id);
+    snprintf(boot, sizeof boot, "v2:%s", id);
     FILE *f = path ? fopen(path, "r") : NULL;
     if (f) {
         char was[64];
@@ -656,7 +660,8 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
         fclose(f);
     }
     struct plc_error err = PLC_ERROR_INIT;
-    int e = agent_platform_measure(jobs, &st->platform, &err);
+    int e = agent_platform_measure(
+        jobs, st->partition.n ? &st->partition : NULL, &st->platform, &err);
     if (e) {
         fprintf(stderr, "placer-agent: %s\n", err.msg);
         return e == EPERM ? 77 : 70;

@@ -17,7 +17,10 @@
 # fixed workflow unbound under the hogs must fail the check: it shows the
 # check can fail.  Prints promised against measured per scenario.
 #
-# Usage: test_guarantee.sh BIN_DIR SOURCE_DIR [quick]
+# Usage: test_guarantee.sh BIN_DIR SOURCE_DIR
+# (GUARANTEE_JOBS=N: N jobs per scenario; GUARANTEE_ONLY="LABEL ...": only
+# those scenarios; KEEP=1: keep the scratch directory, with each
+# scenario's plan, results and per-stage trace)
 set -u
 bin=$1
 src=$2
@@ -100,7 +103,17 @@ units = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1, "s": 1e3}
 for u in sorted(units, key=len, reverse=True):
     if t.endswith(u):
         print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
-echo "wake-up latency bound: ${w_us} us (largest seen ${wmax_ms} ms)"
+# the supply delay plans add for the host's steal so far (0: none seen)
+sd_us=$(P hosts --json | $py -c '
+import json, math, sys
+p = json.load(sys.stdin)["hosts"][0]["platform"]
+t = p.get("supply_delay", "0ns")
+units = {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}
+for u in sorted(units, key=len, reverse=True):
+    if t.endswith(u):
+        print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
+echo "wake-up latency bound: ${w_us} us (largest seen ${wmax_ms} ms);" \
+    "supply delay ${sd_us} us"
 
 # wf NAME P ARRIVAL DEADLINE_US PERIODS STAGE_PMF... : a chain s0 -> s1 ...
 wf() {
@@ -166,6 +179,10 @@ start_hogs() {
 run() {
     local label=$1 name=$2 ld=$3 bind=$4 expect=$5 arrival=$6
     shift 6
+    # GUARANTEE_ONLY="label ...": those scenarios alone (for a developer)
+    if [ -n "${GUARANTEE_ONLY:-}" ] && [[ " $GUARANTEE_ONLY " != *" $label "* ]]; then
+        return
+    fi
     if ! P submit "$tmp/$name.json" >"$tmp/$label.submit"; then
         fail "$label: not admitted: $(cat "$tmp/$label.submit")"
         return
@@ -180,7 +197,8 @@ run() {
     # over repeated runs here: later admissions fail with EBUSY); the
     # source and sink stay off it, outside the workflow
     "$bin/workload" "${stages[@]}" --stage-cpu 1 --arrival "$arrival" --jobs "$JOBS" \
-        --seed 7 --pids "$tmp/$label.pids" --out "$tmp/$label.out" &
+        --seed 7 --pids "$tmp/$label.pids" --out "$tmp/$label.out" \
+        --trace "$tmp/$label.trace" &
     local wp=$!
     for _ in $(seq 50); do [ -s "$tmp/$label.pids" ] && break; sleep 0.1; done
     local spids=()
@@ -216,18 +234,25 @@ run() {
         "$tmp/$label.out" --label "$label" | tee "$tmp/$label.verdict"
     local rc=${PIPESTATUS[0]}
     echo "  CPU 1 stolen by the host during the run: $((stolen * 10)) ms"
-    if [ "$expect" = pass ] && [ "$rc" -ne 0 ] && [ "$stolen" -gt 0 ]; then
-        # the virtual CPU was taken by the host: placer's model has no term
-        # for it yet (issue 11); reported, and a failure without steal
-        # still fails the test
-        echo "  KNOWN: the promise did not hold while the host took the CPU"
+    # the host's steal grew past what the plan counted: placer says so in
+    # the status (the guarantee's assumption broke there), and a miss is
+    # then reported, not failed; any other miss fails the test
+    local broke
+    broke=$(P status --json "$name" | $py -c '
+import json, sys
+p = json.load(sys.stdin)
+print(" ".join("%s:%sus" % (s["name"], s["supply_delay_now_us"])
+               for s in p["services"] if s.get("supply_delay_now_us")))')
+    [ -n "$broke" ] && echo "  placer: the host's steal now exceeds the plan's supply delay ($broke)"
+    if [ "$expect" = pass ] && [ "$rc" -ne 0 ] && [ -n "$broke" ]; then
+        echo "  KNOWN: the promise did not hold where placer reports its assumption broken"
         grep '^RESULT' "$tmp/$label.verdict" |
-            sed "s/ fail\$/ fail(steal $((stolen * 10))ms)/; s/\$/ $ld/" >>"$tmp/results"
+            sed "s/ fail\$/ fail(steal grew)/; s/\$/ $ld/" >>"$tmp/results"
         known=$((known + 1))
     else
         grep '^RESULT' "$tmp/$label.verdict" | sed "s/\$/ $ld/" >>"$tmp/results"
     fi
-    if [ "$expect" = pass ] && [ "$rc" -ne 0 ] && [ "$stolen" -eq 0 ]; then
+    if [ "$expect" = pass ] && [ "$rc" -ne 0 ] && [ -z "$broke" ]; then
         fail "$label: the promise did not hold"
     elif [ "$expect" = fail ] && [ "$rc" -eq 0 ]; then
         fail "$label: the unbound control met the promise; the check shows nothing"
@@ -244,8 +269,8 @@ run() {
 # --- fixed execution times (12 ms of CPU in periods of 25 ms, released
 # every 26 ms plus the largest wake-up seen, so that the stage never finds
 # a backlog): p = 1 is declined on a measured host
-D=$((25000 + w_us + 1000))
-T="$((26 + wmax_ms))ms"
+D=$((25000 + w_us + sd_us + 1000))
+T="$((26 + wmax_ms + (sd_us + 999) / 1000))ms"
 wf fixed1 1.0 period:$T $D 25ms 12ms
 out=$(P submit "$tmp/fixed1.json" 2>&1)
 rc=$?
@@ -258,14 +283,14 @@ wf fixed 0.99 period:$T $D 25ms 12ms
 run fixed-hogs fixed hogs 1 pass period:$T 12ms
 run control fixed hogs 0 fail period:$T 12ms
 # --- a heavy tail planned tight at p = 0.9 (closed arrivals)
-D=$((2 * (100000 + w_us) + 1000))
+D=$((2 * (100000 + w_us + sd_us) + 1000))
 wf tail 0.9 closed $D 50ms "4ms:0.96,16ms:0.04" "6ms:0.96,24ms:0.04"
 for ld in idle hogs noise; do
     run "tail-$ld" tail $ld 1 pass closed "4ms:0.96,16ms:0.04" "6ms:0.96,24ms:0.04"
 done
 # --- a periodic source faster than the worst case (4 ms takes 3 periods
 # of 20 ms, the source releases every 35 ms)
-wf periodic 0.9 period:35ms $((80000 + w_us)) 20ms "1ms:0.9,4ms:0.1"
+wf periodic 0.9 period:35ms $((80000 + w_us + sd_us)) 20ms "1ms:0.9,4ms:0.1"
 # (the hardest load only: the suite's time)
 run periodic-noise periodic noise 1 pass period:35ms "1ms:0.9,4ms:0.1"
 
@@ -274,5 +299,5 @@ printf '%-16s %-7s %-9s %-9s %-9s %s\n' scenario load promised measured "upper" 
 while read -r _ label prom meas up verdict ld; do
     printf '%-16s %-7s %-9s %-9s %-9s %s\n' "$label" "$ld" "$prom" "$meas" "$up" "$verdict"
 done <"$tmp/results"
-[ $known -eq 0 ] || echo "$known scenario(s) failed while the host stole CPU 1 (not counted)"
+[ $known -eq 0 ] || echo "$known scenario(s) failed where the host's steal grew past the plan's supply delay, as placer reported (not counted)"
 finish test_guarantee

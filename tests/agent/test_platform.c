@@ -53,7 +53,7 @@ Test(agent_platform, calibration_measures_this_kernel)
         cr_skip_test("needs root (SCHED_DEADLINE)");
     struct agent_platform pf;
     struct plc_error err = PLC_ERROR_INIT;
-    int e = agent_platform_measure(300, &pf, &err);
+    int e = agent_platform_measure(300, NULL, &pf, &err);
     if (e == EBUSY)
         cr_skip_test("the kernel's deadline bandwidth is taken (%s)", err.msg);
     cr_assert_eq(e, 0, "%s", err.msg);

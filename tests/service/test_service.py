@@ -701,8 +701,85 @@ def agents():
     check("dropped" in log, "agents: the garbage is logged as dropped")
 
 
+def steal():
+    """An agent's steal envelope, first at registration (none), then in a
+    heartbeat: placerd turns it into a supply delay, plans count it, and
+    the status of a workflow planned before says the assumption broke."""
+    d = new_daemon("steal", extra=["--insecure-agents"])
+    ep, aep = d.endpoint, "ipc://" + d.db + ".agents"
+    a = Agent(aep)
+    m = pb.AgentToServer()
+    r = m.registration
+    r.host, r.cores, r.core_capacity = "h1", 2, 0.9
+    r.memory_bytes = 8 << 30
+    r.backends.append("deadline")
+    r.version, r.instance = "py", "py-steal"
+    pf = r.platform
+    pf.overhead.ns, pf.granularity.ns, pf.wakeup_latency.ns = \
+        50000, 1000000, 200000
+    pf.exceed_probability = 0
+    a.send(m)
+    a.host = "h1"
+    r = a.recv(want="registered")
+    check(r is not None and r.registered.accepted, "steal: registered")
+
+    def pinned(name):
+        w = workflow(name, services=1, link=False)
+        w.probability = 0.99
+        w.deadline.ns = 400000000
+        w.services[0].host = "h1"
+        del w.services[0].reservation.budgets[:]
+        return w
+
+    r = request(ep, submit_req(pinned("before")))
+    check(kind(r) == "plan" and r.plan.admitted
+          and not r.plan.services[0].HasField("supply_delay_us"),
+          "steal: planned with no steal seen (%s)" % r)
+    # the host took 20 ms in 100 ms, 60 ms in 1 s
+    m = pb.AgentToServer()
+    m.heartbeat.host, m.heartbeat.seq = "h1", a.seq + 1
+    for win, st in ((100, 20), (1000, 60)):
+        p = m.heartbeat.steal.add()
+        p.window.ns, p.stolen.ns = win * 1000000, st * 1000000
+    a.send(m)
+    a.seq = m.heartbeat.seq
+    a.wait(0.3)
+    h = request(ep, hosts_req())
+    h1 = [x for x in h.hosts.hosts if x.name == "h1"][0]
+    delay = h1.platform.supply_delay.ns
+    check(len(h1.platform.steal) == 2 and delay > 20000000,
+          "steal: placerd states the envelope and a supply delay (%s)"
+          % h1.platform)
+    r = request(ep, submit_req(pinned("after")))
+    ok = kind(r) == "plan" and r.plan.admitted
+    sv = r.plan.services[0] if ok else None
+    # (closed arrivals on a measured host: ceil((c + overhead) / Q) P,
+    # one kept period, the wake-up, then the delay)
+    need = 0
+    if ok:
+        need = (-(-(1000 + 50) // sv.budget_us) + 1) * sv.period_us + 200 \
+            + sv.supply_delay_us
+    check(ok and sv.supply_delay_us == (delay + 999) // 1000
+          and sv.deadline_us >= need,
+          "steal: a new plan counts the delay in its deadline (%s, needs %d "
+          "us)" % (sv, need))
+    st, plan = state_of(ep, "before")
+    sv = plan.services[0] if plan else None
+    check(sv is not None and sv.supply_delay_now_us == (delay + 999) // 1000,
+          "steal: the earlier plan's status names the delay it lacks (%s)"
+          % sv)
+    st, plan = state_of(ep, "after")
+    check(plan is not None
+          and not plan.services[0].HasField("supply_delay_now_us"),
+          "steal: the later plan's status does not")
+    a.close()
+    d.stop()
+    log = open(d.db + ".log").read()
+    check("supply delay" in log, "steal: logged")
+
+
 SCENARIOS = {"interop": interop, "wire": wire, "concurrency": concurrency,
-             "busy": busy, "agents": agents, "crash": crash}
+             "busy": busy, "agents": agents, "crash": crash, "steal": steal}
 
 if __name__ == "__main__":
     todo = sys.argv[3:] or list(SCENARIOS)

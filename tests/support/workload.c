@@ -3,7 +3,7 @@
  *
  *   workload --stage PMF [--stage PMF ...] --arrival closed|period:T|
  *            sporadic:T --jobs N [--seed S] [--stage-cpu N] --pids FILE
- *            --out FILE
+ *            --out FILE [--trace FILE]
  *
  * One process per stage (single-threaded, so that it can be bound with
  * vcpus 1), joined by pipes: a source releases jobs per the arrival model,
@@ -16,6 +16,9 @@
  * "stage pid" line each), then the workload waits for SIGUSR1 before it
  * releases the first job (bind the stages meanwhile).  The result is one line
  * per job: "id release left_0 ... left_{n-1}" in CLOCK_MONOTONIC nanoseconds.
+ * --trace adds, per job, "id release" and per stage "woke cpu left": when
+ * its read returned, the CPU it used since it passed the previous job on
+ * (the wake-up, the read, the burn), when it left.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +42,10 @@ struct job {
     uint64_t release;
     uint64_t exec[MAX_STAGES];
     uint64_t left[MAX_STAGES];
+    /* for --trace: when the stage's read returned, and the CPU it used
+     * since its previous job was passed on (wake-up, read, burn) */
+    uint64_t woke[MAX_STAGES];
+    uint64_t cpu[MAX_STAGES];
 };
 
 struct pmf {
@@ -144,11 +151,16 @@ static int write_job(int fd, const struct job *j)
 static void stage_main(int v, int in, int out)
 {
     struct job j;
+    uint64_t cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     while (read_job(in, &j) == 0) {
+        j.woke[v] = now_ns(CLOCK_MONOTONIC);
         burn(j.exec[v]);
         j.left[v] = now_ns(CLOCK_MONOTONIC);
+        uint64_t c = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        j.cpu[v] = c - cpu0;
         if (write_job(out, &j) < 0)
             break;
+        cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     }
     _exit(0);
 }
@@ -157,7 +169,7 @@ struct sink {
     int in;
     int done_fd; /* closed arrivals: one byte per job back to the source */
     unsigned jobs, stages;
-    FILE *out;
+    FILE *out, *trace;
 };
 
 static void *sink_main(void *arg)
@@ -169,6 +181,15 @@ static void *sink_main(void *arg)
         for (unsigned v = 0; v < s->stages; v++)
             fprintf(s->out, " %llu", (unsigned long long)j.left[v]);
         fputc('\n', s->out);
+        if (s->trace) {
+            fprintf(s->trace, "%u %llu", j.id, (unsigned long long)j.release);
+            for (unsigned v = 0; v < s->stages; v++)
+                fprintf(s->trace, " %llu %llu %llu",
+                        (unsigned long long)j.woke[v],
+                        (unsigned long long)j.cpu[v],
+                        (unsigned long long)j.left[v]);
+            fputc('\n', s->trace);
+        }
         if (s->done_fd >= 0) {
             char c = 1;
             if (write(s->done_fd, &c, 1) != 1)
@@ -199,7 +220,7 @@ int main(int argc, char **argv)
 {
     struct pmf pmf[MAX_STAGES];
     unsigned n = 0, jobs = 0;
-    const char *arrival = "closed", *pids = NULL, *outp = NULL;
+    const char *arrival = "closed", *pids = NULL, *outp = NULL, *tracep = NULL;
     int stage_cpu = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--stage")) {
@@ -220,6 +241,8 @@ int main(int argc, char **argv)
             pids = argv[i + 1];
         else if (!strcmp(argv[i], "--out"))
             outp = argv[i + 1];
+        else if (!strcmp(argv[i], "--trace"))
+            tracep = argv[i + 1];
         else
             return usage();
     }
@@ -299,7 +322,12 @@ int main(int argc, char **argv)
     int done[2] = {-1, -1};
     if (kind == 0 && pipe(done) < 0)
         return 70;
-    struct sink sk = {fds[n][0], done[1], jobs, n, out};
+    FILE *trace = tracep ? fopen(tracep, "w") : NULL;
+    if (tracep && !trace) {
+        perror("workload: --trace");
+        return 73;
+    }
+    struct sink sk = {fds[n][0], done[1], jobs, n, out, trace};
     pthread_t th;
     pthread_create(&th, NULL, sink_main, &sk);
     uint64_t next = now_ns(CLOCK_MONOTONIC) + 10000000;
@@ -313,8 +341,12 @@ int main(int argc, char **argv)
             uint64_t gap = T;
             if (kind == 2 && unif() < 0.5)
                 gap += (uint64_t)(-log(1 - unif()) * (double)T / 4);
-            j.release = next;
-            next += gap;
+            /* released when written: a source woken late (it runs as
+             * SCHED_OTHER beside everything else) releases late, and the
+             * next release keeps its distance from this one, so jobs are
+             * never closer than the arrival model's T */
+            j.release = now_ns(CLOCK_MONOTONIC);
+            next = j.release + gap;
         } else {
             /* closed: a short pause, then the next job once the last one
              * left the workflow */
@@ -331,6 +363,8 @@ int main(int argc, char **argv)
     }
     pthread_join(th, NULL);
     fclose(out);
+    if (trace)
+        fclose(trace);
     close(fds[0][1]);
     for (unsigned v = 0; v < n; v++)
         waitpid(child[v], NULL, 0);

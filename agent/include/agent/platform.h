@@ -4,7 +4,8 @@
  *
  *   overhead     CPU a job uses beyond its own work: the wake-up, the
  *                switch and a small pipe read and write, charged to the
- *                job's budget (p99.9 of a calibration burst)
+ *                job's budget (p99.9 of calibration bursts, idle and
+ *                beside a cache-thrashing SCHED_OTHER thread)
  *   wakeup       from the write that releases a job to the job running
  *                (p99.9 of the same burst)
  *   granularity  how far a compute-bound thread runs past its budget
@@ -34,13 +35,17 @@ struct agent_platform {
 };
 
 /*
- * Measure the platform with `jobs` pipe round trips (at least 100) and a
- * compute-bound thread over `jobs` / 10 periods.  Needs CAP_SYS_NICE
- * (SCHED_DEADLINE).  Takes about jobs x 2 ms.  0 or an errno, with detail
+ * Measure the platform with `jobs` pipe round trips (at least 100) twice,
+ * idle and beside a SCHED_OTHER thread that spins over a buffer larger
+ * than the caches (each quantile the larger of the two), and a
+ * compute-bound thread over `jobs` / 10 periods; on the first reserved CPU
+ * of `part` (NULL or none: wherever the agent runs).  Needs CAP_SYS_NICE
+ * (SCHED_DEADLINE).  Takes about jobs x 4 ms.  0 or an errno, with detail
  * in `err`.
  */
-int agent_platform_measure(unsigned jobs, struct agent_platform *out,
-                           struct plc_error *err);
+struct agent_partition;
+int agent_platform_measure(unsigned jobs, const struct agent_partition *part,
+                           struct agent_platform *out, struct plc_error *err);
 
 /* Turn HRTICK_DL on through `features` (the scheduler's debugfs file,
  * NULL: /sys/kernel/debug/sched/features); *on tells whether it is on
