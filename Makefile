@@ -84,7 +84,7 @@ bench: deps
 	@build-release/bin/bench_service build-release/bin 3
 	@build-release/bin/bench_agents build-release/bin 200
 	@if [ "$$(id -u)" -eq 0 ]; then \
-	    tests/agent/test_guarantee.sh build-release/bin "$(CURDIR)" | \
+	    GUARANTEE_FULL=1 tests/agent/test_guarantee.sh build-release/bin "$(CURDIR)" | \
 	    sed -n '/^scenario/,$$p'; \
 	else echo "bench: the guarantee scenarios need root (skipped)"; fi
 

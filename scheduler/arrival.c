@@ -47,8 +47,13 @@ uint64_t sched_stage_service_ns(uint64_t c_ns, uint64_t budget_ns,
     uint64_t n = (c + budget_ns - 1) / budget_ns;
     if (n > SCHED_TIME_INF / (period_ns ? period_ns : 1))
         return SCHED_TIME_INF;
-    uint64_t s =
-        sat_add(sat_add(n * period_ns, pf->wakeup_ns), pf->supply_delay_ns);
+    uint64_t s = sat_add(n * period_ns, pf->wakeup_ns);
+    /* a supply delay of a period or more can make the kernel restart a
+     * late server's deadline from the time it ran out: then it lengthens
+     * every job's service (shorter, it is added to the response once,
+     * sched_stage_response()) */
+    if (pf->supply_delay_ns >= period_ns)
+        s = sat_add(s, pf->supply_delay_ns);
     /* closed, real kernel: the CBS wake-up rule may keep the previous
      * job's deadline, at most one period after it completed */
     if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED && pf->measured)
@@ -536,6 +541,24 @@ static int backlog(struct sched_dist *out, const struct sched_dist *s,
     return rc;
 }
 
+/* A supply delay below the period leaves the server deadlines where they
+ * were (a chunk of budget runs out by its deadline + Delta, before the
+ * next deadline, so the kernel never restarts one): the lag recursion
+ * holds as it is, and every job completes at most Delta after its bound.
+ * In a series of stages Delta enters once per stage, as a link's delay
+ * would (the next stage's arrival is the late departure), so each
+ * stage's response carries it once. */
+static int late_supply(struct sched_dist *out, uint64_t period_ns,
+                       const struct sched_stage_ctx *ctx)
+{
+    uint64_t d = ctx->platform.supply_delay_ns;
+    if (d == 0 || d >= period_ns)
+        return 0;
+    for (size_t i = 0; i < out->n; i++)
+        out->t_ns[i] = sat_add(out->t_ns[i], d);
+    return 0;
+}
+
 int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
                          uint64_t budget_ns, uint64_t period_ns,
                          const struct sched_stage_ctx *ctx)
@@ -547,7 +570,7 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
     if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED) {
         sched_dist_release(out);
         *out = s;
-        return 0;
+        return late_supply(out, period_ns, ctx);
     }
     sched_dist_release(out);
     /* stable iff the mean service is below the credit (of the S just
@@ -559,10 +582,13 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
         rc = no_backlog(out, &s, ctx);
     else {
         /* S = n P + w with w constant (the wake-up bound, when not a
-         * distribution, and the supply delay): the walk is n P - (T_v - w),
-         * and w is added back to the response, so the lattice can follow P */
+         * distribution, and a supply delay of a period or more): the walk
+         * is n P - (T_v - w), and w is added back to the response, so the
+         * lattice can follow P */
         uint64_t w = (ctx->platform.has_q ? 0 : ctx->platform.wakeup_ns) +
-                     ctx->platform.supply_delay_ns;
+                     (ctx->platform.supply_delay_ns >= period_ns
+                          ? ctx->platform.supply_delay_ns
+                          : 0);
         for (size_t i = 0; i < s.n; i++)
             if (s.t_ns[i] < SCHED_TIME_INF)
                 s.t_ns[i] -= w;
@@ -572,5 +598,5 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
                 out->t_ns[i] += w;
     }
     sched_dist_release(&s);
-    return rc;
+    return rc == 0 ? late_supply(out, period_ns, ctx) : rc;
 }

@@ -41,8 +41,11 @@ run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/vepc-attach.
 run "$bin/placer" plan --cluster examples/fat-tree-k4.json examples/control-loop.json || exit 1
 run "$bin/placer" plan --cluster examples/fat-tree-k4.json --time-limit 1s examples/video-pipeline.json || exit 1
 
-say "6b. Periodic arrivals on a host with platform terms (overhead, overrun, wake-up)"
+say "6b. Periodic arrivals on a host with platform terms (overhead, overrun, wake-up, steal)"
 run "$bin/placer" plan --cluster examples/measured-host.json examples/periodic-chain.json || exit 1
+# the same on a virtual machine whose hypervisor takes CPU time (steal):
+# every stage's deadline carries the supply delay
+run "$bin/placer" plan --cluster examples/vm-host.json examples/periodic-chain.json || exit 1
 sed 's/"40ms"/"10ms"/' examples/periodic-chain.json >"$tmp/too-often.json"
 run "$bin/placer" plan --cluster examples/measured-host.json "$tmp/too-often.json"
 echo "exit status: $?"

@@ -568,3 +568,33 @@ Test(sched_arrival, supply_delay_is_never_optimistic, .timeout = 300)
     /* the steal did make budgets late: the check had something to bound */
     cr_assert(late_somewhere);
 }
+
+/* A supply delay below the period shifts a stage's response once and
+ * leaves its service (and so its stability) alone; a period or more
+ * lengthens every job's service. */
+Test(sched_arrival, supply_delay_below_the_period_shifts_the_response)
+{
+    uint64_t t[] = {2 * MS, 7 * MS};
+    double p[] = {0.8, 0.2};
+    struct sched_dist e = SCHED_DIST_INIT, a = SCHED_DIST_INIT,
+                      b = SCHED_DIST_INIT;
+    cr_assert_eq(sched_dist_from_pmf(&e, t, p, 2), 0);
+    struct sched_stage_ctx c = ctx_of(14 * MS, false, 0, true);
+    cr_assert_eq(sched_stage_response(&a, &e, 3 * MS, 5 * MS, &c), 0);
+    c.platform.measured = true;
+    c.platform.supply_delay_ns = 4 * MS;
+    cr_assert_eq(sched_stage_response(&b, &e, 3 * MS, 5 * MS, &c), 0);
+    cr_assert_eq(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+        cr_assert_float_eq(a.p[i], b.p[i], 1e-12);
+        if (a.t_ns[i] < SCHED_TIME_INF)
+            cr_assert_eq(b.t_ns[i], a.t_ns[i] + 4 * MS);
+    }
+    cr_assert_eq(sched_stage_service_ns(2 * MS, 3 * MS, 5 * MS, &c), 5 * MS);
+    /* a period or more: in every job's service */
+    c.platform.supply_delay_ns = 5 * MS;
+    cr_assert_eq(sched_stage_service_ns(2 * MS, 3 * MS, 5 * MS, &c), 10 * MS);
+    sched_dist_release(&e);
+    sched_dist_release(&a);
+    sched_dist_release(&b);
+}
