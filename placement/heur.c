@@ -101,8 +101,8 @@ static bool take_cores(struct heur *hs, size_t h, int vcpus, double u)
 {
     const struct place_host *ho = &hs->m->p->cluster->hosts[h];
     double *load = hs->load + h * (size_t)hs->max_cores;
-    int got = 0, cores[64];
-    for (int c = 0; c < ho->cores && got < vcpus && got < 64; c++)
+    int got = 0, cores[PLC_VCPUS_MAX];
+    for (int c = 0; c < ho->cores && got < vcpus && got < PLC_VCPUS_MAX; c++)
         if (load[c] + u <= milp_core_free(ho, c) + 1e-9)
             cores[got++] = c;
     if (got < vcpus)

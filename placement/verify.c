@@ -144,7 +144,8 @@ int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
     if (ok) {
         size_t *next = calloc(p->n_services, sizeof *next);
         for (size_t j = 0; next && j < n; j++)
-            plan->services[it[j].v].cores[next[it[j].v]++] = core_of[j];
+            plan->services[it[j].v].cores[next[it[j].v]++] =
+                (uint16_t)core_of[j];
         free(next);
     }
     free(it);

@@ -5,6 +5,7 @@
 #include "proto/validate.h"
 #include "plc/buf.h"
 #include "plc/error.h"
+#include "plc/limits.h"
 #include "plc/quantity.h"
 #include "names.h"
 
@@ -336,8 +337,11 @@ static void validate_service(const Placer__Service *s, size_t i,
     char base[P], p[P];
     plc_path_join(base, P, "services", NULL, i);
     plc_path_join(p, P, base, "vcpus", 0);
-    if (s->has_vcpus && (s->vcpus < 1 || s->vcpus > 4096))
-        plc_diags_add(d, p, "must be from 1 to 4096 (got %d)", s->vcpus);
+    if (s->has_vcpus && (s->vcpus < 1 || s->vcpus > PLC_VCPUS_MAX))
+        plc_diags_add(
+            d, p, "must be from 1 to %d (got %d)%s", PLC_VCPUS_MAX, s->vcpus,
+            s->vcpus > PLC_VCPUS_MAX ? "; a larger service is several services"
+                                     : "");
     if (s->exec_time) {
         plc_path_join(p, P, base, "exec_time", 0);
         validate_exec_time(s->exec_time, p, d);

@@ -155,10 +155,21 @@ void cli_print_plan(const Placer__Plan *d)
            "cores", "budget", "period", "deadline", "util", "phi");
     for (size_t i = 0; i < d->n_services; i++) {
         const Placer__PlacedService *s = d->services[i];
-        char cores[64] = "";
-        for (size_t k = 0; k < s->n_cores; k++)
-            snprintf(cores + strlen(cores), sizeof cores - strlen(cores),
-                     "%s%u", k ? "," : "", s->cores[k]);
+        /* runs of consecutive cores as ranges: "0-99", "0,2,5-7" */
+        char cores[256] = "";
+        for (size_t k = 0; k < s->n_cores;) {
+            size_t e = k;
+            while (e + 1 < s->n_cores && s->cores[e + 1] == s->cores[e] + 1)
+                e++;
+            size_t at = strlen(cores);
+            if (e > k)
+                snprintf(cores + at, sizeof cores - at, "%s%u-%u", k ? "," : "",
+                         s->cores[k], s->cores[e]);
+            else
+                snprintf(cores + at, sizeof cores - at, "%s%u", k ? "," : "",
+                         s->cores[k]);
+            k = e + 1;
+        }
         printf("  %-14s %-16s %-7s %-9s %-8s %-9s %-7.4f %.6f\n", s->name,
                s->host, cores, cli_qty(PLC_QTY_TIME, s->budget_us * 1000),
                cli_qty(PLC_QTY_TIME, s->period_us * 1000),

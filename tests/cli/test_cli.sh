@@ -161,6 +161,24 @@ assert abs(d["objective"]["value"] - sum(s["utilization"] for s in d["services"]
 assert len(d["links"]) == 4 and d["hosts_used"], d
 PY
 grep -q "^Minimize" "$tmp/m.lp" || { echo "FAIL: --export-lp"; fails=$((fails+1)); }
+# a wide service: 100 vCPUs on 128-core hosts (it once overflowed a
+# fixed array of 64 cores), each on a core of its own
+"$bin/placer" cluster gen fat-tree --k 4 --cores 128 --core-capacity 0.9 \
+    >"$tmp/ft128.json"
+printf '%s' '{"name": "wide", "deadline": "100ms", "services": [{"name": "s",' \
+    ' "vcpus": 100, "exec_time": {"wcet": "2ms"},' \
+    ' "reservation": {"periods": ["10ms"]}}]}' >"$tmp/wide.json"
+"$bin/placer" plan --cluster "$tmp/ft128.json" --json "$tmp/wide.json" >"$tmp/w.json"
+check "plan a 100-vCPU service" 0 $?
+/usr/bin/python3 - "$tmp/w.json" <<'PY' || fails=$((fails+1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["services"][0]["cores"]
+assert d["admitted"] and len(c) == 100 and len(set(c)) == 100, c
+assert all(0 <= k < 128 for k in c), c
+PY
+"$bin/placer" plan --cluster "$tmp/ft128.json" "$tmp/wide.json" | grep -q " 0-99 " ||
+    { echo "FAIL: the cores of a wide service as a range"; fails=$((fails+1)); }
 printf '{"name": "big", "services": [{"name": "a", "memory": "1TiB"}]}' >"$tmp/big.json"
 "$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" --json "$tmp/big.json" >"$tmp/r.json"
 check "plan rejected" 1 $?

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plc/limits.h"
 #include "sched/reserve.h"
 
 #define PLACE_NONE SIZE_MAX
@@ -163,7 +164,7 @@ struct place_detail {
 
 struct place_service_plan {
     size_t host;
-    size_t cores[64]; /* vcpus entries (distinct cores of host) */
+    uint16_t cores[PLC_VCPUS_MAX]; /* vcpus entries (distinct cores) */
     struct sched_menu_item item;
 };
 
