@@ -10,6 +10,7 @@
  * back as acknowledgements.
  */
 #define _GNU_SOURCE
+#include "plc/version.h"
 #include "agent/agent.h"
 #include "agent/partition.h"
 #include "agent/platform.h"
@@ -91,6 +92,7 @@ static const char help[] =
     "                     kernel allows; off, budgets are enforced at the\n"
     "                     tick)\n"
     "  -h, --help         show this help\n"
+    "      --version      print the version and exit\n"
     "\n"
     "SIGTERM or SIGINT: exit 0, leaving the reservations in force (placerd\n"
     "decides when they go).\n";
@@ -250,7 +252,7 @@ static void send_register(struct agent_state *st)
         r.platform = &pf;
         r.platform_note = st->platform.note;
     }
-    r.version = "0.2.0";
+    r.version = PLC_VERSION;
     r.instance = (char *)st->instance;
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_REGISTRATION;
@@ -754,6 +756,7 @@ int main(int argc, char **argv)
         {"calibrate", required_argument, 0, O_CALIBRATE},
         {"cpus", required_argument, 0, O_CPUS},
         {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *server = NULL, *host = NULL, *backend = "dryrun";
     const char *state_dir = "/var/lib/placer-agent", *cgroup_root = NULL;
@@ -828,6 +831,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
+            return 0;
+        case 'V':
+            puts("placer-agent " PLC_VERSION);
             return 0;
         default:
             fputs("Try 'placer-agent --help'.\n", stderr);

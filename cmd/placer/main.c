@@ -3,6 +3,7 @@
  * One table of commands; each command parses its own options and returns
  * its exit code (FORMATS.md).
  */
+#include "plc/version.h"
 #include "cli.h"
 
 #include <string.h>
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        puts("placer 0.1.0");
+        puts("placer " PLC_VERSION);
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -26,6 +26,9 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@
 #include <uv.h>
 #include <zmq.h>
 
+#include "plc/version.h"
 #include "admit.h"
 #include "keyfile.h"
 #include "model/model.h"
@@ -79,6 +83,7 @@ static const char help[] =
     "  --check                open and migrate the store, check its totals,\n"
     "                         print its schema version, and exit\n"
     "  -h, --help             show this help\n"
+    "      --version          print the version and exit\n"
     "\n"
     "SIGTERM or SIGINT: stop taking requests, finish the admission in\n"
     "progress, answer the waiting ones 'busy', and exit 0.\n";
@@ -89,7 +94,8 @@ struct server {
     uv_loop_t *loop;
     void *zctx, *clients, *agents;
     uv_poll_t poll, agents_poll;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
+    int lock_fd; /* DB.lock, held while this placerd serves the store */
     struct store *store;
     struct totals totals;
     struct job *head, *tail; /* waiting admissions and cluster changes */
@@ -969,6 +975,7 @@ static void start_next(struct server *srv)
         }
         uv_close((uv_handle_t *)&srv->sigterm, NULL);
         uv_close((uv_handle_t *)&srv->sigint, NULL);
+        uv_close((uv_handle_t *)&srv->sighup, NULL);
     }
 }
 
@@ -1660,6 +1667,16 @@ static void on_poll(uv_poll_t *h, int status, int events)
     drain(h->data);
 }
 
+/* SIGHUP: the configuration is read at start only; said, and ignored
+ * (a daemon killed by a reload signal is worse than one that says no). */
+static void on_sighup(uv_signal_t *h, int sig)
+{
+    (void)h;
+    (void)sig;
+    srv_log(LOG_WARN, "SIGHUP: placerd reads its configuration only at "
+                      "start; restart it to apply changes (ignored)");
+}
+
 static void on_signal(uv_signal_t *h, int sig)
 {
     struct server *srv = h->data;
@@ -1675,6 +1692,49 @@ static void on_signal(uv_signal_t *h, int sig)
 
 /* ---- start-up -------------------------------------------------------------
  */
+
+/* Hold DB.lock (flock, exclusive) for as long as this process lives, with
+ * "pid endpoint" in it for the one that finds it taken.  0, or the exit
+ * code: 75 when another placerd holds it, 73 when it cannot be made. */
+static int lock_store(const char *db, const char *listen, int *fd_out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s.lock", db);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "placerd: cannot create the lock file '%s' (%s)\n",
+                path, strerror(errno));
+        return 73;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char who[256] = "";
+        ssize_t n = pread(fd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = 0;
+        who[strcspn(who, "\n")] = 0;
+        int pid = 0;
+        char ep[200] = "?";
+        sscanf(who, "%d %199s", &pid, ep);
+        close(fd);
+        if (e == EWOULDBLOCK) {
+            fprintf(stderr,
+                    "placerd: another placerd (pid %d, listening on %s) "
+                    "serves the store '%s'; stop it first, or give this one "
+                    "another --db\n",
+                    pid, ep, db);
+            return 75;
+        }
+        fprintf(stderr, "placerd: cannot lock '%s' (%s)\n", path, strerror(e));
+        return 73;
+    }
+    char line[300];
+    int len = snprintf(line, sizeof line, "%d %s\n", (int)getpid(), listen);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)len, 0) != len)
+        fprintf(stderr, "placerd: cannot write the lock file '%s' (%s)\n", path,
+                strerror(errno));
+    *fd_out = fd;
+    return 0;
+}
 
 struct options {
     const char *db, *listen, *agents, *config, *level;
@@ -1777,6 +1837,7 @@ int main(int argc, char **argv)
         {"server-key", required_argument, 0, O_SKEY},
         {"agent-keys", required_argument, 0, O_AKEYS},
         {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     atexit(options_release);
     int ch;
@@ -1818,6 +1879,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
+            return 0;
+        case 'V':
+            puts("placerd " PLC_VERSION);
             return 0;
         default:
             fputs("Try 'placerd --help'.\n", stderr);
@@ -1877,6 +1941,11 @@ int main(int argc, char **argv)
     }
     srv.queue_max = o.queue > 0 ? (size_t)o.queue : 64;
     struct plc_error err = PLC_ERROR_INIT;
+    /* one placerd per store: a second would take over the endpoints while
+     * the first keeps running */
+    int lrc = lock_store(o.db, o.listen, &srv.lock_fd);
+    if (lrc)
+        return lrc;
     int rc = store_open(o.db, &srv.store, &err);
     if (rc < 0) {
         fprintf(stderr, "placerd: %s\n", err.msg);
@@ -2013,6 +2082,8 @@ int main(int argc, char **argv)
     srv.sigterm.data = srv.sigint.data = &srv;
     uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv.sigint, on_signal, SIGINT);
+    uv_signal_init(srv.loop, &srv.sighup);
+    uv_signal_start(&srv.sighup, on_sighup, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
     srv_log(LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
             o.listen, o.db, store_schema_version(srv.store),

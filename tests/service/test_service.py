@@ -778,8 +778,46 @@ def steal():
     check("supply delay" in log, "steal: logged")
 
 
+def one_per_store():
+    """A second placerd on the same store is refused, naming the first;
+    SIGHUP is logged and ignored; --version answers."""
+    d = new_daemon("lock")
+    other = "tcp://127.0.0.1:%d" % free_port()
+    p = subprocess.run(
+        [BIN + "/placerd", "--db", d.db, "--listen", other,
+         "--agents-listen", "ipc://" + d.db + ".agents2"],
+        capture_output=True, text=True, timeout=30)
+    check(p.returncode == 75 and ("pid %d" % d.proc.pid) in p.stderr
+          and d.endpoint in p.stderr,
+          "lock: a second placerd exits 75 naming the first (%d: %s)"
+          % (p.returncode, p.stderr.strip()))
+    r = request(other, list_req(), timeout=300)
+    check(r is None, "lock: the second never served")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    r = request(d.endpoint, list_req())
+    check(d.proc.poll() is None and kind(r) == "list",
+          "lock: the first still serves, after SIGHUP too")
+    d.stop()
+    log = open(d.db + ".log").read()
+    check("SIGHUP" in log and "ignored" in log, "lock: SIGHUP is logged")
+    # the store is free again once the first stopped
+    d2 = Daemon(d.db, other)
+    d2.start()
+    check(kind(request(other, list_req())) == "list",
+          "lock: a placerd starts once the first has stopped")
+    d2.stop()
+    for b in ("placer", "placerd", "placer-agent"):
+        p = subprocess.run([BIN + "/" + b, "--version"], capture_output=True,
+                           text=True, timeout=10)
+        check(p.returncode == 0 and p.stdout.startswith(b + " ")
+              and p.stdout.strip().split(" ")[1][0].isdigit(),
+              "%s --version (%s)" % (b, p.stdout.strip()))
+
+
 SCENARIOS = {"interop": interop, "wire": wire, "concurrency": concurrency,
-             "busy": busy, "agents": agents, "crash": crash, "steal": steal}
+             "busy": busy, "agents": agents, "crash": crash, "steal": steal,
+             "lock": one_per_store}
 
 if __name__ == "__main__":
     todo = sys.argv[3:] or list(SCENARIOS)
