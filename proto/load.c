@@ -142,6 +142,15 @@ int proto_doc_load_text(struct proto_doc *doc, const char *name,
             return finish(doc, err);
         }
         doc->kind = found;
+    } else if (found != PROTO_DOC_ANY && found != expect) {
+        /* one line that names both kinds, not a field-by-field complaint
+         * about a document of the other kind */
+        plc_diags_add(&doc->diags, "",
+                      "this is a %s file, where a %s is expected (were two "
+                      "files swapped?)",
+                      proto_doc_kind_name(found), proto_doc_kind_name(expect));
+        json_decref(root);
+        return finish(doc, err);
     }
     doc->msg = proto_json_to_message(kind_descriptor(doc->kind), root, "",
                                      &doc->diags);

@@ -161,6 +161,12 @@ assert abs(d["objective"]["value"] - sum(s["utilization"] for s in d["services"]
 assert len(d["links"]) == 4 and d["hosts_used"], d
 PY
 grep -q "^Minimize" "$tmp/m.lp" || { echo "FAIL: --export-lp"; fails=$((fails+1)); }
+# the files swapped: one line naming both kinds, exit 65
+"$bin/placer" plan --cluster "$src/examples/vepc-attach.json" \
+    "$src/examples/fat-tree-k4.json" >/dev/null 2>"$tmp/err"
+check "plan with the files swapped" 65 $?
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "this is a workflow file, where a cluster is expected" "$tmp/err" ||
+    { echo "FAIL: swapped files: $(head -3 "$tmp/err")"; fails=$((fails+1)); }
 # a wide service: 100 vCPUs on 128-core hosts (it once overflowed a
 # fixed array of 64 cores), each on a core of its own
 "$bin/placer" cluster gen fat-tree --k 4 --cores 128 --core-capacity 0.9 \
