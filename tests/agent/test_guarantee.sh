@@ -149,11 +149,12 @@ EOF
 }
 
 # start_noise: another admitted workflow on the same CPU whose thread uses
-# its whole budget (a busy process bound to it)
+# its whole budget (a busy process bound to it; 5 ms in 50 ms, small
+# enough to fit beside the fixed workflow with the overrun charged)
 start_noise() {
     cat >"$tmp/noise.json" <<EOF
-{"name": "noise", "services": [{"name": "hog", "exec_time": {"wcet": "5ms"},
- "reservation": {"periods": ["50ms"], "budgets": ["8ms"]}}]}
+{"name": "noise", "services": [{"name": "hog", "exec_time": {"wcet": "4ms"},
+ "reservation": {"periods": ["50ms"], "budgets": ["5ms"]}}]}
 EOF
     P submit "$tmp/noise.json" >/dev/null || {
         fail "the noise workflow was not admitted"
