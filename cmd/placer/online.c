@@ -124,10 +124,22 @@ struct common {
     uint64_t limit_ns;
 };
 
+/* The options a command takes (parse()'s `allow`): any other is a usage
+ * error, not silently ignored. */
+enum {
+    A_TENANT = 1 << 0,
+    A_JSON = 1 << 1,
+    A_FORCE = 1 << 2,
+    A_OBJ = 1 << 3,
+    A_TIME = 1 << 4,
+};
+
 static int parse(const char *cmd, int argc, char **argv, struct common *c,
-                 const char *help, int want_args)
+                 const char *help, int want_args, unsigned allow)
 {
     enum { O_TENANT = 256, O_JSON, O_FORCE, O_OBJ, O_TIME };
+    static const char *const names[] = {"--tenant", "--json", "--force",
+                                        "--objective", "--time-limit"};
     static const struct option opts[] = {
         {"tenant", required_argument, 0, O_TENANT},
         {"json", no_argument, 0, O_JSON},
@@ -140,6 +152,10 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
     optind = 1;
     c->limit_ns = 2000000000ULL;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (ch >= O_TENANT && ch <= O_TIME &&
+            !(allow & (1u << (ch - O_TENANT))))
+            return cli_usage(cmd, "%s does not apply to %s",
+                             names[ch - O_TENANT], cmd);
         switch (ch) {
         case O_TENANT:
             c->tenant = optarg;
@@ -252,7 +268,8 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
 int cmd_submit(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("submit", argc, argv, &c, submit_help, 1);
+    int code = parse("submit", argc, argv, &c, submit_help, 1,
+                     A_JSON | A_OBJ | A_TIME);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     int objective = 0;
@@ -309,7 +326,8 @@ static const char status_help[] =
 int cmd_status(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("status", argc, argv, &c, status_help, 1);
+    int code =
+        parse("status", argc, argv, &c, status_help, 1, A_TENANT | A_JSON);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
@@ -339,7 +357,7 @@ static const char list_help[] =
 int cmd_list(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("list", argc, argv, &c, list_help, 0);
+    int code = parse("list", argc, argv, &c, list_help, 0, A_TENANT | A_JSON);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
@@ -388,7 +406,7 @@ static const char release_help[] =
 int cmd_release(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("release", argc, argv, &c, release_help, 1);
+    int code = parse("release", argc, argv, &c, release_help, 1, A_TENANT);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     Placer__ReleaseRequest rel = PLACER__RELEASE_REQUEST__INIT;
@@ -425,7 +443,7 @@ static const char hosts_help[] =
 int cmd_hosts(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("hosts", argc, argv, &c, hosts_help, 0);
+    int code = parse("hosts", argc, argv, &c, hosts_help, 0, A_JSON);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     Placer__HostsRequest h = PLACER__HOSTS_REQUEST__INIT;
@@ -511,7 +529,7 @@ static const char apply_help[] =
 int cmd_cluster_apply(int argc, char **argv)
 {
     struct common c = {0};
-    int code = parse("cluster apply", argc, argv, &c, apply_help, 1);
+    int code = parse("cluster apply", argc, argv, &c, apply_help, 1, A_FORCE);
     if (code != EXIT_OK)
         return code < 0 ? EXIT_OK : code;
     struct proto_doc cd = PROTO_DOC_INIT;

@@ -38,6 +38,13 @@ check "--rate without unit" 64 $?
 grep -q 'rate: "10" has no unit; write "10Mbit"' "$tmp/err" || {
     echo "FAIL: --rate message: $(cat "$tmp/err")"; fails=$((fails+1)); }
 "$bin/placer" cluster import pajek x 2>/dev/null; check "unknown format" 64 $?
+# an option a command does not take is a usage error, not ignored
+for a in "release --json x" "cluster apply --json x" "list --objective bogus" \
+    "status --force x" "hosts --tenant t"; do
+    "$bin/placer" $a 2>"$tmp/err"; check "placer $a" 64 $?
+    grep -q "does not apply to" "$tmp/err" || {
+        echo "FAIL: placer $a: $(cat "$tmp/err")"; fails=$((fails+1)); }
+done
 
 # a missing file is 66
 "$bin/placer" validate "$tmp/nope.json" 2>/dev/null; check "missing file" 66 $?
