@@ -82,6 +82,33 @@ const char *cli_qty(enum plc_qty_kind kind, uint64_t v)
     return b;
 }
 
+void cli_cluster_warnings(const struct proto_doc *doc)
+{
+    if (doc->kind != PROTO_DOC_CLUSTER || !doc->msg)
+        return;
+    const Placer__Cluster *c = (const void *)doc->msg;
+    size_t n = 0, first = 0;
+    for (size_t i = 0; i < c->n_hosts; i++) {
+        const Placer__Host *h = c->hosts[i];
+        double cap = h->has_core_capacity ? h->core_capacity : 1.0;
+        if (cap > CLI_DEADLINE_GRANT + 1e-9 && n++ == 0)
+            first = i;
+    }
+    if (!n)
+        return;
+    const Placer__Host *h = c->hosts[first];
+    fprintf(stderr,
+            "placer: warning: %s: %zu host%s with a core capacity above "
+            "%.2f (first: hosts[%zu] '%s', %.2f%s), more than SCHED_DEADLINE "
+            "grants by default (sched_rt_runtime_us / sched_rt_period_us, "
+            "0.95, less the fair server's 0.05 since Linux 6.12); plans "
+            "from it may not be enforceable: set core_capacity (an agent's "
+            "probe replaces it once it registers)\n",
+            doc->name, n, n == 1 ? "" : "s", CLI_DEADLINE_GRANT, first, h->name,
+            h->has_core_capacity ? h->core_capacity : 1.0,
+            h->has_core_capacity ? "" : ", the default");
+}
+
 int cli_load_doc(struct proto_doc *doc, const char *path, int kind)
 {
     struct plc_error err = PLC_ERROR_INIT;
@@ -94,5 +121,6 @@ int cli_load_doc(struct proto_doc *doc, const char *path, int kind)
         cli_error("%s", err.msg);
         return plc_exit_code(rc);
     }
+    cli_cluster_warnings(doc);
     return EXIT_OK;
 }

@@ -67,6 +67,16 @@ bool cli_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
 
 struct proto_doc;
 
+/* The most of a CPU SCHED_DEADLINE grants by default: the rt limit 0.95
+ * (the fair server takes 0.05 more since Linux 6.12; agents probe the
+ * real figure). */
+#define CLI_DEADLINE_GRANT 0.95
+
+/* Warn on stderr about a loaded cluster whose hosts' core capacity is
+ * above CLI_DEADLINE_GRANT (the default 1.0 among them). */
+struct proto_doc;
+void cli_cluster_warnings(const struct proto_doc *doc);
+
 /* Load and validate a document of `kind`, printing its problems (exit 65)
  * or the error (66, 70) on stderr.  Returns the exit code: EXIT_OK when
  * the document is valid.  Release `doc` with proto_doc_release() in every

@@ -127,8 +127,11 @@ int cmd_validate(int argc, char **argv)
             d->kind = PROTO_DOC_ANY;
             continue;
         }
-        if (d->kind == PROTO_DOC_CLUSTER && rc == 0 && clusters++ == 0)
-            cluster_doc = nd - 1;
+        if (d->kind == PROTO_DOC_CLUSTER && rc == 0) {
+            cli_cluster_warnings(d);
+            if (clusters++ == 0)
+                cluster_doc = nd - 1;
+        }
     }
     /* references: into the --cluster file (always first), or into the one
      * cluster among the FILEs */

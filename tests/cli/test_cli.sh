@@ -168,6 +168,15 @@ assert abs(d["objective"]["value"] - sum(s["utilization"] for s in d["services"]
 assert len(d["links"]) == 4 and d["hosts_used"], d
 PY
 grep -q "^Minimize" "$tmp/m.lp" || { echo "FAIL: --export-lp"; fails=$((fails+1)); }
+# a core capacity SCHED_DEADLINE cannot grant (the default 1.0): valid,
+# with a warning naming the host
+printf '{"hosts": [{"name": "a", "cores": 2}, {"name": "b", "core_capacity": 0.9}]}' >"$tmp/cap.json"
+"$bin/placer" validate "$tmp/cap.json" >/dev/null 2>"$tmp/err"
+check "validate capacity 1.0" 0 $?
+grep -q "1 host with a core capacity above 0.95 (first: hosts\[0\] 'a', 1.00, the default)" "$tmp/err" ||
+    { echo "FAIL: capacity warning: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" validate "$src/examples/fat-tree-k4.json" >/dev/null 2>"$tmp/err"
+[ -s "$tmp/err" ] && { echo "FAIL: a warning for capacity 0.9: $(cat "$tmp/err")"; fails=$((fails+1)); }
 # the files swapped: one line naming both kinds, exit 65
 "$bin/placer" plan --cluster "$src/examples/vepc-attach.json" \
     "$src/examples/fat-tree-k4.json" >/dev/null 2>"$tmp/err"
