@@ -77,6 +77,50 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
                 best_core = milp_core_free(&c->hosts[h], k);
                 best_host = h;
             }
+    /* a service that fits no host alone: its vCPUs each need a core of
+     * their own with room for its cheapest reservation there */
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct place_service *sv_ = &p->services[v];
+        int most = 0;
+        size_t most_h = 0, hosts_short = 0, hosts_menu = 0;
+        double at = 0;
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            if (sv_->allowed && !sv_->allowed[h])
+                continue;
+            const struct sched_menu *menu = sv_->menu[h];
+            double least = INFINITY;
+            for (size_t k = 0; menu && k < menu->n; k++)
+                least = fmin(least, menu->v[k].utilization);
+            if (least == INFINITY)
+                continue;
+            hosts_menu++;
+            int fit = 0;
+            for (int k = 0; k < c->hosts[h].cores; k++)
+                fit += milp_core_free(&c->hosts[h], k) + 1e-9 >= least;
+            if (fit < sv_->vcpus)
+                hosts_short++;
+            if (fit > most || (fit == most && most == 0)) {
+                most = fit;
+                most_h = h;
+                at = least;
+            }
+        }
+        /* (no core anywhere: the largest free core says it better) */
+        if (hosts_menu == 0 || most >= sv_->vcpus || most == 0)
+            continue;
+        reject(plan, PLACE_REJECT_CPU,
+               "not enough CPU: service '%s' needs %d vCPU%s, each on a core "
+               "of its own with %.4f of it free; no host it may use has that "
+               "many (%zu of %zu hosts short; the most is %d, on host '%s')",
+               sv_->name, sv_->vcpus, sv_->vcpus == 1 ? "" : "s", at,
+               hosts_short, hosts_menu, most, c->hosts[most_h].name);
+        detail_text(plan, "service", sv_->name);
+        detail_num(plan, "vcpus", sv_->vcpus);
+        detail_num(plan, "most_cores", most);
+        detail_num(plan, "hosts_short", (double)hosts_short);
+        detail_text(plan, "host", c->hosts[most_h].name);
+        return;
+    }
     /* the service whose cheapest admissible reservation is largest */
     double worst = -1;
     size_t sv = 0;

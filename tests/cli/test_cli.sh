@@ -177,6 +177,16 @@ grep -q "1 host with a core capacity above 0.95 (first: hosts\[0\] 'a', 1.00, th
     { echo "FAIL: capacity warning: $(cat "$tmp/err")"; fails=$((fails+1)); }
 "$bin/placer" validate "$src/examples/fat-tree-k4.json" >/dev/null 2>"$tmp/err"
 [ -s "$tmp/err" ] && { echo "FAIL: a warning for capacity 0.9: $(cat "$tmp/err")"; fails=$((fails+1)); }
+# a service wider than every host: the rejection names it and the figures
+# that are short (not another service that fits)
+printf '%s' '{"name": "w5", "deadline": "100ms", "services": [' \
+    '{"name": "a", "exec_time": {"wcet": "2ms"}, "reservation": {"periods": ["10ms"]}},' \
+    '{"name": "b", "vcpus": 5, "exec_time": {"wcet": "2ms"}, "reservation": {"periods": ["10ms"]}}]}' \
+    >"$tmp/v5.json"
+"$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" "$tmp/v5.json" >"$tmp/v5.out"
+check "plan 5 vCPUs on 4-core hosts" 1 $?
+grep -q "service 'b' needs 5 vCPUs.*16 of 16 hosts short; the most is 4" "$tmp/v5.out" ||
+    { echo "FAIL: vcpus rejection: $(cat "$tmp/v5.out")"; fails=$((fails+1)); }
 # the files swapped: one line naming both kinds, exit 65
 "$bin/placer" plan --cluster "$src/examples/vepc-attach.json" \
     "$src/examples/fat-tree-k4.json" >/dev/null 2>"$tmp/err"
