@@ -189,6 +189,113 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
     detail_text(plan, "host", c->hosts[best_host].name);
 }
 
+/* The hosts service v may use (its pin, allowed hosts, zone): how many,
+ * and the first, into `out`. */
+static size_t allowed_hosts(const struct place_problem *p, size_t v, char *out,
+                            size_t len)
+{
+    const struct place_cluster *c = p->cluster;
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t h = 0; h < c->n_hosts; h++)
+        if (!p->services[v].allowed || p->services[v].allowed[h])
+            if (n++ == 0)
+                snprintf(out, len, "%s", c->hosts[h].name);
+    return n;
+}
+
+/* Rules that contradict one another outright: an affinity group whose
+ * members share no allowed host, an anti-affinity group with fewer
+ * allowed hosts than members.  Rejects and returns true when one does
+ * (whatever else is short: such rules never hold). */
+static bool rules_contradict(const struct place_problem *p,
+                             struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    char a[64], b[64];
+    for (size_t g = 0; g < p->n_affinity; g++) {
+        const size_t *m = p->affinity[g];
+        bool any = false;
+        for (size_t h = 0; h < c->n_hosts && !any; h++) {
+            bool all = true;
+            for (size_t k = 0; m[k] != PLACE_NONE && all; k++)
+                all =
+                    !p->services[m[k]].allowed || p->services[m[k]].allowed[h];
+            any = all;
+        }
+        if (any || m[0] == PLACE_NONE || m[1] == PLACE_NONE)
+            continue;
+        /* two members with nothing in common, named with their hosts */
+        size_t x = m[0], y = m[1];
+        for (size_t i = 0; m[i] != PLACE_NONE; i++)
+            for (size_t j = i + 1; m[j] != PLACE_NONE; j++) {
+                bool common = false;
+                for (size_t h = 0; h < c->n_hosts && !common; h++)
+                    common = (!p->services[m[i]].allowed ||
+                              p->services[m[i]].allowed[h]) &&
+                             (!p->services[m[j]].allowed ||
+                              p->services[m[j]].allowed[h]);
+                if (!common) {
+                    x = m[i];
+                    y = m[j];
+                    goto found;
+                }
+            }
+    found:;
+        size_t na = allowed_hosts(p, x, a, sizeof a),
+               nb = allowed_hosts(p, y, b, sizeof b);
+        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+               "affinity group %zu wants '%s' and '%s' on one host, but no "
+               "host is allowed for both: '%s' may use %zu host%s (%s%s), "
+               "'%s' %zu (%s%s) by their pins, allowed hosts and zones",
+               g, p->services[x].name, p->services[y].name, p->services[x].name,
+               na, na == 1 ? "" : "s", a, na > 1 ? ", ..." : "",
+               p->services[y].name, nb, b, nb > 1 ? ", ..." : "");
+        detail_text(plan, "rule", "affinity");
+        detail_num(plan, "group", (double)g);
+        detail_text(plan, "service", p->services[x].name);
+        detail_text(plan, "other", p->services[y].name);
+        return true;
+    }
+    for (size_t g = 0; g < p->n_anti_affinity; g++) {
+        const size_t *m = p->anti_affinity[g];
+        size_t members = 0, hosts = 0;
+        while (m[members] != PLACE_NONE)
+            members++;
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            bool some = false;
+            for (size_t k = 0; k < members && !some; k++)
+                some =
+                    !p->services[m[k]].allowed || p->services[m[k]].allowed[h];
+            hosts += some;
+        }
+        if (hosts >= members)
+            continue;
+        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+               "anti-affinity group %zu wants its %zu services ('%s', ...) "
+               "on distinct hosts, but their pins, allowed hosts and zones "
+               "allow %zu host%s among them",
+               g, members, p->services[m[0]].name, hosts,
+               hosts == 1 ? "" : "s");
+        detail_text(plan, "rule", "anti_affinity");
+        detail_num(plan, "group", (double)g);
+        detail_num(plan, "hosts", (double)hosts);
+        return true;
+    }
+    return false;
+}
+
+static void explain_rules(const struct place_problem *p,
+                          struct place_plan *plan)
+{
+    if (rules_contradict(p, plan))
+        return;
+    reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+           "the placement rules (pins, allowed hosts, zones, affinity, "
+           "anti-affinity) leave no feasible placement together; without "
+           "them the workflow fits");
+}
+
 static void explain_memory(const struct place_problem *p,
                            struct place_plan *plan)
 {
@@ -351,6 +458,10 @@ int explain(const struct place_problem *p, const struct routes *r,
     static const unsigned order[] = {
         FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
         FAM_LINK_LATENCY, FAM_DEADLINE, FAM_PROBABILITY};
+    /* a contradiction among the rules is found without a solver, and is
+     * the answer however the solves below would time out */
+    if (rules_contradict(p, plan))
+        return 0;
     double end = now_s() + limit;
     unsigned cause = 0;
     for (size_t k = 0; k < sizeof order / sizeof *order && !cause; k++) {
@@ -369,10 +480,7 @@ int explain(const struct place_problem *p, const struct routes *r,
     limit = fmax(0.01, end - now_s()); /* for the figures */
     switch (cause) {
     case FAM_RULES:
-        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
-               "the placement rules (pins, allowed hosts, zones, affinity, "
-               "anti-affinity) leave no feasible placement; without them "
-               "the workflow fits");
+        explain_rules(p, plan);
         return 0;
     case FAM_MEMORY:
         explain_memory(p, plan);

@@ -134,7 +134,23 @@ Test(plan_cases, placement_rules_alone_reject)
             "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"hosts\":"
             " [\"h1\"]}, {\"name\": \"b\", \"hosts\": [\"h1\"]}],"
             " \"anti_affinity\": [[\"a\", \"b\"]]}",
-            PLACE_REJECT_PLACEMENT_RULES, "placement rules");
+            PLACE_REJECT_PLACEMENT_RULES,
+            "anti-affinity group 0 wants its 2 services ('a', ...) on "
+            "distinct hosts, but their pins, allowed hosts and zones allow 1 "
+            "host");
+}
+
+Test(plan_cases, affinity_against_pins_names_the_rule)
+{
+    /* whatever else the solver would try: the rule is named, with the
+     * hosts each member may use */
+    rejects(star,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"host\":"
+            " \"h1\"}, {\"name\": \"b\", \"host\": \"h2\"}],"
+            " \"affinity\": [[\"a\", \"b\"]]}",
+            PLACE_REJECT_PLACEMENT_RULES,
+            "affinity group 0 wants 'a' and 'b' on one host, but no host is "
+            "allowed for both: 'a' may use 1 host (h1), 'b' 1 (h2)");
 }
 
 Test(plan_cases, disconnected_endpoints_have_no_route)
