@@ -24,10 +24,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ini.h>
 #include <math.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,8 +76,9 @@ static const char help[] =
     "                         key (placer keygen's PATH.key)\n"
     "  --agent-keys DIR       ...and the agents it accepts: their *.pub\n"
     "                         files; others are refused and logged\n"
-    "  --config FILE          options, one 'name value' per line (the\n"
-    "                         names of the long options; # comments);\n"
+    "  --config FILE          options as 'name = value' lines (the names\n"
+    "                         of the long options; # comments; optionally\n"
+    "                         under [placerd]; insecure-agents = true);\n"
     "                         the command line wins\n"
     "  --log-level LEVEL      error | warn | info (default) | debug\n"
     "  --queue N              admissions that may wait (default 64); more\n"
@@ -1741,7 +1744,7 @@ struct options {
     long queue;
     bool check, insecure_agents;
     const char *server_key, *agent_keys;
-    char *owned[8]; /* values read from the config file */
+    char *owned[16]; /* values read from the config file */
     int n_owned;
 };
 
@@ -1769,46 +1772,119 @@ static int set_level(const char *s)
     return -1;
 }
 
-/* Options from a config file, for those the command line left unset. */
+/* A config file's key, for read_config() (inih calls it per key). */
+struct config_ctx {
+    struct options *opt;
+    char why[320]; /* the first problem, without its line */
+};
+
+static int config_key(void *user, const char *section, const char *name,
+                      const char *value)
+{
+    struct config_ctx *c = user;
+    struct options *o_ = c->opt;
+    if (section[0] && strcmp(section, "placerd")) {
+        snprintf(c->why, sizeof c->why,
+                 "unknown section [%s] (keys go before any section, or in "
+                 "[placerd])",
+                 section);
+        return 0;
+    }
+    if (!value[0]) {
+        snprintf(c->why, sizeof c->why, "'%s' needs a value (%s = VALUE)", name,
+                 name);
+        return 0;
+    }
+    const char **slot = !strcmp(name, "db")              ? &o_->db
+                        : !strcmp(name, "listen")        ? &o_->listen
+                        : !strcmp(name, "agents-listen") ? &o_->agents
+                        : !strcmp(name, "log-level")     ? &o_->level
+                        : !strcmp(name, "server-key")    ? &o_->server_key
+                        : !strcmp(name, "agent-keys")    ? &o_->agent_keys
+                                                         : NULL;
+    if (slot) {
+        if (!strcmp(name, "log-level") && strcmp(value, "error") &&
+            strcmp(value, "warn") && strcmp(value, "info") &&
+            strcmp(value, "debug")) {
+            snprintf(c->why, sizeof c->why,
+                     "log-level: unknown level '%.64s' (accepted: error, "
+                     "warn, info, debug)",
+                     value);
+            return 0;
+        }
+        if (!*slot && o_->n_owned < (int)(sizeof o_->owned / sizeof *o_->owned))
+            *slot = o_->owned[o_->n_owned++] = strdup(value);
+        return 1;
+    }
+    if (!strcmp(name, "queue")) {
+        char *end;
+        long q = strtol(value, &end, 10);
+        if (*end || q < 1 || q > 1000000) {
+            snprintf(c->why, sizeof c->why,
+                     "queue: '%.64s' is not a whole number from 1 to "
+                     "1000000",
+                     value);
+            return 0;
+        }
+        if (o_->queue == 0)
+            o_->queue = q;
+        return 1;
+    }
+    if (!strcmp(name, "insecure-agents")) {
+        bool yes = !strcmp(value, "true") || !strcmp(value, "yes");
+        if (!yes && strcmp(value, "false") && strcmp(value, "no")) {
+            snprintf(c->why, sizeof c->why,
+                     "insecure-agents: '%.64s' is not true or false", value);
+            return 0;
+        }
+        o_->insecure_agents |= yes;
+        return 1;
+    }
+    snprintf(c->why, sizeof c->why,
+             "unknown key '%.64s' (accepted: db, listen, agents-listen, "
+             "log-level, queue, server-key, agent-keys, insecure-agents)",
+             name);
+    return 0;
+}
+
+/* Options from a config file (INI: "name = value", # or ; comments, an
+ * optional [placerd] section), for those the command line left unset.
+ * 0, 66 unreadable, 65 a problem, named with its line. */
 static int read_config(struct options *opt, const char *path)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
         fprintf(stderr, "placerd: --config: cannot read '%s' (%s)\n", path,
                 strerror(errno));
+        if (f)
+            fclose(f);
         return 66;
     }
-    char line[1024];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        char name[64], value[900];
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        int got = sscanf(line, " %63s %899s", name, value);
-        if (got <= 0)
-            continue;
-        const char **slot = !strcmp(name, "db")              ? &opt->db
-                            : !strcmp(name, "listen")        ? &opt->listen
-                            : !strcmp(name, "agents-listen") ? &opt->agents
-                            : !strcmp(name, "log-level")     ? &opt->level
-                                                             : NULL;
-        if (got != 2 || (!slot && strcmp(name, "queue"))) {
-            fprintf(stderr,
-                    "placerd: %s:%d: expected 'NAME VALUE' with NAME one of "
-                    "db, listen, agents-listen, log-level, queue\n",
-                    path, lineno);
-            rc = 65;
-        } else if (!slot) {
-            if (opt->queue == 0)
-                opt->queue = atol(value);
-        } else if (!*slot) {
-            *slot = opt->owned[opt->n_owned++] = strdup(value);
-        }
+    if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+        fprintf(stderr,
+                "placerd: --config: '%s' is %s; give a regular file of at "
+                "most 1 MiB\n",
+                path,
+                S_ISDIR(st.st_mode)    ? "a directory"
+                : !S_ISREG(st.st_mode) ? "not a regular file"
+                                       : "larger than 1 MiB");
+        fclose(f);
+        return 65;
     }
+    struct config_ctx c = {opt, ""};
+    int line = ini_parse_file(f, config_key, &c);
     fclose(f);
-    return rc;
+    if (line == 0)
+        return 0;
+    if (line < 0) {
+        fprintf(stderr, "placerd: --config: cannot read '%s'\n", path);
+        return line == -2 ? 70 : 66;
+    }
+    fprintf(stderr, "placerd: %s:%d: %s\n", path, line,
+            c.why[0] ? c.why
+                     : "expected 'name = value', a [section] or a comment");
+    return 65;
 }
 
 int main(int argc, char **argv)

@@ -453,7 +453,7 @@ grep -q "is not SRC\[:PORT\]-DST\[:PORT\]\[/PROTO\]" "$tmp/err" || { echo "FAIL:
 "$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 1.1.1.1-2.2.2.2/icmp 2>/dev/null; check "bind --flow /icmp" 64 $?
 
 # the same store again: what was released stays released; a config file
-printf '# placerd options\ndb %s\nlisten ipc://%s/c.sock\nagents-listen ipc://%s/ca.sock\nlog-level warn\n' \
+printf '# placerd options\n[placerd]\ndb = %s\nlisten = ipc://%s/c.sock\nagents-listen = ipc://%s/ca.sock\nlog-level = warn\nqueue = 8\n' \
     "$tmp/p.db" "$tmp" "$tmp" >"$tmp/placerd.conf"
 "$bin/placerd" --config "$tmp/placerd.conf" --check >/dev/null; check "placerd --check" 0 $?
 "$bin/placerd" --config "$tmp/placerd.conf" 2>/dev/null &
@@ -462,8 +462,24 @@ for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/c.sock" list >/dev/nul
 "$bin/placer" --server "ipc://$tmp/c.sock" list >"$tmp/l.txt"; check "list after a restart" 0 $?
 grep -q "(none)" "$tmp/l.txt" || { echo "FAIL: a released workflow came back"; fails=$((fails+1)); }
 kill -TERM $pd; wait $pd
-printf 'listen\n' >"$tmp/bad.conf"
-"$bin/placerd" --config "$tmp/bad.conf" 2>/dev/null; check "placerd bad config" 65 $?
+# a bad config file: exit 65, one message with file:line
+while IFS='|' read -r text want; do
+    printf "$text\n" >"$tmp/bad.conf"
+    "$bin/placerd" --config "$tmp/bad.conf" --check 2>"$tmp/err" >/dev/null
+    check "placerd config '$text'" 65 $?
+    grep -qF "$want" "$tmp/err" || { echo "FAIL: config '$text': $(cat "$tmp/err")"; fails=$((fails+1)); }
+done <<'CASES'
+listen|bad.conf:1: expected 'name = value'
+db x|bad.conf:1: expected 'name = value'
+# ok\nqueue = abc|bad.conf:2: queue: 'abc' is not a whole number
+frob = 1|bad.conf:1: unknown key 'frob'
+[other]\ndb = x|bad.conf:2: unknown section [other]
+log-level = loud|bad.conf:1: log-level: unknown level 'loud'
+db =|bad.conf:1: 'db' needs a value
+CASES
+"$bin/placerd" --config /dev/zero 2>"$tmp/err"; check "placerd --config /dev/zero" 65 $?
+"$bin/placerd" --config "$tmp" 2>"$tmp/err"; check "placerd --config DIR" 65 $?
+grep -q "is a directory" "$tmp/err" || { echo "FAIL: config dir: $(cat "$tmp/err")"; fails=$((fails+1)); }
 "$bin/placerd" --log-level loud 2>/dev/null; check "placerd bad log level" 64 $?
 
 if [ $fails -gt 0 ]; then
