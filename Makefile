@@ -22,7 +22,7 @@ PACKAGES := build-essential cmake pkg-config clang clang-format \
 	libclang-rt-14-dev \
 	libjansson-dev libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
 	libsqlite3-dev libglpk-dev glpk-utils libuv1-dev libzmq3-dev \
-	libnl-route-3-dev libcriterion-dev libinih-dev \
+	libnl-route-3-dev libcriterion-dev libinih-dev libsystemd-dev scdoc \
 	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
 	python3-protobuf
 

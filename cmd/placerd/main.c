@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <systemd/sd-daemon.h>
 #include <ini.h>
 #include <math.h>
 #include <signal.h>
@@ -1690,6 +1691,7 @@ static void on_signal(uv_signal_t *h, int sig)
             srv->running ? " after the admission in progress" : "",
             srv->queued);
     srv->draining = true;
+    sd_notify(0, "STOPPING=1");
     start_next(srv);
 }
 
@@ -1971,6 +1973,7 @@ int main(int argc, char **argv)
                 argv[optind]);
         return 64;
     }
+    srv_log_detect_journal();
     if (o.config) {
         int rc = read_config(&o, o.config);
         if (rc)
@@ -2168,6 +2171,9 @@ int main(int argc, char **argv)
             : srv.agents_allowed ? "(without keys: --insecure-agents)"
                                  : "(refused: without CURVE keys agents need "
                                    "--insecure-agents on ipc:// or loopback)");
+    /* systemd (Type=notify): serving now; nothing without NOTIFY_SOCKET */
+    sd_notifyf(0, "READY=1\nSTATUS=serving %s; agents on %s; store %s",
+               o.listen, o.agents, o.db);
     /* anything that arrived before the poll started */
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);
