@@ -45,7 +45,7 @@ static void usage(FILE *out)
         "tcp://127.0.0.1:7460).\n"
         "\n"
         "Run 'placer COMMAND --help' for the options of a command.\n"
-        "File formats: examples/ and the README.\n"
+        "File formats: docs/formats.md (and man placer); examples/.\n"
         "\n"
         "Exit status: 0 success, 1 negative answer, 64 usage error,\n"
         "65 bad input data, 66 input file missing, 69 placerd\n"
