@@ -64,6 +64,62 @@ static bool explain_empty_menu(const struct place_problem *p,
     return false;
 }
 
+struct host_counts {
+    size_t rules, memory, cpu, fit;
+};
+
+/* Why each host cannot take service v alone, counted per reason (as
+ * Nomad's "constraint: N hosts"); with `rules` false its placement rules
+ * are left out. */
+static struct host_counts count_hosts(const struct place_problem *p, size_t v,
+                                      bool rules)
+{
+    const struct place_cluster *c = p->cluster;
+    const struct place_service *s = &p->services[v];
+    struct host_counts n = {0, 0, 0, 0};
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        const struct place_host *ho = &c->hosts[h];
+        if (rules && s->allowed && !s->allowed[h]) {
+            n.rules++;
+            continue;
+        }
+        if (ho->mem_bytes != PLACE_UNLIMITED &&
+            s->mem_bytes + ho->mem_used_bytes > ho->mem_bytes) {
+            n.memory++;
+            continue;
+        }
+        const struct sched_menu *menu = s->menu ? s->menu[h] : NULL;
+        double least = INFINITY;
+        for (size_t k = 0; menu && k < menu->n; k++)
+            least = fmin(least, menu->v[k].utilization);
+        int cores = 0;
+        for (int k = 0; k < ho->cores && least < INFINITY; k++)
+            cores += milp_core_free(ho, k) + 1e-9 >= least;
+        if (s->menu && cores < s->vcpus)
+            n.cpu++;
+        else
+            n.fit++;
+    }
+    return n;
+}
+
+/* The counts of service v appended to `msg` and recorded as details. */
+static void host_reasons(const struct place_problem *p, size_t v,
+                         struct place_plan *plan, char *msg, size_t len)
+{
+    struct host_counts n = count_hosts(p, v, true);
+    size_t at = strlen(msg);
+    snprintf(msg + at, len - at,
+             "; of %zu hosts for '%s': %zu excluded by its placement rules, "
+             "%zu short of memory, %zu short of CPU, %zu would take it alone",
+             p->cluster->n_hosts, p->services[v].name, n.rules, n.memory, n.cpu,
+             n.fit);
+    detail_num(plan, "hosts_placement_rules", (double)n.rules);
+    detail_num(plan, "hosts_memory", (double)n.memory);
+    detail_num(plan, "hosts_cpu", (double)n.cpu);
+    detail_num(plan, "hosts_fit", (double)n.fit);
+}
+
 static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
@@ -139,12 +195,15 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         }
     }
     if (worst > best_core + 1e-9 || worst < 0) {
-        reject(plan, PLACE_REJECT_CPU,
-               "not enough CPU: service '%s' needs a reservation of at least "
-               "%.4f of a core (x %d vCPU); the largest free core is %.4f on "
-               "host '%s'",
-               p->services[sv].name, fmax(worst, 0), p->services[sv].vcpus,
-               best_core, c->hosts[best_host].name);
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "not enough CPU: service '%s' needs a reservation of at "
+                 "least %.4f of a core (x %d vCPU); the largest free core is "
+                 "%.4f on host '%s'",
+                 p->services[sv].name, fmax(worst, 0), p->services[sv].vcpus,
+                 best_core, c->hosts[best_host].name);
+        host_reasons(p, sv, plan, msg, sizeof msg);
+        reject(plan, PLACE_REJECT_CPU, "%s", msg);
     } else {
         /* every service fits a free core alone: what is short is room for
          * all of them at once, with reservations short enough for the
@@ -290,6 +349,22 @@ static void explain_rules(const struct place_problem *p,
 {
     if (rules_contradict(p, plan))
         return;
+    /* a service none of whose allowed hosts can take it alone, which
+     * others could */
+    for (size_t v = 0; v < p->n_services; v++) {
+        if (count_hosts(p, v, true).fit > 0 ||
+            count_hosts(p, v, false).fit == 0)
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "the placement rules leave service '%s' no host with room "
+                 "for it, where other hosts have room",
+                 p->services[v].name);
+        host_reasons(p, v, plan, msg, sizeof msg);
+        reject(plan, PLACE_REJECT_PLACEMENT_RULES, "%s", msg);
+        detail_text(plan, "service", p->services[v].name);
+        return;
+    }
     reject(plan, PLACE_REJECT_PLACEMENT_RULES,
            "the placement rules (pins, allowed hosts, zones, affinity, "
            "anti-affinity) leave no feasible placement together; without "
@@ -318,10 +393,16 @@ static void explain_memory(const struct place_problem *p,
     char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
     plc_qty_format(PLC_QTY_SIZE, p->services[sv].mem_bytes, a, sizeof a);
     plc_qty_format(PLC_QTY_SIZE, best, b, sizeof b);
-    reject(plan, PLACE_REJECT_MEMORY,
-           "not enough memory: service '%s' needs %s; the most free memory "
-           "on a host is %s ('%s'), and the services do not fit together",
-           p->services[sv].name, a, b, c->hosts[bh].name);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "not enough memory: service '%s' needs %s; the most free memory "
+             "on a host is %s ('%s')%s",
+             p->services[sv].name, a, b, c->hosts[bh].name,
+             p->services[sv].mem_bytes > best
+                 ? ""
+                 : ", and the services do not fit together");
+    host_reasons(p, sv, plan, msg, sizeof msg);
+    reject(plan, PLACE_REJECT_MEMORY, "%s", msg);
     detail_text(plan, "service", p->services[sv].name);
     detail_num(plan, "needed_bytes", (double)p->services[sv].mem_bytes);
     detail_num(plan, "largest_free_bytes", (double)best);

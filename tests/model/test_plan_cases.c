@@ -393,3 +393,30 @@ Test(plan_cases, a_detour_that_breaks_the_latency_limit_is_not_taken)
     cr_assert_not(r.plan.admitted);
     done(&r);
 }
+
+Test(plan_cases, rejections_count_hosts_per_reason)
+{
+    /* h1 and h2 are allowed but busy, h3 is free but not allowed */
+    const char *three = "{\"hosts\": [{\"name\": \"h1\", \"memory\": \"8GiB\", "
+                        "\"core_capacity\": 0.9, \"used\":"
+                        " [0.6]}, {\"name\": \"h2\", \"memory\": \"8GiB\", "
+                        "\"core_capacity\": 0.9,"
+                        " \"used\":"
+                        " [0.5]}, {\"name\": \"h3\", \"memory\": \"8GiB\", "
+                        "\"core_capacity\": 0.9}]}";
+    rejects(three,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"hosts\":"
+            " [\"h1\", \"h2\"], \"exec_time\": {\"wcet\": \"5ms\"},"
+            " \"reservation\": {\"periods\": [\"10ms\"], \"budgets\":"
+            " [\"5ms\"]}}]}",
+            PLACE_REJECT_PLACEMENT_RULES,
+            "of 3 hosts for 'a': 1 excluded by its placement rules, 0 short "
+            "of memory, 2 short of CPU, 0 would take it alone");
+    rejects(three,
+            "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"memory\":"
+            " \"1TiB\"}]}",
+            PLACE_REJECT_MEMORY,
+            "service 'a' needs 1TiB; the most free memory on a host is 8GiB "
+            "('h1'); of 3 hosts for 'a': 0 excluded by its placement rules, 3 "
+            "short of memory, 0 short of CPU, 0 would take it alone");
+}
