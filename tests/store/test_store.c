@@ -313,3 +313,43 @@ Test(store, reservations_are_listed_with_their_direction_and_binding)
                  PLC_ENOENT);
     store_close(s);
 }
+
+/* The group commit placerd calls: one transaction, one savepoint per
+ * admission, so a refused one (a name in use, within the batch or
+ * before it) leaves the others; the totals count only those recorded,
+ * and a reopen finds them. */
+Test(store, a_batch_commits_its_admissions_and_refuses_only_duplicates)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    struct store_admission before = admission("acme", "w0");
+    cr_assert_eq(store_admit(s, &before, &err), 0, "%s", err.msg);
+    struct store_admission batch[4] = {
+        admission("acme", "w1"), admission("acme", "w0"),  /* in use */
+        admission("acme", "w2"), admission("acme", "w1")}; /* in the batch */
+    int rc[4] = {-1, -1, -1, -1};
+    cr_assert_eq(store_admit_batch(s, batch, 4, rc, &err), 0, "%s", err.msg);
+    cr_assert_eq(rc[0], 0);
+    cr_assert_eq(rc[1], PLC_EDATA);
+    cr_assert_eq(rc[2], 0);
+    cr_assert_eq(rc[3], PLC_EDATA);
+    store_close(s);
+    /* durable: a new connection sees w0, w1, w2 and the totals of three */
+    cr_assert_eq(store_open(path, &s, &err), 0);
+    int n = 0;
+    cr_assert_eq(store_workflow_each(s, "acme", count_one, &n, &err), 0);
+    cr_assert_eq(n, 3);
+    struct totals t = {0};
+    cr_assert_eq(store_reserved_each(s, add_total, &t, &err), 0);
+    cr_assert_float_eq(t.core_h1_0, 0.75, 1e-12);
+    cr_assert_float_eq(t.link_h1_s, 3e7, 1e-6);
+    long repaired;
+    char first[256];
+    cr_assert_eq(store_reserved_repair(s, &repaired, first, sizeof first, &err),
+                 0);
+    cr_assert_eq(repaired, 0, "%s", first);
+    /* an empty batch commits nothing and is not an error */
+    cr_assert_eq(store_admit_batch(s, batch, 0, rc, &err), 0);
+    store_close(s);
+}
