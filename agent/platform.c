@@ -1,6 +1,7 @@
 /* platform.c: the host's platform terms measured under SCHED_DEADLINE
  * (agent/platform.h). */
 #define _GNU_SOURCE
+#include "plc/clock.h"
 #include "agent/platform.h"
 #include "agent/partition.h"
 #include "plc/error.h"
@@ -35,13 +36,6 @@ static int to_deadline(uint64_t runtime, uint64_t period)
     struct dl_attr a = {sizeof a, SCHED_DEADLINE_, RESET_ON_FORK_, 0,
                         0,        runtime,         period,         period};
     return syscall(SYS_sched_setattr, 0, &a, 0) == 0 ? 0 : errno;
-}
-
-static uint64_t clock_ns(clockid_t c)
-{
-    struct timespec t;
-    clock_gettime(c, &t);
-    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
 static void hrtick_at(const char *path, bool *on, char *note, size_t note_len);
@@ -175,18 +169,18 @@ static void *trip_worker(void *arg)
             t->err = errno;
         return NULL;
     }
-    uint64_t before = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    uint64_t before = plc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
     for (unsigned i = 0; i <= t->n; i++) {
         uint64_t stamp;
         if (read(t->in, &stamp, sizeof stamp) != sizeof stamp)
             break;
-        uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        uint64_t now = plc_clock_ns(CLOCK_MONOTONIC);
         char c = 1;
         if (write(t->out, &c, 1) != 1)
             break;
         /* the cycle: blocked read, wake-up, the write; the first read
          * included the thread's start, so cycles count from the second */
-        uint64_t after = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t after = plc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
         if (i > 0) {
             t->cpu[i - 1] = after - before;
             t->wake[i - 1] = now > stamp ? now - stamp : 0;
@@ -259,7 +253,7 @@ static int round_trips(unsigned jobs, const struct agent_partition *part,
             /* released after a pause, as a job finds its thread asleep */
             struct timespec pause = {0, 1000000};
             nanosleep(&pause, NULL);
-            uint64_t stamp = clock_ns(CLOCK_MONOTONIC);
+            uint64_t stamp = plc_clock_ns(CLOCK_MONOTONIC);
             char c;
             if (write(a[1], &stamp, sizeof stamp) != sizeof stamp ||
                 read(b[0], &c, 1) != 1)
@@ -312,13 +306,13 @@ static void *spin_worker(void *arg)
         s->err = to_deadline(s->budget_ns, 10000000);
     if (s->err)
         return NULL;
-    uint64_t last = clock_ns(CLOCK_MONOTONIC);
-    uint64_t burst_from = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    uint64_t last = plc_clock_ns(CLOCK_MONOTONIC);
+    uint64_t burst_from = plc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
     unsigned gaps = 0;
     while (gaps < s->periods) {
-        uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        uint64_t now = plc_clock_ns(CLOCK_MONOTONIC);
         if (now - last > 500000) { /* off the CPU: throttled (or taken) */
-            uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            uint64_t cpu = plc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
             /* the CPU of the burst before the gap (the clock read after
              * it adds nothing: the thread only now runs again) */
             uint64_t burst = cpu - burst_from;

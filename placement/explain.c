@@ -3,6 +3,7 @@
  * makes it infeasible (found by re-solving with each family switched off)
  * and the binding figures.
  */
+#include "plc/clock.h"
 #include "internal.h"
 #include "plc/error.h"
 #include "plc/quantity.h"
@@ -523,13 +524,6 @@ static int explain_probability(const struct place_problem *p,
     return 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Which family alone makes it infeasible, and its figures, within `limit`
  * seconds in all: each relaxed solve gets a quarter of it at most, and
  * what is left when the families are through goes to the figures. */
@@ -543,10 +537,10 @@ int explain(const struct place_problem *p, const struct routes *r,
      * the answer however the solves below would time out */
     if (rules_contradict(p, plan))
         return 0;
-    double end = now_s() + limit;
+    double end = plc_now_s() + limit;
     unsigned cause = 0;
     for (size_t k = 0; k < sizeof order / sizeof *order && !cause; k++) {
-        double left = end - now_s();
+        double left = end - plc_now_s();
         if (left < 0.01)
             break;
         struct milp_result res;
@@ -558,7 +552,7 @@ int explain(const struct place_problem *p, const struct routes *r,
             cause = order[k];
         milp_result_release(&res);
     }
-    limit = fmax(0.01, end - now_s()); /* for the figures */
+    limit = fmax(0.01, end - plc_now_s()); /* for the figures */
     switch (cause) {
     case FAM_RULES:
         explain_rules(p, plan);

@@ -3,6 +3,7 @@
  * packing it leaves to us, exact verification, the reported guarantee, and
  * the explanation of a rejection.
  */
+#include "plc/clock.h"
 #include "internal.h"
 #include "plc/error.h"
 #include "plc/quantity.h"
@@ -16,13 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 void place_plan_release(struct place_plan *plan)
 {
@@ -107,7 +101,7 @@ static int glpk_silent(void *info, const char *s)
 int place_solve(const struct place_problem *p, struct place_plan *plan,
                 struct plc_error *err)
 {
-    double t0 = now_ms();
+    double t0 = plc_now_ms();
     glp_term_hook(glpk_silent, NULL);
     memset(plan, 0, sizeof *plan);
     plan->services =
@@ -128,7 +122,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (!check_routes(p, &r, plan)) {
         routes_release(&r);
         plan->status = PLACE_INFEASIBLE;
-        plan->time_ms = now_ms() - t0;
+        plan->time_ms = plc_now_ms() - t0;
         return 0;
     }
     rc = milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
@@ -185,7 +179,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
             rc = PLC_ENOMEM;
     }
     for (int round = 0; rc == 0 && !dp_proven && round < 50; round++) {
-        double left = limit - (now_ms() - t0) / 1000;
+        double left = limit - (plc_now_ms() - t0) / 1000;
         milp_result_release(&res);
         rc = milp_solve(&m, left > 0.01 ? left : 0.01, round ? NULL : warm,
                         &res);
@@ -235,7 +229,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     plan->nodes = res.nodes;
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
-        double left = limit - (now_ms() - t0) / 1000;
+        double left = limit - (plc_now_ms() - t0) / 1000;
         rc = explain(p, &r, &m, left > 0.2 ? left : 0.2, plan);
         goto out;
     }
@@ -252,7 +246,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
      * the primary optimum being proven already */
     /* ...and at most half as long as the primary solve took: ties matter
      * less */
-    double spent = (now_ms() - t0) / 1000;
+    double spent = (plc_now_ms() - t0) / 1000;
     double held = res.obj,
            tie_end = spent + fmin(limit / 4, fmax(0.1, spent / 2));
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
@@ -263,7 +257,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         if (phase == 1 &&
             plan_bandwidth_hops(&m, plan) <= bandwidth_lb(&m) * (1 + 1e-9))
             break;
-        double tl = fmin(limit, tie_end) - (now_ms() - t0) / 1000;
+        double tl = fmin(limit, tie_end) - (plc_now_ms() - t0) / 1000;
         if (tl <= 0.02)
             break;
         if (!m.lp && (rc = milp_finish(&m)) < 0)
@@ -323,7 +317,7 @@ out:
     milp_result_release(&res);
     milp_release(&m);
     routes_release(&r);
-    plan->time_ms = now_ms() - t0;
+    plan->time_ms = plc_now_ms() - t0;
     return rc < 0 ? plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc))
                   : 0;
 }

@@ -6,6 +6,7 @@
  * synchronous FULL), so an admission or a release is either wholly in the
  * file or not at all, whenever the process dies.
  */
+#include "plc/clock.h"
 #include "internal.h"
 #include "plc/error.h"
 
@@ -15,13 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int fail(struct store *s, struct plc_error *err, const char *what)
 {
@@ -126,7 +120,7 @@ int store_cluster_put(struct store *s, const void *doc, size_t len,
     if (!st)
         return rollback(s, PLC_EIO);
     sqlite3_bind_blob(st, 1, doc, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now_us());
+    sqlite3_bind_int64(st, 2, plc_wall_us());
     int rc = done(s, st, err, "store the cluster");
     if (rc == 0 && rows)
         rc = put_rows(s, rows, err);
@@ -194,7 +188,7 @@ int store_agent_put(struct store *s, const struct store_agent *a,
     sqlite3_bind_int64(st, 5, (sqlite3_int64)a->memory_bytes);
     sqlite3_bind_text(st, 6, a->backends ? a->backends : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, a->version ? a->version : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, now_us());
+    sqlite3_bind_int64(st, 8, plc_wall_us());
     const int64_t terms[] = {a->overhead_ns, a->granularity_ns, a->wakeup_ns};
     for (int i = 0; i < 3; i++)
         if (terms[i] >= 0)
@@ -331,7 +325,7 @@ static int admit_rows(struct store *s, const struct store_admission *a,
                       SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, a->workflow, (int)a->workflow_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, a->plan, (int)a->plan_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, a->admitted_us ? a->admitted_us : now_us());
+    sqlite3_bind_int64(st, 6, a->admitted_us ? a->admitted_us : plc_wall_us());
     int r = sqlite3_step(st);
     store_done(st);
     if (r == SQLITE_CONSTRAINT)

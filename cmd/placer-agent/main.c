@@ -10,6 +10,7 @@
  * back as acknowledgements.
  */
 #define _GNU_SOURCE
+#include "plc/clock.h"
 #include "plc/version.h"
 #include "agent/agent.h"
 #include "agent/partition.h"
@@ -103,13 +104,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -362,14 +356,14 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
             ack(st, &want[n], 1, EINVAL, why);
     }
     long a0 = st->applied, r0 = st->removed, f0 = st->failed;
-    double t0 = now_ms();
+    double t0 = plc_now_ms();
     st->quiet = true;
     agent_reconcile(st->agent, want, n, ack, st);
     st->quiet = false;
     logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed "
           "in %.3f ms",
           d->n_reservations, st->applied - a0, st->removed - r0,
-          st->failed - f0, now_ms() - t0);
+          st->failed - f0, plc_now_ms() - t0);
     free(want);
     send_report(st);
 }
@@ -491,15 +485,15 @@ static int run(const char *server, struct agent_state *st)
           (unsigned long long)st->facts.memory_bytes, agent_count(st->agent),
           server);
     unsigned heartbeat = 1000;
-    double last_heard = now_ms(), next_beat = 0, retry = 0, next_scan = 0;
+    double last_heard = plc_now_ms(), next_beat = 0, retry = 0, next_scan = 0;
     double next_steal = 0, steal_said = -1e9;
     bool registered = false;
     uint64_t seq = 0;
     send_register(st);
-    retry = now_ms() + 1000; /* the answer comes first, normally */
+    retry = plc_now_ms() + 1000; /* the answer comes first, normally */
     while (!stop) {
         zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
-        double now = now_ms();
+        double now = plc_now_ms();
         long wait = (long)((registered ? next_beat : retry) - now);
         if (wait < 0)
             wait = 0;
@@ -508,7 +502,7 @@ static int run(const char *server, struct agent_state *st)
         if (st->steal.cap && wait > (long)(next_steal - now))
             wait = next_steal > now ? (long)(next_steal - now) : 0;
         zmq_poll(&it, 1, wait);
-        now = now_ms();
+        now = plc_now_ms();
         Placer__ServerToAgent *batch[256];
         size_t nb = 0;
         while (!stop && nb < 256) {
@@ -557,7 +551,7 @@ static int run(const char *server, struct agent_state *st)
         on_messages(st, batch, nb);
         for (size_t i = 0; i < nb; i++)
             placer__server_to_agent__free_unpacked(batch[i], NULL);
-        now = now_ms();
+        now = plc_now_ms();
         if (registered && now >= next_beat) {
             send_heartbeat(st, ++seq);
             next_beat = now + heartbeat;

@@ -40,6 +40,7 @@
 #include <uv.h>
 #include <zmq.h>
 
+#include "plc/clock.h"
 #include "plc/version.h"
 #include "admit.h"
 #include "keyfile.h"
@@ -154,13 +155,6 @@ static int64_t wall_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- replies ---------------------------------------------------------------
@@ -659,7 +653,7 @@ static void plan_done(uv_work_t *w, int status)
                     q->err.msg);
     } else if (!q->plan.admitted) {
         srv_log(LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
-                now_ms() - q->t0, q->plan.message);
+                plc_now_ms() - q->t0, q->plan.message);
         reply_with(srv, q->identity, q->identity_len, q->id,
                    PLACER__RESPONSE__RESULT_PLAN, q->doc);
     } else {
@@ -761,7 +755,7 @@ static void commit_done(uv_work_t *w, int status)
                     "%.6g, %zu link reservations (%.1f ms, solver %.1f ms)",
                     q->tenant, wf->name, q->rows.n_services,
                     q->doc->n_hosts_used, q->plan.objective, q->rows.n_net,
-                    now_ms() - q->t0, q->plan.time_ms);
+                    plc_now_ms() - q->t0, q->plan.time_ms);
             reply_with(srv, q->identity, q->identity_len, q->id,
                        PLACER__RESPONSE__RESULT_PLAN, q->doc);
             /* then to the agents */
@@ -1048,7 +1042,7 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     if (!q)
         return;
     q->srv = srv;
-    q->t0 = now_ms();
+    q->t0 = plc_now_ms();
     q->identity_len = zmq_msg_size(&frames[0]);
     q->identity = malloc(q->identity_len + 1);
     if (!q->identity) {
@@ -1335,14 +1329,14 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
     bool other = a->identity && (a->identity_len != id_len ||
                                  memcmp(a->identity, id, id_len) != 0);
     if (other && a->state == HOST_UP &&
-        now_ms() - a->last_seen_ms < 2.5 * HEARTBEAT_MS && r->instance &&
+        plc_now_ms() - a->last_seen_ms < 2.5 * HEARTBEAT_MS && r->instance &&
         a->instance[0] && strcmp(a->instance, r->instance)) {
-        if (now_ms() - a->refused_log_ms > 60000) {
+        if (plc_now_ms() - a->refused_log_ms > 60000) {
             srv_log(LOG_WARN,
                     "refused a second agent for %s (%s): the agent %s serves "
                     "it and is alive",
                     r->host, r->instance, a->instance);
-            a->refused_log_ms = now_ms();
+            a->refused_log_ms = plc_now_ms();
         }
         agent_send(srv, id, id_len, false,
                    "another agent serves this host and is alive; stop it, "
@@ -1358,7 +1352,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
     free(a->identity);
     a->identity = copy;
     a->identity_len = id_len;
-    a->last_seen_ms = now_ms();
+    a->last_seen_ms = plc_now_ms();
     char backends[96] = "";
     for (size_t i = 0; i < r->n_backends; i++)
         snprintf(backends + strlen(backends),
@@ -1448,12 +1442,12 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
     }
     static double refused_ms = -1e9;
     if (!srv->agents_allowed) {
-        if (now_ms() - refused_ms > 60000) { /* it retries every second */
+        if (plc_now_ms() - refused_ms > 60000) { /* it retries every second */
             srv_log(LOG_WARN,
                     "refused an agent: placerd accepts agents only with "
                     "CURVE keys (--server-key, --agent-keys) or with "
                     "--insecure-agents on ipc:// or loopback");
-            refused_ms = now_ms();
+            refused_ms = plc_now_ms();
         }
         agent_send(srv, id, id_len, false,
                    "placerd does not accept agents without keys on this "
@@ -1479,7 +1473,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
             h < srv->totals.n_hosts ? &srv->totals.agent[h] : NULL;
         if (a && a->identity && a->identity_len == id_len &&
             !memcmp(a->identity, id, id_len)) {
-            a->last_seen_ms = now_ms();
+            a->last_seen_ms = plc_now_ms();
             if (a->has_platform && m->heartbeat->n_steal &&
                 host_agent_set_steal(a, m->heartbeat->steal,
                                      m->heartbeat->n_steal))
@@ -1620,12 +1614,12 @@ static void on_zap(uv_poll_t *h, int status, int events)
          * once a minute per key */
         static char last_key[41];
         static double last_ms;
-        if (!ok && (strcmp(last_key, key) || now_ms() - last_ms > 60000)) {
+        if (!ok && (strcmp(last_key, key) || plc_now_ms() - last_ms > 60000)) {
             srv_log(LOG_WARN,
                     "refused an agent from %s: its key %s is not in %s",
                     addr[0] ? addr : "?", key, srv->keys_dir);
             memcpy(last_key, key, sizeof last_key);
-            last_ms = now_ms();
+            last_ms = plc_now_ms();
         }
         const char *code = ok ? "200" : "400";
         zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -1646,7 +1640,7 @@ static void on_zap(uv_poll_t *h, int status, int events)
 static void on_agents_timer(uv_timer_t *t)
 {
     struct server *srv = t->data;
-    double now = now_ms();
+    double now = plc_now_ms();
     for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
         struct host_agent *a = &srv->totals.agent[h];
         if (a->state == HOST_UP && now - a->last_seen_ms > 3 * HEARTBEAT_MS) {

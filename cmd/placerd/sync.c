@@ -7,6 +7,7 @@
  * (1 s doubling to 30 s), unanswered sends after 3 s.
  */
 #define _GNU_SOURCE
+#include "plc/clock.h"
 #include "sync.h"
 
 #include <search.h>
@@ -18,13 +19,6 @@
 #define RETRY_FIRST_MS 1000.0
 #define RETRY_MAX_MS 30000.0
 #define ANSWER_MS 3000.0
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int by_id(const void *a, const void *b)
 {
@@ -314,7 +308,7 @@ static void send_one(struct sync *s, struct resv *r)
         out.apply = &m;
     s->send(s->arg, r->host, &out);
     r->st = RS_SENT;
-    r->sent_ms = now_ms();
+    r->sent_ms = plc_now_ms();
 }
 
 /* ---- loading and changes ---- */
@@ -482,7 +476,7 @@ void sync_host_up(struct sync *s, size_t h)
         return; /* the next registration tries again */
     }
     size_t k = 0;
-    double now = now_ms();
+    double now = plc_now_ms();
     for (size_t i = 0; i < s->t.n; i++) {
         struct resv *r = s->t.v[i];
         if (r->host != h)
@@ -534,14 +528,14 @@ void sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
     r->st = RS_FAILED;
     free(r->error);
     r->error = dup0(a->error ? a->error : "the agent failed without a reason");
-    r->next_try_ms = now_ms() + r->backoff_ms;
+    r->next_try_ms = plc_now_ms() + r->backoff_ms;
     r->backoff_ms =
         r->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : r->backoff_ms * 2;
 }
 
 void sync_tick(struct sync *s)
 {
-    double now = now_ms();
+    double now = plc_now_ms();
     for (size_t i = 0; i < s->t.n; i++) {
         struct resv *r = s->t.v[i];
         if (!host_up(s, r->host))
