@@ -85,8 +85,10 @@ static void unbalance(const char *dir)
     while ((e = readdir(d)))
         if (e->d_type == DT_DIR && e->d_name[0] != '.') {
             char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-            unbalance(sub);
+            /* a path too long for the buffer is no cgroup of ours */
+            if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) <
+                (int)sizeof sub)
+                unbalance(sub);
         }
     closedir(d);
 }

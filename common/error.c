@@ -34,28 +34,11 @@ void plc_error_clear(struct plc_error *err)
 const char *plc_strerror(int code)
 {
     switch (code) {
-    case PLC_OK:
-        return "success";
-    case PLC_ENOMEM:
-        return "out of memory";
-    case PLC_EINVAL:
-        return "invalid argument";
-    case PLC_EDATA:
-        return "bad input data";
-    case PLC_ENOENT:
-        return "not found";
-    case PLC_EIO:
-        return "input/output error";
-    case PLC_ERANGE:
-        return "value out of range";
-    case PLC_EINTERNAL:
-        return "internal error";
-    case PLC_EBUSY:
-        return "busy";
-    case PLC_EUNAVAIL:
-        return "unreachable";
-    case PLC_EUSAGE:
-        return "usage error";
+#define PLC_X_TEXT(name, value, text, exit_code)                               \
+    case name:                                                                 \
+        return text;
+        PLC_ERRORS(PLC_X_TEXT)
+#undef PLC_X_TEXT
     }
     return "unknown error";
 }
@@ -63,19 +46,11 @@ const char *plc_strerror(int code)
 int plc_exit_code(int code)
 {
     switch (code) {
-    case PLC_OK:
-        return 0;
-    case PLC_EUSAGE:
-        return 64;
-    case PLC_EDATA:
-    case PLC_ERANGE:
-        return 65;
-    case PLC_ENOENT:
-        return 66;
-    case PLC_EUNAVAIL:
-        return 69;
-    case PLC_EBUSY:
-        return 75;
+#define PLC_X_EXIT(name, value, text, exit_code)                               \
+    case name:                                                                 \
+        return exit_code;
+        PLC_ERRORS(PLC_X_EXIT)
+#undef PLC_X_EXIT
     }
-    return 70;
+    return PLC_EXIT_SOFTWARE;
 }

@@ -457,7 +457,7 @@ static int run(const char *server, struct agent_state *st)
             logf_("--server-pub and --key go together");
             zmq_close(sock);
             zmq_ctx_term(ctx);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
         if (!read_key(server_pub, spub) || !read_key(key_file, sec) ||
             zmq_curve_public(pub, sec) != 0 ||
@@ -466,14 +466,14 @@ static int run(const char *server, struct agent_state *st)
             zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) != 0) {
             zmq_close(sock);
             zmq_ctx_term(ctx);
-            return 65;
+            return PLC_EXIT_DATAERR;
         }
     }
     if (zmq_connect(sock, server) != 0) {
         logf_("--server: cannot use '%s' (%s)", server, zmq_strerror(errno));
         zmq_close(sock);
         zmq_ctx_term(ctx);
-        return 64;
+        return PLC_EXIT_USAGE;
     }
     char cap[48] = "deadline capacity not probed";
     if (st->capacity > 0)
@@ -660,7 +660,7 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
         jobs, st->partition.n ? &st->partition : NULL, &st->platform, &err);
     if (e) {
         fprintf(stderr, "placer-agent: %s\n", err.msg);
-        return e == EPERM ? 77 : 70;
+        return e == EPERM ? PLC_EXIT_NOPERM : PLC_EXIT_SOFTWARE;
     }
     st->calibrated = true;
     logf_("platform measured over %u jobs: overhead %llu ns, wake-up %llu "
@@ -697,7 +697,7 @@ static int probe_capacity(struct agent_state *st)
               e == EPERM ? " (the deadline backend needs root or "
                            "CAP_SYS_NICE)"
                          : "");
-        return 70;
+        return PLC_EXIT_SOFTWARE;
     }
     double held = st->agent ? agent_deadline_held(st->agent) : 0;
     /* partitioned: what one reserved CPU admits (the agent's own
@@ -782,7 +782,7 @@ int main(int argc, char **argv)
         case O_LINK: {
             if (n_links == 32) {
                 fputs("placer-agent: --link: at most 32\n", stderr);
-                return 64;
+                return PLC_EXIT_USAGE;
             }
             const char *eq = strchr(optarg, '=');
             struct agent_link *l = &links[n_links++];
@@ -797,7 +797,7 @@ int main(int argc, char **argv)
                 fprintf(stderr,
                         "placer-agent: --link: no network device '%s' here\n",
                         l->device);
-                return 64;
+                return PLC_EXIT_USAGE;
             }
             break;
         }
@@ -809,7 +809,7 @@ int main(int argc, char **argv)
                         "placer-agent: --calibrate: '%s' is not 0 "
                         "or a number of jobs from 100 to 1000000\n",
                         optarg);
-                return 64;
+                return PLC_EXIT_USAGE;
             }
             calib_jobs = (unsigned)v;
             break;
@@ -831,24 +831,24 @@ int main(int argc, char **argv)
             return 0;
         default:
             fputs("Try 'placer-agent --help'.\n", stderr);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
     }
     struct plc_error err = PLC_ERROR_INIT;
     int backends = agent_backends_parse(backend, &err);
     if (!backends) {
         fprintf(stderr, "placer-agent: --backend: %s\n", err.msg);
-        return 64;
+        return PLC_EXIT_USAGE;
     }
     static struct agent_state st;
     st.backends = backends;
     if (agent_probe_facts("/proc", &st.facts, &err) < 0) {
         fprintf(stderr, "placer-agent: %s\n", err.msg);
-        return 70;
+        return PLC_EXIT_SOFTWARE;
     }
     if (probe) {
         if ((backends & AGENT_BE_DEADLINE) && probe_capacity(&st))
-            return 70;
+            return PLC_EXIT_SOFTWARE;
         printf("{\"schema\": 1, \"cpus\": %d, \"memory_bytes\": %llu, "
                "\"rt_runtime_us\": %lld, \"rt_period_us\": %lld",
                st.facts.cpus, (unsigned long long)st.facts.memory_bytes,
@@ -875,7 +875,7 @@ int main(int argc, char **argv)
         fputs("placer-agent: --server ENDPOINT and --host NAME are required\n"
               "Try 'placer-agent --help'.\n",
               stderr);
-        return 64;
+        return PLC_EXIT_USAGE;
     }
     char journal[600];
     if (!(backends & AGENT_BE_DRYRUN) ||
@@ -885,7 +885,7 @@ int main(int argc, char **argv)
                     "placer-agent: --state-dir: cannot create '%s' "
                     "(%s)\n",
                     state_dir, strerror(errno));
-            return 73;
+            return PLC_EXIT_CANTCREAT;
         }
         snprintf(journal, sizeof journal, "%s/%s.json", state_dir, host);
     } else {
@@ -897,18 +897,19 @@ int main(int argc, char **argv)
                   "backend; use it with --backend deadline (the cgroup "
                   "backend's cpusets cannot overlap exclusive ones)\n",
                   stderr);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
         if (agent_partition_parse(cpus, st.facts.cpus, &st.partition, &err) <
             0) {
             fprintf(stderr, "placer-agent: %s\n", err.msg);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
         int pe = agent_partition_setup(&st.partition, cgroup_root,
                                        st.facts.cpus, &err);
         if (pe) {
             fprintf(stderr, "placer-agent: --cpus: %s\n", err.msg);
-            return pe == EACCES || pe == EPERM ? 77 : 70;
+            return pe == EACCES || pe == EPERM ? PLC_EXIT_NOPERM
+                                               : PLC_EXIT_SOFTWARE;
         }
         char list[256] = "";
         for (int k = 0; k < st.partition.n; k++)
@@ -946,7 +947,7 @@ int main(int argc, char **argv)
                          st.partition.n) != 0) {
         agent_close(st.agent);
         fputs("placer-agent: out of memory\n", stderr);
-        return 70;
+        return PLC_EXIT_SOFTWARE;
     }
     st.host = host;
     list_devices(&st);

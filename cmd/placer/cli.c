@@ -25,7 +25,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\nTry 'placer %s --help'.\n", cmd);
     va_end(ap);
-    return EXIT_USAGE;
+    return PLC_EXIT_USAGE;
 }
 
 bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
@@ -56,16 +56,16 @@ int cli_print_json(json_t *doc)
 {
     if (!doc) {
         cli_error("cannot print the result (%s)", plc_strerror(PLC_ENOMEM));
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
     int rc = json_dumpf(doc, stdout, PROTO_JSON_DUMP_FLAGS);
     json_decref(doc);
     if (rc < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF) {
         cli_error("cannot write to standard output (%s)",
                   plc_strerror(PLC_EIO));
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
-    return EXIT_OK;
+    return PLC_EXIT_OK;
 }
 
 int cli_print_message(const ProtobufCMessage *msg)
@@ -115,12 +115,12 @@ int cli_load_doc(struct proto_doc *doc, const char *path, int kind)
     int rc = proto_doc_load_file(doc, path, (enum proto_doc_kind)kind, &err);
     if (rc == PLC_EDATA) {
         proto_doc_print_diags(doc, stderr);
-        return EXIT_DATAERR;
+        return PLC_EXIT_DATAERR;
     }
     if (rc < 0) {
         cli_error("%s", err.msg);
         return plc_exit_code(rc);
     }
     cli_cluster_warnings(doc);
-    return EXIT_OK;
+    return PLC_EXIT_OK;
 }

@@ -13,17 +13,6 @@
 #include "plc/quantity.h"
 #include "proto/placer.pb-c.h"
 
-enum {
-    EXIT_OK = 0,
-    EXIT_NEGATIVE = 1,
-    EXIT_USAGE = 64,
-    EXIT_DATAERR = 65,
-    EXIT_NOINPUT = 66,
-    EXIT_UNAVAILABLE = 69,
-    EXIT_SOFTWARE = 70,
-    EXIT_TEMPFAIL = 75,
-};
-
 struct cli_cmd {
     const char *name;
     const char *summary;
@@ -78,7 +67,7 @@ struct proto_doc;
 void cli_cluster_warnings(const struct proto_doc *doc);
 
 /* Load and validate a document of `kind`, printing its problems (exit 65)
- * or the error (66, 70) on stderr.  Returns the exit code: EXIT_OK when
+ * or the error (66, 70) on stderr.  Returns the exit code: PLC_EXIT_OK when
  * the document is valid.  Release `doc` with proto_doc_release() in every
  * case. */
 int cli_load_doc(struct proto_doc *doc, const char *path, int kind);

@@ -151,7 +151,7 @@ int cmd_analyze(int argc, char **argv)
             json = true;
         else if (ch == 'h') {
             fputs(help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         } else
             return cli_usage("analyze", "unknown option");
     }
@@ -159,7 +159,7 @@ int cmd_analyze(int argc, char **argv)
         return cli_usage("analyze", "give one FILE");
     struct proto_doc doc = PROTO_DOC_INIT;
     int rc = cli_load_doc(&doc, argv[optind], PROTO_DOC_ANALYZE);
-    if (rc != EXIT_OK) {
+    if (rc != PLC_EXIT_OK) {
         proto_doc_release(&doc);
         return rc;
     }
@@ -170,13 +170,13 @@ int cmd_analyze(int argc, char **argv)
     int code;
     if (rc < 0) {
         cli_error("cannot analyze '%s' (%s)", doc.name, plc_strerror(rc));
-        code = EXIT_SOFTWARE;
+        code = PLC_EXIT_SOFTWARE;
     } else {
-        code = rc == 0 ? EXIT_OK : EXIT_NEGATIVE;
+        code = rc == 0 ? PLC_EXIT_OK : PLC_EXIT_NEGATIVE;
         if (json) {
             int prc = cli_print_json(
                 proto_message_to_json(&res.base, PROTO_JSON_EMPTY_ARRAYS));
-            if (prc != EXIT_OK)
+            if (prc != PLC_EXIT_OK)
                 code = prc;
         } else {
             print_table(in, &res);

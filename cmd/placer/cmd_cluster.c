@@ -158,12 +158,12 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 'h':
             fputs(help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         default:
             return cli_usage("cluster", "unknown option");
         }
         if (!ok)
-            return EXIT_USAGE;
+            return PLC_EXIT_USAGE;
     }
     return -1;
 }
@@ -174,11 +174,11 @@ static int print_cluster(Placer__Cluster *c)
 {
     struct plc_diags d = PLC_DIAGS_INIT;
     proto_cluster_validate(c, &d);
-    int rc = EXIT_OK;
+    int rc = PLC_EXIT_OK;
     if (d.n) {
         cli_error("internal error: generated cluster is invalid: %s: %s",
                   d.v[0].path, d.v[0].msg);
-        rc = EXIT_SOFTWARE;
+        rc = PLC_EXIT_SOFTWARE;
     } else {
         rc = cli_print_message(&c->base);
     }
@@ -206,7 +206,7 @@ static int cluster_gen(int argc, char **argv)
     struct plc_error err = PLC_ERROR_INIT;
     if (proto_topo_fat_tree((int)a.k, &a.topo, &c, &err) < 0) {
         cli_error("%s", err.msg);
-        return err.code == PLC_EUSAGE ? EXIT_USAGE : EXIT_SOFTWARE;
+        return err.code == PLC_EUSAGE ? PLC_EXIT_USAGE : PLC_EXIT_SOFTWARE;
     }
     return print_cluster(c);
 }
@@ -267,7 +267,7 @@ static int cluster_show(int argc, char **argv)
         return cli_usage("cluster", "show: give one cluster FILE");
     struct proto_doc doc = PROTO_DOC_INIT;
     rc = cli_load_doc(&doc, argv[optind], PROTO_DOC_CLUSTER);
-    if (rc != EXIT_OK) {
+    if (rc != PLC_EXIT_OK) {
         proto_doc_release(&doc);
         return rc;
     }
@@ -294,7 +294,7 @@ static int cluster_show(int argc, char **argv)
     if (!t || place_topo_diameter(t, is_host, &dia) < 0) {
         cli_error("cannot summarise '%s' (%s)", doc.name,
                   plc_strerror(PLC_ENOMEM));
-        rc = EXIT_SOFTWARE;
+        rc = PLC_EXIT_SOFTWARE;
     } else if (a.json) {
         json_t *o = json_pack(
             "{s:i, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -329,7 +329,7 @@ static int cluster_show(int argc, char **argv)
         if (dia.unreachable_pairs)
             printf("  warning    %zu host pairs are not connected\n",
                    dia.unreachable_pairs);
-        rc = EXIT_OK;
+        rc = PLC_EXIT_OK;
     }
     place_topo_free(t);
     free(is_host);
@@ -341,12 +341,12 @@ int cmd_cluster(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(help, stderr);
-        return EXIT_USAGE;
+        return PLC_EXIT_USAGE;
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
         fputs(help, stdout);
-        return EXIT_OK;
+        return PLC_EXIT_OK;
     }
     if (!strcmp(sub, "gen"))
         return cluster_gen(argc - 1, argv + 1);

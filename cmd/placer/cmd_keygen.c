@@ -64,7 +64,7 @@ int cmd_keygen(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         default:
             return cli_usage("keygen", "unknown option");
         }
@@ -76,7 +76,7 @@ int cmd_keygen(int argc, char **argv)
     char pub[41], sec[41], key_path[4096], pub_path[4096];
     if (zmq_curve_keypair(pub, sec) != 0) {
         cli_error("cannot make a CURVE key pair (%s)", zmq_strerror(errno));
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
     snprintf(key_path, sizeof key_path, "%s.key", base);
     snprintf(pub_path, sizeof pub_path, "%s.pub", base);
@@ -86,14 +86,14 @@ int cmd_keygen(int argc, char **argv)
                          key_path, pub_path);
     if (write_key(key_path, sec, 0600, force) != 0) {
         cli_error("cannot write '%s' (%s)", key_path, strerror(errno));
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
     if (write_key(pub_path, pub, 0644, force) != 0) {
         cli_error("cannot write '%s' (%s)", pub_path, strerror(errno));
         unlink(key_path);
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
     printf("wrote %s (secret, mode 0600) and %s (public: %s)\n", key_path,
            pub_path, pub);
-    return EXIT_OK;
+    return PLC_EXIT_OK;
 }

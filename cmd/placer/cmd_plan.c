@@ -235,7 +235,7 @@ int cmd_plan(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         default:
             return cli_usage("plan", "unknown option");
         }
@@ -246,13 +246,13 @@ int cmd_plan(int argc, char **argv)
         return cli_usage("plan", "give one WORKFLOW file");
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
     int code = cli_load_doc(&cd, cluster, PROTO_DOC_CLUSTER);
-    if (code == EXIT_OK)
+    if (code == PLC_EXIT_OK)
         code = cli_load_doc(&wd, argv[optind], PROTO_DOC_WORKFLOW);
-    if (code == EXIT_OK &&
+    if (code == PLC_EXIT_OK &&
         proto_doc_check_refs(&wd, (const Placer__Cluster *)cd.msg) ==
             PLC_EDATA) {
         proto_doc_print_diags(&wd, stderr);
-        code = EXIT_DATAERR;
+        code = PLC_EXIT_DATAERR;
     }
     struct model_problem mp;
     memset(&mp, 0, sizeof mp);
@@ -261,25 +261,26 @@ int cmd_plan(int argc, char **argv)
     Placer__Plan *doc = NULL;
     struct plc_error err = PLC_ERROR_INIT;
     const Placer__Workflow *w = (const void *)wd.msg;
-    if (code == EXIT_OK &&
+    if (code == PLC_EXIT_OK &&
         model_problem_build(&mp, (const Placer__Cluster *)cd.msg, w, objective,
                             (double)limit_ns / 1e9, &err) < 0) {
         cli_error("%s", err.msg);
         code = plc_exit_code(err.code);
     }
-    if (code == EXIT_OK && lp && place_export_lp(&mp.problem, lp, &err) < 0) {
+    if (code == PLC_EXIT_OK && lp &&
+        place_export_lp(&mp.problem, lp, &err) < 0) {
         cli_error("--export-lp: %s", err.msg);
         code = plc_exit_code(err.code);
     }
-    if (code == EXIT_OK && place_solve(&mp.problem, &plan, &err) < 0) {
+    if (code == PLC_EXIT_OK && place_solve(&mp.problem, &plan, &err) < 0) {
         cli_error("internal error: %s", err.msg);
-        code = EXIT_SOFTWARE;
+        code = PLC_EXIT_SOFTWARE;
     }
-    if (code == EXIT_OK && model_plan_document(&mp, w, &plan, &doc) < 0) {
+    if (code == PLC_EXIT_OK && model_plan_document(&mp, w, &plan, &doc) < 0) {
         cli_error("out of memory");
-        code = EXIT_SOFTWARE;
+        code = PLC_EXIT_SOFTWARE;
     }
-    if (code == EXIT_OK) {
+    if (code == PLC_EXIT_OK) {
         if (json) {
             json_t *j =
                 proto_message_to_json(&doc->base, PROTO_JSON_EMPTY_ARRAYS);
@@ -289,8 +290,8 @@ int cmd_plan(int argc, char **argv)
         } else {
             cli_print_plan(doc);
         }
-        if (code == EXIT_OK && !plan.admitted)
-            code = EXIT_NEGATIVE;
+        if (code == PLC_EXIT_OK && !plan.admitted)
+            code = PLC_EXIT_NEGATIVE;
     }
     if (doc)
         placer__plan__free_unpacked(doc, NULL);

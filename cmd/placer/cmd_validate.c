@@ -93,7 +93,7 @@ int cmd_validate(int argc, char **argv)
             break;
         case 'h':
             fputs(help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         default:
             return cli_usage("validate", "unknown option");
         }
@@ -105,9 +105,9 @@ int cmd_validate(int argc, char **argv)
     struct proto_doc *docs = calloc(n, sizeof *docs);
     if (!docs) {
         cli_error("out of memory");
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
-    int exit_code = EXIT_OK;
+    int exit_code = PLC_EXIT_OK;
     size_t nd = 0, cluster_doc = (size_t)-1, clusters = 0;
     /* the --cluster file first, then the FILEs */
     for (int i = cluster_path ? optind - 1 : optind; i < argc; i++) {
@@ -118,12 +118,12 @@ int cmd_validate(int argc, char **argv)
         int rc = proto_doc_load_file(
             d, path, i == optind - 1 ? PROTO_DOC_CLUSTER : PROTO_DOC_ANY, &err);
         if (rc == PLC_EDATA) {
-            if (exit_code == EXIT_OK)
-                exit_code = EXIT_DATAERR;
+            if (exit_code == PLC_EXIT_OK)
+                exit_code = PLC_EXIT_DATAERR;
         } else if (rc < 0) {
             cli_error("%s", err.msg);
             exit_code =
-                plc_exit_code(rc) == 66 ? EXIT_NOINPUT : plc_exit_code(rc);
+                plc_exit_code(rc) == 66 ? PLC_EXIT_NOINPUT : plc_exit_code(rc);
             d->kind = PROTO_DOC_ANY;
             continue;
         }
@@ -142,8 +142,8 @@ int cmd_validate(int argc, char **argv)
         for (size_t i = 0; i < nd; i++)
             if (docs[i].kind == PROTO_DOC_WORKFLOW && docs[i].diags.n == 0 &&
                 proto_doc_check_refs(&docs[i], c) == PLC_EDATA &&
-                exit_code == EXIT_OK)
-                exit_code = EXIT_DATAERR;
+                exit_code == PLC_EXIT_OK)
+                exit_code = PLC_EXIT_DATAERR;
     }
     json_t *files = json ? json_array() : NULL;
     for (size_t i = 0; i < nd; i++) {
@@ -168,7 +168,7 @@ int cmd_validate(int argc, char **argv)
     if (json) {
         int rc = cli_print_json(
             json_pack("{s:i, s:o}", "schema", 1, "files", files));
-        if (rc != EXIT_OK)
+        if (rc != PLC_EXIT_OK)
             return rc;
     }
     return exit_code;

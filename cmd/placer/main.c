@@ -71,21 +71,21 @@ int main(int argc, char **argv)
     }
     if (argc < 2) {
         usage(stderr);
-        return EXIT_USAGE;
+        return PLC_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(stdout);
-        return EXIT_OK;
+        return PLC_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
         puts("placer " PLC_VERSION);
-        return EXIT_OK;
+        return PLC_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "placer: unknown command '%s'\nTry 'placer --help'.\n",
             argv[1]);
-    return EXIT_USAGE;
+    return PLC_EXIT_USAGE;
 }

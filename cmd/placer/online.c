@@ -26,21 +26,21 @@ static int error_reply(const Placer__Error *e, int conflict_code)
         fprintf(stderr, "  %s\n", e->problems[i]);
     switch (e->code) {
     case PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT:
-        return EXIT_DATAERR;
+        return PLC_EXIT_DATAERR;
     case PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND:
-        return EXIT_NEGATIVE;
+        return PLC_EXIT_NEGATIVE;
     case PLACER__ERROR_CODE__ERROR_CODE_BUSY:
-        return EXIT_TEMPFAIL;
+        return PLC_EXIT_TEMPFAIL;
     case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
         return conflict_code;
     default:
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
 }
 
 /* Send `req`, wait at most timeout_ms for the reply.  An error reply is
  * printed and its exit code returned (a CONFLICT as `conflict_code`); a
- * reply of another kind than `want` is an internal error.  EXIT_OK with
+ * reply of another kind than `want` is an internal error.  PLC_EXIT_OK with
  * *out the response (caller frees) otherwise. */
 static int call(Placer__Request *req, int timeout_ms,
                 Placer__Response__ResultCase want, int conflict_code,
@@ -55,7 +55,7 @@ static int call(Placer__Request *req, int timeout_ms,
     uint8_t *buf = malloc(len + 1);
     if (!buf) {
         cli_error("out of memory");
-        return EXIT_SOFTWARE;
+        return PLC_EXIT_SOFTWARE;
     }
     placer__request__pack(req, buf);
     void *ctx = zmq_ctx_new();
@@ -67,18 +67,18 @@ static int call(Placer__Request *req, int timeout_ms,
     zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
     zmq_setsockopt(sock, ZMQ_SNDTIMEO, &connect_ms, sizeof connect_ms);
     zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
-    int code = EXIT_OK;
+    int code = PLC_EXIT_OK;
     if (zmq_connect(sock, cli_server) != 0) {
         cli_error("--server: cannot use '%s' (%s)", cli_server,
                   zmq_strerror(errno));
-        code = EXIT_USAGE;
+        code = PLC_EXIT_USAGE;
     } else if (zmq_send(sock, buf, len, 0) < 0) {
         cli_error("placerd at %s is unreachable (%s; is it running? start "
                   "it with 'placerd', or name another with --server)",
                   cli_server,
                   errno == EAGAIN ? "no connection within 3 s"
                                   : zmq_strerror(errno));
-        code = EXIT_UNAVAILABLE;
+        code = PLC_EXIT_UNAVAILABLE;
     } else {
         zmq_msg_t m;
         zmq_msg_init(&m);
@@ -87,7 +87,7 @@ static int call(Placer__Request *req, int timeout_ms,
                       "running? start it with 'placerd', or name another "
                       "with --server)",
                       cli_server, timeout_ms / 1000);
-            code = EXIT_UNAVAILABLE;
+            code = PLC_EXIT_UNAVAILABLE;
         } else {
             *out = placer__response__unpack(NULL, zmq_msg_size(&m),
                                             zmq_msg_data(&m));
@@ -95,14 +95,14 @@ static int call(Placer__Request *req, int timeout_ms,
                 cli_error("the answer of placerd at %s is not a "
                           "placer.Response",
                           cli_server);
-                code = EXIT_SOFTWARE;
+                code = PLC_EXIT_SOFTWARE;
             } else if ((*out)->result_case != want) {
                 if ((*out)->result_case == PLACER__RESPONSE__RESULT_ERROR) {
                     code = error_reply((*out)->error, conflict_code);
                 } else {
                     cli_error("placerd answered with something else than "
                               "was asked");
-                    code = EXIT_SOFTWARE;
+                    code = PLC_EXIT_SOFTWARE;
                 }
                 placer__response__free_unpacked(*out, NULL);
                 *out = NULL;
@@ -184,7 +184,7 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
     }
     if (argc - optind != want_args)
         return cli_usage(cmd, want_args ? "give one argument" : "no arguments");
-    return EXIT_OK;
+    return PLC_EXIT_OK;
 }
 
 #define SERVER_HELP                                                            \
@@ -270,8 +270,8 @@ int cmd_submit(int argc, char **argv)
     struct common c = {0};
     int code = parse("submit", argc, argv, &c, submit_help, 1,
                      A_JSON | A_OBJ | A_TIME);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     int objective = 0;
     if (c.objective && !(objective = cli_objective(c.objective)))
         return cli_usage("submit",
@@ -280,7 +280,7 @@ int cmd_submit(int argc, char **argv)
                          c.objective);
     struct proto_doc wd = PROTO_DOC_INIT;
     code = cli_load_doc(&wd, argv[optind], PROTO_DOC_WORKFLOW);
-    if (code != EXIT_OK) {
+    if (code != PLC_EXIT_OK) {
         proto_doc_release(&wd);
         return code;
     }
@@ -298,11 +298,11 @@ int cmd_submit(int argc, char **argv)
     Placer__Response *r;
     /* the solve, and whatever waits before it, within a generous bound */
     code = call(&req, (int)(c.limit_ns / 1000000) * 4 + 30000,
-                PLACER__RESPONSE__RESULT_PLAN, EXIT_DATAERR, &r);
-    if (code == EXIT_OK) {
+                PLACER__RESPONSE__RESULT_PLAN, PLC_EXIT_DATAERR, &r);
+    if (code == PLC_EXIT_OK) {
         print_plan_or_json(r->plan, c.json, &code);
-        if (code == EXIT_OK && !r->plan->admitted)
-            code = EXIT_NEGATIVE;
+        if (code == PLC_EXIT_OK && !r->plan->admitted)
+            code = PLC_EXIT_NEGATIVE;
         placer__response__free_unpacked(r, NULL);
     }
     proto_doc_release(&wd);
@@ -328,8 +328,8 @@ int cmd_status(int argc, char **argv)
     struct common c = {0};
     int code =
         parse("status", argc, argv, &c, status_help, 1, A_TENANT | A_JSON);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
     s.name = argv[optind];
     s.tenant = (char *)c.tenant;
@@ -337,8 +337,9 @@ int cmd_status(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_STATUS;
     req.status = &s;
     Placer__Response *r;
-    code = call(&req, 5000, PLACER__RESPONSE__RESULT_PLAN, EXIT_NEGATIVE, &r);
-    if (code != EXIT_OK)
+    code =
+        call(&req, 5000, PLACER__RESPONSE__RESULT_PLAN, PLC_EXIT_NEGATIVE, &r);
+    if (code != PLC_EXIT_OK)
         return code;
     print_plan_or_json(r->plan, c.json, &code);
     placer__response__free_unpacked(r, NULL);
@@ -358,16 +359,17 @@ int cmd_list(int argc, char **argv)
 {
     struct common c = {0};
     int code = parse("list", argc, argv, &c, list_help, 0, A_TENANT | A_JSON);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
     l.tenant = (char *)c.tenant;
     Placer__Request req = PLACER__REQUEST__INIT;
     req.op_case = PLACER__REQUEST__OP_LIST;
     req.list = &l;
     Placer__Response *r;
-    code = call(&req, 5000, PLACER__RESPONSE__RESULT_LIST, EXIT_NEGATIVE, &r);
-    if (code != EXIT_OK)
+    code =
+        call(&req, 5000, PLACER__RESPONSE__RESULT_LIST, PLC_EXIT_NEGATIVE, &r);
+    if (code != PLC_EXIT_OK)
         return code;
     if (c.json) {
         code = cli_print_json(
@@ -407,8 +409,8 @@ int cmd_release(int argc, char **argv)
 {
     struct common c = {0};
     int code = parse("release", argc, argv, &c, release_help, 1, A_TENANT);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     Placer__ReleaseRequest rel = PLACER__RELEASE_REQUEST__INIT;
     rel.name = argv[optind];
     rel.tenant = (char *)c.tenant;
@@ -416,9 +418,9 @@ int cmd_release(int argc, char **argv)
     req.op_case = PLACER__REQUEST__OP_RELEASE;
     req.release = &rel;
     Placer__Response *r;
-    code =
-        call(&req, 5000, PLACER__RESPONSE__RESULT_RELEASE, EXIT_NEGATIVE, &r);
-    if (code != EXIT_OK)
+    code = call(&req, 5000, PLACER__RESPONSE__RESULT_RELEASE, PLC_EXIT_NEGATIVE,
+                &r);
+    if (code != PLC_EXIT_OK)
         return code;
     printf("released %s\n", argv[optind]);
     placer__response__free_unpacked(r, NULL);
@@ -444,15 +446,16 @@ int cmd_hosts(int argc, char **argv)
 {
     struct common c = {0};
     int code = parse("hosts", argc, argv, &c, hosts_help, 0, A_JSON);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     Placer__HostsRequest h = PLACER__HOSTS_REQUEST__INIT;
     Placer__Request req = PLACER__REQUEST__INIT;
     req.op_case = PLACER__REQUEST__OP_HOSTS;
     req.hosts = &h;
     Placer__Response *r;
-    code = call(&req, 5000, PLACER__RESPONSE__RESULT_HOSTS, EXIT_NEGATIVE, &r);
-    if (code != EXIT_OK)
+    code =
+        call(&req, 5000, PLACER__RESPONSE__RESULT_HOSTS, PLC_EXIT_NEGATIVE, &r);
+    if (code != PLC_EXIT_OK)
         return code;
     if (c.json) {
         code = cli_print_json(
@@ -530,11 +533,11 @@ int cmd_cluster_apply(int argc, char **argv)
 {
     struct common c = {0};
     int code = parse("cluster apply", argc, argv, &c, apply_help, 1, A_FORCE);
-    if (code != EXIT_OK)
-        return code < 0 ? EXIT_OK : code;
+    if (code != PLC_EXIT_OK)
+        return code < 0 ? PLC_EXIT_OK : code;
     struct proto_doc cd = PROTO_DOC_INIT;
     code = cli_load_doc(&cd, argv[optind], PROTO_DOC_CLUSTER);
-    if (code != EXIT_OK) {
+    if (code != PLC_EXIT_OK) {
         proto_doc_release(&cd);
         return code;
     }
@@ -547,8 +550,8 @@ int cmd_cluster_apply(int argc, char **argv)
     req.cluster_apply = &a;
     Placer__Response *r;
     code = call(&req, 30000, PLACER__RESPONSE__RESULT_CLUSTER_APPLY,
-                EXIT_NEGATIVE, &r);
-    if (code == EXIT_OK) {
+                PLC_EXIT_NEGATIVE, &r);
+    if (code == PLC_EXIT_OK) {
         const Placer__ClusterApplyReply *x = r->cluster_apply;
         printf("cluster applied: %u hosts, %u switches, %u links\n", x->hosts,
                x->switches, x->links);
@@ -632,7 +635,7 @@ int cmd_bind(int argc, char **argv)
             break;
         case 'h':
             fputs(bind_help, stdout);
-            return EXIT_OK;
+            return PLC_EXIT_OK;
         default:
             return cli_usage("bind", "unknown option");
         }
@@ -690,8 +693,8 @@ int cmd_bind(int argc, char **argv)
     req.bind = &b;
     Placer__Response *r;
     int code =
-        call(&req, 5000, PLACER__RESPONSE__RESULT_BIND, EXIT_NEGATIVE, &r);
-    if (code != EXIT_OK)
+        call(&req, 5000, PLACER__RESPONSE__RESULT_BIND, PLC_EXIT_NEGATIVE, &r);
+    if (code != PLC_EXIT_OK)
         return code;
     const char *id = r->bind->reservation_id ? r->bind->reservation_id : "?";
     if (pid)

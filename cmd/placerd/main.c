@@ -1565,7 +1565,7 @@ static int load_agent_keys(struct server *srv, const char *dir)
     if (!d) {
         fprintf(stderr, "placerd: --agent-keys: cannot read '%s' (%s)\n", dir,
                 strerror(errno));
-        return 66;
+        return PLC_EXIT_NOINPUT;
     }
     struct dirent *e;
     int rc = 0;
@@ -1703,7 +1703,7 @@ static int lock_store(const char *db, const char *listen, int *fd_out)
     if (fd < 0) {
         fprintf(stderr, "placerd: cannot create the lock file '%s' (%s)\n",
                 path, strerror(errno));
-        return 73;
+        return PLC_EXIT_CANTCREAT;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
@@ -1721,10 +1721,10 @@ static int lock_store(const char *db, const char *listen, int *fd_out)
                     "serves the store '%s'; stop it first, or give this one "
                     "another --db\n",
                     pid, ep, db);
-            return 75;
+            return PLC_EXIT_TEMPFAIL;
         }
         fprintf(stderr, "placerd: cannot lock '%s' (%s)\n", path, strerror(e));
-        return 73;
+        return PLC_EXIT_CANTCREAT;
     }
     char line[300];
     int len = snprintf(line, sizeof line, "%d %s\n", (int)getpid(), listen);
@@ -1855,7 +1855,7 @@ static int read_config(struct options *opt, const char *path)
                 strerror(errno));
         if (f)
             fclose(f);
-        return 66;
+        return PLC_EXIT_NOINPUT;
     }
     if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
         fprintf(stderr,
@@ -1866,7 +1866,7 @@ static int read_config(struct options *opt, const char *path)
                 : !S_ISREG(st.st_mode) ? "not a regular file"
                                        : "larger than 1 MiB");
         fclose(f);
-        return 65;
+        return PLC_EXIT_DATAERR;
     }
     struct config_ctx c = {opt, ""};
     int line = ini_parse_file(f, config_key, &c);
@@ -1875,12 +1875,12 @@ static int read_config(struct options *opt, const char *path)
         return 0;
     if (line < 0) {
         fprintf(stderr, "placerd: --config: cannot read '%s'\n", path);
-        return line == -2 ? 70 : 66;
+        return line == -2 ? PLC_EXIT_SOFTWARE : PLC_EXIT_NOINPUT;
     }
     fprintf(stderr, "placerd: %s:%d: %s\n", path, line,
             c.why[0] ? c.why
                      : "expected 'name = value', a [section] or a comment");
-    return 65;
+    return PLC_EXIT_DATAERR;
 }
 
 int main(int argc, char **argv)
@@ -1934,7 +1934,7 @@ int main(int argc, char **argv)
             o.queue = atol(optarg);
             if (o.queue < 1) {
                 fputs("placerd: --queue must be at least 1\n", stderr);
-                return 64;
+                return PLC_EXIT_USAGE;
             }
             break;
         case O_CHECK:
@@ -1957,7 +1957,7 @@ int main(int argc, char **argv)
             return 0;
         default:
             fputs("Try 'placerd --help'.\n", stderr);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
     }
     if (optind != argc) {
@@ -1965,7 +1965,7 @@ int main(int argc, char **argv)
                 "placerd: unexpected argument '%s'\nTry 'placerd "
                 "--help'.\n",
                 argv[optind]);
-        return 64;
+        return PLC_EXIT_USAGE;
     }
     srv_log_detect_journal();
     if (o.config) {
@@ -1980,7 +1980,7 @@ int main(int argc, char **argv)
     if (!o.agents)
         o.agents = "tcp://127.0.0.1:7461";
     if (o.level && set_level(o.level) < 0)
-        return 64;
+        return PLC_EXIT_USAGE;
     struct server srv = {0};
     srv.sync.totals = &srv.totals;
     srv.sync.send = agent_send_to;
@@ -1995,7 +1995,7 @@ int main(int argc, char **argv)
                 "placerd: --insecure-agents only on an ipc:// or loopback "
                 "--agents-listen (got '%s')\n",
                 o.agents);
-        return 64;
+        return PLC_EXIT_USAGE;
     }
     srv.agents_allowed = o.insecure_agents;
     char secret[41] = "";
@@ -2003,7 +2003,7 @@ int main(int argc, char **argv)
         if (!o.server_key || !o.agent_keys) {
             fputs("placerd: --server-key and --agent-keys go together\n",
                   stderr);
-            return 64;
+            return PLC_EXIT_USAGE;
         }
         int krc = read_key(o.server_key, secret);
         if (krc == 0)
@@ -2055,7 +2055,7 @@ int main(int argc, char **argv)
             totals_load(&srv.totals, srv.store, &unknown, &err) < 0) {
             fprintf(stderr, "placerd: cannot load the stored cluster\n");
             store_close(srv.store);
-            return 70;
+            return PLC_EXIT_SOFTWARE;
         }
         if (unknown)
             srv_log(LOG_WARN, "%ld reserved totals name what the cluster lacks",
@@ -2065,7 +2065,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "placerd: cannot load the reservations: %s\n",
                     err.msg);
             store_close(srv.store);
-            return 70;
+            return PLC_EXIT_SOFTWARE;
         }
     } else if (rc != PLC_ENOENT) {
         fprintf(stderr, "placerd: %s\n", err.msg);
@@ -2097,7 +2097,7 @@ int main(int argc, char **argv)
         sync_release_all(&srv.sync);
         totals_release(&srv.totals);
         store_close(srv.store);
-        return 69;
+        return PLC_EXIT_UNAVAILABLE;
     }
     srv.agents = zmq_socket(srv.zctx, ZMQ_ROUTER);
     zmq_setsockopt(srv.agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
@@ -2113,7 +2113,7 @@ int main(int argc, char **argv)
             zmq_setsockopt(srv.agents, ZMQ_CURVE_SECRETKEY, secret, 40) != 0) {
             fprintf(stderr, "placerd: cannot set up CURVE (%s)\n",
                     zmq_strerror(errno));
-            return 70;
+            return PLC_EXIT_SOFTWARE;
         }
         int zfd;
         size_t zl = sizeof zfd;
@@ -2132,7 +2132,7 @@ int main(int argc, char **argv)
         totals_release(&srv.totals);
         store_close(srv.writer);
         store_close(srv.store);
-        return 69;
+        return PLC_EXIT_UNAVAILABLE;
     }
     int fd;
     size_t fdlen = sizeof fd;

@@ -12,19 +12,39 @@
 
 #include <stddef.h>
 
-enum plc_errcode {
-    PLC_OK = 0,
-    PLC_ENOMEM = -1,    /* out of memory */
-    PLC_EINVAL = -2,    /* invalid argument (a bug in the caller) */
-    PLC_EDATA = -3,     /* bad input data (exit 65) */
-    PLC_ENOENT = -4,    /* file or object not found */
-    PLC_EIO = -5,       /* I/O error */
-    PLC_ERANGE = -6,    /* value out of range */
-    PLC_EINTERNAL = -7, /* internal error (a bug in placer) */
-    PLC_EBUSY = -8,     /* temporary failure; retry */
-    PLC_EUNAVAIL = -9,  /* peer unreachable */
-    PLC_EUSAGE = -10,   /* command-line usage error */
-};
+/* The error codes: X(name, value, text, exit code).  One table gives the
+ * enum, plc_strerror() and plc_exit_code(). */
+#define PLC_ERRORS(X)                                                          \
+    X(PLC_OK, 0, "success", PLC_EXIT_OK)                                       \
+    X(PLC_ENOMEM, -1, "out of memory", PLC_EXIT_SOFTWARE)                      \
+    X(PLC_EINVAL, -2, "invalid argument", PLC_EXIT_SOFTWARE)                   \
+    X(PLC_EDATA, -3, "bad input data", PLC_EXIT_DATAERR)                       \
+    X(PLC_ENOENT, -4, "not found", PLC_EXIT_NOINPUT)                           \
+    X(PLC_EIO, -5, "input/output error", PLC_EXIT_SOFTWARE)                    \
+    X(PLC_ERANGE, -6, "value out of range", PLC_EXIT_DATAERR)                  \
+    X(PLC_EINTERNAL, -7, "internal error", PLC_EXIT_SOFTWARE)                  \
+    X(PLC_EBUSY, -8, "busy", PLC_EXIT_TEMPFAIL)                                \
+    X(PLC_EUNAVAIL, -9, "unreachable", PLC_EXIT_UNAVAILABLE)                   \
+    X(PLC_EUSAGE, -10, "usage error", PLC_EXIT_USAGE)
+
+/* The process exit codes of every placer binary (sysexits.h values, the
+ * contract of docs/formats.md): X(name, value, meaning). */
+#define PLC_EXITS(X)                                                           \
+    X(PLC_EXIT_OK, 0, "success, admitted")                                     \
+    X(PLC_EXIT_NEGATIVE, 1, "a negative answer: rejected, not found")          \
+    X(PLC_EXIT_USAGE, 64, "usage error")                                       \
+    X(PLC_EXIT_DATAERR, 65, "bad input data")                                  \
+    X(PLC_EXIT_NOINPUT, 66, "input file missing or unreadable")                \
+    X(PLC_EXIT_UNAVAILABLE, 69, "placerd unreachable")                         \
+    X(PLC_EXIT_SOFTWARE, 70, "internal error")                                 \
+    X(PLC_EXIT_CANTCREAT, 73, "cannot create a file")                          \
+    X(PLC_EXIT_TEMPFAIL, 75, "temporary failure: busy; retry")                 \
+    X(PLC_EXIT_NOPERM, 77, "not permitted")
+
+#define PLC_X_ENUM(name, value, ...) name = value,
+enum plc_exit { PLC_EXITS(PLC_X_ENUM) };
+enum plc_errcode { PLC_ERRORS(PLC_X_ENUM) };
+#undef PLC_X_ENUM
 
 #define PLC_ERROR_MSG_MAX 512
 
