@@ -10,6 +10,7 @@
  * back as acknowledgements.
  */
 #define _GNU_SOURCE
+#include "plc/log.h"
 #include "plc/clock.h"
 #include "plc/version.h"
 #include "agent/agent.h"
@@ -104,18 +105,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void logf_(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("placer-agent: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
 }
 
 static int send_msg(void *sock, Placer__AgentToServer *m)
@@ -291,17 +280,17 @@ static void ack(void *arg, const struct agent_res *r, int op, int errnum,
         k.errno_value = errnum;
         k.error = (char *)error;
         st->failed++;
-        logf_("%s %s failed: %s (errno %d)", op == 2 ? "remove" : "apply",
-              r->id, error, errnum);
+        plc_log(PLC_LOG_INFO, "%s %s failed: %s (errno %d)",
+                op == 2 ? "remove" : "apply", r->id, error, errnum);
     } else if (op == 2) {
         st->removed++;
         if (!st->quiet)
-            logf_("removed %s", r->id);
+            plc_log(PLC_LOG_INFO, "removed %s", r->id);
     } else {
         st->applied++;
         if (!st->quiet)
-            logf_("applied %s (generation %llu)", r->id,
-                  (unsigned long long)r->generation);
+            plc_log(PLC_LOG_INFO, "applied %s (generation %llu)", r->id,
+                    (unsigned long long)r->generation);
     }
     Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
     m.msg_case = PLACER__AGENT_TO_SERVER__MSG_ACK;
@@ -360,10 +349,11 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
     st->quiet = true;
     agent_reconcile(st->agent, want, n, ack, st);
     st->quiet = false;
-    logf_("desired set of %zu: %ld applied or kept, %ld removed, %ld failed "
-          "in %.3f ms",
-          d->n_reservations, st->applied - a0, st->removed - r0,
-          st->failed - f0, plc_now_ms() - t0);
+    plc_log(PLC_LOG_INFO,
+            "desired set of %zu: %ld applied or kept, %ld removed, %ld failed "
+            "in %.3f ms",
+            d->n_reservations, st->applied - a0, st->removed - r0,
+            st->failed - f0, plc_now_ms() - t0);
     free(want);
     send_report(st);
 }
@@ -415,9 +405,9 @@ static bool read_key(const char *path, char out[41])
 {
     int rc = keyfile_read(path, out);
     if (rc < 0)
-        logf_("'%s' %s", path,
-              rc == PLC_ENOENT ? "cannot be read"
-                               : "is not a key file of 'placer keygen'");
+        plc_log(PLC_LOG_INFO, "'%s' %s", path,
+                rc == PLC_ENOENT ? "cannot be read"
+                                 : "is not a key file of 'placer keygen'");
     return rc == 0;
 }
 
@@ -454,7 +444,7 @@ static int run(const char *server, struct agent_state *st)
         /* CURVE: placerd's public key, and this agent's own pair */
         char spub[41], sec[41], pub[41];
         if (!server_pub || !key_file) {
-            logf_("--server-pub and --key go together");
+            plc_log(PLC_LOG_INFO, "--server-pub and --key go together");
             zmq_close(sock);
             zmq_ctx_term(ctx);
             return PLC_EXIT_USAGE;
@@ -470,7 +460,8 @@ static int run(const char *server, struct agent_state *st)
         }
     }
     if (zmq_connect(sock, server) != 0) {
-        logf_("--server: cannot use '%s' (%s)", server, zmq_strerror(errno));
+        plc_log(PLC_LOG_INFO, "--server: cannot use '%s' (%s)", server,
+                zmq_strerror(errno));
         zmq_close(sock);
         zmq_ctx_term(ctx);
         return PLC_EXIT_USAGE;
@@ -479,11 +470,12 @@ static int run(const char *server, struct agent_state *st)
     if (st->capacity > 0)
         snprintf(cap, sizeof cap, "deadline capacity %.4f per CPU",
                  st->capacity);
-    logf_("host %s: %d CPUs (%s), %llu bytes, %zu reservations in the "
-          "journal; connecting to %s",
-          st->host, st->facts.cpus, cap,
-          (unsigned long long)st->facts.memory_bytes, agent_count(st->agent),
-          server);
+    plc_log(PLC_LOG_INFO,
+            "host %s: %d CPUs (%s), %llu bytes, %zu reservations in the "
+            "journal; connecting to %s",
+            st->host, st->facts.cpus, cap,
+            (unsigned long long)st->facts.memory_bytes, agent_count(st->agent),
+            server);
     unsigned heartbeat = 1000;
     double last_heard = plc_now_ms(), next_beat = 0, retry = 0, next_scan = 0;
     double next_steal = 0, steal_said = -1e9;
@@ -519,8 +511,8 @@ static int run(const char *server, struct agent_state *st)
                 const Placer__RegisterReply *r = m->registered;
                 if (r->accepted) {
                     if (!registered)
-                        logf_("registered with placerd (%s)",
-                              r->message ? r->message : "");
+                        plc_log(PLC_LOG_INFO, "registered with placerd (%s)",
+                                r->message ? r->message : "");
                     registered = true;
                     if (r->has_heartbeat_ms && r->heartbeat_ms)
                         heartbeat = r->heartbeat_ms;
@@ -531,8 +523,9 @@ static int run(const char *server, struct agent_state *st)
                     static double said_at;
                     const char *why = r->message ? r->message : "refused";
                     if (strcmp(said, why) || now - said_at > 60000) {
-                        logf_("placerd: %s; registering again every second",
-                              why);
+                        plc_log(PLC_LOG_INFO,
+                                "placerd: %s; registering again every second",
+                                why);
                         snprintf(said, sizeof said, "%s", why);
                         said_at = now;
                     }
@@ -569,11 +562,12 @@ static int run(const char *server, struct agent_state *st)
                                        (uint64_t)ts.tv_nsec)) {
                 st->steal_sent = false;
                 if (now - steal_said > 10000) {
-                    logf_("the host took CPU time (steal): up to %llu us in "
-                          "100 ms, %llu us in 1 s, %llu us in 60 s so far",
-                          (unsigned long long)st->steal.stolen_ns[0] / 1000,
-                          (unsigned long long)st->steal.stolen_ns[3] / 1000,
-                          (unsigned long long)st->steal.stolen_ns[8] / 1000);
+                    plc_log(PLC_LOG_INFO,
+                            "the host took CPU time (steal): up to %llu us in "
+                            "100 ms, %llu us in 1 s, %llu us in 60 s so far",
+                            (unsigned long long)st->steal.stolen_ns[0] / 1000,
+                            (unsigned long long)st->steal.stolen_ns[3] / 1000,
+                            (unsigned long long)st->steal.stolen_ns[8] / 1000);
                     steal_said = now;
                 }
             }
@@ -589,9 +583,10 @@ static int run(const char *server, struct agent_state *st)
             retry = now + 1000;
         }
     }
-    logf_("stopping (%ld applied, %ld removed, %ld failed); reservations "
-          "stay in force",
-          st->applied, st->removed, st->failed);
+    plc_log(PLC_LOG_INFO,
+            "stopping (%ld applied, %ld removed, %ld failed); reservations "
+            "stay in force",
+            st->applied, st->removed, st->failed);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return 0;
@@ -648,9 +643,10 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
                                   sizeof st->platform.note);
             st->calibrated = true;
             fclose(f);
-            logf_("platform (measured earlier this boot, %u jobs): overhead "
-                  "%llu ns, wake-up %llu ns, overrun %llu ns; %s",
-                  n, v[0], v[1], v[2], st->platform.note);
+            plc_log(PLC_LOG_INFO,
+                    "platform (measured earlier this boot, %u jobs): overhead "
+                    "%llu ns, wake-up %llu ns, overrun %llu ns; %s",
+                    n, v[0], v[1], v[2], st->platform.note);
             return 0;
         }
         fclose(f);
@@ -663,11 +659,12 @@ static int calibrate(struct agent_state *st, unsigned jobs, const char *path)
         return e == EPERM ? PLC_EXIT_NOPERM : PLC_EXIT_SOFTWARE;
     }
     st->calibrated = true;
-    logf_("platform measured over %u jobs: overhead %llu ns, wake-up %llu "
-          "ns (p99.9), budget overrun up to %llu ns; %s",
-          st->platform.jobs, (unsigned long long)st->platform.overhead_ns,
-          (unsigned long long)st->platform.wakeup_ns,
-          (unsigned long long)st->platform.granularity_ns, st->platform.note);
+    plc_log(PLC_LOG_INFO,
+            "platform measured over %u jobs: overhead %llu ns, wake-up %llu "
+            "ns (p99.9), budget overrun up to %llu ns; %s",
+            st->platform.jobs, (unsigned long long)st->platform.overhead_ns,
+            (unsigned long long)st->platform.wakeup_ns,
+            (unsigned long long)st->platform.granularity_ns, st->platform.note);
     if (path && (f = fopen(path, "w"))) {
         fprintf(f, "%s %llu %llu %llu %d %u", boot,
                 (unsigned long long)st->platform.overhead_ns,
@@ -693,10 +690,10 @@ static int probe_capacity(struct agent_state *st)
     int e = agent_deadline_probe(st->facts.cpus, &st->partition, &free_per_cpu,
                                  &err);
     if (e) {
-        logf_("%s%s", err.msg,
-              e == EPERM ? " (the deadline backend needs root or "
-                           "CAP_SYS_NICE)"
-                         : "");
+        plc_log(PLC_LOG_INFO, "%s%s", err.msg,
+                e == EPERM ? " (the deadline backend needs root or "
+                             "CAP_SYS_NICE)"
+                           : "");
         return PLC_EXIT_SOFTWARE;
     }
     double held = st->agent ? agent_deadline_held(st->agent) : 0;
@@ -724,6 +721,7 @@ static int mkdirs(const char *dir)
 
 int main(int argc, char **argv)
 {
+    plc_log_init("placer-agent", PLC_LOG_INFO);
     enum {
         O_SERVER = 256,
         O_HOST,
@@ -915,10 +913,11 @@ int main(int argc, char **argv)
         for (int k = 0; k < st.partition.n; k++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d",
                      k ? "," : "", st.partition.cpu[k]);
-        logf_("CPUs %s reserved, each an exclusive cpuset and its own root "
-              "domain (%s/placer-cpuN); the other CPUs stay load-balanced in "
-              "%s/placer-rest",
-              list, st.partition.root, st.partition.root);
+        plc_log(PLC_LOG_INFO,
+                "CPUs %s reserved, each an exclusive cpuset and its own root "
+                "domain (%s/placer-cpuN); the other CPUs stay load-balanced in "
+                "%s/placer-rest",
+                list, st.partition.root, st.partition.root);
     }
     struct agent_config cfg = {backends,    journal[0] ? journal : NULL,
                                cgroup_root, links,

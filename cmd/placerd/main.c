@@ -170,14 +170,14 @@ static void send_reply(struct server *srv, const void *identity,
     size_t len = placer__response__get_packed_size(r);
     uint8_t *buf = malloc(len + 1);
     if (!buf) {
-        srv_log(LOG_ERROR, "out of memory for a reply of %zu bytes", len);
+        plc_log(PLC_LOG_ERROR, "out of memory for a reply of %zu bytes", len);
         return;
     }
     placer__response__pack(r, buf);
     if (zmq_send(srv->clients, identity, identity_len, ZMQ_SNDMORE) < 0 ||
         zmq_send(srv->clients, "", 0, ZMQ_SNDMORE) < 0 ||
         zmq_send(srv->clients, buf, len, 0) < 0)
-        srv_log(LOG_WARN, "cannot reply (%s)", zmq_strerror(errno));
+        plc_log(PLC_LOG_WARN, "cannot reply (%s)", zmq_strerror(errno));
     free(buf);
     srv->served++;
     /* a send can consume the descriptor's edge: look again */
@@ -498,7 +498,7 @@ static void do_release(struct server *srv, struct job *q)
         return;
     int rc = store_release(srv->store, tenant, rel->name, &err);
     if (rc < 0) {
-        srv_log(LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
+        plc_log(PLC_LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
                 err.msg);
         reply_error(srv, q->identity, q->identity_len, q->id, error_code(rc),
                     NULL, "%s", err.msg);
@@ -507,7 +507,7 @@ static void do_release(struct server *srv, struct job *q)
     /* durable: capacity is free from now on; the agents let it go */
     reload_totals(srv);
     sync_released(&srv->sync, tenant, rel->name);
-    srv_log(LOG_INFO, "released %s/%s", tenant, rel->name);
+    plc_log(PLC_LOG_INFO, "released %s/%s", tenant, rel->name);
     Placer__ReleaseReply rr = PLACER__RELEASE_REPLY__INIT;
     rr.name = rel->name;
     rr.has_state = 1;
@@ -583,15 +583,16 @@ static void do_bind(struct server *srv, struct job *q)
     }
     if (!service)
         id[pl - 1] = 0;
-    srv_log(LOG_INFO, "bound %s to %s%s (%zu reservations, generation %lld)",
-            id, service ? "pid " : "flow ",
-            service ? (snprintf(tb, sizeof tb, "%d", sb.pid), tb)
-                    : (snprintf(tb, sizeof tb, "%s:%d-%s:%d/%s",
-                                sb.src ? sb.src : "*", sb.src_port,
-                                sb.dst ? sb.dst : "*", sb.dst_port,
-                                sb.protocol ? sb.protocol : "any"),
-                       tb),
-            n, (long long)sb.generation);
+    plc_log(
+        PLC_LOG_INFO, "bound %s to %s%s (%zu reservations, generation %lld)",
+        id, service ? "pid " : "flow ",
+        service
+            ? (snprintf(tb, sizeof tb, "%d", sb.pid), tb)
+            : (snprintf(tb, sizeof tb, "%s:%d-%s:%d/%s", sb.src ? sb.src : "*",
+                        sb.src_port, sb.dst ? sb.dst : "*", sb.dst_port,
+                        sb.protocol ? sb.protocol : "any"),
+               tb),
+        n, (long long)sb.generation);
     Placer__BindReply br = PLACER__BIND_REPLY__INIT;
     br.reservation_id = id;
     reply_with(srv, q->identity, q->identity_len, q->id,
@@ -647,12 +648,13 @@ static void plan_done(uv_work_t *w, int status)
     const Placer__Workflow *wf = q->req->submit->workflow;
     const char *tenant = tenant_of(wf->tenant);
     if (q->rc < 0) {
-        srv_log(LOG_ERROR, "submit %s/%s: %s", tenant, wf->name, q->err.msg);
+        plc_log(PLC_LOG_ERROR, "submit %s/%s: %s", tenant, wf->name,
+                q->err.msg);
         reply_error(srv, q->identity, q->identity_len, q->id,
                     PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
                     q->err.msg);
     } else if (!q->plan.admitted) {
-        srv_log(LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
+        plc_log(PLC_LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
                 plc_now_ms() - q->t0, q->plan.message);
         reply_with(srv, q->identity, q->identity_len, q->id,
                    PLACER__RESPONSE__RESULT_PLAN, q->doc);
@@ -670,7 +672,7 @@ static void plan_done(uv_work_t *w, int status)
         if (rc == 0 && (!q->wb || !q->pb || !q->doc->tenant))
             rc = PLC_ENOMEM;
         if (rc < 0) {
-            srv_log(LOG_ERROR, "submit %s/%s not recorded: %s", tenant,
+            plc_log(PLC_LOG_ERROR, "submit %s/%s not recorded: %s", tenant,
                     wf->name, plc_strerror(rc));
             reply_error(srv, q->identity, q->identity_len, q->id,
                         PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
@@ -750,7 +752,7 @@ static void commit_done(uv_work_t *w, int status)
         n++;
         const Placer__Workflow *wf = q->req->submit->workflow;
         if (q->rc == 0) {
-            srv_log(LOG_INFO,
+            plc_log(PLC_LOG_INFO,
                     "admitted %s/%s: %zu services on %zu hosts, objective "
                     "%.6g, %zu link reservations (%.1f ms, solver %.1f ms)",
                     q->tenant, wf->name, q->rows.n_services,
@@ -761,12 +763,12 @@ static void commit_done(uv_work_t *w, int status)
             /* then to the agents */
             if (sync_admitted(&srv->sync, q->tenant, wf->name, &q->rows,
                               (uint64_t)q->admitted_us) < 0)
-                srv_log(LOG_ERROR,
+                plc_log(PLC_LOG_ERROR,
                         "%s/%s: out of memory tracking its reservations; "
                         "they go to the agents at their next registration",
                         q->tenant, wf->name);
         } else {
-            srv_log(q->rc == PLC_EDATA ? LOG_INFO : LOG_ERROR,
+            plc_log(q->rc == PLC_EDATA ? PLC_LOG_INFO : PLC_LOG_ERROR,
                     "submit %s/%s not recorded: %s", q->tenant, wf->name,
                     q->err.msg);
             reply_error(srv, q->identity, q->identity_len, q->id,
@@ -777,7 +779,7 @@ static void commit_done(uv_work_t *w, int status)
         }
         job_free(q);
     }
-    srv_log(LOG_DEBUG, "committed %zu admissions in one transaction", n);
+    plc_log(PLC_LOG_DEBUG, "committed %zu admissions in one transaction", n);
     start_commit(srv);
     start_next(srv); /* draining may be complete now */
 }
@@ -806,7 +808,8 @@ static void reload_totals(struct server *srv)
     long unknown;
     struct plc_error err = PLC_ERROR_INIT;
     if (totals_load(&srv->totals, srv->store, &unknown, &err) < 0)
-        srv_log(LOG_ERROR, "cannot reload the reserved totals: %s", err.msg);
+        plc_log(PLC_LOG_ERROR, "cannot reload the reserved totals: %s",
+                err.msg);
     /* (the batch being written is read here, never its rc: the worker
      * sets that; a failed one is off both lists when this runs again) */
     for (int k = 0; k < 2; k++)
@@ -846,7 +849,7 @@ static void do_cluster_apply(struct server *srv, struct job *q)
                  "release them first or apply with --force",
                  n, n == 1 ? "" : "s",
                  over ? " and leaves less capacity than is reserved" : "");
-        srv_log(LOG_INFO, "cluster apply refused: %s", msg);
+        plc_log(PLC_LOG_INFO, "cluster apply refused: %s", msg);
         Placer__Error e = PLACER__ERROR__INIT;
         e.has_code = 1;
         e.code = PLACER__ERROR_CODE__ERROR_CODE_CONFLICT;
@@ -891,7 +894,7 @@ static void do_cluster_apply(struct server *srv, struct job *q)
                      "%zu hosts, %zu switches, %zu links", a->cluster->n_hosts,
                      a->cluster->n_switches, a->cluster->n_links);
             store_event_append(srv->store, "cluster", "apply", detail, &err);
-            srv_log(LOG_INFO, "cluster applied: %s%s%s", detail,
+            plc_log(PLC_LOG_INFO, "cluster applied: %s%s%s", detail,
                     n ? " (forced over stranded workflows)" : "",
                     unknown ? "; some reservations name what it lacks" : "");
             Placer__ClusterApplyReply cr = PLACER__CLUSTER_APPLY_REPLY__INIT;
@@ -1032,7 +1035,7 @@ static bool submit_ok(struct server *srv, struct job *q)
 static void handle(struct server *srv, zmq_msg_t *frames, int n)
 {
     if (n != 3 || zmq_msg_size(&frames[1]) != 0) {
-        srv_log(LOG_WARN,
+        plc_log(PLC_LOG_WARN,
                 "dropped a message of %d frames that is not a request "
                 "envelope",
                 n);
@@ -1052,7 +1055,7 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     memcpy(q->identity, zmq_msg_data(&frames[0]), q->identity_len);
     size_t len = zmq_msg_size(&frames[2]);
     if (len > MAX_REQUEST_BYTES) {
-        srv_log(LOG_WARN, "refused a request of %zu bytes", len);
+        plc_log(PLC_LOG_WARN, "refused a request of %zu bytes", len);
         reply_error(srv, q->identity, q->identity_len, 0,
                     PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
                     "the request is %zu bytes; the limit is %u", len,
@@ -1062,7 +1065,7 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     }
     q->req = placer__request__unpack(NULL, len, zmq_msg_data(&frames[2]));
     if (!q->req) {
-        srv_log(LOG_WARN, "a request of %zu bytes is not a placer Request",
+        plc_log(PLC_LOG_WARN, "a request of %zu bytes is not a placer Request",
                 len);
         reply_error(srv, q->identity, q->identity_len, 0,
                     PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
@@ -1103,7 +1106,7 @@ static void handle(struct server *srv, zmq_msg_t *frames, int n)
     case PLACER__REQUEST__OP_SUBMIT:
     case PLACER__REQUEST__OP_CLUSTER_APPLY:
         if (srv->draining || srv->queued >= srv->queue_max) {
-            srv_log(LOG_INFO, "busy: %zu admissions waiting", srv->queued);
+            plc_log(PLC_LOG_INFO, "busy: %zu admissions waiting", srv->queued);
             reply_error(srv, q->identity, q->identity_len, q->id,
                         PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
                         "placerd is busy (%zu admissions waiting); retry",
@@ -1212,7 +1215,8 @@ static void agent_send(struct server *srv, const void *id, size_t id_len,
     placer__server_to_agent__pack(&m, buf);
     if (zmq_send(srv->agents, id, id_len, ZMQ_SNDMORE) < 0 ||
         zmq_send(srv->agents, buf, len, 0) < 0)
-        srv_log(LOG_WARN, "cannot answer an agent (%s)", zmq_strerror(errno));
+        plc_log(PLC_LOG_WARN, "cannot answer an agent (%s)",
+                zmq_strerror(errno));
 }
 
 static void on_agents(uv_poll_t *h, int status, int events);
@@ -1242,7 +1246,7 @@ static void agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
     if (zmq_send(srv->agents, a->identity, a->identity_len,
                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(srv->agents, buf, len, ZMQ_DONTWAIT) < 0)
-        srv_log(LOG_WARN, "cannot send to the agent of %s (%s); retried",
+        plc_log(PLC_LOG_WARN, "cannot send to the agent of %s (%s); retried",
                 srv->totals.node_names[h], zmq_strerror(errno));
     free(buf);
     /* a send can consume the descriptor's edge: look again, on the next
@@ -1283,7 +1287,7 @@ static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
                               a->has_platform ? (int64_t)a->wakeup_ns : -1,
                               a->has_platform ? a->platform_note : NULL};
     if (store_agent_put(srv->store, &row, &err) < 0)
-        srv_log(LOG_ERROR, "%s", err.msg);
+        plc_log(PLC_LOG_ERROR, "%s", err.msg);
 }
 
 /* An agent's steal envelope changed: the supply delay it implies at the
@@ -1300,7 +1304,7 @@ static void steal_taken(struct server *srv, size_t h)
     a->supply_delay_ns = sched_supply_delay(a->steal_window_ns, a->steal_ns,
                                             a->n_steal, cap, &a->supply_cap);
     a->supply_for = cap;
-    srv_log(LOG_INFO,
+    plc_log(PLC_LOG_INFO,
             "host %s: its host takes CPU time (steal, up to %llu us in "
             "%llu ms); plans add a supply delay of %llu us at capacity %.3f "
             "(usable %.3f)",
@@ -1316,7 +1320,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
 {
     size_t h = r->host ? totals_node(&srv->totals, r->host) : SIZE_MAX;
     if (h >= srv->totals.n_hosts) {
-        srv_log(LOG_WARN,
+        plc_log(PLC_LOG_WARN,
                 "refused an agent for '%s': no such host in the "
                 "cluster",
                 r->host ? r->host : "");
@@ -1332,7 +1336,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         plc_now_ms() - a->last_seen_ms < 2.5 * HEARTBEAT_MS && r->instance &&
         a->instance[0] && strcmp(a->instance, r->instance)) {
         if (plc_now_ms() - a->refused_log_ms > 60000) {
-            srv_log(LOG_WARN,
+            plc_log(PLC_LOG_WARN,
                     "refused a second agent for %s (%s): the agent %s serves "
                     "it and is alive",
                     r->host, r->instance, a->instance);
@@ -1406,7 +1410,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
         a->n_steal = 0;
         host_agent_set_steal(a, r->platform->steal, r->platform->n_steal);
         steal_taken(srv, h);
-        srv_log(LOG_INFO,
+        plc_log(PLC_LOG_INFO,
                 "agent for %s measured its platform: overhead %llu us, "
                 "wake-up %llu us, budget overrun %llu us (%s)",
                 r->host, (unsigned long long)(a->overhead_ns + 999) / 1000,
@@ -1418,7 +1422,7 @@ static void agent_register(struct server *srv, const void *id, size_t id_len,
     char cap[32] = "capacity not probed";
     if (r->has_core_capacity)
         snprintf(cap, sizeof cap, "capacity %.3f", r->core_capacity);
-    srv_log(LOG_INFO,
+    plc_log(PLC_LOG_INFO,
             "agent for %s registered: %d CPUs (%s), %llu bytes, backends %s",
             r->host, r->has_cores ? r->cores : 0, cap,
             (unsigned long long)(r->has_memory_bytes ? r->memory_bytes : 0),
@@ -1434,7 +1438,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
 {
     Placer__AgentToServer *m = placer__agent_to_server__unpack(NULL, len, data);
     if (!m) {
-        srv_log(LOG_WARN,
+        plc_log(PLC_LOG_WARN,
                 "dropped %zu bytes on the agents' socket that are "
                 "not an AgentToServer message",
                 len);
@@ -1443,7 +1447,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
     static double refused_ms = -1e9;
     if (!srv->agents_allowed) {
         if (plc_now_ms() - refused_ms > 60000) { /* it retries every second */
-            srv_log(LOG_WARN,
+            plc_log(PLC_LOG_WARN,
                     "refused an agent: placerd accepts agents only with "
                     "CURVE keys (--server-key, --agent-keys) or with "
                     "--insecure-agents on ipc:// or loopback");
@@ -1455,7 +1459,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
                    "--insecure-agents on ipc:// or loopback");
     } else if (!m->has_protocol_version ||
                m->protocol_version != PROTOCOL_VERSION) {
-        srv_log(LOG_WARN, "refused an agent message of protocol version %u",
+        plc_log(PLC_LOG_WARN, "refused an agent message of protocol version %u",
                 m->has_protocol_version ? m->protocol_version : 0);
         char msg[96];
         snprintf(msg, sizeof msg,
@@ -1484,7 +1488,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
             echo.heartbeat = m->heartbeat;
             agent_send_to(srv, h, &echo);
             if (a->state == HOST_DOWN) {
-                srv_log(LOG_INFO, "host %s is up again", host);
+                plc_log(PLC_LOG_INFO, "host %s is up again", host);
                 agent_state(srv, h, HOST_UP, NULL);
                 sync_host_up(&srv->sync, h);
             }
@@ -1499,14 +1503,14 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
             agent_send(srv, id, id_len, false, "unknown agent: register");
         } else {
             if (!k->ok)
-                srv_log(LOG_WARN, "agent of %s: %s %s failed: %s",
+                plc_log(PLC_LOG_WARN, "agent of %s: %s %s failed: %s",
                         srv->totals.node_names[h],
                         k->op == PLACER__ACK_OP__ACK_OP_REMOVE ? "remove"
                                                                : "apply",
                         k->reservation_id ? k->reservation_id : "?",
                         k->error ? k->error : "no reason given");
             else
-                srv_log(LOG_DEBUG, "agent of %s: %s %s done",
+                plc_log(PLC_LOG_DEBUG, "agent of %s: %s %s done",
                         srv->totals.node_names[h],
                         k->op == PLACER__ACK_OP__ACK_OP_REMOVE ? "remove"
                                                                : "apply",
@@ -1516,7 +1520,7 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
     } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_REPORT) {
         size_t h = agent_host(srv, id, id_len);
         if (h != SIZE_MAX)
-            srv_log(LOG_DEBUG, "agent of %s enforces %zu reservations",
+            plc_log(PLC_LOG_DEBUG, "agent of %s enforces %zu reservations",
                     srv->totals.node_names[h], m->report->n_active);
     }
     placer__agent_to_server__free_unpacked(m, NULL);
@@ -1539,7 +1543,7 @@ static void on_agents(uv_poll_t *h, int status, int events)
             agent_message(srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
                           zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
         else
-            srv_log(LOG_WARN,
+            plc_log(PLC_LOG_WARN,
                     "dropped a message of %d frames on the agents' socket", n);
         close_frames(f, n, 3);
     }
@@ -1615,7 +1619,7 @@ static void on_zap(uv_poll_t *h, int status, int events)
         static char last_key[41];
         static double last_ms;
         if (!ok && (strcmp(last_key, key) || plc_now_ms() - last_ms > 60000)) {
-            srv_log(LOG_WARN,
+            plc_log(PLC_LOG_WARN,
                     "refused an agent from %s: its key %s is not in %s",
                     addr[0] ? addr : "?", key, srv->keys_dir);
             memcpy(last_key, key, sizeof last_key);
@@ -1644,7 +1648,7 @@ static void on_agents_timer(uv_timer_t *t)
     for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
         struct host_agent *a = &srv->totals.agent[h];
         if (a->state == HOST_UP && now - a->last_seen_ms > 3 * HEARTBEAT_MS) {
-            srv_log(LOG_WARN,
+            plc_log(PLC_LOG_WARN,
                     "host %s is down: its agent missed three heartbeats "
                     "(%.1f s of silence); nothing new is placed there",
                     srv->totals.node_names[h], (now - a->last_seen_ms) / 1000);
@@ -1671,8 +1675,8 @@ static void on_sighup(uv_signal_t *h, int sig)
 {
     (void)h;
     (void)sig;
-    srv_log(LOG_WARN, "SIGHUP: placerd reads its configuration only at "
-                      "start; restart it to apply changes (ignored)");
+    plc_log(PLC_LOG_WARN, "SIGHUP: placerd reads its configuration only at "
+                          "start; restart it to apply changes (ignored)");
 }
 
 static void on_signal(uv_signal_t *h, int sig)
@@ -1680,7 +1684,7 @@ static void on_signal(uv_signal_t *h, int sig)
     struct server *srv = h->data;
     if (srv->draining)
         return;
-    srv_log(LOG_INFO, "%s: stopping%s; %zu waiting will hear 'busy'",
+    plc_log(PLC_LOG_INFO, "%s: stopping%s; %zu waiting will hear 'busy'",
             strsignal(sig),
             srv->running ? " after the admission in progress" : "",
             srv->queued);
@@ -1755,12 +1759,8 @@ static void options_release(void)
 
 static int set_level(const char *s)
 {
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, names[i])) {
-            srv_log_level = (enum log_level)i;
-            return 0;
-        }
+    if (plc_log_set_level(s))
+        return 0;
     fprintf(stderr,
             "placerd: --log-level: unknown level '%s' (accepted: error, "
             "warn, info, debug)\n",
@@ -1967,7 +1967,7 @@ int main(int argc, char **argv)
                 argv[optind]);
         return PLC_EXIT_USAGE;
     }
-    srv_log_detect_journal();
+    plc_log_init("placerd", PLC_LOG_INFO);
     if (o.config) {
         int rc = read_config(&o, o.config);
         if (rc)
@@ -2040,7 +2040,7 @@ int main(int argc, char **argv)
         return plc_exit_code(rc);
     }
     if (repaired)
-        srv_log(LOG_WARN,
+        plc_log(PLC_LOG_WARN,
                 "the reserved totals differed from the reservations in %ld "
                 "rows (first: %s); repaired",
                 repaired, first);
@@ -2058,8 +2058,8 @@ int main(int argc, char **argv)
             return PLC_EXIT_SOFTWARE;
         }
         if (unknown)
-            srv_log(LOG_WARN, "%ld reserved totals name what the cluster lacks",
-                    unknown);
+            plc_log(PLC_LOG_WARN,
+                    "%ld reserved totals name what the cluster lacks", unknown);
         srv.sync.totals = &srv.totals;
         if (sync_load(&srv.sync, srv.store, &err) < 0) {
             fprintf(stderr, "placerd: cannot load the reservations: %s\n",
@@ -2158,8 +2158,9 @@ int main(int argc, char **argv)
     uv_signal_init(srv.loop, &srv.sighup);
     uv_signal_start(&srv.sighup, on_sighup, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
-    srv_log(LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
-            o.listen, o.db, store_schema_version(srv.store),
+    plc_log(PLC_LOG_INFO,
+            "serving %s (store %s, schema %d, %s); agents on %s %s", o.listen,
+            o.db, store_schema_version(srv.store),
             srv.totals.cluster ? "cluster loaded" : "no cluster yet", o.agents,
             srv.zap              ? "(CURVE: the keys of --agent-keys)"
             : srv.agents_allowed ? "(without keys: --insecure-agents)"
@@ -2171,7 +2172,7 @@ int main(int argc, char **argv)
     /* anything that arrived before the poll started */
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);
-    srv_log(LOG_INFO, "stopped after %ld replies", srv.served);
+    plc_log(PLC_LOG_INFO, "stopped after %ld replies", srv.served);
     zmq_close(srv.clients);
     zmq_close(srv.agents);
     if (srv.zap)

@@ -12,15 +12,8 @@
 
 #define PROTOCOL_VERSION 1
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
-
-void srv_log(enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-extern enum log_level srv_log_level;
-/* stderr is the systemd journal's stream: lines carry <N> priorities and
- * no timestamp of their own (set by srv_log_detect_journal()) */
-extern bool srv_log_journal;
-void srv_log_detect_journal(void);
+/* placerd logs through plc/log.h */
+#include "plc/log.h"
 
 /* The cluster and what is reserved on it, in memory (a mirror of the
  * store's reserved totals), by the cluster's own indices. */

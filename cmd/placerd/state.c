@@ -14,53 +14,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-enum log_level srv_log_level = LOG_INFO;
-bool srv_log_journal;
-
-void srv_log_detect_journal(void)
-{
-    /* JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected;
-     * it counts only if stderr is still that stream */
-    const char *js = getenv("JOURNAL_STREAM");
-    unsigned long long dev, ino;
-    struct stat st;
-    srv_log_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-                      fstat(STDERR_FILENO, &st) == 0 &&
-                      (unsigned long long)st.st_dev == dev &&
-                      (unsigned long long)st.st_ino == ino;
-}
-
-void srv_log(enum log_level level, const char *fmt, ...)
-{
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    if (level > srv_log_level)
-        return;
-    if (srv_log_journal) {
-        /* sd-daemon(3) priorities: err, warning, info, debug */
-        static const char prio[] = {'3', '4', '6', '7'};
-        fprintf(stderr, "<%c>", prio[level]);
-        va_list ap;
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return;
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ placerd %s: ", when, ts.tv_nsec / 1000000,
-            names[level]);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 void totals_release(struct totals *t)
 {
     if (t->cluster)
