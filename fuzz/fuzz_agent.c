@@ -13,7 +13,7 @@
 
 #include "agent/agent.h"
 #include "plc/error.h"
-#include "wire.h"
+#include "agent/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,8 +18,8 @@
 #include "agent/platform.h"
 #include "agent/steal.h"
 #include "agent/probe.h"
-#include "keyfile.h"
-#include "wire.h"
+#include "plc/keyfile.h"
+#include "agent/wire.h"
 #include "plc/error.h"
 #include "proto/placer.pb-c.h"
 
@@ -403,7 +403,7 @@ static void on_messages(struct agent_state *st, Placer__ServerToAgent **m,
 /* A key file (placer keygen), or false after saying why. */
 static bool read_key(const char *path, char out[41])
 {
-    int rc = keyfile_read(path, out);
+    int rc = plc_keyfile_read(path, out);
     if (rc < 0)
         plc_log(PLC_LOG_INFO, "'%s' %s", path,
                 rc == PLC_ENOENT ? "cannot be read"

@@ -43,7 +43,7 @@
 #include "plc/clock.h"
 #include "plc/version.h"
 #include "admit.h"
-#include "keyfile.h"
+#include "plc/keyfile.h"
 #include "model/model.h"
 #include "plc/diag.h"
 #include "plc/error.h"
@@ -1553,7 +1553,7 @@ static void on_agents(uv_poll_t *h, int status, int events)
 /* A key file (placer keygen); 0 or an exit code after saying why. */
 static int read_key(const char *path, char out[41])
 {
-    int rc = keyfile_read(path, out);
+    int rc = plc_keyfile_read(path, out);
     if (rc < 0)
         fprintf(stderr, "placerd: '%s' %s\n", path,
                 rc == PLC_ENOENT ? "cannot be read"

@@ -1,6 +1,6 @@
 /* wire.c: placerd's Reservation messages as the agent library's plain
  * structs (the edge between proto/ and agent/). */
-#include "wire.h"
+#include "agent/wire.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

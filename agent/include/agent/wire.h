@@ -1,4 +1,4 @@
-/* wire.h: placerd's Reservation messages as agent/'s plain structs.
+/* agent/wire.h: placerd's Reservation messages as agent/'s plain structs.
  * Shared by placer-agent and its fuzz target. */
 #ifndef PLACER_AGENT_WIRE_H
 #define PLACER_AGENT_WIRE_H

@@ -1,5 +1,5 @@
-/* keyfile.c: reading CURVE key files (keyfile.h). */
-#include "keyfile.h"
+/* keyfile.c: reading CURVE key files (plc/keyfile.h; Z85 by libzmq). */
+#include "plc/keyfile.h"
 #include "plc/error.h"
 
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
-int keyfile_read(const char *path, char out[41])
+int plc_keyfile_read(const char *path, char out[41])
 {
     FILE *f = fopen(path, "r");
     if (!f)
