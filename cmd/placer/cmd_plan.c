@@ -262,23 +262,14 @@ int cmd_plan(int argc, char **argv)
     struct plc_error err = PLC_ERROR_INIT;
     const Placer__Workflow *w = (const void *)wd.msg;
     if (code == PLC_EXIT_OK &&
-        model_problem_build(&mp, (const Placer__Cluster *)cd.msg, w, objective,
-                            (double)limit_ns / 1e9, &err) < 0) {
-        cli_error("%s", err.msg);
+        model_plan(&mp, (const Placer__Cluster *)cd.msg, NULL, w, objective,
+                   (double)limit_ns / 1e9, lp, &plan, &doc, &err) < 0) {
+        /* the LP file is named by its option; the rest is the model's */
+        if (lp && err.code == PLC_EIO)
+            cli_error("--export-lp: %s", err.msg);
+        else
+            cli_error("%s", err.msg);
         code = plc_exit_code(err.code);
-    }
-    if (code == PLC_EXIT_OK && lp &&
-        place_export_lp(&mp.problem, lp, &err) < 0) {
-        cli_error("--export-lp: %s", err.msg);
-        code = plc_exit_code(err.code);
-    }
-    if (code == PLC_EXIT_OK && place_solve(&mp.problem, &plan, &err) < 0) {
-        cli_error("internal error: %s", err.msg);
-        code = PLC_EXIT_SOFTWARE;
-    }
-    if (code == PLC_EXIT_OK && model_plan_document(&mp, w, &plan, &doc) < 0) {
-        cli_error("out of memory");
-        code = PLC_EXIT_SOFTWARE;
     }
     if (code == PLC_EXIT_OK) {
         if (json) {

@@ -625,14 +625,9 @@ static void plan_work(uv_work_t *w)
     double limit = s->has_time_limit_ms && s->time_limit_ms
                        ? (double)s->time_limit_ms / 1e3
                        : 2.0;
-    q->rc = model_problem_build_indexed(
-        &q->mp, q->residual, q->index, s->workflow,
-        s->has_objective ? (int)s->objective : 0, limit, &q->err);
-    if (q->rc == 0)
-        q->rc = place_solve(&q->mp.problem, &q->plan, &q->err);
-    if (q->rc == 0 &&
-        model_plan_document(&q->mp, s->workflow, &q->plan, &q->doc) < 0)
-        q->rc = plc_error_set(&q->err, PLC_ENOMEM, "out of memory");
+    q->rc = model_plan(&q->mp, q->residual, q->index, s->workflow,
+                       s->has_objective ? (int)s->objective : 0, limit, NULL,
+                       &q->plan, &q->doc, &q->err);
 }
 
 static void start_next(struct server *srv);

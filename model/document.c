@@ -320,3 +320,22 @@ int model_plan_document(const struct model_problem *mp,
     *out = d;
     return 0;
 }
+
+int model_plan(struct model_problem *mp, const Placer__Cluster *c,
+               const struct model_index *idx, const Placer__Workflow *w,
+               int objective, double time_limit_s, const char *export_lp,
+               struct place_plan *plan, Placer__Plan **doc,
+               struct plc_error *err)
+{
+    *doc = NULL;
+    int rc = idx ? model_problem_build_indexed(mp, c, idx, w, objective,
+                                               time_limit_s, err)
+                 : model_problem_build(mp, c, w, objective, time_limit_s, err);
+    if (rc == 0 && export_lp)
+        rc = place_export_lp(&mp->problem, export_lp, err);
+    if (rc == 0)
+        rc = place_solve(&mp->problem, plan, err);
+    if (rc == 0 && model_plan_document(mp, w, plan, doc) < 0)
+        rc = plc_error_set(err, PLC_ENOMEM, "out of memory");
+    return rc;
+}

@@ -137,6 +137,21 @@ int model_plan_document(const struct model_problem *mp,
                         const Placer__Workflow *w,
                         const struct place_plan *plan, Placer__Plan **out);
 
+/*
+ * The one decision path: the problem of workflow w on cluster c (idx: its
+ * index, or NULL), the plan, and its document -- what `placer plan` and
+ * placerd's admissions both call.  `export_lp` (NULL: none) also writes
+ * the model in CPLEX LP format before the solve.  *doc and *plan are set
+ * when it returns 0 (admitted or rejected: plan->admitted says); release
+ * mp, plan and doc in every case.  PLC_EDATA, PLC_ENOMEM, PLC_EIO (the LP
+ * file), PLC_EINTERNAL, with detail in err.
+ */
+int model_plan(struct model_problem *mp, const Placer__Cluster *c,
+               const struct model_index *idx, const Placer__Workflow *w,
+               int objective, double time_limit_s, const char *export_lp,
+               struct place_plan *plan, Placer__Plan **doc,
+               struct plc_error *err);
+
 /* The topology graph of a validated cluster (hosts 0..n-1, then
  * switches) and which nodes are hosts (*is_host, caller frees).  Caller
  * frees the graph with place_topo_free(); NULL when memory runs out. */
