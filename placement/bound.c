@@ -220,8 +220,8 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
     if (rc == 0 && D != PLACE_UNLIMITED && first < p->n_endpoints &&
         last < p->n_endpoints && !m->single_location &&
         p->endpoint_node[first] != p->endpoint_node[last])
-        routes_between(m->r, 0, p->endpoint_node[first], p->endpoint_node[last],
-                       &net, &jit);
+        place__routes_between(m->r, 0, p->endpoint_node[first],
+                              p->endpoint_node[last], &net, &jit);
     if (D != PLACE_UNLIMITED)
         D = D > net + slack_ns ? D - net - slack_ns : 0;
     /* the deadline grid: the items' common step, or coarser (rounding
@@ -248,8 +248,8 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
     return rc;
 }
 
-int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-             struct sched_menu_item *choice)
+int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
+                    struct sched_menu_item *choice)
 {
     struct dp x;
     int rc = dp_setup(m, slack_ns, &x);
@@ -310,7 +310,7 @@ int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
 /* Largest table the pruning keeps: (V + 1) x S costs, twice. */
 #define PRUNE_MAX_CELLS 4000000
 
-int dp_prune(const struct milp *m, double ub, bool *keep)
+int place__dp_prune(const struct milp *m, double ub, bool *keep)
 {
     struct dp x;
     int rc = dp_setup(m, 0, &x);
@@ -408,7 +408,7 @@ int dp_prune(const struct milp *m, double ub, bool *keep)
     return rc;
 }
 
-double bandwidth_lb(const struct milp *m)
+double place__bandwidth_lb(const struct milp *m)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -431,7 +431,7 @@ double bandwidth_lb(const struct milp *m)
                 if (t > width[e->to])
                     width[e->to] = t;
             }
-        routes_hops_from(m->r, p->endpoint_node[a], hops, queue);
+        place__routes_hops_from(m->r, p->endpoint_node[a], hops, queue);
         for (size_t b = 0; b < E; b++) {
             size_t h = hops[p->endpoint_node[b]];
             if (b != a && h != PLACE_NONE && width[b] * (double)h > best)

@@ -25,16 +25,16 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
                        struct milp_result *res)
 {
     struct milp m;
-    int rc = milp_build(&m, p, r, relax, goal);
+    int rc = place__milp_build(&m, p, r, relax, goal);
     if (rc == PLC_EDATA) {
-        milp_release(&m);
+        place__milp_release(&m);
         memset(res, 0, sizeof *res);
         res->status = PLACE_INFEASIBLE;
         return 0;
     }
     if (rc == 0)
-        rc = milp_solve(&m, limit, NULL, res);
-    milp_release(&m);
+        rc = place__milp_solve(&m, limit, NULL, res);
+    place__milp_release(&m);
     return rc;
 }
 
@@ -58,8 +58,8 @@ static bool explain_empty_menu(const struct place_problem *p,
         }
         if (any || !why)
             continue;
-        reject(plan, PLACE_REJECT_CPU, "%s", why);
-        detail_text(plan, "service", s->name);
+        place__reject(plan, PLACE_REJECT_CPU, "%s", why);
+        place__detail_text(plan, "service", s->name);
         return true;
     }
     return false;
@@ -95,7 +95,7 @@ static struct host_counts count_hosts(const struct place_problem *p, size_t v,
             least = fmin(least, menu->v[k].utilization);
         int cores = 0;
         for (int k = 0; k < ho->cores && least < INFINITY; k++)
-            cores += milp_core_free(ho, k) + 1e-9 >= least;
+            cores += place__milp_core_free(ho, k) + 1e-9 >= least;
         if (s->menu && cores < s->vcpus)
             n.cpu++;
         else
@@ -115,10 +115,10 @@ static void host_reasons(const struct place_problem *p, size_t v,
              "%zu short of memory, %zu short of CPU, %zu would take it alone",
              p->cluster->n_hosts, p->services[v].name, n.rules, n.memory, n.cpu,
              n.fit);
-    detail_num(plan, "hosts_placement_rules", (double)n.rules);
-    detail_num(plan, "hosts_memory", (double)n.memory);
-    detail_num(plan, "hosts_cpu", (double)n.cpu);
-    detail_num(plan, "hosts_fit", (double)n.fit);
+    place__detail_num(plan, "hosts_placement_rules", (double)n.rules);
+    place__detail_num(plan, "hosts_memory", (double)n.memory);
+    place__detail_num(plan, "hosts_cpu", (double)n.cpu);
+    place__detail_num(plan, "hosts_fit", (double)n.fit);
 }
 
 static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
@@ -130,8 +130,8 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
     size_t best_host = 0;
     for (size_t h = 0; h < c->n_hosts; h++)
         for (int k = 0; k < c->hosts[h].cores; k++)
-            if (milp_core_free(&c->hosts[h], k) > best_core) {
-                best_core = milp_core_free(&c->hosts[h], k);
+            if (place__milp_core_free(&c->hosts[h], k) > best_core) {
+                best_core = place__milp_core_free(&c->hosts[h], k);
                 best_host = h;
             }
     /* a service that fits no host alone: its vCPUs each need a core of
@@ -153,7 +153,7 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
             hosts_menu++;
             int fit = 0;
             for (int k = 0; k < c->hosts[h].cores; k++)
-                fit += milp_core_free(&c->hosts[h], k) + 1e-9 >= least;
+                fit += place__milp_core_free(&c->hosts[h], k) + 1e-9 >= least;
             if (fit < sv_->vcpus)
                 hosts_short++;
             if (fit > most || (fit == most && most == 0)) {
@@ -165,17 +165,18 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         /* (no core anywhere: the largest free core says it better) */
         if (hosts_menu == 0 || most >= sv_->vcpus || most == 0)
             continue;
-        reject(plan, PLACE_REJECT_CPU,
-               "not enough CPU: service '%s' needs %d vCPU%s, each on a core "
-               "of its own with %.4f of it free; no host it may use has that "
-               "many (%zu of %zu hosts short; the most is %d, on host '%s')",
-               sv_->name, sv_->vcpus, sv_->vcpus == 1 ? "" : "s", at,
-               hosts_short, hosts_menu, most, c->hosts[most_h].name);
-        detail_text(plan, "service", sv_->name);
-        detail_num(plan, "vcpus", sv_->vcpus);
-        detail_num(plan, "most_cores", most);
-        detail_num(plan, "hosts_short", (double)hosts_short);
-        detail_text(plan, "host", c->hosts[most_h].name);
+        place__reject(
+            plan, PLACE_REJECT_CPU,
+            "not enough CPU: service '%s' needs %d vCPU%s, each on a core "
+            "of its own with %.4f of it free; no host it may use has that "
+            "many (%zu of %zu hosts short; the most is %d, on host '%s')",
+            sv_->name, sv_->vcpus, sv_->vcpus == 1 ? "" : "s", at, hosts_short,
+            hosts_menu, most, c->hosts[most_h].name);
+        place__detail_text(plan, "service", sv_->name);
+        place__detail_num(plan, "vcpus", sv_->vcpus);
+        place__detail_num(plan, "most_cores", most);
+        place__detail_num(plan, "hosts_short", (double)hosts_short);
+        place__detail_text(plan, "host", c->hosts[most_h].name);
         return;
     }
     /* the service whose cheapest admissible reservation is largest */
@@ -204,7 +205,7 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
                  p->services[sv].name, fmax(worst, 0), p->services[sv].vcpus,
                  best_core, c->hosts[best_host].name);
         host_reasons(p, sv, plan, msg, sizeof msg);
-        reject(plan, PLACE_REJECT_CPU, "%s", msg);
+        place__reject(plan, PLACE_REJECT_CPU, "%s", msg);
     } else {
         /* every service fits a free core alone: what is short is room for
          * all of them at once, with reservations short enough for the
@@ -223,30 +224,32 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         }
         for (size_t h = 0; h < c->n_hosts; h++)
             for (int k = 0; k < c->hosts[h].cores; k++)
-                free_total += fmax(0, milp_core_free(&c->hosts[h], k));
+                free_total += fmax(0, place__milp_core_free(&c->hosts[h], k));
         if (need > free_total + 1e-9)
-            reject(plan, PLACE_REJECT_CPU,
-                   "not enough CPU for the services together: their "
-                   "cheapest reservations take %.4f of a core in total; the "
-                   "cluster has %.4f free",
-                   need, free_total);
+            place__reject(
+                plan, PLACE_REJECT_CPU,
+                "not enough CPU for the services together: their "
+                "cheapest reservations take %.4f of a core in total; the "
+                "cluster has %.4f free",
+                need, free_total);
         else
-            reject(plan, PLACE_REJECT_CPU,
-                   "not enough CPU where the deadline allows: each service "
-                   "fits a free core alone (the largest need, '%s', is "
-                   "%.4f of a core; the largest free core is %.4f on host "
-                   "'%s') and without the CPU limits the workflow fits, but "
-                   "the free cores cannot hold reservations short enough "
-                   "for the deadline and the probability %.4g at once",
-                   p->services[sv].name, worst, best_core,
-                   c->hosts[best_host].name, p->probability);
-        detail_num(plan, "needed_total", need);
-        detail_num(plan, "free_total", free_total);
+            place__reject(
+                plan, PLACE_REJECT_CPU,
+                "not enough CPU where the deadline allows: each service "
+                "fits a free core alone (the largest need, '%s', is "
+                "%.4f of a core; the largest free core is %.4f on host "
+                "'%s') and without the CPU limits the workflow fits, but "
+                "the free cores cannot hold reservations short enough "
+                "for the deadline and the probability %.4g at once",
+                p->services[sv].name, worst, best_core,
+                c->hosts[best_host].name, p->probability);
+        place__detail_num(plan, "needed_total", need);
+        place__detail_num(plan, "free_total", free_total);
     }
-    detail_text(plan, "service", p->services[sv].name);
-    detail_num(plan, "needed_utilization", worst);
-    detail_num(plan, "largest_free_core", best_core);
-    detail_text(plan, "host", c->hosts[best_host].name);
+    place__detail_text(plan, "service", p->services[sv].name);
+    place__detail_num(plan, "needed_utilization", worst);
+    place__detail_num(plan, "largest_free_core", best_core);
+    place__detail_text(plan, "host", c->hosts[best_host].name);
 }
 
 /* The hosts service v may use (its pin, allowed hosts, zone): how many,
@@ -304,17 +307,18 @@ static bool rules_contradict(const struct place_problem *p,
     found:;
         size_t na = allowed_hosts(p, x, a, sizeof a),
                nb = allowed_hosts(p, y, b, sizeof b);
-        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
-               "affinity group %zu wants '%s' and '%s' on one host, but no "
-               "host is allowed for both: '%s' may use %zu host%s (%s%s), "
-               "'%s' %zu (%s%s) by their pins, allowed hosts and zones",
-               g, p->services[x].name, p->services[y].name, p->services[x].name,
-               na, na == 1 ? "" : "s", a, na > 1 ? ", ..." : "",
-               p->services[y].name, nb, b, nb > 1 ? ", ..." : "");
-        detail_text(plan, "rule", "affinity");
-        detail_num(plan, "group", (double)g);
-        detail_text(plan, "service", p->services[x].name);
-        detail_text(plan, "other", p->services[y].name);
+        place__reject(
+            plan, PLACE_REJECT_PLACEMENT_RULES,
+            "affinity group %zu wants '%s' and '%s' on one host, but no "
+            "host is allowed for both: '%s' may use %zu host%s (%s%s), "
+            "'%s' %zu (%s%s) by their pins, allowed hosts and zones",
+            g, p->services[x].name, p->services[y].name, p->services[x].name,
+            na, na == 1 ? "" : "s", a, na > 1 ? ", ..." : "",
+            p->services[y].name, nb, b, nb > 1 ? ", ..." : "");
+        place__detail_text(plan, "rule", "affinity");
+        place__detail_num(plan, "group", (double)g);
+        place__detail_text(plan, "service", p->services[x].name);
+        place__detail_text(plan, "other", p->services[y].name);
         return true;
     }
     for (size_t g = 0; g < p->n_anti_affinity; g++) {
@@ -331,15 +335,15 @@ static bool rules_contradict(const struct place_problem *p,
         }
         if (hosts >= members)
             continue;
-        reject(plan, PLACE_REJECT_PLACEMENT_RULES,
-               "anti-affinity group %zu wants its %zu services ('%s', ...) "
-               "on distinct hosts, but their pins, allowed hosts and zones "
-               "allow %zu host%s among them",
-               g, members, p->services[m[0]].name, hosts,
-               hosts == 1 ? "" : "s");
-        detail_text(plan, "rule", "anti_affinity");
-        detail_num(plan, "group", (double)g);
-        detail_num(plan, "hosts", (double)hosts);
+        place__reject(
+            plan, PLACE_REJECT_PLACEMENT_RULES,
+            "anti-affinity group %zu wants its %zu services ('%s', ...) "
+            "on distinct hosts, but their pins, allowed hosts and zones "
+            "allow %zu host%s among them",
+            g, members, p->services[m[0]].name, hosts, hosts == 1 ? "" : "s");
+        place__detail_text(plan, "rule", "anti_affinity");
+        place__detail_num(plan, "group", (double)g);
+        place__detail_num(plan, "hosts", (double)hosts);
         return true;
     }
     return false;
@@ -362,14 +366,15 @@ static void explain_rules(const struct place_problem *p,
                  "for it, where other hosts have room",
                  p->services[v].name);
         host_reasons(p, v, plan, msg, sizeof msg);
-        reject(plan, PLACE_REJECT_PLACEMENT_RULES, "%s", msg);
-        detail_text(plan, "service", p->services[v].name);
+        place__reject(plan, PLACE_REJECT_PLACEMENT_RULES, "%s", msg);
+        place__detail_text(plan, "service", p->services[v].name);
         return;
     }
-    reject(plan, PLACE_REJECT_PLACEMENT_RULES,
-           "the placement rules (pins, allowed hosts, zones, affinity, "
-           "anti-affinity) leave no feasible placement together; without "
-           "them the workflow fits");
+    place__reject(
+        plan, PLACE_REJECT_PLACEMENT_RULES,
+        "the placement rules (pins, allowed hosts, zones, affinity, "
+        "anti-affinity) leave no feasible placement together; without "
+        "them the workflow fits");
 }
 
 static void explain_memory(const struct place_problem *p,
@@ -403,10 +408,10 @@ static void explain_memory(const struct place_problem *p,
                  ? ""
                  : ", and the services do not fit together");
     host_reasons(p, sv, plan, msg, sizeof msg);
-    reject(plan, PLACE_REJECT_MEMORY, "%s", msg);
-    detail_text(plan, "service", p->services[sv].name);
-    detail_num(plan, "needed_bytes", (double)p->services[sv].mem_bytes);
-    detail_num(plan, "largest_free_bytes", (double)best);
+    place__reject(plan, PLACE_REJECT_MEMORY, "%s", msg);
+    place__detail_text(plan, "service", p->services[sv].name);
+    place__detail_num(plan, "needed_bytes", (double)p->services[sv].mem_bytes);
+    place__detail_num(plan, "largest_free_bytes", (double)best);
 }
 
 static void explain_bandwidth(const struct place_problem *p,
@@ -430,15 +435,16 @@ static void explain_bandwidth(const struct place_problem *p,
     const struct place_vlink *e = &p->vlinks[big];
     plc_qty_format(PLC_QTY_RATE, e->rate_bps, a, sizeof a);
     plc_qty_format(PLC_QTY_RATE, (uint64_t)best, b, sizeof b);
-    reject(plan, PLACE_REJECT_BANDWIDTH,
-           "not enough bandwidth: %s -> %s needs %s on every link of its "
-           "route; the tightest link, %s-%s, has %s free",
-           node_name(p, e->from), node_name(p, e->to), a,
-           c->node_names[c->links[bl].a], c->node_names[c->links[bl].b], b);
-    detail_text(plan, "from", node_name(p, e->from));
-    detail_text(plan, "to", node_name(p, e->to));
-    detail_num(plan, "rate_bps", (double)e->rate_bps);
-    detail_num(plan, "tightest_free_bps", best);
+    place__reject(
+        plan, PLACE_REJECT_BANDWIDTH,
+        "not enough bandwidth: %s -> %s needs %s on every link of its "
+        "route; the tightest link, %s-%s, has %s free",
+        place__node_name(p, e->from), place__node_name(p, e->to), a,
+        c->node_names[c->links[bl].a], c->node_names[c->links[bl].b], b);
+    place__detail_text(plan, "from", place__node_name(p, e->from));
+    place__detail_text(plan, "to", place__node_name(p, e->to));
+    place__detail_num(plan, "rate_bps", (double)e->rate_bps);
+    place__detail_num(plan, "tightest_free_bps", best);
 }
 
 static int explain_deadline(const struct place_problem *p,
@@ -452,24 +458,25 @@ static int explain_deadline(const struct place_problem *p,
     char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
     if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE) {
         uint64_t best = (uint64_t)ceil(res.obj);
-        reject(plan, PLACE_REJECT_DEADLINE,
-               "the deadline cannot be met: the shortest achievable "
-               "end-to-end latency is %s%s against a deadline of %s",
-               res.status == PLACE_OPTIMAL ? "" : "at least ",
-               fmt_time(res.status == PLACE_OPTIMAL
-                            ? best
-                            : (uint64_t)fmax(0, ceil(res.bound)),
-                        a),
-               fmt_time(p->deadline_ns, b));
-        detail_num(
+        place__reject(plan, PLACE_REJECT_DEADLINE,
+                      "the deadline cannot be met: the shortest achievable "
+                      "end-to-end latency is %s%s against a deadline of %s",
+                      res.status == PLACE_OPTIMAL ? "" : "at least ",
+                      place__fmt_time(res.status == PLACE_OPTIMAL
+                                          ? best
+                                          : (uint64_t)fmax(0, ceil(res.bound)),
+                                      a),
+                      place__fmt_time(p->deadline_ns, b));
+        place__detail_num(
             plan, "latency_us",
             ceil((res.status == PLACE_OPTIMAL ? res.obj : res.bound) / 1000));
     } else {
-        reject(plan, PLACE_REJECT_DEADLINE, "the deadline of %s cannot be met",
-               fmt_time(p->deadline_ns, b));
+        place__reject(plan, PLACE_REJECT_DEADLINE,
+                      "the deadline of %s cannot be met",
+                      place__fmt_time(p->deadline_ns, b));
     }
-    detail_num(plan, "deadline_us", (double)p->deadline_ns / 1000);
-    milp_result_release(&res);
+    place__detail_num(plan, "deadline_us", (double)p->deadline_ns / 1000);
+    place__milp_result_release(&res);
     return 0;
 }
 
@@ -486,17 +493,17 @@ static int explain_probability(const struct place_problem *p,
         best = p->prob_model == PLACE_PROB_INDEPENDENT ? exp(-res.obj)
                                                        : 1 - res.obj;
     if (best >= 0)
-        reject(plan, PLACE_REJECT_PROBABILITY,
-               "the probability cannot be met: the best achievable "
-               "guarantee is %.6f (%s model) against a target of %.6f",
-               best,
-               p->prob_model == PLACE_PROB_INDEPENDENT ? "independent"
-                                                       : "union",
-               p->probability);
+        place__reject(plan, PLACE_REJECT_PROBABILITY,
+                      "the probability cannot be met: the best achievable "
+                      "guarantee is %.6f (%s model) against a target of %.6f",
+                      best,
+                      p->prob_model == PLACE_PROB_INDEPENDENT ? "independent"
+                                                              : "union",
+                      p->probability);
     else
-        reject(plan, PLACE_REJECT_PROBABILITY,
-               "the probability %.6f cannot be met within the deadline",
-               p->probability);
+        place__reject(plan, PLACE_REJECT_PROBABILITY,
+                      "the probability %.6f cannot be met within the deadline",
+                      p->probability);
     /* a host's measured terms are percentiles: they cap what any stage
      * there can be promised, which decides a target near 1 */
     double cap = 1;
@@ -518,17 +525,17 @@ static int explain_probability(const struct place_problem *p,
                  host, cap, 1 - cap, p->probability);
     }
     if (best >= 0)
-        detail_num(plan, "best_probability", best);
-    detail_num(plan, "target", p->probability);
-    milp_result_release(&res);
+        place__detail_num(plan, "best_probability", best);
+    place__detail_num(plan, "target", p->probability);
+    place__milp_result_release(&res);
     return 0;
 }
 
 /* Which family alone makes it infeasible, and its figures, within `limit`
  * seconds in all: each relaxed solve gets a quarter of it at most, and
  * what is left when the families are through goes to the figures. */
-int explain(const struct place_problem *p, const struct routes *r,
-            const struct milp *m, double limit, struct place_plan *plan)
+int place__explain(const struct place_problem *p, const struct routes *r,
+                   const struct milp *m, double limit, struct place_plan *plan)
 {
     static const unsigned order[] = {
         FAM_RULES,        FAM_MEMORY,   FAM_CPU,        FAM_BANDWIDTH,
@@ -550,7 +557,7 @@ int explain(const struct place_problem *p, const struct routes *r,
             return rc;
         if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE)
             cause = order[k];
-        milp_result_release(&res);
+        place__milp_result_release(&res);
     }
     limit = fmax(0.01, end - plc_now_s()); /* for the figures */
     switch (cause) {
@@ -567,9 +574,10 @@ int explain(const struct place_problem *p, const struct routes *r,
         explain_bandwidth(p, plan);
         return 0;
     case FAM_LINK_LATENCY:
-        reject(plan, PLACE_REJECT_LINK_LATENCY,
-               "a virtual link's max_latency or max_jitter cannot be met by "
-               "any placement; without those limits the workflow fits");
+        place__reject(
+            plan, PLACE_REJECT_LINK_LATENCY,
+            "a virtual link's max_latency or max_jitter cannot be met by "
+            "any placement; without those limits the workflow fits");
         return 0;
     case FAM_DEADLINE:
         return explain_deadline(p, r, limit, plan);
@@ -593,14 +601,14 @@ int explain(const struct place_problem *p, const struct routes *r,
 }
 
 /* A service that fits no host even alone: rules, memory or CPU. */
-void explain_no_candidate(const struct place_problem *p, const struct milp *m,
-                          struct place_plan *plan)
+void place__explain_no_candidate(const struct place_problem *p,
+                                 const struct milp *m, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
     for (size_t v = 0; v < p->n_services; v++) {
         bool any = false, allowed = false, mem = false;
         for (size_t h = 0; h < c->n_hosts && !any; h++) {
-            any = milp_candidate(m, v, h);
+            any = place__milp_candidate(m, v, h);
             bool al = !p->services[v].allowed || p->services[v].allowed[h];
             allowed |= al;
             const struct place_host *ho = &c->hosts[h];
@@ -611,13 +619,14 @@ void explain_no_candidate(const struct place_problem *p, const struct milp *m,
         if (any)
             continue;
         if (c->n_hosts == 0) {
-            reject(plan, PLACE_REJECT_NO_HOSTS, "the cluster has no hosts");
+            place__reject(plan, PLACE_REJECT_NO_HOSTS,
+                          "the cluster has no hosts");
         } else if (!allowed) {
-            reject(plan, PLACE_REJECT_PLACEMENT_RULES,
-                   "service '%s' may run on no host of the cluster (its "
-                   "pin, allowed hosts or zone)",
-                   p->services[v].name);
-            detail_text(plan, "service", p->services[v].name);
+            place__reject(plan, PLACE_REJECT_PLACEMENT_RULES,
+                          "service '%s' may run on no host of the cluster (its "
+                          "pin, allowed hosts or zone)",
+                          p->services[v].name);
+            place__detail_text(plan, "service", p->services[v].name);
         } else if (!mem) {
             explain_memory(p, plan);
         } else {
@@ -628,8 +637,8 @@ void explain_no_candidate(const struct place_problem *p, const struct milp *m,
 }
 
 /* Endpoint pairs joined by a vlink must be connected. */
-bool check_routes(const struct place_problem *p, const struct routes *r,
-                  struct place_plan *plan)
+bool place__check_routes(const struct place_problem *p, const struct routes *r,
+                         struct place_plan *plan)
 {
     if (p->cluster->n_links == 0)
         return true;
@@ -639,22 +648,22 @@ bool check_routes(const struct place_problem *p, const struct routes *r,
             continue;
         size_t a = p->endpoint_node[e->from], b = p->endpoint_node[e->to];
         uint64_t d, j;
-        if (a != b && !routes_between(r, 0, a, b, &d, &j)) {
-            reject(plan, PLACE_REJECT_NO_ROUTE,
-                   "endpoints '%s' and '%s' are not connected in the "
-                   "cluster",
-                   p->endpoint_names[e->from], p->endpoint_names[e->to]);
+        if (a != b && !place__routes_between(r, 0, a, b, &d, &j)) {
+            place__reject(plan, PLACE_REJECT_NO_ROUTE,
+                          "endpoints '%s' and '%s' are not connected in the "
+                          "cluster",
+                          p->endpoint_names[e->from], p->endpoint_names[e->to]);
             return false;
         }
         char x[PLC_QTY_BUFSZ], y[PLC_QTY_BUFSZ];
         if (p->deadline_ns != PLACE_UNLIMITED &&
             d * (uint64_t)e->crossings > p->deadline_ns) {
-            reject(plan, PLACE_REJECT_DEADLINE,
-                   "the deadline cannot be met: %s -> %s alone takes %s "
-                   "against a deadline of %s",
-                   p->endpoint_names[e->from], p->endpoint_names[e->to],
-                   fmt_time(d * (uint64_t)e->crossings, x),
-                   fmt_time(p->deadline_ns, y));
+            place__reject(plan, PLACE_REJECT_DEADLINE,
+                          "the deadline cannot be met: %s -> %s alone takes %s "
+                          "against a deadline of %s",
+                          p->endpoint_names[e->from], p->endpoint_names[e->to],
+                          place__fmt_time(d * (uint64_t)e->crossings, x),
+                          place__fmt_time(p->deadline_ns, y));
             return false;
         }
     }

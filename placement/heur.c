@@ -103,7 +103,7 @@ static bool take_cores(struct heur *hs, size_t h, int vcpus, double u)
     double *load = hs->load + h * (size_t)hs->max_cores;
     int got = 0, cores[PLC_VCPUS_MAX];
     for (int c = 0; c < ho->cores && got < vcpus && got < PLC_VCPUS_MAX; c++)
-        if (load[c] + u <= milp_core_free(ho, c) + 1e-9)
+        if (load[c] + u <= place__milp_core_free(ho, c) + 1e-9)
             cores[got++] = c;
     if (got < vcpus)
         return false;
@@ -141,7 +141,7 @@ static bool try_host(struct heur *hs, struct place_plan *plan, size_t v,
                      size_t h)
 {
     const struct place_problem *p = hs->m->p;
-    if (!milp_candidate(hs->m, v, h) || !rules_ok(p, plan, v, h))
+    if (!place__milp_candidate(hs->m, v, h) || !rules_ok(p, plan, v, h))
         return false;
     const struct place_host *ho = &p->cluster->hosts[h];
     if (ho->mem_bytes != PLACE_UNLIMITED &&
@@ -177,7 +177,7 @@ static bool host_scores(struct heur *hs, const size_t *pred, size_t np,
         size_t from = k < np ? pred[k] : target;
         if (from == PLACE_NONE)
             continue;
-        routes_hops_from(hs->m->r, from, hs->hops, hs->queue);
+        place__routes_hops_from(hs->m->r, from, hs->hops, hs->queue);
         for (size_t h = 0; h < H; h++)
             hs->score[h] += hs->hops[h] == PLACE_NONE ? H : hs->hops[h];
     }
@@ -291,7 +291,7 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan,
                                                   : ho->mem_bytes - hs->mem[h];
         b.cpu = 0;
         for (int c = 0; c < ho->cores; c++)
-            b.cpu += milp_core_free(ho, c);
+            b.cpu += place__milp_core_free(ho, c);
         b.n_pick = b.n_best = 0;
         b.best_used = 0;
         b.best_w = 0;
@@ -387,7 +387,7 @@ static size_t packing_lb(const struct place_problem *p)
         double free_cpu = 0;
         bool in_use = ho->mem_used_bytes > 0;
         for (int k = 0; k < ho->cores; k++) {
-            free_cpu += milp_core_free(ho, k);
+            free_cpu += place__milp_core_free(ho, k);
             in_use |= ho->used && ho->used[k] > 0;
         }
         if (in_use || ho->mem_bytes == PLACE_UNLIMITED)
@@ -473,7 +473,7 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     return 0;
 }
 
-int heur_plan(const struct milp *m, struct place_plan *plan)
+int place__heur_plan(const struct milp *m, struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, N = p->n_endpoints + V, H = p->cluster->n_hosts;
@@ -505,7 +505,7 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
             if (hs.target[a] == PLACE_NONE)
                 hs.target[a] = t;
         }
-    hs.order = hs.pos ? topo_order(p, hs.pos) : NULL;
+    hs.order = hs.pos ? place__topo_order(p, hs.pos) : NULL;
     if (hs.order && p->n_vlinks == 0) {
         /* no links: a packing, placed largest first (first-fit
          * decreasing, by memory share then reserved utilisation) */
@@ -550,7 +550,8 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
         hs.want = NULL;
         hs.mbs = k == -5; /* a packing: minimum bin slack first */
         if (k < 0 && k > -5) {
-            if (!m->has_dp || !want || dp_bound(m, slack, &lb, want) != 0)
+            if (!m->has_dp || !want ||
+                place__dp_bound(m, slack, &lb, want) != 0)
                 continue;
             hs.want = want;
         }
@@ -560,10 +561,10 @@ int heur_plan(const struct milp *m, struct place_plan *plan)
             found = PLC_ENOMEM;
         bool packed = true;
         for (size_t h = 0; h < H && packed; h++)
-            packed = pack_host(p, plan, h) == 1;
+            packed = place__pack_host(p, plan, h) == 1;
         struct plc_error err = PLC_ERROR_INIT;
         plan->latency_bound_ns = 0;
-        if (packed && complete_plan(m, plan, &err) == 0) {
+        if (packed && place__complete_plan(m, plan, &err) == 0) {
             found = 1;
         } else {
             if (k < 0 && plan->latency_bound_ns > p->deadline_ns &&

@@ -12,57 +12,61 @@ void place_longest_paths(const struct place_problem *p, const uint64_t *w,
                          uint64_t *head, uint64_t *tail);
 
 /* verify.c: messages and details */
-void detail_num(struct place_plan *plan, const char *key, double v);
-void detail_text(struct place_plan *plan, const char *key, const char *v);
-void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
-            ...) __attribute__((format(printf, 3, 4)));
-const char *fmt_time(uint64_t ns, char *buf);
-const char *node_name(const struct place_problem *p, size_t n);
+void place__detail_num(struct place_plan *plan, const char *key, double v);
+void place__detail_text(struct place_plan *plan, const char *key,
+                        const char *v);
+void place__reject(struct place_plan *plan, enum place_reject code,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *place__fmt_time(uint64_t ns, char *buf);
+const char *place__node_name(const struct place_problem *p, size_t n);
 
 /* verify.c: plans */
-int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h);
-size_t where(const struct place_problem *p, const struct place_plan *plan,
-             size_t n);
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan, int k,
-                 size_t a, size_t b, size_t *arcs);
-uint64_t message_ns(const struct place_vlink *e);
-size_t *topo_order(const struct place_problem *p, size_t *pos);
-int complete_plan(const struct milp *m, struct place_plan *plan,
-                  struct plc_error *err);
-double plan_objective(const struct milp *m, const struct place_plan *plan);
+int place__pack_host(const struct place_problem *p, struct place_plan *plan,
+                     size_t h);
+size_t place__where(const struct place_problem *p,
+                    const struct place_plan *plan, size_t n);
+size_t place__plan_arcs(const struct milp *m, const struct place_plan *plan,
+                        int k, size_t a, size_t b, size_t *arcs);
+uint64_t place__message_ns(const struct place_vlink *e);
+size_t *place__topo_order(const struct place_problem *p, size_t *pos);
+int place__complete_plan(const struct milp *m, struct place_plan *plan,
+                         struct plc_error *err);
+double place__plan_objective(const struct milp *m,
+                             const struct place_plan *plan);
 /* sum of rate x hops (x 2 when duplex) over the plan's routes, bit/s */
-double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan);
-double milp_units(const struct place_problem *p, double x);
+double place__plan_bandwidth_hops(const struct milp *m,
+                                  const struct place_plan *plan);
+double place__milp_units(const struct place_problem *p, double x);
 
 /* explain.c */
-int explain(const struct place_problem *p, const struct routes *r,
-            const struct milp *m, double limit, struct place_plan *plan);
-void explain_no_candidate(const struct place_problem *p, const struct milp *m,
-                          struct place_plan *plan);
-bool check_routes(const struct place_problem *p, const struct routes *r,
-                  struct place_plan *plan);
+int place__explain(const struct place_problem *p, const struct routes *r,
+                   const struct milp *m, double limit, struct place_plan *plan);
+void place__explain_no_candidate(const struct place_problem *p,
+                                 const struct milp *m, struct place_plan *plan);
+bool place__check_routes(const struct place_problem *p, const struct routes *r,
+                         struct place_plan *plan);
 
 /* bound.c: the dynamic-programming lower bound of the least total
  * utilisation and the item per service that attains it (choice may be
  * NULL), with the deadline lowered by `slack_ns` (0 for the bound; more
  * to steer the heuristic).  0 with *lb, 1 when even the relaxation is
  * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM. */
-int dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-             struct sched_menu_item *choice);
+int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
+                    struct sched_menu_item *choice);
 
 /* bound.c: keep[j] (per candidate column) false when no plan that uses
  * column j has a utilisation of at most ub.  0, 1 when the tables would be
  * too large (keep untouched), PLC_EDATA, PLC_ENOMEM. */
-int dp_prune(const struct milp *m, double ub, bool *keep);
+int place__dp_prune(const struct milp *m, double ub, bool *keep);
 
 /* bound.c: a lower bound of bandwidth x hops (bit/s x hops) over all
  * plans: for endpoints a and b joined by a path of vlinks, the hops of the
  * path's routes add up to at least the fewest hops between a's and b's
  * nodes, each at the path's least rate (x 2 when duplex). */
-double bandwidth_lb(const struct milp *m);
+double place__bandwidth_lb(const struct milp *m);
 
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
-int heur_plan(const struct milp *m, struct place_plan *plan);
+int place__heur_plan(const struct milp *m, struct place_plan *plan);
 
 #endif

@@ -46,7 +46,7 @@
 
 /* ---- rows ---------------------------------------------------------------- */
 
-void milp_row_add(struct milp *m, int col, double v)
+void place__milp_row_add(struct milp *m, int col, double v)
 {
     if (col <= 0 || v == 0 || m->oom)
         return;
@@ -70,31 +70,31 @@ void milp_row_add(struct milp *m, int col, double v)
 }
 
 /* Add coef * X_v(h). */
-void milp_row_add_x(struct milp *m, size_t v, size_t h, double coef)
+void place__milp_row_add_x(struct milp *m, size_t v, size_t h, double coef)
 {
     size_t k = v * m->p->cluster->n_hosts + h;
     for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++)
-        milp_row_add(m, (int)j + 1, coef);
+        place__milp_row_add(m, (int)j + 1, coef);
 }
 
 /* Add coef * (utilisation reserved on host h) = sum vcpus U y[., h, .]. */
-void milp_row_add_util(struct milp *m, size_t h, double coef)
+void place__milp_row_add_util(struct milp *m, size_t h, double coef)
 {
     size_t H = m->p->cluster->n_hosts;
     for (size_t v = 0; v < m->p->n_services; v++) {
         const struct place_service *s = &m->p->services[v];
         for (size_t j = m->ys[v * H + h];
              j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
-            milp_row_add(m, (int)j + 1,
-                         coef * s->vcpus *
-                             s->menu[h]->v[m->y[j].m].utilization);
+            place__milp_row_add(m, (int)j + 1,
+                                coef * s->vcpus *
+                                    s->menu[h]->v[m->y[j].m].utilization);
     }
 }
 
 /* Finish the row under construction with bounds (GLP_UP, GLP_LO, ...).
  * Coefficients of a repeated column are summed, as GLPK requires, through
  * `slot` (per column: its position in the row, 0 when absent). */
-void milp_row_end(struct milp *m, int type, double lb, double ub)
+void place__milp_row_end(struct milp *m, int type, double lb, double ub)
 {
     int ncols = glp_get_num_cols(m->lp);
     if (!m->oom && (size_t)ncols + 1 > m->slot_cap) {
@@ -133,7 +133,8 @@ void milp_row_end(struct milp *m, int type, double lb, double ub)
     m->len = 0;
 }
 
-int milp_add_col(struct milp *m, int kind, double lb, double ub, double obj)
+int place__milp_add_col(struct milp *m, int kind, double lb, double ub,
+                        double obj)
 {
     int c = glp_add_cols(m->lp, 1);
     glp_set_col_kind(m->lp, c, kind);
@@ -145,7 +146,7 @@ int milp_add_col(struct milp *m, int kind, double lb, double ub, double obj)
 
 /* ---- candidates ---------------------------------------------------------- */
 
-double milp_core_free(const struct place_host *h, int c)
+double place__milp_core_free(const struct place_host *h, int c)
 {
     double used = h->used ? h->used[c] : 0;
     return h->core_capacity - used;
@@ -156,7 +157,7 @@ static bool item_fits(const struct place_host *h, int vcpus, double u)
 {
     int n = 0;
     for (int c = 0; c < h->cores; c++)
-        n += milp_core_free(h, c) + 1e-9 >= u;
+        n += place__milp_core_free(h, c) + 1e-9 >= u;
     return n >= vcpus;
 }
 
@@ -262,7 +263,7 @@ static int compute_dcap(struct milp *m)
     return 0;
 }
 
-bool milp_candidate(const struct milp *m, size_t v, size_t h)
+bool place__milp_candidate(const struct milp *m, size_t v, size_t h)
 {
     return m->yn[v * m->p->cluster->n_hosts + h] > 0;
 }
@@ -330,13 +331,13 @@ static void add_y_cols(struct milp *m)
 {
     for (size_t j = 0; j < m->ny; j++) {
         const struct ycol *y = &m->y[j];
-        milp_add_col(
+        place__milp_add_col(
             m, GLP_BV, 0, 1,
             item_obj(m, y->v, y->h, &m->p->services[y->v].menu[y->h]->v[y->m]));
     }
 }
 
-int milp_prune(struct milp *m, double ub, size_t *removed)
+int place__milp_prune(struct milp *m, double ub, size_t *removed)
 {
     *removed = 0;
     if (!m->has_dp || m->lp)
@@ -344,7 +345,7 @@ int milp_prune(struct milp *m, double ub, size_t *removed)
     bool *keep = malloc((m->ny + 1) * sizeof *keep);
     if (!keep)
         return PLC_ENOMEM;
-    int rc = dp_prune(m, ub, keep);
+    int rc = place__dp_prune(m, ub, keep);
     if (rc != 0) {
         free(keep);
         return rc == PLC_ENOMEM ? rc : 0;
@@ -371,48 +372,48 @@ static int build_host_rows(struct milp *m)
     size_t H = p->cluster->n_hosts, V = p->n_services;
     for (size_t v = 0; v < V; v++) {
         for (size_t h = 0; h < H; h++)
-            milp_row_add_x(m, v, h, 1);
+            place__milp_row_add_x(m, v, h, 1);
         if (m->len == 0)
             return PLC_EDATA; /* no candidate at all: explained by caller */
-        milp_row_end(m, GLP_FX, 1, 1);
+        place__milp_row_end(m, GLP_FX, 1, 1);
     }
     for (size_t h = 0; h < H && !(m->relax & FAM_CPU); h++) {
         const struct place_host *ho = &p->cluster->hosts[h];
         double free_cpu = 0;
         for (int c = 0; c < ho->cores; c++)
-            free_cpu += fmax(0, milp_core_free(ho, c));
-        milp_row_add_util(m, h, 1.0);
+            free_cpu += fmax(0, place__milp_core_free(ho, c));
+        place__milp_row_add_util(m, h, 1.0);
         if (m->len)
-            milp_row_end(m, GLP_UP, 0, free_cpu + 1e-9);
+            place__milp_row_end(m, GLP_UP, 0, free_cpu + 1e-9);
     }
     for (size_t h = 0; h < H && !(m->relax & FAM_MEMORY); h++) {
         const struct place_host *ho = &p->cluster->hosts[h];
         if (ho->mem_bytes == PLACE_UNLIMITED)
             continue;
         for (size_t v = 0; v < V; v++)
-            milp_row_add_x(m, v, h, (double)p->services[v].mem_bytes);
+            place__milp_row_add_x(m, v, h, (double)p->services[v].mem_bytes);
         if (m->len)
-            milp_row_end(m, GLP_UP, 0,
-                         (double)(ho->mem_bytes - ho->mem_used_bytes));
+            place__milp_row_end(m, GLP_UP, 0,
+                                (double)(ho->mem_bytes - ho->mem_used_bytes));
     }
     if (m->relax & FAM_RULES)
         return 0;
     for (size_t g = 0; g < p->n_anti_affinity; g++)
         for (size_t h = 0; h < H; h++) {
             for (const size_t *s = p->anti_affinity[g]; *s != PLACE_NONE; s++)
-                milp_row_add_x(m, *s, h, 1);
+                place__milp_row_add_x(m, *s, h, 1);
             if (m->len > 1)
-                milp_row_end(m, GLP_UP, 0, 1);
+                place__milp_row_end(m, GLP_UP, 0, 1);
             m->len = 0;
         }
     for (size_t g = 0; g < p->n_affinity; g++) {
         const size_t *s = p->affinity[g];
         for (size_t k = 1; s[0] != PLACE_NONE && s[k] != PLACE_NONE; k++)
             for (size_t h = 0; h < H; h++) {
-                milp_row_add_x(m, s[0], h, 1);
-                milp_row_add_x(m, s[k], h, -1);
+                place__milp_row_add_x(m, s[0], h, 1);
+                place__milp_row_add_x(m, s[k], h, -1);
                 if (m->len)
-                    milp_row_end(m, GLP_FX, 0, 0);
+                    place__milp_row_end(m, GLP_FX, 0, 0);
             }
     }
     return 0;
@@ -429,11 +430,11 @@ static void build_probability(struct milp *m)
     for (size_t j = 0; j < m->ny; j++) {
         const struct sched_menu_item *it =
             &p->services[m->y[j].v].menu[m->y[j].h]->v[m->y[j].m];
-        milp_row_add(m, (int)j + 1,
-                     ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi);
+        place__milp_row_add(m, (int)j + 1,
+                            ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi);
     }
     double rhs = ind ? -log(p->probability) : 1.0 - p->probability;
-    milp_row_end(m, GLP_UP, 0, rhs + SCHED_PROB_TOL);
+    place__milp_row_end(m, GLP_UP, 0, rhs + SCHED_PROB_TOL);
 }
 
 /* Hosts objective, balance, bandwidth objective, symmetry breaking. */
@@ -450,28 +451,28 @@ static int build_objective_extras(struct milp *m)
     for (size_t h = 0; h < H; h++) {
         bool any = false;
         for (size_t v = 0; v < p->n_services && !any; v++)
-            any = milp_candidate(m, v, h);
+            any = place__milp_candidate(m, v, h);
         if (!any)
             continue;
         const struct place_host *ho = &c->hosts[h];
         bool in_use = ho->mem_used_bytes > 0;
         for (int k = 0; ho->used && k < ho->cores; k++)
             in_use |= ho->used[k] > 0;
-        m->o_col[h] =
-            milp_add_col(m, GLP_BV, 0, 1, hosts_obj && !in_use ? 1.0 : 0.0);
+        m->o_col[h] = place__milp_add_col(m, GLP_BV, 0, 1,
+                                          hosts_obj && !in_use ? 1.0 : 0.0);
         /* o_h >= X_v(h) */
         for (size_t v = 0; v < p->n_services; v++) {
-            if (!milp_candidate(m, v, h))
+            if (!place__milp_candidate(m, v, h))
                 continue;
-            milp_row_add(m, m->o_col[h], 1);
-            milp_row_add_x(m, v, h, -1);
-            milp_row_end(m, GLP_LO, 0, 0);
+            place__milp_row_add(m, m->o_col[h], 1);
+            place__milp_row_add_x(m, v, h, -1);
+            place__milp_row_end(m, GLP_LO, 0, 0);
         }
         /* o_h <= sum_v X_v(h) */
-        milp_row_add(m, m->o_col[h], 1);
+        place__milp_row_add(m, m->o_col[h], 1);
         for (size_t v = 0; v < p->n_services; v++)
-            milp_row_add_x(m, v, h, -1);
-        milp_row_end(m, GLP_UP, 0, 0);
+            place__milp_row_add_x(m, v, h, -1);
+        place__milp_row_end(m, GLP_UP, 0, 0);
         /* for the hosts objective: capacities only exist on a host in use,
          * sum mem X <= free o_h and sum U <= free o_h (the rows above with
          * o_h = 1, and nothing when o_h = 0); they make the relaxation
@@ -480,34 +481,35 @@ static int build_objective_extras(struct milp *m)
             continue;
         if (ho->mem_bytes != PLACE_UNLIMITED && !(m->relax & FAM_MEMORY)) {
             for (size_t v = 0; v < p->n_services; v++)
-                milp_row_add_x(m, v, h, (double)p->services[v].mem_bytes);
-            milp_row_add(m, m->o_col[h],
-                         -(double)(ho->mem_bytes - ho->mem_used_bytes));
-            milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add_x(m, v, h,
+                                      (double)p->services[v].mem_bytes);
+            place__milp_row_add(m, m->o_col[h],
+                                -(double)(ho->mem_bytes - ho->mem_used_bytes));
+            place__milp_row_end(m, GLP_UP, 0, 0);
         }
         if (!(m->relax & FAM_CPU)) {
             double free_cpu = 0;
             for (int k = 0; k < ho->cores; k++)
-                free_cpu += fmax(0, milp_core_free(ho, k));
-            milp_row_add_util(m, h, 1.0);
+                free_cpu += fmax(0, place__milp_core_free(ho, k));
+            place__milp_row_add_util(m, h, 1.0);
             if (m->len) {
-                milp_row_add(m, m->o_col[h], -free_cpu - 1e-9);
-                milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add(m, m->o_col[h], -free_cpu - 1e-9);
+                place__milp_row_end(m, GLP_UP, 0, 0);
             }
         }
     }
     if (m->goal == GOAL_PRIMARY && p->objective == PLACE_OBJ_BALANCE) {
         /* z >= (background + reserved) / cores on every host: the highest
          * average core load, a lower bound of the highest core load */
-        m->z_col = milp_add_col(m, GLP_CV, 0, 1e30, 1);
+        m->z_col = place__milp_add_col(m, GLP_CV, 0, 1e30, 1);
         for (size_t h = 0; h < H; h++) {
             const struct place_host *ho = &c->hosts[h];
             double bg = 0;
             for (int k = 0; ho->used && k < ho->cores; k++)
                 bg += ho->used[k];
-            milp_row_add_util(m, h, 1.0 / ho->cores);
-            milp_row_add(m, m->z_col, -1);
-            milp_row_end(m, GLP_UP, 0, -bg / ho->cores);
+            place__milp_row_add_util(m, h, 1.0 / ho->cores);
+            place__milp_row_add(m, m->z_col, -1);
+            place__milp_row_end(m, GLP_UP, 0, -bg / ho->cores);
         }
     }
     return 0;
@@ -537,7 +539,7 @@ static bool interchangeable(const struct milp *m, size_t a, size_t b)
     for (size_t v = 0; v < p->n_services; v++) {
         const struct place_service *s = &p->services[v];
         if (s->menu[a] != s->menu[b] ||
-            milp_candidate(m, v, a) != milp_candidate(m, v, b) ||
+            place__milp_candidate(m, v, a) != place__milp_candidate(m, v, b) ||
             (s->price && s->price[a] != s->price[b]) ||
             (s->exec && s->exec[a] != s->exec[b]))
             return false;
@@ -555,16 +557,17 @@ static void build_symmetry(struct milp *m)
             if (!m->o_col[b] || !interchangeable(m, a, b))
                 continue;
             /* o_a >= o_b, then the chain continues from b */
-            milp_row_add(m, m->o_col[a], 1);
-            milp_row_add(m, m->o_col[b], -1);
-            milp_row_end(m, GLP_LO, 0, 0);
+            place__milp_row_add(m, m->o_col[a], 1);
+            place__milp_row_add(m, m->o_col[b], -1);
+            place__milp_row_end(m, GLP_LO, 0, 0);
             break;
         }
     }
 }
 
-int milp_prepare(struct milp *m, const struct place_problem *p,
-                 const struct routes *r, unsigned relax, enum milp_goal goal)
+int place__milp_prepare(struct milp *m, const struct place_problem *p,
+                        const struct routes *r, unsigned relax,
+                        enum milp_goal goal)
 {
     memset(m, 0, sizeof *m);
     m->p = p;
@@ -582,7 +585,7 @@ int milp_prepare(struct milp *m, const struct place_problem *p,
     for (size_t l = 0; l < p->cluster->n_links && !buffers; l++)
         buffers = p->cluster->links[l].buffer_bytes > 0;
     if (buffers)
-        m->nc_delay_ns = routes_longest(r);
+        m->nc_delay_ns = place__routes_longest(r);
     uint64_t access = 0;
     for (size_t l = 0; l < p->cluster->n_links; l++)
         if (r->arc_delay[2 * l] > access)
@@ -605,8 +608,8 @@ int milp_prepare(struct milp *m, const struct place_problem *p,
         /* a valid lower bound of the utilisation (bound.c): a row of the
          * model, the first try of the heuristic, and the pruning */
         m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
-        int b =
-            m->dp_choice ? dp_bound(m, 0, &m->dp_lb, m->dp_choice) : PLC_ENOMEM;
+        int b = m->dp_choice ? place__dp_bound(m, 0, &m->dp_lb, m->dp_choice)
+                             : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
             rc = b;
         m->has_dp = b == 0;
@@ -614,7 +617,7 @@ int milp_prepare(struct milp *m, const struct place_problem *p,
     return rc;
 }
 
-int milp_finish(struct milp *m)
+int place__milp_finish(struct milp *m)
 {
     const struct place_problem *p = m->p;
     m->lp = glp_create_prob();
@@ -622,15 +625,15 @@ int milp_finish(struct milp *m)
     add_y_cols(m);
     int rc = build_host_rows(m);
     if (rc == 0)
-        rc = milp_build_vlinks(m);
+        rc = place__milp_build_vlinks(m);
     if (rc == 0)
-        milp_build_pair_rows(m);
+        place__milp_build_pair_rows(m);
     if (rc == 0)
-        rc = milp_build_timing(m);
+        rc = place__milp_build_timing(m);
     if (rc == 0)
-        rc = milp_build_link_limits(m);
+        rc = place__milp_build_link_limits(m);
     if (rc == 0)
-        rc = milp_build_arcs(m);
+        rc = place__milp_build_arcs(m);
     if (rc == 0)
         build_probability(m);
     if (rc == 0)
@@ -640,18 +643,18 @@ int milp_finish(struct milp *m)
          * lets the search stop once an incumbent reaches it */
         for (size_t j = 0; j < m->ny; j++) {
             const struct place_service *sv = &p->services[m->y[j].v];
-            milp_row_add(m, (int)j + 1,
-                         sv->vcpus *
-                             sv->menu[m->y[j].h]->v[m->y[j].m].utilization);
+            place__milp_row_add(
+                m, (int)j + 1,
+                sv->vcpus * sv->menu[m->y[j].h]->v[m->y[j].m].utilization);
         }
-        milp_row_end(m, GLP_LO, m->dp_lb - 1e-9, 0);
+        place__milp_row_end(m, GLP_LO, m->dp_lb - 1e-9, 0);
     }
     if (rc == 0 && m->goal == GOAL_PRIMARY) {
         /* the objective of FORMATS.md alone (ties: milp_tiebreak) */
         if (p->objective == PLACE_OBJ_BANDWIDTH)
-            milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
+            place__milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
         if (p->objective == PLACE_OBJ_COST)
-            milp_set_cost_objective(m);
+            place__milp_set_cost_objective(m);
         build_symmetry(m);
     }
     if (rc == 0 && m->oom)
@@ -659,14 +662,15 @@ int milp_finish(struct milp *m)
     return rc;
 }
 
-int milp_build(struct milp *m, const struct place_problem *p,
-               const struct routes *r, unsigned relax, enum milp_goal goal)
+int place__milp_build(struct milp *m, const struct place_problem *p,
+                      const struct routes *r, unsigned relax,
+                      enum milp_goal goal)
 {
-    int rc = milp_prepare(m, p, r, relax, goal);
-    return rc == 0 ? milp_finish(m) : rc;
+    int rc = place__milp_prepare(m, p, r, relax, goal);
+    return rc == 0 ? place__milp_finish(m) : rc;
 }
 
-void milp_release(struct milp *m)
+void place__milp_release(struct milp *m)
 {
     if (m->lp)
         glp_delete_prob(m->lp);

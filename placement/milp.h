@@ -72,20 +72,22 @@ struct milp {
  * milp_prepare (the candidate columns and the DP bound, enough for the
  * heuristic) then milp_finish (the GLPK problem); milp_prune may come
  * between them. */
-int milp_build(struct milp *m, const struct place_problem *p,
-               const struct routes *r, unsigned relax, enum milp_goal goal);
-int milp_prepare(struct milp *m, const struct place_problem *p,
-                 const struct routes *r, unsigned relax, enum milp_goal goal);
-int milp_finish(struct milp *m);
+int place__milp_build(struct milp *m, const struct place_problem *p,
+                      const struct routes *r, unsigned relax,
+                      enum milp_goal goal);
+int place__milp_prepare(struct milp *m, const struct place_problem *p,
+                        const struct routes *r, unsigned relax,
+                        enum milp_goal goal);
+int place__milp_finish(struct milp *m);
 
 /* Objective "utilization" with a verified plan of utilisation ub in hand:
  * drop the candidate columns whose item is in no plan as good as ub
  * (bound.c), before milp_finish.  *removed: how many. */
-int milp_prune(struct milp *m, double ub, size_t *removed);
-void milp_release(struct milp *m);
+int place__milp_prune(struct milp *m, double ub, size_t *removed);
+void place__milp_release(struct milp *m);
 
 /* Does service v fit host h at all (rules, memory, some item's cores)? */
-bool milp_candidate(const struct milp *m, size_t v, size_t h);
+bool place__milp_candidate(const struct milp *m, size_t v, size_t h);
 
 struct milp_result {
     int status;   /* PLACE_OPTIMAL ... PLACE_TIMEOUT */
@@ -100,34 +102,36 @@ struct milp_result {
 /* Solve within `time_limit_s`; fills res (host/item allocated).  `warm`,
  * when not NULL, is a feasible solution (milp_warm_vector) offered to the
  * search.  Returns 0 or PLC_ENOMEM. */
-int milp_solve(struct milp *m, double time_limit_s, const double *warm,
-               struct milp_result *res);
+int place__milp_solve(struct milp *m, double time_limit_s, const double *warm,
+                      struct milp_result *res);
 
 /* The full column vector (1-based, as GLPK wants it) of the plan that puts
  * service v on host[v] with item[v], vlink i over route set route[i]
  * (route NULL: all shortest).  Caller frees *out.  Returns 0, PLC_EINVAL
  * (a pruned column) or PLC_ENOMEM. */
-int milp_warm_vector(const struct milp *m, const size_t *host,
-                     const size_t *item, const int *route, double **out);
-void milp_result_release(struct milp_result *res);
+int place__milp_warm_vector(const struct milp *m, const size_t *host,
+                            const size_t *item, const int *route, double **out);
+void place__milp_result_release(struct milp_result *res);
 
 /* Forbid the combination of (service, item) pairs on host h in `res`
  * (a no-good cut: their per-core packing failed). */
-int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h);
+int place__milp_cut_host(struct milp *m, const struct milp_result *res,
+                         size_t h);
 
 /* Tie-break phase (FORMATS.md: ties are broken by total utilisation, then
  * bandwidth x hops): hold the current objective at `current_opt` and
  * minimise utilisation, or with `bandwidth` bandwidth x hops.  Then solve
- * again with milp_solve(). */
-int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
+ * again with place__milp_solve(). */
+int place__milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
 
 /* Free residual utilisation of core c of host h. */
-double milp_core_free(const struct place_host *h, int c);
+double place__milp_core_free(const struct place_host *h, int c);
 
 /* One traversal's delay between two hosts over route set k (routes.h)
  * (route + message/rate); 0 when the same host.  false when there is no
  * route. */
-bool milp_pair_delay(const struct milp *m, const struct place_vlink *e, int k,
-                     size_t h1, size_t h2, uint64_t *delay, uint64_t *jitter);
+bool place__milp_pair_delay(const struct milp *m, const struct place_vlink *e,
+                            int k, size_t h1, size_t h2, uint64_t *delay,
+                            uint64_t *jitter);
 
 #endif

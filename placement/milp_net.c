@@ -13,40 +13,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t milp_vl_service(const struct place_problem *p, size_t node)
+size_t place__milp_vl_service(const struct place_problem *p, size_t node)
 {
     return node >= p->n_endpoints ? node - p->n_endpoints : PLACE_NONE;
 }
 
-bool milp_pair_delay(const struct milp *m, const struct place_vlink *e, int k,
-                     size_t h1, size_t h2, uint64_t *delay, uint64_t *jitter)
+bool place__milp_pair_delay(const struct milp *m, const struct place_vlink *e,
+                            int k, size_t h1, size_t h2, uint64_t *delay,
+                            uint64_t *jitter)
 {
     *delay = *jitter = 0;
     if (h1 == h2)
         return true;
     if (m->single_location)
         return true;
-    if (!routes_hosts(m->r, k, h1, h2, delay, jitter))
+    if (!place__routes_hosts(m->r, k, h1, h2, delay, jitter))
         return false;
-    *delay += message_ns(e);
+    *delay += place__message_ns(e);
     return true;
 }
 
 /* Delay of one traversal between an endpoint node and host h. */
-bool milp_node_host_delay(const struct milp *m, const struct place_vlink *e,
-                          int k, size_t node, size_t h, bool to_host,
-                          uint64_t *delay, uint64_t *jitter)
+bool place__milp_node_host_delay(const struct milp *m,
+                                 const struct place_vlink *e, int k,
+                                 size_t node, size_t h, bool to_host,
+                                 uint64_t *delay, uint64_t *jitter)
 {
     *delay = *jitter = 0;
     if (node == h || m->single_location)
         return true;
-    bool ok = to_host ? routes_between(m->r, k, node, h, delay, jitter)
-                      : routes_between(m->r, k, h, node, delay, jitter);
+    bool ok = to_host ? place__routes_between(m->r, k, node, h, delay, jitter)
+                      : place__routes_between(m->r, k, h, node, delay, jitter);
     if (!ok && !to_host) {
         /* from h: its hub's route plus its access arc */
         size_t g = m->r->group_of[h];
         uint64_t d, j;
-        if (!routes_between(m->r, k, m->r->hub[g], node, &d, &j))
+        if (!place__routes_between(m->r, k, m->r->hub[g], node, &d, &j))
             return false;
         if (m->r->proper[g]) {
             size_t l = m->r->access_link[h];
@@ -58,27 +60,28 @@ bool milp_node_host_delay(const struct milp *m, const struct place_vlink *e,
         ok = true;
     }
     if (ok)
-        *delay += message_ns(e);
+        *delay += place__message_ns(e);
     return ok;
 }
 
 /* Arcs between two hosts / a node and a host, for capacity rows. */
-size_t milp_pair_arcs(const struct milp *m, int k, size_t from, size_t to,
-                      bool from_host, bool to_host, size_t *arcs)
+size_t place__milp_pair_arcs(const struct milp *m, int k, size_t from,
+                             size_t to, bool from_host, bool to_host,
+                             size_t *arcs)
 {
     if (m->single_location || from == to)
         return 0;
     if (from_host && to_host)
-        return routes_host_arcs(m->r, k, from, to, arcs);
+        return place__routes_host_arcs(m->r, k, from, to, arcs);
     if (!from_host)
-        return routes_arcs(m->r, k, from, to, arcs);
+        return place__routes_arcs(m->r, k, from, to, arcs);
     /* host -> node: access arc, then the hub's route */
     size_t g = m->r->group_of[from], n = 0;
     if (m->r->proper[g]) {
         size_t l = m->r->access_link[from];
         arcs[n++] = 2 * l + (m->p->cluster->links[l].a == from ? 0 : 1);
     }
-    size_t got = routes_arcs(m->r, k, m->r->hub[g], to, arcs + n);
+    size_t got = place__routes_arcs(m->r, k, m->r->hub[g], to, arcs + n);
     return got == PLACE_NONE ? PLACE_NONE : n + got;
 }
 
@@ -93,8 +96,8 @@ static bool detour_differs(const struct milp *m, const struct place_vlink *e,
     for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
         size_t a = dir ? to : from, b = dir ? from : to;
         bool ah = dir ? to_host : from_host, bh = dir ? from_host : to_host;
-        size_t n0 = milp_pair_arcs(m, 0, a, b, ah, bh, t0);
-        size_t n1 = milp_pair_arcs(m, 1, a, b, ah, bh, t1);
+        size_t n0 = place__milp_pair_arcs(m, 0, a, b, ah, bh, t0);
+        size_t n1 = place__milp_pair_arcs(m, 1, a, b, ah, bh, t1);
         if (n1 == PLACE_NONE)
             return false;
         if (n0 != n1 || memcmp(t0, t1, n0 * sizeof *t0))
@@ -142,28 +145,28 @@ static int build_detours(struct milp *m, size_t i)
         for (size_t a = 0; a < x->nga; a++)
             for (size_t b = 0; b < x->ngb; b++) {
                 size_t ha, hb;
-                milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
+                place__milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 if (x->ga[a] == x->gb[b] ||
                     !detour_differs(m, e, m->r->hub[x->ga[a]],
                                     m->r->hub[x->gb[b]], false, false, t0,
                                     t1) ||
-                    !milp_pair_delay(m, e, 1, ha, hb, &d, &j) ||
+                    !place__milp_pair_delay(m, e, 1, ha, hb, &d, &j) ||
                     !within_limits(m, e, d, j))
                     continue;
-                x->pa[a * x->ngb + b] = milp_add_col(m, GLP_CV, 0, 1, 0);
+                x->pa[a * x->ngb + b] = place__milp_add_col(m, GLP_CV, 0, 1, 0);
             }
     } else if (x->kind != VL_EE) {
         size_t s = x->kind == VL_ES ? x->w : x->u;
         size_t node = p->endpoint_node[x->kind == VL_ES ? e->from : e->to];
         for (size_t h = 0; h < H; h++) {
             bool es = x->kind == VL_ES;
-            if (!milp_candidate(m, s, h) ||
+            if (!place__milp_candidate(m, s, h) ||
                 !detour_differs(m, e, es ? node : h, es ? h : node, !es, es, t0,
                                 t1) ||
-                !milp_node_host_delay(m, e, 1, node, h, es, &d, &j) ||
+                !place__milp_node_host_delay(m, e, 1, node, h, es, &d, &j) ||
                 !within_limits(m, e, d, j))
                 continue;
-            x->q[h] = milp_add_col(m, GLP_CV, 0, 1, 0);
+            x->q[h] = place__milp_add_col(m, GLP_CV, 0, 1, 0);
         }
     }
     free(t0);
@@ -174,15 +177,15 @@ static int build_detours(struct milp *m, size_t i)
 /* Two distinct hosts, one of group a and one of group b (hb PLACE_NONE
  * when a == b has a single member): the route between any such pair is
  * the same (routes.h), so they stand for the pair of groups. */
-void milp_pair_hosts(const struct milp *m, size_t a, size_t b, size_t *ha,
-                     size_t *hb)
+void place__milp_pair_hosts(const struct milp *m, size_t a, size_t b,
+                            size_t *ha, size_t *hb)
 {
     *ha = m->first[a];
     *hb = a == b ? m->second[a] : m->first[b];
 }
 
 /* Columns of the vlinks and their timing/latency rows. */
-int milp_build_vlinks(struct milp *m)
+int place__milp_build_vlinks(struct milp *m)
 {
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts, G = m->r->n_groups;
@@ -204,11 +207,12 @@ int milp_build_vlinks(struct milp *m)
     if (!m->vl || !m->t_col)
         return PLC_ENOMEM;
     for (size_t v = 0; v < p->n_services; v++)
-        m->t_col[v] = milp_add_col(m, GLP_CV, 0, 1e30, 0);
+        m->t_col[v] = place__milp_add_col(m, GLP_CV, 0, 1e30, 0);
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         struct milp_vlink *x = &m->vl[i];
-        size_t su = milp_vl_service(p, e->from), sw = milp_vl_service(p, e->to);
+        size_t su = place__milp_vl_service(p, e->from),
+               sw = place__milp_vl_service(p, e->to);
         x->kind = su != PLACE_NONE ? (sw != PLACE_NONE ? VL_SS : VL_SE)
                                    : (sw != PLACE_NONE ? VL_ES : VL_EE);
         x->u = su;
@@ -231,9 +235,9 @@ int milp_build_vlinks(struct milp *m)
             return PLC_ENOMEM;
         }
         for (size_t h = 0; h < H; h++) {
-            if (milp_candidate(m, su, h))
+            if (place__milp_candidate(m, su, h))
                 ina[m->r->group_of[h]] = true;
-            if (milp_candidate(m, sw, h))
+            if (place__milp_candidate(m, sw, h))
                 inb[m->r->group_of[h]] = true;
         }
         for (size_t g = 0; g < G; g++) {
@@ -250,10 +254,10 @@ int milp_build_vlinks(struct milp *m)
         for (size_t a = 0; a < x->nga; a++)
             for (size_t b = 0; b < x->ngb; b++) {
                 size_t ha, hb;
-                milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
+                place__milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 uint64_t d = 0, j = 0;
                 bool ok = hb == PLACE_NONE ||
-                          milp_pair_delay(m, e, 0, ha, hb, &d, &j);
+                          place__milp_pair_delay(m, e, 0, ha, hb, &d, &j);
                 /* beyond the link's own limits only co-location is left:
                  * between two groups nothing, inside one group the same
                  * host (row P <= sum c, added with the pair rows) */
@@ -265,20 +269,22 @@ int milp_build_vlinks(struct milp *m)
                                  j > e->max_jitter_ns));
                 if (limited && x->ga[a] != x->gb[b])
                     ok = false;
-                int c = milp_add_col(m, GLP_CV, 0, ok ? 1 : 0, 0);
+                int c = place__milp_add_col(m, GLP_CV, 0, ok ? 1 : 0, 0);
                 if (x->p0 == 0)
                     x->p0 = c;
                 if (limited && ok)
                     x->limited_same = true;
             }
         for (size_t h = 0; h < H; h++) {
-            if (milp_candidate(m, su, h) && milp_candidate(m, sw, h))
-                x->c[h] = milp_add_col(m, GLP_CV, 0, 1, 0);
+            if (place__milp_candidate(m, su, h) &&
+                place__milp_candidate(m, sw, h))
+                x->c[h] = place__milp_add_col(m, GLP_CV, 0, 1, 0);
             size_t g = m->r->group_of[h];
             if (m->r->proper[g] && !m->single_location &&
-                (milp_candidate(m, su, h) || milp_candidate(m, sw, h))) {
-                x->fo[h] = milp_add_col(m, GLP_CV, 0, 1e30, 0);
-                x->fi[h] = milp_add_col(m, GLP_CV, 0, 1e30, 0);
+                (place__milp_candidate(m, su, h) ||
+                 place__milp_candidate(m, sw, h))) {
+                x->fo[h] = place__milp_add_col(m, GLP_CV, 0, 1e30, 0);
+                x->fi[h] = place__milp_add_col(m, GLP_CV, 0, 1e30, 0);
             }
         }
         int rc = build_detours(m, i);
@@ -288,21 +294,21 @@ int milp_build_vlinks(struct milp *m)
     return 0;
 }
 
-int milp_pcol(const struct milp_vlink *x, size_t a, size_t b)
+int place__milp_pcol(const struct milp_vlink *x, size_t a, size_t b)
 {
     return x->p0 + (int)(a * x->ngb + b);
 }
 
 /* Sum over groups of X_v(group). */
-void milp_row_add_xg(struct milp *m, size_t v, size_t g, double coef)
+void place__milp_row_add_xg(struct milp *m, size_t v, size_t g, double coef)
 {
     for (size_t h = 0; h < m->p->cluster->n_hosts; h++)
         if (m->r->group_of[h] == g)
-            milp_row_add_x(m, v, h, coef);
+            place__milp_row_add_x(m, v, h, coef);
 }
 
 /* Add the delay of one traversal of vlink i (times `k`) to the row. */
-void milp_row_add_delay(struct milp *m, size_t i, double k)
+void place__milp_row_add_delay(struct milp *m, size_t i, double k)
 {
     const struct place_problem *p = m->p;
     const struct place_vlink *e = &p->vlinks[i];
@@ -315,20 +321,21 @@ void milp_row_add_delay(struct milp *m, size_t i, double k)
             for (size_t b = 0; b < x->ngb; b++) {
                 /* delay between distinct hosts of the two groups */
                 size_t ha, hb;
-                milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
+                place__milp_pair_hosts(m, x->ga[a], x->gb[b], &ha, &hb);
                 if (hb == PLACE_NONE ||
-                    !milp_pair_delay(m, e, 0, ha, hb, &d, &j))
+                    !place__milp_pair_delay(m, e, 0, ha, hb, &d, &j))
                     continue;
-                milp_row_add(m, milp_pcol(x, a, b), k * (double)d);
+                place__milp_row_add(m, place__milp_pcol(x, a, b),
+                                    k * (double)d);
                 /* the detour's own delay */
                 int alt = x->pa ? x->pa[a * x->ngb + b] : 0;
-                if (alt && milp_pair_delay(m, e, 1, ha, hb, &d, &j))
-                    milp_row_add(m, alt, k * (double)d);
+                if (alt && place__milp_pair_delay(m, e, 1, ha, hb, &d, &j))
+                    place__milp_row_add(m, alt, k * (double)d);
                 /* co-location inside the group removes that delay */
                 if (x->ga[a] == x->gb[b])
                     for (size_t h = 0; h < H; h++)
                         if (x->c[h] && m->r->group_of[h] == x->ga[a])
-                            milp_row_add(m, x->c[h], -k * (double)d);
+                            place__milp_row_add(m, x->c[h], -k * (double)d);
             }
         break;
     case VL_ES:
@@ -339,14 +346,14 @@ void milp_row_add_delay(struct milp *m, size_t i, double k)
         size_t s = es ? x->w : x->u,
                node = p->endpoint_node[es ? e->from : e->to];
         for (size_t h = 0; h < H; h++) {
-            if (!milp_candidate(m, s, h) ||
-                !milp_node_host_delay(m, e, 0, node, h, es, &d, &j))
+            if (!place__milp_candidate(m, s, h) ||
+                !place__milp_node_host_delay(m, e, 0, node, h, es, &d, &j))
                 continue;
-            milp_row_add_x(m, s, h, k * (double)d);
+            place__milp_row_add_x(m, s, h, k * (double)d);
             uint64_t d1;
             if (x->q && x->q[h] &&
-                milp_node_host_delay(m, e, 1, node, h, es, &d1, &j))
-                milp_row_add(m, x->q[h], k * ((double)d1 - (double)d));
+                place__milp_node_host_delay(m, e, 1, node, h, es, &d1, &j))
+                place__milp_row_add(m, x->q[h], k * ((double)d1 - (double)d));
         }
         break;
     }
@@ -356,27 +363,27 @@ void milp_row_add_delay(struct milp *m, size_t i, double k)
 }
 
 /* Add the local deadline of service v (sum of d_m y). */
-void milp_row_add_local_deadline(struct milp *m, size_t v, double k)
+void place__milp_row_add_local_deadline(struct milp *m, size_t v, double k)
 {
     size_t H = m->p->cluster->n_hosts;
     for (size_t h = 0; h < H; h++) {
         size_t s = m->ys[v * H + h];
         for (size_t j = s; j < s + m->yn[v * H + h]; j++)
-            milp_row_add(m, (int)j + 1,
-                         k * (double)m->p->services[v]
-                                 .menu[h]
-                                 ->v[m->y[j].m]
-                                 .deadline_ns);
+            place__milp_row_add(m, (int)j + 1,
+                                k * (double)m->p->services[v]
+                                        .menu[h]
+                                        ->v[m->y[j].m]
+                                        .deadline_ns);
     }
 }
 
-int milp_build_timing(struct milp *m)
+int place__milp_build_timing(struct milp *m)
 {
     const struct place_problem *p = m->p;
     bool deadline =
         !(m->relax & FAM_DEADLINE) && p->deadline_ns != PLACE_UNLIMITED;
     if (m->goal == GOAL_MAKESPAN) {
-        m->mk_col = milp_add_col(m, GLP_CV, 0, 1e30, 1);
+        m->mk_col = place__milp_add_col(m, GLP_CV, 0, 1e30, 1);
         deadline = true;
     }
     if (!deadline)
@@ -390,41 +397,41 @@ int milp_build_timing(struct milp *m)
         if (x->kind == VL_EE)
             continue; /* constant: checked before solving (place.c) */
         if (x->w != PLACE_NONE)
-            milp_row_add(m, m->t_col[x->w], 1);
+            place__milp_row_add(m, m->t_col[x->w], 1);
         if (x->u != PLACE_NONE) {
-            milp_row_add(m, m->t_col[x->u], -1);
-            milp_row_add_local_deadline(m, x->u, -1);
+            place__milp_row_add(m, m->t_col[x->u], -1);
+            place__milp_row_add_local_deadline(m, x->u, -1);
         }
-        milp_row_add_delay(m, i, -k);
+        place__milp_row_add_delay(m, i, -k);
         if (x->w != PLACE_NONE) {
-            milp_row_end(m, GLP_LO, 0, 0);
+            place__milp_row_end(m, GLP_LO, 0, 0);
         } else {
             /* into an endpoint: arrival within the deadline */
             for (size_t j = 1; j <= m->len; j++)
                 m->val[j] = -m->val[j];
             if (m->goal == GOAL_MAKESPAN) {
-                milp_row_add(m, m->mk_col, -1);
-                milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add(m, m->mk_col, -1);
+                place__milp_row_end(m, GLP_UP, 0, 0);
             } else {
-                milp_row_end(m, GLP_UP, 0, D);
+                place__milp_row_end(m, GLP_UP, 0, D);
             }
         }
     }
     /* every service finishes within the deadline */
     for (size_t v = 0; v < p->n_services; v++) {
-        milp_row_add(m, m->t_col[v], 1);
-        milp_row_add_local_deadline(m, v, 1);
+        place__milp_row_add(m, m->t_col[v], 1);
+        place__milp_row_add_local_deadline(m, v, 1);
         if (m->goal == GOAL_MAKESPAN) {
-            milp_row_add(m, m->mk_col, -1);
-            milp_row_end(m, GLP_UP, 0, 0);
+            place__milp_row_add(m, m->mk_col, -1);
+            place__milp_row_end(m, GLP_UP, 0, 0);
         } else {
-            milp_row_end(m, GLP_UP, 0, D);
+            place__milp_row_end(m, GLP_UP, 0, D);
         }
     }
     return 0;
 }
 
-int milp_build_link_limits(struct milp *m)
+int place__milp_build_link_limits(struct milp *m)
 {
     const struct place_problem *p = m->p;
     if (m->relax & FAM_LINK_LATENCY)
@@ -439,18 +446,18 @@ int milp_build_link_limits(struct milp *m)
             size_t s = x->kind == VL_ES ? x->w : x->u;
             size_t node = p->endpoint_node[x->kind == VL_ES ? e->from : e->to];
             for (size_t h = 0; h < H; h++) {
-                if (!milp_candidate(m, s, h))
+                if (!place__milp_candidate(m, s, h))
                     continue;
-                bool ok = milp_node_host_delay(m, e, 0, node, h,
-                                               x->kind == VL_ES, &d, &j);
+                bool ok = place__milp_node_host_delay(m, e, 0, node, h,
+                                                      x->kind == VL_ES, &d, &j);
                 if (ok &&
                     (e->max_latency_ns == PLACE_UNLIMITED ||
                      d <= e->max_latency_ns) &&
                     (e->max_jitter_ns == PLACE_UNLIMITED ||
                      j <= e->max_jitter_ns))
                     continue;
-                milp_row_add_x(m, s, h, 1);
-                milp_row_end(m, GLP_FX, 0, 0);
+                place__milp_row_add_x(m, s, h, 1);
+                place__milp_row_end(m, GLP_FX, 0, 0);
             }
         }
     }
@@ -501,7 +508,7 @@ static void arcs_for(struct milp *m, struct arc_row *rows, size_t *tmp,
                      const struct place_vlink *e, int col, int k, size_t from,
                      size_t to, bool from_host, bool to_host, double times)
 {
-    size_t n = milp_pair_arcs(m, k, from, to, from_host, to_host, tmp);
+    size_t n = place__milp_pair_arcs(m, k, from, to, from_host, to_host, tmp);
     if (n == PLACE_NONE)
         return;
     double burst = (double)e->burst_bytes +
@@ -543,7 +550,7 @@ static void access_arcs(struct milp *m, struct arc_row *rows,
     arc_push(m, &rows[arc], col, (double)e->rate_bps, burst);
 }
 
-int milp_build_arcs(struct milp *m)
+int place__milp_build_arcs(struct milp *m)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -595,7 +602,7 @@ int milp_build_arcs(struct milp *m)
                 for (size_t a = 0; a < x->nga; a++)
                     for (size_t b = 0; b < x->ngb; b++)
                         for (int k = 0; k < 2; k++) {
-                            int col = k == 0  ? milp_pcol(x, a, b)
+                            int col = k == 0  ? place__milp_pcol(x, a, b)
                                       : x->pa ? x->pa[a * x->ngb + b]
                                               : 0;
                             if (col)
@@ -613,7 +620,7 @@ int milp_build_arcs(struct milp *m)
                 break;
             case VL_ES:
                 for (size_t h = 0; h < H; h++) {
-                    if (!milp_candidate(m, x->w, h))
+                    if (!place__milp_candidate(m, x->w, h))
                         continue;
                     arcs_for_x(m, rows, tmp, e, x->w, h, dir ? h : ef,
                                dir ? ef : h, dir, !dir);
@@ -625,7 +632,7 @@ int milp_build_arcs(struct milp *m)
                 break;
             case VL_SE:
                 for (size_t h = 0; h < H; h++) {
-                    if (!milp_candidate(m, x->u, h))
+                    if (!place__milp_candidate(m, x->u, h))
                         continue;
                     arcs_for_x(m, rows, tmp, e, x->u, h, dir ? et : h,
                                dir ? h : et, !dir, dir);
@@ -649,7 +656,7 @@ int milp_build_arcs(struct milp *m)
         for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
             size_t a = p->endpoint_node[dir ? e->to : e->from];
             size_t b = p->endpoint_node[dir ? e->from : e->to];
-            size_t n = a == b ? 0 : routes_arcs(m->r, 0, a, b, tmp);
+            size_t n = a == b ? 0 : place__routes_arcs(m->r, 0, a, b, tmp);
             for (size_t k = 0; n != PLACE_NONE && k < n; k++) {
                 fixed_rate[tmp[k]] += (double)e->rate_bps;
                 fixed_burst[tmp[k]] +=
@@ -664,17 +671,17 @@ int milp_build_arcs(struct milp *m)
         double cap = (double)l->rate_bps - (double)l->used_bps;
         if (rows[a].n && fixed_rate[a] + all_rate > cap) {
             for (size_t k = 0; k < rows[a].n; k++)
-                milp_row_add(m, rows[a].col[k], rows[a].rate[k]);
-            milp_row_end(m, GLP_UP, 0, cap - fixed_rate[a]);
+                place__milp_row_add(m, rows[a].col[k], rows[a].rate[k]);
+            place__milp_row_end(m, GLP_UP, 0, cap - fixed_rate[a]);
         }
         if (rows[a].n) {
             if (l->buffer_bytes && fixed_burst[a] + all_burst >
                                        (double)l->buffer_bytes - MTU_BYTES) {
                 for (size_t k = 0; k < rows[a].n; k++)
-                    milp_row_add(m, rows[a].col[k], rows[a].burst[k]);
-                milp_row_end(m, GLP_UP, 0,
-                             (double)l->buffer_bytes - MTU_BYTES -
-                                 fixed_burst[a]);
+                    place__milp_row_add(m, rows[a].col[k], rows[a].burst[k]);
+                place__milp_row_end(m, GLP_UP, 0,
+                                    (double)l->buffer_bytes - MTU_BYTES -
+                                        fixed_burst[a]);
             }
         }
         free(rows[a].col);
@@ -689,7 +696,7 @@ int milp_build_arcs(struct milp *m)
 }
 
 /* Transportation, co-location and access rows of service-service vlinks. */
-void milp_build_pair_rows(struct milp *m)
+void place__milp_build_pair_rows(struct milp *m)
 {
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts;
@@ -698,59 +705,59 @@ void milp_build_pair_rows(struct milp *m)
         /* Q(h) <= X(h): only a service on h takes its detour */
         for (size_t h = 0; x->q && h < H; h++)
             if (x->q[h]) {
-                milp_row_add(m, x->q[h], 1);
-                milp_row_add_x(m, x->kind == VL_ES ? x->w : x->u, h, -1);
-                milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add(m, x->q[h], 1);
+                place__milp_row_add_x(m, x->kind == VL_ES ? x->w : x->u, h, -1);
+                place__milp_row_end(m, GLP_UP, 0, 0);
             }
         if (x->kind != VL_SS)
             continue;
         for (size_t a = 0; a < x->nga; a++) {
             for (size_t b = 0; b < x->ngb; b++) {
-                milp_row_add(m, milp_pcol(x, a, b), 1);
+                place__milp_row_add(m, place__milp_pcol(x, a, b), 1);
                 if (x->pa)
-                    milp_row_add(m, x->pa[a * x->ngb + b], 1);
+                    place__milp_row_add(m, x->pa[a * x->ngb + b], 1);
             }
-            milp_row_add_xg(m, x->u, x->ga[a], -1);
-            milp_row_end(m, GLP_FX, 0, 0);
+            place__milp_row_add_xg(m, x->u, x->ga[a], -1);
+            place__milp_row_end(m, GLP_FX, 0, 0);
         }
         for (size_t b = 0; b < x->ngb; b++) {
             for (size_t a = 0; a < x->nga; a++) {
-                milp_row_add(m, milp_pcol(x, a, b), 1);
+                place__milp_row_add(m, place__milp_pcol(x, a, b), 1);
                 if (x->pa)
-                    milp_row_add(m, x->pa[a * x->ngb + b], 1);
+                    place__milp_row_add(m, x->pa[a * x->ngb + b], 1);
             }
-            milp_row_add_xg(m, x->w, x->gb[b], -1);
-            milp_row_end(m, GLP_FX, 0, 0);
+            place__milp_row_add_xg(m, x->w, x->gb[b], -1);
+            place__milp_row_end(m, GLP_FX, 0, 0);
         }
         if (x->limited_same)
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
                     if (x->ga[a] != x->gb[b])
                         continue;
-                    milp_row_add(m, milp_pcol(x, a, b), 1);
+                    place__milp_row_add(m, place__milp_pcol(x, a, b), 1);
                     for (size_t h = 0; h < H; h++)
                         if (x->c[h] && m->r->group_of[h] == x->ga[a])
-                            milp_row_add(m, x->c[h], -1);
-                    milp_row_end(m, GLP_UP, 0, 0);
+                            place__milp_row_add(m, x->c[h], -1);
+                    place__milp_row_end(m, GLP_UP, 0, 0);
                 }
         for (size_t h = 0; h < H; h++) {
             if (x->c[h]) {
-                milp_row_add(m, x->c[h], 1);
-                milp_row_add_x(m, x->u, h, -1);
-                milp_row_end(m, GLP_UP, 0, 0);
-                milp_row_add(m, x->c[h], 1);
-                milp_row_add_x(m, x->w, h, -1);
-                milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add(m, x->c[h], 1);
+                place__milp_row_add_x(m, x->u, h, -1);
+                place__milp_row_end(m, GLP_UP, 0, 0);
+                place__milp_row_add(m, x->c[h], 1);
+                place__milp_row_add_x(m, x->w, h, -1);
+                place__milp_row_end(m, GLP_UP, 0, 0);
             }
             if (x->fo[h]) {
-                milp_row_add(m, x->fo[h], 1);
-                milp_row_add_x(m, x->u, h, -1);
-                milp_row_add_x(m, x->w, h, 1);
-                milp_row_end(m, GLP_LO, 0, 0);
-                milp_row_add(m, x->fi[h], 1);
-                milp_row_add_x(m, x->w, h, -1);
-                milp_row_add_x(m, x->u, h, 1);
-                milp_row_end(m, GLP_LO, 0, 0);
+                place__milp_row_add(m, x->fo[h], 1);
+                place__milp_row_add_x(m, x->u, h, -1);
+                place__milp_row_add_x(m, x->w, h, 1);
+                place__milp_row_end(m, GLP_LO, 0, 0);
+                place__milp_row_add(m, x->fi[h], 1);
+                place__milp_row_add_x(m, x->w, h, -1);
+                place__milp_row_add_x(m, x->u, h, 1);
+                place__milp_row_end(m, GLP_LO, 0, 0);
             }
         }
     }
@@ -779,14 +786,14 @@ static void set_route_objective(struct milp *m, bool cost, double weight)
             for (size_t a = 0; a < x->nga; a++)
                 for (size_t b = 0; b < x->ngb; b++) {
                     for (int r = 0; r < 2; r++) {
-                        int col = r == 0  ? milp_pcol(x, a, b)
+                        int col = r == 0  ? place__milp_pcol(x, a, b)
                                   : x->pa ? x->pa[a * x->ngb + b]
                                           : 0;
                         if (!col)
                             continue;
-                        size_t n = milp_pair_arcs(m, r, m->r->hub[x->ga[a]],
-                                                  m->r->hub[x->gb[b]], false,
-                                                  false, tmp);
+                        size_t n = place__milp_pair_arcs(
+                            m, r, m->r->hub[x->ga[a]], m->r->hub[x->gb[b]],
+                            false, false, tmp);
                         double w = 0;
                         for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                             w += cost ? c->links[tmp[k] / 2].cost : 1;
@@ -803,15 +810,17 @@ static void set_route_objective(struct milp *m, bool cost, double weight)
             size_t s = x->kind == VL_ES ? x->w : x->u;
             size_t node = p->endpoint_node[x->kind == VL_ES ? e->from : e->to];
             for (size_t h = 0; h < H; h++) {
-                if (!milp_candidate(m, s, h))
+                if (!place__milp_candidate(m, s, h))
                     continue;
-                size_t n = milp_pair_arcs(m, 0, node, h, false, true, tmp);
+                size_t n =
+                    place__milp_pair_arcs(m, 0, node, h, false, true, tmp);
                 double w = 0;
                 for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                     w += cost ? c->links[tmp[k] / 2].cost : 1;
                 if (x->q && x->q[h]) {
                     /* the detour's weight, less the shortest route's */
-                    size_t n1 = milp_pair_arcs(m, 1, node, h, false, true, tmp);
+                    size_t n1 =
+                        place__milp_pair_arcs(m, 1, node, h, false, true, tmp);
                     double w1 = 0;
                     for (size_t k = 0; n1 != PLACE_NONE && k < n1; k++)
                         w1 += cost ? c->links[tmp[k] / 2].cost : 1;
@@ -828,12 +837,12 @@ static void set_route_objective(struct milp *m, bool cost, double weight)
     free(tmp);
 }
 
-void milp_set_bandwidth_objective(struct milp *m, double weight)
+void place__milp_set_bandwidth_objective(struct milp *m, double weight)
 {
     set_route_objective(m, false, weight);
 }
 
-void milp_set_cost_objective(struct milp *m)
+void place__milp_set_cost_objective(struct milp *m)
 {
     set_route_objective(m, true, 1);
 }

@@ -39,8 +39,8 @@ static void callback(glp_tree *t, void *info)
         s->bound = glp_ios_node_bound(t, best);
 }
 
-int milp_solve(struct milp *m, double time_limit_s, const double *warm,
-               struct milp_result *res)
+int place__milp_solve(struct milp *m, double time_limit_s, const double *warm,
+                      struct milp_result *res)
 {
     memset(res, 0, sizeof *res);
     size_t V = m->p->n_services;
@@ -79,8 +79,8 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
             double z = ceil(glp_get_obj_val(m->lp) - 1e-6);
             int n = glp_get_num_cols(m->lp);
             for (int j = 1; j <= n; j++)
-                milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
-            milp_row_end(m, GLP_LO, z, 0);
+                place__milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
+            place__milp_row_end(m, GLP_LO, z, 0);
         }
     }
     /* a solution is offered in terms of the model's own columns, so the
@@ -159,7 +159,7 @@ int milp_solve(struct milp *m, double time_limit_s, const double *warm,
     return 0;
 }
 
-void milp_result_release(struct milp_result *res)
+void place__milp_result_release(struct milp_result *res)
 {
     free(res->host);
     free(res->item);
@@ -167,34 +167,35 @@ void milp_result_release(struct milp_result *res)
     memset(res, 0, sizeof *res);
 }
 
-int milp_cut_host(struct milp *m, const struct milp_result *res, size_t h)
+int place__milp_cut_host(struct milp *m, const struct milp_result *res,
+                         size_t h)
 {
     size_t n = 0;
     for (size_t j = 0; j < m->ny; j++)
         if (m->y[j].h == h && res->host[m->y[j].v] == h &&
             res->item[m->y[j].v] == m->y[j].m) {
-            milp_row_add(m, (int)j + 1, 1);
+            place__milp_row_add(m, (int)j + 1, 1);
             n++;
         }
-    milp_row_end(m, GLP_UP, 0, (double)n - 1);
+    place__milp_row_end(m, GLP_UP, 0, (double)n - 1);
     return m->oom ? PLC_ENOMEM : 0;
 }
 
-int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth)
+int place__milp_tiebreak(struct milp *m, double current_opt, bool bandwidth)
 {
     m->tiebreak = true;
     /* keep the current objective at its optimum (a row holding it), then
      * minimise the next criterion */
     int n = glp_get_num_cols(m->lp);
     for (int j = 1; j <= n; j++)
-        milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
-    milp_row_end(m, GLP_UP, 0,
-                 current_opt +
-                     1e-9 * (fabs(current_opt) > 1 ? fabs(current_opt) : 1));
+        place__milp_row_add(m, j, glp_get_obj_coef(m->lp, j));
+    place__milp_row_end(
+        m, GLP_UP, 0,
+        current_opt + 1e-9 * (fabs(current_opt) > 1 ? fabs(current_opt) : 1));
     for (int j = 1; j <= n; j++)
         glp_set_obj_coef(m->lp, j, 0);
     if (bandwidth) {
-        milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
+        place__milp_set_bandwidth_objective(m, 1e-6); /* Mbit/s x hops */
         return m->oom ? PLC_ENOMEM : 0;
     }
     for (size_t j = 0; j < m->ny; j++) {
@@ -206,8 +207,8 @@ int milp_tiebreak(struct milp *m, double current_opt, bool bandwidth)
     return m->oom ? PLC_ENOMEM : 0;
 }
 
-int milp_warm_vector(const struct milp *m, const size_t *host,
-                     const size_t *item, const int *route, double **out)
+int place__milp_warm_vector(const struct milp *m, const size_t *host,
+                            const size_t *item, const int *route, double **out)
 {
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts, E = p->n_endpoints;
@@ -241,10 +242,11 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
             uint64_t d = 0, j = 0;
             int k = route ? route[i] : 0;
             if (xl->kind == VL_SS)
-                milp_pair_delay(m, e, k, host[xl->u], host[xl->w], &d, &j);
+                place__milp_pair_delay(m, e, k, host[xl->u], host[xl->w], &d,
+                                       &j);
             else
-                milp_node_host_delay(m, e, k, p->endpoint_node[e->from],
-                                     host[xl->w], true, &d, &j);
+                place__milp_node_host_delay(m, e, k, p->endpoint_node[e->from],
+                                            host[xl->w], true, &d, &j);
             double ready = (xl->u != PLACE_NONE
                                 ? start[E + xl->u] + (double)p->services[xl->u]
                                                          .menu[host[xl->u]]
@@ -279,7 +281,7 @@ int milp_warm_vector(const struct milp *m, const size_t *host,
                 int alt = xl->pa ? xl->pa[a * xl->ngb + b] : 0;
                 if (detour && !alt)
                     rc = PLC_EINVAL;
-                x[detour && alt ? alt : milp_pcol(xl, a, b)] = 1;
+                x[detour && alt ? alt : place__milp_pcol(xl, a, b)] = 1;
             }
         if (hu == hw && xl->c[hu])
             x[xl->c[hu]] = 1;

@@ -54,7 +54,7 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
     }
     bool packed = true;
     for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
-        packed = pack_host(p, plan, h) == 1;
+        packed = place__pack_host(p, plan, h) == 1;
     if (!packed) {
         memcpy(plan->services, save, p->n_services * sizeof *save);
         for (size_t i = 0; i < p->n_vlinks; i++)
@@ -113,32 +113,32 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
                              plc_strerror(PLC_ENOMEM));
     double limit = p->time_limit_s > 0 ? p->time_limit_s : 2.0;
     struct routes r;
-    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints,
-                          demand_bps(p));
+    int rc = place__routes_build(&r, p->cluster, p->endpoint_node,
+                                 p->n_endpoints, demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc));
     struct milp m;
     struct milp_result res = {0};
-    if (!check_routes(p, &r, plan)) {
-        routes_release(&r);
+    if (!place__check_routes(p, &r, plan)) {
+        place__routes_release(&r);
         plan->status = PLACE_INFEASIBLE;
         plan->time_ms = plc_now_ms() - t0;
         return 0;
     }
-    rc = milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
+    rc = place__milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_EDATA) {
         /* a service fits no host at all: which family takes them all */
         plan->status = PLACE_INFEASIBLE;
-        rc = explain(p, &r, NULL, limit / 4, plan);
+        rc = place__explain(p, &r, NULL, limit / 4, plan);
         if (rc == 0 && plan->reject == PLACE_REJECT_NONE)
-            explain_no_candidate(p, &m, plan);
+            place__explain_no_candidate(p, &m, plan);
         goto out;
     }
     /* a greedy plan: offered to the solver, and the answer if the solver
      * finds none in time */
     size_t *heur_host = malloc((p->n_services + 1) * sizeof *heur_host);
     double *warm = NULL;
-    int hf = heur_host ? heur_plan(&m, plan) : PLC_ENOMEM;
+    int hf = heur_host ? place__heur_plan(&m, plan) : PLC_ENOMEM;
     if (hf < 0) {
         free(heur_host);
         rc = hf;
@@ -147,7 +147,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (hf == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
         /* leave out what cannot be in a plan as good as this one */
         size_t removed;
-        rc = milp_prune(&m, plan_objective(&m, plan), &removed);
+        rc = place__milp_prune(&m, place__plan_objective(&m, plan), &removed);
     }
     if (rc < 0) {
         free(heur_host);
@@ -164,25 +164,25 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     /* the heuristic's plan meets the DP's lower bound: it is optimal
      * (bound.c proves the bound), and the solver is only needed for the
      * ties */
-    bool dp_proven =
-        hf == 1 && m.has_dp &&
-        plan_objective(&m, plan) <= m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
+    bool dp_proven = hf == 1 && m.has_dp &&
+                     place__plan_objective(&m, plan) <=
+                         m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
     if (dp_proven) {
         rc = plan_result(p, heur_host, plan->heur_item, &res);
         res.status = PLACE_OPTIMAL;
-        res.obj = res.bound = plan_objective(&m, plan);
+        res.obj = res.bound = place__plan_objective(&m, plan);
     } else {
-        rc = milp_finish(&m);
+        rc = place__milp_finish(&m);
         if (rc == 0 && hf == 1 &&
-            milp_warm_vector(&m, heur_host, plan->heur_item, NULL, &warm) ==
-                PLC_ENOMEM)
+            place__milp_warm_vector(&m, heur_host, plan->heur_item, NULL,
+                                    &warm) == PLC_ENOMEM)
             rc = PLC_ENOMEM;
     }
     for (int round = 0; rc == 0 && !dp_proven && round < 50; round++) {
         double left = limit - (plc_now_ms() - t0) / 1000;
-        milp_result_release(&res);
-        rc = milp_solve(&m, left > 0.01 ? left : 0.01, round ? NULL : warm,
-                        &res);
+        place__milp_result_release(&res);
+        rc = place__milp_solve(&m, left > 0.01 ? left : 0.01,
+                               round ? NULL : warm, &res);
         if (rc < 0 || res.status == PLACE_INFEASIBLE ||
             res.status == PLACE_TIMEOUT)
             break;
@@ -196,7 +196,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
             plan->vlinks[i].route = res.route[i];
         size_t bad = PLACE_NONE;
         for (size_t h = 0; rc == 0 && h < p->cluster->n_hosts; h++) {
-            int ok = pack_host(p, plan, h);
+            int ok = place__pack_host(p, plan, h);
             if (ok < 0)
                 rc = ok;
             else if (!ok && bad == PLACE_NONE)
@@ -204,7 +204,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         }
         if (rc < 0 || bad == PLACE_NONE)
             break;
-        rc = milp_cut_host(&m, &res, bad);
+        rc = place__milp_cut_host(&m, &res, bad);
         res.status = PLACE_TIMEOUT; /* unless the next round finds one */
     }
     free(warm);
@@ -220,7 +220,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         for (size_t i = 0; i < p->n_vlinks; i++)
             plan->vlinks[i].route = 0; /* the heuristic's routes */
         for (size_t h = 0; h < p->cluster->n_hosts; h++)
-            pack_host(p, plan, h);
+            place__pack_host(p, plan, h);
         res.status = PLACE_FEASIBLE;
     }
     free(heur_host);
@@ -230,15 +230,15 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
         double left = limit - (plc_now_ms() - t0) / 1000;
-        rc = explain(p, &r, &m, left > 0.2 ? left : 0.2, plan);
+        rc = place__explain(p, &r, &m, left > 0.2 ? left : 0.2, plan);
         goto out;
     }
     if (res.status == PLACE_TIMEOUT) {
         plan->status = PLACE_TIMEOUT;
-        reject(plan, PLACE_REJECT_TIMEOUT,
-               "no plan was found within the time limit of %.3g s, and "
-               "none was proven impossible",
-               limit);
+        place__reject(plan, PLACE_REJECT_TIMEOUT,
+                      "no plan was found within the time limit of %.3g s, and "
+                      "none was proven impossible",
+                      limit);
         goto out;
     }
     /* ties: hold each optimum in turn, then minimise utilisation, then
@@ -254,25 +254,26 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         if (phase == 1 && p->n_vlinks == 0)
             break;
         /* a plan that meets the bandwidth bound wins every tie already */
-        if (phase == 1 &&
-            plan_bandwidth_hops(&m, plan) <= bandwidth_lb(&m) * (1 + 1e-9))
+        if (phase == 1 && place__plan_bandwidth_hops(&m, plan) <=
+                              place__bandwidth_lb(&m) * (1 + 1e-9))
             break;
         double tl = fmin(limit, tie_end) - (plc_now_ms() - t0) / 1000;
         if (tl <= 0.02)
             break;
-        if (!m.lp && (rc = milp_finish(&m)) < 0)
+        if (!m.lp && (rc = place__milp_finish(&m)) < 0)
             break;
         /* the plan in hand is a solution of the tie-break's model: offered
          * as a start, it also keeps the LP presolver (which cannot be
          * interrupted) out of the way of the time limit */
         struct milp_result tie = {0};
-        rc = milp_tiebreak(&m, held, phase == 1);
+        rc = place__milp_tiebreak(&m, held, phase == 1);
         if (rc == 0)
-            rc = milp_warm_vector(&m, res.host, res.item, res.route, &warm);
+            rc = place__milp_warm_vector(&m, res.host, res.item, res.route,
+                                         &warm);
         if (rc == PLC_EINVAL)
             rc = 0; /* not expressible: no start */
         bool better =
-            rc == 0 && milp_solve(&m, tl, warm, &tie) == 0 &&
+            rc == 0 && place__milp_solve(&m, tl, warm, &tie) == 0 &&
             (tie.status == PLACE_OPTIMAL || tie.status == PLACE_FEASIBLE);
         free(warm);
         warm = NULL;
@@ -285,20 +286,20 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         }
         bool proven = better && tie.status == PLACE_OPTIMAL;
         held = tie.obj;
-        milp_result_release(&tie);
+        place__milp_result_release(&tie);
         if (!proven)
             break; /* the next level needs this one proven */
     }
     if (rc < 0)
         goto out;
-    rc = complete_plan(&m, plan, err);
+    rc = place__complete_plan(&m, plan, err);
     if (rc < 0)
         goto out;
     plan->admitted = true;
-    plan->objective = plan_objective(&m, plan);
+    plan->objective = place__plan_objective(&m, plan);
     /* every objective is nonnegative: 0 bounds it when the solver had no
      * bound yet */
-    plan->bound = isfinite(res.bound) ? milp_units(p, res.bound) : 0;
+    plan->bound = isfinite(res.bound) ? place__milp_units(p, res.bound) : 0;
     if (m.has_dp && m.dp_lb > plan->bound)
         plan->bound = m.dp_lb; /* proven by the DP (bound.c) */
     double scale = fmax(fabs(plan->objective), 1e-9);
@@ -314,9 +315,9 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         plan->proof = dp_proven ? PLACE_PROOF_DP : PLACE_PROOF_MILP;
     }
 out:
-    milp_result_release(&res);
-    milp_release(&m);
-    routes_release(&r);
+    place__milp_result_release(&res);
+    place__milp_release(&m);
+    place__routes_release(&r);
     plan->time_ms = plc_now_ms() - t0;
     return rc < 0 ? plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc))
                   : 0;
@@ -327,21 +328,21 @@ int place_export_lp(const struct place_problem *p, const char *path,
 {
     glp_term_hook(glpk_silent, NULL);
     struct routes r;
-    int rc = routes_build(&r, p->cluster, p->endpoint_node, p->n_endpoints,
-                          demand_bps(p));
+    int rc = place__routes_build(&r, p->cluster, p->endpoint_node,
+                                 p->n_endpoints, demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot build the model (%s)",
                              plc_strerror(rc));
     struct milp m;
-    rc = milp_build(&m, p, &r, 0, GOAL_PRIMARY);
+    rc = place__milp_build(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_EDATA)
         rc = plc_error_set(err, PLC_EDATA,
                            "a service fits no host; there is no model to "
                            "export");
     else if (rc == 0 && glp_write_lp(m.lp, NULL, path) != 0)
         rc = plc_error_set(err, PLC_EIO, "cannot write '%s'", path);
-    milp_release(&m);
-    routes_release(&r);
+    place__milp_release(&m);
+    place__routes_release(&r);
     return rc;
 }
 

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t routes_arc_tail(const struct routes *r, size_t arc)
+size_t place__routes_arc_tail(const struct routes *r, size_t arc)
 {
     const struct place_link *l = &r->c->links[arc / 2];
     return arc % 2 ? l->b : l->a;
 }
 
-size_t routes_arc_head(const struct routes *r, size_t arc)
+size_t place__routes_arc_head(const struct routes *r, size_t arc)
 {
     const struct place_link *l = &r->c->links[arc / 2];
     return arc % 2 ? l->a : l->b;
@@ -199,7 +199,7 @@ static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
         if (x.v != src && x.v < c->n_hosts && !c->hosts[x.v].forwarding)
             continue;
         for (size_t k = adj_start[x.v]; k < adj_start[x.v + 1]; k++) {
-            size_t arc = adj[k], to = routes_arc_head(r, arc);
+            size_t arc = adj[k], to = place__routes_arc_head(r, arc);
             uint64_t lr = link_room(&c->links[arc / 2]);
             uint64_t step = r->arc_delay[arc] + (penalty ? penalty[arc] : 0);
             struct heap_item y = {x.d + step, x.hops + 1,
@@ -219,8 +219,9 @@ static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
     return 0;
 }
 
-int routes_build(struct routes *r, const struct place_cluster *c,
-                 const size_t *extra_src, size_t n_extra, double demand_bps)
+int place__routes_build(struct routes *r, const struct place_cluster *c,
+                        const size_t *extra_src, size_t n_extra,
+                        double demand_bps)
 {
     memset(r, 0, sizeof *r);
     r->c = c;
@@ -243,12 +244,12 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     }
     for (size_t a = 0; a < arcs; a++) {
         r->arc_delay[a] = arc_delay(&c->links[a / 2]);
-        adj_start[routes_arc_tail(r, a) + 2]++;
+        adj_start[place__routes_arc_tail(r, a) + 2]++;
     }
     for (size_t v = 0; v < n; v++)
         adj_start[v + 2] += adj_start[v + 1];
     for (size_t a = 0; a < arcs; a++)
-        adj[adj_start[routes_arc_tail(r, a) + 1]++] = a;
+        adj[adj_start[place__routes_arc_tail(r, a) + 1]++] = a;
     for (size_t v = 0; v < n; v++)
         r->src_of_node[v] = PLACE_NONE;
     for (size_t g = 0; g < r->n_groups + n_extra; g++) {
@@ -298,11 +299,11 @@ int routes_build(struct routes *r, const struct place_cluster *c,
     }
 out:
     if (rc < 0)
-        routes_release(r);
+        place__routes_release(r);
     return rc;
 }
 
-void routes_release(struct routes *r)
+void place__routes_release(struct routes *r)
 {
     free(r->group_of);
     free(r->hub);
@@ -328,8 +329,8 @@ void routes_release(struct routes *r)
     memset(r, 0, sizeof *r);
 }
 
-void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
-                      size_t *queue)
+void place__routes_hops_from(const struct routes *r, size_t from, size_t *hops,
+                             size_t *queue)
 {
     for (size_t n = 0; n < r->c->n_nodes; n++)
         hops[n] = PLACE_NONE;
@@ -339,7 +340,7 @@ void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
     while (head < tail) {
         size_t n = queue[head++];
         for (size_t k = r->adj_start[n]; k < r->adj_start[n + 1]; k++) {
-            size_t to = routes_arc_head(r, r->adj[k]);
+            size_t to = place__routes_arc_head(r, r->adj[k]);
             if (hops[to] == PLACE_NONE) {
                 hops[to] = hops[n] + 1;
                 queue[tail++] = to;
@@ -362,7 +363,7 @@ static void ensure(const struct routes *cr, int k, size_t s)
     *done = true;
 }
 
-uint64_t routes_longest(const struct routes *r)
+uint64_t place__routes_longest(const struct routes *r)
 {
     uint64_t most = 0;
     size_t n = r->c->n_nodes;
@@ -376,8 +377,8 @@ uint64_t routes_longest(const struct routes *r)
     return most;
 }
 
-bool routes_between(const struct routes *r, int k, size_t from, size_t to,
-                    uint64_t *delay, uint64_t *jitter)
+bool place__routes_between(const struct routes *r, int k, size_t from,
+                           size_t to, uint64_t *delay, uint64_t *jitter)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
@@ -392,8 +393,8 @@ bool routes_between(const struct routes *r, int k, size_t from, size_t to,
     return true;
 }
 
-size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
-                   size_t *arcs)
+size_t place__routes_arcs(const struct routes *r, int k, size_t from, size_t to,
+                          size_t *arcs)
 {
     size_t s = r->src_of_node[from];
     if (s == PLACE_NONE)
@@ -403,7 +404,7 @@ size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
     if (from != to && pred[to] == PLACE_NONE)
         return PLACE_NONE;
     size_t n = 0;
-    for (size_t v = to; v != from; v = routes_arc_tail(r, pred[v]))
+    for (size_t v = to; v != from; v = place__routes_arc_tail(r, pred[v]))
         arcs[n++] = pred[v];
     for (size_t i = 0; i < n / 2; i++) {
         size_t t = arcs[i];
@@ -421,12 +422,12 @@ static size_t access_arc(const struct routes *r, size_t h, bool up)
     return 2 * l + (up == h_is_a ? 0 : 1);
 }
 
-bool routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
-                  uint64_t *delay, uint64_t *jitter)
+bool place__routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
+                         uint64_t *delay, uint64_t *jitter)
 {
     size_t g1 = r->group_of[h1], g2 = r->group_of[h2];
     uint64_t d = 0, j = 0;
-    if (!routes_between(r, k, r->hub[g1], r->hub[g2], &d, &j))
+    if (!place__routes_between(r, k, r->hub[g1], r->hub[g2], &d, &j))
         return false;
     if (r->proper[g1]) {
         size_t a = access_arc(r, h1, true);
@@ -443,13 +444,13 @@ bool routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
     return true;
 }
 
-size_t routes_host_arcs(const struct routes *r, int k, size_t h1, size_t h2,
-                        size_t *arcs)
+size_t place__routes_host_arcs(const struct routes *r, int k, size_t h1,
+                               size_t h2, size_t *arcs)
 {
     size_t g1 = r->group_of[h1], g2 = r->group_of[h2], n = 0;
     if (r->proper[g1])
         arcs[n++] = access_arc(r, h1, true);
-    size_t m = routes_arcs(r, k, r->hub[g1], r->hub[g2], arcs + n);
+    size_t m = place__routes_arcs(r, k, r->hub[g1], r->hub[g2], arcs + n);
     if (m == PLACE_NONE)
         return PLACE_NONE;
     n += m;

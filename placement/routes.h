@@ -60,42 +60,43 @@ struct routes {
  * `demand_bps` (each vlink once, twice when duplex) also the detours
  * (route set 1) when some link cannot carry it.  Returns 0 or
  * PLC_ENOMEM. */
-int routes_build(struct routes *r, const struct place_cluster *c,
-                 const size_t *extra_src, size_t n_extra, double demand_bps);
-void routes_release(struct routes *r);
+int place__routes_build(struct routes *r, const struct place_cluster *c,
+                        const size_t *extra_src, size_t n_extra,
+                        double demand_bps);
+void place__routes_release(struct routes *r);
 
 /* The largest delay of any shortest route (computes them all). */
-uint64_t routes_longest(const struct routes *r);
+uint64_t place__routes_longest(const struct routes *r);
 
 /* The functions below take the route set k: 0 the shortest routes, 1 the
  * detours (k < n_sets). */
 
 /* Delay and jitter of the route from node `from` (a source) to `to`;
  * false when there is none. */
-bool routes_between(const struct routes *r, int k, size_t from, size_t to,
-                    uint64_t *delay, uint64_t *jitter);
+bool place__routes_between(const struct routes *r, int k, size_t from,
+                           size_t to, uint64_t *delay, uint64_t *jitter);
 
 /* The arcs of the route from source node `from` to `to`, in order, into
  * arcs[] (room for n_nodes); returns how many, or PLACE_NONE if none. */
-size_t routes_arcs(const struct routes *r, int k, size_t from, size_t to,
-                   size_t *arcs);
+size_t place__routes_arcs(const struct routes *r, int k, size_t from, size_t to,
+                          size_t *arcs);
 
 /* The route between two distinct hosts: delay and jitter, including the
  * access arcs; false when there is none. */
-bool routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
-                  uint64_t *delay, uint64_t *jitter);
+bool place__routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
+                         uint64_t *delay, uint64_t *jitter);
 
 /* The arcs between two distinct hosts, in order; count or PLACE_NONE. */
-size_t routes_host_arcs(const struct routes *r, int k, size_t h1, size_t h2,
-                        size_t *arcs);
+size_t place__routes_host_arcs(const struct routes *r, int k, size_t h1,
+                               size_t h2, size_t *arcs);
 
 /* hops[n]: the fewest links between `from` and node n over any path
  * (PLACE_NONE when unreachable); queue has room for n_nodes. */
-void routes_hops_from(const struct routes *r, size_t from, size_t *hops,
-                      size_t *queue);
+void place__routes_hops_from(const struct routes *r, size_t from, size_t *hops,
+                             size_t *queue);
 
 /* The node an arc leaves from and the node it enters. */
-size_t routes_arc_tail(const struct routes *r, size_t arc);
-size_t routes_arc_head(const struct routes *r, size_t arc);
+size_t place__routes_arc_tail(const struct routes *r, size_t arc);
+size_t place__routes_arc_head(const struct routes *r, size_t arc);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void detail_num(struct place_plan *plan, const char *key, double v)
+void place__detail_num(struct place_plan *plan, const char *key, double v)
 {
     if (plan->n_details >= PLACE_DETAILS_MAX)
         return;
@@ -26,7 +26,7 @@ void detail_num(struct place_plan *plan, const char *key, double v)
     d->text[0] = '\0';
 }
 
-void detail_text(struct place_plan *plan, const char *key, const char *v)
+void place__detail_text(struct place_plan *plan, const char *key, const char *v)
 {
     if (plan->n_details >= PLACE_DETAILS_MAX)
         return;
@@ -35,11 +35,11 @@ void detail_text(struct place_plan *plan, const char *key, const char *v)
     snprintf(d->text, sizeof d->text, "%s", v);
 }
 
-void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
-            ...) __attribute__((format(printf, 3, 4)));
+void place__reject(struct place_plan *plan, enum place_reject code,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
-            ...)
+void place__reject(struct place_plan *plan, enum place_reject code,
+                   const char *fmt, ...)
 {
     plan->admitted = false;
     plan->reject = code;
@@ -49,13 +49,13 @@ void reject(struct place_plan *plan, enum place_reject code, const char *fmt,
     va_end(ap);
 }
 
-const char *fmt_time(uint64_t ns, char *buf)
+const char *place__fmt_time(uint64_t ns, char *buf)
 {
     plc_qty_format(PLC_QTY_TIME, ns, buf, PLC_QTY_BUFSZ);
     return buf;
 }
 
-const char *node_name(const struct place_problem *p, size_t n)
+const char *place__node_name(const struct place_problem *p, size_t n)
 {
     return n < p->n_endpoints ? p->endpoint_names[n]
                               : p->services[n - p->n_endpoints].name;
@@ -113,7 +113,8 @@ static int cmp_pack(const void *a, const void *b)
 
 /* Pack the reservations on host h; fills plan->services[].cores.
  * Returns 1 packed, 0 not, or PLC_ENOMEM. */
-int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
+int place__pack_host(const struct place_problem *p, struct place_plan *plan,
+                     size_t h)
 {
     const struct place_host *ho = &p->cluster->hosts[h];
     size_t n = 0;
@@ -139,7 +140,7 @@ int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
                     (struct pack_item){v, plan->services[v].item.utilization};
     qsort(it, n, sizeof *it, cmp_pack);
     for (int c = 0; c < ho->cores; c++)
-        free_[c] = milp_core_free(ho, c);
+        free_[c] = place__milp_core_free(ho, c);
     bool ok = pack_dfs(it, n, 0, free_, ho->cores, core_of);
     if (ok) {
         size_t *next = calloc(p->n_services, sizeof *next);
@@ -158,24 +159,24 @@ int pack_host(const struct place_problem *p, struct place_plan *plan, size_t h)
  */
 
 /* Cluster node where workflow node n sits in the plan. */
-size_t where(const struct place_problem *p, const struct place_plan *plan,
-             size_t n)
+size_t place__where(const struct place_problem *p,
+                    const struct place_plan *plan, size_t n)
 {
     return n < p->n_endpoints ? p->endpoint_node[n]
                               : plan->services[n - p->n_endpoints].host;
 }
 
 /* Route arcs of a vlink traversal from workflow node a to b. */
-size_t plan_arcs(const struct milp *m, const struct place_plan *plan, int k,
-                 size_t a, size_t b, size_t *arcs)
+size_t place__plan_arcs(const struct milp *m, const struct place_plan *plan,
+                        int k, size_t a, size_t b, size_t *arcs)
 {
     const struct place_problem *p = m->p;
-    size_t na = where(p, plan, a), nb = where(p, plan, b);
-    return milp_pair_arcs(m, k, na, nb, a >= p->n_endpoints,
-                          b >= p->n_endpoints, arcs);
+    size_t na = place__where(p, plan, a), nb = place__where(p, plan, b);
+    return place__milp_pair_arcs(m, k, na, nb, a >= p->n_endpoints,
+                                 b >= p->n_endpoints, arcs);
 }
 
-uint64_t message_ns(const struct place_vlink *e)
+uint64_t place__message_ns(const struct place_vlink *e)
 {
     if (!e->message_bytes || !e->rate_bps)
         return 0;
@@ -183,7 +184,7 @@ uint64_t message_ns(const struct place_vlink *e)
 }
 
 /* Workflow nodes in topological order (the workflow is a DAG). */
-size_t *topo_order(const struct place_problem *p, size_t *pos)
+size_t *place__topo_order(const struct place_problem *p, size_t *pos)
 {
     size_t n = p->n_endpoints + p->n_services;
     size_t *indeg = calloc(n ? n : 1, sizeof *indeg);
@@ -218,8 +219,8 @@ size_t *topo_order(const struct place_problem *p, size_t *pos)
 /* Routes, delays, network checks, latency bound, probabilities, the
  * objective value.  Returns 0, PLC_ENOMEM, or PLC_EINTERNAL with `err`
  * when the plan breaks a constraint the model should have enforced. */
-int complete_plan(const struct milp *m, struct place_plan *plan,
-                  struct plc_error *err)
+int place__complete_plan(const struct milp *m, struct place_plan *plan,
+                         struct plc_error *err)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -234,11 +235,11 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
     for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         struct place_vlink_plan *vp = &plan->vlinks[i];
-        size_t n = plan_arcs(m, plan, vp->route, e->from, e->to, tmp);
+        size_t n = place__plan_arcs(m, plan, vp->route, e->from, e->to, tmp);
         if (n == PLACE_NONE) {
-            rc = plc_error_set(err, PLC_EINTERNAL,
-                               "plan routes %s -> %s over no route",
-                               node_name(p, e->from), node_name(p, e->to));
+            rc = plc_error_set(
+                err, PLC_EINTERNAL, "plan routes %s -> %s over no route",
+                place__node_name(p, e->from), place__node_name(p, e->to));
             break;
         }
         uint64_t d = 0, jit = 0;
@@ -248,29 +249,30 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             break;
         }
         vp->n_path = 0;
-        if (where(p, plan, e->from) != where(p, plan, e->to)) {
-            vp->path[vp->n_path++] = where(p, plan, e->from);
+        if (place__where(p, plan, e->from) != place__where(p, plan, e->to)) {
+            vp->path[vp->n_path++] = place__where(p, plan, e->from);
             for (size_t k = 0; k < n; k++) {
-                vp->path[vp->n_path++] = routes_arc_head(m->r, tmp[k]);
+                vp->path[vp->n_path++] = place__routes_arc_head(m->r, tmp[k]);
                 d += m->r->arc_delay[tmp[k]];
                 jit += c->links[tmp[k] / 2].jitter_ns;
                 load[tmp[k]] += (double)e->rate_bps;
             }
-            d += message_ns(e);
+            d += place__message_ns(e);
             if (e->duplex) {
                 size_t back =
-                    plan_arcs(m, plan, vp->route, e->to, e->from, tmp);
+                    place__plan_arcs(m, plan, vp->route, e->to, e->from, tmp);
                 free(vp->back);
                 vp->n_back = 0;
                 vp->back = back != PLACE_NONE
                                ? malloc((back + 1) * sizeof *vp->back)
                                : NULL;
                 if (vp->back)
-                    vp->back[vp->n_back++] = where(p, plan, e->to);
+                    vp->back[vp->n_back++] = place__where(p, plan, e->to);
                 for (size_t k = 0; back != PLACE_NONE && k < back; k++) {
                     load[tmp[k]] += (double)e->rate_bps;
                     if (vp->back)
-                        vp->back[vp->n_back++] = routes_arc_head(m->r, tmp[k]);
+                        vp->back[vp->n_back++] =
+                            place__routes_arc_head(m->r, tmp[k]);
                 }
             }
         }
@@ -281,8 +283,9 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             rc = plc_error_set(err, PLC_EINTERNAL,
                                "vlink %s -> %s breaks its limits (%s, "
                                "jitter %s)",
-                               node_name(p, e->from), node_name(p, e->to),
-                               fmt_time(d, a), fmt_time(jit, b));
+                               place__node_name(p, e->from),
+                               place__node_name(p, e->to),
+                               place__fmt_time(d, a), place__fmt_time(jit, b));
     }
     /* arc rates and ports (bursts grown by r D, as in the model) */
     for (size_t arc = 0; rc == 0 && arc < A; arc++) {
@@ -304,9 +307,9 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             for (size_t i = 0; i < p->n_vlinks; i++) {
                 const struct place_vlink *e = &p->vlinks[i];
                 for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
-                    size_t n = plan_arcs(m, plan, plan->vlinks[i].route,
-                                         dir ? e->to : e->from,
-                                         dir ? e->from : e->to, tmp);
+                    size_t n = place__plan_arcs(m, plan, plan->vlinks[i].route,
+                                                dir ? e->to : e->from,
+                                                dir ? e->from : e->to, tmp);
                     for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                         if (tmp[k] == arc)
                             flows[nf++] = (struct sched_flow){
@@ -324,11 +327,12 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
             struct sched_port_bound pb;
             sched_port_check(&port, flows, nf, &pb);
             if (!pb.admitted)
-                rc = plc_error_set(err, PLC_EINTERNAL,
-                                   "port %s->%s fails its network-calculus "
-                                   "check",
-                                   c->node_names[routes_arc_tail(m->r, arc)],
-                                   c->node_names[routes_arc_head(m->r, arc)]);
+                rc = plc_error_set(
+                    err, PLC_EINTERNAL,
+                    "port %s->%s fails its network-calculus "
+                    "check",
+                    c->node_names[place__routes_arc_tail(m->r, arc)],
+                    c->node_names[place__routes_arc_head(m->r, arc)]);
         }
         if (!flows)
             rc = PLC_ENOMEM;
@@ -346,7 +350,7 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
                                ho->name);
     }
     /* latency bound: longest path of local deadlines and vlink delays */
-    size_t *order = rc == 0 ? topo_order(p, pos) : NULL;
+    size_t *order = rc == 0 ? place__topo_order(p, pos) : NULL;
     if (rc == 0 && !order)
         rc = PLC_ENOMEM;
     uint64_t *finish = calloc(nn ? nn : 1, sizeof *finish);
@@ -369,9 +373,10 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
     }
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
         plan->latency_bound_ns > p->deadline_ns)
-        rc = plc_error_set(
-            err, PLC_EINTERNAL, "latency bound %s exceeds the deadline %s",
-            fmt_time(plan->latency_bound_ns, a), fmt_time(p->deadline_ns, b));
+        rc = plc_error_set(err, PLC_EINTERNAL,
+                           "latency bound %s exceeds the deadline %s",
+                           place__fmt_time(plan->latency_bound_ns, a),
+                           place__fmt_time(p->deadline_ns, b));
     /* the probability the model guarantees, and the exact one */
     double *phi = malloc((p->n_services ? p->n_services : 1) * sizeof *phi);
     if (rc == 0 && !phi)
@@ -448,15 +453,17 @@ int complete_plan(const struct milp *m, struct place_plan *plan,
 }
 
 /* The named objective of the plan alone (FORMATS.md). */
-double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan)
+double place__plan_bandwidth_hops(const struct milp *m,
+                                  const struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
     size_t *arcs = malloc((p->cluster->n_nodes + 2) * sizeof *arcs);
     double v = 0;
     for (size_t i = 0; i < p->n_vlinks; i++) {
-        size_t hops = arcs ? plan_arcs(m, plan, plan->vlinks[i].route,
-                                       p->vlinks[i].from, p->vlinks[i].to, arcs)
-                           : PLACE_NONE;
+        size_t hops =
+            arcs ? place__plan_arcs(m, plan, plan->vlinks[i].route,
+                                    p->vlinks[i].from, p->vlinks[i].to, arcs)
+                 : PLACE_NONE;
         if (hops == PLACE_NONE) {
             v = INFINITY;
             break;
@@ -468,7 +475,8 @@ double plan_bandwidth_hops(const struct milp *m, const struct place_plan *plan)
     return v;
 }
 
-double plan_objective(const struct milp *m, const struct place_plan *plan)
+double place__plan_objective(const struct milp *m,
+                             const struct place_plan *plan)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
@@ -486,7 +494,8 @@ double plan_objective(const struct milp *m, const struct place_plan *plan)
         }
         size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
         for (size_t i = 0; tmp && i < p->n_vlinks; i++) {
-            size_t n = plan_arcs(m, plan, plan->vlinks[i].route,
+            size_t n =
+                place__plan_arcs(m, plan, plan->vlinks[i].route,
                                  p->vlinks[i].from, p->vlinks[i].to, tmp);
             for (size_t k = 0; n != PLACE_NONE && k < n; k++)
                 v += c->links[tmp[k] / 2].cost;
@@ -506,7 +515,7 @@ double plan_objective(const struct milp *m, const struct place_plan *plan)
         }
         return v;
     case PLACE_OBJ_BANDWIDTH:
-        return plan_bandwidth_hops(m, plan);
+        return place__plan_bandwidth_hops(m, plan);
     case PLACE_OBJ_BALANCE:
         for (size_t h = 0; h < c->n_hosts; h++) {
             const struct place_host *ho = &c->hosts[h];
@@ -525,8 +534,8 @@ double plan_objective(const struct milp *m, const struct place_plan *plan)
     return v;
 }
 
-/* GLPK's objective in the units of plan_objective(). */
-double milp_units(const struct place_problem *p, double x)
+/* GLPK's objective in the units of place__plan_objective(). */
+double place__milp_units(const struct place_problem *p, double x)
 {
     return p->objective == PLACE_OBJ_BANDWIDTH ? x * 1e6 : x;
 }
