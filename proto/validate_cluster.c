@@ -4,7 +4,7 @@
  */
 #include "proto/validate.h"
 #include "plc/quantity.h"
-#include "names.h"
+#include "plc/names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,11 +59,11 @@ static void qty(enum plc_qty_kind k, uint64_t v, char *buf)
 /* hosts and switches share one namespace: report a second use of a name.
  * `order` is the node's position (hosts, then switches). */
 static void check_unique_node(const Placer__Cluster *c,
-                              const struct name_index *ix, size_t order,
+                              const struct plc_name_index *ix, size_t order,
                               const char *name, const char *path,
                               struct plc_diags *d)
 {
-    long first = name_index_find(ix, name);
+    long first = plc_name_index_find(ix, name);
     if (first < 0 || (size_t)first >= order)
         return;
     if ((size_t)first < c->n_hosts)
@@ -81,8 +81,9 @@ static void check_fraction(bool has, double v, const char *path,
         plc_diags_add(d, path, "must be in (0, 1] (got %g)", v);
 }
 
-static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
-                          size_t i, struct plc_diags *d)
+static void validate_host(const Placer__Cluster *c,
+                          const struct plc_name_index *ix, size_t i,
+                          struct plc_diags *d)
 {
     const Placer__Host *h = c->hosts[i];
     char base[P], p[P];
@@ -233,8 +234,9 @@ static void validate_host(const Placer__Cluster *c, const struct name_index *ix,
     }
 }
 
-static void validate_link(const Placer__Cluster *c, const struct name_index *ix,
-                          size_t i, struct plc_diags *d)
+static void validate_link(const Placer__Cluster *c,
+                          const struct plc_name_index *ix, size_t i,
+                          struct plc_diags *d)
 {
     const Placer__Link *l = c->links[i];
     char base[P], p[P];
@@ -248,7 +250,7 @@ static void validate_link(const Placer__Cluster *c, const struct name_index *ix,
                 plc_diags_add(d, p,
                               "missing; a link joins two nodes \"a\" and "
                               "\"b\"");
-        } else if (name_index_find(ix, ends[e]) < 0) {
+        } else if (plc_name_index_find(ix, ends[e]) < 0) {
             plc_diags_add(d, p,
                           "\"%s\" is not a host or switch of this "
                           "cluster",
@@ -292,7 +294,7 @@ void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
 {
     size_t n = c->n_hosts + c->n_switches;
     const char **names = malloc((n ? n : 1) * sizeof *names);
-    struct name_index ix = {0};
+    struct plc_name_index ix = {0};
     if (!names) {
         d->oom = true;
         return;
@@ -300,7 +302,7 @@ void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
     for (size_t i = 0; i < n; i++)
         names[i] = i < c->n_hosts ? c->hosts[i]->name
                                   : c->switches[i - c->n_hosts]->name;
-    if (!name_index_build(&ix, names, n)) {
+    if (!plc_name_index_build(&ix, names, n)) {
         free(names);
         d->oom = true;
         return;
@@ -318,6 +320,6 @@ void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
     }
     for (size_t i = 0; i < c->n_links; i++)
         validate_link(c, &ix, i, d);
-    name_index_release(&ix);
+    plc_name_index_release(&ix);
     free(names);
 }

@@ -7,7 +7,7 @@
 #include "plc/error.h"
 #include "plc/limits.h"
 #include "plc/quantity.h"
-#include "names.h"
+#include "plc/names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -243,7 +243,7 @@ static void validate_menu(const Placer__ReservationMenu *r, const char *base,
  * rows: out[out_start[v] .. out_start[v + 1]]). */
 struct wf {
     const Placer__Workflow *w;
-    struct name_index ix;
+    struct plc_name_index ix;
     long *from, *to;   /* node of each link's ends, -1 if unknown */
     size_t *out_start; /* n_nodes + 1 */
     size_t *out;       /* link indices grouped by `from` */
@@ -252,12 +252,12 @@ struct wf {
 /* Index of `name` among endpoints then services, or -1. */
 static long node_index(const struct wf *g, const char *name)
 {
-    return name_index_find(&g->ix, name);
+    return plc_name_index_find(&g->ix, name);
 }
 
 static void wf_release(struct wf *g)
 {
-    name_index_release(&g->ix);
+    plc_name_index_release(&g->ix);
     free(g->from);
     free(g->to);
     free(g->out_start);
@@ -278,7 +278,7 @@ static bool wf_build(struct wf *g, const Placer__Workflow *w)
     for (size_t i = 0; ok && i < n; i++)
         names[i] = i < w->n_endpoints ? w->endpoints[i]->name
                                       : w->services[i - w->n_endpoints]->name;
-    ok = ok && name_index_build(&g->ix, names, n);
+    ok = ok && plc_name_index_build(&g->ix, names, n);
     free(names);
     if (!ok) {
         wf_release(g);

@@ -14,6 +14,7 @@
 
 /* placerd logs through plc/log.h */
 #include "plc/log.h"
+#include "plc/names.h"
 
 /* The cluster and what is reserved on it, in memory (a mirror of the
  * store's reserved totals), by the cluster's own indices. */
@@ -22,9 +23,9 @@ struct totals {
     Placer__Cluster *residual; /* a copy of it: totals_residual() */
     struct model_index *index; /* its names, sorted once (model.h) */
     size_t n_hosts, n_nodes, n_links;
-    const char **node_names; /* hosts, then switches */
-    size_t *order;           /* node indices sorted by name */
-    double *core;            /* host x max_cores: reserved utilisation */
+    const char **node_names;     /* hosts, then switches */
+    struct plc_name_index names; /* node indices by name */
+    double *core;                /* host x max_cores: reserved utilisation */
     int max_cores;
     double *mem;             /* per host: reserved bytes */
     double *link;            /* per link x 2 (a->b, b->a): reserved bit/s */

@@ -22,7 +22,7 @@ void totals_release(struct totals *t)
         placer__cluster__free_unpacked(t->residual, NULL);
     model_index_free(t->index);
     free(t->node_names);
-    free(t->order);
+    plc_name_index_release(&t->names);
     free(t->core);
     free(t->mem);
     free(t->link);
@@ -35,14 +35,6 @@ void totals_release(struct totals *t)
 }
 
 static Placer__Cluster *residual_copy(const Placer__Cluster *base);
-
-static const struct totals *sort_ctx;
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(sort_ctx->node_names[*(const size_t *)a],
-                  sort_ctx->node_names[*(const size_t *)b]);
-}
 
 int totals_set_cluster(struct totals *t, Placer__Cluster *c)
 {
@@ -58,7 +50,6 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
         if (c->hosts[h]->has_cores && c->hosts[h]->cores > t->max_cores)
             t->max_cores = c->hosts[h]->cores;
     t->node_names = calloc(t->n_nodes + 1, sizeof *t->node_names);
-    t->order = calloc(t->n_nodes + 1, sizeof *t->order);
     t->core = calloc(t->n_hosts * (size_t)t->max_cores + 1, sizeof *t->core);
     t->mem = calloc(t->n_hosts + 1, sizeof *t->mem);
     t->link = calloc(2 * t->n_links + 1, sizeof *t->link);
@@ -67,18 +58,19 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->residual = residual_copy(c);
     t->index = model_index_build(c);
     t->agent = calloc(t->n_hosts + 1, sizeof *t->agent);
-    if (!t->node_names || !t->order || !t->core || !t->mem || !t->link ||
-        !t->link_a || !t->link_b || !t->residual || !t->index || !t->agent) {
+    if (!t->node_names || !t->core || !t->mem || !t->link || !t->link_a ||
+        !t->link_b || !t->residual || !t->index || !t->agent) {
         totals_release(t);
         return PLC_ENOMEM;
     }
     for (size_t n = 0; n < t->n_nodes; n++) {
         t->node_names[n] = n < c->n_hosts ? c->hosts[n]->name
                                           : c->switches[n - c->n_hosts]->name;
-        t->order[n] = n;
     }
-    sort_ctx = t;
-    qsort(t->order, t->n_nodes, sizeof *t->order, by_name);
+    if (!plc_name_index_build(&t->names, t->node_names, t->n_nodes)) {
+        totals_release(t);
+        return PLC_ENOMEM;
+    }
     for (size_t l = 0; l < t->n_links; l++) {
         t->link_a[l] = totals_node(t, c->links[l]->a);
         t->link_b[l] = totals_node(t, c->links[l]->b);
@@ -88,18 +80,8 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
 
 size_t totals_node(const struct totals *t, const char *name)
 {
-    size_t lo = 0, hi = t->n_nodes;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(t->node_names[t->order[mid]], name);
-        if (c == 0)
-            return t->order[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return SIZE_MAX;
+    long k = plc_name_index_find(&t->names, name);
+    return k < 0 ? SIZE_MAX : (size_t)k;
 }
 
 size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir)

@@ -1,19 +1,20 @@
-/* names.c: sorted name index (see names.h). */
-#include "names.h"
+/* names.c: sorted name index (plc/names.h). */
+#include "plc/names.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static int cmp_ref(const void *a, const void *b)
 {
-    const struct name_ref *x = a, *y = b;
+    const struct plc_name_ref *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     if (c)
         return c;
     return (x->order > y->order) - (x->order < y->order);
 }
 
-bool name_index_build(struct name_index *ix, const char *const *names, size_t n)
+bool plc_name_index_build(struct plc_name_index *ix, const char *const *names,
+                          size_t n)
 {
     ix->n = 0;
     ix->v = malloc((n ? n : 1) * sizeof *ix->v);
@@ -21,12 +22,12 @@ bool name_index_build(struct name_index *ix, const char *const *names, size_t n)
         return false;
     for (size_t i = 0; i < n; i++)
         if (names[i])
-            ix->v[ix->n++] = (struct name_ref){names[i], i};
+            ix->v[ix->n++] = (struct plc_name_ref){names[i], i};
     qsort(ix->v, ix->n, sizeof *ix->v, cmp_ref);
     return true;
 }
 
-long name_index_find(const struct name_index *ix, const char *name)
+long plc_name_index_find(const struct plc_name_index *ix, const char *name)
 {
     if (!name)
         return -1;
@@ -43,7 +44,7 @@ long name_index_find(const struct name_index *ix, const char *name)
     return -1;
 }
 
-void name_index_release(struct name_index *ix)
+void plc_name_index_release(struct plc_name_index *ix)
 {
     free(ix->v);
     ix->v = NULL;
