@@ -120,7 +120,16 @@ struct server {
     char (*keys)[41];
     size_t n_keys;
     const char *keys_dir;
-    struct sync sync; /* reservations as the agents enforce them */
+    struct sync sync;      /* reservations as the agents enforce them */
+    uv_work_t commit_work; /* the committer's request (one at a time) */
+    /* the reading loops of the clients' and the agents' sockets: a reply
+     * sent from inside one can make the socket readable again, and the
+     * outer loop goes on reading instead of a nested one */
+    int drain_depth, agents_depth;
+    /* refusals said at most once a minute: agents without keys, and per
+     * key for a key not accepted */
+    double refused_agents_ms, refused_key_ms;
+    char refused_key[41];
 };
 
 struct job {
@@ -786,14 +795,14 @@ static void start_commit(struct server *srv)
         return;
     srv->committing = srv->commit_head;
     srv->commit_head = srv->commit_tail = NULL;
-    static uv_work_t work;
-    work.data = srv;
-    if (uv_queue_work(srv->loop, &work, commit_work, commit_done) != 0) {
+    uv_work_t *work = &srv->commit_work;
+    work->data = srv;
+    if (uv_queue_work(srv->loop, work, commit_work, commit_done) != 0) {
         for (struct job *q = srv->committing; q; q = q->next) {
             q->rc = PLC_EINTERNAL;
             plc_error_set(&q->err, PLC_EINTERNAL, "cannot start the commit");
         }
-        commit_done(&work, 0);
+        commit_done(work, 0);
     }
 }
 
@@ -1166,9 +1175,8 @@ static void close_frames(zmq_msg_t *f, int n, int max)
 
 static void drain(struct server *srv)
 {
-    static int depth;
-    if (depth++ > 0 || srv->closed) {
-        depth--;
+    if (srv->drain_depth++ > 0 || srv->closed) {
+        srv->drain_depth--;
         return; /* the outer drain goes on reading */
     }
     zmq_msg_t frames[4];
@@ -1178,7 +1186,7 @@ static void drain(struct server *srv)
             handle(srv, frames, n > 4 ? 4 : n);
         close_frames(frames, n, 4);
     }
-    depth--;
+    srv->drain_depth--;
 }
 
 /* ---- node agents
@@ -1439,14 +1447,14 @@ static void agent_message(struct server *srv, const void *id, size_t id_len,
                 len);
         return;
     }
-    static double refused_ms = -1e9;
     if (!srv->agents_allowed) {
-        if (plc_now_ms() - refused_ms > 60000) { /* it retries every second */
+        /* it retries every second */
+        if (plc_now_ms() - srv->refused_agents_ms > 60000) {
             plc_log(PLC_LOG_WARN,
                     "refused an agent: placerd accepts agents only with "
                     "CURVE keys (--server-key, --agent-keys) or with "
                     "--insecure-agents on ipc:// or loopback");
-            refused_ms = plc_now_ms();
+            srv->refused_agents_ms = plc_now_ms();
         }
         agent_send(srv, id, id_len, false,
                    "placerd does not accept agents without keys on this "
@@ -1526,9 +1534,8 @@ static void on_agents(uv_poll_t *h, int status, int events)
     (void)status;
     (void)events;
     struct server *srv = h->data;
-    static int depth;
-    if (depth++ > 0 || srv->closed) {
-        depth--;
+    if (srv->agents_depth++ > 0 || srv->closed) {
+        srv->agents_depth--;
         return; /* the outer call goes on reading */
     }
     zmq_msg_t f[3];
@@ -1542,7 +1549,7 @@ static void on_agents(uv_poll_t *h, int status, int events)
                     "dropped a message of %d frames on the agents' socket", n);
         close_frames(f, n, 3);
     }
-    depth--;
+    srv->agents_depth--;
 }
 
 /* A key file (placer keygen); 0 or an exit code after saying why. */
@@ -1611,14 +1618,13 @@ static void on_zap(uv_poll_t *h, int status, int events)
         }
         /* an agent refused retries its handshake every 100 ms: say so
          * once a minute per key */
-        static char last_key[41];
-        static double last_ms;
-        if (!ok && (strcmp(last_key, key) || plc_now_ms() - last_ms > 60000)) {
+        if (!ok && (strcmp(srv->refused_key, key) ||
+                    plc_now_ms() - srv->refused_key_ms > 60000)) {
             plc_log(PLC_LOG_WARN,
                     "refused an agent from %s: its key %s is not in %s",
                     addr[0] ? addr : "?", key, srv->keys_dir);
-            memcpy(last_key, key, sizeof last_key);
-            last_ms = plc_now_ms();
+            memcpy(srv->refused_key, key, sizeof srv->refused_key);
+            srv->refused_key_ms = plc_now_ms();
         }
         const char *code = ok ? "200" : "400";
         zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -1977,6 +1983,7 @@ int main(int argc, char **argv)
     if (o.level && set_level(o.level) < 0)
         return PLC_EXIT_USAGE;
     struct server srv = {0};
+    srv.refused_agents_ms = srv.refused_key_ms = -1e9;
     srv.sync.totals = &srv.totals;
     srv.sync.send = agent_send_to;
     srv.sync.arg = &srv;
