@@ -1884,6 +1884,28 @@ static int read_config(struct options *opt, const char *path)
     return PLC_EXIT_DATAERR;
 }
 
+/* Whatever main made of srv, released (each part only if it was made). */
+static void server_release(struct server *srv)
+{
+    if (srv->zap)
+        zmq_close(srv->zap);
+    if (srv->agents)
+        zmq_close(srv->agents);
+    if (srv->clients)
+        zmq_close(srv->clients);
+    if (srv->zctx)
+        zmq_ctx_term(srv->zctx);
+    free(srv->keys);
+    srv->keys = NULL;
+    sync_release_all(&srv->sync);
+    totals_release(&srv->totals);
+    store_close(srv->writer);
+    store_close(srv->store);
+    srv->writer = srv->store = NULL;
+    if (srv->lock_fd > 0)
+        close(srv->lock_fd);
+}
+
 int main(int argc, char **argv)
 {
     enum {
@@ -2018,19 +2040,25 @@ int main(int argc, char **argv)
     struct plc_error err = PLC_ERROR_INIT;
     /* one placerd per store: a second would take over the endpoints while
      * the first keeps running */
+    /* every exit from here on releases what was made, at out: */
+    int code = PLC_EXIT_OK;
+#define LEAVE(c)                                                               \
+    do {                                                                       \
+        code = (c);                                                            \
+        goto out;                                                              \
+    } while (0)
     int lrc = lock_store(o.db, o.listen, &srv.lock_fd);
     if (lrc)
-        return lrc;
+        LEAVE(lrc);
     int rc = store_open(o.db, &srv.store, &err);
     if (rc < 0) {
         fprintf(stderr, "placerd: %s\n", err.msg);
-        return plc_exit_code(rc);
+        LEAVE(plc_exit_code(rc));
     }
     rc = store_open(o.db, &srv.writer, &err);
     if (rc < 0) {
         fprintf(stderr, "placerd: %s\n", err.msg);
-        store_close(srv.store);
-        return plc_exit_code(rc);
+        LEAVE(plc_exit_code(rc));
     }
     /* the totals are a cache of the reservations: check, repair, log */
     long repaired;
@@ -2038,8 +2066,7 @@ int main(int argc, char **argv)
     rc = store_reserved_repair(srv.store, &repaired, first, sizeof first, &err);
     if (rc < 0) {
         fprintf(stderr, "placerd: %s\n", err.msg);
-        store_close(srv.store);
-        return plc_exit_code(rc);
+        LEAVE(plc_exit_code(rc));
     }
     if (repaired)
         plc_log(PLC_LOG_WARN,
@@ -2056,8 +2083,7 @@ int main(int argc, char **argv)
         if (!c || totals_set_cluster(&srv.totals, c) < 0 ||
             totals_load(&srv.totals, srv.store, &unknown, &err) < 0) {
             fprintf(stderr, "placerd: cannot load the stored cluster\n");
-            store_close(srv.store);
-            return PLC_EXIT_SOFTWARE;
+            LEAVE(PLC_EXIT_SOFTWARE);
         }
         if (unknown)
             plc_log(PLC_LOG_WARN,
@@ -2066,23 +2092,17 @@ int main(int argc, char **argv)
         if (sync_load(&srv.sync, srv.store, &err) < 0) {
             fprintf(stderr, "placerd: cannot load the reservations: %s\n",
                     err.msg);
-            store_close(srv.store);
-            return PLC_EXIT_SOFTWARE;
+            LEAVE(PLC_EXIT_SOFTWARE);
         }
     } else if (rc != PLC_ENOENT) {
         fprintf(stderr, "placerd: %s\n", err.msg);
-        store_close(srv.store);
-        return plc_exit_code(rc);
+        LEAVE(plc_exit_code(rc));
     }
     if (o.check) {
         printf("placerd: store '%s' at schema version %d%s\n", o.db,
                store_schema_version(srv.store),
                repaired ? " (reserved totals repaired)" : "");
-        sync_release_all(&srv.sync);
-        totals_release(&srv.totals);
-        store_close(srv.writer);
-        store_close(srv.store);
-        return 0;
+        LEAVE(0);
     }
     srv.loop = uv_default_loop();
     srv.zctx = zmq_ctx_new();
@@ -2094,12 +2114,7 @@ int main(int argc, char **argv)
     if (zmq_bind(srv.clients, o.listen) != 0) {
         fprintf(stderr, "placerd: --listen: cannot bind '%s' (%s)\n", o.listen,
                 zmq_strerror(errno));
-        zmq_close(srv.clients);
-        zmq_ctx_term(srv.zctx);
-        sync_release_all(&srv.sync);
-        totals_release(&srv.totals);
-        store_close(srv.store);
-        return PLC_EXIT_UNAVAILABLE;
+        LEAVE(PLC_EXIT_UNAVAILABLE);
     }
     srv.agents = zmq_socket(srv.zctx, ZMQ_ROUTER);
     zmq_setsockopt(srv.agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
@@ -2115,7 +2130,7 @@ int main(int argc, char **argv)
             zmq_setsockopt(srv.agents, ZMQ_CURVE_SECRETKEY, secret, 40) != 0) {
             fprintf(stderr, "placerd: cannot set up CURVE (%s)\n",
                     zmq_strerror(errno));
-            return PLC_EXIT_SOFTWARE;
+            LEAVE(PLC_EXIT_SOFTWARE);
         }
         int zfd;
         size_t zl = sizeof zfd;
@@ -2127,14 +2142,7 @@ int main(int argc, char **argv)
     if (zmq_bind(srv.agents, o.agents) != 0) {
         fprintf(stderr, "placerd: --agents-listen: cannot bind '%s' (%s)\n",
                 o.agents, zmq_strerror(errno));
-        zmq_close(srv.agents);
-        zmq_close(srv.clients);
-        zmq_ctx_term(srv.zctx);
-        sync_release_all(&srv.sync);
-        totals_release(&srv.totals);
-        store_close(srv.writer);
-        store_close(srv.store);
-        return PLC_EXIT_UNAVAILABLE;
+        LEAVE(PLC_EXIT_UNAVAILABLE);
     }
     int fd;
     size_t fdlen = sizeof fd;
@@ -2175,16 +2183,9 @@ int main(int argc, char **argv)
     drain(&srv);
     uv_run(srv.loop, UV_RUN_DEFAULT);
     plc_log(PLC_LOG_INFO, "stopped after %ld replies", srv.served);
-    zmq_close(srv.clients);
-    zmq_close(srv.agents);
-    if (srv.zap)
-        zmq_close(srv.zap);
-    free(srv.keys);
-    zmq_ctx_term(srv.zctx);
     uv_loop_close(srv.loop);
-    sync_release_all(&srv.sync);
-    totals_release(&srv.totals);
-    store_close(srv.writer);
-    store_close(srv.store);
-    return 0;
+out:
+#undef LEAVE
+    server_release(&srv);
+    return code;
 }
