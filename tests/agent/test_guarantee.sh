@@ -107,14 +107,17 @@ for u in sorted(units, key=len, reverse=True):
     if t.endswith(u):
         print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
 # the supply delay plans add for the host's steal so far (0: none seen)
-sd_us=$(P hosts --json | $py -c '
+supply_delay_us() {
+    P hosts --json | $py -c '
 import json, math, sys
 p = json.load(sys.stdin)["hosts"][0]["platform"]
 t = p.get("supply_delay", "0ns")
 units = {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}
 for u in sorted(units, key=len, reverse=True):
     if t.endswith(u):
-        print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
+        print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break'
+}
+sd_us=$(supply_delay_us)
 echo "wake-up latency bound: ${w_us} us (largest seen ${wmax_ms} ms);" \
     "supply delay ${sd_us} us"
 
@@ -188,7 +191,17 @@ run() {
         return
     fi
     if ! P submit "$tmp/$name.json" >"$tmp/$label.submit"; then
-        fail "$label: not admitted: $(cat "$tmp/$label.submit")"
+        # the host's steal grew since the deadlines were chosen: placer
+        # declines what the steal makes impossible, which is right
+        local now_sd
+        now_sd=$(supply_delay_us)
+        if [ "${now_sd:-0}" -gt "$sd_us" ]; then
+            echo "$label: not admitted: the host's supply delay grew from ${sd_us} to ${now_sd} us (steal); KNOWN"
+            echo "RESULT $label - - - declined(steal) $ld" >>"$tmp/results"
+            known=$((known + 1))
+        else
+            fail "$label: not admitted: $(cat "$tmp/$label.submit")"
+        fi
         return
     fi
     P status --json "$name" >"$tmp/$label.plan.json"
