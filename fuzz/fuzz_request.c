@@ -3,11 +3,13 @@
  * a client frame before it plans: protobuf-c unpacking of a Request, the
  * validation of the workflow or cluster it carries (on messages no JSON
  * loader built, so any field may be missing), the references of a
- * workflow into a fixed k=4 fat-tree, and the model of a valid one.
+ * workflow into a fixed k=4 fat-tree, and for a valid one placerd's
+ * decision path (model_plan: the problem, the solver, the document).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/model.h"
 #include "proto/topo.h"
@@ -40,9 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (d.n == 0)
             proto_workflow_validate_refs(w, cluster(), &d);
         if (d.n == 0) {
+            /* placerd's decision path, down to the solver (10 ms) */
             struct model_problem mp;
+            struct place_plan plan;
+            Placer__Plan *doc = NULL;
+            memset(&mp, 0, sizeof mp);
+            memset(&plan, 0, sizeof plan);
             struct plc_error err = PLC_ERROR_INIT;
-            model_problem_build(&mp, cluster(), w, 0, 0.01, &err);
+            model_plan(&mp, cluster(), NULL, w, 0, 0.01, NULL, &plan, &doc,
+                       &err);
+            if (doc)
+                placer__plan__free_unpacked(doc, NULL);
+            place_plan_release(&plan);
             model_problem_release(&mp);
         }
     } else if (r->op_case == PLACER__REQUEST__OP_CLUSTER_APPLY &&
