@@ -3,6 +3,8 @@
 #include "agent/steal.h"
 #include "plc/error.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,4 +139,46 @@ bool agent_steal_sample(struct agent_steal *s, const char *path,
     if (agent_steal_parse(s, buf, c) != 0)
         return false;
     return agent_steal_add(s, now_ns, c);
+}
+
+int agent_steal_save(const struct agent_steal *s, const char *path,
+                     const char *boot)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return errno;
+    fprintf(f, "steal-v1 %s %d", boot, s->seen ? 1 : 0);
+    for (int w = 0; w < AGENT_STEAL_WINDOWS; w++)
+        fprintf(f, " %llu", (unsigned long long)s->stolen_ns[w]);
+    fputc('\n', f);
+    int e = fclose(f) == 0 ? 0 : errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    return e;
+}
+
+bool agent_steal_load(struct agent_steal *s, const char *path, const char *boot)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char tag[16], was[64];
+    int seen;
+    unsigned long long v[AGENT_STEAL_WINDOWS];
+    int got = fscanf(f, "%15s %63s %d", tag, was, &seen);
+    for (int w = 0; got == 3 && w < AGENT_STEAL_WINDOWS; w++)
+        if (fscanf(f, "%llu", &v[w]) != 1)
+            got = 0;
+    fclose(f);
+    if (got != 3 || strcmp(tag, "steal-v1") || strcmp(was, boot))
+        return false;
+    s->seen |= seen != 0;
+    for (int w = 0; w < AGENT_STEAL_WINDOWS; w++)
+        if (v[w] > s->stolen_ns[w])
+            s->stolen_ns[w] = v[w] <= agent_steal_windows_ns[w]
+                                  ? v[w]
+                                  : agent_steal_windows_ns[w];
+    return true;
 }

@@ -137,8 +137,10 @@ struct agent_state {
     struct agent_partition partition; /* --cpus; n 0: none */
     struct agent_platform platform;
     struct agent_steal steal; /* watched when calibrated */
-    bool steal_sent;          /* the envelope placerd has is the latest */
-    char instance[200];       /* machine id and state directory */
+    char steal_path[640];     /* kept there per boot ("" : nowhere) */
+    char boot[48];
+    bool steal_sent;    /* the envelope placerd has is the latest */
+    char instance[200]; /* machine id and state directory */
 };
 
 /* The steal envelope as StealPoints (the windows with any steal). */
@@ -561,6 +563,8 @@ static int run(const char *server, struct agent_state *st)
                                    (uint64_t)ts.tv_sec * 1000000000ULL +
                                        (uint64_t)ts.tv_nsec)) {
                 st->steal_sent = false;
+                if (st->steal_path[0])
+                    agent_steal_save(&st->steal, st->steal_path, st->boot);
                 if (now - steal_said > 10000) {
                     plc_log(PLC_LOG_INFO,
                             "the host took CPU time (steal): up to %llu us in "
@@ -947,6 +951,16 @@ int main(int argc, char **argv)
         agent_close(st.agent);
         fputs("placer-agent: out of memory\n", stderr);
         return PLC_EXIT_SOFTWARE;
+    }
+    /* steal seen earlier in this boot, by an earlier run, still counts */
+    if (st.calibrated && journal[0]) {
+        snprintf(st.steal_path, sizeof st.steal_path, "%s/%s.steal", state_dir,
+                 host);
+        first_line("/proc/sys/kernel/random/boot_id", st.boot, sizeof st.boot);
+        if (agent_steal_load(&st.steal, st.steal_path, st.boot))
+            plc_log(PLC_LOG_INFO,
+                    "steal seen earlier this boot: up to %llu us in 100 ms",
+                    (unsigned long long)st.steal.stolen_ns[0] / 1000);
     }
     st.host = host;
     list_devices(&st);

@@ -3,6 +3,7 @@
  * counter tick), and this machine's own /proc/stat read. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/steal.h"
@@ -86,4 +87,39 @@ Test(agent_steal, reads_this_machine)
     agent_steal_sample(&s, "/nonexistent/stat", 1100 * MS);
     cr_assert_eq(s.count, 2);
     agent_steal_release(&s);
+}
+
+Test(agent_steal, the_envelope_is_kept_across_restarts_of_one_boot)
+{
+    char dir[] = "/tmp/placer-steal-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/h1.steal", dir);
+    struct agent_steal a, b, c;
+    int cpus[] = {1};
+    cr_assert_eq(agent_steal_init(&a, cpus, 1), 0);
+    a.seen = true;
+    a.stolen_ns[0] = 20 * MS;
+    a.stolen_ns[3] = 40 * MS;
+    cr_assert_eq(agent_steal_save(&a, path, "boot-1"), 0);
+    /* the same boot: taken (never lowering what the new run has) */
+    cr_assert_eq(agent_steal_init(&b, cpus, 1), 0);
+    b.stolen_ns[3] = 50 * MS;
+    cr_assert(agent_steal_load(&b, path, "boot-1"));
+    cr_assert(b.seen);
+    cr_assert_eq(b.stolen_ns[0], 20 * MS);
+    cr_assert_eq(b.stolen_ns[3], 50 * MS);
+    /* another boot, or no file: nothing */
+    cr_assert_eq(agent_steal_init(&c, cpus, 1), 0);
+    cr_assert_not(agent_steal_load(&c, path, "boot-2"));
+    cr_assert_eq(c.stolen_ns[0], 0);
+    cr_assert_not(c.seen);
+    snprintf(path, sizeof path, "%s/none.steal", dir);
+    cr_assert_not(agent_steal_load(&c, path, "boot-1"));
+    agent_steal_release(&a);
+    agent_steal_release(&b);
+    agent_steal_release(&c);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -65,4 +65,13 @@ bool agent_steal_add(struct agent_steal *s, uint64_t now_ns,
 bool agent_steal_sample(struct agent_steal *s, const char *path,
                         uint64_t now_ns);
 
+/* Keep the envelope across restarts of the agent on one boot: save it to
+ * `path` tagged with `boot` (the kernel's boot id), and load it back only
+ * when the tag matches (steal seen earlier in this boot still counts).
+ * Save: 0 or an errno; load: true when it was taken. */
+int agent_steal_save(const struct agent_steal *s, const char *path,
+                     const char *boot);
+bool agent_steal_load(struct agent_steal *s, const char *path,
+                      const char *boot);
+
 #endif
