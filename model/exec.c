@@ -27,11 +27,9 @@ int model_tasks(const Placer__ExecTime *e, double speed,
     return 0;
 }
 
-enum sched_policy model_policy(const Placer__ExecTime *e)
+enum sched_policy model_scheduler_policy(int scheduler)
 {
-    if (!e->has_scheduler)
-        return SCHED_POLICY_EDF;
-    switch (e->scheduler) {
+    switch (scheduler) {
     case PLACER__SCHEDULER__SCHEDULER_RM:
         return SCHED_POLICY_RM;
     case PLACER__SCHEDULER__SCHEDULER_DM:
@@ -39,6 +37,11 @@ enum sched_policy model_policy(const Placer__ExecTime *e)
     default:
         return SCHED_POLICY_EDF;
     }
+}
+
+enum sched_policy model_policy(const Placer__ExecTime *e)
+{
+    return model_scheduler_policy(e->has_scheduler ? (int)e->scheduler : 0);
 }
 
 static int from_pmf(const Placer__ExecTime *e, struct sched_dist *out,

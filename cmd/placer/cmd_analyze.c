@@ -1,5 +1,6 @@
 /* cmd_analyze.c: `placer analyze FILE`: the real-time interface of a guest
  * task set (FORMATS.md, MATH.md §5). */
+#include "model/model.h"
 #include "cli.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -37,18 +38,6 @@ static const char help[] =
 static const uint64_t default_periods[] = {
     1000000, 2000000, 5000000, 10000000, 20000000, 50000000, 100000000};
 
-static enum sched_policy policy_of(int scheduler)
-{
-    switch (scheduler) {
-    case PLACER__SCHEDULER__SCHEDULER_RM:
-        return SCHED_POLICY_RM;
-    case PLACER__SCHEDULER__SCHEDULER_DM:
-        return SCHED_POLICY_DM;
-    default:
-        return SCHED_POLICY_EDF;
-    }
-}
-
 /* Fill `res` (interfaces allocated with malloc, freed with the message). */
 static int analyze(const Placer__AnalyzeInput *in, Placer__AnalyzeResult *res)
 {
@@ -74,7 +63,7 @@ static int analyze(const Placer__AnalyzeInput *in, Placer__AnalyzeResult *res)
     for (size_t i = 0; i < np; i++)
         per[i] = in->n_periods ? in->periods[i]->ns : default_periods[i];
     enum sched_policy pol =
-        policy_of(in->has_scheduler ? (int)in->scheduler : 0);
+        model_scheduler_policy(in->has_scheduler ? (int)in->scheduler : 0);
     res->has_schema = res->has_scheduler = res->has_utilization = 1;
     res->schema = 1;
     res->scheduler =

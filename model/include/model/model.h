@@ -33,6 +33,8 @@ int model_tasks(const Placer__ExecTime *e, double speed,
 
 /* enum sched_policy of exec_time.scheduler (default EDF). */
 enum sched_policy model_policy(const Placer__ExecTime *e);
+/* The same for a Scheduler value (0: EDF), as analyze inputs give it. */
+enum sched_policy model_scheduler_policy(int scheduler);
 
 /*
  * The reservation menu of a service on a host of `speed`: its
