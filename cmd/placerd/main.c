@@ -360,12 +360,9 @@ static void supply_states(const struct server *srv, Placer__Plan *p)
         const struct host_agent *a = &srv->totals.agent[h];
         if (!a->has_platform || !a->n_steal)
             continue;
-        double cap = totals_host_capacity(&srv->totals, h), usable;
-        uint64_t d = a->supply_for == cap
-                         ? a->supply_delay_ns
-                         : sched_supply_delay(a->steal_window_ns, a->steal_ns,
-                                              a->n_steal, cap, &usable);
-        uint64_t now_us = (d + 999) / 1000;
+        double usable;
+        uint64_t now_us =
+            (totals_supply_delay(&srv->totals, h, &usable) + 999) / 1000;
         if (now_us > (v->has_supply_delay_us ? v->supply_delay_us : 0)) {
             v->has_supply_delay_now_us = 1;
             v->supply_delay_now_us = now_us;
@@ -1298,15 +1295,9 @@ static void agent_state(struct server *srv, size_t h, enum host_agent_state st,
 static void steal_taken(struct server *srv, size_t h)
 {
     struct host_agent *a = &srv->totals.agent[h];
-    if (!a->n_steal) {
-        a->supply_delay_ns = 0;
-        a->supply_for = -1;
+    totals_supply_cache(&srv->totals, h);
+    if (!a->n_steal)
         return;
-    }
-    double cap = totals_host_capacity(&srv->totals, h);
-    a->supply_delay_ns = sched_supply_delay(a->steal_window_ns, a->steal_ns,
-                                            a->n_steal, cap, &a->supply_cap);
-    a->supply_for = cap;
     plc_log(PLC_LOG_INFO,
             "host %s: its host takes CPU time (steal, up to %llu us in "
             "%llu ms); plans add a supply delay of %llu us at capacity %.3f "
@@ -1314,8 +1305,8 @@ static void steal_taken(struct server *srv, size_t h)
             srv->totals.node_names[h],
             (unsigned long long)a->steal_ns[0] / 1000,
             (unsigned long long)a->steal_window_ns[0] / 1000000,
-            (unsigned long long)(a->supply_delay_ns + 999) / 1000, cap,
-            a->supply_cap);
+            (unsigned long long)(a->supply_delay_ns + 999) / 1000,
+            a->supply_for, a->supply_cap);
 }
 
 static void agent_register(struct server *srv, const void *id, size_t id_len,

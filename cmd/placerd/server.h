@@ -71,6 +71,13 @@ double totals_host_capacity(const struct totals *t, size_t h);
 bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
                           size_t n);
 
+/* The supply delay host h's steal envelope implies at its capacity (the
+ * cached figure when it was made at that capacity), ns; *usable gets the
+ * capacity per core left.  totals_supply_cache() computes and keeps it
+ * (after the envelope or the capacity changed). */
+uint64_t totals_supply_delay(const struct totals *t, size_t h, double *usable);
+void totals_supply_cache(struct totals *t, size_t h);
+
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the
  * totals.  0 or PLC_ENOMEM. */
 int totals_set_cluster(struct totals *t, Placer__Cluster *c);

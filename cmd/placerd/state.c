@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 void totals_release(struct totals *t)
 {
@@ -279,74 +277,91 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
     p->hrtick = a->has_platform ? a->hrtick : b && b->hrtick;
     /* the steal envelope and the supply delay it implies at this host's
      * capacity (a cluster file's block passes through: the model derives
-     * its delay) */
-    for (size_t i = 0; i < p->n_steal; i++)
-        placer__steal_point__free_unpacked(p->steal[i], NULL);
-    free(p->steal);
-    p->steal = NULL;
-    p->n_steal = 0;
-    if (p->supply_delay) {
+     * its delay); the copy is kept from plan to plan, remade only when the
+     * number of points changes */
+    size_t ns = a->has_platform ? a->n_steal : b ? b->n_steal : 0;
+    if (p->n_steal != ns) {
+        for (size_t i = 0; i < p->n_steal; i++)
+            placer__steal_point__free_unpacked(p->steal[i], NULL);
+        free(p->steal);
+        p->n_steal = 0;
+        if (!(p->steal = ns ? calloc(ns, sizeof *p->steal) : NULL) && ns)
+            return false;
+        for (; p->n_steal < ns; p->n_steal++) {
+            Placer__StealPoint *q = malloc(sizeof *q);
+            if (!q)
+                return false;
+            placer__steal_point__init(q);
+            p->steal[p->n_steal] = q;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        Placer__StealPoint *q = p->steal[i];
+        q->window = time_of(q->window,
+                            a->has_platform ? a->steal_window_ns[i]
+                                            : b->steal[i]->window->ns,
+                            &oom);
+        q->stolen = time_of(
+            q->stolen,
+            a->has_platform ? a->steal_ns[i] : b->steal[i]->stolen->ns, &oom);
+    }
+    double usable;
+    bool delay = (a->has_platform && a->n_steal) ||
+                 (!a->has_platform && b && b->supply_delay);
+    if (delay)
+        p->supply_delay =
+            time_of(p->supply_delay,
+                    a->has_platform ? totals_supply_delay(t, h, &usable)
+                                    : b->supply_delay->ns,
+                    &oom);
+    else if (p->supply_delay) {
         placer__time__free_unpacked(p->supply_delay, NULL);
         p->supply_delay = NULL;
     }
-    size_t ns = a->has_platform ? a->n_steal : b ? b->n_steal : 0;
-    if (ns && !(p->steal = calloc(ns, sizeof *p->steal)))
-        return false;
-    for (size_t i = 0; i < ns; i++) {
-        Placer__StealPoint *q = malloc(sizeof *q);
-        if (!q)
-            return false;
-        placer__steal_point__init(q);
-        p->steal[p->n_steal++] = q;
-        q->window = time_of(NULL,
-                            a->has_platform       ? a->steal_window_ns[i]
-                            : b->steal[i]->window ? b->steal[i]->window->ns
-                                                  : 0,
-                            &oom);
-        q->stolen = time_of(NULL,
-                            a->has_platform       ? a->steal_ns[i]
-                            : b->steal[i]->stolen ? b->steal[i]->stolen->ns
-                                                  : 0,
-                            &oom);
-    }
-    if (a->has_platform && a->n_steal) {
-        double cap = totals_host_capacity(t, h), usable;
-        uint64_t d = a->supply_for == cap
-                         ? a->supply_delay_ns
-                         : sched_supply_delay(a->steal_window_ns, a->steal_ns,
-                                              a->n_steal, cap, &usable);
-        p->supply_delay = time_of(NULL, d, &oom);
-    } else if (!a->has_platform && b && b->supply_delay)
-        p->supply_delay = time_of(NULL, b->supply_delay->ns, &oom);
     return !oom;
 }
 
 bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
                           size_t n)
 {
-    struct host_agent x = *a;
-    x.n_steal = 0;
-    for (size_t i = 0; i < n && x.n_steal < 16; i++)
+    /* the usable points: windows ascending, stolen within its window */
+    uint64_t win[16], st[16];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 16; i++)
         if (pt[i]->window && pt[i]->stolen && pt[i]->window->ns &&
             pt[i]->stolen->ns <= pt[i]->window->ns &&
-            (!x.n_steal ||
-             pt[i]->window->ns > x.steal_window_ns[x.n_steal - 1])) {
-            x.steal_window_ns[x.n_steal] = pt[i]->window->ns;
-            x.steal_ns[x.n_steal++] = pt[i]->stolen->ns;
+            (!k || pt[i]->window->ns > win[k - 1])) {
+            win[k] = pt[i]->window->ns;
+            st[k++] = pt[i]->stolen->ns;
         }
-    bool changed =
-        x.n_steal != a->n_steal ||
-        memcmp(x.steal_window_ns, a->steal_window_ns,
-               x.n_steal * sizeof *x.steal_window_ns) ||
-        memcmp(x.steal_ns, a->steal_ns, x.n_steal * sizeof *x.steal_ns);
-    if (changed) {
-        a->n_steal = x.n_steal;
-        memcpy(a->steal_window_ns, x.steal_window_ns,
-               sizeof a->steal_window_ns);
-        memcpy(a->steal_ns, x.steal_ns, sizeof a->steal_ns);
-        a->supply_for = -1;
+    if (k == a->n_steal && !memcmp(win, a->steal_window_ns, k * sizeof *win) &&
+        !memcmp(st, a->steal_ns, k * sizeof *st))
+        return false;
+    a->n_steal = k;
+    memcpy(a->steal_window_ns, win, k * sizeof *win);
+    memcpy(a->steal_ns, st, k * sizeof *st);
+    a->supply_for = -1;
+    return true;
+}
+
+uint64_t totals_supply_delay(const struct totals *t, size_t h, double *usable)
+{
+    const struct host_agent *a = &t->agent[h];
+    double cap = totals_host_capacity(t, h);
+    if (a->supply_for == cap) {
+        *usable = a->supply_cap;
+        return a->supply_delay_ns;
     }
-    return changed;
+    return sched_supply_delay(a->steal_window_ns, a->steal_ns, a->n_steal, cap,
+                              usable);
+}
+
+void totals_supply_cache(struct totals *t, size_t h)
+{
+    struct host_agent *a = &t->agent[h];
+    a->supply_for = -1;
+    a->supply_delay_ns = totals_supply_delay(t, h, &a->supply_cap);
+    a->supply_for = totals_host_capacity(t, h);
 }
 
 const Placer__Cluster *totals_residual(struct totals *t)
