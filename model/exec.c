@@ -136,12 +136,7 @@ uint64_t model_supply_delay(const Placer__Host *h, double *capacity)
     /* a stated delay is the bound (placerd states the one it computed
      * from its agent's envelope); the capacity follows the envelope */
     if (x->supply_delay) {
-        uint64_t most = 0;
-        for (size_t i = 0; i < n; i++)
-            most = st[i] > most ? st[i] : most;
-        double longrun = n && win[n - 1] ? (double)most / win[n - 1] : 0;
-        if (1.0 - longrun < c)
-            *capacity = fmax(0, 1.0 - longrun);
+        *capacity = sched_supply_capacity(win, st, n, c);
         return x->supply_delay->ns;
     }
     return sched_supply_delay(win, st, n, c, capacity);
@@ -153,8 +148,6 @@ struct sched_platform model_platform(const Placer__Host *h)
     const Placer__Platform *x = h->platform;
     if (!x)
         return pf;
-    double cap;
-    pf.supply_delay_ns = model_supply_delay(h, &cap);
     pf.measured = true;
     pf.overhead_ns = x->overhead ? x->overhead->ns : 0;
     pf.granularity_ns = x->granularity ? x->granularity->ns : 0;

@@ -126,6 +126,27 @@ struct model_index *model_index_build(const Placer__Cluster *c)
     return x;
 }
 
+/* Whether two hosts have the same core capacity and steal terms (and so
+ * the same supply delay and usable capacity). */
+static bool same_supply(const Placer__Host *a, const Placer__Host *b)
+{
+    double ca = a->has_core_capacity ? a->core_capacity : 1.0,
+           cb = b->has_core_capacity ? b->core_capacity : 1.0;
+    const Placer__Platform *x = a->platform, *y = b->platform;
+    if (ca != cb || !x != !y)
+        return false;
+    if (!x)
+        return true;
+    if (x->n_steal != y->n_steal || !x->supply_delay != !y->supply_delay ||
+        (x->supply_delay && x->supply_delay->ns != y->supply_delay->ns))
+        return false;
+    for (size_t i = 0; i < x->n_steal; i++)
+        if (x->steal[i]->window->ns != y->steal[i]->window->ns ||
+            x->steal[i]->stolen->ns != y->steal[i]->stolen->ns)
+            return false;
+    return true;
+}
+
 static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
                          const struct model_index *idx)
 {
@@ -138,8 +159,15 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
         return PLC_ENOMEM;
     for (size_t h = 0; h < H; h++) {
         const Placer__Host *x = c->hosts[h];
+        /* the supply delay costs a few ms per envelope: a host like the
+         * one before it (a cluster of identical machines) takes its figure */
         double cap;
-        (void)model_supply_delay(x, &cap);
+        uint64_t sd;
+        if (h > 0 && same_supply(x, c->hosts[h - 1])) {
+            cap = mp->hosts[h - 1].core_capacity;
+            sd = mp->hosts[h - 1].platform.supply_delay_ns;
+        } else
+            sd = model_supply_delay(x, &cap);
         mp->hosts[h] =
             (struct place_host){x->name,
                                 x->has_cores ? x->cores : 1,
@@ -152,6 +180,7 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
                                 x->zone,
                                 x->has_forwarding ? x->forwarding : true,
                                 model_platform(x)};
+        mp->hosts[h].platform.supply_delay_ns = sd;
     }
     for (size_t i = 0; i < N; i++) {
         mp->node_names[i] =

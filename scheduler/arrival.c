@@ -87,11 +87,32 @@ static double steal_bound(const double *w, const double *st, size_t n, double t)
     return best;
 }
 
+/* The long-run steal rate of an envelope: the most stolen in any measured
+ * window over the longest window (the envelope made monotone). */
+static double steal_rate(const uint64_t *window_ns, const uint64_t *stolen_ns,
+                         size_t n)
+{
+    if (n == 0 || window_ns[n - 1] == 0)
+        return 0;
+    uint64_t most = 0;
+    for (size_t i = 0; i < n; i++)
+        most = stolen_ns[i] > most ? stolen_ns[i] : most;
+    return (double)most / (double)window_ns[n - 1];
+}
+
+double sched_supply_capacity(const uint64_t *window_ns,
+                             const uint64_t *stolen_ns, size_t n,
+                             double core_capacity)
+{
+    return fmax(0,
+                fmin(core_capacity, 1.0 - steal_rate(window_ns, stolen_ns, n)));
+}
+
 uint64_t sched_supply_delay(const uint64_t *window_ns,
                             const uint64_t *stolen_ns, size_t n,
                             double core_capacity, double *capacity)
 {
-    *capacity = core_capacity;
+    *capacity = sched_supply_capacity(window_ns, stolen_ns, n, core_capacity);
     if (n == 0 || window_ns[n - 1] == 0)
         return 0;
     double w[32], st[32];
@@ -103,14 +124,9 @@ uint64_t sched_supply_delay(const uint64_t *window_ns,
         w[i] = (double)window_ns[i];
         st[i] = fmax(i ? st[i - 1] : 0, (double)stolen_ns[i]);
     }
-    double rate = st[n - 1] / w[n - 1];
-    double sigma = fmax(1.0 - core_capacity, rate);
-    if (sigma >= 1.0) {
-        *capacity = 0;
+    double sigma = fmax(1.0 - core_capacity, st[n - 1] / w[n - 1]);
+    if (sigma >= 1.0)
         return SCHED_TIME_INF;
-    }
-    if (1.0 - rate < *capacity)
-        *capacity = 1.0 - rate;
     /* b = sup over t of s(t) - sigma t: beyond W_n it is no larger (whole
      * windows of W_n take at most sigma each), so a grid over (0, W_n]
      * fine enough that the bound's steps fall on it; each grid point
@@ -548,15 +564,14 @@ static int backlog(struct sched_dist *out, const struct sched_dist *s,
  * In a series of stages Delta enters once per stage, as a link's delay
  * would (the next stage's arrival is the late departure), so each
  * stage's response carries it once. */
-static int late_supply(struct sched_dist *out, uint64_t period_ns,
-                       const struct sched_stage_ctx *ctx)
+static void late_supply(struct sched_dist *out, uint64_t period_ns,
+                        const struct sched_stage_ctx *ctx)
 {
     uint64_t d = ctx->platform.supply_delay_ns;
     if (d == 0 || d >= period_ns)
-        return 0;
+        return;
     for (size_t i = 0; i < out->n; i++)
         out->t_ns[i] = sat_add(out->t_ns[i], d);
-    return 0;
 }
 
 int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
@@ -570,7 +585,8 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
     if (ctx->arrival.kind == SCHED_ARRIVAL_CLOSED) {
         sched_dist_release(out);
         *out = s;
-        return late_supply(out, period_ns, ctx);
+        late_supply(out, period_ns, ctx);
+        return 0;
     }
     sched_dist_release(out);
     /* stable iff the mean service is below the credit (of the S just
@@ -598,5 +614,7 @@ int sched_stage_response(struct sched_dist *out, const struct sched_dist *exec,
                 out->t_ns[i] += w;
     }
     sched_dist_release(&s);
-    return rc == 0 ? late_supply(out, period_ns, ctx) : rc;
+    if (rc == 0)
+        late_supply(out, period_ns, ctx);
+    return rc;
 }

@@ -53,7 +53,8 @@ int model_service_menu(const Placer__Service *s, double speed,
 /* The arrival model of a validated workflow (absent: closed). */
 struct sched_arrival model_arrival(const Placer__Workflow *w);
 
-/* The platform terms of a validated cluster host (absent: ideal). */
+/* The platform terms of a validated cluster host (absent: ideal), but for
+ * the supply delay: model_supply_delay() gives that. */
 struct sched_platform model_platform(const Placer__Host *h);
 
 /* The host's supply delay from its platform's steal envelope (and a

@@ -142,6 +142,12 @@ uint64_t sched_supply_delay(const uint64_t *window_ns,
                             const uint64_t *stolen_ns, size_t n,
                             double core_capacity, double *capacity);
 
+/* The capacity per core left by an envelope's long-run rate (what
+ * sched_supply_delay() sets in *capacity), without the delay. */
+double sched_supply_capacity(const uint64_t *window_ns,
+                             const uint64_t *stolen_ns, size_t n,
+                             double core_capacity);
+
 /* Everything the response of one stage depends on besides (Q, P). */
 struct sched_stage_ctx {
     struct sched_arrival arrival;
