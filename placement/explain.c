@@ -65,6 +65,25 @@ static bool explain_empty_menu(const struct place_problem *p,
     return false;
 }
 
+/* The cores of host h with room for service v's cheapest reservation
+ * there (*least: its utilisation), or -1 when v has no reservation there. */
+static int cores_with_room(const struct place_problem *p, size_t v, size_t h,
+                           double *least)
+{
+    const struct place_service *s = &p->services[v];
+    const struct place_host *ho = &p->cluster->hosts[h];
+    const struct sched_menu *menu = s->menu ? s->menu[h] : NULL;
+    *least = INFINITY;
+    for (size_t k = 0; menu && k < menu->n; k++)
+        *least = fmin(*least, menu->v[k].utilization);
+    if (*least == INFINITY)
+        return -1;
+    int cores = 0;
+    for (int k = 0; k < ho->cores; k++)
+        cores += place__milp_core_free(ho, k) + 1e-9 >= *least;
+    return cores;
+}
+
 struct host_counts {
     size_t rules, memory, cpu, fit;
 };
@@ -89,14 +108,9 @@ static struct host_counts count_hosts(const struct place_problem *p, size_t v,
             n.memory++;
             continue;
         }
-        const struct sched_menu *menu = s->menu ? s->menu[h] : NULL;
-        double least = INFINITY;
-        for (size_t k = 0; menu && k < menu->n; k++)
-            least = fmin(least, menu->v[k].utilization);
-        int cores = 0;
-        for (int k = 0; k < ho->cores && least < INFINITY; k++)
-            cores += place__milp_core_free(ho, k) + 1e-9 >= least;
-        if (s->menu && cores < s->vcpus)
+        double least;
+        int cores = cores_with_room(p, v, h, &least);
+        if (s->menu && (cores < 0 ? 0 : cores) < s->vcpus)
             n.cpu++;
         else
             n.fit++;
@@ -144,16 +158,11 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         for (size_t h = 0; h < c->n_hosts; h++) {
             if (sv_->allowed && !sv_->allowed[h])
                 continue;
-            const struct sched_menu *menu = sv_->menu[h];
-            double least = INFINITY;
-            for (size_t k = 0; menu && k < menu->n; k++)
-                least = fmin(least, menu->v[k].utilization);
-            if (least == INFINITY)
+            double least;
+            int fit = cores_with_room(p, v, h, &least);
+            if (fit < 0)
                 continue;
             hosts_menu++;
-            int fit = 0;
-            for (int k = 0; k < c->hosts[h].cores; k++)
-                fit += place__milp_core_free(&c->hosts[h], k) + 1e-9 >= least;
             if (fit < sv_->vcpus)
                 hosts_short++;
             if (fit > most || (fit == most && most == 0)) {
