@@ -38,38 +38,35 @@ static int to_deadline(uint64_t runtime, uint64_t period)
     return syscall(SYS_sched_setattr, 0, &a, 0) == 0 ? 0 : errno;
 }
 
-static void hrtick_at(const char *path, bool *on, char *note, size_t note_len);
+static void hrtick_at(const char *path, const char *shown, bool *on, char *note,
+                      size_t note_len);
 
 void agent_platform_hrtick(const char *features, bool *on, char *note,
                            size_t note_len)
 {
     if (features || access(FEATURES, F_OK) == 0) {
-        hrtick_at(features ? features : FEATURES, on, note, note_len);
+        const char *path = features ? features : FEATURES;
+        hrtick_at(path, path, on, note, note_len);
         return;
     }
     /* debugfs not mounted: mount it privately for the look, then take it
-     * away again (nothing of the system's changes but the feature) */
+     * away again (nothing of the system's changes but the feature); the
+     * note names the standard place */
     char dir[] = "/tmp/placer-debugfs-XXXXXX";
     if (mkdtemp(dir) && mount("none", dir, "debugfs", 0, NULL) == 0) {
         char path[64];
         snprintf(path, sizeof path, "%s/sched/features", dir);
-        hrtick_at(path, on, note, note_len);
+        hrtick_at(path, FEATURES " (mounted for the look)", on, note, note_len);
         umount(dir);
         rmdir(dir);
-        /* the note names the standard place, not the private mount */
-        char *at = strstr(note, dir);
-        if (at) {
-            char rest[256];
-            snprintf(rest, sizeof rest, "%s", at + strlen(dir));
-            snprintf(at, note_len - (size_t)(at - note), "(debugfs)%s", rest);
-        }
         return;
     }
     rmdir(dir);
-    hrtick_at(FEATURES, on, note, note_len);
+    hrtick_at(FEATURES, FEATURES, on, note, note_len);
 }
 
-static void hrtick_at(const char *path, bool *on, char *note, size_t note_len)
+static void hrtick_at(const char *path, const char *shown, bool *on, char *note,
+                      size_t note_len)
 {
     *on = false;
     char buf[4096];
@@ -78,7 +75,7 @@ static void hrtick_at(const char *path, bool *on, char *note, size_t note_len)
         snprintf(note, note_len,
                  "HRTICK_DL unknown: cannot read %s (%s); budgets are taken "
                  "as enforced at the scheduler tick",
-                 path, strerror(errno));
+                 shown, strerror(errno));
         return;
     }
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -102,11 +99,11 @@ static void hrtick_at(const char *path, bool *on, char *note, size_t note_len)
         snprintf(note, note_len,
                  "HRTICK_DL off: cannot write %s (%s); budgets are enforced "
                  "at the scheduler tick",
-                 path, strerror(e));
+                 shown, strerror(e));
         return;
     }
     *on = true;
-    snprintf(note, note_len, "HRTICK_DL turned on through %s", path);
+    snprintf(note, note_len, "HRTICK_DL turned on through %s", shown);
 }
 
 /* ---- overhead and wake-up: pipe round trips --------------------------- */
