@@ -87,36 +87,26 @@ done
     finish test_guarantee
 }
 P hosts
-# the platform's wake-up latency, rounded up to 1 us: the local deadlines
-# end there after a period boundary
-w_us=$(P hosts --json | $py -c '
-import json, sys
-t = json.load(sys.stdin)["hosts"][0]["platform"]["wakeup_latency"]
-units = {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}
-for u in sorted(units, key=len, reverse=True):
-    if t.endswith(u):
-        import math; print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
-# and the largest seen, in whole ms: a source slower than 50 ms plus it
-# never finds the fixed workflow's stage busy
-wmax_ms=$(P hosts --json | $py -c '
-import json, math, sys
-p = json.load(sys.stdin)["hosts"][0]["platform"]
-t = p.get("wakeup_quantiles", [p["wakeup_latency"]])[-1]
-units = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1, "s": 1e3}
-for u in sorted(units, key=len, reverse=True):
-    if t.endswith(u):
-        print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break')
-# the supply delay plans add for the host's steal so far (0: none seen)
-supply_delay_us() {
+# platform_time EXPR UNIT: a time of the host's platform as placer hosts
+# --json gives it (EXPR, on the platform object p, names it), rounded up
+# to a whole UNIT (us or ms)
+platform_time() {
     P hosts --json | $py -c '
 import json, math, sys
 p = json.load(sys.stdin)["hosts"][0]["platform"]
-t = p.get("supply_delay", "0ns")
-units = {"ns": 1e-3, "us": 1, "µs": 1, "ms": 1e3, "s": 1e6}
-for u in sorted(units, key=len, reverse=True):
-    if t.endswith(u):
-        print(int(math.ceil(float(t[:-len(u)]) * units[u]))); break'
+t = eval(sys.argv[1])
+scale = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+per = {"us": 1e6, "ms": 1e3}[sys.argv[2]]
+u = next(u for u in sorted(scale, key=len, reverse=True) if t.endswith(u))
+print(int(math.ceil(float(t[:-len(u)]) * scale[u] * per - 1e-9)))' "$1" "$2"
 }
+# the wake-up latency bound: the local deadlines end there after a period
+# boundary; the largest seen, in whole ms: a source slower than 50 ms plus
+# it never finds the fixed workflow's stage busy
+w_us=$(platform_time 'p["wakeup_latency"]' us)
+wmax_ms=$(platform_time 'p.get("wakeup_quantiles", [p["wakeup_latency"]])[-1]' ms)
+# the supply delay plans add for the host's steal so far (0: none seen)
+supply_delay_us() { platform_time 'p.get("supply_delay", "0ns")' us; }
 sd_us=$(supply_delay_us)
 echo "wake-up latency bound: ${w_us} us (largest seen ${wmax_ms} ms);" \
     "supply delay ${sd_us} us"
