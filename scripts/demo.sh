@@ -57,6 +57,14 @@ printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "e
   ' "links": [{"from": "enb", "to": "mme", "rate": "100Mbit", "crossings": 4}]}' >"$tmp/too-fast.json"
 run "$bin/placer" plan --cluster examples/fat-tree-k4.json "$tmp/too-fast.json"
 echo "exit status: $?"
+# a service too big for every host: the hosts counted per reason
+printf '%s' '{"name": "too-big", "services": [{"name": "db", "memory": "64GiB"}]}' >"$tmp/too-big.json"
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json "$tmp/too-big.json"
+# rules that contradict each other are named, with the hosts each allows
+printf '%s' '{"name": "torn", "services": [{"name": "a", "host": "h-0-0-0"},' \
+  ' {"name": "b", "host": "h-1-0-0"}], "affinity": [["a", "b"]]}' >"$tmp/torn.json"
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json "$tmp/torn.json"
+echo "exit status: $?"
 
 say "8. A guest's own real-time task set: its minimum CPU reservation per period"
 run "$bin/placer" analyze examples/analyze-taskset.json || exit 1
