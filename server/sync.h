@@ -1,11 +1,11 @@
 /* sync.h: the reservations each host's agent should enforce, what the
- * agents acknowledged, and the lifecycle states that follow.  Private to
- * placerd. */
-#ifndef PLACERD_SYNC_H
-#define PLACERD_SYNC_H
+ * agents acknowledged, and the lifecycle states that follow.  Internal to
+ * the server library. */
+#ifndef SRV_SYNC_H
+#define SRV_SYNC_H
 
 #include "admit.h"
-#include "server.h"
+#include "state.h"
 
 enum resv_state { RS_WAITING, RS_SENT, RS_OK, RS_FAILED };
 
@@ -47,7 +47,7 @@ struct resv_group {
     size_t n, cap;
 };
 
-/* Sends a ServerToAgent message to host h's agent (placerd's main.c). */
+/* Sends a ServerToAgent message to host h's agent (agents.c). */
 typedef void (*sync_send_fn)(void *arg, size_t host,
                              const Placer__ServerToAgent *m);
 
@@ -59,49 +59,49 @@ struct sync {
 };
 
 /* Load every reservation of the store (placerd's start). */
-int sync_load(struct sync *s, struct store *st, struct plc_error *err);
-void sync_release_all(struct sync *s);
+int srv__sync_load(struct sync *s, struct store *st, struct plc_error *err);
+void srv__sync_release_all(struct sync *s);
 
 /* An admission became durable: its reservations, sent where an agent is
  * up.  generation: the admission's time (store_admission.admitted_us). */
-int sync_admitted(struct sync *s, const char *tenant, const char *name,
+int srv__sync_admitted(struct sync *s, const char *tenant, const char *name,
                   const struct admission_rows *rows, uint64_t generation);
 
 /* A workflow was released: removes go to the agents. */
-void sync_released(struct sync *s, const char *tenant, const char *name);
+void srv__sync_released(struct sync *s, const char *tenant, const char *name);
 
 /* A binding changed a reservation (store_bind): apply it again. */
-int sync_bound(struct sync *s, const char *id, const struct store_binding *b);
+int srv__sync_bound(struct sync *s, const char *id, const struct store_binding *b);
 
 /* Host h's agent registered: send it the desired set. */
-void sync_host_up(struct sync *s, size_t h);
+void srv__sync_host_up(struct sync *s, size_t h);
 
 /* An acknowledgement from host h's agent. */
-void sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a);
+void srv__sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a);
 
 /* Retries (with backoff) and unanswered sends; call now and then. */
-void sync_tick(struct sync *s);
+void srv__sync_tick(struct sync *s);
 
 /* The cluster changed: host indices are looked up again by name. */
-void sync_rehost(struct sync *s);
+void srv__sync_rehost(struct sync *s);
 
 /* The lifecycle state of a reservation and, when degraded, why (static
  * text or r->error, valid until the next call). */
-Placer__State sync_state(const struct sync *s, const struct resv *r,
+Placer__State srv__sync_state(const struct sync *s, const struct resv *r,
                          const char **why);
 
-struct resv *sync_find(const struct sync *s, const char *id);
+struct resv *srv__sync_find(const struct sync *s, const char *id);
 
 /* The reservations of a workflow (NULL when it has none). */
-const struct resv_group *sync_workflow(const struct sync *s, const char *tenant,
+const struct resv_group *srv__sync_workflow(const struct sync *s, const char *tenant,
                                        const char *name);
 
 /* Fill the lifecycle of a stored plan: per service, per link, overall. */
-void sync_plan_states(const struct sync *s, Placer__Plan *p,
+void srv__sync_plan_states(const struct sync *s, Placer__Plan *p,
                       const char *tenant);
 
 /* The overall state of a workflow. */
-Placer__State sync_workflow_state(const struct sync *s, const char *tenant,
+Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
                                   const Placer__Plan *p);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * state.c: placerd's in-memory cluster and reserved totals (server.h).
+ * state.c: placerd's in-memory cluster and reserved totals (state.h).
  */
 #include "plc/error.h"
-#include "server.h"
+#include "state.h"
 #include "sched/arrival.h"
 
 #include <math.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-void totals_release(struct totals *t)
+void srv__totals_release(struct totals *t)
 {
     if (t->cluster)
         placer__cluster__free_unpacked(t->cluster, NULL);
@@ -34,9 +34,9 @@ void totals_release(struct totals *t)
 
 static Placer__Cluster *residual_copy(const Placer__Cluster *base);
 
-int totals_set_cluster(struct totals *t, Placer__Cluster *c)
+int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c)
 {
-    totals_release(t);
+    srv__totals_release(t);
     if (!c)
         return 0;
     t->cluster = c;
@@ -58,7 +58,7 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->agent = calloc(t->n_hosts + 1, sizeof *t->agent);
     if (!t->node_names || !t->core || !t->mem || !t->link || !t->link_a ||
         !t->link_b || !t->residual || !t->index || !t->agent) {
-        totals_release(t);
+        srv__totals_release(t);
         return PLC_ENOMEM;
     }
     for (size_t n = 0; n < t->n_nodes; n++) {
@@ -66,23 +66,23 @@ int totals_set_cluster(struct totals *t, Placer__Cluster *c)
                                           : c->switches[n - c->n_hosts]->name;
     }
     if (!plc_name_index_build(&t->names, t->node_names, t->n_nodes)) {
-        totals_release(t);
+        srv__totals_release(t);
         return PLC_ENOMEM;
     }
     for (size_t l = 0; l < t->n_links; l++) {
-        t->link_a[l] = totals_node(t, c->links[l]->a);
-        t->link_b[l] = totals_node(t, c->links[l]->b);
+        t->link_a[l] = srv__totals_node(t, c->links[l]->a);
+        t->link_b[l] = srv__totals_node(t, c->links[l]->b);
     }
     return 0;
 }
 
-size_t totals_node(const struct totals *t, const char *name)
+size_t srv__totals_node(const struct totals *t, const char *name)
 {
     long k = plc_name_index_find(&t->names, name);
     return k < 0 ? SIZE_MAX : (size_t)k;
 }
 
-size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir)
+size_t srv__totals_link(const struct totals *t, size_t from, size_t to, int *dir)
 {
     if (from == SIZE_MAX || to == SIZE_MAX)
         return SIZE_MAX;
@@ -109,7 +109,7 @@ static void load_row(void *arg, const char *kind, const char *a, const char *b,
 {
     struct load_ctx *x = arg;
     struct totals *t = x->t;
-    size_t n = totals_node(t, a);
+    size_t n = srv__totals_node(t, a);
     if (!strcmp(kind, "core")) {
         int core = atoi(b);
         if (n < t->n_hosts && core >= 0 && core < t->max_cores)
@@ -123,7 +123,7 @@ static void load_row(void *arg, const char *kind, const char *a, const char *b,
             x->unknown++;
     } else if (!strcmp(kind, "link")) {
         int dir;
-        size_t l = totals_link(t, n, totals_node(t, b), &dir);
+        size_t l = srv__totals_link(t, n, srv__totals_node(t, b), &dir);
         if (l != SIZE_MAX)
             t->link[2 * l + (size_t)dir] += amount;
         else
@@ -131,7 +131,7 @@ static void load_row(void *arg, const char *kind, const char *a, const char *b,
     }
 }
 
-int totals_load(struct totals *t, struct store *s, long *unknown,
+int srv__totals_load(struct totals *t, struct store *s, long *unknown,
                 struct plc_error *err)
 {
     *unknown = 0;
@@ -193,7 +193,7 @@ oom:
 
 /* A host's capacity per core: the agent's probe of what the kernel
  * admits once it has one, else the cluster file's. */
-double totals_host_capacity(const struct totals *t, size_t h)
+double srv__totals_host_capacity(const struct totals *t, size_t h)
 {
     const Placer__Host *b = t->cluster->hosts[h];
     if (t->agent[h].capacity > 0)
@@ -311,7 +311,7 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
     if (delay)
         p->supply_delay =
             time_of(p->supply_delay,
-                    a->has_platform ? totals_supply_delay(t, h, &usable)
+                    a->has_platform ? srv__totals_supply_delay(t, h, &usable)
                                     : b->supply_delay->ns,
                     &oom);
     else if (p->supply_delay) {
@@ -321,7 +321,7 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
     return !oom;
 }
 
-bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
+bool srv__host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
                           size_t n)
 {
     /* the usable points: windows ascending, stolen within its window */
@@ -344,10 +344,10 @@ bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
     return true;
 }
 
-uint64_t totals_supply_delay(const struct totals *t, size_t h, double *usable)
+uint64_t srv__totals_supply_delay(const struct totals *t, size_t h, double *usable)
 {
     const struct host_agent *a = &t->agent[h];
-    double cap = totals_host_capacity(t, h);
+    double cap = srv__totals_host_capacity(t, h);
     if (a->supply_for == cap) {
         *usable = a->supply_cap;
         return a->supply_delay_ns;
@@ -356,15 +356,15 @@ uint64_t totals_supply_delay(const struct totals *t, size_t h, double *usable)
                               usable);
 }
 
-void totals_supply_cache(struct totals *t, size_t h)
+void srv__totals_supply_cache(struct totals *t, size_t h)
 {
     struct host_agent *a = &t->agent[h];
     a->supply_for = -1;
-    a->supply_delay_ns = totals_supply_delay(t, h, &a->supply_cap);
-    a->supply_for = totals_host_capacity(t, h);
+    a->supply_delay_ns = srv__totals_supply_delay(t, h, &a->supply_cap);
+    a->supply_for = srv__totals_host_capacity(t, h);
 }
 
-const Placer__Cluster *totals_residual(struct totals *t)
+const Placer__Cluster *srv__totals_residual(struct totals *t)
 {
     if (!t->residual)
         return NULL;
@@ -375,7 +375,7 @@ const Placer__Cluster *totals_residual(struct totals *t)
         Placer__Host *x = c->hosts[h];
         /* a host whose agent is down takes nothing new: its cores full */
         bool down = t->agent[h].state == HOST_DOWN;
-        double cap = totals_host_capacity(t, h);
+        double cap = srv__totals_host_capacity(t, h);
         x->has_core_capacity = 1;
         x->core_capacity = cap;
         if (!set_platform(t, h, x))
@@ -400,7 +400,7 @@ const Placer__Cluster *totals_residual(struct totals *t)
     return c;
 }
 
-Placer__HostsReply *totals_hosts_reply(const struct totals *t)
+Placer__HostsReply *srv__totals_hosts_reply(const struct totals *t)
 {
     Placer__HostsReply *r = malloc(sizeof *r);
     if (!r)
@@ -446,7 +446,7 @@ Placer__HostsReply *totals_hosts_reply(const struct totals *t)
         s->has_cores = 1;
         s->cores = cores;
         s->has_core_capacity = 1;
-        s->core_capacity = totals_host_capacity(t, h);
+        s->core_capacity = srv__totals_host_capacity(t, h);
         /* the platform terms plans use for it, and where they came from */
         Placer__Host tmp = PLACER__HOST__INIT;
         if (!set_platform(t, h, &tmp) ||

@@ -1,10 +1,10 @@
-/* admit.h: the rows of an admission, and stranding checks.  Private to
- * placerd. */
-#ifndef PLACERD_ADMIT_H
-#define PLACERD_ADMIT_H
+/* admit.h: the rows of an admission, and stranding checks.  Internal to
+ * the server library. */
+#ifndef SRV_ADMIT_H
+#define SRV_ADMIT_H
 
 #include "place/plan.h"
-#include "server.h"
+#include "state.h"
 
 struct admission_rows {
     struct store_service *services;
@@ -17,25 +17,25 @@ struct admission_rows {
 
 /* The store rows of an admitted plan (names borrowed from w and t).
  * 0, PLC_ENOMEM, PLC_EINTERNAL (a route over a link the cluster lacks). */
-int admission_rows_build(struct admission_rows *r, const struct totals *t,
+int srv__admission_rows_build(struct admission_rows *r, const struct totals *t,
                          const Placer__Workflow *w,
                          const struct place_plan *plan);
-void admission_rows_release(struct admission_rows *r);
+void srv__admission_rows_release(struct admission_rows *r);
 
 /* Add the rows to the in-memory totals (after the store committed). */
-void admission_rows_apply(const struct admission_rows *r, struct totals *t,
+void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
                           const struct place_plan *plan);
 
 /* Workflows ("tenant/name", malloc'd, caller frees each and the array)
  * whose hosts, cores or links the new cluster `c` lacks, and *over when
  * what is reserved exceeds a capacity of `c`.  0 or PLC_E*. */
-int strand_check(const Placer__Cluster *c, const struct totals *t,
+int srv__strand_check(const Placer__Cluster *c, const struct totals *t,
                  struct store *s, char ***names, size_t *n, bool *over,
                  struct plc_error *err);
 
 /* The cluster's rows for the store (names borrowed from c); free with
- * cluster_rows_release.  0 or PLC_ENOMEM. */
-int cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out);
-void cluster_rows_release(struct store_cluster *r);
+ * srv__cluster_rows_release.  0 or PLC_ENOMEM. */
+int srv__cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out);
+void srv__cluster_rows_release(struct store_cluster *r);
 
 #endif

@@ -25,7 +25,7 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const struct resv *)a)->id, ((const struct resv *)b)->id);
 }
 
-struct resv *sync_find(const struct sync *s, const char *id)
+struct resv *srv__sync_find(const struct sync *s, const char *id)
 {
     struct resv key;
     key.id = (char *)id;
@@ -62,7 +62,7 @@ static struct resv_group *group_of(void *const *root, const char *id, bool make,
     return g;
 }
 
-const struct resv_group *sync_workflow(const struct sync *s, const char *tenant,
+const struct resv_group *srv__sync_workflow(const struct sync *s, const char *tenant,
                                        const char *name)
 {
     char id[300];
@@ -126,7 +126,7 @@ static void nofree(void *p)
     (void)p;
 }
 
-void sync_release_all(struct sync *s)
+void srv__sync_release_all(struct sync *s)
 {
     tdestroy(s->t.tree, nofree);
     tdestroy(s->t.workflows, group_free);
@@ -144,7 +144,7 @@ static char *dup0(const char *x)
 /* The entry of id, new (WAITING) or the existing one made new again. */
 static struct resv *entry(struct sync *s, const char *id)
 {
-    struct resv *r = sync_find(s, id);
+    struct resv *r = srv__sync_find(s, id);
     if (r) {
         free(r->error);
         r->error = NULL;
@@ -227,7 +227,7 @@ static void set_binding(struct resv *r, const struct store_binding *b)
 static uint64_t link_rate(const struct totals *t, const char *a, const char *b)
 {
     int dir;
-    size_t l = totals_link(t, totals_node(t, a), totals_node(t, b), &dir);
+    size_t l = srv__totals_link(t, srv__totals_node(t, a), srv__totals_node(t, b), &dir);
     if (l == SIZE_MAX || !t->cluster)
         return 0;
     const Placer__Link *k = t->cluster->links[l];
@@ -330,7 +330,7 @@ static int load_one(void *arg, const struct store_resv *v)
     else
         snprintf(id, sizeof id, "%s/%s/%s/%s>%s", v->tenant, v->workflow,
                  v->subject, v->host, v->to);
-    size_t h = totals_node(c->s->totals, host);
+    size_t h = srv__totals_node(c->s->totals, host);
     if (h >= c->s->totals->n_hosts)
         return 0; /* a switch: no agent enforces it */
     struct resv *r = entry(c->s, id);
@@ -361,7 +361,7 @@ static int load_one(void *arg, const struct store_resv *v)
     return 0;
 }
 
-int sync_load(struct sync *s, struct store *st, struct plc_error *err)
+int srv__sync_load(struct sync *s, struct store *st, struct plc_error *err)
 {
     struct load_ctx c = {s, 0, NULL};
     int rc = store_resv_each(st, load_one, &c, err);
@@ -380,7 +380,7 @@ static int track_new(struct sync *s, const struct store_resv *v)
     return lc.rc;
 }
 
-int sync_admitted(struct sync *s, const char *tenant, const char *name,
+int srv__sync_admitted(struct sync *s, const char *tenant, const char *name,
                   const struct admission_rows *rows, uint64_t generation)
 {
     struct store_resv v;
@@ -420,9 +420,9 @@ int sync_admitted(struct sync *s, const char *tenant, const char *name,
     return rc;
 }
 
-void sync_released(struct sync *s, const char *tenant, const char *name)
+void srv__sync_released(struct sync *s, const char *tenant, const char *name)
 {
-    const struct resv_group *g = sync_workflow(s, tenant, name);
+    const struct resv_group *g = srv__sync_workflow(s, tenant, name);
     size_t n = g ? g->n : 0;
     struct resv **v = n ? malloc(n * sizeof *v) : NULL;
     if (!v)
@@ -443,9 +443,9 @@ void sync_released(struct sync *s, const char *tenant, const char *name)
     free(v);
 }
 
-int sync_bound(struct sync *s, const char *id, const struct store_binding *b)
+int srv__sync_bound(struct sync *s, const char *id, const struct store_binding *b)
 {
-    struct resv *r = sync_find(s, id);
+    struct resv *r = srv__sync_find(s, id);
     if (!r)
         return PLC_ENOENT;
     r->generation = (uint64_t)b->generation;
@@ -459,7 +459,7 @@ int sync_bound(struct sync *s, const char *id, const struct store_binding *b)
     return 0;
 }
 
-void sync_host_up(struct sync *s, size_t h)
+void srv__sync_host_up(struct sync *s, size_t h)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->t.n; i++)
@@ -505,9 +505,9 @@ void sync_host_up(struct sync *s, size_t h)
     free(cores);
 }
 
-void sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
+void srv__sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
 {
-    struct resv *r = a->reservation_id ? sync_find(s, a->reservation_id) : NULL;
+    struct resv *r = a->reservation_id ? srv__sync_find(s, a->reservation_id) : NULL;
     if (!r || r->host != h ||
         (a->has_generation && a->generation != r->generation))
         return; /* stale: an earlier generation, or released since */
@@ -533,7 +533,7 @@ void sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
         r->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : r->backoff_ms * 2;
 }
 
-void sync_tick(struct sync *s)
+void srv__sync_tick(struct sync *s)
 {
     double now = plc_now_ms();
     for (size_t i = 0; i < s->t.n; i++) {
@@ -547,18 +547,18 @@ void sync_tick(struct sync *s)
     }
 }
 
-void sync_rehost(struct sync *s)
+void srv__sync_rehost(struct sync *s)
 {
     for (size_t i = 0; i < s->t.n; i++) {
         struct resv *r = s->t.v[i];
-        size_t h = totals_node(s->totals, r->host_name);
+        size_t h = srv__totals_node(s->totals, r->host_name);
         r->host = h < s->totals->n_hosts ? h : SIZE_MAX;
     }
 }
 
 /* ---- states ---- */
 
-Placer__State sync_state(const struct sync *s, const struct resv *r,
+Placer__State srv__sync_state(const struct sync *s, const struct resv *r,
                          const char **why)
 {
     *why = NULL;
@@ -605,7 +605,7 @@ static const struct resv *service_resv(const struct sync *s, const char *tenant,
 {
     char id[512];
     snprintf(id, sizeof id, "%s/%s/%s", tenant, wf, svc);
-    return sync_find(s, id);
+    return srv__sync_find(s, id);
 }
 
 /* A virtual link's state: of its reservations on every link direction
@@ -617,7 +617,7 @@ static Placer__State link_state(const struct sync *s, const char *tenant,
     Placer__State st = PLACER__STATE__STATE_ACTIVE;
     *any = false;
     *why = NULL;
-    const struct resv_group *g = sync_workflow(s, tenant, wf);
+    const struct resv_group *g = srv__sync_workflow(s, tenant, wf);
     char subject[300];
     snprintf(subject, sizeof subject, "%s->%s", l->from, l->to);
     for (size_t i = 0; g && i < g->n; i++) {
@@ -625,7 +625,7 @@ static Placer__State link_state(const struct sync *s, const char *tenant,
         if (r->cpu || !r->subject || strcmp(r->subject, subject))
             continue;
         const char *w;
-        Placer__State x = sync_state(s, r, &w);
+        Placer__State x = srv__sync_state(s, r, &w);
         st = combine(st, x, !*any);
         if (w && !*why)
             *why = w;
@@ -634,7 +634,7 @@ static Placer__State link_state(const struct sync *s, const char *tenant,
     return st;
 }
 
-void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
+void srv__sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
 {
     Placer__State all = PLACER__STATE__STATE_ADMITTED;
     bool first = true;
@@ -644,7 +644,7 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
         if (!r)
             continue;
         const char *why;
-        Placer__State x = sync_state(s, r, &why);
+        Placer__State x = srv__sync_state(s, r, &why);
         v->has_state = 1;
         v->state = x;
         if (r->pid > 0) {
@@ -674,7 +674,7 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
             char full[700];
             snprintf(full, sizeof full, "%s%s>%s", id, l->path[k],
                      l->path[k + 1]);
-            const struct resv *r = sync_find(s, full);
+            const struct resv *r = srv__sync_find(s, full);
             if (r && r->flow) { /* as bound: the way there */
                 snprintf(flow, sizeof flow, "%s:%d-%s:%d/%s",
                          r->src ? r->src : "*", r->sport, r->dst ? r->dst : "*",
@@ -700,7 +700,7 @@ void sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
         }
 }
 
-Placer__State sync_workflow_state(const struct sync *s, const char *tenant,
+Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
                                   const Placer__Plan *p)
 {
     Placer__State all = PLACER__STATE__STATE_ADMITTED;
@@ -710,7 +710,7 @@ Placer__State sync_workflow_state(const struct sync *s, const char *tenant,
             service_resv(s, tenant, p->workflow, p->services[i]->name);
         const char *why;
         if (r) {
-            all = combine(all, sync_state(s, r, &why), first);
+            all = combine(all, srv__sync_state(s, r, &why), first);
             first = false;
         }
     }

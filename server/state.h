@@ -1,6 +1,7 @@
-/* server.h: placerd's state, shared by its files.  Private to placerd. */
-#ifndef PLACERD_SERVER_H
-#define PLACERD_SERVER_H
+/* state.h: the server's cluster and reserved totals in memory, and each
+ * host's agent.  Internal to the server library. */
+#ifndef SRV_STATE_H
+#define SRV_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,8 +11,6 @@
 #include "proto/placer.pb-c.h"
 #include "store/store.h"
 
-#define PROTOCOL_VERSION 1
-
 /* placerd logs through plc/log.h */
 #include "plc/log.h"
 #include "plc/names.h"
@@ -20,7 +19,7 @@
  * store's reserved totals), by the cluster's own indices. */
 struct totals {
     Placer__Cluster *cluster;  /* NULL until a cluster is applied */
-    Placer__Cluster *residual; /* a copy of it: totals_residual() */
+    Placer__Cluster *residual; /* a copy of it: srv__totals_residual() */
     struct model_index *index; /* its names, sorted once (model.h) */
     size_t n_hosts, n_nodes, n_links;
     const char **node_names;     /* hosts, then switches */
@@ -65,34 +64,34 @@ struct host_agent {
 
 /* A host's capacity per core for plans: the agent's probe once it has
  * one, else the cluster file's. */
-double totals_host_capacity(const struct totals *t, size_t h);
+double srv__totals_host_capacity(const struct totals *t, size_t h);
 
 /* Take an agent's steal envelope; true when it changed. */
-bool host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
+bool srv__host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
                           size_t n);
 
 /* The supply delay host h's steal envelope implies at its capacity (the
  * cached figure when it was made at that capacity), ns; *usable gets the
- * capacity per core left.  totals_supply_cache() computes and keeps it
+ * capacity per core left.  srv__totals_supply_cache() computes and keeps it
  * (after the envelope or the capacity changed). */
-uint64_t totals_supply_delay(const struct totals *t, size_t h, double *usable);
-void totals_supply_cache(struct totals *t, size_t h);
+uint64_t srv__totals_supply_delay(const struct totals *t, size_t h, double *usable);
+void srv__totals_supply_cache(struct totals *t, size_t h);
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the
  * totals.  0 or PLC_ENOMEM. */
-int totals_set_cluster(struct totals *t, Placer__Cluster *c);
-void totals_release(struct totals *t);
+int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c);
+void srv__totals_release(struct totals *t);
 
 /* Node index of a name, or SIZE_MAX. */
-size_t totals_node(const struct totals *t, const char *name);
+size_t srv__totals_node(const struct totals *t, const char *name);
 
 /* Link index and direction (0 a->b, 1 b->a) joining two nodes, or
  * SIZE_MAX. */
-size_t totals_link(const struct totals *t, size_t from, size_t to, int *dir);
+size_t srv__totals_link(const struct totals *t, size_t from, size_t to, int *dir);
 
 /* Reload the totals from the store's reserved table; rows naming what the
  * cluster lacks are counted in *unknown.  0 or a PLC_E* code. */
-int totals_load(struct totals *t, struct store *s, long *unknown,
+int srv__totals_load(struct totals *t, struct store *s, long *unknown,
                 struct plc_error *err);
 
 /* The cluster with the totals added to its background load (used,
@@ -100,10 +99,10 @@ int totals_load(struct totals *t, struct store *s, long *unknown,
  * is planned against.  One copy, kept in t and brought up to date in
  * place by each call; it must not change while a plan reads it, so call
  * it only when no plan runs.  NULL without a cluster. */
-const Placer__Cluster *totals_residual(struct totals *t);
+const Placer__Cluster *srv__totals_residual(struct totals *t);
 
 /* The HostsReply of the current state (caller frees with
  * placer__hosts_reply__free_unpacked).  NULL when memory runs out. */
-Placer__HostsReply *totals_hosts_reply(const struct totals *t);
+Placer__HostsReply *srv__totals_hosts_reply(const struct totals *t);
 
 #endif

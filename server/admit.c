@@ -1,6 +1,6 @@
 /*
  * admit.c: from an admitted plan to the rows the store keeps and the
- * in-memory totals (server.h), and the check that a new cluster does not
+ * in-memory totals (state.h), and the check that a new cluster does not
  * strand what is reserved.
  */
 #include "admit.h"
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void admission_rows_release(struct admission_rows *r)
+void srv__admission_rows_release(struct admission_rows *r)
 {
     for (size_t i = 0; i < r->n_net; i++)
         free((char *)r->net[i].vlink);
@@ -29,7 +29,7 @@ static int add_path(struct admission_rows *r, const struct totals *t,
 {
     for (size_t k = 0; k + 1 < n; k++) {
         int dir;
-        size_t l = totals_link(t, path[k], path[k + 1], &dir);
+        size_t l = srv__totals_link(t, path[k], path[k + 1], &dir);
         if (l == SIZE_MAX)
             return PLC_EINTERNAL;
         char *name = strdup(vlink);
@@ -45,7 +45,7 @@ static int add_path(struct admission_rows *r, const struct totals *t,
     return 0;
 }
 
-int admission_rows_build(struct admission_rows *r, const struct totals *t,
+int srv__admission_rows_build(struct admission_rows *r, const struct totals *t,
                          const Placer__Workflow *w,
                          const struct place_plan *plan)
 {
@@ -61,7 +61,7 @@ int admission_rows_build(struct admission_rows *r, const struct totals *t,
     r->link_idx = calloc(nnet + 1, sizeof *r->link_idx);
     r->link_dir = calloc(nnet + 1, sizeof *r->link_dir);
     if (!r->services || !r->cpu || !r->net || !r->link_idx || !r->link_dir) {
-        admission_rows_release(r);
+        srv__admission_rows_release(r);
         return PLC_ENOMEM;
     }
     for (size_t v = 0; v < V; v++) {
@@ -95,15 +95,15 @@ int admission_rows_build(struct admission_rows *r, const struct totals *t,
             rc = add_path(r, t, name, vp->back, vp->n_back, rate, true);
     }
     if (rc < 0)
-        admission_rows_release(r);
+        srv__admission_rows_release(r);
     return rc;
 }
 
-void admission_rows_apply(const struct admission_rows *r, struct totals *t,
+void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
                           const struct place_plan *plan)
 {
     for (size_t i = 0; i < r->n_cpu; i++) {
-        size_t h = totals_node(t, r->cpu[i].host);
+        size_t h = srv__totals_node(t, r->cpu[i].host);
         if (h < t->n_hosts && r->cpu[i].core < t->max_cores)
             t->core[h * (size_t)t->max_cores + (size_t)r->cpu[i].core] +=
                 r->cpu[i].utilization;
@@ -218,7 +218,7 @@ static void over_capacity(const Placer__Cluster *c, const struct totals *t,
     }
 }
 
-int strand_check(const Placer__Cluster *c, const struct totals *t,
+int srv__strand_check(const Placer__Cluster *c, const struct totals *t,
                  struct store *s, char ***names, size_t *n, bool *over,
                  struct plc_error *err)
 {
@@ -235,7 +235,7 @@ int strand_check(const Placer__Cluster *c, const struct totals *t,
 /* ---- the cluster as rows --------------------------------------------------
  */
 
-int cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out)
+int srv__cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out)
 {
     memset(out, 0, sizeof *out);
     struct store_host *h = calloc(c->n_hosts + 1, sizeof *h);
@@ -275,7 +275,7 @@ int cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out)
     return 0;
 }
 
-void cluster_rows_release(struct store_cluster *r)
+void srv__cluster_rows_release(struct store_cluster *r)
 {
     free((void *)r->hosts);
     free((void *)r->switches);

@@ -1,4 +1,4 @@
-/* placerd's agent synchronisation (cmd/placerd/sync.c) through its seams:
+/* The server's agent synchronisation (server/sync.c) through its seams:
  * a cluster in the totals, an admission's rows, a send function that
  * records what would go to each agent, and acknowledgements fed back.
  * The lifecycle: admitted while the host has no agent, the desired set and
@@ -67,7 +67,7 @@ Test(sync, the_lifecycle_of_a_reservation_through_its_agent, .timeout = 30)
                                      PROTO_DOC_CLUSTER, &err),
                  0, "%s", err.msg);
     struct totals t = {0};
-    cr_assert_eq(totals_set_cluster(&t, (Placer__Cluster *)doc.msg), 0);
+    cr_assert_eq(srv__totals_set_cluster(&t, (Placer__Cluster *)doc.msg), 0);
     doc.msg = NULL; /* the totals own it */
     proto_doc_release(&doc);
     struct sent got = {0};
@@ -79,70 +79,70 @@ Test(sync, the_lifecycle_of_a_reservation_through_its_agent, .timeout = 30)
     struct store_service svc = {"s", "h1", 0};
     struct store_cpu cpu = {"s", "h1", 1, 0.1, 1000000, 10000000, 10000000};
     struct admission_rows rows = {&svc, &cpu, NULL, 1, 1, 0, NULL, NULL};
-    cr_assert_eq(sync_admitted(&s, "t", "w", &rows, 42), 0);
-    const struct resv *r = sync_find(&s, "t/w/s");
+    cr_assert_eq(srv__sync_admitted(&s, "t", "w", &rows, 42), 0);
+    const struct resv *r = srv__sync_find(&s, "t/w/s");
     cr_assert_not_null(r);
     const char *why;
     /* no agent on h1 yet: admitted, nothing sent */
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_ADMITTED);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_ADMITTED);
     cr_assert_eq(got.n, 0);
 
     /* the agent registers: the desired set, with the reservation */
     t.agent[0].state = HOST_UP;
     t.agent[0].synced = true;
-    sync_host_up(&s, 0);
+    srv__sync_host_up(&s, 0);
     cr_assert_geq(got.desired + got.apply, 1);
     cr_assert_eq(got.host, 0);
     cr_assert_str_eq(got.id, "t/w/s");
     cr_assert_eq(got.generation, 42);
     cr_assert_eq(got.budget_ns, 1000000);
-    sync_tick(&s); /* sends what is waiting */
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
+    srv__sync_tick(&s); /* sends what is waiting */
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
 
     /* a stale ack (another generation) changes nothing; the right one
      * makes it active */
     struct sent stale = got;
     stale.generation = 41;
     Placer__AgentAck a = ack_of(&stale, true, false, NULL);
-    sync_ack(&s, 0, &a);
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
+    srv__sync_ack(&s, 0, &a);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
     a = ack_of(&got, true, false, NULL);
-    sync_ack(&s, 1, &a); /* from the wrong host: ignored */
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
-    sync_ack(&s, 0, &a);
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_ACTIVE);
+    srv__sync_ack(&s, 1, &a); /* from the wrong host: ignored */
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_APPLYING);
+    srv__sync_ack(&s, 0, &a);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_ACTIVE);
 
     /* a failure: degraded with the agent's words, retried after ~1 s */
     a = ack_of(&got, false, false, "sched_setattr(...): busy");
-    sync_ack(&s, 0, &a);
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_DEGRADED);
+    srv__sync_ack(&s, 0, &a);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_DEGRADED);
     cr_assert_str_eq(why, "sched_setattr(...): busy");
     int before = got.apply + got.desired;
-    sync_tick(&s);
+    srv__sync_tick(&s);
     cr_assert_eq(got.apply + got.desired, before, "retried at once");
     struct timespec pause = {1, 100000000};
     nanosleep(&pause, NULL);
-    sync_tick(&s);
+    srv__sync_tick(&s);
     cr_assert_eq(got.apply + got.desired, before + 1, "not retried");
     a = ack_of(&got, true, false, NULL);
-    sync_ack(&s, 0, &a);
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_ACTIVE);
+    srv__sync_ack(&s, 0, &a);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_ACTIVE);
 
     /* the agent goes down: degraded, naming the agent */
     t.agent[0].state = HOST_DOWN;
-    cr_assert_eq(sync_state(&s, r, &why), PLACER__STATE__STATE_DEGRADED);
+    cr_assert_eq(srv__sync_state(&s, r, &why), PLACER__STATE__STATE_DEGRADED);
     cr_assert(why && strstr(why, "agent"), "%s", why ? why : "(none)");
     t.agent[0].state = HOST_UP;
 
     /* release: a remove goes out; its ack drops the reservation */
-    sync_released(&s, "t", "w");
+    srv__sync_released(&s, "t", "w");
     cr_assert_geq(got.remove, 1);
     cr_assert_str_eq(got.id, "t/w/s");
     a = ack_of(&got, true, true, NULL);
-    sync_ack(&s, 0, &a);
-    cr_assert_null(sync_find(&s, "t/w/s"));
-    cr_assert_null(sync_workflow(&s, "t", "w"));
+    srv__sync_ack(&s, 0, &a);
+    cr_assert_null(srv__sync_find(&s, "t/w/s"));
+    cr_assert_null(srv__sync_workflow(&s, "t", "w"));
 
-    sync_release_all(&s);
-    totals_release(&t);
+    srv__sync_release_all(&s);
+    srv__totals_release(&t);
 }

@@ -1,0 +1,381 @@
+/*
+ * transport.c: placerd's ZeroMQ sockets on the libuv loop.
+ *
+ * Each socket's ZMQ_FD is watched with uv_poll.  That descriptor is
+ * edge-triggered (it signals a change of ZMQ_EVENTS, not a level), and a
+ * send can consume the edge, so every wake-up reads while ZMQ_EVENTS says
+ * POLLIN, and every send schedules one more look on the next turn of the
+ * loop (never a nested read: the server may be in the middle of a reply).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "plc/clock.h"
+#include "plc/error.h"
+#include "plc/keyfile.h"
+#include "plc/log.h"
+#include "server/server.h"
+#include "transport.h"
+
+/* ---- keys -------------------------------------------------------------- */
+
+/* A key file (placer keygen); 0 or an exit code after saying why. */
+static int read_key(const char *path, char out[41])
+{
+    int rc = plc_keyfile_read(path, out);
+    if (rc < 0)
+        fprintf(stderr, "placerd: '%s' %s\n", path,
+                rc == PLC_ENOENT ? "cannot be read"
+                                 : "is not a key file of 'placer keygen' (one "
+                                   "line of 40 Z85 characters)");
+    return rc < 0 ? plc_exit_code(rc) : 0;
+}
+
+int transport_keys(struct transport *t, const char *server_key,
+                   const char *agent_keys)
+{
+    int rc = read_key(server_key, t->secret);
+    if (rc)
+        return rc;
+    DIR *d = opendir(agent_keys);
+    if (!d) {
+        fprintf(stderr, "placerd: --agent-keys: cannot read '%s' (%s)\n",
+                agent_keys, strerror(errno));
+        return PLC_EXIT_NOINPUT;
+    }
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".pub"))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", agent_keys, e->d_name);
+        char(*k)[41] = realloc(t->keys, (t->n_keys + 1) * sizeof *k);
+        if (!k) {
+            fputs("placerd: out of memory reading the agents' keys\n", stderr);
+            rc = PLC_EXIT_SOFTWARE;
+            break;
+        }
+        t->keys = k;
+        rc = read_key(path, t->keys[t->n_keys]);
+        if (rc == 0)
+            t->n_keys++;
+    }
+    closedir(d);
+    t->keys_dir = agent_keys;
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* The next message waiting on a socket (ZMQ_EVENTS is the truth): up to
+ * `max` frames into f, the rest dropped; *n is their count, or max + 1
+ * when there were more.  false when nothing waits.  The caller closes
+ * f[0 .. min(*n, max) - 1] (close_frames). */
+static bool next_message(void *sock, zmq_msg_t *f, int max, int *n)
+{
+    int events = 0;
+    size_t sz = sizeof events;
+    if (!sock || zmq_getsockopt(sock, ZMQ_EVENTS, &events, &sz) < 0 ||
+        !(events & ZMQ_POLLIN))
+        return false;
+    int more = 1, got = 0, kept = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        more = zmq_msg_more(&m);
+        got++;
+        if (kept < max)
+            f[kept++] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    *n = got > max ? max + 1 : got;
+    return true;
+}
+
+static void close_frames(zmq_msg_t *f, int n, int max)
+{
+    for (int i = 0; i < n && i < max; i++)
+        zmq_msg_close(&f[i]);
+}
+
+static void kick(struct transport *t);
+
+/* A client's routing id, the reply's context. */
+struct peer {
+    struct transport *t;
+    size_t len;
+    unsigned char id[];
+};
+
+static void on_reply(void *ctx, const Placer__Response *r)
+{
+    struct peer *p = ctx;
+    struct transport *t = p->t;
+    size_t len = placer__response__get_packed_size(r);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) {
+        plc_log(PLC_LOG_ERROR, "out of memory for a reply of %zu bytes", len);
+    } else if (t->clients) {
+        placer__response__pack(r, buf);
+        if (zmq_send(t->clients, p->id, p->len, ZMQ_SNDMORE) < 0 ||
+            zmq_send(t->clients, "", 0, ZMQ_SNDMORE) < 0 ||
+            zmq_send(t->clients, buf, len, 0) < 0)
+            plc_log(PLC_LOG_WARN, "cannot reply (%s)", zmq_strerror(errno));
+    }
+    free(buf);
+    free(p);
+    kick(t);
+}
+
+/* Clients: [identity][empty][request]. */
+static void read_clients(struct transport *t)
+{
+    zmq_msg_t f[4];
+    int n;
+    while (!t->closing && next_message(t->clients, f, 4, &n)) {
+        if (n == 3 && zmq_msg_size(&f[1]) == 0) {
+            size_t il = zmq_msg_size(&f[0]);
+            struct peer *p = malloc(sizeof *p + il);
+            if (p) {
+                p->t = t;
+                p->len = il;
+                memcpy(p->id, zmq_msg_data(&f[0]), il);
+                srv_request_bytes(t->srv, zmq_msg_data(&f[2]),
+                                  zmq_msg_size(&f[2]), on_reply, p);
+            } else {
+                plc_log(PLC_LOG_ERROR, "out of memory: a request dropped");
+            }
+        } else if (n > 0) {
+            plc_log(PLC_LOG_WARN,
+                    "dropped a message of %d frames that is not a request "
+                    "envelope",
+                    n);
+        }
+        close_frames(f, n, 4);
+    }
+}
+
+/* Agents: [identity][message]. */
+static void read_agents(struct transport *t)
+{
+    zmq_msg_t f[3];
+    int n;
+    while (!t->closing && next_message(t->agents, f, 3, &n)) {
+        if (n == 2)
+            srv_agent_message(t->srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
+                              zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
+        else
+            plc_log(PLC_LOG_WARN,
+                    "dropped a message of %d frames on the agents' socket", n);
+        close_frames(f, n, 3);
+    }
+}
+
+/* ZAP (RFC 27): libzmq asks whether a CURVE client key may connect. */
+static void read_zap(struct transport *t)
+{
+    /* version, request id, domain, address, identity, mechanism, key */
+    zmq_msg_t f[8];
+    int n;
+    while (!t->closing && next_message(t->zap, f, 8, &n)) {
+        char key[41] = "?", addr[64] = "";
+        bool ok = false;
+        if (n == 7 && zmq_msg_size(&f[6]) == 32) {
+            zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
+            for (size_t i = 0; i < t->n_keys && !ok; i++)
+                ok = !strcmp(t->keys[i], key);
+            snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
+                     (const char *)zmq_msg_data(&f[3]));
+        }
+        /* an agent refused retries its handshake every 100 ms: say so
+         * once a minute per key */
+        if (!ok && (strcmp(t->refused_key, key) ||
+                    plc_now_ms() - t->refused_key_ms > 60000)) {
+            plc_log(PLC_LOG_WARN,
+                    "refused an agent from %s: its key %s is not in %s",
+                    addr[0] ? addr : "?", key, t->keys_dir);
+            memcpy(t->refused_key, key, sizeof t->refused_key);
+            t->refused_key_ms = plc_now_ms();
+        }
+        const char *code = ok ? "200" : "400";
+        zmq_send(t->zap, "1.0", 3, ZMQ_SNDMORE);
+        if (n >= 2)
+            zmq_send(t->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
+                     ZMQ_SNDMORE);
+        else
+            zmq_send(t->zap, "", 0, ZMQ_SNDMORE);
+        zmq_send(t->zap, code, 3, ZMQ_SNDMORE);
+        zmq_send(t->zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
+        zmq_send(t->zap, ok ? key : "", ok ? 40 : 0, ZMQ_SNDMORE);
+        zmq_send(t->zap, "", 0, 0);
+        close_frames(f, n, 8);
+    }
+}
+
+static void read_all(struct transport *t)
+{
+    read_clients(t);
+    read_agents(t);
+    read_zap(t);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    read_all(h->data);
+}
+
+static void on_kick(uv_timer_t *h)
+{
+    read_all(h->data);
+}
+
+static void kick(struct transport *t)
+{
+    if (t->started && !t->closing)
+        uv_timer_start(&t->kick, on_kick, 0, 0);
+}
+
+static void on_tick(uv_timer_t *h)
+{
+    struct transport *t = h->data;
+    srv_agents_tick(t->srv);
+    /* the descriptors are edge-triggered: look now and then regardless */
+    read_all(t);
+}
+
+int transport_agent_send(void *arg, const void *peer, size_t peer_len,
+                         const uint8_t *msg, size_t len)
+{
+    struct transport *t = arg;
+    if (!t->agents)
+        return ENOTCONN;
+    int e = 0;
+    if (zmq_send(t->agents, peer, peer_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(t->agents, msg, len, ZMQ_DONTWAIT) < 0)
+        e = errno;
+    kick(t);
+    return e;
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static int poll_socket(struct transport *t, void *sock, uv_poll_t *h)
+{
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0 ||
+        uv_poll_init(t->loop, h, fd) != 0)
+        return -1;
+    h->data = t;
+    return uv_poll_start(h, UV_READABLE, on_poll);
+}
+
+int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
+                    const char *listen, const char *agents)
+{
+    t->loop = loop;
+    t->srv = s;
+    t->refused_key_ms = -1e9;
+    t->zctx = zmq_ctx_new();
+    if (!t->zctx) {
+        fprintf(stderr, "placerd: cannot start ZeroMQ (%s)\n",
+                zmq_strerror(errno));
+        return PLC_EXIT_SOFTWARE;
+    }
+    int64_t maxmsg = 4 * (int64_t)SRV_MAX_REQUEST_BYTES;
+    int linger = 1000;
+    t->clients = zmq_socket(t->zctx, ZMQ_ROUTER);
+    zmq_setsockopt(t->clients, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(t->clients, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(t->clients, listen) != 0) {
+        fprintf(stderr, "placerd: --listen: cannot bind '%s' (%s)\n", listen,
+                zmq_strerror(errno));
+        return PLC_EXIT_UNAVAILABLE;
+    }
+    t->agents = zmq_socket(t->zctx, ZMQ_ROUTER);
+    zmq_setsockopt(t->agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(t->agents, ZMQ_LINGER, &linger, sizeof linger);
+    if (t->secret[0]) {
+        /* the ZAP handler first: libzmq asks it about every agent */
+        t->zap = zmq_socket(t->zctx, ZMQ_REP);
+        zmq_setsockopt(t->zap, ZMQ_LINGER, &linger, sizeof linger);
+        int one = 1;
+        if (zmq_bind(t->zap, "inproc://zeromq.zap.01") != 0 ||
+            zmq_setsockopt(t->agents, ZMQ_CURVE_SERVER, &one, sizeof one) !=
+                0 ||
+            zmq_setsockopt(t->agents, ZMQ_CURVE_SECRETKEY, t->secret, 40) !=
+                0) {
+            fprintf(stderr, "placerd: cannot set up CURVE (%s)\n",
+                    zmq_strerror(errno));
+            return PLC_EXIT_SOFTWARE;
+        }
+    }
+    if (zmq_bind(t->agents, agents) != 0) {
+        fprintf(stderr, "placerd: --agents-listen: cannot bind '%s' (%s)\n",
+                agents, zmq_strerror(errno));
+        return PLC_EXIT_UNAVAILABLE;
+    }
+    uv_timer_init(loop, &t->kick);
+    uv_timer_init(loop, &t->ticker);
+    t->kick.data = t->ticker.data = t;
+    t->started = true;
+    if (poll_socket(t, t->clients, &t->poll) != 0 ||
+        poll_socket(t, t->agents, &t->agents_poll) != 0 ||
+        (t->zap && poll_socket(t, t->zap, &t->zap_poll) != 0)) {
+        fputs("placerd: cannot watch the sockets on the loop\n", stderr);
+        return PLC_EXIT_SOFTWARE;
+    }
+    uv_timer_start(&t->ticker, on_tick, SRV_HEARTBEAT_MS / 2,
+                   SRV_HEARTBEAT_MS / 2);
+    /* anything that arrived before the polls started */
+    kick(t);
+    return 0;
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (h->loop && !uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+void transport_stop(struct transport *t)
+{
+    if (!t->started || t->closing)
+        return;
+    t->closing = true;
+    close_handle((uv_handle_t *)&t->poll);
+    close_handle((uv_handle_t *)&t->agents_poll);
+    close_handle((uv_handle_t *)&t->zap_poll);
+    close_handle((uv_handle_t *)&t->kick);
+    close_handle((uv_handle_t *)&t->ticker);
+}
+
+void transport_release(struct transport *t)
+{
+    if (t->zap)
+        zmq_close(t->zap);
+    if (t->agents)
+        zmq_close(t->agents);
+    if (t->clients)
+        zmq_close(t->clients);
+    if (t->zctx)
+        zmq_ctx_term(t->zctx);
+    t->zap = t->agents = t->clients = t->zctx = NULL;
+    free(t->keys);
+    t->keys = NULL;
+    t->n_keys = 0;
+}

@@ -1,0 +1,80 @@
+/* internal.h: the server's state and the calls its files make of each
+ * other.  Internal to the server library. */
+#ifndef SRV_INTERNAL_H
+#define SRV_INTERNAL_H
+
+#include "admit.h"
+#include "plc/diag.h"
+#include "server/server.h"
+#include "state.h"
+#include "sync.h"
+
+/* A request in flight: answered at once, or waiting in the admission
+ * queue, being planned, or waiting for its commit. */
+struct job {
+    uv_work_t work;
+    struct srv *srv;
+    srv_reply_fn reply; /* NULL once answered */
+    void *ctx;
+    uint64_t id;
+    Placer__Request *req;
+    struct job *next;
+    double t0;
+    /* submit: planned on the worker */
+    const Placer__Cluster *residual; /* the totals' (no plan changes it) */
+    const struct model_index *index; /* the totals' */
+    struct model_problem mp;
+    struct place_plan plan;
+    Placer__Plan *doc;
+    int rc;
+    struct plc_error err;
+    /* admitted: the rows the commit writes */
+    struct admission_rows rows;
+    uint8_t *wb, *pb;
+    size_t wlen, plen;
+    const char *tenant;
+    int64_t admitted_us; /* the reservations' first generation */
+};
+
+struct srv {
+    uv_loop_t *loop;
+    struct store *store;
+    struct store *writer; /* the committer's connection */
+    struct totals totals;
+    struct sync sync; /* reservations as the agents enforce them */
+    long repaired;    /* totals rows repaired at open */
+    /* the admission queue */
+    struct job *head, *tail; /* waiting admissions and cluster changes */
+    size_t queued, queue_max;
+    struct job *running;
+    struct job *commit_head, *commit_tail; /* admitted, not yet durable */
+    struct job *committing;                /* the batch being written */
+    uv_work_t commit_work; /* the committer's request (one at a time) */
+    bool draining;
+    void (*stopped)(void *arg); /* srv_stop()'s, called once */
+    void *stopped_arg;
+    long served;
+    /* agents */
+    bool agents_allowed;
+    srv_agent_send_fn agent_send;
+    void *agent_arg;
+    double refused_agents_ms; /* said at most once a minute */
+};
+
+/* request.c: answers. */
+void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg);
+void srv__reply_error(struct job *q, Placer__ErrorCode code,
+                      const struct plc_diags *problems, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *srv__tenant_of(const char *t);
+void srv__job_free(struct job *q);
+
+/* queue.c: the admission queue and the group commit. */
+void srv__enqueue(struct srv *s, struct job *q);
+void srv__start_next(struct srv *s);
+void srv__reload_totals(struct srv *s);
+
+/* agents.c: any message to host h's agent (sync.c's sender). */
+void srv__agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m);
+
+#endif
