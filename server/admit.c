@@ -46,8 +46,8 @@ static int add_path(struct admission_rows *r, const struct totals *t,
 }
 
 int srv__admission_rows_build(struct admission_rows *r, const struct totals *t,
-                         const Placer__Workflow *w,
-                         const struct place_plan *plan)
+                              const Placer__Workflow *w,
+                              const struct place_plan *plan)
 {
     memset(r, 0, sizeof *r);
     size_t V = w->n_services, ncpu = 0, nnet = 0;
@@ -100,7 +100,7 @@ int srv__admission_rows_build(struct admission_rows *r, const struct totals *t,
 }
 
 void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
-                          const struct place_plan *plan)
+                               const struct place_plan *plan)
 {
     for (size_t i = 0; i < r->n_cpu; i++) {
         size_t h = srv__totals_node(t, r->cpu[i].host);
@@ -219,8 +219,8 @@ static void over_capacity(const Placer__Cluster *c, const struct totals *t,
 }
 
 int srv__strand_check(const Placer__Cluster *c, const struct totals *t,
-                 struct store *s, char ***names, size_t *n, bool *over,
-                 struct plc_error *err)
+                      struct store *s, char ***names, size_t *n, bool *over,
+                      struct plc_error *err)
 {
     struct strand_ctx x = {c, s, NULL, 0, 0, false};
     int rc = store_workflow_each(s, NULL, strand_one, &x, err);

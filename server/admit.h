@@ -18,24 +18,25 @@ struct admission_rows {
 /* The store rows of an admitted plan (names borrowed from w and t).
  * 0, PLC_ENOMEM, PLC_EINTERNAL (a route over a link the cluster lacks). */
 int srv__admission_rows_build(struct admission_rows *r, const struct totals *t,
-                         const Placer__Workflow *w,
-                         const struct place_plan *plan);
+                              const Placer__Workflow *w,
+                              const struct place_plan *plan);
 void srv__admission_rows_release(struct admission_rows *r);
 
 /* Add the rows to the in-memory totals (after the store committed). */
 void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
-                          const struct place_plan *plan);
+                               const struct place_plan *plan);
 
 /* Workflows ("tenant/name", malloc'd, caller frees each and the array)
  * whose hosts, cores or links the new cluster `c` lacks, and *over when
  * what is reserved exceeds a capacity of `c`.  0 or PLC_E*. */
 int srv__strand_check(const Placer__Cluster *c, const struct totals *t,
-                 struct store *s, char ***names, size_t *n, bool *over,
-                 struct plc_error *err);
+                      struct store *s, char ***names, size_t *n, bool *over,
+                      struct plc_error *err);
 
 /* The cluster's rows for the store (names borrowed from c); free with
  * srv__cluster_rows_release.  0 or PLC_ENOMEM. */
-int srv__cluster_rows_build(const Placer__Cluster *c, struct store_cluster *out);
+int srv__cluster_rows_build(const Placer__Cluster *c,
+                            struct store_cluster *out);
 void srv__cluster_rows_release(struct store_cluster *r);
 
 #endif

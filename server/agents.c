@@ -33,9 +33,9 @@ static void agent_send(struct srv *srv, const void *id, size_t id_len,
     if (len > sizeof buf)
         return;
     placer__server_to_agent__pack(&m, buf);
-    int e = srv->agent_send ? srv->agent_send(srv->agent_arg, id, id_len,
-                                              buf, len)
-                            : 0;
+    int e = srv->agent_send
+                ? srv->agent_send(srv->agent_arg, id, id_len, buf, len)
+                : 0;
     if (e)
         plc_log(PLC_LOG_WARN, "cannot answer an agent (%s)", strerror(e));
 }
@@ -66,8 +66,7 @@ void srv__agent_send_to(void *arg, size_t h, const Placer__ServerToAgent *m)
 }
 
 /* The host of the agent behind a routing id, or SIZE_MAX. */
-static size_t agent_host(const struct srv *srv, const void *id,
-                         size_t id_len)
+static size_t agent_host(const struct srv *srv, const void *id, size_t id_len)
 {
     for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
         const struct host_agent *a = &srv->totals.agent[h];
@@ -136,8 +135,8 @@ static void agent_register(struct srv *srv, const void *id, size_t id_len,
     bool other = a->identity && (a->identity_len != id_len ||
                                  memcmp(a->identity, id, id_len) != 0);
     if (other && a->state == HOST_UP &&
-        plc_now_ms() - a->last_seen_ms < 2.5 * SRV_HEARTBEAT_MS && r->instance &&
-        a->instance[0] && strcmp(a->instance, r->instance)) {
+        plc_now_ms() - a->last_seen_ms < 2.5 * SRV_HEARTBEAT_MS &&
+        r->instance && a->instance[0] && strcmp(a->instance, r->instance)) {
         if (plc_now_ms() - a->refused_log_ms > 60000) {
             plc_log(PLC_LOG_WARN,
                     "refused a second agent for %s (%s): the agent %s serves "
@@ -283,7 +282,7 @@ void srv_agent_message(struct srv *srv, const void *id, size_t id_len,
             a->last_seen_ms = plc_now_ms();
             if (a->has_platform && m->heartbeat->n_steal &&
                 srv__host_agent_set_steal(a, m->heartbeat->steal,
-                                     m->heartbeat->n_steal))
+                                          m->heartbeat->n_steal))
                 steal_taken(srv, h);
             /* echoed, so that the agent knows placerd is there */
             Placer__ServerToAgent echo = PLACER__SERVER_TO_AGENT__INIT;
@@ -334,7 +333,8 @@ void srv_agents_tick(struct srv *srv)
     double now = plc_now_ms();
     for (size_t h = 0; srv->totals.agent && h < srv->totals.n_hosts; h++) {
         struct host_agent *a = &srv->totals.agent[h];
-        if (a->state == HOST_UP && now - a->last_seen_ms > 3 * SRV_HEARTBEAT_MS) {
+        if (a->state == HOST_UP &&
+            now - a->last_seen_ms > 3 * SRV_HEARTBEAT_MS) {
             plc_log(PLC_LOG_WARN,
                     "host %s is down: its agent missed three heartbeats "
                     "(%.1f s of silence); nothing new is placed there",

@@ -77,13 +77,14 @@ static void plan_done(uv_work_t *w, int status)
         plc_log(PLC_LOG_ERROR, "submit %s/%s: %s", tenant, wf->name,
                 q->err.msg);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
-                    q->err.msg);
+                         q->err.msg);
     } else if (!q->plan.admitted) {
         plc_log(PLC_LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
                 plc_now_ms() - q->t0, q->plan.message);
         srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, q->doc);
     } else {
-        int rc = srv__admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
+        int rc =
+            srv__admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
         q->tenant = tenant;
         q->admitted_us = wall_us();
         q->doc->tenant = strdup(tenant);
@@ -99,7 +100,8 @@ static void plan_done(uv_work_t *w, int status)
             plc_log(PLC_LOG_ERROR, "submit %s/%s not recorded: %s", tenant,
                     wf->name, plc_strerror(rc));
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                        "cannot record the admission (%s)", plc_strerror(rc));
+                             "cannot record the admission (%s)",
+                             plc_strerror(rc));
         } else {
             placer__workflow__pack(wf, q->wb);
             placer__plan__pack(q->doc, q->pb);
@@ -184,7 +186,7 @@ static void commit_done(uv_work_t *w, int status)
             srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, q->doc);
             /* then to the agents */
             if (srv__sync_admitted(&srv->sync, q->tenant, wf->name, &q->rows,
-                              (uint64_t)q->admitted_us) < 0)
+                                   (uint64_t)q->admitted_us) < 0)
                 plc_log(PLC_LOG_ERROR,
                         "%s/%s: out of memory tracking its reservations; "
                         "they go to the agents at their next registration",
@@ -193,10 +195,11 @@ static void commit_done(uv_work_t *w, int status)
             plc_log(q->rc == PLC_EDATA ? PLC_LOG_INFO : PLC_LOG_ERROR,
                     "submit %s/%s not recorded: %s", q->tenant, wf->name,
                     q->err.msg);
-            srv__reply_error(q, q->rc == PLC_EDATA
-                            ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
-                            : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
-                        NULL, "%s", q->err.msg);
+            srv__reply_error(q,
+                             q->rc == PLC_EDATA
+                                 ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
+                                 : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL,
+                             NULL, "%s", q->err.msg);
         }
         srv__job_free(q);
     }
@@ -246,21 +249,22 @@ static void do_cluster_apply(struct srv *srv, struct job *q)
     struct plc_diags d = PLC_DIAGS_INIT;
     if (!a->cluster) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "cluster apply: the cluster is missing");
+                         "cluster apply: the cluster is missing");
         return;
     }
     proto_cluster_validate(a->cluster, &d);
     if (d.n) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
-                    "the cluster has %zu problem%s", d.n, d.n == 1 ? "" : "s");
+                         "the cluster has %zu problem%s", d.n,
+                         d.n == 1 ? "" : "s");
         plc_diags_release(&d);
         return;
     }
     char **stranded = NULL;
     size_t n = 0;
     bool over = false;
-    int rc = srv__strand_check(a->cluster, &srv->totals, srv->store, &stranded, &n,
-                          &over, &err);
+    int rc = srv__strand_check(a->cluster, &srv->totals, srv->store, &stranded,
+                               &n, &over, &err);
     if (rc == 0 && (n || over) && !(a->has_force && a->force)) {
         char msg[512];
         snprintf(msg, sizeof msg,
@@ -292,7 +296,8 @@ static void do_cluster_apply(struct srv *srv, struct job *q)
         }
         free(buf);
         long unknown = 0;
-        if (rc == 0 && (rc = srv__totals_set_cluster(&srv->totals, copy)) == 0) {
+        if (rc == 0 &&
+            (rc = srv__totals_set_cluster(&srv->totals, copy)) == 0) {
             copy = NULL;
             rc = srv__totals_load(&srv->totals, srv->store, &unknown, &err);
             if (rc == 0)
@@ -303,8 +308,8 @@ static void do_cluster_apply(struct srv *srv, struct job *q)
             placer__cluster__free_unpacked(copy, NULL);
         if (rc < 0) {
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                        "cannot apply the cluster: %s",
-                        err.msg[0] ? err.msg : plc_strerror(rc));
+                             "cannot apply the cluster: %s",
+                             err.msg[0] ? err.msg : plc_strerror(rc));
         } else {
             char detail[128];
             snprintf(detail, sizeof detail,
@@ -325,7 +330,7 @@ static void do_cluster_apply(struct srv *srv, struct job *q)
         }
     } else {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
-                    err.msg);
+                         err.msg);
     }
     for (size_t i = 0; i < n; i++)
         free(stranded[i]);
@@ -355,7 +360,7 @@ void srv__start_next(struct srv *srv)
         srv->queued--;
         if (srv->draining) {
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
-                        "placerd is shutting down; retry later");
+                             "placerd is shutting down; retry later");
             srv__job_free(q);
             continue;
         }
@@ -369,7 +374,7 @@ void srv__start_next(struct srv *srv)
         q->index = srv->totals.index;
         if (!q->residual) {
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                        "out of memory");
+                             "out of memory");
             srv__job_free(q);
             continue;
         }
@@ -378,7 +383,7 @@ void srv__start_next(struct srv *srv)
         if (uv_queue_work(srv->loop, &q->work, plan_work, plan_done) != 0) {
             srv->running = NULL;
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                        "cannot start the solver");
+                             "cannot start the solver");
             srv__job_free(q);
         }
     }

@@ -154,7 +154,7 @@ static const char *request_tenant(struct srv *srv, struct job *q,
     struct plc_error err = PLC_ERROR_INIT;
     if (!name) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "%s: the workflow name is missing", what);
+                         "%s: the workflow name is missing", what);
         return NULL;
     }
     const char *t = resolve_tenant(srv, tenant, name, buf, len, &err);
@@ -198,14 +198,13 @@ static void do_status(struct srv *srv, struct job *q)
         return;
     int rc = store_workflow_get(srv->store, tenant, s->name, &w, &err);
     if (rc < 0) {
-        srv__reply_error(q, error_code(rc),
-                    NULL, "%s", err.msg);
+        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
         return;
     }
     Placer__Plan *p = placer__plan__unpack(NULL, w.plan_len, w.plan);
     if (!p) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                    "the stored plan of '%s' cannot be decoded", s->name);
+                         "the stored plan of '%s' cannot be decoded", s->name);
         store_workflow_free(&w);
         return;
     }
@@ -271,7 +270,7 @@ static void do_list(struct srv *srv, struct job *q)
     struct plc_error err = PLC_ERROR_INIT;
     if (!reply) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                    "out of memory");
+                         "out of memory");
         return;
     }
     placer__list_reply__init(reply);
@@ -283,7 +282,7 @@ static void do_list(struct srv *srv, struct job *q)
                                  list_one, &x, &err);
     if (rc < 0 || x.oom) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
-                    rc < 0 ? err.msg : "out of memory");
+                         rc < 0 ? err.msg : "out of memory");
     } else {
         srv__reply_with(q, PLACER__RESPONSE__RESULT_LIST, reply);
     }
@@ -295,7 +294,7 @@ static void do_hosts(struct srv *srv, struct job *q)
     Placer__HostsReply *h = srv__totals_hosts_reply(&srv->totals);
     if (!h) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                    "out of memory");
+                         "out of memory");
         return;
     }
     srv__reply_with(q, PLACER__RESPONSE__RESULT_HOSTS, h);
@@ -315,8 +314,7 @@ static void do_release(struct srv *srv, struct job *q)
     if (rc < 0) {
         plc_log(PLC_LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
                 err.msg);
-        srv__reply_error(q, error_code(rc),
-                    NULL, "%s", err.msg);
+        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
         return;
     }
     /* durable: capacity is free from now on; the agents let it go */
@@ -369,15 +367,14 @@ static void do_bind(struct srv *srv, struct job *q)
         bad = "give service and pid, or from, to and flow";
     }
     if (bad) {
-        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL, "%s",
-                    bad);
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                         "%s", bad);
         return;
     }
     int rc = store_bind(srv->store, tenant, b->workflow, subject, service, &sb,
                         &err);
     if (rc < 0) {
-        srv__reply_error(q, error_code(rc),
-                    NULL, "%s", err.msg);
+        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
         return;
     }
     /* every reservation of the subject: a service's, or a vlink's on each
@@ -386,7 +383,8 @@ static void do_bind(struct srv *srv, struct job *q)
     int pl = snprintf(id, sizeof id, "%s/%s/%s%s", tenant, b->workflow, subject,
                       service ? "" : "/");
     size_t n = 0;
-    const struct resv_group *g = srv__sync_workflow(&srv->sync, tenant, b->workflow);
+    const struct resv_group *g =
+        srv__sync_workflow(&srv->sync, tenant, b->workflow);
     for (size_t i = 0; g && i < g->n; i++) {
         struct resv *r = g->v[i];
         if (service ? !strcmp(r->id, id) : !strncmp(r->id, id, (size_t)pl)) {
@@ -417,13 +415,13 @@ static bool submit_ok(struct srv *srv, struct job *q)
     struct plc_diags d = PLC_DIAGS_INIT;
     if (!s->workflow) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "submit: the workflow is missing");
+                         "submit: the workflow is missing");
         return false;
     }
     if (!srv->totals.cluster) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND, NULL,
-                    "no cluster has been applied yet; run 'placer cluster "
-                    "apply FILE' first");
+                         "no cluster has been applied yet; run 'placer cluster "
+                         "apply FILE' first");
         return false;
     }
     proto_workflow_validate(s->workflow, &d);
@@ -431,22 +429,24 @@ static bool submit_ok(struct srv *srv, struct job *q)
         proto_workflow_validate_refs(s->workflow, srv->totals.cluster, &d);
     if (d.n) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
-                    "the workflow has %zu problem%s", d.n, d.n == 1 ? "" : "s");
+                         "the workflow has %zu problem%s", d.n,
+                         d.n == 1 ? "" : "s");
         plc_diags_release(&d);
         return false;
     }
     struct plc_error err = PLC_ERROR_INIT;
     if (store_workflow_exists(srv->store, srv__tenant_of(s->workflow->tenant),
                               s->workflow->name, &err) == 1) {
-        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
-                    "tenant '%s' has a workflow named '%s' already; release "
-                    "it first or choose another name",
-                    srv__tenant_of(s->workflow->tenant), s->workflow->name);
+        srv__reply_error(
+            q, PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
+            "tenant '%s' has a workflow named '%s' already; release "
+            "it first or choose another name",
+            srv__tenant_of(s->workflow->tenant), s->workflow->name);
         return false;
     }
     if (s->has_time_limit_ms && s->time_limit_ms > 600000) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                    "time_limit_ms: at most 600000 (10 minutes)");
+                         "time_limit_ms: at most 600000 (10 minutes)");
         return false;
     }
     return true;
@@ -510,9 +510,8 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_VERSION, NULL,
                          "protocol version %u is not spoken here; this "
                          "placerd speaks %d",
-                         q->req->has_protocol_version
-                             ? q->req->protocol_version
-                             : 0,
+                         q->req->has_protocol_version ? q->req->protocol_version
+                                                      : 0,
                          SRV_PROTOCOL_VERSION);
         srv__job_free(q);
         return;

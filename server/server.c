@@ -58,8 +58,7 @@ int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
             rc = srv__totals_load(&s->totals, s->store, &unknown, err);
         if (rc == 0 && unknown)
             plc_log(PLC_LOG_WARN,
-                    "%ld reserved totals name what the cluster lacks",
-                    unknown);
+                    "%ld reserved totals name what the cluster lacks", unknown);
         if (rc == 0)
             rc = srv__sync_load(&s->sync, s->store, err);
     }

@@ -82,7 +82,8 @@ size_t srv__totals_node(const struct totals *t, const char *name)
     return k < 0 ? SIZE_MAX : (size_t)k;
 }
 
-size_t srv__totals_link(const struct totals *t, size_t from, size_t to, int *dir)
+size_t srv__totals_link(const struct totals *t, size_t from, size_t to,
+                        int *dir)
 {
     if (from == SIZE_MAX || to == SIZE_MAX)
         return SIZE_MAX;
@@ -132,7 +133,7 @@ static void load_row(void *arg, const char *kind, const char *a, const char *b,
 }
 
 int srv__totals_load(struct totals *t, struct store *s, long *unknown,
-                struct plc_error *err)
+                     struct plc_error *err)
 {
     *unknown = 0;
     if (!t->cluster)
@@ -321,8 +322,8 @@ static bool set_platform(const struct totals *t, size_t h, Placer__Host *x)
     return !oom;
 }
 
-bool srv__host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
-                          size_t n)
+bool srv__host_agent_set_steal(struct host_agent *a,
+                               Placer__StealPoint *const *pt, size_t n)
 {
     /* the usable points: windows ascending, stolen within its window */
     uint64_t win[16], st[16];
@@ -344,7 +345,8 @@ bool srv__host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *
     return true;
 }
 
-uint64_t srv__totals_supply_delay(const struct totals *t, size_t h, double *usable)
+uint64_t srv__totals_supply_delay(const struct totals *t, size_t h,
+                                  double *usable)
 {
     const struct host_agent *a = &t->agent[h];
     double cap = srv__totals_host_capacity(t, h);

@@ -67,14 +67,15 @@ struct host_agent {
 double srv__totals_host_capacity(const struct totals *t, size_t h);
 
 /* Take an agent's steal envelope; true when it changed. */
-bool srv__host_agent_set_steal(struct host_agent *a, Placer__StealPoint *const *pt,
-                          size_t n);
+bool srv__host_agent_set_steal(struct host_agent *a,
+                               Placer__StealPoint *const *pt, size_t n);
 
 /* The supply delay host h's steal envelope implies at its capacity (the
  * cached figure when it was made at that capacity), ns; *usable gets the
  * capacity per core left.  srv__totals_supply_cache() computes and keeps it
  * (after the envelope or the capacity changed). */
-uint64_t srv__totals_supply_delay(const struct totals *t, size_t h, double *usable);
+uint64_t srv__totals_supply_delay(const struct totals *t, size_t h,
+                                  double *usable);
 void srv__totals_supply_cache(struct totals *t, size_t h);
 
 /* Replace the cluster (takes ownership of c; NULL to clear) and clear the
@@ -87,12 +88,13 @@ size_t srv__totals_node(const struct totals *t, const char *name);
 
 /* Link index and direction (0 a->b, 1 b->a) joining two nodes, or
  * SIZE_MAX. */
-size_t srv__totals_link(const struct totals *t, size_t from, size_t to, int *dir);
+size_t srv__totals_link(const struct totals *t, size_t from, size_t to,
+                        int *dir);
 
 /* Reload the totals from the store's reserved table; rows naming what the
  * cluster lacks are counted in *unknown.  0 or a PLC_E* code. */
 int srv__totals_load(struct totals *t, struct store *s, long *unknown,
-                struct plc_error *err);
+                     struct plc_error *err);
 
 /* The cluster with the totals added to its background load (used,
  * memory_used; used_rate gets the busier direction): what a new workflow

@@ -62,8 +62,8 @@ static struct resv_group *group_of(void *const *root, const char *id, bool make,
     return g;
 }
 
-const struct resv_group *srv__sync_workflow(const struct sync *s, const char *tenant,
-                                       const char *name)
+const struct resv_group *
+srv__sync_workflow(const struct sync *s, const char *tenant, const char *name)
 {
     char id[300];
     snprintf(id, sizeof id, "%s/%s/x", tenant, name);
@@ -227,7 +227,8 @@ static void set_binding(struct resv *r, const struct store_binding *b)
 static uint64_t link_rate(const struct totals *t, const char *a, const char *b)
 {
     int dir;
-    size_t l = srv__totals_link(t, srv__totals_node(t, a), srv__totals_node(t, b), &dir);
+    size_t l = srv__totals_link(t, srv__totals_node(t, a),
+                                srv__totals_node(t, b), &dir);
     if (l == SIZE_MAX || !t->cluster)
         return 0;
     const Placer__Link *k = t->cluster->links[l];
@@ -381,7 +382,7 @@ static int track_new(struct sync *s, const struct store_resv *v)
 }
 
 int srv__sync_admitted(struct sync *s, const char *tenant, const char *name,
-                  const struct admission_rows *rows, uint64_t generation)
+                       const struct admission_rows *rows, uint64_t generation)
 {
     struct store_resv v;
     int rc = 0;
@@ -443,7 +444,8 @@ void srv__sync_released(struct sync *s, const char *tenant, const char *name)
     free(v);
 }
 
-int srv__sync_bound(struct sync *s, const char *id, const struct store_binding *b)
+int srv__sync_bound(struct sync *s, const char *id,
+                    const struct store_binding *b)
 {
     struct resv *r = srv__sync_find(s, id);
     if (!r)
@@ -507,7 +509,8 @@ void srv__sync_host_up(struct sync *s, size_t h)
 
 void srv__sync_ack(struct sync *s, size_t h, const Placer__AgentAck *a)
 {
-    struct resv *r = a->reservation_id ? srv__sync_find(s, a->reservation_id) : NULL;
+    struct resv *r =
+        a->reservation_id ? srv__sync_find(s, a->reservation_id) : NULL;
     if (!r || r->host != h ||
         (a->has_generation && a->generation != r->generation))
         return; /* stale: an earlier generation, or released since */
@@ -559,7 +562,7 @@ void srv__sync_rehost(struct sync *s)
 /* ---- states ---- */
 
 Placer__State srv__sync_state(const struct sync *s, const struct resv *r,
-                         const char **why)
+                              const char **why)
 {
     *why = NULL;
     const struct host_agent *a =
@@ -634,7 +637,8 @@ static Placer__State link_state(const struct sync *s, const char *tenant,
     return st;
 }
 
-void srv__sync_plan_states(const struct sync *s, Placer__Plan *p, const char *tenant)
+void srv__sync_plan_states(const struct sync *s, Placer__Plan *p,
+                           const char *tenant)
 {
     Placer__State all = PLACER__STATE__STATE_ADMITTED;
     bool first = true;
@@ -701,7 +705,7 @@ void srv__sync_plan_states(const struct sync *s, Placer__Plan *p, const char *te
 }
 
 Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
-                                  const Placer__Plan *p)
+                                       const Placer__Plan *p)
 {
     Placer__State all = PLACER__STATE__STATE_ADMITTED;
     bool first = true;

@@ -65,13 +65,14 @@ void srv__sync_release_all(struct sync *s);
 /* An admission became durable: its reservations, sent where an agent is
  * up.  generation: the admission's time (store_admission.admitted_us). */
 int srv__sync_admitted(struct sync *s, const char *tenant, const char *name,
-                  const struct admission_rows *rows, uint64_t generation);
+                       const struct admission_rows *rows, uint64_t generation);
 
 /* A workflow was released: removes go to the agents. */
 void srv__sync_released(struct sync *s, const char *tenant, const char *name);
 
 /* A binding changed a reservation (store_bind): apply it again. */
-int srv__sync_bound(struct sync *s, const char *id, const struct store_binding *b);
+int srv__sync_bound(struct sync *s, const char *id,
+                    const struct store_binding *b);
 
 /* Host h's agent registered: send it the desired set. */
 void srv__sync_host_up(struct sync *s, size_t h);
@@ -88,20 +89,20 @@ void srv__sync_rehost(struct sync *s);
 /* The lifecycle state of a reservation and, when degraded, why (static
  * text or r->error, valid until the next call). */
 Placer__State srv__sync_state(const struct sync *s, const struct resv *r,
-                         const char **why);
+                              const char **why);
 
 struct resv *srv__sync_find(const struct sync *s, const char *id);
 
 /* The reservations of a workflow (NULL when it has none). */
-const struct resv_group *srv__sync_workflow(const struct sync *s, const char *tenant,
-                                       const char *name);
+const struct resv_group *
+srv__sync_workflow(const struct sync *s, const char *tenant, const char *name);
 
 /* Fill the lifecycle of a stored plan: per service, per link, overall. */
 void srv__sync_plan_states(const struct sync *s, Placer__Plan *p,
-                      const char *tenant);
+                           const char *tenant);
 
 /* The overall state of a workflow. */
 Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
-                                  const Placer__Plan *p);
+                                       const Placer__Plan *p);
 
 #endif

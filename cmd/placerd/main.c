@@ -133,8 +133,8 @@ int main(int argc, char **argv)
     if (code >= 0)
         goto out_options;
     code = PLC_EXIT_OK;
-    if (o.server_key && (code = transport_keys(&d.t, o.server_key,
-                                               o.agent_keys)) != 0)
+    if (o.server_key &&
+        (code = transport_keys(&d.t, o.server_key, o.agent_keys)) != 0)
         goto out_keys;
     /* one placerd per store: a second would take over the endpoints while
      * the first keeps running */
@@ -160,19 +160,17 @@ int main(int argc, char **argv)
                srv_repaired(d.srv) ? " (reserved totals repaired)" : "");
         goto out_loop;
     }
-    if ((code = transport_start(&d.t, d.loop, d.srv, o.listen, o.agents)) !=
-        0)
+    if ((code = transport_start(&d.t, d.loop, d.srv, o.listen, o.agents)) != 0)
         goto out_loop;
     signals_start(&d);
-    plc_log(PLC_LOG_INFO,
-            "serving %s (store %s, schema %d, %s); agents on %s %s", o.listen,
-            o.db, srv_schema_version(d.srv),
-            srv_has_cluster(d.srv) ? "cluster loaded" : "no cluster yet",
-            o.agents,
-            d.t.zap              ? "(CURVE: the keys of --agent-keys)"
-            : so.agents_allowed ? "(without keys: --insecure-agents)"
-                                : "(refused: without CURVE keys agents need "
-                                  "--insecure-agents on ipc:// or loopback)");
+    plc_log(
+        PLC_LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
+        o.listen, o.db, srv_schema_version(d.srv),
+        srv_has_cluster(d.srv) ? "cluster loaded" : "no cluster yet", o.agents,
+        d.t.zap             ? "(CURVE: the keys of --agent-keys)"
+        : so.agents_allowed ? "(without keys: --insecure-agents)"
+                            : "(refused: without CURVE keys agents need "
+                              "--insecure-agents on ipc:// or loopback)");
     /* systemd (Type=notify): serving now; nothing without NOTIFY_SOCKET */
     sd_notifyf(0, "READY=1\nSTATUS=serving %s; agents on %s; store %s",
                o.listen, o.agents, o.db);

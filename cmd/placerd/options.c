@@ -182,7 +182,6 @@ static int read_config(struct options *opt, const char *path)
     return PLC_EXIT_DATAERR;
 }
 
-
 int options_parse(struct options *o, int argc, char **argv)
 {
     enum {

@@ -175,8 +175,7 @@ Test(request, bytes_that_are_no_request_get_one_clear_error, .timeout = 30)
     free(buf);
     cr_assert_eq(g.n, 1);
     cr_assert_eq(error_of(&g), PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST);
-    cr_assert(strstr(g.r->error->message, "limit"), "%s",
-              g.r->error->message);
+    cr_assert(strstr(g.r->error->message, "limit"), "%s", g.r->error->message);
     /* another protocol version */
     Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
     Placer__Request req = PLACER__REQUEST__INIT;
@@ -416,9 +415,9 @@ static int record_send(void *arg, const void *peer, size_t peer_len,
         placer__server_to_agent__free_unpacked(o->last, NULL);
     o->last = placer__server_to_agent__unpack(NULL, len, msg);
     cr_assert_not_null(o->last);
-    o->accepted += o->last->msg_case ==
-                       PLACER__SERVER_TO_AGENT__MSG_REGISTERED &&
-                   o->last->registered->accepted;
+    o->accepted +=
+        o->last->msg_case == PLACER__SERVER_TO_AGENT__MSG_REGISTERED &&
+        o->last->registered->accepted;
     return 0;
 }
 

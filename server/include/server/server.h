@@ -53,10 +53,10 @@ typedef int (*srv_agent_send_fn)(void *arg, const void *peer, size_t peer_len,
                                  const uint8_t *msg, size_t len);
 
 struct srv_options {
-    const char *db;          /* the store's file */
-    size_t queue_max;        /* admissions that may wait (0: 64) */
-    bool agents_allowed;     /* agents may register: their transport
-                              * authenticated them, or keys are waived */
+    const char *db;      /* the store's file */
+    size_t queue_max;    /* admissions that may wait (0: 64) */
+    bool agents_allowed; /* agents may register: their transport
+                          * authenticated them, or keys are waived */
     srv_agent_send_fn agent_send;
     void *agent_arg;
 };
