@@ -387,8 +387,7 @@ void srv__start_next(struct srv *srv)
             srv__job_free(q);
         }
     }
-    if (srv->draining && !srv->running && !srv->committing &&
-        !srv->commit_head && srv->stopped) {
+    if (srv->draining && srv->stopped && srv_idle(srv)) {
         void (*done)(void *) = srv->stopped;
         srv->stopped = NULL;
         done(srv->stopped_arg);
