@@ -94,7 +94,7 @@ static double cbc_optimum(const char *lp)
     return optimal ? obj : NAN;
 }
 
-Test(cbc, placer_optimum_equals_cbc_on_the_exported_model, .timeout = 600)
+Test(cbc, placer_optimum_equals_cbc_on_the_exported_model)
 {
     if (!have_cbc())
         cr_skip_test("cbc (coinor-cbc) is not installed; 'make deps' "

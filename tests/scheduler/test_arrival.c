@@ -302,7 +302,7 @@ static double check_never_optimistic(const struct run *r,
     return worst_gap;
 }
 
-Test(sched_arrival, one_stage_under_backlog_is_never_optimistic, .timeout = 300)
+Test(sched_arrival, one_stage_under_backlog_is_never_optimistic)
 {
     /* S = ceil(c/Q) P takes 2, 4, 10 ms (mean 3.4 ms), and a job can wait
      * behind earlier ones at every load below */
@@ -350,7 +350,7 @@ Test(sched_arrival, one_stage_under_backlog_is_never_optimistic, .timeout = 300)
     sched_dist_release(&e);
 }
 
-Test(sched_arrival, two_stages_in_series_compose_safely, .timeout = 300)
+Test(sched_arrival, two_stages_in_series_compose_safely)
 {
     /* stage 2 sees stage 1's departures, which bunch; the bound is stage
      * 1's Y (depth 0, not last) convolved with stage 2's R (depth 1) */
@@ -483,7 +483,7 @@ Test(sched_arrival, supply_delay_of_a_steal_envelope)
  * on a CPU the host takes in random bursts; the envelope of the steal
  * actually drawn, measured as an agent would, gives Delta; no budget may
  * be delivered later than Delta after its deadline. */
-Test(sched_arrival, supply_delay_is_never_optimistic, .timeout = 300)
+Test(sched_arrival, supply_delay_is_never_optimistic)
 {
     const uint64_t step = 10 * US, horizon = 20000 * MS;
     const size_t nsteps = horizon / step;

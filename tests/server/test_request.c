@@ -156,7 +156,7 @@ static void list(struct fixture *f, struct got *g)
     ask(f, &req, g);
 }
 
-Test(request, bytes_that_are_no_request_get_one_clear_error, .timeout = 30)
+Test(request, bytes_that_are_no_request_get_one_clear_error)
 {
     struct fixture f;
     fx_open(&f, 0);
@@ -198,8 +198,7 @@ Test(request, bytes_that_are_no_request_get_one_clear_error, .timeout = 30)
     fx_close(&f);
 }
 
-Test(request, a_workflow_admitted_is_durable_listed_and_released,
-     .timeout = 120)
+Test(request, a_workflow_admitted_is_durable_listed_and_released)
 {
     struct fixture f;
     fx_open(&f, 0);
@@ -279,7 +278,7 @@ Test(request, a_workflow_admitted_is_durable_listed_and_released,
     fx_close(&f);
 }
 
-Test(request, an_invalid_workflow_names_its_fields, .timeout = 60)
+Test(request, an_invalid_workflow_names_its_fields)
 {
     struct fixture f;
     fx_open(&f, 0);
@@ -327,7 +326,7 @@ static void on_stopped(void *arg)
     ((struct stopped *)arg)->n++;
 }
 
-Test(request, a_full_queue_and_a_stop_answer_busy, .timeout = 120)
+Test(request, a_full_queue_and_a_stop_answer_busy)
 {
     struct fixture f;
     fx_open(&f, 1);
@@ -433,7 +432,7 @@ static void agent_says(struct srv *s, const char *peer,
     free(buf);
 }
 
-Test(request, agents_register_through_the_transport_sender, .timeout = 60)
+Test(request, agents_register_through_the_transport_sender)
 {
     struct fixture f;
     snprintf(f.dir, sizeof f.dir, "/tmp/test_request.XXXXXX");

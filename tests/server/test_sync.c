@@ -57,7 +57,7 @@ static Placer__AgentAck ack_of(const struct sent *s, bool ok, bool remove,
     return a;
 }
 
-Test(sync, the_lifecycle_of_a_reservation_through_its_agent, .timeout = 30)
+Test(sync, the_lifecycle_of_a_reservation_through_its_agent)
 {
     struct proto_doc doc = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
