@@ -2,6 +2,7 @@
  * place_plan back into the Plan document of FORMATS.md. */
 #include "model/model.h"
 #include "place/topo.h"
+#include "plc/names.h"
 #include "plc/quantity.h"
 
 #include <math.h>
@@ -9,29 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct named {
-    const char *name;
-    size_t idx;
-};
-
-static int cmp_named(const void *a, const void *b)
+static size_t lookup(const struct plc_name_index *ix, const char *name)
 {
-    return strcmp(((const struct named *)a)->name,
-                  ((const struct named *)b)->name);
+    long k = plc_name_index_find(ix, name);
+    return k < 0 ? PLACE_NONE : (size_t)k;
 }
 
-static size_t lookup(const struct named *tab, size_t n, const char *name)
+/* Index a cluster's node names: hosts 0..H-1, then switches. */
+static bool index_nodes(struct plc_name_index *ix, const Placer__Cluster *c)
 {
-    if (!name)
-        return PLACE_NONE;
-    struct named key = {name, 0};
-    const struct named *x = bsearch(&key, tab, n, sizeof *tab, cmp_named);
-    return x ? x->idx : PLACE_NONE;
+    size_t H = c->n_hosts, N = H + c->n_switches;
+    const char **names = malloc((N + 1) * sizeof *names);
+    if (!names)
+        return false;
+    for (size_t i = 0; i < N; i++)
+        names[i] = i < H ? c->hosts[i]->name : c->switches[i - H]->name;
+    bool ok = plc_name_index_build(ix, names, N);
+    free(names);
+    return ok;
 }
 
 struct model_index {
     size_t n_nodes, n_links;
-    struct named *nodes; /* sorted by name */
+    struct plc_name_index nodes;
     size_t *link_a, *link_b;
     size_t *merged; /* per link: its link in the model (parallels merged) */
     size_t n_merged;
@@ -87,7 +88,7 @@ void model_index_free(struct model_index *x)
 {
     if (!x)
         return;
-    free(x->nodes);
+    plc_name_index_release(&x->nodes);
     free(x->link_a);
     free(x->link_b);
     free(x->merged);
@@ -102,21 +103,16 @@ struct model_index *model_index_build(const Placer__Cluster *c)
         return NULL;
     x->n_nodes = N;
     x->n_links = c->n_links;
-    x->nodes = malloc((N + 1) * sizeof *x->nodes);
     x->link_a = malloc((c->n_links + 1) * sizeof *x->link_a);
     x->link_b = malloc((c->n_links + 1) * sizeof *x->link_b);
     x->merged = malloc((c->n_links + 1) * sizeof *x->merged);
-    if (!x->nodes || !x->link_a || !x->link_b || !x->merged) {
+    if (!x->link_a || !x->link_b || !x->merged || !index_nodes(&x->nodes, c)) {
         model_index_free(x);
         return NULL;
     }
-    for (size_t i = 0; i < N; i++)
-        x->nodes[i] = (struct named){
-            i < H ? c->hosts[i]->name : c->switches[i - H]->name, i};
-    qsort(x->nodes, N, sizeof *x->nodes, cmp_named);
     for (size_t l = 0; l < c->n_links; l++) {
-        x->link_a[l] = lookup(x->nodes, N, c->links[l]->a);
-        x->link_b[l] = lookup(x->nodes, N, c->links[l]->b);
+        x->link_a[l] = lookup(&x->nodes, c->links[l]->a);
+        x->link_b[l] = lookup(&x->nodes, c->links[l]->b);
     }
     x->n_merged = merge_parallel(x->link_a, x->link_b, c->n_links, x->merged);
     if (c->n_links && !x->n_merged) {
@@ -154,8 +150,7 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     mp->hosts = calloc(H + 1, sizeof *mp->hosts);
     mp->links = calloc(c->n_links + 1, sizeof *mp->links);
     mp->node_names = calloc(N + 1, sizeof *mp->node_names);
-    mp->nodes = malloc((N + 1) * sizeof *mp->nodes);
-    if (!mp->hosts || !mp->links || !mp->node_names || !mp->nodes)
+    if (!mp->hosts || !mp->links || !mp->node_names)
         return PLC_ENOMEM;
     for (size_t h = 0; h < H; h++) {
         const Placer__Host *x = c->hosts[h];
@@ -182,16 +177,16 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
                                 model_platform(x)};
         mp->hosts[h].platform.supply_delay_ns = sd;
     }
-    for (size_t i = 0; i < N; i++) {
+    for (size_t i = 0; i < N; i++)
         mp->node_names[i] =
             i < H ? c->hosts[i]->name : c->switches[i - H]->name;
-        mp->nodes[i] = (struct named){mp->node_names[i], i};
-    }
     /* the sorted names and link ends of this cluster's shape, when given */
     if (idx)
-        memcpy(mp->nodes, idx->nodes, N * sizeof *mp->nodes);
+        mp->node_index = &idx->nodes;
+    else if (plc_name_index_build(&mp->nodes, mp->node_names, N))
+        mp->node_index = &mp->nodes;
     else
-        qsort(mp->nodes, N, sizeof *mp->nodes, cmp_named);
+        return PLC_ENOMEM;
     mp->n_nodes = N;
     /* the link ends, and which links are parallel */
     size_t L = c->n_links, n_merged = 0;
@@ -207,8 +202,8 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
             return PLC_ENOMEM;
         }
         for (size_t l = 0; l < L; l++) {
-            ends[l] = lookup(mp->nodes, N, c->links[l]->a);
-            ends[L + l] = lookup(mp->nodes, N, c->links[l]->b);
+            ends[l] = lookup(mp->node_index, c->links[l]->a);
+            ends[L + l] = lookup(mp->node_index, c->links[l]->b);
         }
         n_merged = L ? merge_parallel(ends, ends + L, L, own) : 0;
     } else {
@@ -556,14 +551,14 @@ static int build_services(struct model_problem *mp, const Placer__Workflow *w)
     return 0;
 }
 
-static size_t *group_of(const struct named *tab, size_t n, size_t offset,
+static size_t *group_of(const struct plc_name_index *ix, size_t offset,
                         const Placer__NameGroup *g)
 {
     size_t *v = malloc((g->n_items + 1) * sizeof *v);
     if (!v)
         return NULL;
     for (size_t i = 0; i < g->n_items; i++)
-        v[i] = lookup(tab, n, g->items[i]) - offset;
+        v[i] = lookup(ix, g->items[i]) - offset;
     v[g->n_items] = PLACE_NONE;
     return v;
 }
@@ -571,31 +566,34 @@ static size_t *group_of(const struct named *tab, size_t n, size_t offset,
 static int build_graph(struct model_problem *mp, const Placer__Workflow *w)
 {
     size_t E = w->n_endpoints, V = w->n_services, N = E + V;
-    mp->wf_nodes = malloc((N + 1) * sizeof *mp->wf_nodes);
+    const char **names = malloc((N + 1) * sizeof *names);
     mp->endpoint_node = malloc((E + 1) * sizeof *mp->endpoint_node);
     mp->endpoint_names = malloc((E + 1) * sizeof *mp->endpoint_names);
     mp->vlinks = calloc(w->n_links + 1, sizeof *mp->vlinks);
     mp->aff = calloc(w->n_affinity + 1, sizeof *mp->aff);
     mp->anti = calloc(w->n_anti_affinity + 1, sizeof *mp->anti);
-    if (!mp->wf_nodes || !mp->endpoint_node || !mp->endpoint_names ||
-        !mp->vlinks || !mp->aff || !mp->anti)
+    if (!names || !mp->endpoint_node || !mp->endpoint_names || !mp->vlinks ||
+        !mp->aff || !mp->anti) {
+        free(names);
         return PLC_ENOMEM;
+    }
     for (size_t i = 0; i < N; i++)
-        mp->wf_nodes[i] = (struct named){
-            i < E ? w->endpoints[i]->name : w->services[i - E]->name, i};
-    qsort(mp->wf_nodes, N, sizeof *mp->wf_nodes, cmp_named);
+        names[i] = i < E ? w->endpoints[i]->name : w->services[i - E]->name;
+    bool indexed = plc_name_index_build(&mp->wf_nodes, names, N);
+    free(names);
+    if (!indexed)
+        return PLC_ENOMEM;
     for (size_t i = 0; i < E; i++) {
         mp->endpoint_names[i] = w->endpoints[i]->name;
-        mp->endpoint_node[i] =
-            lookup(mp->nodes, mp->n_nodes, w->endpoints[i]->node);
+        mp->endpoint_node[i] = lookup(mp->node_index, w->endpoints[i]->node);
         if (mp->endpoint_node[i] == PLACE_NONE)
             return PLC_EDATA;
     }
     for (size_t i = 0; i < w->n_links; i++) {
         const Placer__VirtualLink *l = w->links[i];
         mp->vlinks[i] = (struct place_vlink){
-            lookup(mp->wf_nodes, N, l->from),
-            lookup(mp->wf_nodes, N, l->to),
+            lookup(&mp->wf_nodes, l->from),
+            lookup(&mp->wf_nodes, l->to),
             l->rate ? l->rate->bps : 0,
             l->burst ? l->burst->bytes : 1500,
             l->message ? l->message->bytes : 0,
@@ -605,10 +603,10 @@ static int build_graph(struct model_problem *mp, const Placer__Workflow *w)
             l->max_jitter ? l->max_jitter->ns : PLACE_UNLIMITED};
     }
     for (size_t g = 0; g < w->n_affinity; g++)
-        if (!(mp->aff[g] = group_of(mp->wf_nodes, N, E, w->affinity[g])))
+        if (!(mp->aff[g] = group_of(&mp->wf_nodes, E, w->affinity[g])))
             return PLC_ENOMEM;
     for (size_t g = 0; g < w->n_anti_affinity; g++)
-        if (!(mp->anti[g] = group_of(mp->wf_nodes, N, E, w->anti_affinity[g])))
+        if (!(mp->anti[g] = group_of(&mp->wf_nodes, E, w->anti_affinity[g])))
             return PLC_ENOMEM;
     return 0;
 }
@@ -720,13 +718,13 @@ void model_problem_release(struct model_problem *mp)
     free(mp->hosts);
     free(mp->links);
     free(mp->node_names);
-    free(mp->nodes);
+    plc_name_index_release(&mp->nodes);
     free(mp->services);
     free(mp->menus);
     free(mp->execs);
     free(mp->allowed);
     free(mp->prices);
-    free(mp->wf_nodes);
+    plc_name_index_release(&mp->wf_nodes);
     free(mp->endpoint_node);
     free(mp->endpoint_names);
     free(mp->vlinks);
@@ -737,34 +735,28 @@ void model_problem_release(struct model_problem *mp)
 struct place_topo *model_cluster_topo(const Placer__Cluster *c, bool **is_host)
 {
     size_t n = c->n_hosts + c->n_switches;
-    struct named *tab = malloc((n ? n : 1) * sizeof *tab);
+    struct plc_name_index ix = {0};
     struct place_topo *t = place_topo_new(n);
     *is_host = calloc(n ? n : 1, sizeof **is_host);
-    if (!tab || !t || !*is_host)
+    if (!t || !*is_host || !index_nodes(&ix, c))
         goto fail;
-    for (size_t i = 0; i < n; i++) {
-        tab[i].name = i < c->n_hosts ? c->hosts[i]->name
-                                     : c->switches[i - c->n_hosts]->name;
-        tab[i].idx = i;
-        if (i < c->n_hosts) {
-            (*is_host)[i] = true;
-            if (c->hosts[i]->has_forwarding && !c->hosts[i]->forwarding)
-                place_topo_set_forwarding(t, i, false);
-        }
+    for (size_t i = 0; i < c->n_hosts; i++) {
+        (*is_host)[i] = true;
+        if (c->hosts[i]->has_forwarding && !c->hosts[i]->forwarding)
+            place_topo_set_forwarding(t, i, false);
     }
-    qsort(tab, n, sizeof *tab, cmp_named);
     for (size_t i = 0; i < c->n_links; i++) {
         const Placer__Link *l = c->links[i];
-        size_t a = lookup(tab, n, l->a), b = lookup(tab, n, l->b);
+        size_t a = lookup(&ix, l->a), b = lookup(&ix, l->b);
         if (a == PLACE_NONE || b == PLACE_NONE ||
             place_topo_add_link(t, a, b, l->latency ? l->latency->ns : 0,
                                 l->rate ? l->rate->bps : 0) < 0)
             goto fail;
     }
-    free(tab);
+    plc_name_index_release(&ix);
     return t;
 fail:
-    free(tab);
+    plc_name_index_release(&ix);
     free(*is_host);
     *is_host = NULL;
     place_topo_free(t);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "plc/error.h"
+#include "plc/names.h"
 #include "proto/placer.pb-c.h"
 #include "sched/compose.h"
 #include "sched/dist.h"
@@ -67,8 +68,6 @@ uint64_t model_supply_delay(const Placer__Host *h, double *capacity);
 
 #include "place/plan.h"
 
-struct named;
-
 /* A place_problem and everything it points to. */
 struct model_problem {
     struct place_problem problem;
@@ -76,7 +75,10 @@ struct model_problem {
     struct place_host *hosts;
     struct place_link *links;
     const char **node_names;
-    struct named *nodes; /* sorted cluster node names */
+    struct plc_name_index nodes; /* cluster node names (without an index) */
+    /* what finds cluster nodes while the problem is built: &nodes, or the
+     * model_index given to model_problem_build_indexed() */
+    const struct plc_name_index *node_index;
     size_t n_nodes;
     /* host classes: distinct (speed, platform) pairs, each with its own
      * menus */
@@ -98,7 +100,7 @@ struct model_problem {
     const struct sched_dist **execs; /* service x host */
     bool *allowed;                   /* service x host */
     double *prices;                  /* service x host */
-    struct named *wf_nodes;          /* sorted endpoint and service names */
+    struct plc_name_index wf_nodes;  /* endpoint and service names */
     size_t *endpoint_node;
     const char **endpoint_names;
     struct place_vlink *vlinks;
