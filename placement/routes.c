@@ -111,112 +111,40 @@ static int make_groups(struct routes *r)
     return 0;
 }
 
-struct heap_item {
-    uint64_t d;
-    uint32_t hops;
-    uint64_t room; /* least residual rate of a link on the way */
-    size_t v;
-};
-
-/* Routes are shortest by delay, then by hops, then the widest: among
- * equal routes (the many equal-cost paths of a fat-tree) the one whose
- * busiest link has the most residual rate.  Extending a route by one arc
- * never reverses this order, so Dijkstra's labels stay exact. */
-static bool before(struct heap_item a, struct heap_item b)
-{
-    if (a.d != b.d)
-        return a.d < b.d;
-    if (a.hops != b.hops)
-        return a.hops < b.hops;
-    return a.room > b.room;
-}
-
 static uint64_t link_room(const struct place_link *l)
 {
     return l->rate_bps > l->used_bps ? l->rate_bps - l->used_bps : 0;
 }
 
-static void push(struct heap_item *h, size_t *n, struct heap_item x)
-{
-    size_t i = (*n)++;
-    while (i > 0 && before(x, h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = x;
-}
-
-static struct heap_item pop(struct heap_item *h, size_t *n)
-{
-    struct heap_item top = h[0], x = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t k = 2 * i + 1;
-        if (k >= *n)
-            break;
-        if (k + 1 < *n && before(h[k + 1], h[k]))
-            k++;
-        if (!before(h[k], x))
-            break;
-        h[i] = h[k];
-        i = k;
-    }
-    h[i] = x;
-    return top;
-}
-
-/* Dijkstra by delay, ties by hop count, then by width, from `src`;
- * non-forwarding hosts end routes but do not carry them. */
-static int dijkstra(struct routes *r, size_t s, const size_t *adj_start,
-                    const size_t *adj, struct heap_item *heap, uint32_t *hops,
-                    uint64_t *room, const uint64_t *penalty, uint64_t *cost)
+/* The routes of set k from source s: shortest by delay (plus, in set 1,
+ * the penalties), then by hops, then the widest: among equal routes (the
+ * many equal-cost paths of a fat-tree) the one whose busiest link has
+ * the most residual rate.  Non-forwarding hosts end routes but do not
+ * carry them.  The real delay and the jitter are summed along the routes
+ * found, in the order their labels became final. */
+static void routes_from(struct routes *r, int k, size_t s)
 {
     const struct place_cluster *c = r->c;
     size_t n = c->n_nodes, src = r->src_node[s];
-    /* penalty (set 1): the order is by cost = delay + penalties, the
-     * delay itself is recorded */
-    uint64_t *dist = (penalty ? r->dist1 : r->dist) + s * n;
-    uint64_t *jit = (penalty ? r->jit1 : r->jit) + s * n;
-    size_t *pred = (penalty ? r->pred1 : r->pred) + s * n;
-    if (!penalty)
-        cost = dist;
-    for (size_t v = 0; v < n; v++) {
-        dist[v] = cost[v] = PLACE_UNLIMITED;
+    uint64_t *dist = (k ? r->dist1 : r->dist) + s * n;
+    uint64_t *jit = (k ? r->jit1 : r->jit) + s * n;
+    struct place__paths out = {
+        k ? r->cost : dist, r->hops, r->room, (k ? r->pred1 : r->pred) + s * n,
+        r->order,           0,       r->heap};
+    place__paths_from(&r->graph, src, k ? r->step1 : r->arc_delay, r->width,
+                      &out);
+    if (k)
+        for (size_t v = 0; v < n; v++)
+            dist[v] = PLACE_UNLIMITED;
+    for (size_t v = 0; v < n; v++)
         jit[v] = 0;
-        pred[v] = PLACE_NONE;
-        hops[v] = UINT32_MAX;
-        room[v] = 0;
+    dist[src] = 0;
+    for (size_t i = 1; i < out.n_order; i++) {
+        size_t v = out.order[i], arc = out.pred[v],
+               t = place__routes_arc_tail(r, arc);
+        dist[v] = dist[t] + r->arc_delay[arc];
+        jit[v] = jit[t] + c->links[arc / 2].jitter_ns;
     }
-    size_t hn = 0;
-    dist[src] = cost[src] = 0;
-    hops[src] = 0;
-    room[src] = UINT64_MAX;
-    push(heap, &hn, (struct heap_item){0, 0, UINT64_MAX, src});
-    while (hn) {
-        struct heap_item x = pop(heap, &hn);
-        if (x.d != cost[x.v] || x.hops != hops[x.v] || x.room != room[x.v])
-            continue;
-        if (x.v != src && x.v < c->n_hosts && !c->hosts[x.v].forwarding)
-            continue;
-        for (size_t k = adj_start[x.v]; k < adj_start[x.v + 1]; k++) {
-            size_t arc = adj[k], to = place__routes_arc_head(r, arc);
-            uint64_t lr = link_room(&c->links[arc / 2]);
-            uint64_t step = r->arc_delay[arc] + (penalty ? penalty[arc] : 0);
-            struct heap_item y = {x.d + step, x.hops + 1,
-                                  x.room < lr ? x.room : lr, to};
-            if (before(y,
-                       (struct heap_item){cost[to], hops[to], room[to], to})) {
-                cost[to] = y.d;
-                dist[to] = dist[x.v] + r->arc_delay[arc];
-                hops[to] = y.hops;
-                room[to] = y.room;
-                pred[to] = arc;
-                jit[to] = jit[x.v] + c->links[arc / 2].jitter_ns;
-                push(heap, &hn, y);
-            }
-        }
-    }
-    return 0;
 }
 
 int place__routes_build(struct routes *r, const struct place_cluster *c,
@@ -234,22 +162,35 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
     size_t *adj_start = r->adj_start = calloc(n + 2, sizeof *adj_start);
     size_t *adj = r->adj = malloc((arcs ? arcs : 1) * sizeof *adj);
+    r->arc_head = malloc((arcs ? arcs : 1) * sizeof *r->arc_head);
+    r->width = malloc((arcs ? arcs : 1) * sizeof *r->width);
+    r->relay = malloc((n ? n : 1) * sizeof *r->relay);
     r->heap = malloc((arcs + 1) * sizeof *r->heap);
     r->hops = malloc((n ? n : 1) * sizeof *r->hops);
     r->room = malloc((n ? n : 1) * sizeof *r->room);
+    r->order = malloc((n ? n : 1) * sizeof *r->order);
     if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
-        !adj || !r->heap || !r->hops || !r->room) {
+        !adj || !r->arc_head || !r->width || !r->relay || !r->heap ||
+        !r->hops || !r->room || !r->order) {
         rc = PLC_ENOMEM;
         goto out;
     }
     for (size_t a = 0; a < arcs; a++) {
         r->arc_delay[a] = arc_delay(&c->links[a / 2]);
+        r->arc_head[a] = place__routes_arc_head(r, a);
+        r->width[a] = link_room(&c->links[a / 2]);
         adj_start[place__routes_arc_tail(r, a) + 2]++;
     }
     for (size_t v = 0; v < n; v++)
         adj_start[v + 2] += adj_start[v + 1];
     for (size_t a = 0; a < arcs; a++)
         adj[adj_start[place__routes_arc_tail(r, a) + 1]++] = a;
+    for (size_t v = 0; v < n; v++)
+        r->relay[v] = v >= c->n_hosts || c->hosts[v].forwarding;
+    r->graph = (struct place__graph){n, adj_start, adj, r->arc_head, r->relay};
+    /* the hop counts of place__routes_hops_from() pass through any node */
+    r->any_graph = r->graph;
+    r->any_graph.relay = NULL;
     for (size_t v = 0; v < n; v++)
         r->src_of_node[v] = PLACE_NONE;
     for (size_t g = 0; g < r->n_groups + n_extra; g++) {
@@ -281,20 +222,21 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
                      (double)c->links[a / 2].rate_bps;
     }
     if (congested) {
-        r->penalty = malloc(arcs * sizeof *r->penalty);
+        r->step1 = malloc(arcs * sizeof *r->step1);
         r->cost = malloc((n ? n : 1) * sizeof *r->cost);
         r->dist1 = malloc(cells * sizeof *r->dist1);
         r->jit1 = malloc(cells * sizeof *r->jit1);
         r->pred1 = malloc(cells * sizeof *r->pred1);
-        if (!r->penalty || !r->cost || !r->dist1 || !r->jit1 || !r->pred1) {
+        if (!r->step1 || !r->cost || !r->dist1 || !r->jit1 || !r->pred1) {
             rc = PLC_ENOMEM;
             goto out;
         }
         for (size_t a = 0; a < arcs; a++)
-            r->penalty[a] = (double)c->links[a / 2].used_bps + demand_bps >
-                                    (double)c->links[a / 2].rate_bps
-                                ? big
-                                : 0;
+            r->step1[a] = r->arc_delay[a] +
+                          ((double)c->links[a / 2].used_bps + demand_bps >
+                                   (double)c->links[a / 2].rate_bps
+                               ? big
+                               : 0);
         r->n_sets = 2;
     }
 out:
@@ -320,10 +262,14 @@ void place__routes_release(struct routes *r)
     free(r->pred1);
     free(r->adj_start);
     free(r->adj);
+    free(r->arc_head);
+    free(r->width);
+    free(r->relay);
     free(r->heap);
     free(r->hops);
     free(r->room);
-    free(r->penalty);
+    free(r->order);
+    free(r->step1);
     free(r->cost);
     free(r->done);
     memset(r, 0, sizeof *r);
@@ -332,21 +278,7 @@ void place__routes_release(struct routes *r)
 void place__routes_hops_from(const struct routes *r, size_t from, size_t *hops,
                              size_t *queue)
 {
-    for (size_t n = 0; n < r->c->n_nodes; n++)
-        hops[n] = PLACE_NONE;
-    size_t head = 0, tail = 0;
-    hops[from] = 0;
-    queue[tail++] = from;
-    while (head < tail) {
-        size_t n = queue[head++];
-        for (size_t k = r->adj_start[n]; k < r->adj_start[n + 1]; k++) {
-            size_t to = place__routes_arc_head(r, r->adj[k]);
-            if (hops[to] == PLACE_NONE) {
-                hops[to] = hops[n] + 1;
-                queue[tail++] = to;
-            }
-        }
-    }
+    place__hops_from(&r->any_graph, from, hops, queue);
 }
 
 /* The routes of set k from source s, computed on first use.  The routes
@@ -358,8 +290,7 @@ static void ensure(const struct routes *cr, int k, size_t s)
     bool *done = &r->done[(size_t)k * r->n_src + s];
     if (*done)
         return;
-    dijkstra(r, s, r->adj_start, r->adj, r->heap, r->hops, r->room,
-             k ? r->penalty : NULL, k ? r->cost : NULL);
+    routes_from(r, k, s);
     *done = true;
 }
 

@@ -19,9 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "path.h"
 #include "place/plan.h"
-
-struct heap_item;
 
 struct routes {
     const struct place_cluster *c;
@@ -48,11 +47,17 @@ struct routes {
     size_t *pred1;
     size_t *adj_start; /* per node: its first outgoing arc in adj */
     size_t *adj;       /* outgoing arcs, grouped by tail node */
+    size_t *arc_head;  /* per arc: the node it enters */
+    uint64_t *width;   /* per arc: its link's residual rate */
+    bool *relay;       /* per node: routes pass through it */
+    uint64_t *step1;   /* per arc, set 1: its delay plus its penalty */
+    struct place__graph graph, any_graph; /* any_graph: relay ignored */
     /* computing on first use: which (set, source) are done, scratch */
     bool *done;
-    struct heap_item *heap;
+    struct place__label *heap;
     uint32_t *hops;
-    uint64_t *room, *penalty, *cost;
+    uint64_t *room, *cost;
+    size_t *order;
 };
 
 /* Build groups and routes from every hub and from every node in

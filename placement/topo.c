@@ -1,9 +1,10 @@
 /*
- * topo.c: the topology graph (adjacency arrays) and shortest paths.
- * Hop distances by breadth-first search; latency distances by Dijkstra's
- * algorithm with a binary heap, O((V + E) log V) per source.
+ * topo.c: the topology graph (adjacency arrays) and its distances, by
+ * path.h's breadth-first search (hops) and Dijkstra (latency).
  */
 #include "place/topo.h"
+#include "path.h"
+#include "place/plan.h"
 #include "plc/error.h"
 
 #include <stdlib.h>
@@ -100,98 +101,87 @@ size_t place_topo_links(const struct place_topo *t)
     return t->n_links;
 }
 
-/* May a path leave node v?  The source always may; others only when they
- * forward. */
-static bool may_expand(const struct place_topo *t, size_t v, size_t src)
-{
-    return v == src || t->forwarding[v];
-}
-
-static int bfs(const struct place_topo *t, size_t src, uint64_t *dist)
-{
-    size_t *queue = malloc(t->n_nodes * sizeof *queue);
-    if (!queue)
-        return PLC_ENOMEM;
-    size_t head = 0, tail = 0;
-    dist[src] = 0;
-    queue[tail++] = src;
-    while (head < tail) {
-        size_t v = queue[head++];
-        if (!may_expand(t, v, src))
-            continue;
-        for (size_t i = 0; i < t->adj[v].n; i++) {
-            size_t u = t->adj[v].v[i].to;
-            if (dist[u] == PLACE_UNREACHABLE) {
-                dist[u] = dist[v] + 1;
-                queue[tail++] = u;
-            }
-        }
-    }
-    free(queue);
-    return 0;
-}
-
-struct heap_item {
-    uint64_t d;
-    size_t v;
+/* The graph in compressed rows for path.h, and each arc's latency; arc
+ * ids number each node's arcs in turn. */
+struct rows {
+    struct place__graph g;
+    size_t *adj_start, *adj, *head;
+    uint64_t *latency;
+    /* scratch of the searches */
+    struct place__paths paths;
+    size_t *hops, *queue;
 };
 
-static void heap_push(struct heap_item *h, size_t *n, struct heap_item x)
+static void rows_release(struct rows *r)
 {
-    size_t i = (*n)++;
-    while (i > 0 && h[(i - 1) / 2].d > x.d) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = x;
+    free(r->adj_start);
+    free(r->adj);
+    free(r->head);
+    free(r->latency);
+    free(r->paths.cost);
+    free(r->paths.hops);
+    free(r->paths.room);
+    free(r->paths.pred);
+    free(r->paths.order);
+    free(r->paths.heap);
+    free(r->hops);
+    free(r->queue);
 }
 
-static struct heap_item heap_pop(struct heap_item *h, size_t *n)
+static int rows_build(struct rows *r, const struct place_topo *t)
 {
-    struct heap_item top = h[0], x = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && h[c + 1].d < h[c].d)
-            c++;
-        if (h[c].d >= x.d)
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = x;
-    return top;
-}
-
-static int dijkstra(const struct place_topo *t, size_t src, uint64_t *dist)
-{
-    /* lazy deletion: at most one heap entry per arc relaxation */
-    size_t cap = 1;
-    for (size_t v = 0; v < t->n_nodes; v++)
-        cap += t->adj[v].n;
-    struct heap_item *h = malloc(cap * sizeof *h);
-    if (!h)
+    memset(r, 0, sizeof *r);
+    size_t n = t->n_nodes, arcs = 0;
+    for (size_t v = 0; v < n; v++)
+        arcs += t->adj[v].n;
+    r->adj_start = malloc((n + 1) * sizeof *r->adj_start);
+    r->adj = malloc((arcs + 1) * sizeof *r->adj);
+    r->head = malloc((arcs + 1) * sizeof *r->head);
+    r->latency = malloc((arcs + 1) * sizeof *r->latency);
+    r->paths.cost = malloc((n + 1) * sizeof *r->paths.cost);
+    r->paths.hops = malloc((n + 1) * sizeof *r->paths.hops);
+    r->paths.room = malloc((n + 1) * sizeof *r->paths.room);
+    r->paths.pred = malloc((n + 1) * sizeof *r->paths.pred);
+    r->paths.order = malloc((n + 1) * sizeof *r->paths.order);
+    r->paths.heap = malloc((arcs + 1) * sizeof *r->paths.heap);
+    r->hops = malloc((n + 1) * sizeof *r->hops);
+    r->queue = malloc((n + 1) * sizeof *r->queue);
+    if (!r->adj_start || !r->adj || !r->head || !r->latency || !r->paths.cost ||
+        !r->paths.hops || !r->paths.room || !r->paths.pred || !r->paths.order ||
+        !r->paths.heap || !r->hops || !r->queue) {
+        rows_release(r);
         return PLC_ENOMEM;
-    size_t n = 0;
-    dist[src] = 0;
-    heap_push(h, &n, (struct heap_item){0, src});
-    while (n > 0) {
-        struct heap_item x = heap_pop(h, &n);
-        if (x.d != dist[x.v] || !may_expand(t, x.v, src))
-            continue;
-        for (size_t i = 0; i < t->adj[x.v].n; i++) {
-            const struct arc *a = &t->adj[x.v].v[i];
-            uint64_t nd = x.d + a->latency_ns;
-            if (nd < dist[a->to]) {
-                dist[a->to] = nd;
-                heap_push(h, &n, (struct heap_item){nd, a->to});
-            }
+    }
+    size_t k = 0;
+    for (size_t v = 0; v < n; v++) {
+        r->adj_start[v] = k;
+        for (size_t i = 0; i < t->adj[v].n; i++, k++) {
+            r->adj[k] = k;
+            r->head[k] = t->adj[v].v[i].to;
+            r->latency[k] = t->adj[v].v[i].latency_ns;
         }
     }
-    free(h);
+    r->adj_start[n] = k;
+    r->g =
+        (struct place__graph){n, r->adj_start, r->adj, r->head, t->forwarding};
     return 0;
+}
+
+/* Distances from src into dist[], by hops or by latency. */
+static void rows_distances(struct rows *r, size_t src, bool by_latency,
+                           uint64_t *dist)
+{
+    size_t n = r->g.n_nodes;
+    if (by_latency) {
+        place__paths_from(&r->g, src, r->latency, NULL, &r->paths);
+        for (size_t v = 0; v < n; v++)
+            dist[v] = r->paths.cost[v] == PLACE_UNLIMITED ? PLACE_UNREACHABLE
+                                                          : r->paths.cost[v];
+    } else {
+        place__hops_from(&r->g, src, r->hops, r->queue);
+        for (size_t v = 0; v < n; v++)
+            dist[v] = r->hops[v] == PLACE_NONE ? PLACE_UNREACHABLE : r->hops[v];
+    }
 }
 
 int place_topo_distances(const struct place_topo *t, size_t src,
@@ -201,7 +191,12 @@ int place_topo_distances(const struct place_topo *t, size_t src,
         dist[i] = PLACE_UNREACHABLE;
     if (src >= t->n_nodes)
         return PLC_EINVAL;
-    return by_latency ? dijkstra(t, src, dist) : bfs(t, src, dist);
+    struct rows r;
+    if (rows_build(&r, t) < 0)
+        return PLC_ENOMEM;
+    rows_distances(&r, src, by_latency, dist);
+    rows_release(&r);
+    return 0;
 }
 
 int place_topo_diameter(const struct place_topo *t, const bool *is_terminal,
@@ -210,14 +205,19 @@ int place_topo_diameter(const struct place_topo *t, const bool *is_terminal,
     memset(out, 0, sizeof *out);
     uint64_t *hops = malloc((t->n_nodes ? t->n_nodes : 1) * sizeof *hops);
     uint64_t *lat = malloc((t->n_nodes ? t->n_nodes : 1) * sizeof *lat);
-    int rc = (!hops || !lat) ? PLC_ENOMEM : 0;
-    for (size_t s = 0; rc == 0 && s < t->n_nodes; s++) {
+    struct rows r;
+    int rc = (!hops || !lat) ? PLC_ENOMEM : rows_build(&r, t);
+    if (rc < 0) {
+        free(hops);
+        free(lat);
+        return rc;
+    }
+    for (size_t s = 0; s < t->n_nodes; s++) {
         if (!is_terminal[s])
             continue;
-        rc = place_topo_distances(t, s, false, hops);
-        if (rc == 0)
-            rc = place_topo_distances(t, s, true, lat);
-        for (size_t v = s + 1; rc == 0 && v < t->n_nodes; v++) {
+        rows_distances(&r, s, false, hops);
+        rows_distances(&r, s, true, lat);
+        for (size_t v = s + 1; v < t->n_nodes; v++) {
             if (!is_terminal[v])
                 continue;
             if (hops[v] == PLACE_UNREACHABLE) {
@@ -230,7 +230,8 @@ int place_topo_diameter(const struct place_topo *t, const bool *is_terminal,
                 out->latency_ns = lat[v];
         }
     }
+    rows_release(&r);
     free(hops);
     free(lat);
-    return rc;
+    return 0;
 }
