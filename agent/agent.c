@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "agent/agent.h"
 #include "plc/error.h"
+#include "plc/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -365,7 +366,7 @@ static struct agent_applied *entry_from_json(json_t *o, bool *done)
     r->vcpus = (int)get_u64(o, "vcpus");
     size_t k;
     json_t *v;
-    json_array_foreach(json_object_get(o, "cores"), k, v) if (k < 64)
+    json_array_foreach(json_object_get(o, "cores"), k, v) if (k < PLC_VCPUS_MAX)
         r->cores[r->n_cores++] = (int)json_integer_value(v);
     r->pid = (pid_t)get_u64(o, "pid");
     copy_str(r->next_hop, sizeof r->next_hop, o, "next_hop");

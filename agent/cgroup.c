@@ -4,6 +4,7 @@
 #include "agent/enforce.h"
 #include "cgroupfs.h"
 #include "plc/error.h"
+#include "plc/limits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ int agent_cgroup_apply(struct agent_applied *a, const char *root,
         char cs[520];
         snprintf(cs, sizeof cs, "%s/cpuset", root);
         if (r->n_cores > 0 && access(cs, F_OK) == 0) {
-            char cpus[256] = "", mems[64];
+            char cpus[PLC_VCPUS_MAX * 5 + 1] = "", mems[64];
             for (int i = 0; i < r->n_cores; i++) {
                 size_t l = strlen(cpus);
                 snprintf(cpus + l, sizeof cpus - l, "%s%d", i ? "," : "",

@@ -1,6 +1,7 @@
 /* wire.c: placerd's Reservation messages as the agent library's plain
  * structs (the edge between proto/ and agent/). */
 #include "agent/wire.h"
+#include "plc/limits.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ bool agent_wire_res(const Placer__Reservation *m, struct agent_res *r,
     r->budget_ns = m->budget_ns;
     r->period_ns = m->period_ns;
     r->deadline_ns = m->deadline_ns ? m->deadline_ns : m->period_ns;
-    for (size_t i = 0; i < m->n_cores && i < 64; i++)
+    for (size_t i = 0; i < m->n_cores && i < PLC_VCPUS_MAX; i++)
         r->cores[r->n_cores++] = (int)m->cores[i];
     r->vcpus = r->n_cores ? r->n_cores : 1;
     r->pid = m->pid;

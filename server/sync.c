@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "plc/clock.h"
+#include "plc/limits.h"
 #include "sync.h"
 
 #include <search.h>
@@ -298,7 +299,7 @@ static void send_one(struct sync *s, struct resv *r)
 {
     Placer__Reservation m;
     Placer__FlowSpec f;
-    uint32_t cores[64];
+    uint32_t cores[PLC_VCPUS_MAX];
     fill(r, &m, &f, cores);
     Placer__ServerToAgent out = PLACER__SERVER_TO_AGENT__INIT;
     out.msg_case = r->removing ? PLACER__SERVER_TO_AGENT__MSG_REMOVE
@@ -400,7 +401,7 @@ int srv__sync_admitted(struct sync *s, const char *tenant, const char *name,
                                 .period_ns = c->period_ns,
                                 .deadline_ns = c->deadline_ns,
                                 .generation = (int64_t)generation};
-        for (size_t k = i; k < rows->n_cpu && v.n_cores < 64 &&
+        for (size_t k = i; k < rows->n_cpu && v.n_cores < PLC_VCPUS_MAX &&
                            !strcmp(rows->cpu[k].service, c->service);
              k++)
             v.cores[v.n_cores++] = rows->cpu[k].core;
@@ -469,7 +470,7 @@ void srv__sync_host_up(struct sync *s, size_t h)
     Placer__Reservation *m = calloc(n + 1, sizeof *m);
     Placer__Reservation **mp = calloc(n + 1, sizeof *mp);
     Placer__FlowSpec *f = calloc(n + 1, sizeof *f);
-    uint32_t(*cores)[64] = calloc(n + 1, sizeof *cores);
+    uint32_t(*cores)[PLC_VCPUS_MAX] = calloc(n + 1, sizeof *cores);
     if (!m || !mp || !f || !cores) {
         free(m);
         free(mp);

@@ -6,9 +6,10 @@
  * synchronous FULL), so an admission or a release is either wholly in the
  * file or not at all, whenever the process dies.
  */
-#include "plc/clock.h"
 #include "internal.h"
+#include "plc/clock.h"
 #include "plc/error.h"
+#include "plc/limits.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -795,7 +796,7 @@ int store_resv_each(struct store *s,
             v.host = text(st, 3);
             v.to = text(st, 4);
             const char *cores = text(st, 5);
-            for (const char *p = cores; p && *p && v.n_cores < 64;) {
+            for (const char *p = cores; p && *p && v.n_cores < PLC_VCPUS_MAX;) {
                 v.cores[v.n_cores++] = atoi(p);
                 p = strchr(p, ',');
                 p = p ? p + 1 : NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/wire.h"
 #include "plc/error.h"
 #include "proto/load.h"
 #include "server/server.h"
@@ -58,12 +59,18 @@ static void fx_open(struct fixture *f, size_t queue_max)
     cr_assert_eq(srv_open(&f->s, &f->loop, &o, &err), 0, "%s", err.msg);
 }
 
-static void fx_close(struct fixture *f)
+/* Close the server, keeping its store. */
+static void fx_shut(struct fixture *f)
 {
     uv_run(&f->loop, UV_RUN_DEFAULT); /* whatever still runs */
     cr_assert(srv_idle(f->s));
     srv_close(f->s);
     cr_assert_eq(uv_loop_close(&f->loop), 0);
+}
+
+static void fx_close(struct fixture *f)
+{
+    fx_shut(f);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     cr_assert_eq(system(cmd), 0);
@@ -401,7 +408,25 @@ struct outbox {
     int n, accepted;
     char peer[16];
     Placer__ServerToAgent *last;
+    /* the largest CPU reservation sent: its cores on the wire, and as
+     * the agent's wire conversion reads them */
+    size_t wire_cores;
+    int agent_cores;
 };
+
+static void saw_reservation(struct outbox *o, const Placer__Reservation *r)
+{
+    if (r->kind != PLACER__RESERVATION_KIND__RESERVATION_KIND_CPU ||
+        r->n_cores <= o->wire_cores)
+        return;
+    o->wire_cores = r->n_cores;
+    struct agent_res a;
+    char why[256];
+    cr_assert(agent_wire_res(r, &a, why, sizeof why), "%s", why);
+    o->agent_cores = a.n_cores;
+    for (int i = 0; i < a.n_cores; i++)
+        cr_assert_eq(a.cores[i], (int)r->cores[i]);
+}
 
 static int record_send(void *arg, const void *peer, size_t peer_len,
                        const uint8_t *msg, size_t len)
@@ -417,6 +442,11 @@ static int record_send(void *arg, const void *peer, size_t peer_len,
     o->accepted +=
         o->last->msg_case == PLACER__SERVER_TO_AGENT__MSG_REGISTERED &&
         o->last->registered->accepted;
+    if (o->last->msg_case == PLACER__SERVER_TO_AGENT__MSG_APPLY)
+        saw_reservation(o, o->last->apply);
+    if (o->last->msg_case == PLACER__SERVER_TO_AGENT__MSG_DESIRED)
+        for (size_t i = 0; i < o->last->desired->n_reservations; i++)
+            saw_reservation(o, o->last->desired->reservations[i]);
     return 0;
 }
 
@@ -502,6 +532,102 @@ Test(request, agents_register_through_the_transport_sender)
     cr_assert_eq(out.last->msg_case, PLACER__SERVER_TO_AGENT__MSG_HEARTBEAT);
 
     placer__server_to_agent__free_unpacked(out.last, NULL);
+    placer__cluster__free_unpacked(c, NULL);
+    got_clear(&g);
+    fx_close(&f);
+}
+
+/* A service of 100 vCPUs on a 128-core host (more cores than placer once
+ * had room for anywhere): admitted, sent to its agent with all 100 cores,
+ * and again after the server reopens its store. */
+static void open_with_agents(struct fixture *f, struct outbox *out)
+{
+    cr_assert_eq(uv_loop_init(&f->loop), 0);
+    struct srv_options o = {.db = f->db,
+                            .agents_allowed = true,
+                            .agent_send = record_send,
+                            .agent_arg = out};
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(srv_open(&f->s, &f->loop, &o, &err), 0, "%s", err.msg);
+}
+
+static void register_agent(struct fixture *f, const char *host)
+{
+    Placer__AgentRegister reg = PLACER__AGENT_REGISTER__INIT;
+    reg.host = (char *)host;
+    reg.instance = (char *)"agent-w";
+    reg.has_cores = 1;
+    reg.cores = 128;
+    Placer__AgentToServer m = PLACER__AGENT_TO_SERVER__INIT;
+    m.msg_case = PLACER__AGENT_TO_SERVER__MSG_REGISTRATION;
+    m.registration = &reg;
+    agent_says(f->s, "peer-w", &m);
+    for (int i = 0; i < 20; i++) { /* what the registration set going */
+        srv_agents_tick(f->s);
+        uv_run(&f->loop, UV_RUN_NOWAIT);
+    }
+}
+
+static void *parse(const char *json, enum proto_doc_kind kind)
+{
+    struct proto_doc doc = PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(
+        proto_doc_load_text(&doc, "t.json", json, strlen(json), kind, &err), 0,
+        "%s", err.msg);
+    void *m = doc.msg;
+    doc.msg = NULL;
+    proto_doc_release(&doc);
+    return m;
+}
+
+Test(request, a_wide_service_reaches_its_agent_with_every_core)
+{
+    struct fixture f;
+    snprintf(f.dir, sizeof f.dir, "/tmp/test_request.XXXXXX");
+    cr_assert_not_null(mkdtemp(f.dir));
+    snprintf(f.db, sizeof f.db, "%s/placer.db", f.dir);
+    struct outbox out = {0};
+    open_with_agents(&f, &out);
+    struct got g = {0};
+    Placer__Cluster *c =
+        parse("{\"hosts\": [{\"name\": \"big\", \"cores\": 128,"
+              " \"core_capacity\": 0.9}]}",
+              PROTO_DOC_CLUSTER);
+    Placer__Workflow *w =
+        parse("{\"name\": \"wide\", \"deadline\": \"100ms\", \"services\":"
+              " [{\"name\": \"s\", \"vcpus\": 100, \"exec_time\": {\"wcet\":"
+              " \"2ms\"}, \"reservation\": {\"periods\": [\"10ms\"]}}]}",
+              PROTO_DOC_WORKFLOW);
+    apply_cluster(&f, c, false, &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_CLUSTER_APPLY);
+    submit(&f, w, &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_PLAN, "result %d",
+                 g.r->result_case);
+    const Placer__Plan *plan = g.r->plan;
+    cr_assert(plan && plan->admitted);
+    cr_assert_eq(plan->n_services, 1);
+    cr_assert_eq(plan->services[0]->n_cores, 100);
+
+    register_agent(&f, "big");
+    cr_assert_eq(out.accepted, 1);
+    cr_assert_eq(out.wire_cores, 100, "sent with %zu cores", out.wire_cores);
+    cr_assert_eq(out.agent_cores, 100, "read by the agent as %d cores",
+                 out.agent_cores);
+
+    /* reopened: the reservation comes back from the store whole */
+    fx_shut(&f);
+    placer__server_to_agent__free_unpacked(out.last, NULL);
+    out = (struct outbox){0};
+    open_with_agents(&f, &out);
+    register_agent(&f, "big");
+    cr_assert_eq(out.accepted, 1);
+    cr_assert_eq(out.wire_cores, 100, "reloaded with %zu cores",
+                 out.wire_cores);
+    cr_assert_eq(out.agent_cores, 100);
+
+    placer__server_to_agent__free_unpacked(out.last, NULL);
+    placer__workflow__free_unpacked(w, NULL);
     placer__cluster__free_unpacked(c, NULL);
     got_clear(&g);
     fx_close(&f);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "plc/limits.h"
+
 struct plc_error;
 
 enum agent_kind { AGENT_CPU = 1, AGENT_NET = 2 };
@@ -39,7 +41,7 @@ struct agent_res {
     /* cpu: per vCPU thread */
     uint64_t budget_ns, period_ns, deadline_ns;
     int vcpus;
-    int cores[64];
+    int cores[PLC_VCPUS_MAX];
     int n_cores;
     pid_t pid; /* 0: not bound yet */
     /* net */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plc/limits.h"
+
 struct plc_error;
 struct store;
 
@@ -201,7 +203,7 @@ struct store_resv {
     bool cpu;
     const char *subject;   /* service, or vlink "from->to" */
     const char *host, *to; /* cpu: host; net: link from -> to */
-    int cores[64];
+    int cores[PLC_VCPUS_MAX];
     int n_cores;
     uint64_t budget_ns, period_ns, deadline_ns; /* cpu */
     uint64_t rate_bps;                          /* net */
