@@ -12,6 +12,7 @@
  * exact verification as a solver plan.
  */
 #include "internal.h"
+#include "plc/clock.h"
 #include "plc/error.h"
 #include "sched/prob.h"
 
@@ -409,13 +410,6 @@ static size_t packing_lb(const struct place_problem *p)
     return (size_t)fmax(1, lb);
 }
 
-static double clock_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A packing placed by MBS is in *plan: try first fit decreasing, then (for
  * the hosts objective) perturbed MBS runs for up to a fifth of the time
  * limit (2 s at most) or until the plan meets packing_lb; keep the plan
@@ -437,13 +431,13 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     memcpy(best_item, plan->heur_item, V * sizeof *best_item);
     size_t nb = hosts_used(p, plan);
     size_t lb = p->objective == PLACE_OBJ_HOSTS ? packing_lb(p) : nb;
-    double end = clock_s() + fmin(2.0, p->time_limit_s / 5);
+    double end = plc_now_s() + fmin(2.0, p->time_limit_s / 5);
     uint64_t rng = 0x9e3779b97f4a7c15ULL; /* fixed: plans are reproducible */
     for (int run = 0; nb > lb || run == 0; run++) {
         if (run == 0) {
             hs->mbs = false; /* first fit decreasing */
         } else {
-            if (p->objective != PLACE_OBJ_HOSTS || clock_s() > end)
+            if (p->objective != PLACE_OBJ_HOSTS || plc_now_s() > end)
                 break;
             hs->mbs = true;
             /* weights: memory x (1 +- 10 %), xorshift64 */

@@ -24,13 +24,6 @@
 #include "plc/diag.h"
 #include "proto/validate.h"
 
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void srv__job_free(struct job *q)
 {
     /* every request is answered exactly once: one that reaches here
@@ -86,7 +79,7 @@ static void plan_done(uv_work_t *w, int status)
         int rc =
             srv__admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
         q->tenant = tenant;
-        q->admitted_us = wall_us();
+        q->admitted_us = plc_wall_us();
         q->doc->tenant = strdup(tenant);
         q->doc->has_state = 1;
         q->doc->state = PLACER__STATE__STATE_ADMITTED;

@@ -1,5 +1,6 @@
 /* store.c: opening, migrating and the event log of the SQLite store. */
 #include "internal.h"
+#include "plc/clock.h"
 #include "plc/error.h"
 
 #include <stdio.h>
@@ -254,16 +255,13 @@ int store_schema_version(const struct store *s)
 int store_event_append(struct store *s, const char *kind, const char *subject,
                        const char *detail, struct plc_error *err)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     sqlite3_stmt *st = store_prep(s,
                                   "INSERT INTO events (at_us, kind, subject,"
                                   " detail) VALUES (?, ?, ?, ?)",
                                   err, "log an event");
     if (!st)
         return PLC_EIO;
-    sqlite3_bind_int64(st, 1,
-                       (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)plc_wall_us());
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);

@@ -557,11 +557,8 @@ static int run(const char *server, struct agent_state *st)
             }
         }
         if (st->steal.cap && now >= next_steal) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
             if (agent_steal_sample(&st->steal, NULL,
-                                   (uint64_t)ts.tv_sec * 1000000000ULL +
-                                       (uint64_t)ts.tv_nsec)) {
+                                   plc_clock_ns(CLOCK_MONOTONIC))) {
                 st->steal_sent = false;
                 if (st->steal_path[0])
                     agent_steal_save(&st->steal, st->steal_path, st->boot);
