@@ -8,19 +8,20 @@
 
 #include "proto/placer.pb-c.h"
 
-struct cluster_build {
+struct proto__cluster_build {
     Placer__Cluster *c;
     size_t cap_hosts, cap_switches, cap_links;
     bool oom;
 };
 
-bool cb_init(struct cluster_build *b);
-void cb_host(struct cluster_build *b, const char *name, int cores,
-             double core_capacity, uint64_t memory_bytes);
-void cb_switch(struct cluster_build *b, const char *name);
-void cb_link(struct cluster_build *b, const char *a, const char *b_,
-             uint64_t rate_bps, uint64_t latency_ns, uint64_t buffer_bytes);
+bool proto__cb_init(struct proto__cluster_build *b);
+void proto__cb_host(struct proto__cluster_build *b, const char *name, int cores,
+                    double core_capacity, uint64_t memory_bytes);
+void proto__cb_switch(struct proto__cluster_build *b, const char *name);
+void proto__cb_link(struct proto__cluster_build *b, const char *a,
+                    const char *b_, uint64_t rate_bps, uint64_t latency_ns,
+                    uint64_t buffer_bytes);
 /* The cluster (caller owns it), or NULL after an allocation failure. */
-Placer__Cluster *cb_finish(struct cluster_build *b);
+Placer__Cluster *proto__cb_finish(struct proto__cluster_build *b);
 
 #endif

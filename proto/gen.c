@@ -16,7 +16,7 @@ void proto_topo_opts_init(struct proto_topo_opts *o)
     o->access_latency_ns = 1000;
 }
 
-bool cb_init(struct cluster_build *b)
+bool proto__cb_init(struct proto__cluster_build *b)
 {
     memset(b, 0, sizeof *b);
     b->c = malloc(sizeof *b->c);
@@ -40,7 +40,7 @@ static bool grow(void **arr, size_t n, size_t *cap)
     return true;
 }
 
-static void *msg_alloc(struct cluster_build *b, size_t size)
+static void *msg_alloc(struct proto__cluster_build *b, size_t size)
 {
     void *p = b->oom ? NULL : malloc(size);
     if (!p)
@@ -48,8 +48,8 @@ static void *msg_alloc(struct cluster_build *b, size_t size)
     return p;
 }
 
-void cb_host(struct cluster_build *b, const char *name, int cores,
-             double core_capacity, uint64_t memory_bytes)
+void proto__cb_host(struct proto__cluster_build *b, const char *name, int cores,
+                    double core_capacity, uint64_t memory_bytes)
 {
     Placer__Host *h = msg_alloc(b, sizeof *h);
     if (!h)
@@ -79,7 +79,7 @@ void cb_host(struct cluster_build *b, const char *name, int cores,
     b->c->hosts[b->c->n_hosts++] = h;
 }
 
-void cb_switch(struct cluster_build *b, const char *name)
+void proto__cb_switch(struct proto__cluster_build *b, const char *name)
 {
     Placer__Switch *s = msg_alloc(b, sizeof *s);
     if (!s)
@@ -95,8 +95,9 @@ void cb_switch(struct cluster_build *b, const char *name)
     b->c->switches[b->c->n_switches++] = s;
 }
 
-void cb_link(struct cluster_build *b, const char *a, const char *b_,
-             uint64_t rate_bps, uint64_t latency_ns, uint64_t buffer_bytes)
+void proto__cb_link(struct proto__cluster_build *b, const char *a,
+                    const char *b_, uint64_t rate_bps, uint64_t latency_ns,
+                    uint64_t buffer_bytes)
 {
     Placer__Link *l = msg_alloc(b, sizeof *l);
     if (!l)
@@ -134,7 +135,7 @@ void cb_link(struct cluster_build *b, const char *a, const char *b_,
     b->c->links[b->c->n_links++] = l;
 }
 
-Placer__Cluster *cb_finish(struct cluster_build *b)
+Placer__Cluster *proto__cb_finish(struct proto__cluster_build *b)
 {
     if (b->oom) {
         if (b->c)
@@ -153,8 +154,8 @@ int proto_topo_fat_tree(int k, const struct proto_topo_opts *o,
                              "fat-tree arity %d is invalid (k must be even, "
                              "from 2 to 64)",
                              k);
-    struct cluster_build b;
-    if (!cb_init(&b))
+    struct proto__cluster_build b;
+    if (!proto__cb_init(&b))
         return plc_error_set(err, PLC_ENOMEM, "cannot build fat-tree (%s)",
                              plc_strerror(PLC_ENOMEM));
     int half = k / 2;
@@ -164,21 +165,22 @@ int proto_topo_fat_tree(int k, const struct proto_topo_opts *o,
     for (int i = 0; i < half; i++)
         for (int j = 0; j < half; j++) {
             snprintf(n1, sizeof n1, "core-%d-%d", i, j);
-            cb_switch(&b, n1);
+            proto__cb_switch(&b, n1);
         }
     for (int p = 0; p < k; p++) {
         for (int i = 0; i < half; i++) {
             snprintf(n1, sizeof n1, "agg-%d-%d", p, i);
-            cb_switch(&b, n1);
+            proto__cb_switch(&b, n1);
         }
         for (int i = 0; i < half; i++) {
             snprintf(n1, sizeof n1, "edge-%d-%d", p, i);
-            cb_switch(&b, n1);
+            proto__cb_switch(&b, n1);
         }
         for (int e = 0; e < half; e++)
             for (int h = 0; h < half; h++) {
                 snprintf(n1, sizeof n1, "h-%d-%d-%d", p, e, h);
-                cb_host(&b, n1, o->cores, o->core_capacity, o->memory_bytes);
+                proto__cb_host(&b, n1, o->cores, o->core_capacity,
+                               o->memory_bytes);
             }
     }
     for (int p = 0; p < k; p++) {
@@ -186,25 +188,25 @@ int proto_topo_fat_tree(int k, const struct proto_topo_opts *o,
             snprintf(n2, sizeof n2, "edge-%d-%d", p, e);
             for (int h = 0; h < half; h++) {
                 snprintf(n1, sizeof n1, "h-%d-%d-%d", p, e, h);
-                cb_link(&b, n1, n2, o->rate_bps, o->latency_ns,
-                        o->buffer_bytes);
+                proto__cb_link(&b, n1, n2, o->rate_bps, o->latency_ns,
+                               o->buffer_bytes);
             }
             for (int a = 0; a < half; a++) {
                 snprintf(n1, sizeof n1, "agg-%d-%d", p, a);
-                cb_link(&b, n2, n1, o->rate_bps, o->latency_ns,
-                        o->buffer_bytes);
+                proto__cb_link(&b, n2, n1, o->rate_bps, o->latency_ns,
+                               o->buffer_bytes);
             }
         }
         for (int a = 0; a < half; a++) {
             snprintf(n1, sizeof n1, "agg-%d-%d", p, a);
             for (int j = 0; j < half; j++) {
                 snprintf(n2, sizeof n2, "core-%d-%d", a, j);
-                cb_link(&b, n1, n2, o->rate_bps, o->latency_ns,
-                        o->buffer_bytes);
+                proto__cb_link(&b, n1, n2, o->rate_bps, o->latency_ns,
+                               o->buffer_bytes);
             }
         }
     }
-    *out = cb_finish(&b);
+    *out = proto__cb_finish(&b);
     if (!*out)
         return plc_error_set(err, PLC_ENOMEM, "cannot build fat-tree (%s)",
                              plc_strerror(PLC_ENOMEM));

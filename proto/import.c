@@ -174,8 +174,8 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                        "%zu node name%s changed to valid names (e.g. \"%s\" "
                        "-> \"%s\")\n",
                        renamed, renamed == 1 ? " was" : "s were", from, to);
-    struct cluster_build b;
-    if (!cb_init(&b))
+    struct proto__cluster_build b;
+    if (!proto__cb_init(&b))
         return plc_error_set(err, PLC_ENOMEM, "cannot import (%s)",
                              plc_strerror(PLC_ENOMEM));
     size_t no_coord = 0, no_rate = 0;
@@ -186,15 +186,17 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
         if (!n->has_coord)
             plc_buf_printf(&which, "%s\"%s\"", no_coord++ ? ", " : "", n->name);
         if (o->hosts_per_node <= 0) {
-            cb_host(&b, n->name, o->cores, o->core_capacity, o->memory_bytes);
+            proto__cb_host(&b, n->name, o->cores, o->core_capacity,
+                           o->memory_bytes);
             continue;
         }
-        cb_switch(&b, n->name);
+        proto__cb_switch(&b, n->name);
         for (int h = 1; h <= o->hosts_per_node; h++) {
             snprintf(host, sizeof host, "%s-h%d", n->name, h);
-            cb_host(&b, host, o->cores, o->core_capacity, o->memory_bytes);
-            cb_link(&b, host, n->name, o->access_rate_bps, o->access_latency_ns,
-                    o->buffer_bytes);
+            proto__cb_host(&b, host, o->cores, o->core_capacity,
+                           o->memory_bytes);
+            proto__cb_link(&b, host, n->name, o->access_rate_bps,
+                           o->access_latency_ns, o->buffer_bytes);
         }
     }
     size_t loops = 0;
@@ -213,8 +215,9 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                 5000.0);
         if (!e->rate_bps)
             no_rate++;
-        cb_link(&b, a->name, z->name, e->rate_bps ? e->rate_bps : o->rate_bps,
-                lat, o->buffer_bytes);
+        proto__cb_link(&b, a->name, z->name,
+                       e->rate_bps ? e->rate_bps : o->rate_bps, lat,
+                       o->buffer_bytes);
     }
     char q[PLC_QTY_BUFSZ];
     if (loops)
@@ -238,7 +241,7 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                        no_rate, no_rate == 1 ? " has" : "s have",
                        no_rate == 1 ? "it takes" : "they take", q);
     }
-    *out = cb_finish(&b);
+    *out = proto__cb_finish(&b);
     if (!*out)
         return plc_error_set(err, PLC_ENOMEM, "cannot import (%s)",
                              plc_strerror(PLC_ENOMEM));
