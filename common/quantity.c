@@ -190,6 +190,12 @@ int plc_qty_parse(enum plc_qty_kind kind, const char *s, uint64_t *out,
     const struct unit *u = units_of(kind);
     while (u->name && !(strlen(u->name) == ulen && !memcmp(u->name, q, ulen)))
         u++;
+    if (!u->name && (q[0] == 'e' || q[0] == 'E') &&
+        (is_digit(q[1]) || ((q[1] == '-' || q[1] == '+') && is_digit(q[2]))))
+        return plc_error_set(err, PLC_EDATA,
+                             "\"%s\" uses exponent notation; write the "
+                             "number in full, such as \"30%s\"",
+                             s, ex);
     if (!u->name)
         return plc_error_set(err, PLC_EDATA,
                              "\"%s\" has an unknown %s unit \"%.*s\" "
@@ -209,13 +215,13 @@ int plc_qty_parse(enum plc_qty_kind kind, const char *s, uint64_t *out,
                              "\"%s\" is not a whole number of %s", s,
                              base_name(kind));
     total /= div;
-    if (total > UINT64_MAX)
+    if (total > PLC_QTY_MAX)
         goto too_large;
     *out = (uint64_t)total;
     return 0;
 too_large : {
     char max[PLC_QTY_BUFSZ];
-    plc_qty_format(kind, UINT64_MAX, max, sizeof max);
+    plc_qty_format(kind, PLC_QTY_MAX, max, sizeof max);
     return plc_error_set(err, PLC_ERANGE, "\"%s\" is too large (at most %s)", s,
                          max);
 }

@@ -292,6 +292,7 @@ static void validate_link(const Placer__Cluster *c,
 
 void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d)
 {
+    proto_check_quantities(&c->base, d);
     size_t n = c->n_hosts + c->n_switches;
     const char **names = malloc((n ? n : 1) * sizeof *names);
     struct plc_name_index ix = {0};

@@ -87,13 +87,23 @@ static void validate_tasks(Placer__Task *const *tasks, size_t n,
     }
 }
 
+/* Reservation periods: within what SCHED_DEADLINE accepts. */
 static void validate_periods(Placer__Time *const *v, size_t n, const char *base,
                              struct plc_diags *d)
 {
-    char p[P];
+    char p[P], t[PLC_QTY_BUFSZ];
     for (size_t i = 0; i < n; i++) {
         plc_path_join(p, P, base, NULL, i);
         check_positive_time(v[i], p, d);
+        if (!v[i] || v[i]->ns == 0 ||
+            (v[i]->ns >= PLC_PERIOD_MIN_NS && v[i]->ns <= PLC_PERIOD_MAX_NS))
+            continue;
+        fmt_time(v[i]->ns, t);
+        plc_diags_add(d, p,
+                      "%s is outside the periods SCHED_DEADLINE accepts, 100us "
+                      "to 4.194304s (kernel.sched_deadline_period_min_us and "
+                      "_max_us)",
+                      t);
     }
 }
 
@@ -600,6 +610,7 @@ static void validate_arrival(const Placer__Arrival *a, struct plc_diags *d)
 
 void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
 {
+    proto_check_quantities(&w->base, d);
     proto_check_name(w->name, "name", "workflow", true, d);
     proto_check_name(w->tenant, "tenant", "tenant", false, d);
     check_positive_time(w->deadline, "deadline", d);
@@ -634,6 +645,7 @@ void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d)
 
 void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d)
 {
+    proto_check_quantities(&a->base, d);
     if (a->n_tasks == 0 && !proto_diags_has(d, "tasks"))
         plc_diags_add(d, "tasks", "give at least one task");
     validate_tasks(a->tasks, a->n_tasks, "tasks", d);

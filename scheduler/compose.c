@@ -6,6 +6,7 @@
 #include "plc/num.h"
 #include "sched/compose.h"
 #include "plc/error.h"
+#include "plc/limits.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -418,6 +419,10 @@ int sched_min_budget(const struct sched_task *tasks, size_t n,
     *budget_ns = 0;
     if (pi_us == 0)
         return 0;
+    /* the search steps through the period's microseconds: beyond what
+     * SCHED_DEADLINE accepts (validation refuses those) it would not end */
+    if (period_ns > PLC_PERIOD_MAX_NS)
+        return PLC_EINVAL;
     int rc = policy == SCHED_POLICY_EDF
                  ? edf_min_budget(tasks, n, pi_us, &th)
                  : fp_min_budget(tasks, n, policy, pi_us, &th);

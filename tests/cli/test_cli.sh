@@ -140,10 +140,20 @@ grep -q "not schedulable with any budget" "$tmp/out" || {
 # under EDF the same set is schedulable
 sed 's/"rm"/"edf"/' "$tmp/rm.json" >"$tmp/edf.json"
 "$bin/placer" analyze "$tmp/edf.json" >/dev/null; check "analyze edf" 0 $?
-printf '{"tasks": [{"wcet": "1ms", "period": "4ms"}], "periods": ["1500ns"]}' >"$tmp/frac.json"
+printf '{"tasks": [{"wcet": "1ms", "period": "4ms"}], "periods": ["1500500ns"]}' >"$tmp/frac.json"
 "$bin/placer" analyze "$tmp/frac.json" 2>"$tmp/err"; check "analyze fractional period" 65 $?
-grep -q 'periods\[0\]: 1.5us is not a whole number of microseconds' "$tmp/err" || {
+grep -q 'periods\[0\]: 1.5005ms is not a whole number of microseconds' "$tmp/err" || {
     echo "FAIL: fractional period message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+# a period SCHED_DEADLINE refuses (this one once hung the analysis for good)
+printf '{"tasks": [{"wcet": "7ms", "period": "50ms"}], "periods": ["9000000000s", "50us"]}' >"$tmp/huge.json"
+timeout 10 "$bin/placer" analyze "$tmp/huge.json" 2>"$tmp/err"; check "analyze a period beyond SCHED_DEADLINE's" 65 $?
+[ "$(grep -c 'is outside the periods SCHED_DEADLINE accepts, 100us to 4.194304s' "$tmp/err")" = 2 ] &&
+    grep -q 'periods\[0\]: 9000000000s is outside' "$tmp/err" || {
+    echo "FAIL: period range message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+printf '{"name": "slow", "services": [{"name": "a", "exec_time": {"wcet": "1ms"}, "reservation": {"periods": ["10s"]}}]}' >"$tmp/slow.json"
+"$bin/placer" validate "$tmp/slow.json" 2>"$tmp/err"; check "validate a period beyond SCHED_DEADLINE's" 65 $?
+grep -q 'services\[0\].reservation.periods\[0\]: 10s is outside the periods' "$tmp/err" || {
+    echo "FAIL: workflow period range message: $(cat "$tmp/err")"; fails=$((fails+1)); }
 
 # plan: the FORMATS.md document, exit 0 admitted / 1 rejected
 "$bin/placer" plan --cluster "$src/examples/fat-tree-k4.json" --json \

@@ -72,12 +72,16 @@ Test(quantity, parses_every_size_unit)
 
 Test(quantity, accepts_the_largest_value_and_rejects_one_more)
 {
-    cr_assert_eq(ok(PLC_QTY_TIME, "18446744073709551615ns"), UINT64_MAX);
-    cr_assert_eq(ok(PLC_QTY_TIME, "18446744073.709551615s"), UINT64_MAX);
-    const char *m = bad(PLC_QTY_TIME, "18446744073709551616ns", PLC_ERANGE);
-    cr_assert_str_eq(m, "\"18446744073709551616ns\" is too large (at most "
-                        "18446744073.709551615s)");
+    cr_assert_eq(ok(PLC_QTY_TIME, "9223372036854775807ns"), PLC_QTY_MAX);
+    cr_assert_eq(ok(PLC_QTY_TIME, "9223372036.854775807s"), PLC_QTY_MAX);
+    const char *m = bad(PLC_QTY_TIME, "9223372036854775808ns", PLC_ERANGE);
+    cr_assert_str_eq(m, "\"9223372036854775808ns\" is too large (at most "
+                        "9223372036.854775807s)");
+    /* UINT64_MAX is "unlimited" inside placer: never a value read */
+    bad(PLC_QTY_TIME, "18446744073709551615ns", PLC_ERANGE);
+    bad(PLC_QTY_TIME, "18446744073709551616ns", PLC_ERANGE);
     bad(PLC_QTY_TIME, "18446744074s", PLC_ERANGE);
+    bad(PLC_QTY_RATE, "9223372036854775808bit", PLC_ERANGE);
     bad(PLC_QTY_SIZE, "99999999999999999999TiB", PLC_ERANGE);
     bad(PLC_QTY_RATE, "123456789012345678901234567890bit", PLC_ERANGE);
 }
@@ -95,6 +99,12 @@ Test(quantity, rejects_garbage_with_the_fix)
                      "as \"30ms\"");
     cr_assert_str_eq(bad(PLC_QTY_TIME, "-1ms", PLC_EDATA),
                      "\"-1ms\" is negative; a time must be at least 0");
+    cr_assert_str_eq(bad(PLC_QTY_TIME, "1e400ms", PLC_EDATA),
+                     "\"1e400ms\" uses exponent notation; write the number "
+                     "in full, such as \"30ms\"");
+    cr_assert_str_eq(bad(PLC_QTY_RATE, "1E-3Gbit", PLC_EDATA),
+                     "\"1E-3Gbit\" uses exponent notation; write the number "
+                     "in full, such as \"30Mbit\"");
     cr_assert_str_eq(bad(PLC_QTY_TIME, "3 fortnights", PLC_EDATA),
                      "\"3 fortnights\" has an unknown time unit "
                      "\"fortnights\" (accepted: ns, us, ms, s)");
@@ -144,9 +154,9 @@ Test(quantity, printing_then_parsing_gives_the_value_back)
         for (int i = 0; i < 20000; i++) {
             uint64_t v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 7) ^
                          (uint64_t)rand();
-            v >>= rand() % 64;
+            v >>= 1 + rand() % 63; /* up to PLC_QTY_MAX */
             if (i == 0)
-                v = UINT64_MAX;
+                v = PLC_QTY_MAX;
             char b[PLC_QTY_BUFSZ];
             int n = plc_qty_format((enum plc_qty_kind)kind, v, b, sizeof b);
             cr_assert_lt(n, PLC_QTY_BUFSZ);

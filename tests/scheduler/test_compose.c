@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plc/error.h"
+#include "plc/limits.h"
 #include "sched/compose.h"
 
 #define MS 1000000ULL
@@ -94,6 +96,29 @@ Test(sched_compose, every_set_under_the_liu_layland_bound_is_rm_schedulable)
         cr_assert_eq(sched_schedulable(ts, n, SCHED_POLICY_RM, &cpu), 1);
     }
     cr_assert_gt(tested, 500);
+}
+
+/* The largest period SCHED_DEADLINE accepts is answered at once (the
+ * search steps through its microseconds); one beyond is refused, where
+ * 2^64 ns once looped for good. */
+Test(sched_compose, minimum_budgets_end_at_the_kernel_period_limit)
+{
+    struct sched_task ts[] = {
+        task(7 * MS, 50 * MS, 50 * MS),
+        task(1 * MS, 18446744073ULL * 1000 * MS, 18446744073ULL * 1000 * MS)};
+    uint64_t q;
+    for (int p = 0; p < 3; p++)
+        cr_assert_eq(sched_min_budget(ts, 2, (enum sched_policy)p,
+                                      PLC_PERIOD_MAX_NS, &q),
+                     1, "policy %d", p);
+    /* a 50 ms deadline under a 4.19 s period: 2 (Pi - Theta) < 50 ms */
+    cr_assert_gt(q, PLC_PERIOD_MAX_NS - 25 * MS);
+    cr_assert_eq(
+        sched_min_budget(ts, 2, SCHED_POLICY_EDF, PLC_PERIOD_MAX_NS + 1000, &q),
+        PLC_EINVAL);
+    cr_assert_eq(
+        sched_min_budget(ts, 2, SCHED_POLICY_EDF, 18446744073000000ULL, &q),
+        PLC_EINVAL);
 }
 
 Test(sched_compose, compositional_interface_of_the_example_task_set)

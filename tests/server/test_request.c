@@ -10,6 +10,7 @@
 
 #include "agent/wire.h"
 #include "plc/error.h"
+#include "plc/quantity.h"
 #include "proto/load.h"
 #include "server/server.h"
 #include "util.h"
@@ -314,6 +315,28 @@ Test(request, an_invalid_workflow_names_its_fields)
     cr_assert(strstr(g.r->error->problems[0], "endpoints[0].node") &&
                   strstr(g.r->error->problems[0], "h-9-9-9"),
               "%s", g.r->error->problems[0]);
+    /* raw integers off the wire: UINT64_MAX is no deadline to placer,
+     * and a rate past PLC_QTY_MAX overflows sums; both named */
+    uint64_t dl = w->deadline->ns;
+    w->deadline->ns = UINT64_MAX;
+    cr_assert(w->n_links > 0 && w->links[0]->rate);
+    uint64_t rate = w->links[0]->rate->bps;
+    w->links[0]->rate->bps = PLC_QTY_MAX + 1;
+    submit(&f, w, &g);
+    w->deadline->ns = dl;
+    w->links[0]->rate->bps = rate;
+    cr_assert_eq(error_of(&g), PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT);
+    cr_assert_eq(g.r->error->n_problems, 2);
+    bool named_deadline = false, named_rate = false;
+    for (size_t i = 0; i < 2; i++) {
+        const char *m = g.r->error->problems[i];
+        named_deadline |=
+            !strncmp(m, "deadline: ", 10) && strstr(m, "too large for a time");
+        named_rate |= !strncmp(m, "links[0].rate: ", 15) &&
+                      strstr(m, "too large for a rate");
+    }
+    cr_assert(named_deadline && named_rate, "%s | %s", g.r->error->problems[0],
+              g.r->error->problems[1]);
     list(&f, &g);
     cr_assert_eq(g.r->list->n_workflows, 0, "nothing stored");
     placer__workflow__free_unpacked(w, NULL);

@@ -9,4 +9,11 @@
  * host); a larger service is several services. */
 #define PLC_VCPUS_MAX 256
 
+/* The reservation periods SCHED_DEADLINE accepts by default
+ * (kernel.sched_deadline_period_min_us = 100, _max_us = 4194304): a
+ * period outside cannot be enforced, and the compositional analysis
+ * steps through a period's microseconds. */
+#define PLC_PERIOD_MIN_NS 100000ULL
+#define PLC_PERIOD_MAX_NS 4194304000ULL
+
 #endif

@@ -33,10 +33,15 @@ const char *plc_qty_kind_name(enum plc_qty_kind kind);
  * "64KiB"), for messages that show the fix. */
 const char *plc_qty_example_unit(enum plc_qty_kind kind);
 
+/* The largest value a quantity may take, in base units: 2^63 - 1, so that
+ * UINT64_MAX stays free for "unlimited", two quantities add without
+ * overflow, and every value fits SQLite's integers. */
+#define PLC_QTY_MAX ((uint64_t)INT64_MAX)
+
 /*
- * Parse `s` into base units.  Returns 0, or PLC_EDATA (malformed, unknown
- * unit, no unit, negative, not whole) or PLC_ERANGE (too large) with a
- * message in `err` that quotes `s` and says how to fix it.
+ * Parse `s` into base units (at most PLC_QTY_MAX).  Returns 0, or PLC_EDATA
+ * (malformed, unknown unit, no unit, negative, not whole) or PLC_ERANGE (too
+ * large) with a message in `err` that quotes `s` and says how to fix it.
  */
 int plc_qty_parse(enum plc_qty_kind kind, const char *s, uint64_t *out,
                   struct plc_error *err);

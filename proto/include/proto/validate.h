@@ -18,6 +18,11 @@ void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d);
 void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d);
 void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d);
 
+/* Every time, rate and size in m (a document, from a file or the wire) at
+ * most PLC_QTY_MAX, each one beyond named by its path.  The validators
+ * above call it. */
+void proto_check_quantities(const ProtobufCMessage *m, struct plc_diags *d);
+
 /* References from a workflow into a cluster. */
 void proto_workflow_validate_refs(const Placer__Workflow *w,
                                   const Placer__Cluster *c,

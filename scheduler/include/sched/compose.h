@@ -85,8 +85,9 @@ int sched_schedulable(const struct sched_task *tasks, size_t n,
  * The minimum budget Theta, rounded up to a whole microsecond, for which
  * the task set is schedulable inside Gamma(period, Theta): bisection over
  * whole microseconds (schedulability is monotone in Theta).  Returns 1 with
- * *budget_ns set, 0 when not even Theta = Pi suffices, or PLC_ENOMEM.
- * `period_ns` must be a whole number of microseconds.
+ * *budget_ns set, 0 when not even Theta = Pi suffices, PLC_EINVAL for a
+ * period above PLC_PERIOD_MAX_NS, or PLC_ENOMEM.  `period_ns` must be a
+ * whole number of microseconds.
  */
 int sched_min_budget(const struct sched_task *tasks, size_t n,
                      enum sched_policy policy, uint64_t period_ns,
