@@ -26,11 +26,23 @@ static struct plc_diag *diags_push(struct plc_diags *d)
 static void diags_vadd(struct plc_diags *d, const char *path, int line, int col,
                        const char *fmt, va_list ap)
 {
+    if (d->n > PLC_DIAGS_MAX)
+        return; /* past the list's last line */
     struct plc_diag *x = diags_push(d);
     if (!x)
         return;
     char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (d->n == PLC_DIAGS_MAX) {
+        /* one more line says the list stops: no position, sorted last */
+        snprintf(msg, sizeof msg,
+                 "more problems follow; only the first %d are listed (fix "
+                 "these and check again)",
+                 PLC_DIAGS_MAX);
+        path = "";
+        line = col = -1;
+    } else {
+        vsnprintf(msg, sizeof msg, fmt, ap);
+    }
     x->path = strdup(path ? path : "");
     x->msg = strdup(msg);
     if (!x->path || !x->msg) {
@@ -63,12 +75,13 @@ void plc_diags_add_at(struct plc_diags *d, int line, int col, const char *fmt,
 
 void plc_diags_sort(struct plc_diags *d)
 {
-    /* insertion sort: stable, and the lists are short */
+    /* insertion sort: stable, and the lists are short (PLC_DIAGS_MAX);
+     * the closing line (line -1) stays last */
     for (size_t i = 1; i < d->n; i++) {
         struct plc_diag x = d->v[i];
         size_t j = i;
-        while (j > 0 &&
-               (d->v[j - 1].line > x.line ||
+        while (j > 0 && x.line >= 0 &&
+               (d->v[j - 1].line < 0 || d->v[j - 1].line > x.line ||
                 (d->v[j - 1].line == x.line && d->v[j - 1].col > x.col))) {
             d->v[j] = d->v[j - 1];
             j--;

@@ -1,7 +1,10 @@
 /* document.c: a place_plan as the Plan document of FORMATS.md. */
 #include "model/model.h"
+#include "plc/clock.h"
+#include "plc/error.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,12 +331,25 @@ int model_plan(struct model_problem *mp, const Placer__Cluster *c,
                struct plc_error *err)
 {
     *doc = NULL;
+    double t0 = plc_now_ms();
     int rc = idx ? model_problem_build_indexed(mp, c, idx, w, objective,
                                                time_limit_s, err)
                  : model_problem_build(mp, c, w, objective, time_limit_s, err);
-    if (rc == 0 && export_lp)
+    bool timed_out = rc == PLC_ETIMEDOUT;
+    if (timed_out) {
+        /* the limit ran out before there was a problem to solve: a
+         * rejection like the solver's own timeout */
+        memset(plan, 0, sizeof *plan);
+        plan->status = PLACE_TIMEOUT;
+        plan->reject = PLACE_REJECT_TIMEOUT;
+        snprintf(plan->message, sizeof plan->message, "%s", err->msg);
+        plan->time_ms = plc_now_ms() - t0;
+        *err = (struct plc_error)PLC_ERROR_INIT;
+        rc = 0;
+    } else if (rc == 0 && export_lp) {
         rc = place_export_lp(&mp->problem, export_lp, err);
-    if (rc == 0)
+    }
+    if (rc == 0 && !timed_out)
         rc = place_solve(&mp->problem, plan, err);
     if (rc == 0 && model_plan_document(mp, w, plan, doc) < 0)
         rc = plc_error_set(err, PLC_ENOMEM, "out of memory");

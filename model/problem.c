@@ -2,6 +2,7 @@
  * place_plan back into the Plan document of FORMATS.md. */
 #include "model/model.h"
 #include "place/topo.h"
+#include "plc/clock.h"
 #include "plc/names.h"
 #include "plc/quantity.h"
 
@@ -422,7 +423,7 @@ static char *empty_menu_reason(const Placer__Service *s, double speed,
 /* Per service and host class (speed, platform): the menu and the
  * distribution. */
 static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
-                       struct plc_error *err)
+                       double deadline_s, struct plc_error *err)
 {
     size_t H = mp->cluster.n_hosts, V = w->n_services;
     mp->speeds = malloc((H + 1) * sizeof *mp->speeds);
@@ -466,6 +467,12 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
     bool certain = false;
     for (size_t v = 0; v < V; v++) {
         const Placer__Service *s = w->services[v];
+        if (deadline_s > 0 && plc_now_s() >= deadline_s)
+            return plc_error_set(
+                err, PLC_ETIMEDOUT,
+                "the time limit ran out while the reservation menus were "
+                "analysed (%zu of %zu services); give a longer time limit",
+                v, V);
         for (size_t k = 0; k < S; k++) {
             struct sched_menu *menu = &mp->menu_store[v * S + k];
             if (!s->exec_time) {
@@ -648,9 +655,12 @@ int model_problem_build_indexed(struct model_problem *mp,
     if (idx && (idx->n_nodes != c->n_hosts + c->n_switches ||
                 idx->n_links != c->n_links))
         idx = NULL; /* not this cluster's shape */
+    double deadline = time_limit_s > 0 ? plc_now_s() + time_limit_s : 0;
     int rc = build_cluster(mp, c, idx);
     if (rc == 0)
-        rc = build_menus(mp, w, err);
+        rc = build_menus(mp, w, deadline, err);
+    if (rc == PLC_ETIMEDOUT)
+        return rc; /* err says where */
     if (rc == 0)
         rc = build_services(mp, w);
     if (rc == 0)
@@ -687,7 +697,8 @@ int model_problem_build_indexed(struct model_problem *mp,
         objective_of(obj),
         time_limit_s,
         mp->arrival,
-        mp->eps_ns};
+        mp->eps_ns,
+        deadline};
     return 0;
 }
 

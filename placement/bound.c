@@ -264,7 +264,11 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
         for (size_t s = 0; s < S; s++)
             cost[s] = INFINITY;
         cost[0] = 0;
-        for (size_t v = 0; v < V; v++) {
+        for (size_t v = 0; v < V && rc == 0; v++) {
+            if (place__expired(m->p)) {
+                rc = PLC_ETIMEDOUT;
+                break;
+            }
             for (size_t s = 0; s < S; s++)
                 next[s] = INFINITY;
             for (size_t k = 0; k < x.nc[v] && k < 65535; k++) {
@@ -283,6 +287,8 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
             cost = next;
             next = tmp;
         }
+    }
+    if (rc == 0) {
         size_t best = 0;
         for (size_t s = 1; s < S; s++)
             if (cost[s] < cost[best])

@@ -26,10 +26,10 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
 {
     struct milp m;
     int rc = place__milp_build(&m, p, r, relax, goal);
-    if (rc == PLC_EDATA) {
+    if (rc == PLC_EDATA || rc == PLC_ETIMEDOUT) {
         place__milp_release(&m);
         memset(res, 0, sizeof *res);
-        res->status = PLACE_INFEASIBLE;
+        res->status = rc == PLC_EDATA ? PLACE_INFEASIBLE : PLACE_TIMEOUT;
         return 0;
     }
     if (rc == 0)
@@ -567,6 +567,14 @@ int place__explain(const struct place_problem *p, const struct routes *r,
         if (res.status == PLACE_OPTIMAL || res.status == PLACE_FEASIBLE)
             cause = order[k];
         place__milp_result_release(&res);
+    }
+    if (!cause && place__expired(p) && m) {
+        place__reject(plan, PLACE_REJECT_TIMEOUT,
+                      "no plan exists (the solver proved it), and the time "
+                      "limit ran out before the constraint family that rules "
+                      "it out was found; give a longer time limit for the "
+                      "explanation");
+        return 0;
     }
     limit = fmax(0.01, end - plc_now_s()); /* for the figures */
     switch (cause) {

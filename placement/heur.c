@@ -285,7 +285,7 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan,
     for (size_t k = 0; k < E + V; k++)
         if (hs->order[k] >= E)
             b.rest[b.n_rest++] = hs->order[k] - E;
-    for (size_t h = 0; h < H && b.n_rest; h++) {
+    for (size_t h = 0; h < H && b.n_rest && !place__expired(p); h++) {
         const struct place_host *ho = &p->cluster->hosts[h];
         b.h = h;
         b.room = ho->mem_bytes == PLACE_UNLIMITED ? UINT64_MAX / 2
@@ -358,7 +358,8 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     if (hs->mbs)
         return place_mbs(hs, plan, hs->weight);
     for (size_t k = 0; k < N; k++)
-        if (hs->order[k] >= E && !place_one(hs, plan, hs->order[k] - E))
+        if ((k % 64 == 0 && place__expired(p)) ||
+            (hs->order[k] >= E && !place_one(hs, plan, hs->order[k] - E)))
             return false;
     return true;
 }
@@ -366,13 +367,18 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
 static size_t hosts_used(const struct place_problem *p,
                          const struct place_plan *plan)
 {
-    size_t n = 0;
+    size_t n = 0, H = p->cluster->n_hosts;
+    bool *seen = calloc(H + 1, sizeof *seen);
+    if (!seen)
+        return SIZE_MAX; /* (no better than any) */
     for (size_t v = 0; v < p->n_services; v++) {
-        bool seen = false;
-        for (size_t u = 0; u < v && !seen; u++)
-            seen = plan->services[u].host == plan->services[v].host;
-        n += !seen;
+        size_t h = plan->services[v].host;
+        if (h < H && !seen[h]) {
+            seen[h] = true;
+            n++;
+        }
     }
+    free(seen);
     return n;
 }
 
@@ -432,6 +438,8 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     size_t nb = hosts_used(p, plan);
     size_t lb = p->objective == PLACE_OBJ_HOSTS ? packing_lb(p) : nb;
     double end = plc_now_s() + fmin(2.0, p->time_limit_s / 5);
+    if (p->deadline_s > 0 && end > p->deadline_s)
+        end = p->deadline_s;
     uint64_t rng = 0x9e3779b97f4a7c15ULL; /* fixed: plans are reproducible */
     for (int run = 0; nb > lb || run == 0; run++) {
         if (run == 0) {
@@ -539,7 +547,9 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     struct sched_menu_item *want = malloc((V + 1) * sizeof *want);
     uint64_t slack = 0;
     for (int k = p->n_vlinks ? -4 : -5;
-         found == 0 && k < (int)(sizeof scales / sizeof *scales); k++) {
+         found == 0 && k < (int)(sizeof scales / sizeof *scales) &&
+         !place__expired(p);
+         k++) {
         double lb;
         hs.want = NULL;
         hs.mbs = k == -5; /* a packing: minimum bin slack first */

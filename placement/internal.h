@@ -4,7 +4,17 @@
 
 #include "milp.h"
 #include "place/plan.h"
+#include "plc/clock.h"
 #include "routes.h"
+
+#include <stdbool.h>
+
+/* Whether the problem's deadline has passed: every phase checks it and
+ * stops with PLC_ETIMEDOUT (place_solve() sets one). */
+static inline bool place__expired(const struct place_problem *p)
+{
+    return p->deadline_s > 0 && plc_now_s() >= p->deadline_s;
+}
 
 /* milp.c: head[v] and tail[v], the longest paths of node weights w (per
  * workflow node) into v and out of v, each without w[v]. */

@@ -313,6 +313,8 @@ static int build_y(struct milp *m)
     if (!m->ys || !m->yn || !m->y)
         return PLC_ENOMEM;
     for (size_t v = 0; v < V; v++) {
+        if (v % 16 == 0 && place__expired(p))
+            return PLC_ETIMEDOUT;
         for (size_t h = 0; h < H; h++) {
             const struct sched_menu *menu = p->services[v].menu[h];
             m->ys[v * H + h] = m->ny;
@@ -611,7 +613,7 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
         int b = m->dp_choice ? place__dp_bound(m, 0, &m->dp_lb, m->dp_choice)
                              : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
-            rc = b;
+            rc = b; /* (out of time: no bound, the rest stops itself) */
         m->has_dp = b == 0;
     }
     return rc;
@@ -620,24 +622,26 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
 int place__milp_finish(struct milp *m)
 {
     const struct place_problem *p = m->p;
+    double t0 = plc_now_s();
     m->lp = glp_create_prob();
     glp_set_obj_dir(m->lp, GLP_MIN);
     add_y_cols(m);
-    int rc = build_host_rows(m);
-    if (rc == 0)
-        rc = place__milp_build_vlinks(m);
-    if (rc == 0)
-        place__milp_build_pair_rows(m);
-    if (rc == 0)
-        rc = place__milp_build_timing(m);
-    if (rc == 0)
-        rc = place__milp_build_link_limits(m);
-    if (rc == 0)
-        rc = place__milp_build_arcs(m);
-    if (rc == 0)
-        build_probability(m);
-    if (rc == 0)
-        rc = build_objective_extras(m);
+    /* each family of rows in turn, until the time runs out */
+#define FAMILY(call)                                                           \
+    if (rc == 0 && place__expired(p))                                          \
+        rc = PLC_ETIMEDOUT;                                                    \
+    if (rc == 0)                                                               \
+    call
+    int rc = 0;
+    FAMILY(rc = build_host_rows(m));
+    FAMILY(rc = place__milp_build_vlinks(m));
+    FAMILY(place__milp_build_pair_rows(m));
+    FAMILY(rc = place__milp_build_timing(m));
+    FAMILY(rc = place__milp_build_link_limits(m));
+    FAMILY(rc = place__milp_build_arcs(m));
+    FAMILY(build_probability(m));
+    FAMILY(rc = build_objective_extras(m));
+#undef FAMILY
     if (rc == 0 && m->has_dp) {
         /* sum vcpus U y >= the DP bound: valid (bound.c), and it is what
          * lets the search stop once an incumbent reaches it */
@@ -659,6 +663,7 @@ int place__milp_finish(struct milp *m)
     }
     if (rc == 0 && m->oom)
         rc = PLC_ENOMEM;
+    m->build_s = plc_now_s() - t0;
     return rc;
 }
 

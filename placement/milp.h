@@ -57,6 +57,7 @@ struct milp {
     bool tiebreak;          /* the objective is now the tie-break's */
     bool has_dp;            /* the DP bound below was computed */
     double dp_lb;           /* lower bound of total utilisation (bound.c) */
+    double build_s;         /* how long place__milp_finish() took */
     struct sched_menu_item *dp_choice; /* the items attaining it */
     /* row under construction */
     int *ind;

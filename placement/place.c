@@ -98,10 +98,18 @@ static int glpk_silent(void *info, const char *s)
     return 1;
 }
 
-int place_solve(const struct place_problem *p, struct place_plan *plan,
+int place_solve(const struct place_problem *p0, struct place_plan *plan,
                 struct plc_error *err)
 {
     double t0 = plc_now_ms();
+    /* one deadline for every phase below */
+    double limit = p0->time_limit_s > 0 ? p0->time_limit_s : 2.0;
+    struct place_problem q = *p0;
+    if (q.deadline_s <= 0)
+        q.deadline_s = t0 / 1000 + limit;
+    else
+        limit = fmax(0.001, q.deadline_s - t0 / 1000);
+    const struct place_problem *p = &q;
     glp_term_hook(glpk_silent, NULL);
     memset(plan, 0, sizeof *plan);
     plan->services =
@@ -111,7 +119,6 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     if (!plan->services || !plan->vlinks)
         return plc_error_set(err, PLC_ENOMEM, "cannot plan (%s)",
                              plc_strerror(PLC_ENOMEM));
-    double limit = p->time_limit_s > 0 ? p->time_limit_s : 2.0;
     struct routes r;
     int rc = place__routes_build(&r, p->cluster, p->endpoint_node,
                                  p->n_endpoints, demand_bps(p));
@@ -126,6 +133,16 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         return 0;
     }
     rc = place__milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
+    if (rc == PLC_ETIMEDOUT) {
+        rc = 0;
+        plan->status = PLACE_TIMEOUT;
+        place__reject(plan, PLACE_REJECT_TIMEOUT,
+                      "the time limit of %.3g s ran out while the model was "
+                      "built (%zu services on %zu hosts); give a longer "
+                      "time limit",
+                      limit, p->n_services, p->cluster->n_hosts);
+        goto out;
+    }
     if (rc == PLC_EDATA) {
         /* a service fits no host at all: which family takes them all */
         plan->status = PLACE_INFEASIBLE;
@@ -164,6 +181,7 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     /* the heuristic's plan meets the DP's lower bound: it is optimal
      * (bound.c proves the bound), and the solver is only needed for the
      * ties */
+    bool too_large = false;
     bool dp_proven = hf == 1 && m.has_dp &&
                      place__plan_objective(&m, plan) <=
                          m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
@@ -171,15 +189,27 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
         rc = plan_result(p, heur_host, plan->heur_item, &res);
         res.status = PLACE_OPTIMAL;
         res.obj = res.bound = place__plan_objective(&m, plan);
+    } else if (m.ny > PLACE_MILP_COLS_MAX) {
+        /* too large for the solver's memory: the heuristic's plan and the
+         * DP bound, or no plan */
+        res.status = PLACE_TIMEOUT;
+        res.bound = -INFINITY;
+        too_large = true;
     } else {
         rc = place__milp_finish(&m);
-        if (rc == 0 && hf == 1 &&
+        if (rc == PLC_ETIMEDOUT) {
+            rc = 0;
+            res.status = PLACE_TIMEOUT;
+            res.bound = -INFINITY;
+        }
+        if (rc == 0 && m.lp && hf == 1 &&
             place__milp_warm_vector(&m, heur_host, plan->heur_item, NULL,
                                     &warm) == PLC_ENOMEM)
             rc = PLC_ENOMEM;
     }
-    for (int round = 0; rc == 0 && !dp_proven && round < 50; round++) {
-        double left = limit - (plc_now_ms() - t0) / 1000;
+    for (int round = 0;
+         rc == 0 && !dp_proven && !too_large && m.lp && round < 50; round++) {
+        double left = p->deadline_s - plc_now_s();
         place__milp_result_release(&res);
         rc = place__milp_solve(&m, left > 0.01 ? left : 0.01,
                                round ? NULL : warm, &res);
@@ -229,8 +259,17 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
     plan->nodes = res.nodes;
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
-        double left = limit - (plc_now_ms() - t0) / 1000;
-        rc = place__explain(p, &r, &m, left > 0.2 ? left : 0.2, plan);
+        double left = p->deadline_s - plc_now_s();
+        rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
+        goto out;
+    }
+    if (res.status == PLACE_TIMEOUT && too_large) {
+        plan->status = PLACE_TIMEOUT;
+        place__reject(plan, PLACE_REJECT_TIMEOUT,
+                      "no plan was found: the model has %zu candidate "
+                      "placements, more than the %d the solver is given, "
+                      "and the heuristic found none",
+                      m.ny, PLACE_MILP_COLS_MAX);
         goto out;
     }
     if (res.status == PLACE_TIMEOUT) {
@@ -258,10 +297,14 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
                               place__bandwidth_lb(&m) * (1 + 1e-9))
             break;
         double tl = fmin(limit, tie_end) - (plc_now_ms() - t0) / 1000;
+        tl = fmin(tl, p->deadline_s - plc_now_s());
         if (tl <= 0.02)
             break;
-        if (!m.lp && (rc = place__milp_finish(&m)) < 0)
+        if (!m.lp && (rc = place__milp_finish(&m)) < 0) {
+            if (rc == PLC_ETIMEDOUT)
+                rc = 0;
             break;
+        }
         /* the plan in hand is a solution of the tie-break's model: offered
          * as a start, it also keeps the LP presolver (which cannot be
          * interrupted) out of the way of the time limit */

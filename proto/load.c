@@ -203,8 +203,11 @@ void proto_doc_print_diags(const struct proto_doc *doc, FILE *out)
 {
     for (size_t i = 0; i < doc->diags.n; i++) {
         const struct plc_diag *x = &doc->diags.v[i];
-        fprintf(out, "%s:%d:%d: %s%s%s\n", doc->name, x->line, x->col, x->path,
-                x->path[0] ? ": " : "", x->msg);
+        if (x->line < 0)
+            fprintf(out, "%s: %s\n", doc->name, x->msg);
+        else
+            fprintf(out, "%s:%d:%d: %s%s%s\n", doc->name, x->line, x->col,
+                    x->path, x->path[0] ? ": " : "", x->msg);
     }
 }
 

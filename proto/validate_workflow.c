@@ -109,6 +109,45 @@ static void validate_periods(Placer__Time *const *v, size_t n, const char *base,
 
 /* ---- exec_time ---------------------------------------------------------- */
 
+/* (value, position) pairs, sorted by value then position: equal values
+ * found in n log n, the first of each run being the earliest. */
+struct keyed {
+    uint64_t key;
+    size_t at;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* first[i]: the earliest position with the same key as i, or i itself;
+ * positions whose `valid` is false are left out (first[i] = i). */
+static size_t *earliest_same(const uint64_t *key, const bool *valid, size_t n)
+{
+    struct keyed *k = malloc((n ? n : 1) * sizeof *k);
+    size_t *first = malloc((n ? n : 1) * sizeof *first), m = 0;
+    if (!k || !first) {
+        free(k);
+        free(first);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        if (valid[i])
+            k[m++] = (struct keyed){key[i], i};
+    }
+    qsort(k, m, sizeof *k, keyed_cmp);
+    for (size_t j = 1; j < m; j++)
+        if (k[j].key == k[j - 1].key)
+            first[k[j].at] = first[k[j - 1].at];
+    free(k);
+    return first;
+}
+
 static void validate_pmf(const Placer__ExecTime *e, const char *base,
                          struct plc_diags *d)
 {
@@ -117,27 +156,27 @@ static void validate_pmf(const Placer__ExecTime *e, const char *base,
     char p[P];
     double sum = 0;
     bool bad = false;
-    uint64_t *seen = calloc(e->n_pmf, sizeof *seen);
+    uint64_t *ns = calloc(e->n_pmf, sizeof *ns);
+    bool *ok = calloc(e->n_pmf, sizeof *ok);
+    if (!ns || !ok) {
+        free(ns);
+        free(ok);
+        d->oom = true;
+        return;
+    }
     for (size_t i = 0; i < e->n_pmf; i++) {
         const Placer__ExecTime__PmfEntry *x = e->pmf[i];
         /* from the wire an entry may come without its key */
         const char *key = x->key ? x->key : "";
         plc_path_join(p, P, base, key, 0);
         struct plc_error err = PLC_ERROR_INIT;
-        uint64_t ns = 0;
-        if (plc_qty_parse(PLC_QTY_TIME, key, &ns, &err) < 0) {
+        if (plc_qty_parse(PLC_QTY_TIME, key, &ns[i], &err) < 0) {
             plc_diags_add(d, p, "%s", err.msg);
             bad = true;
-        } else if (ns == 0) {
+        } else if (ns[i] == 0) {
             plc_diags_add(d, p, "an execution time must be above 0ms");
-        } else if (seen) {
-            for (size_t k = 0; k < i; k++)
-                if (seen[k] == ns) {
-                    plc_diags_add(d, p, "is the same time as \"%s\"",
-                                  e->pmf[k]->key);
-                    break;
-                }
-            seen[i] = ns;
+        } else {
+            ok[i] = true;
         }
         if (!(x->value >= 0 && x->value <= 1)) {
             plc_diags_add(d, p, "probability must be from 0 to 1 (got %g)",
@@ -146,7 +185,18 @@ static void validate_pmf(const Placer__ExecTime *e, const char *base,
         }
         sum += x->value;
     }
-    free(seen);
+    size_t *first = earliest_same(ns, ok, e->n_pmf);
+    if (!first)
+        d->oom = true;
+    for (size_t i = 0; first && i < e->n_pmf; i++)
+        if (first[i] != i) {
+            plc_path_join(p, P, base, e->pmf[i]->key, 0);
+            plc_diags_add(d, p, "is the same time as \"%s\"",
+                          e->pmf[first[i]]->key);
+        }
+    free(first);
+    free(ns);
+    free(ok);
     if (!bad && fabs(sum - 1.0) > 1e-9)
         plc_diags_add(d, base, "probabilities sum to %.10g (must be 1)", sum);
 }
@@ -206,6 +256,18 @@ static void validate_menu(const Placer__ReservationMenu *r, const char *base,
                           struct plc_diags *d)
 {
     char p[P], ep[P], a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
+    static const char *const lists[] = {"periods", "budgets", "deadlines"};
+    const size_t sizes[] = {r->n_periods, r->n_budgets, r->n_deadlines};
+    for (int k = 0; k < 3; k++) {
+        plc_path_join(p, P, base, lists[k], 0);
+        if (sizes[k] > PLC_MENU_LIST_MAX)
+            plc_diags_add(d, p,
+                          "%zu entries; at most %d (the menu is the product "
+                          "of the lists)",
+                          sizes[k], PLC_MENU_LIST_MAX);
+    }
+    if (r->n_periods > PLC_MENU_LIST_MAX || r->n_deadlines > PLC_MENU_LIST_MAX)
+        return;
     plc_path_join(p, P, base, "periods", 0);
     validate_periods(r->periods, r->n_periods, p, d);
     uint64_t maxp = 0;
@@ -257,6 +319,7 @@ struct wf {
     long *from, *to;   /* node of each link's ends, -1 if unknown */
     size_t *out_start; /* n_nodes + 1 */
     size_t *out;       /* link indices grouped by `from` */
+    size_t *same;      /* the earliest link with the same ends as each */
 };
 
 /* Index of `name` among endpoints then services, or -1. */
@@ -272,6 +335,7 @@ static void wf_release(struct wf *g)
     free(g->to);
     free(g->out_start);
     free(g->out);
+    free(g->same);
 }
 
 static bool wf_build(struct wf *g, const Placer__Workflow *w)
@@ -305,6 +369,20 @@ static bool wf_build(struct wf *g, const Placer__Workflow *w)
     for (size_t i = 0; i < m; i++)
         if (g->from[i] >= 0)
             g->out[g->out_start[g->from[i] + 1]++] = i;
+    /* repeated links, by their pair of ends (both known) */
+    uint64_t *key = malloc((m ? m : 1) * sizeof *key);
+    bool *known = malloc((m ? m : 1) * sizeof *known);
+    for (size_t i = 0; key && known && i < m; i++) {
+        known[i] = g->from[i] >= 0 && g->to[i] >= 0;
+        key[i] = known[i] ? (uint64_t)g->from[i] << 32 | (uint64_t)g->to[i] : 0;
+    }
+    g->same = key && known ? earliest_same(key, known, m) : NULL;
+    free(key);
+    free(known);
+    if (!g->same) {
+        wf_release(g);
+        return false;
+    }
     return true;
 }
 
@@ -419,16 +497,10 @@ static void validate_link(const struct wf *g, size_t i, struct plc_diags *d)
                       "different services",
                       l->to);
     }
-    for (size_t k = 0; k < i && l->from && l->to; k++) {
-        const Placer__VirtualLink *o = w->links[k];
-        if (o->from && o->to && !strcmp(o->from, l->from) &&
-            !strcmp(o->to, l->to)) {
-            plc_diags_add(d, base,
-                          "repeats links[%zu] (%s -> %s); merge their rates", k,
-                          l->from, l->to);
-            break;
-        }
-    }
+    if (g->same[i] != i)
+        plc_diags_add(d, base,
+                      "repeats links[%zu] (%s -> %s); merge their rates",
+                      g->same[i], l->from, l->to);
     plc_path_join(p, P, base, "burst", 0);
     if (l->burst && l->burst->bytes == 0)
         plc_diags_add(d, p, "must be above 0B");
@@ -546,12 +618,25 @@ static void validate_groups(const struct wf *g, const char *key,
     char base[P], p[P];
     for (size_t i = 0; i < n; i++) {
         plc_path_join(base, P, key, NULL, i);
-        if (grp[i]->n_items < 2)
+        size_t m = grp[i]->n_items;
+        if (m < 2)
             plc_diags_add(d, base, "a group needs at least two services");
+        uint64_t *svc = malloc((m ? m : 1) * sizeof *svc);
+        uint64_t *root = malloc((m ? m : 1) * sizeof *root);
+        bool *ok = malloc((m ? m : 1) * sizeof *ok);
+        if (!svc || !root || !ok) {
+            free(svc);
+            free(root);
+            free(ok);
+            d->oom = true;
+            return;
+        }
         long first = -1;
-        for (size_t k = 0; k < grp[i]->n_items; k++) {
+        for (size_t k = 0; k < m; k++) {
             plc_path_join(p, P, base, NULL, k);
             long s = service_index(g, grp[i]->items[k]);
+            ok[k] = s >= 0;
+            svc[k] = s >= 0 ? (uint64_t)s : 0;
             if (s < 0) {
                 plc_diags_add(d, p,
                               "\"%s\" is not a service of this "
@@ -559,27 +644,39 @@ static void validate_groups(const struct wf *g, const char *key,
                               grp[i]->items[k]);
                 continue;
             }
-            for (size_t j = 0; j < k; j++)
-                if (!strcmp(grp[i]->items[j], grp[i]->items[k]))
-                    plc_diags_add(d, p, "\"%s\" appears twice in the group",
-                                  grp[i]->items[k]);
             if (join && first >= 0)
                 parent[uf_find(parent, s)] = uf_find(parent, first);
-            if (!join) {
-                for (size_t j = 0; j < k; j++) {
-                    long o = service_index(g, grp[i]->items[j]);
-                    if (o >= 0 && o != s &&
-                        uf_find(parent, o) == uf_find(parent, s))
-                        plc_diags_add(d, p,
-                                      "\"%s\" and \"%s\" must share a host "
-                                      "by \"affinity\" and be apart by "
-                                      "\"anti_affinity\"",
-                                      grp[i]->items[j], grp[i]->items[k]);
-                }
-            }
             if (first < 0)
                 first = s;
         }
+        /* a name twice, and (anti-affinity) two members that affinity
+         * joins: each found against the earliest such member */
+        size_t *twice = earliest_same(svc, ok, m), *joined = NULL;
+        if (!join) {
+            for (size_t k = 0; k < m; k++)
+                root[k] = ok[k] ? (uint64_t)uf_find(parent, (long)svc[k]) : 0;
+            joined = earliest_same(root, ok, m);
+        }
+        if (!twice || (!join && !joined))
+            d->oom = true;
+        for (size_t k = 0; twice && k < m; k++) {
+            plc_path_join(p, P, base, NULL, k);
+            if (twice[k] != k)
+                plc_diags_add(d, p, "\"%s\" appears twice in the group",
+                              grp[i]->items[k]);
+            size_t j = joined ? joined[k] : k;
+            if (j != k && svc[j] != svc[k])
+                plc_diags_add(d, p,
+                              "\"%s\" and \"%s\" must share a host "
+                              "by \"affinity\" and be apart by "
+                              "\"anti_affinity\"",
+                              grp[i]->items[j], grp[i]->items[k]);
+        }
+        free(twice);
+        free(joined);
+        free(svc);
+        free(root);
+        free(ok);
     }
 }
 
@@ -665,39 +762,65 @@ void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d)
 
 /* ---- references into a cluster ----------------------------------------- */
 
-static const Placer__Host *find_host(const Placer__Cluster *c, const char *n)
+/* The cluster's hosts, then its switches, and its zones, indexed by name
+ * so each reference is found in O(log n). */
+struct refs {
+    const Placer__Cluster *c;
+    struct plc_name_index nodes, zones;
+};
+
+static bool refs_build(struct refs *r, const Placer__Cluster *c)
 {
-    for (size_t i = 0; i < c->n_hosts; i++)
-        if (c->hosts[i]->name && !strcmp(c->hosts[i]->name, n))
-            return c->hosts[i];
-    return NULL;
+    size_t n = c->n_hosts + c->n_switches;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    const char **zones = malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *zones);
+    r->c = c;
+    bool ok = names && zones;
+    for (size_t i = 0; ok && i < n; i++)
+        names[i] = i < c->n_hosts ? c->hosts[i]->name
+                                  : c->switches[i - c->n_hosts]->name;
+    for (size_t i = 0; ok && i < c->n_hosts; i++)
+        zones[i] = c->hosts[i]->zone;
+    ok = ok && plc_name_index_build(&r->nodes, names, n);
+    ok = ok && plc_name_index_build(&r->zones, zones, c->n_hosts);
+    free(names);
+    free(zones);
+    return ok;
 }
 
-static bool find_switch(const Placer__Cluster *c, const char *n)
+static bool is_host(const struct refs *r, const char *n)
 {
-    for (size_t i = 0; i < c->n_switches; i++)
-        if (c->switches[i]->name && !strcmp(c->switches[i]->name, n))
-            return true;
-    return false;
+    long k = plc_name_index_find(&r->nodes, n);
+    return k >= 0 && (size_t)k < r->c->n_hosts;
 }
 
-static void check_host_ref(const Placer__Cluster *c, const char *name,
+static bool is_node(const struct refs *r, const char *n)
+{
+    return plc_name_index_find(&r->nodes, n) >= 0;
+}
+
+static void check_host_ref(const struct refs *r, const char *name,
                            const char *path, struct plc_diags *d)
 {
-    if (name && !find_host(c, name))
+    if (name && !is_host(r, name))
         plc_diags_add(d, path, "\"%s\" is not a host of the cluster%s", name,
-                      find_switch(c, name) ? " (it is a switch)" : "");
+                      is_node(r, name) ? " (it is a switch)" : "");
 }
 
 void proto_workflow_validate_refs(const Placer__Workflow *w,
                                   const Placer__Cluster *c, struct plc_diags *d)
 {
     char base[P], p[P], q[P];
+    struct refs r = {0};
+    if (!refs_build(&r, c)) {
+        d->oom = true;
+        goto out;
+    }
     for (size_t i = 0; i < w->n_endpoints; i++) {
         const char *node = w->endpoints[i]->node;
         plc_path_join(base, P, "endpoints", NULL, i);
         plc_path_join(p, P, base, "node", 0);
-        if (node && !find_host(c, node) && !find_switch(c, node))
+        if (node && !is_node(&r, node))
             plc_diags_add(d, p,
                           "\"%s\" is not a host or switch of the "
                           "cluster",
@@ -707,28 +830,25 @@ void proto_workflow_validate_refs(const Placer__Workflow *w,
         const Placer__Service *s = w->services[i];
         plc_path_join(base, P, "services", NULL, i);
         plc_path_join(p, P, base, "host", 0);
-        check_host_ref(c, s->host, p, d);
+        check_host_ref(&r, s->host, p, d);
         plc_path_join(p, P, base, "hosts", 0);
         for (size_t k = 0; k < s->n_hosts; k++) {
             plc_path_join(q, P, p, NULL, k);
-            check_host_ref(c, s->hosts[k], q, d);
+            check_host_ref(&r, s->hosts[k], q, d);
         }
         plc_path_join(p, P, base, "prices", 0);
         for (size_t k = 0; k < s->n_prices; k++) {
             plc_path_join(q, P, p, s->prices[k]->key, 0);
-            check_host_ref(c, s->prices[k]->key, q, d);
+            check_host_ref(&r, s->prices[k]->key, q, d);
         }
         plc_path_join(p, P, base, "zone", 0);
-        if (s->zone) {
-            bool found = false;
-            for (size_t h = 0; h < c->n_hosts && !found; h++)
-                found =
-                    c->hosts[h]->zone && !strcmp(c->hosts[h]->zone, s->zone);
-            if (!found)
-                plc_diags_add(d, p,
-                              "no host of the cluster is in zone "
-                              "\"%s\"",
-                              s->zone);
-        }
+        if (s->zone && plc_name_index_find(&r.zones, s->zone) < 0)
+            plc_diags_add(d, p,
+                          "no host of the cluster is in zone "
+                          "\"%s\"",
+                          s->zone);
     }
+out:
+    plc_name_index_release(&r.nodes);
+    plc_name_index_release(&r.zones);
 }

@@ -32,9 +32,13 @@ static json_t *problems_json(const struct proto_doc *doc)
     json_t *a = json_array();
     for (size_t i = 0; a && i < doc->diags.n; i++) {
         const struct plc_diag *x = &doc->diags.v[i];
-        json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:s}", "line",
-                                           x->line, "column", x->col, "path",
-                                           x->path, "message", x->msg));
+        if (x->line < 0) /* the closing "more follow" line: no position */
+            json_array_append_new(
+                a, json_pack("{s:s, s:s}", "path", x->path, "message", x->msg));
+        else
+            json_array_append_new(
+                a, json_pack("{s:i, s:i, s:s, s:s}", "line", x->line, "column",
+                             x->col, "path", x->path, "message", x->msg));
     }
     return a;
 }

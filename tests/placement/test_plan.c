@@ -154,6 +154,7 @@ static void random_instance(struct inst *x, int k)
         rand() % 3 == 0 ? PLACE_OBJ_COST : PLACE_OBJ_UTILIZATION,
         20,
         {SCHED_ARRIVAL_CLOSED, 0},
+        0,
         0};
     if (x->p.probability > 0.97)
         x->p.probability = 1.0;

@@ -14,10 +14,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The most problems one list keeps; one more line (line -1, no path) then
+ * says that more follow.  It bounds the work of locating and printing
+ * them, whatever the input. */
+#define PLC_DIAGS_MAX 100
+
 struct plc_diag {
     char *path; /* owned; "" for the document as a whole */
     char *msg;  /* owned */
-    int line;   /* 1-based, 0 while unknown */
+    int line;   /* 1-based, 0 while unknown, -1 for the closing line */
     int col;    /* 1-based, 0 while unknown */
 };
 

@@ -25,7 +25,8 @@
     X(PLC_EINTERNAL, -7, "internal error", PLC_EXIT_SOFTWARE)                  \
     X(PLC_EBUSY, -8, "busy", PLC_EXIT_TEMPFAIL)                                \
     X(PLC_EUNAVAIL, -9, "unreachable", PLC_EXIT_UNAVAILABLE)                   \
-    X(PLC_EUSAGE, -10, "usage error", PLC_EXIT_USAGE)
+    X(PLC_EUSAGE, -10, "usage error", PLC_EXIT_USAGE)                          \
+    X(PLC_ETIMEDOUT, -11, "time limit reached", PLC_EXIT_TEMPFAIL)
 
 /* The process exit codes of every placer binary (sysexits.h values, the
  * contract of docs/formats.md): X(name, value, meaning). */

@@ -16,4 +16,9 @@
 #define PLC_PERIOD_MIN_NS 100000ULL
 #define PLC_PERIOD_MAX_NS 4194304000ULL
 
+/* The most entries of each list of a service's "reservation" menu
+ * (periods, budgets, deadlines): the menu is their product, and every
+ * item is analysed on every kind of host. */
+#define PLC_MENU_LIST_MAX 64
+
 #endif

@@ -19,6 +19,11 @@
 #define PLACE_NONE SIZE_MAX
 #define PLACE_UNLIMITED UINT64_MAX
 
+/* The most candidate placements (service, host, reservation) the MILP is
+ * built with, about 1 GB of GLPK's memory: a larger problem gets the
+ * heuristic's plan and the dynamic program's bound, status feasible. */
+#define PLACE_MILP_COLS_MAX 1000000
+
 struct place_host {
     const char *name;
     int cores;
@@ -120,6 +125,10 @@ struct place_problem {
     double time_limit_s;          /* default 2 */
     struct sched_arrival arrival; /* how jobs are released (closed: {0}) */
     uint64_t eps_ns;              /* the composition's credit step */
+    /* when every phase stops (plc_now_s()): building the model, the
+     * heuristic, the bounds, the solver, the explanation; 0: time_limit_s
+     * after place_solve() starts */
+    double deadline_s;
 };
 
 /* The stage context of service v on host h (arrivals, the host's
