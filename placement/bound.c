@@ -49,6 +49,7 @@ struct cand {
     uint64_t d;
     double w;
     struct sched_menu_item item;
+    size_t j; /* its column */
 };
 
 static int cmp_cand(const void *a, const void *b)
@@ -58,7 +59,9 @@ static int cmp_cand(const void *a, const void *b)
         return x->d < y->d ? -1 : 1;
     if (x->u != y->u)
         return x->u < y->u ? -1 : 1;
-    return (x->w > y->w) - (x->w < y->w);
+    if (x->w != y->w)
+        return (x->w > y->w) - (x->w < y->w);
+    return (x->j > y->j) - (x->j < y->j);
 }
 
 /* Distinct (U, d, w) of the items v may take on some host. */
@@ -66,37 +69,30 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
                          struct cand **out)
 {
     const struct place_problem *p = m->p;
-    size_t n = 0, cap = 16;
-    struct cand *c = malloc(cap * sizeof *c);
-    for (size_t j = 0; c && j < m->ny; j++) {
-        if (m->y[j].v != v)
-            continue;
-        const struct sched_menu_item *it =
-            &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
-        struct cand x = {p->services[v].vcpus * it->utilization,
-                         it->deadline_ns,
-                         ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi, *it};
-        bool dup = false;
-        for (size_t k = 0; k < n && !dup; k++)
-            dup = c[k].u == x.u && c[k].d == x.d && c[k].w == x.w;
-        if (dup)
-            continue;
-        if (n == cap) {
-            struct cand *g = realloc(c, cap * 2 * sizeof *g);
-            if (!g) {
-                free(c);
-                return (size_t)-1;
-            }
-            c = g;
-            cap *= 2;
-        }
-        c[n++] = x;
-    }
+    /* v's columns are one run of y (build_y, milp_prune keep them so) */
+    size_t H = p->cluster->n_hosts;
+    size_t lo = H ? m->ys[v * H] : 0,
+           hi = H ? m->ys[v * H + H - 1] + m->yn[v * H + H - 1] : 0;
+    size_t n = 0;
+    struct cand *c = malloc((hi - lo + 1) * sizeof *c);
     if (!c)
         return (size_t)-1;
+    for (size_t j = lo; j < hi; j++) {
+        const struct sched_menu_item *it =
+            &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
+        c[n++] = (struct cand){
+            p->services[v].vcpus * it->utilization, it->deadline_ns,
+            ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi, *it, j};
+    }
+    /* distinct (U, d, w): the first column of each */
     qsort(c, n, sizeof *c, cmp_cand);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || c[k - 1].u != c[i].u || c[k - 1].d != c[i].d ||
+            c[k - 1].w != c[i].w)
+            c[k++] = c[i];
     *out = c;
-    return n;
+    return k;
 }
 
 /* Services of the path with the largest sum of least local deadlines. */
@@ -116,9 +112,13 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
         head[v] = v >= E ? least[v - E] : 0;
         via[v] = PLACE_NONE;
     }
-    for (size_t round = 0; round < N; round++)
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+    size_t *pos = malloc((N + 1) * sizeof *pos), *start = NULL, *out = NULL;
+    size_t *order = pos ? place__topo_order(p, pos) : NULL;
+    int rc = order ? place__dag_adj(p, false, &start, &out) : PLC_ENOMEM;
+    for (size_t k = 0; rc == 0 && k < N; k++) {
+        size_t a = order[k];
+        for (size_t j = start[a]; j < start[a + 1]; j++) {
+            size_t b = p->vlinks[out[j]].to;
             uint64_t add = b >= E ? least[b - E] : 0;
             /* on a tie a path that starts at an endpoint wins: the
              * network between two endpoints is then counted below */
@@ -128,6 +128,16 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
                 via[b] = a;
             }
         }
+    }
+    free(pos);
+    free(order);
+    free(start);
+    free(out);
+    if (rc < 0) {
+        free(head);
+        free(via);
+        return rc;
+    }
     size_t end = 0;
     for (size_t v = 1; v < N; v++)
         if (head[v] > head[end])
@@ -424,14 +434,17 @@ double place__bandwidth_lb(const struct milp *m)
     size_t *hops = malloc((c->n_nodes + 1) * sizeof *hops);
     size_t *queue = malloc((c->n_nodes + 1) * sizeof *queue);
     double *width = malloc((N + 1) * sizeof *width);
+    size_t *pos = malloc((N + 1) * sizeof *pos), *start = NULL, *out = NULL;
+    size_t *order = pos ? place__topo_order(p, pos) : NULL;
+    bool adj = order && place__dag_adj(p, false, &start, &out) == 0;
     double best = 0;
-    for (size_t a = 0; hops && queue && width && a < E; a++) {
+    for (size_t a = 0; hops && queue && width && adj && a < E; a++) {
         /* width[x]: the largest least weighted rate of a path a -> x */
         for (size_t x = 0; x < N; x++)
             width[x] = x == a ? INFINITY : 0;
-        for (size_t round = 0; round < N; round++)
-            for (size_t i = 0; i < p->n_vlinks; i++) {
-                const struct place_vlink *e = &p->vlinks[i];
+        for (size_t k = 0; k < N; k++)
+            for (size_t j = start[order[k]]; j < start[order[k] + 1]; j++) {
+                const struct place_vlink *e = &p->vlinks[out[j]];
                 double w = (double)e->rate_bps * (e->duplex ? 2 : 1);
                 double t = fmin(width[e->from], w);
                 if (t > width[e->to])
@@ -447,5 +460,9 @@ double place__bandwidth_lb(const struct milp *m)
     free(hops);
     free(queue);
     free(width);
+    free(pos);
+    free(order);
+    free(start);
+    free(out);
     return best;
 }

@@ -334,7 +334,7 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
             ok = false;
     }
     if (ok)
-        place_longest_paths(p, least, head, tail);
+        ok = place_longest_paths(p, least, head, tail) == 0;
     for (size_t v = 0; ok && v < V; v++) {
         uint64_t path = head[E + v] + least[E + v] + tail[E + v];
         hs->budget[v] = p->deadline_ns == PLACE_UNLIMITED || path == 0
@@ -362,6 +362,20 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
             (hs->order[k] >= E && !place_one(hs, plan, hs->order[k] - E)))
             return false;
     return true;
+}
+
+/* Nodes ranked by a key, largest first, then by position. */
+struct ranked {
+    double key;
+    size_t node, at;
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
 }
 
 static size_t hosts_used(const struct place_problem *p,
@@ -497,17 +511,24 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     hs.rank = malloc((H + 1) * sizeof *hs.rank);
     hs.hops = malloc(nn * sizeof *hs.hops);
     hs.queue = malloc(nn * sizeof *hs.queue);
-    /* a downstream endpoint of every node (N rounds settle a DAG) */
+    hs.order = hs.pos ? place__topo_order(p, hs.pos) : NULL;
+    /* a downstream endpoint of every node: each node after all it feeds,
+     * its first link with one */
+    size_t *out_start = NULL, *out = NULL;
+    bool adj = hs.order && place__dag_adj(p, false, &out_start, &out) == 0;
     for (size_t x = 0; hs.target && x < N; x++)
         hs.target[x] = PLACE_NONE;
-    for (size_t round = 0; hs.target && round < N; round++)
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
-            size_t t = b < p->n_endpoints ? p->endpoint_node[b] : hs.target[b];
-            if (hs.target[a] == PLACE_NONE)
-                hs.target[a] = t;
+    for (size_t k = N; hs.target && adj && k-- > 0;) {
+        size_t a = hs.order[k];
+        for (size_t j = out_start[a];
+             j < out_start[a + 1] && hs.target[a] == PLACE_NONE; j++) {
+            size_t b = p->vlinks[out[j]].to;
+            hs.target[a] =
+                b < p->n_endpoints ? p->endpoint_node[b] : hs.target[b];
         }
-    hs.order = hs.pos ? place__topo_order(p, hs.pos) : NULL;
+    }
+    free(out_start);
+    free(out);
     if (hs.order && p->n_vlinks == 0) {
         /* no links: a packing, placed largest first (first-fit
          * decreasing, by memory share then reserved utilisation) */
@@ -516,24 +537,23 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
             if (p->cluster->hosts[h].mem_bytes != PLACE_UNLIMITED &&
                 p->cluster->hosts[h].mem_bytes > maxmem)
                 maxmem = p->cluster->hosts[h].mem_bytes;
-        for (size_t i = 1; i < N; i++)
-            for (size_t j = i; j > 0; j--) {
-                size_t a = hs.order[j - 1], b = hs.order[j];
-                double ka =
-                    a < p->n_endpoints
-                        ? 1e9
-                        : (double)p->services[a - p->n_endpoints].mem_bytes /
-                              (double)maxmem;
-                double kb =
-                    b < p->n_endpoints
-                        ? 1e9
-                        : (double)p->services[b - p->n_endpoints].mem_bytes /
-                              (double)maxmem;
-                if (ka >= kb)
-                    break;
-                hs.order[j - 1] = b;
-                hs.order[j] = a;
-            }
+        /* largest first, ties in their order (a stable sort) */
+        struct ranked *r = malloc((N + 1) * sizeof *r);
+        for (size_t i = 0; r && i < N; i++) {
+            size_t a = hs.order[i];
+            r[i] = (struct ranked){
+                a < p->n_endpoints
+                    ? 1e9
+                    : (double)p->services[a - p->n_endpoints].mem_bytes /
+                          (double)maxmem,
+                a, i};
+        }
+        if (r) {
+            qsort(r, N, sizeof *r, ranked_cmp);
+            for (size_t i = 0; i < N; i++)
+                hs.order[i] = r[i].node;
+        }
+        free(r);
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;

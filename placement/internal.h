@@ -16,10 +16,15 @@ static inline bool place__expired(const struct place_problem *p)
     return p->deadline_s > 0 && plc_now_s() >= p->deadline_s;
 }
 
-/* milp.c: head[v] and tail[v], the longest paths of node weights w (per
- * workflow node) into v and out of v, each without w[v]. */
-void place_longest_paths(const struct place_problem *p, const uint64_t *w,
-                         uint64_t *head, uint64_t *tail);
+/* dag.c: head[v] and tail[v], the longest paths of node weights w (per
+ * workflow node) into v and out of v, each without w[v]; PLC_ENOMEM
+ * (both then 0). */
+int place_longest_paths(const struct place_problem *p, const uint64_t *w,
+                        uint64_t *head, uint64_t *tail);
+/* dag.c: the vlinks leaving (or, incoming, entering) each workflow node:
+ * link[start[v] .. start[v + 1] - 1], in link order. */
+int place__dag_adj(const struct place_problem *p, bool incoming, size_t **start,
+                   size_t **link);
 
 /* verify.c: messages and details */
 void place__detail_num(struct place_plan *plan, const char *key, double v);

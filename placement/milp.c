@@ -206,26 +206,9 @@ static bool item_allowed(const struct milp *m, size_t v, size_t h,
     return true;
 }
 
-void place_longest_paths(const struct place_problem *p, const uint64_t *w,
-                         uint64_t *head, uint64_t *tail)
-{
-    size_t N = p->n_endpoints + p->n_services;
-    for (size_t v = 0; v < N; v++)
-        head[v] = tail[v] = 0;
-    /* a DAG: |nodes| rounds of relaxation settle every longest path */
-    for (size_t round = 0; round < N; round++)
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
-            if (head[a] + w[a] > head[b])
-                head[b] = head[a] + w[a];
-            if (tail[b] + w[b] > tail[a])
-                tail[a] = tail[b] + w[b];
-        }
-}
-
 /* dcap[v] = D - (longest path of least local deadlines through v,
  * without v): a bound on v's own local deadline (network delays only add).
- * The workflow is a DAG, so |nodes| rounds of relaxation settle it. */
+ * The workflow is a DAG: longest paths in topological order (dag.c). */
 static int compute_dcap(struct milp *m)
 {
     const struct place_problem *p = m->p;
@@ -252,15 +235,15 @@ static int compute_dcap(struct milp *m)
         }
         least[E + v] = lo == UINT64_MAX ? 0 : lo;
     }
-    place_longest_paths(p, least, head, tail);
-    for (size_t v = 0; v < p->n_services; v++) {
+    int rc = place_longest_paths(p, least, head, tail);
+    for (size_t v = 0; rc == 0 && v < p->n_services; v++) {
         uint64_t used = head[E + v] + tail[E + v];
         m->dcap[v] = p->deadline_ns > used ? p->deadline_ns - used : 0;
     }
     free(least);
     free(head);
     free(tail);
-    return 0;
+    return rc;
 }
 
 bool place__milp_candidate(const struct milp *m, size_t v, size_t h)

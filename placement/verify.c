@@ -183,39 +183,6 @@ uint64_t place__message_ns(const struct place_vlink *e)
     return (uint64_t)ceil((double)e->message_bytes * 8e9 / (double)e->rate_bps);
 }
 
-/* Workflow nodes in topological order (the workflow is a DAG). */
-size_t *place__topo_order(const struct place_problem *p, size_t *pos)
-{
-    size_t n = p->n_endpoints + p->n_services;
-    size_t *indeg = calloc(n ? n : 1, sizeof *indeg);
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!indeg || !order) {
-        free(indeg);
-        free(order);
-        return NULL;
-    }
-    for (size_t i = 0; i < p->n_vlinks; i++)
-        indeg[p->vlinks[i].to]++;
-    size_t head = 0, tail = 0;
-    for (size_t v = 0; v < n; v++)
-        if (!indeg[v])
-            order[tail++] = v;
-    while (head < tail) {
-        size_t v = order[head++];
-        for (size_t i = 0; i < p->n_vlinks; i++)
-            if (p->vlinks[i].from == v && --indeg[p->vlinks[i].to] == 0)
-                order[tail++] = p->vlinks[i].to;
-    }
-    for (size_t k = 0; k < tail; k++)
-        pos[order[k]] = k;
-    free(indeg);
-    if (tail != n) {
-        free(order);
-        return NULL;
-    }
-    return order;
-}
-
 /* Routes, delays, network checks, latency bound, probabilities, the
  * objective value.  Returns 0, PLC_ENOMEM, or PLC_EINTERNAL with `err`
  * when the plan breaks a constraint the model should have enforced. */
@@ -339,16 +306,20 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
         free(flows);
     }
     /* memory */
+    uint64_t *mem = calloc(c->n_hosts + 1, sizeof *mem);
+    if (rc == 0 && !mem)
+        rc = PLC_ENOMEM;
+    for (size_t v = 0; rc == 0 && v < p->n_services; v++)
+        if (plan->services[v].host < c->n_hosts)
+            mem[plan->services[v].host] += p->services[v].mem_bytes;
     for (size_t h = 0; rc == 0 && h < c->n_hosts; h++) {
         const struct place_host *ho = &c->hosts[h];
-        uint64_t mem = ho->mem_used_bytes;
-        for (size_t v = 0; v < p->n_services; v++)
-            if (plan->services[v].host == h)
-                mem += p->services[v].mem_bytes;
-        if (ho->mem_bytes != PLACE_UNLIMITED && mem > ho->mem_bytes)
+        if (ho->mem_bytes != PLACE_UNLIMITED &&
+            mem[h] + ho->mem_used_bytes > ho->mem_bytes)
             rc = plc_error_set(err, PLC_EINTERNAL, "host %s is over memory",
                                ho->name);
     }
+    free(mem);
     /* latency bound: longest path of local deadlines and vlink delays */
     size_t *order = rc == 0 ? place__topo_order(p, pos) : NULL;
     if (rc == 0 && !order)
@@ -357,13 +328,17 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
     if (rc == 0 && !finish)
         rc = PLC_ENOMEM;
     plan->latency_bound_ns = 0;
+    size_t *in_start = NULL, *in = NULL;
+    if (rc == 0)
+        rc = place__dag_adj(p, true, &in_start, &in);
     for (size_t k = 0; rc == 0 && k < nn; k++) {
         size_t v = order[k];
         uint64_t start = 0;
-        for (size_t i = 0; i < p->n_vlinks; i++)
-            if (p->vlinks[i].to == v &&
-                finish[p->vlinks[i].from] + delay[i] > start)
+        for (size_t j = in_start[v]; j < in_start[v + 1]; j++) {
+            size_t i = in[j];
+            if (finish[p->vlinks[i].from] + delay[i] > start)
                 start = finish[p->vlinks[i].from] + delay[i];
+        }
         finish[v] =
             start + (v >= p->n_endpoints
                          ? plan->services[v - p->n_endpoints].item.deadline_ns
@@ -371,6 +346,8 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
         if (finish[v] > plan->latency_bound_ns)
             plan->latency_bound_ns = finish[v];
     }
+    free(in_start);
+    free(in);
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
         plan->latency_bound_ns > p->deadline_ns)
         rc = plc_error_set(err, PLC_EINTERNAL,
