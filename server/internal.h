@@ -24,6 +24,8 @@ struct job {
     const Placer__Cluster *residual; /* the totals' (no plan changes it) */
     const struct model_index *index; /* the totals' */
     struct model_problem mp;
+    struct plc_diags problems; /* validation's, on the worker */
+    double waited_s;           /* >= the limit: not planned at all */
     struct place_plan plan;
     Placer__Plan *doc;
     int rc;
@@ -63,6 +65,8 @@ struct srv {
 
 /* request.c: answers. */
 void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg);
+/* A submission's time limit, seconds (default 2). */
+double srv__time_limit_s(const Placer__SubmitRequest *s);
 void srv__reply_error(struct job *q, Placer__ErrorCode code,
                       const struct plc_diags *problems, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

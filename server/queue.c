@@ -32,6 +32,7 @@ void srv__job_free(struct job *q)
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
                          "placerd dropped the request unanswered");
     srv__admission_rows_release(&q->rows);
+    plc_diags_release(&q->problems);
     free(q->wb);
     free(q->pb);
     if (q->doc)
@@ -43,15 +44,33 @@ void srv__job_free(struct job *q)
     free(q);
 }
 
+double srv__time_limit_s(const Placer__SubmitRequest *s)
+{
+    return s->has_time_limit_ms && s->time_limit_ms
+               ? (double)s->time_limit_ms / 1e3
+               : 2.0;
+}
+
+/* On a worker: validation (linear, but not for the loop to wait on),
+ * then the plan, in what is left of the request's time limit since it
+ * arrived, the wait in the queue included. */
 static void plan_work(uv_work_t *w)
 {
     struct job *q = w->data;
     const Placer__SubmitRequest *s = q->req->submit;
-    double limit = s->has_time_limit_ms && s->time_limit_ms
-                       ? (double)s->time_limit_ms / 1e3
-                       : 2.0;
+    proto_workflow_validate(s->workflow, &q->problems);
+    if (q->problems.n == 0)
+        proto_workflow_validate_refs(s->workflow, q->residual, &q->problems);
+    if (q->problems.n || q->problems.oom)
+        return;
+    double limit = srv__time_limit_s(s);
+    double left = limit - (plc_now_ms() - q->t0) / 1e3;
+    if (left < 0.001) {
+        q->waited_s = (plc_now_ms() - q->t0) / 1e3;
+        return;
+    }
     q->rc = model_plan(&q->mp, q->residual, q->index, s->workflow,
-                       s->has_objective ? (int)s->objective : 0, limit, NULL,
+                       s->has_objective ? (int)s->objective : 0, left, NULL,
                        &q->plan, &q->doc, &q->err);
 }
 
@@ -66,7 +85,25 @@ static void plan_done(uv_work_t *w, int status)
     struct srv *srv = q->srv;
     const Placer__Workflow *wf = q->req->submit->workflow;
     const char *tenant = srv__tenant_of(wf->tenant);
-    if (q->rc < 0) {
+    if (q->problems.oom) {
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                         "out of memory while validating the workflow");
+    } else if (q->problems.n) {
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT,
+                         &q->problems, "the workflow has %zu problem%s",
+                         q->problems.n, q->problems.n == 1 ? "" : "s");
+    } else if (q->waited_s > 0) {
+        plc_log(PLC_LOG_WARN,
+                "submit %s/%s not planned: it waited %.3f s for the "
+                "admission queue, past its time limit of %.3g s",
+                tenant, wf->name, q->waited_s,
+                srv__time_limit_s(q->req->submit));
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
+                         "not planned: the request waited %.3g s for the "
+                         "admission queue, past its time limit of %.3g s; "
+                         "retry, or give a longer time limit",
+                         q->waited_s, srv__time_limit_s(q->req->submit));
+    } else if (q->rc < 0) {
         plc_log(PLC_LOG_ERROR, "submit %s/%s: %s", tenant, wf->name,
                 q->err.msg);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",

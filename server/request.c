@@ -424,10 +424,13 @@ static bool submit_ok(struct srv *srv, struct job *q)
                          "apply FILE' first");
         return false;
     }
-    proto_workflow_validate(s->workflow, &d);
-    if (d.n == 0)
-        proto_workflow_validate_refs(s->workflow, srv->totals.cluster, &d);
-    if (d.n) {
+    /* the rest of validation runs on the worker, before the plan
+     * (queue.c); the name is needed here */
+    const Placer__Workflow *w = s->workflow;
+    if (!w->name || !proto_name_valid(w->name) ||
+        (w->tenant && !proto_name_valid(w->tenant))) {
+        proto_check_name(s->workflow->name, "name", "workflow", true, &d);
+        proto_check_name(s->workflow->tenant, "tenant", "tenant", false, &d);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
                          "the workflow has %zu problem%s", d.n,
                          d.n == 1 ? "" : "s");
