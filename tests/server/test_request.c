@@ -485,6 +485,58 @@ static void agent_says(struct srv *s, const char *peer,
     free(buf);
 }
 
+/* A submission's time limit runs from its arrival: one whose limit ran
+ * out while it waited behind another plan is answered busy, unplanned,
+ * and leaves nothing stored. */
+Test(request, a_limit_spent_in_the_queue_is_answered_busy_unplanned)
+{
+    struct fixture f;
+    fx_open(&f, 4);
+    struct got g = {0};
+    Placer__Cluster *c = load("examples/fat-tree-k4.json", PROTO_DOC_CLUSTER);
+    apply_cluster(&f, c, false, &g);
+    Placer__Workflow *w =
+        load("examples/video-pipeline.json", PROTO_DOC_WORKFLOW);
+    char *name = w->name;
+    char names[2][32] = {"first", "late"};
+    struct got r[2] = {{0}};
+    for (int i = 0; i < 2; i++) {
+        Placer__SubmitRequest s = PLACER__SUBMIT_REQUEST__INIT;
+        Placer__Request req = PLACER__REQUEST__INIT;
+        s.workflow = w;
+        /* the second gets 1 ms: less than any plan before it takes */
+        s.has_time_limit_ms = i == 1;
+        s.time_limit_ms = 1;
+        req.op_case = PLACER__REQUEST__OP_SUBMIT;
+        req.submit = &s;
+        req.has_protocol_version = 1;
+        req.protocol_version = SRV_PROTOCOL_VERSION;
+        w->name = names[i];
+        size_t len = placer__request__get_packed_size(&req);
+        uint8_t *buf = malloc(len);
+        placer__request__pack(&req, buf);
+        srv_request_bytes(f.s, buf, len, on_reply, &r[i]);
+        free(buf);
+    }
+    w->name = name;
+    while ((r[0].n == 0 || r[1].n == 0) && uv_run(&f.loop, UV_RUN_ONCE))
+        ;
+    cr_assert_eq(r[0].r->result_case, PLACER__RESPONSE__RESULT_PLAN);
+    cr_assert(r[0].r->plan->admitted);
+    cr_assert_eq(error_of(&r[1]), PLACER__ERROR_CODE__ERROR_CODE_BUSY);
+    cr_assert(strstr(r[1].r->error->message, "waited") &&
+                  strstr(r[1].r->error->message, "time limit"),
+              "%s", r[1].r->error->message);
+    named(&f, PLACER__REQUEST__OP_STATUS, "late", &g);
+    cr_assert_eq(error_of(&g), PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND);
+    got_clear(&g);
+    got_clear(&r[0]);
+    got_clear(&r[1]);
+    placer__workflow__free_unpacked(w, NULL);
+    placer__cluster__free_unpacked(c, NULL);
+    fx_close(&f);
+}
+
 Test(request, agents_register_through_the_transport_sender)
 {
     struct fixture f;
