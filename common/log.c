@@ -66,9 +66,19 @@ void plc_log(enum plc_log_level level, const char *fmt, ...)
         fprintf(stderr, "%s.%03ldZ %s %s: ", when, ts.tv_nsec / 1000000,
                 logger.program, names[level]);
     }
+    /* one line of at most PLC_LOG_LINE_MAX bytes, whatever a peer sent:
+     * control characters become '?', the rest is cut with its length */
+    char line[PLC_LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    if (n >= (int)sizeof line)
+        fprintf(stderr, "%s... (%d bytes cut)\n", line,
+                n - (int)sizeof line + 1);
+    else
+        fprintf(stderr, "%s\n", line);
 }

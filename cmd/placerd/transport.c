@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zmq.h>
 
 #include "plc/clock.h"
@@ -22,6 +23,13 @@
 #include "plc/log.h"
 #include "server/server.h"
 #include "transport.h"
+
+/* Per-peer limits (README "Limits"). */
+#define CLIENT_QUEUE 100                  /* requests waiting unread */
+#define AGENT_MAX_MESSAGE_BYTES (4 << 20) /* an agent's report */
+#define HANDSHAKE_MS 10000
+#define HEARTBEAT_IVL_MS 10000
+#define HEARTBEAT_TIMEOUT_MS 30000
 
 /* ---- keys -------------------------------------------------------------- */
 
@@ -139,12 +147,28 @@ static void on_reply(void *ctx, const Placer__Response *r)
     kick(t);
 }
 
+/* Messages read per socket in one turn of the loop: the rest wait for the
+ * next turn (kick), so a flood never keeps signals, timers and the other
+ * sockets waiting. */
+#define READ_BATCH 64
+
+/* Whether one more message may be read in this turn; else the rest
+ * wait for the next (kick). */
+static bool more_this_turn(struct transport *t, int *count)
+{
+    if ((*count)++ < READ_BATCH)
+        return true;
+    kick(t);
+    return false;
+}
+
 /* Clients: [identity][empty][request]. */
 static void read_clients(struct transport *t)
 {
     zmq_msg_t f[4];
-    int n;
-    while (!t->closing && next_message(t->clients, f, 4, &n)) {
+    int n, count = 0;
+    while (!t->closing && more_this_turn(t, &count) &&
+           next_message(t->clients, f, 4, &n)) {
         if (n == 3 && zmq_msg_size(&f[1]) == 0) {
             size_t il = zmq_msg_size(&f[0]);
             struct peer *p = malloc(sizeof *p + il);
@@ -171,8 +195,9 @@ static void read_clients(struct transport *t)
 static void read_agents(struct transport *t)
 {
     zmq_msg_t f[3];
-    int n;
-    while (!t->closing && next_message(t->agents, f, 3, &n)) {
+    int n, count = 0;
+    while (!t->closing && more_this_turn(t, &count) &&
+           next_message(t->agents, f, 3, &n)) {
         if (n == 2)
             srv_agent_message(t->srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
                               zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
@@ -249,10 +274,33 @@ static void kick(struct transport *t)
         uv_timer_start(&t->kick, on_kick, 0, 0);
 }
 
+/* Running out of descriptors makes libzmq refuse connections without a
+ * word: say so, at most once a minute, before it happens. */
+static void check_fds(struct transport *t)
+{
+    if (t->fd_limit <= 0 || plc_now_ms() - t->fd_warned_ms < 60000)
+        return;
+    DIR *d = opendir("/proc/self/fd");
+    long n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    if (n * 10 >= t->fd_limit * 9) {
+        plc_log(PLC_LOG_WARN,
+                "%ld of %ld file descriptors in use: new clients and agents "
+                "will be refused when they run out (raise LimitNOFILE or "
+                "ulimit -n)",
+                n, t->fd_limit);
+        t->fd_warned_ms = plc_now_ms();
+    }
+}
+
 static void on_tick(uv_timer_t *h)
 {
     struct transport *t = h->data;
     srv_agents_tick(t->srv);
+    check_fds(t);
     /* the descriptors are edge-triggered: look now and then regardless */
     read_all(t);
 }
@@ -296,19 +344,43 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
                 zmq_strerror(errno));
         return PLC_EXIT_SOFTWARE;
     }
-    int64_t maxmsg = 4 * (int64_t)SRV_MAX_REQUEST_BYTES;
-    int linger = 1000;
+    /* the descriptors: as many as the hard limit allows */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        t->fd_limit = rl.rlim_cur == RLIM_INFINITY ? 0 : (long)rl.rlim_cur;
+    }
+    t->fd_warned_ms = -1e9;
+    /* per peer: a frame a little over the request limit is still read
+     * (and refused with a reply); a larger one disconnects the peer; at
+     * most CLIENT_QUEUE requests wait unread per client; a handshake or a
+     * silent connection ends after HANDSHAKE_MS / HEARTBEAT_TIMEOUT_MS */
+    int64_t maxmsg = (int64_t)SRV_MAX_REQUEST_BYTES + (1 << 20);
+    int64_t agent_maxmsg = AGENT_MAX_MESSAGE_BYTES;
+    int linger = 1000, hwm = CLIENT_QUEUE, hs = HANDSHAKE_MS,
+        hb = HEARTBEAT_IVL_MS, hbt = HEARTBEAT_TIMEOUT_MS;
     t->clients = zmq_socket(t->zctx, ZMQ_ROUTER);
     zmq_setsockopt(t->clients, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(t->clients, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(t->clients, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(t->clients, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
+    zmq_setsockopt(t->clients, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt(t->clients, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt);
     if (zmq_bind(t->clients, listen) != 0) {
         fprintf(stderr, "placerd: --listen: cannot bind '%s' (%s)\n", listen,
                 zmq_strerror(errno));
         return PLC_EXIT_UNAVAILABLE;
     }
     t->agents = zmq_socket(t->zctx, ZMQ_ROUTER);
-    zmq_setsockopt(t->agents, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(t->agents, ZMQ_MAXMSGSIZE, &agent_maxmsg,
+                   sizeof agent_maxmsg);
     zmq_setsockopt(t->agents, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(t->agents, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(t->agents, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
     if (t->secret[0]) {
         /* the ZAP handler first: libzmq asks it about every agent */
         t->zap = zmq_socket(t->zctx, ZMQ_REP);

@@ -30,6 +30,9 @@ struct transport {
     /* a refused key is said at most once a minute */
     double refused_key_ms;
     char refused_key[41];
+    /* descriptors: the limit, and when running short was last said */
+    long fd_limit;
+    double fd_warned_ms;
 };
 
 /* Read --server-key and the *.pub files of --agent-keys.  0, or the exit

@@ -34,3 +34,19 @@ Test(diag, sorts_by_position_keeping_ties_in_order)
     plc_diags_release(&d);
     cr_assert_eq(d.n, 0);
 }
+
+Test(diag, a_list_stops_at_its_limit_with_a_last_line_that_says_so)
+{
+    struct plc_diags d = PLC_DIAGS_INIT;
+    for (int i = 0; i < 10 * PLC_DIAGS_MAX; i++)
+        plc_diags_add_at(&d, 10 * PLC_DIAGS_MAX - i, 1, "problem %d", i);
+    cr_assert_eq(d.n, PLC_DIAGS_MAX + 1);
+    plc_diags_sort(&d);
+    /* sorted by line, the closing line stays last */
+    cr_assert_eq(d.v[PLC_DIAGS_MAX].line, -1);
+    cr_assert(strstr(d.v[PLC_DIAGS_MAX].msg, "more problems follow"), "%s",
+              d.v[PLC_DIAGS_MAX].msg);
+    for (size_t i = 1; i < PLC_DIAGS_MAX; i++)
+        cr_assert_lt(d.v[i - 1].line, d.v[i].line);
+    plc_diags_release(&d);
+}

@@ -311,10 +311,14 @@ def wire():
     r = raw(ep, [req.SerializeToString()])
     check(kind(r) == "error" and r.error.code == pb.ERROR_CODE_VERSION,
           "wire: protocol version 7 is refused as such")
-    # oversized: 17 MiB
-    r = raw(ep, [b"\x0a" + b"x" * (17 << 20)], timeout=20000)
-    check(kind(r) == "error" and r.error.code == pb.ERROR_CODE_BAD_REQUEST,
-          "wire: a 17 MiB frame is refused")
+    # oversized: over the 16 MiB request limit but within the 17 MiB a
+    # frame may take, refused with a reply; larger, the peer is cut off
+    r = raw(ep, [b"\x0a" + b"x" * ((16 << 20) + 4096)], timeout=20000)
+    check(kind(r) == "error" and r.error.code == pb.ERROR_CODE_BAD_REQUEST
+          and "16 MiB" in r.error.message,
+          "wire: a frame over 16 MiB is refused with a reply")
+    r = raw(ep, [b"\x0a" + b"x" * (40 << 20)], timeout=3000)
+    check(r is None, "wire: a 40 MiB frame disconnects its peer unread")
     # no REQ envelope (a DEALER without the empty frame): dropped, logged
     r = raw(ep, [b"noise", b"more"], timeout=500, kind=zmq.DEALER)
     check(r is None, "wire: envelope-less frames are dropped")

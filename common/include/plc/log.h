@@ -23,6 +23,10 @@ bool plc_log_set_level(const char *name);
 /* Whether stderr is the journal (after plc_log_init). */
 bool plc_log_to_journal(void);
 
+/* The longest message of one line; a longer one (an agent's error string
+ * of megabytes) is cut, with the count of bytes left out. */
+#define PLC_LOG_LINE_MAX 2048
+
 void plc_log(enum plc_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
