@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "plc/buf.h"
+#include "plc/limits.h"
 #include "plc/quantity.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -24,7 +25,7 @@ static char *read_all(const char *path, size_t *len)
 {
     char *s;
     struct plc_error err = PLC_ERROR_INIT;
-    if (plc_read_file(path, &s, len, &err) < 0) {
+    if (plc_read_file(path, PLC_INPUT_FILE_MAX, &s, len, &err) < 0) {
         fprintf(stderr, "bench_load: %s\n", err.msg);
         exit(1);
     }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 static bool buf_grow(struct plc_buf *b, size_t extra)
 {
@@ -88,36 +90,83 @@ void plc_buf_release(struct plc_buf *b)
     b->oom = false;
 }
 
-int plc_read_file(const char *path, char **out, size_t *len,
-                  struct plc_error *err)
+/* The size in words a limit reads as: "64 MiB", "512 KiB", "100 bytes". */
+static void size_words(size_t n, char *out, size_t len)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(out, len, "%zu MiB", n >> 20);
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, len, "%zu KiB", n >> 10);
+    else
+        snprintf(out, len, "%zu bytes", n);
+}
+
+static int too_large(struct plc_error *err, const char *name, size_t max)
+{
+    char lim[32];
+    size_words(max, lim, sizeof lim);
+    return plc_error_set(err, PLC_EDATA,
+                         "'%s' is larger than %s, the most placer reads from "
+                         "one input; split it or check that it is the file "
+                         "you meant",
+                         name, lim);
+}
+
+int plc_read_stream(FILE *f, const char *name, size_t max, char **out,
+                    size_t *len, struct plc_error *err)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return plc_error_set(err, e == ENOENT ? PLC_ENOENT : PLC_EIO,
-                             "cannot open '%s' (%s)", path, strerror(e));
-    }
     struct plc_buf b = PLC_BUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > max) {
+            plc_buf_release(&b);
+            return too_large(err, name, max);
+        }
         plc_buf_append(&b, chunk, n);
-    int failed = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (failed) {
+    }
+    if (ferror(f)) {
+        int e = errno;
         plc_buf_release(&b);
-        return plc_error_set(err, PLC_EIO, "cannot read '%s' (%s)", path,
+        return plc_error_set(err, PLC_ENOINPUT, "cannot read '%s' (%s)", name,
                              strerror(e));
     }
     size_t got = b.len;
     char *s = plc_buf_detach(&b);
     if (!s)
-        return plc_error_set(err, PLC_ENOMEM, "cannot read '%s' (%s)", path,
+        return plc_error_set(err, PLC_ENOMEM, "cannot read '%s' (%s)", name,
                              plc_strerror(PLC_ENOMEM));
     *out = s;
     *len = got;
     return 0;
+}
+
+int plc_read_file(const char *path, size_t max, char **out, size_t *len,
+                  struct plc_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        if (f)
+            fclose(f);
+        return plc_error_set(err, e == ENOENT ? PLC_ENOENT : PLC_ENOINPUT,
+                             "cannot open '%s' (%s)", path, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return plc_error_set(err, PLC_ENOINPUT,
+                             "'%s' is a directory; give a file", path);
+    }
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+        fclose(f);
+        return too_large(err, path, max);
+    }
+    int rc = plc_read_stream(f, path, max, out, len, err);
+    fclose(f);
+    return rc;
 }

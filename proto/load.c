@@ -4,6 +4,7 @@
  */
 #include "proto/load.h"
 #include "plc/buf.h"
+#include "plc/limits.h"
 #include "proto/json.h"
 #include "proto/validate.h"
 
@@ -166,20 +167,11 @@ int proto_doc_load_file(struct proto_doc *doc, const char *path,
     char *text = NULL;
     size_t len = 0;
     int rc;
-    if (strcmp(path, "-") == 0) {
-        struct plc_buf b = PLC_BUF_INIT;
-        char chunk[65536];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-            plc_buf_append(&b, chunk, n);
-        len = b.len;
-        text = plc_buf_detach(&b);
-        rc = text ? 0
-                  : plc_error_set(err, PLC_ENOMEM, "cannot read stdin (%s)",
-                                  plc_strerror(PLC_ENOMEM));
-    } else {
-        rc = plc_read_file(path, &text, &len, err);
-    }
+    if (strcmp(path, "-") == 0)
+        rc = plc_read_stream(stdin, "<stdin>", PLC_INPUT_FILE_MAX, &text, &len,
+                             err);
+    else
+        rc = plc_read_file(path, PLC_INPUT_FILE_MAX, &text, &len, err);
     if (rc < 0)
         return rc;
     rc = proto_doc_load_text(doc, strcmp(path, "-") ? path : "<stdin>", text,

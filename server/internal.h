@@ -71,6 +71,9 @@ void srv__reply_error(struct job *q, Placer__ErrorCode code,
                       const struct plc_diags *problems, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 const char *srv__tenant_of(const char *t);
+/* The wire's error code for a store or lookup failure: NOT_FOUND,
+ * BAD_INPUT, BUSY (a full disk, a time limit: retry later) or INTERNAL. */
+Placer__ErrorCode srv__error_code(int rc);
 void srv__job_free(struct job *q);
 
 /* queue.c: the admission queue and the group commit. */

@@ -137,12 +137,21 @@ static const char *resolve_tenant(struct srv *srv, const char *tenant,
     return buf;
 }
 
-/* The wire's error code for a store or lookup failure. */
-static Placer__ErrorCode error_code(int rc)
+Placer__ErrorCode srv__error_code(int rc)
 {
-    return rc == PLC_ENOENT  ? PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
-           : rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT
-                             : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL;
+    switch (rc) {
+    case PLC_ENOENT:
+        return PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND;
+    case PLC_EDATA:
+    case PLC_ERANGE:
+        return PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT;
+    case PLC_EBUSY:
+    case PLC_ENOSPC:
+    case PLC_ETIMEDOUT:
+        return PLACER__ERROR_CODE__ERROR_CODE_BUSY;
+    default:
+        return PLACER__ERROR_CODE__ERROR_CODE_INTERNAL;
+    }
 }
 
 /* The tenant of a request naming a workflow (status, release), or NULL
@@ -159,7 +168,7 @@ static const char *request_tenant(struct srv *srv, struct job *q,
     }
     const char *t = resolve_tenant(srv, tenant, name, buf, len, &err);
     if (!t)
-        srv__reply_error(q, error_code(err.code), NULL, "%s", err.msg);
+        srv__reply_error(q, srv__error_code(err.code), NULL, "%s", err.msg);
     return t;
 }
 
@@ -198,7 +207,7 @@ static void do_status(struct srv *srv, struct job *q)
         return;
     int rc = store_workflow_get(srv->store, tenant, s->name, &w, &err);
     if (rc < 0) {
-        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
+        srv__reply_error(q, srv__error_code(rc), NULL, "%s", err.msg);
         return;
     }
     Placer__Plan *p = placer__plan__unpack(NULL, w.plan_len, w.plan);
@@ -314,7 +323,7 @@ static void do_release(struct srv *srv, struct job *q)
     if (rc < 0) {
         plc_log(PLC_LOG_INFO, "release %s/%s refused: %s", tenant, rel->name,
                 err.msg);
-        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
+        srv__reply_error(q, srv__error_code(rc), NULL, "%s", err.msg);
         return;
     }
     /* durable: capacity is free from now on; the agents let it go */
@@ -374,7 +383,7 @@ static void do_bind(struct srv *srv, struct job *q)
     int rc = store_bind(srv->store, tenant, b->workflow, subject, service, &sb,
                         &err);
     if (rc < 0) {
-        srv__reply_error(q, error_code(rc), NULL, "%s", err.msg);
+        srv__reply_error(q, srv__error_code(rc), NULL, "%s", err.msg);
         return;
     }
     /* every reservation of the subject: a service's, or a vlink's on each
@@ -468,8 +477,10 @@ void srv_request_bytes(struct srv *s, const uint8_t *data, size_t len,
 {
     if (len > SRV_MAX_REQUEST_BYTES) {
         plc_log(PLC_LOG_WARN, "refused a request of %zu bytes", len);
-        char msg[96];
-        snprintf(msg, sizeof msg, "the request is %zu bytes; the limit is %u",
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "the request is %zu bytes; the limit is %u (16 MiB): send "
+                 "a smaller workflow or cluster",
                  len, SRV_MAX_REQUEST_BYTES);
         refuse(s, 0, reply, ctx, PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
                msg);

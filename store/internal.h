@@ -16,7 +16,16 @@ struct store {
     const char *sql[STORE_STMTS];
     sqlite3_stmt *stmt[STORE_STMTS];
     int n_stmt;
+    /* the files under the connection (device, inode), checked before
+     * every write: 0 for an in-memory store or a WAL not seen yet */
+    char *path;
+    unsigned long long db_dev, db_ino, wal_dev, wal_ino;
+    char *lost; /* set once a file is gone: every later write refused */
 };
+
+/* BEGIN IMMEDIATE, once the database and its WAL are still the files the
+ * store opened; 0, or an error (PLC_EIO, sticky) naming what changed. */
+int store_begin(struct store *s, struct plc_error *err, const char *what);
 
 /* The prepared statement of `sql` (a string literal), reset and with no
  * bindings; NULL with err set when it cannot be prepared.  Give it back
@@ -24,6 +33,10 @@ struct store {
 sqlite3_stmt *store_prep(struct store *s, const char *sql,
                          struct plc_error *err, const char *what);
 void store_done(sqlite3_stmt *st);
+
+/* The error code of the connection's last failure: PLC_ENOSPC for a full
+ * disk (SQLITE_FULL), PLC_ENOMEM, else PLC_EIO. */
+int store_code(const struct store *s);
 
 /* Set err from the connection's last error: "cannot WHAT store PATH". */
 int store_sql_fail(struct store *s, struct plc_error *err, const char *what,

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,11 +129,19 @@ int store_schema_latest(void)
     return N_MIGRATIONS;
 }
 
+int store_code(const struct store *s)
+{
+    int c = s->db ? sqlite3_errcode(s->db) & 0xff : SQLITE_NOMEM;
+    return c == SQLITE_FULL    ? PLC_ENOSPC
+           : c == SQLITE_NOMEM ? PLC_ENOMEM
+                               : PLC_EIO;
+}
+
 int store_sql_fail(struct store *s, struct plc_error *err, const char *what,
                    const char *path)
 {
-    return plc_error_set(err, PLC_EIO, "cannot %s store '%s' (%s)", what, path,
-                         s->db ? sqlite3_errmsg(s->db) : "no memory");
+    return plc_error_set(err, store_code(s), "cannot %s store '%s' (%s)", what,
+                         path, s->db ? sqlite3_errmsg(s->db) : "no memory");
 }
 
 int store_exec(struct store *s, const char *sql)
@@ -179,6 +189,74 @@ static int migrate(struct store *s, const char *path, struct plc_error *err)
     return 0;
 }
 
+/* The device and inode of path + suffix; false (and zeros) if it is gone. */
+static bool file_id(const char *path, const char *suffix,
+                    unsigned long long *dev, unsigned long long *ino)
+{
+    char p[4096];
+    struct stat st;
+    *dev = *ino = 0;
+    if ((size_t)snprintf(p, sizeof p, "%s%s", path, suffix) >= sizeof p ||
+        stat(p, &st) != 0)
+        return false;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return true;
+}
+
+/* Why the files are no longer the store's, or NULL. */
+static const char *files_changed(struct store *s)
+{
+    unsigned long long dev, ino;
+    if (!file_id(s->path, "", &dev, &ino))
+        return "the database file was removed";
+    if (dev != s->db_dev || ino != s->db_ino)
+        return "the database file was replaced";
+    bool wal = file_id(s->path, "-wal", &dev, &ino);
+    if (!s->wal_ino) {
+        /* not seen at open: the first begin in WAL mode made it */
+        s->wal_dev = dev;
+        s->wal_ino = ino;
+        return NULL;
+    }
+    if (!wal)
+        return "its write-ahead log (-wal) was removed";
+    if (dev != s->wal_dev || ino != s->wal_ino)
+        return "its write-ahead log (-wal) was replaced";
+    return NULL;
+}
+
+int store_begin(struct store *s, struct plc_error *err, const char *what)
+{
+    if (s->lost)
+        return plc_error_set(err, PLC_EIO, "cannot %s: %s", what, s->lost);
+    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+        return plc_error_set(err, store_code(s), "cannot %s (%s)", what,
+                             sqlite3_errmsg(s->db));
+    const char *why = s->path ? files_changed(s) : NULL;
+    if (!why)
+        return 0;
+    store_exec(s, "ROLLBACK");
+    /* a removed WAL is still open here: copy what it holds (every change
+     * acknowledged since the last checkpoint) into the database file,
+     * where a restart finds it */
+    bool saved = strstr(why, "-wal") &&
+                 sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_FULL,
+                                           NULL, NULL) == SQLITE_OK;
+    char msg[PLC_ERROR_MSG_MAX];
+    snprintf(msg, sizeof msg,
+             "store '%s' is no longer the file it opened (%s while in use)%s; "
+             "nothing more is written, as it would be lost; stop placerd, "
+             "check the file and start it again",
+             s->path, why,
+             saved ? "; every change so far was copied into the database "
+                     "file"
+                   : "");
+    s->lost = strdup(msg);
+    return plc_error_set(err, PLC_EIO, "cannot %s: %s", what,
+                         s->lost ? s->lost : msg);
+}
+
 int store_open(const char *path, struct store **out, struct plc_error *err)
 {
     *out = NULL;
@@ -202,6 +280,15 @@ int store_open(const char *path, struct store **out, struct plc_error *err)
     }
     if ((rc = migrate(s, path, err)) < 0)
         goto fail;
+    if (strcmp(path, ":memory:") && strncmp(path, "file:", 5) && *path) {
+        if (!(s->path = strdup(path))) {
+            rc = plc_error_set(err, PLC_ENOMEM, "cannot open store '%s' (%s)",
+                               path, plc_strerror(PLC_ENOMEM));
+            goto fail;
+        }
+        file_id(path, "", &s->db_dev, &s->db_ino);
+        file_id(path, "-wal", &s->wal_dev, &s->wal_ino);
+    }
     *out = s;
     return 0;
 fail:
@@ -220,7 +307,7 @@ sqlite3_stmt *store_prep(struct store *s, const char *sql,
                            s->n_stmt < STORE_STMTS ? SQLITE_PREPARE_PERSISTENT
                                                    : 0,
                            &st, NULL) != SQLITE_OK) {
-        plc_error_set(err, PLC_EIO, "cannot %s (%s)", what,
+        plc_error_set(err, store_code(s), "cannot %s (%s)", what,
                       sqlite3_errmsg(s->db));
         return NULL;
     }
@@ -244,6 +331,8 @@ void store_close(struct store *s)
     for (int i = 0; i < s->n_stmt; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
+    free(s->path);
+    free(s->lost);
     free(s);
 }
 
@@ -267,7 +356,7 @@ int store_event_append(struct store *s, const char *kind, const char *subject,
     sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE
                  ? 0
-                 : plc_error_set(err, PLC_EIO, "cannot log event (%s)",
+                 : plc_error_set(err, store_code(s), "cannot log event (%s)",
                                  sqlite3_errmsg(s->db));
     store_done(st);
     return rc;

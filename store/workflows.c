@@ -20,7 +20,7 @@
 
 static int fail(struct store *s, struct plc_error *err, const char *what)
 {
-    return plc_error_set(err, PLC_EIO, "cannot %s (%s)", what,
+    return plc_error_set(err, store_code(s), "cannot %s (%s)", what,
                          sqlite3_errmsg(s->db));
 }
 
@@ -110,8 +110,9 @@ static int put_rows(struct store *s, const struct store_cluster *r,
 int store_cluster_put(struct store *s, const void *doc, size_t len,
                       const struct store_cluster *rows, struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "store the cluster");
+    int begun = store_begin(s, err, "store the cluster");
+    if (begun < 0)
+        return begun;
     sqlite3_stmt *st =
         prep(s,
              "INSERT INTO cluster (id, doc, applied_us) VALUES (1, ?, ?)"
@@ -352,8 +353,9 @@ static int admit_rows(struct store *s, const struct store_admission *a,
 int store_admit(struct store *s, const struct store_admission *a,
                 struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "begin an admission");
+    int begun = store_begin(s, err, "begin an admission");
+    if (begun < 0)
+        return begun;
     int rc = admit_rows(s, a, err);
     if (rc < 0)
         return rollback(s, rc);
@@ -365,8 +367,9 @@ int store_admit(struct store *s, const struct store_admission *a,
 int store_admit_batch(struct store *s, const struct store_admission *a,
                       size_t n, int *rc, struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "begin the admissions");
+    int begun = store_begin(s, err, "begin the admissions");
+    if (begun < 0)
+        return begun;
     for (size_t i = 0; i < n; i++) {
         struct plc_error e = PLC_ERROR_INIT;
         if (store_exec(s, "SAVEPOINT one") < 0)
@@ -399,8 +402,9 @@ static int not_found(struct store *s, int r, const char *tenant,
 int store_release(struct store *s, const char *tenant, const char *name,
                   struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "begin a release");
+    int begun = store_begin(s, err, "begin a release");
+    if (begun < 0)
+        return begun;
     sqlite3_stmt *st = prep(s,
                             "SELECT id FROM workflows WHERE tenant = ? AND"
                             " name = ?",
@@ -623,8 +627,9 @@ int store_reserved_repair(struct store *s, long *repaired, char *first,
     *repaired = 0;
     if (first_len)
         first[0] = '\0';
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "check the reserved totals");
+    int begun = store_begin(s, err, "check the reserved totals");
+    if (begun < 0)
+        return begun;
     /* rows of the truth the cache lacks or has wrong, and cache rows the
      * truth lacks */
     sqlite3_stmt *st = prep(
@@ -681,8 +686,9 @@ int store_bind(struct store *s, const char *tenant, const char *name,
                const char *subject, bool is_service, struct store_binding *b,
                struct plc_error *err)
 {
-    if (store_exec(s, "BEGIN IMMEDIATE") < 0)
-        return fail(s, err, "begin a binding");
+    int begun = store_begin(s, err, "begin a binding");
+    if (begun < 0)
+        return begun;
     sqlite3_stmt *st =
         prep(s,
              "SELECT w.id, max(w.admitted_us, coalesce(b.generation,"

@@ -3,6 +3,7 @@
 #include "model/model.h"
 #include "place/topo.h"
 #include "plc/buf.h"
+#include "plc/limits.h"
 #include "proto/json.h"
 #include "proto/load.h"
 #include "proto/topo.h"
@@ -231,7 +232,7 @@ static int cluster_import(int argc, char **argv)
     char *text;
     size_t len;
     struct plc_error err = PLC_ERROR_INIT;
-    if ((rc = plc_read_file(path, &text, &len, &err)) < 0) {
+    if ((rc = plc_read_file(path, PLC_INPUT_FILE_MAX, &text, &len, &err)) < 0) {
         cli_error("%s", err.msg);
         return plc_exit_code(rc);
     }

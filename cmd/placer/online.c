@@ -5,6 +5,7 @@
  * absent placerd gives exit 69 instead of a hang.
  */
 #include "cli.h"
+#include "plc/limits.h"
 #include "proto/json.h"
 #include "proto/load.h"
 
@@ -52,6 +53,12 @@ static int call(Placer__Request *req, int timeout_ms,
     req->has_id = 1;
     req->id = 1;
     size_t len = placer__request__get_packed_size(req);
+    if (len > PLC_REQUEST_MAX) {
+        cli_error("the request is %zu bytes; placerd takes at most %u (16 "
+                  "MiB): send a smaller workflow or cluster",
+                  len, PLC_REQUEST_MAX);
+        return PLC_EXIT_DATAERR;
+    }
     uint8_t *buf = malloc(len + 1);
     if (!buf) {
         cli_error("out of memory");

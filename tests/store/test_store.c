@@ -1,10 +1,12 @@
 /* The SQLite store: migrations on open, WAL, the event log survives a
  * reopen, a newer schema is refused. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plc/error.h"
@@ -351,5 +353,80 @@ Test(store, a_batch_commits_its_admissions_and_refuses_only_duplicates)
     cr_assert_eq(repaired, 0, "%s", first);
     /* an empty batch commits nothing and is not an error */
     cr_assert_eq(store_admit_batch(s, batch, 0, rc, &err), 0);
+    store_close(s);
+}
+
+/* In a child that dies without closing (as a crash would: closing the
+ * last connection would checkpoint): admit w1, remove the WAL, and, when
+ * `write_after`, try to admit w2.  The child's exit status says whether
+ * that write was refused naming the WAL. */
+static int crash_after_wal_removal(bool write_after)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct store *s;
+        struct plc_error err = PLC_ERROR_INIT;
+        struct store_admission a = admission("acme", "w1"),
+                               b = admission("acme", "w2");
+        char wal[300];
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (store_open(path, &s, &err) < 0 || store_admit(s, &a, &err) < 0 ||
+            unlink(wal) != 0)
+            _exit(2);
+        if (write_after) {
+            if (store_admit(s, &b, &err) != PLC_EIO ||
+                !strstr(err.msg, "-wal) was removed") ||
+                !strstr(err.msg, "copied into the database file"))
+                _exit(3);
+            plc_error_clear(&err);
+            if (store_release(s, "acme", "w1", &err) != PLC_EIO ||
+                !strstr(err.msg, "no longer the file"))
+                _exit(4);
+        }
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+}
+
+static int exists_now(const char *name)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
+    int e = store_workflow_exists(s, "acme", name, &err);
+    store_close(s);
+    return e;
+}
+
+/* The WAL removed under an open store: the next write is refused, naming
+ * the file, and every later one too; what was committed before survives a
+ * crash (copied from the still-open WAL into the database file).  Without
+ * the write that notices, the same crash loses it. */
+Test(store, a_removed_wal_stops_writes_and_loses_nothing)
+{
+    cr_assert_eq(crash_after_wal_removal(true), 0);
+    cr_assert_eq(exists_now("w1"), 1);
+    cr_assert_eq(exists_now("w2"), 0);
+}
+
+Test(store, a_removed_wal_unnoticed_loses_the_commit)
+{
+    cr_assert_eq(crash_after_wal_removal(false), 0);
+    cr_assert_eq(exists_now("w1"), 0);
+}
+
+Test(store, a_replaced_database_file_stops_writes)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
+    char moved[300];
+    snprintf(moved, sizeof moved, "%s.old", path);
+    cr_assert_eq(rename(path, moved), 0);
+    struct store_admission a = admission("acme", "w1");
+    cr_assert_eq(store_admit(s, &a, &err), PLC_EIO);
+    cr_assert(strstr(err.msg, "database file was removed"), "%s", err.msg);
     store_close(s);
 }

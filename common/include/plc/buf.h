@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct plc_buf {
     char *s;    /* NUL-terminated text, or NULL while empty */
@@ -38,10 +39,18 @@ char *plc_buf_detach(struct plc_buf *b);
 void plc_buf_reset(struct plc_buf *b);
 void plc_buf_release(struct plc_buf *b);
 
-/* Read a whole file into `*out` (NUL-terminated, caller frees) and its
- * length into `*len`.  Returns 0, PLC_ENOENT or PLC_EIO with detail. */
+/* Read a whole file of at most `max` bytes into `*out` (NUL-terminated,
+ * caller frees) and its length into `*len`.  Returns 0, PLC_ENOENT (no
+ * such file), PLC_ENOINPUT (a directory, no permission, a read error),
+ * PLC_EDATA (more than `max` bytes: a regular file is refused by its
+ * size, anything else after reading max + 1 bytes) or PLC_ENOMEM, with
+ * detail naming `path`. */
 struct plc_error;
-int plc_read_file(const char *path, char **out, size_t *len,
+int plc_read_file(const char *path, size_t max, char **out, size_t *len,
                   struct plc_error *err);
+
+/* The same for an open stream (stdin) called `name` in messages. */
+int plc_read_stream(FILE *f, const char *name, size_t max, char **out,
+                    size_t *len, struct plc_error *err);
 
 #endif

@@ -26,7 +26,9 @@
     X(PLC_EBUSY, -8, "busy", PLC_EXIT_TEMPFAIL)                                \
     X(PLC_EUNAVAIL, -9, "unreachable", PLC_EXIT_UNAVAILABLE)                   \
     X(PLC_EUSAGE, -10, "usage error", PLC_EXIT_USAGE)                          \
-    X(PLC_ETIMEDOUT, -11, "time limit reached", PLC_EXIT_TEMPFAIL)
+    X(PLC_ETIMEDOUT, -11, "time limit reached", PLC_EXIT_TEMPFAIL)             \
+    X(PLC_ENOSPC, -12, "no space left for the database", PLC_EXIT_TEMPFAIL)    \
+    X(PLC_ENOINPUT, -13, "input unreadable", PLC_EXIT_NOINPUT)
 
 /* The process exit codes of every placer binary (sysexits.h values, the
  * contract of docs/formats.md): X(name, value, meaning). */

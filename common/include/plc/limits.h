@@ -21,4 +21,12 @@
  * item is analysed on every kind of host. */
 #define PLC_MENU_LIST_MAX 64
 
+/* The largest request placerd takes, in bytes (one protobuf frame). */
+#define PLC_REQUEST_MAX (16u << 20)
+
+/* The most bytes placer reads from one input file or stdin (a workflow,
+ * a cluster, a topology to import): four times the largest request
+ * placerd takes, so any file placerd could be sent is read offline too. */
+#define PLC_INPUT_FILE_MAX (64u << 20)
+
 #endif

@@ -30,12 +30,13 @@
 #include <uv.h>
 
 #include "plc/error.h"
+#include "plc/limits.h"
 #include "proto/placer.pb-c.h"
 
 /* The protocol version the server speaks with clients and agents. */
 #define SRV_PROTOCOL_VERSION 1
 /* The largest request accepted, in bytes. */
-#define SRV_MAX_REQUEST_BYTES (16u << 20)
+#define SRV_MAX_REQUEST_BYTES PLC_REQUEST_MAX
 /* Agents send a heartbeat this often; three missed mark a host down. */
 #define SRV_HEARTBEAT_MS 1000
 
