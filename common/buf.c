@@ -105,7 +105,7 @@ static int too_large(struct plc_error *err, const char *name, size_t max)
 {
     char lim[32];
     size_words(max, lim, sizeof lim);
-    return plc_error_set(err, PLC_EDATA,
+    return plc_error_set(err, PLC_ERANGE,
                          "'%s' is larger than %s, the most placer reads from "
                          "one input; split it or check that it is the file "
                          "you meant",

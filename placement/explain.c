@@ -20,6 +20,17 @@
 /* ---- explanations
  * ------------------------------------------------------------ */
 
+/* A share of a core in words: four decimals, more for a share so small
+ * that four would print 0.0000 (0.0000412 of a core, not 0.0000). */
+static const char *share(double u, char *buf, size_t len)
+{
+    int digits = 4;
+    if (u > 0 && u < 0.001)
+        digits = (int)fmin(12, 2 - floor(log10(u)));
+    snprintf(buf, len, "%.*f", digits, u);
+    return buf;
+}
+
 static int try_relaxed(const struct place_problem *p, const struct routes *r,
                        unsigned relax, enum milp_goal goal, double limit,
                        struct milp_result *res)
@@ -138,6 +149,7 @@ static void host_reasons(const struct place_problem *p, size_t v,
 static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
+    char b1[32], b2[32];
     if (explain_empty_menu(p, plan))
         return;
     double best_core = 0;
@@ -177,10 +189,11 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         place__reject(
             plan, PLACE_REJECT_CPU,
             "not enough CPU: service '%s' needs %d vCPU%s, each on a core "
-            "of its own with %.4f of it free; no host it may use has that "
+            "of its own with %s of it free; no host it may use has that "
             "many (%zu of %zu hosts short; the most is %d, on host '%s')",
-            sv_->name, sv_->vcpus, sv_->vcpus == 1 ? "" : "s", at, hosts_short,
-            hosts_menu, most, c->hosts[most_h].name);
+            sv_->name, sv_->vcpus, sv_->vcpus == 1 ? "" : "s",
+            share(at, b1, sizeof b1), hosts_short, hosts_menu, most,
+            c->hosts[most_h].name);
         place__detail_text(plan, "service", sv_->name);
         place__detail_num(plan, "vcpus", sv_->vcpus);
         place__detail_num(plan, "most_cores", most);
@@ -209,10 +222,11 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         char msg[512];
         snprintf(msg, sizeof msg,
                  "not enough CPU: service '%s' needs a reservation of at "
-                 "least %.4f of a core (x %d vCPU); the largest free core is "
-                 "%.4f on host '%s'",
-                 p->services[sv].name, fmax(worst, 0), p->services[sv].vcpus,
-                 best_core, c->hosts[best_host].name);
+                 "least %s of a core (x %d vCPU); the largest free core is "
+                 "%s on host '%s'",
+                 p->services[sv].name, share(fmax(worst, 0), b1, sizeof b1),
+                 p->services[sv].vcpus, share(best_core, b2, sizeof b2),
+                 c->hosts[best_host].name);
         host_reasons(p, sv, plan, msg, sizeof msg);
         place__reject(plan, PLACE_REJECT_CPU, "%s", msg);
     } else {
@@ -238,20 +252,21 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
             place__reject(
                 plan, PLACE_REJECT_CPU,
                 "not enough CPU for the services together: their "
-                "cheapest reservations take %.4f of a core in total; the "
-                "cluster has %.4f free",
-                need, free_total);
+                "cheapest reservations take %s of a core in total; the "
+                "cluster has %s free",
+                share(need, b1, sizeof b1), share(free_total, b2, sizeof b2));
         else
             place__reject(
                 plan, PLACE_REJECT_CPU,
                 "not enough CPU where the deadline allows: each service "
                 "fits a free core alone (the largest need, '%s', is "
-                "%.4f of a core; the largest free core is %.4f on host "
+                "%s of a core; the largest free core is %s on host "
                 "'%s') and without the CPU limits the workflow fits, but "
                 "the free cores cannot hold reservations short enough "
                 "for the deadline and the probability %.4g at once",
-                p->services[sv].name, worst, best_core,
-                c->hosts[best_host].name, p->probability);
+                p->services[sv].name, share(worst, b1, sizeof b1),
+                share(best_core, b2, sizeof b2), c->hosts[best_host].name,
+                p->probability);
         place__detail_num(plan, "needed_total", need);
         place__detail_num(plan, "free_total", free_total);
     }

@@ -19,6 +19,7 @@
 #include <libxml/tree.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,27 +110,71 @@ static bool name_taken(struct hsearch_data *taken, const char *name)
     return hsearch_r(e, FIND, &found, taken) && found;
 }
 
-/* "Canarias (las palmas)" -> "Canarias_las_palmas"; duplicates get -2, -3.
- * Returns the number of names that had to change. */
-static size_t make_names(struct topo *t, const char **example_from,
+/* Is `name` free, and, with `hosts` hosts per node, name-h1..name-hN too? */
+static bool name_free(struct hsearch_data *taken, const char *name, int hosts)
+{
+    if (name_taken(taken, name))
+        return false;
+    char host[96];
+    for (int h = 1; h <= hosts; h++) {
+        snprintf(host, sizeof host, "%s-h%d", name, h);
+        if (name_taken(taken, host))
+            return false;
+    }
+    return true;
+}
+
+static bool enter_name(struct hsearch_data *taken, char *name)
+{
+    ENTRY e = {name, NULL}, *entered;
+    return hsearch_r(e, ENTER, &entered, taken);
+}
+
+/* "Canarias (las palmas)" -> "Canarias_las_palmas"; duplicates get -2, -3,
+ * and no name is one another node's hosts get (its name-h1..-hN, with
+ * `hosts` hosts per node).  A valid name has at most 63 characters: the
+ * base keeps 40, room for "-" and 10 digits of a count, then "-h" and 10
+ * digits of a host.  Returns the number of names that had to change, or
+ * (size_t)-1 out of memory. */
+static size_t make_names(struct topo *t, int hosts, const char **example_from,
                          const char **example_to)
 {
     size_t changed = 0;
     struct hsearch_data taken;
     memset(&taken, 0, sizeof taken);
-    if (!hcreate_r(2 * t->n_nodes + 16, &taken))
+    if (hosts < 0)
+        hosts = 0;
+    /* every host name is entered too: the table's names are owned by
+     * `owned` (host names) or by the nodes */
+    size_t cap = (size_t)(hosts + 1) * t->n_nodes;
+    char **owned = calloc(cap + 1, sizeof *owned);
+    char **bases = calloc(t->n_nodes + 1, sizeof *bases);
+    size_t n_owned = 0, n_bases = 0;
+    struct hsearch_data counts; /* base name -> its next count */
+    memset(&counts, 0, sizeof counts);
+    if (!owned || !bases || !hcreate_r(2 * cap + 16, &taken)) {
+        free(owned);
+        free(bases);
         return (size_t)-1;
+    }
+    if (!hcreate_r(2 * t->n_nodes + 16, &counts)) {
+        hdestroy_r(&taken);
+        free(owned);
+        free(bases);
+        return (size_t)-1;
+    }
+    size_t rc = 0;
     for (size_t i = 0; i < t->n_nodes; i++) {
-        char buf[64];
+        char buf[48];
         size_t n = 0;
         bool pending = false;
-        for (const char *p = t->nodes[i].id; *p && n < 59; p++) {
+        for (const char *p = t->nodes[i].id; *p && n < 40; p++) {
             char s[2] = {*p, 0};
             if (proto_name_valid(s)) {
                 if (pending && n > 0)
                     buf[n++] = '_';
                 pending = false;
-                if (n < 59)
+                if (n < 40)
                     buf[n++] = *p;
             } else {
                 pending = true;
@@ -138,16 +183,45 @@ static size_t make_names(struct topo *t, const char **example_from,
         buf[n] = '\0';
         if (n == 0)
             snprintf(buf, sizeof buf, "node");
-        char name[80]; /* buf has at most 59 characters: room for -NNN */
+        char name[64];
         snprintf(name, sizeof name, "%s", buf);
-        for (int k = 2; name_taken(&taken, name) && k < 1000; k++)
-            snprintf(name, sizeof name, "%s-%d", buf, k);
-        t->nodes[i].name = strdup(name);
-        ENTRY e = {t->nodes[i].name, NULL}, *entered;
-        if (!t->nodes[i].name || !hsearch_r(e, ENTER, &entered, &taken)) {
-            hdestroy_r(&taken);
-            return (size_t)-1;
+        /* at most n_nodes names are taken: a free count exists; each
+         * base resumes its count where it stopped (linear in the nodes) */
+        if (!name_free(&taken, name, hosts)) {
+            ENTRY q = {buf, NULL}, *seen = NULL;
+            unsigned long k = hsearch_r(q, FIND, &seen, &counts) && seen
+                                  ? (unsigned long)(uintptr_t)seen->data
+                                  : 2;
+            do
+                snprintf(name, sizeof name, "%s-%lu", buf, k++);
+            while (!name_free(&taken, name, hosts));
+            if (seen) {
+                seen->data = (void *)(uintptr_t)k;
+            } else {
+                ENTRY e = {strdup(buf), (void *)(uintptr_t)k}, *entered;
+                if (!(bases[n_bases] = e.key) ||
+                    !hsearch_r(e, ENTER, &entered, &counts)) {
+                    free(e.key);
+                    rc = (size_t)-1;
+                    break;
+                }
+                n_bases++;
+            }
         }
+        t->nodes[i].name = strdup(name);
+        if (!t->nodes[i].name || !enter_name(&taken, t->nodes[i].name)) {
+            rc = (size_t)-1;
+            break;
+        }
+        for (int h = 1; h <= hosts && rc == 0; h++) {
+            char host[96];
+            snprintf(host, sizeof host, "%s-h%d", name, h);
+            if (!(owned[n_owned] = strdup(host)) ||
+                !enter_name(&taken, owned[n_owned++]))
+                rc = (size_t)-1;
+        }
+        if (rc)
+            break;
         if (strcmp(name, t->nodes[i].id)) {
             if (changed++ == 0) {
                 *example_from = t->nodes[i].id;
@@ -156,7 +230,14 @@ static size_t make_names(struct topo *t, const char **example_from,
         }
     }
     hdestroy_r(&taken);
-    return changed;
+    hdestroy_r(&counts);
+    for (size_t i = 0; i < n_owned; i++)
+        free(owned[i]);
+    for (size_t i = 0; i < n_bases; i++)
+        free(bases[i]);
+    free(owned);
+    free(bases);
+    return rc ? rc : changed;
 }
 
 /* Turn the neutral form into a cluster; notes say what was substituted. */
@@ -165,7 +246,7 @@ static int emit(struct topo *t, const struct proto_topo_opts *o,
                 struct plc_error *err)
 {
     const char *from = NULL, *to = NULL;
-    size_t renamed = make_names(t, &from, &to);
+    size_t renamed = make_names(t, o->hosts_per_node, &from, &to);
     if (renamed == (size_t)-1)
         return plc_error_set(err, PLC_ENOMEM, "cannot import (%s)",
                              plc_strerror(PLC_ENOMEM));
@@ -541,6 +622,14 @@ int proto_topo_import_sndlib(const char *text, size_t len,
         free(line);
         p = nl ? nl + 1 : end;
     }
+    if (rc == 0 && section)
+        rc = plc_error_set(err, PLC_EDATA,
+                           "the %s section is not closed with \")\" (line %d "
+                           "is the last): is the file cut off?",
+                           section == 1   ? "NODES"
+                           : section == 2 ? "LINKS"
+                                          : "last",
+                           lineno);
     if (rc == 0 && (!seen_nodes || t.n_nodes == 0))
         rc = plc_error_set(err, PLC_EDATA,
                            "no NODES section; is this an SNDlib native "

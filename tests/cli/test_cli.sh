@@ -49,6 +49,23 @@ done
 # a missing file is 66
 "$bin/placer" validate "$tmp/nope.json" 2>/dev/null; check "missing file" 66 $?
 "$bin/placer" cluster show "$tmp/nope.json" 2>/dev/null; check "show missing" 66 $?
+# a directory or an unreadable file is 66 too, with the reason
+"$bin/placer" validate "$tmp" 2>"$tmp/err"; check "a directory" 66 $?
+grep -q "is a directory; give a file" "$tmp/err" || {
+    echo "FAIL: directory message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" cluster import sndlib "$tmp" 2>/dev/null
+check "import a directory" 66 $?
+# an endless input is refused at 64 MiB, not read until memory runs out
+"$bin/placer" validate /dev/zero 2>"$tmp/err"; check "/dev/zero" 65 $?
+grep -q "larger than 64 MiB" "$tmp/err" || {
+    echo "FAIL: /dev/zero message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+head -c 70000000 /dev/zero | "$bin/placer" validate - 2>"$tmp/err"
+check "70 MB on stdin" 65 $?
+grep -q "'<stdin>' is larger than 64 MiB" "$tmp/err" || {
+    echo "FAIL: stdin message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+truncate -s 65M "$tmp/big.json"
+"$bin/placer" validate "$tmp/big.json" 2>/dev/null; check "a 65 MiB file" 65 $?
+rm -f "$tmp/big.json"
 
 # every example validates; the cluster show works on both clusters
 "$bin/placer" validate "$src"/examples/*.json >/dev/null; check "examples" 0 $?
@@ -203,6 +220,17 @@ grep -q "service 'b' needs 5 vCPUs.*16 of 16 hosts short; the most is 4" "$tmp/v
 check "plan with the files swapped" 65 $?
 [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "this is a workflow file, where a cluster is expected" "$tmp/err" ||
     { echo "FAIL: swapped files: $(head -3 "$tmp/err")"; fails=$((fails+1)); }
+# a tiny share of a core is printed with its digits, never as 0.0000
+printf '%s' '{"hosts": [{"name": "h1", "cores": 1,' \
+    ' "core_capacity": 0.00002, "memory": "1GiB"}]}' >"$tmp/tiny-c.json"
+printf '%s' '{"name": "tiny", "deadline": "1s", "services": [{"name": "s",' \
+    ' "exec_time": {"wcet": "40us"}, "reservation": {"periods": ["1s"]}}]}' \
+    >"$tmp/tiny-w.json"
+"$bin/placer" plan --cluster "$tmp/tiny-c.json" "$tmp/tiny-w.json" >"$tmp/out"
+check "plan on a core of 0.00002" 1 $?
+grep -q "is 0.0000100 of a core; the largest free core is 0.0000200" "$tmp/out" &&
+    ! grep -q "0\.0000 " "$tmp/out" ||
+    { echo "FAIL: a tiny share: $(cat "$tmp/out")"; fails=$((fails+1)); }
 # a wide service: 100 vCPUs on 128-core hosts (it once overflowed a
 # fixed array of 64 cores), each on a core of its own
 "$bin/placer" cluster gen fat-tree --k 4 --cores 128 --core-capacity 0.9 \

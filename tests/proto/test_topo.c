@@ -227,3 +227,48 @@ Test(topo, a_link_from_a_node_to_itself_is_skipped_with_a_note)
     placer__cluster__free_unpacked(c, NULL);
     plc_buf_release(&notes);
 }
+
+Test(topo, a_file_cut_off_inside_a_section_is_refused)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    Placer__Cluster *c = NULL;
+    struct plc_buf notes = PLC_BUF_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    const char *s = "NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n";
+    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
+                 PLC_EDATA);
+    cr_assert(strstr(err.msg, "NODES section is not closed"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "cut off"), "%s", err.msg);
+    cr_assert_null(c);
+    plc_buf_release(&notes);
+}
+
+/* 1,001 nodes of one name (renaming stopped at -999 and the importer made
+ * an invalid cluster, found by fuzz_import), and names that collide with
+ * the hosts another node gets ("A-h1"): every name comes out unique. */
+Test(topo, any_number_of_same_named_nodes_get_unique_names)
+{
+    struct plc_buf in = PLC_BUF_INIT;
+    plc_buf_printf(&in, "NODES (\n  A-h1 ( 0 0 )\n");
+    for (int i = 0; i < 1001; i++)
+        plc_buf_printf(&in, "  A ( 0 0 )\n");
+    plc_buf_printf(&in, ")\nLINKS (\n  L ( A A-h1 ) 1 0 0 0 ( )\n)\n");
+    for (int per_node = 0; per_node <= 2; per_node++) {
+        struct proto_topo_opts o;
+        proto_topo_opts_init(&o);
+        o.hosts_per_node = per_node;
+        Placer__Cluster *c = NULL;
+        struct plc_buf notes = PLC_BUF_INIT;
+        struct plc_error err = PLC_ERROR_INIT;
+        cr_assert_eq(proto_topo_import_sndlib(plc_buf_str(&in), in.len, &o, &c,
+                                              &notes, &err),
+                     0, "%d: %s", per_node, err.msg);
+        cr_assert_eq(per_node ? c->n_switches : c->n_hosts, 1002);
+        cr_assert_eq(c->n_hosts, per_node ? 1002u * per_node : 1002u);
+        assert_valid(c, "1,002 nodes of two names");
+        placer__cluster__free_unpacked(c, NULL);
+        plc_buf_release(&notes);
+    }
+    plc_buf_release(&in);
+}

@@ -42,7 +42,7 @@ void plc_buf_release(struct plc_buf *b);
 /* Read a whole file of at most `max` bytes into `*out` (NUL-terminated,
  * caller frees) and its length into `*len`.  Returns 0, PLC_ENOENT (no
  * such file), PLC_ENOINPUT (a directory, no permission, a read error),
- * PLC_EDATA (more than `max` bytes: a regular file is refused by its
+ * PLC_ERANGE (more than `max` bytes: a regular file is refused by its
  * size, anything else after reading max + 1 bytes) or PLC_ENOMEM, with
  * detail naming `path`. */
 struct plc_error;
