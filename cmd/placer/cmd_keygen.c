@@ -23,30 +23,46 @@ static const char help[] =
     "placerd's public key.\n"
     "\n"
     "Options:\n"
-    "  --force     replace existing files\n"
+    "  --force     replace existing files (a symlink is replaced by the\n"
+    "              file, never followed)\n"
     "  -h, --help  show this help\n"
     "\n"
-    "Exit status: 0, 64 usage, 70 the files cannot be written or this\n"
-    "libzmq has no CURVE.\n";
+    "Each file is written beside its name and moved in place, so a crash\n"
+    "never leaves a half-written key.\n"
+    "\n"
+    "Exit status: 0, 64 usage (a file exists without --force), 70 this\n"
+    "libzmq has no CURVE, 73 the files cannot be written.\n";
 
-/* Write `line` and a newline to path with `mode`; 0 or -1 (errno). */
+/* Write `line` and a newline to `path` with `mode`, atomically: into a new
+ * file beside it (mkstemp: O_EXCL, never an existing file or a symlink's
+ * target), synced, then put in place.  Without `force` by link(), which
+ * fails if anything has the name, a dangling symlink too; with it by
+ * rename(), which replaces the name itself, never what a symlink points
+ * to.  0, or -1 with errno. */
 static int write_key(const char *path, const char *line, mode_t mode,
                      bool force)
 {
-    int fd =
-        open(path, O_WRONLY | O_CREAT | O_TRUNC | (force ? 0 : O_EXCL), mode);
+    char tmp[4200];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = mkstemp(tmp);
     if (fd < 0)
         return -1;
     size_t len = strlen(line);
-    bool ok = write(fd, line, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-    /* an existing file keeps its mode under O_TRUNC: set it */
-    ok = ok && fchmod(fd, mode) == 0;
+    bool ok = fchmod(fd, mode) == 0 && write(fd, line, len) == (ssize_t)len &&
+              write(fd, "\n", 1) == 1 && fsync(fd) == 0;
     int saved = errno;
-    if (close(fd) != 0 || !ok) {
-        errno = ok ? errno : saved;
-        return -1;
-    }
-    return 0;
+    ok = close(fd) == 0 && ok;
+    if (ok)
+        ok = force ? rename(tmp, path) == 0 : link(tmp, path) == 0;
+    if (!ok)
+        saved = errno;
+    if (!ok || !force)
+        unlink(tmp); /* after link() the name stays; on failure: no trace */
+    errno = saved;
+    return ok ? 0 : -1;
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -80,18 +96,28 @@ int cmd_keygen(int argc, char **argv)
     }
     snprintf(key_path, sizeof key_path, "%s.key", base);
     snprintf(pub_path, sizeof pub_path, "%s.pub", base);
-    if (!force && (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0))
+    struct stat st;
+    if (!force && (lstat(key_path, &st) == 0 || lstat(pub_path, &st) == 0))
         return cli_usage("keygen",
                          "'%s' or '%s' exists; use --force to replace them",
                          key_path, pub_path);
     if (write_key(key_path, sec, 0600, force) != 0) {
-        cli_error("cannot write '%s' (%s)", key_path, strerror(errno));
-        return PLC_EXIT_SOFTWARE;
+        int e = errno;
+        if (e == EEXIST)
+            return cli_usage("keygen", "'%s' exists; use --force to replace it",
+                             key_path);
+        cli_error("cannot write '%s' (%s)", key_path, strerror(e));
+        return PLC_EXIT_CANTCREAT;
     }
     if (write_key(pub_path, pub, 0644, force) != 0) {
-        cli_error("cannot write '%s' (%s)", pub_path, strerror(errno));
-        unlink(key_path);
-        return PLC_EXIT_SOFTWARE;
+        int e = errno;
+        if (!force)
+            unlink(key_path); /* ours: just linked */
+        if (e == EEXIST)
+            return cli_usage("keygen", "'%s' exists; use --force to replace it",
+                             pub_path);
+        cli_error("cannot write '%s' (%s)", pub_path, strerror(e));
+        return PLC_EXIT_CANTCREAT;
     }
     printf("wrote %s (secret, mode 0600) and %s (public: %s)\n", key_path,
            pub_path, pub);

@@ -272,6 +272,22 @@ assert len(sec) == 40 and zmq.curve_public(sec) == pub, (sec, pub)
 PY
 "$bin/placer" keygen "$tmp/k1" 2>/dev/null; check "keygen over existing files" 64 $?
 "$bin/placer" keygen --force "$tmp/k1" >/dev/null; check "keygen --force" 0 $?
+# a symlink is never followed: --force replaces the link, not its target;
+# without --force even a dangling link counts as existing
+echo "precious" >"$tmp/target"
+ln -s "$tmp/target" "$tmp/k2.key"
+"$bin/placer" keygen "$tmp/k2" 2>/dev/null; check "keygen over a symlink" 64 $?
+"$bin/placer" keygen --force "$tmp/k2" >/dev/null; check "keygen --force over a symlink" 0 $?
+[ "$(cat "$tmp/target")" = precious ] && [ ! -L "$tmp/k2.key" ] &&
+    [ "$(stat -c %a "$tmp/k2.key")" = 600 ] ||
+    { echo "FAIL: keygen --force followed a symlink"; fails=$((fails+1)); }
+ln -s "$tmp/nowhere" "$tmp/k3.pub"
+"$bin/placer" keygen "$tmp/k3" 2>/dev/null; check "keygen over a dangling symlink" 64 $?
+[ ! -e "$tmp/nowhere" ] && [ ! -e "$tmp/k3.key" ] ||
+    { echo "FAIL: keygen wrote through a dangling symlink"; fails=$((fails+1)); }
+ls "$tmp" | grep -q 'tmp[A-Za-z0-9]\{6\}$' &&
+    { echo "FAIL: keygen left a temporary file"; fails=$((fails+1)); }
+"$bin/placer" keygen "$tmp/no/such/dir/k" 2>/dev/null; check "keygen into nowhere" 73 $?
 
 # online commands: help, usage, an absent placerd (69), a live one
 for c in submit status list release bind hosts; do
