@@ -48,9 +48,9 @@ mkdir -p "$tmp/agents.d"
 run "$bin/placer" keygen "$tmp/placerd" || exit 1
 for h in a b; do
     "$bin/placer" keygen "$tmp/agent-$h" >/dev/null || exit 1
-    cp "$tmp/agent-$h.pub" "$tmp/agents.d/"
+    cp "$tmp/agent-$h.pub" "$tmp/agents.d/$h.pub" # named after its host
 done
-echo "(agent-a.pub and agent-b.pub in agents.d/)"
+echo "(a.pub and b.pub in agents.d/: each key serves the host it is named after)"
 
 say "3. placerd, the cluster, and an agent in each host (deadline + htb)"
 cat >"$tmp/cluster.json" <<EOF

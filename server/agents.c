@@ -118,8 +118,32 @@ static void steal_taken(struct srv *srv, size_t h)
 }
 
 static void agent_register(struct srv *srv, const void *id, size_t id_len,
-                           const Placer__AgentRegister *r)
+                           const char *key_host, const Placer__AgentRegister *r)
 {
+    /* a key serves the one host it is named after: a valid key of one host
+     * must not register as another */
+    if (key_host && (!r->host || strcmp(key_host, r->host))) {
+        struct host_agent *a = NULL;
+        size_t h = r->host ? srv__totals_node(&srv->totals, r->host) : SIZE_MAX;
+        if (h < srv->totals.n_hosts)
+            a = &srv->totals.agent[h];
+        double *said = a ? &a->refused_log_ms : &srv->refused_agents_ms;
+        if (plc_now_ms() - *said > 60000) {
+            plc_log(PLC_LOG_WARN,
+                    "refused an agent registering as '%s': its key is "
+                    "%s.pub, the key of host '%s'",
+                    r->host ? r->host : "", key_host, key_host);
+            *said = plc_now_ms();
+        }
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "this agent's key is the key of host '%s' (%s.pub in "
+                 "placerd's --agent-keys), not of '%s'; give each host its "
+                 "own pair, named after it",
+                 key_host, key_host, r->host ? r->host : "");
+        agent_send(srv, id, id_len, false, msg);
+        return;
+    }
     size_t h = r->host ? srv__totals_node(&srv->totals, r->host) : SIZE_MAX;
     if (h >= srv->totals.n_hosts) {
         plc_log(PLC_LOG_WARN,
@@ -236,7 +260,7 @@ static void agent_register(struct srv *srv, const void *id, size_t id_len,
 }
 
 void srv_agent_message(struct srv *srv, const void *id, size_t id_len,
-                       const uint8_t *data, size_t len)
+                       const char *key_host, const uint8_t *data, size_t len)
 {
     Placer__AgentToServer *m = placer__agent_to_server__unpack(NULL, len, data);
     if (!m) {
@@ -271,7 +295,7 @@ void srv_agent_message(struct srv *srv, const void *id, size_t id_len,
                  SRV_PROTOCOL_VERSION);
         agent_send(srv, id, id_len, false, msg);
     } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_REGISTRATION) {
-        agent_register(srv, id, id_len, m->registration);
+        agent_register(srv, id, id_len, key_host, m->registration);
     } else if (m->msg_case == PLACER__AGENT_TO_SERVER__MSG_HEARTBEAT) {
         const char *host = m->heartbeat->host;
         size_t h = host ? srv__totals_node(&srv->totals, host) : SIZE_MAX;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "proto/validate.h"
 
 int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
              struct plc_error *err)
@@ -49,10 +50,25 @@ int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
     if (rc == 0) {
         Placer__Cluster *c = placer__cluster__unpack(NULL, len, doc);
         long unknown = 0;
+        struct plc_diags d = PLC_DIAGS_INIT;
+        bool handed = false; /* the totals own c once given it */
+        if (c)
+            proto_cluster_validate(c, &d);
         if (!c)
             rc = plc_error_set(err, PLC_EDATA,
-                               "the stored cluster cannot be decoded");
-        else if ((rc = srv__totals_set_cluster(&s->totals, c)) < 0)
+                               "the stored cluster cannot be decoded; "
+                               "restore the store from a backup");
+        else if (d.n)
+            /* read as strictly as a file: a cluster no validation passes
+             * would be planned on (negative cores, duplicate names) */
+            rc = plc_error_set(err, PLC_EDATA,
+                               "the stored cluster is not valid (%s: %s%s); "
+                               "placer never stores one: restore the store "
+                               "from a backup",
+                               d.v[0].path, d.v[0].msg,
+                               d.n > 1 ? ", and more" : "");
+        else if (handed = true,
+                 (rc = srv__totals_set_cluster(&s->totals, c)) < 0)
             plc_error_set(err, rc, "out of memory loading the cluster");
         else
             rc = srv__totals_load(&s->totals, s->store, &unknown, err);
@@ -61,6 +77,9 @@ int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
                     "%ld reserved totals name what the cluster lacks", unknown);
         if (rc == 0)
             rc = srv__sync_load(&s->sync, s->store, err);
+        plc_diags_release(&d);
+        if (c && !handed)
+            placer__cluster__free_unpacked(c, NULL);
     }
     free(doc);
     if (rc < 0) {

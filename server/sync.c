@@ -10,6 +10,7 @@
 #include "plc/clock.h"
 #include "plc/limits.h"
 #include "sync.h"
+#include "proto/validate.h"
 
 #include <search.h>
 #include <stdio.h>
@@ -319,12 +320,30 @@ struct load_ctx {
     struct sync *s;
     int rc;
     struct resv *last; /* the entry load_one made, NULL for a switch */
+    struct plc_error *err;
 };
 
 static int load_one(void *arg, const struct store_resv *v)
 {
     struct load_ctx *c = arg;
     c->last = NULL;
+    /* the store is read as strictly as a request: names as validation
+     * makes them (an id must hold them whole) */
+    const char *bad =
+        !v->tenant || !proto_name_valid(v->tenant)       ? "tenant"
+        : !v->workflow || !proto_name_valid(v->workflow) ? "workflow name"
+        : !v->subject || strlen(v->subject) > 200        ? "service or link"
+        : !v->host || !proto_name_valid(v->host)         ? "host"
+                                                         : NULL;
+    if (bad)
+        return c->rc = plc_error_set(
+                   c->err, PLC_EDATA,
+                   "the store holds a reservation whose %s is not valid "
+                   "(workflow '%.64s' of tenant '%.64s%s'): placer never "
+                   "writes one; restore the store from a backup",
+                   bad, v->workflow ? v->workflow : "",
+                   v->tenant ? v->tenant : "",
+                   v->tenant && strlen(v->tenant) > 64 ? "..." : "");
     char id[512];
     const char *host = v->host;
     if (v->cpu)
@@ -337,7 +356,9 @@ static int load_one(void *arg, const struct store_resv *v)
         return 0; /* a switch: no agent enforces it */
     struct resv *r = entry(c->s, id);
     if (!r)
-        return c->rc = PLC_ENOMEM;
+        return c->rc = plc_error_set(c->err, PLC_ENOMEM,
+                                     "cannot track reservation '%s' (%s)", id,
+                                     plc_strerror(PLC_ENOMEM));
     c->last = r;
     r->host = h;
     free(r->host_name);
@@ -365,7 +386,7 @@ static int load_one(void *arg, const struct store_resv *v)
 
 int srv__sync_load(struct sync *s, struct store *st, struct plc_error *err)
 {
-    struct load_ctx c = {s, 0, NULL};
+    struct load_ctx c = {s, 0, NULL, err};
     int rc = store_resv_each(st, load_one, &c, err);
     return rc < 0 ? rc : c.rc;
 }
@@ -374,7 +395,7 @@ int srv__sync_load(struct sync *s, struct store *st, struct plc_error *err)
  * an agent is up.  0 or PLC_ENOMEM. */
 static int track_new(struct sync *s, const struct store_resv *v)
 {
-    struct load_ctx lc = {s, 0, NULL};
+    struct load_ctx lc = {s, 0, NULL, NULL};
     load_one(&lc, v);
     struct resv *r = lc.last;
     if (r && r->st == RS_WAITING && host_up(s, r->host))

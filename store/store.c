@@ -1,5 +1,6 @@
 /* store.c: opening, migrating and the event log of the SQLite store. */
 #include "internal.h"
+#include "plc/buf.h"
 #include "plc/clock.h"
 #include "plc/error.h"
 
@@ -334,6 +335,50 @@ void store_close(struct store *s)
     free(s->path);
     free(s->lost);
     free(s);
+}
+
+int store_verify(struct store *s, struct plc_buf *problems, long *n,
+                 struct plc_error *err)
+{
+    *n = 0;
+    static const char *const checks[] = {"PRAGMA integrity_check",
+                                         "PRAGMA foreign_key_check"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, checks[i], -1, &st, NULL) != SQLITE_OK)
+            return plc_error_set(err, store_code(s), "cannot check (%s)",
+                                 sqlite3_errmsg(s->db));
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            if (i == 0) {
+                const char *m = (const char *)sqlite3_column_text(st, 0);
+                if (m && !strcmp(m, "ok"))
+                    continue;
+                if ((*n)++ < 20)
+                    plc_buf_printf(problems, "%s\n", m ? m : "?");
+            } else {
+                /* table, rowid, parent, fk index */
+                if ((*n)++ < 20)
+                    plc_buf_printf(
+                        problems,
+                        "row %lld of %s refers to a missing row of %s\n",
+                        (long long)sqlite3_column_int64(st, 1),
+                        (const char *)sqlite3_column_text(st, 0),
+                        (const char *)sqlite3_column_text(st, 2));
+            }
+        }
+        int bad = r != SQLITE_DONE;
+        sqlite3_finalize(st);
+        if (bad) {
+            /* a file damaged enough fails the check itself */
+            (*n)++;
+            plc_buf_printf(problems, "%s failed: %s\n", checks[i],
+                           sqlite3_errmsg(s->db));
+        }
+    }
+    if (*n > 20)
+        plc_buf_printf(problems, "... and %ld more\n", *n - 20);
+    return 0;
 }
 
 int store_schema_version(const struct store *s)

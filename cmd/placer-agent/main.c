@@ -435,6 +435,65 @@ static void list_devices(struct agent_state *st)
     freeifaddrs(ifs);
 }
 
+/* The socket monitor's events (libzmq: a frame of a 16-bit event and a
+ * 32-bit value, then the endpoint): a failed CURVE handshake said once a
+ * minute with what to check, the first success once. */
+static void handshake_events(void *mon, const char *server, double now)
+{
+    static double said_at = -1e9;
+    static uint32_t said_what;
+    static bool ok_said;
+    for (;;) {
+        zmq_msg_t ev, ep;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&ev) >= 6) {
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&ev) + 2, 4);
+        }
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        if (more) {
+            zmq_msg_init(&ep);
+            zmq_msg_recv(&ep, mon, 0);
+            zmq_msg_close(&ep);
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            if (!ok_said)
+                plc_log(PLC_LOG_INFO, "CURVE handshake with %s done", server);
+            ok_said = true;
+            said_what = 0;
+            continue;
+        }
+        uint32_t what = (uint32_t)event << 16 ^ value;
+        if (what == said_what && now - said_at < 60000)
+            continue;
+        said_what = what;
+        said_at = now;
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            plc_log(PLC_LOG_WARN,
+                    "placerd at %s refused this agent's key (status %u): "
+                    "its public key must be in placerd's --agent-keys "
+                    "directory as HOST.pub, named after this host; "
+                    "retrying",
+                    server, value);
+        else
+            plc_log(PLC_LOG_WARN,
+                    "the CURVE handshake with %s failed (%s): check that "
+                    "--server-pub is the public key of that placerd's "
+                    "--server-key; retrying",
+                    server,
+                    event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                        ? "a protocol error"
+                        : "placerd closed the connection");
+    }
+}
+
 static int run(const char *server, struct agent_state *st)
 {
     void *ctx = zmq_ctx_new();
@@ -461,9 +520,26 @@ static int run(const char *server, struct agent_state *st)
             return PLC_EXIT_DATAERR;
         }
     }
+    /* with CURVE, watch the handshakes: a refusal is otherwise silent on
+     * this side (libzmq retries the connection for good) */
+    void *mon = NULL;
+    if (server_pub &&
+        zmq_socket_monitor(sock, "inproc://placer-agent.monitor",
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        mon = zmq_socket(ctx, ZMQ_PAIR);
+        if (mon && zmq_connect(mon, "inproc://placer-agent.monitor") != 0) {
+            zmq_close(mon);
+            mon = NULL;
+        }
+    }
     if (zmq_connect(sock, server) != 0) {
         plc_log(PLC_LOG_INFO, "--server: cannot use '%s' (%s)", server,
                 zmq_strerror(errno));
+        if (mon)
+            zmq_close(mon);
         zmq_close(sock);
         zmq_ctx_term(ctx);
         return PLC_EXIT_USAGE;
@@ -486,7 +562,8 @@ static int run(const char *server, struct agent_state *st)
     send_register(st);
     retry = plc_now_ms() + 1000; /* the answer comes first, normally */
     while (!stop) {
-        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t it[2] = {{sock, 0, ZMQ_POLLIN, 0},
+                                {mon, 0, ZMQ_POLLIN, 0}};
         double now = plc_now_ms();
         long wait = (long)((registered ? next_beat : retry) - now);
         if (wait < 0)
@@ -495,8 +572,10 @@ static int run(const char *server, struct agent_state *st)
             wait = 200; /* look at the stop flag now and then */
         if (st->steal.cap && wait > (long)(next_steal - now))
             wait = next_steal > now ? (long)(next_steal - now) : 0;
-        zmq_poll(&it, 1, wait);
+        zmq_poll(it, mon ? 2 : 1, wait);
         now = plc_now_ms();
+        if (mon)
+            handshake_events(mon, server, now);
         Placer__ServerToAgent *batch[256];
         size_t nb = 0;
         while (!stop && nb < 256) {
@@ -588,6 +667,10 @@ static int run(const char *server, struct agent_state *st)
             "stopping (%ld applied, %ld removed, %ld failed); reservations "
             "stay in force",
             st->applied, st->removed, st->failed);
+    if (mon) {
+        zmq_socket_monitor(sock, NULL, 0);
+        zmq_close(mon);
+    }
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return 0;

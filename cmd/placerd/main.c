@@ -23,6 +23,8 @@
 #include "plc/log.h"
 #include "server/server.h"
 #include "transport.h"
+#include "plc/buf.h"
+#include "store/store.h"
 
 /* Hold DB.lock (flock, exclusive) for as long as this process lives, with
  * "pid endpoint" in it for the one that finds it taken.  0, or the exit
@@ -122,6 +124,41 @@ static void signals_start(struct daemon *d)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* `placerd --check`: the file's integrity and foreign keys; 0, or 65 after
+ * listing the problems. */
+static int check_store(const char *path)
+{
+    struct store *st;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = store_open(path, &st, &err);
+    if (rc < 0) {
+        fprintf(stderr, "placerd: %s\n", err.msg);
+        return plc_exit_code(rc);
+    }
+    struct plc_buf problems = PLC_BUF_INIT;
+    long n = 0;
+    rc = store_verify(st, &problems, &n, &err);
+    store_close(st);
+    if (rc < 0) {
+        fprintf(stderr, "placerd: %s\n", err.msg);
+        plc_buf_release(&problems);
+        return plc_exit_code(rc);
+    }
+    if (n) {
+        fprintf(stderr,
+                "placerd: store '%s' is damaged: SQLite's integrity and "
+                "foreign-key checks found %ld problem%s:\n%s"
+                "placerd: restore the store from a backup (sqlite3 '%s' "
+                "'.recover' may save what is left)\n",
+                path, n, n == 1 ? "" : "s", plc_buf_str(&problems), path);
+        plc_buf_release(&problems);
+        return PLC_EXIT_DATAERR;
+    }
+    plc_buf_release(&problems);
+    printf("placerd: store '%s': integrity and foreign keys ok\n", path);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     plc_log_init("placerd", PLC_LOG_INFO);
@@ -140,6 +177,10 @@ int main(int argc, char **argv)
      * the first keeps running */
     if ((code = lock_store(o.db, o.listen, &lock_fd)) != 0)
         goto out_keys;
+    /* --check: SQLite's checks of the file first, before anything of
+     * placerd's reads (or repairs) it */
+    if (o.check && (code = check_store(o.db)) != 0)
+        goto out_lock;
     d.loop = uv_default_loop();
     struct srv_options so = {
         .db = o.db,
@@ -167,7 +208,8 @@ int main(int argc, char **argv)
         PLC_LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
         o.listen, o.db, srv_schema_version(d.srv),
         srv_has_cluster(d.srv) ? "cluster loaded" : "no cluster yet", o.agents,
-        d.t.zap             ? "(CURVE: the keys of --agent-keys)"
+        d.t.zap             ? "(CURVE: the keys of --agent-keys, each for "
+                              "the host its file is named after)"
         : so.agents_allowed ? "(without keys: --insecure-agents)"
                             : "(refused: without CURVE keys agents need "
                               "--insecure-agents on ipc:// or loopback)");

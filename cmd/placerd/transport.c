@@ -64,16 +64,41 @@ int transport_keys(struct transport *t, const char *server_key,
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", agent_keys, e->d_name);
+        if (n - 4 >= sizeof *t->key_hosts) {
+            fprintf(stderr,
+                    "placerd: --agent-keys: '%s': a key file is named after "
+                    "the host it serves (HOST.pub), and no host name has "
+                    "more than 63 characters\n",
+                    path);
+            rc = PLC_EXIT_DATAERR;
+            break;
+        }
         char(*k)[41] = realloc(t->keys, (t->n_keys + 1) * sizeof *k);
-        if (!k) {
+        if (k)
+            t->keys = k;
+        char(*kh)[64] =
+            k ? realloc(t->key_hosts, (t->n_keys + 1) * sizeof *kh) : NULL;
+        if (!k || !kh) {
             fputs("placerd: out of memory reading the agents' keys\n", stderr);
             rc = PLC_EXIT_SOFTWARE;
             break;
         }
-        t->keys = k;
+        t->key_hosts = kh;
         rc = read_key(path, t->keys[t->n_keys]);
-        if (rc == 0)
-            t->n_keys++;
+        if (rc)
+            break;
+        snprintf(t->key_hosts[t->n_keys], sizeof *kh, "%.*s", (int)(n - 4),
+                 e->d_name);
+        for (size_t i = 0; i < t->n_keys; i++)
+            if (!strcmp(t->keys[i], t->keys[t->n_keys])) {
+                fprintf(stderr,
+                        "placerd: --agent-keys: %s.pub and %s.pub hold the "
+                        "same key; a key serves one host: make one pair per "
+                        "host with 'placer keygen'\n",
+                        t->key_hosts[i], t->key_hosts[t->n_keys]);
+                rc = PLC_EXIT_DATAERR;
+            }
+        t->n_keys++;
     }
     closedir(d);
     t->keys_dir = agent_keys;
@@ -199,7 +224,9 @@ static void read_agents(struct transport *t)
     while (!t->closing && more_this_turn(t, &count) &&
            next_message(t->agents, f, 3, &n)) {
         if (n == 2)
+            /* with CURVE, the host the agent's key serves (ZAP's user id) */
             srv_agent_message(t->srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
+                              t->zap ? zmq_msg_gets(&f[1], "User-Id") : NULL,
                               zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
         else
             plc_log(PLC_LOG_WARN,
@@ -216,11 +243,13 @@ static void read_zap(struct transport *t)
     int n;
     while (!t->closing && next_message(t->zap, f, 8, &n)) {
         char key[41] = "?", addr[64] = "";
+        const char *host = "";
         bool ok = false;
         if (n == 7 && zmq_msg_size(&f[6]) == 32) {
             zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
             for (size_t i = 0; i < t->n_keys && !ok; i++)
-                ok = !strcmp(t->keys[i], key);
+                if ((ok = !strcmp(t->keys[i], key)))
+                    host = t->key_hosts[i];
             snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
                      (const char *)zmq_msg_data(&f[3]));
         }
@@ -243,7 +272,8 @@ static void read_zap(struct transport *t)
             zmq_send(t->zap, "", 0, ZMQ_SNDMORE);
         zmq_send(t->zap, code, 3, ZMQ_SNDMORE);
         zmq_send(t->zap, ok ? "OK" : "unknown key", ok ? 2 : 11, ZMQ_SNDMORE);
-        zmq_send(t->zap, ok ? key : "", ok ? 40 : 0, ZMQ_SNDMORE);
+        /* the user id: the host the key serves, checked at registration */
+        zmq_send(t->zap, host, strlen(host), ZMQ_SNDMORE);
         zmq_send(t->zap, "", 0, 0);
         close_frames(f, n, 8);
     }
@@ -448,6 +478,8 @@ void transport_release(struct transport *t)
         zmq_ctx_term(t->zctx);
     t->zap = t->agents = t->clients = t->zctx = NULL;
     free(t->keys);
+    free(t->key_hosts);
     t->keys = NULL;
+    t->key_hosts = NULL;
     t->n_keys = 0;
 }

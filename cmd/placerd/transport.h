@@ -25,6 +25,7 @@ struct transport {
     /* CURVE: placerd's secret key and the agents' public keys (Z85) */
     char secret[41];
     char (*keys)[41];
+    char (*key_hosts)[64]; /* the host each key serves: its file's name */
     size_t n_keys;
     const char *keys_dir;
     /* a refused key is said at most once a minute */
@@ -35,7 +36,9 @@ struct transport {
     double fd_warned_ms;
 };
 
-/* Read --server-key and the *.pub files of --agent-keys.  0, or the exit
+/* Read --server-key and the HOST.pub files of --agent-keys (each key serves
+ * the host its file is named after; one key in two files is refused).
+ * 0, or the exit
  * code after saying why on stderr. */
 int transport_keys(struct transport *t, const char *server_key,
                    const char *agent_keys);

@@ -462,12 +462,22 @@ sleep 1.5
 kill -TERM $ag; wait $ag
 kill -TERM $agd; wait $agd
 grep -q "refused an agent" "$tmp/ag2.log" || { echo "FAIL: refused agent not logged"; fails=$((fails+1)); }
-# CURVE: an agent whose public key is in --agent-keys registers; another
-# is refused at the handshake, and placerd logs its key
+# CURVE: an agent whose public key is in --agent-keys as HOST.pub registers
+# as HOST; another key is refused at the handshake and placerd logs it; a
+# valid key of one host cannot register as another; each refused agent
+# says why on its side
 mkdir "$tmp/keys"
 "$bin/placer" keygen "$tmp/srv" >/dev/null
-"$bin/placer" keygen "$tmp/keys/good" >/dev/null
+"$bin/placer" keygen "$tmp/wrong-srv" >/dev/null
+"$bin/placer" keygen "$tmp/keys/h-0-0-0" >/dev/null
 "$bin/placer" keygen "$tmp/bad" >/dev/null
+cp "$tmp/keys/h-0-0-0.pub" "$tmp/keys/h-0-0-9.pub"
+"$bin/placerd" --db "$tmp/cv.db" --agents-listen "ipc://$tmp/cva.sock" \
+    --server-key "$tmp/srv.key" --agent-keys "$tmp/keys" --check 2>"$tmp/err" >/dev/null
+check "one key for two hosts" 65 $?
+grep -q "h-0-0-[09].pub and h-0-0-[09].pub hold the same key" "$tmp/err" ||
+    { echo "FAIL: one key for two hosts: $(cat "$tmp/err")"; fails=$((fails+1)); }
+rm "$tmp/keys/h-0-0-9.pub"
 "$bin/placerd" --db "$tmp/cv.db" --listen "ipc://$tmp/cv.sock" \
     --agents-listen "ipc://$tmp/cva.sock" --server-key "$tmp/srv.key" \
     --agent-keys "$tmp/keys" 2>"$tmp/cv.log" &
@@ -475,16 +485,32 @@ cvd=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cv.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin/placer" --server "ipc://$tmp/cv.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
 "$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-0-0 \
-    --server-pub "$tmp/srv.pub" --key "$tmp/keys/good.key" 2>/dev/null &
+    --server-pub "$tmp/srv.pub" --key "$tmp/keys/h-0-0-0.key" 2>/dev/null &
 g=$!
 "$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-0-1 \
-    --server-pub "$tmp/srv.pub" --key "$tmp/bad.key" 2>/dev/null &
+    --server-pub "$tmp/srv.pub" --key "$tmp/bad.key" 2>"$tmp/bad.log" &
 b=$!
+"$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-1-0 \
+    --server-pub "$tmp/srv.pub" --key "$tmp/keys/h-0-0-0.key" 2>"$tmp/imp.log" &
+i=$!
+"$bin/placer-agent" --server "ipc://$tmp/cva.sock" --host h-0-1-1 \
+    --server-pub "$tmp/wrong-srv.pub" --key "$tmp/keys/h-0-0-0.key" 2>"$tmp/ws.log" &
+w=$!
 wait_state "ipc://$tmp/cv.sock" h-0-0-0 up 5 || { echo "FAIL: agent with a known key"; fails=$((fails+1)); }
-sleep 1
+sleep 1.5
 [ "$(host_state "ipc://$tmp/cv.sock" h-0-0-1)" = unknown ] || { echo "FAIL: agent with an unknown key registered"; fails=$((fails+1)); }
-kill -TERM $g $b; wait $g $b
+s2=$(host_state "ipc://$tmp/cv.sock" h-0-1-0); [ "$s2" = unknown ] || { echo "FAIL: a key of h-0-0-0 registered h-0-1-0 ($s2)"; fails=$((fails+1)); }
+s3=$(host_state "ipc://$tmp/cv.sock" h-0-1-1); [ "$s3" = unknown ] || { echo "FAIL: agent with a wrong server key registered ($s3)"; fails=$((fails+1)); }
+kill -TERM $g $b $i $w; wait $g $b $i $w
 kill -TERM $cvd; wait $cvd
+grep -q "refused this agent's key" "$tmp/bad.log" ||
+    { echo "FAIL: the refused agent does not say why: $(cat "$tmp/bad.log")"; fails=$((fails+1)); }
+grep -q "the key of host 'h-0-0-0'.*not of 'h-0-1-0'" "$tmp/imp.log" ||
+    { echo "FAIL: the impostor is not told why: $(cat "$tmp/imp.log")"; fails=$((fails+1)); }
+grep -q "refused an agent registering as 'h-0-1-0'" "$tmp/cv.log" ||
+    { echo "FAIL: the impostor is not logged"; fails=$((fails+1)); }
+grep -q "check that --server-pub is the public key" "$tmp/ws.log" ||
+    { echo "FAIL: a wrong server key is not said: $(cat "$tmp/ws.log")"; fails=$((fails+1)); }
 grep -q "refused an agent from .*: its key $(cat "$tmp/bad.pub" | sed 's/[][\.*^$/]/\\&/g') is not in" "$tmp/cv.log" ||
     { echo "FAIL: the unknown key is not logged"; fails=$((fails+1)); }
 "$bin/placerd" --db "$tmp/ag3.db" --agents-listen tcp://0.0.0.0:17999 --insecure-agents 2>/dev/null
@@ -516,6 +542,44 @@ for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/c.sock" list >/dev/nul
 "$bin/placer" --server "ipc://$tmp/c.sock" list >"$tmp/l.txt"; check "list after a restart" 0 $?
 grep -q "(none)" "$tmp/l.txt" || { echo "FAIL: a released workflow came back"; fails=$((fails+1)); }
 kill -TERM $pd; wait $pd
+# --check runs SQLite's checks, and a store is loaded as strictly as input:
+# a damaged index, an orphan row, an 800-character tenant, a stored
+# cluster with negative cores each exit 65 with what is wrong
+"$bin/placerd" --db "$tmp/d.db" --listen "ipc://$tmp/d.sock" \
+    --agents-listen "ipc://$tmp/da.sock" 2>/dev/null &
+pd=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/d.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/d.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+"$bin/placer" --server "ipc://$tmp/d.sock" submit "$src/examples/control-loop.json" >/dev/null
+check "submit for the store checks" 0 $?
+kill -TERM $pd; wait $pd
+"$bin/placerd" --db "$tmp/d.db" --check >/dev/null; check "--check of a sound store" 0 $?
+protoc --python_out="$tmp" -I "$src/proto" "$src/proto/placer.proto"
+while IFS='|' read -r what sql want; do
+    cp "$tmp/d.db" "$tmp/e.db"
+    /usr/bin/python3 - "$tmp/e.db" "$sql" "$tmp" <<'PY' || { echo "FAIL: damaging the store ($what)"; fails=$((fails+1)); }
+import sqlite3, sys
+sys.path.insert(0, sys.argv[3])
+con = sqlite3.connect(sys.argv[1])
+if sys.argv[2] == "cluster":
+    import placer_pb2 as pb
+    c = pb.Cluster()
+    c.ParseFromString(con.execute("SELECT doc FROM cluster").fetchone()[0])
+    c.hosts[3].cores = -5
+    con.execute("UPDATE cluster SET doc = ?", (c.SerializeToString(),))
+else:
+    con.executescript(sys.argv[2])
+con.commit()
+PY
+    "$bin/placerd" --db "$tmp/e.db" --check >/dev/null 2>"$tmp/err"
+    check "--check: $what" 65 $?
+    grep -q "$want" "$tmp/err" || { echo "FAIL: --check $what: $(cat "$tmp/err")"; fails=$((fails+1)); }
+done <<'EOF'
+a damaged index|CREATE TABLE junk(a); CREATE INDEX junk_a ON junk(a); INSERT INTO junk VALUES (1),(2),(3); PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='CREATE INDEX junk_a ON junk(a DESC)' WHERE name='junk_a';|row 1 missing from index junk_a
+an orphan row|PRAGMA foreign_keys=OFF; INSERT INTO services (workflow_id, service, host, memory_bytes) VALUES (999, 'zz', 'h-0-0-0', 0);|of services refers to a missing row of workflows
+an 800-character tenant|UPDATE workflows SET tenant = printf('%.800c', 'x');|a reservation whose tenant is not valid
+negative cores|cluster|the stored cluster is not valid (hosts\[3\].cores: must be from 1
+EOF
 # a bad config file: exit 65, one message with file:line
 while IFS='|' read -r text want; do
     printf "$text\n" >"$tmp/bad.conf"

@@ -473,16 +473,23 @@ static int record_send(void *arg, const void *peer, size_t peer_len,
     return 0;
 }
 
-static void agent_says(struct srv *s, const char *peer,
-                       Placer__AgentToServer *m)
+/* A message from `peer`, whose key serves `key_host` (NULL: no keys). */
+static void agent_says_as(struct srv *s, const char *peer, const char *key_host,
+                          Placer__AgentToServer *m)
 {
     m->has_protocol_version = 1;
     m->protocol_version = SRV_PROTOCOL_VERSION;
     size_t len = placer__agent_to_server__get_packed_size(m);
     uint8_t *buf = malloc(len + 1);
     placer__agent_to_server__pack(m, buf);
-    srv_agent_message(s, peer, strlen(peer), buf, len);
+    srv_agent_message(s, peer, strlen(peer), key_host, buf, len);
     free(buf);
+}
+
+static void agent_says(struct srv *s, const char *peer,
+                       Placer__AgentToServer *m)
+{
+    agent_says_as(s, peer, NULL, m);
 }
 
 /* A submission's time limit runs from its arrival: one whose limit ran
@@ -572,8 +579,17 @@ Test(request, agents_register_through_the_transport_sender)
     reg.host = c->hosts[0]->name;
     reg.has_cores = 1;
     reg.cores = 4;
-    agent_says(f.s, "peer-a", &m);
-    cr_assert_geq(out.n, 2);
+    /* the valid key of another host: refused, naming whose key it is */
+    agent_says_as(f.s, "peer-x", c->hosts[1]->name, &m);
+    cr_assert_eq(out.n, 2);
+    cr_assert_str_eq(out.peer, "peer-x");
+    cr_assert_not(out.last->registered->accepted);
+    cr_assert(strstr(out.last->registered->message, "the key of host") &&
+                  strstr(out.last->registered->message, c->hosts[1]->name),
+              "%s", out.last->registered->message);
+    /* its own key */
+    agent_says_as(f.s, "peer-a", c->hosts[0]->name, &m);
+    cr_assert_geq(out.n, 3);
     /* accepted (then, perhaps, the desired set of its host) */
     cr_assert_eq(out.accepted, 1);
     Placer__HostsRequest hr = PLACER__HOSTS_REQUEST__INIT;

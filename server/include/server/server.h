@@ -101,9 +101,12 @@ int srv_schema_version(const struct srv *s);
 long srv_repaired(const struct srv *s); /* totals rows repaired at open */
 bool srv_has_cluster(const struct srv *s);
 
-/* A message from an agent (a packed placer.AgentToServer). */
+/* A message from an agent (a packed placer.AgentToServer).  `key_host`:
+ * the host the peer's authenticated key serves (CURVE), or NULL when the
+ * transport authenticates nobody; a registration for another host is
+ * refused. */
 void srv_agent_message(struct srv *s, const void *peer, size_t peer_len,
-                       const uint8_t *data, size_t len);
+                       const char *key_host, const uint8_t *data, size_t len);
 
 /* Call every SRV_HEARTBEAT_MS / 2: hosts whose agent went silent are
  * marked down, failed reservations are retried. */

@@ -29,6 +29,14 @@ void store_close(struct store *s);
 /* Schema version of the open store. */
 int store_schema_version(const struct store *s);
 
+/* SQLite's own checks of the file: PRAGMA integrity_check (pages, order,
+ * indexes) and foreign_key_check.  *n is the count of problems, the first
+ * 20 described one per line in `problems`.  0, or PLC_EIO when the checks
+ * cannot run. */
+struct plc_buf;
+int store_verify(struct store *s, struct plc_buf *problems, long *n,
+                 struct plc_error *err);
+
 /* The newest schema version this build knows. */
 int store_schema_latest(void);
 
