@@ -376,7 +376,7 @@ static void do_bind(struct srv *srv, struct job *q)
         bad = "give service and pid, or from, to and flow";
     }
     if (bad) {
-        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
                          "%s", bad);
         return;
     }

@@ -9,6 +9,7 @@
 #include "proto/json.h"
 #include "proto/load.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -682,6 +683,26 @@ int cmd_bind(int argc, char **argv)
                              "--flow: '%s' is not "
                              "SRC[:PORT]-DST[:PORT][/PROTO]",
                              flow);
+        const char *addrs[2] = {src, dst};
+        for (int i = 0; i < 2; i++) {
+            struct in6_addr a6;
+            struct in_addr a4;
+            if (inet_pton(AF_INET, addrs[i], &a4) == 1)
+                continue;
+            if (inet_pton(AF_INET6, addrs[i], &a6) == 1 ||
+                strchr(addrs[i], '['))
+                return cli_usage("bind",
+                                 "--flow: '%s' is an IPv6 address; placer "
+                                 "classifies flows by IPv4 address (tc u32 "
+                                 "on each host), so bind the flow's IPv4 "
+                                 "addresses",
+                                 addrs[i]);
+            return cli_usage("bind",
+                             "--flow: '%s' is not an IPv4 address (write "
+                             "SRC[:PORT]-DST[:PORT][/PROTO], e.g. "
+                             "10.0.0.1:5201-10.0.0.2:0/tcp)",
+                             addrs[i]);
+        }
         f.src = src;
         f.dst = dst;
         f.has_src_port = f.has_dst_port = 1;

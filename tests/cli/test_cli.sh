@@ -531,6 +531,12 @@ grep -q "no network device 'nosuchdev0'" "$tmp/err" || { echo "FAIL: --link mess
 "$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 10.0.0.1 2>"$tmp/err"; check "bind --flow without a dash" 64 $?
 grep -q "is not SRC\[:PORT\]-DST\[:PORT\]\[/PROTO\]" "$tmp/err" || { echo "FAIL: --flow message: $(cat "$tmp/err")"; fails=$((fails+1)); }
 "$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 1.1.1.1-2.2.2.2/icmp 2>/dev/null; check "bind --flow /icmp" 64 $?
+"$bin/placer" --server "ipc://$tmp/x" bind w a b --flow '[::1]:80-[::2]:90/tcp' 2>"$tmp/err"
+check "bind --flow IPv6" 64 $?
+grep -q "'\[::1\]:80' is an IPv6 address; placer classifies flows by IPv4" "$tmp/err" ||
+    { echo "FAIL: IPv6 --flow message: $(cat "$tmp/err")"; fails=$((fails+1)); }
+"$bin/placer" --server "ipc://$tmp/x" bind w a b --flow 'host-10.0.0.1' 2>/dev/null
+check "bind --flow with a name" 64 $?
 
 # the same store again: what was released stays released; a config file
 printf '# placerd options\n[placerd]\ndb = %s\nlisten = ipc://%s/c.sock\nagents-listen = ipc://%s/ca.sock\nlog-level = warn\nqueue = 8\n' \
