@@ -279,11 +279,43 @@ static void read_zap(struct transport *t)
     }
 }
 
+static long fds_in_use(long limit);
+
+/* A socket monitor's events: a connection libzmq could not accept (out of
+ * descriptors, EMFILE) is otherwise refused without a word. */
+static void read_monitor(struct transport *t, int which)
+{
+    zmq_msg_t f[2];
+    int n;
+    while (!t->closing && next_message(t->mon[which], f, 2, &n)) {
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (n >= 1 && zmq_msg_size(&f[0]) >= 6) {
+            memcpy(&event, zmq_msg_data(&f[0]), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&f[0]) + 2, 4);
+        }
+        if (event == ZMQ_EVENT_ACCEPT_FAILED &&
+            plc_now_ms() - t->accept_failed_ms > 60000) {
+            plc_log(PLC_LOG_ERROR,
+                    "refused a connection on the %s socket: %s (%ld of %ld "
+                    "file descriptors in use; raise LimitNOFILE or ulimit "
+                    "-n); said once a minute",
+                    which ? "agents'" : "clients'", zmq_strerror((int)value),
+                    fds_in_use(t->fd_limit), t->fd_limit);
+            t->accept_failed_ms = plc_now_ms();
+        }
+        close_frames(f, n, 2);
+    }
+}
+
 static void read_all(struct transport *t)
 {
     read_clients(t);
     read_agents(t);
     read_zap(t);
+    for (int i = 0; i < 2; i++)
+        if (t->mon[i])
+            read_monitor(t, i);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -306,16 +338,24 @@ static void kick(struct transport *t)
 
 /* Running out of descriptors makes libzmq refuse connections without a
  * word: say so, at most once a minute, before it happens. */
-static void check_fds(struct transport *t)
+static long fds_in_use(long limit)
 {
-    if (t->fd_limit <= 0 || plc_now_ms() - t->fd_warned_ms < 60000)
-        return;
     DIR *d = opendir("/proc/self/fd");
+    if (!d && (errno == EMFILE || errno == ENFILE))
+        return limit; /* not even one to look with */
     long n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
         n += e->d_name[0] != '.';
     if (d)
         closedir(d);
+    return n;
+}
+
+static void check_fds(struct transport *t)
+{
+    if (t->fd_limit <= 0 || plc_now_ms() - t->fd_warned_ms < 60000)
+        return;
+    long n = fds_in_use(t->fd_limit);
     if (n * 10 >= t->fd_limit * 9) {
         plc_log(PLC_LOG_WARN,
                 "%ld of %ld file descriptors in use: new clients and agents "
@@ -431,13 +471,30 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
                 agents, zmq_strerror(errno));
         return PLC_EXIT_UNAVAILABLE;
     }
+    /* watch the accepts of both sockets */
+    void *watched[2] = {t->clients, t->agents};
+    for (int i = 0; i < 2; i++) {
+        char ep[64];
+        snprintf(ep, sizeof ep, "inproc://placerd.monitor.%d", i);
+        if (zmq_socket_monitor(watched[i], ep, ZMQ_EVENT_ACCEPT_FAILED) != 0)
+            continue;
+        t->mon[i] = zmq_socket(t->zctx, ZMQ_PAIR);
+        zmq_setsockopt(t->mon[i], ZMQ_LINGER, &linger, sizeof linger);
+        if (t->mon[i] && zmq_connect(t->mon[i], ep) != 0) {
+            zmq_close(t->mon[i]);
+            t->mon[i] = NULL;
+        }
+    }
+    t->accept_failed_ms = -1e9;
     uv_timer_init(loop, &t->kick);
     uv_timer_init(loop, &t->ticker);
     t->kick.data = t->ticker.data = t;
     t->started = true;
     if (poll_socket(t, t->clients, &t->poll) != 0 ||
         poll_socket(t, t->agents, &t->agents_poll) != 0 ||
-        (t->zap && poll_socket(t, t->zap, &t->zap_poll) != 0)) {
+        (t->zap && poll_socket(t, t->zap, &t->zap_poll) != 0) ||
+        (t->mon[0] && poll_socket(t, t->mon[0], &t->mon_poll[0]) != 0) ||
+        (t->mon[1] && poll_socket(t, t->mon[1], &t->mon_poll[1]) != 0)) {
         fputs("placerd: cannot watch the sockets on the loop\n", stderr);
         return PLC_EXIT_SOFTWARE;
     }
@@ -462,12 +519,21 @@ void transport_stop(struct transport *t)
     close_handle((uv_handle_t *)&t->poll);
     close_handle((uv_handle_t *)&t->agents_poll);
     close_handle((uv_handle_t *)&t->zap_poll);
+    close_handle((uv_handle_t *)&t->mon_poll[0]);
+    close_handle((uv_handle_t *)&t->mon_poll[1]);
     close_handle((uv_handle_t *)&t->kick);
     close_handle((uv_handle_t *)&t->ticker);
 }
 
 void transport_release(struct transport *t)
 {
+    void *watched[2] = {t->clients, t->agents};
+    for (int i = 0; i < 2; i++)
+        if (t->mon[i]) {
+            zmq_socket_monitor(watched[i], NULL, 0);
+            zmq_close(t->mon[i]);
+            t->mon[i] = NULL;
+        }
     if (t->zap)
         zmq_close(t->zap);
     if (t->agents)

@@ -17,7 +17,8 @@ struct transport {
     uv_loop_t *loop;
     struct srv *srv;
     void *zctx, *clients, *agents, *zap;
-    uv_poll_t poll, agents_poll, zap_poll;
+    void *mon[2]; /* the clients' and agents' socket monitors (accepts) */
+    uv_poll_t poll, agents_poll, zap_poll, mon_poll[2];
     uv_timer_t kick;   /* read the sockets again after sends */
     uv_timer_t ticker; /* the agents' heartbeats */
     bool started;      /* the handles above are initialised */
@@ -34,6 +35,7 @@ struct transport {
     /* descriptors: the limit, and when running short was last said */
     long fd_limit;
     double fd_warned_ms;
+    double accept_failed_ms; /* a refused connection said once a minute */
 };
 
 /* Read --server-key and the HOST.pub files of --agent-keys (each key serves

@@ -25,6 +25,9 @@ agents       a node agent written in Python against the .proto: register,
              the remove on release; then bad input on the agents' socket
              (garbage, a wrong version, unknown host, an ack for nothing,
              a second agent for the host) and the agent still served
+limits       a silent peer cut off, a flooding peer that neither starves
+             another client nor delays SIGTERM, descriptors running out
+             logged, the -wal removed under placerd, a full disk (tmpfs)
 crash        500 mixed submits and releases while placerd is killed with
              SIGKILL at random moments and restarted on the same file;
              every acknowledged admission is present, every acknowledged
@@ -819,9 +822,147 @@ def one_per_store():
               "%s --version (%s)" % (b, p.stdout.strip()))
 
 
+def limits():
+    """Per-peer bounds and durability edges, against the real daemon:
+    a silent TCP peer is cut off after the handshake limit; a peer that
+    floods requests and never reads neither starves another client nor
+    delays SIGTERM; descriptors running out are logged; the -wal removed
+    under placerd stops writes and loses nothing acknowledged; a full
+    disk answers busy, records nothing, and recovers."""
+    import resource
+    d = new_daemon("limits")
+    host, port = d.endpoint[len("tcp://"):].split(":")
+    silent = socket.create_connection((host, int(port)))
+    t_silent = time.time()
+    # a flood: 20,000 lists from one DEALER that never reads a reply
+    ctx = zmq.Context.instance()
+    flood = ctx.socket(zmq.DEALER)
+    flood.setsockopt(zmq.LINGER, 0)
+    flood.setsockopt(zmq.SNDHWM, 0)
+    flood.connect(d.endpoint)
+    data = list_req()
+    data.protocol_version = 1
+    blob = data.SerializeToString()
+    for _ in range(20000):
+        flood.send_multipart([b"", blob])
+    time.sleep(0.2)
+    t0 = time.time()
+    r = request(d.endpoint, list_req(), timeout=10000)
+    took = time.time() - t0
+    check(kind(r) == "list" and took < 5,
+          "limits: another client is answered during a flood (%.2f s)" % took)
+    flood.close()
+    # the silent peer: cut off by the handshake limit (10 s), not kept
+    silent.settimeout(max(1.0, 14 - (time.time() - t_silent)))
+    try:
+        got = silent.recv(64)
+        while got:  # the greeting placerd sends, then the close
+            got = silent.recv(64)
+        closed = True
+    except (socket.timeout, ConnectionResetError):
+        closed = False
+    check(closed, "limits: a silent connection is closed after %.0f s"
+          % (time.time() - t_silent))
+    silent.close()
+
+    t0 = time.time()
+    d.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = d.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        d.proc.kill()
+        rc = d.proc.wait()
+    took = time.time() - t0
+    check(rc == 0 and took < 10,
+          "limits: SIGTERM after a flood stops placerd in %.1f s (rc %d)"
+          % (took, rc))
+    # descriptors: with 64 of them, 80 connections are refused and logged
+    db = os.path.join(WORK, "fds.db")
+    d = Daemon(db, "tcp://127.0.0.1:%d" % free_port())
+
+    def low_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    d.proc = subprocess.Popen(
+        [BIN + "/placerd", "--db", db, "--listen", d.endpoint,
+         "--agents-listen", "ipc://" + db + ".agents", "--log-level", "info"],
+        stdout=d.log, stderr=d.log, preexec_fn=low_fds)
+    for _ in range(100):
+        if request(d.endpoint, list_req(), timeout=200) is not None:
+            break
+    host, port = d.endpoint[len("tcp://"):].split(":")
+    conns = [socket.create_connection((host, int(port))) for _ in range(80)]
+    time.sleep(1.5)
+    for c in conns:
+        c.close()
+    time.sleep(1)
+    r = request(d.endpoint, list_req(), timeout=5000)
+    check(kind(r) == "list", "limits: placerd serves again once "
+          "descriptors are back")
+    d.stop()
+    log = open(db + ".log").read()
+    check("refused a connection on the clients' socket: Too many open files"
+          in log and "file descriptors in use" in log,
+          "limits: running out of descriptors is logged")
+
+    # the WAL removed while placerd runs
+    d = new_daemon("wal")
+    check(kind(request(d.endpoint, submit_req(workflow("w1")))) == "plan",
+          "wal: the first submission is admitted")
+    os.remove(d.db + "-wal")
+    r = request(d.endpoint, submit_req(workflow("w2")))
+    check(kind(r) == "error" and "no longer the file" in r.error.message
+          and "-wal" in r.error.message,
+          "wal: the next write is refused, naming the WAL (%s)"
+          % (r.error.message if kind(r) == "error" else kind(r)))
+    r = request(d.endpoint, release_req("w1"))
+    check(kind(r) == "error", "wal: and every later write")
+    d.kill()  # a crash: nothing checkpoints on the way out
+    d.start()
+    r = request(d.endpoint, list_req())
+    names = sorted(w.name for w in r.list.workflows) if kind(r) == "list" \
+        else None
+    check(names == ["w1"], "wal: after a crash the acknowledged admission "
+          "is there and the refused one is not (%s)" % names)
+    d.stop()
+
+    # a full disk: busy, nothing recorded, and placerd recovers
+    if os.geteuid() != 0:
+        print("limits: full disk skipped (needs root to mount a tmpfs)")
+        return
+    mnt = os.path.join(WORK, "small")
+    os.mkdir(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt],
+                   check=True)
+    try:
+        db = os.path.join(mnt, "p.db")
+        d = Daemon(db, "tcp://127.0.0.1:%d" % free_port())
+        d.log = open(os.path.join(WORK, "full.log"), "ab")
+        d.start()
+        request(d.endpoint, apply_req(cluster()))
+        with open(os.path.join(mnt, "fill"), "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        r = request(d.endpoint, submit_req(workflow("full")))
+        check(kind(r) == "error" and r.error.code == pb.ERROR_CODE_BUSY and
+              "free space" in r.error.message,
+              "full: a submission on a full disk is busy (%s)"
+              % (r.error.message if kind(r) == "error" else kind(r)))
+        os.remove(os.path.join(mnt, "fill"))
+        r = request(d.endpoint, submit_req(workflow("full")))
+        check(kind(r) == "plan" and r.plan.admitted,
+              "full: once there is room the same submission is admitted")
+        d.stop()
+    finally:
+        subprocess.run(["umount", mnt])
+
+
 SCENARIOS = {"interop": interop, "wire": wire, "concurrency": concurrency,
              "busy": busy, "agents": agents, "crash": crash, "steal": steal,
-             "lock": one_per_store}
+             "lock": one_per_store, "limits": limits}
 
 if __name__ == "__main__":
     todo = sys.argv[3:] or list(SCENARIOS)
