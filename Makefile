@@ -4,7 +4,7 @@
 #   make deps    install every Debian package placer needs (idempotent)
 #   make build   build into build/ (binaries in build/bin/)
 #   make test    deps + -Werror + ASan/UBSan build in build-test/ + ctest
-#                + format check
+#                + format check + make fuzz for TEST_FUZZ_SECONDS (20)
 #   make demo    deps + build + a tour of the examples
 #   make fuzz    libFuzzer on the JSON loader and on placerd's request
 #                handling for 60 s each (FUZZ_SECONDS=...), and on the
@@ -15,6 +15,9 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+# make test ends with a short fuzz run per target (and every input that
+# once crashed one, fuzz/regress/), so a parser regression fails CI
+TEST_FUZZ_SECONDS ?= 20
 
 # Debian 12 packages: build tools, the libraries of ARCHITECTURE.md, and
 # the tools tests and later issues drive (cbc, iperf3, python3 protobuf).
@@ -55,6 +58,7 @@ test: deps
 	    -DPLACER_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-test -j $(JOBS) -- --no-print-directory
 	@cd build-test && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 demo: deps build
 	@./scripts/demo.sh build/bin

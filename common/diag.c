@@ -25,6 +25,10 @@ static struct plc_diag *diags_push(struct plc_diags *d)
 
 static void diags_vadd(struct plc_diags *d, const char *path, int line, int col,
                        const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void diags_vadd(struct plc_diags *d, const char *path, int line, int col,
+                       const char *fmt, va_list ap)
 {
     if (d->n > PLC_DIAGS_MAX)
         return; /* past the list's last line */

@@ -646,6 +646,12 @@ int place__milp_finish(struct milp *m)
     }
     if (rc == 0 && m->oom)
         rc = PLC_ENOMEM;
+    if (rc != 0) {
+        /* a model cut short (time, memory) is no model: nothing may warm
+         * start or solve a problem with rows missing */
+        glp_delete_prob(m->lp);
+        m->lp = NULL;
+    }
     m->build_s = plc_now_s() - t0;
     return rc;
 }

@@ -32,6 +32,10 @@ else
     cp "$top"/examples/*.json "$top"/tests/data/bad/*.json "$work/corpus/"
     dict=(-dict="$top/fuzz/json.dict")
 fi
+# inputs that once crashed a target run first, every time
+if [ -d "$top/fuzz/regress/$name" ]; then
+    cp "$top/fuzz/regress/$name"/* "$work/corpus/"
+fi
 echo "fuzzing $name for ${seconds}s (corpus: $work/corpus)"
 set +e
 "$fuzzer" -max_total_time="$seconds" -max_len="$maxlen" -timeout=10 \
