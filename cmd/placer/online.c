@@ -210,7 +210,9 @@ static const char submit_help[] =
     "\n"
     "Options:\n"
     "  --objective KIND    utilization | cost | hosts | bandwidth | balance\n"
-    "  --time-limit TIME   solver time limit (default 2s)\n"
+    "  --time-limit TIME   the plan's time limit, from when placerd\n"
+    "                      receives it (default 2s, at most 10min); time\n"
+    "                      spent waiting behind other plans counts\n"
     "  --json              print the plan document (schema 1)\n" SERVER_HELP
     "\n"
     "Exit status: 0 admitted, 1 rejected, 65 bad input or a name in use,\n"

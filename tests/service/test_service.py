@@ -876,6 +876,39 @@ def limits():
     check(rc == 0 and took < 10,
           "limits: SIGTERM after a flood stops placerd in %.1f s (rc %d)"
           % (took, rc))
+    # a huge submission is validated and planned on the worker: the loop
+    # answers another client meanwhile
+    d = new_daemon("huge")
+    w = workflow("huge", services=1, link=True)
+    for i in range(1, 40000):
+        s = w.services.add(name="s%d" % i)
+        s.exec_time.wcet.ns = 100000
+        s.reservation.periods.add(ns=10000000)
+        v = w.links.add(**{"from": "s%d" % (i - 1), "to": "s%d" % i})
+        v.rate.bps = 1000
+    big = submit_req(w, limit_ms=8000)
+    big.protocol_version = 1
+    big.id = 7
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(d.endpoint)
+    dealer.send_multipart([b"", big.SerializeToString()])
+    t_big = time.time()
+    time.sleep(1.0)
+    t0 = time.time()
+    r = request(d.endpoint, list_req(), timeout=10000)
+    took = time.time() - t0
+    pending = dealer.poll(0) == 0
+    check(kind(r) == "list" and took < 2 and pending,
+          "limits: during a %d-byte submission (%s after %.1f s) a list is "
+          "answered in %.2f s" % (big.ByteSize(),
+                                  "still running" if pending else "done",
+                                  time.time() - t_big, took))
+    if dealer.poll(30000):
+        dealer.recv_multipart()
+    dealer.close()
+    d.stop()
+
     # descriptors: with 64 of them, 80 connections are refused and logged
     db = os.path.join(WORK, "fds.db")
     d = Daemon(db, "tcp://127.0.0.1:%d" % free_port())
