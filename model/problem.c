@@ -265,18 +265,10 @@ static bool same_platform(const struct sched_platform *a,
            !memcmp(a->wakeup_q, b->wakeup_q, sizeof a->wakeup_q);
 }
 
-static size_t service_index(const Placer__Workflow *w, const char *name)
-{
-    for (size_t v = 0; v < w->n_services; v++)
-        if (!strcmp(w->services[v]->name, name))
-            return v;
-    return PLACE_NONE;
-}
-
 /* Each service's depth (services before it on its longest path) and
  * whether any service follows it: what the composition of sched/arrival.h
- * charges.  The workflow is acyclic (validated), so V rounds of
- * relaxation settle the depths. */
+ * charges.  The workflow is acyclic (validated): one pass in topological
+ * order (Kahn) settles the depths, O(V + L) with the names indexed. */
 static int build_depths(struct model_problem *mp, const Placer__Workflow *w)
 {
     size_t V = w->n_services, L = w->n_links;
@@ -284,33 +276,68 @@ static int build_depths(struct model_problem *mp, const Placer__Workflow *w)
     mp->last = malloc((V + 1) * sizeof *mp->last);
     size_t *from = malloc((L + 1) * sizeof *from),
            *to = malloc((L + 1) * sizeof *to);
-    if (!mp->depth || !mp->last || !from || !to) {
-        free(from);
-        free(to);
-        return PLC_ENOMEM;
+    size_t *indeg = calloc(V + 1, sizeof *indeg),
+           *first = calloc(V + 2, sizeof *first),
+           *next = malloc((L + 1) * sizeof *next),
+           *queue = malloc((V + 1) * sizeof *queue);
+    const char **names = malloc((V + 1) * sizeof *names);
+    struct plc_name_index ix = {0};
+    int rc = 0;
+    if (!mp->depth || !mp->last || !from || !to || !indeg || !first || !next ||
+        !queue || !names) {
+        rc = PLC_ENOMEM;
+        goto out;
     }
-    for (size_t v = 0; v < V; v++)
+    for (size_t v = 0; v < V; v++) {
         mp->last[v] = true;
+        names[v] = w->services[v]->name;
+    }
+    if (!plc_name_index_build(&ix, names, V)) {
+        rc = PLC_ENOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < L; i++) {
-        from[i] = service_index(w, w->links[i]->from);
-        to[i] = service_index(w, w->links[i]->to);
-        if (from[i] != PLACE_NONE && to[i] != PLACE_NONE)
+        long a = plc_name_index_find(&ix, w->links[i]->from),
+             b = plc_name_index_find(&ix, w->links[i]->to);
+        from[i] = a < 0 ? PLACE_NONE : (size_t)a;
+        to[i] = b < 0 ? PLACE_NONE : (size_t)b;
+        if (from[i] != PLACE_NONE && to[i] != PLACE_NONE) {
             mp->last[from[i]] = false;
+            indeg[to[i]]++;
+        }
     }
-    for (size_t round = 0; round < V; round++) {
-        bool changed = false;
-        for (size_t i = 0; i < L; i++)
-            if (from[i] != PLACE_NONE && to[i] != PLACE_NONE &&
-                mp->depth[to[i]] < mp->depth[from[i]] + 1) {
-                mp->depth[to[i]] = mp->depth[from[i]] + 1;
-                changed = true;
-            }
-        if (!changed)
-            break;
+    /* the links out of each service: a list through next[], by first[] */
+    for (size_t v = 0; v <= V; v++)
+        first[v] = PLACE_NONE;
+    for (size_t i = L; i-- > 0;)
+        if (from[i] != PLACE_NONE && to[i] != PLACE_NONE) {
+            next[i] = first[from[i]];
+            first[from[i]] = i;
+        }
+    size_t head = 0, tail = 0;
+    for (size_t v = 0; v < V; v++)
+        if (indeg[v] == 0)
+            queue[tail++] = v;
+    while (head < tail) {
+        size_t u = queue[head++];
+        for (size_t i = first[u]; i != PLACE_NONE; i = next[i]) {
+            size_t t = to[i];
+            if (mp->depth[t] < mp->depth[u] + 1)
+                mp->depth[t] = mp->depth[u] + 1;
+            if (--indeg[t] == 0)
+                queue[tail++] = t;
+        }
     }
+out:
+    plc_name_index_release(&ix);
+    free(names);
+    free(queue);
+    free(next);
+    free(first);
+    free(indeg);
     free(from);
     free(to);
-    return 0;
+    return rc;
 }
 
 /* Whether the menu of s is empty under `ctx`. */
@@ -467,7 +494,9 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
     bool certain = false;
     for (size_t v = 0; v < V; v++) {
         const Placer__Service *s = w->services[v];
-        if (deadline_s > 0 && plc_now_s() >= deadline_s)
+        double cancel = place_cancel_time();
+        if ((deadline_s > 0 && plc_now_s() >= deadline_s) ||
+            (cancel > 0 && plc_now_s() >= cancel))
             return plc_error_set(
                 err, PLC_ETIMEDOUT,
                 "the time limit ran out while the reservation menus were "

@@ -11,9 +11,18 @@
 
 /* Whether the problem's deadline has passed: every phase checks it and
  * stops with PLC_ETIMEDOUT (place_solve() sets one). */
+/* When every phase of p stops: its deadline, or an earlier cancel. */
+static inline double place__deadline(const struct place_problem *p)
+{
+    double c = place_cancel_time();
+    return c > 0 && (p->deadline_s <= 0 || c < p->deadline_s) ? c
+                                                              : p->deadline_s;
+}
+
 static inline bool place__expired(const struct place_problem *p)
 {
-    return p->deadline_s > 0 && plc_now_s() >= p->deadline_s;
+    double d = place__deadline(p);
+    return d > 0 && plc_now_s() >= d;
 }
 
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per

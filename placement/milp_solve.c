@@ -27,11 +27,17 @@ struct cb_state {
     double bound;
     long nodes;
     const double *warm; /* a plan to offer once, or NULL */
+    const struct place_problem *p;
 };
 
 static void callback(glp_tree *t, void *info)
 {
     struct cb_state *s = info;
+    /* tm_lim was set at the start: a cancel comes later */
+    if (place_cancel_time() > 0 && place__expired(s->p)) {
+        glp_ios_terminate(t);
+        return;
+    }
     if (glp_ios_reason(t) == GLP_IHEUR && s->warm) {
         glp_ios_heur_sol(t, s->warm);
         s->warm = NULL;
@@ -58,7 +64,7 @@ int place__milp_solve(struct milp *m, double time_limit_s, const double *warm,
      * the clock; they take about GLPK_START_PER_BUILD times as long as
      * building the model took (measured): a solve that cannot start
      * within the deadline is not begun */
-    double deadline = m->p->deadline_s;
+    double deadline = place__deadline(m->p);
     if (deadline > 0) {
         double left = deadline - plc_now_s();
         if (left < GLPK_START_PER_BUILD * m->build_s || left <= 0.001) {
@@ -79,7 +85,7 @@ int place__milp_solve(struct milp *m, double time_limit_s, const double *warm,
     parm.fp_heur = GLP_ON;
     parm.br_tech = GLP_BR_DTH;
     parm.bt_tech = GLP_BT_BLB;
-    struct cb_state st = {-1e300, 0, warm};
+    struct cb_state st = {-1e300, 0, warm, m->p};
     parm.cb_func = callback;
     parm.cb_info = &st;
     /* rates in bit/s and times in ns make wide coefficient ranges */

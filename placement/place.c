@@ -12,6 +12,7 @@
 #include "sched/prob.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,18 @@ static int glpk_silent(void *info, const char *s)
     (void)info;
     (void)s;
     return 1;
+}
+
+static _Atomic double cancel_s;
+
+void place_cancel_at(double at_s)
+{
+    atomic_store(&cancel_s, at_s);
+}
+
+double place_cancel_time(void)
+{
+    return atomic_load_explicit(&cancel_s, memory_order_relaxed);
 }
 
 int place_solve(const struct place_problem *p0, struct place_plan *plan,
@@ -209,7 +222,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     }
     for (int round = 0;
          rc == 0 && !dp_proven && !too_large && m.lp && round < 50; round++) {
-        double left = p->deadline_s - plc_now_s();
+        double left = place__deadline(p) - plc_now_s();
         place__milp_result_release(&res);
         rc = place__milp_solve(&m, left > 0.01 ? left : 0.01,
                                round ? NULL : warm, &res);
@@ -259,7 +272,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     plan->nodes = res.nodes;
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
-        double left = p->deadline_s - plc_now_s();
+        double left = place__deadline(p) - plc_now_s();
         rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
         goto out;
     }
@@ -297,7 +310,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                               place__bandwidth_lb(&m) * (1 + 1e-9))
             break;
         double tl = fmin(limit, tie_end) - (plc_now_ms() - t0) / 1000;
-        tl = fmin(tl, p->deadline_s - plc_now_s());
+        tl = fmin(tl, place__deadline(p) - plc_now_s());
         if (tl <= 0.02)
             break;
         if (!m.lp && (rc = place__milp_finish(&m)) < 0) {

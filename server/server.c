@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "place/plan.h"
+#include "plc/clock.h"
 #include "proto/validate.h"
 
 int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
@@ -24,6 +26,7 @@ int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
     s->sync.totals = &s->totals;
     s->sync.send = srv__agent_send_to;
     s->sync.arg = s;
+    place_cancel_at(0); /* a server opened again plans again */
     int rc = store_open(o->db, &s->store, err);
     if (rc == 0)
         rc = store_open(o->db, &s->writer, err);
@@ -112,6 +115,10 @@ void srv_stop(struct srv *s, void (*done)(void *arg), void *arg)
     s->draining = true;
     s->stopped = done;
     s->stopped_arg = arg;
+    /* the plan in progress ends within SRV_STOP_GRACE_S with what it has
+     * (a plan found is still committed): a stop never waits for a long
+     * time limit */
+    place_cancel_at(plc_now_s() + SRV_STOP_GRACE_S);
     srv__start_next(s); /* answers the waiting ones; done() when idle */
 }
 

@@ -909,6 +909,35 @@ def limits():
     dealer.close()
     d.stop()
 
+    # SIGTERM during a plan with a long time limit: the plan ends within
+    # the stop's grace with what it has, its client is answered
+    d = new_daemon("term")
+    w = pb.Workflow(name="long", tenant="q", objective=pb.OBJECTIVE_HOSTS)
+    for i in range(7):
+        s = w.services.add(name="s%d" % i)
+        s.memory.bytes = 5 << 30
+    slow = submit_req(w, limit_ms=300000)
+    slow.protocol_version = 1
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(d.endpoint)
+    dealer.send_multipart([b"", slow.SerializeToString()])
+    time.sleep(1.5)
+    t0 = time.time()
+    d.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = d.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        d.proc.kill()
+        rc = d.proc.wait()
+    took = time.time() - t0
+    answered = dealer.poll(1000) != 0
+    check(rc == 0 and took < 10 and answered,
+          "limits: SIGTERM during a 300 s plan stops placerd in %.1f s "
+          "(rc %d), its client %s" % (took, rc,
+                                      "answered" if answered else "unanswered"))
+    dealer.close()
+
     # descriptors: with 64 of them, 80 connections are refused and logged
     db = os.path.join(WORK, "fds.db")
     d = Daemon(db, "tcp://127.0.0.1:%d" % free_port())

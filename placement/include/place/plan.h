@@ -220,6 +220,14 @@ struct place_plan {
  * verification).  Release with place_plan_release().
  */
 struct plc_error;
+/* Every plan of this process, running or to come, stops at plc_now_s()
+ * time `at_s` at the latest, as if its deadline were there (placerd's
+ * SIGTERM: the plan in progress ends with what it has); 0 lifts it.
+ * Safe from any thread. */
+void place_cancel_at(double at_s);
+/* The time place_cancel_at() set, or 0. */
+double place_cancel_time(void);
+
 int place_solve(const struct place_problem *p, struct place_plan *plan,
                 struct plc_error *err);
 

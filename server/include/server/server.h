@@ -37,6 +37,8 @@
 #define SRV_PROTOCOL_VERSION 1
 /* The largest request accepted, in bytes. */
 #define SRV_MAX_REQUEST_BYTES PLC_REQUEST_MAX
+/* After a stop, the plan in progress ends within this many seconds. */
+#define SRV_STOP_GRACE_S 1.0
 /* Agents send a heartbeat this often; three missed mark a host down. */
 #define SRV_HEARTBEAT_MS 1000
 
