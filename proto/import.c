@@ -574,10 +574,17 @@ static int sndlib_line(struct topo *t, int section, char **tok, size_t n,
                              "line %d: link \"%s\" names unknown node \"%s\"",
                              lineno, tok[0], a < 0 ? tok[2] : tok[3]);
     double mbit = 0;
-    if (!parse_double(tok[5], &mbit) || mbit < 0 || mbit > 1e12)
+    char *cend;
+    mbit = strtod(tok[5], &cend);
+    if (cend == tok[5] || *cend)
         return plc_error_set(err, PLC_EDATA,
                              "line %d: capacity \"%s\" is not a number", lineno,
                              tok[5]);
+    if (!(mbit >= 0 && mbit <= 1e12))
+        return plc_error_set(err, PLC_ERANGE,
+                             "line %d: capacity \"%s\" Mbit/s is out of range "
+                             "(0, none installed, to 1e12)",
+                             lineno, tok[5]);
     /* pre-installed capacity in Mbit/s; 0 means none installed */
     if (!topo_add_edge(t, (size_t)a, (size_t)b, (uint64_t)llround(mbit * 1e6)))
         return plc_error_set(err, PLC_ENOMEM, "cannot import (%s)",

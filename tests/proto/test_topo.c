@@ -272,3 +272,22 @@ Test(topo, any_number_of_same_named_nodes_get_unique_names)
     }
     plc_buf_release(&in);
 }
+
+/* 1e400 overflowed to "no rate", and the link got the 10 Gbit default */
+Test(topo, a_capacity_out_of_range_is_refused_not_defaulted)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    Placer__Cluster *c = NULL;
+    struct plc_buf notes = PLC_BUF_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    const char *s = "NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n)\nLINKS (\n"
+                    "  L1 ( A B ) 1e400 0 0 0 ( )\n)\n";
+    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
+                 PLC_ERANGE);
+    cr_assert(strstr(err.msg, "line 6: capacity \"1e400\" Mbit/s is out of "
+                              "range"),
+              "%s", err.msg);
+    cr_assert_null(c);
+    plc_buf_release(&notes);
+}
