@@ -304,6 +304,20 @@ static void read_monitor(struct transport *t, int which)
                     fds_in_use(t->fd_limit), t->fd_limit);
             t->accept_failed_ms = plc_now_ms();
         }
+        /* an agent whose CURVE hello placerd cannot read: most often it
+         * holds another placerd's public key (a refused key is ZAP's) */
+        if ((event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+             event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) &&
+            plc_now_ms() - t->handshake_failed_ms > 60000) {
+            plc_log(PLC_LOG_WARN,
+                    "an agent's CURVE handshake failed (%s): its "
+                    "--server-pub is probably not this placerd's public "
+                    "key; said once a minute",
+                    event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                        ? "protocol error"
+                        : zmq_strerror((int)value));
+            t->handshake_failed_ms = plc_now_ms();
+        }
         close_frames(f, n, 2);
     }
 }
@@ -476,7 +490,11 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
     for (int i = 0; i < 2; i++) {
         char ep[64];
         snprintf(ep, sizeof ep, "inproc://placerd.monitor.%d", i);
-        if (zmq_socket_monitor(watched[i], ep, ZMQ_EVENT_ACCEPT_FAILED) != 0)
+        int events = ZMQ_EVENT_ACCEPT_FAILED;
+        if (i == 1 && t->secret[0])
+            events |= ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+        if (zmq_socket_monitor(watched[i], ep, events) != 0)
             continue;
         t->mon[i] = zmq_socket(t->zctx, ZMQ_PAIR);
         zmq_setsockopt(t->mon[i], ZMQ_LINGER, &linger, sizeof linger);
@@ -485,7 +503,7 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
             t->mon[i] = NULL;
         }
     }
-    t->accept_failed_ms = -1e9;
+    t->accept_failed_ms = t->handshake_failed_ms = -1e9;
     uv_timer_init(loop, &t->kick);
     uv_timer_init(loop, &t->ticker);
     t->kick.data = t->ticker.data = t;

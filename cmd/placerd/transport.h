@@ -35,7 +35,8 @@ struct transport {
     /* descriptors: the limit, and when running short was last said */
     long fd_limit;
     double fd_warned_ms;
-    double accept_failed_ms; /* a refused connection said once a minute */
+    double accept_failed_ms;    /* a refused connection said once a minute */
+    double handshake_failed_ms; /* an agent's failed handshake, likewise */
 };
 
 /* Read --server-key and the HOST.pub files of --agent-keys (each key serves

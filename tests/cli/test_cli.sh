@@ -509,6 +509,8 @@ grep -q "the key of host 'h-0-0-0'.*not of 'h-0-1-0'" "$tmp/imp.log" ||
     { echo "FAIL: the impostor is not told why: $(cat "$tmp/imp.log")"; fails=$((fails+1)); }
 grep -q "refused an agent registering as 'h-0-1-0'" "$tmp/cv.log" ||
     { echo "FAIL: the impostor is not logged"; fails=$((fails+1)); }
+grep -q "an agent's CURVE handshake failed" "$tmp/cv.log" ||
+    { echo "FAIL: placerd does not log a wrong server key"; fails=$((fails+1)); }
 grep -q "check that --server-pub is the public key" "$tmp/ws.log" ||
     { echo "FAIL: a wrong server key is not said: $(cat "$tmp/ws.log")"; fails=$((fails+1)); }
 grep -q "refused an agent from .*: its key $(cat "$tmp/bad.pub" | sed 's/[][\.*^$/]/\\&/g') is not in" "$tmp/cv.log" ||
