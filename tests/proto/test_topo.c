@@ -228,20 +228,25 @@ Test(topo, a_link_from_a_node_to_itself_is_skipped_with_a_note)
     plc_buf_release(&notes);
 }
 
-Test(topo, a_file_cut_off_inside_a_section_is_refused)
+/* Import SNDlib text that must be refused with `code`; its message. */
+static void sndlib_refused(const char *s, int code, struct plc_error *err)
 {
     struct proto_topo_opts o;
     proto_topo_opts_init(&o);
     Placer__Cluster *c = NULL;
     struct plc_buf notes = PLC_BUF_INIT;
-    struct plc_error err = PLC_ERROR_INIT;
-    const char *s = "NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n";
-    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
-                 PLC_EDATA);
-    cr_assert(strstr(err.msg, "NODES section is not closed"), "%s", err.msg);
-    cr_assert(strstr(err.msg, "cut off"), "%s", err.msg);
+    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, err),
+                 code, "%s", err->msg);
     cr_assert_null(c);
     plc_buf_release(&notes);
+}
+
+Test(topo, a_file_cut_off_inside_a_section_is_refused)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    sndlib_refused("NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n", PLC_EDATA, &err);
+    cr_assert(strstr(err.msg, "NODES section is not closed"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "cut off"), "%s", err.msg);
 }
 
 /* 1,001 nodes of one name (renaming stopped at -999 and the importer made
@@ -276,18 +281,11 @@ Test(topo, any_number_of_same_named_nodes_get_unique_names)
 /* 1e400 overflowed to "no rate", and the link got the 10 Gbit default */
 Test(topo, a_capacity_out_of_range_is_refused_not_defaulted)
 {
-    struct proto_topo_opts o;
-    proto_topo_opts_init(&o);
-    Placer__Cluster *c = NULL;
-    struct plc_buf notes = PLC_BUF_INIT;
     struct plc_error err = PLC_ERROR_INIT;
-    const char *s = "NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n)\nLINKS (\n"
-                    "  L1 ( A B ) 1e400 0 0 0 ( )\n)\n";
-    cr_assert_eq(proto_topo_import_sndlib(s, strlen(s), &o, &c, &notes, &err),
-                 PLC_ERANGE);
+    sndlib_refused("NODES (\n  A ( 1 2 )\n  B ( 3 4 )\n)\nLINKS (\n"
+                   "  L1 ( A B ) 1e400 0 0 0 ( )\n)\n",
+                   PLC_ERANGE, &err);
     cr_assert(strstr(err.msg, "line 6: capacity \"1e400\" Mbit/s is out of "
                               "range"),
               "%s", err.msg);
-    cr_assert_null(c);
-    plc_buf_release(&notes);
 }

@@ -101,6 +101,17 @@ class Daemon:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
+    def terminate_timed(self, within):
+        """SIGTERM; (exit code, seconds it took), killed past `within`."""
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        return rc, time.time() - t0
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(timeout=30)
@@ -223,6 +234,16 @@ def hosts_req():
     r = pb.Request()
     r.hosts.SetInParent()
     return r
+
+
+def dealer_send(endpoint, req):
+    """A DEALER that sent req (as a REQ would frame it) and reads later."""
+    req.protocol_version = 1
+    s = zmq.Context.instance().socket(zmq.DEALER)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(endpoint)
+    s.send_multipart([b"", req.SerializeToString()])
+    return s
 
 
 def kind(r):
@@ -865,14 +886,7 @@ def limits():
           % (time.time() - t_silent))
     silent.close()
 
-    t0 = time.time()
-    d.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = d.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        d.proc.kill()
-        rc = d.proc.wait()
-    took = time.time() - t0
+    rc, took = d.terminate_timed(10)
     check(rc == 0 and took < 10,
           "limits: SIGTERM after a flood stops placerd in %.1f s (rc %d)"
           % (took, rc))
@@ -887,12 +901,7 @@ def limits():
         v = w.links.add(**{"from": "s%d" % (i - 1), "to": "s%d" % i})
         v.rate.bps = 1000
     big = submit_req(w, limit_ms=8000)
-    big.protocol_version = 1
-    big.id = 7
-    dealer = ctx.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(d.endpoint)
-    dealer.send_multipart([b"", big.SerializeToString()])
+    dealer = dealer_send(d.endpoint, big)
     t_big = time.time()
     time.sleep(1.0)
     t0 = time.time()
@@ -916,21 +925,9 @@ def limits():
     for i in range(7):
         s = w.services.add(name="s%d" % i)
         s.memory.bytes = 5 << 30
-    slow = submit_req(w, limit_ms=300000)
-    slow.protocol_version = 1
-    dealer = ctx.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(d.endpoint)
-    dealer.send_multipart([b"", slow.SerializeToString()])
+    dealer = dealer_send(d.endpoint, submit_req(w, limit_ms=300000))
     time.sleep(1.5)
-    t0 = time.time()
-    d.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = d.proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        d.proc.kill()
-        rc = d.proc.wait()
-    took = time.time() - t0
+    rc, took = d.terminate_timed(30)
     answered = dealer.poll(1000) != 0
     check(rc == 0 and took < 10 and answered,
           "limits: SIGTERM during a 300 s plan stops placerd in %.1f s "
