@@ -225,15 +225,11 @@ static void commit_done(uv_work_t *w, int status)
             plc_log(q->rc == PLC_EDATA ? PLC_LOG_INFO : PLC_LOG_ERROR,
                     "submit %s/%s not recorded: %s", q->tenant, wf->name,
                     q->err.msg);
-            srv__reply_error(
-                q,
-                q->rc == PLC_EDATA ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
-                                   : srv__error_code(q->rc),
-                NULL, "%s%s", q->err.msg,
-                q->rc == PLC_ENOSPC ? "; nothing was recorded: free space "
-                                      "on the database's disk and submit "
-                                      "again"
-                                    : "");
+            srv__reply_error(q,
+                             q->rc == PLC_EDATA
+                                 ? PLACER__ERROR_CODE__ERROR_CODE_CONFLICT
+                                 : srv__error_code(q->rc),
+                             NULL, "%s", q->err.msg);
         }
         srv__job_free(q);
     }

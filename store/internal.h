@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "plc/error.h"
 #include "store/store.h"
 
 #define STORE_STMTS 64
@@ -21,6 +22,7 @@ struct store {
     char *path;
     unsigned long long db_dev, db_ino, wal_dev, wal_ino;
     char *lost; /* set once a file is gone: every later write refused */
+    char why[PLC_ERROR_MSG_MAX]; /* store_why()'s text */
 };
 
 /* BEGIN IMMEDIATE, once the database and its WAL are still the files the
@@ -37,6 +39,10 @@ void store_done(sqlite3_stmt *st);
 /* The error code of the connection's last failure: PLC_ENOSPC for a full
  * disk (SQLITE_FULL), PLC_ENOMEM, else PLC_EIO. */
 int store_code(const struct store *s);
+/* Its text (SQLite's), with what to do when the disk is full: every
+ * failed change is rolled back, so nothing of it was recorded.  Valid
+ * until the next call. */
+const char *store_why(struct store *s);
 
 /* Set err from the connection's last error: "cannot WHAT store PATH". */
 int store_sql_fail(struct store *s, struct plc_error *err, const char *what,

@@ -138,11 +138,24 @@ int store_code(const struct store *s)
                                : PLC_EIO;
 }
 
+const char *store_why(struct store *s)
+{
+    if (!s->db)
+        return "no memory";
+    if (store_code(s) != PLC_ENOSPC)
+        return sqlite3_errmsg(s->db);
+    snprintf(s->why, sizeof s->why,
+             "%s: nothing was recorded; free space on the database's disk "
+             "and try again",
+             sqlite3_errmsg(s->db));
+    return s->why;
+}
+
 int store_sql_fail(struct store *s, struct plc_error *err, const char *what,
                    const char *path)
 {
     return plc_error_set(err, store_code(s), "cannot %s store '%s' (%s)", what,
-                         path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+                         path, store_why(s));
 }
 
 int store_exec(struct store *s, const char *sql)
@@ -233,7 +246,7 @@ int store_begin(struct store *s, struct plc_error *err, const char *what)
         return plc_error_set(err, PLC_EIO, "cannot %s: %s", what, s->lost);
     if (store_exec(s, "BEGIN IMMEDIATE") < 0)
         return plc_error_set(err, store_code(s), "cannot %s (%s)", what,
-                             sqlite3_errmsg(s->db));
+                             store_why(s));
     const char *why = s->path ? files_changed(s) : NULL;
     if (!why)
         return 0;
@@ -308,8 +321,7 @@ sqlite3_stmt *store_prep(struct store *s, const char *sql,
                            s->n_stmt < STORE_STMTS ? SQLITE_PREPARE_PERSISTENT
                                                    : 0,
                            &st, NULL) != SQLITE_OK) {
-        plc_error_set(err, store_code(s), "cannot %s (%s)", what,
-                      sqlite3_errmsg(s->db));
+        plc_error_set(err, store_code(s), "cannot %s (%s)", what, store_why(s));
         return NULL;
     }
     if (s->n_stmt < STORE_STMTS) {
@@ -347,7 +359,7 @@ int store_verify(struct store *s, struct plc_buf *problems, long *n,
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, checks[i], -1, &st, NULL) != SQLITE_OK)
             return plc_error_set(err, store_code(s), "cannot check (%s)",
-                                 sqlite3_errmsg(s->db));
+                                 store_why(s));
         int r;
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
             if (i == 0) {
@@ -373,7 +385,7 @@ int store_verify(struct store *s, struct plc_buf *problems, long *n,
             /* a file damaged enough fails the check itself */
             (*n)++;
             plc_buf_printf(problems, "%s failed: %s\n", checks[i],
-                           sqlite3_errmsg(s->db));
+                           store_why(s));
         }
     }
     if (*n > 20)
@@ -402,7 +414,7 @@ int store_event_append(struct store *s, const char *kind, const char *subject,
     int rc = sqlite3_step(st) == SQLITE_DONE
                  ? 0
                  : plc_error_set(err, store_code(s), "cannot log event (%s)",
-                                 sqlite3_errmsg(s->db));
+                                 store_why(s));
     store_done(st);
     return rc;
 }
@@ -413,11 +425,11 @@ int64_t store_event_count(struct store *s, struct plc_error *err)
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM events", -1, &st,
                            NULL) != SQLITE_OK)
         return plc_error_set(err, PLC_EIO, "cannot count events (%s)",
-                             sqlite3_errmsg(s->db));
+                             store_why(s));
     int64_t n =
         sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     return n < 0 ? plc_error_set(err, PLC_EIO, "cannot count events (%s)",
-                                 sqlite3_errmsg(s->db))
+                                 store_why(s))
                  : n;
 }

@@ -21,7 +21,7 @@
 static int fail(struct store *s, struct plc_error *err, const char *what)
 {
     return plc_error_set(err, store_code(s), "cannot %s (%s)", what,
-                         sqlite3_errmsg(s->db));
+                         store_why(s));
 }
 
 /* The cached statement of `sql`, or NULL with err set. */
