@@ -494,9 +494,7 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
     bool certain = false;
     for (size_t v = 0; v < V; v++) {
         const Placer__Service *s = w->services[v];
-        double cancel = place_cancel_time();
-        if ((deadline_s > 0 && plc_now_s() >= deadline_s) ||
-            (cancel > 0 && plc_now_s() >= cancel))
+        if (place_deadline_passed(deadline_s))
             return plc_error_set(
                 err, PLC_ETIMEDOUT,
                 "the time limit ran out while the reservation menus were "

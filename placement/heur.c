@@ -452,8 +452,9 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     size_t nb = hosts_used(p, plan);
     size_t lb = p->objective == PLACE_OBJ_HOSTS ? packing_lb(p) : nb;
     double end = plc_now_s() + fmin(2.0, p->time_limit_s / 5);
-    if (place__deadline(p) > 0 && end > place__deadline(p))
-        end = place__deadline(p);
+    double deadline = place__deadline(p);
+    if (deadline > 0 && end > deadline)
+        end = deadline;
     uint64_t rng = 0x9e3779b97f4a7c15ULL; /* fixed: plans are reproducible */
     for (int run = 0; nb > lb || run == 0; run++) {
         if (run == 0) {

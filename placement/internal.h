@@ -9,20 +9,17 @@
 
 #include <stdbool.h>
 
-/* Whether the problem's deadline has passed: every phase checks it and
- * stops with PLC_ETIMEDOUT (place_solve() sets one). */
-/* When every phase of p stops: its deadline, or an earlier cancel. */
+/* When every phase of p stops (its deadline, or an earlier cancel), and
+ * whether that has passed: every phase checks it and stops with
+ * PLC_ETIMEDOUT (place_solve() sets a deadline). */
 static inline double place__deadline(const struct place_problem *p)
 {
-    double c = place_cancel_time();
-    return c > 0 && (p->deadline_s <= 0 || c < p->deadline_s) ? c
-                                                              : p->deadline_s;
+    return place_deadline(p->deadline_s);
 }
 
 static inline bool place__expired(const struct place_problem *p)
 {
-    double d = place__deadline(p);
-    return d > 0 && plc_now_s() >= d;
+    return place_deadline_passed(p->deadline_s);
 }
 
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per

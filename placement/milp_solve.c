@@ -34,7 +34,7 @@ static void callback(glp_tree *t, void *info)
 {
     struct cb_state *s = info;
     /* tm_lim was set at the start: a cancel comes later */
-    if (place_cancel_time() > 0 && place__expired(s->p)) {
+    if (place__expired(s->p)) {
         glp_ios_terminate(t);
         return;
     }

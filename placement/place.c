@@ -106,9 +106,16 @@ void place_cancel_at(double at_s)
     atomic_store(&cancel_s, at_s);
 }
 
-double place_cancel_time(void)
+double place_deadline(double deadline_s)
 {
-    return atomic_load_explicit(&cancel_s, memory_order_relaxed);
+    double c = atomic_load_explicit(&cancel_s, memory_order_relaxed);
+    return c > 0 && (deadline_s <= 0 || c < deadline_s) ? c : deadline_s;
+}
+
+bool place_deadline_passed(double deadline_s)
+{
+    double d = place_deadline(deadline_s);
+    return d > 0 && plc_now_s() >= d;
 }
 
 int place_solve(const struct place_problem *p0, struct place_plan *plan,

@@ -225,8 +225,11 @@ struct plc_error;
  * SIGTERM: the plan in progress ends with what it has); 0 lifts it.
  * Safe from any thread. */
 void place_cancel_at(double at_s);
-/* The time place_cancel_at() set, or 0. */
-double place_cancel_time(void);
+/* When work due by `deadline_s` (plc_now_s(); 0: none) must stop: the
+ * deadline, or an earlier cancel; 0 for never. */
+double place_deadline(double deadline_s);
+/* Whether that moment has passed: what every phase of a plan checks. */
+bool place_deadline_passed(double deadline_s);
 
 int place_solve(const struct place_problem *p, struct place_plan *plan,
                 struct plc_error *err);
