@@ -120,14 +120,13 @@ static void steal_taken(struct srv *srv, size_t h)
 static void agent_register(struct srv *srv, const void *id, size_t id_len,
                            const char *key_host, const Placer__AgentRegister *r)
 {
+    size_t h = r->host ? srv__totals_node(&srv->totals, r->host) : SIZE_MAX;
     /* a key serves the one host it is named after: a valid key of one host
      * must not register as another */
     if (key_host && (!r->host || strcmp(key_host, r->host))) {
-        struct host_agent *a = NULL;
-        size_t h = r->host ? srv__totals_node(&srv->totals, r->host) : SIZE_MAX;
-        if (h < srv->totals.n_hosts)
-            a = &srv->totals.agent[h];
-        double *said = a ? &a->refused_log_ms : &srv->refused_agents_ms;
+        double *said = h < srv->totals.n_hosts
+                           ? &srv->totals.agent[h].refused_log_ms
+                           : &srv->refused_agents_ms;
         if (plc_now_ms() - *said > 60000) {
             plc_log(PLC_LOG_WARN,
                     "refused an agent registering as '%s': its key is "
@@ -144,7 +143,6 @@ static void agent_register(struct srv *srv, const void *id, size_t id_len,
         agent_send(srv, id, id_len, false, msg);
         return;
     }
-    size_t h = r->host ? srv__totals_node(&srv->totals, r->host) : SIZE_MAX;
     if (h >= srv->totals.n_hosts) {
         plc_log(PLC_LOG_WARN,
                 "refused an agent for '%s': no such host in the "

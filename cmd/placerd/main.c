@@ -177,8 +177,8 @@ int main(int argc, char **argv)
      * the first keeps running */
     if ((code = lock_store(o.db, o.listen, &lock_fd)) != 0)
         goto out_keys;
-    /* --check: SQLite's checks of the file first, before anything of
-     * placerd's reads (or repairs) it */
+    /* --check: SQLite's checks of the file first, before placerd loads
+     * or repairs anything from it (opening applies pending migrations) */
     if (o.check && (code = check_store(o.db)) != 0)
         goto out_lock;
     d.loop = uv_default_loop();

@@ -279,7 +279,20 @@ static void read_zap(struct transport *t)
     }
 }
 
-static long fds_in_use(long limit);
+/* The descriptors this process has open (the limit when it has none left
+ * to look with). */
+static long fds_in_use(long limit)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d && (errno == EMFILE || errno == ENFILE))
+        return limit; /* not even one to look with */
+    long n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
 
 /* A socket monitor's events: a connection libzmq could not accept (out of
  * descriptors, EMFILE) is otherwise refused without a word. */
@@ -352,19 +365,6 @@ static void kick(struct transport *t)
 
 /* Running out of descriptors makes libzmq refuse connections without a
  * word: say so, at most once a minute, before it happens. */
-static long fds_in_use(long limit)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d && (errno == EMFILE || errno == ENFILE))
-        return limit; /* not even one to look with */
-    long n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static void check_fds(struct transport *t)
 {
     if (t->fd_limit <= 0 || plc_now_ms() - t->fd_warned_ms < 60000)
