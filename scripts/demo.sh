@@ -73,6 +73,13 @@ say "9. Bad input: every problem, with line, column, field path and the fix (exi
 run "$bin/placer" validate tests/data/bad/wf-many-problems.json
 echo "exit status: $?"
 
+say "9b. Limits: an endless input is refused at 64 MiB, and a plan stops at its time limit"
+run "$bin/placer" validate /dev/zero
+echo "exit status: $?"
+run "$bin/placer" plan --cluster examples/fat-tree-k4.json --time-limit 1ms \
+    examples/vepc-attach.json
+echo "exit status: $?"
+
 say "10. The service: placerd on a fresh SQLite file, the cluster applied"
 ep="ipc://$tmp/placerd.sock"
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
@@ -126,5 +133,8 @@ kill -TERM $pid
 wait $pid
 echo "placerd exit status: $?"
 cat "$tmp/placerd.log"
+
+say "16. The store checked: SQLite's integrity and foreign keys, the totals, the stored cluster"
+run "$bin/placerd" --db "$tmp/placer.db" --check || exit 1
 
 printf '\nOn real hosts the agents enforce what placerd decided: make demo-real (root)\nruns them in network namespaces with SCHED_DEADLINE and HTB; see README.md.\n'
