@@ -141,6 +141,18 @@ struct agent_state {
     char boot[48];
     bool steal_sent;    /* the envelope placerd has is the latest */
     char instance[200]; /* machine id and state directory */
+    const char *server_pub, *key_file; /* CURVE; NULL: none */
+    struct agent_res batch[64];        /* on_messages' applies in a row */
+    /* what was last said, so a repeat is said once a minute */
+    struct {
+        double at;
+        uint32_t what;
+        bool ok;
+    } said_handshake;
+    struct {
+        char why[256];
+        double at;
+    } said_refusal;
 };
 
 /* The steal envelope as StealPoints (the windows with any steal). */
@@ -365,7 +377,7 @@ static void on_desired(struct agent_state *st, const Placer__DesiredSet *d)
 static void on_messages(struct agent_state *st, Placer__ServerToAgent **m,
                         size_t n)
 {
-    static struct agent_res r[64];
+    struct agent_res *r = st->batch;
     const char *ids[64];
     uint64_t gens[64];
     for (size_t i = 0; i < n;) {
@@ -413,8 +425,6 @@ static bool read_key(const char *path, char out[41])
     return rc == 0;
 }
 
-static const char *server_pub, *key_file;
-
 /* The network devices with an IPv4 address (for the registration). */
 static void list_devices(struct agent_state *st)
 {
@@ -438,11 +448,10 @@ static void list_devices(struct agent_state *st)
 /* The socket monitor's events (libzmq: a frame of a 16-bit event and a
  * 32-bit value, then the endpoint): a failed CURVE handshake said once a
  * minute with what to check, the first success once. */
-static void handshake_events(void *mon, const char *server, double now)
+static void handshake_events(struct agent_state *st, void *mon,
+                             const char *server, double now)
 {
-    static double said_at = -1e9;
-    static uint32_t said_what;
-    static bool ok_said;
+    __typeof__(st->said_handshake) *said = &st->said_handshake;
     for (;;) {
         zmq_msg_t ev, ep;
         zmq_msg_init(&ev);
@@ -464,17 +473,17 @@ static void handshake_events(void *mon, const char *server, double now)
             zmq_msg_close(&ep);
         }
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            if (!ok_said)
+            if (!said->ok)
                 plc_log(PLC_LOG_INFO, "CURVE handshake with %s done", server);
-            ok_said = true;
-            said_what = 0;
+            said->ok = true;
+            said->what = 0;
             continue;
         }
         uint32_t what = (uint32_t)event << 16 ^ value;
-        if (what == said_what && now - said_at < 60000)
+        if (what == said->what && now - said->at < 60000)
             continue;
-        said_what = what;
-        said_at = now;
+        said->what = what;
+        said->at = now;
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             plc_log(PLC_LOG_WARN,
                     "placerd at %s refused this agent's key (status %u): "
@@ -501,6 +510,7 @@ static int run(const char *server, struct agent_state *st)
     st->sock = sock;
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    const char *server_pub = st->server_pub, *key_file = st->key_file;
     if (server_pub || key_file) {
         /* CURVE: placerd's public key, and this agent's own pair */
         char spub[41], sec[41], pub[41];
@@ -575,7 +585,7 @@ static int run(const char *server, struct agent_state *st)
         zmq_poll(it, mon ? 2 : 1, wait);
         now = plc_now_ms();
         if (mon)
-            handshake_events(mon, server, now);
+            handshake_events(st, mon, server, now);
         Placer__ServerToAgent *batch[256];
         size_t nb = 0;
         while (!stop && nb < 256) {
@@ -600,15 +610,15 @@ static int run(const char *server, struct agent_state *st)
                     next_beat = now + heartbeat;
                 } else {
                     /* the same refusal again: once a minute */
-                    static char said[256];
-                    static double said_at;
                     const char *why = r->message ? r->message : "refused";
-                    if (strcmp(said, why) || now - said_at > 60000) {
+                    char *said = st->said_refusal.why;
+                    if (strcmp(said, why) ||
+                        now - st->said_refusal.at > 60000) {
                         plc_log(PLC_LOG_INFO,
                                 "placerd: %s; registering again every second",
                                 why);
-                        snprintf(said, sizeof said, "%s", why);
-                        said_at = now;
+                        snprintf(said, sizeof st->said_refusal.why, "%s", why);
+                        st->said_refusal.at = now;
                     }
                     registered = false;
                     retry = now + 1000;
@@ -838,8 +848,9 @@ int main(int argc, char **argv)
     const char *state_dir = "/var/lib/placer-agent", *cgroup_root = NULL;
     unsigned calib_jobs = 2000;
     const char *cpus = NULL;
-    static struct agent_link links[32];
+    struct agent_link links[32];
     size_t n_links = 0;
+    struct agent_state st = {0};
     int probe = 0, ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -856,10 +867,10 @@ int main(int argc, char **argv)
             probe = 1;
             break;
         case O_SPUB:
-            server_pub = optarg;
+            st.server_pub = optarg;
             break;
         case O_KEY:
-            key_file = optarg;
+            st.key_file = optarg;
             break;
         case O_LINK: {
             if (n_links == 32) {
@@ -922,7 +933,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "placer-agent: --backend: %s\n", err.msg);
         return PLC_EXIT_USAGE;
     }
-    static struct agent_state st;
     st.backends = backends;
     if (agent_probe_facts("/proc", &st.facts, &err) < 0) {
         fprintf(stderr, "placer-agent: %s\n", err.msg);

@@ -233,7 +233,18 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                                  sizeof st);
             printf("  state      %s (tenant %s)\n", st,
                    d->tenant ? d->tenant : "default");
-            /* where it stands on each host, and why when degraded */
+            /* where it stands on each host, and why when degraded; one
+             * column width for services and links */
+            int w = 12;
+            for (size_t i = 0; i < d->n_services; i++)
+                if ((int)strlen(d->services[i]->name) > w)
+                    w = (int)strlen(d->services[i]->name);
+            for (size_t i = 0; i < d->n_links; i++) {
+                int n = (int)(strlen(d->links[i]->from) +
+                              strlen(d->links[i]->to) + 2);
+                if (d->links[i]->n_path >= 2 && n > w)
+                    w = n;
+            }
             for (size_t i = 0; i < d->n_services; i++) {
                 const Placer__PlacedService *v = d->services[i];
                 if (!v->has_state)
@@ -243,15 +254,15 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                 char bound[32] = " (not bound)";
                 if (v->has_pid)
                     snprintf(bound, sizeof bound, " (pid %d)", v->pid);
-                printf("    %-12s %-9s on %s%s%s%s\n", v->name, st, v->host,
+                printf("    %-*s %-9s on %s%s%s%s\n", w, v->name, st, v->host,
                        bound, v->error ? ": " : "", v->error ? v->error : "");
                 if (v->has_supply_delay_now_us)
-                    printf("    %-12s warning: %s's host now takes more CPU "
+                    printf("    %-*s warning: %s's host now takes more CPU "
                            "time (steal): a supply delay of %s where the "
                            "plan counted %s, so the guarantee's assumption "
                            "does not hold there; release and submit again "
                            "to plan with it\n",
-                           "", v->host,
+                           w, "", v->host,
                            cli_qty(PLC_QTY_TIME, v->supply_delay_now_us * 1000),
                            cli_qty(PLC_QTY_TIME,
                                    (v->has_supply_delay_us ? v->supply_delay_us
@@ -266,8 +277,10 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                                      st, sizeof st);
                 if (l->n_path < 2)
                     continue; /* on one host: nothing reserved */
-                printf("    %s->%s %-9s%s%s%s%s%s\n", l->from, l->to, st,
-                       l->flow ? " (flow " : " (not bound)",
+                char name[512];
+                snprintf(name, sizeof name, "%s->%s", l->from, l->to);
+                printf("    %-*s %-9s   %s%s%s%s%s\n", w, name, st,
+                       l->flow ? "(flow " : "(not bound)",
                        l->flow ? l->flow : "", l->flow ? ")" : "",
                        l->error ? ": " : "", l->error ? l->error : "");
             }

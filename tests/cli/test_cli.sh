@@ -347,6 +347,25 @@ grep -q "acme/vepc-attach" "$tmp/err" || { echo "FAIL: stranded names"; fails=$(
 grep -q "has no service named 'ghost'" "$tmp/err" || { echo "FAIL: bind unknown service message: $(cat "$tmp/err")"; fails=$((fails+1)); }
 "$bin/placer" --server "$ep" bind --tenant acme vepc-attach mme --pid $$ >"$tmp/b.txt"; check "bind a service" 0 $?
 grep -q "bound acme/vepc-attach/mme to pid $$" "$tmp/b.txt" || { echo "FAIL: bind output: $(cat "$tmp/b.txt")"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" bind --tenant acme vepc-attach mme hss --flow 10.0.0.1:0-10.0.0.2:3868/tcp >"$tmp/b.txt"
+check "bind a link" 0 $?
+grep -q "bound acme/vepc-attach/mme->hss to flow 10.0.0.1:0-10.0.0.2:3868/tcp" "$tmp/b.txt" || { echo "FAIL: bind --flow output: $(cat "$tmp/b.txt")"; fails=$((fails+1)); }
+# what bind said is what status shows (it used to print "bound" while
+# status still said "not bound")
+"$bin/placer" --server "$ep" status vepc-attach >"$tmp/st.txt"; check "status after bind" 0 $?
+grep -Eq "^    mme +admitted +on [^ ]+ \(pid $$\)" "$tmp/st.txt" || { echo "FAIL: status after bind --pid: $(cat "$tmp/st.txt")"; fails=$((fails+1)); }
+grep -Eq "^    mme->hss +admitted +\(flow 10.0.0.1:0-10.0.0.2:3868/tcp\)" "$tmp/st.txt" || { echo "FAIL: status after bind --flow: $(cat "$tmp/st.txt")"; fails=$((fails+1)); }
+grep -Eq "^    enb->mme +admitted +\(not bound\)" "$tmp/st.txt" || { echo "FAIL: status of an unbound link: $(cat "$tmp/st.txt")"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" status --json vepc-attach >"$tmp/st.json"; check "status --json after bind" 0 $?
+/usr/bin/python3 - "$tmp/st.json" "$$" <<'PY' || { echo "FAIL: status --json after bind"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {v["name"]: v for v in d["services"]}
+assert s["mme"]["pid"] == int(sys.argv[2]) and "pid" not in s["hss"], s
+l = {(x["from"], x["to"]): x for x in d["links"]}
+assert l[("mme", "hss")]["flow"] == "10.0.0.1:0-10.0.0.2:3868/tcp", l
+assert "flow" not in l[("enb", "mme")], l
+PY
 "$bin/placer" --server "$ep" bind --tenant acme vepc-attach ue mme --flow 10.0.0.1:0-10.0.0.2:36412/tcp 2>"$tmp/err" >/dev/null
 check "bind a link without such a vlink" 1 $?
 "$bin/placer" --server "$ep" release vepc-attach >/dev/null; check "release" 0 $?

@@ -153,6 +153,53 @@ Test(plan_cases, affinity_against_pins_names_the_rule)
             "allowed for both: 'a' may use 1 host (h1), 'b' 1 (h2)");
 }
 
+/* A full cluster (no core has room) with affinity against pins: the same
+ * request six times gets the same code and the same words each time (it
+ * used to come out as cpu or placement_rules by which relaxed solve
+ * finished in its share of the time). */
+Test(plan_cases, rejection_at_full_capacity_is_deterministic)
+{
+    static const char full[] =
+        "{\"hosts\": [{\"name\": \"h1\", \"cores\": 2, \"core_capacity\": 0.9,"
+        "  \"used\": [0.9, 0.9]}, {\"name\": \"h2\", \"cores\": 2,"
+        "  \"core_capacity\": 0.9, \"used\": [0.9, 0.9]}],"
+        " \"switches\": [{\"name\": \"s\"}],"
+        " \"links\": [{\"a\": \"h1\", \"b\": \"s\", \"rate\": \"100Mbit\"},"
+        " {\"a\": \"h2\", \"b\": \"s\", \"rate\": \"100Mbit\"}]}";
+    static const char *const workflows[] = {
+        "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"host\":"
+        " \"h1\"}, {\"name\": \"b\", \"host\": \"h2\"}],"
+        " \"affinity\": [[\"a\", \"b\"]]}",
+        "{\"name\": \"w\", \"services\": [{\"name\": \"a\", \"exec_time\":"
+        " {\"wcet\": \"1ms\"}}, {\"name\": \"b\", \"exec_time\": {\"wcet\":"
+        " \"1ms\"}}], \"links\": [{\"from\": \"a\", \"to\": \"b\","
+        " \"rate\": \"10Mbit\"}], \"deadline\": \"50ms\"}",
+    };
+    for (size_t k = 0; k < sizeof workflows / sizeof *workflows; k++) {
+        char first[sizeof((struct place_plan *)0)->message] = "";
+        enum place_reject code = 0;
+        for (int i = 0; i < 6; i++) {
+            struct run r;
+            plan_of(&r, full, workflows[k]);
+            cr_assert_not(r.plan.admitted, "workflow %zu admitted", k);
+            if (i == 0) {
+                code = r.plan.reject;
+                strcpy(first, r.plan.message);
+            }
+            cr_assert_eq(r.plan.reject, code,
+                         "workflow %zu, try %d: code %d "
+                         "after %d",
+                         k, i, (int)r.plan.reject, (int)code);
+            cr_assert_str_eq(r.plan.message, first, "workflow %zu, try %d", k,
+                             i);
+            done(&r);
+        }
+        cr_assert_eq(code,
+                     k == 0 ? PLACE_REJECT_PLACEMENT_RULES : PLACE_REJECT_CPU,
+                     "workflow %zu: %s", k, first);
+    }
+}
+
 Test(plan_cases, disconnected_endpoints_have_no_route)
 {
     const char *two = "{\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"},"
