@@ -17,10 +17,31 @@
  *
  * Usage: bench_plan [RUNS [K N [DIR]]]: RUNS instances of each size, or
  * only fat-tree K with N-service chains, writing the instances to DIR.
+ *
+ * bench_plan table [RUNS [MAX_K [LIMIT_S [SEED]]]]: the shapes a user's
+ * instances take (issue 14), RUNS seeded instances per cell, each planned
+ * with the time limit LIMIT_S (default 2 s, placer's own) and timed from
+ * the documents to the answer:
+ *   clusters   fat-trees k = 4, 8, 16, ... up to MAX_K (default 16): 4
+ *              cores per host at capacity 1.0 (the file default), 64 GiB,
+ *              10 Gbit/5 us links;
+ *   background per core: idle (0), random (0, 0.1, ..., 0.9 uniformly),
+ *              heavy (0.6-0.9 uniformly);
+ *   workflows  chains of 3, 10 and 20 services with pmfs {b: 0.7, 2b:
+ *              0.25, 3b: 0.05}, b = 3 ms for all ("identical") or drawn
+ *              from 1-4 ms ("distinct"), 1 GiB each, 100 Mbit links,
+ *              deadline 15 ms per stage at p 0.95; a fork/join DAG 1 -> 4
+ *              -> 1 of the same services (45 ms); examples/vepc-attach.
+ * A cell prints how many were proven optimal, proven infeasible, feasible
+ * (with the median gap), timed out; the median and largest time; and how
+ * far the largest time went past the limit.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "bench_util.h"
 #include <stdlib.h>
@@ -33,6 +54,259 @@
 #include "proto/topo.h"
 
 static int load_lo; /* background load per core: lo-90 % (percent) */
+
+/* The table's own generator: splitmix64, so a seed gives the same
+ * instances on every libc. */
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double rng_unit(void) /* [0, 1) */
+{
+    return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
+
+enum background { BG_IDLE, BG_RANDOM, BG_HEAVY };
+static const char *const bg_name[] = {"idle", "random", "heavy"};
+
+static char *table_cluster(int k, enum background bg)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 4;
+    o.memory_bytes = 64ULL << 30;
+    o.rate_bps = 10000000000ULL;
+    o.latency_ns = 5000;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (proto_topo_fat_tree(k, &o, &c, &err) < 0)
+        exit(1);
+    json_t *j = proto_message_to_json(&c->base, 0);
+    json_t *hosts = json_object_get(j, "hosts");
+    for (size_t h = 0; bg != BG_IDLE && h < json_array_size(hosts); h++) {
+        json_t *used = json_array();
+        for (int i = 0; i < 4; i++) {
+            double u = bg == BG_RANDOM ? (double)(rng_next() % 10) / 10
+                                       : 0.6 + 0.3 * rng_unit();
+            json_array_append_new(used, json_real(u));
+        }
+        json_object_set_new(json_array_get(hosts, h), "used", used);
+    }
+    char *s = json_dumps(j, 0);
+    json_decref(j);
+    placer__cluster__free_unpacked(c, NULL);
+    return s;
+}
+
+enum shape { SH_CHAIN, SH_DAG, SH_VEPC };
+
+static json_t *table_service(int i, bool distinct)
+{
+    char name[32], t[32];
+    snprintf(name, sizeof name, "s%d", i);
+    int b = distinct ? 1000 + (int)(rng_next() % 3001) : 3000; /* us */
+    json_t *pmf = json_object();
+    snprintf(t, sizeof t, "%dus", b);
+    json_object_set_new(pmf, t, json_real(0.7));
+    snprintf(t, sizeof t, "%dus", 2 * b);
+    json_object_set_new(pmf, t, json_real(0.25));
+    snprintf(t, sizeof t, "%dus", 3 * b);
+    json_object_set_new(pmf, t, json_real(0.05));
+    return json_pack("{s:s, s:s, s:{s:o}}", "name", name, "memory", "1GiB",
+                     "exec_time", "pmf", pmf);
+}
+
+static json_t *table_link(int a, int b)
+{
+    char x[32], y[32];
+    snprintf(x, sizeof x, "s%d", a);
+    snprintf(y, sizeof y, "s%d", b);
+    return json_pack("{s:s, s:s, s:s}", "from", x, "to", y, "rate", "100Mbit");
+}
+
+static char *vepc_text; /* examples/vepc-attach.json */
+
+static char *table_workflow(enum shape sh, int n, bool distinct)
+{
+    if (sh == SH_VEPC)
+        return strdup(vepc_text);
+    json_t *svc = json_array(), *links = json_array();
+    int stages = n;
+    if (sh == SH_CHAIN) {
+        for (int i = 0; i < n; i++) {
+            json_array_append_new(svc, table_service(i, distinct));
+            if (i)
+                json_array_append_new(links, table_link(i - 1, i));
+        }
+    } else { /* 1 -> 4 -> 1 */
+        for (int i = 0; i < 6; i++)
+            json_array_append_new(svc, table_service(i, distinct));
+        for (int i = 1; i <= 4; i++) {
+            json_array_append_new(links, table_link(0, i));
+            json_array_append_new(links, table_link(i, 5));
+        }
+        stages = 3;
+    }
+    char dl[32];
+    snprintf(dl, sizeof dl, "%dms", 15 * stages);
+    json_t *w =
+        json_pack("{s:s, s:s, s:f, s:o, s:o}", "name", "w", "deadline", dl,
+                  "probability", 0.95, "services", svc, "links", links);
+    char *s = json_dumps(w, 0);
+    json_decref(w);
+    return s;
+}
+
+struct cell {
+    int optimal, infeasible, feasible, timeout, errors;
+    double t[64], gap[64], over; /* over: most past the limit, in s */
+    int nt, ng;
+    char reason[24];
+};
+
+static void table_run(int k, enum shape sh, int n, bool distinct,
+                      enum background bg, double limit, struct cell *c)
+{
+    char *cj = table_cluster(k, bg), *wj = table_workflow(sh, n, distinct);
+    double t0 = bench_now_us();
+    struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    struct model_problem mp;
+    struct place_plan plan;
+    memset(&plan, 0, sizeof plan);
+    int rc =
+        proto_doc_load_text(&cd, "c", cj, strlen(cj), PROTO_DOC_CLUSTER, &err);
+    if (rc == 0)
+        rc = proto_doc_load_text(&wd, "w", wj, strlen(wj), PROTO_DOC_WORKFLOW,
+                                 &err);
+    if (rc == 0)
+        rc = proto_doc_check_refs(&wd, (const void *)cd.msg);
+    bool built = false;
+    if (rc == 0) {
+        rc = model_problem_build(&mp, (const void *)cd.msg,
+                                 (const void *)wd.msg, 0, limit, &err);
+        built = true; /* released in every case */
+    }
+    if (rc == 0)
+        rc = place_solve(&mp.problem, &plan, &err);
+    double s = (bench_now_us() - t0) / 1e6;
+    if (rc < 0) {
+        c->errors++;
+        fprintf(stderr, "bench_plan: k=%d: %s\n", k, err.msg);
+    } else if (plan.status == PLACE_OPTIMAL) {
+        c->optimal++;
+    } else if (plan.admitted) {
+        c->feasible++;
+        c->gap[c->ng++] = plan.gap;
+    } else if (plan.status == PLACE_INFEASIBLE) {
+        c->infeasible++;
+        static const char *const code[] = {
+            "",         "cpu",     "memory", "bandwidth",
+            "deadline", "latency", "route",  "probability",
+            "rules",    "timeout", "hosts"};
+        snprintf(c->reason, sizeof c->reason, "%s",
+                 plan.reject < sizeof code / sizeof *code ? code[plan.reject]
+                                                          : "?");
+    } else {
+        c->timeout++;
+    }
+    c->t[c->nt++] = s;
+    if (s - limit > c->over)
+        c->over = s - limit;
+    place_plan_release(&plan);
+    if (built)
+        model_problem_release(&mp);
+    proto_doc_release(&cd);
+    proto_doc_release(&wd);
+    free(cj);
+    free(wj);
+}
+
+static void table_cell_print(const char *cluster, const char *wf,
+                             enum background bg, struct cell *c, int runs)
+{
+    double tmax = 0;
+    for (int i = 0; i < c->nt; i++)
+        tmax = fmax(tmax, c->t[i]);
+    char feas[48] = "-";
+    if (c->feasible)
+        snprintf(feas, sizeof feas, "%d (gap %.1f %%)", c->feasible,
+                 100 * bench_median(c->gap, c->ng));
+    char inf[48] = "-";
+    if (c->infeasible)
+        snprintf(inf, sizeof inf, "%d (%s)", c->infeasible, c->reason);
+    printf("| %-14s | %-22s | %-6s | %2d/%-2d | %-9s | %-16s | %7s | %9.1f | "
+           "%9.1f | %+7.2f |\n",
+           cluster, wf, bg_name[bg], c->optimal, runs, inf, feas,
+           c->timeout ? (char[8]){(char)('0' + (c->timeout % 10)), 0} : "-",
+           1000 * bench_median(c->t, c->nt), 1000 * tmax, c->over);
+    fflush(stdout);
+}
+
+static int table(int runs, int max_k, double limit, uint64_t seed,
+                 const char *vepc_path)
+{
+    FILE *f = fopen(vepc_path, "r");
+    if (!f) {
+        fprintf(stderr, "bench_plan: cannot read %s\n", vepc_path);
+        return 1;
+    }
+    static char buf[1 << 16];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    vepc_text = buf;
+    printf("bench_plan table: %d instances per cell, seed %llu, time limit "
+           "%.3g s (medians; 'over' is the most any took past the limit, "
+           "in s)\n\n",
+           runs, (unsigned long long)seed, limit);
+    printf("| cluster        | workflow               | load   | opt   | "
+           "infeasible | feasible         | timeout | median ms | max ms    | "
+           "over    |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    static const struct {
+        enum shape sh;
+        int n;
+        bool distinct;
+        const char *name;
+    } wfs[] = {
+        {SH_CHAIN, 3, false, "3-chain identical"},
+        {SH_CHAIN, 10, false, "10-chain identical"},
+        {SH_CHAIN, 10, true, "10-chain distinct"},
+        {SH_CHAIN, 20, false, "20-chain identical"},
+        {SH_CHAIN, 20, true, "20-chain distinct"},
+        {SH_DAG, 6, false, "fork/join identical"},
+        {SH_DAG, 6, true, "fork/join distinct"},
+        {SH_VEPC, 0, false, "vepc-attach"},
+    };
+    for (int k = 4; k <= max_k; k *= 2) {
+        char cl[32];
+        snprintf(cl, sizeof cl, "k=%d (%d hosts)", k, k * k * k / 4);
+        for (size_t w = 0; w < sizeof wfs / sizeof *wfs; w++)
+            for (int bg = BG_IDLE; bg <= BG_HEAVY; bg++) {
+                struct cell c;
+                memset(&c, 0, sizeof c);
+                /* each cell its own stream: adding a cell changes no other */
+                rng_state = seed ^ ((uint64_t)k << 40) ^ ((uint64_t)w << 32) ^
+                            ((uint64_t)bg << 24);
+                for (int r = 0; r < runs && r < 64; r++)
+                    table_run(k, wfs[w].sh, wfs[w].n, wfs[w].distinct,
+                              (enum background)bg, limit, &c);
+                table_cell_print(cl, wfs[w].name, (enum background)bg, &c,
+                                 runs);
+            }
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("\nmax RSS %.0f MB\n", (double)ru.ru_maxrss / 1024);
+    return 0;
+}
 
 static char *cluster_json(int k)
 {
@@ -229,6 +503,16 @@ static void bench(int k, int n, int runs)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "table")) {
+        const char *src = getenv("PLACER_SRC");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/examples/vepc-attach.json",
+                 src ? src : ".");
+        return table(argc > 2 ? atoi(argv[2]) : 3,
+                     argc > 3 ? atoi(argv[3]) : 16,
+                     argc > 4 ? atof(argv[4]) : 2.0,
+                     argc > 5 ? strtoull(argv[5], NULL, 10) : 1, path);
+    }
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     srand(42);
     printf("bench_plan (%d instances each, time limit 10 s)\n", runs);

@@ -9,7 +9,9 @@
  * row holds in any plan, so one of them is a relaxation); keep the
  * probability row (sum of lambda = -ln phi, or of 1 - phi, at most its
  * budget W); and when P runs from one endpoint to another, its deadline
- * is reduced by the shortest route between them (see below).  What remains is a
+ * is reduced by the shortest route between them (see below), or by one
+ * crossing between two hosts when no host can take all of P (see
+ * forced_crossing), whichever is more.  What remains is a
  * multiple-choice knapsack with two budgets, min sum vcpus_v U_v   s.t.  sum_{v
  * in P} d_v <= D,  sum_v w_v <= W, solved exactly by dynamic programming over
  * (deadline used, weight used) after rounding every d and w *down* to the grid
@@ -192,6 +194,229 @@ static bool dp_fits(const struct dp *x, size_t s, size_t t)
            s % (x->WN + 1) + t % (x->WN + 1) <= x->WN;
 }
 
+/* The grid for deadline D less the network `net`: the items' common step,
+ * or coarser (rounding down, see above) when that makes too many cells;
+ * the finer the weight grid, the less rounding down gives away (at most
+ * W / WN per service). */
+static void dp_grid(struct dp *x, const struct place_problem *p, uint64_t D,
+                    uint64_t net, bool with_w)
+{
+    if (D != PLACE_UNLIMITED)
+        D = D > net ? D - net : 0;
+    x->g = 0;
+    x->DN = x->WN = 0;
+    for (size_t v = 0; v < x->V; v++)
+        for (size_t k = 0; x->on[v] && k < x->nc[v]; k++)
+            x->g = plc_gcd64(x->g, x->c[v][k].d);
+    if (p->deadline_ns != PLACE_UNLIMITED) {
+        if (x->g == 0)
+            x->g = 1;
+        if (D / x->g > MAX_DL)
+            x->g = D / MAX_DL + 1;
+        x->DN = (size_t)(D / x->g);
+    }
+    if (with_w) {
+        x->WN = MAX_CELLS / (x->DN + 1);
+        x->WN = x->WN > MAX_W ? MAX_W : x->WN < MIN_W ? MIN_W : x->WN;
+    }
+    x->S = (x->DN + 1) * (x->WN + 1);
+}
+
+/* The least cost of the services `only` marks (all when NULL) on the
+ * grid: 0 and *lb, 1 when no combination fits, or an error.  With `pick`
+ * (V x S), the item each service took at each cell, and *cell the best
+ * final cell. */
+static int dp_solve(const struct milp *m, const struct dp *x, const bool *only,
+                    double *lb, unsigned short *pick, size_t *cell)
+{
+    size_t S = x->S;
+    double *cost = malloc(S * sizeof *cost), *next = malloc(S * sizeof *next);
+    int rc = cost && next ? 0 : PLC_ENOMEM;
+    for (size_t s = 0; rc == 0 && s < S; s++)
+        cost[s] = INFINITY;
+    if (rc == 0)
+        cost[0] = 0;
+    for (size_t v = 0; rc == 0 && v < x->V; v++) {
+        if (only && !only[v])
+            continue;
+        if (place__expired(m->p)) {
+            rc = PLC_ETIMEDOUT;
+            break;
+        }
+        for (size_t s = 0; s < S; s++)
+            next[s] = INFINITY;
+        for (size_t k = 0; k < x->nc[v] && k < 65535; k++) {
+            size_t step = dp_step(x, v, k);
+            double u = x->c[v][k].u;
+            for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
+                if (cost[s] == INFINITY || !dp_fits(x, s, step))
+                    continue;
+                if (cost[s] + u < next[s + step]) {
+                    next[s + step] = cost[s] + u;
+                    if (pick)
+                        pick[v * S + s + step] = (unsigned short)k;
+                }
+            }
+        }
+        double *tmp = cost;
+        cost = next;
+        next = tmp;
+    }
+    if (rc == 0) {
+        size_t best = 0;
+        for (size_t s = 1; s < S; s++)
+            if (cost[s] < cost[best])
+                best = s;
+        if (cost[best] == INFINITY) {
+            rc = 1;
+        } else {
+            *lb = cost[best];
+            if (cell)
+                *cell = best;
+        }
+    }
+    free(cost);
+    free(next);
+    return rc;
+}
+
+/* The least delay of any route between two distinct hosts: it leaves its
+ * first host by one of that host's arcs and enters the last by one of its
+ * own (the same arc when they are linked directly). */
+static uint64_t least_host_pair_delay(const struct milp *m)
+{
+    const struct place_cluster *c = m->p->cluster;
+    size_t H = c->n_hosts;
+    /* the two least out-arcs and in-arcs, with their hosts */
+    uint64_t out[2] = {PLACE_UNLIMITED, PLACE_UNLIMITED},
+             in[2] = {PLACE_UNLIMITED, PLACE_UNLIMITED};
+    size_t out_h[2] = {PLACE_NONE, PLACE_NONE},
+           in_h[2] = {PLACE_NONE, PLACE_NONE};
+    uint64_t direct = PLACE_UNLIMITED;
+    /* per host its least arcs first: a host's arcs count once */
+    uint64_t *lo = malloc((2 * H + 1) * sizeof *lo);
+    if (!lo)
+        return 0; /* no bound: 0 is always valid */
+    for (size_t h = 0; h < 2 * H; h++)
+        lo[h] = PLACE_UNLIMITED;
+    for (size_t l = 0; l < c->n_links; l++)
+        for (int dir = 0; dir < 2; dir++) {
+            size_t from = dir ? c->links[l].b : c->links[l].a,
+                   to = dir ? c->links[l].a : c->links[l].b;
+            uint64_t d = m->r->arc_delay[2 * l + (size_t)dir];
+            if (from < H && to < H && from != to && d < direct)
+                direct = d;
+            if (from < H && d < lo[2 * from])
+                lo[2 * from] = d;
+            if (to < H && d < lo[2 * to + 1])
+                lo[2 * to + 1] = d;
+        }
+    for (size_t h = 0; h < H; h++) {
+        for (int w = 0; w < 2; w++) {
+            uint64_t d = lo[2 * h + (size_t)w], *best = w ? in : out;
+            size_t *who = w ? in_h : out_h;
+            if (d < best[0]) {
+                best[1] = best[0];
+                who[1] = who[0];
+                best[0] = d;
+                who[0] = h;
+            } else if (d < best[1]) {
+                best[1] = d;
+                who[1] = h;
+            }
+        }
+    }
+    free(lo);
+    uint64_t two = PLACE_UNLIMITED;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            if (out_h[i] != PLACE_NONE && in_h[j] != PLACE_NONE &&
+                out_h[i] != in_h[j] && out[i] + in[j] < two)
+                two = out[i] + in[j];
+    uint64_t d = direct < two ? direct : two;
+    return d == PLACE_UNLIMITED ? 0 : d;
+}
+
+/*
+ * A crossing the critical path P cannot avoid.  When no host can take all
+ * of P's services, some vlink of P joins two distinct hosts, and its
+ * traversal costs at least crossings x (the least route between two
+ * distinct hosts + its message time); the least of that over the vlinks
+ * between services of P bounds P's network from below.  No host takes
+ * all of P when an anti-affinity group holds two of them, or when for
+ * every host some service of P has no column there (its pins, zone, a
+ * core with room), or their memory exceeds the host's free memory, or the
+ * least utilisation P's services need under the deadline (this DP over P
+ * alone, network 0) exceeds the host's free CPU.  *cross is 0 when no
+ * crossing is forced.
+ */
+static int forced_crossing(const struct milp *m, const struct dp *x,
+                           uint64_t *cross)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    size_t V = p->n_services, H = c->n_hosts, E = p->n_endpoints;
+    *cross = 0;
+    /* the vlinks between services of P, and their least traversal */
+    uint64_t least = PLACE_UNLIMITED, pair = 0;
+    bool have_pair = false;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from < E || e->to < E || !x->on[e->from - E] ||
+            !x->on[e->to - E] || e->from == e->to)
+            continue;
+        if (!have_pair) {
+            pair = least_host_pair_delay(m);
+            have_pair = true;
+        }
+        uint64_t d = (uint64_t)(e->crossings > 0 ? e->crossings : 0) *
+                     (pair + place__message_ns(e));
+        if (d < least)
+            least = d;
+    }
+    if (least == PLACE_UNLIMITED || least == 0 || H < 2)
+        return 0;
+    bool forced = false;
+    for (size_t g = 0; g < p->n_anti_affinity && !forced; g++) {
+        int n = 0;
+        for (const size_t *s = p->anti_affinity[g]; *s != PLACE_NONE; s++)
+            n += x->on[*s];
+        forced = n >= 2;
+    }
+    if (!forced) {
+        double need = 0;
+        int rc = dp_solve(m, x, x->on, &need, NULL, NULL);
+        if (rc != 0)
+            return rc == 1 ? 0 : rc; /* infeasible: the full DP says so */
+        uint64_t mem = 0;
+        for (size_t v = 0; v < V; v++)
+            if (x->on[v])
+                mem += p->services[v].mem_bytes;
+        forced = true;
+        for (size_t h = 0; h < H && forced; h++) {
+            const struct place_host *o = &c->hosts[h];
+            bool all = true;
+            for (size_t v = 0; v < V && all; v++)
+                all = !x->on[v] || m->yn[v * H + h] > 0;
+            if (!all)
+                continue;
+            if (o->mem_bytes != PLACE_UNLIMITED &&
+                mem + o->mem_used_bytes > o->mem_bytes)
+                continue;
+            double free_cpu = 0;
+            for (int k = 0; k < o->cores; k++)
+                free_cpu +=
+                    fmax(0, o->core_capacity - (o->used ? o->used[k] : 0));
+            if (need > free_cpu + 1e-9 * fmax(1, free_cpu))
+                continue;
+            forced = false; /* h could take all of P */
+        }
+    }
+    if (forced)
+        *cross = least;
+    return 0;
+}
+
 static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
 {
     const struct place_problem *p = m->p;
@@ -232,27 +457,16 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
         p->endpoint_node[first] != p->endpoint_node[last])
         place__routes_between(m->r, 0, p->endpoint_node[first],
                               p->endpoint_node[last], &net, &jit);
-    if (D != PLACE_UNLIMITED)
-        D = D > net + slack_ns ? D - net - slack_ns : 0;
-    /* the deadline grid: the items' common step, or coarser (rounding
-     * down, see above) when that makes too many cells */
-    for (size_t v = 0; rc == 0 && v < V; v++)
-        for (size_t k = 0; x->on[v] && k < x->nc[v]; k++)
-            x->g = plc_gcd64(x->g, x->c[v][k].d);
-    if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED) {
-        if (x->g == 0)
-            x->g = 1;
-        if (D / x->g > MAX_DL)
-            x->g = D / MAX_DL + 1;
-        x->DN = (size_t)(D / x->g);
-    }
-    /* the finer the weight grid, the less rounding down gives away (at
-     * most W / WN per service) */
-    if (with_w) {
-        x->WN = MAX_CELLS / (x->DN + 1);
-        x->WN = x->WN > MAX_W ? MAX_W : x->WN < MIN_W ? MIN_W : x->WN;
-    }
-    x->S = (x->DN + 1) * (x->WN + 1);
+    if (rc == 0)
+        dp_grid(x, p, D, net + slack_ns, with_w);
+    /* a crossing the path cannot avoid counts when it is more than the
+     * route between the endpoints (each is a lower bound of the path's
+     * network; their sum need not be) */
+    uint64_t cross = 0;
+    if (rc == 0 && D != PLACE_UNLIMITED && !m->single_location)
+        rc = forced_crossing(m, x, &cross);
+    if (rc == 0 && cross > net)
+        dp_grid(x, p, D, cross + slack_ns, with_w);
     if (rc != 0)
         dp_free(x);
     return rc;
@@ -265,60 +479,17 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
     int rc = dp_setup(m, slack_ns, &x);
     if (rc != 0)
         return rc;
-    size_t V = x.V, S = x.S;
-    double *cost = malloc(S * sizeof *cost), *next = malloc(S * sizeof *next);
+    size_t V = x.V, S = x.S, best = 0;
     unsigned short *pick = malloc((V * S + 1) * sizeof *pick);
-    if (!cost || !next || !pick)
-        rc = PLC_ENOMEM;
-    if (rc == 0) {
-        for (size_t s = 0; s < S; s++)
-            cost[s] = INFINITY;
-        cost[0] = 0;
-        for (size_t v = 0; v < V && rc == 0; v++) {
-            if (place__expired(m->p)) {
-                rc = PLC_ETIMEDOUT;
-                break;
-            }
-            for (size_t s = 0; s < S; s++)
-                next[s] = INFINITY;
-            for (size_t k = 0; k < x.nc[v] && k < 65535; k++) {
-                size_t step = dp_step(&x, v, k);
-                double u = x.c[v][k].u;
-                for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
-                    if (cost[s] == INFINITY || !dp_fits(&x, s, step))
-                        continue;
-                    if (cost[s] + u < next[s + step]) {
-                        next[s + step] = cost[s] + u;
-                        pick[v * S + s + step] = (unsigned short)k;
-                    }
-                }
-            }
-            double *tmp = cost;
-            cost = next;
-            next = tmp;
-        }
-    }
-    if (rc == 0) {
-        size_t best = 0;
-        for (size_t s = 1; s < S; s++)
-            if (cost[s] < cost[best])
-                best = s;
-        if (cost[best] == INFINITY) {
-            rc = 1; /* even the relaxation is infeasible */
-        } else {
-            *lb = cost[best];
-            /* walk back: the item of v at cell t came from t - step */
-            for (size_t v = V, t = best; v-- > 0;) {
-                size_t k = pick[v * S + t];
-                if (choice)
-                    choice[v] = x.c[v][k].item;
-                t -= dp_step(&x, v, k);
-            }
-        }
+    rc = pick ? dp_solve(m, &x, NULL, lb, pick, &best) : PLC_ENOMEM;
+    /* walk back: the item of v at cell t came from t - step */
+    for (size_t v = V, t = best; rc == 0 && v-- > 0;) {
+        size_t k = pick[v * S + t];
+        if (choice)
+            choice[v] = x.c[v][k].item;
+        t -= dp_step(&x, v, k);
     }
     dp_free(&x);
-    free(cost);
-    free(next);
     free(pick);
     return rc;
 }

@@ -4,7 +4,13 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "proto/json.h"
 #include "proto/load.h"
+#include "proto/topo.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 struct run {
     struct proto_doc c, w;
@@ -466,4 +472,69 @@ Test(plan_cases, rejections_count_hosts_per_reason)
             "service 'a' needs 1TiB; the most free memory on a host is 8GiB "
             "('h1'); of 3 hosts for 'a': 0 excluded by its placement rules, 3 "
             "short of memory, 0 short of CPU, 0 would take it alone");
+}
+
+/* A chain of ten services needs more CPU than any 4-core host has, so every
+ * plan crosses the network at least once: its optimum on a fat-tree is the
+ * optimum on one 32-core host with the deadline shortened by one crossing
+ * (two 5 us links), and placer proves it rather than leaving a gap. */
+static char *chain10(const char *deadline)
+{
+    char *s = malloc(8192);
+    size_t n = (size_t)sprintf(s,
+                               "{\"name\": \"w\", \"deadline\": \"%s\", "
+                               "\"probability\": 0.95, \"services\": [",
+                               deadline);
+    for (int i = 0; i < 10; i++)
+        n += (size_t)sprintf(s + n,
+                             "%s{\"name\": \"s%d\", \"exec_time\": {\"pmf\": "
+                             "{\"3ms\": 0.7, \"6ms\": 0.25, \"9ms\": 0.05}}}",
+                             i ? ", " : "", i);
+    n += (size_t)sprintf(s + n, "], \"links\": [");
+    for (int i = 1; i < 10; i++)
+        n += (size_t)sprintf(s + n,
+                             "%s{\"from\": \"s%d\", \"to\": \"s%d\", "
+                             "\"rate\": \"100Mbit\"}",
+                             i > 1 ? ", " : "", i - 1, i);
+    sprintf(s + n, "]}");
+    return s;
+}
+
+Test(plan_cases, a_forced_crossing_is_counted_in_the_bound)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 4;
+    o.rate_bps = 10000000000ULL;
+    o.latency_ns = 5000;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(proto_topo_fat_tree(4, &o, &c, &err), 0);
+    json_t *j = proto_message_to_json(&c->base, 0);
+    char *tree = json_dumps(j, 0);
+    json_decref(j);
+    placer__cluster__free_unpacked(c, NULL);
+    static const char one[] =
+        "{\"hosts\": [{\"name\": \"big\", \"cores\": 32}], \"switches\": [],"
+        " \"links\": []}";
+    char *w = chain10("150ms"), *w1 = chain10("149.99ms");
+    struct run a, b, b1;
+    plan_of(&a, tree, w);
+    plan_of(&b, one, w);
+    plan_of(&b1, one, w1);
+    cr_assert(a.plan.admitted && b.plan.admitted && b1.plan.admitted);
+    cr_assert_eq(a.plan.status, PLACE_OPTIMAL, "fat-tree: status %d, gap %g",
+                 (int)a.plan.status, a.plan.gap);
+    cr_assert_eq(b1.plan.status, PLACE_OPTIMAL);
+    /* the crossing costs something here, and exactly one crossing */
+    cr_assert_gt(a.plan.objective, b.plan.objective + 1e-6, "%g vs %g",
+                 a.plan.objective, b.plan.objective);
+    cr_assert_float_eq(a.plan.objective, b1.plan.objective, 1e-9, "%g vs %g",
+                       a.plan.objective, b1.plan.objective);
+    done(&a);
+    done(&b);
+    done(&b1);
+    free(w);
+    free(w1);
+    free(tree);
 }

@@ -223,7 +223,10 @@ static bool feasible(const struct inst *x, const size_t *host,
         return false;
     /* access links of the star: out and in per host */
     double out[MAXH] = {0}, in[MAXH] = {0};
+    /* a service no vlink enters starts at 0 */
     uint64_t finish[MAXV + 1] = {0};
+    for (size_t v = 0; v < p->n_services; v++)
+        finish[v + 1] = x->menu[v].v[item[v]].deadline_ns;
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         size_t a = at(x, host, e->from), b = at(x, host, e->to);
@@ -248,8 +251,9 @@ static bool feasible(const struct inst *x, const size_t *host,
         }
         size_t sa = e->from; /* chain: predecessors finish first */
         uint64_t start = finish[sa] + d * (uint64_t)e->crossings;
-        finish[e->to] =
-            start + x->menu[e->to - 1].v[item[e->to - 1]].deadline_ns;
+        uint64_t f = start + x->menu[e->to - 1].v[item[e->to - 1]].deadline_ns;
+        if (f > finish[e->to])
+            finish[e->to] = f;
     }
     for (size_t h = 0; h < H && star; h++)
         if (out[h] + (double)x->links[h].used_bps > 1e9 + 1e-3 ||
@@ -299,13 +303,45 @@ static bool enumerate(const struct inst *x, double *best)
     return any;
 }
 
-Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
+/* Instances where the network decides: deadlines just above a multiple of
+ * the items' 5 ms step (so a crossing of 0.1-1.1 ms moves a stage to a
+ * shorter deadline), every fourth a single location; 0 when not tight. */
+static void tighten(struct inst *x, int k)
 {
-    srand(17);
+    x->p.deadline_ns =
+        (uint64_t)(10 + 5 * (k % 10)) * MS + (uint64_t)(rand() % 1200) * 1000;
+    /* menus as a real service's: a shorter local deadline costs more
+     * utilisation, so the deadline row decides what the plan costs */
+    for (size_t v = 0; v < x->p.n_services; v++) {
+        uint64_t tenths = 3 + (uint64_t)(rand() % 6); /* 0.3-0.8 */
+        for (size_t i = 0; i < x->menu[v].n; i++) {
+            struct sched_menu_item *it = &x->items[v][i];
+            it->period_ns = 5 * MS;
+            it->deadline_ns = (uint64_t)(i + 1) * 5 * MS;
+            /* tenths/10 x (1 - i/5) of the period, exactly */
+            it->budget_ns = it->period_ns * tenths * (5 - i) / 50;
+            it->utilization = (double)it->budget_ns / (double)it->period_ns;
+        }
+    }
+    /* no endpoint link: the chain's own crossings are its network */
+    x->p.vlinks = x->vl + 1;
+    x->p.n_vlinks--;
+    /* the chain's stages often too much for one host's cores */
+    for (size_t h = 0; h < x->cluster.n_hosts; h++)
+        for (int c = 0; c < x->hosts[h].cores; c++)
+            x->used[h][c] = 0.1 * (rand() % 4);
+}
+
+static void against_enumeration(unsigned seed, int n, bool tight, int min_dp,
+                                int min_bb, int min_admitted, int min_rejected)
+{
+    srand(seed);
     int admitted = 0, rejected = 0, by_dp = 0, by_bb = 0;
-    for (int k = 0; k < 120; k++) {
+    for (int k = 0; k < n; k++) {
         struct inst *x = malloc(sizeof *x);
         random_instance(x, k);
+        if (tight)
+            tighten(x, k);
         double best;
         bool any = enumerate(x, &best);
         struct place_plan plan;
@@ -317,10 +353,18 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
                       "instance %d: enumeration finds %g, "
                       "placer rejects (%s)",
                       k, best, plan.message);
-            cr_assert_eq(plan.status, PLACE_OPTIMAL, "instance %d", k);
+            cr_assert_eq(
+                plan.status, PLACE_OPTIMAL,
+                "instance %d: status %d obj %g bound %g best %g time %g ms", k,
+                (int)plan.status, plan.objective, plan.bound, best,
+                plan.time_ms);
             cr_assert_float_eq(plan.objective, best, 1e-6,
                                "instance %d: placer %g, enumeration %g", k,
                                plan.objective, best);
+            /* the lower bound placer reports is one */
+            cr_assert_leq(plan.bound, best + 1e-6,
+                          "instance %d: bound %g above the optimum %g", k,
+                          plan.bound, best);
             admitted++;
             by_dp += plan.proof == PLACE_PROOF_DP;
             by_bb += plan.proof == PLACE_PROOF_MILP;
@@ -341,8 +385,21 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
                 admitted, by_dp, by_bb, rejected);
     cr_assert_eq(by_dp + by_bb, admitted);
     /* both ways of proving an optimum are checked against enumeration */
-    cr_assert_geq(by_dp, 5);
-    cr_assert_geq(by_bb, 5);
-    cr_assert_geq(admitted, 25);
-    cr_assert_geq(rejected, 10);
+    cr_assert_geq(by_dp, min_dp);
+    cr_assert_geq(by_bb, min_bb);
+    cr_assert_geq(admitted, min_admitted);
+    cr_assert_geq(rejected, min_rejected);
+}
+
+Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
+{
+    against_enumeration(17, 120, false, 5, 5, 25, 10);
+}
+
+/* The bounds that count the network a plan cannot avoid (the critical
+ * path's forced crossing) must never cut off a plan: here the crossing
+ * decides the deadline row in many instances. */
+Test(place_plan, network_bounds_never_cut_off_the_optimum)
+{
+    against_enumeration(23, 240, true, 5, 5, 40, 20);
 }
