@@ -34,7 +34,8 @@
  *              -> 1 of the same services (45 ms); examples/vepc-attach.
  * A cell prints how many were proven optimal, proven infeasible, feasible
  * (with the median gap), timed out; the median and largest time; and how
- * far the largest time went past the limit.
+ * far the largest time went past the limit.  With BENCH_DUMP=DIR in the
+ * environment the instances are written there as c-*.json / w-*.json.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -53,7 +54,8 @@
 #include "proto/load.h"
 #include "proto/topo.h"
 
-static int load_lo; /* background load per core: lo-90 % (percent) */
+static int load_lo;          /* background load per core: lo-90 % (percent) */
+static const char *dump_dir; /* write the instances there */
 
 /* The table's own generator: splitmix64, so a seed gives the same
  * instances on every libc. */
@@ -174,6 +176,23 @@ static void table_run(int k, enum shape sh, int n, bool distinct,
                       enum background bg, double limit, struct cell *c)
 {
     char *cj = table_cluster(k, bg), *wj = table_workflow(sh, n, distinct);
+    if (dump_dir) {
+        /* the instance as files, for placer plan, glpsol or cbc */
+        char path[512];
+        for (int f = 0; f < 2; f++) {
+            snprintf(path, sizeof path, "%s/%c-k%d-%s-%d%s-%s-%d.json",
+                     dump_dir, f ? 'w' : 'c', k,
+                     sh == SH_CHAIN ? "chain"
+                     : sh == SH_DAG ? "dag"
+                                    : "vepc",
+                     n, distinct ? "d" : "i", bg_name[bg], c->nt);
+            FILE *o = fopen(path, "w");
+            if (o) {
+                fputs(f ? wj : cj, o);
+                fclose(o);
+            }
+        }
+    }
     double t0 = bench_now_us();
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
@@ -428,8 +447,6 @@ static bool first_fit(const struct place_problem *p, double *obj)
     return ok && total + (n + 1) * 12000 <= p->deadline_ns;
 }
 
-static const char *dump_dir; /* write the instances there (argv[4]) */
-
 static void bench(int k, int n, int runs)
 {
     int hosts = k * k * k / 4;
@@ -504,6 +521,7 @@ static void bench(int k, int n, int runs)
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "table")) {
+        dump_dir = getenv("BENCH_DUMP");
         const char *src = getenv("PLACER_SRC");
         char path[4096];
         snprintf(path, sizeof path, "%s/examples/vepc-attach.json",

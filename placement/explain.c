@@ -76,6 +76,15 @@ static bool explain_empty_menu(const struct place_problem *p,
     return false;
 }
 
+/* Can a plan use the item at all: a local deadline longer than the
+ * workflow's is in none (the network only adds). */
+static bool usable(const struct place_problem *p,
+                   const struct sched_menu_item *it)
+{
+    return p->deadline_ns == PLACE_UNLIMITED ||
+           it->deadline_ns <= p->deadline_ns;
+}
+
 /* The cores of host h with room for service v's cheapest reservation
  * there (*least: its utilisation), or -1 when v has no reservation there. */
 static int cores_with_room(const struct place_problem *p, size_t v, size_t h,
@@ -86,7 +95,8 @@ static int cores_with_room(const struct place_problem *p, size_t v, size_t h,
     const struct sched_menu *menu = s->menu ? s->menu[h] : NULL;
     *least = INFINITY;
     for (size_t k = 0; menu && k < menu->n; k++)
-        *least = fmin(*least, menu->v[k].utilization);
+        if (usable(p, &menu->v[k]))
+            *least = fmin(*least, menu->v[k].utilization);
     if (*least == INFINITY)
         return -1;
     int cores = 0;
@@ -209,8 +219,9 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
         for (size_t h = 0; h < c->n_hosts; h++) {
             const struct sched_menu *menu = p->services[v].menu[h];
             for (size_t k = 0; menu && k < menu->n; k++)
-                if (menu->v[k].phi >= p->probability - SCHED_PROB_TOL ||
-                    p->n_services > 1)
+                if (usable(p, &menu->v[k]) &&
+                    (menu->v[k].phi >= p->probability - SCHED_PROB_TOL ||
+                     p->n_services > 1))
                     least = fmin(least, menu->v[k].utilization);
         }
         if (least > worst && least < INFINITY) {
@@ -240,8 +251,9 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
                 for (size_t k = 0;
                      p->services[v].menu[h] && k < p->services[v].menu[h]->n;
                      k++)
-                    least =
-                        fmin(least, p->services[v].menu[h]->v[k].utilization);
+                    if (usable(p, &p->services[v].menu[h]->v[k]))
+                        least = fmin(least,
+                                     p->services[v].menu[h]->v[k].utilization);
             if (least < INFINITY)
                 need += least * p->services[v].vcpus;
         }
@@ -629,6 +641,85 @@ int place__explain(const struct place_problem *p, const struct routes *r,
         return rc;
     }
     explain_cpu(p, plan);
+    return 0;
+}
+
+int place__explain_dp(const struct place_problem *p, const struct routes *r,
+                      const struct milp *m, double limit,
+                      struct place_plan *plan)
+{
+    if (rules_contradict(p, plan))
+        return 0;
+    /* the same relaxation with every reservation, whether a core has room
+     * for it or not */
+    const struct place_cluster *c = p->cluster;
+    struct milp all;
+    size_t V = p->n_services;
+    struct sched_menu_item *choice = malloc((V + 1) * sizeof *choice);
+    int rc = choice ? place__milp_prepare(&all, p, r, FAM_CPU, GOAL_PRIMARY)
+                    : PLC_ENOMEM;
+    double need = 0;
+    int b = rc == 0 ? place__dp_bound(&all, 0, &need, choice) : 1;
+    place__milp_release(&all);
+    if (rc == PLC_ENOMEM || b == PLC_ENOMEM) {
+        free(choice);
+        return PLC_ENOMEM;
+    }
+    if (rc != 0 || b != 0) {
+        /* not the free cores: the deadline or the probability itself */
+        free(choice);
+        return place__explain(p, r, m, limit, plan);
+    }
+    /* Some item of that solution fits no core of any host its service may
+     * use (else the first DP would have it): the one that misses by the
+     * most is named. */
+    size_t worst = PLACE_NONE, worst_h = 0;
+    double miss = 0, worst_free = 0;
+    for (size_t v = 0; v < V; v++) {
+        const struct place_service *s = &p->services[v];
+        double u = choice[v].utilization, most = 0;
+        size_t most_h = 0;
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            if (s->allowed && !s->allowed[h])
+                continue;
+            for (int k = 0; k < c->hosts[h].cores; k++)
+                if (place__milp_core_free(&c->hosts[h], k) > most) {
+                    most = place__milp_core_free(&c->hosts[h], k);
+                    most_h = h;
+                }
+        }
+        if (u - most > miss) {
+            miss = u - most;
+            worst = v;
+            worst_h = most_h;
+            worst_free = most;
+        }
+    }
+    free(choice);
+    if (worst == PLACE_NONE)
+        return place__explain(p, r, m, limit, plan);
+    char b1[32], b2[32], b3[32], b4[32];
+    const struct place_service *s = &p->services[worst];
+    double u = miss + worst_free;
+    size_t hosts = 0;
+    for (size_t h = 0; h < c->n_hosts; h++)
+        hosts += !s->allowed || s->allowed[h];
+    place__reject(
+        plan, PLACE_REJECT_CPU,
+        "not enough CPU where the deadline allows: reservations short "
+        "enough for the deadline of %s at probability %.4g take at least %s "
+        "of a core in all, and in the cheapest such plan '%s' needs %s of a "
+        "core (x %d vCPU); none of the %zu hosts it may use has a core with "
+        "that much free (the largest is %s, on host '%s')",
+        place__fmt_time(p->deadline_ns, b4), p->probability,
+        share(need, b1, sizeof b1), s->name, share(u, b2, sizeof b2), s->vcpus,
+        hosts, share(worst_free, b3, sizeof b3), c->hosts[worst_h].name);
+    place__detail_text(plan, "service", s->name);
+    place__detail_num(plan, "needed_utilization", u);
+    place__detail_num(plan, "needed_total", need);
+    place__detail_num(plan, "largest_free_core", worst_free);
+    place__detail_text(plan, "host", c->hosts[worst_h].name);
+    place__detail_num(plan, "hosts_cpu", (double)hosts);
     return 0;
 }
 

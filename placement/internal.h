@@ -60,6 +60,12 @@ double place__plan_bandwidth_hops(const struct milp *m,
 double place__milp_units(const struct place_problem *p, double x);
 
 /* explain.c */
+/* Why there is no plan when the DP's relaxation (bound.c) has none: the
+ * free cores hold no reservations short enough for the deadline and the
+ * probability (CPU, with the figures), else as place__explain. */
+int place__explain_dp(const struct place_problem *p, const struct routes *r,
+                      const struct milp *m, double limit,
+                      struct place_plan *plan);
 int place__explain(const struct place_problem *p, const struct routes *r,
                    const struct milp *m, double limit, struct place_plan *plan);
 void place__explain_no_candidate(const struct place_problem *p,

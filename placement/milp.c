@@ -588,16 +588,21 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
         if (n == 0)
             rc = PLC_EDATA; /* no candidate at all: explained by caller */
     }
-    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0 &&
-        p->objective == PLACE_OBJ_UTILIZATION) {
+    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0) {
         /* a valid lower bound of the utilisation (bound.c): a row of the
-         * model, the first try of the heuristic, and the pruning */
+         * model, the first try of the heuristic, and the pruning; and for
+         * every objective, when even its relaxation has no solution, the
+         * proof that no plan exists */
         m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
-        int b = m->dp_choice ? place__dp_bound(m, 0, &m->dp_lb, m->dp_choice)
+        double lb = 0;
+        int b = m->dp_choice ? place__dp_bound(m, 0, &lb, m->dp_choice)
                              : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
             rc = b; /* (out of time: no bound, the rest stops itself) */
-        m->has_dp = b == 0;
+        m->dp_infeasible = b == 1;
+        m->has_dp = b == 0 && p->objective == PLACE_OBJ_UTILIZATION;
+        if (m->has_dp)
+            m->dp_lb = lb;
     }
     return rc;
 }

@@ -56,6 +56,8 @@ struct milp {
     size_t *first, *second; /* per group: two member hosts (or NONE) */
     bool tiebreak;          /* the objective is now the tie-break's */
     bool has_dp;            /* the DP bound below was computed */
+    bool dp_infeasible;     /* the DP's relaxation has no solution, so the
+                               problem has none (any objective) */
     double dp_lb;           /* lower bound of total utilisation (bound.c) */
     double build_s;         /* how long place__milp_finish() took */
     struct sched_menu_item *dp_choice; /* the items attaining it */

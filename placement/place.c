@@ -171,6 +171,14 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             place__explain_no_candidate(p, &m, plan);
         goto out;
     }
+    if (m.dp_infeasible) {
+        /* even the DP's relaxation has no solution (bound.c): proven
+         * without the solver */
+        plan->status = PLACE_INFEASIBLE;
+        double left = place__deadline(p) - plc_now_s();
+        rc = place__explain_dp(p, &r, &m, fmax(left, 0.001), plan);
+        goto out;
+    }
     /* a greedy plan: offered to the solver, and the answer if the solver
      * finds none in time */
     size_t *heur_host = malloc((p->n_services + 1) * sizeof *heur_host);

@@ -228,7 +228,7 @@ printf '%s' '{"name": "tiny", "deadline": "1s", "services": [{"name": "s",' \
     >"$tmp/tiny-w.json"
 "$bin/placer" plan --cluster "$tmp/tiny-c.json" "$tmp/tiny-w.json" >"$tmp/out"
 check "plan on a core of 0.00002" 1 $?
-grep -q "is 0.0000100 of a core; the largest free core is 0.0000200" "$tmp/out" &&
+grep -q "at least 0.0000400 of a core (x 1 vCPU); the largest free core is 0.0000200" "$tmp/out" &&
     ! grep -q "0\.0000 " "$tmp/out" ||
     { echo "FAIL: a tiny share: $(cat "$tmp/out")"; fails=$((fails+1)); }
 # a wide service: 100 vCPUs on 128-core hosts (it once overflowed a

@@ -538,3 +538,45 @@ Test(plan_cases, a_forced_crossing_is_counted_in_the_bound)
     free(w1);
     free(tree);
 }
+
+/* Busy cores: what the deadline needs is named with figures that are
+ * actually short (an item with a local deadline longer than the
+ * workflow's, 0.0075 of a core, used to be named as the need). */
+static const char busy[] =
+    "{\"hosts\": [{\"name\": \"h1\", \"cores\": 1, \"core_capacity\": 0.9,"
+    "  \"used\": [0.7]}, {\"name\": \"h2\", \"cores\": 1, \"core_capacity\":"
+    "  0.9, \"used\": [0.7]}], \"switches\": [{\"name\": \"s\"}],"
+    " \"links\": [{\"a\": \"h1\", \"b\": \"s\", \"rate\": \"1Gbit\"},"
+    " {\"a\": \"h2\", \"b\": \"s\", \"rate\": \"1Gbit\"}]}";
+
+Test(plan_cases, busy_cores_name_what_the_deadline_needs)
+{
+    rejects(busy,
+            "{\"name\": \"w\", \"deadline\": \"10ms\", \"services\": "
+            "[{\"name\": \"a\", \"exec_time\": {\"wcet\": \"3ms\"}}]}",
+            PLACE_REJECT_CPU,
+            "'a' needs a reservation of at least 0.3000 of a core (x 1 "
+            "vCPU); the largest free core is 0.2000 on host 'h1'; of 2 hosts "
+            "for 'a': 0 excluded by its placement rules, 0 short of memory, 2 "
+            "short of CPU, 0 would take it alone");
+    /* two stages: proven by the dynamic program's relaxation, without the
+     * solver */
+    struct run r;
+    plan_of(&r, busy,
+            "{\"name\": \"w\", \"deadline\": \"20ms\", \"services\": "
+            "[{\"name\": \"a\", \"exec_time\": {\"wcet\": \"3ms\"}}, "
+            "{\"name\": \"b\", \"exec_time\": {\"wcet\": \"3ms\"}}], "
+            "\"links\": [{\"from\": \"a\", \"to\": \"b\"}]}");
+    cr_assert_eq(r.plan.status, PLACE_INFEASIBLE);
+    cr_assert_eq(r.plan.reject, PLACE_REJECT_CPU, "%s", r.plan.message);
+    cr_assert(strstr(r.plan.message,
+                     "reservations short enough for the deadline of 20ms at "
+                     "probability 1 take at least 0.6000 of a core in all, "
+                     "and in the cheapest such plan 'a' needs 0.3000 of a "
+                     "core (x 1 vCPU); none of the 2 hosts it may use has a "
+                     "core with that much free (the largest is 0.2000, on "
+                     "host 'h1')"),
+              "%s", r.plan.message);
+    cr_assert_eq(r.plan.nodes, 0, "no branch and bound");
+    done(&r);
+}
