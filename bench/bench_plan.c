@@ -18,11 +18,12 @@
  * Usage: bench_plan [RUNS [K N [DIR]]]: RUNS instances of each size, or
  * only fat-tree K with N-service chains, writing the instances to DIR.
  *
- * bench_plan table [RUNS [MAX_K [LIMIT_S [SEED]]]]: the shapes a user's
+ * bench_plan table [RUNS [MAX_K [LIMIT_S [SEED [MIN_K]]]]]: the shapes a user's
  * instances take (issue 14), RUNS seeded instances per cell, each planned
  * with the time limit LIMIT_S (default 2 s, placer's own) and timed from
  * the documents to the answer:
- *   clusters   fat-trees k = 4, 8, 16, ... up to MAX_K (default 16): 4
+ *   clusters   fat-trees k = MIN_K (default 4), 2 MIN_K, ... up to MAX_K
+ *              (default 16): 4
  *              cores per host at capacity 1.0 (the file default), 64 GiB,
  *              10 Gbit/5 us links;
  *   background per core: idle (0), random (0, 0.1, ..., 0.9 uniformly),
@@ -268,7 +269,7 @@ static void table_cell_print(const char *cluster, const char *wf,
     fflush(stdout);
 }
 
-static int table(int runs, int max_k, double limit, uint64_t seed,
+static int table(int runs, int min_k, int max_k, double limit, uint64_t seed,
                  const char *vepc_path)
 {
     FILE *f = fopen(vepc_path, "r");
@@ -304,7 +305,7 @@ static int table(int runs, int max_k, double limit, uint64_t seed,
         {SH_DAG, 6, true, "fork/join distinct"},
         {SH_VEPC, 0, false, "vepc-attach"},
     };
-    for (int k = 4; k <= max_k; k *= 2) {
+    for (int k = min_k; k <= max_k; k *= 2) {
         char cl[32];
         snprintf(cl, sizeof cl, "k=%d (%d hosts)", k, k * k * k / 4);
         for (size_t w = 0; w < sizeof wfs / sizeof *wfs; w++)
@@ -526,7 +527,7 @@ int main(int argc, char **argv)
         char path[4096];
         snprintf(path, sizeof path, "%s/examples/vepc-attach.json",
                  src ? src : ".");
-        return table(argc > 2 ? atoi(argv[2]) : 3,
+        return table(argc > 2 ? atoi(argv[2]) : 3, argc > 6 ? atoi(argv[6]) : 4,
                      argc > 3 ? atoi(argv[3]) : 16,
                      argc > 4 ? atof(argv[4]) : 2.0,
                      argc > 5 ? strtoull(argv[5], NULL, 10) : 1, path);

@@ -351,14 +351,18 @@ static uint64_t least_host_pair_delay(const struct milp *m)
  * crossing is forced.
  */
 static int forced_crossing(const struct milp *m, const struct dp *x,
-                           uint64_t *cross)
+                           uint64_t *cross, double *bw)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
     size_t V = p->n_services, H = c->n_hosts, E = p->n_endpoints;
     *cross = 0;
-    /* the vlinks between services of P, and their least traversal */
+    *bw = 0;
+    /* the vlinks between services of P, and their least traversal and
+     * least bandwidth x hops (one hop when two hosts are linked directly,
+     * else two) */
     uint64_t least = PLACE_UNLIMITED, pair = 0;
+    double least_bw = INFINITY;
     bool have_pair = false;
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
@@ -373,6 +377,7 @@ static int forced_crossing(const struct milp *m, const struct dp *x,
                      (pair + place__message_ns(e));
         if (d < least)
             least = d;
+        least_bw = fmin(least_bw, (double)e->rate_bps * (e->duplex ? 2 : 1));
     }
     if (least == PLACE_UNLIMITED || least == 0 || H < 2)
         return 0;
@@ -412,12 +417,19 @@ static int forced_crossing(const struct milp *m, const struct dp *x,
             forced = false; /* h could take all of P */
         }
     }
-    if (forced)
+    if (forced) {
         *cross = least;
+        bool direct = false;
+        for (size_t l = 0; l < c->n_links && !direct; l++)
+            direct = c->links[l].a < H && c->links[l].b < H &&
+                     c->links[l].a != c->links[l].b;
+        *bw = least_bw * (direct ? 1 : 2);
+    }
     return 0;
 }
 
-static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
+static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
+                    double *forced_bw)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
@@ -463,8 +475,11 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x)
      * route between the endpoints (each is a lower bound of the path's
      * network; their sum need not be) */
     uint64_t cross = 0;
+    double bw = 0;
     if (rc == 0 && D != PLACE_UNLIMITED && !m->single_location)
-        rc = forced_crossing(m, x, &cross);
+        rc = forced_crossing(m, x, &cross, &bw);
+    if (forced_bw)
+        *forced_bw = bw;
     if (rc == 0 && cross > net)
         dp_grid(x, p, D, cross + slack_ns, with_w);
     if (rc != 0)
@@ -476,7 +491,7 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
                     struct sched_menu_item *choice)
 {
     struct dp x;
-    int rc = dp_setup(m, slack_ns, &x);
+    int rc = dp_setup(m, slack_ns, &x, NULL);
     if (rc != 0)
         return rc;
     size_t V = x.V, S = x.S, best = 0;
@@ -500,7 +515,7 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
 int place__dp_prune(const struct milp *m, double ub, bool *keep)
 {
     struct dp x;
-    int rc = dp_setup(m, 0, &x);
+    int rc = dp_setup(m, 0, &x, NULL);
     if (rc != 0)
         return rc;
     size_t V = x.V, S = x.S;
@@ -600,7 +615,7 @@ double place__bandwidth_lb(const struct milp *m)
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
     size_t E = p->n_endpoints, N = E + p->n_services;
-    if (m->single_location || E < 2)
+    if (m->single_location)
         return 0;
     size_t *hops = malloc((c->n_nodes + 1) * sizeof *hops);
     size_t *queue = malloc((c->n_nodes + 1) * sizeof *queue);
@@ -635,5 +650,11 @@ double place__bandwidth_lb(const struct milp *m)
     free(order);
     free(start);
     free(out);
-    return best;
+    /* a crossing no plan avoids (forced_crossing) spends at least its
+     * least vlink's rate on each hop between two hosts */
+    struct dp x;
+    double forced = 0;
+    if (p->deadline_ns != PLACE_UNLIMITED && dp_setup(m, 0, &x, &forced) == 0)
+        dp_free(&x);
+    return fmax(best, forced);
 }

@@ -316,6 +316,10 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     double spent = (plc_now_ms() - t0) / 1000;
     double held = res.obj,
            tie_end = spent + fmin(limit / 4, fmax(0.1, spent / 2));
+    /* building the tie-break's model counts against its share too: on a
+     * large cluster it can take longer than the plan did */
+    double saved_deadline = q.deadline_s;
+    q.deadline_s = fmin(q.deadline_s, t0 / 1000 + fmin(limit, tie_end));
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
          rc == 0 && res.status == PLACE_OPTIMAL && phase < 2; phase++) {
         if (phase == 1 && p->n_vlinks == 0)
@@ -361,6 +365,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         if (!proven)
             break; /* the next level needs this one proven */
     }
+    q.deadline_s = saved_deadline;
     if (rc < 0)
         goto out;
     rc = place__complete_plan(&m, plan, err);
