@@ -37,6 +37,7 @@
 #include "plc/error.h"
 #include "sched/prob.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,420 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
     return rc;
 }
 
+/*
+ * The series-parallel bound.  On a workflow that is not a chain the path
+ * DP above keeps the deadline of one path only: the other branches of a
+ * fork/join take their cheapest items as if they had the whole deadline
+ * to themselves.  When the workflow's graph is series-parallel (fork/join,
+ * nested, chains of those), every path's deadline row can be kept at once:
+ * with f_X(T) the least cost of part X within T grid steps, a service is
+ * its cheapest item of at most T steps, X then Y is the min-plus
+ * convolution  min_t f_X(t) + f_Y(T - t), and X beside Y is f_X(T) +
+ * f_Y(T) (both must fit in T).  The probability row enters through a
+ * Lagrange multiplier: for any lambda >= 0,
+ *   min sum (u + lambda w) over items meeting every path - lambda W
+ * is at most the utilisation of every plan (weak duality), so the best of
+ * a few lambdas is a valid bound.  Deadlines are rounded down to the grid
+ * (a relaxation, as above) and network delays taken as 0.
+ */
+#define SP_MAX_DL 256       /* deadline cells */
+#define SP_MAX_SERVICES 600 /* larger workflows keep the path bound */
+#define SP_LAMBDAS 14       /* evaluations of the dual function */
+#define SP_WORK 2e7         /* about the most cell operations in all */
+
+enum sp_kind { SP_EMPTY, SP_LEAF, SP_SERIES, SP_PARALLEL };
+
+struct sp_expr {
+    enum sp_kind kind;
+    size_t a, b;       /* children (series, parallel) or the service (leaf) */
+    double *f;         /* f(T), T = 0..DN; freed once its parent has it */
+    unsigned short *k; /* per T: the leaf's item / the series' split */
+};
+
+struct sp_edge {
+    size_t tail, head, expr;
+    bool dead;
+};
+
+struct sp {
+    struct sp_expr *e;
+    size_t ne, cap_e;
+    struct sp_edge *ed;
+    size_t ned, cap_ed;
+    size_t root;
+    size_t DN;
+    uint64_t g;
+};
+
+static size_t sp_new_expr(struct sp *t, enum sp_kind kind, size_t a, size_t b)
+{
+    if (t->ne == t->cap_e) {
+        size_t n = t->cap_e ? 2 * t->cap_e : 64;
+        struct sp_expr *e = realloc(t->e, n * sizeof *e);
+        if (!e)
+            return PLACE_NONE;
+        t->e = e;
+        t->cap_e = n;
+    }
+    t->e[t->ne] = (struct sp_expr){kind, a, b, NULL, NULL};
+    return t->ne++;
+}
+
+static size_t sp_new_edge(struct sp *t, size_t tail, size_t head, size_t expr)
+{
+    if (expr == PLACE_NONE)
+        return PLACE_NONE;
+    if (t->ned == t->cap_ed) {
+        size_t n = t->cap_ed ? 2 * t->cap_ed : 64;
+        struct sp_edge *e = realloc(t->ed, n * sizeof *e);
+        if (!e)
+            return PLACE_NONE;
+        t->ed = e;
+        t->cap_ed = n;
+    }
+    t->ed[t->ned] = (struct sp_edge){tail, head, expr, false};
+    return t->ned++;
+}
+
+static void sp_free(struct sp *t)
+{
+    for (size_t i = 0; i < t->ne; i++) {
+        free(t->e[i].f);
+        free(t->e[i].k);
+    }
+    free(t->e);
+    free(t->ed);
+    memset(t, 0, sizeof *t);
+}
+
+/* Decompose: 0 and t->root, 1 when the graph is not series-parallel, or
+ * PLC_ENOMEM.  Vertices: node n of the workflow (endpoints, then
+ * services) is 2n -> 2n + 1 (its leaf), a vlink u -> v is 2u + 1 -> 2v,
+ * and a source 2N and a sink 2N + 1 close the graph. */
+static int sp_decompose(const struct place_problem *p, struct sp *t)
+{
+    size_t E = p->n_endpoints, N = E + p->n_services, X = 2 * N + 2;
+    size_t S = 2 * N, T = 2 * N + 1;
+    bool *has_in = calloc(N + 1, sizeof *has_in),
+         *has_out = calloc(N + 1, sizeof *has_out);
+    size_t *deg_in = calloc(X, sizeof *deg_in),
+           *deg_out = calloc(X, sizeof *deg_out);
+    size_t *queue = malloc((X + 1) * sizeof *queue);
+    int rc = has_in && has_out && deg_in && deg_out && queue ? 0 : PLC_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from == e->to)
+            continue;
+        has_out[e->from] = has_in[e->to] = true;
+        if (sp_new_edge(t, 2 * e->from + 1, 2 * e->to,
+                        sp_new_expr(t, SP_EMPTY, 0, 0)) == PLACE_NONE)
+            rc = PLC_ENOMEM;
+    }
+    for (size_t n = 0; rc == 0 && n < N; n++) {
+        size_t x = n < E ? sp_new_expr(t, SP_EMPTY, 0, 0)
+                         : sp_new_expr(t, SP_LEAF, n - E, 0);
+        if (sp_new_edge(t, 2 * n, 2 * n + 1, x) == PLACE_NONE ||
+            (!has_in[n] &&
+             sp_new_edge(t, S, 2 * n, sp_new_expr(t, SP_EMPTY, 0, 0)) ==
+                 PLACE_NONE) ||
+            (!has_out[n] &&
+             sp_new_edge(t, 2 * n + 1, T, sp_new_expr(t, SP_EMPTY, 0, 0)) ==
+                 PLACE_NONE))
+            rc = PLC_ENOMEM;
+    }
+    /* Reduce.  Parallel: two live edges with the same ends become one.
+     * Series: a vertex with one edge in and one out is bypassed.  Out-
+     * and in-edges are found by scanning the edge list per vertex, which
+     * the size cap keeps cheap enough. */
+    size_t live = t->ned;
+    for (size_t i = 0; rc == 0 && i < t->ned; i++) {
+        deg_out[t->ed[i].tail]++;
+        deg_in[t->ed[i].head]++;
+    }
+    bool changed = rc == 0;
+    while (changed && rc == 0 && live > 1) {
+        changed = false;
+        /* parallel: sort-free, by the first live edge of each (tail, head)
+         * found among the later ones */
+        for (size_t i = 0; i < t->ned && rc == 0; i++) {
+            if (t->ed[i].dead)
+                continue;
+            for (size_t j = i + 1; j < t->ned; j++) {
+                if (t->ed[j].dead || t->ed[j].tail != t->ed[i].tail ||
+                    t->ed[j].head != t->ed[i].head)
+                    continue;
+                size_t x =
+                    sp_new_expr(t, SP_PARALLEL, t->ed[i].expr, t->ed[j].expr);
+                if (x == PLACE_NONE) {
+                    rc = PLC_ENOMEM;
+                    break;
+                }
+                t->ed[i].expr = x;
+                t->ed[j].dead = true;
+                deg_out[t->ed[j].tail]--;
+                deg_in[t->ed[j].head]--;
+                live--;
+                changed = true;
+            }
+        }
+        /* series */
+        size_t *in_of = queue; /* per vertex: its one live in-edge */
+        for (size_t v = 0; v < X; v++)
+            in_of[v] = PLACE_NONE;
+        for (size_t i = 0; i < t->ned; i++)
+            if (!t->ed[i].dead && deg_in[t->ed[i].head] == 1)
+                in_of[t->ed[i].head] = i;
+        size_t n_ed = t->ned;
+        for (size_t i = 0; i < n_ed && rc == 0; i++) {
+            size_t v = t->ed[i].tail;
+            if (t->ed[i].dead || v == S || v == T || deg_in[v] != 1 ||
+                deg_out[v] != 1 || in_of[v] == PLACE_NONE ||
+                t->ed[in_of[v]].dead)
+                continue;
+            size_t a = in_of[v];
+            size_t x = sp_new_expr(t, SP_SERIES, t->ed[a].expr, t->ed[i].expr);
+            size_t tail = t->ed[a].tail, head = t->ed[i].head;
+            size_t ne = sp_new_edge(t, tail, head, x);
+            if (ne == PLACE_NONE) {
+                rc = PLC_ENOMEM;
+                break;
+            }
+            t->ed[a].dead = t->ed[i].dead = true;
+            deg_in[v] = deg_out[v] = 0;
+            live--;
+            if (deg_in[head] == 1)
+                in_of[head] = ne;
+            changed = true;
+        }
+    }
+    if (rc == 0) {
+        rc = 1;
+        for (size_t i = 0; i < t->ned; i++)
+            if (!t->ed[i].dead && live == 1 && t->ed[i].tail == S &&
+                t->ed[i].head == T) {
+                t->root = t->ed[i].expr;
+                rc = 0;
+            }
+    }
+    free(has_in);
+    free(has_out);
+    free(deg_in);
+    free(deg_out);
+    free(queue);
+    return rc;
+}
+
+/* f of every expression for multiplier lambda (children before parents:
+ * ids grow); the root's f kept, the rest freed as they are used. */
+static int sp_eval(const struct milp *m, const struct dp *x, struct sp *t,
+                   double lambda)
+{
+    size_t DN = t->DN;
+    for (size_t i = 0; i < t->ne; i++) {
+        struct sp_expr *e = &t->e[i];
+        free(e->f);
+        e->f = NULL;
+        if (e->kind == SP_EMPTY)
+            continue;
+        if (place__expired(m->p))
+            return PLC_ETIMEDOUT;
+        e->f = malloc((DN + 1) * sizeof *e->f);
+        if (!e->k)
+            e->k = malloc((DN + 1) * sizeof *e->k);
+        if (!e->f || !e->k)
+            return PLC_ENOMEM;
+        for (size_t T = 0; T <= DN; T++) {
+            e->f[T] = INFINITY;
+            e->k[T] = USHRT_MAX;
+        }
+        if (e->kind == SP_LEAF) {
+            size_t v = e->a;
+            for (size_t k = 0; k < x->nc[v] && k < USHRT_MAX; k++) {
+                uint64_t cells = x->c[v][k].d / t->g;
+                double cost = x->c[v][k].u + lambda * x->c[v][k].w;
+                for (size_t T = cells; T <= DN; T++)
+                    if (cost < e->f[T]) {
+                        e->f[T] = cost;
+                        e->k[T] = (unsigned short)k;
+                    }
+            }
+            continue;
+        }
+        const struct sp_expr *a = &t->e[e->a], *b = &t->e[e->b];
+        for (size_t T = 0; T <= DN; T++) {
+            if (e->kind == SP_PARALLEL) {
+                e->f[T] = (a->f ? a->f[T] : 0) + (b->f ? b->f[T] : 0);
+                continue;
+            }
+            if (!a->f || !b->f) { /* in series with an empty part */
+                e->f[T] = a->f ? a->f[T] : b->f ? b->f[T] : 0;
+                continue;
+            }
+            for (size_t s = 0; s <= T; s++)
+                if (a->f[s] + b->f[T - s] < e->f[T]) {
+                    e->f[T] = a->f[s] + b->f[T - s];
+                    e->k[T] = (unsigned short)s;
+                }
+        }
+        free(t->e[e->a].f);
+        t->e[e->a].f = NULL;
+        free(t->e[e->b].f);
+        t->e[e->b].f = NULL;
+    }
+    return 0;
+}
+
+/* The items of the solution at the root's T, into item[v]; returns the
+ * weight they use. */
+static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
+                      size_t T, size_t *item)
+{
+    /* an explicit stack of (expression, T) */
+    size_t *st = malloc((2 * t->ne + 2) * sizeof *st), n = 0;
+    double w = 0;
+    if (!st)
+        return INFINITY;
+    st[n++] = root;
+    st[n++] = T;
+    while (n) {
+        size_t T1 = st[--n], i = st[--n];
+        const struct sp_expr *e = &t->e[i];
+        switch (e->kind) {
+        case SP_EMPTY:
+            break;
+        case SP_LEAF:
+            item[e->a] = e->k[T1];
+            if (e->k[T1] != USHRT_MAX)
+                w += x->c[e->a][e->k[T1]].w;
+            break;
+        case SP_PARALLEL:
+            st[n++] = e->a;
+            st[n++] = T1;
+            st[n++] = e->b;
+            st[n++] = T1;
+            break;
+        case SP_SERIES: {
+            const struct sp_expr *a = &t->e[e->a], *b = &t->e[e->b];
+            bool both = a->kind != SP_EMPTY && b->kind != SP_EMPTY;
+            /* a part that is empty all through takes no time */
+            size_t s = both ? e->k[T1] : T1;
+            if (s == USHRT_MAX)
+                s = T1;
+            st[n++] = e->a;
+            st[n++] = a->kind == SP_EMPTY ? 0 : s;
+            st[n++] = e->b;
+            st[n++] = b->kind == SP_EMPTY ? 0 : both ? T1 - s : T1;
+            break;
+        }
+        }
+    }
+    free(st);
+    return w;
+}
+
+/* 0 with *lb and choice[], 1 when it does not apply (a chain, not
+ * series-parallel, too large, or its relaxation is infeasible: the path
+ * DP then says so), or an error. */
+static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
+                    double *lb, struct sched_menu_item *choice)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services;
+    if (D == PLACE_UNLIMITED || V > SP_MAX_SERVICES || V < 3)
+        return 1;
+    /* a chain (every node at most one vlink in and out) is the path DP's */
+    size_t N = p->n_endpoints + V;
+    unsigned char *din = calloc(N + 1, 1), *dout = calloc(N + 1, 1);
+    if (!din || !dout) {
+        free(din);
+        free(dout);
+        return PLC_ENOMEM;
+    }
+    bool branch = false;
+    for (size_t i = 0; i < p->n_vlinks && !branch; i++) {
+        branch = ++dout[p->vlinks[i].from] > 1 || ++din[p->vlinks[i].to] > 1;
+    }
+    free(din);
+    free(dout);
+    if (!branch)
+        return 1;
+    struct sp t;
+    memset(&t, 0, sizeof t);
+    int rc = sp_decompose(p, &t);
+    /* the grid: every service's items count now */
+    for (size_t v = 0; rc == 0 && v < V; v++)
+        for (size_t k = 0; k < x->nc[v]; k++)
+            t.g = plc_gcd64(t.g, x->c[v][k].d);
+    if (rc == 0) {
+        if (t.g == 0)
+            t.g = 1;
+        /* cells: each series step costs DN^2 per multiplier, kept to about
+         * SP_WORK in all */
+        double cells = sqrt(SP_WORK / ((double)V * SP_LAMBDAS));
+        size_t max_dl = cells < 16          ? 16
+                        : cells > SP_MAX_DL ? SP_MAX_DL
+                                            : (size_t)cells;
+        if (D / t.g > max_dl)
+            t.g = D / max_dl + 1;
+        t.DN = (size_t)(D / t.g);
+    }
+    size_t *item = rc == 0 ? malloc((V + 1) * sizeof *item) : NULL;
+    size_t *best_item = rc == 0 ? malloc((V + 1) * sizeof *best_item) : NULL;
+    if (rc == 0 && (!item || !best_item))
+        rc = PLC_ENOMEM;
+    /* the dual function over lambda: 0 first; if that solution keeps the
+     * weight budget it is the relaxation's optimum, else grow lambda until
+     * one does, then bisect on the sign of its slope, the weight used
+     * less W (the dual function is concave) */
+    double best = -INFINITY, lo = 0, hi = 0;
+    bool found = false;
+    for (int it = 0; rc == 0 && it < SP_LAMBDAS; it++) {
+        double lambda;
+        if (it == 0)
+            lambda = 0;
+        else if (hi == 0)
+            lambda = it == 1 ? 1.0 : lo * 4; /* growing */
+        else
+            lambda = (lo + hi) / 2;
+        rc = sp_eval(m, x, &t, lambda);
+        if (rc != 0)
+            break;
+        double f = t.e[t.root].f ? t.e[t.root].f[t.DN] : 0;
+        if (f == INFINITY) {
+            rc = 1; /* infeasible: the path DP says why */
+            break;
+        }
+        double w = sp_walk(&t, x, t.root, t.DN, item);
+        double L = f - lambda * x->W;
+        if (L > best) {
+            best = L;
+            memcpy(best_item, item, V * sizeof *item);
+            found = true;
+        }
+        if (w <= x->W) {
+            if (it == 0)
+                break; /* lambda 0 keeps the budget: optimal */
+            hi = lambda;
+        } else {
+            lo = lambda;
+        }
+        if (hi > 0 && hi - lo < 1e-6 * hi)
+            break;
+    }
+    if (rc == 0 && found) {
+        *lb = fmax(0, best);
+        for (size_t v = 0; choice && v < V; v++)
+            if (best_item[v] != USHRT_MAX)
+                choice[v] = x->c[v][best_item[v]].item;
+    } else if (rc == 0) {
+        rc = 1;
+    }
+    free(item);
+    free(best_item);
+    sp_free(&t);
+    return rc;
+}
+
 int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
                     struct sched_menu_item *choice)
 {
@@ -504,8 +919,29 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
             choice[v] = x.c[v][k].item;
         t -= dp_step(&x, v, k);
     }
-    dp_free(&x);
     free(pick);
+    /* a fork/join keeps every path's deadline in the series-parallel
+     * bound: the larger bound, and its items */
+    if (rc == 0) {
+        const struct place_problem *p = m->p;
+        uint64_t D = p->deadline_ns;
+        if (D != PLACE_UNLIMITED)
+            D = D > slack_ns ? D - slack_ns : 0;
+        struct sched_menu_item *sp_choice =
+            choice ? malloc((V + 1) * sizeof *sp_choice) : NULL;
+        double sp_lb = 0;
+        int b = choice && !sp_choice ? PLC_ENOMEM
+                                     : sp_bound(m, &x, D, &sp_lb, sp_choice);
+        if (b == PLC_ENOMEM)
+            rc = b;
+        else if (b == 0 && sp_lb > *lb) {
+            *lb = sp_lb;
+            if (choice)
+                memcpy(choice, sp_choice, V * sizeof *choice);
+        }
+        free(sp_choice);
+    }
+    dp_free(&x);
     return rc;
 }
 

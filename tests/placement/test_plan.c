@@ -249,7 +249,7 @@ static bool feasible(const struct inst *x, const size_t *host,
                 d += (uint64_t)ceil((double)e->message_bytes * 8e9 /
                                     (double)e->rate_bps);
         }
-        size_t sa = e->from; /* chain: predecessors finish first */
+        size_t sa = e->from; /* vlinks in topological order */
         uint64_t start = finish[sa] + d * (uint64_t)e->crossings;
         uint64_t f = start + x->menu[e->to - 1].v[item[e->to - 1]].deadline_ns;
         if (f > finish[e->to])
@@ -305,7 +305,8 @@ static bool enumerate(const struct inst *x, double *best)
 
 /* Instances where the network decides: deadlines just above a multiple of
  * the items' 5 ms step (so a crossing of 0.1-1.1 ms moves a stage to a
- * shorter deadline), every fourth a single location; 0 when not tight. */
+ * shorter deadline), every fourth a single location; chains, forks and
+ * joins (vlinks in topological order). */
 static void tighten(struct inst *x, int k)
 {
     x->p.deadline_ns =
@@ -326,6 +327,12 @@ static void tighten(struct inst *x, int k)
     /* no endpoint link: the chain's own crossings are its network */
     x->p.vlinks = x->vl + 1;
     x->p.n_vlinks--;
+    /* three services: a chain, a fork a -> b, a -> c, or a join a -> c,
+     * b -> c (the series-parallel bound's shapes) */
+    if (x->p.n_services == 3 && k % 3 == 1)
+        x->vl[2].from = 1;
+    if (x->p.n_services == 3 && k % 3 == 2)
+        x->vl[1].to = 3;
     /* the chain's stages often too much for one host's cores */
     for (size_t h = 0; h < x->cluster.n_hosts; h++)
         for (int c = 0; c < x->hosts[h].cores; c++)
