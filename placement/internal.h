@@ -92,6 +92,14 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep);
  * nodes, each at the path's least rate (x 2 when duplex). */
 double place__bandwidth_lb(const struct milp *m);
 
+/* neighbour.c: the plan in hand (host, item, route per service and vlink)
+ * improved by the MILP restricted to a few dozen hosts around it, within
+ * time_s: 1 and the better plan in host/item/route, 0 when none (or the
+ * cluster is small), or PLC_ENOMEM. */
+int place__neighbourhood(const struct place_problem *p, const struct routes *r,
+                         const struct milp *whole, struct place_plan *plan,
+                         size_t *host, size_t *item, int *route, double time_s);
+
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
 int place__heur_plan(const struct milp *m, struct place_plan *plan);

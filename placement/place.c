@@ -198,12 +198,49 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         free(heur_host);
         goto out;
     }
+    int *heur_route = calloc(p->n_vlinks + 1, sizeof *heur_route);
+    if (!heur_route) {
+        free(heur_host);
+        rc = PLC_ENOMEM;
+        goto out;
+    }
     if (hf == 1) {
         for (size_t v = 0; v < p->n_services; v++)
             heur_host[v] = plan->services[v].host;
         for (size_t i = 0; i < p->n_vlinks; i++) {
             free(plan->vlinks[i].path);
             plan->vlinks[i].path = NULL;
+        }
+    }
+    /* on a large cluster, the solver on a few hosts around that plan
+     * (neighbour.c), unless the plan is proven already */
+    if (hf == 1 && !(m.has_dp && place__plan_objective(&m, plan) <=
+                                     m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb)))) {
+        double left = place__deadline(p) - plc_now_s();
+        int nb = place__neighbourhood(p, &r, &m, plan, heur_host,
+                                      plan->heur_item, heur_route, 0.3 * left);
+        if (nb < 0) {
+            free(heur_host);
+            free(heur_route);
+            rc = nb;
+            goto out;
+        }
+        for (size_t v = 0; nb == 1 && v < p->n_services; v++) {
+            plan->services[v].host = heur_host[v];
+            plan->services[v].item =
+                p->services[v].menu[heur_host[v]]->v[plan->heur_item[v]];
+        }
+        for (size_t i = 0; nb == 1 && i < p->n_vlinks; i++)
+            plan->vlinks[i].route = heur_route[i];
+        if (nb == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
+            size_t removed;
+            rc = place__milp_prune(&m, place__plan_objective(&m, plan),
+                                   &removed);
+            if (rc < 0) {
+                free(heur_host);
+                free(heur_route);
+                goto out;
+            }
         }
     }
     /* the heuristic's plan meets the DP's lower bound: it is optimal
@@ -215,6 +252,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                          m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
     if (dp_proven) {
         rc = plan_result(p, heur_host, plan->heur_item, &res);
+        if (rc == 0)
+            memcpy(res.route, heur_route, p->n_vlinks * sizeof *res.route);
         res.status = PLACE_OPTIMAL;
         res.obj = res.bound = place__plan_objective(&m, plan);
     } else if (m.ny > PLACE_MILP_COLS_MAX) {
@@ -231,7 +270,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             res.bound = -INFINITY;
         }
         if (rc == 0 && m.lp && hf == 1 &&
-            place__milp_warm_vector(&m, heur_host, plan->heur_item, NULL,
+            place__milp_warm_vector(&m, heur_host, plan->heur_item, heur_route,
                                     &warm) == PLC_ENOMEM)
             rc = PLC_ENOMEM;
     }
@@ -276,12 +315,13 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                 p->services[v].menu[heur_host[v]]->v[plan->heur_item[v]];
         }
         for (size_t i = 0; i < p->n_vlinks; i++)
-            plan->vlinks[i].route = 0; /* the heuristic's routes */
+            plan->vlinks[i].route = heur_route[i];
         for (size_t h = 0; h < p->cluster->n_hosts; h++)
             place__pack_host(p, plan, h);
         res.status = PLACE_FEASIBLE;
     }
     free(heur_host);
+    free(heur_route);
     if (rc < 0)
         goto out;
     plan->nodes = res.nodes;
