@@ -80,13 +80,34 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
     struct cand *c = malloc((hi - lo + 1) * sizeof *c);
     if (!c)
         return (size_t)-1;
+        /* hosts of one class share a menu: an item met once through a menu
+         * needs no second entry (up to SEEN_MENUS menus; others unfiltered),
+         * which keeps the sort to items, not hosts x items */
+#define SEEN_MENUS 32
+    const struct sched_menu *menus[SEEN_MENUS];
+    bool *seen[SEEN_MENUS];
+    size_t n_menus = 0;
     for (size_t j = lo; j < hi; j++) {
-        const struct sched_menu_item *it =
-            &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
+        const struct sched_menu *menu = p->services[v].menu[m->y[j].h];
+        size_t k = 0;
+        while (k < n_menus && menus[k] != menu)
+            k++;
+        if (k == n_menus && n_menus < SEEN_MENUS &&
+            (seen[k] = calloc(menu->n + 1, sizeof *seen[k])) != NULL)
+            menus[n_menus++] = menu;
+        if (k < n_menus) {
+            if (seen[k][m->y[j].m])
+                continue;
+            seen[k][m->y[j].m] = true;
+        }
+        const struct sched_menu_item *it = &menu->v[m->y[j].m];
         c[n++] = (struct cand){
             p->services[v].vcpus * it->utilization, it->deadline_ns,
             ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi, *it, j};
     }
+    for (size_t k = 0; k < n_menus; k++)
+        free(seen[k]);
+#undef SEEN_MENUS
     /* distinct (U, d, w): the first column of each */
     qsort(c, n, sizeof *c, cmp_cand);
     size_t k = 0;

@@ -141,6 +141,34 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
     return n;
 }
 
+/* The solver's plan s overfills a core of host `bad` (the model counts a
+ * host's CPU in all, the cores are packed after): move one of its
+ * services to another candidate host of the same class (the same menu,
+ * so the same reservation) where both then pack.  Returns whether it
+ * packs now; the route choice of the moved service's vlinks is kept
+ * (verification after says whether the deadline still holds). */
+static bool repair(const struct place_problem *p, struct place_plan *s,
+                   size_t *host, size_t bad, const bool *in)
+{
+    const struct place_cluster *c = p->cluster;
+    for (size_t v = 0; v < p->n_services; v++) {
+        if (host[v] != bad)
+            continue;
+        const struct sched_menu *menu = p->services[v].menu[bad];
+        for (size_t h = 0; h < c->n_hosts; h++) {
+            if (h == bad || !in[h] || !allowed(p, v, h) ||
+                p->services[v].menu[h] != menu)
+                continue;
+            s->services[v].host = host[v] = h;
+            if (place__pack_host(p, s, bad) == 1 &&
+                place__pack_host(p, s, h) == 1)
+                return true;
+            s->services[v].host = host[v] = bad;
+        }
+    }
+    return false;
+}
+
 int place__neighbourhood(const struct place_problem *p, const struct routes *r,
                          const struct milp *whole, struct place_plan *plan,
                          size_t *host, size_t *item, int *route, double time_s)
@@ -188,7 +216,8 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
     s.services = calloc(V, sizeof *s.services);
     s.vlinks = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *s.vlinks);
     s.n_vlinks_alloc = p->n_vlinks;
-    if (!s.services || !s.vlinks)
+    size_t *solved = malloc(V * sizeof *solved);
+    if (!s.services || !s.vlinks || !solved)
         rc = PLC_ENOMEM;
     double held = place__plan_objective(whole, plan);
     for (int round = 0; rc == 0 && round < 20; round++) {
@@ -221,14 +250,27 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
         }
         if (rc < 0)
             break;
-        if (bad != PLACE_NONE) {
-            rc = place__milp_cut_host(&m, &res, bad);
-            continue;
+        /* a core overfilled: moved where it packs, if the deadline then
+         * holds (verified below); else that host's assignment is cut and
+         * the solver tries again */
+        size_t moved_from = bad;
+        memcpy(solved, res.host, V * sizeof *solved);
+        if (bad != PLACE_NONE && repair(p, &s, res.host, bad, in)) {
+            bad = PLACE_NONE;
+            for (size_t v = 0; v < V && bad == PLACE_NONE; v++)
+                if (place__pack_host(p, &s, res.host[v]) != 1)
+                    bad = res.host[v];
         }
         struct plc_error err = PLC_ERROR_INIT;
-        if (place__complete_plan(whole, &s, &err) == 0 &&
-            place__plan_objective(whole, &s) <
-                held - 1e-9 * fmax(1, fabs(held))) {
+        bool ok =
+            bad == PLACE_NONE && place__complete_plan(whole, &s, &err) == 0;
+        if (!ok && moved_from != PLACE_NONE) {
+            memcpy(res.host, solved, V * sizeof *solved);
+            rc = place__milp_cut_host(&m, &res, moved_from);
+            continue;
+        }
+        if (ok && place__plan_objective(whole, &s) <
+                      held - 1e-9 * fmax(1, fabs(held))) {
             memcpy(host, res.host, V * sizeof *host);
             memcpy(item, res.item, V * sizeof *item);
             for (size_t i = 0; i < p->n_vlinks; i++)
@@ -237,6 +279,7 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
         }
         break;
     }
+    free(solved);
     free(s.services);
     for (size_t i = 0; s.vlinks && i < p->n_vlinks; i++) {
         free(s.vlinks[i].path);

@@ -99,6 +99,15 @@ static int glpk_silent(void *info, const char *s)
     return 1;
 }
 
+/* The most candidate placements a tie-break builds its own model for
+ * (one built for the plan is reused whatever its size). */
+#define PLACE_TIE_COLS_MAX 50000
+/* With a plan in hand, the whole model is not built when it has more
+ * candidate placements than this per second left: at 8,192 hosts (327,680
+ * for a 10-service chain) building alone took the rest of a 2 s limit and
+ * went past it, with 0.6 GB, for no better plan. */
+#define PLACE_COLS_PER_S 100000.0
+
 static _Atomic double cancel_s;
 
 void place_cancel_at(double at_s)
@@ -256,9 +265,13 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             memcpy(res.route, heur_route, p->n_vlinks * sizeof *res.route);
         res.status = PLACE_OPTIMAL;
         res.obj = res.bound = place__plan_objective(&m, plan);
-    } else if (m.ny > PLACE_MILP_COLS_MAX) {
-        /* too large for the solver's memory: the heuristic's plan and the
-         * DP bound, or no plan */
+    } else if (m.ny > PLACE_MILP_COLS_MAX ||
+               (hf == 1 &&
+                (double)m.ny >
+                    PLACE_COLS_PER_S * (place__deadline(p) - plc_now_s()))) {
+        /* too large for the solver's memory, or (with a plan in hand) for
+         * the time left: the heuristic's plan and the DP bound, or no
+         * plan */
         res.status = PLACE_TIMEOUT;
         res.bound = -INFINITY;
         too_large = true;
@@ -360,8 +373,13 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * large cluster it can take longer than the plan did */
     double saved_deadline = q.deadline_s;
     q.deadline_s = fmin(q.deadline_s, t0 / 1000 + fmin(limit, tie_end));
+    /* (and never on a model too large to build in that share: its memory
+     * alone, 0.5 GB for a 10-service chain on 8,192 hosts, would be
+     * spent for nothing) */
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
-         rc == 0 && res.status == PLACE_OPTIMAL && phase < 2; phase++) {
+         rc == 0 && res.status == PLACE_OPTIMAL && phase < 2 &&
+         (m.lp || m.ny <= PLACE_TIE_COLS_MAX);
+         phase++) {
         if (phase == 1 && p->n_vlinks == 0)
             break;
         /* a plan that meets the bandwidth bound wins every tie already */
