@@ -84,6 +84,7 @@ bench: deps
 	@build-release/bin/bench_load "$(CURDIR)"
 	@build-release/bin/bench_analysis
 	@build-release/bin/bench_plan 5
+	@PLACER_SRC="$(CURDIR)" build-release/bin/bench_plan table 3 16 2 1
 	@build-release/bin/bench_packing "$(CURDIR)/bench/data" 10
 	@build-release/bin/bench_service build-release/bin 3
 	@build-release/bin/bench_agents build-release/bin 200

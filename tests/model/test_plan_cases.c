@@ -481,6 +481,26 @@ Test(plan_cases, rejections_count_hosts_per_reason)
             "short of memory, 0 short of CPU, 0 would take it alone");
 }
 
+/* A k-ary fat-tree of 4-core hosts (64 GiB), 10 Gbit/5 us links, as
+ * bench_plan's table generates them; the caller frees it. */
+static char *fat_tree(int k)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 4;
+    o.memory_bytes = 64ULL << 30;
+    o.rate_bps = 10000000000ULL;
+    o.latency_ns = 5000;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(proto_topo_fat_tree(k, &o, &c, &err), 0);
+    json_t *j = proto_message_to_json(&c->base, 0);
+    char *tree = json_dumps(j, 0);
+    json_decref(j);
+    placer__cluster__free_unpacked(c, NULL);
+    return tree;
+}
+
 /* A chain of ten services needs more CPU than any 4-core host has, so every
  * plan crosses the network at least once: its optimum on a fat-tree is the
  * optimum on one 32-core host with the deadline shortened by one crossing
@@ -509,18 +529,7 @@ static char *chain10(const char *deadline)
 
 Test(plan_cases, a_forced_crossing_is_counted_in_the_bound)
 {
-    struct proto_topo_opts o;
-    proto_topo_opts_init(&o);
-    o.cores = 4;
-    o.rate_bps = 10000000000ULL;
-    o.latency_ns = 5000;
-    Placer__Cluster *c;
-    struct plc_error err = PLC_ERROR_INIT;
-    cr_assert_eq(proto_topo_fat_tree(4, &o, &c, &err), 0);
-    json_t *j = proto_message_to_json(&c->base, 0);
-    char *tree = json_dumps(j, 0);
-    json_decref(j);
-    placer__cluster__free_unpacked(c, NULL);
+    char *tree = fat_tree(4);
     static const char one[] =
         "{\"hosts\": [{\"name\": \"big\", \"cores\": 32}], \"switches\": [],"
         " \"links\": []}";
@@ -593,18 +602,7 @@ Test(plan_cases, busy_cores_name_what_the_deadline_needs)
  * branch and bound (it used to end at the limit with a gap of 54 %). */
 Test(plan_cases, a_fork_join_is_proven_by_the_series_parallel_bound)
 {
-    struct proto_topo_opts o;
-    proto_topo_opts_init(&o);
-    o.cores = 4;
-    o.rate_bps = 10000000000ULL;
-    o.latency_ns = 5000;
-    Placer__Cluster *c;
-    struct plc_error err = PLC_ERROR_INIT;
-    cr_assert_eq(proto_topo_fat_tree(8, &o, &c, &err), 0);
-    json_t *j = proto_message_to_json(&c->base, 0);
-    char *tree = json_dumps(j, 0);
-    json_decref(j);
-    placer__cluster__free_unpacked(c, NULL);
+    char *tree = fat_tree(8);
     char w[4096];
     size_t n = (size_t)snprintf(w, sizeof w,
                                 "{\"name\": \"w\", \"deadline\": \"45ms\", "
@@ -640,19 +638,7 @@ Test(plan_cases, a_fork_join_is_proven_by_the_series_parallel_bound)
 Test(plan_cases, a_large_cluster_is_searched_around_the_plan_in_hand,
      .timeout = 120)
 {
-    struct proto_topo_opts o;
-    proto_topo_opts_init(&o);
-    o.cores = 4;
-    o.memory_bytes = 64ULL << 30;
-    o.rate_bps = 10000000000ULL;
-    o.latency_ns = 5000;
-    Placer__Cluster *c;
-    struct plc_error err = PLC_ERROR_INIT;
-    cr_assert_eq(proto_topo_fat_tree(16, &o, &c, &err), 0);
-    json_t *j = proto_message_to_json(&c->base, 0);
-    char *tree = json_dumps(j, 0);
-    json_decref(j);
-    placer__cluster__free_unpacked(c, NULL);
+    char *tree = fat_tree(16);
     FILE *f = fopen(src_path("examples/vepc-attach.json"), "r");
     cr_assert(f, "examples/vepc-attach.json");
     char w[8192];
