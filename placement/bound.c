@@ -821,8 +821,8 @@ static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
 }
 
 /* 0 with *lb and choice[], 1 when it does not apply (a chain, not
- * series-parallel, too large, or its relaxation is infeasible: the path
- * DP then says so), or an error. */
+ * series-parallel, too large), 2 when its relaxation has no solution (no
+ * plan exists), or an error. */
 static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
                     double *lb, struct sched_menu_item *choice)
 {
@@ -889,7 +889,7 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
             break;
         double f = t.e[t.root].f ? t.e[t.root].f[t.DN] : 0;
         if (f == INFINITY) {
-            rc = 1; /* infeasible: the path DP says why */
+            rc = 2; /* no items meet every path: no plan exists */
             break;
         }
         double w = sp_walk(&t, x, t.root, t.DN, item);
@@ -955,6 +955,8 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
                                      : sp_bound(m, &x, D, &sp_lb, sp_choice);
         if (b == PLC_ENOMEM)
             rc = b;
+        else if (b == 2)
+            rc = 1; /* the relaxation of every path has no solution */
         else if (b == 0 && sp_lb > *lb) {
             *lb = sp_lb;
             if (choice)
