@@ -430,10 +430,7 @@ static int forced_crossing(const struct milp *m, const struct dp *x,
             if (o->mem_bytes != PLACE_UNLIMITED &&
                 mem + o->mem_used_bytes > o->mem_bytes)
                 continue;
-            double free_cpu = 0;
-            for (int k = 0; k < o->cores; k++)
-                free_cpu +=
-                    fmax(0, o->core_capacity - (o->used ? o->used[k] : 0));
+            double free_cpu = place__milp_host_free(o);
             if (need > free_cpu + 1e-9 * fmax(1, free_cpu))
                 continue;
             forced = false; /* h could take all of P */
@@ -924,10 +921,10 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
 }
 
 int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-                    struct sched_menu_item *choice)
+                    struct sched_menu_item *choice, double *forced_bw)
 {
     struct dp x;
-    int rc = dp_setup(m, slack_ns, &x, NULL);
+    int rc = dp_setup(m, slack_ns, &x, forced_bw);
     if (rc != 0)
         return rc;
     size_t V = x.V, S = x.S, best = 0;
@@ -1109,11 +1106,8 @@ double place__bandwidth_lb(const struct milp *m)
     free(order);
     free(start);
     free(out);
-    /* a crossing no plan avoids (forced_crossing) spends at least its
-     * least vlink's rate on each hop between two hosts */
-    struct dp x;
-    double forced = 0;
-    if (p->deadline_ns != PLACE_UNLIMITED && dp_setup(m, 0, &x, &forced) == 0)
-        dp_free(&x);
-    return fmax(best, forced);
+    /* a crossing no plan avoids (forced_crossing, found with the DP
+     * bound) spends at least its least vlink's rate on each hop between
+     * two hosts */
+    return fmax(best, m->forced_bw);
 }

@@ -258,8 +258,7 @@ static void explain_cpu(const struct place_problem *p, struct place_plan *plan)
                 need += least * p->services[v].vcpus;
         }
         for (size_t h = 0; h < c->n_hosts; h++)
-            for (int k = 0; k < c->hosts[h].cores; k++)
-                free_total += fmax(0, place__milp_core_free(&c->hosts[h], k));
+            free_total += place__milp_host_free(&c->hosts[h]);
         if (need > free_total + 1e-9)
             place__reject(
                 plan, PLACE_REJECT_CPU,
@@ -659,7 +658,7 @@ int place__explain_dp(const struct place_problem *p, const struct routes *r,
     int rc = choice ? place__milp_prepare(&all, p, r, FAM_CPU, GOAL_PRIMARY)
                     : PLC_ENOMEM;
     double need = 0;
-    int b = rc == 0 ? place__dp_bound(&all, 0, &need, choice) : 1;
+    int b = rc == 0 ? place__dp_bound(&all, 0, &need, choice, NULL) : 1;
     place__milp_release(&all);
     if (rc == PLC_ENOMEM || b == PLC_ENOMEM) {
         free(choice);

@@ -576,7 +576,7 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
         hs.mbs = k == -5; /* a packing: minimum bin slack first */
         if (k < 0 && k > -5) {
             if (!m->has_dp || !want ||
-                place__dp_bound(m, slack, &lb, want) != 0)
+                place__dp_bound(m, slack, &lb, want, NULL) != 0)
                 continue;
             hs.want = want;
         }

@@ -77,9 +77,11 @@ bool place__check_routes(const struct place_problem *p, const struct routes *r,
  * utilisation and the item per service that attains it (choice may be
  * NULL), with the deadline lowered by `slack_ns` (0 for the bound; more
  * to steer the heuristic).  0 with *lb, 1 when even the relaxation is
- * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM. */
+ * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM.  With
+ * forced_bw, the bandwidth x hops of the crossing no plan avoids (0 if
+ * none). */
 int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-                    struct sched_menu_item *choice);
+                    struct sched_menu_item *choice, double *forced_bw);
 
 /* bound.c: keep[j] (per candidate column) false when no plan that uses
  * column j has a utilisation of at most ub.  0, 1 when the tables would be

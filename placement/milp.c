@@ -152,6 +152,14 @@ double place__milp_core_free(const struct place_host *h, int c)
     return h->core_capacity - used;
 }
 
+double place__milp_host_free(const struct place_host *h)
+{
+    double f = 0;
+    for (int c = 0; c < h->cores; c++)
+        f += fmax(0, place__milp_core_free(h, c));
+    return f;
+}
+
 /* Do `vcpus` distinct cores of h have room for utilisation u? */
 static bool item_fits(const struct place_host *h, int vcpus, double u)
 {
@@ -364,9 +372,7 @@ static int build_host_rows(struct milp *m)
     }
     for (size_t h = 0; h < H && !(m->relax & FAM_CPU); h++) {
         const struct place_host *ho = &p->cluster->hosts[h];
-        double free_cpu = 0;
-        for (int c = 0; c < ho->cores; c++)
-            free_cpu += fmax(0, place__milp_core_free(ho, c));
+        double free_cpu = place__milp_host_free(ho);
         place__milp_row_add_util(m, h, 1.0);
         if (m->len)
             place__milp_row_end(m, GLP_UP, 0, free_cpu + 1e-9);
@@ -595,8 +601,9 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
          * proof that no plan exists */
         m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
         double lb = 0;
-        int b = m->dp_choice ? place__dp_bound(m, 0, &lb, m->dp_choice)
-                             : PLC_ENOMEM;
+        int b = m->dp_choice
+                    ? place__dp_bound(m, 0, &lb, m->dp_choice, &m->forced_bw)
+                    : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
             rc = b; /* (out of time: no bound, the rest stops itself) */
         m->dp_infeasible = b == 1;

@@ -59,7 +59,8 @@ struct milp {
     bool dp_infeasible;     /* the DP's relaxation has no solution, so the
                                problem has none (any objective) */
     double dp_lb;           /* lower bound of total utilisation (bound.c) */
-    double build_s;         /* how long place__milp_finish() took */
+    double forced_bw; /* bandwidth x hops of a crossing every plan makes */
+    double build_s;   /* how long place__milp_finish() took */
     struct sched_menu_item *dp_choice; /* the items attaining it */
     /* row under construction */
     int *ind;
@@ -129,6 +130,8 @@ int place__milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
 
 /* Free residual utilisation of core c of host h. */
 double place__milp_core_free(const struct place_host *h, int c);
+/* The free CPU of all h's cores (each at least 0). */
+double place__milp_host_free(const struct place_host *h);
 
 /* One traversal's delay between two hosts over route set k (routes.h)
  * (route + message/rate); 0 when the same host.  false when there is no

@@ -35,14 +35,6 @@
 /* larger workflows keep the heuristic's plan */
 #define NB_MAX_SERVICES 2000
 
-static double free_cpu(const struct place_host *h)
-{
-    double f = 0;
-    for (int k = 0; k < h->cores; k++)
-        f += fmax(0, place__milp_core_free(h, k));
-    return f;
-}
-
 struct ranked {
     double key;
     size_t h;
@@ -86,27 +78,34 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
         }                                                                      \
     } while (0)
     for (size_t h = 0; h < H; h++)
-        by_free[h] = (struct ranked){free_cpu(&c->hosts[h]), h};
+        by_free[h] = (struct ranked){place__milp_host_free(&c->hosts[h]), h};
     qsort(by_free, H, sizeof *by_free, cmp_ranked);
-    /* the plan in hand, and the freest of its siblings */
-    for (size_t v = 0; v < V; v++) {
+    /* the plan in hand, and the freest of its siblings (one pass over the
+     * hosts by free CPU, counting per group of the plan's hosts) */
+    size_t *taken = calloc(r->n_groups + 1, sizeof *taken);
+    for (size_t v = 0; taken && v < V; v++) {
         ADD(host[v]);
-        size_t g = r->group_of[host[v]], k = 0;
-        for (size_t i = 0; i < H && k < NB_SIBLINGS; i++)
-            if (r->group_of[by_free[i].h] == g && by_free[i].key > 0) {
-                ADD(by_free[i].h);
-                k++;
-            }
+        taken[r->group_of[host[v]]] = 1; /* in the plan: 1 + siblings */
     }
+    for (size_t i = 0; taken && i < H; i++) {
+        size_t g = r->group_of[by_free[i].h];
+        if (taken[g] && taken[g] <= NB_SIBLINGS && by_free[i].key > 0 &&
+            !in[by_free[i].h]) {
+            ADD(by_free[i].h);
+            taken[g]++;
+        }
+    }
+    bool ok = taken != NULL;
+    free(taken);
     /* nearest each endpoint (fewest hops, then most free) */
     for (size_t e = 0; e < p->n_endpoints; e++) {
         place__routes_hops_from(r, p->endpoint_node[e], hops, queue);
         for (size_t h = 0; h < H; h++)
-            near[h] = (struct ranked){hops[h] == PLACE_NONE
-                                          ? -INFINITY
-                                          : -(double)hops[h] * 1e6 +
-                                                free_cpu(&c->hosts[h]),
-                                      h};
+            near[h] = (struct ranked){
+                hops[h] == PLACE_NONE ? -INFINITY
+                                      : -(double)hops[h] * 1e6 +
+                                            place__milp_host_free(&c->hosts[h]),
+                h};
         qsort(near, H, sizeof *near, cmp_ranked);
         for (size_t i = 0; i < H && i < NB_NEAR; i++)
             if (near[i].key > -INFINITY)
@@ -138,35 +137,7 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
     free(hops);
     free(queue);
     free(near);
-    return n;
-}
-
-/* The solver's plan s overfills a core of host `bad` (the model counts a
- * host's CPU in all, the cores are packed after): move one of its
- * services to another candidate host of the same class (the same menu,
- * so the same reservation) where both then pack.  Returns whether it
- * packs now; the route choice of the moved service's vlinks is kept
- * (verification after says whether the deadline still holds). */
-static bool repair(const struct place_problem *p, struct place_plan *s,
-                   size_t *host, size_t bad, const bool *in)
-{
-    const struct place_cluster *c = p->cluster;
-    for (size_t v = 0; v < p->n_services; v++) {
-        if (host[v] != bad)
-            continue;
-        const struct sched_menu *menu = p->services[v].menu[bad];
-        for (size_t h = 0; h < c->n_hosts; h++) {
-            if (h == bad || !in[h] || !allowed(p, v, h) ||
-                p->services[v].menu[h] != menu)
-                continue;
-            s->services[v].host = host[v] = h;
-            if (place__pack_host(p, s, bad) == 1 &&
-                place__pack_host(p, s, h) == 1)
-                return true;
-            s->services[v].host = host[v] = bad;
-        }
-    }
-    return false;
+    return ok ? n : 0;
 }
 
 int place__neighbourhood(const struct place_problem *p, const struct routes *r,
@@ -216,8 +187,7 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
     s.services = calloc(V, sizeof *s.services);
     s.vlinks = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *s.vlinks);
     s.n_vlinks_alloc = p->n_vlinks;
-    size_t *solved = malloc(V * sizeof *solved);
-    if (!s.services || !s.vlinks || !solved)
+    if (!s.services || !s.vlinks)
         rc = PLC_ENOMEM;
     double held = place__plan_objective(whole, plan);
     for (int round = 0; rc == 0 && round < 20; round++) {
@@ -250,25 +220,12 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
         }
         if (rc < 0)
             break;
-        /* a core overfilled: moved where it packs, if the deadline then
-         * holds (verified below); else that host's assignment is cut and
-         * the solver tries again */
-        size_t moved_from = bad;
-        memcpy(solved, res.host, V * sizeof *solved);
-        if (bad != PLACE_NONE && repair(p, &s, res.host, bad, in)) {
-            bad = PLACE_NONE;
-            for (size_t v = 0; v < V && bad == PLACE_NONE; v++)
-                if (place__pack_host(p, &s, res.host[v]) != 1)
-                    bad = res.host[v];
-        }
-        struct plc_error err = PLC_ERROR_INIT;
-        bool ok =
-            bad == PLACE_NONE && place__complete_plan(whole, &s, &err) == 0;
-        if (!ok && moved_from != PLACE_NONE) {
-            memcpy(res.host, solved, V * sizeof *solved);
-            rc = place__milp_cut_host(&m, &res, moved_from);
+        if (bad != PLACE_NONE) {
+            rc = place__milp_cut_host(&m, &res, bad);
             continue;
         }
+        struct plc_error err = PLC_ERROR_INIT;
+        bool ok = place__complete_plan(whole, &s, &err) == 0;
         if (ok && place__plan_objective(whole, &s) <
                       held - 1e-9 * fmax(1, fabs(held))) {
             memcpy(host, res.host, V * sizeof *host);
@@ -279,7 +236,6 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
         }
         break;
     }
-    free(solved);
     free(s.services);
     for (size_t i = 0; s.vlinks && i < p->n_vlinks; i++) {
         free(s.vlinks[i].path);

@@ -66,6 +66,13 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
     return packed;
 }
 
+/* Does the plan meet the DP's lower bound (bound.c), so it is optimal? */
+static bool meets_dp(const struct milp *m, const struct place_plan *plan)
+{
+    return m->has_dp && place__plan_objective(m, plan) <=
+                            m->dp_lb + 1e-7 * fmax(1, fabs(m->dp_lb));
+}
+
 /* The workflow's whole rate: every vlink once, twice when duplex. */
 static double demand_bps(const struct place_problem *p)
 {
@@ -223,8 +230,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     }
     /* on a large cluster, the solver on a few hosts around that plan
      * (neighbour.c), unless the plan is proven already */
-    if (hf == 1 && !(m.has_dp && place__plan_objective(&m, plan) <=
-                                     m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb)))) {
+    if (hf == 1 && !meets_dp(&m, plan)) {
         double left = place__deadline(p) - plc_now_s();
         int nb = place__neighbourhood(p, &r, &m, plan, heur_host,
                                       plan->heur_item, heur_route, 0.3 * left);
@@ -256,9 +262,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * (bound.c proves the bound), and the solver is only needed for the
      * ties */
     bool too_large = false;
-    bool dp_proven = hf == 1 && m.has_dp &&
-                     place__plan_objective(&m, plan) <=
-                         m.dp_lb + 1e-7 * fmax(1, fabs(m.dp_lb));
+    bool dp_proven = hf == 1 && meets_dp(&m, plan);
     if (dp_proven) {
         rc = plan_result(p, heur_host, plan->heur_item, &res);
         if (rc == 0)
