@@ -78,6 +78,41 @@ static double rng_unit(void) /* [0, 1) */
 enum background { BG_IDLE, BG_RANDOM, BG_HEAVY };
 static const char *const bg_name[] = {"idle", "random", "heavy"};
 
+/* A k-ary fat-tree as a cluster document, every core's background drawn
+ * from load() (none when NULL). */
+static char *fat_tree_json(int k, const struct proto_topo_opts *o,
+                           double (*load)(void))
+{
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    if (proto_topo_fat_tree(k, o, &c, &err) < 0) {
+        fprintf(stderr, "bench_plan: %s\n", err.msg);
+        exit(1);
+    }
+    json_t *j = proto_message_to_json(&c->base, 0);
+    json_t *hosts = json_object_get(j, "hosts");
+    for (size_t h = 0; load && h < json_array_size(hosts); h++) {
+        json_t *used = json_array();
+        for (int i = 0; i < o->cores; i++)
+            json_array_append_new(used, json_real(load()));
+        json_object_set_new(json_array_get(hosts, h), "used", used);
+    }
+    char *s = json_dumps(j, 0);
+    json_decref(j);
+    placer__cluster__free_unpacked(c, NULL);
+    return s;
+}
+
+static double random_load(void) /* 0, 0.1, ..., 0.9 */
+{
+    return (double)(rng_next() % 10) / 10;
+}
+
+static double heavy_load(void) /* 0.6-0.9 */
+{
+    return 0.6 + 0.3 * rng_unit();
+}
+
 static char *table_cluster(int k, enum background bg)
 {
     struct proto_topo_opts o;
@@ -86,25 +121,10 @@ static char *table_cluster(int k, enum background bg)
     o.memory_bytes = 64ULL << 30;
     o.rate_bps = 10000000000ULL;
     o.latency_ns = 5000;
-    Placer__Cluster *c;
-    struct plc_error err = PLC_ERROR_INIT;
-    if (proto_topo_fat_tree(k, &o, &c, &err) < 0)
-        exit(1);
-    json_t *j = proto_message_to_json(&c->base, 0);
-    json_t *hosts = json_object_get(j, "hosts");
-    for (size_t h = 0; bg != BG_IDLE && h < json_array_size(hosts); h++) {
-        json_t *used = json_array();
-        for (int i = 0; i < 4; i++) {
-            double u = bg == BG_RANDOM ? (double)(rng_next() % 10) / 10
-                                       : 0.6 + 0.3 * rng_unit();
-            json_array_append_new(used, json_real(u));
-        }
-        json_object_set_new(json_array_get(hosts, h), "used", used);
-    }
-    char *s = json_dumps(j, 0);
-    json_decref(j);
-    placer__cluster__free_unpacked(c, NULL);
-    return s;
+    return fat_tree_json(k, &o,
+                         bg == BG_IDLE     ? NULL
+                         : bg == BG_RANDOM ? random_load
+                                           : heavy_load);
 }
 
 enum shape { SH_CHAIN, SH_DAG, SH_VEPC };
@@ -328,6 +348,11 @@ static int table(int runs, int min_k, int max_k, double limit, uint64_t seed,
     return 0;
 }
 
+static double legacy_load(void)
+{
+    return 0.9 * (load_lo + rand() % (100 - load_lo)) / 100;
+}
+
 static char *cluster_json(int k)
 {
     struct proto_topo_opts o;
@@ -335,24 +360,7 @@ static char *cluster_json(int k)
     o.cores = 4;
     o.core_capacity = 0.9;
     o.latency_ns = 2000;
-    Placer__Cluster *c;
-    struct plc_error err = PLC_ERROR_INIT;
-    if (proto_topo_fat_tree(k, &o, &c, &err) < 0)
-        exit(1);
-    json_t *j = proto_message_to_json(&c->base, 0);
-    json_t *hosts = json_object_get(j, "hosts");
-    for (size_t h = 0; h < json_array_size(hosts); h++) {
-        json_t *used = json_array();
-        for (int i = 0; i < 4; i++)
-            json_array_append_new(
-                used,
-                json_real(0.9 * (load_lo + rand() % (100 - load_lo)) / 100));
-        json_object_set_new(json_array_get(hosts, h), "used", used);
-    }
-    char *s = json_dumps(j, 0);
-    json_decref(j);
-    placer__cluster__free_unpacked(c, NULL);
-    return s;
+    return fat_tree_json(k, &o, legacy_load);
 }
 
 static char *chain_json(int n, int hosts, int k)
@@ -527,10 +535,33 @@ int main(int argc, char **argv)
         char path[4096];
         snprintf(path, sizeof path, "%s/examples/vepc-attach.json",
                  src ? src : ".");
-        return table(argc > 2 ? atoi(argv[2]) : 3, argc > 6 ? atoi(argv[6]) : 4,
-                     argc > 3 ? atoi(argv[3]) : 16,
-                     argc > 4 ? atof(argv[4]) : 2.0,
-                     argc > 5 ? strtoull(argv[5], NULL, 10) : 1, path);
+        /* argv[2..6]: RUNS, MAX_K, LIMIT_S, SEED, MIN_K */
+        static const char *const what[] = {"",        "",     "RUNS", "MAX_K",
+                                           "LIMIT_S", "SEED", "MIN_K"};
+        double v[7] = {0, 0, 3, 16, 2.0, 1, 4};
+        for (int i = 2; i < argc && i <= 6; i++) {
+            char *end;
+            v[i] = strtod(argv[i], &end);
+            if (*end || end == argv[i] || v[i] < 0 ||
+                (i != 4 && v[i] != floor(v[i]))) {
+                fprintf(stderr,
+                        "bench_plan: %s '%s' is not a number; usage: "
+                        "bench_plan table [RUNS [MAX_K [LIMIT_S [SEED "
+                        "[MIN_K]]]]]\n",
+                        what[i], argv[i]);
+                return 64;
+            }
+        }
+        uint64_t seed = argc > 5 ? strtoull(argv[5], NULL, 10) : 1;
+        int runs = (int)v[2], max_k = (int)v[3], min_k = (int)v[6];
+        if (runs < 1 || runs > 64 || min_k < 4 || max_k > 64 || min_k > max_k ||
+            min_k % 2 || max_k % 2 || v[4] <= 0) {
+            fprintf(stderr, "bench_plan: RUNS must be 1-64, MIN_K <= MAX_K "
+                            "even fat-tree sizes from 4 to 64, LIMIT_S above "
+                            "0\n");
+            return 64;
+        }
+        return table(runs, min_k, max_k, v[4], seed, path);
     }
     int runs = argc > 1 ? atoi(argv[1]) : 7;
     srand(42);
