@@ -50,6 +50,29 @@ sed 's/"40ms"/"10ms"/' examples/periodic-chain.json >"$tmp/too-often.json"
 run "$bin/placer" plan --cluster examples/measured-host.json "$tmp/too-often.json"
 echo "exit status: $?"
 
+say "6c. Proven at scale: a 10-service chain that must cross hosts, and a fork/join, on 1,024 hosts"
+run_to "$tmp/ft16x4.json" "$bin/placer" cluster gen fat-tree --k 16 --cores 4 \
+    --latency 5us --core-capacity 0.95 || exit 1
+svc() { # svc N: N services s0.. with a 3-point pmf
+    local i
+    for i in $(seq 0 $(($1 - 1))); do
+        printf '%s{"name": "s%d", "exec_time": {"pmf": {"3ms": 0.7, "6ms": 0.25, "9ms": 0.05}}}' \
+            "$([ "$i" -gt 0 ] && echo ,)" "$i"
+    done
+}
+printf '{"name": "chain10", "deadline": "150ms", "probability": 0.95, "services": [%s], "links": [%s]}' \
+    "$(svc 10)" "$(for i in $(seq 1 9); do printf '%s{"from": "s%d", "to": "s%d"}' "$([ "$i" -gt 1 ] && echo ,)" $((i - 1)) "$i"; done)" \
+    >"$tmp/chain10.json"
+run "$bin/placer" plan --cluster "$tmp/ft16x4.json" "$tmp/chain10.json" | sed -n 1,4p
+printf '{"name": "forkjoin", "deadline": "45ms", "probability": 0.95, "services": [%s], "links": [%s]}' \
+    "$(svc 6)" "$(for i in 1 2 3 4; do printf '%s{"from": "s0", "to": "s%d"}, {"from": "s%d", "to": "s5"}' "$([ "$i" -gt 1 ] && echo ,)" "$i" "$i"; done)" \
+    >"$tmp/forkjoin.json"
+run "$bin/placer" plan --cluster "$tmp/ft16x4.json" "$tmp/forkjoin.json" | sed -n 1,4p
+# every core 70 % busy: no plan, proven without the solver, and why
+sed 's/"cores": 4/"cores": 4, "used": [0.7, 0.7, 0.7, 0.7]/' "$tmp/ft16x4.json" >"$tmp/busy.json"
+run "$bin/placer" plan --cluster "$tmp/busy.json" "$tmp/chain10.json"
+echo "exit status: $?"
+
 say "7. A rejection names its cause with numbers (exit 1)"
 printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "enb", "node": "edge-0-0"}],' \
   ' "services": [{"name": "mme", "exec_time": {"pmf": {"1ms": 0.6, "2ms": 0.3, "3ms": 0.1}},' \
