@@ -430,10 +430,83 @@ static size_t packing_lb(const struct place_problem *p)
     return (size_t)fmax(1, lb);
 }
 
+/* The packing of exactly lb hosts by bin completion (fill.c), when the
+ * hosts that could take it are alike in memory and no rule or pin tells
+ * the services apart; placed on cores by try_host, which checks what the
+ * search only sums.  true with the plan in *plan. */
+static bool exact_packing(struct heur *hs, struct place_plan *plan, size_t lb,
+                          double end)
+{
+    const struct place_problem *p = hs->m->p;
+    size_t V = p->n_services, H = p->cluster->n_hosts, nb = 0;
+    if (lb == 0 || p->n_anti_affinity || p->n_affinity)
+        return false;
+    uint64_t room = 0;
+    for (size_t h = 0; h < H; h++)
+        if (p->cluster->hosts[h].mem_bytes > room)
+            room = p->cluster->hosts[h].mem_bytes;
+    size_t *bins = malloc((lb + 1) * sizeof *bins);
+    uint64_t *size = malloc((V + 1) * sizeof *size);
+    double *cpu = malloc((V + 1) * sizeof *cpu);
+    size_t *bin_of = malloc((V + 1) * sizeof *bin_of);
+    double cpu_cap = INFINITY;
+    bool any_cpu = false, ok = bins && size && cpu && bin_of;
+    for (size_t h = 0; ok && h < H && nb < lb; h++) {
+        const struct place_host *ho = &p->cluster->hosts[h];
+        if (ho->mem_bytes != room)
+            continue;
+        double free_cpu = 0;
+        for (int c = 0; c < ho->cores; c++)
+            free_cpu += place__milp_core_free(ho, c);
+        cpu_cap = fmin(cpu_cap, free_cpu);
+        bins[nb++] = h;
+    }
+    ok = ok && nb == lb && room != PLACE_UNLIMITED;
+    for (size_t v = 0; ok && v < V; v++) {
+        const struct place_service *s = &p->services[v];
+        double u = INFINITY;
+        for (size_t b = 0; ok && b < nb; b++) {
+            const struct sched_menu *mu = s->menu[bins[b]];
+            ok = place__milp_candidate(hs->m, v, bins[b]) && mu && mu->n;
+            for (size_t i = 0; ok && i < mu->n; i++)
+                u = fmin(u, mu->v[i].utilization);
+        }
+        size[v] = s->mem_bytes;
+        cpu[v] = ok ? u * s->vcpus : 0;
+        any_cpu |= cpu[v] > 0;
+    }
+    struct place_fill_in in = {.n = V,
+                               .bins = lb,
+                               .size = size,
+                               .capacity = room,
+                               .cpu = any_cpu ? cpu : NULL,
+                               .cpu_capacity = cpu_cap,
+                               .end_s = end};
+    ok = ok && place__fill(&in, bin_of) == PLACE_FILL_FOUND;
+    if (ok) {
+        memset(hs->load, 0, H * (size_t)hs->max_cores * sizeof *hs->load);
+        for (size_t h = 0; h < H; h++)
+            hs->mem[h] = p->cluster->hosts[h].mem_used_bytes;
+        for (size_t v = 0; v < V; v++)
+            plan->services[v].host = PLACE_NONE;
+        for (size_t k = 0; ok && k < p->n_endpoints + V; k++)
+            if (hs->order[k] >= p->n_endpoints) {
+                size_t v = hs->order[k] - p->n_endpoints;
+                ok = try_host(hs, plan, v, bins[bin_of[v]]);
+            }
+    }
+    free(bins);
+    free(size);
+    free(cpu);
+    free(bin_of);
+    return ok;
+}
+
 /* A packing placed by MBS is in *plan: try first fit decreasing, then (for
- * the hosts objective) perturbed MBS runs for up to a fifth of the time
- * limit (2 s at most) or until the plan meets packing_lb; keep the plan
- * with the fewest hosts.  0 or PLC_ENOMEM. */
+ * the hosts objective) perturbed MBS runs for up to a tenth of the time
+ * limit (1 s at most) or until the plan meets packing_lb, then the exact
+ * search for a packing of packing_lb hosts for up to half the limit; keep
+ * the plan with the fewest hosts.  0 or PLC_ENOMEM. */
 static int improve_packing(struct heur *hs, struct place_plan *plan)
 {
     const struct place_problem *p = hs->m->p;
@@ -451,17 +524,37 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     memcpy(best_item, plan->heur_item, V * sizeof *best_item);
     size_t nb = hosts_used(p, plan);
     size_t lb = p->objective == PLACE_OBJ_HOSTS ? packing_lb(p) : nb;
-    double end = plc_now_s() + fmin(2.0, p->time_limit_s / 5);
+    double start = plc_now_s();
+    double end = start + fmin(0.25, p->time_limit_s / 20);
+    /* greedy rules and their perturbations end a bin above a bound that
+     * leaves little slack (Falkenauer's triplets: none), where the MILP's
+     * bound cannot close the gap either: the exact search gets longer */
+    double exact_end = start + p->time_limit_s / 2;
     double deadline = place__deadline(p);
     if (deadline > 0 && end > deadline)
         end = deadline;
+    if (deadline > 0 && exact_end > deadline)
+        exact_end = deadline;
     uint64_t rng = 0x9e3779b97f4a7c15ULL; /* fixed: plans are reproducible */
+    bool exact_tried = false;
     for (int run = 0; nb > lb || run == 0; run++) {
+        bool ok;
         if (run == 0) {
             hs->mbs = false; /* first fit decreasing */
-        } else {
-            if (p->objective != PLACE_OBJ_HOSTS || plc_now_s() > end)
+        } else if (p->objective != PLACE_OBJ_HOSTS) {
+            break;
+        } else if (plc_now_s() > end) {
+            if (exact_tried)
                 break;
+            exact_tried = true;
+            ok = exact_packing(hs, plan, lb, exact_end);
+            if (ok && hosts_used(p, plan) < nb) {
+                nb = hosts_used(p, plan);
+                memcpy(best, plan->services, V * sizeof *best);
+                memcpy(best_item, plan->heur_item, V * sizeof *best_item);
+            }
+            break;
+        } else {
             hs->mbs = true;
             /* weights: memory x (1 +- 10 %), xorshift64 */
             for (size_t v = 0; v < V; v++) {
@@ -473,7 +566,7 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
             }
             hs->weight = weight;
         }
-        bool ok = attempt(hs, plan, 1.0);
+        ok = attempt(hs, plan, 1.0);
         hs->weight = NULL;
         if (ok && hosts_used(p, plan) < nb) {
             nb = hosts_used(p, plan);

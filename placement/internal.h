@@ -106,4 +106,25 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
  * 1 found, 0 none, or PLC_ENOMEM. */
 int place__heur_plan(const struct milp *m, struct place_plan *plan);
 
+/* A packing of n items into `bins` bins of one capacity (fill.c): size
+ * per item, and optionally cpu per item against cpu_capacity per bin (a
+ * summed test only).  Searches until end_s (plc_now_s). */
+struct place_fill_in {
+    size_t n, bins;
+    const uint64_t *size;
+    uint64_t capacity;
+    const double *cpu; /* NULL: no second dimension */
+    double cpu_capacity;
+    double end_s;
+};
+enum {
+    PLACE_FILL_NONE = 0,    /* proven: no packing into that many bins */
+    PLACE_FILL_FOUND = 1,   /* bin_of[i] < bins for every item */
+    PLACE_FILL_TIMEOUT = 2, /* neither, by end_s */
+};
+
+/* PLACE_FILL_* or PLC_ENOMEM; bin_of (n entries, caller's) is written only
+ * on PLACE_FILL_FOUND. */
+int place__fill(const struct place_fill_in *in, size_t *bin_of);
+
 #endif

@@ -2,8 +2,12 @@
  * Falkenauer u120 instances (bench/data, with BPPLIB's proven optima; three
  * that minimum bin slack and first fit decreasing alone miss by one host)
  * are packed into the optimal number of hosts, proven optimal, and no host
- * holds more than its memory. */
+ * holds more than its memory.  So are triplet instances generated as
+ * Falkenauer's t60/t120 were (every host exactly full at the optimum, where
+ * greedy rules end one host above it), and a small packing whose bound
+ * is one host short of its optimum. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +50,11 @@ static int optimum(int k)
     return hi;
 }
 
-static void packs_optimally(int k)
+/* n items of size[] MiB on opt + 3 hosts of cap MiB, objective hosts:
+ * packed into opt hosts, proven optimal, no host over its memory. */
+static void packs_into(const char *name, const int *size, int n, int cap,
+                       int opt)
 {
-    int size[512], n = read_instance(k, size), opt = optimum(k);
     char *w = malloc(64 + (size_t)n * 64), *c = malloc(64 + 64 * 64);
     char *p = w + sprintf(w, "{\"name\": \"u\", \"objective\": \"hosts\", "
                              "\"services\": [");
@@ -59,7 +65,7 @@ static void packs_optimally(int k)
     p = c + sprintf(c, "{\"hosts\": [");
     for (int h = 0; h < opt + 3; h++)
         p += sprintf(p, "%s{\"name\": \"b%d\", \"memory\": \"%dMiB\"}",
-                     h ? ", " : "", h, CAP_MIB);
+                     h ? ", " : "", h, cap);
     sprintf(p, "]}");
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
@@ -76,8 +82,8 @@ static void packs_optimally(int k)
                  0, "%s", err.msg);
     cr_assert_eq(place_solve(&mp.problem, &plan, &err), 0, "%s", err.msg);
     cr_assert(plan.admitted, "%s", plan.message);
-    cr_assert_eq(plan.status, PLACE_OPTIMAL);
-    cr_assert_eq((int)(plan.objective + 0.5), opt);
+    cr_assert_eq(plan.status, PLACE_OPTIMAL, "%s: %s", name, plan.message);
+    cr_assert_eq((int)(plan.objective + 0.5), opt, "%s", name);
     /* the packing itself, counted here */
     long used[64] = {0};
     int hosts = 0;
@@ -86,10 +92,10 @@ static void packs_optimally(int k)
         cr_assert_lt(h, (size_t)(opt + 3));
         hosts += used[h] == 0;
         used[h] += size[i];
-        cr_assert_leq(used[h], CAP_MIB, "host b%zu over its memory", h);
+        cr_assert_leq(used[h], cap, "host b%zu over its memory", h);
     }
     cr_assert_eq(hosts, opt);
-    cr_log_info("u120_%02d: %d hosts, proven optimal in %.0f ms", k, hosts,
+    cr_log_info("%s: %d hosts, proven optimal in %.0f ms", name, hosts,
                 plan.time_ms);
     place_plan_release(&plan);
     model_problem_release(&mp);
@@ -97,6 +103,73 @@ static void packs_optimally(int k)
     proto_doc_release(&wd);
     free(w);
     free(c);
+}
+
+static void packs_optimally(int k)
+{
+    int size[512], n = read_instance(k, size), opt = optimum(k);
+    char name[32];
+    snprintf(name, sizeof name, "u120_%02d", k);
+    packs_into(name, size, n, CAP_MIB, opt);
+}
+
+/* Falkenauer's triplet generator (J. Heuristics 2, 1996): capacity 1000,
+ * per bin a first item uniform in 380-490, a second uniform in 250 to half
+ * what is left, a third that fills the bin; shuffled.  The optimum is
+ * exactly n / 3 bins. */
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static int uniform(int lo, int hi)
+{
+    return lo + (int)(rng_next() % (uint64_t)(hi - lo + 1));
+}
+
+static void triplets(int n, uint64_t seed)
+{
+    int size[512];
+    rng_state = seed;
+    for (int b = 0; b + 2 < n; b += 3) {
+        int a = uniform(380, 490), left = 1000 - a, c = uniform(250, left / 2);
+        size[b] = a;
+        size[b + 1] = c;
+        size[b + 2] = left - c;
+    }
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(rng_next() % (uint64_t)(i + 1)), t = size[i];
+        size[i] = size[j];
+        size[j] = t;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "t%d seed %llu", n, (unsigned long long)seed);
+    packs_into(name, size, n, 1000, n / 3);
+}
+
+Test(packing, triplets_fill_every_host_exactly)
+{
+    triplets(60, 11);
+    triplets(60, 12);
+    triplets(120, 13);
+}
+
+/* Packings whose memory bound is one host short of the optimum: four
+ * 51 MiB services and one of 10 MiB in hosts of 100 MiB (214 MiB: the
+ * bound says 3; no two 51s share a host: 4), and three of 60 MiB (the
+ * bound says 2: 3).  Proven at the optimum, never forced into the bound
+ * by overfilling a host. */
+Test(packing, a_bound_short_of_the_optimum_is_not_forced)
+{
+    int a[] = {51, 51, 51, 51, 10};
+    packs_into("fifty-ones", a, 5, 100, 4);
+    int b[] = {60, 60, 60};
+    packs_into("sixties", b, 3, 100, 3);
 }
 
 Test(packing, falkenauer_u120_08_reaches_its_proven_optimum)
