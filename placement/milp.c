@@ -94,7 +94,23 @@ void place__milp_row_add_util(struct milp *m, size_t h, double coef)
 /* Finish the row under construction with bounds (GLP_UP, GLP_LO, ...).
  * Coefficients of a repeated column are summed, as GLPK requires, through
  * `slot` (per column: its position in the row, 0 when absent). */
+static void row_end(struct milp *m, int type, double lb, double ub, bool unit);
+
 void place__milp_row_end(struct milp *m, int type, double lb, double ub)
+{
+    row_end(m, type, lb, ub, false);
+}
+
+/* A capacity row (bytes, bit/s) divided by its largest coefficient: GLPK's
+ * branch and bound, even with its own scaling, pruned the optimum of a
+ * model whose memory rows held 2^31 beside the 0/1 rows (a plan of cost
+ * 34 returned as proven where 32 existed). */
+void place__milp_row_end_cap(struct milp *m, int type, double lb, double ub)
+{
+    row_end(m, type, lb, ub, true);
+}
+
+static void row_end(struct milp *m, int type, double lb, double ub, bool unit)
 {
     int ncols = glp_get_num_cols(m->lp);
     if (!m->oom && (size_t)ncols + 1 > m->slot_cap) {
@@ -126,6 +142,15 @@ void place__milp_row_end(struct milp *m, int type, double lb, double ub)
     }
     for (size_t i = 1; i <= n; i++)
         m->slot[m->ind[i]] = 0;
+    double big = 0;
+    for (size_t i = 1; unit && i <= n; i++)
+        big = fmax(big, fabs(m->val[i]));
+    if (big > 0) {
+        for (size_t i = 1; i <= n; i++)
+            m->val[i] /= big;
+        lb /= big;
+        ub /= big;
+    }
     int row = glp_add_rows(m->lp, 1);
     glp_set_row_bnds(m->lp, row, type, lb, ub);
     if (n)
@@ -384,8 +409,8 @@ static int build_host_rows(struct milp *m)
         for (size_t v = 0; v < V; v++)
             place__milp_row_add_x(m, v, h, (double)p->services[v].mem_bytes);
         if (m->len)
-            place__milp_row_end(m, GLP_UP, 0,
-                                (double)(ho->mem_bytes - ho->mem_used_bytes));
+            place__milp_row_end_cap(
+                m, GLP_UP, 0, (double)(ho->mem_bytes - ho->mem_used_bytes));
     }
     if (m->relax & FAM_RULES)
         return 0;
@@ -476,7 +501,7 @@ static int build_objective_extras(struct milp *m)
                                       (double)p->services[v].mem_bytes);
             place__milp_row_add(m, m->o_col[h],
                                 -(double)(ho->mem_bytes - ho->mem_used_bytes));
-            place__milp_row_end(m, GLP_UP, 0, 0);
+            place__milp_row_end_cap(m, GLP_UP, 0, 0);
         }
         if (!(m->relax & FAM_CPU)) {
             double free_cpu = 0;
@@ -687,6 +712,7 @@ void place__milp_release(struct milp *m)
         free(m->vl[i].fo);
         free(m->vl[i].fi);
         free(m->vl[i].pa);
+        free(m->vl[i].pc);
         free(m->vl[i].q);
     }
     free(m->vl);

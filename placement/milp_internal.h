@@ -14,7 +14,8 @@ struct milp_vlink {
     size_t u, w;     /* service indices (or endpoint for E ends) */
     size_t *ga, *gb; /* candidate groups of u and w (VL_SS) */
     size_t nga, ngb;
-    int p0;            /* first P column */
+    int *pc;           /* per a x ngb + b: P column, 0 where the pair is
+                          out of reach (no route, beyond the limits) */
     int *c;            /* per host: co-location column or 0 */
     int *fo, *fi;      /* per host: access columns or 0 */
     int *pa;           /* VL_SS, per a x ngb + b: detour column or 0 */
@@ -26,6 +27,7 @@ void place__milp_row_add(struct milp *m, int col, double v);
 void place__milp_row_add_x(struct milp *m, size_t v, size_t h, double coef);
 void place__milp_row_add_util(struct milp *m, size_t h, double coef);
 void place__milp_row_end(struct milp *m, int type, double lb, double ub);
+void place__milp_row_end_cap(struct milp *m, int type, double lb, double ub);
 int place__milp_add_col(struct milp *m, int kind, double lb, double ub,
                         double obj);
 size_t place__milp_vl_service(const struct place_problem *p, size_t node);

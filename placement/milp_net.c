@@ -249,8 +249,11 @@ int place__milp_build_vlinks(struct milp *m)
         free(ina);
         free(inb);
         /* P columns; a pair with no route, or beyond the link's own
-         * limits, is fixed at 0 */
-        x->p0 = 0;
+         * limits, has none (on a full mesh of sites with latency bounds
+         * most pairs are out of reach) */
+        x->pc = calloc(x->nga * x->ngb + 1, sizeof *x->pc);
+        if (!x->pc)
+            return PLC_ENOMEM;
         for (size_t a = 0; a < x->nga; a++)
             for (size_t b = 0; b < x->ngb; b++) {
                 size_t ha, hb;
@@ -269,9 +272,9 @@ int place__milp_build_vlinks(struct milp *m)
                                  j > e->max_jitter_ns));
                 if (limited && x->ga[a] != x->gb[b])
                     ok = false;
-                int c = place__milp_add_col(m, GLP_CV, 0, ok ? 1 : 0, 0);
-                if (x->p0 == 0)
-                    x->p0 = c;
+                if (ok)
+                    x->pc[a * x->ngb + b] =
+                        place__milp_add_col(m, GLP_CV, 0, 1, 0);
                 if (limited && ok)
                     x->limited_same = true;
             }
@@ -296,7 +299,7 @@ int place__milp_build_vlinks(struct milp *m)
 
 int place__milp_pcol(const struct milp_vlink *x, size_t a, size_t b)
 {
-    return x->p0 + (int)(a * x->ngb + b);
+    return x->pc[a * x->ngb + b];
 }
 
 /* Sum over groups of X_v(group). */
@@ -672,16 +675,16 @@ int place__milp_build_arcs(struct milp *m)
         if (rows[a].n && fixed_rate[a] + all_rate > cap) {
             for (size_t k = 0; k < rows[a].n; k++)
                 place__milp_row_add(m, rows[a].col[k], rows[a].rate[k]);
-            place__milp_row_end(m, GLP_UP, 0, cap - fixed_rate[a]);
+            place__milp_row_end_cap(m, GLP_UP, 0, cap - fixed_rate[a]);
         }
         if (rows[a].n) {
             if (l->buffer_bytes && fixed_burst[a] + all_burst >
                                        (double)l->buffer_bytes - MTU_BYTES) {
                 for (size_t k = 0; k < rows[a].n; k++)
                     place__milp_row_add(m, rows[a].col[k], rows[a].burst[k]);
-                place__milp_row_end(m, GLP_UP, 0,
-                                    (double)l->buffer_bytes - MTU_BYTES -
-                                        fixed_burst[a]);
+                place__milp_row_end_cap(m, GLP_UP, 0,
+                                        (double)l->buffer_bytes - MTU_BYTES -
+                                            fixed_burst[a]);
             }
         }
         free(rows[a].col);

@@ -316,9 +316,11 @@ int place__milp_warm_vector(const struct milp *m, const size_t *host,
                     xl->gb[b] != m->r->group_of[hw])
                     continue;
                 int alt = xl->pa ? xl->pa[a * xl->ngb + b] : 0;
-                if (detour && !alt)
-                    rc = PLC_EINVAL;
-                x[detour && alt ? alt : place__milp_pcol(xl, a, b)] = 1;
+                int col = detour ? alt : place__milp_pcol(xl, a, b);
+                if (!col)
+                    rc = PLC_EINVAL; /* a pair or detour the model lacks */
+                else
+                    x[col] = 1;
             }
         if (hu == hw && xl->c[hu])
             x[xl->c[hu]] = 1;
