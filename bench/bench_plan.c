@@ -193,6 +193,8 @@ struct cell {
     char reason[24];
 };
 
+static void plan_texts(char *cj, char *wj, double limit, struct cell *c);
+
 static void table_run(int k, enum shape sh, int n, bool distinct,
                       enum background bg, double limit, struct cell *c)
 {
@@ -214,6 +216,13 @@ static void table_run(int k, enum shape sh, int n, bool distinct,
             }
         }
     }
+    plan_texts(cj, wj, limit, c);
+}
+
+/* Plan the workflow text wj on the cluster text cj (both freed), timed
+ * from the documents to the answer, into cell c. */
+static void plan_texts(char *cj, char *wj, double limit, struct cell *c)
+{
     double t0 = bench_now_us();
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
@@ -238,7 +247,7 @@ static void table_run(int k, enum shape sh, int n, bool distinct,
     double s = (bench_now_us() - t0) / 1e6;
     if (rc < 0) {
         c->errors++;
-        fprintf(stderr, "bench_plan: k=%d: %s\n", k, err.msg);
+        fprintf(stderr, "bench_plan: %s\n", err.msg);
     } else if (plan.status == PLACE_OPTIMAL) {
         c->optimal++;
     } else if (plan.admitted) {
@@ -342,6 +351,136 @@ static int table(int runs, int min_k, int max_k, double limit, uint64_t seed,
                                  runs);
             }
     }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("\nmax RSS %.0f MB\n", (double)ru.ru_maxrss / 1024);
+    return 0;
+}
+
+/* The instances OSM's placement module (PLA) solves: sites (VIMs) joined
+ * pairwise by point-of-interconnect links with a latency, a jitter and a
+ * price; a network service of F functions in a chain, each with a price
+ * per site where it is offered; each virtual link with a latency and a
+ * jitter bound; the objective the total price.  Here: N sites at random
+ * points of a 2,000 km square, latency 5 us/km + 100 us (so the direct
+ * link is always the fastest route), jitter 10-100 us, price 1-20 per
+ * link; every site 64 cores, 1 TiB; each function priced 1-50 on a random
+ * 60-100 % of the sites, 4 GiB, no CPU reservation; 100 Mbit links bounded
+ * by 2-12 ms and 0.2-1 ms of jitter. */
+static char *mesh_cluster(int n)
+{
+    double *x = malloc((size_t)n * sizeof *x),
+           *y = malloc((size_t)n * sizeof *y);
+    json_t *hosts = json_array(), *links = json_array();
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "site%d", i);
+        x[i] = 2000 * rng_unit();
+        y[i] = 2000 * rng_unit();
+        json_array_append_new(hosts, json_pack("{s:s, s:i, s:s}", "name", name,
+                                               "cores", 64, "memory", "1TiB"));
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            char a[16], b[16], lat[32], jit[32];
+            snprintf(a, sizeof a, "site%d", i);
+            snprintf(b, sizeof b, "site%d", j);
+            double km = hypot(x[i] - x[j], y[i] - y[j]);
+            snprintf(lat, sizeof lat, "%dus", 100 + (int)(5 * km));
+            snprintf(jit, sizeof jit, "%dus", 10 + (int)(rng_next() % 91));
+            json_array_append_new(
+                links, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "a", a, "b",
+                                 b, "rate", "10Gbit", "latency", lat, "jitter",
+                                 jit, "cost", 1 + (int)(rng_next() % 20)));
+        }
+    free(x);
+    free(y);
+    json_t *c = json_pack("{s:o, s:o}", "hosts", hosts, "links", links);
+    char *s = json_dumps(c, 0);
+    json_decref(c);
+    return s;
+}
+
+static char *mesh_workflow(int n_sites, int f)
+{
+    json_t *svc = json_array(), *links = json_array();
+    for (int i = 0; i < f; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "vnf%d", i);
+        json_t *prices = json_object(), *allowed = json_array();
+        double share = 0.6 + 0.4 * rng_unit();
+        for (int s = 0; s < n_sites; s++) {
+            if (rng_unit() >= share && json_array_size(allowed) + 1 < (size_t)s)
+                continue;
+            char site[16];
+            snprintf(site, sizeof site, "site%d", s);
+            json_array_append_new(allowed, json_string(site));
+            json_object_set_new(prices, site,
+                                json_integer(1 + (int)(rng_next() % 50)));
+        }
+        json_array_append_new(svc, json_pack("{s:s, s:s, s:o, s:o}", "name",
+                                             name, "memory", "4GiB", "hosts",
+                                             allowed, "prices", prices));
+        if (i) {
+            char a[16], lat[32], jit[32];
+            snprintf(a, sizeof a, "vnf%d", i - 1);
+            snprintf(lat, sizeof lat, "%dus", 2000 + (int)(rng_next() % 10001));
+            snprintf(jit, sizeof jit, "%dus", 200 + (int)(rng_next() % 801));
+            json_array_append_new(
+                links, json_pack("{s:s, s:s, s:s, s:s, s:s}", "from", a, "to",
+                                 name, "rate", "100Mbit", "max_latency", lat,
+                                 "max_jitter", jit));
+        }
+    }
+    json_t *w = json_pack("{s:s, s:s, s:o, s:o}", "name", "ns", "objective",
+                          "cost", "services", svc, "links", links);
+    char *s = json_dumps(w, 0);
+    json_decref(w);
+    return s;
+}
+
+static int mesh_table(int runs, double limit, uint64_t seed)
+{
+    printf("bench_plan mesh: PLA-style instances (full mesh of sites, cost "
+           "objective), %d per cell, seed %llu, time limit %.3g s\n\n",
+           runs, (unsigned long long)seed, limit);
+    printf("| cluster        | workflow               | load   | opt   | "
+           "infeasible | feasible         | timeout | median ms | max ms    | "
+           "over    |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    static const int sites[] = {10, 20, 40, 80};
+    static const int fs[][2] = {{3, 5}, {6, 10}};
+    for (size_t si = 0; si < sizeof sites / sizeof *sites; si++)
+        for (size_t fi = 0; fi < sizeof fs / sizeof *fs; fi++) {
+            struct cell c;
+            memset(&c, 0, sizeof c);
+            rng_state =
+                seed ^ ((uint64_t)sites[si] << 40) ^ ((uint64_t)fi << 32);
+            for (int r = 0; r < runs && r < 64; r++) {
+                int f =
+                    fs[fi][0] +
+                    (int)(rng_next() % (uint64_t)(fs[fi][1] - fs[fi][0] + 1));
+                char *cj = mesh_cluster(sites[si]);
+                char *wj = mesh_workflow(sites[si], f);
+                if (dump_dir) {
+                    char path[512];
+                    for (int k = 0; k < 2; k++) {
+                        snprintf(path, sizeof path, "%s/%c-mesh%d-f%d-%d.json",
+                                 dump_dir, k ? 'w' : 'c', sites[si], f, c.nt);
+                        FILE *o = fopen(path, "w");
+                        if (o) {
+                            fputs(k ? wj : cj, o);
+                            fclose(o);
+                        }
+                    }
+                }
+                plan_texts(cj, wj, limit, &c);
+            }
+            char cl[32], wf[32];
+            snprintf(cl, sizeof cl, "mesh of %d", sites[si]);
+            snprintf(wf, sizeof wf, "chain of %d-%d", fs[fi][0], fs[fi][1]);
+            table_cell_print(cl, wf, BG_IDLE, &c, runs);
+        }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("\nmax RSS %.0f MB\n", (double)ru.ru_maxrss / 1024);
@@ -529,6 +668,19 @@ static void bench(int k, int n, int runs)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "mesh")) {
+        /* argv[2..4]: RUNS, LIMIT_S, SEED */
+        dump_dir = getenv("BENCH_DUMP");
+        int runs = argc > 2 ? atoi(argv[2]) : 5;
+        double limit = argc > 3 ? atof(argv[3]) : 2.0;
+        uint64_t seed = argc > 4 ? strtoull(argv[4], NULL, 10) : 1;
+        if (runs < 1 || runs > 64 || !(limit > 0)) {
+            fprintf(stderr, "bench_plan: usage: bench_plan mesh [RUNS (1-64) "
+                            "[LIMIT_S [SEED]]]\n");
+            return 64;
+        }
+        return mesh_table(runs, limit, seed);
+    }
     if (argc > 1 && !strcmp(argv[1], "table")) {
         dump_dir = getenv("BENCH_DUMP");
         const char *src = getenv("PLACER_SRC");

@@ -102,6 +102,15 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
                          const struct milp *whole, struct place_plan *plan,
                          size_t *host, size_t *item, int *route, double time_s);
 
+/* treedp.c: for the objectives "cost" and "bandwidth" without a deadline
+ * or affinity rules, on a forest of virtual links: the least objective
+ * (ties: utilisation, then bandwidth x hops) over every placement that
+ * keeps each link's own bounds, capacity left out; its host, least-
+ * utilisation menu item per service and route set per vlink.  1 with
+ * *lb, 0 when it does not apply (or ran out of time), PLC_ENOMEM. */
+int place__tree_dp(const struct milp *m, size_t *host, size_t *item, int *route,
+                   double *lb);
+
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
 int place__heur_plan(const struct milp *m, struct place_plan *plan);

@@ -60,6 +60,8 @@ struct milp {
                                problem has none (any objective) */
     double dp_lb;           /* lower bound of total utilisation (bound.c) */
     double forced_bw; /* bandwidth x hops of a crossing every plan makes */
+    bool has_tree;    /* tree_lb below was computed (treedp.c) */
+    double tree_lb;   /* lower bound of the cost or bandwidth objective */
     double build_s;   /* how long place__milp_finish() took */
     struct sched_menu_item *dp_choice; /* the items attaining it */
     /* row under construction */

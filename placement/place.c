@@ -69,8 +69,59 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
 /* Does the plan meet the DP's lower bound (bound.c), so it is optimal? */
 static bool meets_dp(const struct milp *m, const struct place_plan *plan)
 {
-    return m->has_dp && place__plan_objective(m, plan) <=
-                            m->dp_lb + 1e-7 * fmax(1, fabs(m->dp_lb));
+    double lb = m->has_dp ? m->dp_lb : m->tree_lb;
+    return (m->has_dp || m->has_tree) &&
+           place__plan_objective(m, plan) <= lb + 1e-7 * fmax(1, fabs(lb));
+}
+
+/* The optimum of the tree program (treedp.c) as the plan, when it fits
+ * the capacities it leaves out: 1 (the plan proven optimal, ties
+ * included), 0 (none; its value, if any, kept as a bound), PLC_ENOMEM. */
+static int tree_plan(struct milp *m, struct place_plan *plan)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, L = p->n_vlinks;
+    size_t *host = malloc((V + 1) * sizeof *host);
+    size_t *item = calloc(V + 1, sizeof *item);
+    int *route = calloc(L + 1, sizeof *route);
+    double lb = 0;
+    int rc = host && item && route ? place__tree_dp(m, host, item, route, &lb)
+                                   : PLC_ENOMEM;
+    if (rc == 1) {
+        m->has_tree = true;
+        m->tree_lb = lb;
+        for (size_t v = 0; v < V; v++) {
+            plan->services[v].host = host[v];
+            plan->services[v].item = p->services[v].menu[host[v]]->v[item[v]];
+        }
+        for (size_t i = 0; i < L; i++)
+            plan->vlinks[i].route = route[i];
+        bool packed = true;
+        for (size_t h = 0; packed && h < p->cluster->n_hosts; h++) {
+            int ok = place__pack_host(p, plan, h);
+            if (ok < 0)
+                rc = ok;
+            packed = ok == 1;
+        }
+        struct plc_error err = PLC_ERROR_INIT;
+        if (rc == 1 && packed && place__complete_plan(m, plan, &err) == 0) {
+            plan->heur_item = item;
+            item = NULL;
+        } else {
+            for (size_t i = 0; i < L; i++) {
+                free(plan->vlinks[i].path);
+                free(plan->vlinks[i].back);
+                plan->vlinks[i].path = plan->vlinks[i].back = NULL;
+                plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
+                plan->vlinks[i].route = 0;
+            }
+            rc = rc < 0 ? rc : 0;
+        }
+    }
+    free(host);
+    free(item);
+    free(route);
+    return rc;
 }
 
 /* The workflow's whole rate: every vlink once, twice when duplex. */
@@ -199,7 +250,12 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * finds none in time */
     size_t *heur_host = malloc((p->n_services + 1) * sizeof *heur_host);
     double *warm = NULL;
-    int hf = heur_host ? place__heur_plan(&m, plan) : PLC_ENOMEM;
+    /* a route-priced tree without a deadline: the program's optimum
+     * (treedp.c) is the plan when it fits, ties and all */
+    int hf = heur_host ? tree_plan(&m, plan) : PLC_ENOMEM;
+    bool tree_exact = hf == 1;
+    if (hf == 0)
+        hf = place__heur_plan(&m, plan);
     if (hf < 0) {
         free(heur_host);
         rc = hf;
@@ -224,6 +280,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         for (size_t v = 0; v < p->n_services; v++)
             heur_host[v] = plan->services[v].host;
         for (size_t i = 0; i < p->n_vlinks; i++) {
+            heur_route[i] = plan->vlinks[i].route;
             free(plan->vlinks[i].path);
             plan->vlinks[i].path = NULL;
         }
@@ -381,7 +438,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * alone, 0.5 GB for a 10-service chain on 8,192 hosts, would be
      * spent for nothing) */
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
-         rc == 0 && res.status == PLACE_OPTIMAL && phase < 2 &&
+         rc == 0 && !tree_exact && res.status == PLACE_OPTIMAL && phase < 2 &&
          (m.lp || m.ny <= PLACE_TIE_COLS_MAX);
          phase++) {
         if (phase == 1 && p->n_vlinks == 0)
@@ -440,6 +497,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     plan->bound = isfinite(res.bound) ? place__milp_units(p, res.bound) : 0;
     if (m.has_dp && m.dp_lb > plan->bound)
         plan->bound = m.dp_lb; /* proven by the DP (bound.c) */
+    if (m.has_tree && m.tree_lb > plan->bound)
+        plan->bound = m.tree_lb; /* proven by the tree program */
     double scale = fmax(fabs(plan->objective), 1e-9);
     plan->gap = fmax(0, (plan->objective - plan->bound) / scale);
     /* optimal only when GLPK proved it and the plan's own value is the
