@@ -7,6 +7,14 @@
  * Prints admissions per second and p50/p99 latency per row.
  *
  * Usage: bench_service BIN_DIR [SECONDS]   (seconds per row, default 3)
+ *
+ * bench_service BIN_DIR fill [K [CLIENTS [SEED]]]: the cluster filling up.
+ * A k = K fat-tree (default 16: 1,024 hosts) of 4 cores at 0.9; CLIENTS
+ * (default 8) submit 5-service chains (each service 1.8 ms every 10 ms, so
+ * 0.9 core per workflow, 1 Mbit links, the user at a random host drawn
+ * from SEED) until 90 % of the cores are reserved or admissions stop;
+ * per window of 500 admissions (a tenth of the cluster's on smaller ones): how
+ * full, admissions per second, p50 and p99 latency, rejections.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -39,6 +47,8 @@ static void *socket_new(void)
     return bench_socket(zctx, endpoint, 60000);
 }
 
+static const char *wcet = "100us"; /* per service, every 10 ms */
+
 static Placer__Workflow *workflow(int services)
 {
     char j[4096], *p = j;
@@ -48,9 +58,9 @@ static Placer__Workflow *workflow(int services)
     for (int i = 0; i < services; i++)
         p += sprintf(p,
                      "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
-                     "\"100us\"}, \"reservation\": {\"periods\": [\"10ms\"], "
-                     "\"budgets\": [\"100us\"]}}",
-                     i ? ", " : "", i);
+                     "\"%s\"}, \"reservation\": {\"periods\": [\"10ms\"], "
+                     "\"budgets\": [\"%s\"]}}",
+                     i ? ", " : "", i, wcet, wcet);
     p += sprintf(p, "], \"links\": [");
     for (int i = 0; i < services; i++) {
         char prev[16];
@@ -209,13 +219,150 @@ static void row(const Placer__Cluster *c, int clients, int services, bool probe)
     free((void *)hosts);
 }
 
+/* The filling run: every answer in time order. */
+struct answer {
+    double t, ms; /* when it came (us), how long it took */
+    bool admitted;
+};
+static struct answer *answers;
+static size_t n_answers, cap_answers;
+static pthread_mutex_t answers_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int fill_admitted, fill_rejected_run;
+static int fill_target;
+
+struct filler {
+    pthread_t t;
+    int id;
+    unsigned seed;
+    const char *const *hosts;
+    size_t n_hosts;
+    volatile bool *stop;
+};
+
+static void *run_filler(void *arg)
+{
+    struct filler *f = arg;
+    void *s = socket_new();
+    Placer__Workflow *wf = workflow(5);
+    char name[64];
+    for (int i = 0; !*f->stop; i++) {
+        Placer__Request req = PLACER__REQUEST__INIT;
+        req.has_protocol_version = req.has_id = 1;
+        req.protocol_version = 1;
+        req.id = (uint64_t)i;
+        Placer__SubmitRequest sub = PLACER__SUBMIT_REQUEST__INIT;
+        snprintf(name, sizeof name, "f%d-%d", f->id, i);
+        wf->name = name;
+        wf->endpoints[0]->node =
+            (char *)f->hosts[rand_r(&f->seed) % f->n_hosts];
+        sub.workflow = wf;
+        req.op_case = PLACER__REQUEST__OP_SUBMIT;
+        req.submit = &sub;
+        double t0 = bench_now_us();
+        int k = call(s, &req);
+        double t1 = bench_now_us();
+        pthread_mutex_lock(&answers_lock);
+        if (n_answers == cap_answers) {
+            cap_answers = cap_answers ? 2 * cap_answers : 65536;
+            answers = realloc(answers, cap_answers * sizeof *answers);
+        }
+        answers[n_answers++] = (struct answer){
+            t1, (t1 - t0) / 1000, k == PLACER__RESPONSE__RESULT_PLAN};
+        if (k == PLACER__RESPONSE__RESULT_PLAN) {
+            fill_admitted++;
+            fill_rejected_run = 0;
+        } else {
+            fill_rejected_run++;
+        }
+        if (fill_admitted >= fill_target || fill_rejected_run >= 200)
+            *f->stop = true;
+        pthread_mutex_unlock(&answers_lock);
+        if (k == -1) {
+            zmq_close(s);
+            s = socket_new();
+        }
+    }
+    wf->name = NULL;
+    wf->endpoints[0]->node = NULL;
+    placer__workflow__free_unpacked(wf, NULL);
+    zmq_close(s);
+    return NULL;
+}
+
+static void fill(const Placer__Cluster *c, int clients, unsigned seed)
+{
+    double cores = 0;
+    for (size_t h = 0; h < c->n_hosts; h++)
+        cores +=
+            c->hosts[h]->cores *
+            (c->hosts[h]->has_core_capacity ? c->hosts[h]->core_capacity : 1.0);
+    /* 0.9 of a core per workflow (five 0.18 reservations fill a core at
+     * 0.9): up to 90 % */
+    fill_target = (int)(0.9 * cores / 0.9);
+    const char *const *hosts = hosts_of(c);
+    struct filler f[64];
+    volatile bool stop = false;
+    double t0 = bench_now_us();
+    for (int i = 0; i < clients; i++) {
+        f[i] = (struct filler){.id = i,
+                               .seed = seed * 7919u + (unsigned)i,
+                               .hosts = hosts,
+                               .n_hosts = c->n_hosts,
+                               .stop = &stop};
+        pthread_create(&f[i].t, NULL, run_filler, &f[i]);
+    }
+    for (int i = 0; i < clients; i++)
+        pthread_join(f[i].t, NULL);
+    printf("  %d clients, 5-service chains of 0.9 core on %.0f cores: %d "
+           "admitted in %.1f s\n",
+           clients, cores, fill_admitted, (bench_now_us() - t0) / 1e6);
+    printf("  | reserved | admissions/s | p50 ms | p99 ms | rejected |\n");
+    printf("  |---|---|---|---|---|\n");
+    double *lat = malloc((n_answers + 1) * sizeof *lat);
+    size_t start = 0, admitted = 0;
+    /* windows of 500 admissions, or a tenth of a small cluster's */
+    size_t window = fill_target >= 5000 ? 500 : (size_t)fill_target / 10 + 1;
+    double from = t0;
+    while (start < n_answers) {
+        size_t end = start, got = 0, rej = 0, n = 0;
+        while (end < n_answers && got < window) {
+            if (answers[end].admitted)
+                got++;
+            else
+                rej++;
+            lat[n++] = answers[end].ms;
+            end++;
+        }
+        admitted += got;
+        double el = (answers[end - 1].t - from) / 1e6;
+        printf("  | %5.1f %%  | %12.0f | %6.2f | %6.2f | %8zu |\n",
+               100 * 0.9 * (double)admitted / cores, el > 0 ? got / el : 0,
+               pct(lat, (int)n, 0.5), pct(lat, (int)n, 0.99), rej);
+        from = answers[end - 1].t;
+        start = end;
+    }
+    fflush(stdout);
+    free(lat);
+    free((void *)hosts);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_service BIN_DIR [SECONDS]\n");
         return 64;
     }
-    if (argc > 2)
+    bool filling = argc > 2 && !strcmp(argv[2], "fill");
+    int k_tree = filling && argc > 3 ? atoi(argv[3]) : filling ? 16 : 8;
+    int clients = filling && argc > 4 ? atoi(argv[4]) : 8;
+    unsigned seed = filling && argc > 5 ? (unsigned)atoi(argv[5]) : 1;
+    if (filling && (k_tree < 4 || k_tree > 32 || k_tree % 2 || clients < 1 ||
+                    clients > 64)) {
+        fprintf(stderr, "usage: bench_service BIN_DIR fill [K (even, 4-32) "
+                        "[CLIENTS (1-64) [SEED]]]\n");
+        return 64;
+    }
+    if (argc > 2 && !filling)
         seconds = atof(argv[2]);
     char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512], agents[160];
     if (!mkdtemp(dir))
@@ -238,12 +385,12 @@ int main(int argc, char **argv)
     /* the cluster: k = 8 fat-tree, 32 cores at 0.9, 10 Gbit/s links */
     struct proto_topo_opts o;
     proto_topo_opts_init(&o);
-    o.cores = 32;
+    o.cores = filling ? 4 : 32;
     o.core_capacity = 0.9;
     o.rate_bps = 10000000000ULL;
     Placer__Cluster *c;
     struct plc_error err = PLC_ERROR_INIT;
-    if (proto_topo_fat_tree(8, &o, &c, &err) < 0)
+    if (proto_topo_fat_tree(k_tree, &o, &c, &err) < 0)
         return 1;
     Placer__Request req = PLACER__REQUEST__INIT;
     req.has_protocol_version = 1;
@@ -267,6 +414,14 @@ int main(int argc, char **argv)
         kill(pid, SIGKILL);
         return 1;
     }
+    if (filling) {
+        printf("bench_service fill: placerd on %s, %zu-host fat-tree (k=%d), "
+               "SQLite synchronous=FULL, seed %u\n",
+               endpoint, c->n_hosts, k_tree, seed);
+        wcet = "1800us";
+        fill(c, clients, seed);
+        goto out;
+    }
     printf("bench_service: placerd on %s, 128-host fat-tree, SQLite "
            "synchronous=FULL, %.0f s per row\n",
            endpoint, seconds);
@@ -275,6 +430,7 @@ int main(int argc, char **argv)
     row(c, 1, 5, false);
     row(c, 8, 5, false);
     row(c, 8, 1, true);
+out:
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     placer__cluster__free_unpacked(c, NULL);

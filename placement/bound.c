@@ -1066,6 +1066,113 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep)
     return rc;
 }
 
+/* When the services and their vlinks form one connected whole, a plan
+ * either puts them all on one host h, and each endpoint's vlinks cross
+ * the hops between its node and h, or splits them, and some vlink between
+ * two services crosses between two hosts.  So bandwidth x hops is at
+ * least the lesser of: over the hosts that could take every service
+ * (memory, CPU at each one's least utilisation, its rules), the endpoint
+ * vlinks' rate x hops to h; and the least rate of a service-service vlink
+ * over the fewest hops between two hosts.  This is what a busy cluster
+ * adds: the user's own host is full, so the plan pays for leaving it. */
+static double split_lb(const struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    size_t E = p->n_endpoints, V = p->n_services, H = c->n_hosts;
+    if (m->single_location || V == 0 || H < 2 || E == 0)
+        return 0;
+    /* connected services, and the least service-service rate */
+    size_t *up = malloc((V + 1) * sizeof *up);
+    if (!up)
+        return 0;
+    for (size_t v = 0; v < V; v++)
+        up[v] = v;
+    double least_ss = INFINITY;
+    size_t parts = V;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from < E || e->to < E)
+            continue;
+        least_ss = fmin(least_ss, (double)e->rate_bps * (e->duplex ? 2 : 1));
+        size_t a = e->from - E, b = e->to - E;
+        while (up[a] != a)
+            a = up[a];
+        while (up[b] != b)
+            b = up[b];
+        if (a != b) {
+            up[a] = b;
+            parts--;
+        }
+    }
+    free(up);
+    if (parts != 1)
+        return 0;
+    bool direct = false;
+    for (size_t l = 0; l < c->n_links && !direct; l++)
+        direct = c->links[l].a < H && c->links[l].b < H &&
+                 c->links[l].a != c->links[l].b;
+    double split = V > 1 ? least_ss * (direct ? 1 : 2) : INFINITY;
+    /* all on one host: its endpoint vlinks' rate x fewest hops */
+    double *cost = calloc(H + 1, sizeof *cost);
+    size_t *hops = malloc((c->n_nodes + 1) * sizeof *hops);
+    size_t *queue = malloc((c->n_nodes + 1) * sizeof *queue);
+    double *least_u = malloc((V + 1) * sizeof *least_u);
+    double together = INFINITY;
+    if (!cost || !hops || !queue || !least_u) {
+        together = 0; /* no bound rather than a wrong one */
+        goto out;
+    }
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        bool fe = e->from < E, te = e->to < E;
+        if (fe == te)
+            continue; /* service-service (0 when together) or constant */
+        place__routes_hops_from(m->r, p->endpoint_node[fe ? e->from : e->to],
+                                hops, queue);
+        for (size_t h = 0; h < H; h++)
+            cost[h] += hops[h] == PLACE_NONE
+                           ? INFINITY
+                           : (double)e->rate_bps * (e->duplex ? 2 : 1) *
+                                 (double)hops[h];
+    }
+    uint64_t mem = 0;
+    for (size_t v = 0; v < V; v++) {
+        const struct place_service *s = &p->services[v];
+        mem += s->mem_bytes;
+        least_u[v] = INFINITY;
+        for (size_t h = 0; h < H; h++)
+            for (size_t j = m->ys[v * H + h];
+                 j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
+                least_u[v] =
+                    fmin(least_u[v],
+                         s->vcpus * s->menu[h]->v[m->y[j].m].utilization);
+    }
+    for (size_t h = 0; h < H; h++) {
+        if (!(cost[h] < together))
+            continue;
+        const struct place_host *o = &c->hosts[h];
+        if (o->mem_bytes != PLACE_UNLIMITED &&
+            mem + o->mem_used_bytes > o->mem_bytes)
+            continue;
+        double need = 0;
+        bool all = true;
+        for (size_t v = 0; v < V && all; v++) {
+            all = m->yn[v * H + h] > 0;
+            need += least_u[v];
+        }
+        double free_cpu = place__milp_host_free(o);
+        if (all && need <= free_cpu + 1e-9 * fmax(1, free_cpu))
+            together = cost[h];
+    }
+out:
+    free(cost);
+    free(hops);
+    free(queue);
+    free(least_u);
+    return fmin(together, split);
+}
+
 double place__bandwidth_lb(const struct milp *m)
 {
     const struct place_problem *p = m->p;
@@ -1109,5 +1216,5 @@ double place__bandwidth_lb(const struct milp *m)
     /* a crossing no plan avoids (forced_crossing, found with the DP
      * bound) spends at least its least vlink's rate on each hop between
      * two hosts */
-    return fmax(best, m->forced_bw);
+    return fmax(fmax(best, m->forced_bw), split_lb(m));
 }

@@ -111,6 +111,14 @@ int place__neighbourhood(const struct place_problem *p, const struct routes *r,
 int place__tree_dp(const struct milp *m, size_t *host, size_t *item, int *route,
                    double *lb);
 
+/* ties.c: with the objective "utilization" proven, lower the plan's
+ * bandwidth x hops by moving services (all of a host's, or one) between
+ * the plan's hosts, the endpoints' and the freest near them, each keeping
+ * a reservation as good as its own; host[] and item[] (menu index)
+ * follow.  1 moved (the plan verifies), 0 not, PLC_ENOMEM. */
+int place__ties_local(const struct milp *m, struct place_plan *plan,
+                      size_t *host, size_t *item);
+
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
 int place__heur_plan(const struct milp *m, struct place_plan *plan);

@@ -654,3 +654,74 @@ Test(plan_cases, a_large_cluster_is_searched_around_the_plan_in_hand,
     done(&r);
     free(tree);
 }
+
+/* A busy fat-tree of 128 hosts where only three hosts of one edge switch
+ * have room: the user's own (one reservation of 0.18), X (0.35, 0.35 and
+ * 0.17 free: two) and Y (0.18 on each core: four).  X looks the freer, so
+ * a greedy plan of the 5-service chain leaves the user's host for X and
+ * then X for Y: 4 Mbit x hops.  One crossing does: s0 at home, the rest
+ * on Y (2 Mbit x hops).  Above 64 hosts the tie-break MILP gets only a
+ * few milliseconds; the moves of placement/ties.c must find it. */
+Test(plan_cases, a_chain_leaving_a_busy_host_crosses_once)
+{
+    char *tree = fat_tree(8);
+    json_error_t je;
+    json_t *c = json_loads(tree, 0, &je);
+    cr_assert_not_null(c);
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(c, "hosts"), i, h)
+    {
+        const char *name = json_string_value(json_object_get(h, "name"));
+        double u[4] = {0.9, 0.9, 0.9, 0.9};
+        if (!strcmp(name, "h-0-0-0"))
+            u[0] = 0.72;
+        if (!strcmp(name, "h-0-0-1")) {
+            u[0] = u[1] = 0.55;
+            u[2] = 0.73;
+        }
+        if (!strcmp(name, "h-0-0-2"))
+            u[0] = u[1] = u[2] = u[3] = 0.72;
+        json_object_set_new(h, "core_capacity", json_real(0.9));
+        json_object_set_new(h, "used",
+                            json_pack("[f, f, f, f]", u[0], u[1], u[2], u[3]));
+    }
+    char *cj = json_dumps(c, 0);
+    json_decref(c);
+    char w[4096];
+    size_t n = (size_t)sprintf(
+        w, "{\"name\": \"w\", \"deadline\": \"100ms\", \"endpoints\": "
+           "[{\"name\": \"u\", \"node\": \"h-0-0-0\"}], \"services\": [");
+    for (int s = 0; s < 5; s++)
+        n += (size_t)sprintf(w + n,
+                             "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
+                             "\"1800us\"}, \"reservation\": {\"periods\": "
+                             "[\"10ms\"], \"budgets\": [\"1800us\"]}}",
+                             s ? ", " : "", s);
+    n += (size_t)sprintf(w + n, "], \"links\": [");
+    for (int s = 0; s < 5; s++) {
+        char from[8] = "u";
+        if (s)
+            snprintf(from, sizeof from, "s%d", s - 1);
+        n += (size_t)sprintf(w + n,
+                             "%s{\"from\": \"%s\", \"to\": \"s%d\", "
+                             "\"rate\": \"1Mbit\"}",
+                             s ? ", " : "", from, s);
+    }
+    sprintf(w + n, "]}");
+    struct run r;
+    plan_of(&r, cj, w);
+    cr_assert(r.plan.admitted, "%s", r.plan.message);
+    cr_assert_eq(r.plan.status, PLACE_OPTIMAL);
+    size_t hosts[5];
+    for (int s = 0; s < 5; s++)
+        hosts[s] = r.plan.services[s].host;
+    const char *const *names = r.mp.problem.cluster->node_names;
+    cr_assert_str_eq(names[hosts[0]], "h-0-0-0");
+    for (int s = 1; s < 5; s++)
+        cr_assert_str_eq(names[hosts[s]], "h-0-0-2", "s%d on %s", s,
+                         names[hosts[s]]);
+    done(&r);
+    free(cj);
+    free(tree);
+}
