@@ -37,6 +37,11 @@
  * (with the median gap), timed out; the median and largest time; and how
  * far the largest time went past the limit.  With BENCH_DUMP=DIR in the
  * environment the instances are written there as c-*.json / w-*.json.
+ *
+ * bench_plan mesh [RUNS [LIMIT_S [SEED]]]: OSM PLA's kind of instance
+ * (mesh_cluster, mesh_workflow below): full meshes of 10, 20, 40 and 80
+ * sites, chains of 3-5 and 6-10 functions, objective cost; the same
+ * columns.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
