@@ -306,7 +306,7 @@ static size_t allowed_hosts(const struct place_problem *p, size_t v, char *out,
  * members share no allowed host, an anti-affinity group with fewer
  * allowed hosts than members.  Rejects and returns true when one does
  * (whatever else is short: such rules never hold). */
-static bool rules_contradict(const struct place_problem *p,
+bool place__rules_contradict(const struct place_problem *p,
                              struct place_plan *plan)
 {
     const struct place_cluster *c = p->cluster;
@@ -387,7 +387,7 @@ static bool rules_contradict(const struct place_problem *p,
 static void explain_rules(const struct place_problem *p,
                           struct place_plan *plan)
 {
-    if (rules_contradict(p, plan))
+    if (place__rules_contradict(p, plan))
         return;
     /* a service none of whose allowed hosts can take it alone, which
      * others could */
@@ -577,7 +577,7 @@ int place__explain(const struct place_problem *p, const struct routes *r,
         FAM_LINK_LATENCY, FAM_DEADLINE, FAM_PROBABILITY};
     /* a contradiction among the rules is found without a solver, and is
      * the answer however the solves below would time out */
-    if (rules_contradict(p, plan))
+    if (place__rules_contradict(p, plan))
         return 0;
     double end = plc_now_s() + limit;
     unsigned cause = 0;
@@ -647,7 +647,7 @@ int place__explain_dp(const struct place_problem *p, const struct routes *r,
                       const struct milp *m, double limit,
                       struct place_plan *plan)
 {
-    if (rules_contradict(p, plan))
+    if (place__rules_contradict(p, plan))
         return 0;
     /* the same relaxation with every reservation, whether a core has room
      * for it or not */
@@ -723,6 +723,110 @@ int place__explain_dp(const struct place_problem *p, const struct routes *r,
 }
 
 /* A service that fits no host even alone: rules, memory or CPU. */
+/* A counting proof that CPU is short, without a solver: every
+ * reservation of the workflow takes at least u, the least utilisation of
+ * any service's cheapest admissible item, on a core of its own per vCPU;
+ * the free cores hold at most floor(free / u) each.  Fewer such places
+ * than vCPUs to reserve, or less free CPU than their least total, and no
+ * plan exists.  Rejects with the counts and returns true when it proves
+ * it. */
+bool place__cpu_short(const struct place_problem *p, const struct milp *m,
+                      struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    size_t H = c->n_hosts;
+    double u = INFINITY, need = 0;
+    long vcpus = 0;
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct place_service *s = &p->services[v];
+        double least = INFINITY;
+        for (size_t h = 0; h < H; h++)
+            for (size_t j = m->ys[v * H + h];
+                 j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
+                least = fmin(least, s->menu[h]->v[m->y[j].m].utilization);
+        if (!isfinite(least) || least <= 0)
+            continue; /* no reservation, or none anywhere (said elsewhere) */
+        u = fmin(u, least);
+        need += s->vcpus * least;
+        vcpus += s->vcpus;
+    }
+    if (vcpus == 0)
+        return false;
+    long places = 0;
+    size_t hosts = 0;
+    double free_all = 0;
+    for (size_t h = 0; h < H; h++) {
+        long here = 0;
+        for (int k = 0; k < c->hosts[h].cores; k++) {
+            double f = place__milp_core_free(&c->hosts[h], k);
+            free_all += fmax(0, f);
+            here += (long)floor(f / u + 1e-9);
+        }
+        places += here;
+        hosts += here > 0;
+    }
+    char b1[32], b2[32], b3[32];
+    if (places < vcpus) {
+        place__reject(plan, PLACE_REJECT_CPU,
+                      "not enough CPU: the workflow's %ld reservation%s take "
+                      "at least %s of a core each; the free cores of the "
+                      "cluster have room for %ld such (on %zu of %zu hosts)",
+                      vcpus, vcpus == 1 ? "" : "s", share(u, b1, sizeof b1),
+                      places, hosts, H);
+    } else if (need > free_all + 1e-9 * fmax(1, free_all)) {
+        place__reject(plan, PLACE_REJECT_CPU,
+                      "not enough CPU: the workflow's reservations take at "
+                      "least %s of a core in all; the cluster has %s free",
+                      share(need, b2, sizeof b2),
+                      share(free_all, b3, sizeof b3));
+    } else {
+        return false;
+    }
+    place__detail_num(plan, "vcpus", (double)vcpus);
+    place__detail_num(plan, "places", (double)places);
+    place__detail_num(plan, "hosts_with_room", (double)hosts);
+    return true;
+}
+
+bool place__explain_no_candidate_clear(const struct place_problem *p,
+                                       const struct milp *m,
+                                       struct place_plan *plan)
+{
+    const struct place_cluster *c = p->cluster;
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct place_service *s = &p->services[v];
+        bool any = false, allowed = false, mem_any = false, fits_any = false,
+             menu_here = false;
+        for (size_t h = 0; h < c->n_hosts && !any; h++) {
+            any = place__milp_candidate(m, v, h);
+            bool al = !s->allowed || s->allowed[h];
+            const struct place_host *ho = &c->hosts[h];
+            bool me = ho->mem_bytes == PLACE_UNLIMITED ||
+                      ho->mem_used_bytes + s->mem_bytes <= ho->mem_bytes;
+            double least;
+            int fit = me ? cores_with_room(p, v, h, &least) : -1;
+            allowed |= al;
+            mem_any |= me;
+            fits_any |= fit >= s->vcpus; /* rules aside */
+            menu_here |= al && fit >= 0;
+        }
+        if (any)
+            continue;
+        /* clear, in the order the relaxations would find it: no host
+         * allowed (rules); no host with the memory (memory); no host,
+         * allowed or not, whose cores hold its cheapest reservation the
+         * deadline and probability admit, while an allowed one has such
+         * a reservation (CPU).  Else the solver's relaxations decide. */
+        if (c->n_hosts == 0 || !allowed || !mem_any ||
+            (!fits_any && menu_here)) {
+            place__explain_no_candidate(p, m, plan);
+            return plan->reject != PLACE_REJECT_NONE;
+        }
+        return false;
+    }
+    return false;
+}
+
 void place__explain_no_candidate(const struct place_problem *p,
                                  const struct milp *m, struct place_plan *plan)
 {

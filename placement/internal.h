@@ -70,6 +70,23 @@ int place__explain(const struct place_problem *p, const struct routes *r,
                    const struct milp *m, double limit, struct place_plan *plan);
 void place__explain_no_candidate(const struct place_problem *p,
                                  const struct milp *m, struct place_plan *plan);
+/* place__explain_no_candidate when what keeps a service off every host
+ * is clear without a solver (no host allowed, none with memory, or its
+ * cheapest admissible reservation fits no host's cores): true with the
+ * rejection, else false and nothing said. */
+bool place__explain_no_candidate_clear(const struct place_problem *p,
+                                       const struct milp *m,
+                                       struct place_plan *plan);
+/* A counting proof that CPU is short (places for the workflow's
+ * reservations in the free cores, or free CPU in all): rejects and true
+ * when it proves it. */
+bool place__cpu_short(const struct place_problem *p, const struct milp *m,
+                      struct place_plan *plan);
+/* Rules that contradict one another outright (an affinity group with no
+ * common allowed host, an anti-affinity group with too few): rejects and
+ * true when they do. */
+bool place__rules_contradict(const struct place_problem *p,
+                             struct place_plan *plan);
 bool place__check_routes(const struct place_problem *p, const struct routes *r,
                          struct place_plan *plan);
 

@@ -231,11 +231,22 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         goto out;
     }
     if (rc == PLC_EDATA) {
-        /* a service fits no host at all: which family takes them all */
+        /* a service fits no host at all: what keeps it off every host
+         * (its rules, memory, CPU) is the answer, found without relaxing
+         * each family in turn (0.3 s of solves on 1,024 full hosts); a
+         * rule contradiction first, as the full explanation has it */
         plan->status = PLACE_INFEASIBLE;
-        rc = place__explain(p, &r, NULL, limit / 4, plan);
-        if (rc == 0 && plan->reject == PLACE_REJECT_NONE)
-            place__explain_no_candidate(p, &m, plan);
+        rc = 0;
+        if (!place__rules_contradict(p, plan))
+            place__explain_no_candidate_clear(p, &m, plan);
+        if (plan->reject == PLACE_REJECT_NONE)
+            rc = place__explain(p, &r, NULL, limit / 4, plan);
+        goto out;
+    }
+    if (place__cpu_short(p, &m, plan)) {
+        /* too few places for the reservations in the free cores: proven
+         * by counting, without the solver */
+        plan->status = PLACE_INFEASIBLE;
         goto out;
     }
     if (m.dp_infeasible) {

@@ -725,3 +725,33 @@ Test(plan_cases, a_chain_leaving_a_busy_host_crosses_once)
     free(cj);
     free(tree);
 }
+
+/* Three hosts with room for one 0.18 reservation each, a chain of five:
+ * each service fits alone, the workflow does not.  Proven by counting the
+ * places in the free cores, without the solver, and said with the counts
+ * (a large busy cluster used to end this in 0.6 s of relaxed solves and
+ * "several constraint families bind together"). */
+Test(plan_cases, too_few_places_for_the_reservations_is_counted)
+{
+    char c[1024], *q = c;
+    q += sprintf(q, "{\"hosts\": [");
+    for (int h = 0; h < 4; h++)
+        q += sprintf(q,
+                     "%s{\"name\": \"h%d\", \"cores\": 2, \"core_capacity\": "
+                     "0.9, \"used\": [0.9, %s]}",
+                     h ? ", " : "", h, h < 3 ? "0.72" : "0.9");
+    sprintf(q, "]}");
+    char w[4096];
+    size_t n = (size_t)sprintf(w, "{\"name\": \"w\", \"services\": [");
+    for (int s = 0; s < 5; s++)
+        n += (size_t)sprintf(w + n,
+                             "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
+                             "\"1800us\"}, \"reservation\": {\"periods\": "
+                             "[\"10ms\"], \"budgets\": [\"1800us\"]}}",
+                             s ? ", " : "", s);
+    sprintf(w + n, "]}");
+    rejects(c, w, PLACE_REJECT_CPU,
+            "the workflow's 5 reservations take at least 0.1800 of a core "
+            "each; the free cores of the cluster have room for 3 such (on 3 "
+            "of 4 hosts)");
+}
