@@ -6,13 +6,14 @@
  * cores per host); then status queries while 8 clients keep admitting.
  * Prints admissions per second and p50/p99 latency per row.
  *
- * Usage: bench_service BIN_DIR [SECONDS]   (seconds per row, default 3)
+ * Usage: bench_service BIN_DIR [SECONDS [K]]   (seconds per row, default
+ * 3; a k = K fat-tree, default 8)
  *
  * bench_service BIN_DIR fill [K [CLIENTS [SEED]]]: the cluster filling up.
  * A k = K fat-tree (default 16: 1,024 hosts) of 4 cores at 0.9; CLIENTS
  * (default 8) submit 5-service chains (each service 1.8 ms every 10 ms, so
  * 0.9 core per workflow, 1 Mbit links, the user at a random host drawn
- * from SEED) until 90 % of the cores are reserved or admissions stop;
+ * from SEED) until every core is full or 200 in a row are rejected;
  * per window of 500 admissions (a tenth of the cluster's on smaller ones): how
  * full, admissions per second, p50 and p99 latency, rejections.
  */
@@ -297,8 +298,9 @@ static void fill(const Placer__Cluster *c, int clients, unsigned seed)
             c->hosts[h]->cores *
             (c->hosts[h]->has_core_capacity ? c->hosts[h]->core_capacity : 1.0);
     /* 0.9 of a core per workflow (five 0.18 reservations fill a core at
-     * 0.9): up to 90 % */
-    fill_target = (int)(0.9 * cores / 0.9);
+     * 0.9): on to 100 %, or until 200 rejections in a row; windows of a
+     * tenth of 90 % */
+    fill_target = (int)(cores / 0.9);
     const char *const *hosts = hosts_of(c);
     struct filler f[64];
     volatile bool stop = false;
@@ -321,7 +323,8 @@ static void fill(const Placer__Cluster *c, int clients, unsigned seed)
     double *lat = malloc((n_answers + 1) * sizeof *lat);
     size_t start = 0, admitted = 0;
     /* windows of 500 admissions, or a tenth of a small cluster's */
-    size_t window = fill_target >= 5000 ? 500 : (size_t)fill_target / 10 + 1;
+    size_t window =
+        fill_target >= 5000 ? 500 : (size_t)(0.9 * fill_target) / 10 + 1;
     double from = t0;
     while (start < n_answers) {
         size_t end = start, got = 0, rej = 0, n = 0;
@@ -364,6 +367,13 @@ int main(int argc, char **argv)
     }
     if (argc > 2 && !filling)
         seconds = atof(argv[2]);
+    if (argc > 3 && !filling)
+        k_tree = atoi(argv[3]);
+    if (!filling && (k_tree < 4 || k_tree > 32 || k_tree % 2)) {
+        fprintf(stderr, "usage: bench_service BIN_DIR [SECONDS [K (even, "
+                        "4-32)]]\n");
+        return 64;
+    }
     char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512], agents[160];
     if (!mkdtemp(dir))
         return 1;
@@ -422,9 +432,9 @@ int main(int argc, char **argv)
         fill(c, clients, seed);
         goto out;
     }
-    printf("bench_service: placerd on %s, 128-host fat-tree, SQLite "
+    printf("bench_service: placerd on %s, %zu-host fat-tree, SQLite "
            "synchronous=FULL, %.0f s per row\n",
-           endpoint, seconds);
+           endpoint, c->n_hosts, seconds);
     row(c, 1, 1, false);
     row(c, 8, 1, false);
     row(c, 1, 5, false);

@@ -759,11 +759,17 @@ bool place__cpu_short(const struct place_problem *p, const struct milp *m,
         long here = 0;
         for (int k = 0; k < c->hosts[h].cores; k++) {
             double f = place__milp_core_free(&c->hosts[h], k);
-            free_all += fmax(0, f);
+            if (f < u - 1e-9)
+                continue;
+            free_all += f;
             here += (long)floor(f / u + 1e-9);
         }
         places += here;
         hosts += here > 0;
+        /* (room enough: nothing proven; on a cluster with room the scan
+         * stops at the first hosts) */
+        if (places >= vcpus && free_all >= need)
+            return false;
     }
     char b1[32], b2[32], b3[32];
     if (places < vcpus) {

@@ -209,33 +209,45 @@ static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
     for (size_t k = 0; k < np; k++)
         if (try_host(hs, plan, v, pref[k]))
             return true;
-    /* then every host, fewest hops first and, among as near, the one
-     * with the most free CPU (so that what follows v fits beside it
-     * rather than a hop further each time on a busy cluster): sorted as
-     * (score x 1024 + busy) x H + host, busy the used share of its
-     * cores in 1/1024ths */
+    /* then every host, fewest hops first (sorted as score x H + host)
+     * and, among as near, the one with the most free CPU first (so that
+     * what follows v fits beside it rather than a hop further each time
+     * on a busy cluster): each group of equal score is ordered by its
+     * free CPU when the walk reaches it, so a plan that fits near its
+     * predecessors looks at a few hosts only */
     bool scored = !m->single_location && host_scores(hs, pref, np, v);
-    for (size_t h = 0; h < H; h++) {
-        uint64_t key = 0;
-        if (scored) {
-            const struct place_host *ho = &p->cluster->hosts[h];
-            double free = 0, all = 0;
-            for (int c = 0; c < ho->cores; c++) {
-                double f = place__milp_core_free(ho, c);
-                all += ho->core_capacity;
-                free += fmax(0, f - hs->load[h * (size_t)hs->max_cores + c]);
-            }
-            uint64_t busy =
-                all > 0 ? (uint64_t)(1023 * (1 - fmin(1, free / all))) : 1023;
-            key = (uint64_t)hs->score[h] * 1024 + busy;
-        }
-        hs->rank[h] = key * H + h;
-    }
+    for (size_t h = 0; h < H; h++)
+        hs->rank[h] = (scored ? (uint64_t)hs->score[h] * H : 0) + h;
     if (scored)
         qsort(hs->rank, H, sizeof *hs->rank, cmp_u64);
-    for (size_t k = 0; k < H; k++)
-        if (try_host(hs, plan, v, (size_t)(hs->rank[k] % H)))
-            return true;
+    for (size_t k = 0; k < H;) {
+        size_t end = k + 1;
+        while (scored && end < H && hs->rank[end] / H == hs->rank[k] / H)
+            end++;
+        if (scored && end - k > 1) {
+            /* busy share in 1/1024ths, then host */
+            for (size_t j = k; j < end; j++) {
+                size_t h = (size_t)(hs->rank[j] % H);
+                const struct place_host *ho = &p->cluster->hosts[h];
+                double free = 0, all = 0;
+                for (int c = 0; c < ho->cores; c++) {
+                    all += ho->core_capacity;
+                    free +=
+                        fmax(0, place__milp_core_free(ho, c) -
+                                    hs->load[h * (size_t)hs->max_cores + c]);
+                }
+                uint64_t busy =
+                    all > 0 ? (uint64_t)(1023 * (1 - fmin(1, free / all)))
+                            : 1023;
+                hs->rank[j] = busy * H + h;
+            }
+            qsort(hs->rank + k, end - k, sizeof *hs->rank, cmp_u64);
+        }
+        for (size_t j = k; j < end; j++)
+            if (try_host(hs, plan, v, (size_t)(hs->rank[j] % H)))
+                return true;
+        k = end;
+    }
     return false;
 }
 

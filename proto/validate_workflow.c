@@ -763,18 +763,30 @@ void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d)
 /* ---- references into a cluster ----------------------------------------- */
 
 /* The cluster's hosts, then its switches, and its zones, indexed by name
- * so each reference is found in O(log n). */
+ * so each reference is found in O(log n) when the workflow makes many;
+ * with few (a user's endpoint and a pin, as most submissions to placerd
+ * on a thousand hosts), each is a scan: sorting the names cost more than
+ * the whole plan of a 1-service workflow. */
 struct refs {
     const Placer__Cluster *c;
+    bool indexed;
     struct plc_name_index nodes, zones;
 };
 
-static bool refs_build(struct refs *r, const Placer__Cluster *c)
+static bool refs_build(struct refs *r, const Placer__Cluster *c, size_t refs)
 {
     size_t n = c->n_hosts + c->n_switches;
+    r->c = c;
+    /* a scan per reference costs refs x n; the index n log n (and the
+     * look-ups) */
+    size_t log_n = 1;
+    while ((size_t)1 << log_n < n)
+        log_n++;
+    r->indexed = refs > 2 * log_n;
+    if (!r->indexed)
+        return true;
     const char **names = malloc((n ? n : 1) * sizeof *names);
     const char **zones = malloc((c->n_hosts ? c->n_hosts : 1) * sizeof *zones);
-    r->c = c;
     bool ok = names && zones;
     for (size_t i = 0; ok && i < n; i++)
         names[i] = i < c->n_hosts ? c->hosts[i]->name
@@ -788,15 +800,39 @@ static bool refs_build(struct refs *r, const Placer__Cluster *c)
     return ok;
 }
 
+/* The node named n: its index (hosts first, then switches), or -1. */
+static long find_node(const struct refs *r, const char *n)
+{
+    if (r->indexed)
+        return plc_name_index_find(&r->nodes, n);
+    for (size_t i = 0; i < r->c->n_hosts; i++)
+        if (r->c->hosts[i]->name && !strcmp(r->c->hosts[i]->name, n))
+            return (long)i;
+    for (size_t i = 0; i < r->c->n_switches; i++)
+        if (r->c->switches[i]->name && !strcmp(r->c->switches[i]->name, n))
+            return (long)(r->c->n_hosts + i);
+    return -1;
+}
+
+static bool has_zone(const struct refs *r, const char *z)
+{
+    if (r->indexed)
+        return plc_name_index_find(&r->zones, z) >= 0;
+    for (size_t i = 0; i < r->c->n_hosts; i++)
+        if (r->c->hosts[i]->zone && !strcmp(r->c->hosts[i]->zone, z))
+            return true;
+    return false;
+}
+
 static bool is_host(const struct refs *r, const char *n)
 {
-    long k = plc_name_index_find(&r->nodes, n);
+    long k = find_node(r, n);
     return k >= 0 && (size_t)k < r->c->n_hosts;
 }
 
 static bool is_node(const struct refs *r, const char *n)
 {
-    return plc_name_index_find(&r->nodes, n) >= 0;
+    return find_node(r, n) >= 0;
 }
 
 static void check_host_ref(const struct refs *r, const char *name,
@@ -812,7 +848,10 @@ void proto_workflow_validate_refs(const Placer__Workflow *w,
 {
     char base[P], p[P], q[P];
     struct refs r = {0};
-    if (!refs_build(&r, c)) {
+    size_t refs = w->n_endpoints;
+    for (size_t i = 0; i < w->n_services; i++)
+        refs += 2 + w->services[i]->n_hosts + w->services[i]->n_prices;
+    if (!refs_build(&r, c, refs)) {
         d->oom = true;
         goto out;
     }
@@ -842,7 +881,7 @@ void proto_workflow_validate_refs(const Placer__Workflow *w,
             check_host_ref(&r, s->prices[k]->key, q, d);
         }
         plc_path_join(p, P, base, "zone", 0);
-        if (s->zone && plc_name_index_find(&r.zones, s->zone) < 0)
+        if (s->zone && !has_zone(&r, s->zone))
             plc_diags_add(d, p,
                           "no host of the cluster is in zone "
                           "\"%s\"",
