@@ -124,6 +124,38 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
     return rc;
 }
 
+/* The whole model's columns, about: the candidate placements and, per
+ * vlink between two services, a pair column per pair of their candidate
+ * host groups (on a fat-tree of 1,024 hosts a fork/join's pairs are most
+ * of it: counting only the placements let its build run 0.2 s past a
+ * 2 s limit). */
+static double model_columns(const struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, H = p->cluster->n_hosts, G = m->r->n_groups;
+    size_t E = p->n_endpoints;
+    double cols = (double)m->ny;
+    size_t *groups = calloc(V + 1, sizeof *groups);
+    size_t *seen = malloc((G + 1) * sizeof *seen);
+    for (size_t v = 0; groups && seen && v < V; v++) {
+        for (size_t g = 0; g < G; g++)
+            seen[g] = 0;
+        for (size_t h = 0; h < H; h++)
+            if (place__milp_candidate(m, v, h) && !seen[m->r->group_of[h]]) {
+                seen[m->r->group_of[h]] = 1;
+                groups[v]++;
+            }
+    }
+    for (size_t i = 0; groups && seen && i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from >= E && e->to >= E)
+            cols += (double)groups[e->from - E] * (double)groups[e->to - E];
+    }
+    free(groups);
+    free(seen);
+    return cols;
+}
+
 /* The workflow's whole rate: every vlink once, twice when duplex. */
 static double demand_bps(const struct place_problem *p)
 {
@@ -339,7 +371,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         res.obj = res.bound = place__plan_objective(&m, plan);
     } else if (m.ny > PLACE_MILP_COLS_MAX ||
                (hf == 1 &&
-                (double)m.ny >
+                model_columns(&m) >
                     PLACE_COLS_PER_S * (place__deadline(p) - plc_now_s()))) {
         /* too large for the solver's memory, or (with a plan in hand) for
          * the time left: the heuristic's plan and the DP bound, or no
