@@ -273,6 +273,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             place__explain_no_candidate_clear(p, &m, plan);
         if (plan->reject == PLACE_REJECT_NONE)
             rc = place__explain(p, &r, NULL, limit / 4, plan);
+        if (rc == 0 && plan->reject == PLACE_REJECT_NONE)
+            place__explain_no_candidate(p, &m, plan);
         goto out;
     }
     if (place__cpu_short(p, &m, plan)) {

@@ -655,6 +655,20 @@ Test(plan_cases, a_large_cluster_is_searched_around_the_plan_in_hand,
     free(tree);
 }
 
+/* Five services of one 0.18 reservation each (1.8 ms every 10 ms), as
+ * JSON array members into w; their length. */
+static size_t five_services(char *w)
+{
+    size_t n = 0;
+    for (int s = 0; s < 5; s++)
+        n += (size_t)sprintf(w + n,
+                             "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
+                             "\"1800us\"}, \"reservation\": {\"periods\": "
+                             "[\"10ms\"], \"budgets\": [\"1800us\"]}}",
+                             s ? ", " : "", s);
+    return n;
+}
+
 /* A busy fat-tree of 128 hosts where only three hosts of one edge switch
  * have room: the user's own (one reservation of 0.18), X (0.35, 0.35 and
  * 0.17 free: two) and Y (0.18 on each core: four).  X looks the freer, so
@@ -692,12 +706,7 @@ Test(plan_cases, a_chain_leaving_a_busy_host_crosses_once)
     size_t n = (size_t)sprintf(
         w, "{\"name\": \"w\", \"deadline\": \"100ms\", \"endpoints\": "
            "[{\"name\": \"u\", \"node\": \"h-0-0-0\"}], \"services\": [");
-    for (int s = 0; s < 5; s++)
-        n += (size_t)sprintf(w + n,
-                             "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
-                             "\"1800us\"}, \"reservation\": {\"periods\": "
-                             "[\"10ms\"], \"budgets\": [\"1800us\"]}}",
-                             s ? ", " : "", s);
+    n += five_services(w + n);
     n += (size_t)sprintf(w + n, "], \"links\": [");
     for (int s = 0; s < 5; s++) {
         char from[8] = "u";
@@ -743,12 +752,7 @@ Test(plan_cases, too_few_places_for_the_reservations_is_counted)
     sprintf(q, "]}");
     char w[4096];
     size_t n = (size_t)sprintf(w, "{\"name\": \"w\", \"services\": [");
-    for (int s = 0; s < 5; s++)
-        n += (size_t)sprintf(w + n,
-                             "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
-                             "\"1800us\"}, \"reservation\": {\"periods\": "
-                             "[\"10ms\"], \"budgets\": [\"1800us\"]}}",
-                             s ? ", " : "", s);
+    n += five_services(w + n);
     sprintf(w + n, "]}");
     rejects(c, w, PLACE_REJECT_CPU,
             "the workflow's 5 reservations take at least 0.1800 of a core "
