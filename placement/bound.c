@@ -1140,13 +1140,7 @@ static double split_lb(const struct milp *m)
     for (size_t v = 0; v < V; v++) {
         const struct place_service *s = &p->services[v];
         mem += s->mem_bytes;
-        least_u[v] = INFINITY;
-        for (size_t h = 0; h < H; h++)
-            for (size_t j = m->ys[v * H + h];
-                 j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
-                least_u[v] =
-                    fmin(least_u[v],
-                         s->vcpus * s->menu[h]->v[m->y[j].m].utilization);
+        least_u[v] = s->vcpus * place__milp_least_util(m, v);
     }
     for (size_t h = 0; h < H; h++) {
         if (!(cost[h] < together))

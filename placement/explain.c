@@ -739,11 +739,7 @@ bool place__cpu_short(const struct place_problem *p, const struct milp *m,
     long vcpus = 0;
     for (size_t v = 0; v < p->n_services; v++) {
         const struct place_service *s = &p->services[v];
-        double least = INFINITY;
-        for (size_t h = 0; h < H; h++)
-            for (size_t j = m->ys[v * H + h];
-                 j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
-                least = fmin(least, s->menu[h]->v[m->y[j].m].utilization);
+        double least = place__milp_least_util(m, v);
         if (!isfinite(least) || least <= 0)
             continue; /* no reservation, or none anywhere (said elsewhere) */
         u = fmin(u, least);

@@ -21,16 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-static void free_paths(struct place_plan *plan, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(plan->vlinks[i].path);
-        free(plan->vlinks[i].back);
-        plan->vlinks[i].path = plan->vlinks[i].back = NULL;
-        plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
-    }
-}
-
 /* Least local deadline of v over the items it may take at all. */
 static uint64_t least_d(const struct milp *m, size_t v, double share)
 {
@@ -485,10 +475,7 @@ static bool exact_packing(struct heur *hs, struct place_plan *plan, size_t lb,
         const struct place_host *ho = &p->cluster->hosts[h];
         if (ho->mem_bytes != room)
             continue;
-        double free_cpu = 0;
-        for (int c = 0; c < ho->cores; c++)
-            free_cpu += place__milp_core_free(ho, c);
-        cpu_cap = fmin(cpu_cap, free_cpu);
+        cpu_cap = fmin(cpu_cap, place__milp_host_free(ho));
         bins[nb++] = h;
     }
     ok = ok && nb == lb && room != PLACE_UNLIMITED;
@@ -707,9 +694,7 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
             continue;
         if (hs.mbs && improve_packing(&hs, plan) < 0)
             found = PLC_ENOMEM;
-        bool packed = true;
-        for (size_t h = 0; h < H && packed; h++)
-            packed = place__pack_host(p, plan, h) == 1;
+        bool packed = place__pack_all(p, plan) == 1;
         struct plc_error err = PLC_ERROR_INIT;
         plan->latency_bound_ns = 0;
         if (packed && place__complete_plan(m, plan, &err) == 0) {
@@ -718,7 +703,7 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
             if (k < 0 && plan->latency_bound_ns > p->deadline_ns &&
                 p->deadline_ns != PLACE_UNLIMITED)
                 slack += plan->latency_bound_ns - p->deadline_ns;
-            free_paths(plan, p->n_vlinks);
+            place__free_paths(plan, p->n_vlinks);
         }
     }
     free(want);

@@ -44,6 +44,10 @@ const char *place__node_name(const struct place_problem *p, size_t n);
 /* verify.c: plans */
 int place__pack_host(const struct place_problem *p, struct place_plan *plan,
                      size_t h);
+/* Every host packed: 1, 0 when one does not pack, or PLC_ENOMEM. */
+int place__pack_all(const struct place_problem *p, struct place_plan *plan);
+/* The routes of vlinks 0..n-1 freed (paths and ways back). */
+void place__free_paths(struct place_plan *plan, size_t n);
 size_t place__where(const struct place_problem *p,
                     const struct place_plan *plan, size_t n);
 size_t place__plan_arcs(const struct milp *m, const struct place_plan *plan,
@@ -129,12 +133,13 @@ int place__tree_dp(const struct milp *m, size_t *host, size_t *item, int *route,
                    double *lb);
 
 /* ties.c: with the objective "utilization" proven, lower the plan's
- * bandwidth x hops by moving services (all of a host's, or one) between
- * the plan's hosts, the endpoints' and the freest near them, each keeping
- * a reservation as good as its own; host[] and item[] (menu index)
- * follow.  1 moved (the plan verifies), 0 not, PLC_ENOMEM. */
+ * bandwidth x hops towards lb (place__bandwidth_lb) by moving services
+ * (all of a host's, or one) between the plan's hosts, the endpoints' and
+ * the freest near them, each keeping a reservation as good as its own;
+ * host[] and item[] (menu index) follow.  1 moved (the plan verifies),
+ * 0 not, PLC_ENOMEM. */
 int place__ties_local(const struct milp *m, struct place_plan *plan,
-                      size_t *host, size_t *item);
+                      size_t *host, size_t *item, double lb);
 
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */

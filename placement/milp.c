@@ -284,6 +284,18 @@ bool place__milp_candidate(const struct milp *m, size_t v, size_t h)
     return m->yn[v * m->p->cluster->n_hosts + h] > 0;
 }
 
+double place__milp_least_util(const struct milp *m, size_t v)
+{
+    const struct place_service *s = &m->p->services[v];
+    size_t H = m->p->cluster->n_hosts;
+    double least = INFINITY;
+    for (size_t h = 0; h < H; h++)
+        for (size_t j = m->ys[v * H + h];
+             j < m->ys[v * H + h] + m->yn[v * H + h]; j++)
+            least = fmin(least, s->menu[h]->v[m->y[j].m].utilization);
+    return least;
+}
+
 /* ---- objective coefficients ------------------------------------------------
  */
 

@@ -95,6 +95,10 @@ void place__milp_release(struct milp *m);
 /* Does service v fit host h at all (rules, memory, some item's cores)? */
 bool place__milp_candidate(const struct milp *m, size_t v, size_t h);
 
+/* The least utilisation (per vCPU) of any candidate column of service v:
+ * what v reserves at least, wherever it runs; INFINITY with none. */
+double place__milp_least_util(const struct milp *m, size_t v);
+
 struct milp_result {
     int status;   /* PLACE_OPTIMAL ... PLACE_TIMEOUT */
     double obj;   /* objective of the incumbent */

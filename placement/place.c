@@ -53,9 +53,7 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
         route[i] = plan->vlinks[i].route;
         plan->vlinks[i].route = tie->route[i];
     }
-    bool packed = true;
-    for (size_t h = 0; h < p->cluster->n_hosts && packed; h++)
-        packed = place__pack_host(p, plan, h) == 1;
+    bool packed = place__pack_all(p, plan) == 1;
     if (!packed) {
         memcpy(plan->services, save, p->n_services * sizeof *save);
         for (size_t i = 0; i < p->n_vlinks; i++)
@@ -96,26 +94,16 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
         }
         for (size_t i = 0; i < L; i++)
             plan->vlinks[i].route = route[i];
-        bool packed = true;
-        for (size_t h = 0; packed && h < p->cluster->n_hosts; h++) {
-            int ok = place__pack_host(p, plan, h);
-            if (ok < 0)
-                rc = ok;
-            packed = ok == 1;
-        }
+        int packed = place__pack_all(p, plan);
         struct plc_error err = PLC_ERROR_INIT;
-        if (rc == 1 && packed && place__complete_plan(m, plan, &err) == 0) {
+        if (packed == 1 && place__complete_plan(m, plan, &err) == 0) {
             plan->heur_item = item;
             item = NULL;
         } else {
-            for (size_t i = 0; i < L; i++) {
-                free(plan->vlinks[i].path);
-                free(plan->vlinks[i].back);
-                plan->vlinks[i].path = plan->vlinks[i].back = NULL;
-                plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
+            place__free_paths(plan, L);
+            for (size_t i = 0; i < L; i++)
                 plan->vlinks[i].route = 0;
-            }
-            rc = rc < 0 ? rc : 0;
+            rc = packed < 0 ? packed : 0;
         }
     }
     free(host);
@@ -488,19 +476,23 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     /* (and never on a model too large to build in that share: its memory
      * alone, 0.5 GB for a 10-service chain on 8,192 hosts, would be
      * spent for nothing) */
+    bool ties = rc == 0 && !tree_exact && res.status == PLACE_OPTIMAL;
+    double bw_lb = ties && p->n_vlinks ? place__bandwidth_lb(&m) : 0;
+    /* moves that keep every reservation first (ties.c), whatever the
+     * size of the tie-break's model */
+    if (ties && p->n_vlinks && p->objective == PLACE_OBJ_UTILIZATION) {
+        int moved = place__ties_local(&m, plan, res.host, res.item, bw_lb);
+        if (moved < 0)
+            rc = moved;
+    }
     for (int phase = p->objective == PLACE_OBJ_UTILIZATION ? 1 : 0;
-         rc == 0 && !tree_exact && res.status == PLACE_OPTIMAL && phase < 2 &&
-         (m.lp || m.ny <= PLACE_TIE_COLS_MAX);
+         rc == 0 && ties && phase < 2 && (m.lp || m.ny <= PLACE_TIE_COLS_MAX);
          phase++) {
         if (phase == 1 && p->n_vlinks == 0)
             break;
-        /* moves that keep every reservation first (ties.c) */
-        if (phase == 1 && p->objective == PLACE_OBJ_UTILIZATION &&
-            (rc = place__ties_local(&m, plan, res.host, res.item)) < 0)
-            break;
         /* a plan that meets the bandwidth bound wins every tie already */
-        if (phase == 1 && place__plan_bandwidth_hops(&m, plan) <=
-                              place__bandwidth_lb(&m) * (1 + 1e-9))
+        if (phase == 1 &&
+            place__plan_bandwidth_hops(&m, plan) <= bw_lb * (1 + 1e-9))
             break;
         double tl = fmin(limit, tie_end) - (plc_now_ms() - t0) / 1000;
         tl = fmin(tl, place__deadline(p) - plc_now_s());

@@ -28,16 +28,6 @@
 /* Rounds of moves at most. */
 #define TIES_ROUNDS 8
 
-static void drop_paths(const struct place_problem *p, struct place_plan *plan)
-{
-    for (size_t i = 0; i < p->n_vlinks; i++) {
-        free(plan->vlinks[i].path);
-        free(plan->vlinks[i].back);
-        plan->vlinks[i].path = plan->vlinks[i].back = NULL;
-        plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
-    }
-}
-
 /* The item of v on h no worse than `was` in utilisation, local deadline
  * and probability, least utilisation first; PLACE_NONE if none. */
 static size_t same_item(const struct milp *m, size_t v, size_t h,
@@ -96,7 +86,7 @@ static bool holds(const struct milp *m, struct place_plan *plan, size_t a,
     uint64_t bound = plan->latency_bound_ns;
     bool ok = place__complete_plan(m, plan, &err) == 0;
     plan->latency_bound_ns = bound;
-    drop_paths(p, plan);
+    place__free_paths(plan, p->n_vlinks);
     return ok;
 }
 
@@ -123,15 +113,14 @@ static bool move(const struct milp *m, struct place_plan *plan, const bool *set,
 }
 
 int place__ties_local(const struct milp *m, struct place_plan *plan,
-                      size_t *host, size_t *item)
+                      size_t *host, size_t *item, double lb)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
     size_t V = p->n_services, H = c->n_hosts, E = p->n_endpoints;
     if (V == 0 || p->n_vlinks == 0 || m->single_location)
         return 0;
-    double lb = place__bandwidth_lb(m),
-           bw = place__plan_bandwidth_hops(m, plan);
+    double bw = place__plan_bandwidth_hops(m, plan);
     if (!(bw > lb * (1 + 1e-9)))
         return 0;
     size_t cap = V + E + (V + E) * TIES_NEAR + 1;

@@ -155,6 +155,26 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
     return ok;
 }
 
+int place__pack_all(const struct place_problem *p, struct place_plan *plan)
+{
+    for (size_t h = 0; h < p->cluster->n_hosts; h++) {
+        int ok = place__pack_host(p, plan, h);
+        if (ok != 1)
+            return ok;
+    }
+    return 1;
+}
+
+void place__free_paths(struct place_plan *plan, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(plan->vlinks[i].path);
+        free(plan->vlinks[i].back);
+        plan->vlinks[i].path = plan->vlinks[i].back = NULL;
+        plan->vlinks[i].n_path = plan->vlinks[i].n_back = 0;
+    }
+}
+
 /* ---- the plan's network and timing ------------------------------------------
  */
 
