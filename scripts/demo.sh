@@ -50,7 +50,10 @@ sed 's/"40ms"/"10ms"/' examples/periodic-chain.json >"$tmp/too-often.json"
 run "$bin/placer" plan --cluster examples/measured-host.json "$tmp/too-often.json"
 echo "exit status: $?"
 
-say "6c. Proven at scale: a 10-service chain that must cross hosts, and a fork/join, on 1,024 hosts"
+say "6c. A network service on a WAN, priced per site (as OSM's PLA places them): proven by the tree program, each link within its latency bound"
+run "$bin/placer" plan --cluster examples/abilene.json examples/ns-chain.json || exit 1
+
+say "6d. Proven at scale: a 10-service chain that must cross hosts, and a fork/join, on 1,024 hosts"
 run_to "$tmp/ft16x4.json" "$bin/placer" cluster gen fat-tree --k 16 --cores 4 \
     --latency 5us --core-capacity 0.95 || exit 1
 svc() { # svc N: N services s0.. with a 3-point pmf
