@@ -42,6 +42,14 @@
  * (mesh_cluster, mesh_workflow below): full meshes of 10, 20, 40 and 80
  * sites, chains of 3-5 and 6-10 functions, objective cost; the same
  * columns.
+ *
+ * bench_plan admit [RUNS [SEED]]: what one placerd admission costs in
+ * planning alone (the problem from the cluster's index, the solve, the
+ * plan document: model_plan), by cluster size and shape: fat-trees k = 8,
+ * 16, 32 with 4 or 32 cores per host, idle or a random background (0-90 %
+ * per core), 1- and 5-service chains of bench_service's kind (100 us every
+ * 10 ms per service, 1 Mbit links, deadline 100 ms) from a user on a
+ * random host.  RUNS plans per row (default 400); median and p90 in us.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -671,8 +679,120 @@ static void bench(int k, int n, int runs)
     fflush(stdout);
 }
 
+/* bench_service's workflow: n services of 100 us every 10 ms in a chain
+ * from a user at host `at`. */
+static char *admit_workflow(int n, const char *at)
+{
+    json_t *svc = json_array(), *links = json_array();
+    for (int i = 0; i < n; i++) {
+        char a[16], prev[16];
+        snprintf(a, sizeof a, "s%d", i);
+        snprintf(prev, sizeof prev, i ? "s%d" : "u", i - 1);
+        json_array_append_new(svc, json_pack("{s:s, s:{s:s}, s:{s:[s], s:[s]}}",
+                                             "name", a, "exec_time", "wcet",
+                                             "100us", "reservation", "periods",
+                                             "10ms", "budgets", "100us"));
+        json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "from", prev,
+                                               "to", a, "rate", "1Mbit"));
+    }
+    json_t *w =
+        json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}], s:o, s:o}", "name", "w",
+                  "tenant", "bench", "deadline", "100ms", "endpoints", "name",
+                  "u", "node", at, "services", svc, "links", links);
+    char *s = json_dumps(w, 0);
+    json_decref(w);
+    return s;
+}
+
+static int admit_table(int runs, uint64_t seed)
+{
+    printf("bench_plan admit: planning time per admission (model_plan on the "
+           "cluster's index), %d plans per row, seed %llu\n",
+           runs, (unsigned long long)seed);
+    printf("%-8s %5s %6s %-7s %8s %8s %8s %8s\n", "cluster", "hosts", "cores",
+           "load", "services", "p50 us", "p90 us", "admitted");
+    static const int ks[] = {8, 16, 32}, cores[] = {4, 32}, svcs[] = {1, 5};
+    double *t = malloc((size_t)runs * sizeof *t);
+    for (size_t ik = 0; t && ik < 3; ik++)
+        for (size_t ic = 0; ic < 2; ic++)
+            for (int bg = 0; bg < 2; bg++) {
+                int k = ks[ik], half = k / 2;
+                rng_state = seed * 2654435761u + (uint64_t)(k * 100 + bg);
+                struct proto_topo_opts o;
+                proto_topo_opts_init(&o);
+                o.cores = cores[ic];
+                o.core_capacity = 0.9;
+                o.rate_bps = 10000000000ULL;
+                char *cj = fat_tree_json(k, &o, bg ? random_load : NULL);
+                struct proto_doc cd = PROTO_DOC_INIT;
+                struct plc_error err = PLC_ERROR_INIT;
+                if (proto_doc_load_text(&cd, "c", cj, strlen(cj),
+                                        PROTO_DOC_CLUSTER, &err) < 0) {
+                    fprintf(stderr, "bench_plan: %s\n", err.msg);
+                    return 1;
+                }
+                free(cj);
+                const Placer__Cluster *c = (const void *)cd.msg;
+                struct model_index *ix = model_index_build(c);
+                for (size_t is = 0; ix && is < 2; is++) {
+                    int admitted = 0;
+                    for (int r = 0; r < runs; r++) {
+                        int x = (int)(rng_next() % c->n_hosts);
+                        char at[64];
+                        snprintf(at, sizeof at, "h-%d-%d-%d", x / (half * half),
+                                 (x / half) % half, x % half);
+                        char *wj = admit_workflow(svcs[is], at);
+                        struct proto_doc wd = PROTO_DOC_INIT;
+                        if (proto_doc_load_text(&wd, "w", wj, strlen(wj),
+                                                PROTO_DOC_WORKFLOW, &err) < 0) {
+                            fprintf(stderr, "bench_plan: %s\n", err.msg);
+                            return 1;
+                        }
+                        free(wj);
+                        struct model_problem mp;
+                        struct place_plan plan;
+                        Placer__Plan *doc = NULL;
+                        double t0 = bench_now_us();
+                        int rc = model_plan(&mp, c, ix, (const void *)wd.msg, 0,
+                                            2.0, NULL, &plan, &doc, &err);
+                        t[r] = bench_now_us() - t0;
+                        if (rc < 0) {
+                            fprintf(stderr, "bench_plan: %s\n", err.msg);
+                            return 1;
+                        }
+                        admitted += plan.admitted;
+                        placer__plan__free_unpacked(doc, NULL);
+                        place_plan_release(&plan);
+                        model_problem_release(&mp);
+                        proto_doc_release(&wd);
+                    }
+                    qsort(t, (size_t)runs, sizeof *t, bench_cmp_double);
+                    char name[16];
+                    snprintf(name, sizeof name, "k=%d", k);
+                    printf("%-8s %5zu %6d %-7s %8d %8.0f %8.0f %8d\n", name,
+                           c->n_hosts, cores[ic], bg_name[bg], svcs[is],
+                           t[runs / 2], t[runs * 9 / 10], admitted);
+                    fflush(stdout);
+                }
+                model_index_free(ix);
+                proto_doc_release(&cd);
+            }
+    free(t);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "admit")) {
+        int runs = argc > 2 ? atoi(argv[2]) : 400;
+        uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+        if (runs < 10 || runs > 100000) {
+            fprintf(stderr, "bench_plan: usage: bench_plan admit [RUNS "
+                            "(10-100000) [SEED]]\n");
+            return 64;
+        }
+        return admit_table(runs, seed);
+    }
     if (argc > 1 && !strcmp(argv[1], "mesh")) {
         /* argv[2..4]: RUNS, LIMIT_S, SEED */
         dump_dir = getenv("BENCH_DUMP");

@@ -16,6 +16,9 @@
  * from SEED) until every core is full or 200 in a row are rejected;
  * per window of 500 admissions (a tenth of the cluster's on smaller ones): how
  * full, admissions per second, p50 and p99 latency, rejections.
+ *
+ * BENCH_LOG=FILE in the environment appends placerd's log there (else it
+ * goes to /dev/null).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -385,7 +388,8 @@ int main(int argc, char **argv)
              20000 + rand() % 30000);
     pid_t pid = fork();
     if (pid == 0) {
-        int fd = open("/dev/null", 1);
+        int fd = open(getenv("BENCH_LOG") ? getenv("BENCH_LOG") : "/dev/null",
+                      O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         execl(bin, bin, "--db", db, "--listen", endpoint, "--agents-listen",
               agents, "--queue", "256", (char *)NULL);

@@ -43,6 +43,10 @@ struct heur {
     uint64_t *budget; /* per service: local deadline allowance */
     double *load;     /* host x core */
     uint64_t *mem;    /* per host */
+    /* the hosts whose load or memory a try changed, so that the next try
+     * resets them alone (not H x cores at each try) */
+    size_t *touched, n_touched;
+    bool *is_touched;
     size_t *order, *pos;
     int max_cores;
     const struct sched_menu_item *want; /* items to use, or NULL */
@@ -126,6 +130,20 @@ static bool rules_ok(const struct place_problem *p,
     return true;
 }
 
+/* Undo every try: the hosts' load and memory as the cluster has them. */
+static void reset_hosts(struct heur *hs)
+{
+    const struct place_host *ho = hs->m->p->cluster->hosts;
+    for (size_t i = 0; i < hs->n_touched; i++) {
+        size_t h = hs->touched[i];
+        memset(hs->load + h * (size_t)hs->max_cores, 0,
+               (size_t)hs->max_cores * sizeof *hs->load);
+        hs->mem[h] = ho[h].mem_used_bytes;
+        hs->is_touched[h] = false;
+    }
+    hs->n_touched = 0;
+}
+
 /* Put service v on host h if the model allows it there and its rules,
  * memory and cores take it; commits the host's load and the plan entry. */
 static bool try_host(struct heur *hs, struct place_plan *plan, size_t v,
@@ -145,6 +163,10 @@ static bool try_host(struct heur *hs, struct place_plan *plan, size_t v,
     if (!take_cores(hs, h, p->services[v].vcpus, x->utilization))
         return false;
     hs->mem[h] += p->services[v].mem_bytes;
+    if (!hs->is_touched[h]) {
+        hs->is_touched[h] = true;
+        hs->touched[hs->n_touched++] = h;
+    }
     plan->services[v].host = h;
     plan->services[v].item = *x;
     plan->heur_item[v] = it;
@@ -342,7 +364,6 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     const struct milp *m = hs->m;
     const struct place_problem *p = m->p;
     size_t V = p->n_services, E = p->n_endpoints, N = E + V;
-    size_t H = p->cluster->n_hosts;
     /* allowances: s x D x least_v / longest path of least d's */
     uint64_t *least = calloc(N + 1, sizeof *least);
     uint64_t *head = calloc(N + 1, sizeof *head),
@@ -369,10 +390,7 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     free(tail);
     if (!ok)
         return false;
-    memset(hs->load, 0, H * (size_t)hs->max_cores * sizeof *hs->load);
-    memset(hs->mem, 0, H * sizeof *hs->mem);
-    for (size_t h = 0; h < H; h++)
-        hs->mem[h] = p->cluster->hosts[h].mem_used_bytes;
+    reset_hosts(hs);
     for (size_t v = 0; v < V; v++)
         plan->services[v].host = PLACE_NONE;
     if (hs->mbs)
@@ -501,9 +519,7 @@ static bool exact_packing(struct heur *hs, struct place_plan *plan, size_t lb,
                                .end_s = end};
     ok = ok && place__fill(&in, bin_of) == PLACE_FILL_FOUND;
     if (ok) {
-        memset(hs->load, 0, H * (size_t)hs->max_cores * sizeof *hs->load);
-        for (size_t h = 0; h < H; h++)
-            hs->mem[h] = p->cluster->hosts[h].mem_used_bytes;
+        reset_hosts(hs);
         for (size_t v = 0; v < V; v++)
             plan->services[v].host = PLACE_NONE;
         for (size_t k = 0; ok && k < p->n_endpoints + V; k++)
@@ -615,6 +631,10 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     hs.budget = malloc((V + 1) * sizeof *hs.budget);
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
+    hs.touched = malloc((H + 1) * sizeof *hs.touched);
+    hs.is_touched = calloc(H + 1, sizeof *hs.is_touched);
+    for (size_t h = 0; hs.mem && h < H; h++)
+        hs.mem[h] = p->cluster->hosts[h].mem_used_bytes;
     hs.pos = malloc((N + 1) * sizeof *hs.pos);
     size_t nn = p->cluster->n_nodes + 1;
     hs.target = malloc((N + 1) * sizeof *hs.target);
@@ -668,8 +688,9 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
-    if (!hs.budget || !hs.load || !hs.mem || !hs.order || !plan->heur_item ||
-        !hs.target || !hs.score || !hs.rank || !hs.hops || !hs.queue)
+    if (!hs.budget || !hs.load || !hs.mem || !hs.touched || !hs.is_touched ||
+        !hs.order || !plan->heur_item || !hs.target || !hs.score || !hs.rank ||
+        !hs.hops || !hs.queue)
         found = PLC_ENOMEM;
     /* first the DP's items (placed next to each other where possible),
      * with the deadline they may use lowered by what the network added
@@ -710,6 +731,8 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     free(hs.budget);
     free(hs.load);
     free(hs.mem);
+    free(hs.touched);
+    free(hs.is_touched);
     free(hs.pos);
     free(hs.order);
     free(hs.target);

@@ -104,15 +104,21 @@ void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
 {
     for (size_t i = 0; i < r->n_cpu; i++) {
         size_t h = srv__totals_node(t, r->cpu[i].host);
-        if (h < t->n_hosts && r->cpu[i].core < t->max_cores)
+        if (h < t->n_hosts && r->cpu[i].core < t->max_cores) {
             t->core[h * (size_t)t->max_cores + (size_t)r->cpu[i].core] +=
                 r->cpu[i].utilization;
+            srv__totals_touch(t, h);
+        }
     }
-    for (size_t v = 0; v < r->n_services; v++)
+    for (size_t v = 0; v < r->n_services; v++) {
         t->mem[plan->services[v].host] += (double)r->services[v].memory_bytes;
-    for (size_t i = 0; i < r->n_net; i++)
+        srv__totals_touch(t, plan->services[v].host);
+    }
+    for (size_t i = 0; i < r->n_net; i++) {
         t->link[2 * r->link_idx[i] + (size_t)r->link_dir[i]] +=
             (double)r->net[i].rate_bps;
+        srv__totals_touch_link(t, r->link_idx[i]);
+    }
 }
 
 /* ---- stranding -------------------------------------------------------------

@@ -26,6 +26,10 @@ void srv__totals_release(struct totals *t)
     free(t->link);
     free(t->link_a);
     free(t->link_b);
+    free(t->host_dirty);
+    free(t->link_dirty);
+    free(t->dirty_hosts);
+    free(t->dirty_links);
     for (size_t h = 0; t->agent && h < t->n_hosts; h++)
         free(t->agent[h].identity);
     free(t->agent);
@@ -56,8 +60,15 @@ int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->residual = residual_copy(c);
     t->index = model_index_build(c);
     t->agent = calloc(t->n_hosts + 1, sizeof *t->agent);
+    t->host_dirty = calloc(t->n_hosts + 1, sizeof *t->host_dirty);
+    t->link_dirty = calloc(t->n_links + 1, sizeof *t->link_dirty);
+    t->dirty_hosts = malloc((t->n_hosts + 1) * sizeof *t->dirty_hosts);
+    t->dirty_links = malloc((t->n_links + 1) * sizeof *t->dirty_links);
+    t->all_dirty = true;
     if (!t->node_names || !t->core || !t->mem || !t->link || !t->link_a ||
-        !t->link_b || !t->residual || !t->index || !t->agent) {
+        !t->link_b || !t->residual || !t->index || !t->agent ||
+        !t->host_dirty || !t->link_dirty || !t->dirty_hosts ||
+        !t->dirty_links) {
         srv__totals_release(t);
         return PLC_ENOMEM;
     }
@@ -74,6 +85,22 @@ int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c)
         t->link_b[l] = srv__totals_node(t, c->links[l]->b);
     }
     return 0;
+}
+
+void srv__totals_touch(struct totals *t, size_t h)
+{
+    if (h < t->n_hosts && !t->host_dirty[h]) {
+        t->host_dirty[h] = true;
+        t->dirty_hosts[t->n_dirty_hosts++] = h;
+    }
+}
+
+void srv__totals_touch_link(struct totals *t, size_t l)
+{
+    if (l < t->n_links && !t->link_dirty[l]) {
+        t->link_dirty[l] = true;
+        t->dirty_links[t->n_dirty_links++] = l;
+    }
 }
 
 size_t srv__totals_node(const struct totals *t, const char *name)
@@ -141,6 +168,7 @@ int srv__totals_load(struct totals *t, struct store *s, long *unknown,
     memset(t->core, 0, t->n_hosts * (size_t)t->max_cores * sizeof *t->core);
     memset(t->mem, 0, t->n_hosts * sizeof *t->mem);
     memset(t->link, 0, 2 * t->n_links * sizeof *t->link);
+    t->all_dirty = true;
     struct load_ctx x = {t, 0};
     int rc = store_reserved_each(s, load_row, &x, err);
     *unknown = x.unknown;
@@ -366,39 +394,64 @@ void srv__totals_supply_cache(struct totals *t, size_t h)
     a->supply_for = srv__totals_host_capacity(t, h);
 }
 
+/* Host h of the residual from the base cluster and the totals. */
+static bool residual_host(struct totals *t, size_t h)
+{
+    const Placer__Host *b = t->cluster->hosts[h];
+    Placer__Host *x = t->residual->hosts[h];
+    /* a host whose agent is down takes nothing new: its cores full */
+    bool down = t->agent[h].state == HOST_DOWN;
+    double cap = srv__totals_host_capacity(t, h);
+    x->has_core_capacity = 1;
+    x->core_capacity = cap;
+    if (!set_platform(t, h, x))
+        return false;
+    for (size_t k = 0; k < x->n_used; k++)
+        x->used[k] = down ? cap
+                          : (k < b->n_used ? b->used[k] : 0) +
+                                ((int)k < t->max_cores
+                                     ? t->core[h * (size_t)t->max_cores + k]
+                                     : 0);
+    x->memory_used->bytes =
+        (b->memory_used && b->memory_used->has_bytes ? b->memory_used->bytes
+                                                     : 0) +
+        (uint64_t)llround(t->mem[h]);
+    return true;
+}
+
+static void residual_link(struct totals *t, size_t l)
+{
+    const Placer__Link *b = t->cluster->links[l];
+    t->residual->links[l]->used_rate->bps =
+        (b->used_rate && b->used_rate->has_bps ? b->used_rate->bps : 0) +
+        (uint64_t)llround(fmax(t->link[2 * l], t->link[2 * l + 1]));
+}
+
 const Placer__Cluster *srv__totals_residual(struct totals *t)
 {
     if (!t->residual)
         return NULL;
-    const Placer__Cluster *base = t->cluster;
     Placer__Cluster *c = t->residual;
-    for (size_t h = 0; h < c->n_hosts; h++) {
-        const Placer__Host *b = base->hosts[h];
-        Placer__Host *x = c->hosts[h];
-        /* a host whose agent is down takes nothing new: its cores full */
-        bool down = t->agent[h].state == HOST_DOWN;
-        double cap = srv__totals_host_capacity(t, h);
-        x->has_core_capacity = 1;
-        x->core_capacity = cap;
-        if (!set_platform(t, h, x))
-            return NULL;
-        for (size_t k = 0; k < x->n_used; k++)
-            x->used[k] = down ? cap
-                              : (k < b->n_used ? b->used[k] : 0) +
-                                    ((int)k < t->max_cores
-                                         ? t->core[h * (size_t)t->max_cores + k]
-                                         : 0);
-        x->memory_used->bytes =
-            (b->memory_used && b->memory_used->has_bytes ? b->memory_used->bytes
-                                                         : 0) +
-            (uint64_t)llround(t->mem[h]);
+    if (t->all_dirty) {
+        for (size_t h = 0; h < c->n_hosts; h++)
+            if (!residual_host(t, h))
+                return NULL;
+        for (size_t l = 0; l < c->n_links; l++)
+            residual_link(t, l);
+    } else {
+        for (size_t i = 0; i < t->n_dirty_hosts; i++)
+            if (!residual_host(t, t->dirty_hosts[i]))
+                return NULL;
+        for (size_t i = 0; i < t->n_dirty_links; i++)
+            residual_link(t, t->dirty_links[i]);
     }
-    for (size_t l = 0; l < c->n_links; l++) {
-        const Placer__Link *b = base->links[l];
-        c->links[l]->used_rate->bps =
-            (b->used_rate && b->used_rate->has_bps ? b->used_rate->bps : 0) +
-            (uint64_t)llround(fmax(t->link[2 * l], t->link[2 * l + 1]));
-    }
+    /* (on running out of memory above, everything stays marked) */
+    for (size_t i = 0; i < t->n_dirty_hosts; i++)
+        t->host_dirty[t->dirty_hosts[i]] = false;
+    for (size_t i = 0; i < t->n_dirty_links; i++)
+        t->link_dirty[t->dirty_links[i]] = false;
+    t->n_dirty_hosts = t->n_dirty_links = 0;
+    t->all_dirty = false;
     return c;
 }
 

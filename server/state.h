@@ -29,6 +29,11 @@ struct totals {
     double *mem;             /* per host: reserved bytes */
     double *link;            /* per link x 2 (a->b, b->a): reserved bit/s */
     size_t *link_a, *link_b; /* per link: its nodes */
+    /* what changed since the residual was last brought up to date: the
+     * hosts and links touched (srv__totals_touch*), or everything */
+    bool all_dirty;
+    bool *host_dirty, *link_dirty;
+    size_t *dirty_hosts, n_dirty_hosts, *dirty_links, n_dirty_links;
     /* per host: its agent (HOST_UNKNOWN until one registers) */
     struct host_agent *agent;
 };
@@ -83,6 +88,13 @@ void srv__totals_supply_cache(struct totals *t, size_t h);
 int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c);
 void srv__totals_release(struct totals *t);
 
+/* Host h's reservations, agent state, capacity or platform changed (or
+ * link l's reservations): the next srv__totals_residual() brings it up to
+ * date.  Whatever changes those without saying so here is not seen by
+ * plans until srv__totals_load() (which marks everything). */
+void srv__totals_touch(struct totals *t, size_t h);
+void srv__totals_touch_link(struct totals *t, size_t l);
+
 /* Node index of a name, or SIZE_MAX. */
 size_t srv__totals_node(const struct totals *t, const char *name);
 
@@ -99,8 +111,9 @@ int srv__totals_load(struct totals *t, struct store *s, long *unknown,
 /* The cluster with the totals added to its background load (used,
  * memory_used; used_rate gets the busier direction): what a new workflow
  * is planned against.  One copy, kept in t and brought up to date in
- * place by each call; it must not change while a plan reads it, so call
- * it only when no plan runs.  NULL without a cluster. */
+ * place by each call (the hosts and links touched since the last one); it must
+ * not change while a plan reads it, so call it only when no plan runs.  NULL
+ * without a cluster. */
 const Placer__Cluster *srv__totals_residual(struct totals *t);
 
 /* The HostsReply of the current state (caller frees with

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,11 @@ static int check_store(const char *path)
 int main(int argc, char **argv)
 {
     plc_log_init("placerd", PLC_LOG_INFO);
+    /* each plan allocates and frees a few MB (routes, models): kept in the
+     * heap rather than mapped and unmapped each time, which costs page
+     * faults on every admission */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     struct options o = {0};
     struct daemon d = {0};
     struct plc_error err = PLC_ERROR_INIT;

@@ -723,3 +723,54 @@ Test(request, a_wide_service_reaches_its_agent_with_every_core)
     got_clear(&g);
     fx_close(&f);
 }
+
+/* Each admission counts against the next plan at once, and a release
+ * gives its capacity back: the residual the plans read is kept up to date
+ * host by host (state.c), never re-derived from the store per plan. */
+Test(request, admissions_take_and_releases_give_back_host_by_host)
+{
+    struct fixture f;
+    fx_open(&f, 0);
+    struct got g = {0};
+    Placer__Cluster *c = parse(
+        "{\"hosts\": [{\"name\": \"a\", \"cores\": 1}, {\"name\": \"b\","
+        " \"cores\": 1}], \"switches\": [{\"name\": \"s\"}], \"links\": [{"
+        "\"a\": \"a\", \"b\": \"s\", \"rate\": \"1Gbit\"}, {\"a\": \"b\","
+        " \"b\": \"s\", \"rate\": \"1Gbit\"}]}",
+        PROTO_DOC_CLUSTER);
+    apply_cluster(&f, c, false, &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_CLUSTER_APPLY);
+    /* 0.6 of a core each: one per host */
+    char text[512], host[3][16];
+    Placer__Workflow *w[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(text, sizeof text,
+                 "{\"name\": \"w%d\", \"services\": [{\"name\": \"s\","
+                 " \"exec_time\": {\"wcet\": \"6ms\"}, \"reservation\":"
+                 " {\"periods\": [\"10ms\"], \"budgets\": [\"6ms\"]}}]}",
+                 i);
+        w[i] = parse(text, PROTO_DOC_WORKFLOW);
+    }
+    for (int i = 0; i < 2; i++) {
+        submit(&f, w[i], &g);
+        cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_PLAN);
+        cr_assert(g.r->plan->admitted, "w%d rejected", i);
+        snprintf(host[i], sizeof host[i], "%s", g.r->plan->services[0]->host);
+    }
+    cr_assert_str_neq(host[0], host[1], "both on %s: booked twice", host[0]);
+    submit(&f, w[2], &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_PLAN);
+    cr_assert_not(g.r->plan->admitted, "a third 0.6 fitted two cores");
+    /* the first released: its host takes the third */
+    named(&f, PLACER__REQUEST__OP_RELEASE, "w0", &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_RELEASE);
+    submit(&f, w[2], &g);
+    cr_assert_eq(g.r->result_case, PLACER__RESPONSE__RESULT_PLAN);
+    cr_assert(g.r->plan->admitted, "the released capacity did not return");
+    cr_assert_str_eq(g.r->plan->services[0]->host, host[0]);
+    for (int i = 0; i < 3; i++)
+        placer__workflow__free_unpacked(w[i], NULL);
+    placer__cluster__free_unpacked(c, NULL);
+    got_clear(&g);
+    fx_close(&f);
+}
