@@ -305,6 +305,10 @@ int model_plan_document(const struct model_problem *mp,
             d->solver->gap = plan->gap;
             d->solver->bound = plan->bound;
         }
+        if (plan->local) {
+            d->solver->has_scope = 1;
+            d->solver->scope = PLACER__SCOPE__SCOPE_LOCAL;
+        }
         if (plan->status == PLACE_OPTIMAL && plan->proof != PLACE_PROOF_NONE) {
             d->solver->has_proof = 1;
             d->solver->proof = plan->proof == PLACE_PROOF_DP

@@ -725,7 +725,8 @@ int model_problem_build_indexed(struct model_problem *mp,
         time_limit_s,
         mp->arrival,
         mp->eps_ns,
-        deadline};
+        deadline,
+        false};
     return 0;
 }
 

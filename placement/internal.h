@@ -22,6 +22,15 @@ static inline bool place__expired(const struct place_problem *p)
     return place_deadline_passed(p->deadline_s);
 }
 
+/* local.c: clusters of at least this many hosts are first solved on the
+ * hosts near the workflow */
+#define PLACE_LOCAL_MIN_HOSTS 256
+/* local.c: the plan of the hosts near the workflow when a relaxation of
+ * the whole cluster proves it optimal: 1 (plan filled, the bound that
+ * relaxation's), 0 (nothing done: plan untouched), PLC_ENOMEM. */
+int place__local(const struct place_problem *p, struct place_plan *plan,
+                 struct plc_error *err);
+
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per
  * workflow node) into v and out of v, each without w[v]; PLC_ENOMEM
  * (both then 0). */

@@ -219,6 +219,15 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     const struct place_problem *p = &q;
     glp_term_hook(glpk_silent, NULL);
     memset(plan, 0, sizeof *plan);
+    /* a large cluster: the hosts near the workflow first (local.c) */
+    int lr = place__local(p, plan, err);
+    if (lr != 0) {
+        if (lr == 1)
+            plan->time_ms = plc_now_ms() - t0;
+        return lr < 0 ? plc_error_set(err, lr, "cannot plan (%s)",
+                                      plc_strerror(lr))
+                      : 0;
+    }
     plan->services =
         calloc(p->n_services ? p->n_services : 1, sizeof *plan->services);
     plan->vlinks = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *plan->vlinks);
@@ -466,7 +475,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * the admission rate of placerd on a busy cluster went from 1,500 to
      * 17 per second; ties.c's moves come first) */
     double spent = (plc_now_ms() - t0) / 1000;
-    double floor_s = p->cluster->n_hosts <= 64 ? 0.1 : 0.01;
+    double floor_s = p->cluster->n_hosts <= 64 && !p->part ? 0.1 : 0.01;
     double held = res.obj,
            tie_end = spent + fmin(limit / 4, fmax(floor_s, spent / 2));
     /* building the tie-break's model counts against its share too: on a

@@ -121,9 +121,14 @@ void cli_print_plan(const Placer__Plan *d)
         : d->solver->proof == PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
             ? " (the plan meets the dynamic-program bound)"
             : " (branch and bound)";
-    printf("  solver     %s%s, gap %.4g, bound %.6g, %.1f ms, %llu nodes\n", st,
-           proof, d->solver->gap, d->solver->bound, d->solver->time_ms,
-           (unsigned long long)d->solver->nodes);
+    const char *scope =
+        d->solver->has_scope && d->solver->scope == PLACER__SCOPE__SCOPE_LOCAL
+            ? " on the hosts near the workflow, against a relaxation of the "
+              "whole cluster"
+            : "";
+    printf("  solver     %s%s%s, gap %.4g, bound %.6g, %.1f ms, %llu nodes\n",
+           st, proof, scope, d->solver->gap, d->solver->bound,
+           d->solver->time_ms, (unsigned long long)d->solver->nodes);
     const Placer__Guarantee *g = d->guarantee;
     if (g->has_deadline_us)
         printf("  guarantee  latency bound %s <= deadline %s; P(on time) >= "

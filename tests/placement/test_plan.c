@@ -155,7 +155,8 @@ static void random_instance(struct inst *x, int k)
         20,
         {SCHED_ARRIVAL_CLOSED, 0},
         0,
-        0};
+        0,
+        false};
     if (x->p.probability > 0.97)
         x->p.probability = 1.0;
 }

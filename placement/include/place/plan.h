@@ -129,6 +129,9 @@ struct place_problem {
      * heuristic, the bounds, the solver, the explanation; 0: time_limit_s
      * after place_solve() starts */
     double deadline_s;
+    /* a part of a larger problem (placement's own, local.c): solved
+     * whole, its ties given a large cluster's share of time */
+    bool part;
 };
 
 /* The stage context of service v on host h (arrivals, the host's
@@ -200,7 +203,9 @@ struct place_plan {
     double bound;           /* best bound proven by the solver */
     double gap;             /* relative gap */
     double time_ms;
-    long nodes;                          /* branch-and-bound nodes */
+    long nodes; /* branch-and-bound nodes */
+    bool local; /* made on the hosts near the workflow, proven against a
+                   relaxation of the whole cluster (local.c) */
     struct place_service_plan *services; /* n_services */
     struct place_vlink_plan *vlinks;     /* n_vlinks */
     uint64_t latency_bound_ns; /* longest path of local deadlines + links */

@@ -1,0 +1,200 @@
+/* Plans made on the hosts near the workflow (placement/local.c) against
+ * the whole cluster solved as before: random busy fat-trees of 432 hosts
+ * of two speeds and four prices, chains of 1-5 services from one or
+ * two endpoints, utilisation and cost.  A local plan called optimal must
+ * be no worse than the whole solve's plan, its bound no higher, and equal
+ * to it when that one is proven too; the local path must actually be
+ * taken on most of them (else the test tests nothing). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "proto/json.h"
+#include "proto/load.h"
+#include "proto/topo.h"
+
+#include <jansson.h>
+
+static uint64_t rng = 88172645463325252ULL;
+
+static unsigned next(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* k = 12 (432 hosts): in most pods half of each rack is twice as fast
+ * (another menu), in the rest all hosts are slow; prices 1-4 per host;
+ * every core loaded 0-90 %, a few hosts full. */
+static char *cluster(void)
+{
+    struct proto_topo_opts o;
+    proto_topo_opts_init(&o);
+    o.cores = 4;
+    o.core_capacity = 0.9;
+    o.memory_bytes = 8ULL << 30;
+    o.rate_bps = 10000000000ULL;
+    o.latency_ns = 5000;
+    Placer__Cluster *c;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(proto_topo_fat_tree(12, &o, &c, &err), 0, "%s", err.msg);
+    json_t *j = proto_message_to_json(&c->base, 0);
+    placer__cluster__free_unpacked(c, NULL);
+    bool mixed[12];
+    for (int p = 0; p < 12; p++)
+        mixed[p] = next(4) != 0;
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(j, "hosts"), i, h)
+    {
+        int pod = (int)(i / 36);
+        json_t *used = json_array();
+        for (int k = 0; k < 4; k++)
+            json_array_append_new(
+                used, json_real(next(20) == 0 ? 0.9 : 0.1 * next(10)));
+        json_object_set_new(h, "used", used);
+        json_object_set_new(h, "speed",
+                            json_real(mixed[pod] && i % 6 >= 3 ? 2.0 : 1.0));
+        json_object_set_new(h, "cost", json_real(1 + next(4)));
+    }
+    char *s = json_dumps(j, 0);
+    json_decref(j);
+    return s;
+}
+
+static char *workflow(int n, bool cost)
+{
+    char *w = malloc(8192);
+    char a[32], b[32];
+    int ha = (int)next(432), hb = (int)next(432);
+    snprintf(a, sizeof a, "h-%d-%d-%d", ha / 36, ha / 6 % 6, ha % 6);
+    snprintf(b, sizeof b, "h-%d-%d-%d", hb / 36, hb / 6 % 6, hb % 6);
+    bool two = next(2);
+    size_t m = (size_t)sprintf(
+        w,
+        "{\"name\": \"w\", \"objective\": \"%s\", \"deadline\": \"%ums\","
+        " \"probability\": 0.95, \"endpoints\": [{\"name\": \"u\", \"node\":"
+        " \"%s\"}%s%s%s], \"services\": [",
+        cost ? "cost" : "utilization", 4 + next(30) + 3 * (unsigned)n, a,
+        two ? ", {\"name\": \"v\", \"node\": \"" : "", two ? b : "",
+        two ? "\"}" : "");
+    for (int i = 0; i < n; i++) {
+        unsigned base = 100 + next(900);
+        m += (size_t)sprintf(w + m,
+                             "%s{\"name\": \"s%d\", \"memory\": \"%uGiB\","
+                             " \"exec_time\": {\"pmf\": {\"%uus\": 0.8,"
+                             " \"%uus\": 0.2}}, \"reservation\": {\"periods\":"
+                             " [\"2ms\", \"5ms\", \"10ms\"]}}",
+                             i ? ", " : "", i, 1 + next(4), base, 2 * base);
+    }
+    m += (size_t)sprintf(w + m, "], \"links\": [");
+    for (int i = 0; i <= n; i++) {
+        if (i == n && !two)
+            break;
+        char from[8], to[8];
+        snprintf(from, sizeof from, i ? "s%d" : "u", i - 1);
+        snprintf(to, sizeof to, i < n ? "s%d" : "v", i);
+        m += (size_t)sprintf(w + m,
+                             "%s{\"from\": \"%s\", \"to\": \"%s\", \"rate\":"
+                             " \"%uMbit\"}",
+                             i ? ", " : "", from, to, 1 + next(200));
+    }
+    sprintf(w + m, "]}");
+    return w;
+}
+
+struct solved {
+    struct proto_doc c, w;
+    struct model_problem mp;
+    struct place_plan plan;
+};
+
+static void solve(struct solved *s, const char *cj, const char *wj, bool whole)
+{
+    s->c = (struct proto_doc)PROTO_DOC_INIT;
+    s->w = (struct proto_doc)PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(proto_doc_load_text(&s->c, "c", cj, strlen(cj),
+                                     PROTO_DOC_CLUSTER, &err),
+                 0);
+    cr_assert_eq(proto_doc_load_text(&s->w, "w", wj, strlen(wj),
+                                     PROTO_DOC_WORKFLOW, &err),
+                 0, "%s", s->w.diags.n ? s->w.diags.v[0].msg : wj);
+    cr_assert_eq(model_problem_build(&s->mp, (const void *)s->c.msg,
+                                     (const void *)s->w.msg, 0, 20, &err),
+                 0, "%s", err.msg);
+    /* a part is solved whole: no local pass */
+    s->mp.problem.part = whole;
+    cr_assert_eq(place_solve(&s->mp.problem, &s->plan, &err), 0, "%s", err.msg);
+}
+
+static void release(struct solved *s)
+{
+    place_plan_release(&s->plan);
+    model_problem_release(&s->mp);
+    proto_doc_release(&s->c);
+    proto_doc_release(&s->w);
+}
+
+Test(local, local_plans_match_the_whole_cluster_solve, .timeout = 600)
+{
+    int runs = 24, local = 0, compared = 0;
+    for (int r = 0; r < runs; r++) {
+        char *cj = cluster();
+        char *wj = workflow(1 + (int)next(5), r % 3 == 2);
+        struct solved a, b;
+        solve(&a, cj, wj, false);
+        solve(&b, cj, wj, true);
+        cr_assert_not(b.plan.local);
+        double tol = 1e-6 * fmax(1, fabs(b.plan.objective));
+        if (a.plan.local) {
+            local++;
+            cr_assert_eq(a.plan.status, PLACE_OPTIMAL);
+            cr_assert(b.plan.admitted, "local admitted, whole did not: %s", wj);
+            cr_assert_leq(a.plan.objective, b.plan.objective + tol,
+                          "local %g worse than whole %g: %s", a.plan.objective,
+                          b.plan.objective, wj);
+            cr_assert_leq(a.plan.bound, b.plan.objective + tol,
+                          "local bound %g above a plan of %g: %s", a.plan.bound,
+                          b.plan.objective, wj);
+            if (b.plan.status == PLACE_OPTIMAL) {
+                compared++;
+                cr_assert_float_eq(a.plan.objective, b.plan.objective, tol,
+                                   "local %g, whole %g: %s", a.plan.objective,
+                                   b.plan.objective, wj);
+            }
+            /* every service on a real host, every route a real path */
+            const struct place_cluster *c = a.mp.problem.cluster;
+            for (size_t v = 0; v < a.mp.problem.n_services; v++)
+                cr_assert_lt(a.plan.services[v].host, c->n_hosts);
+            for (size_t i = 0; i < a.mp.problem.n_vlinks; i++)
+                for (size_t k = 0; k + 1 < a.plan.vlinks[i].n_path; k++) {
+                    size_t x = a.plan.vlinks[i].path[k],
+                           y = a.plan.vlinks[i].path[k + 1];
+                    bool linked = false;
+                    for (size_t l = 0; l < c->n_links && !linked; l++)
+                        linked = (c->links[l].a == x && c->links[l].b == y) ||
+                                 (c->links[l].a == y && c->links[l].b == x);
+                    cr_assert(linked, "route step %s -> %s is no link",
+                              c->node_names[x], c->node_names[y]);
+                }
+        } else if (a.plan.status == PLACE_OPTIMAL &&
+                   b.plan.status == PLACE_OPTIMAL) {
+            cr_assert_float_eq(a.plan.objective, b.plan.objective, tol);
+        }
+        release(&a);
+        release(&b);
+        free(cj);
+        free(wj);
+    }
+    cr_log_info("local %d of %d, %d compared with a proof", local, runs,
+                compared);
+    cr_assert_geq(local, runs / 2, "the local path was taken %d times of %d",
+                  local, runs);
+    cr_assert_geq(compared, runs / 4, "only %d compared with a proof",
+                  compared);
+}
