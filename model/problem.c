@@ -37,6 +37,10 @@ struct model_index {
     size_t *link_a, *link_b;
     size_t *merged; /* per link: its link in the model (parallels merged) */
     size_t n_merged;
+    /* the cluster converted (model_index_refresh): its hosts, links, names
+     * and host classes, lent to the problems built on it */
+    bool cached;
+    struct model_problem conv;
 };
 
 struct link_key {
@@ -85,10 +89,13 @@ static size_t merge_parallel(const size_t *a, const size_t *b, size_t L,
     return n;
 }
 
+static void conv_release(struct model_problem *mp);
+
 void model_index_free(struct model_index *x)
 {
     if (!x)
         return;
+    conv_release(&x->conv);
     plc_name_index_release(&x->nodes);
     free(x->link_a);
     free(x->link_b);
@@ -144,6 +151,73 @@ static bool same_supply(const Placer__Host *a, const Placer__Host *b)
     return true;
 }
 
+/* Host x as the model has it; the supply delay (a few ms per envelope)
+ * taken from `prev`, the host before it converted from px, when both have
+ * the same supply terms (a cluster of identical machines). */
+static void convert_host(struct place_host *out, const Placer__Host *x,
+                         const Placer__Host *px, const struct place_host *prev)
+{
+    double cap;
+    uint64_t sd;
+    if (prev && same_supply(x, px)) {
+        cap = prev->core_capacity;
+        sd = prev->platform.supply_delay_ns;
+    } else
+        sd = model_supply_delay(x, &cap);
+    *out = (struct place_host){x->name,
+                               x->has_cores ? x->cores : 1,
+                               cap,
+                               x->n_used ? x->used : NULL,
+                               x->memory ? x->memory->bytes : PLACE_UNLIMITED,
+                               x->memory_used ? x->memory_used->bytes : 0,
+                               x->has_speed ? x->speed : 1.0,
+                               x->has_cost ? x->cost : 1.0,
+                               x->zone,
+                               x->has_forwarding ? x->forwarding : true,
+                               model_platform(x)};
+    out->platform.supply_delay_ns = sd;
+}
+
+/* The model's links from the cluster's: ends la/lb, parallels merged. */
+static int build_links(struct place_link *links, const Placer__Cluster *c,
+                       const size_t *la, const size_t *lb, const size_t *merged,
+                       size_t n_merged)
+{
+    size_t L = c->n_links;
+    bool *seen = calloc(n_merged + 1, sizeof *seen);
+    if (!seen)
+        return PLC_ENOMEM;
+    for (size_t l = 0; l < L; l++) {
+        const Placer__Link *x = c->links[l];
+        struct place_link y = {la[l],
+                               lb[l],
+                               x->rate->bps,
+                               x->latency ? x->latency->ns : 0,
+                               x->jitter ? x->jitter->ns : 0,
+                               x->buffer ? x->buffer->bytes : 0,
+                               x->has_cost ? x->cost : 0,
+                               x->used_rate ? x->used_rate->bps : 0};
+        struct place_link *m = &links[merged[l]];
+        if (!seen[merged[l]]) {
+            *m = y;
+            seen[merged[l]] = true;
+            continue;
+        }
+        /* a parallel link: the pair carries both; the slower latency,
+         * the smaller buffer hold for either */
+        m->rate_bps += y.rate_bps;
+        m->used_bps += y.used_bps;
+        m->latency_ns =
+            y.latency_ns > m->latency_ns ? y.latency_ns : m->latency_ns;
+        m->jitter_ns = y.jitter_ns > m->jitter_ns ? y.jitter_ns : m->jitter_ns;
+        if (y.buffer_bytes &&
+            (!m->buffer_bytes || y.buffer_bytes < m->buffer_bytes))
+            m->buffer_bytes = y.buffer_bytes;
+    }
+    free(seen);
+    return 0;
+}
+
 static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
                          const struct model_index *idx)
 {
@@ -153,31 +227,9 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     mp->node_names = calloc(N + 1, sizeof *mp->node_names);
     if (!mp->hosts || !mp->links || !mp->node_names)
         return PLC_ENOMEM;
-    for (size_t h = 0; h < H; h++) {
-        const Placer__Host *x = c->hosts[h];
-        /* the supply delay costs a few ms per envelope: a host like the
-         * one before it (a cluster of identical machines) takes its figure */
-        double cap;
-        uint64_t sd;
-        if (h > 0 && same_supply(x, c->hosts[h - 1])) {
-            cap = mp->hosts[h - 1].core_capacity;
-            sd = mp->hosts[h - 1].platform.supply_delay_ns;
-        } else
-            sd = model_supply_delay(x, &cap);
-        mp->hosts[h] =
-            (struct place_host){x->name,
-                                x->has_cores ? x->cores : 1,
-                                cap,
-                                x->n_used ? x->used : NULL,
-                                x->memory ? x->memory->bytes : PLACE_UNLIMITED,
-                                x->memory_used ? x->memory_used->bytes : 0,
-                                x->has_speed ? x->speed : 1.0,
-                                x->has_cost ? x->cost : 1.0,
-                                x->zone,
-                                x->has_forwarding ? x->forwarding : true,
-                                model_platform(x)};
-        mp->hosts[h].platform.supply_delay_ns = sd;
-    }
+    for (size_t h = 0; h < H; h++)
+        convert_host(&mp->hosts[h], c->hosts[h], h ? c->hosts[h - 1] : NULL,
+                     h ? &mp->hosts[h - 1] : NULL);
     for (size_t i = 0; i < N; i++)
         mp->node_names[i] =
             i < H ? c->hosts[i]->name : c->switches[i - H]->name;
@@ -210,43 +262,13 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     } else {
         n_merged = idx->n_merged;
     }
-    bool *seen = calloc(n_merged + 1, sizeof *seen);
-    if (!seen || (L && !n_merged)) {
-        free(ends);
-        free(own);
-        free(seen);
-        return PLC_ENOMEM;
-    }
-    for (size_t l = 0; l < L; l++) {
-        const Placer__Link *x = c->links[l];
-        struct place_link y = {la[l],
-                               lb[l],
-                               x->rate->bps,
-                               x->latency ? x->latency->ns : 0,
-                               x->jitter ? x->jitter->ns : 0,
-                               x->buffer ? x->buffer->bytes : 0,
-                               x->has_cost ? x->cost : 0,
-                               x->used_rate ? x->used_rate->bps : 0};
-        struct place_link *m = &mp->links[merged[l]];
-        if (!seen[merged[l]]) {
-            *m = y;
-            seen[merged[l]] = true;
-            continue;
-        }
-        /* a parallel link: the pair carries both; the slower latency,
-         * the smaller buffer hold for either */
-        m->rate_bps += y.rate_bps;
-        m->used_bps += y.used_bps;
-        m->latency_ns =
-            y.latency_ns > m->latency_ns ? y.latency_ns : m->latency_ns;
-        m->jitter_ns = y.jitter_ns > m->jitter_ns ? y.jitter_ns : m->jitter_ns;
-        if (y.buffer_bytes &&
-            (!m->buffer_bytes || y.buffer_bytes < m->buffer_bytes))
-            m->buffer_bytes = y.buffer_bytes;
-    }
+    int rc = L && !n_merged
+                 ? PLC_ENOMEM
+                 : build_links(mp->links, c, la, lb, merged, n_merged);
     free(ends);
     free(own);
-    free(seen);
+    if (rc < 0)
+        return rc;
     mp->cluster = (struct place_cluster){
         H, N, mp->hosts, mp->node_names, n_merged, mp->links};
     return 0;
@@ -447,12 +469,14 @@ static char *empty_menu_reason(const Placer__Service *s, double speed,
     return NULL;
 }
 
-/* Per service and host class (speed, platform): the menu and the
- * distribution. */
-static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
-                       double deadline_s, struct plc_error *err)
+/* The host classes: distinct (speed, platform) pairs, each host's. */
+static int host_classes(struct model_problem *mp)
 {
-    size_t H = mp->cluster.n_hosts, V = w->n_services;
+    size_t H = mp->cluster.n_hosts;
+    free(mp->speeds);
+    free(mp->platforms);
+    free(mp->speed_of);
+    mp->n_speeds = 0;
     mp->speeds = malloc((H + 1) * sizeof *mp->speeds);
     mp->platforms = malloc((H + 1) * sizeof *mp->platforms);
     mp->speed_of = malloc((H + 1) * sizeof *mp->speed_of);
@@ -470,6 +494,17 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
         }
         mp->speed_of[h] = k;
     }
+    return 0;
+}
+
+/* Per service and host class (speed, platform): the menu and the
+ * distribution. */
+static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
+                       double deadline_s, struct plc_error *err)
+{
+    size_t V = w->n_services;
+    if (!mp->borrowed && host_classes(mp) < 0)
+        return PLC_ENOMEM;
     int drc = build_depths(mp, w);
     if (drc < 0)
         return drc;
@@ -661,6 +696,79 @@ static enum place_objective objective_of(int o)
     }
 }
 
+static void conv_release(struct model_problem *mp)
+{
+    free(mp->hosts);
+    free(mp->links);
+    free(mp->node_names);
+    free(mp->speeds);
+    free(mp->platforms);
+    free(mp->speed_of);
+    memset(mp, 0, sizeof *mp);
+}
+
+int model_index_refresh(struct model_index *x, const Placer__Cluster *c,
+                        const size_t *load, size_t n_load,
+                        const size_t *changed, size_t n_changed,
+                        const size_t *links, size_t n_links, bool all)
+{
+    if (x->n_nodes != c->n_hosts + c->n_switches || x->n_links != c->n_links) {
+        x->cached = false; /* not this cluster's shape */
+        conv_release(&x->conv);
+        return PLC_EINVAL;
+    }
+    struct model_problem *m = &x->conv;
+    if (all || !x->cached) {
+        x->cached = false;
+        conv_release(m);
+        int rc = build_cluster(m, c, x);
+        if (rc == 0)
+            rc = host_classes(m);
+        if (rc < 0) {
+            conv_release(m);
+            return rc;
+        }
+        x->cached = true;
+        return 0;
+    }
+    /* the load of a host: its cores are read through the cluster's own
+     * array (x->used), its memory is copied */
+    for (size_t i = 0; i < n_load; i++) {
+        const Placer__Host *h = c->hosts[load[i]];
+        m->hosts[load[i]].used = h->n_used ? h->used : NULL;
+        m->hosts[load[i]].mem_used_bytes =
+            h->memory_used ? h->memory_used->bytes : 0;
+    }
+    /* a host whose capacity or platform changed: converted again, and the
+     * classes made again when it left its own */
+    bool classes = false;
+    for (size_t i = 0; i < n_changed; i++) {
+        size_t h = changed[i];
+        convert_host(&m->hosts[h], c->hosts[h], NULL, NULL);
+        size_t k = m->speed_of[h];
+        classes |= m->speeds[k] != m->hosts[h].speed ||
+                   !same_platform(&m->platforms[k], &m->hosts[h].platform);
+    }
+    if (classes && host_classes(m) < 0) {
+        x->cached = false;
+        conv_release(m);
+        return PLC_ENOMEM;
+    }
+    if (x->n_merged == c->n_links) {
+        for (size_t i = 0; i < n_links; i++) {
+            const Placer__Link *l = c->links[links[i]];
+            m->links[x->merged[links[i]]].used_bps =
+                l->used_rate ? l->used_rate->bps : 0;
+        }
+    } else if (n_links && build_links(m->links, c, x->link_a, x->link_b,
+                                      x->merged, x->n_merged) < 0) {
+        x->cached = false;
+        conv_release(m);
+        return PLC_ENOMEM;
+    }
+    return 0;
+}
+
 int model_problem_build(struct model_problem *mp, const Placer__Cluster *c,
                         const Placer__Workflow *w, int objective,
                         double time_limit_s, struct plc_error *err)
@@ -683,7 +791,24 @@ int model_problem_build_indexed(struct model_problem *mp,
                 idx->n_links != c->n_links))
         idx = NULL; /* not this cluster's shape */
     double deadline = time_limit_s > 0 ? plc_now_s() + time_limit_s : 0;
-    int rc = build_cluster(mp, c, idx);
+    int rc = 0;
+    if (idx && idx->cached) {
+        /* the index's converted cluster, lent (model_index_refresh) */
+        const struct model_problem *x = &idx->conv;
+        mp->borrowed = true;
+        mp->hosts = x->hosts;
+        mp->links = x->links;
+        mp->node_names = x->node_names;
+        mp->node_index = &idx->nodes;
+        mp->n_nodes = x->n_nodes;
+        mp->cluster = x->cluster;
+        mp->speeds = x->speeds;
+        mp->platforms = x->platforms;
+        mp->speed_of = x->speed_of;
+        mp->n_speeds = x->n_speeds;
+    } else {
+        rc = build_cluster(mp, c, idx);
+    }
     if (rc == 0)
         rc = build_menus(mp, w, deadline, err);
     if (rc == PLC_ETIMEDOUT)
@@ -745,6 +870,15 @@ void model_problem_release(struct model_problem *mp)
     free(mp->anti);
     free(mp->menu_store);
     free(mp->dist_store);
+    if (mp->borrowed) {
+        /* the index's: not ours to free */
+        mp->speeds = NULL;
+        mp->platforms = NULL;
+        mp->speed_of = NULL;
+        mp->hosts = NULL;
+        mp->links = NULL;
+        mp->node_names = NULL;
+    }
     free(mp->speeds);
     free(mp->platforms);
     for (size_t i = 0; mp->reason_store && i < mp->n_services * S; i++)

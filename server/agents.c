@@ -82,7 +82,7 @@ static void agent_state(struct srv *srv, size_t h, enum host_agent_state st,
 {
     struct host_agent *a = &srv->totals.agent[h];
     a->state = st;
-    srv__totals_touch(&srv->totals, h); /* its capacity, platform, state */
+    srv__totals_touch_agent(&srv->totals, h); /* capacity, platform, state */
     struct plc_error err = PLC_ERROR_INIT;
     struct store_agent row = {srv->totals.node_names[h],
                               st == HOST_UP ? "up" : "down",
@@ -105,7 +105,7 @@ static void steal_taken(struct srv *srv, size_t h)
 {
     struct host_agent *a = &srv->totals.agent[h];
     srv__totals_supply_cache(&srv->totals, h);
-    srv__totals_touch(&srv->totals, h);
+    srv__totals_touch_agent(&srv->totals, h);
     if (!a->n_steal)
         return;
     plc_log(PLC_LOG_INFO,

@@ -27,6 +27,7 @@ void srv__totals_release(struct totals *t)
     free(t->link_a);
     free(t->link_b);
     free(t->host_dirty);
+    free(t->host_changed);
     free(t->link_dirty);
     free(t->dirty_hosts);
     free(t->dirty_links);
@@ -61,14 +62,15 @@ int srv__totals_set_cluster(struct totals *t, Placer__Cluster *c)
     t->index = model_index_build(c);
     t->agent = calloc(t->n_hosts + 1, sizeof *t->agent);
     t->host_dirty = calloc(t->n_hosts + 1, sizeof *t->host_dirty);
+    t->host_changed = calloc(t->n_hosts + 1, sizeof *t->host_changed);
     t->link_dirty = calloc(t->n_links + 1, sizeof *t->link_dirty);
     t->dirty_hosts = malloc((t->n_hosts + 1) * sizeof *t->dirty_hosts);
     t->dirty_links = malloc((t->n_links + 1) * sizeof *t->dirty_links);
     t->all_dirty = true;
     if (!t->node_names || !t->core || !t->mem || !t->link || !t->link_a ||
         !t->link_b || !t->residual || !t->index || !t->agent ||
-        !t->host_dirty || !t->link_dirty || !t->dirty_hosts ||
-        !t->dirty_links) {
+        !t->host_dirty || !t->host_changed || !t->link_dirty ||
+        !t->dirty_hosts || !t->dirty_links) {
         srv__totals_release(t);
         return PLC_ENOMEM;
     }
@@ -93,6 +95,13 @@ void srv__totals_touch(struct totals *t, size_t h)
         t->host_dirty[h] = true;
         t->dirty_hosts[t->n_dirty_hosts++] = h;
     }
+}
+
+void srv__totals_touch_agent(struct totals *t, size_t h)
+{
+    srv__totals_touch(t, h);
+    if (h < t->n_hosts)
+        t->host_changed[h] = true;
 }
 
 void srv__totals_touch_link(struct totals *t, size_t l)
@@ -445,7 +454,24 @@ const Placer__Cluster *srv__totals_residual(struct totals *t)
         for (size_t i = 0; i < t->n_dirty_links; i++)
             residual_link(t, t->dirty_links[i]);
     }
+    /* the index's converted cluster likewise: the hosts whose load
+     * changed, those whose agent changed, the links (sorted in place: a
+     * load first, then the changed) */
+    size_t n_load = 0;
+    for (size_t i = 0; i < t->n_dirty_hosts; i++)
+        if (!t->host_changed[t->dirty_hosts[i]]) {
+            size_t h = t->dirty_hosts[n_load];
+            t->dirty_hosts[n_load++] = t->dirty_hosts[i];
+            t->dirty_hosts[i] = h;
+        }
+    if (model_index_refresh(t->index, c, t->dirty_hosts, n_load,
+                            t->dirty_hosts + n_load, t->n_dirty_hosts - n_load,
+                            t->dirty_links, t->n_dirty_links, t->all_dirty) < 0)
+        plc_log(PLC_LOG_WARN, "out of memory keeping the converted cluster; "
+                              "each plan converts its own");
     /* (on running out of memory above, everything stays marked) */
+    for (size_t i = 0; i < t->n_dirty_hosts; i++)
+        t->host_changed[t->dirty_hosts[i]] = false;
     for (size_t i = 0; i < t->n_dirty_hosts; i++)
         t->host_dirty[t->dirty_hosts[i]] = false;
     for (size_t i = 0; i < t->n_dirty_links; i++)

@@ -33,6 +33,7 @@ struct totals {
      * hosts and links touched (srv__totals_touch*), or everything */
     bool all_dirty;
     bool *host_dirty, *link_dirty;
+    bool *host_changed; /* beyond its load: capacity, platform, state */
     size_t *dirty_hosts, n_dirty_hosts, *dirty_links, n_dirty_links;
     /* per host: its agent (HOST_UNKNOWN until one registers) */
     struct host_agent *agent;
@@ -93,6 +94,8 @@ void srv__totals_release(struct totals *t);
  * date.  Whatever changes those without saying so here is not seen by
  * plans until srv__totals_load() (which marks everything). */
 void srv__totals_touch(struct totals *t, size_t h);
+/* The same for a change of host h's agent (state, capacity, platform). */
+void srv__totals_touch_agent(struct totals *t, size_t h);
 void srv__totals_touch_link(struct totals *t, size_t l);
 
 /* Node index of a name, or SIZE_MAX. */
@@ -111,7 +114,8 @@ int srv__totals_load(struct totals *t, struct store *s, long *unknown,
 /* The cluster with the totals added to its background load (used,
  * memory_used; used_rate gets the busier direction): what a new workflow
  * is planned against.  One copy, kept in t and brought up to date in
- * place by each call (the hosts and links touched since the last one); it must
+ * place by each call (the hosts and links touched since the last one),
+ * and the index's converted cluster with it (model_index_refresh); it must
  * not change while a plan reads it, so call it only when no plan runs.  NULL
  * without a cluster. */
 const Placer__Cluster *srv__totals_residual(struct totals *t);

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -197,4 +198,87 @@ Test(local, local_plans_match_the_whole_cluster_solve, .timeout = 600)
                   local, runs);
     cr_assert_geq(compared, runs / 4, "only %d compared with a proof",
                   compared);
+}
+
+/* The cluster converted once in its index (model_index_refresh), as
+ * placerd keeps it: each plan reads the loads, capacities, platforms and
+ * link rates the refreshes named, never a stale copy. */
+static size_t plan_host(const Placer__Cluster *c, struct model_index *ix,
+                        const Placer__Workflow *w, bool *admitted)
+{
+    struct model_problem mp;
+    struct place_plan plan;
+    Placer__Plan *doc = NULL;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(model_plan(&mp, c, ix, w, 0, 5, NULL, &plan, &doc, &err), 0,
+                 "%s", err.msg);
+    cr_assert(mp.borrowed, "the problem converted its own cluster");
+    *admitted = plan.admitted;
+    size_t h = plan.admitted ? plan.services[0].host : PLACE_NONE;
+    placer__plan__free_unpacked(doc, NULL);
+    place_plan_release(&plan);
+    model_problem_release(&mp);
+    return h;
+}
+
+Test(local, an_index_keeps_the_cluster_its_refreshes_name)
+{
+    const char *cj =
+        "{\"hosts\": [{\"name\": \"a\", \"cores\": 1, \"memory\": \"4GiB\"},"
+        " {\"name\": \"b\", \"cores\": 1, \"memory\": \"4GiB\"}], \"switches\":"
+        " [{\"name\":"
+        " \"s\"}], \"links\": [{\"a\": \"a\", \"b\": \"s\", \"rate\":"
+        " \"1Gbit\"}, {\"a\": \"b\", \"b\": \"s\", \"rate\": \"1Gbit\"}]}";
+    const char *wj =
+        "{\"name\": \"w\", \"deadline\": \"10ms\", \"services\": [{\"name\":"
+        " \"x\", \"memory\": \"3GiB\", \"exec_time\": {\"wcet\": \"6ms\"},"
+        " \"reservation\": {\"periods\": [\"10ms\"]}}]}";
+    struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(
+        proto_doc_load_text(&cd, "c", cj, strlen(cj), PROTO_DOC_CLUSTER, &err),
+        0);
+    cr_assert_eq(
+        proto_doc_load_text(&wd, "w", wj, strlen(wj), PROTO_DOC_WORKFLOW, &err),
+        0);
+    Placer__Cluster *c = (void *)cd.msg;
+    const Placer__Workflow *w = (const void *)wd.msg;
+    struct model_index *ix = model_index_build(c);
+    cr_assert_not_null(ix);
+    cr_assert_eq(model_index_refresh(ix, c, NULL, 0, NULL, 0, NULL, 0, true),
+                 0);
+    bool ok;
+    size_t first = plan_host(c, ix, w, &ok);
+    cr_assert(ok);
+    /* that host's memory taken (a load): the next plan goes elsewhere */
+    Placer__Host *f = c->hosts[first];
+    if (!f->memory_used) {
+        f->memory_used = malloc(sizeof *f->memory_used);
+        placer__size__init(f->memory_used);
+    }
+    f->memory_used->has_bytes = 1;
+    f->memory_used->bytes = 2ULL << 30;
+    cr_assert_eq(model_index_refresh(ix, c, &first, 1, NULL, 0, NULL, 0, false),
+                 0);
+    size_t second = plan_host(c, ix, w, &ok);
+    cr_assert(ok);
+    cr_assert_neq(second, first, "planned on the loaded host again");
+    /* the other host's capacity halved (a change beyond its load): no host
+     * takes 0.6 now */
+    c->hosts[second]->has_core_capacity = 1;
+    c->hosts[second]->core_capacity = 0.5;
+    cr_assert_eq(
+        model_index_refresh(ix, c, NULL, 0, &second, 1, NULL, 0, false), 0);
+    plan_host(c, ix, w, &ok);
+    cr_assert_not(ok, "the halved capacity was not seen");
+    /* and twice as fast (another host class, another menu): 0.3 fits */
+    c->hosts[second]->has_speed = 1;
+    c->hosts[second]->speed = 2;
+    cr_assert_eq(
+        model_index_refresh(ix, c, NULL, 0, &second, 1, NULL, 0, false), 0);
+    cr_assert_eq(plan_host(c, ix, w, &ok), second);
+    cr_assert(ok, "the faster host's class was not made");
+    model_index_free(ix);
+    proto_doc_release(&cd);
+    proto_doc_release(&wd);
 }

@@ -106,6 +106,9 @@ struct model_problem {
     struct place_vlink *vlinks;
     size_t **aff, **anti;
     size_t n_affinity, n_anti;
+    /* hosts, links, node names and host classes are a model_index's
+     * (model_index_refresh), not freed with the problem */
+    bool borrowed;
 };
 
 /*
@@ -128,6 +131,22 @@ void model_problem_release(struct model_problem *mp);
 struct model_index;
 struct model_index *model_index_build(const Placer__Cluster *c);
 void model_index_free(struct model_index *x);
+/*
+ * Keep the cluster converted in the index as well (hosts, links, host
+ * classes), so that the problems built on it borrow it instead of
+ * converting every host again: what placerd does between admissions.  The
+ * first call (or all) converts c whole; later ones name what changed in c
+ * since: `load` the hosts whose used cores or used memory changed,
+ * `changed` those whose capacity, platform or anything else changed,
+ * `links` the links whose used rate changed.  The problems built from the
+ * index read the converted cluster: call it only while none is built or
+ * solved.  0; PLC_EINVAL (not the index's cluster shape) or PLC_ENOMEM,
+ * and the index then converts nothing (each problem converts its own).
+ */
+int model_index_refresh(struct model_index *x, const Placer__Cluster *c,
+                        const size_t *load, size_t n_load,
+                        const size_t *changed, size_t n_changed,
+                        const size_t *links, size_t n_links, bool all);
 int model_problem_build_indexed(struct model_problem *mp,
                                 const Placer__Cluster *c,
                                 const struct model_index *idx,
