@@ -27,8 +27,11 @@ static inline bool place__expired(const struct place_problem *p)
 #define PLACE_LOCAL_MIN_HOSTS 256
 /* local.c: the plan of the hosts near the workflow when a relaxation of
  * the whole cluster proves it optimal: 1 (plan filled, the bound that
- * relaxation's), 0 (nothing done: plan untouched), PLC_ENOMEM. */
+ * relaxation's), 0 (plan untouched; an unproven local plan, if any, in
+ * *spare with the relaxation's bound in *spare_lb, else spare untouched
+ * and the bound -inf), PLC_ENOMEM. */
 int place__local(const struct place_problem *p, struct place_plan *plan,
+                 struct place_plan *spare, double *spare_lb,
                  struct plc_error *err);
 
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per

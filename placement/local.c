@@ -20,11 +20,12 @@
  *    the highest capacity, every core as free as the freest core of any
  *    member, the most free memory, the lowest price, allowed where any
  *    member is), each endpoint host stays itself, and every node hangs off
- *    one switch by a link of no latency, no cost and more rate than the
- *    whole cluster has (two of its hops transmit faster than any one real
- *    hop).  Any plan of the cluster maps onto it (services on one host to
- *    one copy) with the same objective and no more delay, so its optimum
- *    bounds the cluster's from below.
+ *    one switch by a link of no cost, more rate than the whole cluster has
+ *    (two of its hops transmit faster than any one real hop) and, for a
+ *    host, half the latency of the shortest route between two hosts (at
+ *    most that of a host's shortest link).  Any plan of the cluster maps onto
+ * it (services on one host to one copy) with the same objective and no more
+ * delay, so its optimum bounds the cluster's from below.
  *
  * When the local plan's objective meets the relaxed optimum, the local
  * plan is optimal for the whole cluster.  Otherwise (or when either part
@@ -469,11 +470,32 @@ static int relaxed_part(struct part *x, const struct place_problem *p)
         goto out;
     }
     /* links of more rate than the whole cluster has (twice: two relaxed
-     * hops transmit faster than one real one), no latency, no cost */
+     * hops transmit faster than one real one), no cost */
     double all = 0;
     for (size_t l = 0; l < c->n_links; l++)
         all += (double)c->links[l].rate_bps;
     uint64_t rate = (uint64_t)fmin(fmax(2 * all, 1e9), 1e18);
+    /* and the latency no real route undercuts: a route leaving a host
+     * starts with one of its links (at least `inc`), one between two hosts
+     * takes at least `pair` (a host's link, then another link unless it
+     * reaches a host); a copy's link gets min(inc, pair / 2), so that two
+     * relaxed hops are never slower than a real route */
+    uint64_t least = UINT64_MAX, inc = UINT64_MAX, pair = UINT64_MAX;
+    for (size_t l = 0; l < c->n_links; l++)
+        if (c->links[l].latency_ns < least)
+            least = c->links[l].latency_ns;
+    for (size_t l = 0; l < c->n_links; l++) {
+        const struct place_link *e = &c->links[l];
+        for (int side = 0; side < 2; side++) {
+            size_t a = side ? e->b : e->a, b = side ? e->a : e->b;
+            if (a >= H)
+                continue;
+            uint64_t d = e->latency_ns + (b < H ? 0 : least);
+            inc = e->latency_ns < inc ? e->latency_ns : inc;
+            pair = d < pair ? d : pair;
+        }
+    }
+    uint64_t hop = inc == UINT64_MAX ? 0 : (inc < pair / 2 ? inc : pair / 2);
     size_t hub = n, nl = 0;
     x->names[hub] = "(any switch)";
     for (size_t i = 0; i < n; i++) {
@@ -484,7 +506,7 @@ static int relaxed_part(struct part *x, const struct place_problem *p)
             u[q] = fmax(0, tmpl[k].core_capacity - freest[k]);
         x->hosts[i].used = u;
         x->names[i] = c->node_names[of[i]];
-        x->links[nl++] = (struct place_link){i, hub, rate, 0, 0, 0, 0, 0};
+        x->links[nl++] = (struct place_link){i, hub, rate, hop, 0, 0, 0, 0};
     }
     /* endpoints: a host is its own copy; a switch a node of its own */
     size_t next = hub + 1;
@@ -525,8 +547,13 @@ static void map_back(const struct part *loc, const struct place_problem *p,
 }
 
 int place__local(const struct place_problem *p, struct place_plan *plan,
+                 struct place_plan *spare, double *spare_lb,
                  struct plc_error *err)
 {
+    *spare_lb = -INFINITY;
+    /* (without endpoints there is no place to start from: the whole
+     * cluster is solved, measured faster on the fat-trees of bench_plan
+     * table than a local pass from the freest host) */
     if (p->part || p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS ||
         p->n_endpoints == 0 ||
         (p->objective != PLACE_OBJ_UTILIZATION &&
@@ -564,6 +591,17 @@ int place__local(const struct place_problem *p, struct place_plan *plan,
         lp.time_ms = (plc_now_s() - t0) * 1000;
         lp.local = true;
         *plan = lp;
+        memset(&lp, 0, sizeof lp);
+    } else if (rc == 0 && lp.admitted) {
+        /* not proven: a plan of the whole cluster all the same, for when
+         * the whole solve finds none or a worse one in its time; the
+         * relaxation's bound with it */
+        map_back(&loc, p, &lp);
+        lp.status = PLACE_FEASIBLE;
+        lp.local = true;
+        if (rp.admitted)
+            *spare_lb = rp.status == PLACE_OPTIMAL ? rp.objective : rp.bound;
+        *spare = lp;
         memset(&lp, 0, sizeof lp);
     }
     place_plan_release(&lp);

@@ -64,6 +64,34 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
     return packed;
 }
 
+/* The local plan (local.c) instead of the whole solve's when that found
+ * none in time, or a worse one; either way the better of the two bounds
+ * holds (both are bounds of the whole problem). */
+static void take_spare(struct place_plan *plan, struct place_plan *spare,
+                       double spare_lb)
+{
+    bool better = plan->admitted ? spare->objective <
+                                       plan->objective -
+                                           1e-7 * fmax(1, fabs(plan->objective))
+                                 : plan->status == PLACE_TIMEOUT;
+    if (!better)
+        return;
+    double lb = plan->admitted       ? fmax(plan->bound, spare_lb)
+                : isfinite(spare_lb) ? spare_lb
+                                     : 0;
+    place_plan_release(plan);
+    *plan = *spare;
+    memset(spare, 0, sizeof *spare);
+    plan->bound = fmin(fmax(lb, 0), plan->objective);
+    double scale = fmax(fabs(plan->objective), 1e-9);
+    plan->gap = fmax(0, (plan->objective - plan->bound) / scale);
+    plan->status = plan->gap <= 1e-7 ? PLACE_OPTIMAL : PLACE_FEASIBLE;
+    if (plan->status == PLACE_OPTIMAL) {
+        plan->gap = 0;
+        plan->proof = PLACE_PROOF_MILP;
+    }
+}
+
 /* Does the plan meet the DP's lower bound (bound.c), so it is optimal? */
 static bool meets_dp(const struct milp *m, const struct place_plan *plan)
 {
@@ -219,8 +247,12 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     const struct place_problem *p = &q;
     glp_term_hook(glpk_silent, NULL);
     memset(plan, 0, sizeof *plan);
-    /* a large cluster: the hosts near the workflow first (local.c) */
-    int lr = place__local(p, plan, err);
+    /* a large cluster: the hosts near the workflow first (local.c); a
+     * plan of theirs not proven optimal is kept in case the whole solve
+     * does no better */
+    struct place_plan spare = {0};
+    double spare_lb;
+    int lr = place__local(p, plan, &spare, &spare_lb, err);
     if (lr != 0) {
         if (lr == 1)
             plan->time_ms = plc_now_ms() - t0;
@@ -571,6 +603,9 @@ out:
     place__milp_result_release(&res);
     place__milp_release(&m);
     place__routes_release(&r);
+    if (rc == 0 && spare.admitted)
+        take_spare(plan, &spare, spare_lb);
+    place_plan_release(&spare);
     plan->time_ms = plc_now_ms() - t0;
     return rc < 0 ? plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc))
                   : 0;
