@@ -851,7 +851,8 @@ int model_problem_build_indexed(struct model_problem *mp,
         mp->arrival,
         mp->eps_ns,
         deadline,
-        false};
+        false,
+        -1};
     return 0;
 }
 

@@ -215,17 +215,19 @@ static int local_part(struct part *x, const struct place_problem *p)
             hosts += v < H;
         }
     }
-    /* services allowed on few hosts bring those hosts */
+    /* services allowed on few hosts bring those hosts, and the ball grows
+     * from them too (so that routes reach them) */
     for (size_t v = 0; v < p->n_services; v++) {
         const bool *a = p->services[v].allowed;
         size_t n = 0;
         for (size_t h = 0; a && h < H && n <= LOCAL_NARROW; h++)
             n += a[h];
         for (size_t h = 0; a && n <= LOCAL_NARROW && h < H; h++)
-            if (a[h] && !in[h]) {
+            if (a[h] && dist[h] == PLACE_NONE) {
+                dist[h] = 0;
+                queue[tail++] = h;
                 in[h] = true;
                 hosts++;
-                good += useful(p, h);
             }
     }
     /* layer by layer from the endpoints: interior nodes all (they may
@@ -568,18 +570,24 @@ int place__local(const struct place_problem *p, struct place_plan *plan,
     if (rc == 1)
         rc = relaxed_part(&rel, p);
     bool proven = false;
+    double lb = -INFINITY;
     if (rc == 1) {
-        /* a quarter of the time left for the local plan, then an eighth
-         * for the bound */
-        part_problem(&loc, p, t0 + (end - t0) / 4);
-        rc = place_solve(&loc.p, &lp, err);
-    }
-    if (rc == 0 && lp.admitted) {
-        double now = plc_now_s();
-        part_problem(&rel, p, now + (end - now) / 8);
+        /* the relaxation first (an eighth of the time left): its optimum
+         * is what the local plan must meet, and the local solve stops as
+         * soon as it does */
+        part_problem(&rel, p, t0 + (end - t0) / 8);
+        rel.p.stop_at = -1;
         rc = place_solve(&rel.p, &rp, err);
-        double lb = rp.objective;
-        proven = rc == 0 && rp.admitted && rp.status == PLACE_OPTIMAL &&
+        if (rc == 0 && rp.admitted)
+            lb = rp.status == PLACE_OPTIMAL ? rp.objective : rp.bound;
+    }
+    if (rc == 0 && rp.admitted) {
+        /* then the local problem, in a quarter of the time left */
+        double now = plc_now_s();
+        part_problem(&loc, p, now + (end - now) / 4);
+        loc.p.stop_at = rp.status == PLACE_OPTIMAL ? rp.objective : -1;
+        rc = place_solve(&loc.p, &lp, err);
+        proven = rc == 0 && lp.admitted && rp.status == PLACE_OPTIMAL &&
                  lp.objective <= lb + 1e-7 * fmax(1, fabs(lb));
     }
     if (proven) {
@@ -599,8 +607,7 @@ int place__local(const struct place_problem *p, struct place_plan *plan,
         map_back(&loc, p, &lp);
         lp.status = PLACE_FEASIBLE;
         lp.local = true;
-        if (rp.admitted)
-            *spare_lb = rp.status == PLACE_OPTIMAL ? rp.objective : rp.bound;
+        *spare_lb = lb;
         *spare = lp;
         memset(&lp, 0, sizeof lp);
     }

@@ -92,9 +92,15 @@ static void take_spare(struct place_plan *plan, struct place_plan *spare,
     }
 }
 
-/* Does the plan meet the DP's lower bound (bound.c), so it is optimal? */
+/* Does the plan meet the DP's lower bound (bound.c), so it is optimal?
+ * (For a part of a larger problem, also: does it meet that problem's
+ * bound, so nothing better is wanted.) */
 static bool meets_dp(const struct milp *m, const struct place_plan *plan)
 {
+    if (m->p->part && m->p->stop_at >= 0 &&
+        place__plan_objective(m, plan) <=
+            m->p->stop_at + 1e-7 * fmax(1, fabs(m->p->stop_at)))
+        return true;
     double lb = m->has_dp ? m->dp_lb : m->tree_lb;
     return (m->has_dp || m->has_tree) &&
            place__plan_objective(m, plan) <= lb + 1e-7 * fmax(1, fabs(lb));

@@ -1,7 +1,9 @@
 /* Plans made on the hosts near the workflow (placement/local.c) against
  * the whole cluster solved as before: random busy fat-trees of 432 hosts
- * of two speeds and four prices, chains of 1-5 services from one or
- * two endpoints, utilisation and cost.  A local plan called optimal must
+ * of two speeds and four prices, and meshes of 300 forwarding hosts;
+ * chains of 1-5 services from one or two endpoints (a host or a switch),
+ * with 1-2 vCPUs, anti-affinity and narrow pins at times; utilisation and
+ * cost.  A local plan called optimal must
  * be no worse than the whole solve's plan, its bound no higher, and equal
  * to it when that one is proven too; the local path must actually be
  * taken on most of them (else the test tests nothing). */
@@ -67,14 +69,62 @@ static char *cluster(void)
     return s;
 }
 
-static char *workflow(int n, bool cost)
+/* 300 hosts and no switch: a ring with three random chords per host,
+ * 5-50 us and 1-10 Gbit/s per link; hosts forward (routes pass through
+ * them), two speeds at random. */
+static char *mesh(void)
 {
-    char *w = malloc(8192);
+    json_t *hosts = json_array(), *links = json_array();
+    for (int i = 0; i < 300; i++) {
+        char n[16];
+        snprintf(n, sizeof n, "m%d", i);
+        json_t *used = json_array();
+        for (int k = 0; k < 4; k++)
+            json_array_append_new(used, json_real(0.1 * next(10)));
+        json_array_append_new(
+            hosts, json_pack("{s:s, s:i, s:f, s:o, s:s, s:f, s:f}", "name", n,
+                             "cores", 4, "core_capacity", 0.9, "used", used,
+                             "memory", "8GiB", "speed", next(2) ? 1.0 : 2.0,
+                             "cost", (double)(1 + next(4))));
+    }
+    for (int i = 0; i < 300; i++)
+        for (int k = 0; k < 4; k++) {
+            int j = k ? (int)next(300) : (i + 1) % 300;
+            if (j == i)
+                continue;
+            char a[16], b[16], lat[16], rate[16];
+            snprintf(a, sizeof a, "m%d", i);
+            snprintf(b, sizeof b, "m%d", j);
+            snprintf(lat, sizeof lat, "%uus", 5 + next(46));
+            snprintf(rate, sizeof rate, "%uGbit", 1 + next(10));
+            json_array_append_new(links,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "a", a, "b",
+                                            b, "rate", rate, "latency", lat));
+        }
+    json_t *j = json_pack("{s:o, s:o}", "hosts", hosts, "links", links);
+    char *s = json_dumps(j, 0);
+    json_decref(j);
+    return s;
+}
+
+/* A chain of n services from endpoint u (and on to v half the time):
+ * pmfs of 0.1-2 ms, 1-4 GiB, 1 or 2 vCPUs; sometimes s0 and s1 on
+ * different hosts, s0 allowed on three hosts only, v on a switch. */
+static char *workflow(int n, bool cost, bool on_mesh)
+{
+    char *w = malloc(16384);
     char a[32], b[32];
-    int ha = (int)next(432), hb = (int)next(432);
-    snprintf(a, sizeof a, "h-%d-%d-%d", ha / 36, ha / 6 % 6, ha % 6);
-    snprintf(b, sizeof b, "h-%d-%d-%d", hb / 36, hb / 6 % 6, hb % 6);
-    bool two = next(2);
+    int ha = (int)next(on_mesh ? 300 : 432),
+        hb = (int)next(on_mesh ? 300 : 432);
+    if (on_mesh) {
+        snprintf(a, sizeof a, "m%d", ha);
+        snprintf(b, sizeof b, "m%d", hb);
+    } else {
+        snprintf(a, sizeof a, "h-%d-%d-%d", ha / 36, ha / 6 % 6, ha % 6);
+        snprintf(b, sizeof b, next(3) ? "h-%d-%d-%d" : "edge-%d-%d", hb / 36,
+                 hb / 6 % 6, hb % 6);
+    }
+    bool two = next(2), anti = n > 1 && next(4) == 0, pin = next(4) == 0;
     size_t m = (size_t)sprintf(
         w,
         "{\"name\": \"w\", \"objective\": \"%s\", \"deadline\": \"%ums\","
@@ -85,12 +135,27 @@ static char *workflow(int n, bool cost)
         two ? "\"}" : "");
     for (int i = 0; i < n; i++) {
         unsigned base = 100 + next(900);
-        m += (size_t)sprintf(w + m,
-                             "%s{\"name\": \"s%d\", \"memory\": \"%uGiB\","
-                             " \"exec_time\": {\"pmf\": {\"%uus\": 0.8,"
-                             " \"%uus\": 0.2}}, \"reservation\": {\"periods\":"
-                             " [\"2ms\", \"5ms\", \"10ms\"]}}",
-                             i ? ", " : "", i, 1 + next(4), base, 2 * base);
+        char allowed[128] = "";
+        if (i == 0 && pin) {
+            int x = (int)next(on_mesh ? 300 : 432);
+            if (on_mesh)
+                snprintf(allowed, sizeof allowed,
+                         "\"hosts\": [\"m%d\", \"m%d\", \"m%d\"], ", x,
+                         (x + 7) % 300, (x + 100) % 300);
+            else
+                snprintf(allowed, sizeof allowed,
+                         "\"hosts\": [\"h-%d-0-0\", \"h-%d-1-1\", "
+                         "\"h-%d-2-2\"], ",
+                         x / 36, x / 36, (x / 36 + 5) % 12);
+        }
+        m +=
+            (size_t)sprintf(w + m,
+                            "%s{\"name\": \"s%d\", %s\"vcpus\": %u,"
+                            " \"memory\": \"%uGiB\", \"exec_time\": {\"pmf\":"
+                            " {\"%uus\": 0.8, \"%uus\": 0.2}}, \"reservation\":"
+                            " {\"periods\": [\"2ms\", \"5ms\", \"10ms\"]}}",
+                            i ? ", " : "", i, allowed, next(4) ? 1 : 2,
+                            1 + next(4), base, 2 * base);
     }
     m += (size_t)sprintf(w + m, "], \"links\": [");
     for (int i = 0; i <= n; i++) {
@@ -104,7 +169,8 @@ static char *workflow(int n, bool cost)
                              " \"%uMbit\"}",
                              i ? ", " : "", from, to, 1 + next(200));
     }
-    sprintf(w + m, "]}");
+    sprintf(w + m, "]%s}",
+            anti ? ", \"anti_affinity\": [[\"s0\", \"s1\"]]" : "");
     return w;
 }
 
@@ -145,8 +211,9 @@ Test(local, local_plans_match_the_whole_cluster_solve, .timeout = 600)
 {
     int runs = 24, local = 0, compared = 0;
     for (int r = 0; r < runs; r++) {
-        char *cj = cluster();
-        char *wj = workflow(1 + (int)next(5), r % 3 == 2);
+        bool on_mesh = r % 4 == 3;
+        char *cj = on_mesh ? mesh() : cluster();
+        char *wj = workflow(1 + (int)next(5), r % 3 == 2, on_mesh);
         struct solved a, b;
         solve(&a, cj, wj, false);
         solve(&b, cj, wj, true);

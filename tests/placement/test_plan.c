@@ -156,7 +156,8 @@ static void random_instance(struct inst *x, int k)
         {SCHED_ARRIVAL_CLOSED, 0},
         0,
         0,
-        false};
+        false,
+        -1};
     if (x->p.probability > 0.97)
         x->p.probability = 1.0;
 }

@@ -130,8 +130,11 @@ struct place_problem {
      * after place_solve() starts */
     double deadline_s;
     /* a part of a larger problem (placement's own, local.c): solved
-     * whole, its ties given a large cluster's share of time */
+     * whole, its ties given a large cluster's share of time, and (when
+     * stop_at >= 0) done as soon as it has a plan of objective stop_at or
+     * less, the larger problem's bound */
     bool part;
+    double stop_at;
 };
 
 /* The stage context of service v on host h (arrivals, the host's
