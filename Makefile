@@ -86,9 +86,11 @@ bench: deps
 	@build-release/bin/bench_plan 5
 	@PLACER_SRC="$(CURDIR)" build-release/bin/bench_plan table 3 16 2 1
 	@build-release/bin/bench_plan mesh 5 10 1
+	@build-release/bin/bench_plan admit 400 1
 	@build-release/bin/bench_packing "$(CURDIR)/bench/data" 10
 	@build-release/bin/bench_packing "$(CURDIR)/bench/data" 10 t120 1
 	@build-release/bin/bench_service build-release/bin 3
+	@build-release/bin/bench_service build-release/bin 3 16
 	@build-release/bin/bench_service build-release/bin fill 16 8 1
 	@build-release/bin/bench_agents build-release/bin 200
 	@if [ "$$(id -u)" -eq 0 ]; then \

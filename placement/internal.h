@@ -23,16 +23,19 @@ static inline bool place__expired(const struct place_problem *p)
 }
 
 /* local.c: clusters of at least this many hosts are first solved on the
- * hosts near the workflow */
+ * hosts near the workflow; from PLACE_LOCAL_MID_HOSTS on, when the greedy
+ * plan is not proven and the solver would be needed */
 #define PLACE_LOCAL_MIN_HOSTS 256
-/* local.c: the plan of the hosts near the workflow when a relaxation of
- * the whole cluster proves it optimal: 1 (plan filled, the bound that
+#define PLACE_LOCAL_MID_HOSTS 100
+/* local.c: the plan of the hosts near the workflow (on clusters of at
+ * least min_hosts) when a relaxation of the whole cluster proves it
+ * optimal: 1 (plan filled, the bound that
  * relaxation's), 0 (plan untouched; an unproven local plan, if any, in
  * *spare with the relaxation's bound in *spare_lb, else spare untouched
  * and the bound -inf), PLC_ENOMEM. */
-int place__local(const struct place_problem *p, struct place_plan *plan,
-                 struct place_plan *spare, double *spare_lb,
-                 struct plc_error *err);
+int place__local(const struct place_problem *p, size_t min_hosts,
+                 struct place_plan *plan, struct place_plan *spare,
+                 double *spare_lb, struct plc_error *err);
 
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per
  * workflow node) into v and out of v, each without w[v]; PLC_ENOMEM

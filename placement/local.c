@@ -548,16 +548,15 @@ static void map_back(const struct part *loc, const struct place_problem *p,
     }
 }
 
-int place__local(const struct place_problem *p, struct place_plan *plan,
-                 struct place_plan *spare, double *spare_lb,
-                 struct plc_error *err)
+int place__local(const struct place_problem *p, size_t min_hosts,
+                 struct place_plan *plan, struct place_plan *spare,
+                 double *spare_lb, struct plc_error *err)
 {
     *spare_lb = -INFINITY;
     /* (without endpoints there is no place to start from: the whole
      * cluster is solved, measured faster on the fat-trees of bench_plan
      * table than a local pass from the freest host) */
-    if (p->part || p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS ||
-        p->n_endpoints == 0 ||
+    if (p->part || p->cluster->n_hosts < min_hosts || p->n_endpoints == 0 ||
         (p->objective != PLACE_OBJ_UTILIZATION &&
          p->objective != PLACE_OBJ_COST))
         return 0;

@@ -258,7 +258,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * does no better */
     struct place_plan spare = {0};
     double spare_lb;
-    int lr = place__local(p, plan, &spare, &spare_lb, err);
+    int lr =
+        place__local(p, PLACE_LOCAL_MIN_HOSTS, plan, &spare, &spare_lb, err);
     if (lr != 0) {
         if (lr == 1)
             plan->time_ms = plc_now_ms() - t0;
@@ -363,6 +364,25 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             heur_route[i] = plan->vlinks[i].route;
             free(plan->vlinks[i].path);
             plan->vlinks[i].path = NULL;
+        }
+    }
+    if (hf == 1 && !meets_dp(&m, plan) &&
+        p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS) {
+        /* a mid-size cluster, where the whole model is cheap to build but
+         * its solve may not prove the plan in time: the hosts near the
+         * workflow now (local.c), before the solver */
+        struct place_plan lp = {0};
+        int mid =
+            place__local(p, PLACE_LOCAL_MID_HOSTS, &lp, &spare, &spare_lb, err);
+        if (mid != 0) {
+            free(heur_host);
+            free(heur_route);
+            rc = mid < 0 ? mid : 0;
+            if (mid == 1) {
+                place_plan_release(plan);
+                *plan = lp;
+            }
+            goto out;
         }
     }
     /* on a large cluster, the solver on a few hosts around that plan
