@@ -27,12 +27,17 @@
  * it (services on one host to one copy) with the same objective and no more
  * delay, so its optimum bounds the cluster's from below.
  *
- * When the local plan's objective meets the relaxed optimum, the local
- * plan is optimal for the whole cluster.  Otherwise (or when either part
- * has no plan) nothing is kept and the whole problem is solved as before,
- * with the time left.  Only objectives a host's own figures price
- * (utilisation, cost) are treated so; ties among optima are the local
- * problem's, best effort as on any large cluster.
+ * The relaxation is solved first; the local solve is told its optimum and
+ * stops as soon as it has a plan that good.  When the local plan's
+ * objective meets the relaxed optimum, it is optimal for the whole
+ * cluster.  Otherwise the whole problem is solved as before, with the
+ * time left, and the local plan (a plan of the whole cluster all the
+ * same) is the answer if that solve finds none or a worse one.  Only
+ * objectives a host's own figures price (utilisation, cost) are treated
+ * so; ties among optima are the local problem's, best effort as on any
+ * large cluster.  place_solve() runs the pass first on clusters of
+ * PLACE_LOCAL_MIN_HOSTS and more, and from PLACE_LOCAL_MID_HOSTS when the
+ * greedy plan misses the DP bound.
  */
 #include "internal.h"
 #include "plc/clock.h"
