@@ -418,7 +418,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     /* the heuristic's plan meets the DP's lower bound: it is optimal
      * (bound.c proves the bound), and the solver is only needed for the
      * ties */
-    bool too_large = false;
+    bool too_large = false, too_slow = false;
+    double cols = 0;
     bool dp_proven = hf == 1 && meets_dp(&m, plan);
     if (dp_proven) {
         rc = plan_result(p, heur_host, plan->heur_item, &res);
@@ -427,15 +428,17 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         res.status = PLACE_OPTIMAL;
         res.obj = res.bound = place__plan_objective(&m, plan);
     } else if (m.ny > PLACE_MILP_COLS_MAX ||
-               (hf == 1 &&
-                model_columns(&m) >
-                    PLACE_COLS_PER_S * (place__deadline(p) - plc_now_s()))) {
-        /* too large for the solver's memory, or (with a plan in hand) for
-         * the time left: the heuristic's plan and the DP bound, or no
-         * plan */
+               (cols = model_columns(&m)) >
+                   PLACE_COLS_PER_S * (place__deadline(p) - plc_now_s())) {
+        /* too large for the solver's memory, or for the time left (with a
+         * plan in hand or not: a model that cannot be built in time finds
+         * none either, and building it ran a heavy fork/join on 8,192
+         * hosts 1.6 s past a 2 s limit with 1 GB): the heuristic's plan
+         * and the DP bound, or no plan */
         res.status = PLACE_TIMEOUT;
         res.bound = -INFINITY;
-        too_large = true;
+        too_large = m.ny > PLACE_MILP_COLS_MAX;
+        too_slow = !too_large;
     } else {
         rc = place__milp_finish(&m);
         if (rc == PLC_ETIMEDOUT) {
@@ -449,7 +452,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             rc = PLC_ENOMEM;
     }
     for (int round = 0;
-         rc == 0 && !dp_proven && !too_large && m.lp && round < 50; round++) {
+         rc == 0 && !dp_proven && !too_large && !too_slow && m.lp && round < 50;
+         round++) {
         double left = place__deadline(p) - plc_now_s();
         place__milp_result_release(&res);
         rc = place__milp_solve(&m, left > 0.01 ? left : 0.01,
@@ -512,6 +516,16 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                       "placements, more than the %d the solver is given, "
                       "and the heuristic found none",
                       m.ny, PLACE_MILP_COLS_MAX);
+        goto out;
+    }
+    if (res.status == PLACE_TIMEOUT && too_slow) {
+        plan->status = PLACE_TIMEOUT;
+        place__reject(plan, PLACE_REJECT_TIMEOUT,
+                      "no plan was found within the time limit of %.3g s, and "
+                      "none was proven impossible: the heuristic found none, "
+                      "and the whole model (about %.0f columns) takes longer "
+                      "to build than the time left; give a longer time limit",
+                      limit, cols);
         goto out;
     }
     if (res.status == PLACE_TIMEOUT) {
