@@ -211,6 +211,7 @@ static int local_part(struct part *x, const struct place_problem *p)
     for (size_t v = 0; v < N; v++)
         dist[v] = PLACE_NONE;
     size_t head = 0, tail = 0, hosts = 0, good = 0;
+    bool pinned = false;
     for (size_t e = 0; e < p->n_endpoints; e++) {
         size_t v = p->endpoint_node[e];
         if (dist[v] == PLACE_NONE) {
@@ -233,6 +234,7 @@ static int local_part(struct part *x, const struct place_problem *p)
                 queue[tail++] = h;
                 in[h] = true;
                 hosts++;
+                pinned = true;
             }
     }
     /* layer by layer from the endpoints: interior nodes all (they may
@@ -277,6 +279,47 @@ static int local_part(struct part *x, const struct place_problem *p)
             in[u] = true;
             hosts++;
         }
+    }
+    if (pinned && p->n_endpoints) {
+        /* pinned hosts far from the endpoints: the ball may hold both
+         * without a route between them; the nodes of a shortest route
+         * from the endpoints to each pinned host join it */
+        size_t *pred = malloc((N + 1) * sizeof *pred);
+        if (!pred) {
+            rc = PLC_ENOMEM;
+            goto out;
+        }
+        for (size_t v = 0; v < N; v++)
+            pred[v] = PLACE_NONE;
+        size_t qh = 0, qt = 0;
+        for (size_t e = 0; e < p->n_endpoints; e++) {
+            size_t v = p->endpoint_node[e];
+            if (pred[v] == PLACE_NONE) {
+                pred[v] = v;
+                queue[qt++] = v;
+            }
+        }
+        while (qh < qt) {
+            size_t u = queue[qh++];
+            /* (hosts that do not forward end routes) */
+            if (u < H && pred[u] != u && !c->hosts[u].forwarding)
+                continue;
+            for (size_t j = start[u]; j < start[u + 1]; j++)
+                if (pred[adj[j]] == PLACE_NONE) {
+                    pred[adj[j]] = u;
+                    queue[qt++] = adj[j];
+                }
+        }
+        for (size_t h = 0; h < H; h++) {
+            if (!in[h] || dist[h] != 0 || pred[h] == PLACE_NONE)
+                continue;
+            for (size_t u = pred[h]; pred[u] != u; u = pred[u])
+                if (!in[u]) {
+                    in[u] = true;
+                    hosts += u < H;
+                }
+        }
+        free(pred);
     }
     if (good == 0 || hosts > LOCAL_MAX_HOSTS)
         goto out;
