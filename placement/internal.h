@@ -7,6 +7,7 @@
 #include "plc/clock.h"
 #include "routes.h"
 
+#include <math.h>
 #include <stdbool.h>
 
 /* When every phase of p stops (its deadline, or an earlier cancel), and
@@ -20,6 +21,13 @@ static inline double place__deadline(const struct place_problem *p)
 static inline bool place__expired(const struct place_problem *p)
 {
     return place_deadline_passed(p->deadline_s);
+}
+
+/* A value within the tolerance every optimality test of placement/ uses
+ * of a bound: x <= lb + 1e-7 max(1, |lb|). */
+static inline bool place__meets(double x, double lb)
+{
+    return x <= lb + 1e-7 * (fabs(lb) > 1 ? fabs(lb) : 1);
 }
 
 /* local.c: clusters of at least this many hosts are first solved on the

@@ -472,7 +472,7 @@ static int relaxed_part(struct part *x, const struct place_problem *p)
             /* (no core of g can beat a freest core as free as g's
              * capacity: most hosts skip the scan) */
             for (int q = 0; free_core < g->core_capacity && q < g->cores; q++) {
-                double f = g->core_capacity - (g->used ? g->used[q] : 0);
+                double f = place__milp_core_free(g, q);
                 if (f > free_core)
                     free_core = f;
             }
@@ -635,7 +635,7 @@ int place__local(const struct place_problem *p, size_t min_hosts,
         loc.p.stop_at = rp.status == PLACE_OPTIMAL ? rp.objective : -1;
         rc = place_solve(&loc.p, &lp, err);
         proven = rc == 0 && lp.admitted && rp.status == PLACE_OPTIMAL &&
-                 lp.objective <= lb + 1e-7 * fmax(1, fabs(lb));
+                 place__meets(lp.objective, lb);
     }
     if (proven) {
         map_back(&loc, p, &lp);

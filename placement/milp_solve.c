@@ -43,8 +43,8 @@ static void callback(glp_tree *t, void *info)
      * it asks for */
     const struct place_problem *p = s->p;
     if (glp_ios_reason(t) == GLP_IBINGO && p->part && p->stop_at >= 0 &&
-        place__milp_units(p, glp_mip_obj_val(glp_ios_get_prob(t))) <=
-            p->stop_at + 1e-7 * fmax(1, fabs(p->stop_at))) {
+        place__meets(place__milp_units(p, glp_mip_obj_val(glp_ios_get_prob(t))),
+                     p->stop_at)) {
         glp_ios_terminate(t);
         return;
     }

@@ -70,10 +70,9 @@ static bool adopt(const struct place_problem *p, struct place_plan *plan,
 static void take_spare(struct place_plan *plan, struct place_plan *spare,
                        double spare_lb)
 {
-    bool better = plan->admitted ? spare->objective <
-                                       plan->objective -
-                                           1e-7 * fmax(1, fabs(plan->objective))
-                                 : plan->status == PLACE_TIMEOUT;
+    bool better = plan->admitted
+                      ? !place__meets(plan->objective, spare->objective)
+                      : plan->status == PLACE_TIMEOUT;
     if (!better)
         return;
     double lb = plan->admitted       ? fmax(plan->bound, spare_lb)
@@ -97,13 +96,11 @@ static void take_spare(struct place_plan *plan, struct place_plan *spare,
  * bound, so nothing better is wanted.) */
 static bool meets_dp(const struct milp *m, const struct place_plan *plan)
 {
-    if (m->p->part && m->p->stop_at >= 0 &&
-        place__plan_objective(m, plan) <=
-            m->p->stop_at + 1e-7 * fmax(1, fabs(m->p->stop_at)))
+    double obj = place__plan_objective(m, plan);
+    if (m->p->part && m->p->stop_at >= 0 && place__meets(obj, m->p->stop_at))
         return true;
-    double lb = m->has_dp ? m->dp_lb : m->tree_lb;
     return (m->has_dp || m->has_tree) &&
-           place__plan_objective(m, plan) <= lb + 1e-7 * fmax(1, fabs(lb));
+           place__meets(obj, m->has_dp ? m->dp_lb : m->tree_lb);
 }
 
 /* The optimum of the tree program (treedp.c) as the plan, when it fits
