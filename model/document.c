@@ -313,6 +313,8 @@ int model_plan_document(const struct model_problem *mp,
             d->solver->has_proof = 1;
             d->solver->proof = plan->proof == PLACE_PROOF_DP
                                    ? PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
+                               : plan->proof == PLACE_PROOF_TIMING
+                                   ? PLACER__PROOF__PROOF_TIMING_RELAXATION
                                    : PLACER__PROOF__PROOF_BRANCH_AND_BOUND;
         }
     }

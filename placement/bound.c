@@ -36,7 +36,9 @@
 #include "internal.h"
 #include "plc/error.h"
 #include "sched/prob.h"
+#include "plc/clock.h"
 
+#include <glpk.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -821,7 +823,7 @@ static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
  * series-parallel, too large), 2 when its relaxation has no solution (no
  * plan exists), or an error. */
 static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
-                    double *lb, struct sched_menu_item *choice)
+                    double *lb, struct sched_menu_item *choice, size_t *idx)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
@@ -911,6 +913,8 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
         for (size_t v = 0; choice && v < V; v++)
             if (best_item[v] != USHRT_MAX)
                 choice[v] = x->c[v][best_item[v]].item;
+        for (size_t v = 0; idx && v < V; v++)
+            idx[v] = best_item[v] == USHRT_MAX ? SIZE_MAX : best_item[v];
     } else if (rc == 0) {
         rc = 1;
     }
@@ -920,9 +924,85 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
     return rc;
 }
 
-int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-                    struct sched_menu_item *choice, double *forced_bw)
+/*
+ * The exact relaxation of a DAG's timing.  The series-parallel bound is
+ * exact only when its items at multiplier 0 keep the weight budget and
+ * its grid is the items' own: otherwise it is below the relaxation's
+ * optimum (a fork/join of 6 distinct services: 2.1521 against 2.1561),
+ * and a plan at that optimum is not proven by it.  The same relaxation
+ * without rounding or multiplier, solved by GLPK (crossing.c,
+ * place__timing_milp): its proven optimum is a lower bound of every plan.
+ * 0 with *lb and item[] (candidate indices), 1 when not proven in time or
+ * too large, 2 when GLPK finds no solution, or an error.
+ */
+#define EXACT_MAX_COLS 4000
+#define EXACT_TIME_S 0.05 /* at most, and a tenth of the time left */
+
+static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
+                        double *lb, size_t *item)
 {
+    const struct place_problem *p = m->p;
+    size_t V = x->V, n = 0;
+    for (size_t v = 0; v < V; v++)
+        n += x->nc[v];
+    double tl = fmin(EXACT_TIME_S, (place__deadline(p) - plc_now_s()) / 10);
+    if (n > EXACT_MAX_COLS)
+        return 1;
+    struct place_tcol *col = malloc((n + 1) * sizeof *col);
+    size_t *pick = malloc((V + 1) * sizeof *pick);
+    int rc = col && pick ? 0 : PLC_ENOMEM;
+    n = 0;
+    for (size_t v = 0; rc == 0 && v < V; v++)
+        for (size_t k = 0; k < x->nc[v]; k++)
+            col[n++] = (struct place_tcol){
+                v, x->c[v][k].u, x->c[v][k].d, x->c[v][k].w, -1, k};
+    bool with_w = p->deadline_ns != PLACE_UNLIMITED && p->probability < 1;
+    if (rc == 0)
+        rc = place__timing_milp(p, col, n, NULL, 0, NULL, D,
+                                with_w ? x->W : INFINITY, tl, lb, pick);
+    for (size_t v = 0; rc == 0 && v < V; v++)
+        item[v] = col[pick[v]].ref;
+    free(col);
+    free(pick);
+    return rc;
+}
+
+/* Do items item[] (candidate indices) cost lb, meet every path's deadline
+ * D and keep the weight budget, without rounding?  Then lb is the
+ * relaxation's optimum. */
+static bool items_meet(const struct milp *m, const struct dp *x, uint64_t D,
+                       const size_t *item, double lb)
+{
+    const struct place_problem *p = m->p;
+    size_t V = x->V, E = p->n_endpoints, N = E + V;
+    double w = 0, u = 0;
+    uint64_t *d = calloc(N + 1, sizeof *d), *head = calloc(N + 1, sizeof *d),
+             *tail = calloc(N + 1, sizeof *d);
+    bool ok = d && head && tail;
+    for (size_t v = 0; ok && v < V; v++) {
+        ok = item[v] < x->nc[v];
+        if (ok) {
+            d[E + v] = x->c[v][item[v]].d;
+            w += x->c[v][item[v]].w;
+            u += x->c[v][item[v]].u;
+        }
+    }
+    ok = ok && w <= x->W && place__meets(u, lb) &&
+         place_longest_paths(p, d, head, tail) == 0;
+    for (size_t n = 0; ok && n < N; n++)
+        ok = D == PLACE_UNLIMITED || head[n] + d[n] + tail[n] <= D;
+    free(d);
+    free(head);
+    free(tail);
+    return ok;
+}
+
+int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
+                    struct sched_menu_item *choice, double *forced_bw,
+                    bool *by_milp)
+{
+    if (by_milp)
+        *by_milp = false;
     struct dp x;
     int rc = dp_setup(m, slack_ns, &x, forced_bw);
     if (rc != 0)
@@ -947,9 +1027,26 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
             D = D > slack_ns ? D - slack_ns : 0;
         struct sched_menu_item *sp_choice =
             choice ? malloc((V + 1) * sizeof *sp_choice) : NULL;
+        size_t *idx = malloc((V + 1) * sizeof *idx);
         double sp_lb = 0;
-        int b = choice && !sp_choice ? PLC_ENOMEM
-                                     : sp_bound(m, &x, D, &sp_lb, sp_choice);
+        int b = (choice && !sp_choice) || !idx
+                    ? PLC_ENOMEM
+                    : sp_bound(m, &x, D, &sp_lb, sp_choice, idx);
+        /* below the relaxation's optimum (rounded, or a duality gap):
+         * the exact relaxation when it is small */
+        double ex_lb = 0;
+        int ex = b == 0 && !items_meet(m, &x, D, idx, sp_lb)
+                     ? exact_timing(m, &x, D, &ex_lb, idx)
+                     : 1;
+        /* (its "no solution" is left to the whole model: GLPK's
+         * tolerances decide it, not this exact arithmetic) */
+        if (ex < 0)
+            b = ex;
+        else if (ex == 0 && ex_lb > sp_lb) {
+            sp_lb = ex_lb;
+            for (size_t v = 0; sp_choice && v < V; v++)
+                sp_choice[v] = x.c[v][idx[v]].item;
+        }
         if (b == PLC_ENOMEM)
             rc = b;
         else if (b == 2)
@@ -958,8 +1055,11 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
             *lb = sp_lb;
             if (choice)
                 memcpy(choice, sp_choice, V * sizeof *choice);
+            if (by_milp)
+                *by_milp = ex == 0 && sp_lb == ex_lb;
         }
         free(sp_choice);
+        free(idx);
     }
     dp_free(&x);
     return rc;
@@ -1211,4 +1311,28 @@ double place__bandwidth_lb(const struct milp *m)
      * bound) spends at least its least vlink's rate on each hop between
      * two hosts */
     return fmax(fmax(best, m->forced_bw), split_lb(m));
+}
+
+size_t place__distinct_items(const struct milp *m, size_t v,
+                             struct place_tcol **out)
+{
+    bool ind = m->p->prob_model == PLACE_PROB_INDEPENDENT;
+    struct cand *c;
+    size_t n = candidates(m, v, ind, &c);
+    if (n == (size_t)-1)
+        return SIZE_MAX;
+    *out = malloc((n + 1) * sizeof **out);
+    if (!*out) {
+        free(c);
+        return SIZE_MAX;
+    }
+    for (size_t k = 0; k < n; k++)
+        (*out)[k] = (struct place_tcol){v, c[k].u, c[k].d, c[k].w, -1, c[k].j};
+    free(c);
+    return n;
+}
+
+uint64_t place__least_host_pair_delay(const struct milp *m)
+{
+    return least_host_pair_delay(m);
 }

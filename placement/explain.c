@@ -43,8 +43,50 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
         res->status = rc == PLC_EDATA ? PLACE_INFEASIBLE : PLACE_TIMEOUT;
         return 0;
     }
+    double end = plc_now_s() + limit;
     if (rc == 0)
         rc = place__milp_solve(&m, limit, NULL, res);
+    /* the relaxed model, like the whole one, leaves the per-core packing
+     * to be checked: a plan whose cores do not pack is cut off and the
+     * model solved again.  (Without this a family with no part in it was
+     * blamed: "the placement rules leave no feasible placement" for a
+     * workflow without any, when the relaxed plan fitted the hosts' CPU
+     * rows but not their cores.) */
+    struct place_plan tmp = {0};
+    size_t V = p->n_services;
+    if (rc == 0 && !(relax & FAM_CPU) &&
+        !(tmp.services = calloc(V + 1, sizeof *tmp.services)))
+        rc = PLC_ENOMEM;
+    for (int round = 0;
+         rc == 0 && tmp.services &&
+         (res->status == PLACE_OPTIMAL || res->status == PLACE_FEASIBLE);
+         round++) {
+        for (size_t v = 0; v < V; v++) {
+            tmp.services[v].host = res->host[v];
+            tmp.services[v].item =
+                p->services[v].menu[res->host[v]]->v[res->item[v]];
+        }
+        size_t bad = PLACE_NONE;
+        for (size_t h = 0; rc == 0 && h < p->cluster->n_hosts; h++) {
+            int ok = place__pack_host(p, &tmp, h);
+            if (ok < 0)
+                rc = ok;
+            else if (!ok && bad == PLACE_NONE)
+                bad = h;
+        }
+        if (rc < 0 || bad == PLACE_NONE)
+            break;
+        double left = end - plc_now_s();
+        if (round == 50 || left < 0.005) {
+            res->status = PLACE_TIMEOUT; /* not shown to fit */
+            break;
+        }
+        rc = place__milp_cut_host(&m, res, bad);
+        place__milp_result_release(res);
+        if (rc == 0)
+            rc = place__milp_solve(&m, left, NULL, res);
+    }
+    free(tmp.services);
     place__milp_release(&m);
     return rc;
 }
@@ -658,7 +700,7 @@ int place__explain_dp(const struct place_problem *p, const struct routes *r,
     int rc = choice ? place__milp_prepare(&all, p, r, FAM_CPU, GOAL_PRIMARY)
                     : PLC_ENOMEM;
     double need = 0;
-    int b = rc == 0 ? place__dp_bound(&all, 0, &need, choice, NULL) : 1;
+    int b = rc == 0 ? place__dp_bound(&all, 0, &need, choice, NULL, NULL) : 1;
     place__milp_release(&all);
     if (rc == PLC_ENOMEM || b == PLC_ENOMEM) {
         free(choice);

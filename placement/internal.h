@@ -123,9 +123,55 @@ bool place__check_routes(const struct place_problem *p, const struct routes *r,
  * to steer the heuristic).  0 with *lb, 1 when even the relaxation is
  * infeasible, PLC_EDATA when a service has no item, PLC_ENOMEM.  With
  * forced_bw, the bandwidth x hops of the crossing no plan avoids (0 if
- * none). */
+ * none).  With by_milp, whether *lb is the timing relaxation's optimum
+ * proven by GLPK (a DAG whose DP bound fell short of it) rather than the
+ * DP's own. */
 int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
-                    struct sched_menu_item *choice, double *forced_bw);
+                    struct sched_menu_item *choice, double *forced_bw,
+                    bool *by_milp);
+
+/* A column of a timing MILP (crossing.c): service v takes an item of
+ * utilisation u (x vcpus), local deadline d, probability weight w (lambda
+ * or 1 - phi), on core `core` of the one host modelled (-1: no cores);
+ * ref is the caller's (a candidate, a menu item). */
+struct place_tcol {
+    size_t v;
+    double u;
+    uint64_t d;
+    double w;
+    int core;
+    size_t ref;
+};
+
+/* crossing.c: the timing relaxation over columns col[0..n-1] (see there):
+ * with core_free, each core's items within its free capacity; with
+ * cross_ns (per vlink, 0 for none), exactly one of those vlinks charged
+ * its crossing; W infinite for no probability row.  0 with its proven
+ * optimum *opt and, with pick, the column per service; 1 not proven within
+ * tl seconds; 2 no solution; PLC_ENOMEM. */
+int place__timing_milp(const struct place_problem *p,
+                       const struct place_tcol *col, size_t n,
+                       const double *core_free, int cores,
+                       const uint64_t *cross_ns, uint64_t D, double W,
+                       double tl, double *opt, size_t *pick);
+
+/* crossing.c: the least utilisation of any plan of a workflow whose
+ * services are joined by vlinks: the better of one host's alone (per
+ * core) and of a plan charged one crossing.  0 with *lb, and in *host the
+ * host whose single-host optimum is least (PLACE_NONE if none) with its
+ * menu items in item[]; 1 not applicable or not proven in time;
+ * PLC_ENOMEM. */
+int place__cross_bound(const struct milp *m, double *lb, size_t *host,
+                       size_t *item);
+
+/* bound.c: the distinct (u, d, w) items of service v over every host's
+ * columns, as timing columns (ref: the model column); SIZE_MAX on
+ * PLC_ENOMEM. */
+size_t place__distinct_items(const struct milp *m, size_t v,
+                             struct place_tcol **out);
+
+/* bound.c: the least delay of a route between two distinct hosts. */
+uint64_t place__least_host_pair_delay(const struct milp *m);
 
 /* bound.c: keep[j] (per candidate column) false when no plan that uses
  * column j has a utilisation of at most ub.  0, 1 when the tables would be

@@ -638,9 +638,9 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
          * proof that no plan exists */
         m->dp_choice = malloc((p->n_services + 1) * sizeof *m->dp_choice);
         double lb = 0;
-        int b = m->dp_choice
-                    ? place__dp_bound(m, 0, &lb, m->dp_choice, &m->forced_bw)
-                    : PLC_ENOMEM;
+        int b = m->dp_choice ? place__dp_bound(m, 0, &lb, m->dp_choice,
+                                               &m->forced_bw, &m->dp_by_milp)
+                             : PLC_ENOMEM;
         if (b == PLC_ENOMEM)
             rc = b; /* (out of time: no bound, the rest stops itself) */
         m->dp_infeasible = b == 1;

@@ -59,6 +59,8 @@ struct milp {
     bool dp_infeasible;     /* the DP's relaxation has no solution, so the
                                problem has none (any objective) */
     double dp_lb;           /* lower bound of total utilisation (bound.c) */
+    bool dp_by_milp;        /* dp_lb is the timing relaxation's optimum,
+                               proven by GLPK (bound.c, exact_timing) */
     double forced_bw; /* bandwidth x hops of a crossing every plan makes */
     bool has_tree;    /* tree_lb below was computed (treedp.c) */
     double tree_lb;   /* lower bound of the cost or bandwidth objective */

@@ -143,6 +143,47 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
     return rc;
 }
 
+/* The whole workflow on host h with menu items item[] in place of the
+ * greedy plan (heur_host, plan->heur_item, heur_route), when it packs,
+ * passes verification and has a lower objective: 1 taken, 0 not,
+ * PLC_ENOMEM. */
+static int take_single(const struct milp *m, struct place_plan *plan, size_t h,
+                       const size_t *item, size_t *heur_host, int *heur_route)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, L = p->n_vlinks;
+    double was = place__plan_objective(m, plan);
+    struct place_service_plan *save = malloc((V + 1) * sizeof *save);
+    if (!save)
+        return PLC_ENOMEM;
+    memcpy(save, plan->services, V * sizeof *save);
+    for (size_t v = 0; v < V; v++) {
+        plan->services[v].host = h;
+        plan->services[v].item = p->services[v].menu[h]->v[item[v]];
+    }
+    for (size_t i = 0; i < L; i++)
+        plan->vlinks[i].route = 0;
+    struct plc_error err = PLC_ERROR_INIT;
+    int packed = place__pack_host(p, plan, h);
+    bool ok = packed == 1 && place__complete_plan(m, plan, &err) == 0 &&
+              place__plan_objective(m, plan) < was - 1e-12;
+    place__free_paths(plan, L);
+    if (ok) {
+        for (size_t v = 0; v < V; v++) {
+            heur_host[v] = h;
+            plan->heur_item[v] = item[v];
+        }
+        for (size_t i = 0; i < L; i++)
+            heur_route[i] = 0;
+    } else {
+        memcpy(plan->services, save, V * sizeof *save);
+        for (size_t i = 0; i < L; i++)
+            plan->vlinks[i].route = heur_route[i];
+    }
+    free(save);
+    return packed < 0 ? packed : ok;
+}
+
 /* The whole model's columns, about: the candidate placements and, per
  * vlink between two services, a pair column per pair of their candidate
  * host groups (on a fat-tree of 1,024 hosts a fork/join's pairs are most
@@ -362,6 +403,35 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             free(plan->vlinks[i].path);
             plan->vlinks[i].path = NULL;
         }
+    }
+    /* a workflow no host takes at the bound's items (crossing.c): the
+     * better of one host alone and a plan charged one crossing bounds
+     * it, and the best single-host plan may beat the greedy one */
+    if (hf == 1 && !meets_dp(&m, plan)) {
+        size_t xh = PLACE_NONE;
+        size_t *xitem = malloc((p->n_services + 1) * sizeof *xitem);
+        double xlb = 0;
+        int xr = xitem ? place__cross_bound(&m, &xlb, &xh, xitem) : PLC_ENOMEM;
+        if (xr == 0 && xh != PLACE_NONE)
+            rc = take_single(&m, plan, xh, xitem, heur_host, heur_route);
+        if (xr < 0)
+            rc = xr;
+        free(xitem);
+        if (rc >= 0 && xr == 0 && xlb > m.dp_lb) {
+            m.dp_lb = xlb;
+            m.dp_by_milp = true;
+        }
+        if (rc == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
+            size_t removed;
+            rc = place__milp_prune(&m, place__plan_objective(&m, plan),
+                                   &removed);
+        }
+        if (rc < 0) {
+            free(heur_host);
+            free(heur_route);
+            goto out;
+        }
+        rc = 0;
     }
     if (hf == 1 && !meets_dp(&m, plan) &&
         p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS) {
@@ -634,7 +704,9 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                        : PLACE_FEASIBLE;
     if (plan->status == PLACE_OPTIMAL) {
         plan->gap = 0;
-        plan->proof = dp_proven ? PLACE_PROOF_DP : PLACE_PROOF_MILP;
+        plan->proof = !dp_proven     ? PLACE_PROOF_MILP
+                      : m.dp_by_milp ? PLACE_PROOF_TIMING
+                                     : PLACE_PROOF_DP;
     }
 out:
     place__milp_result_release(&res);

@@ -120,6 +120,8 @@ void cli_print_plan(const Placer__Plan *d)
         !d->solver->has_proof ? ""
         : d->solver->proof == PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
             ? " (the plan meets the dynamic-program bound)"
+        : d->solver->proof == PLACER__PROOF__PROOF_TIMING_RELAXATION
+            ? " (the plan meets the proven optimum of its timing relaxation)"
             : " (branch and bound)";
     const char *scope =
         d->solver->has_scope && d->solver->scope == PLACER__SCOPE__SCOPE_LOCAL

@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -600,25 +601,37 @@ Test(plan_cases, busy_cores_name_what_the_deadline_needs)
 /* A fork/join 1 -> 4 -> 1 on 128 hosts: the series-parallel bound keeps
  * every branch's deadline, so the plan that meets it is proven without
  * branch and bound (it used to end at the limit with a gap of 54 %). */
+/* A fork/join 1 -> 4 -> 1 of six services; b[i] the execution time unit
+ * of service i (pmf {b: 0.7, 2b: 0.25, 3b: 0.05}), deadline 45 ms at 0.95. */
+static void fork_join(char *w, size_t size, const int *b_us)
+{
+    size_t n = (size_t)snprintf(w, size,
+                                "{\"name\": \"w\", \"deadline\": \"45ms\", "
+                                "\"probability\": 0.95, \"services\": [");
+    for (int i = 0; i < 6; i++)
+        n += (size_t)snprintf(w + n, size - n,
+                              "%s{\"name\": \"s%d\", \"exec_time\": {\"pmf\": "
+                              "{\"%dus\": 0.7, \"%dus\": 0.25, \"%dus\": "
+                              "0.05}}}",
+                              i ? ", " : "", i, b_us[i], 2 * b_us[i],
+                              3 * b_us[i]);
+    n += (size_t)snprintf(w + n, size - n, "], \"links\": [");
+    for (int i = 1; i <= 4; i++)
+        n += (size_t)snprintf(w + n, size - n,
+                              "%s{\"from\": \"s0\", \"to\": \"s%d\", "
+                              "\"rate\": \"100Mbit\"}, {\"from\": \"s%d\", "
+                              "\"to\": \"s5\", \"rate\": \"100Mbit\"}",
+                              i > 1 ? ", " : "", i, i);
+    snprintf(w + n, size - n, "]}");
+}
+
+static const int same_b[6] = {3000, 3000, 3000, 3000, 3000, 3000};
+
 Test(plan_cases, a_fork_join_is_proven_by_the_series_parallel_bound)
 {
     char *tree = fat_tree(8);
     char w[4096];
-    size_t n = (size_t)snprintf(w, sizeof w,
-                                "{\"name\": \"w\", \"deadline\": \"45ms\", "
-                                "\"probability\": 0.95, \"services\": [");
-    for (int i = 0; i < 6; i++)
-        n += (size_t)snprintf(w + n, sizeof w - n,
-                              "%s{\"name\": \"s%d\", \"exec_time\": {\"pmf\": "
-                              "{\"3ms\": 0.7, \"6ms\": 0.25, \"9ms\": 0.05}}}",
-                              i ? ", " : "", i);
-    n += (size_t)snprintf(w + n, sizeof w - n, "], \"links\": [");
-    for (int i = 1; i <= 4; i++)
-        n += (size_t)snprintf(w + n, sizeof w - n,
-                              "%s{\"from\": \"s0\", \"to\": \"s%d\"}, "
-                              "{\"from\": \"s%d\", \"to\": \"s5\"}",
-                              i > 1 ? ", " : "", i, i);
-    snprintf(w + n, sizeof w - n, "]}");
+    fork_join(w, sizeof w, same_b);
     struct run r;
     plan_of(&r, tree, w);
     cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g, %s",
@@ -629,6 +642,173 @@ Test(plan_cases, a_fork_join_is_proven_by_the_series_parallel_bound)
     cr_assert_float_eq(r.plan.objective, 3.0, 1e-9, "%g", r.plan.objective);
     done(&r);
     free(tree);
+}
+
+/* n hosts of 4 cores off one switch (10 Gbit, 5 us), each core's used
+ * share from used[] (host h: used[4 h .. 4 h + 3]). */
+static char *busy_star(int n, const double *used)
+{
+    char *c = malloc(256 * (size_t)n + 256), *q = c;
+    q += sprintf(q, "{\"hosts\": [");
+    for (int h = 0; h < n; h++)
+        q += sprintf(q,
+                     "%s{\"name\": \"h%d\", \"cores\": 4, \"used\": [%g, "
+                     "%g, %g, %g]}",
+                     h ? ", " : "", h, used[4 * h], used[4 * h + 1],
+                     used[4 * h + 2], used[4 * h + 3]);
+    q += sprintf(q, "], \"switches\": [{\"name\": \"s\"}], \"links\": [");
+    for (int h = 0; h < n; h++)
+        q += sprintf(q,
+                     "%s{\"a\": \"h%d\", \"b\": \"s\", \"rate\": "
+                     "\"10Gbit\", \"latency\": \"5us\"}",
+                     h ? ", " : "", h);
+    sprintf(q, "]}");
+    return c;
+}
+
+/* The identical fork/join's optimum, 3.0, takes cores with 0.9, 0.9, 0.6
+ * and 0.6 free (0.45 + 0.45 twice, 0.6 twice).  Hosts h0-h4 have 0.7 free
+ * on every core and hold four of its six services; h5 has 1.0, 1.0, 0.9
+ * and 0.6.  The greedy plan in topological order starts on h0, spills
+ * onto h1 and misses the deadline by the crossing; the whole workflow on
+ * h5 needs none, meets the bound, and is proven without branch and bound
+ * (it used to take a plan of 3.15 to GLPK). */
+Test(plan_cases, a_busy_fork_join_is_placed_whole_on_the_host_with_room)
+{
+    double used[24];
+    for (int i = 0; i < 20; i++)
+        used[i] = 0.3;
+    used[20] = used[21] = 0;
+    used[22] = 0.1;
+    used[23] = 0.4;
+    char *c = busy_star(6, used);
+    static const char one[] =
+        "{\"hosts\": [{\"name\": \"big\", \"cores\": 32}]}";
+    char w[4096];
+    fork_join(w, sizeof w, same_b);
+    struct run r, b;
+    plan_of(&r, c, w);
+    plan_of(&b, one, w);
+    cr_assert_eq(b.plan.status, PLACE_OPTIMAL);
+    cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g",
+                 (int)r.plan.status, r.plan.gap);
+    cr_assert_float_eq(r.plan.objective, b.plan.objective, 1e-9, "%g vs %g",
+                       r.plan.objective, b.plan.objective);
+    cr_assert_eq(r.plan.proof, PLACE_PROOF_DP);
+    cr_assert_eq(r.plan.nodes, 0);
+    for (int v = 0; v < 6; v++)
+        cr_assert_str_eq(
+            r.mp.problem.cluster->node_names[r.plan.services[v].host], "h5");
+    done(&r);
+    done(&b);
+    free(c);
+}
+
+/* Least utilisation of the fork/join's reservations on host 0 of p, by
+ * enumeration: s0 and s5 in turn, then the branches, each within what
+ * the two leave, the weights (1 - phi, the union model) within 1 - p. */
+static double fork_join_least(const struct place_problem *p)
+{
+    const struct sched_menu *mu[6];
+    for (int v = 0; v < 6; v++)
+        mu[v] = p->services[v].menu[0];
+    double best = INFINITY, W = 1 - p->probability + 1e-9;
+    uint64_t D = p->deadline_ns;
+    for (size_t a = 0; a < mu[0]->n; a++)
+        for (size_t z = 0; z < mu[5]->n; z++) {
+            const struct sched_menu_item *x = &mu[0]->v[a], *y = &mu[5]->v[z];
+            if (x->deadline_ns + y->deadline_ns > D)
+                continue;
+            uint64_t left = D - x->deadline_ns - y->deadline_ns;
+            double u0 = x->utilization + y->utilization,
+                   w0 = 2 - x->phi - y->phi;
+            size_t k[4] = {0, 0, 0, 0};
+            /* every combination of the four branches' items */
+            for (;;) {
+                double u = u0, w = w0;
+                bool fits = true;
+                for (int i = 0; i < 4 && fits; i++) {
+                    const struct sched_menu_item *it = &mu[1 + i]->v[k[i]];
+                    fits = it->deadline_ns <= left;
+                    u += it->utilization;
+                    w += 1 - it->phi;
+                }
+                if (fits && w <= W && u < best)
+                    best = u;
+                int i = 0;
+                while (i < 4 && ++k[i] == mu[1 + i]->n)
+                    k[i++] = 0;
+                if (i == 4)
+                    break;
+            }
+        }
+    return best;
+}
+
+/* Six distinct services: the series-parallel bound's multiplier leaves a
+ * duality gap (2.1521, where the least plan costs 2.1561), so the plan was
+ * not proven.  The timing relaxation solved exactly proves it; its value
+ * is the least utilisation found by enumerating every item of every
+ * service (one 32-core host: no packing, no network). */
+Test(plan_cases, a_fork_join_is_proven_by_its_exact_timing_relaxation)
+{
+    static const int b_us[6] = {2444, 2727, 3051, 2969, 1614, 1052};
+    static const char one[] =
+        "{\"hosts\": [{\"name\": \"big\", \"cores\": 32}]}";
+    char w[4096];
+    fork_join(w, sizeof w, b_us);
+    struct run r;
+    plan_of(&r, one, w);
+    cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g",
+                 (int)r.plan.status, r.plan.gap);
+    cr_assert_eq(r.plan.proof, PLACE_PROOF_TIMING, "proof %d",
+                 (int)r.plan.proof);
+    double least = fork_join_least(&r.mp.problem);
+    cr_assert_float_eq(r.plan.objective, least, 1e-9, "%g vs %g",
+                       r.plan.objective, least);
+    cr_assert_float_eq(r.plan.bound, least, 1e-9);
+    done(&r);
+}
+
+/* A fork/join with no placement rules on three busy two-core hosts, with
+ * no plan: the model's CPU rows are per host, so a relaxed model fitted a
+ * plan whose cores did not pack, and the rejection blamed "the placement
+ * rules" the workflow does not have.  The relaxed solves now cut off
+ * plans that do not pack, as the whole solve does. */
+Test(plan_cases, a_rejection_never_blames_rules_that_are_not_there)
+{
+    static const char c[] =
+        "{\"hosts\": [{\"name\": \"h0\", \"cores\": 2, \"used\": [0.5, 0.1]},"
+        " {\"name\": \"h1\", \"cores\": 2, \"used\": [0.1, 0.5]},"
+        " {\"name\": \"h2\", \"cores\": 2, \"used\": [0.1, 0.4]}],"
+        " \"switches\": [{\"name\": \"s\"}], \"links\": ["
+        " {\"a\": \"h0\", \"b\": \"s\", \"rate\": \"10Gbit\", \"latency\": "
+        "\"5us\"},"
+        " {\"a\": \"h1\", \"b\": \"s\", \"rate\": \"10Gbit\", \"latency\": "
+        "\"5us\"},"
+        " {\"a\": \"h2\", \"b\": \"s\", \"rate\": \"10Gbit\", \"latency\": "
+        "\"5us\"}]}";
+    static const int b[5] = {1798, 2518, 1031, 2375, 2591};
+    char w[4096];
+    size_t n = (size_t)snprintf(w, sizeof w,
+                                "{\"name\": \"w\", \"deadline\": \"27ms\", "
+                                "\"probability\": 0.95, \"services\": [");
+    for (int i = 0; i < 5; i++)
+        n +=
+            (size_t)snprintf(w + n, sizeof w - n,
+                             "%s{\"name\": \"s%d\", \"exec_time\": {\"pmf\": "
+                             "{\"%dus\": 0.7, \"%dus\": 0.25, \"%dus\": "
+                             "0.05}}, \"reservation\": {\"periods\": [\"5ms\", "
+                             "\"10ms\"]}}",
+                             i ? ", " : "", i, b[i], 2 * b[i], 3 * b[i]);
+    n += (size_t)snprintf(w + n, sizeof w - n, "], \"links\": [");
+    for (int i = 1; i <= 3; i++)
+        n += (size_t)snprintf(w + n, sizeof w - n,
+                              "%s{\"from\": \"s0\", \"to\": \"s%d\"}, "
+                              "{\"from\": \"s%d\", \"to\": \"s4\"}",
+                              i > 1 ? ", " : "", i, i);
+    snprintf(w + n, sizeof w - n, "]}");
+    rejects(c, w, PLACE_REJECT_CPU, "not enough CPU where the deadline allows");
 }
 
 /* vepc-attach on 1,024 hosts: the model over every host cannot get past

@@ -153,6 +153,9 @@ enum place_proof {
     PLACE_PROOF_NONE,
     PLACE_PROOF_MILP, /* GLPK's branch and bound closed the gap */
     PLACE_PROOF_DP,   /* the plan meets the DP lower bound (bound.c) */
+    /* the plan meets the timing relaxation's optimum, which GLPK proved
+     * (bound.c, exact_timing) */
+    PLACE_PROOF_TIMING,
 };
 
 enum place_reject {
