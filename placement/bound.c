@@ -40,6 +40,7 @@
 
 #include <glpk.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,11 +212,16 @@ static size_t dp_step(const struct dp *x, size_t v, size_t k)
     return du * (x->WN + 1) + wu;
 }
 
-/* Does cell s leave room for step t (componentwise)? */
-static bool dp_fits(const struct dp *x, size_t s, size_t t)
+/* The cells s that leave room for step t (componentwise): for each
+ * deadline row d with d + t's deadline cells <= DN, the weights from 0 to
+ * WN - t's weight cells; *n per row, the rows' first cells at stride
+ * WN + 1.  (Divisions per cell cost the DP and the pruning two thirds of
+ * their time.) */
+static size_t dp_rows(const struct dp *x, size_t t, size_t *n)
 {
-    return s / (x->WN + 1) + t / (x->WN + 1) <= x->DN &&
-           s % (x->WN + 1) + t % (x->WN + 1) <= x->WN;
+    size_t td = t / (x->WN + 1), tw = t % (x->WN + 1);
+    *n = x->WN - tw + 1;
+    return x->DN - td + 1;
 }
 
 /* The grid for deadline D less the network `net`: the items' common step,
@@ -271,16 +277,18 @@ static int dp_solve(const struct milp *m, const struct dp *x, const bool *only,
             next[s] = INFINITY;
         for (size_t k = 0; k < x->nc[v] && k < 65535; k++) {
             size_t step = dp_step(x, v, k);
+            if (step == SIZE_MAX)
+                continue;
             double u = x->c[v][k].u;
-            for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
-                if (cost[s] == INFINITY || !dp_fits(x, s, step))
-                    continue;
-                if (cost[s] + u < next[s + step]) {
+            size_t nw, nd = dp_rows(x, step, &nw);
+            for (size_t d = 0; d < nd; d++)
+                for (size_t s = d * (x->WN + 1), e = s + nw; s < e; s++) {
+                    if (cost[s] == INFINITY || cost[s] + u >= next[s + step])
+                        continue;
                     next[s + step] = cost[s] + u;
                     if (pick)
                         pick[v * S + s + step] = (unsigned short)k;
                 }
-            }
         }
         double *tmp = cost;
         cost = next;
@@ -1092,13 +1100,18 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep)
         for (size_t s = 0; s < (V + 1) * S; s++)
             F[s] = INFINITY;
         F[0] = 0;
+        size_t row = x.WN + 1;
         for (size_t v = 0; v < V; v++)
             for (size_t k = 0; k < x.nc[v]; k++) {
                 size_t step = dp_step(&x, v, k);
-                for (size_t s = 0; step != SIZE_MAX && s < S; s++)
-                    if (F[v * S + s] != INFINITY && dp_fits(&x, s, step) &&
-                        F[v * S + s] + x.c[v][k].u < F[(v + 1) * S + s + step])
-                        F[(v + 1) * S + s + step] = F[v * S + s] + x.c[v][k].u;
+                if (step == SIZE_MAX)
+                    continue;
+                double u = x.c[v][k].u, *f = F + v * S, *g = f + S + step;
+                size_t nw, nd = dp_rows(&x, step, &nw);
+                for (size_t d = 0; d < nd; d++)
+                    for (size_t s = d * row, e = s + nw; s < e; s++)
+                        if (f[s] + u < g[s])
+                            g[s] = f[s] + u;
             }
         /* G_V = 0 everywhere; G_v(r) = min over items fitting r of
          * u + G_{v+1}(r - step) */
@@ -1109,10 +1122,15 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep)
                 G[v * S + s] = INFINITY;
             for (size_t k = 0; k < x.nc[v]; k++) {
                 size_t step = dp_step(&x, v, k);
-                for (size_t r = 0; step != SIZE_MAX && r < S; r++)
-                    if (dp_fits(&x, step, r) &&
-                        x.c[v][k].u + G[(v + 1) * S + r] < G[v * S + r + step])
-                        G[v * S + r + step] = x.c[v][k].u + G[(v + 1) * S + r];
+                if (step == SIZE_MAX)
+                    continue;
+                double u = x.c[v][k].u, *g1 = G + (v + 1) * S,
+                       *g = G + v * S + step;
+                size_t nw, nd = dp_rows(&x, step, &nw);
+                for (size_t d = 0; d < nd; d++)
+                    for (size_t r = d * row, e = r + nw; r < e; r++)
+                        if (u + g1[r] < g[r])
+                            g[r] = u + g1[r];
             }
             /* "within at most r": carry the minimum up both axes */
             for (size_t s = 0; s < S; s++) {
@@ -1129,13 +1147,15 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep)
             for (size_t k = 0; k < x.nc[v]; k++) {
                 size_t step = dp_step(&x, v, k);
                 double b = INFINITY;
-                for (size_t s = 0; step != SIZE_MAX && s < S; s++) {
-                    if (F[v * S + s] == INFINITY || !dp_fits(&x, s, step))
-                        continue;
-                    double t = F[v * S + s] + x.c[v][k].u +
-                               G[(v + 1) * S + (S - 1) - s - step];
-                    if (t < b)
-                        b = t;
+                if (step != SIZE_MAX) {
+                    const double *f = F + v * S,
+                                 *g = G + (v + 1) * S + (S - 1) - step;
+                    size_t nw, nd = dp_rows(&x, step, &nw);
+                    for (size_t d = 0; d < nd; d++)
+                        for (size_t s = d * row, e = s + nw; s < e; s++)
+                            if (f[s] + g[-(ptrdiff_t)s] < b)
+                                b = f[s] + g[-(ptrdiff_t)s];
+                    b += x.c[v][k].u;
                 }
                 best[v][k] = b;
             }

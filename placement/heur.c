@@ -792,8 +792,12 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
         hs.want = NULL;
         hs.mbs = k == -5; /* a packing: minimum bin slack first */
         if (k < 0 && k > -5) {
-            if (!m->has_dp || !want ||
-                place__dp_bound(m, slack, &lb, want, NULL, NULL) != 0)
+            /* (with no slack, the bound's own items: computed once) */
+            if (!m->has_dp || !want)
+                continue;
+            if (slack == 0 && m->dp_choice)
+                memcpy(want, m->dp_choice, V * sizeof *want);
+            else if (place__dp_bound(m, slack, &lb, want, NULL, NULL) != 0)
                 continue;
             hs.want = want;
         }
