@@ -966,7 +966,7 @@ static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
                 v, x->c[v][k].u, x->c[v][k].d, x->c[v][k].w, -1, k};
     bool with_w = p->deadline_ns != PLACE_UNLIMITED && p->probability < 1;
     if (rc == 0)
-        rc = place__timing_milp(p, col, n, NULL, 0, NULL, D,
+        rc = place__timing_milp(p, col, n, NULL, 0, NULL, NULL, D,
                                 with_w ? x->W : INFINITY, tl, lb, pick);
     for (size_t v = 0; rc == 0 && v < V; v++)
         item[v] = col[pick[v]].ref;

@@ -40,8 +40,9 @@
 int place__timing_milp(const struct place_problem *p,
                        const struct place_tcol *col, size_t n,
                        const double *core_free, int cores,
-                       const uint64_t *cross_ns, uint64_t D, double W,
-                       double tl, double *opt, size_t *pick)
+                       const uint64_t *cross_ns, const uint64_t *fixed_ns,
+                       uint64_t D, double W, double tl, double *opt,
+                       size_t *pick)
 {
     size_t V = p->n_services, E = p->n_endpoints, N = E + V, L = p->n_vlinks;
     if (tl < 0.002)
@@ -160,7 +161,8 @@ int place__timing_milp(const struct place_problem *p,
         if (node)
             glp_set_row_bnds(lp, r, GLP_UP, 0, Dms);
         else
-            glp_set_row_bnds(lp, r, GLP_LO, 0, 0);
+            glp_set_row_bnds(lp, r, GLP_LO,
+                             fixed_ns ? (double)fixed_ns[i - N] / 1e6 : 0, 0);
     }
     if (rc == 0) {
         glp_iocp parm;
@@ -316,7 +318,7 @@ int place__cross_bound(const struct milp *m, double *lb, size_t *host,
                             m->y[j].m};
             }
         double opt;
-        int r = place__timing_milp(p, col, n, core_free, o->cores, NULL,
+        int r = place__timing_milp(p, col, n, core_free, o->cores, NULL, NULL,
                                    p->deadline_ns, W, end - plc_now_s(), &opt,
                                    pick);
         if (r < 0 || r == 1) {
@@ -365,7 +367,7 @@ int place__cross_bound(const struct milp *m, double *lb, size_t *host,
             free(its);
         }
         double opt = INFINITY;
-        int r = rc == 0 ? place__timing_milp(p, col, n, NULL, 0, cross,
+        int r = rc == 0 ? place__timing_milp(p, col, n, NULL, 0, cross, NULL,
                                              p->deadline_ns, W,
                                              end - plc_now_s(), &opt, NULL)
                         : rc;

@@ -488,6 +488,154 @@ static bool colocate(struct heur *hs, struct place_plan *plan)
     return ok;
 }
 
+/* A spread plan's hosts, items and vlink delays, kept while the one-host
+ * try reuses the plan. */
+struct spread {
+    struct place_service_plan *services;
+    uint64_t *latency;
+    size_t *item;
+};
+
+static bool keep_spread(const struct place_problem *p,
+                        const struct place_plan *plan, struct spread *s)
+{
+    size_t V = p->n_services, L = p->n_vlinks;
+    if (!s->services) {
+        s->services = malloc((V + 1) * sizeof *s->services);
+        s->latency = malloc((L + 1) * sizeof *s->latency);
+        s->item = malloc((V + 1) * sizeof *s->item);
+    }
+    if (!s->services || !s->latency || !s->item)
+        return false;
+    memcpy(s->services, plan->services, V * sizeof *s->services);
+    memcpy(s->item, plan->heur_item, V * sizeof *s->item);
+    for (size_t i = 0; i < L; i++)
+        s->latency[i] = plan->vlinks[i].latency_ns;
+    return true;
+}
+
+static void restore_spread(const struct place_problem *p,
+                           struct place_plan *plan, const struct spread *s)
+{
+    memcpy(plan->services, s->services, p->n_services * sizeof *plan->services);
+    memcpy(plan->heur_item, s->item, p->n_services * sizeof *s->item);
+    for (size_t i = 0; i < p->n_vlinks; i++)
+        plan->vlinks[i].latency_ns = s->latency[i];
+}
+
+int place__refit_items(const struct milp *m, struct place_plan *plan,
+                       double than)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, H = p->cluster->n_hosts, L = p->n_vlinks;
+    if (p->deadline_ns == PLACE_UNLIMITED || V == 0)
+        return 0;
+    for (size_t v = 0; v < V; v++)
+        if (p->services[v].vcpus != 1 || plan->services[v].host >= H)
+            return 0;
+    /* the plan's hosts, each a run of max_c cores */
+    size_t *slot = malloc((V + 1) * sizeof *slot), ns = 0;
+    size_t *used = malloc((V + 1) * sizeof *used);
+    int max_c = 1;
+    int rc = slot && used ? 0 : PLC_ENOMEM;
+    for (size_t v = 0; rc == 0 && v < V; v++) {
+        size_t h = plan->services[v].host, k = 0;
+        while (k < ns && used[k] != h)
+            k++;
+        if (k == ns)
+            used[ns++] = h;
+        slot[v] = k;
+        if (p->cluster->hosts[h].cores > max_c)
+            max_c = p->cluster->hosts[h].cores;
+    }
+    size_t n = 0;
+    for (size_t v = 0; rc == 0 && v < V; v++)
+        n += m->yn[v * H + plan->services[v].host] * (size_t)max_c;
+    double *core_free =
+        rc == 0 ? malloc((ns * (size_t)max_c + 1) * sizeof *core_free) : NULL;
+    struct place_tcol *col = rc == 0 ? malloc((n + 1) * sizeof *col) : NULL;
+    uint64_t *fixed = rc == 0 ? calloc(L + 1, sizeof *fixed) : NULL;
+    size_t *pick = rc == 0 ? malloc((V + 1) * sizeof *pick) : NULL;
+    if (rc == 0 && (!core_free || !col || !fixed || !pick))
+        rc = PLC_ENOMEM;
+    for (size_t k = 0; rc == 0 && k < ns; k++) {
+        const struct place_host *o = &p->cluster->hosts[used[k]];
+        for (int c = 0; c < max_c; c++)
+            core_free[k * (size_t)max_c + (size_t)c] =
+                c < o->cores ? place__milp_core_free(o, c) : -1;
+    }
+    bool ind = p->prob_model == PLACE_PROB_INDEPENDENT;
+    n = 0;
+    for (size_t v = 0; rc == 0 && v < V; v++) {
+        size_t h = plan->services[v].host, k = v * H + h;
+        for (size_t j = m->ys[k]; j < m->ys[k] + m->yn[k]; j++) {
+            const struct sched_menu_item *it =
+                &p->services[v].menu[h]->v[m->y[j].m];
+            for (int c = 0; c < max_c; c++) {
+                size_t g = slot[v] * (size_t)max_c + (size_t)c;
+                if (it->utilization <= core_free[g] + 1e-9)
+                    col[n++] = (struct place_tcol){
+                        v,
+                        it->utilization,
+                        it->deadline_ns,
+                        ind ? sched_prob_lambda(it->phi) : 1 - it->phi,
+                        (int)g,
+                        m->y[j].m};
+            }
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < L; i++)
+        fixed[i] =
+            plan->vlinks[i].latency_ns *
+            (uint64_t)(p->vlinks[i].crossings > 0 ? p->vlinks[i].crossings : 0);
+    double W =
+        p->probability < 1
+            ? (ind ? -log(p->probability) : 1 - p->probability) + SCHED_PROB_TOL
+            : INFINITY;
+    double opt = INFINITY;
+    double tl = fmin(0.02, (place__deadline(p) - plc_now_s()) / 10);
+    int r = rc == 0 ? place__timing_milp(p, col, n, core_free,
+                                         (int)(ns * (size_t)max_c), NULL, fixed,
+                                         p->deadline_ns, W, tl, &opt, pick)
+                    : rc;
+    struct place_service_plan *save =
+        r == 0 && opt < than - 1e-12 ? malloc((V + 1) * sizeof *save) : NULL;
+    if (r < 0)
+        rc = r;
+    else if (save) {
+        memcpy(save, plan->services, V * sizeof *save);
+        size_t *was = malloc((V + 1) * sizeof *was);
+        if (was)
+            memcpy(was, plan->heur_item, V * sizeof *was);
+        for (size_t v = 0; v < V; v++) {
+            size_t h = plan->services[v].host, it = col[pick[v]].ref;
+            plan->services[v].item = p->services[v].menu[h]->v[it];
+            plan->heur_item[v] = it;
+        }
+        place__free_paths(plan, L);
+        struct plc_error err = PLC_ERROR_INIT;
+        int packed = place__pack_all(p, plan);
+        if (packed == 1 && place__complete_plan(m, plan, &err) == 0) {
+            rc = 1;
+        } else {
+            place__free_paths(plan, L);
+            memcpy(plan->services, save, V * sizeof *save);
+            if (was)
+                memcpy(plan->heur_item, was, V * sizeof *was);
+            rc = packed < 0 ? packed : 0;
+        }
+        free(was);
+    }
+    free(save);
+    free(slot);
+    free(used);
+    free(core_free);
+    free(col);
+    free(fixed);
+    free(pick);
+    return rc;
+}
+
 /* Nodes ranked by a key, largest first, then by position. */
 struct ranked {
     double key;
@@ -783,6 +931,7 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
      * when a try missed it; then equal shares of a shrinking deadline */
     static const double scales[] = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
     struct sched_menu_item *want = malloc((V + 1) * sizeof *want);
+    struct spread spread = {0};
     uint64_t slack = 0;
     for (int k = p->n_vlinks ? -4 : -5;
          found == 0 && k < (int)(sizeof scales / sizeof *scales) &&
@@ -814,13 +963,28 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
         plan->latency_bound_ns = 0;
         if (packed && place__complete_plan(m, plan, &err) == 0) {
             found = 1;
+            /* above the bound: the least items for these hosts */
+            double obj = place__plan_objective(m, plan);
+            if (m->has_dp && !place__meets(obj, m->dp_lb) &&
+                place__refit_items(m, plan, obj) < 0)
+                found = PLC_ENOMEM;
         } else {
             uint64_t late = plan->latency_bound_ns;
             place__free_paths(plan, p->n_vlinks);
-            /* spread, the DP's items missed: on one host, no network */
+            /* spread, the DP's items missed: all on one host, no network;
+             * else the least items for these hosts and their crossings */
+            bool refit = packed && late > p->deadline_ns &&
+                         p->deadline_ns != PLACE_UNLIMITED &&
+                         keep_spread(p, plan, &spread);
             if (hs.want && colocate(&hs, plan)) {
                 found = 1;
                 continue;
+            }
+            if (refit) {
+                restore_spread(p, plan, &spread);
+                found = place__refit_items(m, plan, INFINITY);
+                if (found != 0)
+                    continue;
             }
             if (k < 0 && late > p->deadline_ns &&
                 p->deadline_ns != PLACE_UNLIMITED)
@@ -828,6 +992,9 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
         }
     }
     free(want);
+    free(spread.services);
+    free(spread.latency);
+    free(spread.item);
     free(hs.budget);
     free(hs.load);
     free(hs.mem);

@@ -144,16 +144,27 @@ struct place_tcol {
 };
 
 /* crossing.c: the timing relaxation over columns col[0..n-1] (see there):
- * with core_free, each core's items within its free capacity; with
- * cross_ns (per vlink, 0 for none), exactly one of those vlinks charged
- * its crossing; W infinite for no probability row.  0 with its proven
- * optimum *opt and, with pick, the column per service; 1 not proven within
- * tl seconds; 2 no solution; PLC_ENOMEM. */
+ * with core_free (cores entries; a column's core indexes it), each core's
+ * items within its free capacity; with cross_ns (per vlink, 0 for none),
+ * exactly one of those vlinks charged its crossing; with fixed_ns (per
+ * vlink), each vlink's delay charged always; W infinite for no
+ * probability row.  0 with its proven optimum *opt and, with pick, the
+ * column per service; 1 not proven within tl seconds; 2 no solution;
+ * PLC_ENOMEM. */
 int place__timing_milp(const struct place_problem *p,
                        const struct place_tcol *col, size_t n,
                        const double *core_free, int cores,
-                       const uint64_t *cross_ns, uint64_t D, double W,
-                       double tl, double *opt, size_t *pick);
+                       const uint64_t *cross_ns, const uint64_t *fixed_ns,
+                       uint64_t D, double W, double tl, double *opt,
+                       size_t *pick);
+
+/* heur.c: the plan's hosts kept, the least-utilisation items for them
+ * (timing relaxation on the plan's cores, with the delays its vlinks
+ * have there): the items in plan (and plan->heur_item), verified, when
+ * they meet every row and cost less than `than`.  1 taken, 0 not (plan
+ * untouched), PLC_ENOMEM. */
+int place__refit_items(const struct milp *m, struct place_plan *plan,
+                       double than);
 
 /* crossing.c: the least utilisation of any plan of a workflow whose
  * services are joined by vlinks: the better of one host's alone (per
