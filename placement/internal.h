@@ -166,14 +166,22 @@ int place__timing_milp(const struct place_problem *p,
 int place__refit_items(const struct milp *m, struct place_plan *plan,
                        double than);
 
+/* crossing.c: what place__cross_bound finds.  The caller gives item
+ * room for every service. */
+struct place_cross {
+    double lb;       /* the bound: the lesser of host_opt and cut_opt */
+    size_t host;     /* the host of the least single-host optimum, or NONE */
+    double host_opt; /* its value (infinite if none) */
+    size_t *item;    /* its menu items on that host */
+    double cut_opt;  /* the optimum charged one crossing (infinite: none) */
+};
+
 /* crossing.c: the least utilisation of any plan of a workflow whose
- * services are joined by vlinks: the better of one host's alone (per
- * core) and of a plan charged one crossing.  0 with *lb, and in *host the
- * host whose single-host optimum is least (PLACE_NONE if none) with its
- * menu items in item[]; 1 not applicable or not proven in time;
+ * services are joined by vlinks: the lesser of one host's alone (per
+ * core; one host of each class of equal ones) and of a plan charged one
+ * crossing.  0 with *out; 1 not applicable or not proven in time;
  * PLC_ENOMEM. */
-int place__cross_bound(const struct milp *m, double *lb, size_t *host,
-                       size_t *item);
+int place__cross_bound(const struct milp *m, struct place_cross *out);
 
 /* bound.c: the distinct (u, d, w) items of service v over every host's
  * columns, as timing columns (ref: the model column); SIZE_MAX on

@@ -143,12 +143,12 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
     return rc;
 }
 
-/* The whole workflow on host h with menu items item[] in place of the
- * greedy plan (heur_host, plan->heur_item, heur_route), when it packs,
- * passes verification and has a lower objective: 1 taken, 0 not,
- * PLC_ENOMEM. */
-static int take_single(const struct milp *m, struct place_plan *plan, size_t h,
-                       const size_t *item, size_t *heur_host, int *heur_route)
+/* Service v on host[v] with menu item item[v] in place of the greedy
+ * plan (heur_host, plan->heur_item, heur_route), when it packs, passes
+ * verification and has a lower objective: 1 taken, 0 not, PLC_ENOMEM. */
+static int take_plan(const struct milp *m, struct place_plan *plan,
+                     const size_t *host, const size_t *item, size_t *heur_host,
+                     int *heur_route)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, L = p->n_vlinks;
@@ -158,19 +158,19 @@ static int take_single(const struct milp *m, struct place_plan *plan, size_t h,
         return PLC_ENOMEM;
     memcpy(save, plan->services, V * sizeof *save);
     for (size_t v = 0; v < V; v++) {
-        plan->services[v].host = h;
-        plan->services[v].item = p->services[v].menu[h]->v[item[v]];
+        plan->services[v].host = host[v];
+        plan->services[v].item = p->services[v].menu[host[v]]->v[item[v]];
     }
     for (size_t i = 0; i < L; i++)
         plan->vlinks[i].route = 0;
     struct plc_error err = PLC_ERROR_INIT;
-    int packed = place__pack_host(p, plan, h);
+    int packed = place__pack_all(p, plan);
     bool ok = packed == 1 && place__complete_plan(m, plan, &err) == 0 &&
               place__plan_objective(m, plan) < was - 1e-12;
     place__free_paths(plan, L);
     if (ok) {
         for (size_t v = 0; v < V; v++) {
-            heur_host[v] = h;
+            heur_host[v] = host[v];
             plan->heur_item[v] = item[v];
         }
         for (size_t i = 0; i < L; i++)
@@ -406,19 +406,24 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     }
     /* a workflow no host takes at the bound's items (crossing.c): the
      * better of one host alone and a plan charged one crossing bounds
-     * it, and the best single-host plan may beat the greedy one */
+     * it; the best single-host plan may beat the greedy plan */
     if (hf == 1 && !meets_dp(&m, plan)) {
-        size_t xh = PLACE_NONE;
-        size_t *xitem = malloc((p->n_services + 1) * sizeof *xitem);
-        double xlb = 0;
-        int xr = xitem ? place__cross_bound(&m, &xlb, &xh, xitem) : PLC_ENOMEM;
-        if (xr == 0 && xh != PLACE_NONE)
-            rc = take_single(&m, plan, xh, xitem, heur_host, heur_route);
+        size_t V = p->n_services;
+        struct place_cross x;
+        x.item = malloc((V + 1) * sizeof *x.item);
+        size_t *xhost = malloc((V + 1) * sizeof *xhost);
+        int xr = x.item && xhost ? place__cross_bound(&m, &x) : PLC_ENOMEM;
+        if (xr == 0 && x.host != PLACE_NONE) {
+            for (size_t v = 0; v < V; v++)
+                xhost[v] = x.host;
+            rc = take_plan(&m, plan, xhost, x.item, heur_host, heur_route);
+        }
         if (xr < 0)
             rc = xr;
-        free(xitem);
-        if (rc >= 0 && xr == 0 && xlb > m.dp_lb) {
-            m.dp_lb = xlb;
+        free(x.item);
+        free(xhost);
+        if (rc >= 0 && xr == 0 && x.lb > m.dp_lb) {
+            m.dp_lb = x.lb;
             m.dp_by_milp = true;
         }
         if (rc == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
