@@ -26,9 +26,12 @@
  * plan and are skipped; of hosts with the same menus, columns and free
  * cores (up to their order) one is solved: an idle cluster is one class
  * (a 10-service chain on 128 idle hosts: 3.7718 on one host, exact, where
- * the DP's rounded bound is 3.76835).  Placement columns pruned against the
- * plan in hand (bound.c) are left out: no plan as good as it uses them, and a
- * bound above that plan only says the plan is optimal.
+ * the DP's rounded bound is 3.76835).  A service of several vCPUs takes
+ * that many cores at once; with one, each host counts as one pool of its
+ * free CPU instead of its cores (weaker, still a relaxation).  Placement
+ * columns pruned against the plan in hand (bound.c) are left out: no plan as
+ * good as it uses them, and a bound above that plan only says the plan is
+ * optimal.
  */
 #include "internal.h"
 #include "plc/clock.h"
@@ -186,7 +189,9 @@ int place__timing_milp(const struct place_problem *p,
                         pick[v] = of[s];
             }
         } else {
-            rc = ret == 0 && ms == GLP_NOFEAS ? 2 : 1;
+            /* (with the presolver on, an infeasible LP relaxation ends
+             * in GLP_ENOPFS rather than a status) */
+            rc = (ret == 0 && ms == GLP_NOFEAS) || ret == GLP_ENOPFS ? 2 : 1;
         }
     }
     glp_delete_prob(lp);
@@ -275,9 +280,11 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         p->deadline_ns == PLACE_UNLIMITED || V < 2 || H < 2 ||
         m->single_location || !connected(p))
         return 1;
+    /* a service of several vCPUs takes several cores at once: then each
+     * host is one pool of its free CPU (a relaxation of its cores) */
+    bool pooled = false;
     for (size_t v = 0; v < V; v++)
-        if (p->services[v].vcpus != 1)
-            return 1;
+        pooled |= p->services[v].vcpus != 1;
     double end = plc_now_s() + CROSS_SHARE * (place__deadline(p) - plc_now_s());
     bool ind = p->prob_model == PLACE_PROB_INDEPENDENT;
     double W =
@@ -341,37 +348,40 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     for (size_t i = 0; rc == 0 && i < nh; i++) {
         size_t h = hosts[i];
         const struct place_host *o = &c->hosts[h];
+        int cores = pooled ? 1 : o->cores;
         size_t n = 0;
         for (size_t v = 0; v < V; v++)
-            n += m->yn[v * H + h] * (size_t)o->cores;
+            n += m->yn[v * H + h] * (size_t)cores;
         free(col);
         free(core_free);
         col = malloc((n + 1) * sizeof *col);
-        core_free = malloc(((size_t)o->cores + 1) * sizeof *core_free);
+        core_free = malloc(((size_t)cores + 1) * sizeof *core_free);
         if (!col || !core_free) {
             rc = PLC_ENOMEM;
             break;
         }
-        for (int k = 0; k < o->cores; k++)
-            core_free[k] = place__milp_core_free(o, k);
+        for (int k = 0; k < cores; k++)
+            core_free[k] =
+                pooled ? place__milp_host_free(o) : place__milp_core_free(o, k);
         n = 0;
         for (size_t v = 0; v < V; v++)
             for (size_t j = m->ys[v * H + h];
                  j < m->ys[v * H + h] + m->yn[v * H + h]; j++) {
                 const struct sched_menu_item *it =
                     &p->services[v].menu[h]->v[m->y[j].m];
-                for (int k = 0; k < o->cores; k++)
-                    if (it->utilization <= core_free[k] + 1e-9)
+                double u = p->services[v].vcpus * it->utilization;
+                for (int k = 0; k < cores; k++)
+                    if (pooled || u <= core_free[k] + 1e-9)
                         col[n++] = (struct place_tcol){
                             v,
-                            it->utilization,
+                            u,
                             it->deadline_ns,
                             ind ? sched_prob_lambda(it->phi) : 1 - it->phi,
                             k,
                             m->y[j].m};
             }
         double opt;
-        int r = place__timing_milp(p, col, n, core_free, o->cores, NULL, NULL,
+        int r = place__timing_milp(p, col, n, core_free, cores, NULL, NULL,
                                    p->deadline_ns, W, end - plc_now_s(), &opt,
                                    pick);
         if (r < 0 || r == 1) {

@@ -491,6 +491,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * (bound.c proves the bound), and the solver is only needed for the
      * ties */
     bool too_large = false, too_slow = false;
+    double heur_obj = hf == 1 ? place__plan_objective(&m, plan) : INFINITY;
     double cols = 0;
     bool dp_proven = hf == 1 && meets_dp(&m, plan);
     if (dp_proven) {
@@ -556,9 +557,15 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     }
     free(warm);
     warm = NULL;
-    if (rc == 0 && res.status == PLACE_TIMEOUT && hf == 1) {
-        /* no solver plan in time: the verified greedy one, with the
-         * solver's bound */
+    /* a solver plan worse than the greedy one: after a packing cut the
+     * next round starts without the greedy plan, and on 16 busy hosts
+     * a fork/join ended at 4.15 where the greedy plan had 3.15 */
+    bool worse = rc == 0 && res.status == PLACE_FEASIBLE && hf == 1 &&
+                 place__plan_objective(&m, plan) >
+                     heur_obj + 1e-9 * fmax(1, fabs(heur_obj));
+    if (rc == 0 && (res.status == PLACE_TIMEOUT || worse) && hf == 1) {
+        /* no solver plan in time (or a worse one): the verified greedy
+         * one, with the solver's bound */
         for (size_t v = 0; v < p->n_services; v++) {
             plan->services[v].host = heur_host[v];
             plan->services[v].item =

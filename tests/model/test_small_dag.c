@@ -1,10 +1,11 @@
 /* Small fork/joins (1 -> 3 -> 1) on three busy two-core hosts off one
- * switch, checked against an exhaustive search of every host, core and
- * reservation item of every service.  Whatever proves placer's answer
- * (the DP bound, the exact timing relaxation, one host against one
- * crossing, branch and bound), an optimum it claims must have no cheaper
- * plan, and a workflow it rejects must have no plan at all.  The proofs
- * must include the timing relaxation's (else the test tests nothing new). */
+ * switch (a service of two vCPUs at times, one reservation on each core),
+ * checked against an exhaustive search of every host, core and reservation item
+ * of every service.  Whatever proves placer's answer (the DP bound, the exact
+ * timing relaxation, one host against one crossing, branch and bound), an
+ * optimum it claims must have no cheaper plan, and a workflow it rejects must
+ * have no plan at all.  The proofs must include the timing relaxation's (else
+ * the test tests nothing new). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,11 +54,13 @@ static void instance(char *c, size_t cs, char *w, size_t ws)
     for (int i = 0; i < SVCS; i++) {
         unsigned b = 500 + next(1501);
         n += (size_t)snprintf(w + n, ws - n,
-                              "%s{\"name\": \"s%d\", \"exec_time\": {\"pmf\": "
-                              "{\"%uus\": 0.7, \"%uus\": 0.25, \"%uus\": "
-                              "0.05}}, \"reservation\": {\"periods\": "
-                              "[\"2ms\", \"5ms\", \"10ms\"]}}",
-                              i ? ", " : "", i, b, 2 * b, 3 * b);
+                              "%s{\"name\": \"s%d\", \"vcpus\": %u, "
+                              "\"exec_time\": {\"pmf\": {\"%uus\": 0.7, "
+                              "\"%uus\": 0.25, \"%uus\": 0.05}}, "
+                              "\"reservation\": {\"periods\": [\"2ms\", "
+                              "\"5ms\", \"10ms\"]}}",
+                              i ? ", " : "", i, next(8) ? 1u : 2u, b, 2 * b,
+                              3 * b);
     }
     n += (size_t)snprintf(w + n, ws - n, "], \"links\": [");
     for (int i = 1; i < SVCS - 1; i++)
@@ -120,9 +123,29 @@ static void dfs(struct search *s, int k, double cost, double w)
             break; /* and every later item costs as much */
         if (w + 1 - it->phi > s->W)
             continue;
+        int vc = s->p->services[v].vcpus;
+        double u = vc * it->utilization;
+        if (cost + u + s->least_rest[k + 1] >= s->below)
+            continue;
         for (int h = 0; h < HOSTS; h++) {
             if (!path_ok(s, k, v, it, h))
                 continue;
+            if (vc == CORES) { /* a reservation on every core */
+                bool room = true;
+                for (int c = 0; c < CORES; c++)
+                    room &= s->load[h][c] + it->utilization <=
+                            s->free_[h][c] + 1e-9;
+                if (!room)
+                    continue;
+                for (int c = 0; c < CORES; c++)
+                    s->load[h][c] += it->utilization;
+                s->host[v] = h;
+                s->item[v] = it;
+                dfs(s, k + 1, cost + u, w + 1 - it->phi);
+                for (int c = 0; c < CORES; c++)
+                    s->load[h][c] -= it->utilization;
+                continue;
+            }
             for (int c = 0; c < CORES; c++) {
                 if (s->load[h][c] + it->utilization > s->free_[h][c] + 1e-9)
                     continue;
@@ -170,8 +193,10 @@ static int cheaper(const struct place_problem *p, double below)
     }
     for (int k = SVCS - 1; k >= 0; k--) {
         int v = s.order[k];
-        s.least_rest[k] = s.least_rest[k + 1] +
-                          (s.n[v] ? s.sorted[v][0]->utilization : INFINITY);
+        s.least_rest[k] =
+            s.least_rest[k + 1] +
+            (s.n[v] ? p->services[v].vcpus * s.sorted[v][0]->utilization
+                    : INFINITY);
     }
     dfs(&s, 0, 0, 0);
     return s.nodes > NODES_MAX ? -1 : s.found;
