@@ -342,6 +342,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     int rc = 0;
     size_t *pick = malloc((V + 1) * sizeof *pick);
     double *core_free = NULL;
+    int *rank = NULL;
     struct place_tcol *col = NULL;
     if (!pick)
         rc = PLC_ENOMEM;
@@ -354,15 +355,27 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
             n += m->yn[v * H + h] * (size_t)cores;
         free(col);
         free(core_free);
+        free(rank);
         col = malloc((n + 1) * sizeof *col);
         core_free = malloc(((size_t)cores + 1) * sizeof *core_free);
-        if (!col || !core_free) {
+        rank = malloc(((size_t)cores + 1) * sizeof *rank);
+        if (!col || !core_free || !rank) {
             rc = PLC_ENOMEM;
             break;
         }
         for (int k = 0; k < cores; k++)
             core_free[k] =
                 pooled ? place__milp_host_free(o) : place__milp_core_free(o, k);
+        /* cores with the same free capacity are interchangeable: number
+         * each within its group; service v (in order) need only be
+         * offered the first v + 1 of a group (relabel the group's cores by
+         * the first service each holds).  On idle hosts without this the
+         * solve of a 10-service chain did not end within its share. */
+        for (int k = 0; k < cores; k++) {
+            rank[k] = 0;
+            for (int k2 = 0; k2 < k; k2++)
+                rank[k] += core_free[k2] == core_free[k];
+        }
         n = 0;
         for (size_t v = 0; v < V; v++)
             for (size_t j = m->ys[v * H + h];
@@ -371,7 +384,8 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
                     &p->services[v].menu[h]->v[m->y[j].m];
                 double u = p->services[v].vcpus * it->utilization;
                 for (int k = 0; k < cores; k++)
-                    if (pooled || u <= core_free[k] + 1e-9)
+                    if (pooled ||
+                        (u <= core_free[k] + 1e-9 && (size_t)rank[k] <= v))
                         col[n++] = (struct place_tcol){
                             v,
                             u,
@@ -397,6 +411,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     }
     free(col);
     free(core_free);
+    free(rank);
     col = NULL;
     /* the spread plans: one vlink between two services charged */
     uint64_t *cross = calloc(p->n_vlinks + 1, sizeof *cross);
