@@ -66,14 +66,7 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
             tmp.services[v].item =
                 p->services[v].menu[res->host[v]]->v[res->item[v]];
         }
-        size_t bad = PLACE_NONE;
-        for (size_t h = 0; rc == 0 && h < p->cluster->n_hosts; h++) {
-            int ok = place__pack_host(p, &tmp, h);
-            if (ok < 0)
-                rc = ok;
-            else if (!ok && bad == PLACE_NONE)
-                bad = h;
-        }
+        size_t bad = place__first_unpacked(p, &tmp, &rc);
         if (rc < 0 || bad == PLACE_NONE)
             break;
         double left = end - plc_now_s();

@@ -69,6 +69,10 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
                      size_t h);
 /* Every host packed: 1, 0 when one does not pack, or PLC_ENOMEM. */
 int place__pack_all(const struct place_problem *p, struct place_plan *plan);
+/* Every host packed; the first that does not pack (PLACE_NONE if all
+ * do), PLC_ENOMEM into *rc (which must be 0 on entry). */
+size_t place__first_unpacked(const struct place_problem *p,
+                             struct place_plan *plan, int *rc);
 /* The routes of vlinks 0..n-1 freed (paths and ways back). */
 void place__free_paths(struct place_plan *plan, size_t n);
 size_t place__where(const struct place_problem *p,

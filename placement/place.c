@@ -143,6 +143,16 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
     return rc;
 }
 
+/* Leave out of the model what cannot be in a plan as good as this one
+ * (objective utilization; bound.c).  0 or PLC_ENOMEM. */
+static int prune_to(struct milp *m, const struct place_plan *plan)
+{
+    if (m->p->objective != PLACE_OBJ_UTILIZATION)
+        return 0;
+    size_t removed;
+    return place__milp_prune(m, place__plan_objective(m, plan), &removed);
+}
+
 /* Service v on host[v] with menu item item[v] in place of the greedy
  * plan (heur_host, plan->heur_item, heur_route), when it packs, passes
  * verification and has a lower objective: 1 taken, 0 not, PLC_ENOMEM. */
@@ -380,11 +390,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         rc = hf;
         goto out;
     }
-    if (hf == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
-        /* leave out what cannot be in a plan as good as this one */
-        size_t removed;
-        rc = place__milp_prune(&m, place__plan_objective(&m, plan), &removed);
-    }
+    if (hf == 1)
+        rc = prune_to(&m, plan);
     if (rc < 0) {
         free(heur_host);
         goto out;
@@ -426,11 +433,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             m.dp_lb = x.lb;
             m.dp_by_milp = true;
         }
-        if (rc == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
-            size_t removed;
-            rc = place__milp_prune(&m, place__plan_objective(&m, plan),
-                                   &removed);
-        }
+        if (rc == 1)
+            rc = prune_to(&m, plan);
         if (rc < 0) {
             free(heur_host);
             free(heur_route);
@@ -476,10 +480,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         }
         for (size_t i = 0; nb == 1 && i < p->n_vlinks; i++)
             plan->vlinks[i].route = heur_route[i];
-        if (nb == 1 && p->objective == PLACE_OBJ_UTILIZATION) {
-            size_t removed;
-            rc = place__milp_prune(&m, place__plan_objective(&m, plan),
-                                   &removed);
+        if (nb == 1) {
+            rc = prune_to(&m, plan);
             if (rc < 0) {
                 free(heur_host);
                 free(heur_route);
@@ -542,14 +544,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         }
         for (size_t i = 0; i < p->n_vlinks; i++)
             plan->vlinks[i].route = res.route[i];
-        size_t bad = PLACE_NONE;
-        for (size_t h = 0; rc == 0 && h < p->cluster->n_hosts; h++) {
-            int ok = place__pack_host(p, plan, h);
-            if (ok < 0)
-                rc = ok;
-            else if (!ok && bad == PLACE_NONE)
-                bad = h;
-        }
+        size_t bad = place__first_unpacked(p, plan, &rc);
         if (rc < 0 || bad == PLACE_NONE)
             break;
         rc = place__milp_cut_host(&m, &res, bad);

@@ -155,6 +155,20 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
     return ok;
 }
 
+size_t place__first_unpacked(const struct place_problem *p,
+                             struct place_plan *plan, int *rc)
+{
+    size_t bad = PLACE_NONE;
+    for (size_t h = 0; *rc == 0 && h < p->cluster->n_hosts; h++) {
+        int ok = place__pack_host(p, plan, h);
+        if (ok < 0)
+            *rc = ok;
+        else if (!ok && bad == PLACE_NONE)
+            bad = h;
+    }
+    return bad;
+}
+
 int place__pack_all(const struct place_problem *p, struct place_plan *plan)
 {
     for (size_t h = 0; h < p->cluster->n_hosts; h++) {
