@@ -27,7 +27,9 @@
  *              cores per host at capacity 1.0 (the file default), 64 GiB,
  *              10 Gbit/5 us links;
  *   background per core: idle (0), random (0, 0.1, ..., 0.9 uniformly),
- *              heavy (0.6-0.9 uniformly);
+ *              heavy (0.6-0.9 uniformly), busy (0.3, 0.4, ..., 0.8
+ *              uniformly: most hosts too full for a fork/join, few
+ *              cores too full for a service);
  *   workflows  chains of 3, 10 and 20 services with pmfs {b: 0.7, 2b:
  *              0.25, 3b: 0.05}, b = 3 ms for all ("identical") or drawn
  *              from 1-4 ms ("distinct"), 1 GiB each, 100 Mbit links,
@@ -89,8 +91,9 @@ static double rng_unit(void) /* [0, 1) */
     return (double)(rng_next() >> 11) / 9007199254740992.0;
 }
 
-enum background { BG_IDLE, BG_RANDOM, BG_HEAVY };
-static const char *const bg_name[] = {"idle", "random", "heavy"};
+/* (busy last: each cell's random stream is keyed by its index) */
+enum background { BG_IDLE, BG_RANDOM, BG_HEAVY, BG_BUSY };
+static const char *const bg_name[] = {"idle", "random", "heavy", "busy"};
 
 /* A k-ary fat-tree as a cluster document, every core's background drawn
  * from load() (none when NULL). */
@@ -127,6 +130,11 @@ static double heavy_load(void) /* 0.6-0.9 */
     return 0.6 + 0.3 * rng_unit();
 }
 
+static double busy_load(void) /* 0.3, 0.4, ..., 0.8 */
+{
+    return (double)(3 + rng_next() % 6) / 10;
+}
+
 static char *table_cluster(int k, enum background bg)
 {
     struct proto_topo_opts o;
@@ -138,6 +146,7 @@ static char *table_cluster(int k, enum background bg)
     return fat_tree_json(k, &o,
                          bg == BG_IDLE     ? NULL
                          : bg == BG_RANDOM ? random_load
+                         : bg == BG_BUSY   ? busy_load
                                            : heavy_load);
 }
 
@@ -352,7 +361,7 @@ static int table(int runs, int min_k, int max_k, double limit, uint64_t seed,
         char cl[32];
         snprintf(cl, sizeof cl, "k=%d (%d hosts)", k, k * k * k / 4);
         for (size_t w = 0; w < sizeof wfs / sizeof *wfs; w++)
-            for (int bg = BG_IDLE; bg <= BG_HEAVY; bg++) {
+            for (int bg = BG_IDLE; bg <= BG_BUSY; bg++) {
                 struct cell c;
                 memset(&c, 0, sizeof c);
                 /* each cell its own stream: adding a cell changes no other */

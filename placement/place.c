@@ -262,11 +262,15 @@ static int glpk_silent(void *info, const char *s)
 /* The most candidate placements a tie-break builds its own model for
  * (one built for the plan is reused whatever its size). */
 #define PLACE_TIE_COLS_MAX 50000
-/* With a plan in hand, the whole model is not built when it has more
- * candidate placements than this per second left: at 8,192 hosts (327,680
- * for a 10-service chain) building alone took the rest of a 2 s limit and
- * went past it, with 0.6 GB, for no better plan. */
-#define PLACE_COLS_PER_S 100000.0
+/* The whole model is not built when it has more columns than this per
+ * second left: at 8,192 hosts (327,680 for a 10-service chain) building
+ * alone took the rest of a 2 s limit and went past it, with 0.6 GB, for no
+ * better plan.  Building is not all: a fork/join on 1,024 busy hosts
+ * (197,000 columns) took 0.30 s to build, 0.65 s to scale and its first
+ * LP ran 0.19 s past the 2 s limit (GLPK's simplex looks at the clock
+ * between iterations), for no plan (none in 30 s either); at 50,000 per
+ * second it is not begun. */
+#define PLACE_COLS_PER_S 50000.0
 
 static _Atomic double cancel_s;
 
@@ -597,8 +601,9 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         place__reject(plan, PLACE_REJECT_TIMEOUT,
                       "no plan was found within the time limit of %.3g s, and "
                       "none was proven impossible: the heuristic found none, "
-                      "and the whole model (about %.0f columns) takes longer "
-                      "to build than the time left; give a longer time limit",
+                      "and the whole model (about %.0f columns) is too large "
+                      "to build and solve in the time left; give a longer "
+                      "time limit",
                       limit, cols);
         goto out;
     }
