@@ -507,7 +507,7 @@ def crash():
           "acknowledged" % (kills[0], admits, releases), flush=True)
 
 
-def slow_submit(ep, k, out):
+def slow_submit(ep, k, out, start):
     # 7 services of 5 GiB on 8 hosts of 8 GiB: one per host, so the
     # packing's lower bound (5) is never met and the heuristic searches for
     # a fifth of the time limit: each plan takes a while
@@ -515,6 +515,9 @@ def slow_submit(ep, k, out):
     for i in range(7):
         s = w.services.add(name="s%d" % i)
         s.memory.bytes = 5 << 30
+    # all six at once: started one by one on a loaded machine, each came
+    # after the one before was planned and none found the queue full
+    start.wait()
     r = request(ep, submit_req(w, 2000), timeout=30000)
     out.put(None if r is None else
             (kind(r), r.error.code if kind(r) == "error" else 0))
@@ -523,8 +526,9 @@ def slow_submit(ep, k, out):
 def busy():
     d = new_daemon("busy", queue=1)
     out = multiprocessing.Queue()
+    start = multiprocessing.Barrier(6)
     procs = [multiprocessing.Process(target=slow_submit,
-                                     args=(d.endpoint, k, out))
+                                     args=(d.endpoint, k, out, start))
              for k in range(6)]
     for p in procs:
         p.start()
