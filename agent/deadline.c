@@ -110,7 +110,8 @@ static int threads(pid_t pid, pid_t **out, size_t *n, struct plc_error *err)
         t[k++] = (pid_t)atoi(e->d_name);
     }
     closedir(d);
-    qsort(t, k, sizeof *t, cmp_pid);
+    if (k) /* (no threads left: t is NULL, which qsort may not get) */
+        qsort(t, k, sizeof *t, cmp_pid);
     *out = t;
     *n = k;
     return 0;
