@@ -598,35 +598,20 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
                                          (int)(ns * (size_t)max_c), NULL, fixed,
                                          p->deadline_ns, W, tl, &opt, pick)
                     : rc;
-    struct place_service_plan *save =
-        r == 0 && opt < than - 1e-12 ? malloc((V + 1) * sizeof *save) : NULL;
-    if (r < 0)
-        rc = r;
-    else if (save) {
-        memcpy(save, plan->services, V * sizeof *save);
-        size_t *was = malloc((V + 1) * sizeof *was);
-        if (was)
-            memcpy(was, plan->heur_item, V * sizeof *was);
+    size_t *host =
+        r == 0 && opt < than - 1e-12 ? malloc((V + 1) * sizeof *host) : NULL;
+    size_t *item = host ? malloc((V + 1) * sizeof *item) : NULL;
+    if (r < 0 || (host && !item))
+        rc = r < 0 ? r : PLC_ENOMEM;
+    else if (host) {
         for (size_t v = 0; v < V; v++) {
-            size_t h = plan->services[v].host, it = col[pick[v]].ref;
-            plan->services[v].item = p->services[v].menu[h]->v[it];
-            plan->heur_item[v] = it;
+            host[v] = plan->services[v].host;
+            item[v] = col[pick[v]].ref;
         }
-        place__free_paths(plan, L);
-        struct plc_error err = PLC_ERROR_INIT;
-        int packed = place__pack_all(p, plan);
-        if (packed == 1 && place__complete_plan(m, plan, &err) == 0) {
-            rc = 1;
-        } else {
-            place__free_paths(plan, L);
-            memcpy(plan->services, save, V * sizeof *save);
-            if (was)
-                memcpy(plan->heur_item, was, V * sizeof *was);
-            rc = packed < 0 ? packed : 0;
-        }
-        free(was);
+        rc = place__try_plan(m, plan, host, item, than);
     }
-    free(save);
+    free(host);
+    free(item);
     free(slot);
     free(used);
     free(core_free);

@@ -85,6 +85,13 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
                          struct plc_error *err);
 double place__plan_objective(const struct milp *m,
                              const struct place_plan *plan);
+/* verify.c: service v on host[v] with menu item item[v], every vlink on
+ * its shortest route, packed and verified, in place of plan's services
+ * when its objective is below `than`; plan->heur_item follows.  1 taken
+ * (the plan's routes freed), 0 not (plan as it was, routes freed),
+ * PLC_ENOMEM. */
+int place__try_plan(const struct milp *m, struct place_plan *plan,
+                    const size_t *host, const size_t *item, double than);
 /* sum of rate x hops (x 2 when duplex) over the plan's routes, bit/s */
 double place__plan_bandwidth_hops(const struct milp *m,
                                   const struct place_plan *plan);

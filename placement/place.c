@@ -160,38 +160,13 @@ static int take_plan(const struct milp *m, struct place_plan *plan,
                      const size_t *host, const size_t *item, size_t *heur_host,
                      int *heur_route)
 {
-    const struct place_problem *p = m->p;
-    size_t V = p->n_services, L = p->n_vlinks;
-    double was = place__plan_objective(m, plan);
-    struct place_service_plan *save = malloc((V + 1) * sizeof *save);
-    if (!save)
-        return PLC_ENOMEM;
-    memcpy(save, plan->services, V * sizeof *save);
-    for (size_t v = 0; v < V; v++) {
-        plan->services[v].host = host[v];
-        plan->services[v].item = p->services[v].menu[host[v]]->v[item[v]];
-    }
-    for (size_t i = 0; i < L; i++)
-        plan->vlinks[i].route = 0;
-    struct plc_error err = PLC_ERROR_INIT;
-    int packed = place__pack_all(p, plan);
-    bool ok = packed == 1 && place__complete_plan(m, plan, &err) == 0 &&
-              place__plan_objective(m, plan) < was - 1e-12;
-    place__free_paths(plan, L);
-    if (ok) {
-        for (size_t v = 0; v < V; v++) {
-            heur_host[v] = host[v];
-            plan->heur_item[v] = item[v];
-        }
-        for (size_t i = 0; i < L; i++)
-            heur_route[i] = 0;
-    } else {
-        memcpy(plan->services, save, V * sizeof *save);
-        for (size_t i = 0; i < L; i++)
-            plan->vlinks[i].route = heur_route[i];
-    }
-    free(save);
-    return packed < 0 ? packed : ok;
+    int rc =
+        place__try_plan(m, plan, host, item, place__plan_objective(m, plan));
+    for (size_t v = 0; rc == 1 && v < m->p->n_services; v++)
+        heur_host[v] = host[v];
+    for (size_t i = 0; rc == 1 && i < m->p->n_vlinks; i++)
+        heur_route[i] = 0;
+    return rc;
 }
 
 /* The whole model's columns, about: the candidate placements and, per

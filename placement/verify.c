@@ -179,6 +179,49 @@ int place__pack_all(const struct place_problem *p, struct place_plan *plan)
     return 1;
 }
 
+int place__try_plan(const struct milp *m, struct place_plan *plan,
+                    const size_t *host, const size_t *item, double than)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, L = p->n_vlinks;
+    struct place_service_plan *save = malloc((V + 1) * sizeof *save);
+    size_t *was = malloc((V + 1) * sizeof *was);
+    int *route = malloc((L + 1) * sizeof *route);
+    if (!save || !was || !route) {
+        free(save);
+        free(was);
+        free(route);
+        return PLC_ENOMEM;
+    }
+    memcpy(save, plan->services, V * sizeof *save);
+    memcpy(was, plan->heur_item, V * sizeof *was);
+    for (size_t i = 0; i < L; i++) {
+        route[i] = plan->vlinks[i].route;
+        plan->vlinks[i].route = 0;
+    }
+    for (size_t v = 0; v < V; v++) {
+        plan->services[v].host = host[v];
+        plan->services[v].item = p->services[v].menu[host[v]]->v[item[v]];
+        plan->heur_item[v] = item[v];
+    }
+    place__free_paths(plan, L);
+    struct plc_error err = PLC_ERROR_INIT;
+    int packed = place__pack_all(p, plan);
+    bool ok = packed == 1 && place__complete_plan(m, plan, &err) == 0 &&
+              place__plan_objective(m, plan) < than - 1e-12;
+    place__free_paths(plan, L);
+    if (!ok) {
+        memcpy(plan->services, save, V * sizeof *save);
+        memcpy(plan->heur_item, was, V * sizeof *was);
+        for (size_t i = 0; i < L; i++)
+            plan->vlinks[i].route = route[i];
+    }
+    free(save);
+    free(was);
+    free(route);
+    return packed < 0 ? packed : ok;
+}
+
 void place__free_paths(struct place_plan *plan, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
