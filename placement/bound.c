@@ -1166,8 +1166,7 @@ int place__dp_prune(const struct milp *m, double ub, bool *keep)
             const struct sched_menu_item *it =
                 &m->p->services[v].menu[m->y[j].h]->v[m->y[j].m];
             double u = m->p->services[v].vcpus * it->utilization;
-            bool ind = m->p->prob_model == PLACE_PROB_INDEPENDENT;
-            double w = ind ? sched_prob_lambda(it->phi) : 1.0 - it->phi;
+            double w = place__prob_weight(m->p, it->phi);
             keep[j] = true;
             for (size_t k = 0; k < x.nc[v]; k++)
                 if (x.c[v][k].u == u && x.c[v][k].d == it->deadline_ns &&

@@ -286,11 +286,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     for (size_t v = 0; v < V; v++)
         pooled |= p->services[v].vcpus != 1;
     double end = plc_now_s() + CROSS_SHARE * (place__deadline(p) - plc_now_s());
-    bool ind = p->prob_model == PLACE_PROB_INDEPENDENT;
-    double W =
-        p->probability < 1
-            ? (ind ? -log(p->probability) : 1 - p->probability) + SCHED_PROB_TOL
-            : INFINITY;
+    double W = place__prob_budget(p);
     /* the hosts that could take every service: a column for each, their
      * memory, room for the relaxation's optimum; none when two of them
      * may not share a host; one of each class */
@@ -386,13 +382,13 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
                 for (int k = 0; k < cores; k++)
                     if (pooled ||
                         (u <= core_free[k] + 1e-9 && (size_t)rank[k] <= v))
-                        col[n++] = (struct place_tcol){
-                            v,
-                            u,
-                            it->deadline_ns,
-                            ind ? sched_prob_lambda(it->phi) : 1 - it->phi,
-                            k,
-                            m->y[j].m};
+                        col[n++] =
+                            (struct place_tcol){v,
+                                                u,
+                                                it->deadline_ns,
+                                                place__prob_weight(p, it->phi),
+                                                k,
+                                                m->y[j].m};
             }
         double opt;
         int r = place__timing_milp(p, col, n, core_free, cores, NULL, NULL,

@@ -564,7 +564,6 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
             core_free[k * (size_t)max_c + (size_t)c] =
                 c < o->cores ? place__milp_core_free(o, c) : -1;
     }
-    bool ind = p->prob_model == PLACE_PROB_INDEPENDENT;
     n = 0;
     for (size_t v = 0; rc == 0 && v < V; v++) {
         size_t h = plan->services[v].host, k = v * H + h;
@@ -574,13 +573,13 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
             for (int c = 0; c < max_c; c++) {
                 size_t g = slot[v] * (size_t)max_c + (size_t)c;
                 if (it->utilization <= core_free[g] + 1e-9)
-                    col[n++] = (struct place_tcol){
-                        v,
-                        it->utilization,
-                        it->deadline_ns,
-                        ind ? sched_prob_lambda(it->phi) : 1 - it->phi,
-                        (int)g,
-                        m->y[j].m};
+                    col[n++] =
+                        (struct place_tcol){v,
+                                            it->utilization,
+                                            it->deadline_ns,
+                                            place__prob_weight(p, it->phi),
+                                            (int)g,
+                                            m->y[j].m};
             }
         }
     }
@@ -588,10 +587,7 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
         fixed[i] =
             plan->vlinks[i].latency_ns *
             (uint64_t)(p->vlinks[i].crossings > 0 ? p->vlinks[i].crossings : 0);
-    double W =
-        p->probability < 1
-            ? (ind ? -log(p->probability) : 1 - p->probability) + SCHED_PROB_TOL
-            : INFINITY;
+    double W = place__prob_budget(p);
     double opt = INFINITY;
     double tl = fmin(0.02, (place__deadline(p) - plc_now_s()) / 10);
     int r = rc == 0 ? place__timing_milp(p, col, n, core_free,

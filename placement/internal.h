@@ -6,6 +6,7 @@
 #include "place/plan.h"
 #include "plc/clock.h"
 #include "routes.h"
+#include "sched/prob.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -21,6 +22,25 @@ static inline double place__deadline(const struct place_problem *p)
 static inline bool place__expired(const struct place_problem *p)
 {
     return place_deadline_passed(p->deadline_s);
+}
+
+/* An item's weight in the probability row (-ln phi for independent
+ * stages, 1 - phi for the union bound) and the row's budget, with the
+ * tolerance the row is given (INFINITY: no row, no deadline or p = 1). */
+static inline double place__prob_weight(const struct place_problem *p,
+                                        double phi)
+{
+    return p->prob_model == PLACE_PROB_INDEPENDENT ? sched_prob_lambda(phi)
+                                                   : 1 - phi;
+}
+
+static inline double place__prob_budget(const struct place_problem *p)
+{
+    if (p->deadline_ns == PLACE_UNLIMITED || p->probability >= 1)
+        return INFINITY;
+    return (p->prob_model == PLACE_PROB_INDEPENDENT ? -log(p->probability)
+                                                    : 1 - p->probability) +
+           SCHED_PROB_TOL;
 }
 
 /* A value within the tolerance every optimality test of placement/ uses
