@@ -402,20 +402,6 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     return true;
 }
 
-/* Hosts by free CPU, most first. */
-struct by_free {
-    double free;
-    size_t h;
-};
-
-static int by_free_cmp(const void *a, const void *b)
-{
-    const struct by_free *x = a, *y = b;
-    if (x->free != y->free)
-        return x->free > y->free ? -1 : 1;
-    return (x->h > y->h) - (x->h < y->h);
-}
-
 /* The whole workflow on one host with the DP's items (hs->want): on a busy
  * cluster the first fit in topological order spreads a fork/join over
  * several hosts, whose crossings then break a deadline the DP's items
@@ -444,7 +430,7 @@ static bool colocate(struct heur *hs, struct place_plan *plan)
         need += p->services[v].vcpus * hs->want[v].utilization;
         mem += p->services[v].mem_bytes;
     }
-    struct by_free *c = malloc((H + 1) * sizeof *c);
+    struct place_keyed *c = malloc((H + 1) * sizeof *c);
     if (!c)
         return false;
     size_t n = 0;
@@ -454,9 +440,9 @@ static bool colocate(struct heur *hs, struct place_plan *plan)
         if (f + 1e-9 < need || (ho->mem_bytes != PLACE_UNLIMITED &&
                                 ho->mem_used_bytes + mem > ho->mem_bytes))
             continue;
-        c[n++] = (struct by_free){f, h};
+        c[n++] = (struct place_keyed){f, h};
     }
-    qsort(c, n, sizeof *c, by_free_cmp);
+    qsort(c, n, sizeof *c, place__keyed_desc);
     bool ok = false;
     int verified = 0;
     for (size_t i = 0; i < n && !ok && verified < COLOCATE_VERIFY_MAX; i++) {

@@ -75,6 +75,14 @@ int place_longest_paths(const struct place_problem *p, const uint64_t *w,
 int place__dag_adj(const struct place_problem *p, bool incoming, size_t **start,
                    size_t **link);
 
+/* verify.c: hosts ranked by a key, largest first, then by index (a qsort
+ * comparator for struct place_keyed). */
+struct place_keyed {
+    double key;
+    size_t h;
+};
+int place__keyed_desc(const void *a, const void *b);
+
 /* verify.c: messages and details */
 void place__detail_num(struct place_plan *plan, const char *key, double v);
 void place__detail_text(struct place_plan *plan, const char *key,

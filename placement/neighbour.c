@@ -35,19 +35,6 @@
 /* larger workflows keep the heuristic's plan */
 #define NB_MAX_SERVICES 2000
 
-struct ranked {
-    double key;
-    size_t h;
-};
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    const struct ranked *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1;
-    return (x->h > y->h) - (x->h < y->h);
-}
-
 static bool allowed(const struct place_problem *p, size_t v, size_t h)
 {
     return !p->services[v].allowed || p->services[v].allowed[h];
@@ -59,10 +46,10 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
 {
     const struct place_cluster *c = p->cluster;
     size_t H = c->n_hosts, V = p->n_services, n = 0;
-    struct ranked *by_free = malloc(H * sizeof *by_free);
+    struct place_keyed *by_free = malloc(H * sizeof *by_free);
     size_t *hops = malloc((c->n_nodes + 1) * sizeof *hops);
     size_t *queue = malloc((c->n_nodes + 1) * sizeof *queue);
-    struct ranked *near = malloc(H * sizeof *near);
+    struct place_keyed *near = malloc(H * sizeof *near);
     if (!by_free || !hops || !queue || !near) {
         free(by_free);
         free(hops);
@@ -78,8 +65,9 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
         }                                                                      \
     } while (0)
     for (size_t h = 0; h < H; h++)
-        by_free[h] = (struct ranked){place__milp_host_free(&c->hosts[h]), h};
-    qsort(by_free, H, sizeof *by_free, cmp_ranked);
+        by_free[h] =
+            (struct place_keyed){place__milp_host_free(&c->hosts[h]), h};
+    qsort(by_free, H, sizeof *by_free, place__keyed_desc);
     /* the plan in hand, and the freest of its siblings (one pass over the
      * hosts by free CPU, counting per group of the plan's hosts) */
     size_t *taken = calloc(r->n_groups + 1, sizeof *taken);
@@ -101,12 +89,12 @@ static size_t candidates(const struct place_problem *p, const struct routes *r,
     for (size_t e = 0; e < p->n_endpoints; e++) {
         place__routes_hops_from(r, p->endpoint_node[e], hops, queue);
         for (size_t h = 0; h < H; h++)
-            near[h] = (struct ranked){
+            near[h] = (struct place_keyed){
                 hops[h] == PLACE_NONE ? -INFINITY
                                       : -(double)hops[h] * 1e6 +
                                             place__milp_host_free(&c->hosts[h]),
                 h};
-        qsort(near, H, sizeof *near, cmp_ranked);
+        qsort(near, H, sizeof *near, place__keyed_desc);
         for (size_t i = 0; i < H && i < NB_NEAR; i++)
             if (near[i].key > -INFINITY)
                 ADD(near[i].h);

@@ -179,6 +179,14 @@ int place__pack_all(const struct place_problem *p, struct place_plan *plan)
     return 1;
 }
 
+int place__keyed_desc(const void *a, const void *b)
+{
+    const struct place_keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return (x->h > y->h) - (x->h < y->h);
+}
+
 int place__try_plan(const struct milp *m, struct place_plan *plan,
                     const size_t *host, const size_t *item, double than)
 {
