@@ -12,15 +12,11 @@
  * On a busy cluster that optimum is often on one host only where no host
  * has the room for it: the fork/join of six services whose optimum, 3.0,
  * needs cores with 0.9, 0.9, 0.6 and 0.6 free, on 16 hosts none of which
- * has them, while every plan that spreads it pays a crossing on some
- * path and costs 3.15.  Every plan either puts all services on one host
- * or has a vlink between two services on two hosts (when the services
- * are connected by vlinks), and that vlink takes at least the least
- * route between two distinct hosts plus its message time.  So
+ * has them.  Every plan either puts all services on one host or spreads
+ * them over several (when the services are connected by vlinks), so
  *   min( min over hosts h of the timing relaxation on h alone, its items
  *          on h's cores (sum u <= core's free capacity, per core),
- *        the timing relaxation with one vlink of its choice charged a
- *          crossing )
+ *        the spread model )
  * bounds every plan.  Hosts without room for the relaxation's optimum, or
  * for the services' memory, or where a service has no column, hold no
  * plan and are skipped; of hosts with the same menus, columns and free
@@ -28,10 +24,28 @@
  * (a 10-service chain on 128 idle hosts: 3.7718 on one host, exact, where
  * the DP's rounded bound is 3.76835).  A service of several vCPUs takes
  * that many cores at once; with one, each host counts as one pool of its
- * free CPU instead of its cores (weaker, still a relaxation).  Placement
- * columns pruned against the plan in hand (bound.c) are left out: no plan as
- * good as it uses them, and a bound above that plan only says the plan is
- * optimal.
+ * free CPU instead of its cores (weaker, still a relaxation).
+ *
+ * The spread model adds a binary y_ab per pair of services, 1 when they
+ * are on distinct hosts: some vlink between two services has y = 1; a
+ * vlink whose services are apart is charged the least route between two
+ * distinct hosts plus its message time; y_ac <= y_ab + y_bc (sharing a
+ * host is transitive); two items that no host has the room for side by
+ * side (its two largest free cores, its free CPU, its memory) put their
+ * services apart; the services beside one on its host take at most the
+ * largest free CPU and memory of any host; the rules fix pairs.  Its
+ * solution's groups (services pairwise together) are put on hosts that
+ * pack them, near one another, and that plan is offered to the caller.
+ * A group that no host packs at its items' sizes (or larger) is cut off,
+ *   sum_{a<b in g} y_ab - sum_{a in g} sum_{u_j >= u_a} x_j >= 1 - |g|,
+ * and the model solved again: on 16 busy hosts the identical fork/join's
+ * bound went from 3.15 (one crossing charged) to 3.3, the optimum, and
+ * its plan from 3.6 to 3.3.  When neither model has a solution there is
+ * no plan.
+ *
+ * Placement columns pruned against the plan in hand (bound.c) are left
+ * out: no plan as good as it uses them, and a bound above that plan only
+ * says the plan is optimal.
  */
 #include "internal.h"
 #include "plc/clock.h"
@@ -43,17 +57,187 @@
 #include <stdlib.h>
 #include <string.h>
 
-int place__timing_milp(const struct place_problem *p,
-                       const struct place_tcol *col, size_t n,
-                       const double *core_free, int cores,
-                       const uint64_t *cross_ns, const uint64_t *fixed_ns,
-                       uint64_t D, double W, double tl, double *opt,
-                       size_t *pick)
+/* The pair variables of a spread model: services a < b, in order. */
+static size_t pair_of(size_t V, size_t a, size_t b)
+{
+    if (a > b) {
+        size_t t = a;
+        a = b;
+        b = t;
+    }
+    return a * V - a * (a + 1) / 2 + (b - a - 1);
+}
+
+/* The most services whose spread model gets every pair's triangle and
+ * clash rows (3 C(V, 3) + about V n rows); above it only the vlinks'. */
+#define SPREAD_FULL_MAX 24
+
+/* Rows of a spread model over pair columns from ycol: which pairs are
+ * apart.  Any two services sharing a host with a third share it with
+ * each other (y_ac <= y_ab + y_bc); columns that no host holds together
+ * put their services apart (x_i - sum of the columns of b that fit
+ * beside i <= y_ab); the rules fix pairs; and some vlink between two
+ * services crosses. */
+static void spread_rows(glp_prob *lp, const struct place_problem *p,
+                        const struct place_tcol *col, size_t n,
+                        const size_t *start, const size_t *of,
+                        const struct place_spread *sp, int ycol, int *ind,
+                        double *val, bool *mark)
+{
+    size_t V = p->n_services, E = p->n_endpoints, P = V * (V - 1) / 2;
+    for (size_t a = 0; sp->rule && a < V; a++)
+        for (size_t b = a + 1; b < V; b++) {
+            signed char r = sp->rule[a * V + b];
+            if (r != 0)
+                glp_set_col_bnds(lp, ycol + (int)pair_of(V, a, b), GLP_FX,
+                                 r > 0 ? 1 : 0, r > 0 ? 1 : 0);
+        }
+    /* some vlink between two services crosses */
+    int r = glp_add_rows(lp, 1), k = 0;
+    memset(mark, 0, (P + 1) * sizeof *mark);
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from < E || e->to < E || e->from == e->to)
+            continue;
+        size_t q = pair_of(V, e->from - E, e->to - E);
+        if (!mark[q]) {
+            mark[q] = true;
+            ind[++k] = ycol + (int)q;
+            val[k] = 1;
+        }
+    }
+    glp_set_mat_row(lp, r, k, ind, val);
+    glp_set_row_bnds(lp, r, GLP_LO, 1, 0);
+    if (!sp->full)
+        return;
+    for (size_t a = 0; a < V; a++)
+        for (size_t b = a + 1; b < V; b++)
+            for (size_t c = b + 1; c < V; c++) {
+                int q[3] = {ycol + (int)pair_of(V, a, b),
+                            ycol + (int)pair_of(V, b, c),
+                            ycol + (int)pair_of(V, a, c)};
+                for (int o = 0; o < 3; o++) {
+                    r = glp_add_rows(lp, 1);
+                    for (int t = 0; t < 3; t++) {
+                        ind[t + 1] = q[t];
+                        val[t + 1] = t == o ? 1 : -1;
+                    }
+                    glp_set_mat_row(lp, r, 3, ind, val);
+                    glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+                }
+            }
+    for (size_t i = 0; sp->clash && i < n; i++)
+        for (size_t b = 0; b < V; b++) {
+            size_t a = col[i].v;
+            if (b == a)
+                continue;
+            k = 0;
+            ind[++k] = (int)i + 1;
+            val[k] = 1;
+            for (size_t s = start[b]; s < start[b + 1]; s++)
+                if (!sp->clash[i * n + of[s]]) {
+                    ind[++k] = (int)of[s] + 1;
+                    val[k] = -1;
+                }
+            if (k - 1 == (int)(start[b + 1] - start[b]))
+                continue; /* every item of b fits beside i somewhere */
+            ind[++k] = ycol + (int)pair_of(V, a, b);
+            val[k] = -1;
+            r = glp_add_rows(lp, 1);
+            glp_set_mat_row(lp, r, k, ind, val);
+            glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+        }
+    /* the services on a's host take at most the largest room: w_ab >=
+     * u_b - umax_b y_ab (w_ab the CPU of b beside a), u_a + sum w_ab <=
+     * room; memory the same without w */
+    for (size_t a = 0; isfinite(sp->room) && a < V; a++) {
+        int wcol = glp_add_cols(lp, (int)V - 1);
+        size_t t = 0;
+        for (size_t b = 0; b < V; b++) {
+            if (b == a)
+                continue;
+            int w = wcol + (int)t++;
+            glp_set_col_bnds(lp, w, GLP_LO, 0, 0);
+            double umax = 0;
+            k = 0;
+            for (size_t s = start[b]; s < start[b + 1]; s++) {
+                ind[++k] = (int)of[s] + 1;
+                val[k] = -col[of[s]].u;
+                umax = fmax(umax, col[of[s]].u);
+            }
+            ind[++k] = w;
+            val[k] = 1;
+            ind[++k] = ycol + (int)pair_of(V, a, b);
+            val[k] = umax;
+            r = glp_add_rows(lp, 1);
+            glp_set_mat_row(lp, r, k, ind, val);
+            glp_set_row_bnds(lp, r, GLP_LO, 0, 0);
+        }
+        k = 0;
+        for (size_t s = start[a]; s < start[a + 1]; s++) {
+            ind[++k] = (int)of[s] + 1;
+            val[k] = col[of[s]].u;
+        }
+        for (size_t b = 0; b + 1 < V; b++) {
+            ind[++k] = wcol + (int)b;
+            val[k] = 1;
+        }
+        r = glp_add_rows(lp, 1);
+        glp_set_mat_row(lp, r, k, ind, val);
+        glp_set_row_bnds(lp, r, GLP_UP, 0, sp->room + 1e-9);
+    }
+    for (size_t a = 0; isfinite(sp->mem_room) && a < V; a++) {
+        /* sum_b mem_b (1 - y_ab) <= mem_room - mem_a */
+        double rhs = sp->mem_room - (double)p->services[a].mem_bytes;
+        k = 0;
+        for (size_t b = 0; b < V; b++) {
+            if (b == a)
+                continue;
+            double mb = (double)p->services[b].mem_bytes;
+            rhs -= mb;
+            ind[++k] = ycol + (int)pair_of(V, a, b);
+            val[k] = -mb;
+        }
+        r = glp_add_rows(lp, 1);
+        glp_set_mat_row(lp, r, k, ind, val);
+        glp_set_row_bnds(lp, r, GLP_UP, 0, rhs);
+    }
+}
+
+/* A timing MILP built: its problem, the columns by service
+ * (of[start[v] .. start[v + 1] - 1]) and the first pair column. */
+struct tmodel {
+    glp_prob *lp;
+    const struct place_tcol *col;
+    size_t n, V;
+    size_t *start, *of;
+    int ycol;
+    int *ind;
+    double *val;
+};
+
+static void tmodel_free(struct tmodel *t)
+{
+    if (t->lp)
+        glp_delete_prob(t->lp);
+    free(t->ind);
+    free(t->val);
+    free(t->of);
+    free(t->start);
+    *t = (struct tmodel){0};
+}
+
+/* Build the timing MILP (place__timing_milp) into *t: 0, 2 when a
+ * service has no column (or a spread plan has one service), PLC_ENOMEM. */
+static int tmodel_build(struct tmodel *t, const struct place_problem *p,
+                        const struct place_tcol *col, size_t n,
+                        const double *core_free, int cores,
+                        const struct place_spread *sp, const uint64_t *fixed_ns,
+                        uint64_t D, double W)
 {
     size_t V = p->n_services, E = p->n_endpoints, N = E + V, L = p->n_vlinks;
-    if (tl < 0.002)
-        return 1;
-    /* every service needs a column; a crossing needs a vlink to take it */
+    *t = (struct tmodel){0};
+    /* every service needs a column; a spread plan two services */
     bool *has = calloc(V + 1, sizeof *has);
     if (!has)
         return PLC_ENOMEM;
@@ -63,40 +247,44 @@ int place__timing_milp(const struct place_problem *p,
     for (size_t v = 0; v < V; v++)
         none |= !has[v];
     free(has);
-    size_t nz = 0;
-    for (size_t i = 0; cross_ns && i < L; i++)
-        nz += cross_ns[i] > 0;
-    if (none || (cross_ns && nz == 0))
+    if (none || (sp && V < 2))
         return 2;
-    glp_prob *lp = glp_create_prob();
+    size_t P = sp ? V * (V - 1) / 2 : 0;
+    t->col = col;
+    t->n = n;
+    t->V = V;
+    glp_prob *lp = t->lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
-    /* columns 1..n: x; n+1..n+N: t_n; then one z per charged vlink */
-    glp_add_cols(lp, (int)(n + N + nz));
+    /* columns 1..n: x; n+1..n+N: t_n; then y per pair of services */
+    glp_add_cols(lp, (int)(n + N + P));
     for (size_t j = 0; j < n; j++) {
         glp_set_col_kind(lp, (int)j + 1, GLP_BV);
         glp_set_obj_coef(lp, (int)j + 1, col[j].u);
     }
-    int tcol = (int)n + 1, zcol = (int)(n + N) + 1;
+    int tcol = (int)n + 1, ycol = t->ycol = (int)(n + N) + 1;
     for (size_t k = 0; k < N; k++)
         glp_set_col_bnds(lp, tcol + (int)k, GLP_LO, 0, 0);
-    for (size_t k = 0; k < nz; k++)
-        glp_set_col_kind(lp, zcol + (int)k, GLP_BV);
-    size_t width = n + nz + 4;
-    int *ind = malloc((width + 1) * sizeof *ind);
-    double *val = malloc((width + 1) * sizeof *val);
-    size_t *of = malloc((n + 1) * sizeof *of); /* columns by service */
-    size_t *start = calloc(V + 2, sizeof *start);
-    int rc = ind && val && of && start ? 0 : PLC_ENOMEM;
-    if (rc == 0) {
-        for (size_t j = 0; j < n; j++)
-            start[col[j].v + 2]++;
-        for (size_t v = 0; v < V; v++)
-            start[v + 2] += start[v + 1];
-        for (size_t j = 0; j < n; j++)
-            of[start[col[j].v + 1]++] = j;
+    for (size_t k = 0; k < P; k++)
+        glp_set_col_kind(lp, ycol + (int)k, GLP_BV);
+    size_t width = n + P + V + 4;
+    int *ind = t->ind = malloc((width + 1) * sizeof *ind);
+    double *val = t->val = malloc((width + 1) * sizeof *val);
+    size_t *of = t->of = malloc((n + 1) * sizeof *of);
+    size_t *start = t->start = calloc(V + 2, sizeof *start);
+    bool *mark = calloc(P + 1, sizeof *mark);
+    if (!ind || !val || !of || !start || !mark) {
+        free(mark);
+        tmodel_free(t);
+        return PLC_ENOMEM;
     }
+    for (size_t j = 0; j < n; j++)
+        start[col[j].v + 2]++;
+    for (size_t v = 0; v < V; v++)
+        start[v + 2] += start[v + 1];
+    for (size_t j = 0; j < n; j++)
+        of[start[col[j].v + 1]++] = j;
     /* one item per service */
-    for (size_t v = 0; rc == 0 && v < V; v++) {
+    for (size_t v = 0; v < V; v++) {
         int r = glp_add_rows(lp, 1), k = 0;
         for (size_t i = start[v]; i < start[v + 1]; i++) {
             ind[++k] = (int)of[i] + 1;
@@ -106,7 +294,7 @@ int place__timing_milp(const struct place_problem *p,
         glp_set_row_bnds(lp, r, GLP_FX, 1, 1);
     }
     /* the cores' free capacity */
-    for (int c = 0; rc == 0 && core_free && c < cores; c++) {
+    for (int c = 0; core_free && c < cores; c++) {
         int r = glp_add_rows(lp, 1), k = 0;
         for (size_t j = 0; j < n; j++)
             if (col[j].core == c) {
@@ -117,7 +305,7 @@ int place__timing_milp(const struct place_problem *p,
         glp_set_row_bnds(lp, r, GLP_UP, 0, core_free[c]);
     }
     /* the weight budget */
-    if (rc == 0 && isfinite(W)) {
+    if (isfinite(W)) {
         int r = glp_add_rows(lp, 1), k = 0;
         for (size_t j = 0; j < n; j++)
             if (col[j].w > 0) {
@@ -127,20 +315,13 @@ int place__timing_milp(const struct place_problem *p,
         glp_set_mat_row(lp, r, k, ind, val);
         glp_set_row_bnds(lp, r, GLP_UP, 0, W);
     }
-    /* exactly one vlink charged a crossing */
-    if (rc == 0 && cross_ns) {
-        int r = glp_add_rows(lp, 1), k = 0;
-        for (size_t i = 0; i < nz; i++) {
-            ind[++k] = zcol + (int)i;
-            val[k] = 1;
-        }
-        glp_set_mat_row(lp, r, k, ind, val);
-        glp_set_row_bnds(lp, r, GLP_FX, 1, 1);
-    }
+    if (sp)
+        spread_rows(lp, p, col, n, start, of, sp, ycol, ind, val, mark);
+    free(mark);
     /* times in ms: t_n + d_n <= D, and per vlink a -> b
-     * t_b - t_a - d_a - crossing z >= 0 */
+     * t_b - t_a - d_a - crossing y_ab >= 0 */
     double Dms = (double)D / 1e6;
-    for (size_t i = 0, z = 0; rc == 0 && i < N + L; i++) {
+    for (size_t i = 0; i < N + L; i++) {
         bool node = i < N;
         const struct place_vlink *e = node ? NULL : &p->vlinks[i - N];
         if (e && e->from == e->to)
@@ -159,9 +340,9 @@ int place__timing_milp(const struct place_problem *p,
             ind[++k] = (int)of[s] + 1;
             val[k] = sign * (double)col[of[s]].d / 1e6;
         }
-        if (e && cross_ns && cross_ns[i - N] > 0) {
-            ind[++k] = zcol + (int)z++;
-            val[k] = -(double)cross_ns[i - N] / 1e6;
+        if (e && sp && sp->cross_ns[i - N] > 0 && e->from >= E && e->to >= E) {
+            ind[++k] = ycol + (int)pair_of(V, e->from - E, e->to - E);
+            val[k] = -(double)sp->cross_ns[i - N] / 1e6;
         }
         glp_set_mat_row(lp, r, k, ind, val);
         if (node)
@@ -170,35 +351,52 @@ int place__timing_milp(const struct place_problem *p,
             glp_set_row_bnds(lp, r, GLP_LO,
                              fixed_ns ? (double)fixed_ns[i - N] / 1e6 : 0, 0);
     }
-    if (rc == 0) {
-        glp_iocp parm;
-        glp_init_iocp(&parm);
-        parm.msg_lev = GLP_MSG_OFF;
-        parm.presolve = GLP_ON;
-        parm.tm_lim = (int)(tl * 1000);
-        parm.mir_cuts = GLP_ON;
-        parm.cov_cuts = GLP_ON;
-        int ret = glp_intopt(lp, &parm);
-        int ms = glp_mip_status(lp);
-        if (ret == 0 && ms == GLP_OPT) {
-            *opt = glp_mip_obj_val(lp);
-            for (size_t v = 0; pick && v < V; v++) {
-                pick[v] = SIZE_MAX;
-                for (size_t s = start[v]; s < start[v + 1]; s++)
-                    if (glp_mip_col_val(lp, (int)of[s] + 1) > 0.5)
-                        pick[v] = of[s];
-            }
-        } else {
-            /* (with the presolver on, an infeasible LP relaxation ends
-             * in GLP_ENOPFS rather than a status) */
-            rc = (ret == 0 && ms == GLP_NOFEAS) || ret == GLP_ENOPFS ? 2 : 1;
-        }
+    return 0;
+}
+
+/* Solve it within tl seconds: 0 with *opt (and, with pick, the column
+ * per service), 1 not proven in time, 2 no solution. */
+static int tmodel_solve(struct tmodel *t, double tl, double *opt, size_t *pick)
+{
+    if (tl < 0.002)
+        return 1;
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    parm.tm_lim = (int)(tl * 1000);
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    int ret = glp_intopt(t->lp, &parm);
+    int ms = glp_mip_status(t->lp);
+    if (ret != 0 || ms != GLP_OPT)
+        /* (with the presolver on, an infeasible LP relaxation ends in
+         * GLP_ENOPFS rather than a status) */
+        return (ret == 0 && ms == GLP_NOFEAS) || ret == GLP_ENOPFS ? 2 : 1;
+    *opt = glp_mip_obj_val(t->lp);
+    for (size_t v = 0; pick && v < t->V; v++) {
+        pick[v] = SIZE_MAX;
+        for (size_t s = t->start[v]; s < t->start[v + 1]; s++)
+            if (glp_mip_col_val(t->lp, (int)t->of[s] + 1) > 0.5)
+                pick[v] = t->of[s];
     }
-    glp_delete_prob(lp);
-    free(ind);
-    free(val);
-    free(of);
-    free(start);
+    return 0;
+}
+
+int place__timing_milp(const struct place_problem *p,
+                       const struct place_tcol *col, size_t n,
+                       const double *core_free, int cores,
+                       const struct place_spread *sp, const uint64_t *fixed_ns,
+                       uint64_t D, double W, double tl, double *opt,
+                       size_t *pick)
+{
+    if (tl < 0.002)
+        return 1;
+    struct tmodel t;
+    int rc = tmodel_build(&t, p, col, n, core_free, cores, sp, fixed_ns, D, W);
+    if (rc == 0)
+        rc = tmodel_solve(&t, tl, opt, pick);
+    tmodel_free(&t);
     return rc;
 }
 
@@ -231,9 +429,444 @@ static bool connected(const struct place_problem *p)
     return parts == 1;
 }
 
+/* Which pairs of items may share a host: hosts are grouped by the menus
+ * their columns come from (up to CLASH_GROUPS groups), and within a group
+ * only the hosts that no other host dominates count (in free CPU of the
+ * largest and second largest core, free CPU in all and free memory; up to
+ * CLASH_POINTS).  Beyond either cap no pair is called a clash. */
+#define CLASH_GROUPS 16
+#define CLASH_POINTS 512
+
+struct room {
+    double f1, f2, all, mem;
+};
+
+static bool room_covers(const struct room *a, const struct room *b)
+{
+    return a->f1 >= b->f1 && a->f2 >= b->f2 && a->all >= b->all &&
+           a->mem >= b->mem;
+}
+
+/* Do services a and b (items of utilisation ua, ub in all) fit together
+ * in room r?  Two single cores: on the two largest cores, or both on the
+ * largest; otherwise (a relaxation) in the host's free CPU, each vCPU's
+ * share within the largest core. */
+static bool room_fits(const struct place_problem *p, const struct room *r,
+                      size_t a, double ua, size_t b, double ub)
+{
+    const struct place_service *sa = &p->services[a], *sb = &p->services[b];
+    const double eps = 1e-9;
+    if ((double)sa->mem_bytes + (double)sb->mem_bytes > r->mem)
+        return false;
+    if (sa->vcpus == 1 && sb->vcpus == 1)
+        return (ua <= r->f1 + eps && ub <= r->f2 + eps) ||
+               (ub <= r->f1 + eps && ua <= r->f2 + eps) ||
+               ua + ub <= r->f1 + eps;
+    return ua + ub <= r->all + eps && ua / sa->vcpus <= r->f1 + eps &&
+           ub / sb->vcpus <= r->f1 + eps;
+}
+
+struct clash_group {
+    const struct sched_menu **menu; /* per service; NULL: no column */
+    struct room *pt;
+    size_t n_pt;
+};
+
+/* Add host room r to group g's undominated points; false past the cap. */
+static bool group_add(struct clash_group *g, const struct room *r)
+{
+    for (size_t k = 0; k < g->n_pt; k++)
+        if (room_covers(&g->pt[k], r))
+            return true;
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_pt; i++)
+        if (!room_covers(r, &g->pt[i]))
+            g->pt[k++] = g->pt[i];
+    if (k == CLASH_POINTS)
+        return false;
+    g->pt[k++] = *r;
+    g->n_pt = k;
+    return true;
+}
+
+/* The index in menu of column c's item (of service c->v: utilisation,
+ * deadline, weight), or PLACE_NONE. */
+static size_t menu_find(const struct place_problem *p,
+                        const struct sched_menu *menu,
+                        const struct place_tcol *c)
+{
+    int vcpus = p->services[c->v].vcpus;
+    for (size_t k = 0; k < menu->n; k++) {
+        const struct sched_menu_item *it = &menu->v[k];
+        if (it->deadline_ns == c->d && vcpus * it->utilization == c->u &&
+            place__prob_weight(p, it->phi) == c->w)
+            return k;
+    }
+    return PLACE_NONE;
+}
+
+/* clash[i * n + j] for columns of two services that no host's room
+ * holds together (see CLASH_GROUPS); NULL with *rc 0 past a cap, or
+ * *rc PLC_ENOMEM. */
+static bool *clashes(const struct milp *m, const struct place_tcol *col,
+                     size_t n, double *room, double *mem_room, int *rc)
+{
+    const struct place_problem *p = m->p;
+    const struct place_cluster *c = p->cluster;
+    size_t V = p->n_services, H = c->n_hosts, G = 0;
+    struct clash_group g[CLASH_GROUPS];
+    const struct sched_menu **tuple = malloc((V + 1) * sizeof *tuple);
+    bool *clash = NULL, *has = NULL;
+    bool ok = tuple != NULL;
+    *rc = ok ? 0 : PLC_ENOMEM;
+    for (size_t h = 0; ok && h < H; h++) {
+        const struct place_host *o = &c->hosts[h];
+        bool any = false;
+        for (size_t v = 0; v < V; v++) {
+            tuple[v] = m->yn[v * H + h] ? p->services[v].menu[h] : NULL;
+            any |= tuple[v] != NULL;
+        }
+        if (!any)
+            continue;
+        struct room r = {0, 0, 0, INFINITY};
+        for (int k = 0; k < o->cores; k++) {
+            double f = fmax(0, place__milp_core_free(o, k));
+            r.all += f;
+            if (f > r.f1) {
+                r.f2 = r.f1;
+                r.f1 = f;
+            } else if (f > r.f2) {
+                r.f2 = f;
+            }
+        }
+        if (o->mem_bytes != PLACE_UNLIMITED)
+            r.mem = o->mem_used_bytes > o->mem_bytes
+                        ? 0
+                        : (double)(o->mem_bytes - o->mem_used_bytes);
+        *room = fmax(*room, r.all);
+        *mem_room = fmax(*mem_room, r.mem);
+        size_t k = 0;
+        while (k < G && memcmp(g[k].menu, tuple, V * sizeof *tuple) != 0)
+            k++;
+        if (k == G) {
+            if (G == CLASH_GROUPS) {
+                ok = false;
+                break;
+            }
+            g[G].menu = malloc((V + 1) * sizeof *tuple);
+            g[G].pt = malloc((CLASH_POINTS + 1) * sizeof *g[G].pt);
+            g[G].n_pt = 0;
+            G++;
+            if (!g[k].menu || !g[k].pt) {
+                *rc = PLC_ENOMEM;
+                ok = false;
+                break;
+            }
+            memcpy(g[k].menu, tuple, V * sizeof *tuple);
+        }
+        ok = group_add(&g[k], &r);
+    }
+    /* has[k * n + i]: column i's item is on group k's menu */
+    if (ok) {
+        clash = malloc((n * n + 1) * sizeof *clash);
+        has = malloc((G * n + 1) * sizeof *has);
+        if (!clash || !has) {
+            *rc = PLC_ENOMEM;
+            ok = false;
+        }
+    }
+    for (size_t k = 0; ok && k < G; k++)
+        for (size_t i = 0; i < n; i++)
+            has[k * n + i] =
+                g[k].menu[col[i].v] &&
+                menu_find(p, g[k].menu[col[i].v], &col[i]) != PLACE_NONE;
+    for (size_t i = 0; ok && i < n; i++)
+        for (size_t j = i; j < n; j++) {
+            bool fit = col[i].v == col[j].v;
+            for (size_t k = 0; k < G && !fit; k++) {
+                if (!has[k * n + i] || !has[k * n + j])
+                    continue;
+                for (size_t t = 0; t < g[k].n_pt && !fit; t++)
+                    fit = room_fits(p, &g[k].pt[t], col[i].v, col[i].u,
+                                    col[j].v, col[j].u);
+            }
+            clash[i * n + j] = clash[j * n + i] = !fit;
+        }
+    for (size_t k = 0; k < G; k++) {
+        free(g[k].menu);
+        free(g[k].pt);
+    }
+    free(tuple);
+    free(has);
+    if (!ok) {
+        free(clash);
+        return NULL;
+    }
+    return clash;
+}
+
+/* rule[a * V + b]: 1 when the rules keep services a and b apart, -1
+ * when they keep them together (affinity), else 0; NULL on PLC_ENOMEM. */
+static signed char *pair_rules(const struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services;
+    signed char *rule = calloc(V * V + 1, sizeof *rule);
+    if (!rule || (m->relax & FAM_RULES))
+        return rule;
+    for (size_t g = 0; g < p->n_anti_affinity; g++)
+        for (const size_t *a = p->anti_affinity[g]; *a != PLACE_NONE; a++)
+            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
+                if (*a != *b)
+                    rule[*a * V + *b] = rule[*b * V + *a] = 1;
+    for (size_t g = 0; g < p->n_affinity; g++)
+        for (const size_t *a = p->affinity[g]; *a != PLACE_NONE; a++)
+            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
+                if (*a != *b)
+                    rule[*a * V + *b] = rule[*b * V + *a] = -1;
+    return rule;
+}
+
+/* The groups of a spread solution (services pairwise on one host,
+ * y = 0; the triangle rows make it a partition): grp[v], their count. */
+static size_t spread_groups(const struct tmodel *t, size_t *grp)
+{
+    size_t V = t->V, ng = 0;
+    for (size_t v = 0; v < V; v++)
+        grp[v] = PLACE_NONE;
+    for (size_t a = 0; a < V; a++) {
+        if (grp[a] != PLACE_NONE)
+            continue;
+        grp[a] = ng;
+        for (size_t b = a + 1; b < V; b++)
+            if (grp[b] == PLACE_NONE &&
+                glp_mip_col_val(t->lp, t->ycol + (int)pair_of(V, a, b)) < 0.5)
+                grp[b] = ng;
+        ng++;
+    }
+    return ng;
+}
+
+/* Can host h take group g's services with the sizes of their picked
+ * columns (1, 0, PLC_ENOMEM), and which menu items are they there
+ * (item[v], PLACE_NONE when h's menu lacks one)? */
+static int group_fits(const struct milp *m, const struct tmodel *t,
+                      const size_t *pick, const size_t *mem, size_t nm,
+                      size_t h, double *u, size_t *item)
+{
+    const struct place_problem *p = m->p;
+    const struct place_host *o = &p->cluster->hosts[h];
+    size_t H = p->cluster->n_hosts;
+    uint64_t need = 0;
+    double all = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if (!m->yn[mem[i] * H + h])
+            return 0;
+        need += p->services[mem[i]].mem_bytes;
+        u[i] = t->col[pick[mem[i]]].u;
+        all += u[i];
+    }
+    if ((o->mem_bytes != PLACE_UNLIMITED &&
+         o->mem_used_bytes + need > o->mem_bytes) ||
+        all > place__milp_host_free(o) + 1e-9)
+        return 0;
+    int ok = place__packs(p, h, mem, u, nm);
+    for (size_t i = 0; ok == 1 && i < nm; i++)
+        item[mem[i]] =
+            menu_find(p, p->services[mem[i]].menu[h], &t->col[pick[mem[i]]]);
+    return ok;
+}
+
+/* Hosts for a spread solution: each group on a host of its own that
+ * takes its items, the other groups as near the largest group's host as
+ * they can be (the least largest delay, over up to REALIZE_FIRST hosts
+ * for it).  1 with host[] and item[] (menu items there); 0 without, *bad
+ * a group that no host has the room for at these sizes or larger (or
+ * PLACE_NONE); PLC_ENOMEM. */
+#define REALIZE_FIRST 32
+
+static int realize(const struct milp *m, const struct tmodel *t,
+                   const size_t *pick, const size_t *grp, size_t ng,
+                   size_t *host, size_t *item, size_t *bad)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, H = p->cluster->n_hosts;
+    *bad = PLACE_NONE;
+    size_t *mem = malloc((V + 1) * sizeof *mem);
+    size_t *fit = malloc((ng * H + 1) * sizeof *fit);
+    size_t *nfit = calloc(ng + 1, sizeof *nfit);
+    size_t *it = malloc((V + 1) * sizeof *it);
+    size_t *best = malloc((ng + 1) * sizeof *best);
+    size_t *cur = malloc((ng + 1) * sizeof *cur);
+    double *u = malloc((V + 1) * sizeof *u);
+    int rc = mem && fit && nfit && it && best && cur && u ? 0 : PLC_ENOMEM;
+    /* the hosts that fit each group; the largest group first */
+    size_t g0 = 0, size0 = 0;
+    for (size_t g = 0; rc == 0 && g < ng; g++) {
+        size_t nm = 0;
+        for (size_t v = 0; v < V; v++)
+            if (grp[v] == g)
+                mem[nm++] = v;
+        if (nm > size0) {
+            size0 = nm;
+            g0 = g;
+        }
+        bool sizes = false;
+        for (size_t h = 0; rc == 0 && h < H; h++) {
+            int f = group_fits(m, t, pick, mem, nm, h, u, it);
+            if (f < 0)
+                rc = f;
+            if (f != 1)
+                continue;
+            sizes = true;
+            bool all = true;
+            for (size_t i = 0; i < nm; i++)
+                all &= it[mem[i]] != PLACE_NONE;
+            if (all)
+                fit[g * H + nfit[g]++] = h;
+        }
+        if (rc == 0 && nfit[g] == 0) {
+            if (!sizes)
+                *bad = g;
+            rc = 1; /* no plan */
+        }
+    }
+    uint64_t best_d = UINT64_MAX;
+    for (size_t f0 = 0; rc == 0 && f0 < nfit[g0] && f0 < REALIZE_FIRST; f0++) {
+        size_t h0 = fit[g0 * H + f0];
+        uint64_t worst = 0;
+        bool ok = true;
+        for (size_t g = 0; g < ng && ok; g++) {
+            cur[g] = g == g0 ? h0 : PLACE_NONE;
+            if (g == g0)
+                continue;
+            uint64_t least = UINT64_MAX;
+            for (size_t f = 0; f < nfit[g]; f++) {
+                size_t h = fit[g * H + f];
+                bool used = false;
+                for (size_t e = 0; e < g && !used; e++)
+                    used = cur[e] == h;
+                used |= h == h0;
+                uint64_t d, j;
+                if (used || !place__routes_hosts(m->r, 0, h0, h, &d, &j))
+                    continue;
+                if (d < least) {
+                    least = d;
+                    cur[g] = h;
+                }
+            }
+            ok = cur[g] != PLACE_NONE;
+            if (ok && least > worst)
+                worst = least;
+        }
+        if (ok && worst < best_d) {
+            best_d = worst;
+            memcpy(best, cur, ng * sizeof *best);
+        }
+    }
+    if (rc == 0 && best_d == UINT64_MAX)
+        rc = 1;
+    if (rc == 0) {
+        for (size_t v = 0; v < V; v++) {
+            host[v] = best[grp[v]];
+            item[v] =
+                menu_find(p, p->services[v].menu[host[v]], &t->col[pick[v]]);
+        }
+    }
+    free(mem);
+    free(fit);
+    free(nfit);
+    free(it);
+    free(best);
+    free(cur);
+    free(u);
+    return rc < 0 ? rc : rc == 0;
+}
+
+/* No plan puts group g's services on one host with items of their
+ * picked sizes or larger (no host has the room):
+ *   sum_{a<b in g} y_ab - sum_{a in g} sum_{u_j >= u_pick(a)} x_j >= 1 - |g| */
+static void group_cut(struct tmodel *t, const size_t *pick, const size_t *grp,
+                      size_t g)
+{
+    size_t V = t->V, nm = 0;
+    int k = 0;
+    for (size_t a = 0; a < V; a++) {
+        if (grp[a] != g)
+            continue;
+        nm++;
+        for (size_t b = a + 1; b < V; b++)
+            if (grp[b] == g) {
+                t->ind[++k] = t->ycol + (int)pair_of(V, a, b);
+                t->val[k] = 1;
+            }
+        double ua = t->col[pick[a]].u;
+        for (size_t s = t->start[a]; s < t->start[a + 1]; s++)
+            if (t->col[t->of[s]].u >= ua) {
+                t->ind[++k] = (int)t->of[s] + 1;
+                t->val[k] = -1;
+            }
+    }
+    int r = glp_add_rows(t->lp, 1);
+    glp_set_mat_row(t->lp, r, k, t->ind, t->val);
+    glp_set_row_bnds(t->lp, r, GLP_LO, 1 - (double)nm, 0);
+}
+
+/* The spread model solved by `end`, its groups put on hosts; a group no
+ * host takes is cut off and the model solved again (at most
+ * SPREAD_ROUNDS times).  0 with *opt (INFINITY: no spread plan) and, when
+ * its groups have hosts, out->spread with them; 1 not proven in time;
+ * PLC_ENOMEM. */
+#define SPREAD_ROUNDS 64
+
+static int spread_solve(const struct milp *m, const struct place_tcol *col,
+                        size_t n, const struct place_spread *sp, double W,
+                        double end, struct place_cross *out, double *opt)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services;
+    struct tmodel t = {0};
+    size_t *grp = malloc((V + 1) * sizeof *grp);
+    size_t *pick = malloc((V + 1) * sizeof *pick);
+    int r = grp && pick ? tmodel_build(&t, p, col, n, NULL, 0, sp, NULL,
+                                       p->deadline_ns, W)
+                        : PLC_ENOMEM;
+    if (r == 2) {
+        *opt = INFINITY;
+        r = 0;
+    }
+    for (int round = 0; r == 0 && round < SPREAD_ROUNDS; round++) {
+        double o;
+        int s = tmodel_solve(&t, end - plc_now_s(), &o, pick);
+        if (s == 1 && round == 0)
+            r = 1;
+        if (s == 2)
+            *opt = INFINITY; /* no spread plan (the cuts leave none) */
+        if (s != 0)
+            break;
+        *opt = o;
+        if (!sp->full || !out->spread_host)
+            break;
+        size_t bad, ng = spread_groups(&t, grp);
+        int z = realize(m, &t, pick, grp, ng, out->spread_host,
+                        out->spread_item, &bad);
+        if (z < 0)
+            r = z;
+        out->spread = z == 1;
+        if (z != 0 || bad == PLACE_NONE)
+            break;
+        group_cut(&t, pick, grp, bad);
+    }
+    tmodel_free(&t);
+    free(grp);
+    free(pick);
+    return r;
+}
+
 /* The most classes of hosts whose single-host relaxation is solved, and
  * the share of the time left for the whole bound. */
 #define CROSS_MAX_CLASSES 64
+
 #define CROSS_SHARE 0.2
 
 static int cmp_desc(const void *a, const void *b)
@@ -276,6 +909,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     size_t V = p->n_services, H = c->n_hosts, E = p->n_endpoints;
     out->host = PLACE_NONE;
     out->host_opt = out->cut_opt = INFINITY;
+    out->spread = false;
     if (p->objective != PLACE_OBJ_UTILIZATION || !m->has_dp ||
         p->deadline_ns == PLACE_UNLIMITED || V < 2 || H < 2 ||
         m->single_location || !connected(p))
@@ -409,9 +1043,12 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     free(core_free);
     free(rank);
     col = NULL;
-    /* the spread plans: one vlink between two services charged */
+    /* the plans over several hosts: each vlink between two services on
+     * two hosts charged its least crossing */
     uint64_t *cross = calloc(p->n_vlinks + 1, sizeof *cross);
-    if (rc == 0 && !cross)
+    signed char *rule = rc == 0 ? pair_rules(m) : NULL;
+    bool *clash = NULL;
+    if (rc == 0 && (!cross || !rule))
         rc = PLC_ENOMEM;
     if (rc == 0) {
         uint64_t pair = place__least_host_pair_delay(m);
@@ -440,19 +1077,49 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
             n += k;
             free(its);
         }
+        double room = 0, mem_room = 0;
+        if (rc == 0 && V <= SPREAD_FULL_MAX)
+            clash = clashes(m, col, n, &room, &mem_room, &rc);
+        if (!clash)
+            room = mem_room = INFINITY;
+        /* the full model in half the time left, else the vlinks' rows
+         * alone (a 20-service chain's triangles may not be solved in
+         * time, and the bound of one host then goes unused too) */
+        /* (the pairs' rows bind only where two items clash or all
+         * services at their largest items exceed a host's room) */
+        bool binds = false;
+        double most = 0;
+        for (size_t i = 0; clash && i < n * n; i++)
+            binds |= clash[i];
+        for (size_t i = 0; i < n; i++) {
+            double u = col[i].u;
+            for (size_t j = 0; j < n; j++)
+                if (col[j].v == col[i].v && col[j].u > u)
+                    u = -1; /* not its largest */
+            most += u > 0 ? u : 0;
+        }
+        binds |= most > room + 1e-9 || (double)mem > mem_room;
+        struct place_spread sp = {cross, clash,    rule,
+                                  room,  mem_room, clash && binds};
         double opt = INFINITY;
-        int r = rc == 0 ? place__timing_milp(p, col, n, NULL, 0, cross, NULL,
-                                             p->deadline_ns, W,
-                                             end - plc_now_s(), &opt, NULL)
-                        : rc;
+        int r = rc;
+        if (r == 0)
+            r = spread_solve(m, col, n, &sp, W,
+                             sp.full ? plc_now_s() + (end - plc_now_s()) / 2
+                                     : end,
+                             out, &opt);
+        if (r == 1 && sp.full) {
+            sp.full = false;
+            r = spread_solve(m, col, n, &sp, W, end, out, &opt);
+        }
         if (r < 0 || r == 1)
             rc = r;
-        else if (r == 0)
+        else
             out->cut_opt = opt;
     }
+    free(clash);
+    free(rule);
     out->lb = fmin(out->host_opt, out->cut_opt);
-    if (rc == 0 && !isfinite(out->lb))
-        rc = 1; /* neither: left to the whole model */
     free(col);
     free(cross);
     free(pick);

@@ -95,6 +95,11 @@ const char *place__node_name(const struct place_problem *p, size_t n);
 /* verify.c: plans */
 int place__pack_host(const struct place_problem *p, struct place_plan *plan,
                      size_t h);
+/* Do services v[0..n-1], with utilisation u[i] in all (split evenly
+ * over their vCPUs, each on a core of its own), pack on host h's free
+ * cores?  1, 0, PLC_ENOMEM. */
+int place__packs(const struct place_problem *p, size_t h, const size_t *v,
+                 const double *u, size_t n);
 /* Every host packed: 1, 0 when one does not pack, or PLC_ENOMEM. */
 int place__pack_all(const struct place_problem *p, struct place_plan *plan);
 /* Every host packed; the first that does not pack (PLACE_NONE if all
@@ -182,20 +187,40 @@ struct place_tcol {
     size_t ref;
 };
 
+/* crossing.c: what a timing MILP knows of plans that spread the
+ * workflow over several hosts: per vlink the least delay of its crossing
+ * (0: none charged), and which columns no host holds together. */
+struct place_spread {
+    const uint64_t *cross_ns; /* per vlink */
+    /* n x n: clash[i * n + j] when no host has room for column i's
+     * service with its item beside column j's with its item (NULL: every
+     * pair may share a host) */
+    const bool *clash;
+    /* V x V: 1 when the two services are always on distinct hosts, -1
+     * when always on one (the rules), 0 either (NULL: all 0) */
+    const signed char *rule;
+    /* the most free CPU and free memory of any one host: what the
+     * services on one host take together (INFINITY: unchecked) */
+    double room, mem_room;
+    /* the pairs' rows (transitivity, clashes, room) too, else only some
+     * vlink crossing and each crossing charged */
+    bool full;
+};
+
 /* crossing.c: the timing relaxation over columns col[0..n-1] (see there):
  * with core_free (cores entries; a column's core indexes it), each core's
- * items within its free capacity; with cross_ns (per vlink, 0 for none),
- * exactly one of those vlinks charged its crossing; with fixed_ns (per
- * vlink), each vlink's delay charged always; W infinite for no
- * probability row.  0 with its proven optimum *opt and, with pick, the
- * column per service; 1 not proven within tl seconds; 2 no solution;
- * PLC_ENOMEM. */
+ * items within its free capacity; with spread, the plans that put the
+ * services on more than one host, each vlink whose two services are
+ * apart charged its crossing; with fixed_ns (per vlink), each vlink's
+ * delay charged always; W infinite for no probability row.  0 with its
+ * proven optimum *opt and, with pick, the column per service; 1 not
+ * proven within tl seconds; 2 no solution; PLC_ENOMEM. */
 int place__timing_milp(const struct place_problem *p,
                        const struct place_tcol *col, size_t n,
                        const double *core_free, int cores,
-                       const uint64_t *cross_ns, const uint64_t *fixed_ns,
-                       uint64_t D, double W, double tl, double *opt,
-                       size_t *pick);
+                       const struct place_spread *spread,
+                       const uint64_t *fixed_ns, uint64_t D, double W,
+                       double tl, double *opt, size_t *pick);
 
 /* heur.c: the plan's hosts kept, the least-utilisation items for them
  * (timing relaxation on the plan's cores, with the delays its vlinks
@@ -212,14 +237,21 @@ struct place_cross {
     size_t host;     /* the host of the least single-host optimum, or NONE */
     double host_opt; /* its value (infinite if none) */
     size_t *item;    /* its menu items on that host */
-    double cut_opt;  /* the optimum charged one crossing (infinite: none) */
+    double cut_opt;  /* the optimum of the plans over several hosts
+                        (infinite: none) */
+    /* the host and menu item per service of a plan over several hosts
+     * from that optimum (when spread; the caller gives room, or NULL) */
+    bool spread;
+    size_t *spread_host, *spread_item;
 };
 
 /* crossing.c: the least utilisation of any plan of a workflow whose
  * services are joined by vlinks: the lesser of one host's alone (per
- * core; one host of each class of equal ones) and of a plan charged one
- * crossing.  0 with *out; 1 not applicable or not proven in time;
- * PLC_ENOMEM. */
+ * core; one host of each class of equal ones) and of the plans over
+ * several hosts (each crossing charged, pairs and groups of services
+ * that no host holds together kept apart), with a plan for each when
+ * it has hosts.  0 with *out (lb infinite: no plan at all); 1 not
+ * applicable or not proven in time; PLC_ENOMEM. */
 int place__cross_bound(const struct milp *m, struct place_cross *out);
 
 /* bound.c: the distinct (u, d, w) items of service v over every host's

@@ -155,13 +155,14 @@ static int prune_to(struct milp *m, const struct place_plan *plan)
 
 /* Service v on host[v] with menu item item[v] in place of the greedy
  * plan (heur_host, plan->heur_item, heur_route), when it packs, passes
- * verification and has a lower objective: 1 taken, 0 not, PLC_ENOMEM. */
-static int take_plan(const struct milp *m, struct place_plan *plan,
+ * verification and has a lower objective (than any, without a greedy
+ * plan: has false): 1 taken, 0 not, PLC_ENOMEM. */
+static int take_plan(const struct milp *m, struct place_plan *plan, bool has,
                      const size_t *host, const size_t *item, size_t *heur_host,
                      int *heur_route)
 {
-    int rc =
-        place__try_plan(m, plan, host, item, place__plan_objective(m, plan));
+    int rc = place__try_plan(m, plan, host, item,
+                             has ? place__plan_objective(m, plan) : INFINITY);
     for (size_t v = 0; rc == 1 && v < m->p->n_services; v++)
         heur_host[v] = host[v];
     for (size_t i = 0; rc == 1 && i < m->p->n_vlinks; i++)
@@ -390,27 +391,56 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             plan->vlinks[i].path = NULL;
         }
     }
-    /* a workflow no host takes at the bound's items (crossing.c): the
-     * better of one host alone and a plan charged one crossing bounds
-     * it; the best single-host plan may beat the greedy plan */
-    if (hf == 1 && !meets_dp(&m, plan)) {
+    /* a workflow no host takes at the bound's items, or no greedy plan
+     * (crossing.c): the better of one host alone and the plans over
+     * several hosts bounds it, and the plans of both relaxations may
+     * beat the greedy plan; when neither has a solution, there is no
+     * plan */
+    if ((hf == 1 && !meets_dp(&m, plan)) || hf == 0) {
         size_t V = p->n_services;
+        bool had = hf == 1;
         struct place_cross x;
         x.item = malloc((V + 1) * sizeof *x.item);
+        x.spread_host = malloc((V + 1) * sizeof *x.spread_host);
+        x.spread_item = malloc((V + 1) * sizeof *x.spread_item);
         size_t *xhost = malloc((V + 1) * sizeof *xhost);
-        int xr = x.item && xhost ? place__cross_bound(&m, &x) : PLC_ENOMEM;
+        int xr = x.item && x.spread_host && x.spread_item && xhost
+                     ? place__cross_bound(&m, &x)
+                     : PLC_ENOMEM;
         if (xr == 0 && x.host != PLACE_NONE) {
             for (size_t v = 0; v < V; v++)
                 xhost[v] = x.host;
-            rc = take_plan(&m, plan, xhost, x.item, heur_host, heur_route);
+            rc = take_plan(&m, plan, hf == 1, xhost, x.item, heur_host,
+                           heur_route);
+            if (rc == 1)
+                hf = 1;
+        }
+        if (xr == 0 && x.spread && rc >= 0) {
+            int t = take_plan(&m, plan, hf == 1, x.spread_host, x.spread_item,
+                              heur_host, heur_route);
+            if (t != 0)
+                rc = t;
+            if (t == 1)
+                hf = 1;
         }
         if (xr < 0)
             rc = xr;
         free(x.item);
+        free(x.spread_host);
+        free(x.spread_item);
         free(xhost);
-        if (rc >= 0 && xr == 0 && x.lb > m.dp_lb) {
+        if (rc >= 0 && xr == 0 && hf == 1 && isfinite(x.lb) && x.lb > m.dp_lb) {
             m.dp_lb = x.lb;
             m.dp_by_milp = true;
+        }
+        if (rc >= 0 && xr == 0 && !had && hf == 0 && x.lb == INFINITY) {
+            /* neither relaxation has a plan: proven without the solver */
+            free(heur_host);
+            free(heur_route);
+            plan->status = PLACE_INFEASIBLE;
+            double left = place__deadline(p) - plc_now_s();
+            rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
+            goto out;
         }
         if (rc == 1)
             rc = prune_to(&m, plan);

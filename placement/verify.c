@@ -155,6 +155,36 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
     return ok;
 }
 
+int place__packs(const struct place_problem *p, size_t h, const size_t *v,
+                 const double *u, size_t n)
+{
+    const struct place_host *ho = &p->cluster->hosts[h];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)p->services[v[i]].vcpus;
+    if (k == 0)
+        return 1;
+    struct pack_item *it = malloc(k * sizeof *it);
+    size_t *core_of = malloc(k * sizeof *core_of);
+    double *free_ = malloc(((size_t)ho->cores + 1) * sizeof *free_);
+    int ok = it && core_of && free_ ? 0 : PLC_ENOMEM;
+    if (ok == 0) {
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < p->services[v[i]].vcpus; c++)
+                it[k++] =
+                    (struct pack_item){v[i], u[i] / p->services[v[i]].vcpus};
+        qsort(it, k, sizeof *it, cmp_pack);
+        for (int c = 0; c < ho->cores; c++)
+            free_[c] = place__milp_core_free(ho, c);
+        ok = pack_dfs(it, k, 0, free_, ho->cores, core_of);
+    }
+    free(it);
+    free(core_of);
+    free(free_);
+    return ok;
+}
+
 size_t place__first_unpacked(const struct place_problem *p,
                              struct place_plan *plan, int *rc)
 {
