@@ -76,8 +76,8 @@ run "$bin/placer" plan --cluster "$tmp/ft16x4.json" "$tmp/forkjoin.json" | sed -
 # relaxation of the whole cluster
 run "$bin/placer" plan --cluster "$tmp/ft16x4.json" examples/vepc-attach.json | sed -n 1,4p
 # 16 hosts whose cores are partly busy: no host takes the fork/join
-# whole, so it crosses hosts; proven against the timing relaxation charged
-# one crossing
+# whole, so it crosses hosts; proven against the timing relaxation of the
+# plans over several hosts (each crossing charged)
 run "$bin/placer" plan --cluster examples/fat-tree-k4-busy.json "$tmp/forkjoin.json" | sed -n 1,4p
 # every core 70 % busy: no plan, proven without the solver, and why
 sed 's/"cores": 4/"cores": 4, "used": [0.7, 0.7, 0.7, 0.7]/' "$tmp/ft16x4.json" >"$tmp/busy.json"
