@@ -902,14 +902,100 @@ static bool same_class(const struct milp *m, size_t h, size_t r, double *fh,
     return true;
 }
 
+/* The spread model's optimum by `end` (charged: each crossing its least
+ * delay, else none), with out->spread and its hosts when its groups have
+ * some (out->spread_host non-NULL).  0 with *opt (INFINITY: no spread
+ * plan), 1 not proven in time, PLC_ENOMEM. */
+static int spread_part(const struct milp *m, bool charged, double end,
+                       struct place_cross *out, double *opt)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, E = p->n_endpoints;
+    uint64_t *cross = calloc(p->n_vlinks + 1, sizeof *cross);
+    signed char *rule = pair_rules(m);
+    bool *clash = NULL;
+    struct place_tcol *col = NULL;
+    int rc = cross && rule ? 0 : PLC_ENOMEM;
+    uint64_t pair = place__least_host_pair_delay(m);
+    for (size_t i = 0; rc == 0 && charged && i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        if (e->from >= E && e->to >= E && e->from != e->to)
+            cross[i] = (uint64_t)(e->crossings > 0 ? e->crossings : 0) *
+                       (pair + place__message_ns(e));
+    }
+    size_t n = 0;
+    double most = 0, mem = 0;
+    for (size_t v = 0; rc == 0 && v < V; v++) {
+        struct place_tcol *its;
+        size_t k = place__distinct_items(m, v, &its);
+        if (k == SIZE_MAX) {
+            rc = PLC_ENOMEM;
+            break;
+        }
+        struct place_tcol *grown = realloc(col, (n + k + 1) * sizeof *col);
+        if (!grown) {
+            free(its);
+            rc = PLC_ENOMEM;
+            break;
+        }
+        col = grown;
+        memcpy(col + n, its, k * sizeof *its);
+        double u = 0;
+        for (size_t i = 0; i < k; i++)
+            u = fmax(u, its[i].u);
+        most += u;
+        mem += (double)p->services[v].mem_bytes;
+        n += k;
+        free(its);
+    }
+    double room = 0, mem_room = 0;
+    if (rc == 0 && V <= SPREAD_FULL_MAX)
+        clash = clashes(m, col, n, &room, &mem_room, &rc);
+    if (!clash)
+        room = mem_room = INFINITY;
+    /* the pairs' rows bind only where two items clash or all services at
+     * their largest items exceed a host's room */
+    bool binds = most > room + 1e-9 || mem > mem_room;
+    for (size_t i = 0; clash && i < n * n && !binds; i++)
+        binds = clash[i];
+    struct place_spread sp = {cross, clash,    rule,
+                              room,  mem_room, clash && binds};
+    /* the full model in half the time left, else the vlinks' rows alone
+     * (a 20-service chain's triangles may not be solved in time, and the
+     * bound of one host then goes unused too) */
+    *opt = INFINITY;
+    if (rc == 0)
+        rc = spread_solve(m, col, n, &sp, place__prob_budget(p),
+                          sp.full ? plc_now_s() + (end - plc_now_s()) / 2 : end,
+                          out, opt);
+    if (rc == 1 && sp.full) {
+        sp.full = false;
+        rc = spread_solve(m, col, n, &sp, place__prob_budget(p), end, out, opt);
+    }
+    free(clash);
+    free(rule);
+    free(col);
+    free(cross);
+    return rc;
+}
+
+int place__spread_uncharged(const struct milp *m, double tl)
+{
+    struct place_cross out = {0};
+    double opt;
+    int rc = spread_part(m, false, plc_now_s() + tl, &out, &opt);
+    return rc != 0 ? rc : isfinite(opt) ? 0 : 2;
+}
+
 int place__cross_bound(const struct milp *m, struct place_cross *out)
 {
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
-    size_t V = p->n_services, H = c->n_hosts, E = p->n_endpoints;
+    size_t V = p->n_services, H = c->n_hosts;
     out->host = PLACE_NONE;
     out->host_opt = out->cut_opt = INFINITY;
     out->spread = false;
+    out->no_place = out->no_memory = out->no_cpu = out->no_cores = 0;
     if (p->objective != PLACE_OBJ_UTILIZATION || !m->has_dp ||
         p->deadline_ns == PLACE_UNLIMITED || V < 2 || H < 2 ||
         m->single_location || !connected(p))
@@ -921,6 +1007,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         pooled |= p->services[v].vcpus != 1;
     double end = plc_now_s() + CROSS_SHARE * (place__deadline(p) - plc_now_s());
     double W = place__prob_budget(p);
+    out->apart = false;
     /* the hosts that could take every service: a column for each, their
      * memory, room for the relaxation's optimum; none when two of them
      * may not share a host; one of each class */
@@ -928,6 +1015,7 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     for (size_t g = 0; g < p->n_anti_affinity; g++)
         apart |= p->anti_affinity[g][0] != PLACE_NONE &&
                  p->anti_affinity[g][1] != PLACE_NONE;
+    out->apart = apart;
     uint64_t mem = 0;
     int max_c = 1;
     for (size_t v = 0; v < V; v++)
@@ -942,31 +1030,50 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         free(fa);
         return PLC_ENOMEM;
     }
+    size_t *members = calloc(CROSS_MAX_CLASSES + 1, sizeof *members);
+    if (!members) {
+        free(hosts);
+        free(fa);
+        return PLC_ENOMEM;
+    }
     bool many = false;
     for (size_t h = 0; h < H && !apart && !many; h++) {
         const struct place_host *o = &c->hosts[h];
         bool all = true;
         for (size_t v = 0; v < V && all; v++)
             all = m->yn[v * H + h] > 0;
-        if (!all || (o->mem_bytes != PLACE_UNLIMITED &&
-                     o->mem_used_bytes + mem > o->mem_bytes))
+        if (!all) {
+            out->no_place++;
             continue;
+        }
+        if (o->mem_bytes != PLACE_UNLIMITED &&
+            o->mem_used_bytes + mem > o->mem_bytes) {
+            out->no_memory++;
+            continue;
+        }
         double f = place__milp_host_free(o);
-        if (f + 1e-9 * fmax(1, f) < m->dp_lb)
+        if (f + 1e-9 * fmax(1, f) < m->dp_lb) {
+            out->no_cpu++;
             continue;
+        }
         size_t k = 0;
         while (k < nh && !same_class(m, h, hosts[k], fa, fa + max_c + 1))
             k++;
-        if (k < nh)
+        if (k < nh) {
+            members[k]++;
             continue;
-        if (nh == CROSS_MAX_CLASSES)
+        }
+        if (nh == CROSS_MAX_CLASSES) {
             many = true;
-        else
+        } else {
+            members[nh] = 1;
             hosts[nh++] = h;
+        }
     }
     free(fa);
     if (many) {
         free(hosts);
+        free(members);
         return 1;
     }
     int rc = 0;
@@ -1032,6 +1139,8 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
             rc = r; /* not proven in time: no bound */
             break;
         }
+        if (r == 2)
+            out->no_cores += members[i];
         if (r == 0 && opt < out->host_opt) {
             out->host_opt = opt;
             out->host = h;
@@ -1043,86 +1152,16 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     free(core_free);
     free(rank);
     col = NULL;
-    /* the plans over several hosts: each vlink between two services on
-     * two hosts charged its least crossing */
-    uint64_t *cross = calloc(p->n_vlinks + 1, sizeof *cross);
-    signed char *rule = rc == 0 ? pair_rules(m) : NULL;
-    bool *clash = NULL;
-    if (rc == 0 && (!cross || !rule))
-        rc = PLC_ENOMEM;
     if (rc == 0) {
-        uint64_t pair = place__least_host_pair_delay(m);
-        for (size_t i = 0; i < p->n_vlinks; i++) {
-            const struct place_vlink *e = &p->vlinks[i];
-            if (e->from >= E && e->to >= E && e->from != e->to)
-                cross[i] = (uint64_t)(e->crossings > 0 ? e->crossings : 0) *
-                           (pair + place__message_ns(e));
-        }
-        size_t n = 0;
-        for (size_t v = 0; v < V; v++) {
-            struct place_tcol *its;
-            size_t k = place__distinct_items(m, v, &its);
-            if (k == SIZE_MAX) {
-                rc = PLC_ENOMEM;
-                break;
-            }
-            struct place_tcol *grown = realloc(col, (n + k + 1) * sizeof *col);
-            if (!grown) {
-                free(its);
-                rc = PLC_ENOMEM;
-                break;
-            }
-            col = grown;
-            memcpy(col + n, its, k * sizeof *its);
-            n += k;
-            free(its);
-        }
-        double room = 0, mem_room = 0;
-        if (rc == 0 && V <= SPREAD_FULL_MAX)
-            clash = clashes(m, col, n, &room, &mem_room, &rc);
-        if (!clash)
-            room = mem_room = INFINITY;
-        /* the full model in half the time left, else the vlinks' rows
-         * alone (a 20-service chain's triangles may not be solved in
-         * time, and the bound of one host then goes unused too) */
-        /* (the pairs' rows bind only where two items clash or all
-         * services at their largest items exceed a host's room) */
-        bool binds = false;
-        double most = 0;
-        for (size_t i = 0; clash && i < n * n; i++)
-            binds |= clash[i];
-        for (size_t i = 0; i < n; i++) {
-            double u = col[i].u;
-            for (size_t j = 0; j < n; j++)
-                if (col[j].v == col[i].v && col[j].u > u)
-                    u = -1; /* not its largest */
-            most += u > 0 ? u : 0;
-        }
-        binds |= most > room + 1e-9 || (double)mem > mem_room;
-        struct place_spread sp = {cross, clash,    rule,
-                                  room,  mem_room, clash && binds};
         double opt = INFINITY;
-        int r = rc;
-        if (r == 0)
-            r = spread_solve(m, col, n, &sp, W,
-                             sp.full ? plc_now_s() + (end - plc_now_s()) / 2
-                                     : end,
-                             out, &opt);
-        if (r == 1 && sp.full) {
-            sp.full = false;
-            r = spread_solve(m, col, n, &sp, W, end, out, &opt);
-        }
-        if (r < 0 || r == 1)
-            rc = r;
-        else
+        rc = spread_part(m, true, end, out, &opt);
+        if (rc == 0)
             out->cut_opt = opt;
     }
-    free(clash);
-    free(rule);
     out->lb = fmin(out->host_opt, out->cut_opt);
     free(col);
-    free(cross);
     free(pick);
     free(hosts);
+    free(members);
     return rc;
 }

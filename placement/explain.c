@@ -932,3 +932,43 @@ bool place__check_routes(const struct place_problem *p, const struct routes *r,
     }
     return true;
 }
+
+int place__explain_spread(const struct place_problem *p, const struct milp *m,
+                          const struct place_cross *x, struct place_plan *plan)
+{
+    size_t V = p->n_services, H = p->cluster->n_hosts;
+    char one[256], dl[PLC_QTY_BUFSZ], cr[PLC_QTY_BUFSZ];
+    if (x->apart)
+        snprintf(one, sizeof one,
+                 "the anti-affinity rules keep its %zu services off any one "
+                 "host",
+                 V);
+    else
+        snprintf(one, sizeof one,
+                 "no host takes all %zu services (of %zu hosts, %zu lack a "
+                 "place for one of them, %zu the memory, %zu the free CPU, "
+                 "and %zu have cores that cannot hold reservations meeting "
+                 "the deadline and the probability)",
+                 V, H, x->no_place, x->no_memory, x->no_cpu, x->no_cores);
+    double left = place__deadline(p) - plc_now_s();
+    int u = place__spread_uncharged(m, fmax(left, 0.001));
+    if (u < 0)
+        return u;
+    place__fmt_time(p->deadline_ns, dl);
+    place__fmt_time(place__least_host_pair_delay(m), cr);
+    place__reject(plan, PLACE_REJECT_CPU,
+                  "not enough CPU where the deadline allows: %s, and over "
+                  "several hosts the free cores cannot hold reservations "
+                  "short enough for the deadline of %s and the probability "
+                  "%g, %s%s",
+                  one, dl, p->probability,
+                  u == 2 ? "whatever the crossings take"
+                         : "with each crossing taking at least ",
+                  u == 2 ? "" : cr);
+    place__detail_num(plan, "hosts", (double)H);
+    place__detail_num(plan, "hosts_no_place", (double)x->no_place);
+    place__detail_num(plan, "hosts_memory", (double)x->no_memory);
+    place__detail_num(plan, "hosts_cpu", (double)x->no_cpu);
+    place__detail_num(plan, "hosts_cores", (double)x->no_cores);
+    return 0;
+}

@@ -243,6 +243,13 @@ struct place_cross {
      * from that optimum (when spread; the caller gives room, or NULL) */
     bool spread;
     size_t *spread_host, *spread_item;
+    /* why no host takes every service, in hosts (when host_opt is
+     * infinite and not apart): a service without a place there, its
+     * memory, its free CPU in all below the bound, its cores holding no
+     * reservations that meet the deadline and the probability; apart:
+     * the rules keep two services apart */
+    size_t no_place, no_memory, no_cpu, no_cores;
+    bool apart;
 };
 
 /* crossing.c: the least utilisation of any plan of a workflow whose
@@ -253,6 +260,16 @@ struct place_cross {
  * it has hosts.  0 with *out (lb infinite: no plan at all); 1 not
  * applicable or not proven in time; PLC_ENOMEM. */
 int place__cross_bound(const struct milp *m, struct place_cross *out);
+
+/* crossing.c: the spread model with no crossing charged: 0 it has a
+ * solution, 2 none (the free cores alone rule the spread plans out), 1
+ * not proven within tl seconds, PLC_ENOMEM. */
+int place__spread_uncharged(const struct milp *m, double tl);
+
+/* explain.c: the rejection when the one-host and spread relaxations of x
+ * (crossing.c) both have no solution. */
+int place__explain_spread(const struct place_problem *p, const struct milp *m,
+                          const struct place_cross *x, struct place_plan *plan);
 
 /* bound.c: the distinct (u, d, w) items of service v over every host's
  * columns, as timing columns (ref: the model column); SIZE_MAX on

@@ -434,12 +434,12 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             m.dp_by_milp = true;
         }
         if (rc >= 0 && xr == 0 && !had && hf == 0 && x.lb == INFINITY) {
-            /* neither relaxation has a plan: proven without the solver */
+            /* neither relaxation has a plan: proven without the solver,
+             * and said with their figures */
             free(heur_host);
             free(heur_route);
             plan->status = PLACE_INFEASIBLE;
-            double left = place__deadline(p) - plc_now_s();
-            rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
+            rc = place__explain_spread(p, &m, &x, plan);
             goto out;
         }
         if (rc == 1)

@@ -838,6 +838,21 @@ Test(plan_cases, a_busy_fork_join_without_a_plan_is_rejected_in_time)
     cr_assert_eq(r.plan.reject, PLACE_REJECT_CPU, "%s", r.plan.message);
     /* proven before the whole model's branch and bound */
     cr_assert_eq(r.plan.nodes, 0, "%d nodes", (int)r.plan.nodes);
+    /* and said with the hosts counted by what each lacks (they add up to
+     * all 16: the one-host relaxation looked at every host) */
+    cr_assert(strstr(r.plan.message, "no host takes all 6 services (of 16 "
+                                     "hosts, "),
+              "%s", r.plan.message);
+    double sum = 0, hosts = 0;
+    for (size_t i = 0; i < r.plan.n_details; i++) {
+        const struct place_detail *d = &r.plan.details[i];
+        if (strcmp(d->key, "hosts") == 0)
+            hosts = d->number;
+        else if (strncmp(d->key, "hosts_", 6) == 0)
+            sum += d->number;
+    }
+    cr_assert_float_eq(hosts, 16, 1e-9);
+    cr_assert_float_eq(sum, 16, 1e-9, "%s", r.plan.message);
     done(&r);
     free(c);
 }
