@@ -436,6 +436,9 @@ static bool connected(const struct place_problem *p)
  * CLASH_POINTS).  Beyond either cap no pair is called a clash. */
 #define CLASH_GROUPS 16
 #define CLASH_POINTS 512
+/* (and only up to this many distinct items in all: the pairs of items
+ * are checked against every point) */
+#define CLASH_COLS_MAX 600
 
 struct room {
     double f1, f2, all, mem;
@@ -949,7 +952,7 @@ static int spread_part(const struct milp *m, bool charged, double end,
         free(its);
     }
     double room = 0, mem_room = 0;
-    if (rc == 0 && V <= SPREAD_FULL_MAX)
+    if (rc == 0 && V <= SPREAD_FULL_MAX && n <= CLASH_COLS_MAX)
         clash = clashes(m, col, n, &room, &mem_room, &rc);
     if (!clash)
         room = mem_room = INFINITY;
