@@ -65,8 +65,18 @@ struct srv {
 
 /* request.c: answers. */
 void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg);
-/* A submission's time limit, seconds (default 2). */
-double srv__time_limit_s(const Placer__SubmitRequest *s);
+/* What a submission or a dry run (PlanRequest: planned against the live
+ * state, never admitted) asks to plan: the workflow, the objective (0:
+ * the workflow's), the time limit in seconds (default 2). */
+struct srv_ask {
+    const Placer__Workflow *workflow;
+    int objective;
+    bool has_limit;
+    uint64_t limit_ms;
+    bool dry;
+};
+struct srv_ask srv__ask(const Placer__Request *req);
+double srv__time_limit_s(const struct srv_ask *a);
 void srv__reply_error(struct job *q, Placer__ErrorCode code,
                       const struct plc_diags *problems, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -44,11 +44,26 @@ void srv__job_free(struct job *q)
     free(q);
 }
 
-double srv__time_limit_s(const Placer__SubmitRequest *s)
+struct srv_ask srv__ask(const Placer__Request *req)
 {
-    return s->has_time_limit_ms && s->time_limit_ms
-               ? (double)s->time_limit_ms / 1e3
-               : 2.0;
+    struct srv_ask a = {0};
+    if (req->op_case == PLACER__REQUEST__OP_SUBMIT && req->submit) {
+        const Placer__SubmitRequest *s = req->submit;
+        a = (struct srv_ask){s->workflow,
+                             s->has_objective ? (int)s->objective : 0,
+                             s->has_time_limit_ms, s->time_limit_ms, false};
+    } else if (req->op_case == PLACER__REQUEST__OP_PLAN && req->plan) {
+        const Placer__PlanRequest *s = req->plan;
+        a = (struct srv_ask){s->workflow,
+                             s->has_objective ? (int)s->objective : 0,
+                             s->has_time_limit_ms, s->time_limit_ms, true};
+    }
+    return a;
+}
+
+double srv__time_limit_s(const struct srv_ask *a)
+{
+    return a->has_limit && a->limit_ms ? (double)a->limit_ms / 1e3 : 2.0;
 }
 
 /* On a worker: validation (linear, but not for the loop to wait on),
@@ -57,21 +72,20 @@ double srv__time_limit_s(const Placer__SubmitRequest *s)
 static void plan_work(uv_work_t *w)
 {
     struct job *q = w->data;
-    const Placer__SubmitRequest *s = q->req->submit;
-    proto_workflow_validate(s->workflow, &q->problems);
+    struct srv_ask a = srv__ask(q->req);
+    proto_workflow_validate(a.workflow, &q->problems);
     if (q->problems.n == 0)
-        proto_workflow_validate_refs(s->workflow, q->residual, &q->problems);
+        proto_workflow_validate_refs(a.workflow, q->residual, &q->problems);
     if (q->problems.n || q->problems.oom)
         return;
-    double limit = srv__time_limit_s(s);
+    double limit = srv__time_limit_s(&a);
     double left = limit - (plc_now_ms() - q->t0) / 1e3;
     if (left < 0.001) {
         q->waited_s = (plc_now_ms() - q->t0) / 1e3;
         return;
     }
-    q->rc = model_plan(&q->mp, q->residual, q->index, s->workflow,
-                       s->has_objective ? (int)s->objective : 0, left, NULL,
-                       &q->plan, &q->doc, &q->err);
+    q->rc = model_plan(&q->mp, q->residual, q->index, a.workflow, a.objective,
+                       left, NULL, &q->plan, &q->doc, &q->err);
 }
 
 static void start_commit(struct srv *srv);
@@ -83,7 +97,8 @@ static void plan_done(uv_work_t *w, int status)
     (void)status;
     struct job *q = w->data;
     struct srv *srv = q->srv;
-    const Placer__Workflow *wf = q->req->submit->workflow;
+    struct srv_ask a = srv__ask(q->req);
+    const Placer__Workflow *wf = a.workflow;
     const char *tenant = srv__tenant_of(wf->tenant);
     if (q->problems.oom) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
@@ -96,18 +111,28 @@ static void plan_done(uv_work_t *w, int status)
         plc_log(PLC_LOG_WARN,
                 "submit %s/%s not planned: it waited %.3f s for the "
                 "admission queue, past its time limit of %.3g s",
-                tenant, wf->name, q->waited_s,
-                srv__time_limit_s(q->req->submit));
+                tenant, wf->name, q->waited_s, srv__time_limit_s(&a));
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BUSY, NULL,
                          "not planned: the request waited %.3g s for the "
                          "admission queue, past its time limit of %.3g s; "
                          "retry, or give a longer time limit",
-                         q->waited_s, srv__time_limit_s(q->req->submit));
+                         q->waited_s, srv__time_limit_s(&a));
     } else if (q->rc < 0) {
         plc_log(PLC_LOG_ERROR, "submit %s/%s: %s", tenant, wf->name,
                 q->err.msg);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
                          q->err.msg);
+    } else if (a.dry) {
+        /* a dry run: the plan against the live state, nothing recorded */
+        plc_log(PLC_LOG_INFO, "dry run %s/%s (%.1f ms): %s", tenant, wf->name,
+                plc_now_ms() - q->t0,
+                q->plan.admitted ? "would be admitted" : q->plan.message);
+        q->doc->tenant = strdup(tenant);
+        if (!q->doc->tenant)
+            srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                             "out of memory");
+        else
+            srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, q->doc);
     } else if (!q->plan.admitted) {
         plc_log(PLC_LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
                 plc_now_ms() - q->t0, q->plan.message);
@@ -399,7 +424,7 @@ void srv__start_next(struct srv *srv)
             srv__job_free(q);
             continue;
         }
-        /* submit */
+        /* submit, or a dry run */
         q->residual = srv__totals_residual(&srv->totals);
         q->index = srv->totals.index;
         if (!q->residual) {

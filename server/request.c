@@ -418,13 +418,15 @@ static void do_bind(struct srv *srv, struct job *q)
     srv__reply_with(q, PLACER__RESPONSE__RESULT_BIND, &br);
 }
 
+/* A submission or a dry run that can be queued: else answered. */
 static bool submit_ok(struct srv *srv, struct job *q)
 {
-    const Placer__SubmitRequest *s = q->req->submit;
+    struct srv_ask a = srv__ask(q->req);
+    const char *op = a.dry ? "plan" : "submit";
     struct plc_diags d = PLC_DIAGS_INIT;
-    if (!s->workflow) {
+    if (!a.workflow) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
-                         "submit: the workflow is missing");
+                         "%s: the workflow is missing", op);
         return false;
     }
     if (!srv->totals.cluster) {
@@ -435,28 +437,28 @@ static bool submit_ok(struct srv *srv, struct job *q)
     }
     /* the rest of validation runs on the worker, before the plan
      * (queue.c); the name is needed here */
-    const Placer__Workflow *w = s->workflow;
+    const Placer__Workflow *w = a.workflow;
     if (!w->name || !proto_name_valid(w->name) ||
         (w->tenant && !proto_name_valid(w->tenant))) {
-        proto_check_name(s->workflow->name, "name", "workflow", true, &d);
-        proto_check_name(s->workflow->tenant, "tenant", "tenant", false, &d);
+        proto_check_name(w->name, "name", "workflow", true, &d);
+        proto_check_name(w->tenant, "tenant", "tenant", false, &d);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, &d,
                          "the workflow has %zu problem%s", d.n,
                          d.n == 1 ? "" : "s");
         plc_diags_release(&d);
         return false;
     }
+    /* (a dry run admits nothing: its name may be in use) */
     struct plc_error err = PLC_ERROR_INIT;
-    if (store_workflow_exists(srv->store, srv__tenant_of(s->workflow->tenant),
-                              s->workflow->name, &err) == 1) {
-        srv__reply_error(
-            q, PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
-            "tenant '%s' has a workflow named '%s' already; release "
-            "it first or choose another name",
-            srv__tenant_of(s->workflow->tenant), s->workflow->name);
+    if (!a.dry && store_workflow_exists(srv->store, srv__tenant_of(w->tenant),
+                                        w->name, &err) == 1) {
+        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_CONFLICT, NULL,
+                         "tenant '%s' has a workflow named '%s' already; "
+                         "release it first or choose another name",
+                         srv__tenant_of(w->tenant), w->name);
         return false;
     }
-    if (s->has_time_limit_ms && s->time_limit_ms > 600000) {
+    if (a.has_limit && a.limit_ms > 600000) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
                          "time_limit_ms: at most 600000 (10 minutes)");
         return false;
@@ -547,6 +549,7 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
         do_bind(srv, q);
         break;
     case PLACER__REQUEST__OP_SUBMIT:
+    case PLACER__REQUEST__OP_PLAN:
     case PLACER__REQUEST__OP_CLUSTER_APPLY:
         if (srv->draining || srv->queued >= srv->queue_max) {
             plc_log(PLC_LOG_INFO, "busy: %zu admissions waiting", srv->queued);
@@ -560,7 +563,8 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
                                  srv->queued);
             break;
         }
-        if (q->req->op_case == PLACER__REQUEST__OP_SUBMIT && !submit_ok(srv, q))
+        if (q->req->op_case != PLACER__REQUEST__OP_CLUSTER_APPLY &&
+            !submit_ok(srv, q))
             break;
         srv__enqueue(srv, q);
         return; /* the queue owns it */

@@ -34,6 +34,15 @@ int cmd_keygen(int argc, char **argv);
 
 /* placerd's endpoint for the online commands (placer --server EP ...) */
 extern const char *cli_server;
+/* --server was given (before the command) */
+extern bool cli_server_given;
+
+/* online.c: the workflow in `path` submitted to placerd at cli_server, or
+ * with dry planned against its live state and admitted nowhere; the plan
+ * printed (json: the document).  The exit code: 0 admitted (or would be),
+ * 1 rejected, 65/66/69/70/75 as submit says. */
+int cli_ask(const char *path, int objective, uint64_t limit_ns, bool dry,
+            bool json);
 
 /* An objective's name as its Placer__Objective value, 0 if unknown. */
 int cli_objective(const char *s);

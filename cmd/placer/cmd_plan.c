@@ -33,6 +33,7 @@ static void print_assumptions(const Placer__Guarantee *g)
 
 static const char help[] =
     "Usage: placer plan --cluster CLUSTER.json [OPTIONS] WORKFLOW.json\n"
+    "       placer --server ENDPOINT plan [OPTIONS] WORKFLOW.json\n"
     "\n"
     "Decide whether the cluster can host the workflow with its end-to-end\n"
     "deadline and probability, and if so where every service runs, which\n"
@@ -47,7 +48,10 @@ static const char help[] =
     "'memory_used', link 'used_rate') is respected.\n"
     "\n"
     "Options:\n"
-    "  --cluster FILE      the cluster (required)\n"
+    "  --cluster FILE      the cluster (required, unless --server is given\n"
+    "                      before the command: then placerd plans it against\n"
+    "                      its live cluster and what it has admitted, and\n"
+    "                      admits nothing, as 'placer submit --dry-run')\n"
     "  --objective KIND    utilization | cost | hosts | bandwidth | balance\n"
     "                      (default: the workflow's, else utilization)\n"
     "  --time-limit TIME   the whole plan's time limit, e.g. 2s, 500ms\n"
@@ -249,10 +253,22 @@ int cmd_plan(int argc, char **argv)
             return cli_usage("plan", "unknown option");
         }
     }
-    if (!cluster)
-        return cli_usage("plan", "--cluster FILE is required");
     if (optind + 1 != argc)
         return cli_usage("plan", "give one WORKFLOW file");
+    if (!cluster && cli_server_given) {
+        /* against placerd's live cluster and what it admitted */
+        if (lp)
+            return cli_usage("plan", "--export-lp needs --cluster FILE (the "
+                                     "model is built offline)");
+        return cli_ask(argv[optind], objective, limit_ns, true, json);
+    }
+    if (!cluster)
+        return cli_usage("plan", "--cluster FILE is required (or, before "
+                                 "the command, --server ENDPOINT to plan "
+                                 "against placerd's live cluster)");
+    if (cli_server_given)
+        return cli_usage("plan", "--cluster and --server: give one (a file, "
+                                 "or placerd's live cluster)");
     struct proto_doc cd = PROTO_DOC_INIT, wd = PROTO_DOC_INIT;
     int code = cli_load_doc(&cd, cluster, PROTO_DOC_CLUSTER);
     if (code == PLC_EXIT_OK)

@@ -59,10 +59,12 @@ int main(int argc, char **argv)
     while (argc > 2 && !strncmp(argv[1], "--server", 8)) {
         if (argv[1][8] == '=') {
             cli_server = argv[1] + 9;
+            cli_server_given = true;
             argv++;
             argc--;
         } else if (argv[1][8] == '\0') {
             cli_server = argv[2];
+            cli_server_given = true;
             argv += 2;
             argc -= 2;
         } else {

@@ -19,6 +19,7 @@
 #define PROTOCOL_VERSION 1
 
 const char *cli_server = "tcp://127.0.0.1:7460";
+bool cli_server_given = false;
 
 /* Print an error reply and return its exit code. */
 static int error_reply(const Placer__Error *e, int conflict_code)
@@ -127,7 +128,7 @@ static int call(Placer__Request *req, int timeout_ms,
 /* Common options: --tenant, --json. */
 struct common {
     const char *tenant;
-    bool json, force;
+    bool json, force, dry;
     const char *objective;
     uint64_t limit_ns;
 };
@@ -140,28 +141,30 @@ enum {
     A_FORCE = 1 << 2,
     A_OBJ = 1 << 3,
     A_TIME = 1 << 4,
+    A_DRY = 1 << 5,
 };
 
 static int parse(const char *cmd, int argc, char **argv, struct common *c,
                  const char *help, int want_args, unsigned allow)
 {
-    enum { O_TENANT = 256, O_JSON, O_FORCE, O_OBJ, O_TIME };
-    static const char *const names[] = {"--tenant", "--json", "--force",
-                                        "--objective", "--time-limit"};
+    enum { O_TENANT = 256, O_JSON, O_FORCE, O_OBJ, O_TIME, O_DRY };
+    static const char *const names[] = {"--tenant",     "--json",
+                                        "--force",      "--objective",
+                                        "--time-limit", "--dry-run"};
     static const struct option opts[] = {
         {"tenant", required_argument, 0, O_TENANT},
         {"json", no_argument, 0, O_JSON},
         {"force", no_argument, 0, O_FORCE},
         {"objective", required_argument, 0, O_OBJ},
         {"time-limit", required_argument, 0, O_TIME},
+        {"dry-run", no_argument, 0, O_DRY},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
     optind = 1;
     c->limit_ns = 2000000000ULL;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (ch >= O_TENANT && ch <= O_TIME &&
-            !(allow & (1u << (ch - O_TENANT))))
+        if (ch >= O_TENANT && ch <= O_DRY && !(allow & (1u << (ch - O_TENANT))))
             return cli_usage(cmd, "%s does not apply to %s",
                              names[ch - O_TENANT], cmd);
         switch (ch) {
@@ -173,6 +176,9 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
             break;
         case O_FORCE:
             c->force = true;
+            break;
+        case O_DRY:
+            c->dry = true;
             break;
         case O_OBJ:
             c->objective = optarg;
@@ -213,10 +219,15 @@ static const char submit_help[] =
     "  --time-limit TIME   the plan's time limit, from when placerd\n"
     "                      receives it (default 2s, at most 10min); time\n"
     "                      spent waiting behind other plans counts\n"
+    "  --dry-run           plan against placerd's live cluster and what\n"
+    "                      it has admitted, and admit nothing: the plan a\n"
+    "                      submission would get now (the name may be in\n"
+    "                      use; nothing is recorded)\n"
     "  --json              print the plan document (schema 1)\n" SERVER_HELP
     "\n"
-    "Exit status: 0 admitted, 1 rejected, 65 bad input or a name in use,\n"
-    "66 file missing, 69 placerd unreachable, 70 internal error, 75 busy.\n";
+    "Exit status: 0 admitted (with --dry-run: would be), 1 rejected, 65 bad\n"
+    "input or a name in use, 66 file missing, 69 placerd unreachable, 70\n"
+    "internal error, 75 busy.\n";
 
 static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
 {
@@ -288,11 +299,58 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
     }
 }
 
+int cli_ask(const char *path, int objective, uint64_t limit_ns, bool dry,
+            bool json)
+{
+    struct proto_doc wd = PROTO_DOC_INIT;
+    int code = cli_load_doc(&wd, path, PROTO_DOC_WORKFLOW);
+    if (code != PLC_EXIT_OK) {
+        proto_doc_release(&wd);
+        return code;
+    }
+    Placer__SubmitRequest s = PLACER__SUBMIT_REQUEST__INIT;
+    Placer__PlanRequest pr = PLACER__PLAN_REQUEST__INIT;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    if (dry) {
+        pr.workflow = (Placer__Workflow *)wd.msg;
+        pr.has_time_limit_ms = 1;
+        pr.time_limit_ms = limit_ns / 1000000;
+        pr.has_objective = objective != 0;
+        pr.objective = (Placer__Objective)objective;
+        req.op_case = PLACER__REQUEST__OP_PLAN;
+        req.plan = &pr;
+    } else {
+        s.workflow = (Placer__Workflow *)wd.msg;
+        s.has_time_limit_ms = 1;
+        s.time_limit_ms = limit_ns / 1000000;
+        s.has_objective = objective != 0;
+        s.objective = (Placer__Objective)objective;
+        req.op_case = PLACER__REQUEST__OP_SUBMIT;
+        req.submit = &s;
+    }
+    Placer__Response *r;
+    /* the solve, and whatever waits before it, within a generous bound */
+    code = call(&req, (int)(limit_ns / 1000000) * 4 + 30000,
+                PLACER__RESPONSE__RESULT_PLAN, PLC_EXIT_DATAERR, &r);
+    if (code == PLC_EXIT_OK) {
+        print_plan_or_json(r->plan, json, &code);
+        if (code == PLC_EXIT_OK && dry && !json)
+            printf("  dry run    against placerd's live cluster at %s; "
+                   "nothing was admitted\n",
+                   cli_server);
+        if (code == PLC_EXIT_OK && !r->plan->admitted)
+            code = PLC_EXIT_NEGATIVE;
+        placer__response__free_unpacked(r, NULL);
+    }
+    proto_doc_release(&wd);
+    return code;
+}
+
 int cmd_submit(int argc, char **argv)
 {
     struct common c = {0};
     int code = parse("submit", argc, argv, &c, submit_help, 1,
-                     A_JSON | A_OBJ | A_TIME);
+                     A_JSON | A_OBJ | A_TIME | A_DRY);
     if (code != PLC_EXIT_OK)
         return code < 0 ? PLC_EXIT_OK : code;
     int objective = 0;
@@ -301,35 +359,7 @@ int cmd_submit(int argc, char **argv)
                          "--objective: unknown kind '%s' (accepted: "
                          "utilization, cost, hosts, bandwidth, balance)",
                          c.objective);
-    struct proto_doc wd = PROTO_DOC_INIT;
-    code = cli_load_doc(&wd, argv[optind], PROTO_DOC_WORKFLOW);
-    if (code != PLC_EXIT_OK) {
-        proto_doc_release(&wd);
-        return code;
-    }
-    Placer__SubmitRequest s = PLACER__SUBMIT_REQUEST__INIT;
-    s.workflow = (Placer__Workflow *)wd.msg;
-    s.has_time_limit_ms = 1;
-    s.time_limit_ms = c.limit_ns / 1000000;
-    if (objective) {
-        s.has_objective = 1;
-        s.objective = (Placer__Objective)objective;
-    }
-    Placer__Request req = PLACER__REQUEST__INIT;
-    req.op_case = PLACER__REQUEST__OP_SUBMIT;
-    req.submit = &s;
-    Placer__Response *r;
-    /* the solve, and whatever waits before it, within a generous bound */
-    code = call(&req, (int)(c.limit_ns / 1000000) * 4 + 30000,
-                PLACER__RESPONSE__RESULT_PLAN, PLC_EXIT_DATAERR, &r);
-    if (code == PLC_EXIT_OK) {
-        print_plan_or_json(r->plan, c.json, &code);
-        if (code == PLC_EXIT_OK && !r->plan->admitted)
-            code = PLC_EXIT_NEGATIVE;
-        placer__response__free_unpacked(r, NULL);
-    }
-    proto_doc_release(&wd);
-    return code;
+    return cli_ask(argv[optind], objective, c.limit_ns, c.dry, c.json);
 }
 
 static const char status_help[] =

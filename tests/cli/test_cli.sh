@@ -309,17 +309,36 @@ check "submit before any cluster" 1 $?
 grep -q "cluster apply" "$tmp/err" || { echo "FAIL: no-cluster hint"; fails=$((fails+1)); }
 "$bin/placer" --server "$ep" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
 check "cluster apply" 0 $?
+# a dry run plans against the live state and admits nothing; the
+# submission after it gets the same plan
+"$bin/placer" --server "$ep" submit --dry-run --json "$src/examples/vepc-attach.json" >"$tmp/dry.json"
+check "submit --dry-run" 0 $?
+"$bin/placer" --server "$ep" list --json >"$tmp/l0.json"; check "list after a dry run" 0 $?
 "$bin/placer" --server "$ep" submit --json "$src/examples/vepc-attach.json" >"$tmp/s.json"
 check "submit" 0 $?
-/usr/bin/python3 - "$tmp/s.json" <<'PY' || { echo "FAIL: submit --json"; fails=$((fails+1)); }
+/usr/bin/python3 - "$tmp/s.json" "$tmp/dry.json" "$tmp/l0.json" <<'PY' || { echo "FAIL: submit --json, --dry-run"; fails=$((fails+1)); }
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["admitted"] and d["state"] == "admitted" and d["tenant"] == "acme", d
+dry = json.load(open(sys.argv[2]))
+assert dry["admitted"] and "state" not in dry and dry["tenant"] == "acme", dry
+assert dry["objective"] == d["objective"], (dry["objective"], d["objective"])
+assert [s["host"] for s in dry["services"]] == [s["host"] for s in d["services"]]
+assert json.load(open(sys.argv[3]))["workflows"] == [], "a dry run was recorded"
 PY
+# the same name again as a dry run: planned on what is left, not refused
+"$bin/placer" --server "$ep" plan "$src/examples/vepc-attach.json" >"$tmp/dry2.out"
+check "plan --server (a name in use)" 0 $?
+grep -q "nothing was admitted" "$tmp/dry2.out" || { echo "FAIL: dry run not said"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" plan --cluster "$src/examples/fat-tree-k4.json" "$src/examples/vepc-attach.json" 2>/dev/null
+check "plan with --cluster and --server" 64 $?
 "$bin/placer" --server "$ep" submit "$src/examples/vepc-attach.json" 2>/dev/null >/dev/null
 check "submit of a name in use" 65 $?
 "$bin/placer" --server "$ep" submit "$tmp/big.json" >/dev/null
 check "submit rejected" 1 $?
+"$bin/placer" --server "$ep" submit --dry-run "$tmp/big.json" >"$tmp/dry3.out"
+check "submit --dry-run rejected" 1 $?
+grep -q "REJECTED" "$tmp/dry3.out" || { echo "FAIL: dry-run rejection"; fails=$((fails+1)); }
 "$bin/placer" --server "$ep" submit "$src/tests/data/bad/wf-many-problems.json" 2>/dev/null
 check "submit of a bad file" 65 $?
 "$bin/placer" --server "$ep" list --json >"$tmp/l.json"; check "list --json" 0 $?
