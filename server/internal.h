@@ -76,6 +76,18 @@ struct srv_ask {
     bool dry;
 };
 struct srv_ask srv__ask(const Placer__Request *req);
+
+/* decide.c: the decision path (decide.h) as placerd runs it: the plan on
+ * a residual (on a worker), and an admitted plan's rows built and counted
+ * in the totals (on the loop). */
+int srv__decide_plan(const Placer__Cluster *residual,
+                     const struct model_index *index, const Placer__Workflow *w,
+                     int objective, double limit_s, struct model_problem *mp,
+                     struct place_plan *plan, Placer__Plan **doc,
+                     struct plc_error *err);
+int srv__decide_admit(struct totals *t, const Placer__Workflow *w,
+                      const struct place_plan *plan,
+                      struct admission_rows *rows);
 double srv__time_limit_s(const struct srv_ask *a);
 void srv__reply_error(struct job *q, Placer__ErrorCode code,
                       const struct plc_diags *problems, const char *fmt, ...)

@@ -84,8 +84,8 @@ static void plan_work(uv_work_t *w)
         q->waited_s = (plc_now_ms() - q->t0) / 1e3;
         return;
     }
-    q->rc = model_plan(&q->mp, q->residual, q->index, a.workflow, a.objective,
-                       left, NULL, &q->plan, &q->doc, &q->err);
+    q->rc = srv__decide_plan(q->residual, q->index, a.workflow, a.objective,
+                             left, &q->mp, &q->plan, &q->doc, &q->err);
 }
 
 static void start_commit(struct srv *srv);
@@ -138,8 +138,6 @@ static void plan_done(uv_work_t *w, int status)
                 plc_now_ms() - q->t0, q->plan.message);
         srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, q->doc);
     } else {
-        int rc =
-            srv__admission_rows_build(&q->rows, &srv->totals, wf, &q->plan);
         q->tenant = tenant;
         q->admitted_us = plc_wall_us();
         q->doc->tenant = strdup(tenant);
@@ -149,8 +147,11 @@ static void plan_done(uv_work_t *w, int status)
         q->plen = placer__plan__get_packed_size(q->doc);
         q->wb = malloc(q->wlen + 1);
         q->pb = malloc(q->plen + 1);
-        if (rc == 0 && (!q->wb || !q->pb || !q->doc->tenant))
-            rc = PLC_ENOMEM;
+        int rc = q->wb && q->pb && q->doc->tenant ? 0 : PLC_ENOMEM;
+        /* it counts from now on (decide.c); the reply waits for the
+         * commit */
+        if (rc == 0)
+            rc = srv__decide_admit(&srv->totals, wf, &q->plan, &q->rows);
         if (rc < 0) {
             plc_log(PLC_LOG_ERROR, "submit %s/%s not recorded: %s", tenant,
                     wf->name, plc_strerror(rc));
@@ -160,8 +161,6 @@ static void plan_done(uv_work_t *w, int status)
         } else {
             placer__workflow__pack(wf, q->wb);
             placer__plan__pack(q->doc, q->pb);
-            /* it counts from now on; the reply waits for the commit */
-            srv__admission_rows_apply(&q->rows, &srv->totals, &q->plan);
             if (srv->commit_tail)
                 srv->commit_tail->next = q;
             else

@@ -406,6 +406,58 @@ done
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
 grep -q "admitted acme/vepc-attach: 4 services" "$tmp/placerd.log" ||
     { echo "FAIL: placerd log of the admission"; fails=$((fails+1)); }
+# placer capacity: copies admitted one by one through placerd's decision
+# path, offline; the count equals what submitting copies one by one to a
+# live placerd admits, and so does a mix's
+"$bin/placer" capacity --help >/dev/null; check "capacity --help" 0 $?
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" 2>/dev/null
+check "capacity without a workflow" 64 $?
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --mix 1:0 \
+    "$src/examples/vepc-attach.json" "$src/examples/control-loop.json" 2>"$tmp/err"
+check "capacity --mix 1:0" 64 $?
+grep -q -- "--mix" "$tmp/err" || { echo "FAIL: capacity --mix message"; fails=$((fails+1)); }
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" \
+    "$src/tests/data/bad/wf-many-problems.json" 2>/dev/null
+check "capacity of a bad workflow" 65 $?
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --json \
+    "$src/examples/vepc-attach.json" >"$tmp/cap.json"
+check "capacity" 0 $?
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --max 3 \
+    "$src/examples/vepc-attach.json" >"$tmp/cap3.out"
+check "capacity --max 3" 0 $?
+grep -q "^3 more copies fit (3 of vepc-attach), --max reached" "$tmp/cap3.out" ||
+    { echo "FAIL: capacity --max: $(head -1 "$tmp/cap3.out")"; fails=$((fails+1)); }
+"$bin/placerd" --db "$tmp/cap.db" --listen "ipc://$tmp/cap.sock" \
+    --agents-listen "ipc://$tmp/capa.sock" 2>/dev/null &
+cd_=$!
+for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cap.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "ipc://$tmp/cap.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+n=0
+while [ $n -lt 100 ]; do
+    sed "s/\"name\": \"vepc-attach\"/\"name\": \"v$n\"/" "$src/examples/vepc-attach.json" >"$tmp/v.json"
+    "$bin/placer" --server "ipc://$tmp/cap.sock" submit "$tmp/v.json" >"$tmp/v.out" 2>&1 || break
+    n=$((n + 1))
+done
+kill -TERM $cd_; wait $cd_
+/usr/bin/python3 - "$tmp/cap.json" "$n" "$tmp/v.out" <<'PY' || { echo "FAIL: capacity against placerd"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+assert d["copies"] == n and d["workflows"][0]["copies"] == n, (d["copies"], n)
+assert n > 0 and d["next"]["rejection"]["code"], d["next"]
+assert "REJECTED (%s)" % d["next"]["rejection"]["code"] in open(sys.argv[3]).read()
+assert sum(h["services"] for h in d["hosts"]) == 4 * n, d["hosts"]
+PY
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --mix 3:1 --json \
+    "$src/examples/vepc-attach.json" "$src/examples/control-loop.json" >"$tmp/mix.json"
+check "capacity --mix 3:1" 0 $?
+/usr/bin/python3 - "$tmp/mix.json" <<'PY' || { echo "FAIL: capacity --mix 3:1"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+v, c = (w["copies"] for w in d["workflows"])
+# interleaved 3:1 until the first rejection
+assert c > 0 and 3 * c <= v <= 3 * c + 3 and d["copies"] == v + c, (v, c)
+PY
 # a full queue: with room for one waiting admission, the third of three
 # slow submissions at once hears 'busy' (exit 75)
 "$bin/placerd" --db "$tmp/q.db" --listen "ipc://$tmp/q.sock" \
