@@ -28,6 +28,23 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return PLC_EXIT_USAGE;
 }
 
+int cli_opt_objective(const char *cmd, const char *arg, int *objective)
+{
+    if (!(*objective = cli_objective(arg)))
+        return cli_usage(cmd,
+                         "--objective: unknown kind '%s' (accepted: "
+                         "utilization, cost, hosts, bandwidth, balance)",
+                         arg);
+    return PLC_EXIT_OK;
+}
+
+int cli_opt_time_limit(const char *cmd, const char *arg, uint64_t *ns)
+{
+    if (!cli_parse_qty("time-limit", PLC_QTY_TIME, arg, ns) || *ns == 0)
+        return cli_usage(cmd, "--time-limit must be above 0");
+    return PLC_EXIT_OK;
+}
+
 bool cli_parse_qty(const char *opt, enum plc_qty_kind kind, const char *s,
                    uint64_t *out)
 {

@@ -47,6 +47,10 @@ int cli_ask(const char *path, int objective, uint64_t limit_ns, bool dry,
 
 /* An objective's name as its Placer__Objective value, 0 if unknown. */
 int cli_objective(const char *s);
+/* The options --objective and --time-limit of command cmd: PLC_EXIT_OK
+ * with the value, or the usage error said. */
+int cli_opt_objective(const char *cmd, const char *arg, int *objective);
+int cli_opt_time_limit(const char *cmd, const char *arg, uint64_t *ns);
 
 /* The readable form of a plan document (plan, submit, status). */
 void cli_print_plan(const Placer__Plan *d);

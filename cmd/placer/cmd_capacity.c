@@ -127,17 +127,14 @@ int cmd_capacity(int argc, char **argv)
             break;
         }
         case O_OBJ:
-            if (!(objective = cli_objective(optarg)))
-                return cli_usage("capacity",
-                                 "--objective: unknown kind '%s' (accepted: "
-                                 "utilization, cost, hosts, bandwidth, "
-                                 "balance)",
-                                 optarg);
+            if (cli_opt_objective("capacity", optarg, &objective) !=
+                PLC_EXIT_OK)
+                return PLC_EXIT_USAGE;
             break;
         case O_TIME:
-            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg, &limit_ns) ||
-                limit_ns == 0)
-                return cli_usage("capacity", "--time-limit must be above 0");
+            if (cli_opt_time_limit("capacity", optarg, &limit_ns) !=
+                PLC_EXIT_OK)
+                return PLC_EXIT_USAGE;
             break;
         case O_JSON:
             json = true;

@@ -228,17 +228,12 @@ int cmd_plan(int argc, char **argv)
             cluster = optarg;
             break;
         case O_OBJ:
-            if (!(objective = cli_objective(optarg)))
-                return cli_usage("plan",
-                                 "--objective: unknown kind '%s' (accepted: "
-                                 "utilization, cost, hosts, bandwidth, "
-                                 "balance)",
-                                 optarg);
+            if (cli_opt_objective("plan", optarg, &objective) != PLC_EXIT_OK)
+                return PLC_EXIT_USAGE;
             break;
         case O_TIME:
-            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg, &limit_ns) ||
-                limit_ns == 0)
-                return cli_usage("plan", "--time-limit must be above 0");
+            if (cli_opt_time_limit("plan", optarg, &limit_ns) != PLC_EXIT_OK)
+                return PLC_EXIT_USAGE;
             break;
         case O_JSON:
             json = true;

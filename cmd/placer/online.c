@@ -184,10 +184,8 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
             c->objective = optarg;
             break;
         case O_TIME:
-            if (!cli_parse_qty("time-limit", PLC_QTY_TIME, optarg,
-                               &c->limit_ns) ||
-                c->limit_ns == 0)
-                return cli_usage(cmd, "--time-limit must be above 0");
+            if (cli_opt_time_limit(cmd, optarg, &c->limit_ns) != PLC_EXIT_OK)
+                return PLC_EXIT_USAGE;
             break;
         case 'h':
             fputs(help, stdout);
@@ -354,11 +352,9 @@ int cmd_submit(int argc, char **argv)
     if (code != PLC_EXIT_OK)
         return code < 0 ? PLC_EXIT_OK : code;
     int objective = 0;
-    if (c.objective && !(objective = cli_objective(c.objective)))
-        return cli_usage("submit",
-                         "--objective: unknown kind '%s' (accepted: "
-                         "utilization, cost, hosts, bandwidth, balance)",
-                         c.objective);
+    if (c.objective &&
+        cli_opt_objective("submit", c.objective, &objective) != PLC_EXIT_OK)
+        return PLC_EXIT_USAGE;
     return cli_ask(argv[optind], objective, c.limit_ns, c.dry, c.json);
 }
 
