@@ -419,8 +419,10 @@ grep -q -- "--mix" "$tmp/err" || { echo "FAIL: capacity --mix message"; fails=$(
 "$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" \
     "$src/tests/data/bad/wf-many-problems.json" 2>/dev/null
 check "capacity of a bad workflow" 65 $?
+# (a long time limit on both sides: a copy not planned in time on a busy
+# machine would end either count early, as a timeout)
 "$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --json \
-    "$src/examples/vepc-attach.json" >"$tmp/cap.json"
+    --time-limit 30s "$src/examples/vepc-attach.json" >"$tmp/cap.json"
 check "capacity" 0 $?
 "$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --max 3 \
     "$src/examples/vepc-attach.json" >"$tmp/cap3.out"
@@ -435,7 +437,7 @@ for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cap.sock" list >/dev/n
 n=0
 while [ $n -lt 100 ]; do
     sed "s/\"name\": \"vepc-attach\"/\"name\": \"v$n\"/" "$src/examples/vepc-attach.json" >"$tmp/v.json"
-    "$bin/placer" --server "ipc://$tmp/cap.sock" submit "$tmp/v.json" >"$tmp/v.out" 2>&1 || break
+    "$bin/placer" --server "ipc://$tmp/cap.sock" submit --time-limit 30s "$tmp/v.json" >"$tmp/v.out" 2>&1 || break
     n=$((n + 1))
 done
 kill -TERM $cd_; wait $cd_
@@ -448,7 +450,7 @@ assert n > 0 and d["next"]["rejection"]["code"], d["next"]
 assert "REJECTED (%s)" % d["next"]["rejection"]["code"] in open(sys.argv[3]).read()
 assert sum(h["services"] for h in d["hosts"]) == 4 * n, d["hosts"]
 PY
-"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --mix 3:1 --json \
+"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --mix 3:1 --json --time-limit 30s \
     "$src/examples/vepc-attach.json" "$src/examples/control-loop.json" >"$tmp/mix.json"
 check "capacity --mix 3:1" 0 $?
 /usr/bin/python3 - "$tmp/mix.json" <<'PY' || { echo "FAIL: capacity --mix 3:1"; fails=$((fails+1)); }
