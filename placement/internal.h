@@ -231,8 +231,10 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
                        double than);
 
 /* crossing.c: what place__cross_bound finds.  The caller gives item
- * room for every service. */
+ * room for every service, and than: the objective of the plan in hand
+ * (INFINITY: none). */
 struct place_cross {
+    double than;
     double lb;       /* the bound: the lesser of host_opt and cut_opt */
     size_t host;     /* the host of the least single-host optimum, or NONE */
     double host_opt; /* its value (infinite if none) */

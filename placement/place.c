@@ -400,6 +400,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         size_t V = p->n_services;
         bool had = hf == 1;
         struct place_cross x;
+        x.than = hf == 1 ? place__plan_objective(&m, plan) : INFINITY;
         x.item = malloc((V + 1) * sizeof *x.item);
         x.spread_host = malloc((V + 1) * sizeof *x.spread_host);
         x.spread_item = malloc((V + 1) * sizeof *x.spread_item);
