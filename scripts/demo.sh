@@ -84,6 +84,9 @@ sed 's/"cores": 4/"cores": 4, "used": [0.7, 0.7, 0.7, 0.7]/' "$tmp/ft16x4.json" 
 run "$bin/placer" plan --cluster "$tmp/busy.json" "$tmp/chain10.json"
 echo "exit status: $?"
 
+say "6e. Capacity: how many more copies fit, admitted one by one through placerd's decision path, and what binds next"
+run "$bin/placer" capacity --cluster examples/fat-tree-k4.json --quiet examples/vepc-attach.json | sed -n 1,3p
+
 say "7. A rejection names its cause with numbers (exit 1)"
 printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "enb", "node": "edge-0-0"}],' \
   ' "services": [{"name": "mme", "exec_time": {"pmf": {"1ms": 0.6, "2ms": 0.3, "3ms": 0.1}},' \
@@ -138,6 +141,9 @@ P submit --time-limit 1s examples/video-pipeline.json >/dev/null || exit 1
 echo "(video-pipeline admitted; its plan is in 'placer status')"
 P submit examples/control-loop.json >/dev/null || exit 1
 echo "(control-loop admitted)"
+
+say "11b. A dry run against what placerd holds now: the plan a submission would get, nothing admitted"
+P submit --dry-run examples/vepc-attach.json | sed -n '1,3p;$p'
 
 say "12. One that cannot be admitted: rejected with its reason, nothing recorded (exit 1)"
 P submit "$tmp/too-fast.json"
