@@ -111,12 +111,27 @@ static int cmp_pack(const void *a, const void *b)
     return (x->u < y->u) - (x->u > y->u);
 }
 
+/* Items it[0..n-1] (one per vCPU) on host h's free cores, exactly:
+ * sorted in place, core_of[j] the core of it[j].  1, 0, PLC_ENOMEM. */
+static int pack_on(const struct place_host *ho, struct pack_item *it, size_t n,
+                   size_t *core_of)
+{
+    double *free_ = malloc(((size_t)ho->cores + 1) * sizeof *free_);
+    if (!free_)
+        return PLC_ENOMEM;
+    qsort(it, n, sizeof *it, cmp_pack);
+    for (int c = 0; c < ho->cores; c++)
+        free_[c] = place__milp_core_free(ho, c);
+    bool ok = pack_dfs(it, n, 0, free_, ho->cores, core_of);
+    free(free_);
+    return ok;
+}
+
 /* Pack the reservations on host h; fills plan->services[].cores.
  * Returns 1 packed, 0 not, or PLC_ENOMEM. */
 int place__pack_host(const struct place_problem *p, struct place_plan *plan,
                      size_t h)
 {
-    const struct place_host *ho = &p->cluster->hosts[h];
     size_t n = 0;
     for (size_t v = 0; v < p->n_services; v++)
         if (plan->services[v].host == h)
@@ -125,24 +140,17 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
         return 1;
     struct pack_item *it = malloc(n * sizeof *it);
     size_t *core_of = malloc(n * sizeof *core_of);
-    double *free_ = malloc((size_t)ho->cores * sizeof *free_);
-    if (!it || !core_of || !free_) {
-        free(it);
-        free(core_of);
-        free(free_);
-        return PLC_ENOMEM;
+    int ok = it && core_of ? 0 : PLC_ENOMEM;
+    if (ok == 0) {
+        size_t k = 0;
+        for (size_t v = 0; v < p->n_services; v++)
+            if (plan->services[v].host == h)
+                for (int c = 0; c < p->services[v].vcpus; c++)
+                    it[k++] = (struct pack_item){
+                        v, plan->services[v].item.utilization};
+        ok = pack_on(&p->cluster->hosts[h], it, n, core_of);
     }
-    size_t k = 0;
-    for (size_t v = 0; v < p->n_services; v++)
-        if (plan->services[v].host == h)
-            for (int c = 0; c < p->services[v].vcpus; c++)
-                it[k++] =
-                    (struct pack_item){v, plan->services[v].item.utilization};
-    qsort(it, n, sizeof *it, cmp_pack);
-    for (int c = 0; c < ho->cores; c++)
-        free_[c] = place__milp_core_free(ho, c);
-    bool ok = pack_dfs(it, n, 0, free_, ho->cores, core_of);
-    if (ok) {
+    if (ok == 1) {
         size_t *next = calloc(p->n_services, sizeof *next);
         for (size_t j = 0; next && j < n; j++)
             plan->services[it[j].v].cores[next[it[j].v]++] =
@@ -151,14 +159,12 @@ int place__pack_host(const struct place_problem *p, struct place_plan *plan,
     }
     free(it);
     free(core_of);
-    free(free_);
     return ok;
 }
 
 int place__packs(const struct place_problem *p, size_t h, const size_t *v,
                  const double *u, size_t n)
 {
-    const struct place_host *ho = &p->cluster->hosts[h];
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         k += (size_t)p->services[v[i]].vcpus;
@@ -166,22 +172,17 @@ int place__packs(const struct place_problem *p, size_t h, const size_t *v,
         return 1;
     struct pack_item *it = malloc(k * sizeof *it);
     size_t *core_of = malloc(k * sizeof *core_of);
-    double *free_ = malloc(((size_t)ho->cores + 1) * sizeof *free_);
-    int ok = it && core_of && free_ ? 0 : PLC_ENOMEM;
+    int ok = it && core_of ? 0 : PLC_ENOMEM;
     if (ok == 0) {
         k = 0;
         for (size_t i = 0; i < n; i++)
             for (int c = 0; c < p->services[v[i]].vcpus; c++)
                 it[k++] =
                     (struct pack_item){v[i], u[i] / p->services[v[i]].vcpus};
-        qsort(it, k, sizeof *it, cmp_pack);
-        for (int c = 0; c < ho->cores; c++)
-            free_[c] = place__milp_core_free(ho, c);
-        ok = pack_dfs(it, k, 0, free_, ho->cores, core_of);
+        ok = pack_on(&p->cluster->hosts[h], it, k, core_of);
     }
     free(it);
     free(core_of);
-    free(free_);
     return ok;
 }
 
