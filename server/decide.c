@@ -80,3 +80,16 @@ const Placer__Cluster *srv_decider_residual(struct srv_decider *d)
 {
     return srv__totals_residual(&d->t);
 }
+
+double srv_decider_host_cpu(const struct srv_decider *d, size_t h)
+{
+    double u = 0;
+    for (int k = 0; h < d->t.n_hosts && k < d->t.max_cores; k++)
+        u += d->t.core[h * (size_t)d->t.max_cores + (size_t)k];
+    return u;
+}
+
+double srv_decider_link_rate(const struct srv_decider *d, size_t l, int dir)
+{
+    return l < d->t.n_links ? d->t.link[2 * l + (dir ? 1 : 0)] : 0;
+}

@@ -89,6 +89,126 @@ static bool parse_mix(const char *s, unsigned *mix, size_t n)
     return k == n && p > s && p[-1] != ':';
 }
 
+/* What a count found, for printing. */
+struct outcome {
+    const struct srv_decider *d;
+    const Placer__Cluster *base;
+    const size_t *svc; /* services per host */
+    const struct proto_doc *wd;
+    const unsigned *mix;
+    const size_t *done;
+    size_t nw, total;
+    unsigned long max;
+    const Placer__Plan *rejected; /* or NULL */
+    size_t rejected_of;
+    double ms;
+};
+
+static const char *wf_name(const struct outcome *o, size_t i)
+{
+    return ((const Placer__Workflow *)o->wd[i].msg)->name;
+}
+
+static int print_json(const struct outcome *o)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "schema", json_integer(1));
+    json_object_set_new(j, "copies", json_integer((json_int_t)o->total));
+    json_t *ws = json_array();
+    for (size_t i = 0; i < o->nw; i++) {
+        json_t *w = json_object();
+        json_object_set_new(w, "name", json_string(wf_name(o, i)));
+        json_object_set_new(w, "mix", json_integer(o->mix[i]));
+        json_object_set_new(w, "copies", json_integer((json_int_t)o->done[i]));
+        json_array_append_new(ws, w);
+    }
+    json_object_set_new(j, "workflows", ws);
+    json_t *hs = json_array();
+    for (size_t h = 0; h < o->base->n_hosts; h++) {
+        if (!o->svc[h])
+            continue;
+        json_t *x = json_object();
+        json_object_set_new(x, "name", json_string(o->base->hosts[h]->name));
+        json_object_set_new(x, "services", json_integer((json_int_t)o->svc[h]));
+        json_object_set_new(x, "cpu", json_real(srv_decider_host_cpu(o->d, h)));
+        json_array_append_new(hs, x);
+    }
+    json_object_set_new(j, "hosts", hs);
+    json_t *ls = json_array();
+    for (size_t l = 0; l < o->base->n_links; l++)
+        for (int dir = 0; dir < 2; dir++) {
+            double r = srv_decider_link_rate(o->d, l, dir);
+            if (r <= 0)
+                continue;
+            const Placer__Link *x = o->base->links[l];
+            json_t *y = json_object();
+            json_object_set_new(y, "from", json_string(dir ? x->b : x->a));
+            json_object_set_new(y, "to", json_string(dir ? x->a : x->b));
+            json_object_set_new(y, "rate_bps",
+                                json_integer((json_int_t)llround(r)));
+            json_array_append_new(ls, y);
+        }
+    json_object_set_new(j, "links", ls);
+    json_t *next = json_null();
+    if (o->rejected) {
+        next = json_object();
+        json_object_set_new(next, "workflow",
+                            json_string(wf_name(o, o->rejected_of)));
+        json_object_set_new(
+            next, "rejection",
+            o->rejected->rejection
+                ? proto_message_to_json(&o->rejected->rejection->base,
+                                        PROTO_JSON_EMPTY_ARRAYS)
+                : json_null());
+    }
+    json_object_set_new(j, "next", next);
+    json_object_set_new(j, "time_ms", json_real(o->ms));
+    return cli_print_json(j);
+}
+
+static int print_text(const struct outcome *o)
+{
+    printf("%zu more cop%s fit%s", o->total, o->total == 1 ? "y" : "ies",
+           o->total == 1 ? "s" : "");
+    for (size_t i = 0; i < o->nw; i++)
+        printf("%s%zu of %s", i ? ", " : " (", o->done[i], wf_name(o, i));
+    printf(")%s, in %.1f s\n", o->total >= o->max ? ", --max reached" : "",
+           o->ms / 1e3);
+    if (o->rejected) {
+        const Placer__Rejection *r = o->rejected->rejection;
+        char rc[32] = "?";
+        if (r && r->has_code)
+            proto_enum_json_name(&placer__rejection_code__descriptor,
+                                 (int)r->code, rc, sizeof rc);
+        printf("next: copy %zu of %s is rejected (%s): %s\n",
+               o->done[o->rejected_of] + 1, wf_name(o, o->rejected_of), rc,
+               r && r->message ? r->message : "");
+    }
+    if (o->total)
+        printf("\n  %-24s %8s %8s\n", "host", "services", "cpu");
+    for (size_t h = 0; h < o->base->n_hosts; h++)
+        if (o->svc[h])
+            printf("  %-24s %8zu %8.4f\n", o->base->hosts[h]->name, o->svc[h],
+                   srv_decider_host_cpu(o->d, h));
+    bool head = false;
+    for (size_t l = 0; l < o->base->n_links; l++)
+        for (int dir = 0; dir < 2; dir++) {
+            double r = srv_decider_link_rate(o->d, l, dir);
+            if (r <= 0)
+                continue;
+            if (!head)
+                printf("\n  %-40s %s\n", "link", "reserved");
+            head = true;
+            const Placer__Link *x = o->base->links[l];
+            char name[160];
+            snprintf(name, sizeof name, "%s > %s", dir ? x->b : x->a,
+                     dir ? x->a : x->b);
+            printf("  %-40s %s\n", name,
+                   cli_qty(PLC_QTY_RATE, (uint64_t)llround(r)));
+        }
+    return PLC_EXIT_OK;
+}
+
 int cmd_capacity(int argc, char **argv)
 {
     enum { O_CLUSTER = 256, O_MIX, O_MAX, O_OBJ, O_TIME, O_JSON, O_QUIET };
@@ -188,12 +308,10 @@ int cmd_capacity(int argc, char **argv)
         }
     }
     const Placer__Cluster *base = d ? srv_decider_residual(d) : NULL;
-    size_t H = base ? base->n_hosts : 0, L = base ? base->n_links : 0;
+    size_t H = base ? base->n_hosts : 0;
     size_t done[MAX_WORKFLOWS] = {0};
-    size_t *svc = calloc(H + 1, sizeof *svc);
-    double *cpu = calloc(H + 1, sizeof *cpu);
-    double *rate = calloc(2 * L + 1, sizeof *rate);
-    if (code == PLC_EXIT_OK && (!svc || !cpu || !rate)) {
+    size_t *svc = calloc(H + 1, sizeof *svc); /* services per host */
+    if (code == PLC_EXIT_OK && !svc) {
         cli_error("out of memory");
         code = PLC_EXIT_SOFTWARE;
     }
@@ -224,29 +342,8 @@ int cmd_capacity(int argc, char **argv)
         } else {
             done[i]++;
             total++;
-            for (size_t v = 0; v < w->n_services; v++) {
-                size_t h = plan.services[v].host;
-                svc[h]++;
-                cpu[h] +=
-                    plan.services[v].item.utilization *
-                    (w->services[v]->has_vcpus ? w->services[v]->vcpus : 1);
-            }
-            for (size_t k = 0; k < w->n_links; k++) {
-                const struct place_vlink_plan *vl = &plan.vlinks[k];
-                for (size_t s = 0; s + 1 < vl->n_path; s++)
-                    for (size_t l = 0; l < L; l++) {
-                        const Placer__Link *x = base->links[l];
-                        const char *
-                            a = mp.problem.cluster->node_names[vl->path[s]],
-                           *b = mp.problem.cluster->node_names[vl->path[s + 1]];
-                        if (!strcmp(x->a, a) && !strcmp(x->b, b))
-                            rate[2 * l] +=
-                                (double)mp.problem.vlinks[k].rate_bps;
-                        else if (!strcmp(x->a, b) && !strcmp(x->b, a))
-                            rate[2 * l + 1] +=
-                                (double)mp.problem.vlinks[k].rate_bps;
-                    }
-            }
+            for (size_t v = 0; v < w->n_services; v++)
+                svc[plan.services[v].host]++;
         }
         if (doc)
             placer__plan__free_unpacked(doc, NULL);
@@ -261,119 +358,13 @@ int cmd_capacity(int argc, char **argv)
     if (progress)
         fputc('\n', stderr);
     double ms = plc_now_ms() - t0;
-    if (code == PLC_EXIT_OK && json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "schema", json_integer(1));
-        json_object_set_new(j, "copies", json_integer((json_int_t)total));
-        json_t *ws = json_array();
-        for (size_t i = 0; i < nw; i++) {
-            const Placer__Workflow *w = (const void *)wd[i].msg;
-            json_t *o = json_object();
-            json_object_set_new(o, "name", json_string(w->name));
-            json_object_set_new(o, "mix", json_integer(mix[i]));
-            json_object_set_new(o, "copies", json_integer((json_int_t)done[i]));
-            json_array_append_new(ws, o);
-        }
-        json_object_set_new(j, "workflows", ws);
-        json_t *hs = json_array();
-        for (size_t h = 0; h < H; h++) {
-            if (!svc[h])
-                continue;
-            json_t *o = json_object();
-            json_object_set_new(o, "name", json_string(base->hosts[h]->name));
-            json_object_set_new(o, "services",
-                                json_integer((json_int_t)svc[h]));
-            json_object_set_new(o, "cpu", json_real(cpu[h]));
-            json_array_append_new(hs, o);
-        }
-        json_object_set_new(j, "hosts", hs);
-        json_t *ls = json_array();
-        for (size_t l = 0; l < L; l++) {
-            for (int dir = 0; dir < 2; dir++) {
-                if (rate[2 * l + (size_t)dir] <= 0)
-                    continue;
-                const Placer__Link *x = base->links[l];
-                json_t *o = json_object();
-                json_object_set_new(o, "from", json_string(dir ? x->b : x->a));
-                json_object_set_new(o, "to", json_string(dir ? x->a : x->b));
-                json_object_set_new(
-                    o, "rate_bps",
-                    json_integer((json_int_t)rate[2 * l + (size_t)dir]));
-                json_array_append_new(ls, o);
-            }
-        }
-        json_object_set_new(j, "links", ls);
-        if (rejected) {
-            json_t *r = json_object();
-            json_object_set_new(
-                r, "workflow",
-                json_string(
-                    ((const Placer__Workflow *)wd[rejected_of].msg)->name));
-            json_object_set_new(
-                r, "rejection",
-                rejected->rejection
-                    ? proto_message_to_json(&rejected->rejection->base,
-                                            PROTO_JSON_EMPTY_ARRAYS)
-                    : json_null());
-            json_object_set_new(j, "next", r);
-        } else {
-            json_object_set_new(j, "next", json_null());
-        }
-        json_object_set_new(j, "time_ms", json_real(ms));
-        code = cli_print_json(j);
-    } else if (code == PLC_EXIT_OK) {
-        printf("%zu more cop%s fit%s", total, total == 1 ? "y" : "ies",
-               total == 1 ? "s" : "");
-        for (size_t i = 0; i < nw; i++)
-            printf("%s%zu of %s", i ? ", " : " (", done[i],
-                   ((const Placer__Workflow *)wd[i].msg)->name);
-        printf(")%s, in %.1f s\n", total >= max ? ", --max reached" : "",
-               ms / 1e3);
-        if (rejected) {
-            const Placer__Rejection *r = rejected->rejection;
-            char rc[32] = "?";
-            if (r && r->has_code)
-                proto_enum_json_name(&placer__rejection_code__descriptor,
-                                     (int)r->code, rc, sizeof rc);
-            printf("next: copy %zu of %s is rejected (%s): %s\n",
-                   done[rejected_of] + 1,
-                   ((const Placer__Workflow *)wd[rejected_of].msg)->name, rc,
-                   r && r->message ? r->message : "");
-        }
-        size_t used = 0;
-        for (size_t h = 0; h < H; h++)
-            used += svc[h] > 0;
-        if (used) {
-            printf("\n  %-24s %8s %8s\n", "host", "services", "cpu");
-            for (size_t h = 0; h < H; h++)
-                if (svc[h])
-                    printf("  %-24s %8zu %8.4f\n", base->hosts[h]->name, svc[h],
-                           cpu[h]);
-        }
-        bool any = false;
-        for (size_t l = 0; l < 2 * L; l++)
-            any |= rate[l] > 0;
-        if (any) {
-            printf("\n  %-40s %s\n", "link", "reserved");
-            for (size_t l = 0; l < L; l++)
-                for (int dir = 0; dir < 2; dir++) {
-                    double r = rate[2 * l + (size_t)dir];
-                    if (r <= 0)
-                        continue;
-                    const Placer__Link *x = base->links[l];
-                    char name[160];
-                    snprintf(name, sizeof name, "%s > %s", dir ? x->b : x->a,
-                             dir ? x->a : x->b);
-                    printf("  %-40s %s\n", name,
-                           cli_qty(PLC_QTY_RATE, (uint64_t)llround(r)));
-                }
-        }
-    }
+    struct outcome o = {d,  base,  svc, wd,       mix,         done,
+                        nw, total, max, rejected, rejected_of, ms};
+    if (code == PLC_EXIT_OK)
+        code = json ? print_json(&o) : print_text(&o);
     if (rejected)
         placer__plan__free_unpacked(rejected, NULL);
     free(svc);
-    free(cpu);
-    free(rate);
     srv_decider_free(d);
     proto_doc_release(&cd);
     for (size_t i = 0; i < nw; i++)

@@ -32,6 +32,13 @@ int srv_decide_plan(struct srv_decider *d, const Placer__Workflow *w,
 int srv_decide_admit(struct srv_decider *d, const Placer__Workflow *w,
                      const struct place_plan *plan);
 
+/* What the admissions counted so far reserve, by the cluster's indices:
+ * CPU on host h (the sum over its cores), and bit/s on link l in
+ * direction dir (0: from its a to its b; duplex links' ways back
+ * included). */
+double srv_decider_host_cpu(const struct srv_decider *d, size_t h);
+double srv_decider_link_rate(const struct srv_decider *d, size_t l, int dir);
+
 /* The cluster with what is reserved on it as background (hosts' `used`
  * per core and `memory_used`, links' `used_rate`), owned by d; NULL on
  * PLC_ENOMEM. */
