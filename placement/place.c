@@ -398,7 +398,6 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * plan */
     if ((hf == 1 && !meets_dp(&m, plan)) || hf == 0) {
         size_t V = p->n_services;
-        bool had = hf == 1;
         struct place_cross x;
         x.than = hf == 1 ? place__plan_objective(&m, plan) : INFINITY;
         x.item = malloc((V + 1) * sizeof *x.item);
@@ -434,7 +433,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             m.dp_lb = x.lb;
             m.dp_by_milp = true;
         }
-        if (rc >= 0 && xr == 0 && !had && hf == 0 && x.lb == INFINITY) {
+        if (rc >= 0 && xr == 0 && hf == 0 && x.lb == INFINITY) {
             /* neither relaxation has a plan: proven without the solver,
              * and said with their figures */
             free(heur_host);
