@@ -52,6 +52,14 @@ struct heur {
     const struct sched_menu_item *want; /* items to use, or NULL */
     bool mbs;                           /* place by minimum bin slack */
     const double *weight;               /* MBS weights, or NULL */
+    /* a greedy policy of placer simulate (place_fit): hosts in index
+     * order (first fit), fullest first (best fit) or emptiest first
+     * (worst fit), no preference for neighbours; 0: the heuristic's own
+     * order */
+    int fit;
+    /* why the last service placed nowhere (fit): PLACE_REJECT_CPU or
+     * PLACE_REJECT_MEMORY */
+    enum place_reject stuck;
     /* hop scores (place_one) */
     size_t *target; /* per workflow node: a downstream endpoint's node */
     size_t *score, *hops, *queue;
@@ -203,11 +211,64 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Free CPU of host h (over its cores) after what this try put there. */
+static double free_cpu(const struct heur *hs, size_t h)
+{
+    const struct place_host *ho = &hs->m->p->cluster->hosts[h];
+    double free = 0;
+    for (int c = 0; c < ho->cores; c++)
+        free += fmax(0, place__milp_core_free(ho, c) -
+                            hs->load[h * (size_t)hs->max_cores + c]);
+    return free;
+}
+
+/* The greedy policies' host order for v: first fit by index; best fit
+ * the least free CPU first; worst fit the most.  Ties by index. */
+static bool place_fit_one(struct heur *hs, struct place_plan *plan, size_t v)
+{
+    const struct place_problem *p = hs->m->p;
+    size_t H = p->cluster->n_hosts;
+    if (hs->fit == PLACE_FIT_FIRST) {
+        for (size_t h = 0; h < H; h++)
+            if (try_host(hs, plan, v, h))
+                return true;
+    } else {
+        struct place_keyed *k = malloc((H + 1) * sizeof *k);
+        if (!k)
+            return false;
+        for (size_t h = 0; h < H; h++) {
+            double f = free_cpu(hs, h);
+            k[h] = (struct place_keyed){hs->fit == PLACE_FIT_WORST ? f : -f, h};
+        }
+        qsort(k, H, sizeof *k, place__keyed_desc);
+        for (size_t i = 0; i < H; i++)
+            if (try_host(hs, plan, v, k[i].h)) {
+                free(k);
+                return true;
+            }
+        free(k);
+    }
+    /* what kept it off every host: memory where no host had room for
+     * it, else its cores */
+    hs->stuck = PLACE_REJECT_CPU;
+    bool mem_somewhere = false;
+    for (size_t h = 0; h < H && !mem_somewhere; h++) {
+        const struct place_host *ho = &p->cluster->hosts[h];
+        mem_somewhere = ho->mem_bytes == PLACE_UNLIMITED ||
+                        hs->mem[h] + p->services[v].mem_bytes <= ho->mem_bytes;
+    }
+    if (!mem_somewhere)
+        hs->stuck = PLACE_REJECT_MEMORY;
+    return false;
+}
+
 static bool place_one(struct heur *hs, struct place_plan *plan, size_t v)
 {
     const struct milp *m = hs->m;
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts, E = p->n_endpoints;
+    if (hs->fit)
+        return place_fit_one(hs, plan, v);
     /* preferred: hosts of predecessors (services or endpoint nodes) */
     size_t pref[8], np = 0;
     for (size_t i = 0; i < p->n_vlinks && np < 8; i++) {
@@ -817,11 +878,15 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     return 0;
 }
 
-int place__heur_plan(const struct milp *m, struct place_plan *plan)
+/* The heuristic (fit 0) or a greedy policy (PLACE_FIT_*: its host order,
+ * equal shares of a shrinking deadline only; *why gets what stopped the
+ * last try when none is found). */
+static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
+                    enum place_reject *why)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, N = p->n_endpoints + V, H = p->cluster->n_hosts;
-    struct heur hs = {.m = m, .share = 1.0, .max_cores = 1};
+    struct heur hs = {.m = m, .share = 1.0, .max_cores = 1, .fit = fit};
     for (size_t h = 0; h < H; h++)
         if (p->cluster->hosts[h].cores > hs.max_cores)
             hs.max_cores = p->cluster->hosts[h].cores;
@@ -900,7 +965,9 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     struct sched_menu_item *want = malloc((V + 1) * sizeof *want);
     struct spread spread = {0};
     uint64_t slack = 0;
-    for (int k = p->n_vlinks ? -4 : -5;
+    for (int k = fit           ? 0
+                 : p->n_vlinks ? -4
+                               : -5;
          found == 0 && k < (int)(sizeof scales / sizeof *scales) &&
          !place__expired(p);
          k++) {
@@ -918,6 +985,8 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
             hs.want = want;
         }
         if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k])) {
+            if (why)
+                *why = hs.stuck ? hs.stuck : PLACE_REJECT_CPU;
             /* (the DP's items on one host, when spread they fit nowhere) */
             if (hs.want && colocate(&hs, plan))
                 found = 1;
@@ -938,6 +1007,11 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
         } else {
             uint64_t late = plan->latency_bound_ns;
             place__free_paths(plan, p->n_vlinks);
+            if (why)
+                *why =
+                    !packed ? PLACE_REJECT_CPU : place__failed_family(err.msg);
+            if (fit)
+                continue;
             /* spread, the DP's items missed: all on one host, no network;
              * else the least items for these hosts and their crossings */
             bool refit = packed && late > p->deadline_ns &&
@@ -975,4 +1049,15 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan)
     free(hs.hops);
     free(hs.queue);
     return found;
+}
+
+int place__heur_plan(const struct milp *m, struct place_plan *plan)
+{
+    return heur_run(m, plan, 0, NULL);
+}
+
+int place__fit_plan(const struct milp *m, int fit, struct place_plan *plan,
+                    enum place_reject *why)
+{
+    return heur_run(m, plan, fit, why);
 }

@@ -90,6 +90,11 @@ void place__detail_text(struct place_plan *plan, const char *key,
 void place__reject(struct place_plan *plan, enum place_reject code,
                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *place__fmt_time(uint64_t ns, char *buf);
+/* place.c: the bit/s a workflow's vlinks ask for (duplex twice), what
+ * the routes are built for. */
+double place__demand_bps(const struct place_problem *p);
+/* The family of a place__complete_plan() failure, by its message. */
+enum place_reject place__failed_family(const char *msg);
 const char *place__node_name(const struct place_problem *p, size_t n);
 
 /* verify.c: plans */
@@ -322,6 +327,10 @@ int place__ties_local(const struct milp *m, struct place_plan *plan,
 /* heur.c: a greedy, verified plan into *plan (services, vlinks, guarantee):
  * 1 found, 0 none, or PLC_ENOMEM. */
 int place__heur_plan(const struct milp *m, struct place_plan *plan);
+/* The same walk as a greedy policy (fit: PLACE_FIT_*, fit.c): 1 found, 0
+ * none (*why: what stopped its last try), PLC_ENOMEM. */
+int place__fit_plan(const struct milp *m, int fit, struct place_plan *plan,
+                    enum place_reject *why);
 
 /* A packing of n items into `bins` bins of one capacity (fill.c): size
  * per item, and optionally cpu per item against cpu_capacity per bin (a

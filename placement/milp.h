@@ -28,6 +28,8 @@ enum milp_goal {
     GOAL_MAKESPAN,    /* the shortest achievable end-to-end latency */
     GOAL_PROBABILITY, /* the best achievable probability (its row off) */
     GOAL_TIEBREAK,    /* internal: see milp_tiebreak */
+    GOAL_FIT,         /* the candidate columns alone, for a greedy policy
+                         (fit.c): no bound, never finished */
 };
 
 struct ycol {

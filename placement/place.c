@@ -203,7 +203,7 @@ static double model_columns(const struct milp *m)
 }
 
 /* The workflow's whole rate: every vlink once, twice when duplex. */
-static double demand_bps(const struct place_problem *p)
+double place__demand_bps(const struct place_problem *p)
 {
     double d = 0;
     for (size_t i = 0; i < p->n_vlinks; i++)
@@ -304,7 +304,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
                              plc_strerror(PLC_ENOMEM));
     struct routes r;
     int rc = place__routes_build(&r, p->cluster, p->endpoint_node,
-                                 p->n_endpoints, demand_bps(p));
+                                 p->n_endpoints, place__demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot plan (%s)", plc_strerror(rc));
     struct milp m;
@@ -743,7 +743,7 @@ int place_export_lp(const struct place_problem *p, const char *path,
     glp_term_hook(glpk_silent, NULL);
     struct routes r;
     int rc = place__routes_build(&r, p->cluster, p->endpoint_node,
-                                 p->n_endpoints, demand_bps(p));
+                                 p->n_endpoints, place__demand_bps(p));
     if (rc < 0)
         return plc_error_set(err, rc, "cannot build the model (%s)",
                              plc_strerror(rc));

@@ -55,6 +55,26 @@ const char *place__fmt_time(uint64_t ns, char *buf)
     return buf;
 }
 
+enum place_reject place__failed_family(const char *msg)
+{
+    static const struct {
+        const char *word;
+        enum place_reject code;
+    } by[] = {
+        {"over no route", PLACE_REJECT_NO_ROUTE},
+        {"breaks its limits", PLACE_REJECT_LINK_LATENCY},
+        {"over its rate", PLACE_REJECT_BANDWIDTH},
+        {"network-calculus", PLACE_REJECT_BANDWIDTH},
+        {"over memory", PLACE_REJECT_MEMORY},
+        {"exceeds the deadline", PLACE_REJECT_DEADLINE},
+        {"probability bound", PLACE_REJECT_PROBABILITY},
+    };
+    for (size_t i = 0; msg && i < sizeof by / sizeof *by; i++)
+        if (strstr(msg, by[i].word))
+            return by[i].code;
+    return PLACE_REJECT_DEADLINE;
+}
+
 const char *place__node_name(const struct place_problem *p, size_t n)
 {
     return n < p->n_endpoints ? p->endpoint_names[n]

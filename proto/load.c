@@ -22,6 +22,8 @@ const char *proto_doc_kind_name(enum proto_doc_kind kind)
         return "analyze input";
     case PROTO_DOC_PLAN:
         return "plan";
+    case PROTO_DOC_SCENARIO:
+        return "scenario";
     case PROTO_DOC_ANY:
         break;
     }
@@ -39,6 +41,8 @@ static const ProtobufCMessageDescriptor *kind_descriptor(enum proto_doc_kind k)
         return &placer__analyze_input__descriptor;
     case PROTO_DOC_PLAN:
         return &placer__plan__descriptor;
+    case PROTO_DOC_SCENARIO:
+        return &placer__scenario__descriptor;
     case PROTO_DOC_ANY:
         break;
     }
@@ -54,6 +58,9 @@ static enum proto_doc_kind detect_kind(const json_t *root)
         "anti_affinity", "tenant",    "objective", NULL};
     if (json_object_get(root, "admitted"))
         return PROTO_DOC_PLAN;
+    if (json_object_get(root, "workflows") ||
+        json_object_get(root, "policies") || json_object_get(root, "variants"))
+        return PROTO_DOC_SCENARIO;
     for (const char *const *k = workflow_keys; *k; k++)
         if (json_object_get(root, *k))
             return PROTO_DOC_WORKFLOW;
@@ -77,6 +84,10 @@ static void validate(struct proto_doc *doc)
     case PROTO_DOC_ANALYZE:
         proto_analyze_validate((const Placer__AnalyzeInput *)doc->msg,
                                &doc->diags);
+        break;
+    case PROTO_DOC_SCENARIO:
+        proto_scenario_validate((const Placer__Scenario *)doc->msg,
+                                &doc->diags);
         break;
     case PROTO_DOC_PLAN:
     case PROTO_DOC_ANY:
@@ -178,6 +189,11 @@ int proto_doc_load_file(struct proto_doc *doc, const char *path,
                              len, expect, err);
     free(text);
     return rc;
+}
+
+void proto_doc_locate(struct proto_doc *doc)
+{
+    resolve_positions(doc);
 }
 
 int proto_doc_check_refs(struct proto_doc *wf, const Placer__Cluster *cluster)

@@ -6,6 +6,7 @@
 #include "admit.h"
 #include "plc/error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,66 @@ void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
     for (size_t i = 0; i < r->n_net; i++) {
         t->link[2 * r->link_idx[i] + (size_t)r->link_dir[i]] +=
             (double)r->net[i].rate_bps;
+        srv__totals_touch_link(t, r->link_idx[i]);
+    }
+}
+
+/* A total within 1e-9 of zero is zero: the store deletes such rows
+ * after a release, and a reload reads none. */
+static double settle(double x)
+{
+    return fabs(x) < 1e-9 ? 0 : x;
+}
+
+void srv__admission_rows_unapply(const struct admission_rows *r,
+                                 struct totals *t,
+                                 const struct place_plan *plan)
+{
+    /* per (host, core): the sum of the rows, in their order, subtracted
+     * once (the store's UPDATE ... amount - (SELECT sum(...))) */
+    for (size_t i = 0; i < r->n_cpu; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = r->cpu[j].core == r->cpu[i].core &&
+                   !strcmp(r->cpu[j].host, r->cpu[i].host);
+        size_t h = srv__totals_node(t, r->cpu[i].host);
+        if (seen || h >= t->n_hosts || r->cpu[i].core >= t->max_cores)
+            continue;
+        double sum = 0;
+        for (size_t j = i; j < r->n_cpu; j++)
+            if (r->cpu[j].core == r->cpu[i].core &&
+                !strcmp(r->cpu[j].host, r->cpu[i].host))
+                sum += r->cpu[j].utilization;
+        double *x = &t->core[h * (size_t)t->max_cores + (size_t)r->cpu[i].core];
+        *x = settle(*x - sum);
+        srv__totals_touch(t, h);
+    }
+    for (size_t v = 0; v < r->n_services; v++) {
+        size_t h = plan->services[v].host;
+        bool seen = false;
+        for (size_t u = 0; u < v && !seen; u++)
+            seen = plan->services[u].host == h;
+        if (seen)
+            continue;
+        int64_t sum = 0; /* (integers in the store) */
+        for (size_t u = v; u < r->n_services; u++)
+            if (plan->services[u].host == h)
+                sum += (int64_t)r->services[u].memory_bytes;
+        t->mem[h] = settle(t->mem[h] - (double)sum);
+        srv__totals_touch(t, h);
+    }
+    for (size_t i = 0; i < r->n_net; i++) {
+        size_t k = 2 * r->link_idx[i] + (size_t)r->link_dir[i];
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = 2 * r->link_idx[j] + (size_t)r->link_dir[j] == k;
+        if (seen)
+            continue;
+        int64_t sum = 0;
+        for (size_t j = i; j < r->n_net; j++)
+            if (2 * r->link_idx[j] + (size_t)r->link_dir[j] == k)
+                sum += (int64_t)r->net[j].rate_bps;
+        t->link[k] = settle(t->link[k] - (double)sum);
         srv__totals_touch_link(t, r->link_idx[i]);
     }
 }

@@ -26,6 +26,14 @@ void srv__admission_rows_release(struct admission_rows *r);
 void srv__admission_rows_apply(const struct admission_rows *r, struct totals *t,
                                const struct place_plan *plan);
 
+/* Take them off again, with the store's arithmetic for a release (the
+ * sum of a workflow's rows per core, host and link direction, subtracted
+ * once; a total within 1e-9 of zero is zero), so that the totals are
+ * those placerd reloads from the store after that release. */
+void srv__admission_rows_unapply(const struct admission_rows *r,
+                                 struct totals *t,
+                                 const struct place_plan *plan);
+
 /* Workflows ("tenant/name", malloc'd, caller frees each and the array)
  * whose hosts, cores or links the new cluster `c` lacks, and *over when
  * what is reserved exceeds a capacity of `c`.  0 or PLC_E*. */

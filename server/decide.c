@@ -6,7 +6,12 @@
 #include "admit.h"
 #include "internal.h"
 
+#include "plc/clock.h"
+
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int srv__decide_plan(const Placer__Cluster *residual,
                      const struct model_index *index, const Placer__Workflow *w,
@@ -92,4 +97,165 @@ double srv_decider_host_cpu(const struct srv_decider *d, size_t h)
 double srv_decider_link_rate(const struct srv_decider *d, size_t l, int dir)
 {
     return l < d->t.n_links ? d->t.link[2 * l + (dir ? 1 : 0)] : 0;
+}
+
+int srv_decide_release(struct srv_decider *d, const Placer__Workflow *w,
+                       const struct place_plan *plan)
+{
+    struct admission_rows rows;
+    int rc = srv__admission_rows_build(&rows, &d->t, w, plan);
+    if (rc == 0)
+        srv__admission_rows_unapply(&rows, &d->t, plan);
+    srv__admission_rows_release(&rows);
+    return rc;
+}
+
+static const char *const policy_names[SRV_POLICIES] = {
+    "placer", "first-fit", "best-fit", "worst-fit", "requests-only"};
+
+const char *srv_policy_name(enum srv_policy p)
+{
+    return (unsigned)p < SRV_POLICIES ? policy_names[p] : "?";
+}
+
+int srv_policy_parse(const char *name, enum srv_policy *out)
+{
+    for (int i = 0; i < SRV_POLICIES; i++)
+        if (!strcmp(name, policy_names[i])) {
+            *out = (enum srv_policy)i;
+            return 0;
+        }
+    return PLC_EINVAL;
+}
+
+double srv_cpu_request(const struct model_problem *mp, size_t v, size_t h)
+{
+    const struct place_problem *p = &mp->problem;
+    const struct place_service *s = &p->services[v];
+    const struct sched_dist *ex = s->exec ? s->exec[h] : NULL;
+    if (!ex) {
+        /* a guest with tasks: its least interface; else nothing */
+        const struct sched_menu *m = s->menu ? s->menu[h] : NULL;
+        double u = 0;
+        for (size_t i = 0; m && i < m->n; i++)
+            if (i == 0 || m->v[i].utilization < u)
+                u = m->v[i].utilization;
+        return u;
+    }
+    uint64_t per = p->arrival.interarrival_ns ? p->arrival.interarrival_ns
+                   : p->deadline_ns != PLACE_UNLIMITED ? p->deadline_ns
+                                                       : 0;
+    return per ? sched_dist_mean(ex) / (double)per : 0;
+}
+
+/* requests-only (decide.h): first fit of the requests, nothing checked
+ * beyond cores and memory. */
+static int requests_plan(const struct model_problem *mp,
+                         struct place_plan *plan, struct plc_error *err)
+{
+    const struct place_problem *p = &mp->problem;
+    const struct place_cluster *c = p->cluster;
+    size_t V = p->n_services, H = c->n_hosts;
+    double t0 = plc_now_ms();
+    memset(plan, 0, sizeof *plan);
+    int max_cores = 1;
+    for (size_t h = 0; h < H; h++)
+        if (c->hosts[h].cores > max_cores)
+            max_cores = c->hosts[h].cores;
+    plan->services = calloc(V + 1, sizeof *plan->services);
+    plan->vlinks = calloc(p->n_vlinks + 1, sizeof *plan->vlinks);
+    plan->n_vlinks_alloc = p->n_vlinks;
+    double *load = calloc(H * (size_t)max_cores + 1, sizeof *load);
+    uint64_t *mem = calloc(H + 1, sizeof *mem);
+    if (!plan->services || !plan->vlinks || !load || !mem) {
+        free(load);
+        free(mem);
+        return plc_error_set(err, PLC_ENOMEM, "out of memory");
+    }
+    plan->status = PLACE_FEASIBLE;
+    plan->admitted = true;
+    for (size_t v = 0; v < V && plan->admitted; v++) {
+        const struct place_service *s = &p->services[v];
+        bool placed = false;
+        for (size_t h = 0; h < H && !placed; h++) {
+            const struct place_host *ho = &c->hosts[h];
+            if ((s->allowed && !s->allowed[h]) ||
+                (ho->mem_bytes != PLACE_UNLIMITED &&
+                 ho->mem_used_bytes + mem[h] + s->mem_bytes > ho->mem_bytes))
+                continue;
+            double u = srv_cpu_request(mp, v, h);
+            double *l = load + h * (size_t)max_cores;
+            int got = 0;
+            uint16_t cores[PLC_VCPUS_MAX];
+            for (int k = 0; k < ho->cores && got < s->vcpus; k++)
+                if ((ho->used ? ho->used[k] : 0) + l[k] + u <=
+                    ho->core_capacity + 1e-9)
+                    cores[got++] = (uint16_t)k;
+            if (got < s->vcpus)
+                continue;
+            for (int i = 0; i < got; i++) {
+                l[cores[i]] += u;
+                plan->services[v].cores[i] = cores[i];
+            }
+            mem[h] += s->mem_bytes;
+            plan->services[v].host = h;
+            plan->services[v].item = (struct sched_menu_item){0, 0, 0, u, 0};
+            placed = true;
+        }
+        if (!placed) {
+            plan->admitted = false;
+            plan->reject = PLACE_REJECT_CPU;
+            snprintf(plan->message, sizeof plan->message,
+                     "no host has room for the request of service %s", s->name);
+        }
+    }
+    free(load);
+    free(mem);
+    plan->time_ms = plc_now_ms() - t0;
+    return 0;
+}
+
+int srv_decide_policy(struct srv_decider *d, const Placer__Workflow *w,
+                      enum srv_policy pol, int objective, double limit_s,
+                      struct model_problem *mp, struct place_plan *plan,
+                      struct plc_error *err)
+{
+    if (pol == SRV_POLICY_PLACER) {
+        Placer__Plan *doc = NULL;
+        int rc = srv_decide_plan(d, w, objective, limit_s, mp, plan, &doc, err);
+        if (doc)
+            placer__plan__free_unpacked(doc, NULL);
+        return rc;
+    }
+    const Placer__Cluster *residual = srv__totals_residual(&d->t);
+    if (!residual)
+        return plc_error_set(err, PLC_ENOMEM, "out of memory");
+    double t0 = plc_now_ms();
+    int rc = model_problem_build_indexed(mp, residual, d->t.index, w, objective,
+                                         limit_s, err);
+    if (rc == PLC_ETIMEDOUT) {
+        memset(plan, 0, sizeof *plan);
+        plan->status = PLACE_TIMEOUT;
+        plan->reject = PLACE_REJECT_TIMEOUT;
+        snprintf(plan->message, sizeof plan->message, "%s", err->msg);
+        plan->time_ms = plc_now_ms() - t0;
+        *err = (struct plc_error)PLC_ERROR_INIT;
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (pol == SRV_POLICY_REQUESTS_ONLY)
+        return requests_plan(mp, plan, err);
+    enum place_fit rule = pol == SRV_POLICY_FIRST_FIT  ? PLACE_FIT_FIRST
+                          : pol == SRV_POLICY_BEST_FIT ? PLACE_FIT_BEST
+                                                       : PLACE_FIT_WORST;
+    return place_fit(&mp->problem, rule, plan, err);
+}
+
+void srv_decider_set_host_down(struct srv_decider *d, size_t h, bool down)
+{
+    if (h >= d->t.n_hosts)
+        return;
+    d->t.agent[h].state = down ? HOST_DOWN : HOST_UNKNOWN;
+    srv__totals_touch_agent(&d->t, h);
 }

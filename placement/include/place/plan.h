@@ -249,6 +249,25 @@ int place_solve(const struct place_problem *p, struct place_plan *plan,
 int place_export_lp(const struct place_problem *p, const char *path,
                     struct plc_error *err);
 
+/*
+ * The greedy policies placer simulate compares with placer's own: each
+ * service in topological order on the first host, in the policy's order,
+ * whose rules, memory and cores take its least-utilisation reservation
+ * within an equal share of the deadline and probability (a shrinking
+ * share on each retry); every plan then passes the same exact
+ * verification as a solver plan (routes, link rates, ports, latency
+ * bound, probability).  A rejection is not a proof: its code names what
+ * stopped the last try (status PLACE_TIMEOUT when none was made in the
+ * time limit, PLACE_FEASIBLE otherwise, admitted or not).
+ */
+enum place_fit {
+    PLACE_FIT_FIRST = 1, /* hosts in their order */
+    PLACE_FIT_BEST,      /* the least free CPU first */
+    PLACE_FIT_WORST,     /* the most free CPU first (spread) */
+};
+int place_fit(const struct place_problem *p, enum place_fit rule,
+              struct place_plan *plan, struct plc_error *err);
+
 void place_plan_release(struct place_plan *plan);
 
 #endif

@@ -20,6 +20,7 @@ enum proto_doc_kind {
     PROTO_DOC_WORKFLOW,
     PROTO_DOC_ANALYZE,
     PROTO_DOC_PLAN,
+    PROTO_DOC_SCENARIO, /* placer simulate's */
 };
 
 struct proto_doc {
@@ -37,7 +38,7 @@ struct proto_doc {
         PROTO_DOC_ANY, NULL, NULL, 0, NULL, PLC_DIAGS_INIT                     \
     }
 
-/* "cluster", "workflow", "analyze input", "plan". */
+/* "cluster", "workflow", "analyze input", "plan", "scenario". */
 const char *proto_doc_kind_name(enum proto_doc_kind kind);
 
 /*
@@ -62,6 +63,10 @@ int proto_doc_load_text(struct proto_doc *doc, const char *name,
  * added to wf->diags with positions.  Returns 0 or PLC_EDATA.
  */
 int proto_doc_check_refs(struct proto_doc *wf, const Placer__Cluster *cluster);
+
+/* Give the problems added to doc->diags since it was loaded (by path
+ * alone) their lines and columns, and sort them. */
+void proto_doc_locate(struct proto_doc *doc);
 
 /* Print each problem as `FILE:LINE:COL: PATH: MESSAGE` to `out`. */
 void proto_doc_print_diags(const struct proto_doc *doc, FILE *out);

@@ -17,6 +17,13 @@ bool proto_name_valid(const char *s);
 void proto_cluster_validate(const Placer__Cluster *c, struct plc_diags *d);
 void proto_workflow_validate(const Placer__Workflow *w, struct plc_diags *d);
 void proto_analyze_validate(const Placer__AnalyzeInput *a, struct plc_diags *d);
+/* A simulation scenario alone (its files and policy names are checked
+ * where they are read: placer simulate). */
+void proto_scenario_validate(const Placer__Scenario *s, struct plc_diags *d);
+/* Its hosts (variants' like, remove_hosts, host_failures) in cluster c. */
+void proto_scenario_validate_refs(const Placer__Scenario *s,
+                                  const Placer__Cluster *c,
+                                  struct plc_diags *d);
 
 /* Every time, rate and size in m (a document, from a file or the wire) at
  * most PLC_QTY_MAX, each one beyond named by its path.  The validators
