@@ -176,13 +176,15 @@ static int requests_plan(const struct model_problem *mp,
     plan->admitted = true;
     for (size_t v = 0; v < V && plan->admitted; v++) {
         const struct place_service *s = &p->services[v];
-        bool placed = false;
+        bool placed = false, roomy = false;
         for (size_t h = 0; h < H && !placed; h++) {
             const struct place_host *ho = &c->hosts[h];
-            if ((s->allowed && !s->allowed[h]) ||
-                (ho->mem_bytes != PLACE_UNLIMITED &&
-                 ho->mem_used_bytes + mem[h] + s->mem_bytes > ho->mem_bytes))
+            if (s->allowed && !s->allowed[h])
                 continue;
+            if (ho->mem_bytes != PLACE_UNLIMITED &&
+                ho->mem_used_bytes + mem[h] + s->mem_bytes > ho->mem_bytes)
+                continue;
+            roomy = true;
             double u = srv_cpu_request(mp, v, h);
             double *l = load + h * (size_t)max_cores;
             int got = 0;
@@ -204,9 +206,10 @@ static int requests_plan(const struct model_problem *mp,
         }
         if (!placed) {
             plan->admitted = false;
-            plan->reject = PLACE_REJECT_CPU;
+            plan->reject = roomy ? PLACE_REJECT_CPU : PLACE_REJECT_MEMORY;
             snprintf(plan->message, sizeof plan->message,
-                     "no host has room for the request of service %s", s->name);
+                     "no host has room for the %s of service %s",
+                     roomy ? "CPU request" : "memory", s->name);
         }
     }
     free(load);

@@ -557,12 +557,13 @@ int cmd_simulate(int argc, char **argv)
              t = strtok_r(NULL, ",", &save)) {
             enum srv_policy x;
             if (srv_policy_parse(t, &x) < 0) {
+                int rc = cli_usage("simulate",
+                                   "--policies: '%s' is not a policy; use "
+                                   "placer, first-fit, best-fit, worst-fit or "
+                                   "requests-only",
+                                   t);
                 free(copy);
-                return cli_usage("simulate",
-                                 "--policies: '%s' is not a policy; use "
-                                 "placer, first-fit, best-fit, worst-fit or "
-                                 "requests-only",
-                                 t);
+                return rc;
             }
             bool dup = false;
             for (size_t i = 0; i < np; i++)
@@ -706,6 +707,23 @@ int cmd_simulate(int argc, char **argv)
             code = plc_exit_code(err.code);
             break;
         }
+        /* the workflows' endpoints and pins must still be there */
+        for (size_t i = 0; var && i < nt && code == PLC_EXIT_OK; i++) {
+            struct plc_diags d = PLC_DIAGS_INIT;
+            proto_workflow_validate_refs(tm[i].w, vc[v], &d);
+            if (d.n) {
+                char q[64];
+                snprintf(q, sizeof q, "variants[%zu]", v);
+                plc_diags_add(&sd.diags, q,
+                              "workflow '%s' needs what this variant "
+                              "removes: %s: %s",
+                              tm[i].name, d.v[0].path, d.v[0].msg);
+                code = scenario_problems(&sd);
+            }
+            plc_diags_release(&d);
+        }
+        if (code != PLC_EXIT_OK)
+            break;
         for (size_t p = 0; p < np; p++)
             jobs[nj++] = (struct job){.variant = var ? var->name : "base",
                                       .cluster = vc[v],

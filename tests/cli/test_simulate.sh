@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# placer simulate end to end: every bad scenario and trace named with its
+# field and exit 65, and a trace of submissions and releases replayed
+# through a live placerd and through the simulation, decision by decision.
+#   test_simulate.sh BIN_DIR SOURCE_DIR
+set -u
+bin=$1
+src=$(cd "$2" && pwd)
+ex=$src/examples
+fails=0
+tmp=$(mktemp -d)
+pd=
+trap '[ -n "$pd" ] && kill $pd 2>/dev/null; rm -rf "$tmp"' EXIT
+
+check() { # check NAME WANT_RC GOT_RC
+    if [ "$2" != "$3" ]; then
+        echo "FAIL: $1: exit $3, want $2"
+        fails=$((fails + 1))
+    fi
+}
+says() { # says NAME FILE TEXT
+    grep -qF -- "$3" "$2" || { echo "FAIL: $1: no '$3' in: $(cat "$2")"; fails=$((fails + 1)); }
+}
+
+sim() { "$bin/placer" simulate --quiet "$@"; }
+
+sim --help >"$tmp/help"; check "simulate --help" 0 $?
+says "help names the policies" "$tmp/help" "requests-only"
+sim 2>/dev/null; check "simulate without a scenario" 64 $?
+sim --policies placer,frob "$ex/scenario.json" 2>"$tmp/err"
+check "--policies unknown" 64 $?
+says "--policies message" "$tmp/err" "'frob' is not a policy"
+sim --decisions "$ex/scenario.json" 2>/dev/null; check "--decisions without --json" 64 $?
+sim "$tmp/none.json" 2>/dev/null; check "a scenario that is not there" 66 $?
+
+# bad scenarios: each problem with its file, line, field path, exit 65
+bad() { # bad NAME JSON EXPECTED-TEXT
+    printf '%s\n' "$2" >"$tmp/bad.json"
+    sim "$tmp/bad.json" >/dev/null 2>"$tmp/err"
+    check "bad scenario: $1" 65 $?
+    says "bad scenario: $1" "$tmp/err" "$3"
+}
+wf='"file": "'$ex'/vepc-attach.json"'
+cl='"cluster": "'$ex'/fat-tree-k4.json"'
+bad "not JSON" '{"cluster": ' "not valid JSON"
+bad "no cluster" '{"workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3}' \
+    "bad.json:1:1: cluster: missing"
+bad "no workflows" '{'"$cl"', "workflows": [], "arrivals": 3}' "workflows: missing"
+bad "no arrival" '{'"$cl"', "workflows": [{'"$wf"'}], "arrivals": 3}' \
+    "workflows[0].arrival: missing"
+bad "two arrival kinds" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s", "poisson": "2s"}}], "arrivals": 3}' \
+    "workflows[0].arrival: give exactly one of"
+bad "zero gap" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "0s"}}], "arrivals": 3}' \
+    "workflows[0].arrival.every: must be above 0"
+bad "time without unit" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "5"}}], "arrivals": 3}' \
+    "workflows[0].arrival.every"
+bad "two holding kinds" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}, "holding": {"fixed": "1s", "exponential": "2s"}}], "arrivals": 3}' \
+    "workflows[0].holding: give exactly one of"
+bad "negative price" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}, "price": -1}], "arrivals": 3}' \
+    "workflows[0].price: must be a number, 0 or more"
+bad "no end" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}]}' \
+    "horizon: missing"
+bad "unknown field" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3, "horizn": "5s"}' \
+    "horizn"
+bad "unknown policy" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "policies": ["placer", "random-fit"]}' \
+    "policies[1]: \"random-fit\" is not a policy"
+bad "policy twice" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "policies": ["placer", "placer"]}' "policies[1]: \"placer\" is listed twice"
+bad "variant without a name" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "variants": [{"link_scale": 2}]}' "variants[0].name: missing"
+bad "variant like an unknown host" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "variants": [{"name": "more", "add_hosts": [{"count": 2, "like": "nohost"}]}]}' \
+    "variants[0].add_hosts[0].like: \"nohost\" is not a host of the cluster"
+bad "failure ends before it starts" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "variants": [{"name": "f", "host_failures": [{"host": "h-0-0-0", "at": "5s", "until": "2s"}]}]}' \
+    "variants[0].host_failures[0].until: must be after"
+bad "link scale 0" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3,
+  "variants": [{"name": "z", "link_scale": 0}]}' "variants[0].link_scale: must be a number above 0"
+bad "a workflow twice" '{'"$cl"', "workflows": [{'"$wf"', "arrival": {"every": "1s"}}, {'"$wf"', "arrival": {"every": "2s"}}], "arrivals": 3}' \
+    "is workflows[0]'s too"
+bad "a cluster file swapped for a workflow" '{"cluster": "'$ex'/vepc-attach.json", "workflows": [{'"$wf"', "arrival": {"every": "1s"}}], "arrivals": 3}' \
+    "this is a workflow file, where a cluster is expected"
+printf '{"cluster": "%s/fat-tree-k4.json", "workflows": [{"file": "missing.json", "arrival": {"every": "1s"}}], "arrivals": 3}\n' "$ex" >"$tmp/bad.json"
+sim "$tmp/bad.json" 2>/dev/null; check "a workflow file missing" 66 $?
+
+# traces: out of order, an unknown copy, an unknown operation
+trace() { # trace NAME LINES EXPECTED-TEXT
+    printf '%s\n' "$2" >"$tmp/t.jsonl"
+    printf '{"cluster": "%s/fat-tree-k4.json", "workflows": [{"file": "%s/vepc-attach.json"}], "trace": "t.jsonl"}\n' "$ex" "$ex" >"$tmp/ts.json"
+    sim "$tmp/ts.json" >/dev/null 2>"$tmp/err"
+    check "bad trace: $1" 65 $?
+    says "bad trace: $1" "$tmp/err" "$3"
+}
+trace "out of order" '{"t": "2s", "op": "submit", "workflow": "vepc-attach", "name": "a"}
+{"t": "1s", "op": "submit", "workflow": "vepc-attach", "name": "b"}' \
+    "t.jsonl:2: t: out of order"
+trace "release of nothing" '{"t": "1s", "op": "release", "name": "zz"}' \
+    "t.jsonl:1: name: \"zz\" names no copy submitted on an earlier line"
+trace "unknown op" '{"t": "1s", "op": "resize"}' "t.jsonl:1: op: \"resize\" is not an operation"
+trace "unknown workflow" '{"t": "1s", "op": "submit", "workflow": "nope"}' \
+    "t.jsonl:1: workflow: \"nope\" is not a workflow of the scenario"
+trace "unknown host" '{"t": "1s", "op": "host_down", "host": "h9"}' \
+    "t.jsonl:1: host: \"h9\" is not a host of the cluster"
+trace "not JSON" '{"t": ' "t.jsonl:1: not a JSON object"
+trace "bad field" '{"t": "1s", "op": "submit", "workflow": "vepc-attach", "hold": 5}' "t.jsonl:1: hold"
+
+# a scenario that admits nothing: a service larger than every host
+sed 's/"name": "mme", "memory": "2GiB"/"name": "mme", "memory": "1TiB"/' "$ex/vepc-attach.json" >"$tmp/huge.json"
+printf '{"cluster": "%s/fat-tree-k4.json", "workflows": [{"file": "huge.json", "arrival": {"every": "1s"}}], "arrivals": 5}\n' "$ex" >"$tmp/nothing.json"
+sim --json "$tmp/nothing.json" >"$tmp/nothing.out"; check "a scenario admitting nothing" 0 $?
+/usr/bin/python3 - "$tmp/nothing.out" <<'PY' || { echo "FAIL: a scenario admitting nothing"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["runs"]) == 5, len(d["runs"])
+for r in d["runs"]:
+    assert r["arrivals"] == 5 and r["admitted"] == 0, r
+    # placer and the fits see no host with the memory; requests-only
+    # knows memory too
+    assert r["rejections"] == {"memory": 5}, (r["policy"], r["rejections"])
+    assert r["acceptance"] == 0 and r["cpu_peak"] == 0
+PY
+
+# variants: added hosts take more; a failed host evicts what it held
+cat >"$tmp/var.json" <<EOF2
+{"cluster": "$ex/fat-tree-k4.json", "seed": 3, "arrivals": 60, "time_limit": "30s",
+ "workflows": [{"file": "$ex/video-pipeline.json", "arrival": {"every": "1s"}}],
+ "policies": ["first-fit", "requests-only"],
+ "variants": [{"name": "base"},
+              {"name": "half", "remove_hosts": ["h-0-0-1", "h-0-1-0", "h-0-1-1", "h-1-0-0", "h-1-0-1", "h-1-1-0", "h-1-1-1", "h-2-0-0"]},
+              {"name": "gone", "remove_hosts": ["h-0-0-0"]},
+              {"name": "fail", "host_failures": [{"host": "h-0-0-0", "at": "30.5s"}]}]}
+EOF2
+sim --json "$tmp/var.json" >/dev/null 2>"$tmp/err"; check "a variant removing an endpoint's host" 65 $?
+says "a variant removing an endpoint's host" "$tmp/err" "variants[2]: workflow 'video-pipeline' needs what this variant removes"
+sed -i '/"name": "gone"/d' "$tmp/var.json"
+sim --json "$tmp/var.json" >"$tmp/var.out"; check "variants" 0 $?
+/usr/bin/python3 - "$tmp/var.out" <<'PY' || { echo "FAIL: variants"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = {(r["variant"], r["policy"]): r for r in d["runs"]}
+base, half = runs["base", "first-fit"], runs["half", "first-fit"]
+assert base["arrivals"] == half["arrivals"] == 60
+assert half["admitted"] < base["admitted"], (half["admitted"], base["admitted"])
+fail = runs["fail", "first-fit"]
+assert fail["evicted"] > 0 and fail["replaced"] <= fail["evicted"], fail
+# requests-only admits at least as much as a policy that reserves
+assert runs["base", "requests-only"]["admitted"] >= base["admitted"]
+PY
+
+# the same trace through placerd and through placer simulate: identical
+# decisions and plans (a long time limit on both sides: a plan not proven
+# in time could differ)
+{
+    for i in $(seq 0 39); do
+        printf '{"t": "%ds", "op": "submit", "workflow": "vepc-attach", "name": "v%d"}\n' $((2 * i)) $i
+        [ $((i % 7)) -eq 3 ] && printf '{"t": "%ds", "op": "submit", "workflow": "control-loop", "name": "c%d"}\n' $((2 * i)) $i
+        [ $i -ge 5 ] && [ $((i % 4)) -eq 1 ] && printf '{"t": "%d.5s", "op": "release", "name": "v%d"}\n' $((2 * i)) $((i - 4))
+    done
+} >"$tmp/replay.jsonl"
+printf '{"cluster": "%s/fat-tree-k4.json", "time_limit": "30s", "policies": ["placer"], "trace": "replay.jsonl",
+  "workflows": [{"file": "%s/vepc-attach.json"}, {"file": "%s/control-loop.json"}]}\n' "$ex" "$ex" "$ex" >"$tmp/replay.json"
+sim --json --decisions "$tmp/replay.json" >"$tmp/replay.out"; check "simulate the replay" 0 $?
+ep="ipc://$tmp/pd.sock"
+"$bin/placerd" --db "$tmp/pd.db" --listen "$ep" --agents-listen "ipc://$tmp/pda.sock" 2>/dev/null &
+pd=$!
+for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/placer" --server "$ep" cluster apply "$ex/fat-tree-k4.json" >/dev/null
+: >"$tmp/live.jsonl"
+live_ok=" "
+while read -r line; do
+    op=$(printf '%s' "$line" | /usr/bin/python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["op"], e["name"], e.get("workflow", ""))')
+    set -- $op
+    if [ "$1" = submit ]; then
+        sed "s/\"name\": \"$3\"/\"name\": \"$2\"/" "$ex/$3.json" >"$tmp/w.json"
+        "$bin/placer" --server "$ep" submit --json --time-limit 30s "$tmp/w.json" >"$tmp/w.out" 2>/dev/null
+        [ $? -eq 0 ] && live_ok="$live_ok $2 "
+        /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d))' "$tmp/w.out" >>"$tmp/live.jsonl" ||
+            echo '{}' >>"$tmp/live.jsonl"
+    else
+        # (a copy that was rejected has nothing to release)
+        "$bin/placer" --server "$ep" release "$2" >/dev/null 2>&1
+        rc=$?
+        case "$live_ok" in
+        *" $2 "*) check "release $2" 0 $rc ;;
+        *) check "release of rejected $2" 1 $rc ;;
+        esac
+    fi
+done <"$tmp/replay.jsonl"
+kill -TERM $pd; wait $pd; pd=
+/usr/bin/python3 - "$tmp/replay.out" "$tmp/live.jsonl" <<'PY' || { echo "FAIL: placerd and simulate differ"; fails=$((fails+1)); }
+import json, sys
+sim = json.load(open(sys.argv[1]))["runs"][0]["decisions"]
+live = [json.loads(l) for l in open(sys.argv[2])]
+assert len(sim) == len(live) > 30, (len(sim), len(live))
+admitted = rejected = 0
+for k, (s, l) in enumerate(zip(sim, live)):
+    assert s["admitted"] == l["admitted"], (k, s, l.get("rejection"))
+    if not s["admitted"]:
+        rejected += 1
+        continue
+    admitted += 1
+    want = []
+    for x in l["services"]:
+        want.append("%s %s %s %d/%d" % (x["name"], x["host"],
+                    "+".join(str(c) for c in x["cores"]),
+                    x["budget_us"], x["period_us"]))
+    got = []
+    for part in s["plan"].split("; "):
+        name, host, cores, bp = part.split(" ")
+        b, p = (int(v) for v in bp.split("/"))
+        got.append("%s %s %s %d/%d" % (name, host, cores, round(b / 1000), round(p / 1000)))
+    assert got == want, (k, got, want)
+assert admitted > 10 and rejected > 0, (admitted, rejected)
+print("replay: %d admitted, %d rejected, identical" % (admitted, rejected))
+PY
+
+echo "test_simulate: $fails failure(s)"
+[ $fails -eq 0 ]
