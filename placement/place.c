@@ -19,6 +19,11 @@
 #include <string.h>
 #include <time.h>
 
+void place_thread_release(void)
+{
+    glp_free_env();
+}
+
 void place_plan_release(struct place_plan *plan)
 {
     for (size_t i = 0; plan->vlinks && i < plan->n_vlinks_alloc; i++) {

@@ -128,6 +128,45 @@ int srv_policy_parse(const char *name, enum srv_policy *out)
     return PLC_EINVAL;
 }
 
+/* The mean time of one job of the workflow through its DAG (the longest
+ * path of mean execution times on host h's speed): how often a closed
+ * workflow's jobs come. */
+static double mean_cycle(const struct model_problem *mp, size_t h)
+{
+    const struct place_problem *p = &mp->problem;
+    size_t E = p->n_endpoints, N = E + p->n_services;
+    double *fin = calloc(N + 1, sizeof *fin), cycle = 0;
+    if (!fin)
+        return 0;
+    /* (relaxed N times: a DAG's longest path needs at most N rounds) */
+    for (size_t round = 0; round < N; round++) {
+        bool changed = false;
+        for (size_t i = 0; i < p->n_vlinks; i++) {
+            size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
+            const struct sched_dist *x = b >= E && p->services[b - E].exec
+                                             ? p->services[b - E].exec[h]
+                                             : NULL;
+            double f = fin[a] + (x ? sched_dist_mean(x) : 0);
+            if (f > fin[b] + 1e-9) {
+                fin[b] = f;
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+    for (size_t n = 0; n < N; n++)
+        cycle = fmax(cycle, fin[n]);
+    for (size_t v = 0; v < p->n_services; v++) {
+        const struct sched_dist *x =
+            p->services[v].exec ? p->services[v].exec[h] : NULL;
+        if (x)
+            cycle = fmax(cycle, sched_dist_mean(x)); /* (isolated ones) */
+    }
+    free(fin);
+    return cycle;
+}
+
 double srv_cpu_request(const struct model_problem *mp, size_t v, size_t h)
 {
     const struct place_problem *p = &mp->problem;
@@ -142,10 +181,9 @@ double srv_cpu_request(const struct model_problem *mp, size_t v, size_t h)
                 u = m->v[i].utilization;
         return u;
     }
-    uint64_t per = p->arrival.interarrival_ns ? p->arrival.interarrival_ns
-                   : p->deadline_ns != PLACE_UNLIMITED ? p->deadline_ns
-                                                       : 0;
-    return per ? sched_dist_mean(ex) / (double)per : 0;
+    double per = p->arrival.interarrival_ns ? (double)p->arrival.interarrival_ns
+                                            : mean_cycle(mp, h);
+    return per > 0 ? fmin(1, sched_dist_mean(ex) / per) : 0;
 }
 
 /* requests-only (decide.h): first fit of the requests, nothing checked

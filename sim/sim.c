@@ -329,6 +329,38 @@ static int record(struct run *r, double t, uint32_t tmpl, bool replaced,
     return 0;
 }
 
+/* The Monte-Carlo check of a copy just admitted, on the cores as they are
+ * now (for reservations, what others do later changes nothing). */
+static int check_copy(struct run *r, const struct model_problem *mp,
+                      const struct place_plan *plan, double t, uint32_t tmpl)
+{
+    struct sim_result *o = r->out;
+    double t0 = plc_now_ms();
+    struct sim_mc_copy *m = realloc(o->mc, (o->n_mc + 1) * sizeof *m);
+    if (!m)
+        return PLC_ENOMEM;
+    o->mc = m;
+    m = &o->mc[o->n_mc];
+    size_t ok = 0;
+    int rc = sim_mc_check(mp, plan, r->in->mc_jobs,
+                          r->in->seed * 1000003u + o->n_mc, &ok);
+    if (rc < 0)
+        return rc;
+    *m = (struct sim_mc_copy){tmpl,
+                              t,
+                              mp->problem.probability,
+                              plan->probability_bound,
+                              r->in->mc_jobs,
+                              ok,
+                              0,
+                              0};
+    sim_clopper_pearson(ok, m->jobs, 0.95, &m->lo, &m->hi);
+    o->mc_broken += m->hi < m->promise;
+    o->n_mc++;
+    o->mc_ms += plc_now_ms() - t0;
+    return 0;
+}
+
 /* Decide a submission at time t that holds until `end`; admitted, it
  * becomes a copy.  *admitted says which. */
 static int submit(struct run *r, double t, uint32_t tmpl, size_t event,
@@ -344,6 +376,9 @@ static int submit(struct run *r, double t, uint32_t tmpl, size_t event,
     memset(&plan, 0, sizeof plan);
     int rc = srv_decide_policy(r->d, w, in->policy, in->objective,
                                in->time_limit_s, &mp, &plan, &err);
+    if (rc == 0 && plan.admitted && in->mc_jobs &&
+        mp.problem.deadline_ns != PLACE_UNLIMITED)
+        rc = check_copy(r, &mp, &plan, t, tmpl);
     model_problem_release(&mp);
     if (rc < 0) {
         place_plan_release(&plan);
@@ -580,5 +615,6 @@ void sim_result_release(struct sim_result *r)
     for (size_t i = 0; i < r->n_decisions; i++)
         free(r->decisions[i].plan);
     free(r->decisions);
+    free(r->mc);
     memset(r, 0, sizeof *r);
 }

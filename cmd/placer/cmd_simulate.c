@@ -46,6 +46,9 @@ static const char help[] =
     "                   scenario's, else all five)\n"
     "  --jobs N         runs in parallel (default: the CPUs online)\n"
     "  --seed N         the scenario's seed instead\n"
+    "  --monte-carlo N  jobs simulated per admitted copy to check its\n"
+    "                   guarantee (default: the scenario's, else 1000;\n"
+    "                   0: no check)\n"
     "  --json           print the result as a document (schema 1)\n"
     "  --decisions      with --json: every decision with its plan\n"
     "  --quiet          no progress on stderr (none either when stderr is\n"
@@ -83,8 +86,10 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
         size_t k = p->next < p->n ? p->next++ : SIZE_MAX;
         pthread_mutex_unlock(&p->mu);
-        if (k == SIZE_MAX)
+        if (k == SIZE_MAX) {
+            place_thread_release();
             return NULL;
+        }
         struct job *j = &p->jobs[k];
         struct sim_run_in in = p->in;
         in.cluster = j->cluster;
@@ -332,6 +337,66 @@ static enum place_reject top_family(const struct sim_result *r)
     return top;
 }
 
+/* Pooled Monte-Carlo figures of a run's checked copies of template t
+ * (all when t is SIZE_MAX). */
+static void mc_pool(const struct sim_result *r, size_t t, size_t *jobs,
+                    size_t *ok, size_t *copies, size_t *broken, double *promise)
+{
+    *jobs = *ok = *copies = *broken = 0;
+    *promise = 0;
+    for (size_t i = 0; i < r->n_mc; i++) {
+        const struct sim_mc_copy *m = &r->mc[i];
+        if (t != SIZE_MAX && m->tmpl != t)
+            continue;
+        *jobs += m->jobs;
+        *ok += m->on_time;
+        (*copies)++;
+        *broken += m->hi < m->promise;
+        *promise = m->promise;
+    }
+}
+
+static json_t *mc_json(const struct out *o, const struct sim_result *r)
+{
+    json_t *x = json_object();
+    size_t jobs, ok, copies, broken;
+    double promise, lo, hi;
+    mc_pool(r, SIZE_MAX, &jobs, &ok, &copies, &broken, &promise);
+    json_object_set_new(x, "copies", json_integer((json_int_t)copies));
+    json_object_set_new(x, "jobs", json_integer((json_int_t)jobs));
+    json_object_set_new(x, "on_time", json_integer((json_int_t)ok));
+    json_object_set_new(x, "broken", json_integer((json_int_t)broken));
+    json_object_set_new(x, "time_ms", json_real(r->mc_ms));
+    json_t *ws = json_array();
+    for (size_t t = 0; t < o->nt; t++) {
+        mc_pool(r, t, &jobs, &ok, &copies, &broken, &promise);
+        if (!copies)
+            continue;
+        sim_clopper_pearson(ok, jobs, 0.95, &lo, &hi);
+        json_array_append_new(
+            ws, json_pack("{s:s, s:f, s:I, s:I, s:f, s:[f, f], s:I}", "name",
+                          o->tm[t].name, "promise", promise, "copies",
+                          (json_int_t)copies, "jobs", (json_int_t)jobs,
+                          "on_time", (double)ok / (double)jobs, "ci95", lo, hi,
+                          "broken", (json_int_t)broken));
+    }
+    json_object_set_new(x, "workflows", ws);
+    if (o->decisions) {
+        json_t *cs = json_array();
+        for (size_t i = 0; i < r->n_mc; i++) {
+            const struct sim_mc_copy *m = &r->mc[i];
+            json_array_append_new(
+                cs, json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:[f, f]}",
+                              "workflow", o->tm[m->tmpl].name, "t", m->t,
+                              "promise", m->promise, "bound", m->bound, "jobs",
+                              (json_int_t)m->jobs, "on_time",
+                              (json_int_t)m->on_time, "ci95", m->lo, m->hi));
+        }
+        json_object_set_new(x, "checks", cs);
+    }
+    return x;
+}
+
 static json_t *run_json(const struct out *o, struct job *j)
 {
     struct sim_result *r = &j->res;
@@ -375,6 +440,7 @@ static json_t *run_json(const struct out *o, struct job *j)
     json_object_set_new(st, "max", json_real(n ? ms[n - 1] : 0));
     json_object_set_new(x, "decision_ms", st);
     json_object_set_new(x, "wall_ms", json_real(r->wall_ms));
+    json_object_set_new(x, "monte_carlo", mc_json(o, r));
     json_t *pts = json_array();
     for (size_t i = 0; i < r->n_points; i++) {
         const struct sim_point *p = &r->points[i];
@@ -471,6 +537,32 @@ static int print_text(const struct out *o)
             putchar('\n');
         }
     }
+    bool checked = false;
+    for (size_t i = 0; i < o->nj; i++)
+        checked |= o->jobs[i].res.n_mc > 0;
+    if (checked) {
+        printf("\n  guarantees checked by Monte-Carlo (jobs of each copy on "
+               "its cores as admitted; 95%% Clopper-Pearson; broken: "
+               "copies whose interval lies below the promise)\n");
+        printf("  %-14s %-13s %-16s %6s %8s %9s %-19s %6s\n", "variant",
+               "policy", "workflow", "copies", "promise", "on time",
+               "95% interval", "broken");
+        for (size_t i = 0; i < o->nj; i++)
+            for (size_t t = 0; t < o->nt; t++) {
+                const struct sim_result *r = &o->jobs[i].res;
+                size_t jobs, ok, copies, broken;
+                double promise, lo, hi;
+                mc_pool(r, t, &jobs, &ok, &copies, &broken, &promise);
+                if (!copies)
+                    continue;
+                sim_clopper_pearson(ok, jobs, 0.95, &lo, &hi);
+                printf("  %-14s %-13s %-16.16s %6zu %8.4g %8.4f%% "
+                       "[%.4f, %.4f] %6zu\n",
+                       o->jobs[i].variant, srv_policy_name(o->jobs[i].policy),
+                       o->tm[t].name, copies, promise,
+                       100 * (double)ok / (double)jobs, lo, hi, broken);
+            }
+    }
     bool evictions = false;
     for (size_t i = 0; i < o->nj; i++)
         evictions |= o->jobs[i].res.evicted > 0;
@@ -500,7 +592,7 @@ static void progress_line(struct pool *p, size_t total, double t0)
 
 int cmd_simulate(int argc, char **argv)
 {
-    enum { O_POL = 256, O_JOBS, O_SEED, O_JSON, O_DEC, O_QUIET };
+    enum { O_POL = 256, O_JOBS, O_SEED, O_JSON, O_DEC, O_QUIET, O_MC };
     static const struct option opts[] = {
         {"policies", required_argument, 0, O_POL},
         {"jobs", required_argument, 0, O_JOBS},
@@ -508,10 +600,11 @@ int cmd_simulate(int argc, char **argv)
         {"json", no_argument, 0, O_JSON},
         {"decisions", no_argument, 0, O_DEC},
         {"quiet", no_argument, 0, O_QUIET},
+        {"monte-carlo", required_argument, 0, O_MC},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *pol_s = NULL;
-    long jobs_n = sysconf(_SC_NPROCESSORS_ONLN), seed_l = -1;
+    long jobs_n = sysconf(_SC_NPROCESSORS_ONLN), seed_l = -1, mc_l = -1;
     bool json = false, quiet = false, decisions = false;
     int ch;
     optind = 1;
@@ -526,6 +619,10 @@ int cmd_simulate(int argc, char **argv)
             break;
         case O_SEED:
             if (!cli_parse_int("--seed", optarg, 0, INT64_MAX, &seed_l))
+                return PLC_EXIT_USAGE;
+            break;
+        case O_MC:
+            if (!cli_parse_int("--monte-carlo", optarg, 0, 100000000, &mc_l))
                 return PLC_EXIT_USAGE;
             break;
         case O_JSON:
@@ -824,6 +921,10 @@ int cmd_simulate(int argc, char **argv)
                                    .interval_s = interval,
                                    .keep_decisions = decisions,
                                    .progress = &progress};
+        p.in.mc_jobs = mc_l >= 0            ? (size_t)mc_l
+                       : s->has_monte_carlo ? (size_t)s->monte_carlo
+                                            : 1000;
+        p.in.seed = seed_l >= 0 ? (uint64_t)seed_l : s->has_seed ? s->seed : 1;
         size_t nth = (size_t)jobs_n < nj ? (size_t)jobs_n : nj;
         pthread_t *th = calloc(nth + 1, sizeof *th);
         size_t started = 0;

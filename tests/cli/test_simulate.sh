@@ -149,23 +149,24 @@ assert runs["base", "requests-only"]["admitted"] >= base["admitted"]
 PY
 
 # the same trace through placerd and through placer simulate: identical
-# decisions and plans (a long time limit on both sides: a plan not proven
-# in time could differ)
+# decisions and plans.  A network service on the Abilene WAN, priced per
+# site: every plan is proven by the tree program, with no tie-break left
+# to a share of wall-clock time (which a busy or sanitized build cuts
+# short, on placerd as in a simulation), so the two must agree exactly
 {
-    for i in $(seq 0 39); do
-        printf '{"t": "%ds", "op": "submit", "workflow": "vepc-attach", "name": "v%d"}\n' $((2 * i)) $i
-        [ $((i % 7)) -eq 3 ] && printf '{"t": "%ds", "op": "submit", "workflow": "control-loop", "name": "c%d"}\n' $((2 * i)) $i
-        [ $i -ge 5 ] && [ $((i % 4)) -eq 1 ] && printf '{"t": "%d.5s", "op": "release", "name": "v%d"}\n' $((2 * i)) $((i - 4))
+    for i in $(seq 0 19); do
+        printf '{"t": "%ds", "op": "submit", "workflow": "ns-chain", "name": "n%d"}\n' $((2 * i)) $i
+        [ $i -ge 4 ] && [ $((i % 3)) -eq 1 ] && printf '{"t": "%d.5s", "op": "release", "name": "n%d"}\n' $((2 * i)) $((i - 3))
     done
 } >"$tmp/replay.jsonl"
-printf '{"cluster": "%s/fat-tree-k4.json", "time_limit": "30s", "policies": ["placer"], "trace": "replay.jsonl",
-  "workflows": [{"file": "%s/vepc-attach.json"}, {"file": "%s/control-loop.json"}]}\n' "$ex" "$ex" "$ex" >"$tmp/replay.json"
+printf '{"cluster": "%s/abilene.json", "time_limit": "30s", "policies": ["placer"], "trace": "replay.jsonl", "monte_carlo": 0,
+  "workflows": [{"file": "%s/ns-chain.json"}]}\n' "$ex" "$ex" >"$tmp/replay.json"
 sim --json --decisions "$tmp/replay.json" >"$tmp/replay.out"; check "simulate the replay" 0 $?
 ep="ipc://$tmp/pd.sock"
 "$bin/placerd" --db "$tmp/pd.db" --listen "$ep" --agents-listen "ipc://$tmp/pda.sock" 2>/dev/null &
 pd=$!
 for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/placer" --server "$ep" cluster apply "$ex/fat-tree-k4.json" >/dev/null
+"$bin/placer" --server "$ep" cluster apply "$ex/abilene.json" >/dev/null
 : >"$tmp/live.jsonl"
 live_ok=" "
 while read -r line; do
@@ -192,12 +193,13 @@ kill -TERM $pd; wait $pd; pd=
 import json, sys
 sim = json.load(open(sys.argv[1]))["runs"][0]["decisions"]
 live = [json.loads(l) for l in open(sys.argv[2])]
-assert len(sim) == len(live) > 30, (len(sim), len(live))
+assert len(sim) == len(live) == 20, (len(sim), len(live))
 admitted = rejected = 0
 for k, (s, l) in enumerate(zip(sim, live)):
     assert s["admitted"] == l["admitted"], (k, s, l.get("rejection"))
     if not s["admitted"]:
         rejected += 1
+        assert s["rejection"] == l["rejection"]["code"], (k, s, l["rejection"])
         continue
     admitted += 1
     want = []

@@ -270,4 +270,8 @@ int place_fit(const struct place_problem *p, enum place_fit rule,
 
 void place_plan_release(struct place_plan *plan);
 
+/* What the solver keeps per thread (GLPK's environment), freed: call it
+ * in a thread that planned, before it ends. */
+void place_thread_release(void);
+
 #endif

@@ -44,8 +44,9 @@ int srv_decide_release(struct srv_decider *d, const Placer__Workflow *w,
  * greedy plans, verified exactly as placer's; requests-only is what a
  * scheduler that knows CPU requests alone does (Kubernetes): each
  * service's request (its mean execution time over its period: the
- * workflow's arrival interval, or its deadline when jobs are closed; a
- * guest's least interface) on the first host whose cores each take it
+ * workflow's arrival interval, or when jobs are closed the mean time of
+ * one job through the workflow, the longest path of mean execution times;
+ * a guest's least interface) on the first host whose cores each take it
  * beside what is there and whose memory takes the service; no
  * reservation, no bandwidth, no latency check.
  */

@@ -76,6 +76,16 @@ struct sim_decision {
     char *plan; /* "svc host core+core budget/period; ..." (malloc'd) */
 };
 
+/* The Monte-Carlo check of one admitted copy. */
+struct sim_mc_copy {
+    uint32_t tmpl;
+    double t;       /* when it was admitted */
+    double promise; /* the workflow's probability */
+    double bound;   /* what the plan guaranteed (its probability bound) */
+    size_t jobs, on_time;
+    double lo, hi; /* 95 % Clopper-Pearson interval of the on-time share */
+};
+
 struct sim_run_in {
     const Placer__Cluster *cluster; /* the variant's (copied) */
     const struct sim_template *tmpl;
@@ -88,6 +98,8 @@ struct sim_run_in {
     double horizon_s; /* the end of the series */
     double interval_s;
     bool keep_decisions;
+    size_t mc_jobs; /* Monte-Carlo jobs per admitted copy (0: none) */
+    uint64_t seed;
     atomic_size_t *progress; /* events done, for a progress bar; or NULL */
 };
 
@@ -108,7 +120,12 @@ struct sim_result {
     double wall_ms;
     struct sim_decision *decisions;
     size_t n_decisions;
-    /* admitted plans at the end (for the Monte-Carlo check) */
+    /* the Monte-Carlo check of every admitted copy (mc_jobs > 0) */
+    struct sim_mc_copy *mc;
+    size_t n_mc;
+    size_t mc_broken; /* copies whose interval lies wholly below the
+                         promise */
+    double mc_ms;     /* time spent on it */
 };
 
 int sim_run(const struct sim_run_in *in, struct sim_result *out,
@@ -122,6 +139,16 @@ void sim_result_release(struct sim_result *r);
 Placer__Cluster *sim_variant_cluster(const Placer__Cluster *base,
                                      const Placer__Variant *v,
                                      struct plc_error *err);
+
+/* Run `jobs` jobs of the admitted plan of problem mp (built against the
+ * residual it was decided on) as montecarlo.c describes; *on_time gets
+ * how many met the workflow's deadline.  0 or PLC_ENOMEM. */
+int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
+                 size_t jobs, uint64_t seed, size_t *on_time);
+
+/* The Clopper-Pearson interval of a share k / n at confidence conf. */
+void sim_clopper_pearson(size_t k, size_t n, double conf, double *lo,
+                         double *hi);
 
 /* Percentile q (0..1) of n values (sorted in place). */
 double sim_percentile(double *v, size_t n, double q);
