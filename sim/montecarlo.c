@@ -17,7 +17,8 @@
  * hop and at its own rate, times its crossings.  Without a reservation
  * (requests-only), a job shares its core with what else runs there: each
  * other load is busy with the probability of its utilisation, and the
- * core is shared equally among the busy ones.
+ * core is shared equally among the busy ones (the core's load from
+ * before the copy, an aggregate, is taken as loads of the copy's size).
  */
 #include "sim/sim.h"
 
@@ -185,17 +186,20 @@ int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
         if (!x->reserved && d) {
             /* the other loads of its core: the background and what is
              * placed there, this plan's other services included */
-            int vc = p->services[v].vcpus;
-            size_t k = (size_t)vc * 4 + 8;
+            /* the core's load before this copy is an aggregate: taken
+             * as loads the size of this one's (at most 64) */
+            unsigned core = sp->cores[0];
+            double bg = ho->used ? fmin(1, ho->used[core]) : 0;
+            double own = fmax(sp->item.utilization, 0.01);
+            size_t nb = bg > 0 ? (size_t)fmin(64, fmax(1, round(bg / own))) : 0;
+            size_t k = nb + V + 1;
             x->others = malloc(k * sizeof *x->others);
             if (!x->others) {
                 rc = PLC_ENOMEM;
                 break;
             }
-            unsigned core = sp->cores[0];
-            double bg = ho->used ? ho->used[core] : 0;
-            if (bg > 0)
-                x->others[x->n_others++] = fmin(1, bg);
+            for (size_t i = 0; i < nb; i++)
+                x->others[x->n_others++] = bg / (double)nb;
             for (size_t u = 0; u < V && x->n_others < k; u++)
                 if (u != v && plan->services[u].host == sp->host &&
                     plan->services[u].cores[0] == core)

@@ -586,6 +586,11 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
         rc = departures_until(&r, in->horizon_s);
     if (rc == 0)
         rc = points_until(&r, in->horizon_s + in->interval_s * 0.5);
+    /* a last, shorter interval up to the horizon */
+    if (rc == 0 && in->interval_s > 0 &&
+        (!out->n_points ||
+         out->points[out->n_points - 1].t < in->horizon_s - 1e-9))
+        rc = take_point(&r, in->horizon_s);
     for (size_t k = 0; k < r.n_copies; k++)
         if (r.copies[k].live)
             place_plan_release(&r.copies[k].plan);

@@ -121,6 +121,53 @@ for r in d["runs"]:
     assert r["acceptance"] == 0 and r["cpu_peak"] == 0
 PY
 
+# the Monte-Carlo check: what placer admits keeps its promise on the
+# cores it was given; copies that share a core without a reservation
+# (requests-only) break theirs, and the check says so
+printf '{"hosts": [{"name": "a", "cores": 1, "core_capacity": 0.95}]}\n' >"$tmp/mc-c.json"
+printf '{"name": "tick", "deadline": "8ms", "probability": 0.99, "arrival": {"period": "20ms"},
+  "services": [{"name": "work", "exec_time": {"pmf": {"2ms": 0.5, "3ms": 0.5}}}]}\n' >"$tmp/mc-w.json"
+printf '{"cluster": "mc-c.json", "arrivals": 8, "seed": 5, "monte_carlo": 2000,
+  "workflows": [{"file": "mc-w.json", "arrival": {"every": "1s"}}],
+  "policies": ["placer", "requests-only"]}\n' >"$tmp/mc.json"
+sim --json --decisions "$tmp/mc.json" >"$tmp/mc.out"; check "monte carlo" 0 $?
+/usr/bin/python3 - "$tmp/mc.out" <<'PY' || { echo "FAIL: monte carlo"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = {r["policy"]: r for r in d["runs"]}
+pl, ro = runs["placer"]["monte_carlo"], runs["requests-only"]["monte_carlo"]
+assert pl["copies"] == runs["placer"]["admitted"] > 0, pl
+# a copy placer admitted whose interval lies below its promise is a defect
+assert pl["broken"] == 0, pl
+for c in pl["checks"]:
+    assert c["jobs"] == 2000 and c["ci95"][1] >= c["promise"], c
+    assert c["bound"] >= c["promise"] - 1e-9, c
+assert ro["copies"] > pl["copies"] and ro["broken"] > 0, ro
+late = [c for c in ro["checks"] if c["ci95"][1] < c["promise"]]
+assert len(late) == ro["broken"]
+PY
+# (the example's first 700 s: placer's plans are the slow part)
+sed 's/"horizon": "1800s"/"horizon": "700s"/' "$ex/scenario.json" >"$tmp/scen.json"
+sed -i "s|\"file\": \"|\"file\": \"$ex/|g; s|\"cluster\": \"|\"cluster\": \"$ex/|" "$tmp/scen.json"
+sim --json --monte-carlo 300 --policies placer,first-fit "$tmp/scen.json" >"$tmp/scen.out"
+check "the example scenario" 0 $?
+/usr/bin/python3 - "$tmp/scen.out" <<'PY' || { echo "FAIL: the example scenario"; fails=$((fails+1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["runs"]) == 6, len(d["runs"])
+for r in d["runs"]:
+    mc = r["monte_carlo"]
+    # (copies evicted by a failure and placed again are checked again)
+    assert r["admitted"] > 0 and mc["copies"] == r["admitted"] + r["replaced"], (r["policy"], mc)
+    assert mc["broken"] == 0, (r["variant"], r["policy"], mc)
+    assert len(r["series"]) >= 11 and all(0 <= p["cpu"] <= 1 for p in r["series"])
+    assert sum(p["arrivals"] for p in r["series"]) == r["arrivals"]
+byv = {(r["variant"], r["policy"]): r for r in d["runs"]}
+# more hosts admit at least as many under placer
+assert byv["plus-4-hosts", "placer"]["admitted"] >= byv["base", "placer"]["admitted"]
+assert byv["host-fails", "placer"]["evicted"] > 0
+PY
+
 # variants: added hosts take more; a failed host evicts what it held
 cat >"$tmp/var.json" <<EOF2
 {"cluster": "$ex/fat-tree-k4.json", "seed": 3, "arrivals": 60, "time_limit": "30s",
