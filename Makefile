@@ -20,14 +20,15 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 20
 
 # Debian 12 packages: build tools, the libraries of ARCHITECTURE.md, and
-# the tools tests and later issues drive (cbc, iperf3, python3 protobuf).
+# the tools tests and later issues drive (cbc, iperf3, python3 protobuf;
+# gnuplot draws placer simulate's report, chromium opens it in a test).
 PACKAGES := build-essential cmake pkg-config clang clang-format \
 	libclang-rt-14-dev \
 	libjansson-dev libprotobuf-c-dev protobuf-c-compiler libxml2-dev \
 	libsqlite3-dev libglpk-dev glpk-utils libuv1-dev libzmq3-dev \
 	libnl-route-3-dev libcriterion-dev libinih-dev libsystemd-dev scdoc \
 	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
-	python3-protobuf
+	python3-protobuf gnuplot-nox chromium
 
 CMAKE_FLAGS ?=
 

@@ -8,6 +8,7 @@
 #include "proto/load.h"
 #include "proto/validate.h"
 #include "sim/sim.h"
+#include "simulate.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -51,6 +52,13 @@ static const char help[] =
     "                   0: no check)\n"
     "  --json           print the result as a document (schema 1)\n"
     "  --decisions      with --json: every decision with its plan\n"
+    "  --csv DIR        write runs.csv, series.csv (per interval),\n"
+    "                   hosts.csv, decisions.csv (per event) and\n"
+    "                   checks.csv (per Monte-Carlo check) into DIR\n"
+    "  --report FILE    write one self-contained HTML page with plots\n"
+    "                   (acceptance over time, rejections, promised and\n"
+    "                   measured on-time share, decision times, reserved\n"
+    "                   CPU per host over time), drawn by gnuplot\n"
     "  --quiet          no progress on stderr (none either when stderr is\n"
     "                   not a terminal)\n"
     "\n"
@@ -59,17 +67,6 @@ static const char help[] =
     "66 a file missing, 70 internal error.\n";
 
 #define MAX_TEMPLATES 64
-
-struct job {
-    const char *variant;
-    Placer__Cluster *cluster; /* owned by the variant list */
-    enum srv_policy policy;
-    const struct sim_event *ev; /* the variant's */
-    size_t n_ev;
-    struct sim_result res;
-    int rc;
-    struct plc_error err;
-};
 
 struct pool {
     struct job *jobs;
@@ -295,17 +292,6 @@ static int load_trace(const char *path, const char *file,
 
 /* ---- output ---------------------------------------------------------------
  */
-
-struct out {
-    const struct sim_template *tm;
-    size_t nt;
-    struct job *jobs;
-    size_t nj;
-    double horizon_s, interval_s, wall_ms;
-    uint64_t seed;
-    size_t n_events;
-    bool decisions;
-};
 
 static double acceptance(size_t adm, size_t arr)
 {
@@ -592,7 +578,17 @@ static void progress_line(struct pool *p, size_t total, double t0)
 
 int cmd_simulate(int argc, char **argv)
 {
-    enum { O_POL = 256, O_JOBS, O_SEED, O_JSON, O_DEC, O_QUIET, O_MC };
+    enum {
+        O_POL = 256,
+        O_JOBS,
+        O_SEED,
+        O_JSON,
+        O_DEC,
+        O_QUIET,
+        O_MC,
+        O_CSV,
+        O_REPORT
+    };
     static const struct option opts[] = {
         {"policies", required_argument, 0, O_POL},
         {"jobs", required_argument, 0, O_JOBS},
@@ -601,9 +597,11 @@ int cmd_simulate(int argc, char **argv)
         {"decisions", no_argument, 0, O_DEC},
         {"quiet", no_argument, 0, O_QUIET},
         {"monte-carlo", required_argument, 0, O_MC},
+        {"csv", required_argument, 0, O_CSV},
+        {"report", required_argument, 0, O_REPORT},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *pol_s = NULL;
+    const char *pol_s = NULL, *csv_dir = NULL, *report = NULL;
     long jobs_n = sysconf(_SC_NPROCESSORS_ONLN), seed_l = -1, mc_l = -1;
     bool json = false, quiet = false, decisions = false;
     int ch;
@@ -624,6 +622,12 @@ int cmd_simulate(int argc, char **argv)
         case O_MC:
             if (!cli_parse_int("--monte-carlo", optarg, 0, 100000000, &mc_l))
                 return PLC_EXIT_USAGE;
+            break;
+        case O_CSV:
+            csv_dir = optarg;
+            break;
+        case O_REPORT:
+            report = optarg;
             break;
         case O_JSON:
             json = true;
@@ -919,7 +923,7 @@ int cmd_simulate(int argc, char **argv)
                                            : 2.0,
                                    .horizon_s = horizon,
                                    .interval_s = interval,
-                                   .keep_decisions = decisions,
+                                   .keep_decisions = decisions || csv_dir,
                                    .progress = &progress};
         p.in.mc_jobs = mc_l >= 0            ? (size_t)mc_l
                        : s->has_monte_carlo ? (size_t)s->monte_carlo
@@ -963,6 +967,10 @@ int cmd_simulate(int argc, char **argv)
                         decisions};
         if (code == PLC_EXIT_OK)
             code = json ? print_json(&o) : print_text(&o);
+        if (code == PLC_EXIT_OK && csv_dir)
+            code = sim_write_csv(csv_dir, &o);
+        if (code == PLC_EXIT_OK && report)
+            code = sim_write_report(report, &o);
     }
     for (size_t i = 0; i < nj; i++)
         sim_result_release(&jobs[i].res);

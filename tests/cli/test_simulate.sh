@@ -149,6 +149,51 @@ PY
 # (the example's first 700 s: placer's plans are the slow part)
 sed 's/"horizon": "1800s"/"horizon": "700s"/' "$ex/scenario.json" >"$tmp/scen.json"
 sed -i "s|\"file\": \"|\"file\": \"$ex/|g; s|\"cluster\": \"|\"cluster\": \"$ex/|" "$tmp/scen.json"
+# --csv and --report: the files, and the page opened in headless Chromium
+sim --csv "$tmp/csv" --report "$tmp/report.html" "$tmp/mc.json" >/dev/null
+check "simulate --csv --report" 0 $?
+for f in runs series hosts decisions checks; do
+    [ -s "$tmp/csv/$f.csv" ] || { echo "FAIL: --csv wrote no $f.csv"; fails=$((fails+1)); }
+done
+[ "$(wc -l <"$tmp/csv/decisions.csv")" -eq 17 ] ||
+    { echo "FAIL: decisions.csv: $(wc -l <"$tmp/csv/decisions.csv") lines, want 1 + 2 x 8"; fails=$((fails+1)); }
+grep -q '^base,requests-only,8,0,0,0,0,0,0' "$tmp/csv/runs.csv" && { echo "FAIL: runs.csv"; fails=$((fails+1)); }
+sim --report /nonexistent/dir/r.html "$tmp/mc.json" >/dev/null 2>"$tmp/err"
+check "--report into a missing folder" 73 $?
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,4200 \
+    --screenshot="$tmp/shot.png" "file://$tmp/report.html" >/dev/null 2>"$tmp/chromium.err"
+check "chromium screenshot" 0 $?
+chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$tmp/report.html" \
+    >"$tmp/dom.html" 2>>"$tmp/chromium.err"
+check "chromium dump-dom" 0 $?
+/usr/bin/python3 - "$tmp/shot.png" "$tmp/dom.html" "$tmp/chromium.err" <<'PY' || { echo "FAIL: the report in Chromium"; fails=$((fails+1)); }
+import re, struct, sys, zlib
+png = open(sys.argv[1], "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", png[16:24])
+assert (w, h) == (1100, 4200), (w, h)
+# the pixels: many colours, not a blank page
+data, k = b"", 8
+while k < len(png):
+    n, = struct.unpack(">I", png[k:k + 4])
+    if png[k + 4:k + 8] == b"IDAT":
+        data += png[k + 8:k + 8 + n]
+    k += 12 + n
+raw = zlib.decompress(data)
+assert len(set(raw)) > 100, len(set(raw))
+dom = open(sys.argv[2]).read()
+assert "</html>" in dom and "placer simulate" in dom
+svgs = re.findall(r"<svg.*?</svg>", dom, re.S)
+# acceptance, rejections, guarantees, decisions, a heat map per run
+assert len(svgs) == 6, len(svgs)
+for s in svgs:
+    assert s.count("<path") >= 5 or "<image" in s, s[:200]
+assert "(no data)" not in dom
+# no page errors (the sandbox's D-Bus complaints are not the page's)
+err = open(sys.argv[3]).read()
+assert not re.search(r"Uncaught|Failed to load|net::ERR", err), err
+PY
+
 sim --json --monte-carlo 300 --policies placer,first-fit "$tmp/scen.json" >"$tmp/scen.out"
 check "the example scenario" 0 $?
 /usr/bin/python3 - "$tmp/scen.out" <<'PY' || { echo "FAIL: the example scenario"; fails=$((fails+1)); }
