@@ -88,7 +88,8 @@ say "6e. Capacity: how many more copies fit, admitted one by one through placerd
 run "$bin/placer" capacity --cluster examples/fat-tree-k4.json --quiet examples/vepc-attach.json | sed -n 1,3p
 
 say "6f. What if: half an hour of arrivals on the k=4 fat-tree under five policies and three clusters (the same arrivals for all)"
-run "$bin/placer" simulate --quiet examples/scenario.json
+run "$bin/placer" simulate --quiet --report build/simulate-report.html examples/scenario.json &&
+    echo "(the report, with its plots: build/simulate-report.html)"
 
 say "7. A rejection names its cause with numbers (exit 1)"
 printf '%s\n' '{"name": "too-fast", "deadline": "4ms", "endpoints": [{"name": "enb", "node": "edge-0-0"}],' \

@@ -26,6 +26,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_release(int argc, char **argv);

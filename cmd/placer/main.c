@@ -22,6 +22,8 @@ static const struct cli_cmd commands[] = {
     {"simulate",
      "compare policies and what-if clusters over simulated arrivals",
      cmd_simulate},
+    {"trace", "a Standard Workload Format log as placer simulate's trace",
+     cmd_trace},
     {"submit", "admit a workflow on placerd's cluster, durably, or say why not",
      cmd_submit},
     {"status", "an admitted workflow's plan and state", cmd_status},

@@ -105,6 +105,39 @@ trace "unknown host" '{"t": "1s", "op": "host_down", "host": "h9"}' \
 trace "not JSON" '{"t": ' "t.jsonl:1: not a JSON object"
 trace "bad field" '{"t": "1s", "op": "submit", "workflow": "vepc-attach", "hold": 5}' "t.jsonl:1: hold"
 
+# an SWF log (a sample written from the format's definition) as a trace
+swf=$src/tests/data/swf/sample.swf
+"$bin/placer" trace swf --queue 1=vepc-attach --queue 2=video-pipeline "$swf" \
+    >"$tmp/swf.jsonl" 2>"$tmp/err"
+check "trace swf" 0 $?
+says "trace swf counts" "$tmp/err" "11 jobs converted; 1 skipped"
+/usr/bin/python3 - "$tmp/swf.jsonl" <<'PY' || { echo "FAIL: trace swf output"; fails=$((fails+1)); }
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert len(ev) == 11 and all(e["op"] == "submit" for e in ev)
+byname = {e["name"]: e for e in ev}
+assert "job-4" not in byname                       # run time unknown
+assert byname["job-3"]["t"] == "15.5s" and byname["job-3"]["hold"] == "45s"
+assert byname["job-5"]["hold"] == "500ms"          # a run time of 0
+assert byname["job-2"]["workflow"] == "video-pipeline"
+assert byname["job-1"]["workflow"] == "vepc-attach"
+PY
+printf '{"cluster": "%s/fat-tree-k4.json", "trace": "swf.jsonl", "policies": ["first-fit", "requests-only"],
+  "workflows": [{"file": "%s/vepc-attach.json"}, {"file": "%s/video-pipeline.json"}]}\n' "$ex" "$ex" "$ex" >"$tmp/swf.json"
+sim --json "$tmp/swf.json" >"$tmp/swf.out"; check "simulate an SWF trace" 0 $?
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(r["arrivals"] == 11 for r in d["runs"]), d["runs"]' "$tmp/swf.out" ||
+    { echo "FAIL: simulate an SWF trace"; fails=$((fails+1)); }
+"$bin/placer" trace swf "$swf" >/dev/null 2>&1; check "trace swf without a workflow" 64 $?
+"$bin/placer" trace swf --workflow w "$tmp/nothere.swf" 2>/dev/null; check "trace swf of a missing log" 66 $?
+printf '; a header\n1 0 0 10 1 -1 -1 1 -1 -1 1 1 1 1 1 1 -1\n' >"$tmp/short.swf"
+"$bin/placer" trace swf --workflow w "$tmp/short.swf" >/dev/null 2>"$tmp/err"
+check "trace swf, 17 fields" 65 $?
+says "trace swf, 17 fields" "$tmp/err" "short.swf:2: 17 fields; an SWF job line has 18 (field 18, think time, is missing)"
+printf '1 0 0 ten 1 -1 -1 1 -1 -1 1 1 1 1 1 1 -1 -1\n' >"$tmp/bad.swf"
+"$bin/placer" trace swf --workflow w "$tmp/bad.swf" >/dev/null 2>"$tmp/err"
+check "trace swf, not a number" 65 $?
+says "trace swf, not a number" "$tmp/err" "bad.swf:1: field 4 (run time): not a number"
+
 # a scenario that admits nothing: a service larger than every host
 sed 's/"name": "mme", "memory": "2GiB"/"name": "mme", "memory": "1TiB"/' "$ex/vepc-attach.json" >"$tmp/huge.json"
 printf '{"cluster": "%s/fat-tree-k4.json", "workflows": [{"file": "huge.json", "arrival": {"every": "1s"}}], "arrivals": 5}\n' "$ex" >"$tmp/nothing.json"
