@@ -114,11 +114,9 @@ void proto_scenario_validate(const Placer__Scenario *s, struct plc_diags *d)
     char q[P];
     proto_check_quantities(&s->base, d);
     bool trace = s->trace != NULL;
-    if (!s->cluster)
-        plc_diags_add(d, "cluster",
-                      "missing; name the cluster file (relative to this "
-                      "scenario)");
-    else if (!*s->cluster)
+    /* (absent: placer --server EP simulate takes placerd's live state;
+     * placer simulate says so without it) */
+    if (s->cluster && !*s->cluster)
         plc_diags_add(d, "cluster", "is empty; name the cluster file");
     if (trace && !*s->trace)
         plc_diags_add(d, "trace",

@@ -423,6 +423,20 @@ void srv__start_next(struct srv *srv)
             srv__job_free(q);
             continue;
         }
+        if (q->req->op_case == PLACER__REQUEST__OP_SNAPSHOT) {
+            /* between plans: the residual may be brought up to date */
+            const Placer__Cluster *c = srv__totals_residual(&srv->totals);
+            if (c)
+                srv__reply_with(q, PLACER__RESPONSE__RESULT_SNAPSHOT,
+                                (void *)c);
+            else
+                srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND,
+                                 NULL,
+                                 "placerd has no cluster yet; apply one with "
+                                 "'placer cluster apply FILE'");
+            srv__job_free(q);
+            continue;
+        }
         /* submit, or a dry run */
         q->residual = srv__totals_residual(&srv->totals);
         q->index = srv->totals.index;

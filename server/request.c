@@ -50,6 +50,9 @@ void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg)
     case PLACER__RESPONSE__RESULT_BIND:
         r.bind = msg;
         break;
+    case PLACER__RESPONSE__RESULT_SNAPSHOT:
+        r.snapshot = msg;
+        break;
     default:
         r.result_case = PLACER__RESPONSE__RESULT__NOT_SET;
         break;
@@ -551,6 +554,7 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
     case PLACER__REQUEST__OP_SUBMIT:
     case PLACER__REQUEST__OP_PLAN:
     case PLACER__REQUEST__OP_CLUSTER_APPLY:
+    case PLACER__REQUEST__OP_SNAPSHOT:
         if (srv->draining || srv->queued >= srv->queue_max) {
             plc_log(PLC_LOG_INFO, "busy: %zu admissions waiting", srv->queued);
             if (srv->draining)
@@ -563,7 +567,8 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
                                  srv->queued);
             break;
         }
-        if (q->req->op_case != PLACER__REQUEST__OP_CLUSTER_APPLY &&
+        if ((q->req->op_case == PLACER__REQUEST__OP_SUBMIT ||
+             q->req->op_case == PLACER__REQUEST__OP_PLAN) &&
             !submit_ok(srv, q))
             break;
         srv__enqueue(srv, q);

@@ -47,6 +47,11 @@ extern bool cli_server_given;
 int cli_ask(const char *path, int objective, uint64_t limit_ns, bool dry,
             bool json);
 
+/* online.c: placerd's cluster as it plans against it (every admitted
+ * reservation as background): *out for the caller to free.  The exit
+ * code: 0, 1 (no cluster yet), 69, 70. */
+int cli_snapshot(Placer__Cluster **out);
+
 /* An objective's name as its Placer__Objective value, 0 if unknown. */
 int cli_objective(const char *s);
 /* The options --objective and --time-limit of command cmd: PLC_EXIT_OK

@@ -715,8 +715,27 @@ int cmd_simulate(int argc, char **argv)
                       MAX_TEMPLATES);
         code = scenario_problems(&sd);
     }
-    /* the cluster and the workflows, relative to the scenario */
-    if (code == PLC_EXIT_OK) {
+    /* the cluster (a file relative to the scenario, or placerd's live
+     * state) and the workflows */
+    if (code == PLC_EXIT_OK && cli_server_given) {
+        Placer__Cluster *snap = NULL;
+        if (s->cluster)
+            fprintf(stderr,
+                    "placer simulate: starting from placerd's live state at "
+                    "%s, not from the scenario's cluster '%s'\n",
+                    cli_server, s->cluster);
+        code = cli_snapshot(&snap);
+        if (code == PLC_EXIT_OK) {
+            cd.msg = &snap->base;
+            cd.kind = PROTO_DOC_CLUSTER;
+        }
+    } else if (code == PLC_EXIT_OK && !s->cluster) {
+        plc_diags_add(&sd.diags, "cluster",
+                      "missing; name the cluster file (relative to this "
+                      "scenario), or run 'placer --server EP simulate' to "
+                      "start from placerd's live state");
+        code = scenario_problems(&sd);
+    } else if (code == PLC_EXIT_OK) {
         char *cp = resolve(spath, s->cluster);
         code =
             cp ? cli_load_doc(&cd, cp, PROTO_DOC_CLUSTER) : PLC_EXIT_SOFTWARE;

@@ -491,6 +491,26 @@ static const char hosts_help[] =
     "Options:\n"
     "  --json   {\"schema\":1,\"hosts\":[...]}\n" SERVER_HELP;
 
+int cli_snapshot(Placer__Cluster **out)
+{
+    *out = NULL;
+    Placer__SnapshotRequest sr = PLACER__SNAPSHOT_REQUEST__INIT;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_SNAPSHOT;
+    req.snapshot = &sr;
+    Placer__Response *r;
+    /* (it waits for the plan in progress: a plan's time limit at most) */
+    int code = call(&req, 120000, PLACER__RESPONSE__RESULT_SNAPSHOT,
+                    PLC_EXIT_NEGATIVE, &r);
+    if (code != PLC_EXIT_OK)
+        return code;
+    *out = r->snapshot;
+    r->snapshot = NULL; /* (the same allocator: freed on its own) */
+    r->result_case = PLACER__RESPONSE__RESULT__NOT_SET;
+    placer__response__free_unpacked(r, NULL);
+    return *out ? PLC_EXIT_OK : PLC_EXIT_SOFTWARE;
+}
+
 int cmd_hosts(int argc, char **argv)
 {
     struct common c = {0};

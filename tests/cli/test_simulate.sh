@@ -138,6 +138,31 @@ printf '1 0 0 ten 1 -1 -1 1 -1 -1 1 1 1 1 1 1 -1 -1\n' >"$tmp/bad.swf"
 check "trace swf, not a number" 65 $?
 says "trace swf, not a number" "$tmp/err" "bad.swf:1: field 4 (run time): not a number"
 
+# capacity --add N --like HOST, and --target K: the fewest hosts to add
+printf '{"name": "big", "services": [{"name": "s", "memory": "20GiB"}]}\n' >"$tmp/big.json"
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --json "$tmp/big.json" >"$tmp/c0.json"
+check "capacity of big" 0 $?
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --json --add 4 --like h-0-0-0 "$tmp/big.json" >"$tmp/c4.json"
+check "capacity --add 4" 0 $?
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --json --target 25 --like h-0-0-0 "$tmp/big.json" >"$tmp/ct.json"
+check "capacity --target 25" 0 $?
+/usr/bin/python3 - "$tmp/c0.json" "$tmp/c4.json" "$tmp/ct.json" <<'PY' || { echo "FAIL: capacity --add, --target"; fails=$((fails+1)); }
+import json, sys
+c0, c4, ct = (json.load(open(f)) for f in sys.argv[1:4])
+# one 20 GiB service per 32 GiB host
+assert c0["copies"] == 16 and c4["copies"] == 20 and c4["added_hosts"] == 4, (c0["copies"], c4)
+assert any(h["name"] == "h-0-0-0-1" for h in c4["hosts"]), c4["hosts"]
+assert ct["copies"] == 25 and ct["added_hosts"] == 9 and ct["target"] == 25, ct
+PY
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --add 2 "$tmp/big.json" 2>/dev/null
+check "capacity --add without --like" 64 $?
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --add 2 --like nohost "$tmp/big.json" 2>/dev/null
+check "capacity --like an unknown host" 64 $?
+printf '{"name": "huge", "services": [{"name": "s", "memory": "64GiB"}]}\n' >"$tmp/huge1.json"
+"$bin/placer" capacity --cluster "$ex/fat-tree-k4.json" --target 1 --like h-0-0-0 --max-hosts 8 "$tmp/huge1.json" >/dev/null 2>"$tmp/err"
+check "capacity --target out of reach" 1 $?
+says "capacity --target out of reach" "$tmp/err" "what binds is not the hosts' room"
+
 # a scenario that admits nothing: a service larger than every host
 sed 's/"name": "mme", "memory": "2GiB"/"name": "mme", "memory": "1TiB"/' "$ex/vepc-attach.json" >"$tmp/huge.json"
 printf '{"cluster": "%s/fat-tree-k4.json", "workflows": [{"file": "huge.json", "arrival": {"every": "1s"}}], "arrivals": 5}\n' "$ex" >"$tmp/nothing.json"
@@ -308,11 +333,40 @@ while read -r line; do
         "$bin/placer" --server "$ep" release "$2" >/dev/null 2>&1
         rc=$?
         case "$live_ok" in
-        *" $2 "*) check "release $2" 0 $rc ;;
+        *" $2 "*) check "release $2" 0 $rc; live_ok=${live_ok/ $2 / } ;;
         *) check "release of rejected $2" 1 $rc ;;
         esac
     fi
 done <"$tmp/replay.jsonl"
+# (three admitted copies released first: room for more)
+for name in $(printf '%s\n' $live_ok | head -3); do
+    "$bin/placer" --server "$ep" release "$name" >/dev/null || { echo "FAIL: release $name"; fails=$((fails+1)); }
+done
+# from the live state: placer --server EP capacity counts what placerd then
+# admits, one submission after another, and a simulation from the same
+# snapshot admits as many
+"$bin/placer" --server "$ep" capacity --json "$ex/ns-chain.json" >"$tmp/livecap.json"
+check "capacity --server" 0 $?
+printf '{"seed": 1, "arrivals": 12, "policies": ["placer"], "monte_carlo": 0,
+  "workflows": [{"file": "%s/ns-chain.json", "arrival": {"every": "1s"}}]}\n' "$ex" >"$tmp/live-s.json"
+"$bin/placer" --server "$ep" simulate --quiet --json "$tmp/live-s.json" >"$tmp/livesim.json"
+check "simulate --server" 0 $?
+"$bin/placer" --server "$ep" capacity --cluster "$ex/abilene.json" "$ex/ns-chain.json" >/dev/null 2>&1
+check "capacity --server and --cluster" 64 $?
+more=0
+while [ $more -lt 20 ]; do
+    sed "s/\"name\": \"ns-chain\"/\"name\": \"more$more\"/" "$ex/ns-chain.json" >"$tmp/w.json"
+    "$bin/placer" --server "$ep" submit "$tmp/w.json" >/dev/null 2>&1 || break
+    more=$((more + 1))
+done
+/usr/bin/python3 - "$tmp/livecap.json" "$tmp/livesim.json" "$more" <<'PY' || { echo "FAIL: capacity and simulate on the live state"; fails=$((fails+1)); }
+import json, sys
+cap = json.load(open(sys.argv[1]))
+sim = json.load(open(sys.argv[2]))["runs"][0]
+more = int(sys.argv[3])
+assert 0 < cap["copies"] == more < 10, (cap["copies"], more)
+assert sim["admitted"] == min(12, more), (sim["admitted"], more)
+PY
 kill -TERM $pd; wait $pd; pd=
 /usr/bin/python3 - "$tmp/replay.out" "$tmp/live.jsonl" <<'PY' || { echo "FAIL: placerd and simulate differ"; fails=$((fails+1)); }
 import json, sys
