@@ -41,6 +41,7 @@ struct model_index {
      * and host classes, lent to the problems built on it */
     bool cached;
     struct model_problem conv;
+    uint64_t *route_ecc; /* the converted cluster's (place_route_ecc) */
 };
 
 struct link_key {
@@ -96,6 +97,7 @@ void model_index_free(struct model_index *x)
     if (!x)
         return;
     conv_release(&x->conv);
+    free(x->route_ecc);
     plc_name_index_release(&x->nodes);
     free(x->link_a);
     free(x->link_b);
@@ -270,7 +272,7 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     if (rc < 0)
         return rc;
     mp->cluster = (struct place_cluster){
-        H, N, mp->hosts, mp->node_names, n_merged, mp->links};
+        H, N, mp->hosts, mp->node_names, n_merged, mp->links, NULL};
     return 0;
 }
 
@@ -707,6 +709,19 @@ static void conv_release(struct model_problem *mp)
     memset(mp, 0, sizeof *mp);
 }
 
+/* The converted cluster's longest routes, found once for every problem
+ * built on the index. */
+static int index_ecc(struct model_index *x)
+{
+    free(x->route_ecc);
+    x->route_ecc = NULL;
+    x->conv.cluster.route_ecc = NULL;
+    int rc = place_route_ecc(&x->conv.cluster, &x->route_ecc);
+    if (rc == 0)
+        x->conv.cluster.route_ecc = x->route_ecc;
+    return rc;
+}
+
 int model_index_refresh(struct model_index *x, const Placer__Cluster *c,
                         const size_t *load, size_t n_load,
                         const size_t *changed, size_t n_changed,
@@ -724,6 +739,8 @@ int model_index_refresh(struct model_index *x, const Placer__Cluster *c,
         int rc = build_cluster(m, c, x);
         if (rc == 0)
             rc = host_classes(m);
+        if (rc == 0)
+            rc = index_ecc(x);
         if (rc < 0) {
             conv_release(m);
             return rc;
@@ -748,6 +765,12 @@ int model_index_refresh(struct model_index *x, const Placer__Cluster *c,
         size_t k = m->speed_of[h];
         classes |= m->speeds[k] != m->hosts[h].speed ||
                    !same_platform(&m->platforms[k], &m->hosts[h].platform);
+    }
+    /* (a host that no longer forwards changes the routes) */
+    if (n_changed && index_ecc(x) < 0) {
+        x->cached = false;
+        conv_release(m);
+        return PLC_ENOMEM;
     }
     if (classes && host_classes(m) < 0) {
         x->cached = false;

@@ -298,6 +298,13 @@ uint64_t place__routes_longest(const struct routes *r)
 {
     uint64_t most = 0;
     size_t n = r->c->n_nodes;
+    if (r->c->route_ecc) {
+        /* (the same figures, found once for the cluster) */
+        for (size_t s = 0; s < r->n_src; s++)
+            if (r->c->route_ecc[r->src_node[s]] > most)
+                most = r->c->route_ecc[r->src_node[s]];
+        return most;
+    }
     for (size_t s = 0; s < r->n_src; s++) {
         ensure(r, 0, s);
         for (size_t v = 0; v < n; v++)
@@ -306,6 +313,41 @@ uint64_t place__routes_longest(const struct routes *r)
                 most = r->dist[s * n + v];
     }
     return most;
+}
+
+int place_route_ecc(const struct place_cluster *c0, uint64_t **out)
+{
+    struct place_cluster c = *c0;
+    c.route_ecc = NULL;
+    size_t n = c.n_nodes;
+    size_t *all = calloc(n + 1, sizeof *all);
+    *out = calloc(n + 1, sizeof **out);
+    if (!all || !*out) {
+        free(all);
+        free(*out);
+        *out = NULL;
+        return PLC_ENOMEM;
+    }
+    for (size_t v = 0; v < n; v++)
+        all[v] = v;
+    struct routes r;
+    int rc = place__routes_build(&r, &c, all, n, 0);
+    for (size_t v = 0; rc == 0 && v < n; v++) {
+        size_t s = r.src_of_node[v];
+        ensure(&r, 0, s);
+        for (size_t u = 0; u < n; u++)
+            if (r.dist[s * n + u] != PLACE_UNLIMITED &&
+                r.dist[s * n + u] > (*out)[v])
+                (*out)[v] = r.dist[s * n + u];
+    }
+    if (rc == 0)
+        place__routes_release(&r);
+    free(all);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 bool place__routes_between(const struct routes *r, int k, size_t from,

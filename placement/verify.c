@@ -399,36 +399,75 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
                               c->node_names[l->a], c->node_names[l->b]);
     }
     if (rc == 0 && A && !m->single_location) {
-        /* port check per buffered arc with every flow through it */
-        struct sched_flow *flows =
-            malloc((2 * p->n_vlinks + 1) * sizeof *flows);
-        for (size_t arc = 0; rc == 0 && flows && arc < A; arc++) {
-            const struct place_link *l = &c->links[arc / 2];
-            if (!l->buffer_bytes)
-                continue;
-            size_t nf = 0;
-            for (size_t i = 0; i < p->n_vlinks; i++) {
-                const struct place_vlink *e = &p->vlinks[i];
-                for (int dir = 0; dir < (e->duplex ? 2 : 1); dir++) {
-                    size_t n = place__plan_arcs(m, plan, plan->vlinks[i].route,
-                                                dir ? e->to : e->from,
-                                                dir ? e->from : e->to, tmp);
-                    for (size_t k = 0; n != PLACE_NONE && k < n; k++)
-                        if (tmp[k] == arc)
-                            flows[nf++] = (struct sched_flow){
-                                e->rate_bps,
-                                e->burst_bytes +
-                                    (uint64_t)ceil((double)e->rate_bps / 8.0 *
-                                                   (double)m->nc_delay_ns *
-                                                   1e-9)};
+        /* port check per buffered arc with every flow through it: each
+         * traversal's route found once, its flow put in the bucket of
+         * every buffered arc on it (in the order of the vlinks, then the
+         * way back: each port sees its flows as a scan of the vlinks
+         * would) */
+        size_t T = 2 * p->n_vlinks, cap = 64, used = 0;
+        size_t *toff = malloc((T + 2) * sizeof *toff);
+        size_t *tarc = malloc(cap * sizeof *tarc);
+        struct sched_flow *tflow = malloc((T + 1) * sizeof *tflow);
+        size_t *cnt = calloc(A + 2, sizeof *cnt);
+        if (!toff || !tarc || !tflow || !cnt)
+            rc = PLC_ENOMEM;
+        size_t t = 0;
+        for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
+            const struct place_vlink *e = &p->vlinks[i];
+            for (int dir = 0; rc == 0 && dir < (e->duplex ? 2 : 1); dir++) {
+                size_t n = place__plan_arcs(m, plan, plan->vlinks[i].route,
+                                            dir ? e->to : e->from,
+                                            dir ? e->from : e->to, tmp);
+                if (n == PLACE_NONE)
+                    n = 0;
+                if (used + n > cap) {
+                    while (used + n > cap)
+                        cap *= 2;
+                    size_t *x = realloc(tarc, cap * sizeof *tarc);
+                    if (!x) {
+                        rc = PLC_ENOMEM;
+                        break;
+                    }
+                    tarc = x;
                 }
+                toff[t] = used;
+                memcpy(tarc + used, tmp, n * sizeof *tmp);
+                used += n;
+                tflow[t] = (struct sched_flow){
+                    e->rate_bps,
+                    e->burst_bytes +
+                        (uint64_t)ceil((double)e->rate_bps / 8.0 *
+                                       (double)m->nc_delay_ns * 1e-9)};
+                t++;
             }
-            if (!nf)
+        }
+        if (toff)
+            toff[t] = used;
+        for (size_t k = 0; rc == 0 && k < used; k++)
+            if (c->links[tarc[k] / 2].buffer_bytes)
+                cnt[tarc[k] + 1]++;
+        for (size_t x = 0; rc == 0 && x < A; x++)
+            cnt[x + 1] += cnt[x];
+        struct sched_flow *flows =
+            rc == 0 ? malloc((cnt[A] + 1) * sizeof *flows) : NULL;
+        size_t *fill = rc == 0 ? calloc(A + 1, sizeof *fill) : NULL;
+        if (rc == 0 && (!flows || !fill))
+            rc = PLC_ENOMEM;
+        for (size_t x = 0; rc == 0 && x < t; x++)
+            for (size_t k = toff[x]; k < toff[x + 1]; k++) {
+                size_t arc = tarc[k];
+                if (c->links[arc / 2].buffer_bytes)
+                    flows[cnt[arc] + fill[arc]++] = tflow[x];
+            }
+        for (size_t arc = 0; rc == 0 && arc < A; arc++) {
+            const struct place_link *l = &c->links[arc / 2];
+            size_t nf = cnt[arc + 1] - cnt[arc];
+            if (!l->buffer_bytes || !nf)
                 continue;
             struct sched_port port = {l->rate_bps - l->used_bps,
                                       l->buffer_bytes, 1500};
             struct sched_port_bound pb;
-            sched_port_check(&port, flows, nf, &pb);
+            sched_port_check(&port, flows + cnt[arc], nf, &pb);
             if (!pb.admitted)
                 rc = plc_error_set(
                     err, PLC_EINTERNAL,
@@ -437,9 +476,12 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
                     c->node_names[place__routes_arc_tail(m->r, arc)],
                     c->node_names[place__routes_arc_head(m->r, arc)]);
         }
-        if (!flows)
-            rc = PLC_ENOMEM;
         free(flows);
+        free(fill);
+        free(toff);
+        free(tarc);
+        free(tflow);
+        free(cnt);
     }
     /* memory */
     uint64_t *mem = calloc(c->n_hosts + 1, sizeof *mem);

@@ -57,7 +57,16 @@ struct place_cluster {
     const char *const *node_names;
     size_t n_links;
     const struct place_link *links;
+    /* per node: the delay of the longest least-delay route from it
+     * (place_route_ecc()), which depends on the links' latencies, rates
+     * and buffers and on which hosts forward, never on their load; or
+     * NULL, and each problem finds the longest route itself */
+    const uint64_t *route_ecc;
 };
+
+/* c's route_ecc (n_nodes entries, for the caller to free): what a caller
+ * planning many workflows on one cluster computes once.  0, PLC_ENOMEM. */
+int place_route_ecc(const struct place_cluster *c, uint64_t **out);
 
 enum place_objective {
     PLACE_OBJ_UTILIZATION,
