@@ -128,9 +128,23 @@ int srv_policy_parse(const char *name, enum srv_policy *out)
     return PLC_EINVAL;
 }
 
+/* A service's mean time on host h. */
+static double mean_time(const struct place_service *s, size_t h)
+{
+    if (s->exec && s->exec[h])
+        return sched_dist_mean(s->exec[h]);
+    /* a guest known by its tasks: its least interface's local deadline */
+    const struct sched_menu *m = s->menu ? s->menu[h] : NULL;
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; m && i < m->n; i++)
+        if (best == SIZE_MAX || m->v[i].utilization < m->v[best].utilization)
+            best = i;
+    return best == SIZE_MAX ? 0 : (double)m->v[best].deadline_ns;
+}
+
 /* The mean time of one job of the workflow through its DAG (the longest
- * path of mean execution times on host h's speed): how often a closed
- * workflow's jobs come. */
+ * path of mean_time() on host h's speed): how often a closed workflow's
+ * jobs come. */
 static double mean_cycle(const struct model_problem *mp, size_t h)
 {
     const struct place_problem *p = &mp->problem;
@@ -143,10 +157,8 @@ static double mean_cycle(const struct model_problem *mp, size_t h)
         bool changed = false;
         for (size_t i = 0; i < p->n_vlinks; i++) {
             size_t a = p->vlinks[i].from, b = p->vlinks[i].to;
-            const struct sched_dist *x = b >= E && p->services[b - E].exec
-                                             ? p->services[b - E].exec[h]
-                                             : NULL;
-            double f = fin[a] + (x ? sched_dist_mean(x) : 0);
+            double f =
+                fin[a] + (b >= E ? mean_time(&p->services[b - E], h) : 0);
             if (f > fin[b] + 1e-9) {
                 fin[b] = f;
                 changed = true;
@@ -157,12 +169,8 @@ static double mean_cycle(const struct model_problem *mp, size_t h)
     }
     for (size_t n = 0; n < N; n++)
         cycle = fmax(cycle, fin[n]);
-    for (size_t v = 0; v < p->n_services; v++) {
-        const struct sched_dist *x =
-            p->services[v].exec ? p->services[v].exec[h] : NULL;
-        if (x)
-            cycle = fmax(cycle, sched_dist_mean(x)); /* (isolated ones) */
-    }
+    for (size_t v = 0; v < p->n_services; v++)
+        cycle = fmax(cycle, mean_time(&p->services[v], h)); /* (alone) */
     free(fin);
     return cycle;
 }
