@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run a fuzzer for SECONDS, seeded with every example and malformed test
 # file (fuzz_load) or every topology file (fuzz_import, a format byte in
-# front); fail on any crash, leak or sanitizer report.
+# front), or a trace and an SWF log (fuzz_sim, likewise); fail on any
+# crash, leak or sanitizer report.
 #   fuzz.sh FUZZER SECONDS
 set -euo pipefail
 fuzzer=$1
@@ -24,6 +25,13 @@ elif [ "$name" = fuzz_request ]; then
     # the example clusters and workflows as client frames
     "$(dirname "$fuzzer")/seed_request" "$work/corpus" "$top"/examples/*.json
     maxlen=65536
+elif [ "$name" = fuzz_sim ]; then
+    # a trace (0) and the SWF sample (1), a format byte in front
+    { printf '\000'; printf '%s\n' '{"t": "1s", "op": "submit", "workflow": "w", "name": "c1", "hold": "5s"}' \
+        '{"t": "2s", "op": "host_down", "host": "a"}' '{"t": "3s", "op": "release", "name": "c1"}'; } \
+        >"$work/corpus/trace.jsonl"
+    { printf '\001'; cat "$top/tests/data/swf/sample.swf"; } >"$work/corpus/sample.swf"
+    dict=(-dict="$top/fuzz/json.dict")
 elif [ "$name" = fuzz_agent ]; then
     # frames from placerd and a journal
     "$(dirname "$fuzzer")/seed_agent" "$work/corpus"

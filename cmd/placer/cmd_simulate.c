@@ -127,167 +127,29 @@ static int scenario_problems(struct proto_doc *sd)
 /* ---- trace ----------------------------------------------------------------
  */
 
-struct trace {
-    char *text;
-    struct sim_event *ev;
-    size_t n;
-    char **names; /* per event: the copy's name (submit), owned */
-};
-
-static void trace_release(struct trace *t)
-{
-    for (size_t i = 0; t->names && i < t->n; i++)
-        free(t->names[i]);
-    free(t->names);
-    free(t->ev);
-    free(t->text);
-}
-
-static int trace_problem(const char *file, size_t line, const char *field,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int trace_problem(const char *file, size_t line, const char *field,
-                         const char *fmt, ...)
-{
-    fprintf(stderr, "%s:%zu: %s%s", file, line, field ? field : "",
-            field ? ": " : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return PLC_EXIT_DATAERR;
-}
-
-/* JSON lines of TraceEvent (formats.md) into events: times never going
- * back, a release naming a copy submitted before, hosts of the cluster. */
+/* The trace at `path` (named `file` in messages): the exit code. */
 static int load_trace(const char *path, const char *file,
                       const struct sim_template *tm, size_t nt,
-                      const Placer__Cluster *c, struct trace *t)
+                      const Placer__Cluster *c, struct sim_trace *t)
 {
     struct plc_error err = PLC_ERROR_INIT;
+    char *text = NULL;
     size_t len = 0;
-    if (plc_read_file(path, PLC_INPUT_FILE_MAX, &t->text, &len, &err) < 0) {
+    if (plc_read_file(path, PLC_INPUT_FILE_MAX, &text, &len, &err) < 0) {
         cli_error("%s", err.msg);
         return plc_exit_code(err.code);
     }
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += t->text[i] == '\n';
-    t->ev = calloc(lines + 1, sizeof *t->ev);
-    t->names = calloc(lines + 1, sizeof *t->names);
-    if (!t->ev || !t->names) {
-        cli_error("out of memory");
-        return PLC_EXIT_SOFTWARE;
+    int rc = sim_trace_parse(file, text, len, tm, nt, c, t, &err);
+    free(text);
+    if (rc == PLC_EDATA) {
+        fprintf(stderr, "%s\n", err.msg);
+        return PLC_EXIT_DATAERR;
     }
-    int code = PLC_EXIT_OK;
-    char *p = t->text;
-    double last = 0;
-    for (size_t line = 1; p && *p && code == PLC_EXIT_OK; line++) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *s = p;
-        p = nl ? nl + 1 : NULL;
-        while (*s == ' ' || *s == '\t' || *s == '\r')
-            s++;
-        if (!*s)
-            continue;
-        json_error_t je;
-        json_t *j = json_loads(s, JSON_REJECT_DUPLICATES, &je);
-        if (!j || !json_is_object(j)) {
-            json_decref(j);
-            code = trace_problem(file, line, NULL,
-                                 "not a JSON object (%s); give one object "
-                                 "{...} per line",
-                                 j ? "another JSON value" : je.text);
-            break;
-        }
-        struct plc_diags d = PLC_DIAGS_INIT;
-        Placer__TraceEvent *e = (Placer__TraceEvent *)proto_json_to_message(
-            &placer__trace_event__descriptor, j, "", &d);
-        json_decref(j);
-        if (d.n || !e) {
-            code = trace_problem(file, line, d.n ? d.v[0].path : NULL, "%s",
-                                 d.n ? d.v[0].msg : "out of memory");
-            plc_diags_release(&d);
-            if (e)
-                placer__trace_event__free_unpacked(e, NULL);
-            break;
-        }
-        plc_diags_release(&d);
-        struct sim_event *x = &t->ev[t->n];
-        x->t = e->t && e->t->has_ns ? (double)e->t->ns / 1e9 : -1;
-        if (x->t < 0)
-            code = trace_problem(file, line, "t",
-                                 "missing; give the event's time, e.g. "
-                                 "\"12.5s\"");
-        else if (x->t < last)
-            code = trace_problem(file, line, "t",
-                                 "out of order: %.9g s is before the time of "
-                                 "an earlier line (%.9g s); sort the trace by "
-                                 "time",
-                                 x->t, last);
-        else if (!e->op)
-            code = trace_problem(file, line, "op",
-                                 "missing; one of submit, release, "
-                                 "host_down, host_up");
-        else if (!strcmp(e->op, "submit")) {
-            x->kind = SIM_SUBMIT;
-            size_t k = nt;
-            for (size_t i = 0; e->workflow && i < nt; i++)
-                if (!strcmp(tm[i].name, e->workflow))
-                    k = i;
-            x->hold = e->hold && e->hold->has_ns ? (double)e->hold->ns / 1e9
-                                                 : INFINITY;
-            if (k == nt)
-                code = trace_problem(file, line, "workflow",
-                                     "\"%s\" is not a workflow of the "
-                                     "scenario (its \"name\", or the "
-                                     "workflow file's name)",
-                                     e->workflow ? e->workflow : "(missing)");
-            x->tmpl = (uint32_t)k;
-            if (e->name && !(t->names[t->n] = strdup(e->name)))
-                code = PLC_EXIT_SOFTWARE;
-            x->name = t->names[t->n];
-        } else if (!strcmp(e->op, "release")) {
-            x->kind = SIM_RELEASE;
-            x->of = SIZE_MAX;
-            /* the latest submission of that name */
-            for (size_t i = t->n; e->name && i-- > 0;)
-                if (t->ev[i].kind == SIM_SUBMIT && t->names[i] &&
-                    !strcmp(t->names[i], e->name)) {
-                    x->of = i;
-                    break;
-                }
-            if (x->of == SIZE_MAX)
-                code = trace_problem(file, line, "name",
-                                     "\"%s\" names no copy submitted on an "
-                                     "earlier line",
-                                     e->name ? e->name : "(missing)");
-        } else if (!strcmp(e->op, "host_down") || !strcmp(e->op, "host_up")) {
-            x->kind = e->op[5] == 'd' ? SIM_HOST_DOWN : SIM_HOST_UP;
-            size_t h = c->n_hosts;
-            for (size_t i = 0; e->host && i < c->n_hosts; i++)
-                if (!strcmp(c->hosts[i]->name, e->host))
-                    h = i;
-            if (h == c->n_hosts)
-                code = trace_problem(file, line, "host",
-                                     "\"%s\" is not a host of the cluster",
-                                     e->host ? e->host : "(missing)");
-            else
-                x->host = c->hosts[h]->name;
-        } else {
-            code = trace_problem(file, line, "op",
-                                 "\"%s\" is not an operation; use submit, "
-                                 "release, host_down or host_up",
-                                 e->op);
-        }
-        last = x->t;
-        placer__trace_event__free_unpacked(e, NULL);
-        t->n++;
+    if (rc < 0) {
+        cli_error("%s", err.msg);
+        return plc_exit_code(rc);
     }
-    return code;
+    return PLC_EXIT_OK;
 }
 
 /* ---- output ---------------------------------------------------------------
@@ -681,7 +543,7 @@ int cmd_simulate(int argc, char **argv)
     struct proto_doc wd[MAX_TEMPLATES];
     size_t nt = 0;
     struct sim_template tm[MAX_TEMPLATES];
-    struct trace tr = {0};
+    struct sim_trace tr = {0};
     struct sim_event *ev = NULL;
     size_t n_ev = 0;
     Placer__Cluster **vc = NULL;
@@ -1005,7 +867,7 @@ int cmd_simulate(int argc, char **argv)
     free(vn);
     if (!s || !s->trace)
         free(ev);
-    trace_release(&tr);
+    sim_trace_release(&tr);
     for (size_t i = 0; i < nt; i++)
         proto_doc_release(&wd[i]);
     proto_doc_release(&cd);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "plc/buf.h"
 #include "plc/limits.h"
+#include "sim/sim.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -34,40 +35,7 @@ static const char help[] =
     "Exit status: 0 converted, 64 usage, 65 a malformed line (named with\n"
     "its line and field), 66 the log missing.\n";
 
-static const char *const field_names[18] = {"job number",
-                                            "submit time",
-                                            "wait time",
-                                            "run time",
-                                            "allocated processors",
-                                            "average CPU time",
-                                            "used memory",
-                                            "requested processors",
-                                            "requested time",
-                                            "requested memory",
-                                            "status",
-                                            "user",
-                                            "group",
-                                            "executable",
-                                            "queue",
-                                            "partition",
-                                            "preceding job",
-                                            "think time"};
-
 #define MAX_QUEUES 64
-
-struct job {
-    double submit, run;
-    long number, queue;
-    size_t line;
-};
-
-static int cmp_job(const void *a, const void *b)
-{
-    const struct job *x = a, *y = b;
-    if (x->submit != y->submit)
-        return x->submit < y->submit ? -1 : 1;
-    return (x->line > y->line) - (x->line < y->line);
-}
 
 /* A time as a quantity: whole nanoseconds. */
 static void put_time(double s)
@@ -146,75 +114,18 @@ static int swf(int argc, char **argv)
         cli_error("%s", err.msg);
         return plc_exit_code(err.code);
     }
-    size_t cap = 1024, n = 0, unknown = 0, unmapped = 0;
-    struct job *jobs = malloc(cap * sizeof *jobs);
-    int code = jobs ? PLC_EXIT_OK : PLC_EXIT_SOFTWARE;
-    char *p = text;
-    for (size_t line = 1; code == PLC_EXIT_OK && p && *p; line++) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *s = p;
-        p = nl ? nl + 1 : NULL;
-        while (*s == ' ' || *s == '\t' || *s == '\r')
-            s++;
-        if (!*s || *s == ';')
-            continue;
-        double f[18];
-        int k = 0;
-        while (*s && *s != '\r' && code == PLC_EXIT_OK) {
-            char *end;
-            double v = strtod(s, &end);
-            if (end == s ||
-                (*end && *end != ' ' && *end != '\t' && *end != '\r') ||
-                !isfinite(v)) {
-                fprintf(stderr,
-                        "%s:%zu: field %d (%s): not a number; an SWF job "
-                        "line has 18 numbers separated by spaces, -1 where "
-                        "unknown\n",
-                        path, line, k + 1, k < 18 ? field_names[k] : "extra");
-                code = PLC_EXIT_DATAERR;
-                break;
-            }
-            if (k == 18) {
-                fprintf(stderr,
-                        "%s:%zu: more than 18 fields; an SWF job line has "
-                        "18\n",
-                        path, line);
-                code = PLC_EXIT_DATAERR;
-                break;
-            }
-            f[k++] = v;
-            s = end;
-            while (*s == ' ' || *s == '\t')
-                s++;
-        }
-        if (code == PLC_EXIT_OK && k != 18) {
-            fprintf(stderr,
-                    "%s:%zu: %d fields; an SWF job line has 18 (field %d, "
-                    "%s, is missing)\n",
-                    path, line, k, k + 1, field_names[k]);
-            code = PLC_EXIT_DATAERR;
-        }
-        if (code != PLC_EXIT_OK)
-            break;
-        if (f[1] < 0 || f[3] < 0) {
-            unknown++;
-            continue;
-        }
-        if (n == cap) {
-            struct job *x = realloc(jobs, 2 * cap * sizeof *x);
-            if (!x) {
-                code = PLC_EXIT_SOFTWARE;
-                break;
-            }
-            jobs = x;
-            cap *= 2;
-        }
-        jobs[n++] = (struct job){f[1], f[3], (long)f[0], (long)f[14], line};
+    struct sim_swf_job *jobs = NULL;
+    size_t n = 0, unknown = 0, unmapped = 0;
+    int rc = sim_swf_parse(path, text, len, &jobs, &n, &unknown, &err);
+    int code = PLC_EXIT_OK;
+    if (rc == PLC_EDATA) {
+        fprintf(stderr, "%s\n", err.msg);
+        code = PLC_EXIT_DATAERR;
+    } else if (rc < 0) {
+        cli_error("%s", err.msg);
+        code = plc_exit_code(rc);
     }
     if (code == PLC_EXIT_OK) {
-        qsort(jobs, n, sizeof *jobs, cmp_job);
         size_t out = 0;
         for (size_t i = 0; i < n && (max < 0 || (long)out < max); i++) {
             const char *name = wf;

@@ -150,6 +150,39 @@ int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
 void sim_clopper_pearson(size_t k, size_t n, double conf, double *lo,
                          double *hi);
 
+/* A trace (docs/formats.md): its events, and the copies' names. */
+struct sim_trace {
+    struct sim_event *ev;
+    size_t n;
+    char **names; /* per event: a submission's copy name, owned */
+};
+
+/* Parse `len` bytes of JSON lines (file `name`, for messages) against the
+ * scenario's templates and cluster: times never going back, a release
+ * naming a copy submitted before, hosts of the cluster.  0; PLC_EDATA with
+ * "NAME:LINE: FIELD: MESSAGE" in err; PLC_ENOMEM.  Release t in every
+ * case. */
+int sim_trace_parse(const char *name, const char *text, size_t len,
+                    const struct sim_template *tm, size_t nt,
+                    const Placer__Cluster *c, struct sim_trace *t,
+                    struct plc_error *err);
+void sim_trace_release(struct sim_trace *t);
+
+/* A job of a Standard Workload Format log. */
+struct sim_swf_job {
+    double submit, run; /* fields 2 and 4, seconds */
+    long number, queue; /* fields 1 and 15 */
+    size_t line;
+};
+
+/* The jobs of `len` bytes of an SWF 2.2 log (file `name`), sorted by
+ * submit time (ties in file order); *unknown counts those skipped for an
+ * unknown (-1) submit or run time.  0 with *jobs for the caller to free;
+ * PLC_EDATA with "NAME:LINE: field N (NAME): ..." in err; PLC_ENOMEM. */
+int sim_swf_parse(const char *name, const char *text, size_t len,
+                  struct sim_swf_job **jobs, size_t *n, size_t *unknown,
+                  struct plc_error *err);
+
 /* Percentile q (0..1) of n values (sorted in place). */
 double sim_percentile(double *v, size_t n, double q);
 
