@@ -172,6 +172,7 @@ struct run {
     size_t active;
     /* the interval in progress */
     size_t iv_arrivals, iv_admitted;
+    size_t *iv_t_arr, *iv_t_adm; /* per template */
     double next_point;
 };
 
@@ -231,6 +232,19 @@ static int take_point(struct run *r, double t)
     if (!hc)
         return PLC_ENOMEM;
     o->host_cpu = hc;
+    size_t T = r->in->n_tmpl;
+    size_t *pa = realloc(o->pt_arrivals, (o->n_points + 1) * T * sizeof *pa);
+    if (!pa)
+        return PLC_ENOMEM;
+    o->pt_arrivals = pa;
+    size_t *pd = realloc(o->pt_admitted, (o->n_points + 1) * T * sizeof *pd);
+    if (!pd)
+        return PLC_ENOMEM;
+    o->pt_admitted = pd;
+    memcpy(pa + o->n_points * T, r->iv_t_arr, T * sizeof *pa);
+    memcpy(pd + o->n_points * T, r->iv_t_adm, T * sizeof *pd);
+    memset(r->iv_t_arr, 0, T * sizeof *r->iv_t_arr);
+    memset(r->iv_t_adm, 0, T * sizeof *r->iv_t_adm);
     double used = 0, all = 0, lf = 0;
     const Placer__Cluster *res = srv_decider_residual(r->d);
     for (size_t h = 0; h < r->H; h++) {
@@ -525,8 +539,10 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
     r.cap = calloc(r.H + 1, sizeof *r.cap);
     r.down = calloc(r.H + 1, sizeof *r.down);
     r.of_event = calloc(in->n_ev + 1, sizeof *r.of_event);
+    r.iv_t_arr = calloc(in->n_tmpl + 1, sizeof *r.iv_t_arr);
+    r.iv_t_adm = calloc(in->n_tmpl + 1, sizeof *r.iv_t_adm);
     int rc = out->t_arrivals && out->t_admitted && out->host_names && r.cap &&
-                     r.down && r.of_event
+                     r.down && r.of_event && r.iv_t_arr && r.iv_t_adm
                  ? 0
                  : PLC_ENOMEM;
     for (size_t h = 0; rc == 0 && h < r.H; h++) {
@@ -549,10 +565,12 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
             out->arrivals++;
             out->t_arrivals[e->tmpl]++;
             r.iv_arrivals++;
+            r.iv_t_arr[e->tmpl]++;
             if (ok) {
                 out->admitted++;
                 out->t_admitted[e->tmpl]++;
                 r.iv_admitted++;
+                r.iv_t_adm[e->tmpl]++;
                 out->revenue += in->tmpl[e->tmpl].price;
             }
             break;
@@ -597,6 +615,8 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
     free(r.copies);
     free(r.heap);
     free(r.of_event);
+    free(r.iv_t_arr);
+    free(r.iv_t_adm);
     free(r.cap);
     free(r.down);
     srv_decider_free(r.d);
@@ -614,6 +634,8 @@ void sim_result_release(struct sim_result *r)
     free(r->solver_ms);
     free(r->points);
     free(r->host_cpu);
+    free(r->pt_arrivals);
+    free(r->pt_admitted);
     for (size_t h = 0; r->host_names && h < r->n_hosts; h++)
         free(r->host_names[h]);
     free(r->host_names);

@@ -53,7 +53,8 @@ static const char help[] =
     "  --json           print the result as a document (schema 1)\n"
     "  --decisions      with --json: every decision with its plan\n"
     "  --csv DIR        write runs.csv, series.csv (per interval),\n"
-    "                   hosts.csv, decisions.csv (per event) and\n"
+    "                   hosts.csv and workflows.csv (per interval and\n"
+    "                   host or workflow), decisions.csv (per event) and\n"
     "                   checks.csv (per Monte-Carlo check) into DIR\n"
     "  --report FILE    write one self-contained HTML page with plots\n"
     "                   (acceptance over time, rejections, promised and\n"
@@ -303,6 +304,13 @@ static json_t *run_json(const struct out *o, struct job *j)
         json_object_set_new(y, "link", json_real(p->link));
         json_object_set_new(y, "largest_free_core",
                             json_real(p->largest_free_core));
+        json_t *bw = json_array();
+        for (size_t t = 0; t < o->nt; t++)
+            json_array_append_new(
+                bw,
+                json_pack("[I, I]", (json_int_t)r->pt_arrivals[i * o->nt + t],
+                          (json_int_t)r->pt_admitted[i * o->nt + t]));
+        json_object_set_new(y, "by_workflow", bw);
         json_array_append_new(pts, y);
     }
     json_object_set_new(x, "series", pts);

@@ -49,10 +49,11 @@ int sim_write_csv(const char *dir, const struct out *o)
         return PLC_EXIT_CANTCREAT;
     }
     char path[4096];
-    FILE *f[5];
-    static const char *const names[5] = {"runs.csv", "series.csv", "hosts.csv",
-                                         "decisions.csv", "checks.csv"};
-    for (int i = 0; i < 5; i++)
+    FILE *f[6];
+    static const char *const names[6] = {"runs.csv",   "series.csv",
+                                         "hosts.csv",  "decisions.csv",
+                                         "checks.csv", "workflows.csv"};
+    for (int i = 0; i < 6; i++)
         if (!(f[i] = open_in(dir, names[i], path, sizeof path))) {
             for (int k = 0; k < i; k++)
                 fclose(f[k]);
@@ -68,6 +69,7 @@ int sim_write_csv(const char *dir, const struct out *o)
           "largest_free_core\n",
           f[1]);
     fputs("variant,policy,t_s,host,cpu\n", f[2]);
+    fputs("variant,policy,t_s,workflow,arrivals,admitted\n", f[5]);
     fputs("variant,policy,t_s,workflow,admitted,replaced,rejection,plan\n",
           f[3]);
     fputs("variant,policy,workflow,t_s,promise,bound,jobs,on_time,ci95_lo,"
@@ -94,6 +96,10 @@ int sim_write_csv(const char *dir, const struct out *o)
             for (size_t h = 0; h < r->n_hosts; h++)
                 fprintf(f[2], "%s,%s,%.9g,%s,%.6f\n", j->variant, pol, p->t,
                         r->host_names[h], r->host_cpu[k * r->n_hosts + h]);
+            for (size_t t = 0; t < o->nt; t++)
+                fprintf(f[5], "%s,%s,%.9g,%s,%zu,%zu\n", j->variant, pol, p->t,
+                        o->tm[t].name, r->pt_arrivals[k * o->nt + t],
+                        r->pt_admitted[k * o->nt + t]);
         }
         for (size_t k = 0; k < r->n_decisions; k++) {
             const struct sim_decision *d = &r->decisions[k];
@@ -111,7 +117,7 @@ int sim_write_csv(const char *dir, const struct out *o)
         }
     }
     int code = PLC_EXIT_OK;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (fclose(f[i]) != 0) {
             cli_error("cannot write '%s/%s'", dir, names[i]);
             code = PLC_EXIT_CANTCREAT;

@@ -30,7 +30,8 @@ struct out {
 };
 
 /* The CSV files of --csv DIR (created if missing): runs.csv, series.csv,
- * hosts.csv, decisions.csv, checks.csv.  Returns the exit code. */
+ * hosts.csv, workflows.csv, decisions.csv, checks.csv.  Returns the exit
+ * code. */
 int sim_write_csv(const char *dir, const struct out *o);
 
 /* The HTML page of --report FILE, its plots drawn by gnuplot's SVG

@@ -210,7 +210,7 @@ sed -i "s|\"file\": \"|\"file\": \"$ex/|g; s|\"cluster\": \"|\"cluster\": \"$ex/
 # --csv and --report: the files, and the page opened in headless Chromium
 sim --csv "$tmp/csv" --report "$tmp/report.html" "$tmp/mc.json" >/dev/null
 check "simulate --csv --report" 0 $?
-for f in runs series hosts decisions checks; do
+for f in runs series hosts workflows decisions checks; do
     [ -s "$tmp/csv/$f.csv" ] || { echo "FAIL: --csv wrote no $f.csv"; fails=$((fails+1)); }
 done
 [ "$(wc -l <"$tmp/csv/decisions.csv")" -eq 17 ] ||
@@ -265,6 +265,9 @@ for r in d["runs"]:
     assert mc["broken"] == 0, (r["variant"], r["policy"], mc)
     assert len(r["series"]) >= 11 and all(0 <= p["cpu"] <= 1 for p in r["series"])
     assert sum(p["arrivals"] for p in r["series"]) == r["arrivals"]
+    for k, w in enumerate(r["workflows"]):
+        assert sum(p["by_workflow"][k][0] for p in r["series"]) == w["arrivals"], (k, w)
+        assert sum(p["by_workflow"][k][1] for p in r["series"]) == w["admitted"], (k, w)
 byv = {(r["variant"], r["policy"]): r for r in d["runs"]}
 # more hosts admit at least as many under placer
 assert byv["plus-4-hosts", "placer"]["admitted"] >= byv["base", "placer"]["admitted"]

@@ -115,7 +115,10 @@ struct sim_result {
     size_t n_points;
     struct sim_point *points;
     size_t n_hosts;
-    double *host_cpu;  /* n_points x n_hosts: reserved share of each host */
+    double *host_cpu; /* n_points x n_hosts: reserved share of each host */
+    /* n_points x n_tmpl: each template's arrivals and admissions within
+     * each interval */
+    size_t *pt_arrivals, *pt_admitted;
     char **host_names; /* the variant's */
     double wall_ms;
     struct sim_decision *decisions;
