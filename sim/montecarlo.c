@@ -21,24 +21,12 @@
  * before the copy, an aggregate, is taken as loads of the copy's size).
  */
 #include "sim/sim.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* splitmix64 */
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double unit(uint64_t *s)
-{
-    return ((double)(mix(s) >> 11) + 0.5) / 9007199254740992.0;
-}
 
 /* A distribution ready to sample: cumulative probabilities. */
 struct sampler {
@@ -51,7 +39,7 @@ static uint64_t draw(const struct sampler *s, uint64_t *rng)
 {
     if (s->n == 1)
         return s->t[0];
-    double u = unit(rng) * s->cum[s->n - 1];
+    double u = sim__unit(rng) * s->cum[s->n - 1];
     size_t lo = 0, hi = s->n - 1;
     while (lo < hi) {
         size_t m = (lo + hi) / 2;
@@ -70,7 +58,7 @@ static uint64_t draw_term(const uint64_t *q, bool has_q, uint64_t bound,
 {
     if (!has_q)
         return bound;
-    double u = unit(rng);
+    double u = sim__unit(rng);
     for (int i = 0; i < SCHED_PLATFORM_Q; i++)
         if (u <= sched_platform_levels[i])
             return q[i];
@@ -96,13 +84,13 @@ static double run_job(struct stage *x, double a, double c, uint64_t *rng)
         /* equal shares among the busy loads, drawn once per job */
         size_t busy = 0;
         for (size_t i = 0; i < x->n_others; i++)
-            busy += unit(rng) < x->others[i];
+            busy += sim__unit(rng) < x->others[i];
         return a + c * (double)(1 + busy);
     }
     /* hard CBS: a fresh period at a, Q in a drawn slot of each period */
     double P = (double)x->P, Q = (double)x->Q, start = a;
     for (;;) {
-        double off = (P - Q) * unit(rng);
+        double off = (P - Q) * sim__unit(rng);
         if (c <= Q)
             return start + off + c;
         c -= Q;
@@ -237,7 +225,7 @@ int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
     size_t ok = 0;
     for (size_t j = 0; rc == 0 && j < jobs; j++) {
         double rel = (double)j * T; /* closed: every job alone, from 0 */
-        bool late = miss > 0 && unit(&rng) < miss;
+        bool late = miss > 0 && sim__unit(&rng) < miss;
         double end = rel;
         for (size_t k = 0; k < N; k++) {
             size_t n = order[k];
@@ -262,7 +250,7 @@ int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
                                              pf->overhead_ns, &rng);
                 double work = (double)draw(&x->s, &rng) + o;
                 done = run_job(x, a + w, work, &rng) +
-                       (double)pf->supply_delay_ns * unit(&rng);
+                       (double)pf->supply_delay_ns * sim__unit(&rng);
                 x->free_at = done;
             }
             fin[n] = done;

@@ -3,6 +3,7 @@
  * one run of them on one cluster under one policy.
  */
 #include "sim/sim.h"
+#include "rng.h"
 #include "plc/clock.h"
 
 #include <math.h>
@@ -10,21 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- random numbers: splitmix64, one stream per template -------------- */
-
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* uniform in (0, 1) */
-static double unit(uint64_t *s)
-{
-    return ((double)(mix(s) >> 11) + 0.5) / 9007199254740992.0;
-}
 
 static double secs(const Placer__Time *t)
 {
@@ -38,9 +24,9 @@ static double draw_hold(const Placer__Holding *h, uint64_t *s)
     if (h->fixed && h->fixed->has_ns)
         return secs(h->fixed);
     if (h->exponential && h->exponential->has_ns)
-        return -secs(h->exponential) * log(unit(s));
+        return -secs(h->exponential) * log(sim__unit(s));
     if (h->n_samples)
-        return secs(h->samples[mix(s) % h->n_samples]);
+        return secs(h->samples[sim__mix(s) % h->n_samples]);
     return INFINITY;
 }
 
@@ -79,7 +65,7 @@ int sim_events_from_scenario(const Placer__Scenario *s, double horizon_s,
             } else if (a->every && a->every->has_ns) {
                 t += secs(a->every);
             } else {
-                t += -secs(a->poisson) * log(unit(&st));
+                t += -secs(a->poisson) * log(sim__unit(&st));
             }
             if (horizon_s > 0 && t > horizon_s)
                 break;
