@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* A distribution ready to sample: cumulative probabilities. */
 struct sampler {
     const uint64_t *t;

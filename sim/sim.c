@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static double secs(const Placer__Time *t)
 {
     return t && t->has_ns ? (double)t->ns / 1e9 : 0;
