@@ -308,3 +308,12 @@ void srv_decider_set_host_down(struct srv_decider *d, size_t h, bool down)
     d->t.agent[h].state = down ? HOST_DOWN : HOST_UNKNOWN;
     srv__totals_touch_agent(&d->t, h);
 }
+
+int srv_decider_problem(struct srv_decider *d, const Placer__Workflow *w,
+                        struct model_problem *mp, struct plc_error *err)
+{
+    const Placer__Cluster *residual = srv__totals_residual(&d->t);
+    if (!residual)
+        return plc_error_set(err, PLC_ENOMEM, "out of memory");
+    return model_problem_build_indexed(mp, residual, d->t.index, w, 0, 0, err);
+}

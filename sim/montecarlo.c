@@ -127,7 +127,7 @@ static size_t *topo(const struct place_problem *p)
 }
 
 int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
-                 size_t jobs, uint64_t seed, size_t *on_time)
+                 size_t jobs, uint64_t seed, bool self_loaded, size_t *on_time)
 {
     const struct place_problem *p = &mp->problem;
     const struct place_cluster *c = p->cluster;
@@ -176,7 +176,12 @@ int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
             /* the core's load before this copy is an aggregate: taken
              * as loads the size of this one's (at most 64) */
             unsigned core = sp->cores[0];
-            double bg = ho->used ? fmin(1, ho->used[core]) : 0;
+            double bg = ho->used ? ho->used[core] : 0;
+            for (size_t u = 0; self_loaded && u < V; u++)
+                if (plan->services[u].host == sp->host &&
+                    plan->services[u].cores[0] == core)
+                    bg -= plan->services[u].item.utilization;
+            bg = fmin(1, fmax(0, bg));
             double own = fmax(sp->item.utilization, 0.01);
             size_t nb = bg > 0 ? (size_t)fmin(64, fmax(1, round(bg / own))) : 0;
             size_t k = nb + V + 1;

@@ -331,7 +331,8 @@ static int record(struct run *r, double t, uint32_t tmpl, bool replaced,
 /* The Monte-Carlo check of a copy just admitted, on the cores as they are
  * now (for reservations, what others do later changes nothing). */
 static int check_copy(struct run *r, const struct model_problem *mp,
-                      const struct place_plan *plan, double t, uint32_t tmpl)
+                      const struct place_plan *plan, double t, uint32_t tmpl,
+                      bool self_loaded)
 {
     struct sim_result *o = r->out;
     double t0 = plc_now_ms();
@@ -342,7 +343,7 @@ static int check_copy(struct run *r, const struct model_problem *mp,
     m = &o->mc[o->n_mc];
     size_t ok = 0;
     int rc = sim_mc_check(mp, plan, r->in->mc_jobs,
-                          r->in->seed * 1000003u + o->n_mc, &ok);
+                          r->in->seed * 1000003u + o->n_mc, self_loaded, &ok);
     if (rc < 0)
         return rc;
     *m = (struct sim_mc_copy){tmpl,
@@ -375,9 +376,11 @@ static int submit(struct run *r, double t, uint32_t tmpl, size_t event,
     memset(&plan, 0, sizeof plan);
     int rc = srv_decide_policy(r->d, w, in->policy, in->objective,
                                in->time_limit_s, &mp, &plan, &err);
+    /* (requests-only: checked when it leaves, with what came after) */
     if (rc == 0 && plan.admitted && in->mc_jobs &&
+        in->policy != SRV_POLICY_REQUESTS_ONLY &&
         mp.problem.deadline_ns != PLACE_UNLIMITED)
-        rc = check_copy(r, &mp, &plan, t, tmpl);
+        rc = check_copy(r, &mp, &plan, t, tmpl, false);
     model_problem_release(&mp);
     if (rc < 0) {
         place_plan_release(&plan);
@@ -425,12 +428,28 @@ static int submit(struct run *r, double t, uint32_t tmpl, size_t event,
     return 0;
 }
 
-static int depart(struct run *r, size_t k)
+/* Copy k leaves at time t.  Without a reservation (requests-only) its
+ * check comes now: its cores as they are when it leaves, with every copy
+ * admitted beside it since, its own load included. */
+static int depart(struct run *r, size_t k, double t)
 {
     struct copy *c = &r->copies[k];
     if (!c->live)
         return 0;
-    int rc = srv_decide_release(r->d, r->in->tmpl[c->tmpl].w, &c->plan);
+    const Placer__Workflow *w = r->in->tmpl[c->tmpl].w;
+    int rc = 0;
+    if (r->in->policy == SRV_POLICY_REQUESTS_ONLY && r->in->mc_jobs) {
+        struct model_problem mp;
+        struct plc_error err = PLC_ERROR_INIT;
+        memset(&mp, 0, sizeof mp);
+        rc = srv_decider_problem(r->d, w, &mp, &err);
+        if (rc == 0 && mp.problem.deadline_ns != PLACE_UNLIMITED)
+            rc = check_copy(r, &mp, &c->plan, t, c->tmpl, true);
+        model_problem_release(&mp);
+        if (rc < 0)
+            return rc;
+    }
+    rc = srv_decide_release(r->d, w, &c->plan);
     place_plan_release(&c->plan);
     c->live = false;
     r->active--;
@@ -445,7 +464,7 @@ static int departures_until(struct run *r, double t)
         size_t k = heap_pop(r);
         int rc = points_until(r, r->copies[k].end);
         if (rc == 0)
-            rc = depart(r, k);
+            rc = depart(r, k, r->copies[k].end);
         if (rc < 0)
             return rc;
     }
@@ -482,7 +501,7 @@ static int host_down(struct run *r, size_t h, double t)
         uint32_t tmpl = c->tmpl;
         double end = c->end;
         size_t ev = c->submit;
-        int rc = depart(r, k); /* (its heap entry is skipped when due) */
+        int rc = depart(r, k, t); /* (its heap entry is skipped when due) */
         if (rc < 0)
             return rc;
         r->out->evicted++;
@@ -564,7 +583,7 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
             if (e->of < in->n_ev && r.of_event[e->of]) {
                 size_t k = r.of_event[e->of] - 1;
                 r.of_event[e->of] = 0;
-                rc = depart(&r, k);
+                rc = depart(&r, k, e->t);
             }
             break;
         case SIM_HOST_DOWN:
@@ -594,6 +613,10 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
         (!out->n_points ||
          out->points[out->n_points - 1].t < in->horizon_s - 1e-9))
         rc = take_point(&r, in->horizon_s);
+    /* what holds to the end: requests-only copies checked there */
+    for (size_t k = 0; rc == 0 && k < r.n_copies; k++)
+        if (r.copies[k].live && in->policy == SRV_POLICY_REQUESTS_ONLY)
+            rc = depart(&r, k, in->horizon_s);
     for (size_t k = 0; k < r.n_copies; k++)
         if (r.copies[k].live)
             place_plan_release(&r.copies[k].plan);

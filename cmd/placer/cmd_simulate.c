@@ -398,8 +398,9 @@ static int print_text(const struct out *o)
         checked |= o->jobs[i].res.n_mc > 0;
     if (checked) {
         printf("\n  guarantees checked by Monte-Carlo (jobs of each copy on "
-               "its cores as admitted; 95%% Clopper-Pearson; broken: "
-               "copies whose interval lies below the promise)\n");
+               "its cores as admitted, requests-only's as they leave; 95%% "
+               "Clopper-Pearson; broken: copies whose interval lies below "
+               "the promise)\n");
         printf("  %-14s %-13s %-16s %6s %8s %9s %-19s %6s\n", "variant",
                "policy", "workflow", "copies", "promise", "on time",
                "95% interval", "broken");

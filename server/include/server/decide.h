@@ -70,6 +70,11 @@ int srv_decide_policy(struct srv_decider *d, const Placer__Workflow *w,
                       struct model_problem *mp, struct place_plan *plan,
                       struct plc_error *err);
 
+/* The problem of w against what is left now (model_problem_build on the
+ * residual), for the caller to release; 0 or PLC_E* with err. */
+int srv_decider_problem(struct srv_decider *d, const Placer__Workflow *w,
+                        struct model_problem *mp, struct plc_error *err);
+
 /* The request of service v of a built problem on host h under
  * requests-only (utilisation of one vCPU). */
 double srv_cpu_request(const struct model_problem *mp, size_t v, size_t h);

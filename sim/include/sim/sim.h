@@ -144,10 +144,11 @@ Placer__Cluster *sim_variant_cluster(const Placer__Cluster *base,
                                      struct plc_error *err);
 
 /* Run `jobs` jobs of the admitted plan of problem mp (built against the
- * residual it was decided on) as montecarlo.c describes; *on_time gets
+ * residual it was decided on, or with self_loaded against one that holds
+ * the plan's own loads already) as montecarlo.c describes; *on_time gets
  * how many met the workflow's deadline.  0 or PLC_ENOMEM. */
 int sim_mc_check(const struct model_problem *mp, const struct place_plan *plan,
-                 size_t jobs, uint64_t seed, size_t *on_time);
+                 size_t jobs, uint64_t seed, bool self_loaded, size_t *on_time);
 
 /* The Clopper-Pearson interval of a share k / n at confidence conf. */
 void sim_clopper_pearson(size_t k, size_t n, double conf, double *lo,
