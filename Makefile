@@ -95,7 +95,7 @@ bench: deps
 	@build-release/bin/bench_service build-release/bin 3 16
 	@build-release/bin/bench_service build-release/bin fill 16 8 1
 	@build-release/bin/bench_agents build-release/bin 200
-	@build-release/bin/bench_simulate 10000 300 1
+	@build-release/bin/bench_simulate 10000 100 1
 	@if [ "$$(id -u)" -eq 0 ]; then \
 	    GUARANTEE_FULL=1 tests/agent/test_guarantee.sh build-release/bin "$(CURDIR)" | \
 	    sed -n '/^scenario/,$$p'; \

@@ -15,7 +15,7 @@
  *              same services (deadline 40 ms at 0.95, union bound).
  * Every shape runs the greedy policies and requests-only over ARRIVALS
  * arrivals (default 10,000) and placer over PLACER arrivals (default
- * 300), one thread each; the Monte-Carlo check (2,000 jobs per admitted
+ * 100), one thread each; the Monte-Carlo check (2,000 jobs per admitted
  * copy) is timed on first fit's copies.
  *
  * Prints per shape and policy: arrivals, acceptance, decisions per second
@@ -183,7 +183,7 @@ static struct sim_event *arrivals(size_t n, size_t nt)
 int main(int argc, char **argv)
 {
     size_t n_arr = argc > 1 ? (size_t)atol(argv[1]) : 10000;
-    size_t n_placer = argc > 2 ? (size_t)atol(argv[2]) : 300;
+    size_t n_placer = argc > 2 ? (size_t)atol(argv[2]) : 100;
     uint64_t seed = argc > 3 ? (uint64_t)atoll(argv[3]) : 1;
     printf("bench_simulate: %zu arrivals per greedy run, %zu under placer, "
            "seed %llu\n\n",
