@@ -42,7 +42,28 @@ struct model_index {
     bool cached;
     struct model_problem conv;
     uint64_t *route_ecc; /* the converted cluster's (place_route_ecc) */
+    /* menus already built for a service on a host class (menu_cache_*):
+     * a pure function of the service's fields, the class and the stage's
+     * context, so a copy serves every later problem with the same; written
+     * by the problem being built (one at a time per index) */
+    struct menu_entry *menus;
+    size_t n_menus;
 };
+
+/* One cached menu: its key (the service packed, the class, the stage
+ * context) and what build_menus makes of it. */
+struct menu_entry {
+    uint8_t *service;
+    size_t service_len;
+    double speed;
+    struct sched_stage_ctx ctx;
+    struct sched_menu menu;
+    bool has_dist;
+    struct sched_dist dist;
+    char *reason;
+};
+
+#define MENU_CACHE_MAX 512
 
 struct link_key {
     size_t lo, hi, l;
@@ -91,6 +112,7 @@ static size_t merge_parallel(const size_t *a, const size_t *b, size_t L,
 }
 
 static void conv_release(struct model_problem *mp);
+static void menu_cache_clear(struct model_index *x);
 
 void model_index_free(struct model_index *x)
 {
@@ -98,6 +120,7 @@ void model_index_free(struct model_index *x)
         return;
     conv_release(&x->conv);
     free(x->route_ecc);
+    menu_cache_clear(x);
     plc_name_index_release(&x->nodes);
     free(x->link_a);
     free(x->link_b);
@@ -501,8 +524,103 @@ static int host_classes(struct model_problem *mp)
 
 /* Per service and host class (speed, platform): the menu and the
  * distribution. */
+static bool same_ctx(const struct sched_stage_ctx *a,
+                     const struct sched_stage_ctx *b)
+{
+    return a->arrival.kind == b->arrival.kind &&
+           a->arrival.interarrival_ns == b->arrival.interarrival_ns &&
+           same_platform(&a->platform, &b->platform) && a->depth == b->depth &&
+           a->last == b->last && a->eps_ns == b->eps_ns;
+}
+
+static void menu_entry_release(struct menu_entry *e)
+{
+    free(e->service);
+    free(e->menu.v);
+    sched_dist_release(&e->dist);
+    free(e->reason);
+}
+
+static void menu_cache_clear(struct model_index *x)
+{
+    for (size_t i = 0; i < x->n_menus; i++)
+        menu_entry_release(&x->menus[i]);
+    free(x->menus);
+    x->menus = NULL;
+    x->n_menus = 0;
+}
+
+/* The entry of (packed service, speed, ctx), or NULL. */
+static const struct menu_entry *menu_cache_find(const struct model_index *x,
+                                                const uint8_t *svc, size_t len,
+                                                double speed,
+                                                const struct sched_stage_ctx *c)
+{
+    for (size_t i = 0; x && i < x->n_menus; i++) {
+        const struct menu_entry *e = &x->menus[i];
+        if (e->service_len == len && e->speed == speed &&
+            same_ctx(&e->ctx, c) && !memcmp(e->service, svc, len))
+            return e;
+    }
+    return NULL;
+}
+
+/* Copy an entry into slot k of the problem's stores.  0 or PLC_ENOMEM. */
+static int menu_from_cache(struct model_problem *mp, size_t k,
+                           const struct menu_entry *e)
+{
+    struct sched_menu *m = &mp->menu_store[k];
+    m->n = e->menu.n;
+    m->v = malloc((m->n + 1) * sizeof *m->v);
+    if (!m->v)
+        return PLC_ENOMEM;
+    memcpy(m->v, e->menu.v, m->n * sizeof *m->v);
+    mp->dist_store[k] = (struct sched_dist)SCHED_DIST_INIT;
+    if (e->has_dist && sched_dist_copy(&mp->dist_store[k], &e->dist) < 0)
+        return PLC_ENOMEM;
+    if (e->reason && !(mp->reason_store[k] = strdup(e->reason)))
+        return PLC_ENOMEM;
+    return 0;
+}
+
+/* Keep slot k of the problem's stores (its key taken); a full cache
+ * starts again.  Running out of memory keeps nothing. */
+static void menu_cache_put(struct model_index *x, uint8_t *svc, size_t len,
+                           double speed, const struct sched_stage_ctx *c,
+                           const struct model_problem *mp, size_t k,
+                           bool has_dist)
+{
+    if (x->n_menus == MENU_CACHE_MAX)
+        menu_cache_clear(x);
+    struct menu_entry *v =
+        realloc(x->menus, (x->n_menus + 1) * sizeof *x->menus);
+    if (!v) {
+        free(svc);
+        return;
+    }
+    x->menus = v;
+    struct menu_entry e = {svc,       len,      speed,           *c,
+                           {NULL, 0}, has_dist, SCHED_DIST_INIT, NULL};
+    const struct sched_menu *m = &mp->menu_store[k];
+    e.menu.v = malloc((m->n + 1) * sizeof *m->v);
+    e.menu.n = m->n;
+    bool ok = e.menu.v != NULL;
+    if (ok)
+        memcpy(e.menu.v, m->v, m->n * sizeof *m->v);
+    if (ok && has_dist)
+        ok = sched_dist_copy(&e.dist, &mp->dist_store[k]) == 0;
+    if (ok && mp->reason_store[k])
+        ok = (e.reason = strdup(mp->reason_store[k])) != NULL;
+    if (!ok) {
+        menu_entry_release(&e);
+        return;
+    }
+    x->menus[x->n_menus++] = e;
+}
+
 static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
-                       double deadline_s, struct plc_error *err)
+                       struct model_index *cache, double deadline_s,
+                       struct plc_error *err)
 {
     size_t V = w->n_services;
     if (!mp->borrowed && host_classes(mp) < 0)
@@ -551,20 +669,44 @@ static int build_menus(struct model_problem *mp, const Placer__Workflow *w,
             struct sched_stage_ctx ctx = {mp->arrival, mp->platforms[k],
                                           mp->depth[v], mp->last[v],
                                           mp->eps_ns};
+            /* the index's copy of the same menu, when it has one */
+            size_t len =
+                cache ? protobuf_c_message_get_packed_size(&s->base) : 0;
+            uint8_t *key = cache ? malloc(len + 1) : NULL;
+            if (key)
+                protobuf_c_message_pack(&s->base, key);
+            const struct menu_entry *hit =
+                key ? menu_cache_find(cache, key, len, mp->speeds[k], &ctx)
+                    : NULL;
+            if (hit) {
+                free(key);
+                if (menu_from_cache(mp, v * S + k, hit) < 0)
+                    return PLC_ENOMEM;
+                continue;
+            }
             int rc = model_service_menu(s, mp->speeds[k], dl, certain, &ctx,
                                         menu, err);
+            if (rc < 0) {
+                free(key);
+                return rc;
+            }
             if (rc < 0)
                 return rc;
             mp->dist_store[v * S + k] = (struct sched_dist)SCHED_DIST_INIT;
             if (!s->exec_time->n_tasks) {
                 rc = model_exec_dist(s->exec_time, mp->speeds[k],
                                      &mp->dist_store[v * S + k], err);
-                if (rc < 0)
+                if (rc < 0) {
+                    free(key);
                     return rc;
+                }
                 if (menu->n == 0)
                     mp->reason_store[v * S + k] = empty_menu_reason(
                         s, mp->speeds[k], &mp->dist_store[v * S + k], &ctx);
             }
+            if (key)
+                menu_cache_put(cache, key, len, mp->speeds[k], &ctx, mp,
+                               v * S + k, !s->exec_time->n_tasks);
         }
     }
     return 0;
@@ -833,7 +975,9 @@ int model_problem_build_indexed(struct model_problem *mp,
         rc = build_cluster(mp, c, idx);
     }
     if (rc == 0)
-        rc = build_menus(mp, w, deadline, err);
+        rc = build_menus(mp, w,
+                         idx && idx->cached ? (struct model_index *)idx : NULL,
+                         deadline, err);
     if (rc == PLC_ETIMEDOUT)
         return rc; /* err says where */
     if (rc == 0)
