@@ -25,15 +25,17 @@
 static uint64_t least_d(const struct milp *m, size_t v, double share)
 {
     const struct place_problem *p = m->p;
+    size_t H = p->cluster->n_hosts;
     uint64_t lo = UINT64_MAX;
-    for (size_t j = 0; j < m->ny; j++) {
-        if (m->y[j].v != v)
-            continue;
-        const struct sched_menu_item *it =
-            &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
-        if (it->phi >= share - SCHED_PROB_TOL && it->deadline_ns < lo)
-            lo = it->deadline_ns;
-    }
+    /* (v's columns, host by host) */
+    for (size_t h = 0; h < H; h++)
+        for (size_t j = m->ys[v * H + h];
+             j < m->ys[v * H + h] + m->yn[v * H + h]; j++) {
+            const struct sched_menu_item *it =
+                &p->services[v].menu[m->y[j].h]->v[m->y[j].m];
+            if (it->phi >= share - SCHED_PROB_TOL && it->deadline_ns < lo)
+                lo = it->deadline_ns;
+        }
     return lo;
 }
 
@@ -60,6 +62,9 @@ struct heur {
     /* why the last service placed nowhere (fit): PLACE_REJECT_CPU or
      * PLACE_REJECT_MEMORY */
     enum place_reject stuck;
+    /* per service: least_d() at this share, found by the first try (each
+     * try of a run has the same share) */
+    uint64_t *least;
     /* hop scores (place_one) */
     size_t *target; /* per workflow node: a downstream endpoint's node */
     size_t *score, *hops, *queue;
@@ -431,7 +436,9 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
              *tail = calloc(N + 1, sizeof *tail);
     bool ok = least && head && tail;
     for (size_t v = 0; ok && v < V; v++) {
-        least[E + v] = least_d(m, v, hs->share);
+        if (hs->least[v] == 0)
+            hs->least[v] = least_d(m, v, hs->share);
+        least[E + v] = hs->least[v];
         if (least[E + v] == UINT64_MAX)
             ok = false;
     }
@@ -895,6 +902,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                        ? pow(p->probability, 1.0 / (double)(V ? V : 1))
                        : 1.0 - (1.0 - p->probability) / (double)(V ? V : 1);
     hs.budget = malloc((V + 1) * sizeof *hs.budget);
+    hs.least = calloc(V + 1, sizeof *hs.least);
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
     hs.touched = malloc((H + 1) * sizeof *hs.touched);
@@ -954,9 +962,9 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
-    if (!hs.budget || !hs.load || !hs.mem || !hs.touched || !hs.is_touched ||
-        !hs.order || !plan->heur_item || !hs.target || !hs.score || !hs.rank ||
-        !hs.hops || !hs.queue)
+    if (!hs.budget || !hs.least || !hs.load || !hs.mem || !hs.touched ||
+        !hs.is_touched || !hs.order || !plan->heur_item || !hs.target ||
+        !hs.score || !hs.rank || !hs.hops || !hs.queue)
         found = PLC_ENOMEM;
     /* first the DP's items (placed next to each other where possible),
      * with the deadline they may use lowered by what the network added
@@ -1037,6 +1045,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     free(spread.latency);
     free(spread.item);
     free(hs.budget);
+    free(hs.least);
     free(hs.load);
     free(hs.mem);
     free(hs.touched);
