@@ -22,7 +22,8 @@ says() { # says NAME FILE TEXT
     grep -qF -- "$3" "$2" || { echo "FAIL: $1: no '$3' in: $(cat "$2")"; fails=$((fails + 1)); }
 }
 
-sim() { "$bin/placer" simulate --quiet "$@"; }
+# (one run at a time: the suite runs other timed tests beside this one)
+sim() { "$bin/placer" simulate --quiet --jobs 1 "$@"; }
 
 sim --help >"$tmp/help"; check "simulate --help" 0 $?
 says "help names the policies" "$tmp/help" "requests-only"
