@@ -1005,7 +1005,9 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
         bool packed = place__pack_all(p, plan) == 1;
         struct plc_error err = PLC_ERROR_INIT;
         plan->latency_bound_ns = 0;
-        if (packed && place__complete_plan(m, plan, &err) == 0) {
+        enum place_reject broke = PLACE_REJECT_NONE;
+        if (packed &&
+            place__complete_plan_why(m, plan, &err, fit ? &broke : NULL) == 0) {
             found = 1;
             /* above the bound: the least items for these hosts */
             double obj = place__plan_objective(m, plan);
@@ -1016,8 +1018,9 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
             uint64_t late = plan->latency_bound_ns;
             place__free_paths(plan, p->n_vlinks);
             if (why)
-                *why =
-                    !packed ? PLACE_REJECT_CPU : place__failed_family(err.msg);
+                *why = !packed                      ? PLACE_REJECT_CPU
+                       : broke != PLACE_REJECT_NONE ? broke
+                                                    : PLACE_REJECT_DEADLINE;
             if (fit)
                 continue;
             /* spread, the DP's items missed: all on one host, no network;

@@ -93,8 +93,7 @@ const char *place__fmt_time(uint64_t ns, char *buf);
 /* place.c: the bit/s a workflow's vlinks ask for (duplex twice), what
  * the routes are built for. */
 double place__demand_bps(const struct place_problem *p);
-/* The family of a place__complete_plan() failure, by its message. */
-enum place_reject place__failed_family(const char *msg);
+
 const char *place__node_name(const struct place_problem *p, size_t n);
 
 /* verify.c: plans */
@@ -121,6 +120,10 @@ uint64_t place__message_ns(const struct place_vlink *e);
 size_t *place__topo_order(const struct place_problem *p, size_t *pos);
 int place__complete_plan(const struct milp *m, struct place_plan *plan,
                          struct plc_error *err);
+/* The same, with *why (NULL: not wanted) the family of the constraint the
+ * plan broke when it returns PLC_EINTERNAL (PLACE_REJECT_NONE else). */
+int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
+                             struct plc_error *err, enum place_reject *why);
 double place__plan_objective(const struct milp *m,
                              const struct place_plan *plan);
 /* verify.c: service v on host[v] with menu item item[v], every vlink on

@@ -55,26 +55,6 @@ const char *place__fmt_time(uint64_t ns, char *buf)
     return buf;
 }
 
-enum place_reject place__failed_family(const char *msg)
-{
-    static const struct {
-        const char *word;
-        enum place_reject code;
-    } by[] = {
-        {"over no route", PLACE_REJECT_NO_ROUTE},
-        {"breaks its limits", PLACE_REJECT_LINK_LATENCY},
-        {"over its rate", PLACE_REJECT_BANDWIDTH},
-        {"network-calculus", PLACE_REJECT_BANDWIDTH},
-        {"over memory", PLACE_REJECT_MEMORY},
-        {"exceeds the deadline", PLACE_REJECT_DEADLINE},
-        {"probability bound", PLACE_REJECT_PROBABILITY},
-    };
-    for (size_t i = 0; msg && i < sizeof by / sizeof *by; i++)
-        if (strstr(msg, by[i].word))
-            return by[i].code;
-    return PLACE_REJECT_DEADLINE;
-}
-
 const char *place__node_name(const struct place_problem *p, size_t n)
 {
     return n < p->n_endpoints ? p->endpoint_names[n]
@@ -322,9 +302,17 @@ uint64_t place__message_ns(const struct place_vlink *e)
 /* Routes, delays, network checks, latency bound, probabilities, the
  * objective value.  Returns 0, PLC_ENOMEM, or PLC_EINTERNAL with `err`
  * when the plan breaks a constraint the model should have enforced. */
-int place__complete_plan(const struct milp *m, struct place_plan *plan,
-                         struct plc_error *err)
+/* rc, with the family of the constraint a plan broke noted in *fam. */
+static int failed_as(enum place_reject *fam, enum place_reject f, int rc)
 {
+    *fam = f;
+    return rc;
+}
+
+int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
+                             struct plc_error *err, enum place_reject *why)
+{
+    enum place_reject fam = PLACE_REJECT_NONE;
     const struct place_problem *p = m->p;
     const struct place_cluster *c = p->cluster;
     size_t A = 2 * c->n_links, nn = p->n_endpoints + p->n_services;
@@ -340,9 +328,11 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
         struct place_vlink_plan *vp = &plan->vlinks[i];
         size_t n = place__plan_arcs(m, plan, vp->route, e->from, e->to, tmp);
         if (n == PLACE_NONE) {
-            rc = plc_error_set(
-                err, PLC_EINTERNAL, "plan routes %s -> %s over no route",
-                place__node_name(p, e->from), place__node_name(p, e->to));
+            rc = failed_as(&fam, PLACE_REJECT_NO_ROUTE,
+                           plc_error_set(err, PLC_EINTERNAL,
+                                         "plan routes %s -> %s over no route",
+                                         place__node_name(p, e->from),
+                                         place__node_name(p, e->to)));
             break;
         }
         uint64_t d = 0, jit = 0;
@@ -383,20 +373,23 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
         delay[i] = d * (uint64_t)e->crossings;
         if ((e->max_latency_ns != PLACE_UNLIMITED && d > e->max_latency_ns) ||
             (e->max_jitter_ns != PLACE_UNLIMITED && jit > e->max_jitter_ns))
-            rc = plc_error_set(err, PLC_EINTERNAL,
-                               "vlink %s -> %s breaks its limits (%s, "
-                               "jitter %s)",
-                               place__node_name(p, e->from),
-                               place__node_name(p, e->to),
-                               place__fmt_time(d, a), place__fmt_time(jit, b));
+            rc = failed_as(
+                &fam, PLACE_REJECT_LINK_LATENCY,
+                plc_error_set(err, PLC_EINTERNAL,
+                              "vlink %s -> %s breaks its limits (%s, "
+                              "jitter %s)",
+                              place__node_name(p, e->from),
+                              place__node_name(p, e->to), place__fmt_time(d, a),
+                              place__fmt_time(jit, b)));
     }
     /* arc rates and ports (bursts grown by r D, as in the model) */
     for (size_t arc = 0; rc == 0 && arc < A; arc++) {
         const struct place_link *l = &c->links[arc / 2];
         if (load[arc] + (double)l->used_bps > (double)l->rate_bps + 1e-6)
-            rc =
+            rc = failed_as(
+                &fam, PLACE_REJECT_BANDWIDTH,
                 plc_error_set(err, PLC_EINTERNAL, "link %s-%s is over its rate",
-                              c->node_names[l->a], c->node_names[l->b]);
+                              c->node_names[l->a], c->node_names[l->b]));
     }
     if (rc == 0 && A && !m->single_location) {
         /* port check per buffered arc with every flow through it: each
@@ -469,12 +462,14 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
             struct sched_port_bound pb;
             sched_port_check(&port, flows + cnt[arc], nf, &pb);
             if (!pb.admitted)
-                rc = plc_error_set(
-                    err, PLC_EINTERNAL,
-                    "port %s->%s fails its network-calculus "
-                    "check",
-                    c->node_names[place__routes_arc_tail(m->r, arc)],
-                    c->node_names[place__routes_arc_head(m->r, arc)]);
+                rc = failed_as(
+                    &fam, PLACE_REJECT_BANDWIDTH,
+                    plc_error_set(
+                        err, PLC_EINTERNAL,
+                        "port %s->%s fails its network-calculus "
+                        "check",
+                        c->node_names[place__routes_arc_tail(m->r, arc)],
+                        c->node_names[place__routes_arc_head(m->r, arc)]));
         }
         free(flows);
         free(fill);
@@ -494,8 +489,9 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
         const struct place_host *ho = &c->hosts[h];
         if (ho->mem_bytes != PLACE_UNLIMITED &&
             mem[h] + ho->mem_used_bytes > ho->mem_bytes)
-            rc = plc_error_set(err, PLC_EINTERNAL, "host %s is over memory",
-                               ho->name);
+            rc = failed_as(&fam, PLACE_REJECT_MEMORY,
+                           plc_error_set(err, PLC_EINTERNAL,
+                                         "host %s is over memory", ho->name));
     }
     free(mem);
     /* latency bound: longest path of local deadlines and vlink delays */
@@ -528,10 +524,11 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
     free(in);
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
         plan->latency_bound_ns > p->deadline_ns)
-        rc = plc_error_set(err, PLC_EINTERNAL,
-                           "latency bound %s exceeds the deadline %s",
-                           place__fmt_time(plan->latency_bound_ns, a),
-                           place__fmt_time(p->deadline_ns, b));
+        rc = failed_as(&fam, PLACE_REJECT_DEADLINE,
+                       plc_error_set(err, PLC_EINTERNAL,
+                                     "latency bound %s exceeds the deadline %s",
+                                     place__fmt_time(plan->latency_bound_ns, a),
+                                     place__fmt_time(p->deadline_ns, b)));
     /* the probability the model guarantees, and the exact one */
     double *phi = malloc((p->n_services ? p->n_services : 1) * sizeof *phi);
     if (rc == 0 && !phi)
@@ -548,10 +545,12 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
                     ? sched_prob_independent(phi, p->n_services)
                     : sched_prob_union(phi, p->n_services);
             if (!sched_prob_meets(plan->probability_bound, p->probability))
-                rc = plc_error_set(err, PLC_EINTERNAL,
-                                   "probability bound %.6f is below the "
-                                   "target %.6f",
-                                   plan->probability_bound, p->probability);
+                rc = failed_as(
+                    &fam, PLACE_REJECT_PROBABILITY,
+                    plc_error_set(err, PLC_EINTERNAL,
+                                  "probability bound %.6f is below the "
+                                  "target %.6f",
+                                  plan->probability_bound, p->probability));
         }
     }
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED) {
@@ -604,7 +603,15 @@ int place__complete_plan(const struct milp *m, struct place_plan *plan,
     free(load);
     free(pos);
     free(delay);
+    if (why)
+        *why = fam;
     return rc;
+}
+
+int place__complete_plan(const struct milp *m, struct place_plan *plan,
+                         struct plc_error *err)
+{
+    return place__complete_plan_why(m, plan, err, NULL);
 }
 
 /* The named objective of the plan alone (FORMATS.md). */
