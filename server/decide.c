@@ -276,12 +276,8 @@ int srv_decide_policy(struct srv_decider *d, const Placer__Workflow *w,
             placer__plan__free_unpacked(doc, NULL);
         return rc;
     }
-    const Placer__Cluster *residual = srv__totals_residual(&d->t);
-    if (!residual)
-        return plc_error_set(err, PLC_ENOMEM, "out of memory");
     double t0 = plc_now_ms();
-    int rc = model_problem_build_indexed(mp, residual, d->t.index, w, objective,
-                                         limit_s, err);
+    int rc = srv_decider_problem(d, w, objective, limit_s, mp, err);
     if (rc == PLC_ETIMEDOUT) {
         memset(plan, 0, sizeof *plan);
         plan->status = PLACE_TIMEOUT;
@@ -310,10 +306,12 @@ void srv_decider_set_host_down(struct srv_decider *d, size_t h, bool down)
 }
 
 int srv_decider_problem(struct srv_decider *d, const Placer__Workflow *w,
-                        struct model_problem *mp, struct plc_error *err)
+                        int objective, double limit_s, struct model_problem *mp,
+                        struct plc_error *err)
 {
     const Placer__Cluster *residual = srv__totals_residual(&d->t);
     if (!residual)
         return plc_error_set(err, PLC_ENOMEM, "out of memory");
-    return model_problem_build_indexed(mp, residual, d->t.index, w, 0, 0, err);
+    return model_problem_build_indexed(mp, residual, d->t.index, w, objective,
+                                       limit_s, err);
 }

@@ -157,6 +157,8 @@ struct run {
     size_t active;
     /* the interval in progress */
     size_t iv_arrivals, iv_admitted;
+    /* room in the result's arrays that grow by one entry per decision */
+    size_t cap_solver, cap_mc, cap_decisions;
     size_t *iv_t_arr, *iv_t_adm; /* per template */
     double next_point;
 };
@@ -203,6 +205,21 @@ static size_t heap_pop(struct run *r)
         i = m;
     }
     return top;
+}
+
+/* Room for entry n of the array at *v (entries of `size` bytes, *cap of
+ * them): doubled when full.  false when memory runs out (*v as it was). */
+static bool grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? 2 * *cap : 64;
+    void *x = realloc(*v, c * size);
+    if (!x)
+        return false;
+    *v = x;
+    *cap = c;
+    return true;
 }
 
 /* The state at the end of an interval, and the interval's counts. */
@@ -315,12 +332,10 @@ static int record(struct run *r, double t, uint32_t tmpl, bool replaced,
     struct sim_result *o = r->out;
     if (!r->in->keep_decisions)
         return 0;
-    struct sim_decision *d =
-        realloc(o->decisions, (o->n_decisions + 1) * sizeof *d);
-    if (!d)
+    if (!grow((void **)&o->decisions, &r->cap_decisions, o->n_decisions,
+              sizeof *o->decisions))
         return PLC_ENOMEM;
-    o->decisions = d;
-    d = &o->decisions[o->n_decisions++];
+    struct sim_decision *d = &o->decisions[o->n_decisions++];
     *d = (struct sim_decision){t,        tmpl,         plan->admitted,
                                replaced, plan->reject, NULL};
     if (plan->admitted && !(d->plan = describe(r, r->in->tmpl[tmpl].w, plan)))
@@ -336,11 +351,9 @@ static int check_copy(struct run *r, const struct model_problem *mp,
 {
     struct sim_result *o = r->out;
     double t0 = plc_now_ms();
-    struct sim_mc_copy *m = realloc(o->mc, (o->n_mc + 1) * sizeof *m);
-    if (!m)
+    if (!grow((void **)&o->mc, &r->cap_mc, o->n_mc, sizeof *o->mc))
         return PLC_ENOMEM;
-    o->mc = m;
-    m = &o->mc[o->n_mc];
+    struct sim_mc_copy *m = &o->mc[o->n_mc];
     size_t ok = 0;
     int rc = sim_mc_check(mp, plan, r->in->mc_jobs,
                           r->in->seed * 1000003u + o->n_mc, self_loaded, &ok);
@@ -386,13 +399,12 @@ static int submit(struct run *r, double t, uint32_t tmpl, size_t event,
         place_plan_release(&plan);
         return rc;
     }
-    double *sm = realloc(o->solver_ms, (o->n_solver + 1) * sizeof *sm);
-    if (!sm) {
+    if (!grow((void **)&o->solver_ms, &r->cap_solver, o->n_solver,
+              sizeof *o->solver_ms)) {
         place_plan_release(&plan);
         return PLC_ENOMEM;
     }
-    o->solver_ms = sm;
-    sm[o->n_solver++] = plan.time_ms;
+    o->solver_ms[o->n_solver++] = plan.time_ms;
     *admitted = plan.admitted;
     rc = record(r, t, tmpl, replaced, &plan);
     if (rc == 0 && plan.admitted)
@@ -442,7 +454,7 @@ static int depart(struct run *r, size_t k, double t)
         struct model_problem mp;
         struct plc_error err = PLC_ERROR_INIT;
         memset(&mp, 0, sizeof mp);
-        rc = srv_decider_problem(r->d, w, &mp, &err);
+        rc = srv_decider_problem(r->d, w, 0, 0, &mp, &err);
         if (rc == 0 && mp.problem.deadline_ns != PLACE_UNLIMITED)
             rc = check_copy(r, &mp, &c->plan, t, c->tmpl, true);
         model_problem_release(&mp);
@@ -523,14 +535,7 @@ int sim_run(const struct sim_run_in *in, struct sim_result *out,
     memset(out, 0, sizeof *out);
     struct run r = {.in = in, .out = out};
     /* the decider takes a copy of the variant's cluster */
-    Placer__Cluster *c;
-    size_t len = protobuf_c_message_get_packed_size(&in->cluster->base);
-    uint8_t *buf = malloc(len + 1);
-    c = buf ? (Placer__Cluster *)protobuf_c_message_unpack(
-                  &placer__cluster__descriptor, NULL,
-                  protobuf_c_message_pack(&in->cluster->base, buf), buf)
-            : NULL;
-    free(buf);
+    Placer__Cluster *c = sim_variant_cluster(in->cluster, NULL, err);
     if (!c || srv_decider_new(c, &r.d) < 0)
         return plc_error_set(err, PLC_ENOMEM, "out of memory");
     r.base = in->cluster;

@@ -71,9 +71,11 @@ int srv_decide_policy(struct srv_decider *d, const Placer__Workflow *w,
                       struct plc_error *err);
 
 /* The problem of w against what is left now (model_problem_build on the
- * residual), for the caller to release; 0 or PLC_E* with err. */
+ * residual; objective 0: the workflow's; limit_s 0: none), for the caller
+ * to release; 0 or PLC_E* with err (PLC_ETIMEDOUT: the limit ran out). */
 int srv_decider_problem(struct srv_decider *d, const Placer__Workflow *w,
-                        struct model_problem *mp, struct plc_error *err);
+                        int objective, double limit_s, struct model_problem *mp,
+                        struct plc_error *err);
 
 /* The request of service v of a built problem on host h under
  * requests-only (utilisation of one vCPU). */
