@@ -4,14 +4,16 @@
  * attains it.
  *
  * Relaxation: drop CPU, memory, bandwidth and placement; take network
- * delays as 0 (they only add); keep, of the deadline rows, the single path
- * P of the DAG with the largest sum of least local deadlines (every path's
- * row holds in any plan, so one of them is a relaxation); keep the
- * probability row (sum of lambda = -ln phi, or of 1 - phi, at most its
- * budget W); and when P runs from one endpoint to another, its deadline
- * is reduced by the shortest route between them (see below), or by one
- * crossing between two hosts when no host can take all of P (see
- * forced_crossing), whichever is more.  What remains is a
+ * delays as 0 (they only add); keep, of the deadline rows, a single path
+ * P of the DAG (every path's row holds in any plan, so one of them is a
+ * relaxation): the one with the largest sum of least local deadlines, or
+ * the one with the most network besides (netpath.c), whichever bounds
+ * higher; keep the probability row (sum of lambda = -ln phi, or of
+ * 1 - phi, at most its budget W); and reduce P's deadline by the least
+ * network P takes in any plan: the shortest route between its endpoints
+ * when it runs from one to another, the network its services' places
+ * force (netpath.c), or one crossing between two hosts when no host can
+ * take all of P (see forced_crossing), whichever is most.  What remains is a
  * multiple-choice knapsack with two budgets, min sum vcpus_v U_v   s.t.  sum_{v
  * in P} d_v <= D,  sum_v w_v <= W, solved exactly by dynamic programming over
  * (deadline used, weight used) after rounding every d and w *down* to the grid
@@ -124,7 +126,7 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
 
 /* Services of the path with the largest sum of least local deadlines. */
 static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
-                         size_t *first, size_t *last)
+                         size_t *first, size_t *last, size_t *seq, size_t *n)
 {
     const struct place_problem *p = m->p;
     size_t E = p->n_endpoints, N = E + p->n_services;
@@ -170,10 +172,17 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
         if (head[v] > head[end])
             end = v;
     *last = end;
-    for (size_t v = end, k = 0; v != PLACE_NONE && k <= N; v = via[v], k++) {
+    *n = 0;
+    for (size_t v = end, k = 0; v != PLACE_NONE && k < N; v = via[v], k++) {
         if (v >= E)
             on[v - E] = true;
         *first = v;
+        seq[(*n)++] = v;
+    }
+    for (size_t i = 0; i < *n / 2; i++) {
+        size_t t = seq[i];
+        seq[i] = seq[*n - 1 - i];
+        seq[*n - 1 - i] = t;
     }
     free(head);
     free(via);
@@ -457,6 +466,42 @@ static int forced_crossing(const struct milp *m, const struct dp *x,
     return 0;
 }
 
+/* The DP over path seq (n nodes; none: no deadline) with what its
+ * network takes at least off the deadline: the route between its
+ * endpoints when it runs from one to another, the network its places
+ * force (netpath.c), a crossing it cannot avoid (forced_crossing); each
+ * is a lower bound of the path's network, so the largest is (their sum
+ * need not be).  *bw: the forced crossing's bandwidth.  0 or an error. */
+static int path_grid(const struct milp *m, struct dp *x, const size_t *seq,
+                     size_t n, uint64_t slack_ns, bool with_w, double *bw)
+{
+    const struct place_problem *p = m->p;
+    size_t E = p->n_endpoints;
+    for (size_t v = 0; v < x->V; v++)
+        x->on[v] = false;
+    for (size_t i = 0; i < n; i++)
+        if (seq[i] >= E)
+            x->on[seq[i] - E] = true;
+    *bw = 0;
+    uint64_t D = p->deadline_ns, net = 0, jit;
+    if (n && D != PLACE_UNLIMITED && seq[0] < E && seq[n - 1] < E &&
+        !m->single_location &&
+        p->endpoint_node[seq[0]] != p->endpoint_node[seq[n - 1]])
+        place__routes_between(m->r, 0, p->endpoint_node[seq[0]],
+                              p->endpoint_node[seq[n - 1]], &net, &jit);
+    uint64_t forced = 0, cross = 0;
+    int rc =
+        n && D != PLACE_UNLIMITED ? place__path_net(m, seq, n, &forced) : 0;
+    if (forced > net)
+        net = forced;
+    dp_grid(x, p, D, net + slack_ns, with_w);
+    if (rc == 0 && D != PLACE_UNLIMITED && !m->single_location)
+        rc = forced_crossing(m, x, &cross, bw);
+    if (rc == 0 && cross > net)
+        dp_grid(x, p, D, cross + slack_ns, with_w);
+    return rc;
+}
+
 static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
                     double *forced_bw)
 {
@@ -484,33 +529,52 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
             least[v] = x->c[v][0].d; /* sorted by d */
         }
     }
-    size_t first = PLACE_NONE, last = PLACE_NONE;
+    size_t N = p->n_endpoints + V, n1 = 0, n2 = 0, first, last;
+    size_t *seq = malloc((2 * N + 1) * sizeof *seq);
+    if (rc == 0 && !seq)
+        rc = PLC_ENOMEM;
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED)
-        rc = critical_path(m, least, x->on, &first, &last);
+        rc = critical_path(m, least, x->on, &first, &last, seq, &n1);
+    /* the path with the most network besides (netpath.c) */
+    if (rc == 0 && n1 && !m->single_location)
+        rc = place__net_critical_path(m, least, seq + N, &n2);
     free(least);
-    /* a path from endpoint a to endpoint b crosses the network for at
-     * least the shortest route delay between them: every vlink takes at
-     * least the shortest route between its two places, and shortest
-     * routes obey the triangle inequality */
-    uint64_t D = p->deadline_ns, net = 0, jit;
-    if (rc == 0 && D != PLACE_UNLIMITED && first < p->n_endpoints &&
-        last < p->n_endpoints && !m->single_location &&
-        p->endpoint_node[first] != p->endpoint_node[last])
-        place__routes_between(m->r, 0, p->endpoint_node[first],
-                              p->endpoint_node[last], &net, &jit);
-    if (rc == 0)
-        dp_grid(x, p, D, net + slack_ns, with_w);
-    /* a crossing the path cannot avoid counts when it is more than the
-     * route between the endpoints (each is a lower bound of the path's
-     * network; their sum need not be) */
-    uint64_t cross = 0;
+    bool same = n1 == n2 && n1 && memcmp(seq, seq + N, n1 * sizeof *seq) == 0;
     double bw = 0;
-    if (rc == 0 && D != PLACE_UNLIMITED && !m->single_location)
-        rc = forced_crossing(m, x, &cross, &bw);
+    if (rc == 0)
+        rc = path_grid(m, x, seq, n1, slack_ns, with_w, &bw);
+    if (rc == 0 && n2 && !same) {
+        /* the DP on both paths; the higher bound is kept */
+        double lb1 = INFINITY, lb2 = INFINITY, bw2 = 0;
+        int r1 = dp_solve(m, x, NULL, &lb1, NULL, NULL);
+        bool *on1 = malloc((V + 1) * sizeof *on1);
+        struct dp save = *x;
+        if (!on1)
+            rc = PLC_ENOMEM;
+        else
+            memcpy(on1, x->on, V * sizeof *on1);
+        if (rc == 0 && r1 >= 0)
+            rc = path_grid(m, x, seq + N, n2, slack_ns, with_w, &bw2);
+        int r2 =
+            rc == 0 && r1 >= 0 ? dp_solve(m, x, NULL, &lb2, NULL, NULL) : r1;
+        if (r2 < 0)
+            rc = r2;
+        /* "no combination fits" (1) is the strongest answer */
+        bool second = rc == 0 && r1 != 1 && (r2 == 1 || lb2 > lb1);
+        if (rc == 0 && !second) {
+            memcpy(x->on, on1, V * sizeof *on1);
+            x->g = save.g;
+            x->DN = save.DN;
+            x->WN = save.WN;
+            x->S = save.S;
+        } else if (second) {
+            bw = bw2;
+        }
+        free(on1);
+    }
+    free(seq);
     if (forced_bw)
         *forced_bw = bw;
-    if (rc == 0 && cross > net)
-        dp_grid(x, p, D, cross + slack_ns, with_w);
     if (rc != 0)
         dp_free(x);
     return rc;
@@ -537,12 +601,15 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
 #define SP_LAMBDAS 14       /* evaluations of the dual function */
 #define SP_WORK 2e7         /* about the most cell operations in all */
 
-enum sp_kind { SP_EMPTY, SP_LEAF, SP_SERIES, SP_PARALLEL };
+/* SP_DELAY: a vlink, taking its least network (a constant) or nothing */
+enum sp_kind { SP_EMPTY, SP_LEAF, SP_SERIES, SP_PARALLEL, SP_DELAY };
 
 struct sp_expr {
     enum sp_kind kind;
-    size_t a, b;       /* children (series, parallel) or the service (leaf) */
+    size_t a, b;       /* children (series, parallel), the service (leaf) or the
+                          vlink (delay) */
     double *f;         /* f(T), T = 0..DN; freed once its parent has it */
+    bool timed;        /* f was computed (NULL: takes no time, costs nothing) */
     unsigned short *k; /* per T: the leaf's item / the series' split */
 };
 
@@ -559,6 +626,7 @@ struct sp {
     size_t root;
     size_t DN;
     uint64_t g;
+    const uint64_t *delay; /* per vlink, or NULL: none */
 };
 
 static size_t sp_new_expr(struct sp *t, enum sp_kind kind, size_t a, size_t b)
@@ -571,7 +639,7 @@ static size_t sp_new_expr(struct sp *t, enum sp_kind kind, size_t a, size_t b)
         t->e = e;
         t->cap_e = n;
     }
-    t->e[t->ne] = (struct sp_expr){kind, a, b, NULL, NULL};
+    t->e[t->ne] = (struct sp_expr){kind, a, b, NULL, false, NULL};
     return t->ne++;
 }
 
@@ -622,7 +690,7 @@ static int sp_decompose(const struct place_problem *p, struct sp *t)
             continue;
         has_out[e->from] = has_in[e->to] = true;
         if (sp_new_edge(t, 2 * e->from + 1, 2 * e->to,
-                        sp_new_expr(t, SP_EMPTY, 0, 0)) == PLACE_NONE)
+                        sp_new_expr(t, SP_DELAY, i, 0)) == PLACE_NONE)
             rc = PLC_ENOMEM;
     }
     for (size_t n = 0; rc == 0 && n < N; n++) {
@@ -729,7 +797,10 @@ static int sp_eval(const struct milp *m, const struct dp *x, struct sp *t,
         struct sp_expr *e = &t->e[i];
         free(e->f);
         e->f = NULL;
-        if (e->kind == SP_EMPTY)
+        e->timed = false;
+        uint64_t steps =
+            e->kind == SP_DELAY && t->delay ? t->delay[e->a] / t->g : 0;
+        if (e->kind == SP_EMPTY || (e->kind == SP_DELAY && steps == 0))
             continue;
         if (place__expired(m->p))
             return PLC_ETIMEDOUT;
@@ -741,6 +812,13 @@ static int sp_eval(const struct milp *m, const struct dp *x, struct sp *t,
         for (size_t T = 0; T <= DN; T++) {
             e->f[T] = INFINITY;
             e->k[T] = USHRT_MAX;
+        }
+        e->timed = true;
+        if (e->kind == SP_DELAY) {
+            /* rounded down, as the items' deadlines: a relaxation */
+            for (size_t T = steps; T <= DN; T++)
+                e->f[T] = 0;
+            continue;
         }
         if (e->kind == SP_LEAF) {
             size_t v = e->a;
@@ -796,6 +874,7 @@ static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
         const struct sp_expr *e = &t->e[i];
         switch (e->kind) {
         case SP_EMPTY:
+        case SP_DELAY:
             break;
         case SP_LEAF:
             item[e->a] = e->k[T1];
@@ -810,15 +889,15 @@ static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
             break;
         case SP_SERIES: {
             const struct sp_expr *a = &t->e[e->a], *b = &t->e[e->b];
-            bool both = a->kind != SP_EMPTY && b->kind != SP_EMPTY;
+            bool both = a->timed && b->timed;
             /* a part that is empty all through takes no time */
             size_t s = both ? e->k[T1] : T1;
             if (s == USHRT_MAX)
                 s = T1;
             st[n++] = e->a;
-            st[n++] = a->kind == SP_EMPTY ? 0 : s;
+            st[n++] = !a->timed ? 0 : s;
             st[n++] = e->b;
-            st[n++] = b->kind == SP_EMPTY ? 0 : both ? T1 - s : T1;
+            st[n++] = !b->timed ? 0 : both ? T1 - s : T1;
             break;
         }
         }
@@ -831,7 +910,8 @@ static double sp_walk(const struct sp *t, const struct dp *x, size_t root,
  * series-parallel, too large), 2 when its relaxation has no solution (no
  * plan exists), or an error. */
 static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
-                    double *lb, struct sched_menu_item *choice, size_t *idx)
+                    const uint64_t *delay, double *lb,
+                    struct sched_menu_item *choice, size_t *idx)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
@@ -855,6 +935,7 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
         return 1;
     struct sp t;
     memset(&t, 0, sizeof t);
+    t.delay = delay;
     int rc = sp_decompose(p, &t);
     /* the grid: every service's items count now */
     for (size_t v = 0; rc == 0 && v < V; v++)
@@ -947,7 +1028,7 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
 #define EXACT_TIME_S 0.05 /* at most, and a tenth of the time left */
 
 static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
-                        double *lb, size_t *item)
+                        const uint64_t *fixed_ns, double *lb, size_t *item)
 {
     const struct place_problem *p = m->p;
     size_t V = x->V, n = 0;
@@ -966,9 +1047,9 @@ static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
                 v, x->c[v][k].u, x->c[v][k].d, x->c[v][k].w, -1, k};
     bool with_w = p->deadline_ns != PLACE_UNLIMITED && p->probability < 1;
     if (rc == 0)
-        rc = place__timing_milp(p, col, n, NULL, 0, NULL, NULL, D,
+        rc = place__timing_milp(p, col, n, NULL, 0, NULL, fixed_ns, D,
                                 with_w ? x->W : INFINITY, tl, lb, pick);
-    for (size_t v = 0; rc == 0 && v < V; v++)
+    for (size_t v = 0; rc == 0 && item && v < V; v++)
         item[v] = col[pick[v]].ref;
     free(col);
     free(pick);
@@ -1039,12 +1120,12 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
         double sp_lb = 0;
         int b = (choice && !sp_choice) || !idx
                     ? PLC_ENOMEM
-                    : sp_bound(m, &x, D, &sp_lb, sp_choice, idx);
+                    : sp_bound(m, &x, D, NULL, &sp_lb, sp_choice, idx);
         /* below the relaxation's optimum (rounded, or a duality gap):
          * the exact relaxation when it is small */
         double ex_lb = 0;
         int ex = b == 0 && !items_meet(m, &x, D, idx, sp_lb)
-                     ? exact_timing(m, &x, D, &ex_lb, idx)
+                     ? exact_timing(m, &x, D, NULL, &ex_lb, idx)
                      : 1;
         /* (its "no solution" is left to the whole model: GLPK's
          * tolerances decide it, not this exact arithmetic) */
@@ -1070,6 +1151,117 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
         free(idx);
     }
     dp_free(&x);
+    return rc;
+}
+
+/*
+ * The hub bound.  The series-parallel bound takes the network as 0, and
+ * the path DP keeps one path's.  Fix one service s on a host of group g:
+ * each vlink at s then takes at least its least traversal between g and
+ * the other end's places, every other vlink its least anywhere
+ * (netpath.c), and with those constants on the vlinks the series-parallel
+ * bound holds for every plan that puts s in g.  Every plan puts s in some
+ * group, so the least over the groups bounds every plan; and each service
+ * may be the hub, so the largest over the hubs does.  On the vEPC (its
+ * subscriber database pinned two pods away from the radio) this is the
+ * optimum, where the series-parallel bound is 0.55 of 0.775.  Groups with
+ * the same constants are solved once; a hub stops as soon as a group
+ * gives no more than the best hub so far, and all stop once the bound
+ * reaches `than` (the plan in hand).
+ */
+int place__hub_bound(const struct milp *m, double than, double *lb,
+                     bool *by_milp)
+{
+    const struct place_problem *p = m->p;
+    uint64_t D = p->deadline_ns;
+    *lb = 0;
+    *by_milp = false;
+    if (D == PLACE_UNLIMITED || m->single_location || p->n_services < 3)
+        return 0;
+    struct place_net *t;
+    int rc = place__net_new(m, &t);
+    if (rc < 0 || !t)
+        return rc;
+    struct dp x;
+    rc = dp_setup(m, 0, &x, NULL);
+    if (rc != 0) {
+        place__net_free(t);
+        return rc < 0 && rc != PLC_EDATA ? rc : 0;
+    }
+    size_t V = p->n_services, L = p->n_vlinks, G = place__net_groups(t);
+    uint64_t *vec = malloc((G * L + 1) * sizeof *vec);
+    double *val = malloc((G + 1) * sizeof *val);
+    bool *exact = malloc((G + 1) * sizeof *exact);
+    if (!vec || !val || !exact)
+        rc = PLC_ENOMEM;
+    double best = 0;
+    bool applies = true, best_exact = false;
+    for (size_t s = 0; rc == 0 && applies && s < V && best < than; s++) {
+        double worst = INFINITY;
+        bool worst_exact = false;
+        for (size_t g = 0; rc == 0 && g < G && worst > best; g++) {
+            if (!place__net_has(t, s, g))
+                continue;
+            if (place__expired(p)) {
+                rc = PLC_ETIMEDOUT;
+                break;
+            }
+            uint64_t *d = &vec[g * L];
+            place__net_hub(t, s, g, d);
+            size_t same = g;
+            for (size_t h = 0; h < g && same == g; h++)
+                if (place__net_has(t, s, h) &&
+                    memcmp(&vec[h * L], d, L * sizeof *d) == 0)
+                    same = h;
+            if (same < g) {
+                val[g] = val[same];
+                exact[g] = exact[same];
+            } else {
+                exact[g] = false;
+                int b = sp_bound(m, &x, D, d, &val[g], NULL, NULL);
+                if (b == 1) {
+                    applies = false; /* a chain, or not series-parallel */
+                    break;
+                }
+                if (b == 2)
+                    val[g] = INFINITY; /* no plan puts s in g */
+                else if (b < 0)
+                    rc = b;
+                /* below the plan in hand: the exact relaxation (no
+                 * rounding to the grid), when it is small */
+                double ex = 0;
+                int r = rc == 0 && isfinite(val[g]) && val[g] < than
+                            ? exact_timing(m, &x, D, d, &ex, NULL)
+                            : 1;
+                if (r == 0 && ex > val[g]) {
+                    val[g] = ex;
+                    exact[g] = true;
+                } else if (r < 0) {
+                    rc = r;
+                }
+            }
+            if (rc == 0 && val[g] < worst) {
+                worst = val[g];
+                worst_exact = exact[g];
+            }
+        }
+        /* every group without a plan: left to the whole model */
+        if (rc == 0 && applies && isfinite(worst) && worst > best) {
+            best = worst;
+            best_exact = worst_exact;
+        }
+    }
+    if (rc == PLC_ETIMEDOUT)
+        rc = 0; /* what was found holds */
+    if (rc == 0) {
+        *lb = best;
+        *by_milp = best_exact;
+    }
+    free(vec);
+    free(val);
+    free(exact);
+    dp_free(&x);
+    place__net_free(t);
     return rc;
 }
 

@@ -56,14 +56,15 @@ static inline bool place__meets(double x, double lb)
 #define PLACE_LOCAL_MIN_HOSTS 256
 #define PLACE_LOCAL_MID_HOSTS 100
 /* local.c: the plan of the hosts near the workflow (on clusters of at
- * least min_hosts) when a relaxation of the whole cluster proves it
- * optimal: 1 (plan filled, the bound that
- * relaxation's), 0 (plan untouched; an unproven local plan, if any, in
- * *spare with the relaxation's bound in *spare_lb, else spare untouched
- * and the bound -inf), PLC_ENOMEM. */
+ * least min_hosts) when a relaxation of the whole cluster, or known_lb (a
+ * bound of the whole problem the caller proved; -inf none), proves it
+ * optimal: 1 (plan filled, the bound that one), 0 (plan untouched; an
+ * unproven local plan, if any, in *spare with the bound in *spare_lb,
+ * else spare untouched and the bound -inf), PLC_ENOMEM. */
 int place__local(const struct place_problem *p, size_t min_hosts,
-                 struct place_plan *plan, struct place_plan *spare,
-                 double *spare_lb, struct plc_error *err);
+                 double known_lb, struct place_plan *plan,
+                 struct place_plan *spare, double *spare_lb,
+                 struct plc_error *err);
 
 /* dag.c: head[v] and tail[v], the longest paths of node weights w (per
  * workflow node) into v and out of v, each without w[v]; PLC_ENOMEM
@@ -289,6 +290,39 @@ size_t place__distinct_items(const struct milp *m, size_t v,
 
 /* bound.c: the least delay of a route between two distinct hosts. */
 uint64_t place__least_host_pair_delay(const struct milp *m);
+/* The network that path seq (n workflow nodes, each joined to the next by
+ * a vlink) takes at least in every plan, from the places its services'
+ * columns allow (netpath.c); 0 when none is forced or it is too large to
+ * find.  0 or PLC_ENOMEM. */
+int place__path_net(const struct milp *m, const size_t *seq, size_t n,
+                    uint64_t *net);
+
+/* The path whose least local deadlines (least, per service) plus least
+ * network are largest, into seq (room for all nodes), *n nodes (0: none).
+ * 0 or PLC_ENOMEM. */
+int place__net_critical_path(const struct milp *m, const uint64_t *least,
+                             size_t *seq, size_t *n);
+
+/* Least traversals per group of a service's hosts (netpath.c): *out NULL
+ * when the cluster has no network or the tables would be too large. */
+struct place_net;
+
+/* A lower bound of the utilisation of every plan with each vlink's least
+ * network, given where one service is (bound.c): *lb (0 when none
+ * applies), *by_milp when GLPK proved the relaxation it comes from; it
+ * stops once it reaches `than`.  0 or PLC_ENOMEM. */
+int place__hub_bound(const struct milp *m, double than, double *lb,
+                     bool *by_milp);
+int place__net_new(const struct milp *m, struct place_net **out);
+void place__net_free(struct place_net *t);
+size_t place__net_groups(const struct place_net *t);
+/* Has service v a column on a host of group g? */
+bool place__net_has(const struct place_net *t, size_t v, size_t g);
+/* delay[i]: the least traversal of vlink i (crossings x delay) in any
+ * plan that puts service s on a host of group g; INF (PLACE_UNLIMITED)
+ * when no such plan routes it. */
+void place__net_hub(const struct place_net *t, size_t s, size_t g,
+                    uint64_t *delay);
 
 /* bound.c: keep[j] (per candidate column) false when no plan that uses
  * column j has a utilisation of at most ub.  0, 1 when the tables would be

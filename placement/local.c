@@ -599,8 +599,9 @@ static void map_back(const struct part *loc, const struct place_problem *p,
 }
 
 int place__local(const struct place_problem *p, size_t min_hosts,
-                 struct place_plan *plan, struct place_plan *spare,
-                 double *spare_lb, struct plc_error *err)
+                 double known_lb, struct place_plan *plan,
+                 struct place_plan *spare, double *spare_lb,
+                 struct plc_error *err)
 {
     *spare_lb = -INFINITY;
     /* (without endpoints there is no place to start from: the whole
@@ -630,21 +631,28 @@ int place__local(const struct place_problem *p, size_t min_hosts,
         if (rc == 0 && rp.admitted)
             lb = rp.status == PLACE_OPTIMAL ? rp.objective : rp.bound;
     }
+    /* the caller's bound of the whole cluster, when higher */
+    bool known = rc == 0 && rp.admitted && known_lb > lb;
+    if (known)
+        lb = known_lb;
     if (rc == 0 && rp.admitted) {
         /* then the local problem, in a quarter of the time left */
         double now = plc_now_s();
         part_problem(&loc, p, now + (end - now) / 4);
-        loc.p.stop_at = rp.status == PLACE_OPTIMAL ? rp.objective : -1;
+        loc.p.stop_at = known || rp.status == PLACE_OPTIMAL ? lb : -1;
         rc = place_solve(&loc.p, &lp, err);
-        proven = rc == 0 && lp.admitted && rp.status == PLACE_OPTIMAL &&
+        proven = rc == 0 && lp.admitted &&
+                 (known || rp.status == PLACE_OPTIMAL) &&
                  place__meets(lp.objective, lb);
     }
     if (proven) {
         map_back(&loc, p, &lp);
         lp.status = PLACE_OPTIMAL;
-        lp.bound = fmin(rp.objective, lp.objective);
+        lp.bound = fmin(lb, lp.objective);
         lp.gap = 0;
-        lp.proof = rp.proof != PLACE_PROOF_NONE ? rp.proof : PLACE_PROOF_MILP;
+        lp.proof = known                          ? PLACE_PROOF_DP
+                   : rp.proof != PLACE_PROOF_NONE ? rp.proof
+                                                  : PLACE_PROOF_MILP;
         lp.time_ms = (plc_now_s() - t0) * 1000;
         lp.local = true;
         *plan = lp;

@@ -291,8 +291,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * does no better */
     struct place_plan spare = {0};
     double spare_lb;
-    int lr =
-        place__local(p, PLACE_LOCAL_MIN_HOSTS, plan, &spare, &spare_lb, err);
+    int lr = place__local(p, PLACE_LOCAL_MIN_HOSTS, -INFINITY, plan, &spare,
+                          &spare_lb, err);
     if (lr != 0) {
         if (lr == 1)
             plan->time_ms = plc_now_ms() - t0;
@@ -396,6 +396,22 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             plan->vlinks[i].path = NULL;
         }
     }
+    /* the network each service's places force (bound.c, hub bound) */
+    if (hf == 1 && m.has_dp && !meets_dp(&m, plan)) {
+        double hub = 0;
+        bool by_milp = false;
+        rc = place__hub_bound(&m, place__plan_objective(&m, plan), &hub,
+                              &by_milp);
+        if (rc < 0) {
+            free(heur_host);
+            free(heur_route);
+            goto out;
+        }
+        if (hub > m.dp_lb) {
+            m.dp_lb = hub;
+            m.dp_by_milp = by_milp;
+        }
+    }
     /* a workflow no host takes at the bound's items, or no greedy plan
      * (crossing.c): the better of one host alone and the plans over
      * several hosts bounds it, and the plans of both relaxations may
@@ -462,8 +478,9 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
          * its solve may not prove the plan in time: the hosts near the
          * workflow now (local.c), before the solver */
         struct place_plan lp = {0};
-        int mid =
-            place__local(p, PLACE_LOCAL_MID_HOSTS, &lp, &spare, &spare_lb, err);
+        int mid = place__local(p, PLACE_LOCAL_MID_HOSTS,
+                               m.has_dp ? m.dp_lb : -INFINITY, &lp, &spare,
+                               &spare_lb, err);
         if (mid != 0) {
             free(heur_host);
             free(heur_route);
