@@ -915,7 +915,9 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
-    if (D == PLACE_UNLIMITED || V > SP_MAX_SERVICES || V < 3)
+    /* (with delays, from the hub bound, a chain too: the path DP does not
+     * know them) */
+    if (D == PLACE_UNLIMITED || V > SP_MAX_SERVICES || V < (delay ? 2 : 3))
         return 1;
     /* a chain (every node at most one vlink in and out) is the path DP's */
     size_t N = p->n_endpoints + V;
@@ -931,7 +933,7 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
     }
     free(din);
     free(dout);
-    if (!branch)
+    if (!branch && !delay)
         return 1;
     struct sp t;
     memset(&t, 0, sizeof t);
@@ -1167,17 +1169,24 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
  * optimum, where the series-parallel bound is 0.55 of 0.775.  Groups with
  * the same constants are solved once; a hub stops as soon as a group
  * gives no more than the best hub so far, and all stop once the bound
- * reaches `than` (the plan in hand).
+ * reaches `than` (the plan in hand).  With keep (per column), every hub
+ * and group is bounded, and a group whose bound exceeds `than` has no
+ * plan as good as the plan in hand, nor one that ties with it: the hub's
+ * columns on its hosts are marked to leave out (on the vEPC, all but the
+ * four hosts by the radio endpoint for its control-plane service).
  */
 int place__hub_bound(const struct milp *m, double than, double *lb,
-                     bool *by_milp)
+                     bool *by_milp, bool *keep)
 {
     const struct place_problem *p = m->p;
     uint64_t D = p->deadline_ns;
     *lb = 0;
     *by_milp = false;
-    if (D == PLACE_UNLIMITED || m->single_location || p->n_services < 3)
+    if (D == PLACE_UNLIMITED || m->single_location || p->n_services < 2)
         return 0;
+    /* a group whose bound is above this holds no plan as good as the
+     * one in hand, nor one that ties with it */
+    double cut = than + 1e-6 * fmax(1, fabs(than));
     struct place_net *t;
     int rc = place__net_new(m, &t);
     if (rc < 0 || !t)
@@ -1192,14 +1201,19 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
     uint64_t *vec = malloc((G * L + 1) * sizeof *vec);
     double *val = malloc((G + 1) * sizeof *val);
     bool *exact = malloc((G + 1) * sizeof *exact);
-    if (!vec || !val || !exact)
+    bool *dropped = calloc(G + 1, sizeof *dropped);
+    if (!vec || !val || !exact || !dropped)
         rc = PLC_ENOMEM;
+    bool changed = false;
+    int pass = 0;
     double best = 0;
     bool applies = true, best_exact = false;
-    for (size_t s = 0; rc == 0 && applies && s < V && best < than; s++) {
+    size_t H = p->cluster->n_hosts;
+    for (size_t s = 0; rc == 0 && applies && s < V && (keep || best < than);
+         s++) {
         double worst = INFINITY;
         bool worst_exact = false;
-        for (size_t g = 0; rc == 0 && g < G && worst > best; g++) {
+        for (size_t g = 0; rc == 0 && g < G && (keep || worst > best); g++) {
             if (!place__net_has(t, s, g))
                 continue;
             if (place__expired(p)) {
@@ -1230,7 +1244,7 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
                 /* below the plan in hand: the exact relaxation (no
                  * rounding to the grid), when it is small */
                 double ex = 0;
-                int r = rc == 0 && isfinite(val[g]) && val[g] < than
+                int r = rc == 0 && isfinite(val[g]) && val[g] <= cut
                             ? exact_timing(m, &x, D, d, &ex, NULL)
                             : 1;
                 if (r == 0 && ex > val[g]) {
@@ -1244,6 +1258,29 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
                 worst = val[g];
                 worst_exact = exact[g];
             }
+            /* s on a host of g: no plan as good as the one in hand */
+            for (size_t h = 0; rc == 0 && keep && val[g] > cut && h < H; h++)
+                if (m->r->group_of[h] == g)
+                    for (size_t j = m->ys[s * H + h];
+                         j < m->ys[s * H + h] + m->yn[s * H + h]; j++)
+                        keep[j] = false;
+            if (rc == 0 && keep && val[g] > cut)
+                dropped[g] = true;
+        }
+        /* the next hubs see s off those groups: a service beside s then
+         * has fewer places near it (two passes over the hubs take what
+         * later hubs found to the earlier ones) */
+        for (size_t g = 0; rc == 0 && keep && g < G; g++)
+            if (dropped[g]) {
+                place__net_drop(t, s, g);
+                dropped[g] = false;
+                changed = true;
+            }
+        if (keep && s + 1 == V && changed && ++pass < 2) {
+            changed = false;
+            s = (size_t)-1; /* the loop's s++ starts again at 0 */
+            best = 0;
+            best_exact = false;
         }
         /* every group without a plan: left to the whole model */
         if (rc == 0 && applies && isfinite(worst) && worst > best) {
@@ -1260,6 +1297,7 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
     free(vec);
     free(val);
     free(exact);
+    free(dropped);
     dp_free(&x);
     place__net_free(t);
     return rc;

@@ -55,6 +55,10 @@ static inline bool place__meets(double x, double lb)
  * plan is not proven and the solver would be needed */
 #define PLACE_LOCAL_MIN_HOSTS 256
 #define PLACE_LOCAL_MID_HOSTS 100
+/* place.c: a model of at most this many candidate placements (after the
+ * bounds pruned it) is solved whole at once: the local pass and the
+ * neighbourhood, there to spare the solver a large model, cost more */
+#define PLACE_SMALL_COLS 500
 /* local.c: the plan of the hosts near the workflow (on clusters of at
  * least min_hosts) when a relaxation of the whole cluster, or known_lb (a
  * bound of the whole problem the caller proved; -inf none), proves it
@@ -310,14 +314,18 @@ struct place_net;
 /* A lower bound of the utilisation of every plan with each vlink's least
  * network, given where one service is (bound.c): *lb (0 when none
  * applies), *by_milp when GLPK proved the relaxation it comes from; it
- * stops once it reaches `than`.  0 or PLC_ENOMEM. */
+ * stops once it reaches `than`, unless keep (per column, all true) is
+ * given: then the columns no plan as good as `than` uses are set false.
+ * 0 or PLC_ENOMEM. */
 int place__hub_bound(const struct milp *m, double than, double *lb,
-                     bool *by_milp);
+                     bool *by_milp, bool *keep);
 int place__net_new(const struct milp *m, struct place_net **out);
 void place__net_free(struct place_net *t);
 size_t place__net_groups(const struct place_net *t);
 /* Has service v a column on a host of group g? */
 bool place__net_has(const struct place_net *t, size_t v, size_t g);
+/* Service v is no longer on the hosts of group g. */
+void place__net_drop(struct place_net *t, size_t v, size_t g);
 /* delay[i]: the least traversal of vlink i (crossings x delay) in any
  * plan that puts service s on a host of group g; INF (PLACE_UNLIMITED)
  * when no such plan routes it. */

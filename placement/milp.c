@@ -380,6 +380,13 @@ int place__milp_prune(struct milp *m, double ub, size_t *removed)
         free(keep);
         return rc == PLC_ENOMEM ? rc : 0;
     }
+    *removed = place__milp_keep(m, keep);
+    free(keep);
+    return 0;
+}
+
+size_t place__milp_keep(struct milp *m, const bool *keep)
+{
     size_t H = m->p->cluster->n_hosts, n = 0;
     for (size_t k = 0; k < m->p->n_services * H; k++) {
         size_t first = n;
@@ -389,10 +396,9 @@ int place__milp_prune(struct milp *m, double ub, size_t *removed)
         m->ys[k] = first;
         m->yn[k] = n - first;
     }
-    *removed = m->ny - n;
+    size_t removed = m->ny - n;
     m->ny = n;
-    free(keep);
-    return 0;
+    return removed;
 }
 
 /* Per-host rows: assignment, CPU, memory, anti-affinity, affinity. */

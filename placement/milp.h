@@ -94,6 +94,9 @@ int place__milp_finish(struct milp *m);
  * drop the candidate columns whose item is in no plan as good as ub
  * (bound.c), before milp_finish.  *removed: how many. */
 int place__milp_prune(struct milp *m, double ub, size_t *removed);
+/* Leave out the columns keep[] (per column) marks false, before the model
+ * is built; returns how many. */
+size_t place__milp_keep(struct milp *m, const bool *keep);
 void place__milp_release(struct milp *m);
 
 /* Does service v fit host h at all (rules, memory, some item's cores)? */

@@ -351,6 +351,8 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
     return rc;
 }
 
+static void net_base(struct place_net *t);
+
 int place__net_new(const struct milp *m, struct place_net **out)
 {
     const struct place_problem *p = m->p;
@@ -376,6 +378,23 @@ int place__net_new(const struct milp *m, struct place_net **out)
         free(t);
         return PLC_ENOMEM;
     }
+    net_base(t);
+    *out = t;
+    return 0;
+}
+
+void place__net_drop(struct place_net *t, size_t v, size_t g)
+{
+    if (t->cand[v * t->G + g]) {
+        t->cand[v * t->G + g] = false;
+        net_base(t);
+    }
+}
+
+/* Each vlink's least traversal over the places its ends may take. */
+static void net_base(struct place_net *t)
+{
+    const struct place_problem *p = t->m->p;
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         uint64_t lo = INF;
@@ -389,8 +408,6 @@ int place__net_new(const struct milp *m, struct place_net **out)
         /* none: the whole model says there is no plan */
         t->base[i] = lo == INF ? 0 : lo;
     }
-    *out = t;
-    return 0;
 }
 
 void place__net_free(struct place_net *t)

@@ -175,6 +175,64 @@ static int take_plan(const struct milp *m, struct place_plan *plan, bool has,
     return rc;
 }
 
+/* The hub bound (bound.c) against the plan in hand: the model's bound
+ * raised, and the columns no plan as good uses left out.  0 or
+ * PLC_ENOMEM. */
+static int hub_step(struct milp *m, const struct place_plan *plan)
+{
+    double hub = 0;
+    bool by_milp = false;
+    bool *keep = m->lp ? NULL : malloc((m->ny + 1) * sizeof *keep);
+    for (size_t j = 0; keep && j < m->ny; j++)
+        keep[j] = true;
+    int rc = place__hub_bound(m, place__plan_objective(m, plan), &hub, &by_milp,
+                              keep);
+    if (rc == 0 && keep)
+        place__milp_keep(m, keep);
+    free(keep);
+    if (rc == 0 && hub > m->dp_lb) {
+        m->dp_lb = hub;
+        m->dp_by_milp = by_milp;
+    }
+    return rc;
+}
+
+/* The local pass's plan (spare, a plan of the whole cluster) as the plan
+ * in hand when it is better: its items found in the whole problem's
+ * menus, verified on shortest routes (take_plan).  1 taken, 0 not,
+ * PLC_ENOMEM. */
+static int take_spare_plan(const struct milp *m, struct place_plan *plan,
+                           const struct place_plan *spare, size_t *heur_host,
+                           int *heur_route)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services;
+    if (!spare->admitted ||
+        !(spare->objective < place__plan_objective(m, plan) - 1e-9))
+        return 0;
+    size_t *host = malloc((V + 1) * sizeof *host);
+    size_t *item = malloc((V + 1) * sizeof *item);
+    int rc = host && item ? 1 : PLC_ENOMEM;
+    for (size_t v = 0; rc == 1 && v < V; v++) {
+        host[v] = spare->services[v].host;
+        const struct sched_menu *mu = p->services[v].menu[host[v]];
+        const struct sched_menu_item *it = &spare->services[v].item;
+        rc = 0;
+        for (size_t k = 0; mu && k < mu->n && rc == 0; k++)
+            if (mu->v[k].budget_ns == it->budget_ns &&
+                mu->v[k].period_ns == it->period_ns &&
+                mu->v[k].deadline_ns == it->deadline_ns) {
+                item[v] = k;
+                rc = 1;
+            }
+    }
+    if (rc == 1)
+        rc = take_plan(m, plan, true, host, item, heur_host, heur_route);
+    free(host);
+    free(item);
+    return rc;
+}
+
 /* The whole model's columns, about: the candidate placements and, per
  * vlink between two services, a pair column per pair of their candidate
  * host groups (on a fat-tree of 1,024 hosts a fork/join's pairs are most
@@ -397,20 +455,11 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         }
     }
     /* the network each service's places force (bound.c, hub bound) */
-    if (hf == 1 && m.has_dp && !meets_dp(&m, plan)) {
-        double hub = 0;
-        bool by_milp = false;
-        rc = place__hub_bound(&m, place__plan_objective(&m, plan), &hub,
-                              &by_milp);
-        if (rc < 0) {
-            free(heur_host);
-            free(heur_route);
-            goto out;
-        }
-        if (hub > m.dp_lb) {
-            m.dp_lb = hub;
-            m.dp_by_milp = by_milp;
-        }
+    if (hf == 1 && m.has_dp && !meets_dp(&m, plan) &&
+        (rc = hub_step(&m, plan)) < 0) {
+        free(heur_host);
+        free(heur_route);
+        goto out;
     }
     /* a workflow no host takes at the bound's items, or no greedy plan
      * (crossing.c): the better of one host alone and the plans over
@@ -473,7 +522,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         rc = 0;
     }
     if (hf == 1 && !meets_dp(&m, plan) &&
-        p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS) {
+        p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS &&
+        m.ny > PLACE_SMALL_COLS) {
         /* a mid-size cluster, where the whole model is cheap to build but
          * its solve may not prove the plan in time: the hosts near the
          * workflow now (local.c), before the solver */
@@ -491,10 +541,22 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             }
             goto out;
         }
+        /* its plan, when better, is the plan in hand: less is left of
+         * the model once it prunes with that */
+        rc = take_spare_plan(&m, plan, &spare, heur_host, heur_route);
+        if (rc == 1 && (rc = prune_to(&m, plan)) == 0 && m.has_dp &&
+            !meets_dp(&m, plan))
+            rc = hub_step(&m, plan);
+        if (rc < 0) {
+            free(heur_host);
+            free(heur_route);
+            goto out;
+        }
+        rc = 0;
     }
     /* on a large cluster, the solver on a few hosts around that plan
      * (neighbour.c), unless the plan is proven already */
-    if (hf == 1 && !meets_dp(&m, plan)) {
+    if (hf == 1 && !meets_dp(&m, plan) && m.ny > PLACE_SMALL_COLS) {
         double left = place__deadline(p) - plc_now_s();
         int nb = place__neighbourhood(p, &r, &m, plan, heur_host,
                                       plan->heur_item, heur_route, 0.3 * left);
