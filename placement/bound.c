@@ -1027,7 +1027,9 @@ static int sp_bound(const struct milp *m, const struct dp *x, uint64_t D,
  * too large, 2 when GLPK finds no solution, or an error.
  */
 #define EXACT_MAX_COLS 4000
-#define EXACT_TIME_S 0.05 /* at most, and a tenth of the time left */
+/* at most, and a quarter of the time left: a safety net; the solve's node
+ * limit (crossing.c) is what ends it, the same on a busy machine */
+#define EXACT_TIME_S 2.0
 
 static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
                         const uint64_t *fixed_ns, double *lb, size_t *item)
@@ -1036,7 +1038,7 @@ static int exact_timing(const struct milp *m, const struct dp *x, uint64_t D,
     size_t V = x->V, n = 0;
     for (size_t v = 0; v < V; v++)
         n += x->nc[v];
-    double tl = fmin(EXACT_TIME_S, (place__deadline(p) - plc_now_s()) / 10);
+    double tl = fmin(EXACT_TIME_S, (place__deadline(p) - plc_now_s()) / 4);
     if (n > EXACT_MAX_COLS)
         return 1;
     struct place_tcol *col = malloc((n + 1) * sizeof *col);

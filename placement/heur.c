@@ -643,7 +643,8 @@ int place__refit_items(const struct milp *m, struct place_plan *plan,
             (uint64_t)(p->vlinks[i].crossings > 0 ? p->vlinks[i].crossings : 0);
     double W = place__prob_budget(p);
     double opt = INFINITY;
-    double tl = fmin(0.02, (place__deadline(p) - plc_now_s()) / 10);
+    /* (a safety net: the node limit ends it, crossing.c) */
+    double tl = fmin(0.25, (place__deadline(p) - plc_now_s()) / 10);
     int r = rc == 0 ? place__timing_milp(p, col, n, core_free,
                                          (int)(ns * (size_t)max_c), NULL, fixed,
                                          p->deadline_ns, W, tl, &opt, pick)

@@ -419,9 +419,13 @@ grep -q -- "--mix" "$tmp/err" || { echo "FAIL: capacity --mix message"; fails=$(
 "$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" \
     "$src/tests/data/bad/wf-many-problems.json" 2>/dev/null
 check "capacity of a bad workflow" 65 $?
-# (a long time limit on both sides: a copy not planned in time on a busy
-# machine would end either count early, as a timeout)
-"$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --json \
+# (on the k=8 fat-tree of 128 hosts, as the README's figure; a long time
+# limit on both sides: a copy not planned in time on a busy machine would
+# end either count early, as a timeout)
+"$bin/placer" cluster gen fat-tree --k 8 --cores 4 --core-capacity 0.9 \
+    --memory 32GiB --rate 10Gbit --latency 2us --buffer 1MiB >"$tmp/ft8.json"
+check "cluster gen fat-tree --k 8" 0 $?
+"$bin/placer" capacity --cluster "$tmp/ft8.json" --json \
     --time-limit 30s "$src/examples/vepc-attach.json" >"$tmp/cap.json"
 check "capacity" 0 $?
 "$bin/placer" capacity --cluster "$src/examples/fat-tree-k4.json" --max 3 \
@@ -433,7 +437,7 @@ grep -q "^3 more copies fit (3 of vepc-attach), --max reached" "$tmp/cap3.out" |
     --agents-listen "ipc://$tmp/capa.sock" 2>/dev/null &
 cd_=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cap.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin/placer" --server "ipc://$tmp/cap.sock" cluster apply "$src/examples/fat-tree-k4.json" >/dev/null
+"$bin/placer" --server "ipc://$tmp/cap.sock" cluster apply "$tmp/ft8.json" >/dev/null
 n=0
 while [ $n -lt 100 ]; do
     sed "s/\"name\": \"vepc-attach\"/\"name\": \"v$n\"/" "$src/examples/vepc-attach.json" >"$tmp/v.json"
