@@ -186,12 +186,46 @@ double place__milp_host_free(const struct place_host *h)
 }
 
 /* Do `vcpus` distinct cores of h have room for utilisation u? */
-static bool item_fits(const struct place_host *h, int vcpus, double u)
+/* The vcpus-th largest free capacity of h's cores (-1 when it has fewer
+ * cores): an item of utilisation u fits vcpus cores of h exactly when
+ * u <= it + 1e-9.  Found once per service and host, not once per item
+ * (the count per item was 40 % of a greedy decision on 128 hosts). */
+static double kth_free(const struct place_host *h, int vcpus)
 {
+    if (vcpus < 1)
+        vcpus = 1;
+    if (h->cores < vcpus)
+        return -1;
+    double best[8];
+    int k = vcpus <= 8 ? vcpus : 0;
+    if (k == 0) {
+        /* many vCPUs: count, per distinct candidate, the cores at least
+         * as free (rare; cores x cores) */
+        double kth = -1;
+        for (int c = 0; c < h->cores; c++) {
+            double f = place__milp_core_free(h, c);
+            int n = 0;
+            for (int d = 0; d < h->cores; d++)
+                n += place__milp_core_free(h, d) >= f;
+            if (n >= vcpus && f > kth)
+                kth = f;
+        }
+        return kth;
+    }
+    /* the k largest, kept sorted (descending) */
     int n = 0;
-    for (int c = 0; c < h->cores; c++)
-        n += place__milp_core_free(h, c) + 1e-9 >= u;
-    return n >= vcpus;
+    for (int c = 0; c < h->cores; c++) {
+        double f = place__milp_core_free(h, c);
+        if (n == k && f <= best[k - 1])
+            continue;
+        int i = n < k ? n++ : k - 1;
+        while (i > 0 && best[i - 1] < f) {
+            best[i] = best[i - 1];
+            i--;
+        }
+        best[i] = f;
+    }
+    return best[k - 1];
 }
 
 static bool host_allowed(const struct milp *m, size_t v, size_t h)
@@ -219,12 +253,11 @@ static bool deadline_on(const struct milp *m)
            m->p->deadline_ns != PLACE_UNLIMITED;
 }
 
-static bool item_allowed(const struct milp *m, size_t v, size_t h,
+/* kth: kth_free() of v's host for v's vCPUs. */
+static bool item_allowed(const struct milp *m, size_t v, double kth,
                          const struct sched_menu_item *it)
 {
-    const struct place_service *s = &m->p->services[v];
-    if (!(m->relax & FAM_CPU) &&
-        !item_fits(&m->p->cluster->hosts[h], s->vcpus, it->utilization))
+    if (!(m->relax & FAM_CPU) && !(it->utilization <= kth + 1e-9))
         return false;
     /* a local deadline beyond what the rest of the longest path through v
      * leaves (m->dcap, from the least local deadlines of the others) can
@@ -340,20 +373,41 @@ static int build_y(struct milp *m)
     m->y = malloc((cap ? cap : 1) * sizeof *m->y);
     if (!m->ys || !m->yn || !m->y)
         return PLC_ENOMEM;
+    /* hosts of one class share a menu: the items its deadline and
+     * probability allow (item_allowed without the CPU) are listed once
+     * per menu, in order, and each host then only checks their CPU */
+    size_t *ok = malloc((cap ? cap : 1) * sizeof *ok);
+    const struct sched_menu *last = NULL;
+    size_t n_ok = 0;
+    if (!ok)
+        return PLC_ENOMEM;
     for (size_t v = 0; v < V; v++) {
-        if (v % 16 == 0 && place__expired(p))
+        if (v % 16 == 0 && place__expired(p)) {
+            free(ok);
             return PLC_ETIMEDOUT;
+        }
+        last = NULL;
         for (size_t h = 0; h < H; h++) {
             const struct sched_menu *menu = p->services[v].menu[h];
             m->ys[v * H + h] = m->ny;
             if (!menu || !host_allowed(m, v, h))
                 continue;
-            for (size_t k = 0; k < menu->n; k++)
-                if (item_allowed(m, v, h, &menu->v[k]))
-                    m->y[m->ny++] = (struct ycol){v, h, k};
+            if (menu != last) {
+                n_ok = 0;
+                for (size_t k = 0; k < menu->n; k++)
+                    if (item_allowed(m, v, INFINITY, &menu->v[k]))
+                        ok[n_ok++] = k;
+                last = menu;
+            }
+            double kth = kth_free(&p->cluster->hosts[h], p->services[v].vcpus);
+            bool cpu = !(m->relax & FAM_CPU);
+            for (size_t i = 0; i < n_ok; i++)
+                if (!cpu || menu->v[ok[i]].utilization <= kth + 1e-9)
+                    m->y[m->ny++] = (struct ycol){v, h, ok[i]};
             m->yn[v * H + h] = m->ny - m->ys[v * H + h];
         }
     }
+    free(ok);
     return 0;
 }
 
