@@ -23,7 +23,9 @@
  * Services are taken per group of interchangeable hosts (routes.h):
  * between distinct groups every pair of their hosts has one delay; inside
  * a group the hop is taken as 0 (two services may share a host there),
- * which only lowers the bound.  Between an endpoint and a service the hop
+ * which only lowers the bound, unless the rules keep them apart (then two
+ * hosts of the group: their access arcs) or together (then only one
+ * group).  Between an endpoint and a service the hop
  * is found per host (the endpoint may be a host of the group).
  *
  * The path: the DP's own critical path has the largest sum of least local
@@ -52,15 +54,19 @@
 struct place_net {
     const struct milp *m;
     size_t H, G, E;
-    size_t *rep;    /* per group: one of its hosts */
-    bool *cand;     /* per service x group: a column on a host of it */
-    size_t *np;     /* per node: its places (1 for an endpoint, G) */
-    uint64_t *base; /* per vlink: its least traversal anywhere (hubs) */
+    size_t *rep;       /* per group: one of its hosts */
+    size_t *rep2;      /* per group: another (PLACE_NONE: a host alone) */
+    signed char *rule; /* V x V: 1 on distinct hosts, -1 on one, 0 either */
+    bool *cand;        /* per service x group: a column on a host of it */
+    size_t *np;        /* per node: its places (1 for an endpoint, G) */
+    uint64_t *base;    /* per vlink: its least traversal anywhere (hubs) */
 };
 
 static void net_free(struct place_net *t)
 {
     free(t->rep);
+    free(t->rep2);
+    free(t->rule);
     free(t->cand);
     free(t->np);
     free(t->base);
@@ -76,17 +82,34 @@ static int net_init(struct place_net *t, const struct milp *m)
     t->E = p->n_endpoints;
     size_t V = p->n_services, N = t->E + V;
     t->rep = malloc((t->G + 1) * sizeof *t->rep);
+    t->rep2 = malloc((t->G + 1) * sizeof *t->rep2);
+    t->rule = calloc(V * V + 1, sizeof *t->rule);
     t->cand = calloc(V * t->G + 1, sizeof *t->cand);
     t->np = malloc((N + 1) * sizeof *t->np);
-    if (!t->rep || !t->cand || !t->np) {
+    if (!t->rep || !t->rep2 || !t->rule || !t->cand || !t->np) {
         net_free(t);
         return PLC_ENOMEM;
     }
     for (size_t g = 0; g < t->G; g++)
-        t->rep[g] = PLACE_NONE;
-    for (size_t h = 0; h < t->H; h++)
-        if (t->rep[m->r->group_of[h]] == PLACE_NONE)
-            t->rep[m->r->group_of[h]] = h;
+        t->rep[g] = t->rep2[g] = PLACE_NONE;
+    for (size_t h = 0; h < t->H; h++) {
+        size_t g = m->r->group_of[h];
+        if (t->rep[g] == PLACE_NONE)
+            t->rep[g] = h;
+        else if (t->rep2[g] == PLACE_NONE)
+            t->rep2[g] = h;
+    }
+    /* the placement rules (unless relaxed): anti-affine services are
+     * never on one host, affine ones always are */
+    for (size_t k = 0; !(m->relax & FAM_RULES) && k < p->n_anti_affinity; k++)
+        for (const size_t *a = p->anti_affinity[k]; *a != PLACE_NONE; a++)
+            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
+                t->rule[*a * V + *b] = t->rule[*b * V + *a] = 1;
+    for (size_t k = 0; !(m->relax & FAM_RULES) && k < p->n_affinity; k++)
+        for (const size_t *a = p->affinity[k]; *a != PLACE_NONE; a++)
+            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
+                if (t->rule[*a * V + *b] == 0)
+                    t->rule[*a * V + *b] = t->rule[*b * V + *a] = -1;
     for (size_t v = 0; v < V; v++)
         for (size_t h = 0; h < t->H; h++)
             if (m->yn[v * t->H + h] > 0)
@@ -136,8 +159,20 @@ static uint64_t vl_hop(const struct place_net *t, size_t i, size_t qa,
     const struct place_problem *p = m->p;
     const struct place_vlink *e = &p->vlinks[i];
     size_t E = t->E, a = e->from, b = e->to;
-    if (a >= E && b >= E)
-        return qa == qb ? 0 : hop(m, e, t->rep[qa], true, t->rep[qb], true);
+    if (a >= E && b >= E) {
+        size_t V = p->n_services;
+        signed char rule = t->rule[(a - E) * V + (b - E)];
+        if (rule < 0) /* affine: one host */
+            return qa == qb ? 0 : INF;
+        if (qa != qb)
+            return hop(m, e, t->rep[qa], true, t->rep[qb], true);
+        /* one group: one host, or two of it when anti-affine */
+        if (rule == 0)
+            return 0;
+        return t->rep2[qa] == PLACE_NONE
+                   ? INF
+                   : hop(m, e, t->rep[qa], true, t->rep2[qa], true);
+    }
     if (a < E && b < E)
         return 0;
     /* endpoint and service: per host of the group */
