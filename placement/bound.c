@@ -124,9 +124,10 @@ static size_t candidates(const struct milp *m, size_t v, bool ind,
     return k;
 }
 
-/* Services of the path with the largest sum of least local deadlines. */
-static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
-                         size_t *first, size_t *last, size_t *seq, size_t *n)
+/* The path with the largest sum of least local deadlines: its nodes in
+ * order into seq, *n of them. */
+static int critical_path(const struct milp *m, const uint64_t *least,
+                         size_t *seq, size_t *n)
 {
     const struct place_problem *p = m->p;
     size_t E = p->n_endpoints, N = E + p->n_services;
@@ -171,14 +172,9 @@ static int critical_path(const struct milp *m, const uint64_t *least, bool *on,
     for (size_t v = 1; v < N; v++)
         if (head[v] > head[end])
             end = v;
-    *last = end;
     *n = 0;
-    for (size_t v = end, k = 0; v != PLACE_NONE && k < N; v = via[v], k++) {
-        if (v >= E)
-            on[v - E] = true;
-        *first = v;
+    for (size_t v = end, k = 0; v != PLACE_NONE && k < N; v = via[v], k++)
         seq[(*n)++] = v;
-    }
     for (size_t i = 0; i < *n / 2; i++) {
         size_t t = seq[i];
         seq[i] = seq[*n - 1 - i];
@@ -472,8 +468,9 @@ static int forced_crossing(const struct milp *m, const struct dp *x,
  * force (netpath.c), a crossing it cannot avoid (forced_crossing); each
  * is a lower bound of the path's network, so the largest is (their sum
  * need not be).  *bw: the forced crossing's bandwidth.  0 or an error. */
-static int path_grid(const struct milp *m, struct dp *x, const size_t *seq,
-                     size_t n, uint64_t slack_ns, bool with_w, double *bw)
+static int path_grid(const struct milp *m, const struct place_net *places,
+                     struct dp *x, const size_t *seq, size_t n,
+                     uint64_t slack_ns, bool with_w, double *bw)
 {
     const struct place_problem *p = m->p;
     size_t E = p->n_endpoints;
@@ -490,8 +487,9 @@ static int path_grid(const struct milp *m, struct dp *x, const size_t *seq,
         place__routes_between(m->r, 0, p->endpoint_node[seq[0]],
                               p->endpoint_node[seq[n - 1]], &net, &jit);
     uint64_t forced = 0, cross = 0;
-    int rc =
-        n && D != PLACE_UNLIMITED ? place__path_net(m, seq, n, &forced) : 0;
+    int rc = n && D != PLACE_UNLIMITED
+                 ? place__path_net(places, seq, n, &forced)
+                 : 0;
     if (forced > net)
         net = forced;
     dp_grid(x, p, D, net + slack_ns, with_w);
@@ -529,49 +527,41 @@ static int dp_setup(const struct milp *m, uint64_t slack_ns, struct dp *x,
             least[v] = x->c[v][0].d; /* sorted by d */
         }
     }
-    size_t N = p->n_endpoints + V, n1 = 0, n2 = 0, first, last;
+    size_t N = p->n_endpoints + V, n1 = 0, n2 = 0;
     size_t *seq = malloc((2 * N + 1) * sizeof *seq);
     if (rc == 0 && !seq)
         rc = PLC_ENOMEM;
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED)
-        rc = critical_path(m, least, x->on, &first, &last, seq, &n1);
-    /* the path with the most network besides (netpath.c) */
-    if (rc == 0 && n1 && !m->single_location)
-        rc = place__net_critical_path(m, least, seq + N, &n2);
+        rc = critical_path(m, least, seq, &n1);
+    /* the network the places force (netpath.c), and the path with the
+     * most of it besides */
+    struct place_net *net = NULL;
+    if (rc == 0 && n1)
+        rc = place__net_new(m, p->n_vlinks + 2 * N, &net);
+    if (rc == 0 && net)
+        rc = place__net_critical_path(net, least, seq + N, &n2);
     free(least);
-    bool same = n1 == n2 && n1 && memcmp(seq, seq + N, n1 * sizeof *seq) == 0;
+    bool two = n2 && !(n1 == n2 && memcmp(seq, seq + N, n1 * sizeof *seq) == 0);
     double bw = 0;
     if (rc == 0)
-        rc = path_grid(m, x, seq, n1, slack_ns, with_w, &bw);
-    if (rc == 0 && n2 && !same) {
-        /* the DP on both paths; the higher bound is kept */
+        rc = path_grid(m, net, x, seq, n1, slack_ns, with_w, &bw);
+    if (rc == 0 && two) {
+        /* the DP on both paths; the one that bounds higher is kept */
         double lb1 = INFINITY, lb2 = INFINITY, bw2 = 0;
-        int r1 = dp_solve(m, x, NULL, &lb1, NULL, NULL);
-        bool *on1 = malloc((V + 1) * sizeof *on1);
-        struct dp save = *x;
-        if (!on1)
-            rc = PLC_ENOMEM;
-        else
-            memcpy(on1, x->on, V * sizeof *on1);
-        if (rc == 0 && r1 >= 0)
-            rc = path_grid(m, x, seq + N, n2, slack_ns, with_w, &bw2);
-        int r2 =
-            rc == 0 && r1 >= 0 ? dp_solve(m, x, NULL, &lb2, NULL, NULL) : r1;
-        if (r2 < 0)
+        int r1 = dp_solve(m, x, NULL, &lb1, NULL, NULL), r2 = r1;
+        if (r1 >= 0 && (rc = path_grid(m, net, x, seq + N, n2, slack_ns, with_w,
+                                       &bw2)) == 0)
+            r2 = dp_solve(m, x, NULL, &lb2, NULL, NULL);
+        if (rc == 0 && r2 < 0)
             rc = r2;
         /* "no combination fits" (1) is the strongest answer */
         bool second = rc == 0 && r1 != 1 && (r2 == 1 || lb2 > lb1);
-        if (rc == 0 && !second) {
-            memcpy(x->on, on1, V * sizeof *on1);
-            x->g = save.g;
-            x->DN = save.DN;
-            x->WN = save.WN;
-            x->S = save.S;
-        } else if (second) {
+        if (second)
             bw = bw2;
-        }
-        free(on1);
+        else if (rc == 0)
+            rc = path_grid(m, net, x, seq, n1, slack_ns, with_w, &bw);
     }
+    place__net_free(net);
     free(seq);
     if (forced_bw)
         *forced_bw = bw;
@@ -1177,20 +1167,90 @@ int place__dp_bound(const struct milp *m, uint64_t slack_ns, double *lb,
  * columns on its hosts are marked to leave out (on the vEPC, all but the
  * four hosts by the radio endpoint for its control-plane service).
  */
+/* Hub s over its groups: val[g] (with exact[g], from GLPK's relaxation)
+ * per group g that s may use; *worst their least (INFINITY: none).  With
+ * keep, every group is bounded, and s's columns on the groups above `cut`
+ * are marked false and those groups dropped from t; else it stops once a
+ * group is at most `floor_`.  0, 1 when the bound does not apply (not
+ * series-parallel), or an error. */
+static int hub_one(const struct milp *m, struct place_net *t,
+                   const struct dp *x, size_t s, double cut, double floor_,
+                   bool *keep, uint64_t *vec, double *val, bool *exact,
+                   double *worst, bool *worst_exact)
+{
+    const struct place_problem *p = m->p;
+    uint64_t D = p->deadline_ns;
+    size_t L = p->n_vlinks, G = place__net_groups(t), H = p->cluster->n_hosts;
+    *worst = INFINITY;
+    *worst_exact = false;
+    int rc = 0;
+    for (size_t g = 0; rc == 0 && g < G && (keep || *worst > floor_); g++) {
+        if (!place__net_has(t, s, g))
+            continue;
+        if (place__expired(p))
+            return PLC_ETIMEDOUT;
+        uint64_t *d = &vec[g * L];
+        if ((rc = place__net_hub(t, s, g, d)) < 0)
+            return rc;
+        size_t same = g;
+        for (size_t h = 0; h < g && same == g; h++)
+            if (place__net_has(t, s, h) &&
+                memcmp(&vec[h * L], d, L * sizeof *d) == 0)
+                same = h;
+        if (same < g) {
+            val[g] = val[same];
+            exact[g] = exact[same];
+        } else {
+            exact[g] = false;
+            int b = sp_bound(m, x, D, d, &val[g], NULL, NULL);
+            if (b == 1 || b < 0)
+                return b; /* a chain, or not series-parallel: 1 */
+            if (b == 2)
+                val[g] = INFINITY; /* no plan puts s in g */
+            /* at most the plan in hand: the exact relaxation (no
+             * rounding to the grid), when it is small */
+            double ex = 0;
+            int r = isfinite(val[g]) && val[g] <= cut
+                        ? exact_timing(m, x, D, d, &ex, NULL)
+                        : 1;
+            if (r < 0)
+                return r;
+            if (r == 0 && ex > val[g]) {
+                val[g] = ex;
+                exact[g] = true;
+            }
+        }
+        if (val[g] < *worst) {
+            *worst = val[g];
+            *worst_exact = exact[g];
+        }
+        /* s on a host of g: no plan as good as the one in hand */
+        for (size_t h = 0; keep && val[g] > cut && h < H; h++)
+            if (m->r->group_of[h] == g)
+                for (size_t j = m->ys[s * H + h];
+                     j < m->ys[s * H + h] + m->yn[s * H + h]; j++)
+                    keep[j] = false;
+    }
+    /* the next hubs see s off those groups: a service beside s then has
+     * fewer places near it */
+    for (size_t g = 0; rc == 0 && keep && g < G; g++)
+        if (place__net_has(t, s, g) && val[g] > cut)
+            place__net_drop(t, s, g);
+    return rc;
+}
+
 int place__hub_bound(const struct milp *m, double than, double *lb,
                      bool *by_milp, bool *keep)
 {
     const struct place_problem *p = m->p;
-    uint64_t D = p->deadline_ns;
     *lb = 0;
     *by_milp = false;
-    if (D == PLACE_UNLIMITED || m->single_location || p->n_services < 2)
+    if (p->deadline_ns == PLACE_UNLIMITED || m->single_location ||
+        p->n_services < 2)
         return 0;
-    /* a group whose bound is above this holds no plan as good as the
-     * one in hand, nor one that ties with it */
-    double cut = than + 1e-6 * fmax(1, fabs(than));
+    size_t V = p->n_services, L = p->n_vlinks;
     struct place_net *t;
-    int rc = place__net_new(m, &t);
+    int rc = place__net_new(m, L * V, &t);
     if (rc < 0 || !t)
         return rc;
     struct dp x;
@@ -1199,98 +1259,46 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
         place__net_free(t);
         return rc < 0 && rc != PLC_EDATA ? rc : 0;
     }
-    size_t V = p->n_services, L = p->n_vlinks, G = place__net_groups(t);
+    /* a group whose bound is above this holds no plan as good as the
+     * one in hand, nor one that ties with it */
+    double cut = than + 1e-6 * fmax(1, fabs(than));
+    size_t G = place__net_groups(t);
     uint64_t *vec = malloc((G * L + 1) * sizeof *vec);
     double *val = malloc((G + 1) * sizeof *val);
     bool *exact = malloc((G + 1) * sizeof *exact);
-    bool *dropped = calloc(G + 1, sizeof *dropped);
-    if (!vec || !val || !exact || !dropped)
+    if (!vec || !val || !exact)
         rc = PLC_ENOMEM;
-    bool changed = false;
-    int pass = 0;
     double best = 0;
-    bool applies = true, best_exact = false;
-    size_t H = p->cluster->n_hosts;
-    for (size_t s = 0; rc == 0 && applies && s < V && (keep || best < than);
-         s++) {
-        double worst = INFINITY;
-        bool worst_exact = false;
-        for (size_t g = 0; rc == 0 && g < G && (keep || worst > best); g++) {
-            if (!place__net_has(t, s, g))
-                continue;
-            if (place__expired(p)) {
-                rc = PLC_ETIMEDOUT;
-                break;
+    bool best_exact = false;
+    /* pruning: a second pass takes what later hubs found to the earlier
+     * ones */
+    for (int pass = 0; rc == 0 && pass < (keep ? 2 : 1); pass++) {
+        size_t before = 0, after = 0;
+        for (size_t s = 0; s < V; s++)
+            for (size_t g = 0; g < G; g++)
+                before += place__net_has(t, s, g);
+        best = 0;
+        best_exact = false;
+        for (size_t s = 0; rc == 0 && s < V && (keep || best < than); s++) {
+            double worst;
+            bool worst_exact;
+            rc = hub_one(m, t, &x, s, cut, best, keep, vec, val, exact, &worst,
+                         &worst_exact);
+            /* every group without a plan: left to the whole model */
+            if (rc == 0 && isfinite(worst) && worst > best) {
+                best = worst;
+                best_exact = worst_exact;
             }
-            uint64_t *d = &vec[g * L];
-            place__net_hub(t, s, g, d);
-            size_t same = g;
-            for (size_t h = 0; h < g && same == g; h++)
-                if (place__net_has(t, s, h) &&
-                    memcmp(&vec[h * L], d, L * sizeof *d) == 0)
-                    same = h;
-            if (same < g) {
-                val[g] = val[same];
-                exact[g] = exact[same];
-            } else {
-                exact[g] = false;
-                int b = sp_bound(m, &x, D, d, &val[g], NULL, NULL);
-                if (b == 1) {
-                    applies = false; /* a chain, or not series-parallel */
-                    break;
-                }
-                if (b == 2)
-                    val[g] = INFINITY; /* no plan puts s in g */
-                else if (b < 0)
-                    rc = b;
-                /* below the plan in hand: the exact relaxation (no
-                 * rounding to the grid), when it is small */
-                double ex = 0;
-                int r = rc == 0 && isfinite(val[g]) && val[g] <= cut
-                            ? exact_timing(m, &x, D, d, &ex, NULL)
-                            : 1;
-                if (r == 0 && ex > val[g]) {
-                    val[g] = ex;
-                    exact[g] = true;
-                } else if (r < 0) {
-                    rc = r;
-                }
-            }
-            if (rc == 0 && val[g] < worst) {
-                worst = val[g];
-                worst_exact = exact[g];
-            }
-            /* s on a host of g: no plan as good as the one in hand */
-            for (size_t h = 0; rc == 0 && keep && val[g] > cut && h < H; h++)
-                if (m->r->group_of[h] == g)
-                    for (size_t j = m->ys[s * H + h];
-                         j < m->ys[s * H + h] + m->yn[s * H + h]; j++)
-                        keep[j] = false;
-            if (rc == 0 && keep && val[g] > cut)
-                dropped[g] = true;
         }
-        /* the next hubs see s off those groups: a service beside s then
-         * has fewer places near it (two passes over the hubs take what
-         * later hubs found to the earlier ones) */
-        for (size_t g = 0; rc == 0 && keep && g < G; g++)
-            if (dropped[g]) {
-                place__net_drop(t, s, g);
-                dropped[g] = false;
-                changed = true;
-            }
-        if (keep && s + 1 == V && changed && ++pass < 2) {
-            changed = false;
-            s = (size_t)-1; /* the loop's s++ starts again at 0 */
-            best = 0;
-            best_exact = false;
-        }
-        /* every group without a plan: left to the whole model */
-        if (rc == 0 && applies && isfinite(worst) && worst > best) {
-            best = worst;
-            best_exact = worst_exact;
-        }
+        for (size_t s = 0; s < V; s++)
+            for (size_t g = 0; g < G; g++)
+                after += place__net_has(t, s, g);
+        if (after == before)
+            break;
     }
-    if (rc == PLC_ETIMEDOUT)
+    if (rc == 1)
+        best = 0; /* not series-parallel: no bound, nothing pruned */
+    if (rc == PLC_ETIMEDOUT || rc == 1)
         rc = 0; /* what was found holds */
     if (rc == 0) {
         *lb = best;
@@ -1299,7 +1307,6 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
     free(vec);
     free(val);
     free(exact);
-    free(dropped);
     dp_free(&x);
     place__net_free(t);
     return rc;

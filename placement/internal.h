@@ -294,33 +294,27 @@ size_t place__distinct_items(const struct milp *m, size_t v,
 
 /* bound.c: the least delay of a route between two distinct hosts. */
 uint64_t place__least_host_pair_delay(const struct milp *m);
+/* netpath.c: the places each service's columns allow, per group of
+ * hosts, and the least traversals between them.  *out NULL when the
+ * cluster has no network, or when `links` hop evaluations per pair of
+ * groups (what the caller will ask) would be too many.  0 or
+ * PLC_ENOMEM. */
+struct place_net;
+int place__net_new(const struct milp *m, size_t links, struct place_net **out);
+void place__net_free(struct place_net *t);
+
 /* The network that path seq (n workflow nodes, each joined to the next by
- * a vlink) takes at least in every plan, from the places its services'
- * columns allow (netpath.c); 0 when none is forced or it is too large to
- * find.  0 or PLC_ENOMEM. */
-int place__path_net(const struct milp *m, const size_t *seq, size_t n,
-                    uint64_t *net);
+ * a vlink) takes at least in every plan (0 without a net).  0 or
+ * PLC_ENOMEM. */
+int place__path_net(const struct place_net *t, const size_t *seq, size_t n,
+                    uint64_t *least_ns);
 
 /* The path whose least local deadlines (least, per service) plus least
  * network are largest, into seq (room for all nodes), *n nodes (0: none).
  * 0 or PLC_ENOMEM. */
-int place__net_critical_path(const struct milp *m, const uint64_t *least,
+int place__net_critical_path(const struct place_net *t, const uint64_t *least,
                              size_t *seq, size_t *n);
 
-/* Least traversals per group of a service's hosts (netpath.c): *out NULL
- * when the cluster has no network or the tables would be too large. */
-struct place_net;
-
-/* A lower bound of the utilisation of every plan with each vlink's least
- * network, given where one service is (bound.c): *lb (0 when none
- * applies), *by_milp when GLPK proved the relaxation it comes from; it
- * stops once it reaches `than`, unless keep (per column, all true) is
- * given: then the columns no plan as good as `than` uses are set false.
- * 0 or PLC_ENOMEM. */
-int place__hub_bound(const struct milp *m, double than, double *lb,
-                     bool *by_milp, bool *keep);
-int place__net_new(const struct milp *m, struct place_net **out);
-void place__net_free(struct place_net *t);
 size_t place__net_groups(const struct place_net *t);
 /* Has service v a column on a host of group g? */
 bool place__net_has(const struct place_net *t, size_t v, size_t g);
@@ -328,9 +322,17 @@ bool place__net_has(const struct place_net *t, size_t v, size_t g);
 void place__net_drop(struct place_net *t, size_t v, size_t g);
 /* delay[i]: the least traversal of vlink i (crossings x delay) in any
  * plan that puts service s on a host of group g; INF (PLACE_UNLIMITED)
- * when no such plan routes it. */
-void place__net_hub(const struct place_net *t, size_t s, size_t g,
-                    uint64_t *delay);
+ * when no such plan routes it.  0 or PLC_ENOMEM. */
+int place__net_hub(struct place_net *t, size_t s, size_t g, uint64_t *delay);
+
+/* bound.c: a lower bound of the utilisation of every plan with each
+ * vlink's least network, given where one service is: *lb (0 when none
+ * applies), *by_milp when GLPK proved the relaxation it comes from; it
+ * stops once it reaches `than`, unless keep (per column, all true) is
+ * given: then the columns no plan as good as `than` uses are set false.
+ * 0 or PLC_ENOMEM. */
+int place__hub_bound(const struct milp *m, double than, double *lb,
+                     bool *by_milp, bool *keep);
 
 /* bound.c: keep[j] (per candidate column) false when no plan that uses
  * column j has a utilisation of at most ub.  0, 1 when the tables would be

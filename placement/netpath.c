@@ -60,6 +60,7 @@ struct place_net {
     bool *cand;        /* per service x group: a column on a host of it */
     size_t *np;        /* per node: its places (1 for an endpoint, G) */
     uint64_t *base;    /* per vlink: its least traversal anywhere (hubs) */
+    bool base_ok;      /* base is up to date with cand */
 };
 
 static void net_free(struct place_net *t)
@@ -240,63 +241,50 @@ static double work(const struct place_net *t, size_t links)
            (double)t->H * (double)(links + 1);
 }
 
-int place__path_net(const struct milp *m, const size_t *seq, size_t n,
-                    uint64_t *net)
+int place__path_net(const struct place_net *net, const size_t *seq, size_t n,
+                    uint64_t *least_ns)
 {
-    *net = 0;
-    if (m->single_location || n < 2)
+    *least_ns = 0;
+    if (!net || n < 2)
         return 0;
-    struct place_net t;
-    int rc = net_init(&t, m);
-    if (rc < 0)
-        return rc;
-    if (work(&t, n) > NETPATH_WORK) {
-        net_free(&t);
-        return 0;
-    }
-    uint64_t *a = malloc((t.G + 1) * sizeof *a),
-             *b = malloc((t.G + 1) * sizeof *b);
+    const struct place_net *t = net;
+    int rc = 0;
+    uint64_t *a = malloc((t->G + 1) * sizeof *a),
+             *b = malloc((t->G + 1) * sizeof *b);
     if (!a || !b)
         rc = PLC_ENOMEM;
-    for (size_t q = 0; rc == 0 && q < t.np[seq[0]]; q++)
-        a[q] = placed(&t, seq[0], q) ? 0 : INF;
+    for (size_t q = 0; rc == 0 && q < t->np[seq[0]]; q++)
+        a[q] = placed(t, seq[0], q) ? 0 : INF;
     bool ok = rc == 0;
     for (size_t j = 1; ok && j < n; j++) {
-        ok = relax(&t, seq[j - 1], seq[j], a, b);
+        ok = relax(t, seq[j - 1], seq[j], a, b);
         uint64_t *s = a;
         a = b;
         b = s;
     }
     if (ok) {
         uint64_t least = INF;
-        for (size_t q = 0; q < t.np[seq[n - 1]]; q++)
+        for (size_t q = 0; q < t->np[seq[n - 1]]; q++)
             if (a[q] < least)
                 least = a[q];
         /* INF: no places join the path; the whole model says so */
-        *net = least == INF ? 0 : least;
+        *least_ns = least == INF ? 0 : least;
     }
     free(a);
     free(b);
-    net_free(&t);
     return rc;
 }
 
-int place__net_critical_path(const struct milp *m, const uint64_t *least,
+int place__net_critical_path(const struct place_net *net, const uint64_t *least,
                              size_t *seq, size_t *n)
 {
-    const struct place_problem *p = m->p;
     *n = 0;
-    if (m->single_location)
+    if (!net)
         return 0;
-    struct place_net t;
-    int rc = net_init(&t, m);
-    if (rc < 0)
-        return rc;
-    size_t E = t.E, G = t.G, N = E + p->n_services;
-    if (work(&t, p->n_vlinks) > NETPATH_WORK) {
-        net_free(&t);
-        return 0;
-    }
+    const struct place_net *t = net;
+    const struct place_problem *p = t->m->p;
+    size_t E = t->E, G = t->G, N = E + p->n_services;
+    int rc = 0;
     /* T[n][q]: a lower bound of node n's finish at place q; via[n][q]:
      * the predecessor that set it */
     uint64_t *T = malloc((N * G + 1) * sizeof *T),
@@ -311,8 +299,8 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
         size_t b = order[k];
         uint64_t own = b >= E ? least[b - E] : 0;
         uint64_t *Tb = &T[b * G];
-        for (size_t q = 0; q < t.np[b]; q++) {
-            Tb[q] = placed(&t, b, q) ? 0 : INF;
+        for (size_t q = 0; q < t->np[b]; q++) {
+            Tb[q] = placed(t, b, q) ? 0 : INF;
             via[b * G + q] = PLACE_NONE;
         }
         for (size_t j = start[b]; j < start[b + 1]; j++) {
@@ -321,15 +309,15 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
             bool seen = false;
             for (size_t i = start[b]; i < j && !seen; i++)
                 seen = p->vlinks[in[i]].from == a;
-            if (seen || a == b || !relax(&t, a, b, &T[a * G], tmp))
+            if (seen || a == b || !relax(t, a, b, &T[a * G], tmp))
                 continue;
-            for (size_t q = 0; q < t.np[b]; q++)
+            for (size_t q = 0; q < t->np[b]; q++)
                 if (Tb[q] != INF && tmp[q] > Tb[q]) {
                     Tb[q] = tmp[q];
                     via[b * G + q] = a;
                 }
         }
-        for (size_t q = 0; q < t.np[b]; q++)
+        for (size_t q = 0; q < t->np[b]; q++)
             Tb[q] = add(Tb[q], own);
     }
     /* the node whose least finish is largest, and the walk back */
@@ -338,7 +326,7 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
     for (size_t b = 0; rc == 0 && b < N; b++) {
         uint64_t lo = INF;
         size_t lq = 0;
-        for (size_t q = 0; q < t.np[b]; q++)
+        for (size_t q = 0; q < t->np[b]; q++)
             if (T[b * G + q] < lo) {
                 lo = T[b * G + q];
                 lq = q;
@@ -358,8 +346,8 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
         /* the place of a that gave b its value at `at` */
         size_t qa_best = 0;
         uint64_t lo = INF;
-        for (size_t qa = 0; qa < t.np[a]; qa++) {
-            uint64_t x = add(T[a * G + qa], link_hop(&t, a, b, qa, at));
+        for (size_t qa = 0; qa < t->np[a]; qa++) {
+            uint64_t x = add(T[a * G + qa], link_hop(t, a, b, qa, at));
             if (x < lo) {
                 lo = x;
                 qa_best = qa;
@@ -382,17 +370,21 @@ int place__net_critical_path(const struct milp *m, const uint64_t *least,
     free(order);
     free(start);
     free(in);
-    net_free(&t);
     return rc;
 }
 
-static void net_base(struct place_net *t);
-
-int place__net_new(const struct milp *m, struct place_net **out)
+void place__net_free(struct place_net *t)
 {
-    const struct place_problem *p = m->p;
+    if (t) {
+        net_free(t);
+        free(t);
+    }
+}
+
+int place__net_new(const struct milp *m, size_t links, struct place_net **out)
+{
     *out = NULL;
-    if (m->single_location || p->n_vlinks == 0)
+    if (m->single_location || m->p->n_vlinks == 0)
         return 0;
     struct place_net *t = malloc(sizeof *t);
     if (!t)
@@ -402,18 +394,10 @@ int place__net_new(const struct milp *m, struct place_net **out)
         free(t);
         return rc;
     }
-    if (work(t, p->n_vlinks * p->n_services) > NETPATH_WORK) {
-        net_free(t);
-        free(t);
+    if (work(t, links) > NETPATH_WORK) {
+        place__net_free(t);
         return 0;
     }
-    t->base = malloc((p->n_vlinks + 1) * sizeof *t->base);
-    if (!t->base) {
-        net_free(t);
-        free(t);
-        return PLC_ENOMEM;
-    }
-    net_base(t);
     *out = t;
     return 0;
 }
@@ -422,14 +406,18 @@ void place__net_drop(struct place_net *t, size_t v, size_t g)
 {
     if (t->cand[v * t->G + g]) {
         t->cand[v * t->G + g] = false;
-        net_base(t);
+        t->base_ok = false; /* found again when next asked */
     }
 }
 
 /* Each vlink's least traversal over the places its ends may take. */
-static void net_base(struct place_net *t)
+static int net_base(struct place_net *t)
 {
     const struct place_problem *p = t->m->p;
+    if (t->base_ok)
+        return 0;
+    if (!t->base && !(t->base = malloc((p->n_vlinks + 1) * sizeof *t->base)))
+        return PLC_ENOMEM;
     for (size_t i = 0; i < p->n_vlinks; i++) {
         const struct place_vlink *e = &p->vlinks[i];
         uint64_t lo = INF;
@@ -443,14 +431,8 @@ static void net_base(struct place_net *t)
         /* none: the whole model says there is no plan */
         t->base[i] = lo == INF ? 0 : lo;
     }
-}
-
-void place__net_free(struct place_net *t)
-{
-    if (t) {
-        net_free(t);
-        free(t);
-    }
+    t->base_ok = true;
+    return 0;
 }
 
 size_t place__net_groups(const struct place_net *t)
@@ -463,9 +445,11 @@ bool place__net_has(const struct place_net *t, size_t v, size_t g)
     return t->cand[v * t->G + g];
 }
 
-void place__net_hub(const struct place_net *t, size_t s, size_t g,
-                    uint64_t *delay)
+int place__net_hub(struct place_net *t, size_t s, size_t g, uint64_t *delay)
 {
+    int rc = net_base(t);
+    if (rc < 0)
+        return rc;
     const struct place_problem *p = t->m->p;
     size_t E = t->E, n = E + s;
     for (size_t i = 0; i < p->n_vlinks; i++) {
@@ -486,4 +470,5 @@ void place__net_hub(const struct place_net *t, size_t s, size_t g,
         }
         delay[i] = lo;
     }
+    return 0;
 }
