@@ -19,6 +19,7 @@
 
 #include "model/model.h"
 #include "proto/load.h"
+#include "search_util.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
@@ -168,14 +169,6 @@ static void dfs(struct search *s, int v, double cost, double w)
     }
 }
 
-static int by_util(const void *a, const void *b)
-{
-    const struct sched_menu_item *x = *(const struct sched_menu_item *const *)a,
-                                 *y = *(const struct sched_menu_item *const *)b;
-    return (x->utilization > y->utilization) -
-           (x->utilization < y->utilization);
-}
-
 /* Is there a plan cheaper than `below`?  (-1: the search ran out.) */
 static int cheaper(const struct place_problem *p, double below)
 {
@@ -191,10 +184,7 @@ static int cheaper(const struct place_problem *p, double below)
     for (int v = 0; v < SVCS; v++) {
         const struct sched_menu *mu = p->services[v].menu[0];
         cr_assert_leq(mu->n, 64);
-        for (size_t j = 0; j < mu->n; j++)
-            s.sorted[v][j] = &mu->v[j];
-        s.n[v] = mu->n;
-        qsort(s.sorted[v], mu->n, sizeof *s.sorted[v], by_util);
+        s.n[v] = search_items(mu, s.sorted[v]);
     }
     for (int v = SVCS - 1; v >= 0; v--)
         s.least_rest[v] = s.least_rest[v + 1] +
