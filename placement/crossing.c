@@ -896,10 +896,15 @@ static int spread_solve(const struct milp *m, const struct place_tcol *col,
 }
 
 /* The most classes of hosts whose single-host relaxation is solved, and
- * the share of the time left for the whole bound. */
+ * the share of the time left for the whole bound: a safety net, as the
+ * solves end on their node limits (tmodel_solve).  At 0.2, with the
+ * light spread model given a quarter of what was left of that, a busy
+ * machine (a sanitized build on a quarter of a core) ran the light
+ * model of a 10-service chain out of time at 1.05 s of its 1.05 s, and
+ * the solver did not prove in 30 s what the bound proves in 1.3. */
 #define CROSS_MAX_CLASSES 64
 
-#define CROSS_SHARE 0.2
+#define CROSS_SHARE 0.5
 
 static int cmp_desc(const void *a, const void *b)
 {
@@ -992,12 +997,12 @@ static int spread_part(const struct milp *m, bool charged, double end,
         binds = clash[i];
     struct place_spread sp = {cross, clash,    rule,
                               room,  mem_room, clash && binds};
-    /* the vlinks' rows alone first (quick).  The full model is solved
-     * (in half the time left) only when it could change the answer: the
-     * light bound is below the best single host's and below the plan in
-     * hand (an idle 10-service chain spent 180 ms in it for a bound the
-     * plan already met).  When it is not solved in time the light bound
-     * stands (a 20-service chain's triangles may not be). */
+    /* the vlinks' rows alone first (quick, in half the time left).  The
+     * full model is solved (in the rest) only when it could change the
+     * answer: the light bound is below the best single host's and below
+     * the plan in hand (an idle 10-service chain spent 180 ms in it for a
+     * bound the plan already met).  When it is not solved in time the light
+     * bound stands (a 20-service chain's triangles may not be). */
     *opt = INFINITY;
     bool full = sp.full;
     double light = INFINITY;
@@ -1006,15 +1011,15 @@ static int spread_part(const struct milp *m, bool charged, double end,
     sp.full = false;
     if (rc == 0)
         rc = spread_solve(m, col, n, &sp, place__prob_budget(p),
-                          full ? plc_now_s() + (end - plc_now_s()) / 4 : end,
+                          full ? plc_now_s() + (end - plc_now_s()) / 2 : end,
                           full ? &none : out, &light);
     *opt = light;
     double reach = fmin(out->host_opt, light);
     if (rc == 0 && full && light < out->host_opt &&
         !place__meets(out->than, reach)) {
         sp.full = true;
-        int r = spread_solve(m, col, n, &sp, place__prob_budget(p),
-                             plc_now_s() + (end - plc_now_s()) / 2, out, opt);
+        int r =
+            spread_solve(m, col, n, &sp, place__prob_budget(p), end, out, opt);
         if (r == 1)
             *opt = light; /* not solved in time: the light bound stands */
         else

@@ -477,7 +477,9 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         int xr = x.item && x.spread_host && x.spread_item && xhost
                      ? place__cross_bound(&m, &x)
                      : PLC_ENOMEM;
-        if (xr == 0 && x.host != PLACE_NONE) {
+        /* (a single host's plan is a plan even when the bound over
+         * several hosts was not proven) */
+        if ((xr == 0 || xr == 1) && x.host != PLACE_NONE) {
             for (size_t v = 0; v < V; v++)
                 xhost[v] = x.host;
             rc = take_plan(&m, plan, hf == 1, xhost, x.item, heur_host,
