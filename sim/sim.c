@@ -112,6 +112,21 @@ const char *sim_family_name(enum place_reject r)
     return (unsigned)r < SIM_FAMILIES && names[r] ? names[r] : "other";
 }
 
+const char *sim_status_name(enum place_status s)
+{
+    switch (s) {
+    case PLACE_OPTIMAL:
+        return "optimal";
+    case PLACE_FEASIBLE:
+        return "feasible";
+    case PLACE_INFEASIBLE:
+        return "infeasible";
+    case PLACE_TIMEOUT:
+        return "timeout";
+    }
+    return "other";
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -336,8 +351,9 @@ static int record(struct run *r, double t, uint32_t tmpl, bool replaced,
               sizeof *o->decisions))
         return PLC_ENOMEM;
     struct sim_decision *d = &o->decisions[o->n_decisions++];
-    *d = (struct sim_decision){t,        tmpl,         plan->admitted,
-                               replaced, plan->reject, NULL};
+    *d = (struct sim_decision){
+        t,    tmpl,          plan->admitted, replaced, plan->reject,
+        NULL, plan->time_ms, plan->status};
     if (plan->admitted && !(d->plan = describe(r, r->in->tmpl[tmpl].w, plan)))
         return PLC_ENOMEM;
     return 0;

@@ -330,6 +330,11 @@ static json_t *run_json(const struct out *o, struct job *j)
             else
                 json_object_set_new(y, "rejection",
                                     json_string(sim_family_name(d->reject)));
+            json_object_set_new(y, "decision_ms", json_real(d->time_ms));
+            json_object_set_new(y, "status",
+                                json_string(j->policy == SRV_POLICY_PLACER
+                                                ? sim_status_name(d->status)
+                                                : "heuristic"));
             json_array_append_new(ds, y);
         }
         json_object_set_new(x, "decisions", ds);

@@ -70,7 +70,8 @@ int sim_write_csv(const char *dir, const struct out *o)
           f[1]);
     fputs("variant,policy,t_s,host,cpu\n", f[2]);
     fputs("variant,policy,t_s,workflow,arrivals,admitted\n", f[5]);
-    fputs("variant,policy,t_s,workflow,admitted,replaced,rejection,plan\n",
+    fputs("variant,policy,t_s,workflow,admitted,replaced,rejection,plan,"
+          "decision_ms,status\n",
           f[3]);
     fputs("variant,policy,workflow,t_s,promise,bound,jobs,on_time,ci95_lo,"
           "ci95_hi\n",
@@ -107,7 +108,9 @@ int sim_write_csv(const char *dir, const struct out *o)
                     o->tm[d->tmpl].name, d->admitted, d->replaced,
                     d->admitted ? "" : sim_family_name(d->reject));
             csv_str(f[3], d->plan ? d->plan : "");
-            fputc('\n', f[3]);
+            fprintf(f[3], ",%.3f,%s\n", d->time_ms,
+                    j->policy == SRV_POLICY_PLACER ? sim_status_name(d->status)
+                                                   : "heuristic");
         }
         for (size_t k = 0; k < r->n_mc; k++) {
             const struct sim_mc_copy *m = &r->mc[k];

@@ -217,6 +217,20 @@ done
 [ "$(wc -l <"$tmp/csv/decisions.csv")" -eq 17 ] ||
     { echo "FAIL: decisions.csv: $(wc -l <"$tmp/csv/decisions.csv") lines, want 1 + 2 x 8"; fails=$((fails+1)); }
 grep -q '^base,requests-only,8,0,0,0,0,0,0' "$tmp/csv/runs.csv" && { echo "FAIL: runs.csv"; fails=$((fails+1)); }
+/usr/bin/python3 - "$tmp/csv/decisions.csv" <<'PY' || { echo "FAIL: decisions.csv's decision_ms and status"; fails=$((fails+1)); }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for r in rows:
+    assert float(r["decision_ms"]) >= 0, r
+    if r["policy"] == "placer":
+        assert float(r["decision_ms"]) > 0, r
+        # proven, or said to be ended by the time limit
+        assert r["status"] in ("optimal", "infeasible", "feasible", "timeout"), r
+        assert (r["status"] in ("optimal", "feasible")) == (r["admitted"] == "1"), r
+    else:
+        assert r["status"] == "heuristic", r
+assert any(r["status"] == "optimal" for r in rows), rows
+PY
 sim --report /nonexistent/dir/r.html "$tmp/mc.json" >/dev/null 2>"$tmp/err"
 check "--report into a missing folder" 73 $?
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,4200 \

@@ -55,6 +55,8 @@ int sim_events_from_scenario(const Placer__Scenario *s, double horizon_s,
 /* Reject families, by enum place_reject (0 unused). */
 #define SIM_FAMILIES (PLACE_REJECT_NO_HOSTS + 1)
 const char *sim_family_name(enum place_reject r);
+/* A decision's status as `placer plan --json` names it (solver.status). */
+const char *sim_status_name(enum place_status s);
 
 /* One interval of a run's time series (ending at `t`). */
 struct sim_point {
@@ -73,7 +75,9 @@ struct sim_decision {
     bool admitted;
     bool replaced; /* a resubmission after its host failed */
     enum place_reject reject;
-    char *plan; /* "svc host core+core budget/period; ..." (malloc'd) */
+    char *plan;     /* "svc host core+core budget/period; ..." (malloc'd) */
+    double time_ms; /* the decision's own time */
+    enum place_status status; /* proven (optimal, infeasible) or not */
 };
 
 /* The Monte-Carlo check of one admitted copy. */
