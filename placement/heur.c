@@ -65,6 +65,10 @@ struct heur {
     /* per service: least_d() at this share, found by the first try (each
      * try of a run has the same share) */
     uint64_t *least;
+    /* best and worst fit: each host's free CPU before this try (over its
+     * cores), and a heap of hosts by their key */
+    double *base_free;
+    struct place_keyed *keyed;
     /* hop scores (place_one) */
     size_t *target; /* per workflow node: a downstream endpoint's node */
     size_t *score, *hops, *queue;
@@ -219,12 +223,41 @@ static int cmp_u64(const void *a, const void *b)
 /* Free CPU of host h (over its cores) after what this try put there. */
 static double free_cpu(const struct heur *hs, size_t h)
 {
+    if (!hs->is_touched[h])
+        return hs->base_free[h];
     const struct place_host *ho = &hs->m->p->cluster->hosts[h];
     double free = 0;
     for (int c = 0; c < ho->cores; c++)
         free += fmax(0, place__milp_core_free(ho, c) -
                             hs->load[h * (size_t)hs->max_cores + c]);
     return free;
+}
+
+/* A binary heap of hosts, first the one place__keyed_desc sorts first:
+ * popping it gives the sorted order, but a service usually takes one of
+ * the first few hosts, and sorting all of them was a fifth of best fit's
+ * time on 128 hosts. */
+static bool keyed_before(const struct place_keyed *a,
+                         const struct place_keyed *b)
+{
+    return place__keyed_desc(a, b) < 0;
+}
+
+static void keyed_down(struct place_keyed *k, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, best = i;
+        if (l < n && keyed_before(&k[l], &k[best]))
+            best = l;
+        if (l + 1 < n && keyed_before(&k[l + 1], &k[best]))
+            best = l + 1;
+        if (best == i)
+            return;
+        struct place_keyed t = k[i];
+        k[i] = k[best];
+        k[best] = t;
+        i = best;
+    }
 }
 
 /* The greedy policies' host order for v: first fit by index; best fit
@@ -238,20 +271,23 @@ static bool place_fit_one(struct heur *hs, struct place_plan *plan, size_t v)
             if (try_host(hs, plan, v, h))
                 return true;
     } else {
-        struct place_keyed *k = malloc((H + 1) * sizeof *k);
-        if (!k)
-            return false;
+        struct place_keyed *k = hs->keyed;
+        size_t n = 0;
         for (size_t h = 0; h < H; h++) {
+            if (!place__milp_candidate(hs->m, v, h))
+                continue;
             double f = free_cpu(hs, h);
-            k[h] = (struct place_keyed){hs->fit == PLACE_FIT_WORST ? f : -f, h};
+            k[n++] =
+                (struct place_keyed){hs->fit == PLACE_FIT_WORST ? f : -f, h};
         }
-        qsort(k, H, sizeof *k, place__keyed_desc);
-        for (size_t i = 0; i < H; i++)
-            if (try_host(hs, plan, v, k[i].h)) {
-                free(k);
+        for (size_t i = n / 2; i-- > 0;)
+            keyed_down(k, n, i);
+        while (n > 0) {
+            if (try_host(hs, plan, v, k[0].h))
                 return true;
-            }
-        free(k);
+            k[0] = k[--n];
+            keyed_down(k, n, 0);
+        }
     }
     /* what kept it off every host: memory where no host had room for
      * it, else its cores */
@@ -906,6 +942,16 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     hs.least = calloc(V + 1, sizeof *hs.least);
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
+    if (fit == PLACE_FIT_BEST || fit == PLACE_FIT_WORST) {
+        hs.base_free = malloc((H + 1) * sizeof *hs.base_free);
+        hs.keyed = malloc((H + 1) * sizeof *hs.keyed);
+        for (size_t h = 0; hs.base_free && h < H; h++) {
+            const struct place_host *ho = &p->cluster->hosts[h];
+            hs.base_free[h] = 0;
+            for (int c = 0; c < ho->cores; c++)
+                hs.base_free[h] += fmax(0, place__milp_core_free(ho, c));
+        }
+    }
     hs.touched = malloc((H + 1) * sizeof *hs.touched);
     hs.is_touched = calloc(H + 1, sizeof *hs.is_touched);
     for (size_t h = 0; hs.mem && h < H; h++)
@@ -965,7 +1011,9 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     int found = 0;
     if (!hs.budget || !hs.least || !hs.load || !hs.mem || !hs.touched ||
         !hs.is_touched || !hs.order || !plan->heur_item || !hs.target ||
-        !hs.score || !hs.rank || !hs.hops || !hs.queue)
+        !hs.score || !hs.rank || !hs.hops || !hs.queue ||
+        ((fit == PLACE_FIT_BEST || fit == PLACE_FIT_WORST) &&
+         (!hs.base_free || !hs.keyed)))
         found = PLC_ENOMEM;
     /* first the DP's items (placed next to each other where possible),
      * with the deadline they may use lowered by what the network added
@@ -1052,6 +1100,8 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     free(hs.least);
     free(hs.load);
     free(hs.mem);
+    free(hs.base_free);
+    free(hs.keyed);
     free(hs.touched);
     free(hs.is_touched);
     free(hs.pos);
