@@ -22,7 +22,9 @@
  * of wall time, decision time p50 and p99; and Monte-Carlo jobs per
  * second on one core.
  *
- * Usage: bench_simulate [ARRIVALS [PLACER [SEED]]]
+ * Usage: bench_simulate [ARRIVALS [PLACER [SEED [POLICY]]]]
+ * (POLICY: that policy alone, by its name in placer simulate, for a
+ * profile of one policy)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -185,6 +187,13 @@ int main(int argc, char **argv)
     size_t n_arr = argc > 1 ? (size_t)atol(argv[1]) : 10000;
     size_t n_placer = argc > 2 ? (size_t)atol(argv[2]) : 100;
     uint64_t seed = argc > 3 ? (uint64_t)atoll(argv[3]) : 1;
+    int only = -1;
+    for (int pol = 0; argc > 4 && pol < SRV_POLICIES; pol++)
+        if (strcmp(argv[4], srv_policy_name((enum srv_policy)pol)) == 0)
+            only = pol;
+    if (argc > 4 && only < 0)
+        die(argv[4], "no such policy (placer, first-fit, best-fit, "
+                     "worst-fit, requests-only)");
     printf("bench_simulate: %zu arrivals per greedy run, %zu under placer, "
            "seed %llu\n\n",
            n_arr, n_placer, (unsigned long long)seed);
@@ -209,7 +218,7 @@ int main(int argc, char **argv)
                 struct sim_event *ev = arrivals(n_arr, 3);
                 for (int pol = 0; pol < SRV_POLICIES; pol++) {
                     size_t n = pol == SRV_POLICY_PLACER ? n_placer : n_arr;
-                    if (!n)
+                    if (!n || (only >= 0 && pol != only))
                         continue;
                     struct sim_run_in in = {
                         .cluster = c,

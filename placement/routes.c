@@ -128,10 +128,10 @@ static void routes_from(struct routes *r, int k, size_t s)
     size_t n = c->n_nodes, src = r->src_node[s];
     uint64_t *dist = (k ? r->dist1 : r->dist) + s * n;
     uint64_t *jit = (k ? r->jit1 : r->jit) + s * n;
-    struct place__paths out = {
-        k ? r->cost : dist, r->hops, r->room, (k ? r->pred1 : r->pred) + s * n,
-        r->order,           0,       r->heap};
-    place__paths_from(&r->graph, src, k ? r->step1 : r->arc_delay, r->width,
+    size_t *pred = (k ? r->pred1 : r->pred) + s * n;
+    struct place__paths out = {k ? r->cost : dist, r->hops, r->room, pred,
+                               r->order,           0,       r->heap};
+    place__paths_from(&r->trunk, src, k ? r->step1 : r->arc_delay, r->width,
                       &out);
     if (k)
         for (size_t v = 0; v < n; v++)
@@ -144,6 +144,20 @@ static void routes_from(struct routes *r, int k, size_t s)
                t = place__routes_arc_tail(r, arc);
         dist[v] = dist[t] + r->arc_delay[arc];
         jit[v] = jit[t] + c->links[arc / 2].jitter_ns;
+    }
+    /* the hosts off the trunk: their hub's route and their access arc
+     * (their only way in, so the route the whole graph would give) */
+    for (size_t h = 0; h < c->n_hosts; h++) {
+        size_t l = r->access_link[h];
+        if (l == PLACE_NONE || h == src)
+            continue;
+        size_t hub = c->links[l].a == h ? c->links[l].b : c->links[l].a;
+        size_t arc = 2 * l + (c->links[l].a == h ? 1 : 0);
+        if (hub != src && pred[hub] == PLACE_NONE)
+            continue;
+        dist[h] = dist[hub] + r->arc_delay[arc];
+        jit[h] = jit[hub] + c->links[l].jitter_ns;
+        pred[h] = arc;
     }
 }
 
@@ -188,6 +202,23 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     for (size_t v = 0; v < n; v++)
         r->relay[v] = v >= c->n_hosts || c->hosts[v].forwarding;
     r->graph = (struct place__graph){n, adj_start, adj, r->arc_head, r->relay};
+    /* the trunk: the arcs into hosts off a switch left out */
+    r->trunk_start = calloc(n + 2, sizeof *r->trunk_start);
+    r->trunk_adj = malloc((arcs ? arcs : 1) * sizeof *r->trunk_adj);
+    if (!r->trunk_start || !r->trunk_adj) {
+        rc = PLC_ENOMEM;
+        goto out;
+    }
+    for (size_t v = 0; v < n; v++) {
+        r->trunk_start[v + 1] = r->trunk_start[v];
+        for (size_t k = adj_start[v]; k < adj_start[v + 1]; k++) {
+            size_t to = r->arc_head[adj[k]];
+            if (to >= c->n_hosts || r->access_link[to] == PLACE_NONE)
+                r->trunk_adj[r->trunk_start[v + 1]++] = adj[k];
+        }
+    }
+    r->trunk = (struct place__graph){n, r->trunk_start, r->trunk_adj,
+                                     r->arc_head, r->relay};
     /* the hop counts of place__routes_hops_from() pass through any node */
     r->any_graph = r->graph;
     r->any_graph.relay = NULL;
@@ -262,6 +293,8 @@ void place__routes_release(struct routes *r)
     free(r->pred1);
     free(r->adj_start);
     free(r->adj);
+    free(r->trunk_start);
+    free(r->trunk_adj);
     free(r->arc_head);
     free(r->width);
     free(r->relay);

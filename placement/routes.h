@@ -52,6 +52,11 @@ struct routes {
     bool *relay;       /* per node: routes pass through it */
     uint64_t *step1;   /* per arc, set 1: its delay plus its penalty */
     struct place__graph graph, any_graph; /* any_graph: relay ignored */
+    /* graph without the arcs into hosts that hang off a switch (their
+     * route is their hub's and their access arc: filled in afterwards,
+     * so a search from a hub of a fat-tree settles 80 nodes, not 208) */
+    struct place__graph trunk;
+    size_t *trunk_start, *trunk_adj;
     /* computing on first use: which (set, source) are done, scratch */
     bool *done;
     struct place__label *heap;
