@@ -42,6 +42,8 @@ struct model_index {
     bool cached;
     struct model_problem conv;
     uint64_t *route_ecc; /* the converted cluster's (place_route_ecc) */
+    /* its routes between problems (place_route_cache_new) */
+    struct place_route_cache *routes;
     /* menus already built for a service on a host class (menu_cache_*):
      * a pure function of the service's fields, the class and the stage's
      * context, so a copy serves every later problem with the same; written
@@ -120,6 +122,7 @@ void model_index_free(struct model_index *x)
         return;
     conv_release(&x->conv);
     free(x->route_ecc);
+    place_route_cache_free(x->routes);
     menu_cache_clear(x);
     plc_name_index_release(&x->nodes);
     free(x->link_a);
@@ -295,7 +298,7 @@ static int build_cluster(struct model_problem *mp, const Placer__Cluster *c,
     if (rc < 0)
         return rc;
     mp->cluster = (struct place_cluster){
-        H, N, mp->hosts, mp->node_names, n_merged, mp->links, NULL};
+        H, N, mp->hosts, mp->node_names, n_merged, mp->links, NULL, NULL};
     return 0;
 }
 
@@ -861,6 +864,11 @@ static int index_ecc(struct model_index *x)
     int rc = place_route_ecc(&x->conv.cluster, &x->route_ecc);
     if (rc == 0)
         x->conv.cluster.route_ecc = x->route_ecc;
+    /* (the cache checks the cluster itself: it follows any change; none
+     * when memory ran out) */
+    if (!x->routes)
+        x->routes = place_route_cache_new();
+    x->conv.cluster.route_cache = x->routes;
     return rc;
 }
 

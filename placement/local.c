@@ -372,8 +372,8 @@ static int local_part(struct part *x, const struct place_problem *p)
         }
     for (size_t e = 0; e < p->n_endpoints; e++)
         x->endpoint_node[e] = map[p->endpoint_node[e]];
-    x->c =
-        (struct place_cluster){nh, n, x->hosts, x->names, nl, x->links, NULL};
+    x->c = (struct place_cluster){nh, n,        x->hosts, x->names,
+                                  nl, x->links, NULL,     NULL};
     x->node_of = malloc((n + 1) * sizeof *x->node_of);
     for (size_t v = 0; x->node_of && v < N; v++)
         if (map[v] != PLACE_NONE)
@@ -572,8 +572,8 @@ static int relaxed_part(struct part *x, const struct place_problem *p)
             x->endpoint_node[e] = next++;
         }
     }
-    x->c =
-        (struct place_cluster){n, next, x->hosts, x->names, nl, x->links, NULL};
+    x->c = (struct place_cluster){n,  next,     x->hosts, x->names,
+                                  nl, x->links, NULL,     NULL};
     rc = part_services(x, p, n, of, member, beg, end);
     if (rc == 0)
         rc = 1;

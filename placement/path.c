@@ -2,14 +2,19 @@
 #include "path.h"
 #include "place/plan.h"
 
-/* The order of labels: cost, then hops, then the widest. */
+/* The order of labels: cost, then hops, then the widest, then the node:
+ * a total order, so that the nodes become final in an order that their
+ * labels alone decide, and with them which of two equal routes is taken
+ * (what lets routes.c keep a search's result while no label changes) */
 static bool before(struct place__label a, struct place__label b)
 {
     if (a.cost != b.cost)
         return a.cost < b.cost;
     if (a.hops != b.hops)
         return a.hops < b.hops;
-    return a.room > b.room;
+    if (a.room != b.room)
+        return a.room > b.room;
+    return a.v < b.v;
 }
 
 static void push(struct place__label *h, size_t *n, struct place__label x)

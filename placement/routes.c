@@ -116,6 +116,171 @@ static uint64_t link_room(const struct place_link *l)
     return l->rate_bps > l->used_bps ? l->rate_bps - l->used_bps : 0;
 }
 
+/*
+ * The route cache (plan.h).  What depends on the links' delays and the
+ * forwarding hosts alone (groups, arcs, the graphs) is built once; it
+ * and everything else are dropped when any of those changes.  Per source
+ * node, the routes of set 0 as routes_from() found them: per node its
+ * delay, jitter and arc in, and its label on the trunk (hops and room:
+ * the delay is the cost).  The search's result is a function of the
+ * labels (path.c's total order), so it stands while, for every arc whose
+ * width changed, the arc is not on the routes and the label it now
+ * offers its head is still after that head's own: then every comparison
+ * the search made comes out as before.
+ */
+struct route_block {
+    bool valid;
+    uint64_t *dist, *jit, *room;
+    uint32_t *hops;
+    size_t *pred;
+};
+
+struct place_route_cache {
+    bool ready;
+    struct routes stat; /* its static part (build_static) */
+    size_t n_nodes, n_links, n_hosts;
+    struct place_link *links;   /* as stat was built (used_bps aside) */
+    bool *forwarding;           /* per host */
+    uint64_t *width;            /* per arc, as the blocks were found */
+    struct route_block **block; /* per node as a source, or NULL */
+    size_t *sources, n_sources; /* the nodes with a block */
+    size_t asked, kept;         /* (place_route_cache_stats) */
+};
+
+static void free_static(struct routes *r);
+
+struct place_route_cache *place_route_cache_new(void)
+{
+    return calloc(1, sizeof(struct place_route_cache));
+}
+
+void place_route_cache_stats(const struct place_route_cache *x, size_t *asked,
+                             size_t *kept)
+{
+    *asked = x->asked;
+    *kept = x->kept;
+}
+
+static void cache_clear(struct place_route_cache *x)
+{
+    size_t asked = x->asked, kept = x->kept;
+    for (size_t i = 0; x->block && i < x->n_sources; i++)
+        free(x->block[x->sources[i]]);
+    free(x->block);
+    free(x->sources);
+    free(x->links);
+    free(x->forwarding);
+    free(x->width);
+    free_static(&x->stat);
+    memset(x, 0, sizeof *x);
+    x->asked = asked;
+    x->kept = kept;
+}
+
+void place_route_cache_free(struct place_route_cache *x)
+{
+    if (!x)
+        return;
+    cache_clear(x);
+    free(x);
+}
+
+/* Was x built for c as it is now (its links' residual rates aside)? */
+static bool cache_fits(const struct place_route_cache *x,
+                       const struct place_cluster *c)
+{
+    if (!x->ready || x->n_nodes != c->n_nodes || x->n_links != c->n_links ||
+        x->n_hosts != c->n_hosts)
+        return false;
+    for (size_t l = 0; l < c->n_links; l++) {
+        const struct place_link *a = &x->links[l], *b = &c->links[l];
+        if (a->a != b->a || a->b != b->b || a->rate_bps != b->rate_bps ||
+            a->latency_ns != b->latency_ns || a->jitter_ns != b->jitter_ns ||
+            a->buffer_bytes != b->buffer_bytes || a->cost != b->cost)
+            return false;
+    }
+    for (size_t h = 0; h < c->n_hosts; h++)
+        if (x->forwarding[h] != c->hosts[h].forwarding)
+            return false;
+    return true;
+}
+
+static int build_static(struct routes *r);
+
+/* x made ready for c: 0, or PLC_ENOMEM (x then empty). */
+static int cache_ready(struct place_route_cache *x,
+                       const struct place_cluster *c)
+{
+    if (cache_fits(x, c))
+        return 0;
+    cache_clear(x);
+    size_t n = c->n_nodes, L = c->n_links, A = 2 * L;
+    x->stat.c = c;
+    x->links = malloc((L + 1) * sizeof *x->links);
+    x->forwarding = malloc((c->n_hosts + 1) * sizeof *x->forwarding);
+    x->width = malloc((A + 1) * sizeof *x->width);
+    x->block = calloc(n + 1, sizeof *x->block);
+    x->sources = malloc((n + 1) * sizeof *x->sources);
+    if (!x->links || !x->forwarding || !x->width || !x->block || !x->sources ||
+        build_static(&x->stat) < 0) {
+        cache_clear(x);
+        return PLC_ENOMEM;
+    }
+    x->stat.c = NULL; /* (only building it read the cluster) */
+    memcpy(x->links, c->links, L * sizeof *x->links);
+    for (size_t h = 0; h < c->n_hosts; h++)
+        x->forwarding[h] = c->hosts[h].forwarding;
+    for (size_t a = 0; a < A; a++)
+        x->width[a] = link_room(&c->links[a / 2]);
+    x->n_nodes = n;
+    x->n_links = L;
+    x->n_hosts = c->n_hosts;
+    x->ready = true;
+    return 0;
+}
+
+/* Is (c1, h1, r1) before or equal to (c2, h2, r2) in path.c's order? */
+static bool not_after(uint64_t c1, uint32_t h1, uint64_t r1, uint64_t c2,
+                      uint32_t h2, uint64_t r2)
+{
+    if (c1 != c2)
+        return c1 < c2;
+    if (h1 != h2)
+        return h1 < h2;
+    return r1 >= r2;
+}
+
+/* Drop each block an arc's new width (r->width) could change. */
+static void cache_sync(struct place_route_cache *x, const struct routes *r)
+{
+    const struct place_cluster *c = r->c;
+    for (size_t a = 0; a < 2 * c->n_links; a++) {
+        if (x->width[a] == r->width[a])
+            continue;
+        x->width[a] = r->width[a];
+        size_t u = place__routes_arc_tail(r, a), w = r->arc_head[a];
+        if (w < c->n_hosts && r->access_link[w] != PLACE_NONE)
+            continue; /* into a host off the trunk: on no search */
+        for (size_t i = 0; i < x->n_sources; i++) {
+            size_t s = x->sources[i];
+            struct route_block *b = x->block[s];
+            if (!b->valid)
+                continue;
+            if (b->pred[w] == a) {
+                b->valid = false; /* on the routes */
+                continue;
+            }
+            if (b->hops[u] == UINT32_MAX || (u != s && !r->relay[u]))
+                continue; /* not reached, or carries nothing on */
+            uint64_t room = b->room[u] < r->width[a] ? b->room[u] : r->width[a];
+            if (b->dist[w] == PLACE_UNLIMITED ||
+                not_after(b->dist[u] + r->arc_delay[a], b->hops[u] + 1, room,
+                          b->dist[w], b->hops[w], b->room[w]))
+                b->valid = false;
+        }
+    }
+}
+
 /* The routes of set k from source s: shortest by delay (plus, in set 1,
  * the penalties), then by hops, then the widest: among equal routes (the
  * many equal-cost paths of a fat-tree) the one whose busiest link has
@@ -161,38 +326,32 @@ static void routes_from(struct routes *r, int k, size_t s)
     }
 }
 
-int place__routes_build(struct routes *r, const struct place_cluster *c,
-                        const size_t *extra_src, size_t n_extra,
-                        double demand_bps)
+/* The part of r that depends on r->c's links and forwarding hosts alone
+ * (what a route cache keeps): groups, arcs, the graphs. */
+static int build_static(struct routes *r)
 {
-    memset(r, 0, sizeof *r);
-    r->c = c;
+    const struct place_cluster *c = r->c;
     int rc = make_groups(r);
-    if (rc < 0)
+    if (rc < 0) {
+        free_static(r);
         return rc;
+    }
     size_t n = c->n_nodes, arcs = 2 * c->n_links;
     r->arc_delay = malloc((arcs ? arcs : 1) * sizeof *r->arc_delay);
-    r->src_of_node = malloc((n ? n : 1) * sizeof *r->src_of_node);
-    r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
     size_t *adj_start = r->adj_start = calloc(n + 2, sizeof *adj_start);
     size_t *adj = r->adj = malloc((arcs ? arcs : 1) * sizeof *adj);
     r->arc_head = malloc((arcs ? arcs : 1) * sizeof *r->arc_head);
-    r->width = malloc((arcs ? arcs : 1) * sizeof *r->width);
     r->relay = malloc((n ? n : 1) * sizeof *r->relay);
-    r->heap = malloc((arcs + 1) * sizeof *r->heap);
-    r->hops = malloc((n ? n : 1) * sizeof *r->hops);
-    r->room = malloc((n ? n : 1) * sizeof *r->room);
-    r->order = malloc((n ? n : 1) * sizeof *r->order);
-    if (!r->arc_delay || !r->src_of_node || !r->src_node || !adj_start ||
-        !adj || !r->arc_head || !r->width || !r->relay || !r->heap ||
-        !r->hops || !r->room || !r->order) {
-        rc = PLC_ENOMEM;
-        goto out;
+    r->trunk_start = calloc(n + 2, sizeof *r->trunk_start);
+    r->trunk_adj = malloc((arcs ? arcs : 1) * sizeof *r->trunk_adj);
+    if (!r->arc_delay || !adj_start || !adj || !r->arc_head || !r->relay ||
+        !r->trunk_start || !r->trunk_adj) {
+        free_static(r);
+        return PLC_ENOMEM;
     }
     for (size_t a = 0; a < arcs; a++) {
         r->arc_delay[a] = arc_delay(&c->links[a / 2]);
         r->arc_head[a] = place__routes_arc_head(r, a);
-        r->width[a] = link_room(&c->links[a / 2]);
         adj_start[place__routes_arc_tail(r, a) + 2]++;
     }
     for (size_t v = 0; v < n; v++)
@@ -202,13 +361,10 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     for (size_t v = 0; v < n; v++)
         r->relay[v] = v >= c->n_hosts || c->hosts[v].forwarding;
     r->graph = (struct place__graph){n, adj_start, adj, r->arc_head, r->relay};
+    /* the hop counts of place__routes_hops_from() pass through any node */
+    r->any_graph = r->graph;
+    r->any_graph.relay = NULL;
     /* the trunk: the arcs into hosts off a switch left out */
-    r->trunk_start = calloc(n + 2, sizeof *r->trunk_start);
-    r->trunk_adj = malloc((arcs ? arcs : 1) * sizeof *r->trunk_adj);
-    if (!r->trunk_start || !r->trunk_adj) {
-        rc = PLC_ENOMEM;
-        goto out;
-    }
     for (size_t v = 0; v < n; v++) {
         r->trunk_start[v + 1] = r->trunk_start[v];
         for (size_t k = adj_start[v]; k < adj_start[v + 1]; k++) {
@@ -219,9 +375,81 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     }
     r->trunk = (struct place__graph){n, r->trunk_start, r->trunk_adj,
                                      r->arc_head, r->relay};
-    /* the hop counts of place__routes_hops_from() pass through any node */
-    r->any_graph = r->graph;
-    r->any_graph.relay = NULL;
+    return 0;
+}
+
+static void free_static(struct routes *r)
+{
+    free(r->group_of);
+    free(r->hub);
+    free(r->proper);
+    free(r->access_link);
+    free(r->arc_delay);
+    free(r->adj_start);
+    free(r->adj);
+    free(r->trunk_start);
+    free(r->trunk_adj);
+    free(r->arc_head);
+    free(r->relay);
+    r->group_of = r->hub = r->access_link = NULL;
+    r->proper = r->relay = NULL;
+    r->arc_delay = NULL;
+    r->adj_start = r->adj = r->trunk_start = r->trunk_adj = NULL;
+    r->arc_head = NULL;
+}
+
+int place__routes_build(struct routes *r, const struct place_cluster *c,
+                        const size_t *extra_src, size_t n_extra,
+                        double demand_bps)
+{
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    int rc = 0;
+    struct place_route_cache *x = c->route_cache;
+    if (x && cache_ready(x, c) == 0) {
+        /* the static part lent by the cache */
+        const struct routes *st = &x->stat;
+        r->borrowed = true;
+        r->n_groups = st->n_groups;
+        r->group_of = st->group_of;
+        r->hub = st->hub;
+        r->proper = st->proper;
+        r->access_link = st->access_link;
+        r->arc_delay = st->arc_delay;
+        r->adj_start = st->adj_start;
+        r->adj = st->adj;
+        r->arc_head = st->arc_head;
+        r->relay = st->relay;
+        r->trunk_start = st->trunk_start;
+        r->trunk_adj = st->trunk_adj;
+        r->graph = st->graph;
+        r->any_graph = st->any_graph;
+        r->trunk = st->trunk;
+    } else {
+        x = NULL;
+        rc = build_static(r);
+        if (rc < 0) {
+            memset(r, 0, sizeof *r);
+            return rc;
+        }
+    }
+    size_t n = c->n_nodes, arcs = 2 * c->n_links;
+    r->src_of_node = malloc((n ? n : 1) * sizeof *r->src_of_node);
+    r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
+    r->width = malloc((arcs ? arcs : 1) * sizeof *r->width);
+    r->heap = malloc((arcs + 1) * sizeof *r->heap);
+    r->hops = malloc((n ? n : 1) * sizeof *r->hops);
+    r->room = malloc((n ? n : 1) * sizeof *r->room);
+    r->order = malloc((n ? n : 1) * sizeof *r->order);
+    if (!r->src_of_node || !r->src_node || !r->width || !r->heap || !r->hops ||
+        !r->room || !r->order) {
+        rc = PLC_ENOMEM;
+        goto out;
+    }
+    for (size_t a = 0; a < arcs; a++)
+        r->width[a] = link_room(&c->links[a / 2]);
+    if (x)
+        cache_sync(x, r);
     for (size_t v = 0; v < n; v++)
         r->src_of_node[v] = PLACE_NONE;
     for (size_t g = 0; g < r->n_groups + n_extra; g++) {
@@ -278,11 +506,8 @@ out:
 
 void place__routes_release(struct routes *r)
 {
-    free(r->group_of);
-    free(r->hub);
-    free(r->proper);
-    free(r->access_link);
-    free(r->arc_delay);
+    if (!r->borrowed)
+        free_static(r);
     free(r->src_node);
     free(r->src_of_node);
     free(r->dist);
@@ -291,13 +516,7 @@ void place__routes_release(struct routes *r)
     free(r->dist1);
     free(r->jit1);
     free(r->pred1);
-    free(r->adj_start);
-    free(r->adj);
-    free(r->trunk_start);
-    free(r->trunk_adj);
-    free(r->arc_head);
     free(r->width);
-    free(r->relay);
     free(r->heap);
     free(r->hops);
     free(r->room);
@@ -323,8 +542,45 @@ static void ensure(const struct routes *cr, int k, size_t s)
     bool *done = &r->done[(size_t)k * r->n_src + s];
     if (*done)
         return;
-    routes_from(r, k, s);
     *done = true;
+    struct place_route_cache *x = r->c->route_cache;
+    size_t n = r->c->n_nodes, src = r->src_node[s];
+    if (k != 0 || !r->borrowed) {
+        routes_from(r, k, s);
+        return;
+    }
+    struct route_block *b = x->block[src];
+    x->asked++;
+    if (b && b->valid) {
+        x->kept++;
+        memcpy(r->dist + s * n, b->dist, n * sizeof *b->dist);
+        memcpy(r->jit + s * n, b->jit, n * sizeof *b->jit);
+        memcpy(r->pred + s * n, b->pred, n * sizeof *b->pred);
+        return;
+    }
+    routes_from(r, 0, s);
+    if (!b) {
+        /* one allocation: the block, then its arrays */
+        size_t u64 = 3 * n * sizeof(uint64_t), sz = n * sizeof(size_t),
+               u32 = n * sizeof(uint32_t);
+        char *m = malloc(sizeof *b + u64 + sz + u32 + 1);
+        if (!m)
+            return; /* (not kept) */
+        b = (struct route_block *)(void *)m;
+        b->dist = (uint64_t *)(void *)(m + sizeof *b);
+        b->jit = b->dist + n;
+        b->room = b->jit + n;
+        b->pred = (size_t *)(void *)(b->room + n);
+        b->hops = (uint32_t *)(void *)(b->pred + n);
+        x->block[src] = b;
+        x->sources[x->n_sources++] = src;
+    }
+    memcpy(b->dist, r->dist + s * n, n * sizeof *b->dist);
+    memcpy(b->jit, r->jit + s * n, n * sizeof *b->jit);
+    memcpy(b->pred, r->pred + s * n, n * sizeof *b->pred);
+    memcpy(b->room, r->room, n * sizeof *b->room);
+    memcpy(b->hops, r->hops, n * sizeof *b->hops);
+    b->valid = true;
 }
 
 uint64_t place__routes_longest(const struct routes *r)
@@ -352,6 +608,7 @@ int place_route_ecc(const struct place_cluster *c0, uint64_t **out)
 {
     struct place_cluster c = *c0;
     c.route_ecc = NULL;
+    c.route_cache = NULL;
     size_t n = c.n_nodes;
     size_t *all = calloc(n + 1, sizeof *all);
     *out = calloc(n + 1, sizeof **out);

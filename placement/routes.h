@@ -24,6 +24,9 @@
 
 struct routes {
     const struct place_cluster *c;
+    /* the static part (groups to the graphs) is the cluster's route
+     * cache's, not freed with these routes */
+    bool borrowed;
     size_t n_groups;
     size_t *group_of;    /* per host */
     size_t *hub;         /* per group: a cluster node */

@@ -75,7 +75,7 @@ static void random_instance(struct inst *x, int k)
     }
     x->names[H] = "sw";
     x->cluster = (struct place_cluster){
-        H, H + 1, x->hosts, x->names, star ? H : 0, x->links, NULL};
+        H, H + 1, x->hosts, x->names, star ? H : 0, x->links, NULL, NULL};
     for (size_t v = 0; v < V; v++) {
         size_t n = 2 + (size_t)(rand() % 3);
         static const double phis[] = {0.9, 0.95, 0.99, 1.0};

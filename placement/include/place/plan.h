@@ -62,7 +62,25 @@ struct place_cluster {
      * and buffers and on which hosts forward, never on their load; or
      * NULL, and each problem finds the longest route itself */
     const uint64_t *route_ecc;
+    /* routes found by earlier problems on this cluster, each kept while
+     * no link's residual rate that could change it has changed
+     * (place_route_cache_new); or NULL.  Problems on one cluster that
+     * share a cache must be solved one at a time. */
+    struct place_route_cache *route_cache;
 };
+
+/* A cache of a cluster's routes between problems: what a caller planning
+ * many workflows on one cluster, whose links' residual rates change a
+ * few at a time, keeps (a k=8 fat-tree's Dijkstra from each hub was a
+ * fifth of a greedy decision).  It checks the cluster's shape, delays and
+ * forwarding hosts itself, so one cache may follow a cluster through any
+ * change.  NULL when memory runs out. */
+struct place_route_cache *place_route_cache_new(void);
+void place_route_cache_free(struct place_route_cache *x);
+/* How many route searches problems asked of x, and how many it answered
+ * from what it kept. */
+void place_route_cache_stats(const struct place_route_cache *x, size_t *asked,
+                             size_t *kept);
 
 /* c's route_ecc (n_nodes entries, for the caller to free): what a caller
  * planning many workflows on one cluster computes once.  0, PLC_ENOMEM. */
