@@ -27,6 +27,33 @@ static uint64_t least_d(const struct milp *m, size_t v, double share)
     const struct place_problem *p = m->p;
     size_t H = p->cluster->n_hosts;
     uint64_t lo = UINT64_MAX;
+    if (m->kth) {
+        /* v's columns on a run of hosts with one menu are those of the
+         * host with the freest cores among them: each run's menu read
+         * once (not every host's columns) */
+        const struct sched_menu *menu = NULL;
+        double most = -INFINITY;
+        bool cpu = !(m->relax & FAM_CPU);
+        for (size_t h = 0; h <= H; h++) {
+            const struct sched_menu *here =
+                h < H && m->kth[v * H + h] != -INFINITY ? p->services[v].menu[h]
+                                                        : NULL;
+            if (here && here == menu) {
+                most = fmax(most, m->kth[v * H + h]);
+                continue;
+            }
+            for (size_t k = 0; menu && k < menu->n; k++) {
+                const struct sched_menu_item *it = &menu->v[k];
+                if ((!cpu || it->utilization <= most + 1e-9) &&
+                    it->phi >= share - SCHED_PROB_TOL && it->deadline_ns < lo &&
+                    place__milp_item_ok(m, v, it))
+                    lo = it->deadline_ns;
+            }
+            menu = here;
+            most = here ? m->kth[v * H + h] : -INFINITY;
+        }
+        return lo;
+    }
     /* (v's columns, host by host) */
     for (size_t h = 0; h < H; h++)
         for (size_t j = m->ys[v * H + h];
@@ -65,15 +92,43 @@ struct heur {
     /* per service: least_d() at this share, found by the first try (each
      * try of a run has the same share) */
     uint64_t *least;
+    /* per service: the least item within its allowance on hosts with this
+     * menu, what pick_item() takes where it fits (m->kth) */
+    struct pick_memo {
+        const struct sched_menu *menu;
+        uint64_t budget;
+        size_t best;
+    } * memo;
     /* best and worst fit: each host's free CPU before this try (over its
-     * cores), and a heap of hosts by their key */
+     * cores), and the hosts in their order by it (fullest or emptiest
+     * first, then by index): the order of every host this try has not
+     * touched */
     double *base_free;
-    struct place_keyed *keyed;
+    struct place_keyed *keyed, *tkeyed; /* (tkeyed: the touched ones) */
     /* hop scores (place_one) */
     size_t *target; /* per workflow node: a downstream endpoint's node */
     size_t *score, *hops, *queue;
     uint64_t *rank;
 };
+
+/* The least-utilisation item of v in menu within allowance `budget` that
+ * v may take anywhere (the first of equals); PLACE_NONE if none. */
+static size_t menu_best(const struct heur *hs, size_t v,
+                        const struct sched_menu *menu, uint64_t budget)
+{
+    size_t best = PLACE_NONE;
+    double bu = INFINITY;
+    for (size_t i = 0; i < menu->n; i++) {
+        const struct sched_menu_item *it = &menu->v[i];
+        if (it->phi >= hs->share - SCHED_PROB_TOL &&
+            it->deadline_ns <= budget && it->utilization < bu &&
+            place__milp_item_ok(hs->m, v, it)) {
+            bu = it->utilization;
+            best = i;
+        }
+    }
+    return best;
+}
 
 /* The least-utilisation item of v on h within its allowance; PLACE_NONE
  * if none. */
@@ -82,6 +137,27 @@ static size_t pick_item(const struct heur *hs, size_t v, size_t h)
     const struct milp *m = hs->m;
     size_t k = v * m->p->cluster->n_hosts + h, best = PLACE_NONE;
     double bu = INFINITY;
+    if (!hs->want && m->kth) {
+        /* v's columns on h are the items allowed anywhere that fit its
+         * cores (milp.h): the least within the allowance, found once per
+         * menu and allowance, is h's when it fits (first fit asked this
+         * of 94 hosts per service on 128, most of them full) */
+        const struct sched_menu *menu = m->p->services[v].menu[h];
+        struct pick_memo *x = &hs->memo[v];
+        if (!menu || m->kth[k] == -INFINITY)
+            return PLACE_NONE;
+        if (x->menu != menu || x->budget != hs->budget[v]) {
+            x->menu = menu;
+            x->budget = hs->budget[v];
+            x->best = menu_best(hs, v, menu, hs->budget[v]);
+        }
+        if (x->best == PLACE_NONE)
+            return PLACE_NONE;
+        return (m->relax & FAM_CPU) ||
+                       menu->v[x->best].utilization <= m->kth[k] + 1e-9
+                   ? x->best
+                   : PLACE_NONE;
+    }
     if (hs->want) {
         /* the DP's item, where this host offers it */
         const struct sched_menu_item *w = &hs->want[v];
@@ -233,31 +309,45 @@ static double free_cpu(const struct heur *hs, size_t h)
     return free;
 }
 
-/* A binary heap of hosts, first the one place__keyed_desc sorts first:
- * popping it gives the sorted order, but a service usually takes one of
- * the first few hosts, and sorting all of them was a fifth of best fit's
- * time on 128 hosts. */
+/* Is a before b in place__keyed_desc's order (inlined)? */
 static bool keyed_before(const struct place_keyed *a,
                          const struct place_keyed *b)
 {
-    return place__keyed_desc(a, b) < 0;
+    if (a->key != b->key)
+        return a->key > b->key;
+    return a->h < b->h;
 }
 
-static void keyed_down(struct place_keyed *k, size_t n, size_t i)
+/* The greedy policies' host order for v: first fit by index; best fit
+ * the least free CPU first; worst fit the most.  Ties by index. */
+/* Could v's try on h succeed, as far as try_host() can tell without
+ * this try's own placements and rules (memory, and with m->kth the item
+ * pick_item() would take for the host's menu, found once per menu: it
+ * and its call were most of a greedy decision on 128 hosts)?  *menu and
+ * *need carry that item from host to host. */
+static bool may_take(struct heur *hs, size_t v, size_t h,
+                     const struct sched_menu **menu, double *need)
 {
-    for (;;) {
-        size_t l = 2 * i + 1, best = i;
-        if (l < n && keyed_before(&k[l], &k[best]))
-            best = l;
-        if (l + 1 < n && keyed_before(&k[l + 1], &k[best]))
-            best = l + 1;
-        if (best == i)
-            return;
-        struct place_keyed t = k[i];
-        k[i] = k[best];
-        k[best] = t;
-        i = best;
+    const struct milp *m = hs->m;
+    const struct place_problem *p = m->p;
+    const struct place_service *s = &p->services[v];
+    const struct place_host *ho = &p->cluster->hosts[h];
+    size_t H = p->cluster->n_hosts;
+    if (!place__milp_candidate(m, v, h) ||
+        (ho->mem_bytes != PLACE_UNLIMITED &&
+         hs->mem[h] + s->mem_bytes > ho->mem_bytes))
+        return false;
+    if (!m->kth || hs->want)
+        return pick_item(hs, v, h) != PLACE_NONE;
+    if (s->menu[h] != *menu) {
+        *menu = s->menu[h];
+        (void)pick_item(hs, v, h); /* (its memo: v has a column on h) */
+        size_t b = hs->memo[v].best;
+        *need = b == PLACE_NONE         ? INFINITY
+                : !(m->relax & FAM_CPU) ? (*menu)->v[b].utilization
+                                        : -INFINITY;
     }
+    return *need <= m->kth[v * H + h] + 1e-9;
 }
 
 /* The greedy policies' host order for v: first fit by index; best fit
@@ -266,27 +356,47 @@ static bool place_fit_one(struct heur *hs, struct place_plan *plan, size_t v)
 {
     const struct place_problem *p = hs->m->p;
     size_t H = p->cluster->n_hosts;
+    const struct sched_menu *menu = NULL;
+    double need = INFINITY;
     if (hs->fit == PLACE_FIT_FIRST) {
         for (size_t h = 0; h < H; h++)
-            if (try_host(hs, plan, v, h))
+            if (may_take(hs, v, h, &menu, &need) && try_host(hs, plan, v, h))
                 return true;
     } else {
-        struct place_keyed *k = hs->keyed;
-        size_t n = 0;
-        for (size_t h = 0; h < H; h++) {
-            if (!place__milp_candidate(hs->m, v, h))
+        /* the hosts this try touched, with their keys now, and the
+         * others in their fixed order: the first of both that may take
+         * v is tried, and dropped when it fails (on a host this try
+         * touched, or on a placement rule: a few at most).  Sorting all
+         * 128 hosts for every service was a fifth of best fit's time. */
+        struct place_keyed *t = hs->tkeyed;
+        size_t nt = 0, si = 0;
+        for (size_t i = 0; i < hs->n_touched; i++) {
+            size_t h = hs->touched[i];
+            if (!may_take(hs, v, h, &menu, &need))
                 continue;
             double f = free_cpu(hs, h);
-            k[n++] =
+            t[nt++] =
                 (struct place_keyed){hs->fit == PLACE_FIT_WORST ? f : -f, h};
         }
-        for (size_t i = n / 2; i-- > 0;)
-            keyed_down(k, n, i);
-        while (n > 0) {
-            if (try_host(hs, plan, v, k[0].h))
+        for (;;) {
+            while (si < H && (hs->is_touched[hs->keyed[si].h] ||
+                              !may_take(hs, v, hs->keyed[si].h, &menu, &need)))
+                si++;
+            size_t b = 0;
+            for (size_t i = 1; i < nt; i++)
+                if (keyed_before(&t[i], &t[b]))
+                    b = i;
+            size_t h;
+            if (nt && (si == H || keyed_before(&t[b], &hs->keyed[si]))) {
+                h = t[b].h;
+                t[b] = t[--nt];
+            } else if (si < H) {
+                h = hs->keyed[si++].h;
+            } else {
+                break;
+            }
+            if (try_host(hs, plan, v, h))
                 return true;
-            k[0] = k[--n];
-            keyed_down(k, n, 0);
         }
     }
     /* what kept it off every host: memory where no host had room for
@@ -460,8 +570,9 @@ static bool place_mbs(struct heur *hs, struct place_plan *plan,
     return ok;
 }
 
-/* One attempt with deadline allowances scaled by s. */
-static bool attempt(struct heur *hs, struct place_plan *plan, double s)
+/* The deadline allowances scaled by s (hs->budget); false when some
+ * service has no item at all. */
+static bool set_budgets(struct heur *hs, double s)
 {
     const struct milp *m = hs->m;
     const struct place_problem *p = m->p;
@@ -492,7 +603,44 @@ static bool attempt(struct heur *hs, struct place_plan *plan, double s)
     free(least);
     free(head);
     free(tail);
-    if (!ok)
+    return ok;
+}
+
+/* With m->kth, does every service take the same items under the
+ * allowances hs->budget as under was[] (its least item on each menu,
+ * which a smaller allowance keeps when its deadline is within it)?  Then
+ * a greedy try under them repeats the last one, whose verdict stands: a
+ * greedy rejection ran its seven tries over the same items. */
+static bool same_items(const struct heur *hs, const uint64_t *was)
+{
+    const struct milp *m = hs->m;
+    const struct place_problem *p = m->p;
+    size_t H = p->cluster->n_hosts;
+    if (!m->kth || hs->want)
+        return false;
+    for (size_t v = 0; v < p->n_services; v++) {
+        if (hs->budget[v] == was[v])
+            continue;
+        const struct sched_menu *last = NULL;
+        for (size_t h = 0; h < H; h++) {
+            const struct sched_menu *menu = p->services[v].menu[h];
+            if (!m->yn[v * H + h] || menu == last)
+                continue;
+            last = menu;
+            size_t b = menu_best(hs, v, menu, was[v]);
+            if (b != PLACE_NONE && menu->v[b].deadline_ns > hs->budget[v])
+                return false;
+        }
+    }
+    return true;
+}
+
+/* One attempt with deadline allowances scaled by s. */
+static bool attempt(struct heur *hs, struct place_plan *plan, double s)
+{
+    const struct place_problem *p = hs->m->p;
+    size_t V = p->n_services, E = p->n_endpoints, N = E + V;
+    if (!set_budgets(hs, s))
         return false;
     reset_hosts(hs);
     for (size_t v = 0; v < V; v++)
@@ -564,11 +712,10 @@ static bool colocate(struct heur *hs, struct place_plan *plan)
         }
         if (!all || place__pack_host(p, plan, h) != 1)
             continue;
-        struct plc_error err = PLC_ERROR_INIT;
         plan->latency_bound_ns = 0;
         for (size_t e = 0; e < p->n_vlinks; e++)
             plan->vlinks[e].route = 0;
-        ok = place__complete_plan(m, plan, &err) == 0;
+        ok = place__complete_plan(m, plan, NULL) == 0;
         if (!ok) {
             place__free_paths(plan, p->n_vlinks);
             verified++;
@@ -922,6 +1069,18 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
     return 0;
 }
 
+/* Are plan's hosts and items those of tried[] (hosts, then items)? */
+static bool same_try(const struct place_problem *p,
+                     const struct place_plan *plan, const size_t *tried)
+{
+    size_t V = p->n_services;
+    for (size_t v = 0; v < V; v++)
+        if (plan->services[v].host != tried[v] ||
+            plan->heur_item[v] != tried[V + v])
+            return false;
+    return true;
+}
+
 /* The heuristic (fit 0) or a greedy policy (PLACE_FIT_*: its host order,
  * equal shares of a shrinking deadline only; *why gets what stopped the
  * last try when none is found). */
@@ -940,17 +1099,24 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                        : 1.0 - (1.0 - p->probability) / (double)(V ? V : 1);
     hs.budget = malloc((V + 1) * sizeof *hs.budget);
     hs.least = calloc(V + 1, sizeof *hs.least);
+    hs.memo = calloc(V + 1, sizeof *hs.memo);
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
     if (fit == PLACE_FIT_BEST || fit == PLACE_FIT_WORST) {
         hs.base_free = malloc((H + 1) * sizeof *hs.base_free);
         hs.keyed = malloc((H + 1) * sizeof *hs.keyed);
-        for (size_t h = 0; hs.base_free && h < H; h++) {
+        hs.tkeyed = malloc((H + 1) * sizeof *hs.tkeyed);
+        for (size_t h = 0; hs.base_free && hs.keyed && h < H; h++) {
             const struct place_host *ho = &p->cluster->hosts[h];
             hs.base_free[h] = 0;
             for (int c = 0; c < ho->cores; c++)
                 hs.base_free[h] += fmax(0, place__milp_core_free(ho, c));
+            double f = hs.base_free[h];
+            hs.keyed[h] =
+                (struct place_keyed){fit == PLACE_FIT_WORST ? f : -f, h};
         }
+        if (hs.keyed)
+            qsort(hs.keyed, H, sizeof *hs.keyed, place__keyed_desc);
     }
     hs.touched = malloc((H + 1) * sizeof *hs.touched);
     hs.is_touched = calloc(H + 1, sizeof *hs.is_touched);
@@ -1009,11 +1175,11 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
-    if (!hs.budget || !hs.least || !hs.load || !hs.mem || !hs.touched ||
-        !hs.is_touched || !hs.order || !plan->heur_item || !hs.target ||
-        !hs.score || !hs.rank || !hs.hops || !hs.queue ||
+    if (!hs.budget || !hs.least || !hs.memo || !hs.load || !hs.mem ||
+        !hs.touched || !hs.is_touched || !hs.order || !plan->heur_item ||
+        !hs.target || !hs.score || !hs.rank || !hs.hops || !hs.queue ||
         ((fit == PLACE_FIT_BEST || fit == PLACE_FIT_WORST) &&
-         (!hs.base_free || !hs.keyed)))
+         (!hs.base_free || !hs.keyed || !hs.tkeyed)))
         found = PLC_ENOMEM;
     /* first the DP's items (placed next to each other where possible),
      * with the deadline they may use lowered by what the network added
@@ -1022,6 +1188,12 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     struct sched_menu_item *want = malloc((V + 1) * sizeof *want);
     struct spread spread = {0};
     uint64_t slack = 0;
+    /* (a greedy policy: the hosts, then items, of the last try verified,
+     * and why it failed) */
+    size_t *tried = NULL;
+    enum place_reject tried_why = PLACE_REJECT_NONE,
+                      last_why = PLACE_REJECT_CPU;
+    uint64_t *was = fit ? malloc((V + 1) * sizeof *was) : NULL;
     for (int k = fit           ? 0
                  : p->n_vlinks ? -4
                                : -5;
@@ -1041,9 +1213,19 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                 continue;
             hs.want = want;
         }
+        if (fit && k > 0 && was) {
+            /* (the items of the last try: its verdict) */
+            memcpy(was, hs.budget, V * sizeof *was);
+            if (set_budgets(&hs, scales[k]) && same_items(&hs, was)) {
+                if (why)
+                    *why = last_why;
+                continue;
+            }
+        }
         if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k])) {
+            last_why = hs.stuck ? hs.stuck : PLACE_REJECT_CPU;
             if (why)
-                *why = hs.stuck ? hs.stuck : PLACE_REJECT_CPU;
+                *why = last_why;
             /* (the DP's items on one host, when spread they fit nowhere) */
             if (hs.want && colocate(&hs, plan))
                 found = 1;
@@ -1051,12 +1233,19 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
         }
         if (hs.mbs && improve_packing(&hs, plan) < 0)
             found = PLC_ENOMEM;
+        if (fit && tried && same_try(p, plan, tried)) {
+            /* the hosts and items of the last try, at a smaller share of
+             * the deadline: its verdict stands (a greedy policy's
+             * rejection otherwise verified the same plan up to 7 times) */
+            if (why)
+                *why = tried_why;
+            continue;
+        }
         bool packed = place__pack_all(p, plan) == 1;
-        struct plc_error err = PLC_ERROR_INIT;
         plan->latency_bound_ns = 0;
         enum place_reject broke = PLACE_REJECT_NONE;
         if (packed &&
-            place__complete_plan_why(m, plan, &err, fit ? &broke : NULL) == 0) {
+            place__complete_plan_why(m, plan, NULL, fit ? &broke : NULL) == 0) {
             found = 1;
             /* above the bound: the least items for these hosts */
             double obj = place__plan_objective(m, plan);
@@ -1066,12 +1255,23 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
         } else {
             uint64_t late = plan->latency_bound_ns;
             place__free_paths(plan, p->n_vlinks);
+            enum place_reject w = !packed ? PLACE_REJECT_CPU
+                                  : broke != PLACE_REJECT_NONE
+                                      ? broke
+                                      : PLACE_REJECT_DEADLINE;
             if (why)
-                *why = !packed                      ? PLACE_REJECT_CPU
-                       : broke != PLACE_REJECT_NONE ? broke
-                                                    : PLACE_REJECT_DEADLINE;
-            if (fit)
+                *why = w;
+            last_why = w;
+            if (fit) {
+                if (!tried)
+                    tried = malloc((2 * V + 1) * sizeof *tried);
+                for (size_t v = 0; tried && v < V; v++) {
+                    tried[v] = plan->services[v].host;
+                    tried[V + v] = plan->heur_item[v];
+                }
+                tried_why = w;
                 continue;
+            }
             /* spread, the DP's items missed: all on one host, no network;
              * else the least items for these hosts and their crossings */
             bool refit = packed && late > p->deadline_ns &&
@@ -1093,15 +1293,19 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
         }
     }
     free(want);
+    free(tried);
+    free(was);
     free(spread.services);
     free(spread.latency);
     free(spread.item);
     free(hs.budget);
     free(hs.least);
+    free(hs.memo);
     free(hs.load);
     free(hs.mem);
     free(hs.base_free);
     free(hs.keyed);
+    free(hs.tkeyed);
     free(hs.touched);
     free(hs.is_touched);
     free(hs.pos);

@@ -29,7 +29,9 @@ enum milp_goal {
     GOAL_PROBABILITY, /* the best achievable probability (its row off) */
     GOAL_TIEBREAK,    /* internal: see milp_tiebreak */
     GOAL_FIT,         /* the candidate columns alone, for a greedy policy
-                         (fit.c): no bound, never finished */
+                         (fit.c): no bound, never finished; not even
+                         listed: yn[v * H + h] is 1 when v has a column
+                         on h (0 else) and m->kth says which (y empty) */
 };
 
 struct ycol {
@@ -48,6 +50,11 @@ struct milp {
     size_t ny;
     struct ycol *y;  /* column j + 1 of GLPK is y[j] for j < ny */
     size_t *ys, *yn; /* per service x host: first y, count */
+    /* per service x host: the vCPUs-th freest core's free capacity when
+     * the columns were built (-INFINITY: no place there), so that v's
+     * columns on h are the items place__milp_item_ok() allows whose
+     * utilisation fits it; NULL once any column is pruned */
+    double *kth;
     struct milp_vlink *vl;
     int *t_col;             /* per service: start time */
     int *o_col;             /* per host: in use (hosts objective, symmetry) */
@@ -98,6 +105,13 @@ int place__milp_prune(struct milp *m, double ub, size_t *removed);
  * is built; returns how many. */
 size_t place__milp_keep(struct milp *m, const bool *keep);
 void place__milp_release(struct milp *m);
+
+/* May service v take item it anywhere (its deadline and probability,
+ * CPU aside)?  With m->kth, v's columns on h are those items whose
+ * utilisation is at most m->kth[v * H + h] + 1e-9 (any, with the CPU
+ * relaxed). */
+bool place__milp_item_ok(const struct milp *m, size_t v,
+                         const struct sched_menu_item *it);
 
 /* Does service v fit host h at all (rules, memory, some item's cores)? */
 bool place__milp_candidate(const struct milp *m, size_t v, size_t h);

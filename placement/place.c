@@ -131,8 +131,7 @@ static int tree_plan(struct milp *m, struct place_plan *plan)
         for (size_t i = 0; i < L; i++)
             plan->vlinks[i].route = route[i];
         int packed = place__pack_all(p, plan);
-        struct plc_error err = PLC_ERROR_INIT;
-        if (packed == 1 && place__complete_plan(m, plan, &err) == 0) {
+        if (packed == 1 && place__complete_plan(m, plan, NULL) == 0) {
             plan->heur_item = item;
             item = NULL;
         } else {

@@ -82,9 +82,8 @@ static bool holds(const struct milp *m, struct place_plan *plan, size_t a,
     if (!rules_allow(p, plan) || place__pack_host(p, plan, b) != 1 ||
         place__pack_host(p, plan, a) != 1)
         return false;
-    struct plc_error err = PLC_ERROR_INIT;
     uint64_t bound = plan->latency_bound_ns;
-    bool ok = place__complete_plan(m, plan, &err) == 0;
+    bool ok = place__complete_plan(m, plan, NULL) == 0;
     plan->latency_bound_ns = bound;
     place__free_paths(plan, p->n_vlinks);
     return ok;

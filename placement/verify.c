@@ -202,12 +202,28 @@ size_t place__first_unpacked(const struct place_problem *p,
 
 int place__pack_all(const struct place_problem *p, struct place_plan *plan)
 {
-    for (size_t h = 0; h < p->cluster->n_hosts; h++) {
-        int ok = place__pack_host(p, plan, h);
-        if (ok != 1)
-            return ok;
+    /* the plan's hosts, in their order (not every host of the cluster) */
+    size_t V = p->n_services, n = 0;
+    size_t *hs = malloc((V + 1) * sizeof *hs);
+    if (!hs)
+        return PLC_ENOMEM;
+    for (size_t v = 0; v < V; v++) {
+        size_t h = plan->services[v].host, j = 0;
+        if (h >= p->cluster->n_hosts)
+            continue;
+        while (j < n && hs[j] < h)
+            j++;
+        if (j < n && hs[j] == h)
+            continue;
+        memmove(hs + j + 1, hs + j, (n - j) * sizeof *hs);
+        hs[j] = h;
+        n++;
     }
-    return 1;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok == 1; i++)
+        ok = place__pack_host(p, plan, hs[i]);
+    free(hs);
+    return ok;
 }
 
 int place__keyed_desc(const void *a, const void *b)
@@ -244,9 +260,8 @@ int place__try_plan(const struct milp *m, struct place_plan *plan,
         plan->heur_item[v] = item[v];
     }
     place__free_paths(plan, L);
-    struct plc_error err = PLC_ERROR_INIT;
     int packed = place__pack_all(p, plan);
-    bool ok = packed == 1 && place__complete_plan(m, plan, &err) == 0 &&
+    bool ok = packed == 1 && place__complete_plan(m, plan, NULL) == 0 &&
               place__plan_objective(m, plan) < than - 1e-12;
     place__free_paths(plan, L);
     if (!ok) {
@@ -307,6 +322,19 @@ static int failed_as(enum place_reject *fam, enum place_reject f, int rc)
 {
     *fam = f;
     return rc;
+}
+
+/* Sort n keys ascending: the (arc, traversal) pairs of a plan's ports,
+ * a few dozen, where qsort's calls cost more than the sort. */
+static void sort_keys(uint64_t *k, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = k[i];
+        size_t j = i;
+        for (; j > 0 && k[j - 1] > x; j--)
+            k[j] = k[j - 1];
+        k[j] = x;
+    }
 }
 
 int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
@@ -373,18 +401,22 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
         delay[i] = d * (uint64_t)e->crossings;
         if ((e->max_latency_ns != PLACE_UNLIMITED && d > e->max_latency_ns) ||
             (e->max_jitter_ns != PLACE_UNLIMITED && jit > e->max_jitter_ns))
-            rc = failed_as(
-                &fam, PLACE_REJECT_LINK_LATENCY,
-                plc_error_set(err, PLC_EINTERNAL,
-                              "vlink %s -> %s breaks its limits (%s, "
-                              "jitter %s)",
-                              place__node_name(p, e->from),
-                              place__node_name(p, e->to), place__fmt_time(d, a),
-                              place__fmt_time(jit, b)));
+            rc =
+                failed_as(&fam, PLACE_REJECT_LINK_LATENCY,
+                          plc_error_set(err, PLC_EINTERNAL,
+                                        "vlink %s -> %s breaks its limits (%s, "
+                                        "jitter %s)",
+                                        place__node_name(p, e->from),
+                                        place__node_name(p, e->to),
+                                        err ? place__fmt_time(d, a) : "",
+                                        err ? place__fmt_time(jit, b) : ""));
     }
-    /* arc rates and ports (bursts grown by r D, as in the model) */
+    /* arc rates and ports (bursts grown by r D, as in the model); an arc
+     * without load is over its rate only when its link is already */
     for (size_t arc = 0; rc == 0 && arc < A; arc++) {
         const struct place_link *l = &c->links[arc / 2];
+        if (load[arc] == 0 && l->used_bps <= l->rate_bps)
+            continue;
         if (load[arc] + (double)l->used_bps > (double)l->rate_bps + 1e-6)
             rc = failed_as(
                 &fam, PLACE_REJECT_BANDWIDTH,
@@ -401,8 +433,7 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
         size_t *toff = malloc((T + 2) * sizeof *toff);
         size_t *tarc = malloc(cap * sizeof *tarc);
         struct sched_flow *tflow = malloc((T + 1) * sizeof *tflow);
-        size_t *cnt = calloc(A + 2, sizeof *cnt);
-        if (!toff || !tarc || !tflow || !cnt)
+        if (!toff || !tarc || !tflow)
             rc = PLC_ENOMEM;
         size_t t = 0;
         for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
@@ -436,31 +467,30 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
         }
         if (toff)
             toff[t] = used;
-        for (size_t k = 0; rc == 0 && k < used; k++)
-            if (c->links[tarc[k] / 2].buffer_bytes)
-                cnt[tarc[k] + 1]++;
-        for (size_t x = 0; rc == 0 && x < A; x++)
-            cnt[x + 1] += cnt[x];
+        /* (buffered arc, traversal) pairs, by arc and then traversal: the
+         * flows of each port in the order of the scan (a route passes an
+         * arc once); sorted, not bucketed over every arc of the cluster */
+        uint64_t *pr = rc == 0 ? malloc((used + 1) * sizeof *pr) : NULL;
         struct sched_flow *flows =
-            rc == 0 ? malloc((cnt[A] + 1) * sizeof *flows) : NULL;
-        size_t *fill = rc == 0 ? calloc(A + 1, sizeof *fill) : NULL;
-        if (rc == 0 && (!flows || !fill))
+            rc == 0 ? malloc((used + 1) * sizeof *flows) : NULL;
+        if (rc == 0 && (!pr || !flows))
             rc = PLC_ENOMEM;
+        size_t np = 0;
         for (size_t x = 0; rc == 0 && x < t; x++)
-            for (size_t k = toff[x]; k < toff[x + 1]; k++) {
-                size_t arc = tarc[k];
-                if (c->links[arc / 2].buffer_bytes)
-                    flows[cnt[arc] + fill[arc]++] = tflow[x];
-            }
-        for (size_t arc = 0; rc == 0 && arc < A; arc++) {
+            for (size_t k = toff[x]; k < toff[x + 1]; k++)
+                if (c->links[tarc[k] / 2].buffer_bytes)
+                    pr[np++] = (uint64_t)tarc[k] * (T + 1) + x;
+        if (rc == 0)
+            sort_keys(pr, np);
+        for (size_t i = 0; rc == 0 && i < np;) {
+            size_t arc = (size_t)(pr[i] / (T + 1)), nf = 0;
+            for (; i < np && pr[i] / (T + 1) == arc; i++)
+                flows[nf++] = tflow[pr[i] % (T + 1)];
             const struct place_link *l = &c->links[arc / 2];
-            size_t nf = cnt[arc + 1] - cnt[arc];
-            if (!l->buffer_bytes || !nf)
-                continue;
             struct sched_port port = {l->rate_bps - l->used_bps,
                                       l->buffer_bytes, 1500};
             struct sched_port_bound pb;
-            sched_port_check(&port, flows + cnt[arc], nf, &pb);
+            sched_port_check(&port, flows, nf, &pb);
             if (!pb.admitted)
                 rc = failed_as(
                     &fam, PLACE_REJECT_BANDWIDTH,
@@ -471,12 +501,11 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                         c->node_names[place__routes_arc_tail(m->r, arc)],
                         c->node_names[place__routes_arc_head(m->r, arc)]));
         }
+        free(pr);
         free(flows);
-        free(fill);
         free(toff);
         free(tarc);
         free(tflow);
-        free(cnt);
     }
     /* memory */
     uint64_t *mem = calloc(c->n_hosts + 1, sizeof *mem);
@@ -524,11 +553,12 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
     free(in);
     if (rc == 0 && p->deadline_ns != PLACE_UNLIMITED &&
         plan->latency_bound_ns > p->deadline_ns)
-        rc = failed_as(&fam, PLACE_REJECT_DEADLINE,
-                       plc_error_set(err, PLC_EINTERNAL,
-                                     "latency bound %s exceeds the deadline %s",
-                                     place__fmt_time(plan->latency_bound_ns, a),
-                                     place__fmt_time(p->deadline_ns, b)));
+        rc = failed_as(
+            &fam, PLACE_REJECT_DEADLINE,
+            plc_error_set(err, PLC_EINTERNAL,
+                          "latency bound %s exceeds the deadline %s",
+                          err ? place__fmt_time(plan->latency_bound_ns, a) : "",
+                          err ? place__fmt_time(p->deadline_ns, b) : ""));
     /* the probability the model guarantees, and the exact one */
     double *phi = malloc((p->n_services ? p->n_services : 1) * sizeof *phi);
     if (rc == 0 && !phi)
