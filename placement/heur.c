@@ -92,6 +92,11 @@ struct heur {
     /* per service: least_d() at this share, found by the first try (each
      * try of a run has the same share) */
     uint64_t *least;
+    /* per service: the longest path of least deadlines through it (from
+     * least[]), found by the first try; paths_ok -1 until then, 0 when
+     * some service has no item */
+    uint64_t *path;
+    int paths_ok;
     /* per service: the least item within its allowance on hosts with this
      * menu, what pick_item() takes where it fits (m->kth) */
     struct pick_memo {
@@ -316,6 +321,37 @@ static bool keyed_before(const struct place_keyed *a,
     if (a->key != b->key)
         return a->key > b->key;
     return a->h < b->h;
+}
+
+/* Sort k[0..n) by keyed_before (a heapsort, its comparison inline: qsort
+ * through place__keyed_desc was an eighth of best fit's time). */
+static void sift(struct place_keyed *k, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && keyed_before(&k[c], &k[c + 1]))
+            c++;
+        if (!keyed_before(&k[i], &k[c]))
+            return;
+        struct place_keyed t = k[i];
+        k[i] = k[c];
+        k[c] = t;
+        i = c;
+    }
+}
+
+static void sort_keyed(struct place_keyed *k, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(k, n, i);
+    for (size_t m = n; m > 1; m--) {
+        struct place_keyed t = k[0];
+        k[0] = k[m - 1];
+        k[m - 1] = t;
+        sift(k, m - 1, 0);
+    }
 }
 
 /* The greedy policies' host order for v: first fit by index; best fit
@@ -577,33 +613,39 @@ static bool set_budgets(struct heur *hs, double s)
     const struct milp *m = hs->m;
     const struct place_problem *p = m->p;
     size_t V = p->n_services, E = p->n_endpoints, N = E + V;
-    /* allowances: s x D x least_v / longest path of least d's */
-    uint64_t *least = calloc(N + 1, sizeof *least);
-    uint64_t *head = calloc(N + 1, sizeof *head),
-             *tail = calloc(N + 1, sizeof *tail);
-    bool ok = least && head && tail;
-    for (size_t v = 0; ok && v < V; v++) {
-        if (hs->least[v] == 0)
-            hs->least[v] = least_d(m, v, hs->share);
-        least[E + v] = hs->least[v];
-        if (least[E + v] == UINT64_MAX)
-            ok = false;
+    /* allowances: s x D x least_v / longest path of least d's (the
+     * paths found once per run: each try of a run has the same share) */
+    if (hs->paths_ok < 0) {
+        uint64_t *least = calloc(N + 1, sizeof *least);
+        uint64_t *head = calloc(N + 1, sizeof *head),
+                 *tail = calloc(N + 1, sizeof *tail);
+        bool ok = least && head && tail;
+        for (size_t v = 0; ok && v < V; v++) {
+            if (hs->least[v] == 0)
+                hs->least[v] = least_d(m, v, hs->share);
+            least[E + v] = hs->least[v];
+            if (least[E + v] == UINT64_MAX)
+                ok = false;
+        }
+        if (ok)
+            ok = place_longest_paths(p, least, head, tail) == 0;
+        for (size_t v = 0; ok && v < V; v++)
+            hs->path[v] = head[E + v] + least[E + v] + tail[E + v];
+        free(least);
+        free(head);
+        free(tail);
+        hs->paths_ok = ok;
     }
-    if (ok)
-        ok = place_longest_paths(p, least, head, tail) == 0;
-    for (size_t v = 0; ok && v < V; v++) {
-        uint64_t path = head[E + v] + least[E + v] + tail[E + v];
+    for (size_t v = 0; hs->paths_ok == 1 && v < V; v++) {
+        uint64_t path = hs->path[v], least = hs->least[v];
         hs->budget[v] = p->deadline_ns == PLACE_UNLIMITED || path == 0
                             ? UINT64_MAX
                             : (uint64_t)(s * (double)p->deadline_ns *
-                                         (double)least[E + v] / (double)path);
-        if (hs->budget[v] < least[E + v])
-            hs->budget[v] = least[E + v];
+                                         (double)least / (double)path);
+        if (hs->budget[v] < least)
+            hs->budget[v] = least;
     }
-    free(least);
-    free(head);
-    free(tail);
-    return ok;
+    return hs->paths_ok == 1;
 }
 
 /* With m->kth, does every service take the same items under the
@@ -635,12 +677,14 @@ static bool same_items(const struct heur *hs, const uint64_t *was)
     return true;
 }
 
-/* One attempt with deadline allowances scaled by s. */
-static bool attempt(struct heur *hs, struct place_plan *plan, double s)
+/* One attempt with deadline allowances scaled by s (ready: what
+ * set_budgets() gave for s already, -1 when not called yet). */
+static bool attempt(struct heur *hs, struct place_plan *plan, double s,
+                    int ready)
 {
     const struct place_problem *p = hs->m->p;
     size_t V = p->n_services, E = p->n_endpoints, N = E + V;
-    if (!set_budgets(hs, s))
+    if (ready < 0 ? !set_budgets(hs, s) : !ready)
         return false;
     reset_hosts(hs);
     for (size_t v = 0; v < V; v++)
@@ -1052,7 +1096,7 @@ static int improve_packing(struct heur *hs, struct place_plan *plan)
             }
             hs->weight = weight;
         }
-        ok = attempt(hs, plan, 1.0);
+        ok = attempt(hs, plan, 1.0, -1);
         hs->weight = NULL;
         if (ok && hosts_used(p, plan) < nb) {
             nb = hosts_used(p, plan);
@@ -1099,6 +1143,8 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                        : 1.0 - (1.0 - p->probability) / (double)(V ? V : 1);
     hs.budget = malloc((V + 1) * sizeof *hs.budget);
     hs.least = calloc(V + 1, sizeof *hs.least);
+    hs.path = calloc(V + 1, sizeof *hs.path);
+    hs.paths_ok = -1;
     hs.memo = calloc(V + 1, sizeof *hs.memo);
     hs.load = calloc(H * (size_t)hs.max_cores + 1, sizeof *hs.load);
     hs.mem = calloc(H + 1, sizeof *hs.mem);
@@ -1116,7 +1162,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                 (struct place_keyed){fit == PLACE_FIT_WORST ? f : -f, h};
         }
         if (hs.keyed)
-            qsort(hs.keyed, H, sizeof *hs.keyed, place__keyed_desc);
+            sort_keyed(hs.keyed, H);
     }
     hs.touched = malloc((H + 1) * sizeof *hs.touched);
     hs.is_touched = calloc(H + 1, sizeof *hs.is_touched);
@@ -1175,9 +1221,10 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     }
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
-    if (!hs.budget || !hs.least || !hs.memo || !hs.load || !hs.mem ||
-        !hs.touched || !hs.is_touched || !hs.order || !plan->heur_item ||
-        !hs.target || !hs.score || !hs.rank || !hs.hops || !hs.queue ||
+    if (!hs.budget || !hs.least || !hs.path || !hs.memo || !hs.load ||
+        !hs.mem || !hs.touched || !hs.is_touched || !hs.order ||
+        !plan->heur_item || !hs.target || !hs.score || !hs.rank || !hs.hops ||
+        !hs.queue ||
         ((fit == PLACE_FIT_BEST || fit == PLACE_FIT_WORST) &&
          (!hs.base_free || !hs.keyed || !hs.tkeyed)))
         found = PLC_ENOMEM;
@@ -1213,16 +1260,18 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                 continue;
             hs.want = want;
         }
+        int ready = -1;
         if (fit && k > 0 && was) {
             /* (the items of the last try: its verdict) */
             memcpy(was, hs.budget, V * sizeof *was);
-            if (set_budgets(&hs, scales[k]) && same_items(&hs, was)) {
+            ready = set_budgets(&hs, scales[k]);
+            if (ready && same_items(&hs, was)) {
                 if (why)
                     *why = last_why;
                 continue;
             }
         }
-        if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k])) {
+        if (!attempt(&hs, plan, k < 0 ? 1.0 : scales[k], ready)) {
             last_why = hs.stuck ? hs.stuck : PLACE_REJECT_CPU;
             if (why)
                 *why = last_why;
@@ -1300,6 +1349,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
     free(spread.item);
     free(hs.budget);
     free(hs.least);
+    free(hs.path);
     free(hs.memo);
     free(hs.load);
     free(hs.mem);

@@ -124,9 +124,9 @@ static uint64_t link_room(const struct place_link *l)
  * delay, jitter and arc in, and its label on the trunk (hops and room:
  * the delay is the cost).  The search's result is a function of the
  * labels (path.c's total order), so it stands while, for every arc whose
- * width changed, the arc is not on the routes and the label it now
- * offers its head is still after that head's own: then every comparison
- * the search made comes out as before.
+ * width changed, the label it now offers its head is that head's own
+ * when the arc is on the routes, and after it when not: then every
+ * label and every comparison the search made come out as before.
  */
 struct route_block {
     bool valid;
@@ -266,13 +266,16 @@ static void cache_sync(struct place_route_cache *x, const struct routes *r)
             struct route_block *b = x->block[s];
             if (!b->valid)
                 continue;
+            uint64_t room = b->room[u] < r->width[a] ? b->room[u] : r->width[a];
             if (b->pred[w] == a) {
-                b->valid = false; /* on the routes */
+                /* on the routes: they stand while it is not their
+                 * narrowest arc, before or now (w's label the same) */
+                if (room != b->room[w])
+                    b->valid = false;
                 continue;
             }
             if (b->hops[u] == UINT32_MAX || (u != s && !r->relay[u]))
                 continue; /* not reached, or carries nothing on */
-            uint64_t room = b->room[u] < r->width[a] ? b->room[u] : r->width[a];
             if (b->dist[w] == PLACE_UNLIMITED ||
                 not_after(b->dist[u] + r->arc_delay[a], b->hops[u] + 1, room,
                           b->dist[w], b->hops[w], b->room[w]))
