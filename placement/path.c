@@ -2,47 +2,56 @@
 #include "path.h"
 #include "place/plan.h"
 
-/* The order of labels: cost, then hops, then the widest, then the node:
- * a total order, so that the nodes become final in an order that their
- * labels alone decide, and with them which of two equal routes is taken
- * (what lets routes.c keep a search's result while no label changes) */
-static bool before(struct place__label a, struct place__label b)
+/* The order of the labels of nodes a and b: cost, then hops, then the
+ * widest, then the node: a total order, so that the nodes become final in
+ * an order that their labels alone decide, and with them which of two
+ * equal routes is taken (what lets routes.c keep a search's result while
+ * no label changes). */
+static bool before(const struct place__paths *o, size_t a, size_t b)
 {
-    if (a.cost != b.cost)
-        return a.cost < b.cost;
-    if (a.hops != b.hops)
-        return a.hops < b.hops;
-    if (a.room != b.room)
-        return a.room > b.room;
-    return a.v < b.v;
+    if (o->cost[a] != o->cost[b])
+        return o->cost[a] < o->cost[b];
+    if (o->hops[a] != o->hops[b])
+        return o->hops[a] < o->hops[b];
+    if (o->room[a] != o->room[b])
+        return o->room[a] > o->room[b];
+    return a < b;
 }
 
-static void push(struct place__label *h, size_t *n, struct place__label x)
+/* The heap of nodes whose labels are not final, by label, each node once
+ * (its place in slot[]): a label that improves moves its node up. */
+static void up(struct place__paths *o, size_t i)
 {
-    size_t i = (*n)++;
-    while (i > 0 && before(x, h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
+    size_t v = o->heap[i];
+    while (i > 0 && before(o, v, o->heap[(i - 1) / 2])) {
+        o->heap[i] = o->heap[(i - 1) / 2];
+        o->slot[o->heap[i]] = i;
         i = (i - 1) / 2;
     }
-    h[i] = x;
+    o->heap[i] = v;
+    o->slot[v] = i;
 }
 
-static struct place__label pop(struct place__label *h, size_t *n)
+static size_t pop(struct place__paths *o, size_t *n)
 {
-    struct place__label top = h[0], x = h[--(*n)];
-    size_t i = 0;
+    size_t top = o->heap[0], v = o->heap[--(*n)], i = 0;
+    o->slot[top] = PLACE_NONE;
     for (;;) {
         size_t k = 2 * i + 1;
         if (k >= *n)
             break;
-        if (k + 1 < *n && before(h[k + 1], h[k]))
+        if (k + 1 < *n && before(o, o->heap[k + 1], o->heap[k]))
             k++;
-        if (!before(h[k], x))
+        if (!before(o, o->heap[k], v))
             break;
-        h[i] = h[k];
+        o->heap[i] = o->heap[k];
+        o->slot[o->heap[i]] = i;
         i = k;
     }
-    h[i] = x;
+    if (*n > 0) {
+        o->heap[i] = v;
+        o->slot[v] = i;
+    }
     return top;
 }
 
@@ -55,37 +64,43 @@ void place__paths_from(const struct place__graph *g, size_t src,
         out->hops[v] = UINT32_MAX;
         out->room[v] = 0;
         out->pred[v] = PLACE_NONE;
+        out->slot[v] = PLACE_NONE;
     }
     out->n_order = 0;
-    /* lazy deletion: a stale entry (its node since labelled better) is
-     * skipped when popped; at most one push per arc */
     size_t hn = 0;
     out->cost[src] = 0;
     out->hops[src] = 0;
     out->room[src] = UINT64_MAX;
-    push(out->heap, &hn, (struct place__label){0, 0, UINT64_MAX, src});
+    out->heap[hn++] = src;
+    out->slot[src] = 0;
     while (hn) {
-        struct place__label x = pop(out->heap, &hn);
-        if (x.cost != out->cost[x.v] || x.hops != out->hops[x.v] ||
-            x.room != out->room[x.v])
+        size_t x = pop(out, &hn);
+        out->order[out->n_order++] = x;
+        if (x != src && g->relay && !g->relay[x])
             continue;
-        out->order[out->n_order++] = x.v;
-        if (x.v != src && g->relay && !g->relay[x.v])
-            continue;
-        for (size_t k = g->adj_start[x.v]; k < g->adj_start[x.v + 1]; k++) {
+        uint64_t cx = out->cost[x], rx = out->room[x];
+        uint32_t hx = out->hops[x];
+        for (size_t k = g->adj_start[x]; k < g->adj_start[x + 1]; k++) {
             size_t arc = g->adj[k], to = g->head[arc];
             uint64_t w = width ? width[arc] : UINT64_MAX;
-            struct place__label y = {x.cost + (step ? step[arc] : 0),
-                                     x.hops + 1, x.room < w ? x.room : w, to};
-            struct place__label now = {out->cost[to], out->hops[to],
-                                       out->room[to], to};
-            if (before(y, now)) {
-                out->cost[to] = y.cost;
-                out->hops[to] = y.hops;
-                out->room[to] = y.room;
-                out->pred[to] = arc;
-                push(out->heap, &hn, y);
+            uint64_t c = cx + (step ? step[arc] : 0), r = rx < w ? rx : w;
+            uint32_t h = hx + 1;
+            /* (before, for a label not yet stored: to's own node breaks
+             * no tie with itself) */
+            bool better = c != out->cost[to]   ? c < out->cost[to]
+                          : h != out->hops[to] ? h < out->hops[to]
+                                               : r > out->room[to];
+            if (!better)
+                continue;
+            out->cost[to] = c;
+            out->hops[to] = h;
+            out->room[to] = r;
+            out->pred[to] = arc;
+            if (out->slot[to] == PLACE_NONE) {
+                out->heap[hn] = to;
+                out->slot[to] = hn++;
             }
+            up(out, out->slot[to]);
         }
     }
 }

@@ -23,21 +23,13 @@ struct place__graph {
     const bool *relay;
 };
 
-/* A label of Dijkstra's algorithm: a path's cost, its arcs and its room
- * (the least width of an arc on it). */
-struct place__label {
-    uint64_t cost;
-    uint32_t hops;
-    uint64_t room;
-    size_t v;
-};
-
 /* What place__paths_from() fills, arrays the caller owns: per node its
  * label (cost PLACE_UNLIMITED when unreachable) and the arc into it on
  * its path (PLACE_NONE at the source and where unreachable); order[]
  * the nodes reached, in the order their labels became final (each
  * node's predecessor before it: sums along the paths can be taken in
- * one pass); heap room for one entry per arc, plus one. */
+ * one pass); heap and slot, room for one entry per node (scratch: the
+ * nodes whose labels are not final, and each one's place there). */
 struct place__paths {
     uint64_t *cost;
     uint32_t *hops;
@@ -45,7 +37,7 @@ struct place__paths {
     size_t *pred;
     size_t *order;
     size_t n_order;
-    struct place__label *heap;
+    size_t *heap, *slot;
 };
 
 /*

@@ -298,7 +298,7 @@ static void routes_from(struct routes *r, int k, size_t s)
     uint64_t *jit = (k ? r->jit1 : r->jit) + s * n;
     size_t *pred = (k ? r->pred1 : r->pred) + s * n;
     struct place__paths out = {k ? r->cost : dist, r->hops, r->room, pred,
-                               r->order,           0,       r->heap};
+                               r->order,           0,       r->heap, r->slot};
     place__paths_from(&r->trunk, src, k ? r->step1 : r->arc_delay, r->width,
                       &out);
     if (k)
@@ -440,12 +440,13 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     r->src_of_node = malloc((n ? n : 1) * sizeof *r->src_of_node);
     r->src_node = malloc((r->n_groups + n_extra + 1) * sizeof *r->src_node);
     r->width = malloc((arcs ? arcs : 1) * sizeof *r->width);
-    r->heap = malloc((arcs + 1) * sizeof *r->heap);
+    r->heap = malloc((n + 1) * sizeof *r->heap);
+    r->slot = malloc((n + 1) * sizeof *r->slot);
     r->hops = malloc((n ? n : 1) * sizeof *r->hops);
     r->room = malloc((n ? n : 1) * sizeof *r->room);
     r->order = malloc((n ? n : 1) * sizeof *r->order);
-    if (!r->src_of_node || !r->src_node || !r->width || !r->heap || !r->hops ||
-        !r->room || !r->order) {
+    if (!r->src_of_node || !r->src_node || !r->width || !r->heap || !r->slot ||
+        !r->hops || !r->room || !r->order) {
         rc = PLC_ENOMEM;
         goto out;
     }
@@ -521,6 +522,7 @@ void place__routes_release(struct routes *r)
     free(r->pred1);
     free(r->width);
     free(r->heap);
+    free(r->slot);
     free(r->hops);
     free(r->room);
     free(r->order);

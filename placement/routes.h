@@ -62,7 +62,7 @@ struct routes {
     size_t *trunk_start, *trunk_adj;
     /* computing on first use: which (set, source) are done, scratch */
     bool *done;
-    struct place__label *heap;
+    size_t *heap, *slot;
     uint32_t *hops;
     uint64_t *room, *cost;
     size_t *order;

@@ -124,6 +124,7 @@ static void rows_release(struct rows *r)
     free(r->paths.pred);
     free(r->paths.order);
     free(r->paths.heap);
+    free(r->paths.slot);
     free(r->hops);
     free(r->queue);
 }
@@ -143,12 +144,13 @@ static int rows_build(struct rows *r, const struct place_topo *t)
     r->paths.room = malloc((n + 1) * sizeof *r->paths.room);
     r->paths.pred = malloc((n + 1) * sizeof *r->paths.pred);
     r->paths.order = malloc((n + 1) * sizeof *r->paths.order);
-    r->paths.heap = malloc((arcs + 1) * sizeof *r->paths.heap);
+    r->paths.heap = malloc((n + 1) * sizeof *r->paths.heap);
+    r->paths.slot = malloc((n + 1) * sizeof *r->paths.slot);
     r->hops = malloc((n + 1) * sizeof *r->hops);
     r->queue = malloc((n + 1) * sizeof *r->queue);
     if (!r->adj_start || !r->adj || !r->head || !r->latency || !r->paths.cost ||
         !r->paths.hops || !r->paths.room || !r->paths.pred || !r->paths.order ||
-        !r->paths.heap || !r->hops || !r->queue) {
+        !r->paths.heap || !r->paths.slot || !r->hops || !r->queue) {
         rows_release(r);
         return PLC_ENOMEM;
     }
