@@ -346,9 +346,12 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
     size_t A = 2 * c->n_links, nn = p->n_endpoints + p->n_services;
     size_t *tmp = malloc((c->n_nodes + 2) * sizeof *tmp);
     double *load = calloc(A ? A : 1, sizeof *load);
+    /* (the arcs with load, each once: the rate check reads only them) */
+    uint64_t *loaded = malloc((A ? A : 1) * sizeof *loaded);
+    size_t n_loaded = 0;
     size_t *pos = malloc((nn ? nn : 1) * sizeof *pos);
     uint64_t *delay = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *delay);
-    int rc = (!tmp || !load || !pos || !delay) ? PLC_ENOMEM : 0;
+    int rc = (!tmp || !load || !loaded || !pos || !delay) ? PLC_ENOMEM : 0;
     char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
     /* routes and one-traversal delays */
     for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
@@ -376,6 +379,8 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                 vp->path[vp->n_path++] = place__routes_arc_head(m->r, tmp[k]);
                 d += m->r->arc_delay[tmp[k]];
                 jit += c->links[tmp[k] / 2].jitter_ns;
+                if (load[tmp[k]] == 0 && e->rate_bps)
+                    loaded[n_loaded++] = tmp[k];
                 load[tmp[k]] += (double)e->rate_bps;
             }
             d += place__message_ns(e);
@@ -390,6 +395,8 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                 if (vp->back)
                     vp->back[vp->n_back++] = place__where(p, plan, e->to);
                 for (size_t k = 0; back != PLACE_NONE && k < back; k++) {
+                    if (load[tmp[k]] == 0 && e->rate_bps)
+                        loaded[n_loaded++] = tmp[k];
                     load[tmp[k]] += (double)e->rate_bps;
                     if (vp->back)
                         vp->back[vp->n_back++] =
@@ -411,12 +418,15 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                                         err ? place__fmt_time(d, a) : "",
                                         err ? place__fmt_time(jit, b) : ""));
     }
-    /* arc rates and ports (bursts grown by r D, as in the model); an arc
-     * without load is over its rate only when its link is already */
-    for (size_t arc = 0; rc == 0 && arc < A; arc++) {
+    /* arc rates and ports (bursts grown by r D, as in the model): the
+     * arcs the plan loads, in their order (a link already over its rate
+     * without the plan is not the plan's doing, and validation allows
+     * none) */
+    if (rc == 0)
+        sort_keys(loaded, n_loaded);
+    for (size_t i = 0; rc == 0 && i < n_loaded; i++) {
+        size_t arc = (size_t)loaded[i];
         const struct place_link *l = &c->links[arc / 2];
-        if (load[arc] == 0 && l->used_bps <= l->rate_bps)
-            continue;
         if (load[arc] + (double)l->used_bps > (double)l->rate_bps + 1e-6)
             rc = failed_as(
                 &fam, PLACE_REJECT_BANDWIDTH,
@@ -631,6 +641,7 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
     free(order);
     free(tmp);
     free(load);
+    free(loaded);
     free(pos);
     free(delay);
     if (why)
