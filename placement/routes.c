@@ -135,6 +135,11 @@ struct route_block {
     size_t *pred;
 };
 
+/* The most the blocks of a cache take: a source's routes on a cluster of
+ * n nodes take 36 n bytes, so on 1,024 hosts and 320 switches 346 of
+ * them (a fat-tree's hubs and the hosts endpoints name). */
+#define ROUTE_CACHE_BYTES ((size_t)16 << 20)
+
 struct place_route_cache {
     bool ready;
     struct routes stat; /* its static part (build_static) */
@@ -565,10 +570,14 @@ static void ensure(const struct routes *cr, int k, size_t s)
     }
     routes_from(r, 0, s);
     if (!b) {
-        /* one allocation: the block, then its arrays */
+        /* one allocation: the block, then its arrays; none past the
+         * cache's bound (what is not kept is searched again) */
         size_t u64 = 3 * n * sizeof(uint64_t), sz = n * sizeof(size_t),
                u32 = n * sizeof(uint32_t);
-        char *m = malloc(sizeof *b + u64 + sz + u32 + 1);
+        size_t size = sizeof *b + u64 + sz + u32 + 1;
+        if ((x->n_sources + 1) * size > ROUTE_CACHE_BYTES)
+            return;
+        char *m = malloc(size);
         if (!m)
             return; /* (not kept) */
         b = (struct route_block *)(void *)m;

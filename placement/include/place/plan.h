@@ -74,7 +74,8 @@ struct place_cluster {
  * few at a time, keeps (a k=8 fat-tree's Dijkstra from each hub was a
  * fifth of a greedy decision).  It checks the cluster's shape, delays and
  * forwarding hosts itself, so one cache may follow a cluster through any
- * change.  NULL when memory runs out. */
+ * change.  It keeps at most 16 MiB of routes (the sources past that are
+ * searched each time).  NULL when memory runs out. */
 struct place_route_cache *place_route_cache_new(void);
 void place_route_cache_free(struct place_route_cache *x);
 /* How many route searches problems asked of x, and how many it answered
