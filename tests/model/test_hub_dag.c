@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "model/model.h"
 #include "proto/load.h"
 #include "search_util.h"
@@ -25,10 +26,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return xorshift_below(&rng, n);
 }
 
 #define HOSTS 4

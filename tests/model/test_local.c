@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "model/model.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -24,10 +25,7 @@ static uint64_t rng = 88172645463325252ULL;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return xorshift_below(&rng, n);
 }
 
 /* A fat-tree of K (12: 432 hosts; 8: 128, where the local pass runs only

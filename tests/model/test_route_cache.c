@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "model/model.h"
 #include "place/plan.h"
 #include "proto/load.h"
@@ -21,10 +22,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return xorshift_below(&rng, n);
 }
 
 /* A chain src -> a -> b -> c -> dst between two hosts, its services kept

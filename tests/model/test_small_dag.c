@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "model/model.h"
 #include "proto/load.h"
 #include "search_util.h"
@@ -20,10 +21,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static unsigned next(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return xorshift_below(&rng, n);
 }
 
 #define HOSTS 3

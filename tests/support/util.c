@@ -79,3 +79,13 @@ size_t count_substr(const char *hay, const char *needle)
         n++;
     return n;
 }
+
+unsigned xorshift_below(uint64_t *state, unsigned n)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return (unsigned)(x % n);
+}

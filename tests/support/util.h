@@ -3,6 +3,7 @@
 #define PLACER_TEST_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The path of `rel` under the source tree (static buffer, rotating). */
 const char *src_path(const char *rel);
@@ -17,5 +18,9 @@ char *slurp(const char *path, size_t *len);
 
 /* Count non-overlapping occurrences of `needle` in `hay`. */
 size_t count_substr(const char *hay, const char *needle);
+
+/* The next of a seeded xorshift sequence in *state, below n: the tests'
+ * random instances, the same on every machine. */
+unsigned xorshift_below(uint64_t *state, unsigned n);
 
 #endif
