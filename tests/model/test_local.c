@@ -167,7 +167,7 @@ static char *workflow(int n, bool cost, bool on_mesh)
     for (int i = 0; i <= n; i++) {
         if (i == n && !two)
             break;
-        char from[8], to[8];
+        char from[16], to[16];
         snprintf(from, sizeof from, i ? "s%d" : "u", i - 1);
         snprintf(to, sizeof to, i < n ? "s%d" : "v", i);
         m += (size_t)sprintf(w + m,
