@@ -135,6 +135,20 @@ static size_t menu_best(const struct heur *hs, size_t v,
     return best;
 }
 
+/* menu_best() at v's allowance now, kept per service until the menu or
+ * the allowance changes (pick_item() asks it of every host). */
+static size_t memo_best(const struct heur *hs, size_t v,
+                        const struct sched_menu *menu)
+{
+    struct pick_memo *x = &hs->memo[v];
+    if (x->menu != menu || x->budget != hs->budget[v]) {
+        x->menu = menu;
+        x->budget = hs->budget[v];
+        x->best = menu_best(hs, v, menu, hs->budget[v]);
+    }
+    return x->best;
+}
+
 /* The least-utilisation item of v on h within its allowance; PLACE_NONE
  * if none. */
 static size_t pick_item(const struct heur *hs, size_t v, size_t h)
@@ -148,19 +162,14 @@ static size_t pick_item(const struct heur *hs, size_t v, size_t h)
          * menu and allowance, is h's when it fits (first fit asked this
          * of 94 hosts per service on 128, most of them full) */
         const struct sched_menu *menu = m->p->services[v].menu[h];
-        struct pick_memo *x = &hs->memo[v];
         if (!menu || m->kth[k] == -INFINITY)
             return PLACE_NONE;
-        if (x->menu != menu || x->budget != hs->budget[v]) {
-            x->menu = menu;
-            x->budget = hs->budget[v];
-            x->best = menu_best(hs, v, menu, hs->budget[v]);
-        }
-        if (x->best == PLACE_NONE)
+        size_t b = memo_best(hs, v, menu);
+        if (b == PLACE_NONE)
             return PLACE_NONE;
         return (m->relax & FAM_CPU) ||
-                       menu->v[x->best].utilization <= m->kth[k] + 1e-9
-                   ? x->best
+                       menu->v[b].utilization <= m->kth[k] + 1e-9
+                   ? b
                    : PLACE_NONE;
     }
     if (hs->want) {
@@ -314,48 +323,6 @@ static double free_cpu(const struct heur *hs, size_t h)
     return free;
 }
 
-/* Is a before b in place__keyed_desc's order (inlined)? */
-static bool keyed_before(const struct place_keyed *a,
-                         const struct place_keyed *b)
-{
-    if (a->key != b->key)
-        return a->key > b->key;
-    return a->h < b->h;
-}
-
-/* Sort k[0..n) by keyed_before (a heapsort, its comparison inline: qsort
- * through place__keyed_desc was an eighth of best fit's time). */
-static void sift(struct place_keyed *k, size_t n, size_t i)
-{
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            return;
-        if (c + 1 < n && keyed_before(&k[c], &k[c + 1]))
-            c++;
-        if (!keyed_before(&k[i], &k[c]))
-            return;
-        struct place_keyed t = k[i];
-        k[i] = k[c];
-        k[c] = t;
-        i = c;
-    }
-}
-
-static void sort_keyed(struct place_keyed *k, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift(k, n, i);
-    for (size_t m = n; m > 1; m--) {
-        struct place_keyed t = k[0];
-        k[0] = k[m - 1];
-        k[m - 1] = t;
-        sift(k, m - 1, 0);
-    }
-}
-
-/* The greedy policies' host order for v: first fit by index; best fit
- * the least free CPU first; worst fit the most.  Ties by index. */
 /* Could v's try on h succeed, as far as try_host() can tell without
  * this try's own placements and rules (memory, and with m->kth the item
  * pick_item() would take for the host's menu, found once per menu: it
@@ -377,8 +344,7 @@ static bool may_take(struct heur *hs, size_t v, size_t h,
         return pick_item(hs, v, h) != PLACE_NONE;
     if (s->menu[h] != *menu) {
         *menu = s->menu[h];
-        (void)pick_item(hs, v, h); /* (its memo: v has a column on h) */
-        size_t b = hs->memo[v].best;
+        size_t b = memo_best(hs, v, *menu);
         *need = b == PLACE_NONE         ? INFINITY
                 : !(m->relax & FAM_CPU) ? (*menu)->v[b].utilization
                                         : -INFINITY;
@@ -420,10 +386,10 @@ static bool place_fit_one(struct heur *hs, struct place_plan *plan, size_t v)
                 si++;
             size_t b = 0;
             for (size_t i = 1; i < nt; i++)
-                if (keyed_before(&t[i], &t[b]))
+                if (place__keyed_before(&t[i], &t[b]))
                     b = i;
             size_t h;
-            if (nt && (si == H || keyed_before(&t[b], &hs->keyed[si]))) {
+            if (nt && (si == H || place__keyed_before(&t[b], &hs->keyed[si]))) {
                 h = t[b].h;
                 t[b] = t[--nt];
             } else if (si < H) {
@@ -1162,7 +1128,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
                 (struct place_keyed){fit == PLACE_FIT_WORST ? f : -f, h};
         }
         if (hs.keyed)
-            sort_keyed(hs.keyed, H);
+            qsort(hs.keyed, H, sizeof *hs.keyed, place__keyed_desc);
     }
     hs.touched = malloc((H + 1) * sizeof *hs.touched);
     hs.is_touched = calloc(H + 1, sizeof *hs.is_touched);

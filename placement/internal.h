@@ -87,6 +87,14 @@ struct place_keyed {
     size_t h;
 };
 int place__keyed_desc(const void *a, const void *b);
+/* Is a before b in that order (the comparison, for a caller's own loop)? */
+static inline bool place__keyed_before(const struct place_keyed *a,
+                                       const struct place_keyed *b)
+{
+    if (a->key != b->key)
+        return a->key > b->key;
+    return a->h < b->h;
+}
 
 /* verify.c: messages and details */
 void place__detail_num(struct place_plan *plan, const char *key, double v);

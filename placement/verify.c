@@ -229,9 +229,7 @@ int place__pack_all(const struct place_problem *p, struct place_plan *plan)
 int place__keyed_desc(const void *a, const void *b)
 {
     const struct place_keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1;
-    return (x->h > y->h) - (x->h < y->h);
+    return place__keyed_before(x, y) ? -1 : place__keyed_before(y, x) ? 1 : 0;
 }
 
 int place__try_plan(const struct milp *m, struct place_plan *plan,
