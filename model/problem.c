@@ -142,7 +142,9 @@ struct model_index *model_index_build(const Placer__Cluster *c)
     x->link_a = malloc((c->n_links + 1) * sizeof *x->link_a);
     x->link_b = malloc((c->n_links + 1) * sizeof *x->link_b);
     x->merged = malloc((c->n_links + 1) * sizeof *x->merged);
-    if (!x->link_a || !x->link_b || !x->merged || !index_nodes(&x->nodes, c)) {
+    x->routes = place_route_cache_new();
+    if (!x->link_a || !x->link_b || !x->merged || !x->routes ||
+        !index_nodes(&x->nodes, c)) {
         model_index_free(x);
         return NULL;
     }
@@ -864,10 +866,7 @@ static int index_ecc(struct model_index *x)
     int rc = place_route_ecc(&x->conv.cluster, &x->route_ecc);
     if (rc == 0)
         x->conv.cluster.route_ecc = x->route_ecc;
-    /* (the cache checks the cluster itself: it follows any change; none
-     * when memory ran out) */
-    if (!x->routes)
-        x->routes = place_route_cache_new();
+    /* (the cache checks the cluster itself: it follows any change) */
     x->conv.cluster.route_cache = x->routes;
     return rc;
 }

@@ -185,7 +185,6 @@ double place__milp_host_free(const struct place_host *h)
     return f;
 }
 
-/* Do `vcpus` distinct cores of h have room for utilisation u? */
 /* The vcpus-th largest free capacity of h's cores (-1 when it has fewer
  * cores): an item of utilisation u fits vcpus cores of h exactly when
  * u <= it + 1e-9.  Found once per service and host, not once per item
@@ -391,6 +390,10 @@ static int build_y(struct milp *m)
      * probability allow (item_allowed without the CPU) are listed once
      * per menu, in order, and each host then only checks their CPU */
     size_t *ok = malloc((cap ? cap : 1) * sizeof *ok);
+    /* (each host's kth_free for a number of vCPUs, found once for all
+     * the services with that many: a third of the model otherwise) */
+    double *kv = malloc((H + 1) * sizeof *kv);
+    int kv_for = -1;
     const struct sched_menu *last = NULL;
     size_t n_ok = 0;
     /* (GOAL_FIT: whether any column fits, from the least utilisation of
@@ -398,16 +401,11 @@ static int build_y(struct milp *m)
      * fit's model on 128 hosts) */
     bool listed = m->goal != GOAL_FIT;
     double least_ok = INFINITY;
-    /* (each host's kth_free for a number of vCPUs, found once for all
-     * the services with that many: a third of the model otherwise) */
-    double *kv = malloc((H + 1) * sizeof *kv);
-    int kv_for = -1;
-    if (!kv) {
+    if (!ok || !kv) {
         free(ok);
+        free(kv);
         return PLC_ENOMEM;
     }
-    if (!ok)
-        return PLC_ENOMEM;
     for (size_t v = 0; v < V; v++) {
         if (v % 16 == 0 && place__expired(p)) {
             free(ok);

@@ -116,6 +116,21 @@ static uint64_t link_room(const struct place_link *l)
     return l->rate_bps > l->used_bps ? l->rate_bps - l->used_bps : 0;
 }
 
+/* The access arc of host h, towards its hub (up) or from it (down). */
+static size_t access_arc(const struct routes *r, size_t h, bool up)
+{
+    size_t l = r->access_link[h];
+    bool h_is_a = r->c->links[l].a == h;
+    return 2 * l + (up == h_is_a ? 0 : 1);
+}
+
+/* Does node v hang off a switch (a host with one link, to it)?  Its
+ * routes are its hub's and its access arc: it is off the trunk. */
+static bool off_trunk(const struct routes *r, size_t v)
+{
+    return v < r->c->n_hosts && r->access_link[v] != PLACE_NONE;
+}
+
 /*
  * The route cache (plan.h).  What depends on the links' delays and the
  * forwarding hosts alone (groups, arcs, the graphs) is built once; it
@@ -264,7 +279,7 @@ static void cache_sync(struct place_route_cache *x, const struct routes *r)
             continue;
         x->width[a] = r->width[a];
         size_t u = place__routes_arc_tail(r, a), w = r->arc_head[a];
-        if (w < c->n_hosts && r->access_link[w] != PLACE_NONE)
+        if (off_trunk(r, w))
             continue; /* into a host off the trunk: on no search */
         for (size_t i = 0; i < x->n_sources; i++) {
             size_t s = x->sources[i];
@@ -321,15 +336,13 @@ static void routes_from(struct routes *r, int k, size_t s)
     /* the hosts off the trunk: their hub's route and their access arc
      * (their only way in, so the route the whole graph would give) */
     for (size_t h = 0; h < c->n_hosts; h++) {
-        size_t l = r->access_link[h];
-        if (l == PLACE_NONE || h == src)
+        if (!off_trunk(r, h) || h == src)
             continue;
-        size_t hub = c->links[l].a == h ? c->links[l].b : c->links[l].a;
-        size_t arc = 2 * l + (c->links[l].a == h ? 1 : 0);
+        size_t hub = r->hub[r->group_of[h]], arc = access_arc(r, h, false);
         if (hub != src && pred[hub] == PLACE_NONE)
             continue;
         dist[h] = dist[hub] + r->arc_delay[arc];
-        jit[h] = jit[hub] + c->links[l].jitter_ns;
+        jit[h] = jit[hub] + c->links[arc / 2].jitter_ns;
         pred[h] = arc;
     }
 }
@@ -377,7 +390,7 @@ static int build_static(struct routes *r)
         r->trunk_start[v + 1] = r->trunk_start[v];
         for (size_t k = adj_start[v]; k < adj_start[v + 1]; k++) {
             size_t to = r->arc_head[adj[k]];
-            if (to >= c->n_hosts || r->access_link[to] == PLACE_NONE)
+            if (!off_trunk(r, to))
                 r->trunk_adj[r->trunk_start[v + 1]++] = adj[k];
         }
     }
@@ -415,24 +428,11 @@ int place__routes_build(struct routes *r, const struct place_cluster *c,
     int rc = 0;
     struct place_route_cache *x = c->route_cache;
     if (x && cache_ready(x, c) == 0) {
-        /* the static part lent by the cache */
-        const struct routes *st = &x->stat;
+        /* the static part lent by the cache (x->stat holds nothing
+         * else) */
+        *r = x->stat;
+        r->c = c;
         r->borrowed = true;
-        r->n_groups = st->n_groups;
-        r->group_of = st->group_of;
-        r->hub = st->hub;
-        r->proper = st->proper;
-        r->access_link = st->access_link;
-        r->arc_delay = st->arc_delay;
-        r->adj_start = st->adj_start;
-        r->adj = st->adj;
-        r->arc_head = st->arc_head;
-        r->relay = st->relay;
-        r->trunk_start = st->trunk_start;
-        r->trunk_adj = st->trunk_adj;
-        r->graph = st->graph;
-        r->any_graph = st->any_graph;
-        r->trunk = st->trunk;
     } else {
         x = NULL;
         rc = build_static(r);
@@ -689,14 +689,6 @@ size_t place__routes_arcs(const struct routes *r, int k, size_t from, size_t to,
         arcs[n - 1 - i] = t;
     }
     return n;
-}
-
-/* The access arc of host h, towards its hub (up) or from it (down). */
-static size_t access_arc(const struct routes *r, size_t h, bool up)
-{
-    size_t l = r->access_link[h];
-    bool h_is_a = r->c->links[l].a == h;
-    return 2 * l + (up == h_is_a ? 0 : 1);
 }
 
 bool place__routes_hosts(const struct routes *r, int k, size_t h1, size_t h2,
