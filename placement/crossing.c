@@ -637,9 +637,7 @@ static bool *clashes(const struct milp *m, const struct place_tcol *col,
     return clash;
 }
 
-/* rule[a * V + b]: 1 when the rules keep services a and b apart, -1
- * when they keep them together (affinity), else 0; NULL on PLC_ENOMEM. */
-static signed char *pair_rules(const struct milp *m)
+signed char *place__pair_rules(const struct milp *m)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services;
@@ -949,7 +947,7 @@ static int spread_part(const struct milp *m, bool charged, double end,
     const struct place_problem *p = m->p;
     size_t V = p->n_services, E = p->n_endpoints;
     uint64_t *cross = calloc(p->n_vlinks + 1, sizeof *cross);
-    signed char *rule = pair_rules(m);
+    signed char *rule = place__pair_rules(m);
     bool *clash = NULL;
     struct place_tcol *col = NULL;
     int rc = cross && rule ? 0 : PLC_ENOMEM;

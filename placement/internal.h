@@ -304,6 +304,12 @@ size_t place__distinct_items(const struct milp *m, size_t v,
 
 /* bound.c: the least delay of a route between two distinct hosts. */
 uint64_t place__least_host_pair_delay(const struct milp *m);
+/* crossing.c: rule[a * V + b] (V services, the caller frees it): 1 when
+ * the placement rules keep services a and b apart, -1 when they keep them
+ * together (affinity), else 0; all 0 with the rules relaxed; NULL on
+ * PLC_ENOMEM. */
+signed char *place__pair_rules(const struct milp *m);
+
 /* netpath.c: the places each service's columns allow, per group of
  * hosts, and the least traversals between them.  *out NULL when the
  * cluster has no network, or when `links` hop evaluations per pair of

@@ -84,7 +84,7 @@ static int net_init(struct place_net *t, const struct milp *m)
     size_t V = p->n_services, N = t->E + V;
     t->rep = malloc((t->G + 1) * sizeof *t->rep);
     t->rep2 = malloc((t->G + 1) * sizeof *t->rep2);
-    t->rule = calloc(V * V + 1, sizeof *t->rule);
+    t->rule = place__pair_rules(m);
     t->cand = calloc(V * t->G + 1, sizeof *t->cand);
     t->np = malloc((N + 1) * sizeof *t->np);
     if (!t->rep || !t->rep2 || !t->rule || !t->cand || !t->np) {
@@ -100,17 +100,6 @@ static int net_init(struct place_net *t, const struct milp *m)
         else if (t->rep2[g] == PLACE_NONE)
             t->rep2[g] = h;
     }
-    /* the placement rules (unless relaxed): anti-affine services are
-     * never on one host, affine ones always are */
-    for (size_t k = 0; !(m->relax & FAM_RULES) && k < p->n_anti_affinity; k++)
-        for (const size_t *a = p->anti_affinity[k]; *a != PLACE_NONE; a++)
-            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
-                t->rule[*a * V + *b] = t->rule[*b * V + *a] = 1;
-    for (size_t k = 0; !(m->relax & FAM_RULES) && k < p->n_affinity; k++)
-        for (const size_t *a = p->affinity[k]; *a != PLACE_NONE; a++)
-            for (const size_t *b = a + 1; *b != PLACE_NONE; b++)
-                if (t->rule[*a * V + *b] == 0)
-                    t->rule[*a * V + *b] = t->rule[*b * V + *a] = -1;
     for (size_t v = 0; v < V; v++)
         for (size_t h = 0; h < t->H; h++)
             if (m->yn[v * t->H + h] > 0)
@@ -241,13 +230,12 @@ static double work(const struct place_net *t, size_t links)
            (double)t->H * (double)(links + 1);
 }
 
-int place__path_net(const struct place_net *net, const size_t *seq, size_t n,
+int place__path_net(const struct place_net *t, const size_t *seq, size_t n,
                     uint64_t *least_ns)
 {
     *least_ns = 0;
-    if (!net || n < 2)
+    if (!t || n < 2)
         return 0;
-    const struct place_net *t = net;
     int rc = 0;
     uint64_t *a = malloc((t->G + 1) * sizeof *a),
              *b = malloc((t->G + 1) * sizeof *b);
@@ -275,13 +263,12 @@ int place__path_net(const struct place_net *net, const size_t *seq, size_t n,
     return rc;
 }
 
-int place__net_critical_path(const struct place_net *net, const uint64_t *least,
+int place__net_critical_path(const struct place_net *t, const uint64_t *least,
                              size_t *seq, size_t *n)
 {
     *n = 0;
-    if (!net)
+    if (!t)
         return 0;
-    const struct place_net *t = net;
     const struct place_problem *p = t->m->p;
     size_t E = t->E, G = t->G, N = E + p->n_services;
     int rc = 0;
