@@ -335,6 +335,27 @@ static void sort_keys(uint64_t *k, size_t n)
     }
 }
 
+/* Add the buffered arcs of traversal x (its n arcs) to the port pairs
+ * (see place__complete_plan_why).  0 or PLC_ENOMEM. */
+static int ports_add(const struct place_cluster *c, const size_t *arcs,
+                     size_t n, size_t T, size_t x, uint64_t **port,
+                     size_t *n_port, size_t *cap)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (!c->links[arcs[k] / 2].buffer_bytes)
+            continue;
+        if (*n_port == *cap) {
+            uint64_t *y = realloc(*port, 2 * *cap * sizeof *y);
+            if (!y)
+                return PLC_ENOMEM;
+            *port = y;
+            *cap *= 2;
+        }
+        (*port)[(*n_port)++] = (uint64_t)arcs[k] * (T + 1) + x;
+    }
+    return 0;
+}
+
 int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                              struct plc_error *err, enum place_reject *why)
 {
@@ -347,9 +368,14 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
     /* (the arcs with load, each once: the rate check reads only them) */
     uint64_t *loaded = malloc((A ? A : 1) * sizeof *loaded);
     size_t n_loaded = 0;
+    /* (buffered arc, traversal) pairs, as arc x (T + 1) + traversal:
+     * vlink i's way there is traversal 2i, its way back 2i + 1 */
+    size_t T = 2 * p->n_vlinks, n_port = 0, cap_port = 64;
+    uint64_t *port = malloc(cap_port * sizeof *port);
     size_t *pos = malloc((nn ? nn : 1) * sizeof *pos);
     uint64_t *delay = calloc(p->n_vlinks ? p->n_vlinks : 1, sizeof *delay);
-    int rc = (!tmp || !load || !loaded || !pos || !delay) ? PLC_ENOMEM : 0;
+    int rc =
+        (!tmp || !load || !loaded || !port || !pos || !delay) ? PLC_ENOMEM : 0;
     char a[PLC_QTY_BUFSZ], b[PLC_QTY_BUFSZ];
     /* routes and one-traversal delays */
     for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
@@ -371,7 +397,12 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
             break;
         }
         vp->n_path = 0;
-        if (place__where(p, plan, e->from) != place__where(p, plan, e->to)) {
+        bool apart =
+            place__where(p, plan, e->from) != place__where(p, plan, e->to);
+        if (apart && (rc = ports_add(c, tmp, n, T, 2 * i, &port, &n_port,
+                                     &cap_port)) < 0)
+            break;
+        if (apart) {
             vp->path[vp->n_path++] = place__where(p, plan, e->from);
             for (size_t k = 0; k < n; k++) {
                 vp->path[vp->n_path++] = place__routes_arc_head(m->r, tmp[k]);
@@ -390,6 +421,10 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                 vp->back = back != PLACE_NONE
                                ? malloc((back + 1) * sizeof *vp->back)
                                : NULL;
+                if (back != PLACE_NONE &&
+                    (rc = ports_add(c, tmp, back, T, 2 * i + 1, &port, &n_port,
+                                    &cap_port)) < 0)
+                    break;
                 if (vp->back)
                     vp->back[vp->n_back++] = place__where(p, plan, e->to);
                 for (size_t k = 0; back != PLACE_NONE && k < back; k++) {
@@ -432,73 +467,29 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                               c->node_names[l->a], c->node_names[l->b]));
     }
     if (rc == 0 && A && !m->single_location) {
-        /* port check per buffered arc with every flow through it: each
-         * traversal's route found once, its flow put in the bucket of
-         * every buffered arc on it (in the order of the vlinks, then the
-         * way back: each port sees its flows as a scan of the vlinks
-         * would) */
-        size_t T = 2 * p->n_vlinks, cap = 64, used = 0;
-        size_t *toff = malloc((T + 2) * sizeof *toff);
-        size_t *tarc = malloc(cap * sizeof *tarc);
-        struct sched_flow *tflow = malloc((T + 1) * sizeof *tflow);
-        if (!toff || !tarc || !tflow)
+        /* port check per buffered arc with every flow through it, the
+         * traversals found above: by arc, each port's flows in the order
+         * of the vlinks, then the way back, as a scan of them would see
+         * them (a route passes an arc once) */
+        sort_keys(port, n_port);
+        struct sched_flow *flows = malloc((n_port + 1) * sizeof *flows);
+        if (!flows)
             rc = PLC_ENOMEM;
-        size_t t = 0;
-        for (size_t i = 0; rc == 0 && i < p->n_vlinks; i++) {
-            const struct place_vlink *e = &p->vlinks[i];
-            for (int dir = 0; rc == 0 && dir < (e->duplex ? 2 : 1); dir++) {
-                size_t n = place__plan_arcs(m, plan, plan->vlinks[i].route,
-                                            dir ? e->to : e->from,
-                                            dir ? e->from : e->to, tmp);
-                if (n == PLACE_NONE)
-                    n = 0;
-                if (used + n > cap) {
-                    while (used + n > cap)
-                        cap *= 2;
-                    size_t *x = realloc(tarc, cap * sizeof *tarc);
-                    if (!x) {
-                        rc = PLC_ENOMEM;
-                        break;
-                    }
-                    tarc = x;
-                }
-                toff[t] = used;
-                memcpy(tarc + used, tmp, n * sizeof *tmp);
-                used += n;
-                tflow[t] = (struct sched_flow){
+        for (size_t i = 0; rc == 0 && i < n_port;) {
+            size_t arc = (size_t)(port[i] / (T + 1)), nf = 0;
+            for (; i < n_port && port[i] / (T + 1) == arc; i++) {
+                const struct place_vlink *e = &p->vlinks[port[i] % (T + 1) / 2];
+                flows[nf++] = (struct sched_flow){
                     e->rate_bps,
                     e->burst_bytes +
                         (uint64_t)ceil((double)e->rate_bps / 8.0 *
                                        (double)m->nc_delay_ns * 1e-9)};
-                t++;
             }
-        }
-        if (toff)
-            toff[t] = used;
-        /* (buffered arc, traversal) pairs, by arc and then traversal: the
-         * flows of each port in the order of the scan (a route passes an
-         * arc once); sorted, not bucketed over every arc of the cluster */
-        uint64_t *pr = rc == 0 ? malloc((used + 1) * sizeof *pr) : NULL;
-        struct sched_flow *flows =
-            rc == 0 ? malloc((used + 1) * sizeof *flows) : NULL;
-        if (rc == 0 && (!pr || !flows))
-            rc = PLC_ENOMEM;
-        size_t np = 0;
-        for (size_t x = 0; rc == 0 && x < t; x++)
-            for (size_t k = toff[x]; k < toff[x + 1]; k++)
-                if (c->links[tarc[k] / 2].buffer_bytes)
-                    pr[np++] = (uint64_t)tarc[k] * (T + 1) + x;
-        if (rc == 0)
-            sort_keys(pr, np);
-        for (size_t i = 0; rc == 0 && i < np;) {
-            size_t arc = (size_t)(pr[i] / (T + 1)), nf = 0;
-            for (; i < np && pr[i] / (T + 1) == arc; i++)
-                flows[nf++] = tflow[pr[i] % (T + 1)];
             const struct place_link *l = &c->links[arc / 2];
-            struct sched_port port = {l->rate_bps - l->used_bps,
-                                      l->buffer_bytes, 1500};
+            struct sched_port port_of = {l->rate_bps - l->used_bps,
+                                         l->buffer_bytes, 1500};
             struct sched_port_bound pb;
-            sched_port_check(&port, flows, nf, &pb);
+            sched_port_check(&port_of, flows, nf, &pb);
             if (!pb.admitted)
                 rc = failed_as(
                     &fam, PLACE_REJECT_BANDWIDTH,
@@ -509,11 +500,7 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
                         c->node_names[place__routes_arc_tail(m->r, arc)],
                         c->node_names[place__routes_arc_head(m->r, arc)]));
         }
-        free(pr);
         free(flows);
-        free(toff);
-        free(tarc);
-        free(tflow);
     }
     /* memory */
     uint64_t *mem = calloc(c->n_hosts + 1, sizeof *mem);
@@ -640,6 +627,7 @@ int place__complete_plan_why(const struct milp *m, struct place_plan *plan,
     free(tmp);
     free(load);
     free(loaded);
+    free(port);
     free(pos);
     free(delay);
     if (why)
