@@ -48,6 +48,7 @@
  * says the plan is optimal.
  */
 #include "internal.h"
+#include "spread.h"
 #include "plc/clock.h"
 #include "plc/error.h"
 #include "sched/prob.h"
@@ -56,17 +57,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The pair variables of a spread model: services a < b, in order. */
-static size_t pair_of(size_t V, size_t a, size_t b)
-{
-    if (a > b) {
-        size_t t = a;
-        a = b;
-        b = t;
-    }
-    return a * V - a * (a + 1) / 2 + (b - a - 1);
-}
 
 /* The most services whose spread model gets every pair's triangle and
  * clash rows (3 C(V, 3) + about V n rows); above it only the vlinks'. */
@@ -204,18 +194,6 @@ static void spread_rows(glp_prob *lp, const struct place_problem *p,
     }
 }
 
-/* A timing MILP built: its problem, the columns by service
- * (of[start[v] .. start[v + 1] - 1]) and the first pair column. */
-struct tmodel {
-    glp_prob *lp;
-    const struct place_tcol *col;
-    size_t n, V;
-    size_t *start, *of;
-    int ycol;
-    int *ind;
-    double *val;
-};
-
 static void tmodel_free(struct tmodel *t)
 {
     if (t->lp)
@@ -224,6 +202,7 @@ static void tmodel_free(struct tmodel *t)
     free(t->val);
     free(t->of);
     free(t->start);
+    free(t->a);
     *t = (struct tmodel){0};
 }
 
@@ -266,7 +245,9 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
         glp_set_col_bnds(lp, tcol + (int)k, GLP_LO, 0, 0);
     for (size_t k = 0; k < P; k++)
         glp_set_col_kind(lp, ycol + (int)k, GLP_BV);
-    size_t width = n + P + V + 4;
+    const struct spread_ehosts *eh = sp && sp->eh && sp->eh->n ? sp->eh : NULL;
+    size_t width =
+        (eh ? (SPREAD_EHOSTS + SPREAD_RINGS + 2) * n : n) + P + V + 4;
     int *ind = t->ind = malloc((width + 1) * sizeof *ind);
     double *val = t->val = malloc((width + 1) * sizeof *val);
     size_t *of = t->of = malloc((n + 1) * sizeof *of);
@@ -318,6 +299,13 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
     if (sp)
         spread_rows(lp, p, col, n, start, of, sp, ycol, ind, val, mark);
     free(mark);
+    if (eh && place__ehost_rows(t, p, eh) < 0) {
+        tmodel_free(t);
+        return PLC_ENOMEM;
+    }
+    bool routed = eh && eh->n_ends > 0;
+    if (routed)
+        place__route_rows(t, p, eh, (double)D / 1e6);
     /* times in ms: t_n + d_n <= D, and per vlink a -> b
      * t_b - t_a - d_a - crossing y_ab >= 0 */
     double Dms = (double)D / 1e6;
@@ -340,16 +328,30 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
             ind[++k] = (int)of[s] + 1;
             val[k] = sign * (double)col[of[s]].d / 1e6;
         }
+        double kx = e && e->crossings > 0 ? e->crossings : 0,
+               msg = e ? (double)place__message_ns(e) / 1e6 : 0;
         if (e && sp && sp->cross_ns[i - N] > 0 && e->from >= E && e->to >= E) {
             ind[++k] = ycol + (int)pair_of(V, e->from - E, e->to - E);
-            val[k] = -(double)sp->cross_ns[i - N] / 1e6;
+            val[k] = routed ? -kx * msg : -(double)sp->cross_ns[i - N] / 1e6;
+        }
+        if (e && routed && kx > 0) {
+            ind[++k] = t->rcol + (int)(i - N);
+            val[k] = -kx;
+        }
+        /* a vlink to an endpoint's host: crossing unless its service is
+         * there */
+        double lo = fixed_ns && e ? (double)fixed_ns[i - N] / 1e6 : 0;
+        if (e && eh && eh->at[i - N] != PLACE_NONE) {
+            double cms = routed ? kx * msg : (double)eh->cross_ns[i - N] / 1e6;
+            lo += cms;
+            k = place__z_terms(t, e->from >= E ? e->from - E : e->to - E,
+                               eh->at[i - N], cms, k);
         }
         glp_set_mat_row(lp, r, k, ind, val);
         if (node)
             glp_set_row_bnds(lp, r, GLP_UP, 0, Dms);
         else
-            glp_set_row_bnds(lp, r, GLP_LO,
-                             fixed_ns ? (double)fixed_ns[i - N] / 1e6 : 0, 0);
+            glp_set_row_bnds(lp, r, GLP_LO, lo, 0);
     }
     return 0;
 }
@@ -677,6 +679,18 @@ static size_t spread_groups(const struct tmodel *t, size_t *grp)
     return ng;
 }
 
+/* Are the groups of spread_groups() exactly the pairs with y = 0? */
+static bool partition(const struct tmodel *t, const size_t *grp)
+{
+    for (size_t a = 0; a < t->V; a++)
+        for (size_t b = a + 1; b < t->V; b++)
+            if ((grp[a] == grp[b]) !=
+                (glp_mip_col_val(t->lp, t->ycol + (int)pair_of(t->V, a, b)) <
+                 0.5))
+                return false;
+    return true;
+}
+
 /* Can host h take group g's services with the sizes of their picked
  * columns (1, 0, PLC_ENOMEM), and which menu items are they there
  * (item[v], PLACE_NONE when h's menu lacks one)? */
@@ -715,21 +729,28 @@ static int group_fits(const struct milp *m, const struct tmodel *t,
  * PLACE_NONE); PLC_ENOMEM. */
 #define REALIZE_FIRST 32
 
-static int realize(const struct milp *m, const struct tmodel *t,
-                   const size_t *pick, const size_t *grp, size_t ng,
-                   size_t *host, size_t *item, size_t *bad)
+static int realize(const struct milp *m, struct tmodel *t,
+                   const struct place_spread *sp, const size_t *pick,
+                   const size_t *grp, size_t ng, const size_t *on,
+                   const uint64_t *rlim, size_t *host, size_t *item,
+                   size_t *bad, size_t *cbad, int *cuts)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, H = p->cluster->n_hosts;
-    *bad = PLACE_NONE;
+    *bad = *cbad = PLACE_NONE;
+    *cuts = 0;
     size_t *mem = malloc((V + 1) * sizeof *mem);
     size_t *fit = malloc((ng * H + 1) * sizeof *fit);
+    size_t *sfit = malloc((ng * H + 1) * sizeof *sfit);
+    size_t *nsfit = calloc(ng + 1, sizeof *nsfit);
     size_t *nfit = calloc(ng + 1, sizeof *nfit);
     size_t *it = malloc((V + 1) * sizeof *it);
     size_t *best = malloc((ng + 1) * sizeof *best);
     size_t *cur = malloc((ng + 1) * sizeof *cur);
     double *u = malloc((V + 1) * sizeof *u);
-    int rc = mem && fit && nfit && it && best && cur && u ? 0 : PLC_ENOMEM;
+    int rc = mem && fit && sfit && nsfit && nfit && it && best && cur && u
+                 ? 0
+                 : PLC_ENOMEM;
     /* the hosts that fit each group; the largest group first */
     size_t g0 = 0, size0 = 0;
     for (size_t g = 0; rc == 0 && g < ng; g++) {
@@ -741,7 +762,16 @@ static int realize(const struct milp *m, const struct tmodel *t,
             size0 = nm;
             g0 = g;
         }
-        bool sizes = false;
+        /* a group the model put on an endpoint's host goes there (two
+         * such hosts in one group: no plan from it) */
+        size_t at = PLACE_NONE;
+        bool split = false;
+        for (size_t i = 0; i < nm; i++)
+            if (on[mem[i]] != PLACE_NONE) {
+                split |= at != PLACE_NONE && at != on[mem[i]];
+                at = on[mem[i]];
+            }
+        bool sizes = false, here = false;
         for (size_t h = 0; rc == 0 && h < H; h++) {
             int f = group_fits(m, t, pick, mem, nm, h, u, it);
             if (f < 0)
@@ -749,7 +779,10 @@ static int realize(const struct milp *m, const struct tmodel *t,
             if (f != 1)
                 continue;
             sizes = true;
-            bool all = true;
+            sfit[g * H + nsfit[g]++] = h;
+            bool in = at == PLACE_NONE || place__in_class(sp->eh, h, at);
+            here |= in;
+            bool all = !split && in;
             for (size_t i = 0; i < nm; i++)
                 all &= it[mem[i]] != PLACE_NONE;
             if (all)
@@ -758,11 +791,20 @@ static int realize(const struct milp *m, const struct tmodel *t,
         if (rc == 0 && nfit[g] == 0) {
             if (!sizes)
                 *bad = g;
+            else if (!split && !here && *cbad == PLACE_NONE)
+                *cbad = g;
             rc = 1; /* no plan */
         }
     }
     uint64_t best_d = UINT64_MAX;
-    for (size_t f0 = 0; rc == 0 && f0 < nfit[g0] && f0 < REALIZE_FIRST; f0++) {
+    if (rc == 0 && rlim &&
+        place__place_by_routes(m, grp, ng, fit, nfit, rlim, best))
+        best_d = 0;
+    else if (rc == 0 && rlim)
+        *cuts = place__route_cuts(m, t, sp->eh, pick, grp, ng, sfit, nsfit,
+                                  (double)p->deadline_ns / 1e6);
+    for (size_t f0 = 0; rc == 0 && !rlim && f0 < nfit[g0] && f0 < REALIZE_FIRST;
+         f0++) {
         size_t h0 = fit[g0 * H + f0];
         uint64_t worst = 0;
         bool ok = true;
@@ -805,6 +847,8 @@ static int realize(const struct milp *m, const struct tmodel *t,
     }
     free(mem);
     free(fit);
+    free(sfit);
+    free(nsfit);
     free(nfit);
     free(it);
     free(best);
@@ -858,9 +902,11 @@ static int spread_solve(const struct milp *m, const struct place_tcol *col,
     struct tmodel t = {0};
     size_t *grp = malloc((V + 1) * sizeof *grp);
     size_t *pick = malloc((V + 1) * sizeof *pick);
-    int r = grp && pick ? tmodel_build(&t, p, col, n, NULL, 0, sp, NULL,
-                                       p->deadline_ns, W)
-                        : PLC_ENOMEM;
+    size_t *on = malloc((V + 1) * sizeof *on);
+    uint64_t *rlim = malloc((p->n_vlinks + 1) * sizeof *rlim);
+    int r = grp && pick && on && rlim ? tmodel_build(&t, p, col, n, NULL, 0, sp,
+                                                     NULL, p->deadline_ns, W)
+                                      : PLC_ENOMEM;
     if (r == 2) {
         *opt = INFINITY;
         r = 0;
@@ -875,21 +921,44 @@ static int spread_solve(const struct milp *m, const struct place_tcol *col,
         if (s != 0)
             break;
         *opt = o;
-        if (!sp->full || !out->spread_host)
+        if (!out->spread_host)
             break;
         size_t bad, ng = spread_groups(&t, grp);
-        int z = realize(m, &t, pick, grp, ng, out->spread_host,
-                        out->spread_item, &bad);
+        /* (without the triangle rows the pairs may not be a partition) */
+        if (!sp->full && !partition(&t, grp))
+            break;
+        for (size_t v = 0; v < V; v++)
+            on[v] = PLACE_NONE;
+        for (size_t i = 0; i < t.na; i++)
+            if (glp_mip_col_val(t.lp, t.a[i].c) > 0.5)
+                on[t.col[t.a[i].j].v] = t.a[i].k;
+        for (size_t i = 0; t.rcol && i < p->n_vlinks; i++)
+            rlim[i] =
+                (uint64_t)(glp_mip_col_val(t.lp, t.rcol + (int)i) * 1e6 + 0.5) +
+                1000;
+        int cuts;
+        size_t cbad;
+        int z = realize(m, &t, sp, pick, grp, ng, on, t.rcol ? rlim : NULL,
+                        out->spread_host, out->spread_item, &bad, &cbad, &cuts);
         if (z < 0)
             r = z;
         out->spread = z == 1;
-        if (z != 0 || bad == PLACE_NONE)
+        if (z != 0 || (bad == PLACE_NONE && cbad == PLACE_NONE && cuts == 0))
             break;
-        group_cut(&t, pick, grp, bad);
+        if (bad != PLACE_NONE)
+            group_cut(&t, pick, grp, bad);
+        else if (cbad != PLACE_NONE) {
+            size_t s0 = 0;
+            while (grp[s0] != cbad)
+                s0++;
+            place__class_cut(&t, pick, grp, cbad, on[s0]);
+        }
     }
     tmodel_free(&t);
     free(grp);
     free(pick);
+    free(on);
+    free(rlim);
     return r;
 }
 
@@ -935,6 +1004,32 @@ static bool same_class(const struct milp *m, size_t h, size_t r, double *fh,
         if (fh[k] != fr[k])
             return false;
     return true;
+}
+
+/* The delay of each vlink between an endpoint and a service when the
+ * services are on host h: crossings x (the route + its message time), 0
+ * when the endpoint is on h (beyond the deadline when no route reaches
+ * h).  Whether any vlink has one. */
+static bool host_fixed(const struct milp *m, size_t h, uint64_t *fixed)
+{
+    const struct place_problem *p = m->p;
+    size_t E = p->n_endpoints;
+    bool any = false;
+    for (size_t i = 0; i < p->n_vlinks; i++) {
+        const struct place_vlink *e = &p->vlinks[i];
+        fixed[i] = 0;
+        if ((e->from < E) == (e->to < E) || e->crossings <= 0)
+            continue;
+        size_t node = p->endpoint_node[e->from < E ? e->from : e->to];
+        uint64_t d, j;
+        if (node == h)
+            continue;
+        if (!place__routes_between(m->r, 0, node, h, &d, &j))
+            d = p->deadline_ns;
+        fixed[i] = (uint64_t)e->crossings * (d + place__message_ns(e));
+        any |= fixed[i] > 0;
+    }
+    return any;
 }
 
 /* The spread model's optimum by `end` (charged: each crossing its least
@@ -993,8 +1088,11 @@ static int spread_part(const struct milp *m, bool charged, double end,
     bool binds = most > room + 1e-9 || mem > mem_room;
     for (size_t i = 0; clash && i < n * n && !binds; i++)
         binds = clash[i];
-    struct place_spread sp = {cross, clash,    rule,
-                              room,  mem_room, clash && binds};
+    struct spread_ehosts eh = {0};
+    if (rc == 0 && charged)
+        rc = place__ehosts_build(m, col, n, pair, &eh);
+    struct place_spread sp = {cross,    clash,          rule, room,
+                              mem_room, clash && binds, &eh};
     /* the vlinks' rows alone first (quick, in half the time left).  The
      * full model is solved (in the rest) only when it could change the
      * answer: the light bound is below the best single host's and below
@@ -1023,6 +1121,7 @@ static int spread_part(const struct milp *m, bool charged, double end,
         else
             rc = r;
     }
+    place__ehosts_free(&eh);
     free(clash);
     free(rule);
     free(col);
@@ -1083,12 +1182,20 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         return PLC_ENOMEM;
     }
     size_t *members = calloc(CROSS_MAX_CLASSES + 1, sizeof *members);
-    if (!members) {
+    /* each class's delays of the vlinks to endpoints (host_fixed): hosts
+     * at other distances from them are other classes */
+    size_t L = p->n_vlinks;
+    uint64_t *fix = malloc((CROSS_MAX_CLASSES + 1) * (L + 1) * sizeof *fix);
+    uint64_t *hfix = malloc((L + 1) * sizeof *hfix);
+    if (!members || !fix || !hfix) {
+        free(members);
+        free(fix);
+        free(hfix);
         free(hosts);
         free(fa);
         return PLC_ENOMEM;
     }
-    bool many = false;
+    bool ends = false, many = false;
     for (size_t h = 0; h < H && !apart && !many; h++) {
         const struct place_host *o = &c->hosts[h];
         bool all = true;
@@ -1108,8 +1215,10 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
             out->no_cpu++;
             continue;
         }
+        ends |= host_fixed(m, h, hfix);
         size_t k = 0;
-        while (k < nh && !same_class(m, h, hosts[k], fa, fa + max_c + 1))
+        while (k < nh && (memcmp(fix + k * L, hfix, L * sizeof *hfix) != 0 ||
+                          !same_class(m, h, hosts[k], fa, fa + max_c + 1)))
             k++;
         if (k < nh) {
             members[k]++;
@@ -1118,14 +1227,17 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         if (nh == CROSS_MAX_CLASSES) {
             many = true;
         } else {
+            memcpy(fix + nh * L, hfix, L * sizeof *hfix);
             members[nh] = 1;
             hosts[nh++] = h;
         }
     }
     free(fa);
+    free(hfix);
     if (many) {
         free(hosts);
         free(members);
+        free(fix);
         return 1;
     }
     int rc = 0;
@@ -1184,9 +1296,9 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
                                                 m->y[j].m};
             }
         double opt;
-        int r = place__timing_milp(p, col, n, core_free, cores, NULL, NULL,
-                                   p->deadline_ns, W, end - plc_now_s(), &opt,
-                                   pick);
+        int r = place__timing_milp(p, col, n, core_free, cores, NULL,
+                                   ends ? fix + i * L : NULL, p->deadline_ns, W,
+                                   end - plc_now_s(), &opt, pick);
         if (r < 0 || r == 1) {
             rc = r; /* not proven in time: no bound */
             break;
@@ -1215,5 +1327,6 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
     free(pick);
     free(hosts);
     free(members);
+    free(fix);
     return rc;
 }

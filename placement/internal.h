@@ -228,6 +228,9 @@ struct place_spread {
     /* the pairs' rows (transitivity, clashes, room) too, else only some
      * vlink crossing and each crossing charged */
     bool full;
+    /* the hosts of the workflow's endpoints (crossing.c), whose vlinks to
+     * a service cross unless it is on that host; NULL: none charged */
+    const struct spread_ehosts *eh;
 };
 
 /* crossing.c: the timing relaxation over columns col[0..n-1] (see there):
