@@ -1182,8 +1182,10 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         return PLC_ENOMEM;
     }
     size_t *members = calloc(CROSS_MAX_CLASSES + 1, sizeof *members);
-    /* each class's delays of the vlinks to endpoints (host_fixed): hosts
-     * at other distances from them are other classes */
+    /* each class's delays of the vlinks to endpoints (host_fixed), the
+     * least of its hosts' (splitting the classes by their distances made
+     * three times as many on a fat-tree, and the bound of a workflow with
+     * an endpoint on a switch ran out of its share on a busy machine) */
     size_t L = p->n_vlinks;
     uint64_t *fix = malloc((CROSS_MAX_CLASSES + 1) * (L + 1) * sizeof *fix);
     uint64_t *hfix = malloc((L + 1) * sizeof *hfix);
@@ -1217,10 +1219,14 @@ int place__cross_bound(const struct milp *m, struct place_cross *out)
         }
         ends |= host_fixed(m, h, hfix);
         size_t k = 0;
-        while (k < nh && (memcmp(fix + k * L, hfix, L * sizeof *hfix) != 0 ||
-                          !same_class(m, h, hosts[k], fa, fa + max_c + 1)))
+        while (k < nh && !same_class(m, h, hosts[k], fa, fa + max_c + 1))
             k++;
         if (k < nh) {
+            /* the class's relaxation charges the least of its hosts'
+             * delays (a relaxation of each) */
+            for (size_t i = 0; i < L; i++)
+                if (hfix[i] < fix[k * L + i])
+                    fix[k * L + i] = hfix[i];
             members[k]++;
             continue;
         }

@@ -513,8 +513,14 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             rc = place__explain_spread(p, &m, &x, plan);
             goto out;
         }
-        if (rc == 1)
-            rc = prune_to(&m, plan);
+        /* a plan taken: less is left of the model once it prunes with
+         * that, and less again with the network its places force (when
+         * the single host's plan charged its endpoints' routes and was
+         * taken here, the whole model of the 63rd vepc-attach on k=8
+         * kept 1,804 columns, not 444, and took 2 s, not 0.8) */
+        if (rc == 1 && (rc = prune_to(&m, plan)) == 0 && m.has_dp &&
+            !meets_dp(&m, plan))
+            rc = hub_step(&m, plan);
         if (rc < 0) {
             free(heur_host);
             free(heur_route);
