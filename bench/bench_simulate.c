@@ -258,8 +258,11 @@ int main(int argc, char **argv)
                 placer__cluster__free_unpacked(c, NULL);
             }
     place_thread_release();
-    printf("\nMonte-Carlo: %.0f jobs of first fit's admitted copies in %.0f "
-           "ms: %.2e jobs/s on one core\n",
-           mc_jobs, mc_ms, mc_jobs / (mc_ms / 1e3));
+    if (mc_ms > 0)
+        printf("\nMonte-Carlo: %.0f jobs of first fit's admitted copies in "
+               "%.0f ms: %.2e jobs/s on one core\n",
+               mc_jobs, mc_ms, mc_jobs / (mc_ms / 1e3));
+    else
+        printf("\nMonte-Carlo: not run (first fit was not)\n");
     return 0;
 }

@@ -44,6 +44,11 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
         return 0;
     }
     double end = plc_now_s() + limit;
+    /* which family rules the workflow out needs a plan without it, not
+     * the best one: the 63rd vepc-attach on the k=8 fat-tree spent all of
+     * its 7.5 s without the placement rules, and on a busy machine found
+     * none in them and blamed CPU instead */
+    m.first_plan = goal == GOAL_PRIMARY;
     if (rc == 0)
         rc = place__milp_solve(&m, limit, NULL, res);
     /* the relaxed model, like the whole one, leaves the per-core packing

@@ -64,6 +64,7 @@ struct milp {
     uint64_t *dcap;         /* per service: largest useful local deadline */
     size_t *first, *second; /* per group: two member hosts (or NONE) */
     bool tiebreak;          /* the objective is now the tie-break's */
+    bool first_plan;        /* any plan will do: stop at the first */
     bool has_dp;            /* the DP bound below was computed */
     bool dp_infeasible;     /* the DP's relaxation has no solution, so the
                                problem has none (any objective) */

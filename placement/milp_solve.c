@@ -29,6 +29,7 @@ struct cb_state {
     long nodes;
     const double *warm; /* a plan to offer once, or NULL */
     const struct place_problem *p;
+    bool first; /* stop at the first plan */
 };
 
 static void callback(glp_tree *t, void *info)
@@ -42,6 +43,10 @@ static void callback(glp_tree *t, void *info)
     /* a part of a larger problem: a plan at that problem's bound is all
      * it asks for */
     const struct place_problem *p = s->p;
+    if (glp_ios_reason(t) == GLP_IBINGO && s->first) {
+        glp_ios_terminate(t);
+        return;
+    }
     if (glp_ios_reason(t) == GLP_IBINGO && p->part && p->stop_at >= 0 &&
         place__meets(place__milp_units(p, glp_mip_obj_val(glp_ios_get_prob(t))),
                      p->stop_at)) {
@@ -99,7 +104,7 @@ int place__milp_solve(struct milp *m, double time_limit_s, const double *warm,
     parm.fp_heur = glp_get_num_cols(m->lp) > LP_FIRST_COLS ? GLP_OFF : GLP_ON;
     parm.br_tech = GLP_BR_DTH;
     parm.bt_tech = GLP_BT_BLB;
-    struct cb_state st = {-1e300, 0, warm, m->p};
+    struct cb_state st = {-1e300, 0, warm, m->p, m->first_plan};
     parm.cb_func = callback;
     parm.cb_info = &st;
     /* rates in bit/s and times in ns make wide coefficient ranges; the
