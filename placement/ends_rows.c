@@ -11,6 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A new a[v,j,c] (column j's service in class c) with its row a <= x_j;
+ * its column. */
+static int a_column(struct tmodel *t, size_t j, size_t c)
+{
+    int a = glp_add_cols(t->lp, 1), r = glp_add_rows(t->lp, 1);
+    glp_set_col_kind(t->lp, a, GLP_BV);
+    t->a[t->na++] = (struct acol){j, c, a};
+    t->ind[1] = a;
+    t->val[1] = 1;
+    t->ind[2] = (int)j + 1;
+    t->val[2] = -1;
+    glp_set_mat_row(t->lp, r, 2, t->ind, t->val);
+    glp_set_row_bnds(t->lp, r, GLP_UP, 0, 0);
+    return a;
+}
+
 /* Endpoint host k's columns: a[v,j,k] and its cores' b, with the rows
  * a <= x_j, sum_q b = vcpus a, b <= a, each core's free capacity and the
  * host's memory (cap: room for that many columns in all).  0,
@@ -39,17 +55,7 @@ static int ehost_columns(struct tmodel *t, const struct place_problem *p,
             nq += u1 <= h->core_free[q] + 1e-9;
         if (nq < vc)
             continue;
-        int a = glp_add_cols(lp, 1), b = glp_add_cols(lp, nq);
-        glp_set_col_kind(lp, a, GLP_BV);
-        t->a[t->na++] = (struct acol){j, k, a};
-        /* a <= x_j */
-        int r = glp_add_rows(lp, 1);
-        ind[1] = a;
-        val[1] = 1;
-        ind[2] = (int)j + 1;
-        val[2] = -1;
-        glp_set_mat_row(lp, r, 2, ind, val);
-        glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+        int a = a_column(t, j, k), b = glp_add_cols(lp, nq), r;
         /* sum_q b = vcpus a, each b <= a */
         int kk = 0;
         for (int q = 0; q < nq; q++) {
@@ -128,16 +134,7 @@ static void ring_columns(struct tmodel *t, const struct place_problem *p,
         if (!g->has[j] || (double)sv->mem_bytes > g->host_mem ||
             col[j].u / vc > g->core + 1e-9)
             continue;
-        int a = glp_add_cols(lp, 1);
-        glp_set_col_kind(lp, a, GLP_BV);
-        t->a[t->na++] = (struct acol){j, x->n + q, a};
-        int r = glp_add_rows(lp, 1);
-        ind[1] = a;
-        val[1] = 1;
-        ind[2] = (int)j + 1;
-        val[2] = -1;
-        glp_set_mat_row(lp, r, 2, ind, val);
-        glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+        a_column(t, j, x->n + q);
     }
     for (int mem = 0; mem < 2 && t->na > a0; mem++) {
         if (mem && !isfinite(g->mem))

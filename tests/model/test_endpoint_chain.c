@@ -143,18 +143,8 @@ static int cheaper(const struct place_problem *p, double below)
     s.p = p;
     s.below = below;
     s.W = 1 - p->probability + 1e-9;
-    for (int h = 0; h < HOSTS; h++)
-        for (int c = 0; c < CORES; c++)
-            s.free_[h][c] = p->cluster->hosts[h].core_capacity -
-                            p->cluster->hosts[h].used[c];
-    for (int v = 0; v < SVCS; v++) {
-        const struct sched_menu *mu = p->services[v].menu[0];
-        cr_assert_leq(mu->n, 64);
-        s.n[v] = search_items(mu, s.sorted[v]);
-    }
-    for (int v = SVCS - 1; v >= 0; v--)
-        s.least_rest[v] = s.least_rest[v + 1] +
-                          (s.n[v] ? s.sorted[v][0]->utilization : INFINITY);
+    search_prepare(p, HOSTS, CORES, &s.free_[0][0], SVCS, s.sorted, s.n,
+                   s.least_rest);
     dfs(&s, 0, 0, 0, 0, 0);
     return s.nodes > NODES_MAX ? -1 : s.found;
 }
