@@ -303,12 +303,13 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
         tmodel_free(t);
         return PLC_ENOMEM;
     }
-    bool routed = eh && eh->n_ends > 0;
-    if (routed)
-        place__route_rows(t, p, eh, (double)D / 1e6);
+    /* with endpoint hosts, each vlink's crossing is its route's delay r_i
+     * (ends_rows.c) plus its message time */
+    double Dms = (double)D / 1e6;
+    if (eh)
+        place__route_rows(t, p, eh, Dms);
     /* times in ms: t_n + d_n <= D, and per vlink a -> b
      * t_b - t_a - d_a - crossing y_ab >= 0 */
-    double Dms = (double)D / 1e6;
     for (size_t i = 0; i < N + L; i++) {
         bool node = i < N;
         const struct place_vlink *e = node ? NULL : &p->vlinks[i - N];
@@ -332,9 +333,9 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
                msg = e ? (double)place__message_ns(e) / 1e6 : 0;
         if (e && sp && sp->cross_ns[i - N] > 0 && e->from >= E && e->to >= E) {
             ind[++k] = ycol + (int)pair_of(V, e->from - E, e->to - E);
-            val[k] = routed ? -kx * msg : -(double)sp->cross_ns[i - N] / 1e6;
+            val[k] = eh ? -kx * msg : -(double)sp->cross_ns[i - N] / 1e6;
         }
-        if (e && routed && kx > 0) {
+        if (e && eh && kx > 0) {
             ind[++k] = t->rcol + (int)(i - N);
             val[k] = -kx;
         }
@@ -342,7 +343,7 @@ static int tmodel_build(struct tmodel *t, const struct place_problem *p,
          * there */
         double lo = fixed_ns && e ? (double)fixed_ns[i - N] / 1e6 : 0;
         if (e && eh && eh->at[i - N] != PLACE_NONE) {
-            double cms = routed ? kx * msg : (double)eh->cross_ns[i - N] / 1e6;
+            double cms = kx * msg;
             lo += cms;
             k = place__z_terms(t, e->from >= E ? e->from - E : e->to - E,
                                eh->at[i - N], cms, k);
@@ -573,10 +574,7 @@ static bool *clashes(const struct milp *m, const struct place_tcol *col,
                 r.f2 = f;
             }
         }
-        if (o->mem_bytes != PLACE_UNLIMITED)
-            r.mem = o->mem_used_bytes > o->mem_bytes
-                        ? 0
-                        : (double)(o->mem_bytes - o->mem_used_bytes);
+        r.mem = place__milp_host_mem_free(o);
         *room = fmax(*room, r.all);
         *mem_room = fmax(*mem_room, r.mem);
         size_t k = 0;

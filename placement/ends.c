@@ -23,7 +23,6 @@ void place__ehosts_free(struct spread_ehosts *x)
         free(x->ring[k].has);
     free(x->class_of);
     free(x->gap);
-    free(x->cross_ns);
     free(x->at);
     *x = (struct spread_ehosts){0};
 }
@@ -171,10 +170,7 @@ static int rings_build(const struct milp *m, const struct place_tcol *col,
             g->cpu += f;
             g->core = fmax(g->core, f);
         }
-        double mf = o->mem_bytes == PLACE_UNLIMITED ? INFINITY
-                    : o->mem_used_bytes > o->mem_bytes
-                        ? 0
-                        : (double)(o->mem_bytes - o->mem_used_bytes);
+        double mf = place__milp_host_mem_free(o);
         g->mem += mf;
         g->host_mem = fmax(g->host_mem, mf);
         host_columns(m, col, n, h, g->has);
@@ -209,18 +205,17 @@ static int rings_build(const struct milp *m, const struct place_tcol *col,
     }
     for (size_t g1 = 0; g1 < G; g1++)
         for (size_t g2 = g1; g2 < G; g2++) {
-            if (first[g1] == PLACE_NONE || first[g2] == PLACE_NONE)
+            uint64_t dd, j;
+            /* (two groups: one route for all their pairs) */
+            if (first[g1] == PLACE_NONE || first[g2] == PLACE_NONE ||
+                (g1 != g2 &&
+                 !place__routes_hosts(r, 0, first[g1], first[g2], &dd, &j)))
                 continue;
-            uint64_t dd = PLACE_UNLIMITED, j;
             for (size_t a = first[g1]; a != PLACE_NONE; a = next[a])
                 for (size_t b = g1 == g2 ? next[a] : first[g2]; b != PLACE_NONE;
                      b = next[b]) {
-                    /* (one route per pair of groups: the first pair's) */
-                    if (g1 != g2 && dd != PLACE_UNLIMITED) {
-                    } else if (!place__routes_hosts(r, 0, a, b, &dd, &j)) {
-                        dd = PLACE_UNLIMITED;
+                    if (g1 == g2 && !place__routes_hosts(r, 0, a, b, &dd, &j))
                         continue;
-                    }
                     size_t c1 = x->class_of[a], c2 = x->class_of[b];
                     if (dd < x->gap[c1 * C + c2])
                         x->gap[c1 * C + c2] = x->gap[c2 * C + c1] = dd;
@@ -242,19 +237,10 @@ static int ends_build(const struct milp *m, struct spread_ehosts *x)
            nn = r->any_graph.n_nodes;
     bool *fw = malloc((N + 1) * sizeof *fw), *bw = malloc((N + 1) * sizeof *bw);
     size_t *stack = malloc((N + 1) * sizeof *stack);
-    struct place__paths sp = {
-        .cost = malloc((nn + 1) * sizeof(uint64_t)),
-        .hops = malloc((nn + 1) * sizeof(uint32_t)),
-        .room = malloc((nn + 1) * sizeof(uint64_t)),
-        .pred = malloc((nn + 1) * sizeof(size_t)),
-        .order = malloc((nn + 1) * sizeof(size_t)),
-        .heap = malloc((nn + 1) * sizeof(size_t)),
-        .slot = malloc((nn + 1) * sizeof(size_t)),
-    };
-    int rc = fw && bw && stack && sp.cost && sp.hops && sp.room && sp.pred &&
-                     sp.order && sp.heap && sp.slot
-                 ? 0
-                 : PLC_ENOMEM;
+    struct place__paths sp;
+    int rc = place__paths_alloc(&sp, nn);
+    if (rc == 0 && (!fw || !bw || !stack))
+        rc = PLC_ENOMEM;
     for (size_t s = 0; rc == 0 && s < E; s++) {
         size_t hs = p->endpoint_node[s];
         if (hs >= H)
@@ -294,19 +280,10 @@ static int ends_build(const struct milp *m, struct spread_ehosts *x)
     free(fw);
     free(bw);
     free(stack);
-    free(sp.cost);
-    free(sp.hops);
-    free(sp.room);
-    free(sp.pred);
-    free(sp.order);
-    free(sp.heap);
-    free(sp.slot);
+    place__paths_release(&sp);
     return rc;
 }
 
-/* The endpoint hosts of p for columns col[0..n-1] (service v's from
- * first[v]), each vlink between one of them and a service charged
- * crossings x (pair + its message time).  0 (x->n 0: none), PLC_ENOMEM. */
 int place__ehosts_build(const struct milp *m, const struct place_tcol *col,
                         size_t n, uint64_t pair, struct spread_ehosts *x)
 {
@@ -314,9 +291,8 @@ int place__ehosts_build(const struct milp *m, const struct place_tcol *col,
     const struct place_cluster *c = p->cluster;
     size_t E = p->n_endpoints, H = c->n_hosts, L = p->n_vlinks;
     *x = (struct spread_ehosts){0};
-    x->cross_ns = calloc(L + 1, sizeof *x->cross_ns);
     x->at = malloc((L + 1) * sizeof *x->at);
-    if (!x->cross_ns || !x->at) {
+    if (!x->at) {
         place__ehosts_free(x);
         return PLC_ENOMEM;
     }
@@ -347,14 +323,10 @@ int place__ehosts_build(const struct milp *m, const struct place_tcol *col,
             }
             for (int q = 0; q < o->cores; q++)
                 h->core_free[q] = place__milp_core_free(o, q);
-            h->mem_free = o->mem_bytes == PLACE_UNLIMITED ? INFINITY
-                          : o->mem_used_bytes > o->mem_bytes
-                              ? 0
-                              : (double)(o->mem_bytes - o->mem_used_bytes);
+            h->mem_free = place__milp_host_mem_free(o);
             host_columns(m, col, n, node, h->has);
         }
         x->at[i] = k;
-        x->cross_ns[i] = d;
     }
     x->pair = pair;
     int rc = x->n ? ends_build(m, x) : 0;

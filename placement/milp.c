@@ -185,6 +185,15 @@ double place__milp_host_free(const struct place_host *h)
     return f;
 }
 
+double place__milp_host_mem_free(const struct place_host *h)
+{
+    if (h->mem_bytes == PLACE_UNLIMITED)
+        return INFINITY;
+    return h->mem_used_bytes > h->mem_bytes
+               ? 0
+               : (double)(h->mem_bytes - h->mem_used_bytes);
+}
+
 /* The vcpus-th largest free capacity of h's cores (-1 when it has fewer
  * cores): an item of utilisation u fits vcpus cores of h exactly when
  * u <= it + 1e-9.  Found once per service and host, not once per item

@@ -160,6 +160,8 @@ int place__milp_tiebreak(struct milp *m, double current_opt, bool bandwidth);
 double place__milp_core_free(const struct place_host *h, int c);
 /* The free CPU of all h's cores (each at least 0). */
 double place__milp_host_free(const struct place_host *h);
+/* The free memory of host h in bytes (INFINITY: not constrained). */
+double place__milp_host_mem_free(const struct place_host *h);
 
 /* One traversal's delay between two hosts over route set k (routes.h)
  * (route + message/rate); 0 when the same host.  false when there is no

@@ -1,6 +1,9 @@
 /* path.c: Dijkstra and breadth-first search (see path.h). */
 #include "path.h"
 #include "place/plan.h"
+#include "plc/error.h"
+
+#include <stdlib.h>
 
 /* The order of the labels of nodes a and b: cost, then hops, then the
  * widest, then the node: a total order, so that the nodes become final in
@@ -125,4 +128,34 @@ void place__hops_from(const struct place__graph *g, size_t src, size_t *hops,
             }
         }
     }
+}
+
+int place__paths_alloc(struct place__paths *o, size_t n)
+{
+    *o = (struct place__paths){
+        .cost = malloc((n + 1) * sizeof *o->cost),
+        .hops = malloc((n + 1) * sizeof *o->hops),
+        .room = malloc((n + 1) * sizeof *o->room),
+        .pred = malloc((n + 1) * sizeof *o->pred),
+        .order = malloc((n + 1) * sizeof *o->order),
+        .heap = malloc((n + 1) * sizeof *o->heap),
+        .slot = malloc((n + 1) * sizeof *o->slot),
+    };
+    if (o->cost && o->hops && o->room && o->pred && o->order && o->heap &&
+        o->slot)
+        return 0;
+    place__paths_release(o);
+    return PLC_ENOMEM;
+}
+
+void place__paths_release(struct place__paths *o)
+{
+    free(o->cost);
+    free(o->hops);
+    free(o->room);
+    free(o->pred);
+    free(o->order);
+    free(o->heap);
+    free(o->slot);
+    *o = (struct place__paths){0};
 }

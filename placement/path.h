@@ -40,6 +40,9 @@ struct place__paths {
     size_t *heap, *slot;
 };
 
+/* Room in o for searches over n nodes: 0, or PLC_ENOMEM (o released). */
+int place__paths_alloc(struct place__paths *o, size_t n);
+void place__paths_release(struct place__paths *o);
 /*
  * Shortest paths from `src`: least cost (the sum of step[arc]; NULL: 0
  * per arc), then fewest arcs, then the widest (the largest least

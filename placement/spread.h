@@ -36,7 +36,8 @@ static inline size_t pair_of(size_t V, size_t a, size_t b)
  *   sum u_j / vcpus_v b[.,q] <= free(q),  sum mem_v a <= free memory,
  * with z[v,e] = sum_j a[v,j,e]:
  *   y_ab >= |z[a,e] - z[b,e]|,  y_ab <= 2 - z[a,e] - z[b,e],
- * and the vlink's row  t_b - t_a - d_a + cross z[s,e] >= cross. */
+ * and the vlink's row charges crossings x (r_i + its message time
+ * (1 - z[s,e])), with r_i >= pair (1 - z[s,e]) (below). */
 #define SPREAD_EHOSTS 4
 #define SPREAD_ENDS 8
 #define SPREAD_RINGS 16
@@ -52,8 +53,9 @@ struct ehost {
 struct spread_ehosts {
     size_t n;
     struct ehost h[SPREAD_EHOSTS];
-    uint64_t *cross_ns; /* per vlink, charged unless its service is on */
-    size_t *at;         /* ... host h[at[i]] (PLACE_NONE: not such a vlink) */
+    /* per vlink between an endpoint on host h[at[i]] and a service, that
+     * endpoint host (PLACE_NONE: not such a vlink, or none crossed) */
+    size_t *at;
     /* Paths between two endpoints on distinct hosts e1, e2: along every
      * one, the vlinks' routes together make a walk from e1 to e2 in the
      * network, so their delays r_i sum to at least the least delay
@@ -126,9 +128,10 @@ struct tmodel {
 };
 
 /* ends.c: the endpoint hosts of m's problem for the spread model's
- * columns col[0..n-1], each vlink between one of them and a service
- * charged crossings x (pair + its message time), with the rings and the
- * paths between endpoints: 0 (x->n 0: none), PLC_ENOMEM. */
+ * columns col[0..n-1] (the vlinks between one of them and a service
+ * whose crossing costs something: crossings x (pair + its message time)
+ * above 0), with the rings and the paths between endpoints: 0 (x->n 0:
+ * none), PLC_ENOMEM. */
 int place__ehosts_build(const struct milp *m, const struct place_tcol *col,
                         size_t n, uint64_t pair, struct spread_ehosts *x);
 void place__ehosts_free(struct spread_ehosts *x);

@@ -118,13 +118,7 @@ static void rows_release(struct rows *r)
     free(r->adj);
     free(r->head);
     free(r->latency);
-    free(r->paths.cost);
-    free(r->paths.hops);
-    free(r->paths.room);
-    free(r->paths.pred);
-    free(r->paths.order);
-    free(r->paths.heap);
-    free(r->paths.slot);
+    place__paths_release(&r->paths);
     free(r->hops);
     free(r->queue);
 }
@@ -139,18 +133,11 @@ static int rows_build(struct rows *r, const struct place_topo *t)
     r->adj = malloc((arcs + 1) * sizeof *r->adj);
     r->head = malloc((arcs + 1) * sizeof *r->head);
     r->latency = malloc((arcs + 1) * sizeof *r->latency);
-    r->paths.cost = malloc((n + 1) * sizeof *r->paths.cost);
-    r->paths.hops = malloc((n + 1) * sizeof *r->paths.hops);
-    r->paths.room = malloc((n + 1) * sizeof *r->paths.room);
-    r->paths.pred = malloc((n + 1) * sizeof *r->paths.pred);
-    r->paths.order = malloc((n + 1) * sizeof *r->paths.order);
-    r->paths.heap = malloc((n + 1) * sizeof *r->paths.heap);
-    r->paths.slot = malloc((n + 1) * sizeof *r->paths.slot);
+    int pa = place__paths_alloc(&r->paths, n);
     r->hops = malloc((n + 1) * sizeof *r->hops);
     r->queue = malloc((n + 1) * sizeof *r->queue);
-    if (!r->adj_start || !r->adj || !r->head || !r->latency || !r->paths.cost ||
-        !r->paths.hops || !r->paths.room || !r->paths.pred || !r->paths.order ||
-        !r->paths.heap || !r->paths.slot || !r->hops || !r->queue) {
+    if (!r->adj_start || !r->adj || !r->head || !r->latency || pa < 0 ||
+        !r->hops || !r->queue) {
         rows_release(r);
         return PLC_ENOMEM;
     }
