@@ -28,7 +28,8 @@ PACKAGES := build-essential cmake pkg-config clang clang-format \
 	libsqlite3-dev libglpk-dev glpk-utils libuv1-dev libzmq3-dev \
 	libnl-route-3-dev libcriterion-dev libinih-dev libsystemd-dev scdoc \
 	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
-	python3-protobuf gnuplot-nox chromium
+	python3-protobuf gnuplot-nox chromium \
+	libmicrohttpd-dev curl python3-jsonschema prometheus
 
 CMAKE_FLAGS ?=
 

@@ -156,3 +156,13 @@ bool srv_has_cluster(const struct srv *s)
 {
     return s->totals.cluster != NULL;
 }
+
+const Placer__Cluster *srv_cluster(const struct srv *s)
+{
+    return s->totals.cluster;
+}
+
+bool srv_stopping(const struct srv *s)
+{
+    return s->draining;
+}

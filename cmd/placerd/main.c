@@ -23,6 +23,7 @@
 #include "plc/error.h"
 #include "plc/log.h"
 #include "server/server.h"
+#include "http.h"
 #include "transport.h"
 #include "plc/buf.h"
 #include "store/store.h"
@@ -74,6 +75,7 @@ struct daemon {
     uv_loop_t *loop;
     struct srv *srv;
     struct transport t;
+    struct http http;
     uv_signal_t sigterm, sigint, sighup;
     bool signals;
 };
@@ -83,6 +85,7 @@ static void on_stopped(void *arg)
 {
     struct daemon *d = arg;
     transport_stop(&d->t);
+    http_stop(&d->http);
     if (d->signals) {
         uv_close((uv_handle_t *)&d->sigterm, NULL);
         uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -209,6 +212,9 @@ int main(int argc, char **argv)
     }
     if ((code = transport_start(&d.t, d.loop, d.srv, o.listen, o.agents)) != 0)
         goto out_loop;
+    if (o.http && (code = http_start(&d.http, d.loop, d.srv, o.http,
+                                     o.http_cert, o.http_key)) != 0)
+        goto out_loop;
     signals_start(&d);
     plc_log(
         PLC_LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
@@ -219,6 +225,9 @@ int main(int argc, char **argv)
         : so.agents_allowed ? "(without keys: --insecure-agents)"
                             : "(refused: without CURVE keys agents need "
                               "--insecure-agents on ipc:// or loopback)");
+    if (o.http)
+        plc_log(PLC_LOG_INFO, "HTTP API on %s://%s/v1/",
+                o.http_cert ? "https" : "http", o.http);
     /* systemd (Type=notify): serving now; nothing without NOTIFY_SOCKET */
     sd_notifyf(0, "READY=1\nSTATUS=serving %s; agents on %s; store %s",
                o.listen, o.agents, o.db);

@@ -41,6 +41,12 @@ static const char help[] =
     "                         key (placer keygen's PATH.key)\n"
     "  --agent-keys DIR       ...and the agents it accepts: their *.pub\n"
     "                         files; others are refused and logged\n"
+    "  --http ADDRESS:PORT    serve the HTTP/JSON API there (default: not\n"
+    "                         served; 127.0.0.1:7480 is the usual port).\n"
+    "                         Loopback addresses only (127.0.0.0/8, ::1):\n"
+    "                         it has no authentication yet\n"
+    "  --http-cert FILE       HTTPS: the server's certificate (PEM)...\n"
+    "  --http-key FILE        ...and its private key (PEM)\n"
     "  --config FILE          options as 'name = value' lines (the names\n"
     "                         of the long options; # comments; optionally\n"
     "                         under [placerd]; insecure-agents = true);\n"
@@ -99,6 +105,9 @@ static int config_key(void *user, const char *section, const char *name,
                         : !strcmp(name, "log-level")     ? &o_->level
                         : !strcmp(name, "server-key")    ? &o_->server_key
                         : !strcmp(name, "agent-keys")    ? &o_->agent_keys
+                        : !strcmp(name, "http")          ? &o_->http
+                        : !strcmp(name, "http-cert")     ? &o_->http_cert
+                        : !strcmp(name, "http-key")      ? &o_->http_key
                                                          : NULL;
     if (slot) {
         if (!strcmp(name, "log-level") && strcmp(value, "error") &&
@@ -140,7 +149,8 @@ static int config_key(void *user, const char *section, const char *name,
     }
     snprintf(c->why, sizeof c->why,
              "unknown key '%.64s' (accepted: db, listen, agents-listen, "
-             "log-level, queue, server-key, agent-keys, insecure-agents)",
+             "log-level, queue, server-key, agent-keys, insecure-agents, http, "
+             "http-cert, http-key)",
              name);
     return 0;
 }
@@ -197,7 +207,10 @@ int options_parse(struct options *o, int argc, char **argv)
         O_CHECK,
         O_INSECURE,
         O_SKEY,
-        O_AKEYS
+        O_AKEYS,
+        O_HTTP,
+        O_HTTP_CERT,
+        O_HTTP_KEY
     };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
@@ -210,6 +223,9 @@ int options_parse(struct options *o, int argc, char **argv)
         {"insecure-agents", no_argument, 0, O_INSECURE},
         {"server-key", required_argument, 0, O_SKEY},
         {"agent-keys", required_argument, 0, O_AKEYS},
+        {"http", required_argument, 0, O_HTTP},
+        {"http-cert", required_argument, 0, O_HTTP_CERT},
+        {"http-key", required_argument, 0, O_HTTP_KEY},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -249,6 +265,15 @@ int options_parse(struct options *o, int argc, char **argv)
             break;
         case O_AKEYS:
             o->agent_keys = optarg;
+            break;
+        case O_HTTP:
+            o->http = optarg;
+            break;
+        case O_HTTP_CERT:
+            o->http_cert = optarg;
+            break;
+        case O_HTTP_KEY:
+            o->http_key = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -291,6 +316,10 @@ int options_parse(struct options *o, int argc, char **argv)
                 "placerd: --insecure-agents only on an ipc:// or loopback "
                 "--agents-listen (got '%s')\n",
                 o->agents);
+        return PLC_EXIT_USAGE;
+    }
+    if ((o->http_cert || o->http_key) && !o->http) {
+        fputs("placerd: --http-cert and --http-key need --http\n", stderr);
         return PLC_EXIT_USAGE;
     }
     if (!o->server_key != !o->agent_keys) {

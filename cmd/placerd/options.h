@@ -9,6 +9,7 @@ struct options {
     long queue;
     bool check, insecure_agents;
     const char *server_key, *agent_keys;
+    const char *http, *http_cert, *http_key; /* NULL: no HTTP */
     char *owned[16]; /* values read from the config file */
     int n_owned;
 };

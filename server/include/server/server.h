@@ -102,6 +102,10 @@ bool srv_planning(const struct srv *s);
 int srv_schema_version(const struct srv *s);
 long srv_repaired(const struct srv *s); /* totals rows repaired at open */
 bool srv_has_cluster(const struct srv *s);
+/* The cluster as applied (NULL before the first), valid until the next
+ * request; whether srv_stop() was called. */
+const Placer__Cluster *srv_cluster(const struct srv *s);
+bool srv_stopping(const struct srv *s);
 
 /* A message from an agent (a packed placer.AgentToServer).  `key_host`:
  * the host the peer's authenticated key serves (CURVE), or NULL when the

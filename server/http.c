@@ -1,0 +1,770 @@
+/*
+ * http.c: the HTTP/JSON API (http.h) as placer.Requests: routes, bodies
+ * loaded like the CLI's files (field paths, lines, columns), replies as
+ * the CLI's --json documents, errors as RFC 9457 problem details.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "plc/quantity.h"
+#include "proto/json.h"
+#include "proto/load.h"
+#include "server/http.h"
+
+#define JSON_TYPE "application/json"
+#define PROBLEM_TYPE "application/problem+json"
+/* a tenant or workflow name in a path (store names are shorter) */
+#define NAME_MAX_LEN 256
+
+enum op {
+    OP_SUBMIT,
+    OP_PLAN,
+    OP_APPLY,
+    OP_STATUS,
+    OP_LIST,
+    OP_HOSTS,
+    OP_RELEASE,
+    OP_BIND
+};
+
+/* One HTTP request waiting for its placer.Response. */
+struct call {
+    struct srv *srv;
+    srv_http_reply_fn reply;
+    void *ctx;
+    enum op op;
+    bool answered;
+    bool orphan; /* answered already: the server's reply is dropped */
+    /* DELETE with If-Match: the status asked first */
+    bool precheck;
+    char etag[24];
+    int status_code; /* the status's error code, 0 when found */
+    char status_msg[512];
+};
+
+/* ---- replies -------------------------------------------------------------
+ */
+
+static void send_json(struct call *c, unsigned status, const char *type,
+                      json_t *j, const char *location, const char *etag,
+                      unsigned retry_after)
+{
+    char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
+    json_decref(j);
+    struct srv_http_response r = {
+        .status = text ? status : 500,
+        .content_type = text ? type : "text/plain",
+        .body = text ? text : "out of memory\n",
+        .len = text ? strlen(text) : 14,
+        .location = location,
+        .etag = etag,
+        .retry_after = retry_after,
+    };
+    c->answered = true;
+    c->reply(c->ctx, &r);
+    free(text);
+}
+
+static const char *error_code_name(Placer__ErrorCode code, char *buf,
+                                   size_t len)
+{
+    return proto_enum_json_name(&placer__error_code__descriptor, (int)code, buf,
+                                len);
+}
+
+static unsigned http_status_of(Placer__ErrorCode code)
+{
+    switch (code) {
+    case PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT:
+        return 422;
+    case PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND:
+        return 404;
+    case PLACER__ERROR_CODE__ERROR_CODE_BUSY:
+        return 503;
+    case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
+        return 409;
+    case PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST:
+    case PLACER__ERROR_CODE__ERROR_CODE_VERSION:
+        return 400;
+    default:
+        return 500;
+    }
+}
+
+static const char *title_of(unsigned status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/* A problem document: status, the placer error code, the detail, and the
+ * problems (as `errors`, each with its field path) when given. */
+static json_t *problem_doc(unsigned status, const char *code,
+                           const char *detail)
+{
+    char type[96];
+    snprintf(type, sizeof type, "urn:placer:problem:%s", code);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
+                     title_of(status), "status", (int)status, "code", code,
+                     "detail", detail);
+}
+
+static void problem(struct call *c, unsigned status, const char *code,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void problem(struct call *c, unsigned status, const char *code,
+                    const char *fmt, ...)
+{
+    char detail[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    send_json(c, status, PROBLEM_TYPE, problem_doc(status, code, detail), NULL,
+              NULL, status == 503 ? 1 : 0);
+}
+
+/* 422 (or 400) with a loaded document's problems. */
+static void problem_diags(struct call *c, unsigned status, const char *what,
+                          const struct plc_diags *d)
+{
+    char detail[256];
+    snprintf(detail, sizeof detail, "the %s has %zu problem%s (see errors)",
+             what, d->n, d->n == 1 ? "" : "s");
+    json_t *j =
+        problem_doc(status, status == 400 ? "malformed" : "bad_input", detail);
+    json_t *errs = json_array();
+    for (size_t i = 0; i < d->n; i++) {
+        json_t *e = json_pack("{s:s, s:s}", "path", d->v[i].path, "detail",
+                              d->v[i].msg);
+        if (e && d->v[i].line > 0) {
+            json_object_set_new(e, "line", json_integer(d->v[i].line));
+            json_object_set_new(e, "column", json_integer(d->v[i].col));
+        }
+        json_array_append_new(errs, e);
+    }
+    json_object_set_new(j, "errors", errs);
+    send_json(c, status, PROBLEM_TYPE, j, NULL, NULL, 0);
+}
+
+/* An error reply of the server: its problems are "PATH: MESSAGE" lines. */
+static void problem_error(struct call *c, const Placer__Error *e)
+{
+    char code[48];
+    unsigned status = http_status_of(e->code);
+    error_code_name(e->code, code, sizeof code);
+    json_t *j = problem_doc(status, code,
+                            e->message ? e->message : "placerd refused it");
+    if (e->n_problems) {
+        json_t *errs = json_array();
+        for (size_t i = 0; i < e->n_problems; i++) {
+            const char *p = e->problems[i], *sep = strstr(p, ": ");
+            json_array_append_new(
+                errs, sep ? json_pack("{s:s%, s:s}", "path", p,
+                                      (size_t)(sep - p), "detail", sep + 2)
+                          : json_pack("{s:s, s:s}", "path", "", "detail", p));
+        }
+        json_object_set_new(j, "errors", errs);
+    }
+    send_json(c, status, PROBLEM_TYPE, j, NULL, NULL, status == 503 ? 1 : 0);
+}
+
+/* The plan document as `placer submit --json` prints it. */
+static json_t *plan_json(const Placer__Plan *p)
+{
+    json_t *j = proto_message_to_json(&p->base, PROTO_JSON_EMPTY_ARRAYS);
+    if (j && !json_object_get(j, "rejection"))
+        json_object_set_new(j, "rejection", json_null());
+    return j;
+}
+
+/* A strong ETag of a plan document with its state: FNV-1a of its bytes. */
+static void plan_etag(const Placer__Plan *p, char out[24])
+{
+    size_t len = placer__plan__get_packed_size(p);
+    uint8_t *b = malloc(len + 1);
+    uint64_t h = 1469598103934665603ULL;
+    if (b) {
+        placer__plan__pack(p, b);
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ b[i]) * 1099511628211ULL;
+        free(b);
+    }
+    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* Percent-encode a path segment (RFC 3986 unreserved kept). */
+static void seg_encode(const char *s, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (; *s && k + 4 < len; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+            out[k++] = (char)ch;
+        } else {
+            out[k++] = '%';
+            out[k++] = hex[ch >> 4];
+            out[k++] = hex[ch & 15];
+        }
+    }
+    out[k] = 0;
+}
+
+static void on_response(void *ctx, const Placer__Response *r)
+{
+    struct call *c = ctx;
+    if (c->orphan) {
+        free(c);
+        return;
+    }
+    if (c->precheck) {
+        /* DELETE's If-Match: the state as it is now */
+        if (r->result_case == PLACER__RESPONSE__RESULT_PLAN) {
+            plan_etag(r->plan, c->etag);
+        } else {
+            c->status_code = r->result_case == PLACER__RESPONSE__RESULT_ERROR
+                                 ? (int)r->error->code
+                                 : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL;
+            snprintf(c->status_msg, sizeof c->status_msg, "%s",
+                     r->result_case == PLACER__RESPONSE__RESULT_ERROR &&
+                             r->error->message
+                         ? r->error->message
+                         : "no status");
+        }
+        c->precheck = false;
+        return;
+    }
+    switch (r->result_case) {
+    case PLACER__RESPONSE__RESULT_ERROR:
+        problem_error(c, r->error);
+        break;
+    case PLACER__RESPONSE__RESULT_PLAN: {
+        const Placer__Plan *p = r->plan;
+        if (c->op == OP_SUBMIT && p->admitted) {
+            char t[3 * NAME_MAX_LEN + 1], n[3 * NAME_MAX_LEN + 1], loc[1600];
+            seg_encode(srv__tenant_of(p->tenant), t, sizeof t);
+            seg_encode(p->workflow ? p->workflow : "", n, sizeof n);
+            snprintf(loc, sizeof loc, "/v1/workflows/%s/%s", t, n);
+            send_json(c, 201, JSON_TYPE, plan_json(p), loc, NULL, 0);
+        } else if (c->op == OP_SUBMIT) {
+            send_json(c, 409, JSON_TYPE, plan_json(p), NULL, NULL, 0);
+        } else if (c->op == OP_STATUS) {
+            char etag[24];
+            plan_etag(p, etag);
+            send_json(c, 200, JSON_TYPE, plan_json(p), NULL, etag, 0);
+        } else {
+            send_json(c, 200, JSON_TYPE, plan_json(p), NULL, NULL, 0);
+        }
+        break;
+    }
+    case PLACER__RESPONSE__RESULT_CLUSTER_APPLY:
+        send_json(c, 200, JSON_TYPE,
+                  proto_message_to_json(&r->cluster_apply->base,
+                                        PROTO_JSON_EMPTY_ARRAYS),
+                  NULL, NULL, 0);
+        break;
+    case PLACER__RESPONSE__RESULT_LIST:
+        send_json(
+            c, 200, JSON_TYPE,
+            proto_message_to_json(&r->list->base, PROTO_JSON_EMPTY_ARRAYS),
+            NULL, NULL, 0);
+        break;
+    case PLACER__RESPONSE__RESULT_HOSTS:
+        send_json(
+            c, 200, JSON_TYPE,
+            proto_message_to_json(&r->hosts->base, PROTO_JSON_EMPTY_ARRAYS),
+            NULL, NULL, 0);
+        break;
+    case PLACER__RESPONSE__RESULT_RELEASE:
+        send_json(c, 200, JSON_TYPE,
+                  proto_message_to_json(&r->release->base, 0), NULL, NULL, 0);
+        break;
+    case PLACER__RESPONSE__RESULT_BIND:
+        send_json(c, 200, JSON_TYPE, proto_message_to_json(&r->bind->base, 0),
+                  NULL, NULL, 0);
+        break;
+    default:
+        problem(c, 500, "internal", "placerd gave an answer of another kind");
+        break;
+    }
+    free(c);
+}
+
+/* Ask the server: the request packed as a ZeroMQ client would send it. */
+static void ask(struct call *c, Placer__Request *req)
+{
+    req->has_protocol_version = 1;
+    req->protocol_version = SRV_PROTOCOL_VERSION;
+    size_t len = placer__request__get_packed_size(req);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) {
+        problem(c, 500, "internal", "out of memory");
+        free(c);
+        return;
+    }
+    placer__request__pack(req, buf);
+    srv_request_bytes(c->srv, buf, len, on_response, c);
+    free(buf);
+}
+
+/* ---- requests -------------------------------------------------------------
+ */
+
+static const char *get(const struct srv_http_request *rq,
+                       enum srv_http_kind kind, const char *key)
+{
+    return rq->get ? rq->get(rq->get_arg, kind, key) : NULL;
+}
+
+/* A query argument that is true or false (absent: false); -1 after
+ * answering 400. */
+static int flag_arg(struct call *c, const struct srv_http_request *rq,
+                    const char *key)
+{
+    const char *v = get(rq, SRV_HTTP_QUERY, key);
+    if (!v || !strcmp(v, "false") || !strcmp(v, "0"))
+        return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "1") || !v[0])
+        return 1;
+    problem(c, 400, "bad_request", "?%s=%.64s: give true or false", key, v);
+    return -1;
+}
+
+/* ?objective= and ?time_limit= of a submission or dry run; false after
+ * answering 400. */
+static bool ask_args(struct call *c, const struct srv_http_request *rq,
+                     int *objective, uint64_t *limit_ms, bool *has_limit)
+{
+    const char *o = get(rq, SRV_HTTP_QUERY, "objective");
+    *objective = 0;
+    if (o) {
+        const ProtobufCEnumDescriptor *d = &placer__objective__descriptor;
+        char name[48], names[160];
+        for (unsigned i = 0; i < d->n_values && !*objective; i++)
+            if (d->values[i].value &&
+                !strcmp(proto_enum_json_name(d, d->values[i].value, name,
+                                             sizeof name),
+                        o))
+                *objective = d->values[i].value;
+        if (!*objective) {
+            proto_enum_json_names(d, names, sizeof names);
+            problem(c, 400, "bad_request",
+                    "?objective=%.64s is not an objective (accepted: %s)", o,
+                    names);
+            return false;
+        }
+    }
+    const char *t = get(rq, SRV_HTTP_QUERY, "time_limit");
+    *has_limit = false;
+    if (t) {
+        uint64_t ns;
+        struct plc_error err = PLC_ERROR_INIT;
+        if (plc_qty_parse(PLC_QTY_TIME, t, &ns, &err) < 0 || ns < 1000000) {
+            problem(c, 400, "bad_request",
+                    "?time_limit=%.64s: give a duration of at least 1ms, "
+                    "such as 500ms or 2s%s%s",
+                    t, err.msg[0] ? "; " : "", err.msg);
+            return false;
+        }
+        *limit_ms = ns / 1000000;
+        *has_limit = true;
+    }
+    return true;
+}
+
+/* A JSON body as a document of `kind`; NULL after answering (400 when it
+ * is not JSON at all, 422 with every problem otherwise). */
+static ProtobufCMessage *load_body(struct call *c,
+                                   const struct srv_http_request *rq,
+                                   enum proto_doc_kind kind,
+                                   struct proto_doc *doc)
+{
+    struct plc_error err = PLC_ERROR_INIT;
+    const char *what = proto_doc_kind_name(kind);
+    if (!rq->len) {
+        problem(c, 400, "bad_request",
+                "the request body is empty; send the "
+                "%s as JSON",
+                what);
+        return NULL;
+    }
+    int rc = proto_doc_load_text(doc, "body", rq->body, rq->len, kind, &err);
+    if (rc == 0)
+        return doc->msg;
+    if (rc == PLC_EDATA)
+        problem_diags(c, doc->msg ? 422 : 400, what, &doc->diags);
+    else
+        problem(c, 500, "internal", "%s", err.msg);
+    return NULL;
+}
+
+static void do_ask(struct call *c, const struct srv_http_request *rq)
+{
+    int objective;
+    uint64_t limit_ms = 0;
+    bool has_limit;
+    if (!ask_args(c, rq, &objective, &limit_ms, &has_limit)) {
+        free(c);
+        return;
+    }
+    struct proto_doc doc = PROTO_DOC_INIT;
+    Placer__Workflow *w =
+        (Placer__Workflow *)load_body(c, rq, PROTO_DOC_WORKFLOW, &doc);
+    if (!w) {
+        proto_doc_release(&doc);
+        free(c);
+        return;
+    }
+    Placer__Request req = PLACER__REQUEST__INIT;
+    Placer__SubmitRequest s = PLACER__SUBMIT_REQUEST__INIT;
+    Placer__PlanRequest p = PLACER__PLAN_REQUEST__INIT;
+    if (c->op == OP_SUBMIT) {
+        s.workflow = w;
+        s.has_objective = objective != 0;
+        s.objective = (Placer__Objective)objective;
+        s.has_time_limit_ms = has_limit;
+        s.time_limit_ms = limit_ms;
+        req.op_case = PLACER__REQUEST__OP_SUBMIT;
+        req.submit = &s;
+    } else {
+        p.workflow = w;
+        p.has_objective = objective != 0;
+        p.objective = (Placer__Objective)objective;
+        p.has_time_limit_ms = has_limit;
+        p.time_limit_ms = limit_ms;
+        req.op_case = PLACER__REQUEST__OP_PLAN;
+        req.plan = &p;
+    }
+    ask(c, &req);
+    proto_doc_release(&doc);
+}
+
+static void do_apply(struct call *c, const struct srv_http_request *rq)
+{
+    int force = flag_arg(c, rq, "force");
+    if (force < 0) {
+        free(c);
+        return;
+    }
+    struct proto_doc doc = PROTO_DOC_INIT;
+    Placer__Cluster *cl =
+        (Placer__Cluster *)load_body(c, rq, PROTO_DOC_CLUSTER, &doc);
+    if (!cl) {
+        proto_doc_release(&doc);
+        free(c);
+        return;
+    }
+    Placer__Request req = PLACER__REQUEST__INIT;
+    Placer__ClusterApplyRequest a = PLACER__CLUSTER_APPLY_REQUEST__INIT;
+    a.cluster = cl;
+    a.has_force = 1;
+    a.force = force;
+    req.op_case = PLACER__REQUEST__OP_CLUSTER_APPLY;
+    req.cluster_apply = &a;
+    ask(c, &req);
+    proto_doc_release(&doc);
+}
+
+static void do_bind(struct call *c, const struct srv_http_request *rq,
+                    const char *tenant, const char *name)
+{
+    json_error_t je;
+    json_t *j = rq->len ? json_loadb(rq->body, rq->len, 0, &je) : NULL;
+    if (!j || !json_is_object(j)) {
+        problem(c, 400, "bad_request",
+                "the body is not a JSON object%s%s: send {\"service\": S, "
+                "\"pid\": P} or {\"from\": A, \"to\": B, \"flow\": {...}}",
+                j ? "" : ": ", j ? "" : (rq->len ? je.text : "it is empty"));
+        json_decref(j);
+        free(c);
+        return;
+    }
+    struct plc_diags d = PLC_DIAGS_INIT;
+    Placer__BindRequest *b = (Placer__BindRequest *)proto_json_to_message(
+        &placer__bind_request__descriptor, j, "", &d);
+    json_decref(j);
+    if (!b || d.n) {
+        problem_diags(c, 422, "binding", &d);
+        plc_diags_release(&d);
+        if (b)
+            placer__bind_request__free_unpacked(b, NULL);
+        free(c);
+        return;
+    }
+    plc_diags_release(&d);
+    /* the path names the workflow */
+    char *old_w = b->workflow, *old_t = b->tenant;
+    b->workflow = (char *)name;
+    b->tenant = (char *)tenant;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.op_case = PLACER__REQUEST__OP_BIND;
+    req.bind = b;
+    ask(c, &req);
+    b->workflow = old_w;
+    b->tenant = old_t;
+    placer__bind_request__free_unpacked(b, NULL);
+}
+
+static void do_named(struct call *c, const struct srv_http_request *rq,
+                     const char *tenant, const char *name)
+{
+    Placer__Request req = PLACER__REQUEST__INIT;
+    if (c->op == OP_STATUS) {
+        Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
+        s.name = (char *)name;
+        s.tenant = (char *)tenant;
+        req.op_case = PLACER__REQUEST__OP_STATUS;
+        req.status = &s;
+        ask(c, &req);
+        return;
+    }
+    const char *if_match = get(rq, SRV_HTTP_HEADER, "If-Match");
+    if (if_match) {
+        /* the state now, then the release, in one turn of the loop:
+         * nothing else runs between them */
+        Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
+        s.name = (char *)name;
+        s.tenant = (char *)tenant;
+        req.op_case = PLACER__REQUEST__OP_STATUS;
+        req.status = &s;
+        c->precheck = true;
+        ask(c, &req);
+        if (c->precheck) { /* status is answered on the loop, at once */
+            problem(c, 500, "internal", "the status was not answered at once");
+            c->orphan = true; /* its answer, when it comes, frees c */
+            return;
+        }
+        if (c->status_code) {
+            problem(c, http_status_of((Placer__ErrorCode)c->status_code),
+                    c->status_code == PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND
+                        ? "not_found"
+                        : "internal",
+                    "%s", c->status_msg);
+            free(c);
+            return;
+        }
+        if (strcmp(if_match, "*") && !strstr(if_match, c->etag)) {
+            problem(c, 412, "precondition_failed",
+                    "If-Match %.64s: the workflow is now %s; read it again "
+                    "(GET) and retry with its ETag",
+                    if_match, c->etag);
+            free(c);
+            return;
+        }
+    }
+    Placer__ReleaseRequest r = PLACER__RELEASE_REQUEST__INIT;
+    r.name = (char *)name;
+    r.tenant = (char *)tenant;
+    req.op_case = PLACER__REQUEST__OP_RELEASE;
+    req.release = &r;
+    ask(c, &req);
+}
+
+/* Splits "/a/b/c" into at most `max` segments; their count, or max + 1
+ * when there are more.  Empty segments count (a trailing slash is one). */
+static size_t segments(const char *path, char seg[][NAME_MAX_LEN + 1],
+                       size_t max, bool *too_long)
+{
+    size_t n = 0;
+    *too_long = false;
+    if (*path != '/')
+        return 0;
+    while (*path == '/') {
+        const char *s = path + 1, *e = strchr(s, '/');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (n == max)
+            return max + 1;
+        if (len > NAME_MAX_LEN)
+            *too_long = true;
+        snprintf(seg[n++], NAME_MAX_LEN + 1, "%.*s", (int)len, s);
+        path = s + len;
+    }
+    return n;
+}
+
+static bool is(const char *a, const char *b)
+{
+    return !strcmp(a, b);
+}
+
+static void not_allowed(struct call *c, const char *method, const char *allow)
+{
+    char detail[160];
+    snprintf(detail, sizeof detail, "%.16s is not served here (allowed: %s)",
+             method, allow);
+    json_t *j = problem_doc(405, "method_not_allowed", detail);
+    char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
+    json_decref(j);
+    struct srv_http_response r = {
+        .status = text ? 405 : 500,
+        .content_type = PROBLEM_TYPE,
+        .body = text ? text : "",
+        .len = text ? strlen(text) : 0,
+        .allow = allow,
+    };
+    c->answered = true;
+    c->reply(c->ctx, &r);
+    free(text);
+    free(c);
+}
+
+void srv_http(struct srv *s, const struct srv_http_request *rq,
+              srv_http_reply_fn reply, void *ctx)
+{
+    struct call *c = calloc(1, sizeof *c);
+    if (!c) {
+        struct srv_http_response r = {
+            503, "text/plain", "out of memory\n", 14, NULL, NULL, 1, NULL};
+        reply(ctx, &r);
+        return;
+    }
+    c->srv = s;
+    c->reply = reply;
+    c->ctx = ctx;
+    const char *m = rq->method ? rq->method : "";
+    char seg[6][NAME_MAX_LEN + 1];
+    bool too_long;
+    size_t n = segments(rq->path ? rq->path : "", seg, 5, &too_long);
+    if (too_long) {
+        problem(c, 404, "not_found",
+                "no such resource (a name in the path is "
+                "longer than 256 bytes)");
+        free(c);
+        return;
+    }
+    bool get_ = is(m, "GET") || is(m, "HEAD");
+    if (n == 1 && (is(seg[0], "healthz") || is(seg[0], "readyz"))) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        if (is(seg[0], "readyz") && !srv_has_cluster(s))
+            problem(c, 503, "not_ready",
+                    "no cluster applied yet: PUT /v1/cluster first");
+        else if (is(seg[0], "readyz") && srv_stopping(s))
+            problem(c, 503, "not_ready", "placerd is shutting down");
+        else
+            send_json(c, 200, JSON_TYPE, json_pack("{s:s}", "status", "ok"),
+                      NULL, NULL, 0);
+        free(c);
+        return;
+    }
+    if (n < 2 || !is(seg[0], "v1")) {
+        problem(c, 404, "not_found",
+                "no such resource: %.300s (the API is under /v1/; see "
+                "placerd --help)",
+                rq->path ? rq->path : "");
+        free(c);
+        return;
+    }
+    const char *res = seg[1];
+    if (n == 2 && is(res, "cluster")) {
+        if (is(m, "PUT")) {
+            c->op = OP_APPLY;
+            do_apply(c, rq);
+        } else if (get_) {
+            const Placer__Cluster *cl = srv_cluster(s);
+            if (!cl)
+                problem(c, 404, "not_found",
+                        "no cluster applied yet: PUT /v1/cluster first");
+            else
+                send_json(c, 200, JSON_TYPE,
+                          proto_message_to_json(&cl->base, 0), NULL, NULL, 0);
+            free(c);
+        } else {
+            not_allowed(c, m, "GET, HEAD, PUT");
+        }
+        return;
+    }
+    if (n == 2 && is(res, "plans")) {
+        if (!is(m, "POST")) {
+            not_allowed(c, m, "POST");
+            return;
+        }
+        c->op = OP_PLAN;
+        do_ask(c, rq);
+        return;
+    }
+    if (n == 2 && is(res, "hosts")) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        c->op = OP_HOSTS;
+        Placer__Request req = PLACER__REQUEST__INIT;
+        Placer__HostsRequest h = PLACER__HOSTS_REQUEST__INIT;
+        req.op_case = PLACER__REQUEST__OP_HOSTS;
+        req.hosts = &h;
+        ask(c, &req);
+        return;
+    }
+    if (is(res, "workflows") && n == 2) {
+        if (is(m, "POST")) {
+            c->op = OP_SUBMIT;
+            do_ask(c, rq);
+        } else if (get_) {
+            c->op = OP_LIST;
+            Placer__Request req = PLACER__REQUEST__INIT;
+            Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
+            l.tenant = (char *)get(rq, SRV_HTTP_QUERY, "tenant");
+            req.op_case = PLACER__REQUEST__OP_LIST;
+            req.list = &l;
+            ask(c, &req);
+        } else {
+            not_allowed(c, m, "GET, HEAD, POST");
+        }
+        return;
+    }
+    if (is(res, "workflows") && (n == 4 || n == 5) && seg[2][0] && seg[3][0]) {
+        if (n == 5 && is(seg[4], "bindings")) {
+            if (!is(m, "POST")) {
+                not_allowed(c, m, "POST");
+                return;
+            }
+            c->op = OP_BIND;
+            do_bind(c, rq, seg[2], seg[3]);
+            return;
+        }
+        if (n == 4 && get_) {
+            c->op = OP_STATUS;
+            do_named(c, rq, seg[2], seg[3]);
+        } else if (n == 4 && is(m, "DELETE")) {
+            c->op = OP_RELEASE;
+            do_named(c, rq, seg[2], seg[3]);
+        } else if (n == 4) {
+            not_allowed(c, m, "GET, HEAD, DELETE");
+        } else {
+            problem(c, 404, "not_found", "no such resource: %.300s", rq->path);
+            free(c);
+        }
+        return;
+    }
+    problem(c, 404, "not_found", "no such resource: %.300s", rq->path);
+    free(c);
+}
