@@ -222,6 +222,8 @@ static void do_status(struct srv *srv, struct job *q)
     }
     srv__sync_plan_states(&srv->sync, p, tenant);
     supply_states(srv, p);
+    p->has_admission = 1;
+    p->admission = (uint64_t)w.id;
     srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, p);
     placer__plan__free_unpacked(p, NULL);
     store_workflow_free(&w);

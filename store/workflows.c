@@ -490,6 +490,7 @@ static int load_row(struct store *s, sqlite3_stmt *row,
     memset(w, 0, sizeof *w);
     bool oom = false;
     int64_t id = sqlite3_column_int64(row, 0);
+    w->id = id;
     w->tenant = dup_col(row, 1, &oom);
     w->name = dup_col(row, 2, &oom);
     w->state = dup_col(row, 3, &oom);

@@ -142,6 +142,7 @@ int store_release(struct store *s, const char *tenant, const char *name,
                   struct plc_error *err);
 
 struct store_workflow {
+    int64_t id; /* the admission's row: never reused */
     char *tenant, *name, *state;
     void *plan; /* protobuf bytes (Plan) */
     size_t plan_len;

@@ -1,0 +1,508 @@
+#!/usr/bin/python3
+"""placerd's HTTP/JSON API end to end, with real clients: Python's
+http.client and urllib, and curl.
+
+    test_http.py BIN_DIR SOURCE_DIR [SCENARIO]...
+
+lifecycle    readyz before and after a cluster, PUT/GET /v1/cluster, a dry
+             run that changes nothing, submit (201 + Location), status with
+             an ETag that changes with the state, list, hosts, a stale
+             If-Match (412, still there), release with the right one,
+             then 404; a rejection is 409 with its code
+same         an HTTP submission and `placer submit --json` over ZeroMQ on
+             two fresh daemons give the same plan
+errors       422 with field paths, 400 for malformed JSON, an empty body
+             and bad query arguments, 404, 405 with Allow, 413 (declared
+             and chunked); none of them changes the stored state
+clients      keep-alive reuse, 8 clients submitting at once (all answered,
+             no core over its capacity), a slow client and one that
+             disconnects mid-body or while its admission is planned do not
+             stop others being served; SIGTERM with connections open
+options      --http refused off loopback (exit 64), a malformed address
+             (64), a port in use (69); HTTPS with --http-cert/--http-key
+             checked by curl against the certificate
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+BIN, SRC = sys.argv[1], sys.argv[2]
+WORK = tempfile.mkdtemp(prefix="placer-http-")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def example(name):
+    with open(os.path.join(SRC, "examples", name), "rb") as f:
+        return f.read()
+
+
+def renamed(body, name):
+    d = json.loads(body)
+    d["name"] = name
+    return json.dumps(d).encode()
+
+
+class Daemon:
+    def __init__(self, tag, extra=(), http=True):
+        self.dir = os.path.join(WORK, tag)
+        os.makedirs(self.dir, exist_ok=True)
+        self.db = os.path.join(self.dir, "p.db")
+        self.port = free_port()
+        self.zmq = "ipc://" + self.dir + "/c"
+        args = [BIN + "/placerd", "--db", self.db, "--listen", self.zmq,
+                "--agents-listen", "ipc://" + self.dir + "/a"]
+        if http:
+            args += ["--http", "127.0.0.1:%d" % self.port]
+        self.log = open(self.db + ".log", "ab")
+        self.proc = subprocess.Popen(args + list(extra), stdout=self.log,
+                                     stderr=self.log)
+        self.base = "http://127.0.0.1:%d" % self.port
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise RuntimeError("placerd exited with %d" % self.proc.returncode)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("placerd's HTTP did not come up")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=30)
+        check(rc == 0, "placerd exits 0 on SIGTERM (got %d)" % rc)
+
+    def state(self):
+        """Rows the store holds: workflows, reservations, bindings."""
+        import sqlite3
+        c = sqlite3.connect(self.db)
+        try:
+            return tuple(c.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                         for t in ("workflows", "cpu_reservations",
+                                   "net_reservations", "bindings"))
+        finally:
+            c.close()
+
+
+def call(d, method, path, body=None, headers=None, conn=None):
+    """(status, headers dict with lower-case names, parsed JSON or text)."""
+    c = conn or http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    if conn is None:
+        c.close()
+    ctype = hdrs.get("content-type", "")
+    doc = json.loads(data) if "json" in ctype and data else data
+    return r.status, hdrs, doc
+
+
+def problem_ok(doc, status, code, what):
+    check(isinstance(doc, dict) and doc.get("status") == status and
+          doc.get("code") == code and doc.get("type", "").endswith(code) and
+          isinstance(doc.get("title"), str) and doc.get("detail"),
+          "%s: a problem document with status %d and code %s (got %r)"
+          % (what, status, code, doc))
+
+
+def lifecycle():
+    d = Daemon("lifecycle")
+    try:
+        st, _, doc = call(d, "GET", "/healthz")
+        check(st == 200 and doc == {"status": "ok"}, "healthz: 200 ok")
+        st, h, doc = call(d, "GET", "/readyz")
+        check(st == 503 and h.get("retry-after") == "1",
+              "readyz: 503 with Retry-After before a cluster (got %d)" % st)
+        problem_ok(doc, 503, "not_ready", "readyz before a cluster")
+        st, _, doc = call(d, "GET", "/v1/cluster")
+        check(st == 404, "GET /v1/cluster before one: 404 (got %d)" % st)
+        st, h, doc = call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        check(st == 200 and doc == {"hosts": 16, "switches": 20, "links": 48,
+                                    "stranded": []},
+              "PUT /v1/cluster: 200 with its counts (got %d %r)" % (st, doc))
+        st, _, _ = call(d, "GET", "/readyz")
+        check(st == 200, "readyz: 200 once a cluster is applied")
+        st, _, doc = call(d, "GET", "/v1/cluster")
+        check(st == 200 and len(doc.get("hosts", [])) == 16 and
+              doc["hosts"][0]["name"] == "h-0-0-0",
+              "GET /v1/cluster: the cluster as applied")
+        vepc = example("vepc-attach.json")
+        # a dry run: a plan, and nothing stored
+        before = d.state()
+        st, _, doc = call(d, "POST", "/v1/plans?time_limit=2s", vepc)
+        check(st == 200 and doc.get("admitted") is True and
+              doc.get("services"), "POST /v1/plans: 200 with a plan")
+        check(d.state() == before, "a dry run stores nothing")
+        st, _, doc = call(d, "GET", "/v1/workflows")
+        check(st == 200 and doc == {"schema": 1, "workflows": []},
+              "after a dry run the list is empty (got %r)" % doc)
+        # submit
+        st, h, plan = call(d, "POST", "/v1/workflows", vepc)
+        check(st == 201 and h.get("location") == "/v1/workflows/acme/vepc-attach",
+              "submit: 201 with Location (got %d %r)" % (st, h.get("location")))
+        check(plan.get("admitted") is True and plan.get("rejection", 1) is None and
+              plan["solver"]["status"] == "optimal",
+              "submit: the plan document, admitted and optimal")
+        st, h, doc = call(d, "GET", h["location"])
+        etag = h.get("etag", "")
+        check(st == 200 and etag.startswith('"') and
+              doc.get("workflow") == "vepc-attach" and doc.get("state"),
+              "status: 200 with an ETag and the state (got %d %r)" % (st, etag))
+        check([s["host"] for s in doc["services"]] ==
+              [s["host"] for s in plan["services"]],
+              "status: the plan that was admitted")
+        st, h2, _ = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(h2.get("etag") == etag, "the ETag is stable while nothing changes")
+        st, _, doc = call(d, "GET", "/v1/workflows?tenant=acme")
+        check(st == 200 and [w["name"] for w in doc["workflows"]] ==
+              ["vepc-attach"], "list: the workflow")
+        st, _, doc = call(d, "GET", "/v1/workflows?tenant=other")
+        check(st == 200 and doc["workflows"] == [],
+              "list of another tenant: empty")
+        st, _, doc = call(d, "GET", "/v1/hosts")
+        used = {hh["name"]: sum(hh.get("reserved", [])) for hh in doc["hosts"]}
+        check(st == 200 and len(used) == 16 and
+              all(used.get(s["host"], 0) > 0 for s in plan["services"]),
+              "hosts: the plan's hosts carry reservations")
+        # a binding for an unknown service is refused by the server (404)
+        st, _, doc = call(d, "POST", "/v1/workflows/acme/vepc-attach/bindings",
+                          json.dumps({"service": "nope", "pid": os.getpid()}))
+        check(st in (404, 422) and isinstance(doc, dict) and doc.get("code"),
+              "a binding of an unknown service: refused with a problem "
+              "(got %d %r)" % (st, doc))
+        # release with a stale ETag: 412, and still there
+        st, _, doc = call(d, "DELETE", "/v1/workflows/acme/vepc-attach",
+                          headers={"If-Match": '"0123456789abcdef"'})
+        check(st == 412, "DELETE with a stale If-Match: 412 (got %d)" % st)
+        problem_ok(doc, 412, "precondition_failed", "stale If-Match")
+        st, _, _ = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(st == 200, "after the 412 the workflow is still there")
+        st, _, doc = call(d, "DELETE", "/v1/workflows/acme/vepc-attach",
+                          headers={"If-Match": etag})
+        check(st == 200 and doc == {"name": "vepc-attach", "state": "released"},
+              "DELETE with the ETag: released (got %d %r)" % (st, doc))
+        st, _, doc = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(st == 404, "after the release: 404 (got %d)" % st)
+        problem_ok(doc, 404, "not_found", "status of a released workflow")
+        st, _, _ = call(d, "DELETE", "/v1/workflows/acme/vepc-attach")
+        check(st == 404, "a second release: 404 (got %d)" % st)
+        # a rejection: 409 with the plan document and its code
+        tight = json.loads(example("video-pipeline.json"))
+        tight["deadline"] = "5ms"
+        before = d.state()
+        st, h, doc = call(d, "POST", "/v1/workflows", json.dumps(tight))
+        check(st == 409 and doc.get("admitted") is False and
+              isinstance(doc.get("rejection"), dict) and
+              doc["rejection"].get("code") and "location" not in h,
+              "a rejection: 409 with admitted false and its code (got %d %r)"
+              % (st, doc.get("rejection")))
+        check(d.state() == before, "a rejection stores nothing")
+        # admitted again: another admission, another ETag, and the old
+        # one no longer releases it
+        st, h, _ = call(d, "POST", "/v1/workflows", vepc)
+        st, h1, _ = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(st == 200 and h1.get("etag") and h1["etag"] != etag,
+              "a new admission has a new ETag (%r, %r)" % (h1.get("etag"), etag))
+        st, _, _ = call(d, "DELETE", "/v1/workflows/acme/vepc-attach",
+                        headers={"If-Match": etag})
+        check(st == 412, "the old ETag does not release the new admission")
+        # curl, a second client
+        out = subprocess.run(["curl", "-sS", "-w", "\\n%{http_code}",
+                              d.base + "/v1/workflows/acme/vepc-attach"],
+                             capture_output=True, text=True, timeout=30)
+        body, code = out.stdout.rsplit("\n", 1)
+        check(code == "200" and json.loads(body)["workflow"] == "vepc-attach",
+              "curl reads the status (got %s)" % code)
+    finally:
+        d.stop()
+
+
+def same():
+    """One submission over HTTP and one with `placer submit` over ZeroMQ,
+    each on a fresh daemon with the same cluster: the same plan."""
+    a, b = Daemon("same-http"), Daemon("same-zmq")
+    try:
+        for d in (a, b):
+            st, _, _ = call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+            check(st == 200, "cluster applied")
+        st, _, ph = call(a, "POST", "/v1/workflows", example("vepc-attach.json"))
+        out = subprocess.run([BIN + "/placer", "--server", b.zmq, "submit",
+                              "--json", SRC + "/examples/vepc-attach.json"],
+                             capture_output=True, text=True, timeout=60)
+        check(out.returncode == 0, "placer submit: exit 0 (%s)" % out.stderr)
+        pz = json.loads(out.stdout)
+        strip = ("solver",)
+        ph2 = {k: v for k, v in ph.items() if k not in strip}
+        pz2 = {k: v for k, v in pz.items() if k not in strip}
+        check(ph2 == pz2, "HTTP and ZeroMQ give the same plan document "
+              "(but for the solver's times)")
+        check(ph["solver"]["status"] == pz["solver"]["status"],
+              "...and the same solver status")
+    finally:
+        a.stop()
+        b.stop()
+
+
+def errors():
+    d = Daemon("errors")
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        call(d, "POST", "/v1/workflows", example("vepc-attach.json"))
+        before = d.state()
+        bad = json.loads(example("video-pipeline.json"))
+        bad["services"][1]["exec_time"] = "6ms"
+        bad["probability"] = 1.5
+        st, _, doc = call(d, "POST", "/v1/workflows", json.dumps(bad, indent=1))
+        check(st == 422, "invalid workflow: 422 (got %d)" % st)
+        problem_ok(doc, 422, "bad_input", "invalid workflow")
+        paths = sorted(e["path"] for e in doc.get("errors", []))
+        check(paths == ["probability", "services[1].exec_time"],
+              "422: every problem with its field path (got %r)" % paths)
+        check(all(e.get("line", 0) > 0 for e in doc.get("errors", [])),
+              "422: with lines")
+        bad_ref = json.loads(example("video-pipeline.json"))
+        bad_ref["endpoints"][0]["node"] = "no-such-host"
+        st, _, doc = call(d, "POST", "/v1/plans", json.dumps(bad_ref))
+        check(st == 422 and any("endpoints[0]" in e["path"]
+                                for e in doc.get("errors", [])),
+              "an unknown host: 422 naming endpoints[0] (got %d %r)" % (st, doc))
+        st, _, doc = call(d, "POST", "/v1/workflows", b'{"name": ')
+        check(st == 400, "malformed JSON: 400 (got %d)" % st)
+        problem_ok(doc, 400, "malformed", "malformed JSON")
+        st, _, doc = call(d, "POST", "/v1/workflows", b"")
+        check(st == 400, "an empty body: 400 (got %d)" % st)
+        for q in ("objective=fastest", "time_limit=soon", "time_limit=0s"):
+            st, _, doc = call(d, "POST", "/v1/plans?" + q,
+                              example("vepc-attach.json"))
+            check(st == 400 and q.split("=")[0] in doc.get("detail", ""),
+                  "?%s: 400 naming the argument (got %d)" % (q, st))
+        st, _, doc = call(d, "PUT", "/v1/cluster?force=maybe",
+                          example("fat-tree-k4.json"))
+        check(st == 400, "?force=maybe: 400 (got %d)" % st)
+        for path in ("/", "/v1", "/v2/workflows", "/v1/nothing",
+                     "/v1/workflows/acme", "/v1/workflows/acme/x/y/z"):
+            st, _, doc = call(d, "GET", path)
+            check(st == 404, "GET %s: 404 (got %d)" % (path, st))
+        for method, path, allow in (("PATCH", "/v1/hosts", "GET, HEAD"),
+                                    ("DELETE", "/v1/workflows", "GET, HEAD, POST"),
+                                    ("GET", "/v1/plans", "POST"),
+                                    ("POST", "/v1/cluster", "GET, HEAD, PUT")):
+            st, h, doc = call(d, method, path)
+            check(st == 405 and h.get("allow") == allow,
+                  "%s %s: 405 with Allow: %s (got %d %r)"
+                  % (method, path, allow, st, h.get("allow")))
+        # 413: declared (with and without Expect: 100-continue), then
+        # chunked (found out while reading)
+        n = (16 << 20) + 1
+        for expect in (b"Expect: 100-continue\r\n", b""):
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=60)
+            s.sendall(b"POST /v1/workflows HTTP/1.1\r\nHost: x\r\n%s"
+                      b"Content-Length: %d\r\n\r\n" % (expect, n))
+            if not expect:
+                try:
+                    s.sendall(b" " * n)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # refused before the body was read: fine
+            head = s.recv(4096)
+            s.close()
+            check(head.startswith(b"HTTP/1.1 413"),
+                  "a body of 16 MiB + 1 %s: 413 (got %r)"
+                  % ("announced with Expect" if expect else "sent whole",
+                     head[:40]))
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        c.putrequest("POST", "/v1/workflows")
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        chunk = b" " * (1 << 20)
+        try:
+            for _ in range(17):
+                c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            c.send(b"0\r\n\r\n")
+            r = c.getresponse()
+            check(r.status == 413, "a chunked body over 16 MiB: 413 (got %d)"
+                  % r.status)
+        except (BrokenPipeError, ConnectionResetError):
+            failures.append("a chunked body over 16 MiB: the connection was "
+                            "cut before a 413")
+        c.close()
+        check(d.state() == before, "no bad request changed the store")
+        st, _, _ = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(st == 200, "and the admitted workflow is still served")
+    finally:
+        d.stop()
+
+
+def clients():
+    d = Daemon("clients")
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        # keep-alive: one connection, several requests
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        for _ in range(5):
+            st, h, _ = call(d, "GET", "/v1/hosts", conn=c)
+            check(st == 200 and h.get("connection", "").lower() != "close",
+                  "keep-alive: served on one connection")
+        sock1 = c.sock
+        call(d, "GET", "/healthz", conn=c)
+        check(c.sock is sock1, "keep-alive: the same socket throughout")
+        c.close()
+        # a slow client (half a request line) and one that leaves mid-body
+        slow = socket.create_connection(("127.0.0.1", d.port))
+        slow.sendall(b"POST /v1/workflows HTTP/1.1\r\nHost: x\r\nContent-Le")
+        gone = socket.create_connection(("127.0.0.1", d.port))
+        gone.sendall(b"POST /v1/workflows HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"name\"")
+        gone.close()
+        t0 = time.time()
+        st, _, _ = call(d, "GET", "/v1/hosts")
+        check(st == 200 and time.time() - t0 < 10,
+              "a slow client and a vanished one do not stop others")
+        # one that leaves while its admission is planned
+        left = socket.create_connection(("127.0.0.1", d.port))
+        body = renamed(example("vepc-attach.json"), "left-early")
+        left.sendall(b"POST /v1/workflows HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        left.close()
+        # 8 clients at once, each its own workflow
+        results = {}
+
+        def submit(i):
+            try:
+                results[i] = call(d, "POST", "/v1/workflows",
+                                  renamed(example("vepc-attach.json"),
+                                          "copy-%d" % i))[0]
+            except Exception as e:  # noqa: BLE001 (reported below)
+                results[i] = repr(e)
+        ts = [threading.Thread(target=submit, args=(i,)) for i in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        check(sorted(results) == list(range(8)) and
+              all(v in (201, 409) for v in results.values()),
+              "8 concurrent submissions: each answered 201 or 409 (got %r)"
+              % results)
+        st, _, doc = call(d, "GET", "/v1/workflows?tenant=acme")
+        names = {w["name"] for w in doc["workflows"]}
+        check({"copy-%d" % i for i in results if results[i] == 201} <= names,
+              "every 201 is in the list")
+        check("left-early" in names,
+              "an admission whose client left is still made (and listed)")
+        st, _, doc = call(d, "GET", "/v1/hosts")
+        over = [(hh["name"], r) for hh in doc["hosts"]
+                for r in hh.get("reserved", [])
+                if r > hh.get("core_capacity", 1.0) + 1e-9]
+        check(not over, "no core over its capacity (%r)" % over)
+        # SIGTERM with connections open (the slow one still is)
+        idle = [socket.create_connection(("127.0.0.1", d.port))
+                for _ in range(20)]
+        t0 = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        rc = d.proc.wait(timeout=30)
+        check(rc == 0 and time.time() - t0 < 10,
+              "SIGTERM with 21 connections open: exit 0 within 10 s "
+              "(rc %d, %.1f s)" % (rc, time.time() - t0))
+        for s in idle + [slow]:
+            s.close()
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+
+
+def options():
+    for addr, code in (("0.0.0.0:7480", 64), ("192.0.2.1:7480", 64),
+                       ("localhost", 64), ("127.0.0.1:99999", 64),
+                       ("[::1]", 64)):
+        out = subprocess.run([BIN + "/placerd", "--db", WORK + "/opt.db",
+                              "--listen", "ipc://" + WORK + "/opt.c",
+                              "--agents-listen", "ipc://" + WORK + "/opt.a",
+                              "--http", addr], capture_output=True, text=True,
+                             timeout=30)
+        check(out.returncode == code and "--http" in out.stderr,
+              "--http %s: exit %d naming --http (got %d: %s)"
+              % (addr, code, out.returncode, out.stderr.strip()))
+    d = Daemon("inuse")
+    try:
+        out = subprocess.run([BIN + "/placerd", "--db", WORK + "/opt2.db",
+                              "--listen", "ipc://" + WORK + "/opt2.c",
+                              "--agents-listen", "ipc://" + WORK + "/opt2.a",
+                              "--http", "127.0.0.1:%d" % d.port],
+                             capture_output=True, text=True, timeout=30)
+        check(out.returncode == 69 and "in use" in out.stderr,
+              "--http on a port in use: exit 69 saying so (got %d: %s)"
+              % (out.returncode, out.stderr.strip()))
+    finally:
+        d.stop()
+    # HTTPS: a self-signed certificate for 127.0.0.1
+    cert, key = WORK + "/cert.pem", WORK + "/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    d = Daemon("tls", extra=["--http-cert", cert, "--http-key", key])
+    try:
+        url = "https://127.0.0.1:%d/healthz" % d.port
+        out = subprocess.run(["curl", "-sS", "--cacert", cert, url],
+                             capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0 and json.loads(out.stdout or "{}") ==
+              {"status": "ok"}, "HTTPS: curl checks the certificate and "
+              "reads /healthz (%s)" % out.stderr.strip())
+        out = subprocess.run(["curl", "-sS", url], capture_output=True,
+                             text=True, timeout=30)
+        check(out.returncode != 0, "HTTPS: curl without the CA refuses it")
+        out = subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/healthz"
+                              % d.port], capture_output=True, text=True,
+                             timeout=30)
+        check(out.returncode != 0 or "ok" not in out.stdout,
+              "HTTPS: plain HTTP is not served")
+    finally:
+        d.stop()
+    out = subprocess.run([BIN + "/placerd", "--db", WORK + "/opt3.db",
+                          "--http-cert", cert], capture_output=True, text=True,
+                         timeout=30)
+    check(out.returncode == 64 and "--http" in out.stderr,
+          "--http-cert without --http: exit 64")
+
+
+SCENARIOS = {"lifecycle": lifecycle, "same": same, "errors": errors,
+             "clients": clients, "options": options}
+
+if __name__ == "__main__":
+    todo = sys.argv[3:] or list(SCENARIOS)
+    try:
+        for name in todo:
+            t0 = time.time()
+            SCENARIOS[name]()
+            print("%s: done in %.1f s" % (name, time.time() - t0), flush=True)
+    finally:
+        if not failures:
+            shutil.rmtree(WORK, ignore_errors=True)
+        else:
+            print("logs kept in", WORK)
+    print("%d failure(s)" % len(failures))
+    sys.exit(1 if failures else 0)
