@@ -73,12 +73,13 @@ fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 	    -DPLACER_FUZZ=ON -DPLACER_TESTS=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_load fuzz_import fuzz_request seed_request \
-	    fuzz_agent seed_agent fuzz_sim -- --no-print-directory
+	    fuzz_agent seed_agent fuzz_sim fuzz_http -- --no-print-directory
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_load $(FUZZ_SECONDS)
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_import $$(( $(FUZZ_SECONDS) / 2 ))
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_request $(FUZZ_SECONDS)
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_agent $$(( $(FUZZ_SECONDS) / 2 ))
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_sim $$(( $(FUZZ_SECONDS) / 2 ))
+	@./scripts/fuzz.sh build-fuzz/bin/fuzz_http $(FUZZ_SECONDS)
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \

@@ -32,6 +32,24 @@ elif [ "$name" = fuzz_sim ]; then
         >"$work/corpus/trace.jsonl"
     { printf '\001'; cat "$top/tests/data/swf/sample.swf"; } >"$work/corpus/sample.swf"
     dict=(-dict="$top/fuzz/json.dict")
+elif [ "$name" = fuzz_http ]; then
+    # requests in fuzz_http's text form: the examples as bodies, and the
+    # other routes
+    for f in "$top"/examples/*.json; do
+        b=$(basename "$f" .json)
+        { printf 'POST /v1/workflows\n\n'; cat "$f"; } >"$work/corpus/submit-$b"
+        { printf 'POST /v1/plans?objective=cost&time_limit=50ms\n\n'; cat "$f"; } \
+            >"$work/corpus/plan-$b"
+    done
+    { printf 'PUT /v1/cluster?force=true\n\n'; cat "$top/examples/fat-tree-k4.json"; } \
+        >"$work/corpus/apply"
+    printf 'GET /v1/hosts\n\n' >"$work/corpus/hosts"
+    printf 'GET /v1/workflows?tenant=acme\n\n' >"$work/corpus/list"
+    printf 'DELETE /v1/workflows/acme/vepc-attach\nIf-Match: *\n\n' >"$work/corpus/delete"
+    printf 'POST /v1/workflows/acme/vepc-attach/bindings\n\n{"service": "hss", "pid": 1}' \
+        >"$work/corpus/bind"
+    dict=(-dict="$top/fuzz/json.dict")
+    maxlen=65536
 elif [ "$name" = fuzz_agent ]; then
     # frames from placerd and a journal
     "$(dirname "$fuzzer")/seed_agent" "$work/corpus"

@@ -122,6 +122,43 @@ static const char *title_of(unsigned status)
     }
 }
 
+/* A JSON string of text that may quote a request's bytes: invalid UTF-8
+ * and control characters become '?' (jansson takes only valid UTF-8). */
+static json_t *jtext(const char *s)
+{
+    size_t n = strlen(s);
+    char *c = malloc(n + 1);
+    if (!c)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char b = u[i];
+        size_t len = b < 0x80           ? 1
+                     : (b >> 5) == 0x6  ? 2
+                     : (b >> 4) == 0xe  ? 3
+                     : (b >> 3) == 0x1e ? 4
+                                        : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t j = 1; ok && j < len; j++)
+            ok = (u[i + j] & 0xc0) == 0x80;
+        if (ok && len == 1 && (b < 0x20 || b == 0x7f))
+            ok = false;
+        if (ok) {
+            memcpy(c + k, s + i, len);
+            k += len;
+            i += len;
+        } else {
+            c[k++] = '?';
+            i++;
+        }
+    }
+    c[k] = 0;
+    json_t *j = json_string(c);
+    free(c);
+    return j ? j : json_string("?");
+}
+
 /* A problem document: status, the placer error code, the detail, and the
  * problems (as `errors`, each with its field path) when given. */
 static json_t *problem_doc(unsigned status, const char *code,
@@ -129,9 +166,9 @@ static json_t *problem_doc(unsigned status, const char *code,
 {
     char type[96];
     snprintf(type, sizeof type, "urn:placer:problem:%s", code);
-    return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
+    return json_pack("{s:s, s:s, s:i, s:s, s:o}", "type", type, "title",
                      title_of(status), "status", (int)status, "code", code,
-                     "detail", detail);
+                     "detail", jtext(detail));
 }
 
 static void problem(struct call *c, unsigned status, const char *code,
@@ -159,8 +196,8 @@ static void problem_diags(struct call *c, unsigned status, const char *what,
         problem_doc(status, status == 400 ? "malformed" : "bad_input", detail);
     json_t *errs = json_array();
     for (size_t i = 0; i < d->n; i++) {
-        json_t *e = json_pack("{s:s, s:s}", "path", d->v[i].path, "detail",
-                              d->v[i].msg);
+        json_t *e = json_pack("{s:o, s:o}", "path", jtext(d->v[i].path),
+                              "detail", jtext(d->v[i].msg));
         if (e && d->v[i].line > 0) {
             json_object_set_new(e, "line", json_integer(d->v[i].line));
             json_object_set_new(e, "column", json_integer(d->v[i].col));
@@ -182,11 +219,14 @@ static void problem_error(struct call *c, const Placer__Error *e)
     if (e->n_problems) {
         json_t *errs = json_array();
         for (size_t i = 0; i < e->n_problems; i++) {
-            const char *p = e->problems[i], *sep = strstr(p, ": ");
-            json_array_append_new(
-                errs, sep ? json_pack("{s:s%, s:s}", "path", p,
-                                      (size_t)(sep - p), "detail", sep + 2)
-                          : json_pack("{s:s, s:s}", "path", "", "detail", p));
+            char *p = strdup(e->problems[i]), *sep = p ? strstr(p, ": ") : NULL;
+            if (sep)
+                *sep = 0;
+            if (p)
+                json_array_append_new(
+                    errs, json_pack("{s:o, s:o}", "path", jtext(sep ? p : ""),
+                                    "detail", jtext(sep ? sep + 2 : p)));
+            free(p);
         }
         json_object_set_new(j, "errors", errs);
     }
