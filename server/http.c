@@ -56,6 +56,12 @@ static void send_json(struct call *c, unsigned status, const char *type,
 {
     char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
     json_decref(j);
+    size_t n = text ? strlen(text) : 0;
+    char *nl = text ? realloc(text, n + 2) : NULL; /* a final newline */
+    if (nl) {
+        text = nl;
+        memcpy(text + n, "\n", 2);
+    }
     struct srv_http_response r = {
         .status = text ? status : 500,
         .content_type = text ? type : "text/plain",
@@ -661,6 +667,12 @@ static void not_allowed(struct call *c, const char *method, const char *allow)
     json_t *j = problem_doc(405, "method_not_allowed", detail);
     char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
     json_decref(j);
+    size_t n = text ? strlen(text) : 0;
+    char *nl = text ? realloc(text, n + 2) : NULL;
+    if (nl) {
+        text = nl;
+        memcpy(text + n, "\n", 2);
+    }
     struct srv_http_response r = {
         .status = text ? 405 : 500,
         .content_type = PROBLEM_TYPE,

@@ -4,6 +4,7 @@ http.client and urllib, and curl.
 
     test_http.py BIN_DIR SOURCE_DIR [SCENARIO]...
 
+walkthrough  examples/http-walkthrough.sh: each step's status, in order
 lifecycle    readyz before and after a cluster, PUT/GET /v1/cluster, a dry
              run that changes nothing, submit (201 + Location), status with
              an ETag that changes with the state, list, hosts, a stale
@@ -489,7 +490,24 @@ def options():
           "--http-cert without --http: exit 64")
 
 
-SCENARIOS = {"lifecycle": lifecycle, "same": same, "errors": errors,
+def walkthrough():
+    """examples/http-walkthrough.sh against a fresh daemon: every step's
+    status, in order."""
+    d = Daemon("walkthrough")
+    try:
+        out = subprocess.run([SRC + "/examples/http-walkthrough.sh", d.base],
+                             capture_output=True, text=True, timeout=120)
+        codes = [int(line.split()[1]) for line in out.stdout.splitlines()
+                 if line.startswith("HTTP/1.1 ")]
+        check(out.returncode == 0 and
+              codes == [503, 200, 200, 200, 201, 200, 200, 412, 200, 404],
+              "the walkthrough's statuses (rc %d, %r, %s)"
+              % (out.returncode, codes, out.stderr.strip()))
+    finally:
+        d.stop()
+
+
+SCENARIOS = {"walkthrough": walkthrough, "lifecycle": lifecycle, "same": same, "errors": errors,
              "clients": clients, "options": options}
 
 if __name__ == "__main__":
