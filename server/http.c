@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "plc/buf.h"
 #include "plc/quantity.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -72,6 +73,7 @@ static void send_json(struct call *c, unsigned status, const char *type,
         .retry_after = retry_after,
     };
     c->answered = true;
+    srv_metrics_http(c->srv, r.status);
     c->reply(c->ctx, &r);
     free(text);
 }
@@ -681,6 +683,7 @@ static void not_allowed(struct call *c, const char *method, const char *allow)
         .allow = allow,
     };
     c->answered = true;
+    srv_metrics_http(c->srv, r.status);
     c->reply(c->ctx, &r);
     free(text);
     free(c);
@@ -711,6 +714,29 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         return;
     }
     bool get_ = is(m, "GET") || is(m, "HEAD");
+    if (n == 1 && is(seg[0], "metrics")) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        struct plc_buf b = PLC_BUF_INIT;
+        struct plc_error err = PLC_ERROR_INIT;
+        if (srv_metrics(s, &b, &err) < 0) {
+            problem(c, 500, "internal", "%s", err.msg);
+        } else {
+            struct srv_http_response r = {
+                .status = 200,
+                .content_type = "text/plain; version=0.0.4; charset=utf-8",
+                .body = plc_buf_str(&b),
+                .len = b.len,
+            };
+            srv_metrics_http(s, 200); /* counted in the next scrape */
+            reply(ctx, &r);
+        }
+        plc_buf_release(&b);
+        free(c);
+        return;
+    }
     if (n == 1 && (is(seg[0], "healthz") || is(seg[0], "readyz"))) {
         if (!get_) {
             not_allowed(c, m, "GET, HEAD");

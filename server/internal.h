@@ -38,6 +38,25 @@ struct job {
     int64_t admitted_us; /* the reservations' first generation */
 };
 
+/* metrics.c: counters and histograms of decisions and HTTP answers. */
+#define SRV_METRICS_BUCKETS 14
+#define SRV_REJECT_CODES 11 /* RejectionCode values */
+#define SRV_ERROR_CODES 8   /* ErrorCode values */
+#define SRV_HTTP_CODES 24   /* distinct HTTP statuses counted */
+struct srv_histogram {
+    uint64_t bucket[SRV_METRICS_BUCKETS], count;
+    double sum;
+};
+struct srv_metrics {
+    /* [0] admitted, [1 + code] rejected, [1 + REJECT_CODES + code] error */
+    uint64_t admissions[1 + SRV_REJECT_CODES + SRV_ERROR_CODES];
+    uint64_t dry_runs[1 + SRV_REJECT_CODES + SRV_ERROR_CODES];
+    struct srv_histogram admission_s, solver_s, gap;
+    unsigned http_code[SRV_HTTP_CODES];
+    uint64_t http[SRV_HTTP_CODES];
+    int n_http;
+};
+
 struct srv {
     uv_loop_t *loop;
     struct store *store;
@@ -61,6 +80,7 @@ struct srv {
     srv_agent_send_fn agent_send;
     void *agent_arg;
     double refused_agents_ms; /* said at most once a minute */
+    struct srv_metrics metrics;
 };
 
 /* request.c: answers. */
@@ -97,6 +117,14 @@ const char *srv__tenant_of(const char *t);
  * BAD_INPUT, BUSY (a full disk, a time limit: retry later) or INTERNAL. */
 Placer__ErrorCode srv__error_code(int rc);
 void srv__job_free(struct job *q);
+
+/* A stored workflow's lifecycle state (a Placer__State) as the agents'
+ * acknowledgements make it. */
+int srv__workflow_state(const struct srv *s, const struct store_workflow *w);
+
+/* metrics.c: a reply to a submission or dry run, counted. */
+void srv__metrics_reply(struct srv *s, const struct job *q,
+                        const Placer__Response *r);
 
 /* queue.c: the admission queue and the group commit. */
 void srv__enqueue(struct srv *s, struct job *q);

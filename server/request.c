@@ -57,6 +57,7 @@ void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg)
         r.result_case = PLACER__RESPONSE__RESULT__NOT_SET;
         break;
     }
+    srv__metrics_reply(q->srv, q, &r);
     srv_reply_fn reply = q->reply;
     q->reply = NULL;
     q->srv->served++;
@@ -236,6 +237,16 @@ struct list_ctx {
     bool oom;
 };
 
+int srv__workflow_state(const struct srv *s, const struct store_workflow *w)
+{
+    Placer__Plan *p = placer__plan__unpack(NULL, w->plan_len, w->plan);
+    int st = p ? (int)srv__sync_workflow_state(&s->sync, w->tenant, p)
+               : PLACER__STATE__STATE_ADMITTED;
+    if (p)
+        placer__plan__free_unpacked(p, NULL);
+    return st;
+}
+
 static int list_one(void *arg, const struct store_workflow *w)
 {
     struct list_ctx *x = arg;
@@ -260,11 +271,7 @@ static int list_one(void *arg, const struct store_workflow *w)
     s->name = strdup(w->name);
     s->tenant = strdup(w->tenant);
     s->has_state = 1;
-    Placer__Plan *p = placer__plan__unpack(NULL, w->plan_len, w->plan);
-    s->state = p ? srv__sync_workflow_state(&x->srv->sync, w->tenant, p)
-                 : PLACER__STATE__STATE_ADMITTED;
-    if (p)
-        placer__plan__free_unpacked(p, NULL);
+    s->state = (Placer__State)srv__workflow_state(x->srv, w);
     size_t n = 0;
     while (w->hosts && w->hosts[n])
         n++;

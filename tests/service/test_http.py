@@ -15,6 +15,10 @@ same         an HTTP submission and `placer submit --json` over ZeroMQ on
 errors       422 with field paths, 400 for malformed JSON, an empty body
              and bad query arguments, 404, 405 with Allow, 413 (declared
              and chunked); none of them changes the stored state
+metrics      GET /metrics passes promtool; its counters, histograms and
+             gauges agree with what was answered and with /v1/hosts; a real
+             Prometheus server scrapes placerd and answers a query for
+             placer_admissions_total
 clients      keep-alive reuse, 8 clients submitting at once (all answered,
              no core over its capacity), a slow client and one that
              disconnects mid-body or while its admission is planned do not
@@ -507,7 +511,117 @@ def walkthrough():
         d.stop()
 
 
-SCENARIOS = {"walkthrough": walkthrough, "lifecycle": lifecycle, "same": same, "errors": errors,
+def scrape(d):
+    """GET /metrics as {(name, frozenset(labels)): value}, and the text."""
+    st, h, text = call(d, "GET", "/metrics")
+    check(st == 200 and h.get("content-type", "").startswith("text/plain; "
+                                                             "version=0.0.4"),
+          "/metrics: 200 in the text format (got %d %r)"
+          % (st, h.get("content-type")))
+    text = text.decode() if isinstance(text, bytes) else text
+    series = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        name, _, labels = name_labels.partition("{")
+        pairs = frozenset(p.split("=", 1)[0] + "=" + p.split("=", 1)[1].strip('"')
+                          for p in labels.rstrip("}").split(",") if p)
+        series[(name, pairs)] = float(value)
+    return series, text
+
+
+def metrics():
+    """GET /metrics: promtool's check, the counters against what was
+    answered, and a real Prometheus server scraping placerd."""
+    d = Daemon("metrics")
+    prom = None
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        vepc = example("vepc-attach.json")
+        admitted = sum(call(d, "POST", "/v1/workflows",
+                            renamed(vepc, "m-%d" % i))[0] == 201
+                       for i in range(3))
+        tight = json.loads(example("video-pipeline.json"))
+        tight["deadline"] = "5ms"
+        st, _, plan = call(d, "POST", "/v1/workflows", json.dumps(tight))
+        code = plan["rejection"]["code"]
+        call(d, "POST", "/v1/workflows", b"{}")  # 422
+        call(d, "POST", "/v1/plans", vepc)
+        series, text = scrape(d)
+        out = subprocess.run(["promtool", "check", "metrics"], input=text,
+                             capture_output=True, text=True, timeout=60)
+        check(out.returncode == 0, "promtool check metrics passes (%s)"
+              % (out.stdout + out.stderr).strip())
+
+        def v(name, **labels):
+            return series.get((name, frozenset("%s=%s" % kv
+                                               for kv in labels.items())))
+        check(admitted == 3 and
+              v("placer_admissions_total", result="admitted", code="") == 3,
+              "admissions_total counts the 3 admitted")
+        check(v("placer_admissions_total", result="rejected", code=code) == 1,
+              "admissions_total counts the rejection under its code %s" % code)
+        check(v("placer_dry_runs_total", result="admitted", code="") == 1,
+              "dry_runs_total counts the dry run")
+        check(v("placer_admission_duration_seconds_count") == 4 and
+              v("placer_admission_duration_seconds_bucket", le="+Inf") == 4,
+              "the admission duration histogram has the 4 planned "
+              "submissions (the 422 was refused before the queue)")
+        check(v("placer_workflows", state="admitted") == 3,
+              "workflows by state: 3 admitted")
+        check(v("placer_hosts", state="unknown") == 16 and
+              v("placer_agents_up") == 0, "16 hosts, no agent")
+        cpu = sum(val for (n, _), val in series.items()
+                  if n == "placer_reserved_cpu_ratio")
+        st, _, hosts = call(d, "GET", "/v1/hosts")
+        want = sum(sum(hh.get("reserved", [])) for hh in hosts["hosts"])
+        check(cpu > 0 and abs(cpu - want) < 1e-6,
+              "reserved CPU in the metrics equals /v1/hosts' (%g, %g)"
+              % (cpu, want))
+        check(v("placer_http_requests_total", code="201") == 3 and
+              v("placer_http_requests_total", code="409") == 1 and
+              v("placer_http_requests_total", code="422") == 1,
+              "HTTP requests by code")
+        # a real Prometheus scrapes it, and answers a query for a series
+        pdir = os.path.join(d.dir, "prom")
+        os.makedirs(pdir)
+        pport = free_port()
+        with open(os.path.join(pdir, "prometheus.yml"), "w") as f:
+            f.write("global: {scrape_interval: 1s}\n"
+                    "scrape_configs:\n"
+                    "  - job_name: placerd\n"
+                    "    static_configs: [{targets: ['127.0.0.1:%d']}]\n"
+                    % d.port)
+        prom = subprocess.Popen(
+            ["prometheus", "--config.file=" + pdir + "/prometheus.yml",
+             "--storage.tsdb.path=" + pdir + "/data",
+             "--web.listen-address=127.0.0.1:%d" % pport],
+            stdout=open(pdir + "/log", "wb"), stderr=subprocess.STDOUT)
+        q = ("http://127.0.0.1:%d/api/v1/query?query=" % pport +
+             "placer_admissions_total%7Bresult%3D%22admitted%22%7D")
+        got = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(q, timeout=5) as r:
+                    res = json.load(r)["data"]["result"]
+                if res:
+                    got = float(res[0]["value"][1])
+                    break
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(0.5)
+        check(got == 3, "Prometheus scraped placerd: "
+              "placer_admissions_total{result=\"admitted\"} = %r" % got)
+    finally:
+        if prom:
+            prom.terminate()
+            prom.wait(timeout=30)
+        d.stop()
+
+
+SCENARIOS = {"walkthrough": walkthrough, "lifecycle": lifecycle,
+             "metrics": metrics, "same": same, "errors": errors,
              "clients": clients, "options": options}
 
 if __name__ == "__main__":

@@ -107,6 +107,14 @@ bool srv_has_cluster(const struct srv *s);
 const Placer__Cluster *srv_cluster(const struct srv *s);
 bool srv_stopping(const struct srv *s);
 
+/* The figures of GET /metrics, in Prometheus' text format (0.0.4),
+ * appended to b.  0, or a PLC_E* code with err set. */
+struct plc_buf;
+int srv_metrics(struct srv *s, struct plc_buf *b, struct plc_error *err);
+
+/* An HTTP answer of this status, counted for the metrics. */
+void srv_metrics_http(struct srv *s, unsigned status);
+
 /* A message from an agent (a packed placer.AgentToServer).  `key_host`:
  * the host the peer's authenticated key serves (CURVE), or NULL when the
  * transport authenticates nobody; a registration for another host is
