@@ -29,7 +29,7 @@ PACKAGES := build-essential cmake pkg-config clang clang-format \
 	libnl-route-3-dev libcriterion-dev libinih-dev libsystemd-dev scdoc \
 	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
 	python3-protobuf gnuplot-nox chromium \
-	libmicrohttpd-dev curl python3-jsonschema prometheus
+	libmicrohttpd-dev libgnutls28-dev curl python3-jsonschema prometheus
 
 CMAKE_FLAGS ?=
 

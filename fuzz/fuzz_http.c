@@ -2,7 +2,8 @@
  * fuzz_http: libFuzzer target for placerd's HTTP request layer
  * (server/http.h): routes, query arguments, headers (If-Match), bodies
  * loaded as documents, and every answer, over the real server library on
- * a store in /dev/shm with a k=4 fat-tree applied.
+ * a store in /dev/shm with a k=4 fat-tree applied.  Every request carries
+ * an admin's bearer token unless the input gives its own Authorization.
  *
  * An input is a request in a simple text form:
  *   METHOD PATH[?QUERY]\n
@@ -100,19 +101,60 @@ static void ask(const struct srv_http_request *rq, struct got *g)
         abort();
 }
 
+static char admin_bearer[128]; /* "Bearer plc_..." */
+
 static void simple(const char *method, const char *path, const char *body,
                    struct got *g)
 {
+    struct parsed p = {0};
+    p.hk[0] = "Authorization";
+    p.hv[0] = admin_bearer;
+    p.nh = 1;
     struct srv_http_request rq = {method, path, body, body ? strlen(body) : 0,
-                                  NULL,   NULL};
+                                  lookup, &p};
     ask(&rq, g);
 }
 
 static char *fat_tree_json;
 
+/* A local request (no token: an admin on the library's own socket) for
+ * the admin token every fuzzed request carries unless it has its own
+ * Authorization. */
+static void on_token(void *ctx, const Placer__Response *r)
+{
+    (void)ctx;
+    if (r->result_case != PLACER__RESPONSE__RESULT_TOKEN_CREATED)
+        abort();
+    snprintf(admin_bearer, sizeof admin_bearer, "Bearer %s",
+             r->token_created->token);
+}
+
+static void make_admin_token(void)
+{
+    Placer__TokenCreateRequest c = PLACER__TOKEN_CREATE_REQUEST__INIT;
+    c.has_admin = c.admin = 1;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    req.has_protocol_version = 1;
+    req.protocol_version = SRV_PROTOCOL_VERSION;
+    req.op_case = PLACER__REQUEST__OP_TOKEN_CREATE;
+    req.token_create = &c;
+    size_t len = placer__request__get_packed_size(&req);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        abort();
+    placer__request__pack(&req, buf);
+    srv_request_bytes(srv, buf, len, on_token, NULL);
+    free(buf);
+    if (!admin_bearer[0])
+        abort();
+}
+
 static void apply_fat_tree(void)
 {
     struct parsed p = {0};
+    p.hk[0] = "Authorization";
+    p.hv[0] = admin_bearer;
+    p.nh = 1;
     p.qk[0] = "force";
     p.qv[0] = "true";
     p.nq = 1;
@@ -160,6 +202,7 @@ static void setup(void)
     if (!fat_tree_json)
         abort();
     atexit(cleanup);
+    make_admin_token();
     apply_fat_tree();
 }
 
@@ -235,6 +278,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (!tl && p.nq < MAX_FIELDS) {
         p.qk[p.nq] = "time_limit";
         p.qv[p.nq++] = "200ms";
+    }
+    if (!lookup(&p, SRV_HTTP_HEADER, "Authorization") && p.nh < MAX_FIELDS) {
+        p.hk[p.nh] = "Authorization";
+        p.hv[p.nh++] = admin_bearer;
     }
     struct srv_http_request rq = {p.method, p.path, p.body, p.len, lookup, &p};
     struct got g = {0};

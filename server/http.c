@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "plc/buf.h"
@@ -16,6 +17,7 @@
 #include "proto/json.h"
 #include "proto/load.h"
 #include "server/http.h"
+#include "store/store.h"
 
 #define JSON_TYPE "application/json"
 #define PROBLEM_TYPE "application/problem+json"
@@ -23,6 +25,8 @@
 #define NAME_MAX_LEN 256
 
 enum op {
+    OP_TOKEN_CREATE,
+    OP_OTHER,
     OP_SUBMIT,
     OP_PLAN,
     OP_APPLY,
@@ -36,6 +40,7 @@ enum op {
 /* One HTTP request waiting for its placer.Response. */
 struct call {
     struct srv *srv;
+    const char *token; /* the bearer token (the request's, during srv_http) */
     srv_http_reply_fn reply;
     void *ctx;
     enum op op;
@@ -71,6 +76,7 @@ static void send_json(struct call *c, unsigned status, const char *type,
         .location = location,
         .etag = etag,
         .retry_after = retry_after,
+        .www_authenticate = status == 401 ? "Bearer realm=\"placer\"" : NULL,
     };
     c->answered = true;
     srv_metrics_http(c->srv, r.status);
@@ -96,6 +102,10 @@ static unsigned http_status_of(Placer__ErrorCode code)
         return 503;
     case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
         return 409;
+    case PLACER__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED:
+        return 401;
+    case PLACER__ERROR_CODE__ERROR_CODE_FORBIDDEN:
+        return 403;
     case PLACER__ERROR_CODE__ERROR_CODE_BAD_REQUEST:
     case PLACER__ERROR_CODE__ERROR_CODE_VERSION:
         return 400;
@@ -109,6 +119,10 @@ static const char *title_of(unsigned status)
     switch (status) {
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 405:
@@ -353,6 +367,32 @@ static void on_response(void *ctx, const Placer__Response *r)
         send_json(c, 200, JSON_TYPE,
                   proto_message_to_json(&r->release->base, 0), NULL, NULL, 0);
         break;
+    case PLACER__RESPONSE__RESULT_TOKEN_CREATED: {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/v1/tokens/%llu",
+                 r->token_created->info
+                     ? (unsigned long long)r->token_created->info->id
+                     : 0ULL);
+        send_json(c, 201, JSON_TYPE,
+                  proto_message_to_json(&r->token_created->base, 0), loc, NULL,
+                  0);
+        break;
+    }
+    case PLACER__RESPONSE__RESULT_TOKENS:
+        send_json(
+            c, 200, JSON_TYPE,
+            proto_message_to_json(&r->tokens->base, PROTO_JSON_EMPTY_ARRAYS),
+            NULL, NULL, 0);
+        break;
+    case PLACER__RESPONSE__RESULT_TOKEN_REVOKED:
+        send_json(c, 200, JSON_TYPE,
+                  proto_message_to_json(&r->token_revoked->base, 0), NULL, NULL,
+                  0);
+        break;
+    case PLACER__RESPONSE__RESULT_QUOTA:
+        send_json(c, 200, JSON_TYPE, proto_message_to_json(&r->quota->base, 0),
+                  NULL, NULL, 0);
+        break;
     case PLACER__RESPONSE__RESULT_BIND:
         send_json(c, 200, JSON_TYPE, proto_message_to_json(&r->bind->base, 0),
                   NULL, NULL, 0);
@@ -369,6 +409,7 @@ static void ask(struct call *c, Placer__Request *req)
 {
     req->has_protocol_version = 1;
     req->protocol_version = SRV_PROTOCOL_VERSION;
+    req->token = (char *)c->token;
     size_t len = placer__request__get_packed_size(req);
     uint8_t *buf = malloc(len + 1);
     if (!buf) {
@@ -689,13 +730,87 @@ static void not_allowed(struct call *c, const char *method, const char *allow)
     free(c);
 }
 
+/* For what this layer answers itself: the token is valid (any tenant's
+ * or an admin's); false after answering 401. */
+static bool token_ok(struct call *c)
+{
+    struct store_token t;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = store_token_check(c->srv->store, c->token, &t, &err);
+    if (rc == 0)
+        return true;
+    if (rc == PLC_EPERM)
+        problem(c, 401, "unauthenticated", "%s", err.msg);
+    else
+        problem(c, 500, "internal", "%s", err.msg);
+    free(c);
+    return false;
+}
+
+/* A request whose body is one small JSON message (a token to make, a
+ * quota): decoded with its field paths, then asked.  `tenant`: the
+ * quota's, from the path. */
+static void do_json_op(struct call *c, const struct srv_http_request *rq,
+                       const ProtobufCMessageDescriptor *desc, const char *what,
+                       Placer__Request__OpCase op, const char *tenant)
+{
+    json_error_t je;
+    json_t *j = rq->len ? json_loadb(rq->body, rq->len, 0, &je) : NULL;
+    if (!j || !json_is_object(j)) {
+        problem(c, 400, "malformed", "the %s is not a JSON object%s%s", what,
+                j ? "" : ": ",
+                j ? "" : (rq->len ? je.text : "the body is empty"));
+        json_decref(j);
+        free(c);
+        return;
+    }
+    struct plc_diags d = PLC_DIAGS_INIT;
+    ProtobufCMessage *msg = proto_json_to_message(desc, j, "", &d);
+    json_decref(j);
+    if (!msg || d.n) {
+        problem_diags(c, 422, what, &d);
+        plc_diags_release(&d);
+        if (msg)
+            protobuf_c_message_free_unpacked(msg, NULL);
+        free(c);
+        return;
+    }
+    plc_diags_release(&d);
+    Placer__Request req = PLACER__REQUEST__INIT;
+    Placer__QuotaSetRequest qs = PLACER__QUOTA_SET_REQUEST__INIT;
+    char *old = NULL;
+    req.op_case = op;
+    if (op == PLACER__REQUEST__OP_QUOTA_SET) {
+        Placer__Quota *q = (Placer__Quota *)msg;
+        if (q->tenant && strcmp(q->tenant, tenant)) {
+            problem(c, 422, "bad_input",
+                    "tenant: the body names '%.64s', the path '%.64s'",
+                    q->tenant, tenant);
+            protobuf_c_message_free_unpacked(msg, NULL);
+            free(c);
+            return;
+        }
+        old = q->tenant;
+        q->tenant = (char *)tenant;
+        qs.quota = q;
+        req.quota_set = &qs;
+    } else {
+        req.token_create = (Placer__TokenCreateRequest *)msg;
+    }
+    ask(c, &req);
+    if (op == PLACER__REQUEST__OP_QUOTA_SET)
+        ((Placer__Quota *)msg)->tenant = old;
+    protobuf_c_message_free_unpacked(msg, NULL);
+}
+
 void srv_http(struct srv *s, const struct srv_http_request *rq,
               srv_http_reply_fn reply, void *ctx)
 {
     struct call *c = calloc(1, sizeof *c);
     if (!c) {
-        struct srv_http_response r = {
-            503, "text/plain", "out of memory\n", 14, NULL, NULL, 1, NULL};
+        struct srv_http_response r = {503, "text/plain", "out of memory\n",
+                                      14,  NULL,         NULL,
+                                      1,   NULL,         NULL};
         reply(ctx, &r);
         return;
     }
@@ -714,11 +829,45 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         return;
     }
     bool get_ = is(m, "GET") || is(m, "HEAD");
+    if (n == 1 && (is(seg[0], "healthz") || is(seg[0], "readyz"))) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        if (is(seg[0], "readyz") && !srv_has_cluster(s))
+            problem(c, 503, "not_ready",
+                    "no cluster applied yet: PUT /v1/cluster first");
+        else if (is(seg[0], "readyz") && srv_stopping(s))
+            problem(c, 503, "not_ready", "placerd is shutting down");
+        else
+            send_json(c, 200, JSON_TYPE, json_pack("{s:s}", "status", "ok"),
+                      NULL, NULL, 0);
+        free(c);
+        return;
+    }
+    /* everything else needs a token: checked by the server with the
+     * request, or here for what this layer answers itself */
+    const char *auth = get(rq, SRV_HTTP_HEADER, "Authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) || !auth[7]) {
+        problem(c, 401, "unauthenticated",
+                "%s: send 'Authorization: Bearer TOKEN' (an admin makes "
+                "tokens with placer token create, or placerd --db FILE "
+                "token create --admin on placerd's host)",
+                auth ? "the Authorization header is not a bearer token"
+                     : "no token");
+        free(c);
+        return;
+    }
+    c->token = auth + 7;
+    while (*c->token == ' ')
+        c->token++;
     if (n == 1 && is(seg[0], "metrics")) {
         if (!get_) {
             not_allowed(c, m, "GET, HEAD");
             return;
         }
+        if (!token_ok(c))
+            return;
         struct plc_buf b = PLC_BUF_INIT;
         struct plc_error err = PLC_ERROR_INIT;
         if (srv_metrics(s, &b, &err) < 0) {
@@ -737,22 +886,6 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         free(c);
         return;
     }
-    if (n == 1 && (is(seg[0], "healthz") || is(seg[0], "readyz"))) {
-        if (!get_) {
-            not_allowed(c, m, "GET, HEAD");
-            return;
-        }
-        if (is(seg[0], "readyz") && !srv_has_cluster(s))
-            problem(c, 503, "not_ready",
-                    "no cluster applied yet: PUT /v1/cluster first");
-        else if (is(seg[0], "readyz") && srv_stopping(s))
-            problem(c, 503, "not_ready", "placerd is shutting down");
-        else
-            send_json(c, 200, JSON_TYPE, json_pack("{s:s}", "status", "ok"),
-                      NULL, NULL, 0);
-        free(c);
-        return;
-    }
     if (n < 2 || !is(seg[0], "v1")) {
         problem(c, 404, "not_found",
                 "no such resource: %.300s (the API is under /v1/; see "
@@ -767,6 +900,8 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
             c->op = OP_APPLY;
             do_apply(c, rq);
         } else if (get_) {
+            if (!token_ok(c))
+                return;
             const Placer__Cluster *cl = srv_cluster(s);
             if (!cl)
                 problem(c, 404, "not_found",
@@ -840,6 +975,58 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         } else {
             problem(c, 404, "not_found", "no such resource: %.300s", rq->path);
             free(c);
+        }
+        return;
+    }
+    if (is(res, "tokens") && n == 2) {
+        if (is(m, "POST")) {
+            do_json_op(c, rq, &placer__token_create_request__descriptor,
+                       "token", PLACER__REQUEST__OP_TOKEN_CREATE, NULL);
+        } else if (get_) {
+            Placer__Request req = PLACER__REQUEST__INIT;
+            Placer__TokenListRequest l = PLACER__TOKEN_LIST_REQUEST__INIT;
+            req.op_case = PLACER__REQUEST__OP_TOKEN_LIST;
+            req.token_list = &l;
+            ask(c, &req);
+        } else {
+            not_allowed(c, m, "GET, HEAD, POST");
+        }
+        return;
+    }
+    if (is(res, "tokens") && n == 3 && seg[2][0]) {
+        if (!is(m, "DELETE")) {
+            not_allowed(c, m, "DELETE");
+            return;
+        }
+        char *end;
+        unsigned long long id = strtoull(seg[2], &end, 10);
+        if (*end || !id) {
+            problem(c, 404, "not_found", "no such token: %.64s", seg[2]);
+            free(c);
+            return;
+        }
+        Placer__Request req = PLACER__REQUEST__INIT;
+        Placer__TokenRevokeRequest r = PLACER__TOKEN_REVOKE_REQUEST__INIT;
+        r.has_id = 1;
+        r.id = id;
+        req.op_case = PLACER__REQUEST__OP_TOKEN_REVOKE;
+        req.token_revoke = &r;
+        ask(c, &req);
+        return;
+    }
+    if (is(res, "quotas") && n == 3 && seg[2][0]) {
+        if (is(m, "PUT")) {
+            do_json_op(c, rq, &placer__quota__descriptor, "quota",
+                       PLACER__REQUEST__OP_QUOTA_SET, seg[2]);
+        } else if (get_) {
+            Placer__Request req = PLACER__REQUEST__INIT;
+            Placer__QuotaGetRequest g = PLACER__QUOTA_GET_REQUEST__INIT;
+            g.tenant = seg[2];
+            req.op_case = PLACER__REQUEST__OP_QUOTA_GET;
+            req.quota_get = &g;
+            ask(c, &req);
+        } else {
+            not_allowed(c, m, "GET, HEAD, PUT");
         }
         return;
     }

@@ -36,12 +36,16 @@ struct job {
     size_t wlen, plen;
     const char *tenant;
     int64_t admitted_us; /* the reservations' first generation */
+    /* who asks (auth.c): an admin, or a tenant's token */
+    bool admin;
+    char tenant_auth[64]; /* the token's tenant; "" for an admin */
+    char actor[96];       /* for the log: "acme token 3", "local client" */
 };
 
 /* metrics.c: counters and histograms of decisions and HTTP answers. */
 #define SRV_METRICS_BUCKETS 14
-#define SRV_REJECT_CODES 11 /* RejectionCode values */
-#define SRV_ERROR_CODES 8   /* ErrorCode values */
+#define SRV_REJECT_CODES 12 /* RejectionCode values */
+#define SRV_ERROR_CODES 10  /* ErrorCode values */
 #define SRV_HTTP_CODES 24   /* distinct HTTP statuses counted */
 struct srv_histogram {
     uint64_t bucket[SRV_METRICS_BUCKETS], count;
@@ -81,7 +85,25 @@ struct srv {
     void *agent_arg;
     double refused_agents_ms; /* said at most once a minute */
     struct srv_metrics metrics;
+    bool tokens_required; /* srv_options.tokens_required */
 };
+
+/* auth.c: who a request acts for and what it may do; false after
+ * answering why not.  Rewrites a tenant's requests to name its tenant. */
+bool srv__authorize(struct srv *srv, struct job *q);
+/* The token and quota operations: true when q was one (and answered). */
+bool srv__auth_request(struct srv *srv, struct job *q);
+/* What a tenant's admitted workflows hold (committed or not). */
+struct srv_usage {
+    double cpu;
+    uint64_t bandwidth_bps, workflows;
+};
+int srv__tenant_usage(struct srv *srv, const char *tenant, struct srv_usage *u,
+                      struct plc_error *err);
+/* Whether admitting plan p for tenant would pass its quota; *why says
+ * how, with the figures. */
+bool srv__quota_refuses(struct srv *srv, const char *tenant,
+                        const Placer__Plan *p, char *why, size_t len);
 
 /* request.c: answers. */
 void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg);

@@ -92,6 +92,27 @@ static void start_commit(struct srv *srv);
 
 /* After the plan: a rejection is answered at once; an admission waits for
  * its commit (start_commit). */
+/* The answer to a plan that fits the cluster but not the tenant's quota:
+ * a rejection of code quota with the figures, and no placement. */
+static void quota_rejection(struct job *q, const char *tenant, const char *why)
+{
+    Placer__Plan p = PLACER__PLAN__INIT;
+    Placer__Rejection rj = PLACER__REJECTION__INIT;
+    p.has_schema = 1;
+    p.schema = q->doc->has_schema ? q->doc->schema : 1;
+    p.workflow = q->doc->workflow;
+    p.has_admitted = 1;
+    p.admitted = 0;
+    p.objective = q->doc->objective;
+    p.solver = q->doc->solver;
+    p.tenant = (char *)tenant;
+    rj.has_code = 1;
+    rj.code = PLACER__REJECTION_CODE__REJECTION_CODE_QUOTA;
+    rj.message = (char *)why;
+    p.rejection = &rj;
+    srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, &p);
+}
+
 static void plan_done(uv_work_t *w, int status)
 {
     (void)status;
@@ -100,6 +121,7 @@ static void plan_done(uv_work_t *w, int status)
     struct srv_ask a = srv__ask(q->req);
     const Placer__Workflow *wf = a.workflow;
     const char *tenant = srv__tenant_of(wf->tenant);
+    char why[512];
     if (q->problems.oom) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
                          "out of memory while validating the workflow");
@@ -122,6 +144,11 @@ static void plan_done(uv_work_t *w, int status)
                 q->err.msg);
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
                          q->err.msg);
+    } else if (a.dry && q->plan.admitted &&
+               srv__quota_refuses(srv, tenant, q->doc, why, sizeof why)) {
+        plc_log(PLC_LOG_INFO, "dry run %s/%s (%.1f ms): %s", tenant, wf->name,
+                plc_now_ms() - q->t0, why);
+        quota_rejection(q, tenant, why);
     } else if (a.dry) {
         /* a dry run: the plan against the live state, nothing recorded */
         plc_log(PLC_LOG_INFO, "dry run %s/%s (%.1f ms): %s", tenant, wf->name,
@@ -137,6 +164,10 @@ static void plan_done(uv_work_t *w, int status)
         plc_log(PLC_LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
                 plc_now_ms() - q->t0, q->plan.message);
         srv__reply_with(q, PLACER__RESPONSE__RESULT_PLAN, q->doc);
+    } else if (srv__quota_refuses(srv, tenant, q->doc, why, sizeof why)) {
+        plc_log(PLC_LOG_INFO, "rejected %s/%s (%.1f ms): %s", tenant, wf->name,
+                plc_now_ms() - q->t0, why);
+        quota_rejection(q, tenant, why);
     } else {
         q->tenant = tenant;
         q->admitted_us = plc_wall_us();

@@ -53,6 +53,18 @@ void srv__reply_with(struct job *q, Placer__Response__ResultCase c, void *msg)
     case PLACER__RESPONSE__RESULT_SNAPSHOT:
         r.snapshot = msg;
         break;
+    case PLACER__RESPONSE__RESULT_TOKEN_CREATED:
+        r.token_created = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_TOKENS:
+        r.tokens = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_TOKEN_REVOKED:
+        r.token_revoked = msg;
+        break;
+    case PLACER__RESPONSE__RESULT_QUOTA:
+        r.quota = msg;
+        break;
     default:
         r.result_case = PLACER__RESPONSE__RESULT__NOT_SET;
         break;
@@ -541,6 +553,14 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
                          q->req->has_protocol_version ? q->req->protocol_version
                                                       : 0,
                          SRV_PROTOCOL_VERSION);
+        srv__job_free(q);
+        return;
+    }
+    if (!srv__authorize(srv, q)) {
+        srv__job_free(q);
+        return;
+    }
+    if (srv__auth_request(srv, q)) {
         srv__job_free(q);
         return;
     }

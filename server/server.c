@@ -20,6 +20,7 @@ int srv_open(struct srv **out, uv_loop_t *loop, const struct srv_options *o,
     s->loop = loop;
     s->queue_max = o->queue_max ? o->queue_max : 64;
     s->agents_allowed = o->agents_allowed;
+    s->tokens_required = o->tokens_required;
     s->agent_send = o->agent_send;
     s->agent_arg = o->agent_arg;
     s->refused_agents_ms = -1e9;

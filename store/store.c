@@ -121,6 +121,22 @@ static const char *const migrations[] = {
     "ALTER TABLE agents ADD COLUMN granularity_ns INTEGER;"
     "ALTER TABLE agents ADD COLUMN wakeup_ns INTEGER;"
     "ALTER TABLE agents ADD COLUMN platform_note TEXT;",
+    /* 8: bearer tokens (SHA-256 of their secret; tenant NULL for an
+     * admin's) and tenants' quotas (NULL: not limited) */
+    "CREATE TABLE tokens ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  hash BLOB NOT NULL,"
+    "  tenant TEXT,"
+    "  admin INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL,"
+    "  expires_us INTEGER,"
+    "  revoked_us INTEGER,"
+    "  note TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE quotas ("
+    "  tenant TEXT PRIMARY KEY,"
+    "  cpu REAL,"
+    "  bandwidth_bps INTEGER,"
+    "  workflows INTEGER);",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)
@@ -187,9 +203,23 @@ static int migrate(struct store *s, const char *path, struct plc_error *err)
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
                  s->version + 1);
-        /* the migration and its version bump commit together */
+        /* the migration and its version bump commit together; the
+         * version is read again under the write lock, since another
+         * process (placerd token create beside a starting placerd) may
+         * have migrated the file meanwhile */
         if (store_exec(s, "BEGIN IMMEDIATE") < 0)
             return store_sql_fail(s, err, "migrate", path);
+        int now;
+        if (read_version(s, &now) < 0) {
+            int rc = store_sql_fail(s, err, "migrate", path);
+            store_exec(s, "ROLLBACK");
+            return rc;
+        }
+        if (now != s->version) {
+            store_exec(s, "ROLLBACK");
+            s->version = now;
+            continue;
+        }
         if (store_exec(s, migrations[s->version]) < 0 ||
             store_exec(s, pragma) < 0) {
             int rc = store_sql_fail(s, err, "migrate", path);

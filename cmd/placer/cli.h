@@ -39,6 +39,17 @@ int cmd_keygen(int argc, char **argv);
 extern const char *cli_server;
 /* --server was given (before the command) */
 extern bool cli_server_given;
+/* the bearer token requests carry (--token, $PLACER_TOKEN); NULL: none */
+extern const char *cli_token;
+
+/* Send req to placerd, wait at most timeout_ms: PLC_EXIT_OK with *out
+ * (the caller frees it) when the answer is of kind `want`; else the exit
+ * code after printing the error (not found: 1). */
+int cli_call(Placer__Request *req, int timeout_ms,
+             Placer__Response__ResultCase want, Placer__Response **out);
+
+int cmd_token(int argc, char **argv);
+int cmd_quota(int argc, char **argv);
 
 /* online.c: the workflow in `path` submitted to placerd at cli_server, or
  * with dry planned against its live state and admitted nowhere; the plan

@@ -32,11 +32,14 @@ static const struct cli_cmd commands[] = {
     {"bind", "attach a reservation to a process or a flow", cmd_bind},
     {"hosts", "placerd's hosts and what is reserved on them", cmd_hosts},
     {"keygen", "a CURVE key pair for placerd and its agents", cmd_keygen},
+    {"token", "make, list and revoke bearer tokens (admin)", cmd_token},
+    {"quota", "set or read a tenant's quota", cmd_quota},
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: placer [--server ENDPOINT] COMMAND [OPTIONS] [ARGS]\n"
+    fputs("Usage: placer [--server ENDPOINT] [--token TOKEN] COMMAND [OPTIONS] "
+          "[ARGS]\n"
           "\n"
           "placer decides whether a cluster can host a latency-bounded\n"
           "workflow with a probabilistic end-to-end guarantee, where every\n"
@@ -50,33 +53,48 @@ static void usage(FILE *out)
         "\n"
         "The online commands (submit, status, list, release, bind,\n"
         "hosts, cluster apply) talk to placerd at --server ENDPOINT (default\n"
-        "tcp://127.0.0.1:7460).\n"
+        "tcp://127.0.0.1:7460), as the tenant of --token TOKEN (or of\n"
+        "$PLACER_TOKEN; an admin's token acts for every tenant; without one,\n"
+        "placerd decides).\n"
         "\n"
         "Run 'placer COMMAND --help' for the options of a command.\n"
         "File formats: docs/formats.md (and man placer); examples/.\n"
         "\n"
         "Exit status: 0 success, 1 negative answer, 64 usage error,\n"
         "65 bad input data, 66 input file missing, 69 placerd\n"
-        "unreachable, 70 internal error, 75 busy (retry).\n",
+        "unreachable, 70 internal error, 75 busy (retry), 77 not\n"
+        "permitted (no valid token, or not this token's to do).\n",
         out);
 }
 
 int main(int argc, char **argv)
 {
-    /* a global option before the command */
-    while (argc > 2 && !strncmp(argv[1], "--server", 8)) {
-        if (argv[1][8] == '=') {
-            cli_server = argv[1] + 9;
-            cli_server_given = true;
+    /* global options before the command: --server, --token */
+    const char *env_token = getenv("PLACER_TOKEN");
+    if (env_token && env_token[0])
+        cli_token = env_token;
+    while (argc > 2) {
+        const char *a = argv[1];
+        size_t n = !strncmp(a, "--server", 8)  ? 8
+                   : !strncmp(a, "--token", 7) ? 7
+                                               : 0;
+        const char *v;
+        if (n && a[n] == '=') {
+            v = a + n + 1;
             argv++;
             argc--;
-        } else if (argv[1][8] == '\0') {
-            cli_server = argv[2];
-            cli_server_given = true;
+        } else if (n && a[n] == '\0') {
+            v = argv[2];
             argv += 2;
             argc -= 2;
         } else {
             break;
+        }
+        if (n == 8) {
+            cli_server = v;
+            cli_server_given = true;
+        } else {
+            cli_token = v;
         }
     }
     if (argc < 2) {

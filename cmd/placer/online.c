@@ -19,6 +19,7 @@
 #define PROTOCOL_VERSION 1
 
 const char *cli_server = "tcp://127.0.0.1:7460";
+const char *cli_token = NULL;
 bool cli_server_given = false;
 
 /* Print an error reply and return its exit code. */
@@ -36,6 +37,9 @@ static int error_reply(const Placer__Error *e, int conflict_code)
         return PLC_EXIT_TEMPFAIL;
     case PLACER__ERROR_CODE__ERROR_CODE_CONFLICT:
         return conflict_code;
+    case PLACER__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED:
+    case PLACER__ERROR_CODE__ERROR_CODE_FORBIDDEN:
+        return PLC_EXIT_NOPERM;
     default:
         return PLC_EXIT_SOFTWARE;
     }
@@ -54,6 +58,7 @@ static int call(Placer__Request *req, int timeout_ms,
     req->protocol_version = PROTOCOL_VERSION;
     req->has_id = 1;
     req->id = 1;
+    req->token = (char *)cli_token;
     size_t len = placer__request__get_packed_size(req);
     if (len > PLC_REQUEST_MAX) {
         cli_error("the request is %zu bytes; placerd takes at most %u (16 "
@@ -123,6 +128,12 @@ static int call(Placer__Request *req, int timeout_ms,
     zmq_close(sock);
     zmq_ctx_term(ctx);
     return code;
+}
+
+int cli_call(Placer__Request *req, int timeout_ms,
+             Placer__Response__ResultCase want, Placer__Response **out)
+{
+    return call(req, timeout_ms, want, PLC_EXIT_NEGATIVE, out);
 }
 
 /* Common options: --tenant, --json. */
@@ -201,7 +212,9 @@ static int parse(const char *cmd, int argc, char **argv, struct common *c,
 
 #define SERVER_HELP                                                            \
     "  --server ENDPOINT (before the command) placerd's address (default\n"    \
-    "                    tcp://127.0.0.1:7460)\n"
+    "                    tcp://127.0.0.1:7460)\n"                              \
+    "  --token TOKEN     (before the command, or $PLACER_TOKEN) act as this\n" \
+    "                    token's tenant, or as an admin\n"
 
 static const char submit_help[] =
     "Usage: placer [--server ENDPOINT] submit [OPTIONS] WORKFLOW.json\n"

@@ -94,6 +94,9 @@ static struct MHD_Response *response(const struct srv_http_response *r)
         MHD_add_response_header(m, MHD_HTTP_HEADER_ETAG, r->etag);
     if (r->allow)
         MHD_add_response_header(m, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_authenticate)
+        MHD_add_response_header(m, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                r->www_authenticate);
     if (r->retry_after) {
         char s[16];
         snprintf(s, sizeof s, "%u", r->retry_after);
@@ -315,11 +318,11 @@ int http_start(struct http *h, uv_loop_t *loop, struct srv *s, const char *addr,
     h->srv = s;
     if (!parse_addr(addr, &ss, &loopback))
         return PLC_EXIT_USAGE;
-    if (!loopback) {
+    if (!loopback && !cert_file) {
         fprintf(stderr,
-                "placerd: --http '%s': the HTTP API has no authentication "
-                "yet, so it is served on loopback addresses only "
-                "(127.0.0.0/8, ::1)\n",
+                "placerd: --http '%s': off loopback (127.0.0.0/8, ::1) the "
+                "API is served over HTTPS only, so that bearer tokens never "
+                "cross a network in clear: give --http-cert and --http-key\n",
                 addr);
         return PLC_EXIT_USAGE;
     }

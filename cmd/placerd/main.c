@@ -24,6 +24,7 @@
 #include "plc/log.h"
 #include "server/server.h"
 #include "http.h"
+#include "token.h"
 #include "transport.h"
 #include "plc/buf.h"
 #include "store/store.h"
@@ -179,6 +180,10 @@ int main(int argc, char **argv)
     if (code >= 0)
         goto out_options;
     code = PLC_EXIT_OK;
+    if (o.token_argc) {
+        code = token_command(o.db, o.token_argc, o.token_argv);
+        goto out_options;
+    }
     if (o.server_key &&
         (code = transport_keys(&d.t, o.server_key, o.agent_keys)) != 0)
         goto out_keys;

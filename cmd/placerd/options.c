@@ -42,9 +42,9 @@ static const char help[] =
     "  --agent-keys DIR       ...and the agents it accepts: their *.pub\n"
     "                         files; others are refused and logged\n"
     "  --http ADDRESS:PORT    serve the HTTP/JSON API there (default: not\n"
-    "                         served; 127.0.0.1:7480 is the usual port).\n"
-    "                         Loopback addresses only (127.0.0.0/8, ::1):\n"
-    "                         it has no authentication yet\n"
+    "                         served; 127.0.0.1:7480 is the usual port);\n"
+    "                         every request needs a bearer token (placerd\n"
+    "                         token --help); off loopback HTTPS only\n"
     "  --http-cert FILE       HTTPS: the server's certificate (PEM)...\n"
     "  --http-key FILE        ...and its private key (PEM)\n"
     "  --config FILE          options as 'name = value' lines (the names\n"
@@ -61,6 +61,10 @@ static const char help[] =
     "                         exit\n"
     "  -h, --help             show this help\n"
     "      --version          print the version and exit\n"
+    "\n"
+    "placerd [--db FILE] token create|list|revoke ...: bearer tokens made\n"
+    "in the store on this host (placerd token --help); the first admin\n"
+    "token comes from here.\n"
     "\n"
     "SIGTERM or SIGINT: stop taking requests, finish the admission in\n"
     "progress, answer the waiting ones 'busy', and exit 0.\n";
@@ -230,7 +234,8 @@ int options_parse(struct options *o, int argc, char **argv)
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    /* "+": options end at the first word (placerd ... token create ...) */
+    while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (ch) {
         case O_DB:
             o->db = optarg;
@@ -286,7 +291,10 @@ int options_parse(struct options *o, int argc, char **argv)
             return PLC_EXIT_USAGE;
         }
     }
-    if (optind != argc) {
+    if (optind < argc && !strcmp(argv[optind], "token")) {
+        o->token_argc = argc - optind;
+        o->token_argv = argv + optind;
+    } else if (optind != argc) {
         fprintf(stderr,
                 "placerd: unexpected argument '%s'\nTry 'placerd "
                 "--help'.\n",

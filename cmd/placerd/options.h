@@ -10,6 +10,8 @@ struct options {
     bool check, insecure_agents;
     const char *server_key, *agent_keys;
     const char *http, *http_cert, *http_key; /* NULL: no HTTP */
+    int token_argc; /* `placerd [--db FILE] token ...`: its words */
+    char **token_argv;
     char *owned[16]; /* values read from the config file */
     int n_owned;
 };

@@ -19,6 +19,11 @@ metrics      GET /metrics passes promtool; its counters, histograms and
              gauges agree with what was answered and with /v1/hosts; a real
              Prometheus server scrapes placerd and answers a query for
              placer_admissions_total
+tenants      tokens made over HTTP; a tenant's token sees and changes only
+             its tenant's workflows (404 for others', 403 for admin
+             operations); missing, malformed, wrong, expired and revoked
+             tokens (401); quotas of workflows and CPU enforced (409
+             quota, dry runs too); placer --token over ZeroMQ
 clients      keep-alive reuse, 8 clients submitting at once (all answered,
              no core over its capacity), a slow client and one that
              disconnects mid-body or while its admission is planned do not
@@ -86,6 +91,7 @@ class Daemon:
         self.proc = subprocess.Popen(args + list(extra), stdout=self.log,
                                      stderr=self.log)
         self.base = "http://127.0.0.1:%d" % self.port
+        self.admin = self.token("--admin")
         for _ in range(300):
             if self.proc.poll() is not None:
                 raise RuntimeError("placerd exited with %d" % self.proc.returncode)
@@ -95,6 +101,15 @@ class Daemon:
             except OSError:
                 time.sleep(0.02)
         raise RuntimeError("placerd's HTTP did not come up")
+
+    def token(self, *args):
+        """A token made in the store on this host (placerd token create)."""
+        out = subprocess.run([BIN + "/placerd", "--db", self.db, "token",
+                              "create"] + list(args), capture_output=True,
+                             text=True, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError("placerd token create: " + out.stderr)
+        return out.stdout.strip()
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -113,10 +128,18 @@ class Daemon:
             c.close()
 
 
-def call(d, method, path, body=None, headers=None, conn=None):
-    """(status, headers dict with lower-case names, parsed JSON or text)."""
+ADMIN = object()
+
+
+def call(d, method, path, body=None, headers=None, conn=None, token=ADMIN):
+    """(status, headers dict with lower-case names, parsed JSON or text);
+    with d's admin token unless another (or None) is given."""
     c = conn or http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
-    c.request(method, path, body=body, headers=headers or {})
+    headers = dict(headers or {})
+    token = d.admin if token is ADMIN else token
+    if token is not None:
+        headers.setdefault("Authorization", "Bearer " + token)
+    c.request(method, path, body=body, headers=headers)
     r = c.getresponse()
     data = r.read()
     hdrs = {k.lower(): v for k, v in r.getheaders()}
@@ -238,6 +261,7 @@ def lifecycle():
         check(st == 412, "the old ETag does not release the new admission")
         # curl, a second client
         out = subprocess.run(["curl", "-sS", "-w", "\\n%{http_code}",
+                              "-H", "Authorization: Bearer " + d.admin,
                               d.base + "/v1/workflows/acme/vepc-attach"],
                              capture_output=True, text=True, timeout=30)
         body, code = out.stdout.rsplit("\n", 1)
@@ -391,7 +415,9 @@ def clients():
         left = socket.create_connection(("127.0.0.1", d.port))
         body = renamed(example("vepc-attach.json"), "left-early")
         left.sendall(b"POST /v1/workflows HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                     b"Authorization: Bearer %s\r\n"
+                     b"Content-Length: %d\r\n\r\n%s"
+                     % (d.admin.encode(), len(body), body))
         left.close()
         # 8 clients at once, each its own workflow
         results = {}
@@ -440,6 +466,7 @@ def clients():
 
 
 def options():
+    # off loopback only over HTTPS (never bound: refused before)
     for addr, code in (("0.0.0.0:7480", 64), ("192.0.2.1:7480", 64),
                        ("localhost", 64), ("127.0.0.1:99999", 64),
                        ("[::1]", 64)):
@@ -477,6 +504,12 @@ def options():
         check(out.returncode == 0 and json.loads(out.stdout or "{}") ==
               {"status": "ok"}, "HTTPS: curl checks the certificate and "
               "reads /healthz (%s)" % out.stderr.strip())
+        out = subprocess.run(["curl", "-sS", "--cacert", cert, "-H",
+                              "Authorization: Bearer " + d.admin,
+                              "https://127.0.0.1:%d/v1/hosts" % d.port],
+                             capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0 and json.loads(out.stdout or "{}")
+              .get("schema") == 1, "HTTPS: a request with a token")
         out = subprocess.run(["curl", "-sS", url], capture_output=True,
                              text=True, timeout=30)
         check(out.returncode != 0, "HTTPS: curl without the CA refuses it")
@@ -500,7 +533,8 @@ def walkthrough():
     d = Daemon("walkthrough")
     try:
         out = subprocess.run([SRC + "/examples/http-walkthrough.sh", d.base],
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, PLACER_TOKEN=d.admin))
         codes = [int(line.split()[1]) for line in out.stdout.splitlines()
                  if line.startswith("HTTP/1.1 ")]
         check(out.returncode == 0 and
@@ -591,8 +625,9 @@ def metrics():
             f.write("global: {scrape_interval: 1s}\n"
                     "scrape_configs:\n"
                     "  - job_name: placerd\n"
+                    "    authorization: {credentials: '%s'}\n"
                     "    static_configs: [{targets: ['127.0.0.1:%d']}]\n"
-                    % d.port)
+                    % (d.token("--tenant", "prometheus"), d.port))
         prom = subprocess.Popen(
             ["prometheus", "--config.file=" + pdir + "/prometheus.yml",
              "--storage.tsdb.path=" + pdir + "/data",
@@ -620,8 +655,178 @@ def metrics():
         d.stop()
 
 
+def tenants():
+    """Tokens, tenants and quotas: isolation both ways on every endpoint,
+    tokens wrong, missing, malformed, expired and revoked, admin-only
+    operations, and quotas enforced at admission."""
+    d = Daemon("tenants")
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        made = {}
+        for t in ("acme", "other"):
+            st, h, doc = call(d, "POST", "/v1/tokens",
+                              json.dumps({"tenant": t, "note": "test"}))
+            check(st == 201 and doc["token"].startswith("plc_") and
+                  doc["info"]["tenant"] == t and
+                  h.get("location") == "/v1/tokens/%d" % doc["info"]["id"],
+                  "POST /v1/tokens: 201 with the token once (got %d %r)"
+                  % (st, doc))
+            made[t] = doc
+        acme, other = made["acme"]["token"], made["other"]["token"]
+        st, _, doc = call(d, "GET", "/v1/tokens")
+        check(st == 200 and len(doc["tokens"]) == 3 and
+              "plc_" not in json.dumps(doc),
+              "GET /v1/tokens lists them without their secrets")
+        # acme's workflow
+        st, h, plan = call(d, "POST", "/v1/workflows",
+                           example("vepc-attach.json"), token=acme)
+        check(st == 201, "acme's token submits acme's workflow (got %d)" % st)
+        # a workflow naming no tenant gets the token's
+        vp = json.loads(example("video-pipeline.json"))
+        del vp["tenant"]
+        st, h, _ = call(d, "POST", "/v1/workflows", json.dumps(vp), token=acme)
+        check(st == 201 and h.get("location") ==
+              "/v1/workflows/acme/video-pipeline",
+              "a workflow without a tenant is the token's tenant's (%d %r)"
+              % (st, h.get("location")))
+        w = "/v1/workflows/acme/vepc-attach"
+        # the other tenant sees nothing of acme's, and changes nothing
+        for method, path, body in (
+                ("GET", w, None), ("HEAD", w, None), ("DELETE", w, None),
+                ("POST", w + "/bindings",
+                 json.dumps({"service": "mme", "pid": os.getpid()}))):
+            st, _, doc = call(d, method, path, body, token=other)
+            check(st == 404, "other's token: %s %s is 404 (got %d)"
+                  % (method, path, st))
+        st, _, doc = call(d, "GET", "/v1/workflows", token=other)
+        check(st == 200 and doc["workflows"] == [] and "acme" not in
+              json.dumps(doc), "other's list has none of acme's")
+        st, _, doc = call(d, "GET", "/v1/workflows?tenant=acme", token=other)
+        check(st == 403, "other's token listing acme: 403 (got %d)" % st)
+        for path in ("/v1/workflows", "/v1/plans"):
+            st, _, doc = call(d, "POST", path, example("vepc-attach.json"),
+                              token=other)
+            check(st == 403 and doc.get("code") == "forbidden",
+                  "other's token submitting as acme on %s: 403 (got %d)"
+                  % (path, st))
+        st, _, doc = call(d, "GET", "/v1/workflows", token=acme)
+        names = sorted(x["name"] for x in doc["workflows"])
+        check(names == ["vepc-attach", "video-pipeline"] and
+              all(x["tenant"] == "acme" for x in doc["workflows"]),
+              "acme's list: its two (got %r)" % names)
+        st, _, _ = call(d, "GET", w, token=acme)
+        check(st == 200, "acme reads its own workflow")
+        for method, path, body in (("GET", "/v1/hosts", None),
+                                   ("GET", "/v1/cluster", None),
+                                   ("GET", "/metrics", None)):
+            st, _, _ = call(d, method, path, body, token=other)
+            check(st == 200, "a tenant's token reads %s (got %d)" % (path, st))
+        # what only an admin may do
+        for method, path, body in (
+                ("PUT", "/v1/cluster", example("fat-tree-k4.json")),
+                ("POST", "/v1/tokens", json.dumps({"tenant": "acme"})),
+                ("GET", "/v1/tokens", None),
+                ("DELETE", "/v1/tokens/1", None),
+                ("PUT", "/v1/quotas/acme", json.dumps({"workflows": 100}))):
+            st, _, doc = call(d, method, path, body, token=acme)
+            check(st == 403 and "admin" in doc.get("detail", ""),
+                  "acme's token: %s %s is 403 (got %d)" % (method, path, st))
+        st, _, doc = call(d, "GET", "/v1/quotas/other", token=acme)
+        check(st == 403, "acme reading other's quota: 403 (got %d)" % st)
+        # tokens: none, malformed, wrong, expired, revoked
+        for hdr, what in ((None, "none"), ("Basic YTpi", "basic"),
+                          ("Bearer plc_1_" + "0" * 64, "wrong secret"),
+                          ("Bearer plc_999_" + "0" * 64, "unknown id"),
+                          ("Bearer nonsense", "malformed")):
+            st, h, doc = call(d, "GET", "/v1/hosts", token=None,
+                              headers={"Authorization": hdr} if hdr else None)
+            check(st == 401 and h.get("www-authenticate", "").startswith(
+                "Bearer") and doc.get("code") == "unauthenticated",
+                "token %s: 401 with WWW-Authenticate (got %d)" % (what, st))
+        st, _, short = call(d, "POST", "/v1/tokens",
+                            json.dumps({"tenant": "acme", "expires_in": "1s"}))
+        time.sleep(1.5)
+        st, _, doc = call(d, "GET", "/v1/hosts", token=short["token"])
+        check(st == 401 and "expired" in doc.get("detail", ""),
+              "an expired token: 401 saying so (got %d %r)" % (st, doc))
+        st, _, doc = call(d, "DELETE", "/v1/tokens/%d" % made["other"]["info"]["id"])
+        check(st == 200 and doc.get("revoked_us"), "DELETE /v1/tokens/ID revokes")
+        st, _, doc = call(d, "GET", "/v1/workflows", token=other)
+        check(st == 401 and "revoked" in doc.get("detail", ""),
+              "a revoked token: 401 saying so (got %d)" % st)
+        st, _, _ = call(d, "GET", "/healthz", token=None)
+        check(st == 200, "/healthz needs no token")
+        # quotas
+        st, _, doc = call(d, "GET", "/v1/quotas/acme", token=acme)
+        check(st == 200 and doc["used"]["workflows"] == 2 and
+              doc["used"]["cpu"] > 0 and "workflows" not in doc["quota"],
+              "acme's quota: none, and what it holds (%r)" % doc)
+        st, _, doc = call(d, "PUT", "/v1/quotas/acme",
+                          json.dumps({"workflows": 2}))
+        check(st == 200 and doc["quota"]["workflows"] == 2,
+              "PUT /v1/quotas/acme (got %d %r)" % (st, doc))
+        before = d.state()
+        st, _, doc = call(d, "POST", "/v1/workflows",
+                          renamed(example("vepc-attach.json"), "third"),
+                          token=acme)
+        rj = doc.get("rejection") or {}
+        check(st == 409 and rj.get("code") == "quota" and
+              "2 workflows" in rj.get("message", ""),
+              "a third workflow past a quota of 2: 409 quota (got %d %r)"
+              % (st, rj))
+        check(d.state() == before, "a quota rejection stores nothing")
+        st, _, doc = call(d, "POST", "/v1/plans",
+                          renamed(example("vepc-attach.json"), "third"),
+                          token=acme)
+        check(st == 200 and doc.get("admitted") is False and
+              (doc.get("rejection") or {}).get("code") == "quota",
+              "a dry run says quota too")
+        used = call(d, "GET", "/v1/quotas/acme")[2]["used"]["cpu"]
+        call(d, "PUT", "/v1/quotas/acme",
+             json.dumps({"workflows": 10, "cpu": used + 0.1}))
+        st, _, doc = call(d, "POST", "/v1/workflows",
+                          renamed(example("vepc-attach.json"), "third"),
+                          token=acme)
+        rj = doc.get("rejection") or {}
+        check(st == 409 and rj.get("code") == "quota" and
+              "CPU" in rj.get("message", ""),
+              "past the CPU quota: 409 quota naming CPU (got %d %r)" % (st, rj))
+        call(d, "PUT", "/v1/quotas/acme", json.dumps({"workflows": 10}))
+        st, _, _ = call(d, "POST", "/v1/workflows",
+                        renamed(example("vepc-attach.json"), "third"),
+                        token=acme)
+        check(st == 201, "within the quota again: 201 (got %d)" % st)
+        st, _, doc = call(d, "PUT", "/v1/quotas/acme",
+                          json.dumps({"tenant": "other", "cpu": 1}))
+        check(st == 422, "a quota whose body names another tenant: 422")
+        st, _, doc = call(d, "PUT", "/v1/quotas/acme", json.dumps({"cpu": -1}))
+        check(st == 422 and "cpu" in doc.get("detail", ""),
+              "a negative CPU quota: 422 (got %d)" % st)
+        st, _, doc = call(d, "POST", "/v1/tokens", json.dumps({"admin": True,
+                                                              "tenant": "x"}))
+        check(st == 422, "a token both admin and a tenant's: 422 (got %d)" % st)
+        # the ZeroMQ socket honours tokens too (placer --token)
+        env = dict(os.environ, PLACER_TOKEN=other)
+        env2 = dict(os.environ, PLACER_TOKEN=acme)
+        out = subprocess.run([BIN + "/placer", "--server", d.zmq, "status",
+                              "--tenant", "acme", "vepc-attach"],
+                             capture_output=True, text=True, timeout=30,
+                             env=env2)
+        check(out.returncode == 0, "placer with acme's token reads acme's "
+              "workflow over ZeroMQ (%d %s)" % (out.returncode, out.stderr))
+        out = subprocess.run([BIN + "/placer", "--server", d.zmq, "status",
+                              "--tenant", "acme", "vepc-attach"],
+                             capture_output=True, text=True, timeout=30,
+                             env=env)
+        check(out.returncode == 77 and "revoked" in out.stderr,
+              "placer with a revoked token: exit 77 (%d %s)"
+              % (out.returncode, out.stderr))
+    finally:
+        d.stop()
+
+
 SCENARIOS = {"walkthrough": walkthrough, "lifecycle": lifecycle,
-             "metrics": metrics, "same": same, "errors": errors,
+             "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 
 if __name__ == "__main__":

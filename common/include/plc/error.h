@@ -28,7 +28,8 @@
     X(PLC_EUSAGE, -10, "usage error", PLC_EXIT_USAGE)                          \
     X(PLC_ETIMEDOUT, -11, "time limit reached", PLC_EXIT_TEMPFAIL)             \
     X(PLC_ENOSPC, -12, "no space left for the database", PLC_EXIT_TEMPFAIL)    \
-    X(PLC_ENOINPUT, -13, "input unreadable", PLC_EXIT_NOINPUT)
+    X(PLC_ENOINPUT, -13, "input unreadable", PLC_EXIT_NOINPUT)                 \
+    X(PLC_EPERM, -14, "not permitted", PLC_EXIT_NOPERM)
 
 /* The process exit codes of every placer binary (sysexits.h values, the
  * contract of docs/formats.md): X(name, value, meaning). */

@@ -21,6 +21,14 @@
  *   DELETE /v1/workflows/{tenant}/{name}     release; If-Match honoured
  *   POST   /v1/workflows/{tenant}/{name}/bindings
  *   GET    /v1/hosts
+ *   POST   /v1/tokens, GET /v1/tokens, DELETE /v1/tokens/{id}   (admin)
+ *   PUT    /v1/quotas/{tenant} (admin), GET /v1/quotas/{tenant}
+ *   GET    /metrics                          Prometheus' text format
+ *
+ * Every request but /healthz and /readyz needs "Authorization: Bearer
+ * TOKEN" (401 without a valid one); a tenant's token sees and changes only
+ * its tenant's workflows (404 for others'), and what only an admin may do
+ * is 403 for it.
  *
  * Errors are application/problem+json (RFC 9457) with the placer error
  * code and, for bad input, every problem with its field path.
@@ -52,10 +60,11 @@ struct srv_http_response {
     const char *content_type; /* of body */
     const char *body;
     size_t len;
-    const char *location; /* NULL: none */
-    const char *etag;     /* NULL: none */
-    unsigned retry_after; /* seconds; 0: none */
-    const char *allow;    /* 405's Allow; NULL: none */
+    const char *location;         /* NULL: none */
+    const char *etag;             /* NULL: none */
+    unsigned retry_after;         /* seconds; 0: none */
+    const char *allow;            /* 405's Allow; NULL: none */
+    const char *www_authenticate; /* 401's; NULL: none */
 };
 
 /* `r` and everything it points to are valid during the call only. */

@@ -62,6 +62,9 @@ struct srv_options {
                           * authenticated them, or keys are waived */
     srv_agent_send_fn agent_send;
     void *agent_arg;
+    /* every client request needs a bearer token (Request.token); else a
+     * request without one acts as an admin (a local ZeroMQ client) */
+    bool tokens_required;
 };
 
 /* Open the store (created and migrated), a second connection for the

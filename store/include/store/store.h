@@ -241,4 +241,53 @@ int store_reserved_each(struct store *s,
 int store_reserved_repair(struct store *s, long *repaired, char *first,
                           size_t first_len, struct plc_error *err);
 
+/* ---- tokens and quotas (tokens.c) ---------------------------------------- */
+
+/* "plc_" ID "_" 64 hex digits, and its NUL */
+#define STORE_TOKEN_MAX 96
+
+struct store_token {
+    int64_t id;
+    char tenant[64]; /* "" for an admin's token */
+    bool admin;
+    int64_t created_us, expires_us, revoked_us; /* 0: never, not */
+    char note[128];
+};
+
+/* A new token for `tenant` (NULL with admin), expiring at expires_us (0:
+ * never): its text in `token`, shown this once (only its hash is kept).
+ * 0, or PLC_EIO / PLC_ENOSPC. */
+int store_token_create(struct store *s, const char *tenant, bool admin,
+                       int64_t expires_us, const char *note,
+                       char token[STORE_TOKEN_MAX], int64_t *id,
+                       struct plc_error *err);
+
+/* Whose token this is: 0 with *out, PLC_EPERM (malformed, unknown, wrong
+ * secret, revoked, expired: err says which), or PLC_EIO.  The secret's
+ * hash is compared in constant time. */
+int store_token_check(struct store *s, const char *token,
+                      struct store_token *out, struct plc_error *err);
+
+/* Every token, by id; fn returns nonzero to stop. */
+int store_token_each(struct store *s,
+                     int (*fn)(void *arg, const struct store_token *t),
+                     void *arg, struct plc_error *err);
+
+/* Revoke token id: 0, PLC_ENOENT (none, or revoked already), PLC_EIO. */
+int store_token_revoke(struct store *s, int64_t id, struct plc_error *err);
+
+/* A tenant's quota; a limit below 0 is none. */
+struct store_quota {
+    char tenant[64];
+    double cpu;            /* total reserved utilisation (cores) */
+    int64_t bandwidth_bps; /* total reserved rate of its vlinks */
+    int64_t workflows;     /* admitted at once */
+};
+
+int store_quota_put(struct store *s, const struct store_quota *q,
+                    struct plc_error *err);
+/* A tenant without a row has no limits (all -1). */
+int store_quota_get(struct store *s, const char *tenant, struct store_quota *q,
+                    struct plc_error *err);
+
 #endif
