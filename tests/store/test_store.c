@@ -430,3 +430,79 @@ Test(store, a_replaced_database_file_stops_writes)
     cr_assert(strstr(err.msg, "database file was removed"), "%s", err.msg);
     store_close(s);
 }
+
+/* Tokens: shown once, kept as a hash, checked by id and secret; a wrong
+ * secret, a revoked or an expired token is refused, each saying so. */
+Test(store, tokens_are_checked_revoked_and_expire)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
+    char a[STORE_TOKEN_MAX], t[STORE_TOKEN_MAX], e[STORE_TOKEN_MAX];
+    int64_t ida, idt, ide;
+    cr_assert_eq(store_token_create(s, NULL, true, 0, "boot", a, &ida, &err),
+                 0);
+    cr_assert_eq(store_token_create(s, "acme", false, 0, NULL, t, &idt, &err),
+                 0);
+    /* expired a second ago */
+    cr_assert_eq(store_token_create(s, "acme", false, 1, NULL, e, &ide, &err),
+                 0);
+    cr_assert(strncmp(a, "plc_", 4) == 0 && strcmp(a, t) != 0);
+    struct store_token who;
+    cr_assert_eq(store_token_check(s, a, &who, &err), 0, "%s", err.msg);
+    cr_assert(who.admin && who.id == ida && !who.tenant[0]);
+    cr_assert_eq(store_token_check(s, t, &who, &err), 0);
+    cr_assert(!who.admin && !strcmp(who.tenant, "acme"));
+    /* the secret is not stored: the file holds no token text */
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM tokens WHERE hash = ?", -1,
+                       &st, NULL);
+    const char *secret = strrchr(t, '_') + 1;
+    sqlite3_bind_blob(st, 1, secret, (int)strlen(secret), SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    /* a wrong secret for a right id, a malformed token, an expired one */
+    char wrong[STORE_TOKEN_MAX];
+    snprintf(wrong, sizeof wrong, "%s", t);
+    wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == '0' ? '1' : '0';
+    cr_assert_eq(store_token_check(s, wrong, &who, &err), PLC_EPERM);
+    err = (struct plc_error)PLC_ERROR_INIT; /* the first message stays */
+    cr_assert_eq(store_token_check(s, "plc_x_y", &who, &err), PLC_EPERM);
+    cr_assert(strstr(err.msg, "not one placerd makes"), "%s", err.msg);
+    err = (struct plc_error)PLC_ERROR_INIT;
+    cr_assert_eq(store_token_check(s, e, &who, &err), PLC_EPERM);
+    cr_assert(strstr(err.msg, "expired"), "%s", err.msg);
+    err = (struct plc_error)PLC_ERROR_INIT;
+    cr_assert_eq(store_token_revoke(s, idt, &err), 0);
+    cr_assert_eq(store_token_check(s, t, &who, &err), PLC_EPERM);
+    cr_assert(strstr(err.msg, "revoked"), "%s", err.msg);
+    cr_assert_eq(store_token_revoke(s, idt, &err), PLC_ENOENT);
+    cr_assert_eq(store_token_check(s, a, &who, &err), 0);
+    store_close(s);
+}
+
+Test(store, quotas_default_to_none_and_are_replaced_whole)
+{
+    struct store *s;
+    struct plc_error err = PLC_ERROR_INIT;
+    cr_assert_eq(store_open(path, &s, &err), 0, "%s", err.msg);
+    struct store_quota q;
+    cr_assert_eq(store_quota_get(s, "acme", &q, &err), 0);
+    cr_assert(q.cpu < 0 && q.bandwidth_bps < 0 && q.workflows < 0);
+    struct store_quota in = {"acme", 2.5, 1000000000, 3};
+    cr_assert_eq(store_quota_put(s, &in, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_quota_get(s, "acme", &q, &err), 0);
+    cr_assert(q.cpu == 2.5 && q.bandwidth_bps == 1000000000 &&
+              q.workflows == 3);
+    struct store_quota only = {"acme", -1, -1, 7};
+    cr_assert_eq(store_quota_put(s, &only, &err), 0);
+    cr_assert_eq(store_quota_get(s, "acme", &q, &err), 0);
+    cr_assert(q.cpu < 0 && q.bandwidth_bps < 0 && q.workflows == 7);
+    cr_assert_eq(store_quota_get(s, "other", &q, &err), 0);
+    cr_assert(q.workflows < 0);
+    store_close(s);
+}
