@@ -829,6 +829,20 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         return;
     }
     bool get_ = is(m, "GET") || is(m, "HEAD");
+    if (n == 2 && is(seg[0], "v1") && is(seg[1], "openapi.json")) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        struct srv_http_response r = {.status = 200,
+                                      .content_type = JSON_TYPE,
+                                      .body = srv_openapi_json,
+                                      .len = srv_openapi_json_len};
+        srv_metrics_http(s, 200);
+        reply(ctx, &r);
+        free(c);
+        return;
+    }
     if (n == 1 && (is(seg[0], "healthz") || is(seg[0], "readyz"))) {
         if (!get_) {
             not_allowed(c, m, "GET, HEAD");

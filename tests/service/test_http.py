@@ -4,6 +4,10 @@ http.client and urllib, and curl.
 
     test_http.py BIN_DIR SOURCE_DIR [SCENARIO]...
 
+openapi      GET /v1/openapi.json is docs/openapi.json, OpenAPI 3.1, its
+             schemas valid JSON Schema 2020-12, every route in it; and every
+             response any scenario receives is checked against it (status,
+             content type, body schema, documented headers)
 walkthrough  examples/http-walkthrough.sh: each step's status, in order
 lifecycle    readyz before and after a cluster, PUT/GET /v1/cluster, a dry
              run that changes nothing, submit (201 + Location), status with
@@ -35,6 +39,7 @@ options      --http refused off loopback (exit 64), a malformed address
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -46,15 +51,78 @@ import time
 import urllib.error
 import urllib.request
 
+import jsonschema  # noqa: E402  (Debian's python3-jsonschema)
+
 BIN, SRC = sys.argv[1], sys.argv[2]
 WORK = tempfile.mkdtemp(prefix="placer-http-")
 failures = []
+with open(os.path.join(SRC, "docs", "openapi.json")) as f:
+    OPENAPI = json.load(f)
+RESOLVER = jsonschema.RefResolver.from_schema(OPENAPI)
+checked = {"responses": 0}
+
+
+def openapi_operation(method, path):
+    """The OpenAPI operation serving METHOD PATH, or None."""
+    for tmpl, item in OPENAPI["paths"].items():
+        if re.match("^" + re.sub(r"\{[^}]+\}", "[^/]+", tmpl) + "$", path):
+            return item.get("get" if method == "HEAD" else method.lower())
+    return None
+
+
+def check_openapi(method, path, status, hdrs, data):
+    """Every response a test receives, checked against docs/openapi.json:
+    the operation's response for its status (or default), its content
+    type, its body against the schema, its documented headers."""
+    op = openapi_operation(method, path.split("?")[0])
+    if op is None:
+        check(status in (404, 405), "%s %s: a path the document lacks "
+              "answered %d" % (method, path, status))
+        op = {"responses": {"default": {"content": {
+            "application/problem+json": {"schema": {
+                "$ref": "#/components/schemas/Problem"}}}}}}
+    r = op["responses"].get(str(status)) or op["responses"].get("default")
+    if r is None:
+        fail("%s %s: status %d is not in the OpenAPI document"
+                        % (method, path, status))
+        return
+    for h in r.get("headers", {}):
+        check(h.lower() in hdrs, "%s %s %d: header %s documented, not sent"
+              % (method, path, status, h))
+    if method == "HEAD" or "content" not in r:
+        return
+    ctype = hdrs.get("content-type", "").split(";")[0]
+    if ctype not in r["content"]:
+        fail("%s %s %d: content type %r, the document says %r"
+                        % (method, path, status, ctype, list(r["content"])))
+        return
+    schema = r["content"][ctype]["schema"]
+    body = data
+    if ctype.endswith("json"):
+        try:
+            body = json.loads(data)
+        except ValueError:
+            fail("%s %s %d: the body is not JSON" % (method, path, status))
+            return
+    else:
+        body = data.decode()
+    try:
+        jsonschema.Draft202012Validator(schema, resolver=RESOLVER).validate(body)
+        checked["responses"] += 1
+    except jsonschema.ValidationError as e:
+        fail("%s %s %d: the body does not match the OpenAPI "
+                        "schema: %s at %s" % (method, path, status, e.message,
+                                              list(e.absolute_path)))
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL:", what, flush=True)
 
 
 def check(cond, what):
     if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
+        fail(what)
 
 
 def free_port():
@@ -145,6 +213,7 @@ def call(d, method, path, body=None, headers=None, conn=None, token=ADMIN):
     hdrs = {k.lower(): v for k, v in r.getheaders()}
     if conn is None:
         c.close()
+    check_openapi(method, path, r.status, hdrs, data)
     ctype = hdrs.get("content-type", "")
     doc = json.loads(data) if "json" in ctype and data else data
     return r.status, hdrs, doc
@@ -376,7 +445,7 @@ def errors():
             check(r.status == 413, "a chunked body over 16 MiB: 413 (got %d)"
                   % r.status)
         except (BrokenPipeError, ConnectionResetError):
-            failures.append("a chunked body over 16 MiB: the connection was "
+            fail("a chunked body over 16 MiB: the connection was "
                             "cut before a 413")
         c.close()
         check(d.state() == before, "no bad request changed the store")
@@ -825,7 +894,47 @@ def tenants():
         d.stop()
 
 
-SCENARIOS = {"walkthrough": walkthrough, "lifecycle": lifecycle,
+def openapi():
+    """GET /v1/openapi.json: served without a token, the document in
+    docs/, an OpenAPI 3.1 document whose schemas are valid JSON Schema
+    2020-12 and whose references resolve, covering every route."""
+    d = Daemon("openapi")
+    try:
+        st, h, doc = call(d, "GET", "/v1/openapi.json", token=None)
+        check(st == 200 and doc == OPENAPI,
+              "/v1/openapi.json: 200 without a token, docs/openapi.json")
+        check(doc.get("openapi") == "3.1.0" and doc["info"].get("title") and
+              doc["info"].get("version"), "an OpenAPI 3.1.0 document with info")
+        for name, schema in doc["components"]["schemas"].items():
+            try:
+                jsonschema.Draft202012Validator.check_schema(schema)
+            except jsonschema.SchemaError as e:
+                fail("schema %s: %s" % (name, e.message))
+        refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"',
+                          json.dumps(doc))
+        missing = sorted(set(r for r in refs
+                             if r not in doc["components"]["schemas"]))
+        check(refs and not missing, "every $ref resolves (missing %r)" % missing)
+        served = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+                  ("GET", "/v1/cluster"), ("PUT", "/v1/cluster"),
+                  ("POST", "/v1/plans"), ("GET", "/v1/workflows"),
+                  ("POST", "/v1/workflows"), ("GET", "/v1/workflows/t/n"),
+                  ("DELETE", "/v1/workflows/t/n"),
+                  ("POST", "/v1/workflows/t/n/bindings"), ("GET", "/v1/hosts"),
+                  ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),
+                  ("DELETE", "/v1/tokens/1"), ("GET", "/v1/quotas/t"),
+                  ("PUT", "/v1/quotas/t")]
+        for method, path in served:
+            o = openapi_operation(method, path)
+            check(o is not None and o.get("responses"),
+                  "the document has %s %s" % (method, path))
+        check(doc["components"]["securitySchemes"]["bearer"]["scheme"] ==
+              "bearer", "bearer tokens are the security scheme")
+    finally:
+        d.stop()
+
+
+SCENARIOS = {"openapi": openapi, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 
@@ -841,5 +950,8 @@ if __name__ == "__main__":
             shutil.rmtree(WORK, ignore_errors=True)
         else:
             print("logs kept in", WORK)
+    print("%d responses checked against docs/openapi.json" % checked["responses"])
+    check(checked["responses"] > 0 or todo == ["options"],
+          "responses were checked against the OpenAPI document")
     print("%d failure(s)" % len(failures))
     sys.exit(1 if failures else 0)

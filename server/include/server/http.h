@@ -24,6 +24,7 @@
  *   POST   /v1/tokens, GET /v1/tokens, DELETE /v1/tokens/{id}   (admin)
  *   PUT    /v1/quotas/{tenant} (admin), GET /v1/quotas/{tenant}
  *   GET    /metrics                          Prometheus' text format
+ *   GET    /v1/openapi.json                  the OpenAPI 3.1 document
  *
  * Every request but /healthz and /readyz needs "Authorization: Bearer
  * TOKEN" (401 without a valid one); a tenant's token sees and changes only
@@ -73,5 +74,9 @@ typedef void (*srv_http_reply_fn)(void *ctx, const struct srv_http_response *r);
 /* One request; `rq` and what it points to need live only during the call. */
 void srv_http(struct srv *s, const struct srv_http_request *rq,
               srv_http_reply_fn reply, void *ctx);
+
+/* docs/openapi.json, the OpenAPI 3.1 document of all of it (built in). */
+extern const char srv_openapi_json[];
+extern const size_t srv_openapi_json_len;
 
 #endif
