@@ -4,6 +4,8 @@
  * the CLI's --json documents, errors as RFC 9457 problem details.
  */
 #define _GNU_SOURCE
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "internal.h"
 #include "plc/buf.h"
+#include "plc/log.h"
 #include "plc/quantity.h"
 #include "proto/json.h"
 #include "proto/load.h"
@@ -422,14 +425,205 @@ static void ask(struct call *c, Placer__Request *req)
     free(buf);
 }
 
-/* ---- requests -------------------------------------------------------------
- */
-
 static const char *get(const struct srv_http_request *rq,
                        enum srv_http_kind kind, const char *key)
 {
     return rq->get ? rq->get(rq->get_arg, kind, key) : NULL;
 }
+
+/* ---- Idempotency-Key --------------------------------------------------------
+ *
+ * A POST with an Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-
+ * header) is answered once: the first answer is kept a day, in the store,
+ * by who asked (the token's id) and the key, with a hash of the request
+ * (method, path, arguments, body).  A retry with the same request gets
+ * that answer again and plans nothing; the same key with another request
+ * is 422.  Requests with a key that arrive while the first is still being
+ * answered wait for its answer.  Answers that say to retry (401, 403,
+ * 500, 503) are not kept.  Nothing is admitted twice even across a crash
+ * between an admission's commit and the keeping of its answer: the retry
+ * then finds the workflow's name taken (409 conflict).
+ */
+
+#define IDEM_MAX_AGE_US (24LL * 3600 * 1000000)
+#define IDEM_KEY_MAX 255
+
+struct idem_waiter {
+    srv_http_reply_fn reply;
+    void *ctx;
+    struct idem_waiter *next;
+};
+
+struct srv_idem {
+    struct srv_idem *next;
+    struct srv *srv;
+    char scope[40];
+    char key[IDEM_KEY_MAX + 1];
+    unsigned char hash[32];
+    struct idem_waiter *waiters, **tail;
+};
+
+static bool idem_keep(unsigned status)
+{
+    return status != 401 && status != 403 && status != 500 && status != 503;
+}
+
+/* The first answer: kept, then given to every request waiting for it. */
+static void idem_reply(void *ctx, const struct srv_http_response *r)
+{
+    struct srv_idem *e = ctx;
+    struct srv *s = e->srv;
+    for (struct srv_idem **p = &s->idem; *p; p = &(*p)->next)
+        if (*p == e) {
+            *p = e->next;
+            break;
+        }
+    if (idem_keep(r->status)) {
+        struct store_answer a = {
+            .status = (int)r->status, .body = (char *)r->body, .len = r->len};
+        memcpy(a.hash, e->hash, sizeof a.hash);
+        snprintf(a.content_type, sizeof a.content_type, "%s", r->content_type);
+        snprintf(a.location, sizeof a.location, "%s",
+                 r->location ? r->location : "");
+        struct plc_error err = PLC_ERROR_INIT;
+        if (store_answer_put(s->store, e->scope, e->key, &a, IDEM_MAX_AGE_US,
+                             &err) < 0)
+            plc_log(PLC_LOG_WARN,
+                    "the answer to Idempotency-Key '%s' is not kept (%s): "
+                    "a retry will be planned again",
+                    e->key, err.msg);
+    }
+    while (e->waiters) {
+        struct idem_waiter *w = e->waiters;
+        e->waiters = w->next;
+        w->reply(w->ctx, r);
+        free(w);
+    }
+    free(e);
+}
+
+static void hash_part(gnutls_hash_hd_t h, const char *s, size_t n)
+{
+    gnutls_hash(h, s ? s : "", s ? n : 0);
+    gnutls_hash(h, "\n", 1);
+}
+
+/* For a request with an Idempotency-Key: true when it was answered here
+ * (a replay, a wait for the first, a key reused); false to go on, with
+ * c's answer going through idem_reply(). */
+static bool idempotent(struct call *c, const struct srv_http_request *rq,
+                       const char *key, srv_http_reply_fn reply, void *ctx)
+{
+    struct srv *s = c->srv;
+    size_t kl = strlen(key);
+    if (!kl || kl > IDEM_KEY_MAX) {
+        problem(c, 400, "bad_request",
+                "Idempotency-Key: give 1 to %d characters (a UUID will do)",
+                IDEM_KEY_MAX);
+        free(c);
+        return true;
+    }
+    /* who: the token's id ("plc_12"); a token that is not one is refused
+     * by the server, and 401 is not kept */
+    char scope[40];
+    const char *u =
+        c->token ? strchr(c->token + (c->token[0] ? 4 : 0), '_') : NULL;
+    snprintf(scope, sizeof scope, "%.*s",
+             u ? (int)(u - c->token) : (int)strlen(c->token ? c->token : ""),
+             c->token ? c->token : "");
+    unsigned char hash[32];
+    gnutls_hash_hd_t h;
+    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) != 0) {
+        problem(c, 500, "internal", "cannot hash the request");
+        free(c);
+        return true;
+    }
+    hash_part(h, rq->method, strlen(rq->method));
+    hash_part(h, rq->path, strlen(rq->path));
+    static const char *const args[] = {"objective", "time_limit", "force"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = get(rq, SRV_HTTP_QUERY, args[i]);
+        hash_part(h, v, v ? strlen(v) : 0);
+    }
+    gnutls_hash(h, rq->body ? rq->body : "", rq->len);
+    gnutls_hash_deinit(h, hash);
+    for (struct srv_idem *e = s->idem; e; e = e->next) {
+        if (strcmp(e->scope, scope) || strcmp(e->key, key))
+            continue;
+        if (memcmp(e->hash, hash, sizeof hash)) {
+            problem(c, 422, "idempotency_key_reused",
+                    "Idempotency-Key '%.64s' was given to another request; "
+                    "use a new key for a new request",
+                    key);
+        } else {
+            struct idem_waiter *w = calloc(1, sizeof *w);
+            if (!w) {
+                problem(c, 500, "internal", "out of memory");
+            } else { /* answered with the first */
+                w->reply = reply;
+                w->ctx = ctx;
+                *e->tail = w;
+                e->tail = &w->next;
+            }
+        }
+        free(c);
+        return true;
+    }
+    struct store_answer a;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = store_answer_get(s->store, scope, key, IDEM_MAX_AGE_US, &a, &err);
+    if (rc == 0) {
+        if (memcmp(a.hash, hash, sizeof hash)) {
+            problem(c, 422, "idempotency_key_reused",
+                    "Idempotency-Key '%.64s' was given to another request; "
+                    "use a new key for a new request",
+                    key);
+        } else {
+            struct srv_http_response r = {
+                .status = (unsigned)a.status,
+                .content_type = a.content_type,
+                .body = a.body,
+                .len = a.len,
+                .location = a.location[0] ? a.location : NULL,
+            };
+            srv_metrics_http(s, r.status);
+            reply(ctx, &r);
+        }
+        free(a.body);
+        free(c);
+        return true;
+    }
+    if (rc != PLC_ENOENT) {
+        problem(c, 500, "internal", "%s", err.msg);
+        free(c);
+        return true;
+    }
+    struct srv_idem *e = calloc(1, sizeof *e);
+    struct idem_waiter *w = calloc(1, sizeof *w);
+    if (!e || !w) {
+        free(e);
+        free(w);
+        problem(c, 500, "internal", "out of memory");
+        free(c);
+        return true;
+    }
+    e->srv = s;
+    snprintf(e->scope, sizeof e->scope, "%s", scope);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    memcpy(e->hash, hash, sizeof hash);
+    w->reply = reply;
+    w->ctx = ctx;
+    e->waiters = w;
+    e->tail = &w->next;
+    e->next = s->idem;
+    s->idem = e;
+    c->reply = idem_reply;
+    c->ctx = e;
+    return false;
+}
+
+/* ---- requests -------------------------------------------------------------
+ */
 
 /* A query argument that is true or false (absent: false); -1 after
  * answering 400. */
@@ -875,6 +1069,9 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
     c->token = auth + 7;
     while (*c->token == ' ')
         c->token++;
+    const char *ikey = get(rq, SRV_HTTP_HEADER, "Idempotency-Key");
+    if (ikey && is(m, "POST") && idempotent(c, rq, ikey, reply, ctx))
+        return;
     if (n == 1 && is(seg[0], "metrics")) {
         if (!get_) {
             not_allowed(c, m, "GET, HEAD");

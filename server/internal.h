@@ -85,7 +85,9 @@ struct srv {
     void *agent_arg;
     double refused_agents_ms; /* said at most once a minute */
     struct srv_metrics metrics;
-    bool tokens_required; /* srv_options.tokens_required */
+    bool tokens_required;  /* srv_options.tokens_required */
+    struct srv_idem *idem; /* HTTP requests with an Idempotency-Key being
+                            * answered (http.c) */
 };
 
 /* auth.c: who a request acts for and what it may do; false after

@@ -137,6 +137,18 @@ static const char *const migrations[] = {
     "  cpu REAL,"
     "  bandwidth_bps INTEGER,"
     "  workflows INTEGER);",
+    /* 9: the first answer to an HTTP request with an Idempotency-Key, by
+     * who asked (scope) and the key, kept a day */
+    "CREATE TABLE idempotency ("
+    "  scope TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  content_type TEXT NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  location TEXT,"
+    "  created_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, key));",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

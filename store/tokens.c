@@ -246,3 +246,92 @@ int store_quota_get(struct store *s, const char *tenant, struct store_quota *q,
     store_done(st);
     return rc;
 }
+
+/* ---- idempotent requests --------------------------------------------------
+ */
+
+int store_answer_put(struct store *s, const char *scope, const char *key,
+                     const struct store_answer *a, int64_t max_age_us,
+                     struct plc_error *err)
+{
+    int64_t now = plc_wall_us();
+    sqlite3_stmt *st =
+        store_prep(s, "DELETE FROM idempotency WHERE created_us < ?", err,
+                   "purge old answers");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - max_age_us));
+    int r = sqlite3_step(st);
+    store_done(st);
+    if (r != SQLITE_DONE)
+        return plc_error_set(err, store_code(s), "cannot purge answers (%s)",
+                             store_why(s));
+    st = store_prep(s,
+                    "INSERT OR REPLACE INTO idempotency (scope, key, hash,"
+                    " status, content_type, body, location, created_us)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    err, "record an answer");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, a->hash, sizeof a->hash, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, a->status);
+    sqlite3_bind_text(st, 5, a->content_type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, a->body ? a->body : "", (int)a->len,
+                      SQLITE_STATIC);
+    if (a->location[0])
+        sqlite3_bind_text(st, 7, a->location, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+    int rc = sqlite3_step(st) == SQLITE_DONE
+                 ? 0
+                 : plc_error_set(err, store_code(s),
+                                 "cannot record the answer (%s)", store_why(s));
+    store_done(st);
+    return rc;
+}
+
+int store_answer_get(struct store *s, const char *scope, const char *key,
+                     int64_t max_age_us, struct store_answer *a,
+                     struct plc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    sqlite3_stmt *st = store_prep(s,
+                                  "SELECT hash, status, content_type, body,"
+                                  " location FROM idempotency WHERE scope = ?"
+                                  " AND key = ? AND created_us >= ?",
+                                  err, "read an answer");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)(plc_wall_us() - max_age_us));
+    int r = sqlite3_step(st), rc = 0;
+    if (r == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == (int)sizeof a->hash)
+            memcpy(a->hash, sqlite3_column_blob(st, 0), sizeof a->hash);
+        a->status = sqlite3_column_int(st, 1);
+        const unsigned char *ct = sqlite3_column_text(st, 2);
+        snprintf(a->content_type, sizeof a->content_type, "%s",
+                 ct ? (const char *)ct : "application/json");
+        a->len = (size_t)sqlite3_column_bytes(st, 3);
+        a->body = malloc(a->len + 1);
+        if (!a->body) {
+            rc = plc_error_set(err, PLC_ENOMEM, "out of memory");
+        } else {
+            if (a->len)
+                memcpy(a->body, sqlite3_column_blob(st, 3), a->len);
+            a->body[a->len] = 0;
+        }
+        const unsigned char *loc = sqlite3_column_text(st, 4);
+        snprintf(a->location, sizeof a->location, "%s",
+                 loc ? (const char *)loc : "");
+    } else if (r == SQLITE_DONE) {
+        rc = PLC_ENOENT;
+    } else {
+        rc = plc_error_set(err, store_code(s), "cannot read the answer (%s)",
+                           store_why(s));
+    }
+    store_done(st);
+    return rc;
+}

@@ -8,6 +8,9 @@ openapi      GET /v1/openapi.json is docs/openapi.json, OpenAPI 3.1, its
              schemas valid JSON Schema 2020-12, every route in it; and every
              response any scenario receives is checked against it (status,
              content type, body schema, documented headers)
+idempotency  ten identical POSTs with one Idempotency-Key at once admit
+             once, all get the first answer; a retry later and after a
+             restart too; the key with another body is 422
 walkthrough  examples/http-walkthrough.sh: each step's status, in order
 lifecycle    readyz before and after a cluster, PUT/GET /v1/cluster, a dry
              run that changes nothing, submit (201 + Location), status with
@@ -934,7 +937,75 @@ def openapi():
         d.stop()
 
 
-SCENARIOS = {"openapi": openapi, "walkthrough": walkthrough, "lifecycle": lifecycle,
+def idempotency():
+    """Idempotency-Key: ten identical POSTs at once admit once and all get
+    the first answer; a retry later and after a restart gets it again;
+    the key with another body is 422; without a key a resubmission is a
+    conflict."""
+    d = Daemon("idempotency")
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        body = renamed(example("vepc-attach.json"), "once")
+        key = {"Idempotency-Key": "9b2c6f0e-0000-4000-8000-000000000001"}
+        results = [None] * 10
+        barrier = threading.Barrier(10)
+
+        def post(i):
+            barrier.wait()
+            results[i] = call(d, "POST", "/v1/workflows", body, headers=key)
+        ts = [threading.Thread(target=post, args=(i,)) for i in range(10)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        statuses = [r[0] if r else None for r in results]
+        check(statuses == [201] * 10, "ten identical POSTs at once: ten 201s "
+              "(got %r)" % statuses)
+        plans = {json.dumps(r[2], sort_keys=True) for r in results if r}
+        check(len(plans) == 1, "...each with the same plan document")
+        st, _, doc = call(d, "GET", "/v1/workflows")
+        check([w["name"] for w in doc["workflows"]].count("once") == 1,
+              "...and one admission")
+        before = d.state()
+        st, h, doc = call(d, "POST", "/v1/workflows", body, headers=key)
+        check(st == 201 and json.dumps(doc, sort_keys=True) in plans and
+              h.get("location") == "/v1/workflows/acme/once",
+              "a retry later: the first answer again (got %d)" % st)
+        check(d.state() == before, "...and nothing stored")
+        st, _, doc = call(d, "POST", "/v1/workflows",
+                          renamed(example("vepc-attach.json"), "other"),
+                          headers=key)
+        check(st == 422 and doc.get("code") == "idempotency_key_reused",
+              "the key with another body: 422 (got %d)" % st)
+        st, _, doc = call(d, "POST", "/v1/workflows", body)
+        check(st == 409 and doc.get("code") == "conflict" and
+              "'once' already" in doc.get("detail", ""),
+              "without a key, the same submission: 409, the name is taken "
+              "(got %d %r)" % (st, doc.get("detail")))
+        st, _, doc = call(d, "POST", "/v1/workflows", body,
+                          headers={"Idempotency-Key": ""})
+        check(st == 400, "an empty Idempotency-Key: 400 (got %d)" % st)
+        # another token's key space is its own
+        st, _, doc = call(d, "POST", "/v1/plans", body,
+                          headers=key, token=d.token("--admin"))
+        check(st == 200, "another token with the same key: its own request "
+              "(got %d)" % st)
+        # across a restart
+        d.stop()
+        d2 = Daemon("idempotency")
+        try:
+            d2.admin = d.admin
+            st, _, doc = call(d2, "POST", "/v1/workflows", body, headers=key)
+            check(st == 201 and json.dumps(doc, sort_keys=True) in plans,
+                  "after a restart: the first answer again (got %d)" % st)
+        finally:
+            d2.stop()
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+
+
+SCENARIOS = {"openapi": openapi, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 

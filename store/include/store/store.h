@@ -290,4 +290,26 @@ int store_quota_put(struct store *s, const struct store_quota *q,
 int store_quota_get(struct store *s, const char *tenant, struct store_quota *q,
                     struct plc_error *err);
 
+/* ---- idempotent requests (tokens.c) ----------------------------------------
+ */
+
+/* The first answer to a request with an Idempotency-Key. */
+struct store_answer {
+    unsigned char hash[32]; /* of the request it answered */
+    int status;
+    char content_type[64];
+    char *body; /* owned by store_answer_get()'s caller (free) */
+    size_t len;
+    char location[512]; /* "" for none */
+};
+
+/* Record it (replacing one older than max_age_us, and purging those). */
+int store_answer_put(struct store *s, const char *scope, const char *key,
+                     const struct store_answer *a, int64_t max_age_us,
+                     struct plc_error *err);
+/* 0 with *a, PLC_ENOENT (none, or older than max_age_us), PLC_EIO. */
+int store_answer_get(struct store *s, const char *scope, const char *key,
+                     int64_t max_age_us, struct store_answer *a,
+                     struct plc_error *err);
+
 #endif
