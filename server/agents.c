@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "plc/clock.h"
+#include "proto/json.h"
 
 static void agent_send(struct srv *srv, const void *id, size_t id_len,
                        bool accepted, const char *msg)
@@ -81,6 +82,7 @@ static void agent_state(struct srv *srv, size_t h, enum host_agent_state st,
                         const Placer__AgentRegister *r)
 {
     struct host_agent *a = &srv->totals.agent[h];
+    bool changed = a->state != st;
     a->state = st;
     srv__totals_touch_agent(&srv->totals, h); /* capacity, platform, state */
     struct plc_error err = PLC_ERROR_INIT;
@@ -96,6 +98,30 @@ static void agent_state(struct srv *srv, size_t h, enum host_agent_state st,
                               a->has_platform ? (int64_t)a->wakeup_ns : -1,
                               a->has_platform ? a->platform_note : NULL};
     if (store_agent_put(srv->store, &row, &err) < 0)
+        plc_log(PLC_LOG_ERROR, "%s", err.msg);
+    if (changed) {
+        /* the watch's: who said so is the agent, or placerd's clock */
+        char actor[96];
+        snprintf(actor, sizeof actor, "%s",
+                 st == HOST_UP ? "agent" : "placerd (missed heartbeats)");
+        store_set_actor(srv->store, actor);
+        if (store_event_append(srv->store,
+                               st == HOST_UP ? "host_up" : "host_down",
+                               srv->totals.node_names[h], a->summary, &err) < 0)
+            plc_log(PLC_LOG_ERROR, "%s", err.msg);
+    }
+}
+
+/* A workflow's state changed (srv__sync_state_changes): an event. */
+static void state_event(void *arg, const char *workflow, Placer__State st)
+{
+    struct srv *srv = arg;
+    char name[32];
+    struct plc_error err = PLC_ERROR_INIT;
+    proto_enum_json_name(&placer__state__descriptor, (int)st, name,
+                         sizeof name);
+    store_set_actor(srv->store, "agents");
+    if (store_event_append(srv->store, "state", workflow, name, &err) < 0)
         plc_log(PLC_LOG_ERROR, "%s", err.msg);
 }
 
@@ -367,4 +393,13 @@ void srv_agents_tick(struct srv *srv)
         }
     }
     srv__sync_tick(&srv->sync);
+    srv__sync_state_changes(&srv->sync, state_event, srv);
+    srv__watch_poll(srv, false);
+    /* the event log keeps its newest SRV_EVENTS_KEPT: pruned each minute */
+    if (now - srv->pruned_ms > 60000) {
+        struct plc_error err = PLC_ERROR_INIT;
+        srv->pruned_ms = now;
+        if (store_events_prune(srv->store, SRV_EVENTS_KEPT, &err) < 0)
+            plc_log(PLC_LOG_WARN, "%s", err.msg);
+    }
 }

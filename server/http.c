@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "plc/buf.h"
+#include "plc/clock.h"
 #include "plc/log.h"
 #include "plc/quantity.h"
 #include "proto/json.h"
@@ -134,6 +135,8 @@ static const char *title_of(unsigned status)
         return "Conflict";
     case 412:
         return "Precondition Failed";
+    case 410:
+        return "Gone";
     case 413:
         return "Content Too Large";
     case 415:
@@ -620,6 +623,165 @@ static bool idempotent(struct call *c, const struct srv_http_request *rq,
     c->reply = idem_reply;
     c->ctx = e;
     return false;
+}
+
+/* ---- GET /v1/events: the watch ----------------------------------------------
+ *
+ * Every change is in the store's event log with an index that only grows
+ * (its row id, never reused, kept across restarts).  A watch asks for the
+ * events after `since`; with `wait` it is answered when one comes or the
+ * wait is over (srv__watch_poll: after each commit, release, cluster
+ * change and agents' tick).  A tenant's token sees its workflows' events
+ * and the cluster's and hosts'; an `since` older than what is kept (the
+ * newest SRV_EVENTS_KEPT) is 410.
+ */
+
+#define WATCH_MAX_WAIT_S 300
+#define WATCH_MAX_EVENTS 10000
+
+struct srv_watch {
+    struct srv_watch *next;
+    struct call *c;
+    int64_t since;
+    size_t limit;
+    char tenant[64]; /* "" for an admin */
+    double deadline_ms;
+};
+
+struct events_ctx {
+    json_t *list;
+    int64_t last;
+};
+
+static int event_one(void *arg, const struct store_event *e)
+{
+    struct events_ctx *x = arg;
+    json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:o, s:o}", "index",
+                          (json_int_t)e->id, "at_us", (json_int_t)e->at_us,
+                          "kind", e->kind, "subject", jtext(e->subject),
+                          "detail", jtext(e->detail), "actor", jtext(e->actor));
+    json_array_append_new(x->list, j);
+    x->last = e->id;
+    return 0;
+}
+
+/* The events after since: 0 with *out (the answer) when there are some
+ * or `always`; 1 when none (wait); -1 after answering an error. */
+static int events_answer(struct call *c, int64_t since, const char *tenant,
+                         size_t limit, bool always)
+{
+    struct events_ctx x = {json_array(), since};
+    int64_t first = 0, last = 0;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = store_events_since(c->srv->store, since, tenant[0] ? tenant : NULL,
+                                limit, event_one, &x, &first, &last, &err);
+    if (rc < 0) {
+        json_decref(x.list);
+        problem(c, 500, "internal", "%s", err.msg);
+        return -1;
+    }
+    if (first > 0 && since < first - 1) {
+        json_decref(x.list);
+        problem(c, 410, "gone",
+                "events up to index %lld are no longer kept (the newest "
+                "%d are); read the state again (GET /v1/workflows, "
+                "/v1/hosts) and watch from index %lld",
+                (long long)first - 1, SRV_EVENTS_KEPT, (long long)last);
+        return -1;
+    }
+    if (!json_array_size(x.list) && !always) {
+        json_decref(x.list);
+        return 1;
+    }
+    /* with nothing for this token, the next watch starts at the newest
+     * index there is: what lies between is not its to see */
+    int64_t index =
+        json_array_size(x.list) ? x.last : (last > since ? last : since);
+    send_json(
+        c, 200, JSON_TYPE,
+        json_pack("{s:I, s:o}", "index", (json_int_t)index, "events", x.list),
+        NULL, NULL, 0);
+    return 0;
+}
+
+void srv__watch_poll(struct srv *s, bool all)
+{
+    double now = plc_now_ms();
+    struct srv_watch **p = &s->watch;
+    while (*p) {
+        struct srv_watch *w = *p;
+        bool over = all || now >= w->deadline_ms;
+        int rc = events_answer(w->c, w->since, w->tenant, w->limit, over);
+        if (rc == 1) {
+            p = &w->next;
+            continue;
+        }
+        *p = w->next;
+        free(w->c);
+        free(w);
+    }
+}
+
+static void do_events(struct call *c, const struct srv_http_request *rq)
+{
+    struct store_token t;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc = store_token_check(c->srv->store, c->token, &t, &err);
+    if (rc < 0) {
+        problem(c, rc == PLC_EPERM ? 401 : 500,
+                rc == PLC_EPERM ? "unauthenticated" : "internal", "%s",
+                err.msg);
+        free(c);
+        return;
+    }
+    const char *sv = get(rq, SRV_HTTP_QUERY, "since"),
+               *wv = get(rq, SRV_HTTP_QUERY, "wait"),
+               *lv = get(rq, SRV_HTTP_QUERY, "limit");
+    char *end = NULL;
+    long long since = sv ? strtoll(sv, &end, 10) : 0;
+    if (sv && (*end || !sv[0] || since < 0)) {
+        problem(c, 400, "bad_request",
+                "?since=%.32s: give the index of the last event seen (0: "
+                "from the start)",
+                sv);
+        free(c);
+        return;
+    }
+    uint64_t wait_ns = 0;
+    if (wv && (plc_qty_parse(PLC_QTY_TIME, wv, &wait_ns, &err) < 0 ||
+               wait_ns > (uint64_t)WATCH_MAX_WAIT_S * 1000000000ULL)) {
+        problem(c, 400, "bad_request",
+                "?wait=%.32s: give a duration of at most %ds, such as 30s", wv,
+                WATCH_MAX_WAIT_S);
+        free(c);
+        return;
+    }
+    unsigned long long limit = lv ? strtoull(lv, &end, 10) : 1000;
+    if (lv && (*end || !lv[0] || !limit || limit > WATCH_MAX_EVENTS)) {
+        problem(c, 400, "bad_request", "?limit=%.32s: 1 to %d", lv,
+                WATCH_MAX_EVENTS);
+        free(c);
+        return;
+    }
+    const char *tenant = t.admin ? "" : t.tenant;
+    rc = events_answer(c, since, tenant, (size_t)limit, wait_ns == 0);
+    if (rc != 1) {
+        free(c);
+        return;
+    }
+    struct srv_watch *w = calloc(1, sizeof *w);
+    if (!w) {
+        problem(c, 500, "internal", "out of memory");
+        free(c);
+        return;
+    }
+    w->c = c;
+    w->since = since;
+    w->limit = (size_t)limit;
+    snprintf(w->tenant, sizeof w->tenant, "%s", tenant);
+    w->deadline_ms = plc_now_ms() + (double)wait_ns / 1e6;
+    w->next = c->srv->watch;
+    c->srv->watch = w;
 }
 
 /* ---- requests -------------------------------------------------------------
@@ -1133,6 +1295,14 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         }
         c->op = OP_PLAN;
         do_ask(c, rq);
+        return;
+    }
+    if (n == 2 && is(res, "events")) {
+        if (!get_) {
+            not_allowed(c, m, "GET, HEAD");
+            return;
+        }
+        do_events(c, rq);
         return;
     }
     if (n == 2 && is(res, "hosts")) {

@@ -85,10 +85,19 @@ struct srv {
     void *agent_arg;
     double refused_agents_ms; /* said at most once a minute */
     struct srv_metrics metrics;
-    bool tokens_required;  /* srv_options.tokens_required */
-    struct srv_idem *idem; /* HTTP requests with an Idempotency-Key being
-                            * answered (http.c) */
+    bool tokens_required;    /* srv_options.tokens_required */
+    struct srv_idem *idem;   /* HTTP requests with an Idempotency-Key being
+                              * answered (http.c) */
+    struct srv_watch *watch; /* GET /v1/events waiting (http.c) */
+    double pruned_ms;        /* the event log, last pruned */
 };
+
+/* The events the store keeps (the newest). */
+#define SRV_EVENTS_KEPT 100000
+
+/* http.c: answer the watches that have events now, or whose wait is over
+ * (every one with what there is when `all`: placerd stops). */
+void srv__watch_poll(struct srv *s, bool all);
 
 /* auth.c: who a request acts for and what it may do; false after
  * answering why not.  Rewrites a tenant's requests to name its tenant. */

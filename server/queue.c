@@ -227,7 +227,8 @@ static void commit_work(uv_work_t *w)
             q->plen,          q->rows.n_services,
             q->rows.n_cpu,    q->rows.n_net,
             q->rows.services, q->rows.cpu,
-            q->rows.net,      q->admitted_us};
+            q->rows.net,      q->admitted_us,
+            q->actor};
     int all =
         !a || !rc ? PLC_ENOMEM : store_admit_batch(srv->writer, a, n, rc, &err);
     i = 0;
@@ -289,6 +290,7 @@ static void commit_done(uv_work_t *w, int status)
         srv__job_free(q);
     }
     plc_log(PLC_LOG_DEBUG, "committed %zu admissions in one transaction", n);
+    srv__watch_poll(srv, false); /* their events */
     start_commit(srv);
     srv__start_next(srv); /* draining may be complete now */
 }
@@ -400,7 +402,9 @@ static void do_cluster_apply(struct srv *srv, struct job *q)
             snprintf(detail, sizeof detail,
                      "%zu hosts, %zu switches, %zu links", a->cluster->n_hosts,
                      a->cluster->n_switches, a->cluster->n_links);
+            store_set_actor(srv->store, q->actor);
             store_event_append(srv->store, "cluster", "apply", detail, &err);
+            srv__watch_poll(srv, false);
             plc_log(PLC_LOG_INFO, "cluster applied: %s%s%s", detail,
                     n ? " (forced over stranded workflows)" : "",
                     unknown ? "; some reservations name what it lacks" : "");

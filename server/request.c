@@ -354,6 +354,7 @@ static void do_release(struct srv *srv, struct job *q)
     srv__reload_totals(srv);
     srv__sync_released(&srv->sync, tenant, rel->name);
     plc_log(PLC_LOG_INFO, "released %s/%s", tenant, rel->name);
+    srv__watch_poll(srv, false);
     Placer__ReleaseReply rr = PLACER__RELEASE_REPLY__INIT;
     rr.name = rel->name;
     rr.has_state = 1;
@@ -560,6 +561,7 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
         srv__job_free(q);
         return;
     }
+    store_set_actor(srv->store, q->actor); /* its events' (release, bind) */
     if (srv__auth_request(srv, q)) {
         srv__job_free(q);
         return;

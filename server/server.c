@@ -120,7 +120,8 @@ void srv_stop(struct srv *s, void (*done)(void *arg), void *arg)
      * (a plan found is still committed): a stop never waits for a long
      * time limit */
     place_cancel_at(plc_now_s() + SRV_STOP_GRACE_S);
-    srv__start_next(s); /* answers the waiting ones; done() when idle */
+    srv__watch_poll(s, true); /* watches answered: no request stays open */
+    srv__start_next(s);       /* answers the waiting ones; done() when idle */
 }
 
 bool srv_idle(const struct srv *s)

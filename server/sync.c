@@ -50,7 +50,7 @@ static struct resv_group *group_of(void *const *root, const char *id, bool make,
         return NULL;
     char key[300];
     snprintf(key, sizeof key, "%.*s", (int)(b - id + 1), id);
-    struct resv_group k = {key, NULL, 0, 0};
+    struct resv_group k = {key, NULL, 0, 0, 0, 0};
     void *const *f = tfind(&k, root, by_key);
     if (f || !make)
         return f ? *(struct resv_group *const *)f : NULL;
@@ -751,4 +751,38 @@ Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
         }
     }
     return all;
+}
+
+void srv__sync_state_changes(struct sync *s,
+                             void (*fn)(void *arg, const char *workflow,
+                                        Placer__State st),
+                             void *arg)
+{
+    static unsigned gen;
+    gen++;
+    for (size_t i = 0; i < s->t.n; i++) {
+        struct resv *r = s->t.v[i];
+        struct resv_group *g =
+            r->removing ? NULL : group_of(&s->t.workflows, r->id, false, NULL);
+        if (!g || g->scan_gen == gen)
+            continue;
+        g->scan_gen = gen;
+        Placer__State st = PLACER__STATE__STATE_ADMITTED;
+        bool first = true;
+        for (size_t k = 0; k < g->n; k++) {
+            const char *why;
+            if (g->v[k]->removing)
+                continue;
+            st = combine(st, srv__sync_state(s, g->v[k], &why), first);
+            first = false;
+        }
+        int was = g->reported ? g->reported : PLACER__STATE__STATE_ADMITTED;
+        if (!first && (int)st != was) {
+            g->reported = (int)st;
+            char name[300];
+            snprintf(name, sizeof name, "%s", g->key);
+            name[strlen(name) - 1] = 0; /* "tenant/name/" */
+            fn(arg, name, st);
+        }
+    }
 }

@@ -45,6 +45,8 @@ struct resv_group {
     char *key; /* "tenant/name/" */
     struct resv **v;
     size_t n, cap;
+    int reported;      /* the state last told (srv__sync_state_changes) */
+    unsigned scan_gen; /* the scan that looked at it last */
 };
 
 /* Sends a ServerToAgent message to host h's agent (agents.c). */
@@ -104,5 +106,13 @@ void srv__sync_plan_states(const struct sync *s, Placer__Plan *p,
 /* The overall state of a workflow. */
 Placer__State srv__sync_workflow_state(const struct sync *s, const char *tenant,
                                        const Placer__Plan *p);
+
+/* Each workflow whose state (admitted, applying, active, degraded, as its
+ * reservations' agents acknowledged them) changed since the last call:
+ * fn(arg, "tenant/name", state). */
+void srv__sync_state_changes(struct sync *s,
+                             void (*fn)(void *arg, const char *workflow,
+                                        Placer__State st),
+                             void *arg);
 
 #endif

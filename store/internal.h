@@ -23,6 +23,7 @@ struct store {
     unsigned long long db_dev, db_ino, wal_dev, wal_ino;
     char *lost; /* set once a file is gone: every later write refused */
     char why[PLC_ERROR_MSG_MAX]; /* store_why()'s text */
+    char actor[96];              /* store_set_actor(): events' actor */
 };
 
 /* BEGIN IMMEDIATE, once the database and its WAL are still the files the

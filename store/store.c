@@ -149,6 +149,8 @@ static const char *const migrations[] = {
     "  location TEXT,"
     "  created_us INTEGER NOT NULL,"
     "  PRIMARY KEY (scope, key));",
+    /* 10: who made each change (a token, "local client", "placerd") */
+    "ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)
@@ -440,12 +442,17 @@ int store_schema_version(const struct store *s)
     return s->version;
 }
 
+void store_set_actor(struct store *s, const char *actor)
+{
+    snprintf(s->actor, sizeof s->actor, "%s", actor ? actor : "");
+}
+
 int store_event_append(struct store *s, const char *kind, const char *subject,
                        const char *detail, struct plc_error *err)
 {
     sqlite3_stmt *st = store_prep(s,
                                   "INSERT INTO events (at_us, kind, subject,"
-                                  " detail) VALUES (?, ?, ?, ?)",
+                                  " detail, actor) VALUES (?, ?, ?, ?, ?)",
                                   err, "log an event");
     if (!st)
         return PLC_EIO;
@@ -453,6 +460,7 @@ int store_event_append(struct store *s, const char *kind, const char *subject,
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, s->actor, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE
                  ? 0
                  : plc_error_set(err, store_code(s), "cannot log event (%s)",
@@ -474,4 +482,83 @@ int64_t store_event_count(struct store *s, struct plc_error *err)
     return n < 0 ? plc_error_set(err, PLC_EIO, "cannot count events (%s)",
                                  store_why(s))
                  : n;
+}
+
+int store_events_since(struct store *s, int64_t since, const char *tenant,
+                       size_t max,
+                       int (*fn)(void *arg, const struct store_event *e),
+                       void *arg, int64_t *first_kept, int64_t *last,
+                       struct plc_error *err)
+{
+    sqlite3_stmt *st = store_prep(s,
+                                  "SELECT coalesce(min(id), 0),"
+                                  " coalesce(max(id), 0) FROM events",
+                                  err, "read the event log");
+    if (!st)
+        return PLC_EIO;
+    int r = sqlite3_step(st);
+    *first_kept = sqlite3_column_int64(st, 0);
+    *last = sqlite3_column_int64(st, 1);
+    store_done(st);
+    if (r != SQLITE_ROW)
+        return plc_error_set(err, store_code(s),
+                             "cannot read the event log "
+                             "(%s)",
+                             store_why(s));
+    /* a workflow's events have subject "tenant/name"; the cluster's and
+     * the hosts' are everyone's */
+    st = store_prep(s,
+                    "SELECT id, at_us, kind, subject, detail, actor FROM"
+                    " events WHERE id > ?1 AND (?2 IS NULL OR kind IN"
+                    " ('cluster', 'host_up', 'host_down') OR substr(subject,"
+                    " 1, length(?2) + 1) = ?2 || '/') ORDER BY id LIMIT ?3",
+                    err, "read the event log");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    if (tenant)
+        sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+    int rc = 0;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_event e = {.id = sqlite3_column_int64(st, 0),
+                                .at_us = sqlite3_column_int64(st, 1)};
+        const char *c[4];
+        for (int k = 0; k < 4; k++) {
+            c[k] = (const char *)sqlite3_column_text(st, 2 + k);
+            if (!c[k])
+                c[k] = "";
+        }
+        snprintf(e.kind, sizeof e.kind, "%s", c[0]);
+        snprintf(e.subject, sizeof e.subject, "%s", c[1]);
+        snprintf(e.detail, sizeof e.detail, "%s", c[2]);
+        snprintf(e.actor, sizeof e.actor, "%s", c[3]);
+        if (fn(arg, &e))
+            break;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = plc_error_set(err, store_code(s),
+                           "cannot read the event log "
+                           "(%s)",
+                           store_why(s));
+    store_done(st);
+    return rc;
+}
+
+int store_events_prune(struct store *s, int64_t keep, struct plc_error *err)
+{
+    sqlite3_stmt *st = store_prep(s,
+                                  "DELETE FROM events WHERE id <= (SELECT"
+                                  " max(id) FROM events) - ?",
+                                  err, "prune the event log");
+    if (!st)
+        return PLC_EIO;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)keep);
+    int rc =
+        sqlite3_step(st) == SQLITE_DONE
+            ? 0
+            : plc_error_set(err, store_code(s),
+                            "cannot prune the event log (%s)", store_why(s));
+    store_done(st);
+    return rc;
 }

@@ -345,8 +345,13 @@ static int admit_rows(struct store *s, const struct store_admission *a,
              a->n_services, a->n_cpu, a->n_net);
     char subject[256];
     snprintf(subject, sizeof subject, "%s/%s", a->tenant, a->name);
-    if (rc == 0)
+    if (rc == 0) {
+        char was[sizeof s->actor];
+        memcpy(was, s->actor, sizeof was);
+        store_set_actor(s, a->actor);
         rc = log_event(s, "admit", subject, detail, err);
+        store_set_actor(s, was);
+    }
     return rc;
 }
 

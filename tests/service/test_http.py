@@ -8,6 +8,9 @@ openapi      GET /v1/openapi.json is docs/openapi.json, OpenAPI 3.1, its
              schemas valid JSON Schema 2020-12, every route in it; and every
              response any scenario receives is checked against it (status,
              content type, body schema, documented headers)
+watch        GET /v1/events: every change in order with who made it, a
+             long poll answered by the change, an agent's applying, a
+             tenant's view, across a restart, 410, SIGTERM while waiting
 idempotency  ten identical POSTs with one Idempotency-Key at once admit
              once, all get the first answer; a retry later and after a
              restart too; the key with another body is 422
@@ -926,7 +929,7 @@ def openapi():
                   ("POST", "/v1/workflows/t/n/bindings"), ("GET", "/v1/hosts"),
                   ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),
                   ("DELETE", "/v1/tokens/1"), ("GET", "/v1/quotas/t"),
-                  ("PUT", "/v1/quotas/t")]
+                  ("PUT", "/v1/quotas/t"), ("GET", "/v1/events")]
         for method, path in served:
             o = openapi_operation(method, path)
             check(o is not None and o.get("responses"),
@@ -1005,7 +1008,133 @@ def idempotency():
             d.stop()
 
 
-SCENARIOS = {"openapi": openapi, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
+def watch():
+    """GET /v1/events: every change in order with a growing index, a
+    long poll answered when the change comes, a tenant's view, across a
+    restart, and 410 for an index no longer kept."""
+    d = Daemon("watch", extra=["--insecure-agents"])
+    agent = None
+    try:
+        st, _, doc = call(d, "GET", "/v1/events")
+        check(st == 200 and doc == {"index": 0, "events": []},
+              "no events yet: index 0 (got %r)" % doc)
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        st, _, doc = call(d, "GET", "/v1/events?since=0")
+        check(st == 200 and [e["kind"] for e in doc["events"]] == ["cluster"]
+              and doc["events"][0]["actor"].startswith("admin token"),
+              "the cluster's apply, with who did it (got %r)" % doc)
+        index = doc["index"]
+        # a long poll, answered by the admission
+        got = {}
+
+        def poll():
+            t0 = time.time()
+            got["r"] = call(d, "GET", "/v1/events?since=%d&wait=20s" % index)
+            got["s"] = time.time() - t0
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.5)
+        acme = d.token("--tenant", "acme")
+        st, _, _ = call(d, "POST", "/v1/workflows", example("vepc-attach.json"),
+                        token=acme)
+        t.join(30)
+        st, _, doc = got.get("r", (0, {}, {}))
+        kinds = [e["kind"] for e in doc.get("events", [])]
+        check(st == 200 and kinds[:1] == ["admit"] and got["s"] < 10 and
+              doc["events"][0]["subject"] == "acme/vepc-attach" and
+              doc["events"][0]["actor"].startswith("acme token"),
+              "a watch waiting is answered by the admission (%d %r in %.1f s)"
+              % (st, kinds, got.get("s", -1)))
+        # an agent makes its reservations applying, then active
+        agent = subprocess.Popen(
+            [BIN + "/placer-agent", "--server", "ipc://" + d.dir + "/a",
+             "--host", "h-0-0-0", "--backend", "dryrun"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        states, hosts = [], []
+        since = doc.get("index", index)
+        for _ in range(20):
+            st, _, doc = call(d, "GET", "/v1/events?since=%d&wait=2s" % since)
+            since = doc["index"]
+            states += [e["detail"] for e in doc["events"]
+                       if e["kind"] == "state"]
+            hosts += [(e["subject"], e["actor"]) for e in doc["events"]
+                      if e["kind"] == "host_up"]
+            if "applying" in states:
+                break
+        check("applying" in states,
+              "the workflow's state as the agent takes it: %r" % states)
+        check(("h-0-0-0", "agent") in hosts,
+              "the agent's host came up, said by the agent: %r" % hosts)
+        agent.terminate()
+        agent.wait(10)
+        agent = None
+        # the tenant's view: its workflow's and the cluster's, not others'
+        call(d, "POST", "/v1/workflows",
+             json.dumps(dict(json.loads(example("video-pipeline.json")),
+                             tenant="streamco")))
+        st, _, mine = call(d, "GET", "/v1/events?since=0", token=acme)
+        subjects = {e["subject"] for e in mine["events"]}
+        check(st == 200 and "acme/vepc-attach" in subjects and
+              not any(x.startswith("streamco/") for x in subjects),
+              "a tenant's watch: its events, not another's (%r)" % subjects)
+        st, _, alle = call(d, "GET", "/v1/events?since=0")
+        idx = [e["index"] for e in alle["events"]]
+        check(idx == sorted(idx) and len(set(idx)) == len(idx) and
+              any(e["subject"].startswith("streamco/") for e in alle["events"]),
+              "an admin's watch: every event, indices growing")
+        last = alle["index"]
+        # across a restart: the index goes on, the order holds
+        d.stop()
+        d2 = Daemon("watch", extra=["--insecure-agents"])
+        d2.admin = d.admin
+        try:
+            call(d2, "DELETE", "/v1/workflows/acme/vepc-attach")
+            st, _, doc = call(d2, "GET", "/v1/events?since=%d" % last)
+            check(st == 200 and [e["kind"] for e in doc["events"]] ==
+                  ["release"] and doc["events"][0]["index"] > last,
+                  "after a restart the watch goes on from its index (%r)"
+                  % doc)
+            st, _, doc = call(d2, "GET", "/v1/events?since=0")
+            kinds = [e["kind"] for e in doc["events"] if e["kind"] != "state"
+                     and not e["kind"].startswith("host")]
+            check(kinds == ["cluster", "admit", "admit", "release"],
+                  "every change in order across the restart (%r)" % kinds)
+            # what is no longer kept: 410
+            import sqlite3
+            db = sqlite3.connect(d2.db)
+            db.execute("DELETE FROM events WHERE id <= 2")
+            db.commit()
+            db.close()
+            st, _, doc = call(d2, "GET", "/v1/events?since=0")
+            check(st == 410 and doc.get("code") == "gone",
+                  "a since older than what is kept: 410 (got %d)" % st)
+            st, _, doc = call(d2, "GET", "/v1/events?since=2")
+            check(st == 200, "from the oldest kept on: 200 (got %d)" % st)
+            for q in ("since=-1", "since=x", "wait=1h", "limit=0"):
+                st, _, _ = call(d2, "GET", "/v1/events?" + q)
+                check(st == 400, "?%s: 400 (got %d)" % (q, st))
+            # SIGTERM while a watch waits: it is answered, and placerd exits
+            got.clear()
+
+            def poll2():
+                got["r"] = call(d2, "GET", "/v1/events?since=999999&wait=60s")
+            t = threading.Thread(target=poll2)
+            t.start()
+            time.sleep(0.5)
+        finally:
+            d2.stop()
+        t.join(30)
+        check(got.get("r", (0,))[0] == 200,
+              "a watch waiting at SIGTERM is answered (got %r)"
+              % (got.get("r", (None,))[0],))
+    finally:
+        if agent:
+            agent.kill()
+        if d.proc.poll() is None:
+            d.stop()
+
+
+SCENARIOS = {"openapi": openapi, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 

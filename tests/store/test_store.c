@@ -97,7 +97,7 @@ static struct store_admission admission(const char *tenant, const char *name)
 {
     return (struct store_admission){tenant, name, "admitted", "wf", 2,
                                     "plan", 4,    2,          2,    2,
-                                    svcs,   cpus, nets,       0};
+                                    svcs,   cpus, nets,       0,    NULL};
 }
 
 struct totals {

@@ -42,6 +42,10 @@ int store_schema_latest(void);
 
 /* Append to the event log (who did what, with numbers).  Returns 0 or
  * PLC_EIO with detail. */
+/* Who makes the changes that follow on this connection (their events'
+ * actor), until set again; "" at open. */
+void store_set_actor(struct store *s, const char *actor);
+
 int store_event_append(struct store *s, const char *kind, const char *subject,
                        const char *detail, struct plc_error *err);
 
@@ -120,6 +124,7 @@ struct store_admission {
     const struct store_cpu *cpu;
     const struct store_net *net;
     int64_t admitted_us; /* 0: now; the reservations' first generation */
+    const char *actor;   /* who asked (its event's actor); NULL: "" */
 };
 
 /* Record an admitted workflow, its reservations and the reserved totals
@@ -311,5 +316,25 @@ int store_answer_put(struct store *s, const char *scope, const char *key,
 int store_answer_get(struct store *s, const char *scope, const char *key,
                      int64_t max_age_us, struct store_answer *a,
                      struct plc_error *err);
+
+/* ---- the event log, read (store.c) --------------------------------------- */
+
+struct store_event {
+    int64_t id, at_us;
+    char kind[32], subject[256], detail[256], actor[96];
+};
+
+/* Events after `since` (at most `max`, oldest first), those of `tenant`'s
+ * workflows and the cluster's own when tenant is not NULL; *first_kept is
+ * the oldest id still kept and *last the newest of all.  fn returns
+ * nonzero to stop. */
+int store_events_since(struct store *s, int64_t since, const char *tenant,
+                       size_t max,
+                       int (*fn)(void *arg, const struct store_event *e),
+                       void *arg, int64_t *first_kept, int64_t *last,
+                       struct plc_error *err);
+
+/* Keep the newest `keep` events only. */
+int store_events_prune(struct store *s, int64_t keep, struct plc_error *err);
 
 #endif
