@@ -29,7 +29,8 @@ PACKAGES := build-essential cmake pkg-config clang clang-format \
 	libnl-route-3-dev libcriterion-dev libinih-dev libsystemd-dev scdoc \
 	coinor-cbc iperf3 iproute2 protobuf-compiler python3 python3-zmq \
 	python3-protobuf gnuplot-nox chromium \
-	libmicrohttpd-dev libgnutls28-dev curl python3-jsonschema prometheus
+	libmicrohttpd-dev libgnutls28-dev curl libcurl4-gnutls-dev \
+	python3-jsonschema prometheus
 
 CMAKE_FLAGS ?=
 
@@ -96,6 +97,7 @@ bench: deps
 	@build-release/bin/bench_service build-release/bin 3
 	@build-release/bin/bench_service build-release/bin 3 16
 	@build-release/bin/bench_service build-release/bin fill 16 8 1
+	@build-release/bin/bench_http build-release/bin 3 2
 	@build-release/bin/bench_agents build-release/bin 200
 	@build-release/bin/bench_simulate 10000 100 1
 	@if [ "$$(id -u)" -eq 0 ]; then \
