@@ -222,6 +222,7 @@ static void row(const char *backend, bool root_only, bool links)
                   "--agents-listen",
                   agents_ep,
                   "--insecure-agents",
+                  "--insecure-clients",
                   "--log-level",
                   "debug",
                   "--queue",

@@ -119,14 +119,16 @@ static void *run_worker(void *arg)
             k = curl_easy_perform(cu) == CURLE_OK &&
                         curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code) ==
                             CURLE_OK
-                    ? (code == 201 ? 1 : code == 409 ? 0 : -1)
+                    ? (code == 201   ? 1
+                       : code == 409 ? 0
+                                     : -1)
                     : -1;
         } else {
             workflow_json(json, sizeof json, name, node, w->services);
             struct proto_doc d = PROTO_DOC_INIT;
             struct plc_error err = PLC_ERROR_INIT;
-            proto_doc_load_text(&d, "w", json, strlen(json),
-                                PROTO_DOC_WORKFLOW, &err);
+            proto_doc_load_text(&d, "w", json, strlen(json), PROTO_DOC_WORKFLOW,
+                                &err);
             Placer__Request req = PLACER__REQUEST__INIT;
             req.has_id = 1;
             req.id = (uint64_t)i;
@@ -241,7 +243,7 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     char dir[] = "/tmp/placer-bench-XXXXXX", db[128], bin[512], agents[160],
-                 http[64];
+         http[64];
     if (!mkdtemp(dir))
         return 1;
     snprintf(db, sizeof db, "%s/bench.db", dir);
@@ -271,7 +273,8 @@ int main(int argc, char **argv)
                       O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         execl(bin, bin, "--db", db, "--listen", endpoint, "--agents-listen",
-              agents, "--queue", "256", "--http", http, (char *)NULL);
+              agents, "--queue", "256", "--http", http, "--insecure-clients",
+              (char *)NULL);
         _exit(127);
     }
     zctx = zmq_ctx_new();
@@ -323,14 +326,14 @@ int main(int argc, char **argv)
             sum_z[s] += hfirst ? b : a;
         }
     for (int s = 0; s < 3; s++)
-        printf("  HTTP/ZeroMQ, %d client%s, %d-service: %.0f %%\n",
-               shape[s][0], shape[s][0] == 1 ? "" : "s", shape[s][1],
+        printf("  HTTP/ZeroMQ, %d client%s, %d-service: %.0f %%\n", shape[s][0],
+               shape[s][0] == 1 ? "" : "s", shape[s][1],
                100 * sum_h[s] / sum_z[s]);
     int *idle = idle_open(1000);
     double with_idle[3];
     for (int s = 0; s < 3; s++)
-        with_idle[s] = row(true, shape[s][0], shape[s][1],
-                           " [1,000 idle open]");
+        with_idle[s] =
+            row(true, shape[s][0], shape[s][1], " [1,000 idle open]");
     for (int s = 0; s < 3; s++)
         printf("  HTTP with 1,000 idle connections / HTTP alone, %d client%s, "
                "%d-service: %.0f %%\n",

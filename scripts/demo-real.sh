@@ -59,6 +59,8 @@ cat >"$tmp/cluster.json" <<EOF
  "switches": [],
  "links": [{"a": "a", "b": "b", "rate": "1Gbit", "latency": "50us"}]}
 EOF
+PLACER_TOKEN=$("$bin/placerd" --db "$tmp/placer.db" token create --admin 2>/dev/null) || exit 1
+export PLACER_TOKEN
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
     --agents-listen "ipc://$tmp/agents.sock" --server-key "$tmp/placerd.key" \
     --agent-keys "$tmp/agents.d" 2>"$tmp/placerd.log" &

@@ -121,8 +121,11 @@ run "$bin/placer" plan --cluster examples/fat-tree-k4.json --time-limit 1ms \
     examples/vepc-attach.json
 echo "exit status: $?"
 
-say "10. The service: placerd on a fresh SQLite file, the cluster applied"
+say "10. The service: placerd on a fresh SQLite file, an admin token, the cluster applied"
 ep="ipc://$tmp/placerd.sock"
+echo "\$ export PLACER_TOKEN=\$(placerd --db placer.db token create --admin)"
+PLACER_TOKEN=$("$bin/placerd" --db "$tmp/placer.db" token create --admin) || exit 1
+export PLACER_TOKEN
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
     --agents-listen "ipc://$tmp/agents.sock" --insecure-agents 2>"$tmp/placerd.log" &
 pid=$!

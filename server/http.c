@@ -784,6 +784,227 @@ static void do_events(struct call *c, const struct srv_http_request *rq)
     c->srv->watch = w;
 }
 
+/* ---- the Kubernetes scheduler extender --------------------------------------
+ *
+ * kube-scheduler's extender protocol (k8s.io/kube-scheduler/extender/v1,
+ * field names as the Go structs spell them): a pod annotated
+ * placer.io/workflow ("tenant/name", or "name") and placer.io/service is
+ * kept to the host its service's plan chose; a pod without them is not
+ * placer's and every node passes.  kube-scheduler sends no Authorization
+ * header, so the token may also be the URL's: urlPrefix
+ * https://placerd:7480/k8s/TOKEN.
+ */
+
+#define K8S_MAX_PRIORITY 10 /* extender v1's MaxExtenderPriority */
+
+/* The host the plan of a pod's workflow gives its service, asked of the
+ * server (a status, answered at once). */
+struct k8s_status {
+    bool answered;
+    int code; /* 0, or the error's */
+    char msg[512];
+    char host[128];
+    const char *service;
+};
+
+static void on_k8s_status(void *ctx, const Placer__Response *r)
+{
+    struct k8s_status *x = ctx;
+    x->answered = true;
+    if (r->result_case != PLACER__RESPONSE__RESULT_PLAN) {
+        x->code = r->result_case == PLACER__RESPONSE__RESULT_ERROR
+                      ? (int)r->error->code
+                      : PLACER__ERROR_CODE__ERROR_CODE_INTERNAL;
+        snprintf(x->msg, sizeof x->msg, "%s",
+                 r->result_case == PLACER__RESPONSE__RESULT_ERROR &&
+                         r->error->message
+                     ? r->error->message
+                     : "no plan");
+        return;
+    }
+    for (size_t i = 0; i < r->plan->n_services; i++)
+        if (r->plan->services[i]->name && r->plan->services[i]->host &&
+            !strcmp(r->plan->services[i]->name, x->service))
+            snprintf(x->host, sizeof x->host, "%s", r->plan->services[i]->host);
+    if (!x->host[0]) {
+        x->code = PLACER__ERROR_CODE__ERROR_CODE_NOT_FOUND;
+        snprintf(x->msg, sizeof x->msg,
+                 "workflow '%s' has no service named '%s'",
+                 r->plan->workflow ? r->plan->workflow : "?", x->service);
+    }
+}
+
+/* The pod's planned host: 1 with x->host, 0 when the pod is not
+ * placer's (no annotations), -1 with x->msg when it cannot be known. */
+static int k8s_planned(struct call *c, json_t *pod, struct k8s_status *x)
+{
+    json_t *ann =
+        json_object_get(json_object_get(pod, "metadata"), "annotations");
+    const char *wf = json_string_value(
+                   json_object_get(ann, "placer.io/workflow")),
+               *svc =
+                   json_string_value(json_object_get(ann, "placer.io/service"));
+    if (!wf && !svc)
+        return 0;
+    if (!wf || !svc || !wf[0] || !svc[0]) {
+        snprintf(x->msg, sizeof x->msg,
+                 "the pod needs both annotations placer.io/workflow "
+                 "(tenant/name) and placer.io/service");
+        return -1;
+    }
+    char tenant[128] = "", name[256];
+    const char *slash = strchr(wf, '/');
+    if (slash)
+        snprintf(tenant, sizeof tenant, "%.*s", (int)(slash - wf), wf);
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : wf);
+    x->service = svc;
+    Placer__Request req = PLACER__REQUEST__INIT;
+    Placer__StatusRequest s = PLACER__STATUS_REQUEST__INIT;
+    s.name = name;
+    s.tenant = tenant[0] ? tenant : NULL;
+    req.op_case = PLACER__REQUEST__OP_STATUS;
+    req.status = &s;
+    req.has_protocol_version = 1;
+    req.protocol_version = SRV_PROTOCOL_VERSION;
+    req.token = (char *)c->token;
+    size_t len = placer__request__get_packed_size(&req);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf) {
+        snprintf(x->msg, sizeof x->msg, "out of memory");
+        return -1;
+    }
+    placer__request__pack(&req, buf);
+    srv_request_bytes(c->srv, buf, len, on_k8s_status, x);
+    free(buf);
+    if (!x->answered) /* a status is answered on the loop, at once */
+        snprintf(x->msg, sizeof x->msg, "placerd did not answer at once");
+    return x->answered && !x->code ? 1 : -1;
+}
+
+/* A node's name in a v1.Node. */
+static const char *node_name(json_t *n)
+{
+    return json_string_value(
+        json_object_get(json_object_get(n, "metadata"), "name"));
+}
+
+static void do_k8s(struct call *c, const struct srv_http_request *rq,
+                   const char *verb)
+{
+    json_error_t je;
+    json_t *in = rq->len ? json_loadb(rq->body, rq->len, 0, &je) : NULL;
+    if (!json_is_object(in)) {
+        problem(c, 400, "malformed", "the body is not a JSON object%s%s",
+                in ? "" : ": ", in ? "" : (rq->len ? je.text : "it is empty"));
+        json_decref(in);
+        free(c);
+        return;
+    }
+    if (!strcmp(verb, "bind")) {
+        /* ExtenderBindingArgs -> ExtenderBindingResult */
+        const char *pod = json_string_value(json_object_get(in, "PodName")),
+                   *ns = json_string_value(json_object_get(in, "PodNamespace")),
+                   *uid = json_string_value(json_object_get(in, "PodUID")),
+                   *node = json_string_value(json_object_get(in, "Node"));
+        json_t *out = json_object();
+        if (!pod || !node) {
+            json_object_set_new(out, "Error",
+                                json_string("PodName and Node are required"));
+        } else {
+            char detail[256];
+            snprintf(detail, sizeof detail, "pod %s/%s (uid %s) on %s",
+                     ns ? ns : "default", pod, uid ? uid : "?", node);
+            struct plc_error err = PLC_ERROR_INIT;
+            struct store_token t;
+            int rc = store_token_check(c->srv->store, c->token, &t, &err);
+            if (rc == 0) {
+                char actor[96];
+                snprintf(actor, sizeof actor, "%s token %lld (k8s bind)",
+                         t.admin ? "admin" : t.tenant, (long long)t.id);
+                store_set_actor(c->srv->store, actor);
+                rc = store_event_append(c->srv->store, "pod",
+                                        ns ? ns : "default", detail, &err);
+                srv__watch_poll(c->srv, false);
+            }
+            json_object_set_new(out, "Error", jtext(rc == 0 ? "" : err.msg));
+        }
+        json_decref(in);
+        send_json(c, 200, JSON_TYPE, out, NULL, NULL, 0);
+        free(c);
+        return;
+    }
+    json_t *pod = json_object_get(in, "Pod");
+    json_t *nodes = json_object_get(in, "Nodes");
+    json_t *items = json_object_get(nodes, "items");
+    json_t *names = json_object_get(in, "NodeNames");
+    struct k8s_status x = {0};
+    int mine = k8s_planned(c, pod, &x);
+    json_t *out;
+    if (!strcmp(verb, "prioritize")) {
+        /* HostPriorityList: the planned host scores the most */
+        out = json_array();
+        size_t n = json_is_array(items) ? json_array_size(items)
+                                        : json_array_size(names);
+        for (size_t i = 0; i < n; i++) {
+            const char *h = json_is_array(items)
+                                ? node_name(json_array_get(items, i))
+                                : json_string_value(json_array_get(names, i));
+            if (!h)
+                continue;
+            json_array_append_new(out,
+                                  json_pack("{s:s, s:i}", "Host", h, "Score",
+                                            mine == 1 && !strcmp(h, x.host)
+                                                ? K8S_MAX_PRIORITY
+                                                : 0));
+        }
+    } else {
+        /* ExtenderFilterResult: the planned host passes, the others
+         * fail with the reason; a pod that is not placer's passes */
+        json_t *keep_items = json_array(), *keep_names = json_array(),
+               *failed = json_object();
+        char why[600];
+        if (mine == 1)
+            snprintf(why, sizeof why,
+                     "placer: service %s of its workflow is planned on %s",
+                     x.service, x.host);
+        size_t n = json_is_array(items) ? json_array_size(items)
+                                        : json_array_size(names);
+        for (size_t i = 0; i < n; i++) {
+            json_t *item =
+                json_is_array(items) ? json_array_get(items, i) : NULL;
+            const char *h = item ? node_name(item)
+                                 : json_string_value(json_array_get(names, i));
+            if (!h)
+                continue;
+            bool pass = mine == 0 || (mine == 1 && !strcmp(h, x.host));
+            if (pass && item)
+                json_array_append(keep_items, item);
+            else if (pass)
+                json_array_append_new(keep_names, json_string(h));
+            else
+                json_object_set_new(failed, h, jtext(mine == 1 ? why : x.msg));
+        }
+        out = json_object();
+        if (json_is_array(items)) {
+            json_t *list = json_deep_copy(nodes);
+            json_object_set_new(list, "items", keep_items);
+            json_object_set_new(out, "Nodes", list);
+            json_object_set_new(out, "NodeNames", json_null());
+            json_decref(keep_names);
+        } else {
+            json_object_set_new(out, "Nodes", json_null());
+            json_object_set_new(out, "NodeNames", keep_names);
+            json_decref(keep_items);
+        }
+        json_object_set_new(out, "FailedNodes", failed);
+        json_object_set_new(out, "FailedAndUnresolvableNodes", json_object());
+        json_object_set_new(out, "Error", json_string(""));
+    }
+    json_decref(in);
+    send_json(c, 200, JSON_TYPE, out, NULL, NULL, 0);
+    free(c);
+}
+
 /* ---- requests -------------------------------------------------------------
  */
 
@@ -1215,9 +1436,34 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         free(c);
         return;
     }
+    /* the scheduler extender: its token in the header or in the path */
+    const char *k8s_token = NULL;
+    if ((n == 2 || n == 3) && is(seg[0], "k8s")) {
+        const char *verb = seg[n - 1];
+        if (!is(verb, "filter") && !is(verb, "prioritize") &&
+            !is(verb, "bind")) {
+            problem(c, 404, "not_found",
+                    "the extender's verbs are filter, prioritize and bind");
+            free(c);
+            return;
+        }
+        if (!is(m, "POST")) {
+            not_allowed(c, m, "POST");
+            return;
+        }
+        if (n == 3)
+            k8s_token = seg[1];
+    }
     /* everything else needs a token: checked by the server with the
      * request, or here for what this layer answers itself */
     const char *auth = get(rq, SRV_HTTP_HEADER, "Authorization");
+    if (k8s_token) {
+        c->token = k8s_token;
+        if (!token_ok(c))
+            return;
+        do_k8s(c, rq, seg[2]);
+        return;
+    }
     if (!auth || strncasecmp(auth, "Bearer ", 7) || !auth[7]) {
         problem(c, 401, "unauthenticated",
                 "%s: send 'Authorization: Bearer TOKEN' (an admin makes "
@@ -1257,6 +1503,12 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
         }
         plc_buf_release(&b);
         free(c);
+        return;
+    }
+    if (n == 2 && is(seg[0], "k8s")) {
+        if (!token_ok(c))
+            return;
+        do_k8s(c, rq, seg[1]);
         return;
     }
     if (n < 2 || !is(seg[0], "v1")) {

@@ -1,4 +1,5 @@
 /* store.c: opening, migrating and the event log of the SQLite store. */
+#define _GNU_SOURCE
 #include "internal.h"
 #include "plc/buf.h"
 #include "plc/clock.h"
@@ -9,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 /* Migrations: index i takes the schema from version i to i + 1.
@@ -330,6 +332,13 @@ int store_open(const char *path, struct store **out, struct plc_error *err)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    /* a new file's switch to WAL needs it alone: another process opening
+     * it at the same moment (placerd token create beside a starting
+     * placerd) is told busy at once, without the busy handler */
+    for (int i = 0; i < 100 && store_exec(s, "PRAGMA journal_mode = WAL") < 0 &&
+                    (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
+         i++)
+        usleep(50000);
     if (store_exec(s, "PRAGMA journal_mode = WAL") < 0 ||
         store_exec(s, "PRAGMA foreign_keys = ON") < 0 ||
         store_exec(s, "PRAGMA synchronous = FULL") < 0) {

@@ -200,6 +200,7 @@ int main(int argc, char **argv)
         .db = o.db,
         .queue_max = o.queue > 0 ? (size_t)o.queue : 64,
         .agents_allowed = o.insecure_agents || d.t.secret[0],
+        .tokens_required = !o.insecure_clients,
         .agent_send = transport_agent_send,
         .agent_arg = &d.t,
     };
@@ -230,6 +231,12 @@ int main(int argc, char **argv)
         : so.agents_allowed ? "(without keys: --insecure-agents)"
                             : "(refused: without CURVE keys agents need "
                               "--insecure-agents on ipc:// or loopback)");
+    plc_log(PLC_LOG_INFO, "clients on %s: %s", o.listen,
+            o.insecure_clients
+                ? "requests without a token act as an admin "
+                  "(--insecure-clients)"
+                : "every request carries a bearer token (placerd token "
+                  "create)");
     if (o.http)
         plc_log(PLC_LOG_INFO, "HTTP API on %s://%s/v1/",
                 o.http_cert ? "https" : "http", o.http);

@@ -35,6 +35,10 @@ static const char help[] =
     "  --listen ENDPOINT      clients (default tcp://127.0.0.1:7460)\n"
     "  --agents-listen ENDPOINT\n"
     "                         node agents (default tcp://127.0.0.1:7461)\n"
+    "  --insecure-clients     serve client requests without a token (as an\n"
+    "                         admin); only on an ipc:// or loopback\n"
+    "                         --listen (demos, tests). Without it every\n"
+    "                         client request carries a bearer token\n"
     "  --insecure-agents      accept agents without CURVE keys; only on an\n"
     "                         ipc:// or loopback --agents-listen (demos)\n"
     "  --server-key FILE      CURVE on the agents' socket: placerd's secret\n"
@@ -141,20 +145,23 @@ static int config_key(void *user, const char *section, const char *name,
             o_->queue = q;
         return 1;
     }
-    if (!strcmp(name, "insecure-agents")) {
+    if (!strcmp(name, "insecure-agents") || !strcmp(name, "insecure-clients")) {
         bool yes = !strcmp(value, "true") || !strcmp(value, "yes");
         if (!yes && strcmp(value, "false") && strcmp(value, "no")) {
-            snprintf(c->why, sizeof c->why,
-                     "insecure-agents: '%.64s' is not true or false", value);
+            snprintf(c->why, sizeof c->why, "%s: '%.64s' is not true or false",
+                     name, value);
             return 0;
         }
-        o_->insecure_agents |= yes;
+        if (!strcmp(name, "insecure-agents"))
+            o_->insecure_agents |= yes;
+        else
+            o_->insecure_clients |= yes;
         return 1;
     }
     snprintf(c->why, sizeof c->why,
              "unknown key '%.64s' (accepted: db, listen, agents-listen, "
-             "log-level, queue, server-key, agent-keys, insecure-agents, http, "
-             "http-cert, http-key)",
+             "log-level, queue, server-key, agent-keys, insecure-agents, "
+             "insecure-clients, http, http-cert, http-key)",
              name);
     return 0;
 }
@@ -199,6 +206,13 @@ static int read_config(struct options *opt, const char *path)
     return PLC_EXIT_DATAERR;
 }
 
+static bool local_endpoint(const char *e)
+{
+    return !strncmp(e, "ipc://", 6) || !strncmp(e, "tcp://127.", 10) ||
+           !strncmp(e, "tcp://[::1]", 11) ||
+           !strncmp(e, "tcp://localhost:", 16);
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     enum {
@@ -214,7 +228,8 @@ int options_parse(struct options *o, int argc, char **argv)
         O_AKEYS,
         O_HTTP,
         O_HTTP_CERT,
-        O_HTTP_KEY
+        O_HTTP_KEY,
+        O_INSECURE_CLIENTS
     };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
@@ -230,6 +245,7 @@ int options_parse(struct options *o, int argc, char **argv)
         {"http", required_argument, 0, O_HTTP},
         {"http-cert", required_argument, 0, O_HTTP_CERT},
         {"http-key", required_argument, 0, O_HTTP_KEY},
+        {"insecure-clients", no_argument, 0, O_INSECURE_CLIENTS},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -280,6 +296,9 @@ int options_parse(struct options *o, int argc, char **argv)
         case O_HTTP_KEY:
             o->http_key = optarg;
             break;
+        case O_INSECURE_CLIENTS:
+            o->insecure_clients = true;
+            break;
         case 'h':
             fputs(help, stdout);
             return 0;
@@ -314,11 +333,16 @@ int options_parse(struct options *o, int argc, char **argv)
         o->agents = "tcp://127.0.0.1:7461";
     if (o->level && set_level(o->level) < 0)
         return PLC_EXIT_USAGE;
-    /* agents without keys only where no one else can reach them */
-    bool local = !strncmp(o->agents, "ipc://", 6) ||
-                 !strncmp(o->agents, "tcp://127.", 10) ||
-                 !strncmp(o->agents, "tcp://[::1]", 11) ||
-                 !strncmp(o->agents, "tcp://localhost:", 16);
+    /* agents and clients without keys or tokens only where no one else
+     * can reach them */
+    if (o->insecure_clients && !local_endpoint(o->listen)) {
+        fprintf(stderr,
+                "placerd: --insecure-clients only on an ipc:// or loopback "
+                "--listen (got '%s'); elsewhere clients carry tokens\n",
+                o->listen);
+        return PLC_EXIT_USAGE;
+    }
+    bool local = local_endpoint(o->agents);
     if (o->insecure_agents && !local) {
         fprintf(stderr,
                 "placerd: --insecure-agents only on an ipc:// or loopback "

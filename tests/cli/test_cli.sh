@@ -299,11 +299,21 @@ done
 check "list with no placerd" 69 $?
 grep -q "unreachable" "$tmp/err" || { echo "FAIL: unreachable message"; fails=$((fails+1)); }
 ep="ipc://$tmp/placerd.sock"
+# clients carry a token unless placerd runs with --insecure-clients: the
+# first admin token is made in the store on placerd's host
+PLACER_TOKEN=$("$bin/placerd" --db "$tmp/p.db" token create --admin 2>/dev/null)
+check "placerd token create --admin" 0 $?
+export PLACER_TOKEN
 "$bin/placerd" --db "$tmp/p.db" --listen "$ep" --agents-listen "ipc://$tmp/a.sock" \
     2>"$tmp/placerd.log" &
 pd=$!
 trap 'kill $pd 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do "$bin/placer" --server "$ep" list >/dev/null 2>&1 && break; sleep 0.1; done
+PLACER_TOKEN= "$bin/placer" --server "$ep" list 2>"$tmp/err"
+check "list without a token" 77 $?
+grep -q "a token is required" "$tmp/err" || { echo "FAIL: the missing token not named"; fails=$((fails+1)); }
+"$bin/placer" --server "$ep" --token "plc_1_$(printf '%064d' 0)" list 2>"$tmp/err"
+check "list with a wrong token" 77 $?
 "$bin/placer" --server "$ep" submit "$src/examples/vepc-attach.json" 2>"$tmp/err" >/dev/null
 check "submit before any cluster" 1 $?
 grep -q "cluster apply" "$tmp/err" || { echo "FAIL: no-cluster hint"; fails=$((fails+1)); }
@@ -404,6 +414,7 @@ done
 "$bin/placer" --server "$ep" release par1 >/dev/null
 "$bin/placer" --server "$ep" release par2 >/dev/null
 kill -TERM $pd; wait $pd; check "placerd on SIGTERM" 0 $?
+unset PLACER_TOKEN # the placerds below serve clients without tokens
 grep -q "admitted acme/vepc-attach: 4 services" "$tmp/placerd.log" ||
     { echo "FAIL: placerd log of the admission"; fails=$((fails+1)); }
 # placer capacity: copies admitted one by one through placerd's decision
@@ -433,7 +444,7 @@ check "capacity" 0 $?
 check "capacity --max 3" 0 $?
 grep -q "^3 more copies fit (3 of vepc-attach), --max reached" "$tmp/cap3.out" ||
     { echo "FAIL: capacity --max: $(head -1 "$tmp/cap3.out")"; fails=$((fails+1)); }
-"$bin/placerd" --db "$tmp/cap.db" --listen "ipc://$tmp/cap.sock" \
+"$bin/placerd" --db "$tmp/cap.db" --listen "ipc://$tmp/cap.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/capa.sock" 2>/dev/null &
 cd_=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/cap.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
@@ -466,7 +477,7 @@ assert c > 0 and 3 * c <= v <= 3 * c + 3 and d["copies"] == v + c, (v, c)
 PY
 # a full queue: with room for one waiting admission, the third of three
 # slow submissions at once hears 'busy' (exit 75)
-"$bin/placerd" --db "$tmp/q.db" --listen "ipc://$tmp/q.sock" \
+"$bin/placerd" --db "$tmp/q.db" --listen "ipc://$tmp/q.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/qa.sock" --queue 1 2>/dev/null &
 qd=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/q.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
@@ -495,7 +506,7 @@ wait_state() { # wait_state EP HOST STATE SECONDS
     done
     return 1
 }
-"$bin/placerd" --db "$tmp/ag.db" --listen "ipc://$tmp/ag.sock" \
+"$bin/placerd" --db "$tmp/ag.db" --listen "ipc://$tmp/ag.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/aga.sock" --insecure-agents 2>"$tmp/ag.log" &
 agd=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/ag.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
@@ -548,7 +559,7 @@ grep -q "agent is unreachable" "$tmp/st.txt" || { echo "FAIL: degraded by an abs
 kill -TERM $agd; wait $agd
 grep -q "missed three heartbeats" "$tmp/ag.log" || { echo "FAIL: down not logged"; fails=$((fails+1)); }
 # without --insecure-agents an agent is refused and placerd says so
-"$bin/placerd" --db "$tmp/ag2.db" --listen "ipc://$tmp/ag2.sock" \
+"$bin/placerd" --db "$tmp/ag2.db" --listen "ipc://$tmp/ag2.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/ag2a.sock" 2>"$tmp/ag2.log" &
 agd=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/ag2.sock" list >/dev/null 2>&1 && break; sleep 0.1; done
@@ -574,7 +585,7 @@ check "one key for two hosts" 65 $?
 grep -q "h-0-0-[09].pub and h-0-0-[09].pub hold the same key" "$tmp/err" ||
     { echo "FAIL: one key for two hosts: $(cat "$tmp/err")"; fails=$((fails+1)); }
 rm "$tmp/keys/h-0-0-9.pub"
-"$bin/placerd" --db "$tmp/cv.db" --listen "ipc://$tmp/cv.sock" \
+"$bin/placerd" --db "$tmp/cv.db" --listen "ipc://$tmp/cv.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/cva.sock" --server-key "$tmp/srv.key" \
     --agent-keys "$tmp/keys" 2>"$tmp/cv.log" &
 cvd=$!
@@ -637,7 +648,7 @@ grep -q "'\[::1\]:80' is an IPv6 address; placer classifies flows by IPv4" "$tmp
 check "bind --flow with a name" 64 $?
 
 # the same store again: what was released stays released; a config file
-printf '# placerd options\n[placerd]\ndb = %s\nlisten = ipc://%s/c.sock\nagents-listen = ipc://%s/ca.sock\nlog-level = warn\nqueue = 8\n' \
+printf '# placerd options\n[placerd]\ndb = %s\nlisten = ipc://%s/c.sock\nagents-listen = ipc://%s/ca.sock\nlog-level = warn\nqueue = 8\ninsecure-clients = true\n' \
     "$tmp/p.db" "$tmp" "$tmp" >"$tmp/placerd.conf"
 "$bin/placerd" --config "$tmp/placerd.conf" --check >/dev/null; check "placerd --check" 0 $?
 "$bin/placerd" --config "$tmp/placerd.conf" 2>/dev/null &
@@ -649,7 +660,7 @@ kill -TERM $pd; wait $pd
 # --check runs SQLite's checks, and a store is loaded as strictly as input:
 # a damaged index, an orphan row, an 800-character tenant, a stored
 # cluster with negative cores each exit 65 with what is wrong
-"$bin/placerd" --db "$tmp/d.db" --listen "ipc://$tmp/d.sock" \
+"$bin/placerd" --db "$tmp/d.db" --listen "ipc://$tmp/d.sock" --insecure-clients \
     --agents-listen "ipc://$tmp/da.sock" 2>/dev/null &
 pd=$!
 for _ in $(seq 50); do "$bin/placer" --server "ipc://$tmp/d.sock" list >/dev/null 2>&1 && break; sleep 0.1; done

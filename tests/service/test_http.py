@@ -8,6 +8,9 @@ openapi      GET /v1/openapi.json is docs/openapi.json, OpenAPI 3.1, its
              schemas valid JSON Schema 2020-12, every route in it; and every
              response any scenario receives is checked against it (status,
              content type, body schema, documented headers)
+k8s          the Kubernetes scheduler extender as kube-scheduler calls
+             it: filter (node objects or names), prioritize, bind, the
+             token in the path, pods not placer's, other tenants
 watch        GET /v1/events: every change in order with who made it, a
              long poll answered by the change, an agent's applying, a
              tenant's view, across a restart, 410, SIGTERM while waiting
@@ -162,10 +165,10 @@ class Daemon:
         if http:
             args += ["--http", "127.0.0.1:%d" % self.port]
         self.log = open(self.db + ".log", "ab")
+        self.admin = self.token("--admin")  # the store's first
         self.proc = subprocess.Popen(args + list(extra), stdout=self.log,
                                      stderr=self.log)
         self.base = "http://127.0.0.1:%d" % self.port
-        self.admin = self.token("--admin")
         for _ in range(300):
             if self.proc.poll() is not None:
                 raise RuntimeError("placerd exited with %d" % self.proc.returncode)
@@ -357,7 +360,8 @@ def same():
         st, _, ph = call(a, "POST", "/v1/workflows", example("vepc-attach.json"))
         out = subprocess.run([BIN + "/placer", "--server", b.zmq, "submit",
                               "--json", SRC + "/examples/vepc-attach.json"],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, PLACER_TOKEN=b.admin))
         check(out.returncode == 0, "placer submit: exit 0 (%s)" % out.stderr)
         pz = json.loads(out.stdout)
         strip = ("solver",)
@@ -896,6 +900,20 @@ def tenants():
         check(out.returncode == 77 and "revoked" in out.stderr,
               "placer with a revoked token: exit 77 (%d %s)"
               % (out.returncode, out.stderr))
+        env0 = dict(os.environ)
+        env0.pop("PLACER_TOKEN", None)
+        out = subprocess.run([BIN + "/placer", "--server", d.zmq, "list"],
+                             capture_output=True, text=True, timeout=30,
+                             env=env0)
+        check(out.returncode == 77 and "token is required" in out.stderr,
+              "placer without a token, placerd without --insecure-clients: "
+              "exit 77 (%d %s)" % (out.returncode, out.stderr))
+        out = subprocess.run([BIN + "/placerd", "--db", d.dir + "/x.db",
+                              "--listen", "tcp://0.0.0.0:17469",
+                              "--insecure-clients"], capture_output=True,
+                             text=True, timeout=30)
+        check(out.returncode == 64 and "--insecure-clients" in out.stderr,
+              "--insecure-clients off loopback: exit 64 (%d)" % out.returncode)
     finally:
         d.stop()
 
@@ -929,7 +947,9 @@ def openapi():
                   ("POST", "/v1/workflows/t/n/bindings"), ("GET", "/v1/hosts"),
                   ("GET", "/v1/tokens"), ("POST", "/v1/tokens"),
                   ("DELETE", "/v1/tokens/1"), ("GET", "/v1/quotas/t"),
-                  ("PUT", "/v1/quotas/t"), ("GET", "/v1/events")]
+                  ("PUT", "/v1/quotas/t"), ("GET", "/v1/events"),
+                  ("POST", "/k8s/filter"), ("POST", "/k8s/prioritize"),
+                  ("POST", "/k8s/bind"), ("POST", "/k8s/t/filter")]
         for method, path in served:
             o = openapi_operation(method, path)
             check(o is not None and o.get("responses"),
@@ -1134,7 +1154,123 @@ def watch():
             d.stop()
 
 
-SCENARIOS = {"openapi": openapi, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
+def k8s():
+    """The Kubernetes scheduler extender, called as kube-scheduler calls
+    it (k8s.io/kube-scheduler/extender/v1's JSON): a pod annotated with
+    its workflow and service is kept to its planned host, other pods pass,
+    the planned host scores the most, bind is recorded, the token may be
+    in the path, and another tenant's token learns nothing."""
+    d = Daemon("k8s")
+    try:
+        call(d, "PUT", "/v1/cluster", example("fat-tree-k4.json"))
+        acme = d.token("--tenant", "acme")
+        st, _, plan = call(d, "POST", "/v1/workflows",
+                           example("vepc-attach.json"), token=acme)
+        host = {s_["name"]: s_["host"] for s_ in plan["services"]}
+        nodes = ["h-0-0-0", "h-0-0-1", "h-1-0-0", "h-2-1-1"]
+
+        def pod(wf="acme/vepc-attach", svc="mme", name="mme-7d9f"):
+            ann = {}
+            if wf:
+                ann["placer.io/workflow"] = wf
+            if svc:
+                ann["placer.io/service"] = svc
+            return {"metadata": {"name": name, "namespace": "nf",
+                                 "uid": "6f1c-aa", "annotations": ann},
+                    "spec": {"containers": [{"name": "c", "image": "mme"}]}}
+
+        def node_list(names):
+            return {"metadata": {}, "items": [
+                {"metadata": {"name": n, "labels": {"zone": "a"}},
+                 "status": {"capacity": {"cpu": "4"}}} for n in names]}
+        # without nodeCacheCapable: Nodes in, Nodes out
+        args = {"Pod": pod(), "Nodes": node_list(nodes), "NodeNames": None}
+        st, _, r = call(d, "POST", "/k8s/filter", json.dumps(args), token=acme)
+        kept = [n["metadata"]["name"] for n in r["Nodes"]["items"]]
+        check(st == 200 and kept == [host["mme"]] and
+              r["Nodes"]["items"][0]["status"]["capacity"]["cpu"] == "4" and
+              r["NodeNames"] is None and
+              set(r["FailedNodes"]) == set(nodes) - {host["mme"]} and
+              all(host["mme"] in v for v in r["FailedNodes"].values()) and
+              r["Error"] == "",
+              "filter: only the planned host %s is kept, whole; the others "
+              "fail naming it (%r)" % (host["mme"], r))
+        # nodeCacheCapable: names in, names out; the token in the path
+        args = {"Pod": pod(svc="hss"), "Nodes": None, "NodeNames": nodes}
+        st, _, r = call(d, "POST", "/k8s/%s/filter" % acme, json.dumps(args),
+                        token=None)
+        check(st == 200 and r["NodeNames"] == [n for n in nodes
+                                               if n == host["hss"]] and
+              r["Nodes"] is None,
+              "filter by names, the token in the path: %r (hss on %s)"
+              % (r.get("NodeNames"), host["hss"]))
+        st, _, r = call(d, "POST", "/k8s/plc_1_%s/filter" % ("0" * 64),
+                        json.dumps(args), token=None)
+        check(st == 401, "a wrong token in the path: 401 (got %d)" % st)
+        # a pod that is not placer's passes everywhere
+        args = {"Pod": pod(wf=None, svc=None), "Nodes": None, "NodeNames": nodes}
+        st, _, r = call(d, "POST", "/k8s/filter", json.dumps(args), token=acme)
+        check(st == 200 and r["NodeNames"] == nodes and not r["FailedNodes"],
+              "a pod without placer's annotations passes everywhere")
+        # an unknown workflow, or another tenant's: every node fails, and
+        # the other tenant learns nothing of acme's
+        other = d.token("--tenant", "other")
+        for tok, what in ((acme, "an unknown workflow"), (other, "another tenant's")):
+            args = {"Pod": pod(wf="acme/ghost" if tok == acme else
+                               "acme/vepc-attach"), "NodeNames": nodes}
+            st, _, r = call(d, "POST", "/k8s/filter", json.dumps(args),
+                            token=tok)
+            why = set(r.get("FailedNodes", {}).values())
+            check(st == 200 and r["NodeNames"] == [] and
+                  len(r["FailedNodes"]) == len(nodes) and
+                  not any(host["mme"] in w for w in why),
+                  "%s: every node fails, saying why (%r)" % (what, why))
+        args = {"Pod": pod(svc=None), "NodeNames": nodes}
+        st, _, r = call(d, "POST", "/k8s/filter", json.dumps(args), token=acme)
+        check(st == 200 and r["NodeNames"] == [] and
+              "placer.io/service" in list(r["FailedNodes"].values())[0],
+              "one annotation only: every node fails naming the other")
+        # prioritize
+        args = {"Pod": pod(), "Nodes": node_list(nodes)}
+        st, _, r = call(d, "POST", "/k8s/prioritize", json.dumps(args),
+                        token=acme)
+        scores = {x["Host"]: x["Score"] for x in r}
+        check(st == 200 and scores == {n: (10 if n == host["mme"] else 0)
+                                       for n in nodes},
+              "prioritize: the planned host 10, the others 0 (%r)" % scores)
+        # bind: recorded as an event
+        st, _, ev = call(d, "GET", "/v1/events")
+        args = {"PodName": "mme-7d9f", "PodNamespace": "nf",
+                "PodUID": "6f1c-aa", "Node": host["mme"]}
+        st, _, r = call(d, "POST", "/k8s/bind", json.dumps(args), token=acme)
+        check(st == 200 and r == {"Error": ""}, "bind: no error (%r)" % r)
+        st, _, ev2 = call(d, "GET", "/v1/events?since=%d" % ev["index"])
+        pods = [e for e in ev2["events"] if e["kind"] == "pod"]
+        check(len(pods) == 1 and "mme-7d9f" in pods[0]["detail"] and
+              host["mme"] in pods[0]["detail"] and
+              pods[0]["actor"].startswith("acme token"),
+              "bind is recorded in the watch (%r)" % pods)
+        st, _, r = call(d, "POST", "/k8s/bind", json.dumps({"PodName": "x"}),
+                        token=acme)
+        check(st == 200 and r["Error"], "bind without Node: an Error")
+        for verb in ("filter", "prioritize"):
+            st, _, r = call(d, "POST", "/k8s/" + verb, b"{", token=acme)
+            check(st == 400, "%s with malformed JSON: 400 (got %d)" % (verb, st))
+        st, h, _ = call(d, "GET", "/k8s/filter", token=acme)
+        check(st == 405 and h.get("allow") == "POST", "GET /k8s/filter: 405")
+        # the example configuration is kube-scheduler's, with the stanza
+        with open(os.path.join(SRC, "examples", "kube-scheduler-config.yaml")) as f:
+            y = f.read()
+        for key in ("kind: KubeSchedulerConfiguration", "extenders:",
+                    "filterVerb: filter", "prioritizeVerb: prioritize",
+                    "nodeCacheCapable: true", "managedResources:",
+                    "name: placer.io/reservation"):
+            check(key in y, "the example configuration has %r" % key)
+    finally:
+        d.stop()
+
+
+SCENARIOS = {"openapi": openapi, "k8s": k8s, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 

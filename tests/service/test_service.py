@@ -85,7 +85,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             [BIN + "/placerd", "--db", self.db, "--listen", self.endpoint,
              "--agents-listen", "ipc://" + self.db + ".agents",
-             "--queue", str(self.queue), "--log-level", "info"]
+             "--queue", str(self.queue), "--log-level", "info",
+             "--insecure-clients"]
             + self.extra,
             stdout=self.log, stderr=self.log)
         # ready when it answers
@@ -947,7 +948,8 @@ def limits():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     d.proc = subprocess.Popen(
         [BIN + "/placerd", "--db", db, "--listen", d.endpoint,
-         "--agents-listen", "ipc://" + db + ".agents", "--log-level", "info"],
+         "--agents-listen", "ipc://" + db + ".agents", "--log-level", "info",
+         "--insecure-clients"],
         stdout=d.log, stderr=d.log, preexec_fn=low_fds)
     for _ in range(100):
         if request(d.endpoint, list_req(), timeout=200) is not None:
