@@ -60,18 +60,27 @@ struct call {
 /* ---- replies -------------------------------------------------------------
  */
 
-static void send_json(struct call *c, unsigned status, const char *type,
-                      json_t *j, const char *location, const char *etag,
-                      unsigned retry_after)
+/* j as text with a final newline (curl's output then ends its line);
+ * j's reference is dropped.  NULL for lack of memory. */
+static char *dump(json_t *j)
 {
     char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
     json_decref(j);
     size_t n = text ? strlen(text) : 0;
-    char *nl = text ? realloc(text, n + 2) : NULL; /* a final newline */
-    if (nl) {
-        text = nl;
-        memcpy(text + n, "\n", 2);
+    char *nl = text ? realloc(text, n + 2) : NULL;
+    if (!nl) {
+        free(text);
+        return NULL;
     }
+    memcpy(nl + n, "\n", 2);
+    return nl;
+}
+
+static void send_json(struct call *c, unsigned status, const char *type,
+                      json_t *j, const char *location, const char *etag,
+                      unsigned retry_after)
+{
+    char *text = dump(j);
     struct srv_http_response r = {
         .status = text ? status : 500,
         .content_type = text ? type : "text/plain",
@@ -411,21 +420,30 @@ static void on_response(void *ctx, const Placer__Response *r)
 }
 
 /* Ask the server: the request packed as a ZeroMQ client would send it. */
-static void ask(struct call *c, Placer__Request *req)
+/* req with the token, packed as a ZeroMQ client sends it, to the server;
+ * false for lack of memory (nothing sent). */
+static bool send_request(struct srv *s, Placer__Request *req, const char *token,
+                         srv_reply_fn fn, void *ctx)
 {
     req->has_protocol_version = 1;
     req->protocol_version = SRV_PROTOCOL_VERSION;
-    req->token = (char *)c->token;
+    req->token = (char *)token;
     size_t len = placer__request__get_packed_size(req);
     uint8_t *buf = malloc(len + 1);
-    if (!buf) {
+    if (!buf)
+        return false;
+    placer__request__pack(req, buf);
+    srv_request_bytes(s, buf, len, fn, ctx);
+    free(buf);
+    return true;
+}
+
+static void ask(struct call *c, Placer__Request *req)
+{
+    if (!send_request(c->srv, req, c->token, on_response, c)) {
         problem(c, 500, "internal", "out of memory");
         free(c);
-        return;
     }
-    placer__request__pack(req, buf);
-    srv_request_bytes(c->srv, buf, len, on_response, c);
-    free(buf);
 }
 
 static const char *get(const struct srv_http_request *rq,
@@ -511,6 +529,14 @@ static void hash_part(gnutls_hash_hd_t h, const char *s, size_t n)
     gnutls_hash(h, "\n", 1);
 }
 
+static void key_reused(struct call *c, const char *key)
+{
+    problem(c, 422, "idempotency_key_reused",
+            "Idempotency-Key '%.64s' was given to another request; use a new "
+            "key for a new request",
+            key);
+}
+
 /* For a request with an Idempotency-Key: true when it was answered here
  * (a replay, a wait for the first, a key reused); false to go on, with
  * c's answer going through idem_reply(). */
@@ -554,10 +580,7 @@ static bool idempotent(struct call *c, const struct srv_http_request *rq,
         if (strcmp(e->scope, scope) || strcmp(e->key, key))
             continue;
         if (memcmp(e->hash, hash, sizeof hash)) {
-            problem(c, 422, "idempotency_key_reused",
-                    "Idempotency-Key '%.64s' was given to another request; "
-                    "use a new key for a new request",
-                    key);
+            key_reused(c, key);
         } else {
             struct idem_waiter *w = calloc(1, sizeof *w);
             if (!w) {
@@ -577,10 +600,7 @@ static bool idempotent(struct call *c, const struct srv_http_request *rq,
     int rc = store_answer_get(s->store, scope, key, IDEM_MAX_AGE_US, &a, &err);
     if (rc == 0) {
         if (memcmp(a.hash, hash, sizeof hash)) {
-            problem(c, 422, "idempotency_key_reused",
-                    "Idempotency-Key '%.64s' was given to another request; "
-                    "use a new key for a new request",
-                    key);
+            key_reused(c, key);
         } else {
             struct srv_http_response r = {
                 .status = (unsigned)a.status,
@@ -864,18 +884,10 @@ static int k8s_planned(struct call *c, json_t *pod, struct k8s_status *x)
     s.tenant = tenant[0] ? tenant : NULL;
     req.op_case = PLACER__REQUEST__OP_STATUS;
     req.status = &s;
-    req.has_protocol_version = 1;
-    req.protocol_version = SRV_PROTOCOL_VERSION;
-    req.token = (char *)c->token;
-    size_t len = placer__request__get_packed_size(&req);
-    uint8_t *buf = malloc(len + 1);
-    if (!buf) {
+    if (!send_request(c->srv, &req, c->token, on_k8s_status, x)) {
         snprintf(x->msg, sizeof x->msg, "out of memory");
         return -1;
     }
-    placer__request__pack(&req, buf);
-    srv_request_bytes(c->srv, buf, len, on_k8s_status, x);
-    free(buf);
     if (!x->answered) /* a status is answered on the loop, at once */
         snprintf(x->msg, sizeof x->msg, "placerd did not answer at once");
     return x->answered && !x->code ? 1 : -1;
@@ -1284,15 +1296,7 @@ static void not_allowed(struct call *c, const char *method, const char *allow)
     char detail[160];
     snprintf(detail, sizeof detail, "%.16s is not served here (allowed: %s)",
              method, allow);
-    json_t *j = problem_doc(405, "method_not_allowed", detail);
-    char *text = j ? json_dumps(j, PROTO_JSON_DUMP_FLAGS) : NULL;
-    json_decref(j);
-    size_t n = text ? strlen(text) : 0;
-    char *nl = text ? realloc(text, n + 2) : NULL;
-    if (nl) {
-        text = nl;
-        memcpy(text + n, "\n", 2);
-    }
+    char *text = dump(problem_doc(405, "method_not_allowed", detail));
     struct srv_http_response r = {
         .status = text ? 405 : 500,
         .content_type = PROBLEM_TYPE,

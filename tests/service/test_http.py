@@ -37,6 +37,8 @@ tenants      tokens made over HTTP; a tenant's token sees and changes only
              operations); missing, malformed, wrong, expired and revoked
              tokens (401); quotas of workflows and CPU enforced (409
              quota, dry runs too); placer --token over ZeroMQ
+busy         a full queue (--queue 1): 503 busy with Retry-After, placerd
+             still answering; a client silent mid-request cut off at 30 s
 clients      keep-alive reuse, 8 clients submitting at once (all answered,
              no core over its capacity), a slow client and one that
              disconnects mid-body or while its admission is planned do not
@@ -900,6 +902,25 @@ def tenants():
         check(out.returncode == 77 and "revoked" in out.stderr,
               "placer with a revoked token: exit 77 (%d %s)"
               % (out.returncode, out.stderr))
+        # the other tenant's isolation over ZeroMQ too: list, release, bind
+        env3 = dict(os.environ, PLACER_TOKEN=d.token("--tenant", "third"))
+        for args, code, what in (
+                (["list"], 0, "its own list"),
+                (["list", "--tenant", "acme"], 77, "acme's list"),
+                (["release", "--tenant", "acme", "vepc-attach"], 1,
+                 "a release of acme's"),
+                (["bind", "--tenant", "acme", "vepc-attach", "mme", "--pid",
+                  str(os.getpid())], 1, "a bind of acme's"),
+                (["cluster", "apply", SRC + "/examples/fat-tree-k4.json"], 77,
+                 "a cluster apply")):
+            out = subprocess.run([BIN + "/placer", "--server", d.zmq] + args,
+                                 capture_output=True, text=True, timeout=30,
+                                 env=env3)
+            check(out.returncode == code and "acme/" not in out.stdout,
+                  "over ZeroMQ another tenant's token: %s exits %d (got %d %s)"
+                  % (what, code, out.returncode, out.stderr.strip()))
+        st, _, _ = call(d, "GET", "/v1/workflows/acme/vepc-attach")
+        check(st == 200, "acme's workflow is still there")
         env0 = dict(os.environ)
         env0.pop("PLACER_TOKEN", None)
         out = subprocess.run([BIN + "/placer", "--server", d.zmq, "list"],
@@ -1270,7 +1291,62 @@ def k8s():
         d.stop()
 
 
-SCENARIOS = {"openapi": openapi, "k8s": k8s, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
+def busy():
+    """A full admission queue answers 503 with Retry-After over HTTP too,
+    and placerd goes on answering; a client silent for 30 s is cut off."""
+    d = Daemon("busy", extra=["--queue", "1"])
+    try:
+        # 8 hosts of 8 GiB: 7 services of 5 GiB need one host each, so the
+        # packing bound is never met and each plan runs a while
+        c = {"hosts": [{"name": "h%d" % i, "cores": 2, "memory": "8GiB"}
+                       for i in range(8)],
+             "switches": [{"name": "sw"}],
+             "links": [{"a": "h%d" % i, "b": "sw", "rate": "1Gbit",
+                        "latency": "10us"} for i in range(8)]}
+        st, _, doc = call(d, "PUT", "/v1/cluster", json.dumps(c))
+        check(st == 200, "the 8-host cluster (got %d %r)" % (st, doc))
+        slow = lambda k: json.dumps({
+            "name": "slow%d" % k, "tenant": "q", "objective": "hosts",
+            "services": [{"name": "s%d" % i, "memory": "5GiB"}
+                         for i in range(7)]})
+        got = [None] * 6
+        barrier = threading.Barrier(6)
+
+        def post(k):
+            barrier.wait()
+            got[k] = call(d, "POST", "/v1/workflows?time_limit=2s", slow(k))
+        ts = [threading.Thread(target=post, args=(k,)) for k in range(6)]
+        for t in ts:
+            t.start()
+        # meanwhile a client that sends half a request and falls silent
+        silent = socket.create_connection(("127.0.0.1", d.port))
+        silent.sendall(b"GET /v1/hosts HTTP/1.1\r\nHost: x\r\n")
+        t_silent = time.time()
+        for t in ts:
+            t.join(120)
+        codes = [g[0] if g else None for g in got]
+        busy = [g for g in got if g and g[0] == 503]
+        check(len(busy) >= 1 and all(g[1].get("retry-after") == "1" and
+                                     g[2].get("code") == "busy" for g in busy)
+              and all(x in (201, 409, 503) for x in codes),
+              "a full queue: 503 busy with Retry-After (got %r)" % codes)
+        st, _, _ = call(d, "GET", "/v1/hosts")
+        check(st == 200, "placerd still answers after the 503s")
+        silent.settimeout(60)
+        try:
+            data = silent.recv(4096)
+        except OSError:
+            data = b"?"
+        waited = time.time() - t_silent
+        check(data == b"" and 25 < waited < 50,
+              "a client silent mid-request is cut off after 30 s (%.1f s, %r)"
+              % (waited, data[:20]))
+        silent.close()
+    finally:
+        d.stop()
+
+
+SCENARIOS = {"openapi": openapi, "busy": busy, "k8s": k8s, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 
