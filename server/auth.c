@@ -62,6 +62,19 @@ bool srv__authorize(struct srv *srv, struct job *q)
 {
     Placer__Request *req = q->req;
     struct plc_error err = PLC_ERROR_INIT;
+    struct store_token t;
+    if ((!req->token || !req->token[0]) && q->curve_who[0]) {
+        /* the transport's CURVE key stands for a tenant or an admin */
+        bool admin = !strncmp(q->curve_who, "admin:", 6);
+        const char *name = strchr(q->curve_who, ':');
+        memset(&t, 0, sizeof t);
+        t.admin = admin;
+        if (!admin)
+            snprintf(t.tenant, sizeof t.tenant, "%s", name ? name + 1 : "");
+        snprintf(q->actor, sizeof q->actor, "%s key %s",
+                 admin ? "admin" : t.tenant, name ? name + 1 : "?");
+        goto principal;
+    }
     if (!req->token || !req->token[0]) {
         if (srv->tokens_required) {
             srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED,
@@ -74,7 +87,6 @@ bool srv__authorize(struct srv *srv, struct job *q)
         snprintf(q->actor, sizeof q->actor, "local client");
         return true;
     }
-    struct store_token t;
     int rc = store_token_check(srv->store, req->token, &t, &err);
     if (rc < 0) {
         if (rc == PLC_EPERM)
@@ -86,10 +98,11 @@ bool srv__authorize(struct srv *srv, struct job *q)
                          NULL, "%s", err.msg);
         return false;
     }
-    q->admin = t.admin;
-    snprintf(q->tenant_auth, sizeof q->tenant_auth, "%s", t.tenant);
     snprintf(q->actor, sizeof q->actor, "%s token %" PRId64,
              t.admin ? "admin" : t.tenant, t.id);
+principal:
+    q->admin = t.admin;
+    snprintf(q->tenant_auth, sizeof q->tenant_auth, "%s", t.tenant);
     if (t.admin)
         return true;
     const char *T = t.tenant;

@@ -40,6 +40,8 @@ struct job {
     bool admin;
     char tenant_auth[64]; /* the token's tenant; "" for an admin */
     char actor[96];       /* for the log: "acme token 3", "local client" */
+    char curve_who[80];   /* the transport's CURVE key: "tenant:T",
+                           * "admin:NAME"; "" for none */
 };
 
 /* metrics.c: counters and histograms of decisions and HTTP answers. */

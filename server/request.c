@@ -502,6 +502,12 @@ static void refuse(struct srv *s, uint64_t id, srv_reply_fn reply, void *ctx,
 void srv_request_bytes(struct srv *s, const uint8_t *data, size_t len,
                        srv_reply_fn reply, void *ctx)
 {
+    srv_request_bytes_as(s, data, len, NULL, reply, ctx);
+}
+
+void srv_request_bytes_as(struct srv *s, const uint8_t *data, size_t len,
+                          const char *who, srv_reply_fn reply, void *ctx)
+{
     if (len > SRV_MAX_REQUEST_BYTES) {
         plc_log(PLC_LOG_WARN, "refused a request of %zu bytes", len);
         char msg[160];
@@ -526,11 +532,17 @@ void srv_request_bytes(struct srv *s, const uint8_t *data, size_t len,
                msg);
         return;
     }
-    srv_request(s, req, reply, ctx);
+    srv_request_as(s, req, who, reply, ctx);
 }
 
 void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
                  void *ctx)
+{
+    srv_request_as(srv, req, NULL, reply, ctx);
+}
+
+void srv_request_as(struct srv *srv, Placer__Request *req, const char *who,
+                    srv_reply_fn reply, void *ctx)
 {
     uint64_t id = req->has_id ? req->id : 0;
     struct job *q = calloc(1, sizeof *q);
@@ -546,6 +558,8 @@ void srv_request(struct srv *srv, Placer__Request *req, srv_reply_fn reply,
     q->ctx = ctx;
     q->req = req;
     q->id = id;
+    if (who)
+        snprintf(q->curve_who, sizeof q->curve_who, "%s", who);
     if (!q->req->has_protocol_version ||
         q->req->protocol_version != SRV_PROTOCOL_VERSION) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_VERSION, NULL,

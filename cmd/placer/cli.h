@@ -41,6 +41,9 @@ extern const char *cli_server;
 extern bool cli_server_given;
 /* the bearer token requests carry (--token, $PLACER_TOKEN); NULL: none */
 extern const char *cli_token;
+/* CURVE on the client socket: placerd's public key file and this
+ * client's secret key file (--server-pub, --key); NULL: none */
+extern const char *cli_server_pub, *cli_key;
 
 /* Send req to placerd, wait at most timeout_ms: PLC_EXIT_OK with *out
  * (the caller frees it) when the answer is of kind `want`; else the exit

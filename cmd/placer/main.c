@@ -38,15 +38,17 @@ static const struct cli_cmd commands[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: placer [--server ENDPOINT] [--token TOKEN] COMMAND [OPTIONS] "
-          "[ARGS]\n"
-          "\n"
-          "placer decides whether a cluster can host a latency-bounded\n"
-          "workflow with a probabilistic end-to-end guarantee, where every\n"
-          "service runs and which CPU and bandwidth it reserves.\n"
-          "\n"
-          "Commands:\n",
-          out);
+    fputs(
+        "Usage: placer [--server ENDPOINT] [--token TOKEN | --server-pub FILE "
+        "--key FILE]\n"
+        "              COMMAND [OPTIONS] [ARGS]\n"
+        "\n"
+        "placer decides whether a cluster can host a latency-bounded\n"
+        "workflow with a probabilistic end-to-end guarantee, where every\n"
+        "service runs and which CPU and bandwidth it reserves.\n"
+        "\n"
+        "Commands:\n",
+        out);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs(
@@ -54,8 +56,10 @@ static void usage(FILE *out)
         "The online commands (submit, status, list, release, bind,\n"
         "hosts, cluster apply) talk to placerd at --server ENDPOINT (default\n"
         "tcp://127.0.0.1:7460), as the tenant of --token TOKEN (or of\n"
-        "$PLACER_TOKEN; an admin's token acts for every tenant; without one,\n"
-        "placerd decides).\n"
+        "$PLACER_TOKEN; an admin's token acts for every tenant), or over\n"
+        "CURVE with --server-pub (placerd's public key) and --key (this\n"
+        "client's secret key, placer keygen), as the tenant its public key\n"
+        "stands for in placerd's --client-keys.\n"
         "\n"
         "Run 'placer COMMAND --help' for the options of a command.\n"
         "File formats: docs/formats.md (and man placer); examples/.\n"
@@ -75,9 +79,11 @@ int main(int argc, char **argv)
         cli_token = env_token;
     while (argc > 2) {
         const char *a = argv[1];
-        size_t n = !strncmp(a, "--server", 8)  ? 8
-                   : !strncmp(a, "--token", 7) ? 7
-                                               : 0;
+        size_t n = !strncmp(a, "--server-pub", 12) ? 12
+                   : !strncmp(a, "--server", 8)    ? 8
+                   : !strncmp(a, "--token", 7)     ? 7
+                   : !strncmp(a, "--key", 5)       ? 5
+                                                   : 0;
         const char *v;
         if (n && a[n] == '=') {
             v = a + n + 1;
@@ -93,6 +99,10 @@ int main(int argc, char **argv)
         if (n == 8) {
             cli_server = v;
             cli_server_given = true;
+        } else if (n == 12) {
+            cli_server_pub = v;
+        } else if (n == 5) {
+            cli_key = v;
         } else {
             cli_token = v;
         }

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "plc/limits.h"
+#include "plc/keyfile.h"
 #include "proto/json.h"
 #include "proto/load.h"
 
@@ -20,6 +21,7 @@
 
 const char *cli_server = "tcp://127.0.0.1:7460";
 const char *cli_token = NULL;
+const char *cli_server_pub = NULL, *cli_key = NULL;
 bool cli_server_given = false;
 
 /* Print an error reply and return its exit code. */
@@ -82,16 +84,39 @@ static int call(Placer__Request *req, int timeout_ms,
     zmq_setsockopt(sock, ZMQ_SNDTIMEO, &connect_ms, sizeof connect_ms);
     zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
     int code = PLC_EXIT_OK;
-    if (zmq_connect(sock, cli_server) != 0) {
+    if (!cli_server_pub != !cli_key) {
+        cli_error("--server-pub and --key go together (CURVE)");
+        code = PLC_EXIT_USAGE;
+    } else if (cli_server_pub) {
+        char spub[41], sec[41], pub[41];
+        if (plc_keyfile_read(cli_server_pub, spub) < 0 ||
+            plc_keyfile_read(cli_key, sec) < 0 || zmq_curve_public(pub, sec) ||
+            zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spub, 40) ||
+            zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
+            zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40)) {
+            cli_error("--server-pub '%s', --key '%s': not key files of "
+                      "'placer keygen' (one line of 40 Z85 characters: "
+                      "placerd's PATH.pub, this client's PATH.key)",
+                      cli_server_pub, cli_key);
+            code = PLC_EXIT_DATAERR;
+        }
+    }
+    if (code != PLC_EXIT_OK) {
+        /* said */
+    } else if (zmq_connect(sock, cli_server) != 0) {
         cli_error("--server: cannot use '%s' (%s)", cli_server,
                   zmq_strerror(errno));
         code = PLC_EXIT_USAGE;
     } else if (zmq_send(sock, buf, len, 0) < 0) {
         cli_error("placerd at %s is unreachable (%s; is it running? start "
-                  "it with 'placerd', or name another with --server)",
+                  "it with 'placerd', or name another with --server%s)",
                   cli_server,
                   errno == EAGAIN ? "no connection within 3 s"
-                                  : zmq_strerror(errno));
+                                  : zmq_strerror(errno),
+                  cli_server_pub ? "; with CURVE, is this client's public "
+                                   "key in placerd's --client-keys, and "
+                                   "--server-pub placerd's?"
+                                 : "");
         code = PLC_EXIT_UNAVAILABLE;
     } else {
         zmq_msg_t m;

@@ -184,8 +184,8 @@ int main(int argc, char **argv)
         code = token_command(o.db, o.token_argc, o.token_argv);
         goto out_options;
     }
-    if (o.server_key &&
-        (code = transport_keys(&d.t, o.server_key, o.agent_keys)) != 0)
+    if (o.server_key && (code = transport_keys(&d.t, o.server_key, o.agent_keys,
+                                               o.client_keys)) != 0)
         goto out_keys;
     /* one placerd per store: a second would take over the endpoints while
      * the first keeps running */
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
     struct srv_options so = {
         .db = o.db,
         .queue_max = o.queue > 0 ? (size_t)o.queue : 64,
-        .agents_allowed = o.insecure_agents || d.t.secret[0],
+        .agents_allowed = o.insecure_agents || d.t.agents_curve,
         .tokens_required = !o.insecure_clients,
         .agent_send = transport_agent_send,
         .agent_arg = &d.t,
@@ -226,17 +226,20 @@ int main(int argc, char **argv)
         PLC_LOG_INFO, "serving %s (store %s, schema %d, %s); agents on %s %s",
         o.listen, o.db, srv_schema_version(d.srv),
         srv_has_cluster(d.srv) ? "cluster loaded" : "no cluster yet", o.agents,
-        d.t.zap             ? "(CURVE: the keys of --agent-keys, each for "
+        d.t.agents_curve    ? "(CURVE: the keys of --agent-keys, each for "
                               "the host its file is named after)"
         : so.agents_allowed ? "(without keys: --insecure-agents)"
                             : "(refused: without CURVE keys agents need "
                               "--insecure-agents on ipc:// or loopback)");
-    plc_log(PLC_LOG_INFO, "clients on %s: %s", o.listen,
+    plc_log(PLC_LOG_INFO, "clients on %s: %s%s", o.listen,
             o.insecure_clients
                 ? "requests without a token act as an admin "
                   "(--insecure-clients)"
                 : "every request carries a bearer token (placerd token "
-                  "create)");
+                  "create)",
+            d.t.clients_curve ? ", or comes over CURVE with a key of "
+                                "--client-keys (its tenant's, or an admin's)"
+                              : "");
     if (o.http)
         plc_log(PLC_LOG_INFO, "HTTP API on %s://%s/v1/",
                 o.http_cert ? "https" : "http", o.http);

@@ -45,6 +45,10 @@ static const char help[] =
     "                         key (placer keygen's PATH.key)\n"
     "  --agent-keys DIR       ...and the agents it accepts: their *.pub\n"
     "                         files; others are refused and logged\n"
+    "  --client-keys DIR      ...and CURVE on --listen: the clients it\n"
+    "                         accepts, DIR/TENANT.pub acting for TENANT and\n"
+    "                         DIR/admins/NAME.pub as an admin (placer\n"
+    "                         --server-pub --key); others are refused\n"
     "  --http ADDRESS:PORT    serve the HTTP/JSON API there (default: not\n"
     "                         served; 127.0.0.1:7480 is the usual port);\n"
     "                         every request needs a bearer token (placerd\n"
@@ -113,6 +117,7 @@ static int config_key(void *user, const char *section, const char *name,
                         : !strcmp(name, "log-level")     ? &o_->level
                         : !strcmp(name, "server-key")    ? &o_->server_key
                         : !strcmp(name, "agent-keys")    ? &o_->agent_keys
+                        : !strcmp(name, "client-keys")   ? &o_->client_keys
                         : !strcmp(name, "http")          ? &o_->http
                         : !strcmp(name, "http-cert")     ? &o_->http_cert
                         : !strcmp(name, "http-key")      ? &o_->http_key
@@ -160,7 +165,8 @@ static int config_key(void *user, const char *section, const char *name,
     }
     snprintf(c->why, sizeof c->why,
              "unknown key '%.64s' (accepted: db, listen, agents-listen, "
-             "log-level, queue, server-key, agent-keys, insecure-agents, "
+             "log-level, queue, server-key, agent-keys, client-keys, "
+             "insecure-agents, "
              "insecure-clients, http, http-cert, http-key)",
              name);
     return 0;
@@ -229,7 +235,8 @@ int options_parse(struct options *o, int argc, char **argv)
         O_HTTP,
         O_HTTP_CERT,
         O_HTTP_KEY,
-        O_INSECURE_CLIENTS
+        O_INSECURE_CLIENTS,
+        O_CKEYS
     };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},
@@ -246,6 +253,7 @@ int options_parse(struct options *o, int argc, char **argv)
         {"http-cert", required_argument, 0, O_HTTP_CERT},
         {"http-key", required_argument, 0, O_HTTP_KEY},
         {"insecure-clients", no_argument, 0, O_INSECURE_CLIENTS},
+        {"client-keys", required_argument, 0, O_CKEYS},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -298,6 +306,9 @@ int options_parse(struct options *o, int argc, char **argv)
             break;
         case O_INSECURE_CLIENTS:
             o->insecure_clients = true;
+            break;
+        case O_CKEYS:
+            o->client_keys = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -354,8 +365,10 @@ int options_parse(struct options *o, int argc, char **argv)
         fputs("placerd: --http-cert and --http-key need --http\n", stderr);
         return PLC_EXIT_USAGE;
     }
-    if (!o->server_key != !o->agent_keys) {
-        fputs("placerd: --server-key and --agent-keys go together\n", stderr);
+    if (!o->server_key != !(o->agent_keys || o->client_keys)) {
+        fputs("placerd: --server-key goes with --agent-keys, --client-keys "
+              "or both\n",
+              stderr);
         return PLC_EXIT_USAGE;
     }
     return -1;

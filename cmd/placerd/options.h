@@ -8,7 +8,7 @@ struct options {
     const char *db, *listen, *agents, *config, *level;
     long queue;
     bool check, insecure_agents, insecure_clients;
-    const char *server_key, *agent_keys;
+    const char *server_key, *agent_keys, *client_keys;
     const char *http, *http_cert, *http_key; /* NULL: no HTTP */
     int token_argc; /* `placerd [--db FILE] token ...`: its words */
     char **token_argv;

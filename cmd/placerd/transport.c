@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 #include "plc/clock.h"
@@ -45,63 +46,102 @@ static int read_key(const char *path, char out[41])
     return rc < 0 ? plc_exit_code(rc) : 0;
 }
 
-int transport_keys(struct transport *t, const char *server_key,
-                   const char *agent_keys)
+/* The file a key came from, by whom it stands for: "h-0-0-0.pub",
+ * "acme.pub", "admins/ops.pub" (one of two buffers in turn). */
+static const char *key_file(const char *who)
 {
-    int rc = read_key(server_key, t->secret);
-    if (rc)
-        return rc;
-    DIR *d = opendir(agent_keys);
+    static char buf[2][96];
+    static int k;
+    char *b = buf[k++ % 2];
+    const char *colon = strchr(who, ':');
+    snprintf(b, sizeof buf[0], "%s%s.pub",
+             colon && !strncmp(who, "admin:", 6) ? "admins/" : "",
+             colon ? colon + 1 : who);
+    return b;
+}
+
+/* Every DIR/NAME.pub into ks, each standing for prefix NAME; 0, or an
+ * exit code after saying why.  `opt` names the option, `what` what a
+ * name is (a host, a tenant). */
+static int load_keys(struct keyset *ks, const char *opt, const char *dir,
+                     const char *prefix, const char *what)
+{
+    DIR *d = opendir(dir);
     if (!d) {
-        fprintf(stderr, "placerd: --agent-keys: cannot read '%s' (%s)\n",
-                agent_keys, strerror(errno));
+        fprintf(stderr, "placerd: %s: cannot read '%s' (%s)\n", opt, dir,
+                strerror(errno));
         return PLC_EXIT_NOINPUT;
     }
     struct dirent *e;
+    int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n < 5 || strcmp(e->d_name + n - 4, ".pub"))
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", agent_keys, e->d_name);
-        if (n - 4 >= sizeof *t->key_hosts) {
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (n - 4 > 63) {
             fprintf(stderr,
-                    "placerd: --agent-keys: '%s': a key file is named after "
-                    "the host it serves (HOST.pub), and no host name has "
-                    "more than 63 characters\n",
-                    path);
+                    "placerd: %s: '%s': a key file is named after the %s it "
+                    "serves (NAME.pub), and no name has more than 63 "
+                    "characters\n",
+                    opt, path, what);
             rc = PLC_EXIT_DATAERR;
             break;
         }
-        char(*k)[41] = realloc(t->keys, (t->n_keys + 1) * sizeof *k);
+        char(*k)[41] = realloc(ks->key, (ks->n + 1) * sizeof *k);
         if (k)
-            t->keys = k;
-        char(*kh)[64] =
-            k ? realloc(t->key_hosts, (t->n_keys + 1) * sizeof *kh) : NULL;
-        if (!k || !kh) {
-            fputs("placerd: out of memory reading the agents' keys\n", stderr);
+            ks->key = k;
+        char(*w)[80] = k ? realloc(ks->who, (ks->n + 1) * sizeof *w) : NULL;
+        if (!k || !w) {
+            fprintf(stderr, "placerd: out of memory reading %s\n", opt);
             rc = PLC_EXIT_SOFTWARE;
             break;
         }
-        t->key_hosts = kh;
-        rc = read_key(path, t->keys[t->n_keys]);
+        ks->who = w;
+        rc = read_key(path, ks->key[ks->n]);
         if (rc)
             break;
-        snprintf(t->key_hosts[t->n_keys], sizeof *kh, "%.*s", (int)(n - 4),
+        snprintf(ks->who[ks->n], sizeof *w, "%s%.*s", prefix, (int)(n - 4),
                  e->d_name);
-        for (size_t i = 0; i < t->n_keys; i++)
-            if (!strcmp(t->keys[i], t->keys[t->n_keys])) {
+        for (size_t i = 0; i < ks->n; i++)
+            if (!strcmp(ks->key[i], ks->key[ks->n])) {
                 fprintf(stderr,
-                        "placerd: --agent-keys: %s.pub and %s.pub hold the "
-                        "same key; a key serves one host: make one pair per "
-                        "host with 'placer keygen'\n",
-                        t->key_hosts[i], t->key_hosts[t->n_keys]);
+                        "placerd: %s: %s and %s hold the same key; a key "
+                        "serves one %s: make one pair each with 'placer "
+                        "keygen'\n",
+                        opt, key_file(ks->who[i]), key_file(ks->who[ks->n]),
+                        what);
                 rc = PLC_EXIT_DATAERR;
             }
-        t->n_keys++;
+        ks->n++;
     }
     closedir(d);
-    t->keys_dir = agent_keys;
+    return rc;
+}
+
+int transport_keys(struct transport *t, const char *server_key,
+                   const char *agent_keys, const char *client_keys)
+{
+    int rc = read_key(server_key, t->secret);
+    if (rc == 0 && agent_keys) {
+        rc = load_keys(&t->agent_keys, "--agent-keys", agent_keys, "", "host");
+        t->keys_dir = agent_keys;
+        t->agents_curve = true;
+    }
+    if (rc == 0 && client_keys) {
+        /* TENANT.pub: a tenant's client; admins/NAME.pub: an admin's */
+        rc = load_keys(&t->client_keys, "--client-keys", client_keys,
+                       "tenant:", "tenant");
+        char admins[4096];
+        snprintf(admins, sizeof admins, "%s/admins", client_keys);
+        struct stat st;
+        if (rc == 0 && stat(admins, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = load_keys(&t->client_keys, "--client-keys", admins,
+                           "admin:", "admin");
+        t->clients_dir = client_keys;
+        t->clients_curve = true;
+    }
     return rc;
 }
 
@@ -201,8 +241,12 @@ static void read_clients(struct transport *t)
                 p->t = t;
                 p->len = il;
                 memcpy(p->id, zmq_msg_data(&f[0]), il);
-                srv_request_bytes(t->srv, zmq_msg_data(&f[2]),
-                                  zmq_msg_size(&f[2]), on_reply, p);
+                /* with CURVE, whom the client's key stands for (ZAP's
+                 * user id) */
+                srv_request_bytes_as(
+                    t->srv, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]),
+                    t->clients_curve ? zmq_msg_gets(&f[2], "User-Id") : NULL,
+                    on_reply, p);
             } else {
                 plc_log(PLC_LOG_ERROR, "out of memory: a request dropped");
             }
@@ -226,7 +270,8 @@ static void read_agents(struct transport *t)
         if (n == 2)
             /* with CURVE, the host the agent's key serves (ZAP's user id) */
             srv_agent_message(t->srv, zmq_msg_data(&f[0]), zmq_msg_size(&f[0]),
-                              t->zap ? zmq_msg_gets(&f[1], "User-Id") : NULL,
+                              t->agents_curve ? zmq_msg_gets(&f[1], "User-Id")
+                                              : NULL,
                               zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
         else
             plc_log(PLC_LOG_WARN,
@@ -245,11 +290,15 @@ static void read_zap(struct transport *t)
         char key[41] = "?", addr[64] = "";
         const char *host = "";
         bool ok = false;
+        /* the domain says which socket asks (ZMQ_ZAP_DOMAIN) */
+        bool clients = n >= 3 && zmq_msg_size(&f[2]) == 7 &&
+                       !memcmp(zmq_msg_data(&f[2]), "clients", 7);
+        const struct keyset *ks = clients ? &t->client_keys : &t->agent_keys;
         if (n == 7 && zmq_msg_size(&f[6]) == 32) {
             zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
-            for (size_t i = 0; i < t->n_keys && !ok; i++)
-                if ((ok = !strcmp(t->keys[i], key)))
-                    host = t->key_hosts[i];
+            for (size_t i = 0; i < ks->n && !ok; i++)
+                if ((ok = !strcmp(ks->key[i], key)))
+                    host = ks->who[i];
             snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
                      (const char *)zmq_msg_data(&f[3]));
         }
@@ -257,9 +306,9 @@ static void read_zap(struct transport *t)
          * once a minute per key */
         if (!ok && (strcmp(t->refused_key, key) ||
                     plc_now_ms() - t->refused_key_ms > 60000)) {
-            plc_log(PLC_LOG_WARN,
-                    "refused an agent from %s: its key %s is not in %s",
-                    addr[0] ? addr : "?", key, t->keys_dir);
+            plc_log(PLC_LOG_WARN, "refused %s from %s: its key %s is not in %s",
+                    clients ? "a client" : "an agent", addr[0] ? addr : "?",
+                    key, clients ? t->clients_dir : t->keys_dir);
             memcpy(t->refused_key, key, sizeof t->refused_key);
             t->refused_key_ms = plc_now_ms();
         }
@@ -454,6 +503,25 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
     zmq_setsockopt(t->clients, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
     zmq_setsockopt(t->clients, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt(t->clients, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt);
+    int one = 1;
+    if ((t->agents_curve || t->clients_curve) && !t->zap) {
+        /* the ZAP handler first: libzmq asks it about every CURVE peer */
+        t->zap = zmq_socket(t->zctx, ZMQ_REP);
+        zmq_setsockopt(t->zap, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_bind(t->zap, "inproc://zeromq.zap.01") != 0) {
+            fprintf(stderr, "placerd: cannot set up CURVE (%s)\n",
+                    zmq_strerror(errno));
+            return PLC_EXIT_SOFTWARE;
+        }
+    }
+    if (t->clients_curve &&
+        (zmq_setsockopt(t->clients, ZMQ_ZAP_DOMAIN, "clients", 7) != 0 ||
+         zmq_setsockopt(t->clients, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+         zmq_setsockopt(t->clients, ZMQ_CURVE_SECRETKEY, t->secret, 40) != 0)) {
+        fprintf(stderr, "placerd: cannot set up CURVE on --listen (%s)\n",
+                zmq_strerror(errno));
+        return PLC_EXIT_SOFTWARE;
+    }
     if (zmq_bind(t->clients, listen) != 0) {
         fprintf(stderr, "placerd: --listen: cannot bind '%s' (%s)\n", listen,
                 zmq_strerror(errno));
@@ -465,12 +533,8 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
     zmq_setsockopt(t->agents, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(t->agents, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(t->agents, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
-    if (t->secret[0]) {
-        /* the ZAP handler first: libzmq asks it about every agent */
-        t->zap = zmq_socket(t->zctx, ZMQ_REP);
-        zmq_setsockopt(t->zap, ZMQ_LINGER, &linger, sizeof linger);
-        int one = 1;
-        if (zmq_bind(t->zap, "inproc://zeromq.zap.01") != 0 ||
+    if (t->agents_curve) {
+        if (zmq_setsockopt(t->agents, ZMQ_ZAP_DOMAIN, "agents", 6) != 0 ||
             zmq_setsockopt(t->agents, ZMQ_CURVE_SERVER, &one, sizeof one) !=
                 0 ||
             zmq_setsockopt(t->agents, ZMQ_CURVE_SECRETKEY, t->secret, 40) !=
@@ -491,7 +555,7 @@ int transport_start(struct transport *t, uv_loop_t *loop, struct srv *s,
         char ep[64];
         snprintf(ep, sizeof ep, "inproc://placerd.monitor.%d", i);
         int events = ZMQ_EVENT_ACCEPT_FAILED;
-        if (i == 1 && t->secret[0])
+        if (i == 1 ? t->agents_curve : t->clients_curve)
             events |= ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
         if (zmq_socket_monitor(watched[i], ep, events) != 0)
@@ -561,9 +625,10 @@ void transport_release(struct transport *t)
     if (t->zctx)
         zmq_ctx_term(t->zctx);
     t->zap = t->agents = t->clients = t->zctx = NULL;
-    free(t->keys);
-    free(t->key_hosts);
-    t->keys = NULL;
-    t->key_hosts = NULL;
-    t->n_keys = 0;
+    for (int i = 0; i < 2; i++) {
+        struct keyset *ks = i ? &t->client_keys : &t->agent_keys;
+        free(ks->key);
+        free(ks->who);
+        *ks = (struct keyset){0};
+    }
 }

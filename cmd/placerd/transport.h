@@ -13,6 +13,13 @@
 
 struct srv;
 
+/* Public keys (Z85), each with whom it stands for. */
+struct keyset {
+    char (*key)[41];
+    char (*who)[80];
+    size_t n;
+};
+
 struct transport {
     uv_loop_t *loop;
     struct srv *srv;
@@ -23,12 +30,13 @@ struct transport {
     uv_timer_t ticker; /* the agents' heartbeats */
     bool started;      /* the handles above are initialised */
     bool closing;
-    /* CURVE: placerd's secret key and the agents' public keys (Z85) */
+    /* CURVE: placerd's secret key, the agents' public keys (Z85; who:
+     * the host each serves, its file's name) and the clients' ("tenant:T",
+     * "admin:NAME") */
     char secret[41];
-    char (*keys)[41];
-    char (*key_hosts)[64]; /* the host each key serves: its file's name */
-    size_t n_keys;
-    const char *keys_dir;
+    struct keyset agent_keys, client_keys;
+    bool agents_curve, clients_curve;
+    const char *keys_dir, *clients_dir;
     /* a refused key is said at most once a minute */
     double refused_key_ms;
     char refused_key[41];
@@ -39,12 +47,13 @@ struct transport {
     double handshake_failed_ms; /* an agent's failed handshake, likewise */
 };
 
-/* Read --server-key and the HOST.pub files of --agent-keys (each key serves
- * the host its file is named after; one key in two files is refused).
- * 0, or the exit
+/* Read --server-key, the HOST.pub files of --agent-keys (each key serves
+ * the host its file is named after) and of --client-keys the TENANT.pub
+ * files (a tenant's clients) and admins/NAME.pub (an admin's); one key in
+ * two files is refused.  Either directory may be NULL.  0, or the exit
  * code after saying why on stderr. */
 int transport_keys(struct transport *t, const char *server_key,
-                   const char *agent_keys);
+                   const char *agent_keys, const char *client_keys);
 
 /* Bind the clients' and the agents' endpoints and start reading them into
  * s.  0, or the exit code after saying why on stderr (the caller releases

@@ -37,6 +37,8 @@ tenants      tokens made over HTTP; a tenant's token sees and changes only
              operations); missing, malformed, wrong, expired and revoked
              tokens (401); quotas of workflows and CPU enforced (409
              quota, dry runs too); placer --token over ZeroMQ
+curve        the client socket over CURVE: TENANT.pub and admins/NAME.pub
+             keys act for their tenant or as an admin; others are refused
 busy         a full queue (--queue 1): 503 busy with Retry-After, placerd
              still answering; a client silent mid-request cut off at 30 s
 clients      keep-alive reuse, 8 clients submitting at once (all answered,
@@ -1346,7 +1348,75 @@ def busy():
         d.stop()
 
 
-SCENARIOS = {"openapi": openapi, "busy": busy, "k8s": k8s, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
+def curve():
+    """The client socket over CURVE: a key in --client-keys acts for its
+    tenant (TENANT.pub) or as an admin (admins/NAME.pub); another key, or
+    none, is refused at the handshake."""
+    keys = os.path.join(WORK, "curve")
+    os.makedirs(os.path.join(keys, "pub", "admins"))
+
+    def keygen(name, pub_as=None):
+        path = os.path.join(keys, name)
+        subprocess.run([BIN + "/placer", "keygen", path], check=True,
+                       capture_output=True, timeout=30)
+        if pub_as:
+            shutil.copy(path + ".pub", os.path.join(keys, "pub", pub_as))
+        return path
+    srvk = keygen("placerd")
+    ops = keygen("ops", "admins/ops.pub")
+    acme = keygen("acme", "acme.pub")
+    other = keygen("other", "other.pub")
+    stranger = keygen("stranger")
+    d = Daemon("curve", extra=["--server-key", srvk + ".key", "--client-keys",
+                               os.path.join(keys, "pub")])
+    env = dict(os.environ)
+    env.pop("PLACER_TOKEN", None)
+
+    def placer(key, *args):
+        cmd = [BIN + "/placer", "--server", d.zmq]
+        if key:
+            cmd += ["--server-pub", srvk + ".pub", "--key", key + ".key"]
+        return subprocess.run(cmd + list(args), capture_output=True,
+                              text=True, timeout=60, env=env)
+    try:
+        out = placer(ops, "cluster", "apply", SRC + "/examples/fat-tree-k4.json")
+        check(out.returncode == 0, "an admin's key applies the cluster (%d %s)"
+              % (out.returncode, out.stderr))
+        out = placer(acme, "submit", SRC + "/examples/vepc-attach.json")
+        check(out.returncode == 0, "acme's key submits acme's workflow (%d %s)"
+              % (out.returncode, out.stderr))
+        out = placer(acme, "list")
+        check(out.returncode == 0 and "vepc-attach" in out.stdout,
+              "acme's key lists it")
+        out = placer(other, "status", "--tenant", "acme", "vepc-attach")
+        check(out.returncode == 1, "another tenant's key: acme's workflow is "
+              "not found (%d %s)" % (out.returncode, out.stderr))
+        out = placer(other, "list")
+        check(out.returncode == 0 and "vepc-attach" not in out.stdout,
+              "another tenant's key lists none of acme's")
+        out = placer(other, "cluster", "apply", SRC + "/examples/fat-tree-k4.json")
+        check(out.returncode == 77, "a tenant's key may not apply a cluster "
+              "(%d)" % out.returncode)
+        out = placer(stranger, "list")
+        check(out.returncode == 69 and "client-keys" in out.stderr,
+              "a key not in --client-keys is refused (%d %s)"
+              % (out.returncode, out.stderr.strip()))
+        out = placer(None, "list")
+        check(out.returncode == 69, "no CURVE on a CURVE socket: refused (%d)"
+              % out.returncode)
+        # the events name the key that made each change
+        st, _, ev = call(d, "GET", "/v1/events")
+        actors = {e["kind"]: e["actor"] for e in ev["events"]}
+        check(actors.get("cluster") == "admin key ops" and
+              actors.get("admit") == "acme key acme",
+              "the watch names the keys (%r)" % actors)
+    finally:
+        d.stop()
+    log = open(d.db + ".log").read()
+    check("refused a client" in log, "placerd logs the refused client key")
+
+
+SCENARIOS = {"openapi": openapi, "curve": curve, "busy": busy, "k8s": k8s, "watch": watch, "idempotency": idempotency, "walkthrough": walkthrough, "lifecycle": lifecycle,
              "metrics": metrics, "tenants": tenants, "same": same, "errors": errors,
              "clients": clients, "options": options}
 

@@ -87,6 +87,14 @@ void srv_request_bytes(struct srv *s, const uint8_t *data, size_t len,
 void srv_request(struct srv *s, Placer__Request *req, srv_reply_fn reply,
                  void *ctx);
 
+/* As srv_request_bytes() and srv_request(), from a peer the transport
+ * authenticated by its CURVE key: `who` is "tenant:T" (it acts for tenant
+ * T) or "admin:NAME"; a token in the request still wins. */
+void srv_request_bytes_as(struct srv *s, const uint8_t *data, size_t len,
+                          const char *who, srv_reply_fn reply, void *ctx);
+void srv_request_as(struct srv *s, Placer__Request *req, const char *who,
+                    srv_reply_fn reply, void *ctx);
+
 /* Stop taking admissions: the waiting ones are answered busy, the one in
  * progress and the commits finish, then done(arg) is called once from the
  * loop (or at once when nothing runs).  Queries are still answered. */
