@@ -784,7 +784,10 @@ static void do_events(struct call *c, const struct srv_http_request *rq)
         return;
     }
     const char *tenant = t.admin ? "" : t.tenant;
-    rc = events_answer(c, since, tenant, (size_t)limit, wait_ns == 0);
+    /* placerd stopping: no new watch waits (its connection would outlive
+     * libmicrohttpd) */
+    rc = events_answer(c, since, tenant, (size_t)limit,
+                       wait_ns == 0 || srv_stopping(c->srv));
     if (rc != 1) {
         free(c);
         return;
