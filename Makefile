@@ -80,7 +80,7 @@ fuzz: deps
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_request $(FUZZ_SECONDS)
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_agent $$(( $(FUZZ_SECONDS) / 2 ))
 	@./scripts/fuzz.sh build-fuzz/bin/fuzz_sim $$(( $(FUZZ_SECONDS) / 2 ))
-	@./scripts/fuzz.sh build-fuzz/bin/fuzz_http $(FUZZ_SECONDS)
+	@./scripts/fuzz.sh build-fuzz/bin/fuzz_http $$(( $(FUZZ_SECONDS) / 2 ))
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \

@@ -126,8 +126,11 @@ ep="ipc://$tmp/placerd.sock"
 echo "\$ export PLACER_TOKEN=\$(placerd --db placer.db token create --admin)"
 PLACER_TOKEN=$("$bin/placerd" --db "$tmp/placer.db" token create --admin) || exit 1
 export PLACER_TOKEN
+# the HTTP API on a free loopback port
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin/placerd" --db "$tmp/placer.db" --listen "$ep" \
-    --agents-listen "ipc://$tmp/agents.sock" --insecure-agents 2>"$tmp/placerd.log" &
+    --agents-listen "ipc://$tmp/agents.sock" --insecure-agents \
+    --http "127.0.0.1:$port" 2>"$tmp/placerd.log" &
 pid=$!
 agents=
 trap 'kill $pid $agents 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -168,6 +171,15 @@ sleep 300 &
 sleeper=$!
 P bind video-pipeline decode --pid $sleeper || exit 1
 kill $sleeper
+
+say "13c. The same service over HTTP (docs/http.md): a tenant's token sees its own workflows only"
+echo "\$ ACME_TOKEN=\$(placer token create --tenant acme)"
+acme=$("$bin/placer" --server "$ep" token create --tenant acme 2>/dev/null) || exit 1
+echo "\$ curl -H 'Authorization: Bearer \$ACME_TOKEN' http://127.0.0.1:$port/v1/workflows"
+curl -sS -H "Authorization: Bearer $acme" "http://127.0.0.1:$port/v1/workflows" || exit 1
+echo "\$ curl -H 'Authorization: Bearer \$PLACER_TOKEN' .../metrics | grep 'admissions_total{result=\"admitted\"'"
+curl -sS -H "Authorization: Bearer $PLACER_TOKEN" "http://127.0.0.1:$port/metrics" |
+    grep 'placer_admissions_total{result="admitted"'
 
 say "14. A release frees its reservations at once"
 P release control-loop || exit 1
