@@ -123,6 +123,7 @@ static json_t *entry_json(const struct agent_applied *e, bool done)
         "cgroup", e->cgroup, "cpuset", e->cpuset, "device", e->device,
         "classid", (json_int_t)e->classid, "done", done);
     json_object_set_new(o, "pid_start", json_integer((json_int_t)e->pid_start));
+    json_object_set_new(o, "cgroup_path", json_string(r->cgroup_path));
     return o;
 }
 
@@ -369,6 +370,7 @@ static struct agent_applied *entry_from_json(json_t *o, bool *done)
     json_array_foreach(json_object_get(o, "cores"), k, v) if (k < PLC_VCPUS_MAX)
         r->cores[r->n_cores++] = (int)json_integer_value(v);
     r->pid = (pid_t)get_u64(o, "pid");
+    copy_str(r->cgroup_path, sizeof r->cgroup_path, o, "cgroup_path");
     copy_str(r->next_hop, sizeof r->next_hop, o, "next_hop");
     r->rate_bps = get_u64(o, "rate_bps");
     r->burst_bytes = get_u64(o, "burst_bytes");
@@ -665,6 +667,14 @@ static int be_apply(struct agent *a, struct agent_applied *e,
         if (x)
             return x;
     }
+    if (e->res.kind == AGENT_CPU && e->res.cgroup_path[0] &&
+        strcmp(b, "deadline")) {
+        plc_error_set(err, PLC_EDATA,
+                      "a service bound to a cgroup needs the deadline "
+                      "backend (this agent enforces CPU with '%s')",
+                      b);
+        return ENOTSUP;
+    }
     if (!strcmp(b, "deadline"))
         return agent_deadline_apply(e, a->cfg.partition, err);
     if (!strcmp(b, "cgroup"))
@@ -724,8 +734,9 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
     if (e && e->errnum == 0 && same(&e->res, r) && be &&
         !strcmp(e->backend, be)) {
         /* unchanged: only the generation (and new threads) */
-        bool bound = !strcmp(be, "deadline") && r->pid > 0;
-        int x = bound ? check_process(e, &err) : 0;
+        bool bound =
+            !strcmp(be, "deadline") && (r->pid > 0 || r->cgroup_path[0]);
+        int x = bound && r->pid > 0 ? check_process(e, &err) : 0;
         if (!x && bound)
             x = agent_deadline_apply(e, a->cfg.partition, &err);
         if (x == 0 && e->res.generation != r->generation) {
@@ -761,7 +772,9 @@ static int apply_prepare(struct agent *a, const struct agent_res *r,
         if (!strcmp(be, "htb"))
             e->classid = free_minor(a);
     } else if (strcmp(e->backend, be) ||
-               (r->kind == AGENT_CPU && e->res.pid != r->pid)) {
+               (r->kind == AGENT_CPU &&
+                (e->res.pid != r->pid ||
+                 strcmp(e->res.cgroup_path, r->cgroup_path)))) {
         /* another backend now (the agent restarted with others), or bound
          * to another process: let the old go first */
         int x = be_remove(a, e, &err);
@@ -924,12 +937,25 @@ void agent_rescan(struct agent *a, agent_result_fn fn, void *arg)
 {
     for (size_t i = 0; i < a->n; i++) {
         struct agent_applied *e = a->e[i];
-        if (e->res.kind != AGENT_CPU || e->res.pid <= 0 ||
+        bool cg = e->res.cgroup_path[0] != 0;
+        if (e->res.kind != AGENT_CPU || (e->res.pid <= 0 && !cg) ||
             !strcmp(e->backend, "dryrun"))
             continue;
         struct plc_error err = PLC_ERROR_INIT;
         int x;
-        if ((x = check_process(e, &err)) != 0) {
+        if (cg) {
+            /* a cgroup: its threads now, the new ones included */
+            size_t before = e->n_tids;
+            x = !strcmp(e->backend, "deadline")
+                    ? agent_deadline_apply(e, a->cfg.partition, &err)
+                    : ENOTSUP;
+            if (x == ENOTSUP)
+                plc_error_set(&err, PLC_EDATA,
+                              "a service bound to a cgroup needs the "
+                              "deadline backend");
+            if (x == 0 && e->n_tids != before)
+                a->dirty[i] = true;
+        } else if ((x = check_process(e, &err)) != 0) {
             /* gone, or its pid taken by another process */
         } else if (!strcmp(e->backend, "deadline")) {
             size_t before = e->n_tids;

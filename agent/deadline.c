@@ -78,6 +78,53 @@ static int cmp_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The threads of a cgroup directory (v1 "tasks", v2 "cgroup.threads"),
+ * sorted, but init's and the agent's own.  0 or an errno. */
+static int cgroup_threads(const char *dir, pid_t **out, size_t *n,
+                          struct plc_error *err)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/tasks", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(path, sizeof path, "%s/cgroup.threads", dir);
+        f = fopen(path, "r");
+    }
+    if (!f) {
+        int e = errno;
+        plc_error_set(err, PLC_EIO,
+                      "cannot list the threads of cgroup %s (%s): bind the "
+                      "directory of an existing cgroup",
+                      dir, strerror(e));
+        return e == ENOENT ? ESRCH : e;
+    }
+    pid_t *t = NULL;
+    size_t k = 0, cap = 0;
+    long v;
+    while (fscanf(f, "%ld", &v) == 1) {
+        if (v <= 1 || v == (long)getpid())
+            continue; /* never init or the agent */
+        if (k == cap) {
+            cap = cap ? 2 * cap : 16;
+            pid_t *g = realloc(t, cap * sizeof *t);
+            if (!g) {
+                free(t);
+                fclose(f);
+                plc_error_set(err, PLC_ENOMEM, "out of memory");
+                return ENOMEM;
+            }
+            t = g;
+        }
+        t[k++] = (pid_t)v;
+    }
+    fclose(f);
+    if (k)
+        qsort(t, k, sizeof *t, cmp_pid);
+    *out = t;
+    *n = k;
+    return 0;
+}
+
 /* The threads of pid, sorted.  0 or an errno. */
 static int threads(pid_t pid, pid_t **out, size_t *n, struct plc_error *err)
 {
@@ -138,20 +185,26 @@ int agent_deadline_apply(struct agent_applied *a,
                          struct plc_error *err)
 {
     const struct agent_res *r = &a->res;
-    if (r->pid <= 0)
+    if (r->pid <= 0 && !r->cgroup_path[0])
         return 0; /* not bound yet: nothing to enforce */
     pid_t *t;
     size_t n;
-    int e = threads(r->pid, &t, &n, err);
+    int e = r->cgroup_path[0] ? cgroup_threads(r->cgroup_path, &t, &n, err)
+                              : threads(r->pid, &t, &n, err);
     if (e)
         return e;
+    char what[440];
+    if (r->cgroup_path[0])
+        snprintf(what, sizeof what, "cgroup %s", r->cgroup_path);
+    else
+        snprintf(what, sizeof what, "pid %d", (int)r->pid);
     int vcpus = r->vcpus > 0 ? r->vcpus : 1;
     if (n > (size_t)vcpus) {
         plc_error_set(err, PLC_EDATA,
-                      "pid %d has %zu threads but the reservation covers %d "
-                      "(the service's vcpus): bind a process with at most %d "
+                      "%s has %zu threads but the reservation covers %d "
+                      "(the service's vcpus): bind one with at most %d "
                       "threads, or raise vcpus",
-                      (int)r->pid, n, vcpus, vcpus);
+                      what, n, vcpus, vcpus);
         free(t);
         return E2BIG;
     }
@@ -175,11 +228,10 @@ int agent_deadline_apply(struct agent_applied *a,
             if (e == ESRCH)
                 continue; /* the thread ended meanwhile */
             plc_error_set(err, PLC_EIO,
-                          "sched_setattr(tid %d of pid %d, SCHED_DEADLINE "
+                          "sched_setattr(tid %d of %s, SCHED_DEADLINE "
                           "runtime %llu ns, deadline %llu ns, period %llu "
                           "ns, RESET_ON_FORK): %s",
-                          (int)t[i], (int)r->pid,
-                          (unsigned long long)r->budget_ns,
+                          (int)t[i], what, (unsigned long long)r->budget_ns,
                           (unsigned long long)r->deadline_ns,
                           (unsigned long long)r->period_ns, strerror(e));
             rollback(changed, n_changed, part);
@@ -219,7 +271,9 @@ int agent_deadline_remove(struct agent_applied *a,
     /* the threads recorded, and any the process has now */
     pid_t *now = NULL;
     size_t n_now = 0;
-    if (a->res.pid > 0)
+    if (a->res.cgroup_path[0])
+        cgroup_threads(a->res.cgroup_path, &now, &n_now, NULL);
+    else if (a->res.pid > 0)
         threads(a->res.pid, &now, &n_now, NULL);
     for (int pass = 0; pass < 2; pass++) {
         const pid_t *t = pass ? now : a->tids;

@@ -27,6 +27,8 @@ bool agent_wire_res(const Placer__Reservation *m, struct agent_res *r,
         r->cores[r->n_cores++] = (int)m->cores[i];
     r->vcpus = r->n_cores ? r->n_cores : 1;
     r->pid = m->pid;
+    snprintf(r->cgroup_path, sizeof r->cgroup_path, "%s",
+             m->cgroup ? m->cgroup : "");
     snprintf(r->next_hop, sizeof r->next_hop, "%s",
              m->next_hop ? m->next_hop : "");
     r->rate_bps = m->rate_bps;

@@ -376,9 +376,30 @@ static void do_bind(struct srv *srv, struct job *q)
     struct store_binding sb = {0};
     bool service = b->service != NULL;
     const char *bad = NULL;
-    if (service && b->has_pid && b->pid > 0 && !b->from && !b->to) {
+    if (service && b->has_pid && b->pid > 0 && !b->from && !b->to &&
+        !b->cgroup) {
         snprintf(subject, sizeof subject, "%s", b->service);
         sb.pid = b->pid;
+    } else if (service && b->cgroup && !(b->has_pid && b->pid) && !b->from &&
+               !b->to) {
+        /* a cgroup's directory on the host: absolute, under
+         * /sys/fs/cgroup, no way up, no odd bytes */
+        size_t n = strlen(b->cgroup);
+        bool odd = false;
+        for (size_t i = 0; i < n; i++)
+            odd |= (unsigned char)b->cgroup[i] < 0x21 ||
+                   (unsigned char)b->cgroup[i] > 0x7e;
+        const char *ctl = b->cgroup + (n > 15 ? 15 : n),
+                   *grp = strchr(ctl, '/');
+        if (strncmp(b->cgroup, "/sys/fs/cgroup/", 15) || n > 400 || odd ||
+            !grp || !grp[1] || /* a group, not a controller's root */
+            strstr(b->cgroup, "/../") || strstr(b->cgroup, "/./") ||
+            (n >= 3 && !strcmp(b->cgroup + n - 3, "/..")))
+            bad = "cgroup: give the cgroup's directory, an absolute path under "
+                  "/sys/fs/cgroup/ without . or .. (such as "
+                  "/sys/fs/cgroup/cpu/kubepods/pod1234)";
+        snprintf(subject, sizeof subject, "%s", b->service);
+        sb.cgroup = b->cgroup;
     } else if (!service && b->from && b->to && b->flow) {
         const Placer__FlowSpec *f = b->flow;
         struct in_addr x;
@@ -398,7 +419,8 @@ static void do_bind(struct srv *srv, struct job *q)
         sb.dst_port = (int)f->dst_port;
         sb.protocol = f->protocol;
     } else {
-        bad = "give service and pid, or from, to and flow";
+        bad = "give service and pid, service and cgroup, or from, to and "
+              "flow";
     }
     if (bad) {
         srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_BAD_INPUT, NULL,
@@ -428,16 +450,19 @@ static void do_bind(struct srv *srv, struct job *q)
     }
     if (!service)
         id[pl - 1] = 0;
-    plc_log(
-        PLC_LOG_INFO, "bound %s to %s%s (%zu reservations, generation %lld)",
-        id, service ? "pid " : "flow ",
-        service
-            ? (snprintf(tb, sizeof tb, "%d", sb.pid), tb)
-            : (snprintf(tb, sizeof tb, "%s:%d-%s:%d/%s", sb.src ? sb.src : "*",
-                        sb.src_port, sb.dst ? sb.dst : "*", sb.dst_port,
-                        sb.protocol ? sb.protocol : "any"),
-               tb),
-        n, (long long)sb.generation);
+    plc_log(PLC_LOG_INFO,
+            "bound %s to %s%s (%zu reservations, generation %lld)", id,
+            sb.cgroup ? "cgroup "
+            : service ? "pid "
+                      : "flow ",
+            sb.cgroup ? sb.cgroup
+            : service ? (snprintf(tb, sizeof tb, "%d", sb.pid), tb)
+                      : (snprintf(tb, sizeof tb, "%s:%d-%s:%d/%s",
+                                  sb.src ? sb.src : "*", sb.src_port,
+                                  sb.dst ? sb.dst : "*", sb.dst_port,
+                                  sb.protocol ? sb.protocol : "any"),
+                         tb),
+            n, (long long)sb.generation);
     Placer__BindReply br = PLACER__BIND_REPLY__INIT;
     br.reservation_id = id;
     srv__reply_with(q, PLACER__RESPONSE__RESULT_BIND, &br);

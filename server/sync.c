@@ -108,6 +108,7 @@ static void resv_free(struct resv *r)
     free(r->src);
     free(r->dst);
     free(r->proto);
+    free(r->cgroup);
     free(r->error);
     free(r);
 }
@@ -210,12 +211,14 @@ static void set_binding(struct resv *r, const struct store_binding *b)
     free(r->src);
     free(r->dst);
     free(r->proto);
-    r->src = r->dst = r->proto = NULL;
+    free(r->cgroup);
+    r->src = r->dst = r->proto = r->cgroup = NULL;
     r->pid = 0;
     r->flow = false;
     if (!b)
         return;
     r->pid = b->pid;
+    r->cgroup = r->cpu ? dup0(b->cgroup) : NULL;
     if (!r->cpu) {
         r->flow = true;
         r->src = dup0(b->src);
@@ -281,6 +284,7 @@ static void fill(const struct resv *r, Placer__Reservation *m,
         m->n_cores = (size_t)r->n_cores;
         m->has_pid = 1;
         m->pid = r->pid;
+        m->cgroup = r->cgroup;
     } else {
         m->has_rate_bps = m->has_link_rate_bps = 1;
         m->rate_bps = r->rate_bps;
@@ -677,6 +681,8 @@ void srv__sync_plan_states(const struct sync *s, Placer__Plan *p,
             v->has_pid = 1;
             v->pid = r->pid;
         }
+        if (r->cgroup && !v->cgroup)
+            v->cgroup = strdup(r->cgroup);
         if (why) {
             free(v->error);
             v->error = strdup(why);

@@ -22,6 +22,7 @@ struct resv {
     uint64_t budget_ns, period_ns, deadline_ns, rate_bps, link_rate_bps;
     int *cores, n_cores;
     int pid;
+    char *cgroup;            /* or a bound cgroup's directory */
     char *src, *dst, *proto; /* a bound flow */
     int sport, dport;
     bool flow;

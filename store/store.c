@@ -153,6 +153,8 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (scope, key));",
     /* 10: who made each change (a token, "local client", "placerd") */
     "ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';",
+    /* 11: a service bound to a cgroup (its directory) rather than a pid */
+    "ALTER TABLE bindings ADD COLUMN cgroup TEXT;",
 };
 
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof *migrations)

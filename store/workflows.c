@@ -734,8 +734,8 @@ int store_bind(struct store *s, const char *tenant, const char *name,
     b->generation = gen + 1;
     st = prep(s,
               "INSERT OR REPLACE INTO bindings (workflow_id, subject, pid,"
-              " src, src_port, dst, dst_port, protocol, generation)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              " src, src_port, dst, dst_port, protocol, generation, cgroup)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               err, "record the binding");
     if (!st)
         return rollback(s, PLC_EIO);
@@ -749,11 +749,15 @@ int store_bind(struct store *s, const char *tenant, const char *name,
     sqlite3_bind_int(st, 7, b->dst_port);
     sqlite3_bind_text(st, 8, b->protocol, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, b->generation);
+    if (b->cgroup)
+        sqlite3_bind_text(st, 10, b->cgroup, -1, SQLITE_STATIC);
     int rc = done(s, st, err, "record the binding");
     char subj[256], detail[160];
     snprintf(subj, sizeof subj, "%s/%s/%s", tenant, name, subject);
     if (b->pid > 0)
         snprintf(detail, sizeof detail, "pid %d", b->pid);
+    else if (b->cgroup)
+        snprintf(detail, sizeof detail, "cgroup %.140s", b->cgroup);
     else
         snprintf(detail, sizeof detail, "flow %s:%d-%s:%d/%s",
                  b->src ? b->src : "*", b->src_port, b->dst ? b->dst : "*",
@@ -780,14 +784,16 @@ int store_resv_each(struct store *s,
         "SELECT w.tenant, w.name, c.service, c.host, NULL,"
         " group_concat(c.core), max(c.budget_ns), max(c.period_ns),"
         " max(c.deadline_ns), 0, max(w.admitted_us, coalesce(b.generation,"
-        " 0)), b.generation IS NOT NULL, b.pid, NULL, 0, NULL, 0, NULL, 0"
-        " FROM cpu_reservations c JOIN workflows w ON w.id = c.workflow_id"
+        " 0)), b.generation IS NOT NULL, b.pid, NULL, 0, NULL, 0, NULL, 0,"
+        " b.cgroup FROM cpu_reservations c JOIN workflows w ON w.id = "
+        "c.workflow_id"
         " LEFT JOIN bindings b ON b.workflow_id = c.workflow_id AND"
         " b.subject = c.service GROUP BY c.workflow_id, c.service",
         "SELECT w.tenant, w.name, n.vlink, n.node_from, n.node_to, NULL, 0,"
         " 0, 0, n.rate_bps, max(w.admitted_us, coalesce(b.generation, 0)),"
         " b.generation IS NOT NULL, 0, b.src, b.src_port, b.dst, b.dst_port,"
-        " b.protocol, n.back FROM net_reservations n JOIN workflows w ON w.id ="
+        " b.protocol, n.back, NULL FROM net_reservations n JOIN workflows w ON "
+        "w.id ="
         " n.workflow_id LEFT JOIN bindings b ON b.workflow_id ="
         " n.workflow_id AND b.subject = n.vlink",
     };
@@ -825,6 +831,7 @@ int store_resv_each(struct store *s,
                 b.dst = text(st, 15);
                 b.dst_port = sqlite3_column_int(st, 16);
                 b.protocol = text(st, 17);
+                b.cgroup = text(st, 19);
                 b.generation = v.generation;
                 v.bound = &b;
             }

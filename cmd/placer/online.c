@@ -298,9 +298,12 @@ static void print_plan_or_json(const Placer__Plan *d, bool json, int *code)
                     continue;
                 proto_enum_json_name(&placer__state__descriptor, (int)v->state,
                                      st, sizeof st);
-                char bound[32] = " (not bound)";
+                char bound[480] = " (not bound)";
                 if (v->has_pid)
                     snprintf(bound, sizeof bound, " (pid %d)", v->pid);
+                else if (v->cgroup)
+                    snprintf(bound, sizeof bound, " (cgroup %.400s)",
+                             v->cgroup);
                 printf("    %-*s %-9s on %s%s%s%s\n", w, v->name, st, v->host,
                        bound, v->error ? ": " : "", v->error ? v->error : "");
                 if (v->has_supply_delay_now_us)
@@ -673,6 +676,8 @@ int cmd_cluster_apply(int argc, char **argv)
 static const char bind_help[] =
     "Usage: placer [--server ENDPOINT] bind [--tenant T] WORKFLOW SERVICE "
     "--pid PID\n"
+    "       placer [--server ENDPOINT] bind [--tenant T] WORKFLOW SERVICE "
+    "--cgroup DIR\n"
     "       placer [--server ENDPOINT] bind [--tenant T] WORKFLOW FROM TO\n"
     "              --flow SRC[:PORT]-DST[:PORT][/tcp|/udp]\n"
     "\n"
@@ -687,6 +692,9 @@ static const char bind_help[] =
     "\n"
     "Options:\n"
     "  --pid PID      the process (on the service's host)\n"
+    "  --cgroup DIR   or every thread in a cgroup (a pod's or a container's\n"
+    "                 directory under /sys/fs/cgroup/, on the service's\n"
+    "                 host), followed as threads come and go\n"
     "  --flow SPEC    e.g. 10.0.0.1:5201-10.0.0.2:0/tcp (port 0 or none:\n"
     "                 any)\n"
     "  --tenant T     the workflow's tenant (default 'default')\n" SERVER_HELP
@@ -713,14 +721,15 @@ static bool split_endpoint(char *s, char **addr, unsigned *port)
 
 int cmd_bind(int argc, char **argv)
 {
-    enum { O_TENANT = 256, O_PID, O_FLOW };
+    enum { O_TENANT = 256, O_PID, O_FLOW, O_CGROUP };
     static const struct option opts[] = {
         {"tenant", required_argument, 0, O_TENANT},
         {"pid", required_argument, 0, O_PID},
+        {"cgroup", required_argument, 0, O_CGROUP},
         {"flow", required_argument, 0, O_FLOW},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *tenant = NULL, *flow = NULL;
+    const char *tenant = NULL, *flow = NULL, *cgroup = NULL;
     long pid = 0;
     int ch;
     optind = 1;
@@ -740,6 +749,9 @@ int cmd_bind(int argc, char **argv)
         case O_FLOW:
             flow = optarg;
             break;
+        case O_CGROUP:
+            cgroup = optarg;
+            break;
         case 'h':
             fputs(bind_help, stdout);
             return PLC_EXIT_OK;
@@ -751,11 +763,14 @@ int cmd_bind(int argc, char **argv)
     Placer__BindRequest b = PLACER__BIND_REQUEST__INIT;
     Placer__FlowSpec f = PLACER__FLOW_SPEC__INIT;
     char spec[256];
-    if (pid && !flow && args == 2) {
+    if (pid && !flow && !cgroup && args == 2) {
         b.service = argv[optind + 1];
         b.has_pid = 1;
         b.pid = (int32_t)pid;
-    } else if (flow && !pid && args == 3) {
+    } else if (cgroup && !pid && !flow && args == 2) {
+        b.service = argv[optind + 1];
+        b.cgroup = (char *)cgroup;
+    } else if (flow && !pid && !cgroup && args == 3) {
         b.from = argv[optind + 1];
         b.to = argv[optind + 2];
         snprintf(spec, sizeof spec, "%s", flow);

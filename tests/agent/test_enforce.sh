@@ -14,6 +14,7 @@ fi
 cleanup() {
     kill_all
     rmdir /sys/fs/cgroup/cpu/placer/* /sys/fs/cgroup/cpuset/placer/* 2>/dev/null
+    rmdir /sys/fs/cgroup/cpu/placer-test-$$ 2>/dev/null # the bound-cgroup test's
     [ -n "${KEEP:-}" ] && echo "(kept $tmp)" && return
     rm -rf "$tmp"
 }
@@ -281,6 +282,54 @@ wait $agent 2>/dev/null
 start_agent
 wait_state two active 5 || fail "after a clean agent restart"
 [ "$(policies $bt)" = "1 SCHED_DEADLINE" ] || fail "the binding did not survive"
+
+# --- a service bound to a cgroup (a pod's, a container's): every thread
+# in it, and those that join later; more than its vcpus is degraded
+cg=/sys/fs/cgroup/cpu/placer-test-$$
+mkdir "$cg" || fail "mkdir $cg"
+cgs=()
+join_cg() { # a busy process of one thread moved into the cgroup; $cp
+    "$bin/busy" 1 >/dev/null &
+    cp=$!
+    pids+=($cp)
+    cgs+=($cp)
+    sleep 0.1
+    echo $cp >"$cg/cgroup.procs" || fail "move $cp into $cg"
+}
+wf pod box 2 10ms 100ms
+P submit "$tmp/pod.json" >/dev/null || fail "submit pod"
+join_cg
+c1=$cp
+P bind pod box --cgroup "$cg" >/dev/null || fail "bind pod --cgroup"
+wait_state pod active 5 || fail "pod bound to a cgroup: active"
+[ "$(policies $c1)" = "1 SCHED_DEADLINE" ] || fail "the cgroup's thread: $(policies $c1)"
+P status pod | grep -q "$cg" || fail "status names the bound cgroup"
+join_cg
+c2=$cp
+for _ in $(seq 50); do [ "$(policies $c2)" = "1 SCHED_DEADLINE" ] && break; sleep 0.1; done
+[ "$(policies $c2)" = "1 SCHED_DEADLINE" ] || fail "a thread that joined the cgroup: $(policies $c2)"
+join_cg
+c3=$cp
+wait_state pod degraded 5 || fail "three threads on two vcpus: degraded"
+P status pod | grep -q "has 3 threads but the reservation covers 2" ||
+    fail "the degraded cgroup's reason: $(P status pod | grep -i thread)"
+[ "$(policies $c3)" = "1 SCHED_OTHER" ] || fail "the third thread was changed: $(policies $c3)"
+kill -9 $c3
+wait $c3 2>/dev/null
+wait_state pod active 5 || fail "back to two threads: active"
+P bind pod box --cgroup /sys/fs/cgroup/cpu >/dev/null 2>&1 &&
+    fail "a controller's root cgroup was accepted"
+P bind pod box --cgroup "$cg/../x" >/dev/null 2>&1 && fail "a cgroup path with .. was accepted"
+P release pod >/dev/null || fail "release pod"
+for _ in $(seq 50); do
+    [ "$(policies $c1)" = "1 SCHED_OTHER" ] && [ "$(policies $c2)" = "1 SCHED_OTHER" ] && break
+    sleep 0.1
+done
+[ "$(policies $c1)$(policies $c2)" = "1 SCHED_OTHER1 SCHED_OTHER" ] ||
+    fail "after release, the cgroup's threads: $(policies $c1), $(policies $c2)"
+kill -9 $c1 $c2
+wait $c1 $c2 2>/dev/null
+rmdir "$cg" || fail "rmdir $cg"
 
 # --- the cgroup backend: a quota for work that forks or cannot take
 # SCHED_DEADLINE (a ceiling: 2 threads x 20ms/100ms = 0.40 CPU), on the

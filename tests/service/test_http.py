@@ -306,6 +306,12 @@ def lifecycle():
         check(st in (404, 422) and isinstance(doc, dict) and doc.get("code"),
               "a binding of an unknown service: refused with a problem "
               "(got %d %r)" % (st, doc))
+        # a cgroup binding must name a group under /sys/fs/cgroup/
+        for cg in ("/sys/fs/cgroup/cpu", "/tmp/x", "/sys/fs/cgroup/cpu/../x"):
+            st, _, doc = call(d, "POST", "/v1/workflows/acme/vepc-attach/bindings",
+                              json.dumps({"service": "mme", "cgroup": cg}))
+            check(st == 422 and "cgroup" in doc.get("detail", ""),
+                  "a cgroup binding to %s: 422 (got %d)" % (cg, st))
         # release with a stale ETag: 412, and still there
         st, _, doc = call(d, "DELETE", "/v1/workflows/acme/vepc-attach",
                           headers={"If-Match": '"0123456789abcdef"'})

@@ -295,11 +295,11 @@ Test(store, reservations_are_listed_with_their_direction_and_binding)
     cr_assert_eq(x.net_there, 1);
     cr_assert_eq(x.net_back, 1);
     cr_assert_eq(x.bound, 0);
-    struct store_binding b = {4242, NULL, NULL, 0, 0, NULL, 0};
+    struct store_binding b = {4242, NULL, NULL, 0, 0, NULL, 0, NULL};
     cr_assert_eq(store_bind(s, "acme", "w1", "a", true, &b, &err), 0, "%s",
                  err.msg);
     cr_assert_gt(b.generation, 0);
-    struct store_binding f = {0, "10.0.0.1", "10.0.0.2", 0, 80, "tcp", 0};
+    struct store_binding f = {0, "10.0.0.1", "10.0.0.2", 0, 80, "tcp", 0, NULL};
     cr_assert_eq(store_bind(s, "acme", "w1", "a->b", false, &f, &err), 0, "%s",
                  err.msg);
     memset(&x, 0, sizeof x);

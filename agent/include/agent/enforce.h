@@ -43,7 +43,8 @@ struct agent_res {
     int vcpus;
     int cores[PLC_VCPUS_MAX];
     int n_cores;
-    pid_t pid; /* 0: not bound yet */
+    pid_t pid;             /* 0: not bound yet */
+    char cgroup_path[400]; /* or every thread of this cgroup directory */
     /* net */
     char next_hop[128];
     uint64_t rate_bps, burst_bytes, link_rate_bps;

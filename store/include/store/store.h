@@ -199,6 +199,7 @@ struct store_binding {
     int src_port, dst_port; /* 0: any */
     const char *protocol;   /* "tcp", "udp", NULL: any */
     int64_t generation;     /* the reservation's, from this binding on */
+    const char *cgroup;     /* or a service's cgroup directory, NULL if none */
 };
 
 /* Attach a reservation of a workflow to a process (service) or a flow
