@@ -1004,7 +1004,9 @@ def limits():
         d.log = open(os.path.join(WORK, "full.log"), "ab")
         d.start()
         request(d.endpoint, apply_req(cluster()))
-        with open(os.path.join(mnt, "fill"), "wb") as f:
+        # unbuffered: the write that finds the disk full raises here, and
+        # closing has nothing left to flush
+        with open(os.path.join(mnt, "fill"), "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
