@@ -39,36 +39,6 @@ static void *zctx;
 static const char *const *hosts;
 static size_t n_hosts;
 
-/* The workflow of bench_service: `services` stages of 100 us every 10 ms
- * behind a user at `node`, named `name`. */
-static int workflow_json(char *j, size_t len, const char *name,
-                         const char *node, int services)
-{
-    char *p = j, *e = j + len;
-    p += snprintf(p, (size_t)(e - p),
-                  "{\"name\": \"%s\", \"tenant\": \"bench\", \"deadline\": "
-                  "\"100ms\", \"endpoints\": [{\"name\": \"u\", \"node\": "
-                  "\"%s\"}], \"services\": [",
-                  name, node);
-    for (int i = 0; i < services; i++)
-        p += snprintf(p, (size_t)(e - p),
-                      "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
-                      "\"100us\"}, \"reservation\": {\"periods\": [\"10ms\"], "
-                      "\"budgets\": [\"100us\"]}}",
-                      i ? ", " : "", i);
-    p += snprintf(p, (size_t)(e - p), "], \"links\": [");
-    for (int i = 0; i < services; i++) {
-        char prev[16];
-        snprintf(prev, sizeof prev, i ? "s%d" : "u", i - 1);
-        p += snprintf(p, (size_t)(e - p),
-                      "%s{\"from\": \"%s\", \"to\": \"s%d\", \"rate\": "
-                      "\"1Mbit\"}",
-                      i ? ", " : "", prev, i);
-    }
-    p += snprintf(p, (size_t)(e - p), "]}");
-    return (int)(p - j);
-}
-
 static size_t discard(char *p, size_t s, size_t n, void *u)
 {
     (void)p;
@@ -112,7 +82,8 @@ static void *run_worker(void *arg)
         double t0 = bench_now_us();
         int k; /* 1 admitted, 0 rejected, -1 error */
         if (w->http) {
-            int len = workflow_json(json, sizeof json, name, node, w->services);
+            int len = bench_workflow_json(json, sizeof json, name, node,
+                                          w->services, "100us");
             curl_easy_setopt(cu, CURLOPT_POSTFIELDS, json);
             curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)len);
             long code = 0;
@@ -124,7 +95,8 @@ static void *run_worker(void *arg)
                                      : -1)
                     : -1;
         } else {
-            workflow_json(json, sizeof json, name, node, w->services);
+            bench_workflow_json(json, sizeof json, name, node, w->services,
+                                "100us");
             struct proto_doc d = PROTO_DOC_INIT;
             struct plc_error err = PLC_ERROR_INIT;
             proto_doc_load_text(&d, "w", json, strlen(json), PROTO_DOC_WORKFLOW,
@@ -161,12 +133,6 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
-static double pct(double *v, int n, double p)
-{
-    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
-    return n ? v[(int)((n - 1) * p)] : 0;
-}
-
 static double row(bool http, int clients, int services, const char *note)
 {
     static int gen;
@@ -196,8 +162,8 @@ static double row(bool http, int clients, int services, const char *note)
     printf("  %-6s %d client%s, %d-service: %7.0f admissions/s, p50 %6.2f ms, "
            "p99 %6.2f ms (%d admitted, %d rejected, %d errors)%s\n",
            http ? "HTTP" : "ZeroMQ", clients, clients == 1 ? " " : "s",
-           services, total / el, pct(all, total, 0.5), pct(all, total, 0.99),
-           total, rejected, errors, note);
+           services, total / el, bench_pct(all, total, 0.5),
+           bench_pct(all, total, 0.99), total, rejected, errors, note);
     fflush(stdout);
     free(all);
     return total / el;

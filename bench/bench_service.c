@@ -55,26 +55,8 @@ static const char *wcet = "100us"; /* per service, every 10 ms */
 
 static Placer__Workflow *workflow(int services)
 {
-    char j[4096], *p = j;
-    p += sprintf(p, "{\"name\": \"w\", \"tenant\": \"bench\", \"deadline\": "
-                    "\"100ms\", \"endpoints\": [{\"name\": \"u\", \"node\": "
-                    "\"h-0-0-0\"}], \"services\": [");
-    for (int i = 0; i < services; i++)
-        p += sprintf(p,
-                     "%s{\"name\": \"s%d\", \"exec_time\": {\"wcet\": "
-                     "\"%s\"}, \"reservation\": {\"periods\": [\"10ms\"], "
-                     "\"budgets\": [\"%s\"]}}",
-                     i ? ", " : "", i, wcet, wcet);
-    p += sprintf(p, "], \"links\": [");
-    for (int i = 0; i < services; i++) {
-        char prev[16];
-        snprintf(prev, sizeof prev, i ? "s%d" : "u", i - 1);
-        p += sprintf(p,
-                     "%s{\"from\": \"%s\", \"to\": \"s%d\", \"rate\": "
-                     "\"1Mbit\"}",
-                     i ? ", " : "", prev, i);
-    }
-    sprintf(p, "]}");
+    char j[4096];
+    bench_workflow_json(j, sizeof j, "w", "h-0-0-0", services, wcet);
     struct proto_doc d = PROTO_DOC_INIT;
     struct plc_error err = PLC_ERROR_INIT;
     if (proto_doc_load_text(&d, "w", j, strlen(j), PROTO_DOC_WORKFLOW, &err)) {
@@ -153,12 +135,6 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
-static double pct(double *v, int n, double p)
-{
-    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
-    return n ? v[(int)((n - 1) * p)] : 0;
-}
-
 static const char *const *hosts_of(const Placer__Cluster *c)
 {
     const char **h = calloc(c->n_hosts, sizeof *h);
@@ -209,13 +185,13 @@ static void row(const Placer__Cluster *c, int clients, int services, bool probe)
            "%6.2f ms, p99 %6.2f ms (%d admitted, %d rejected, %d errors, "
            "%.1f s)\n",
            clients, clients == 1 ? " " : "s", services, total / el,
-           pct(all, total, 0.5), pct(all, total, 0.99), total, rejected, errors,
-           el);
+           bench_pct(all, total, 0.5), bench_pct(all, total, 0.99), total,
+           rejected, errors, el);
     if (probe)
         printf("     status while admitting: %7.0f queries/s, p50 %6.3f ms, "
                "p99 %6.3f ms\n",
-               w[clients].n / el, pct(w[clients].lat, w[clients].n, 0.5),
-               pct(w[clients].lat, w[clients].n, 0.99));
+               w[clients].n / el, bench_pct(w[clients].lat, w[clients].n, 0.5),
+               bench_pct(w[clients].lat, w[clients].n, 0.99));
     fflush(stdout);
     for (int i = 0; i < n; i++)
         free(w[i].lat);
@@ -343,7 +319,7 @@ static void fill(const Placer__Cluster *c, int clients, unsigned seed)
         double el = (answers[end - 1].t - from) / 1e6;
         printf("  | %5.1f %%  | %12.0f | %6.2f | %6.2f | %8zu |\n",
                100 * 0.9 * (double)admitted / cores, el > 0 ? got / el : 0,
-               pct(lat, (int)n, 0.5), pct(lat, (int)n, 0.99), rej);
+               bench_pct(lat, (int)n, 0.5), bench_pct(lat, (int)n, 0.99), rej);
         from = answers[end - 1].t;
         start = end;
     }
