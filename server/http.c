@@ -45,6 +45,7 @@ enum op {
 struct call {
     struct srv *srv;
     const char *token; /* the bearer token (the request's, during srv_http) */
+    struct store_token who; /* token_ok()'s: whose token it is */
     srv_http_reply_fn reply;
     void *ctx;
     enum op op;
@@ -76,6 +77,14 @@ static char *dump(json_t *j)
     return nl;
 }
 
+/* The one way an answer goes out: counted, then to the transport. */
+static void answer(struct call *c, const struct srv_http_response *r)
+{
+    c->answered = true;
+    srv_metrics_http(c->srv, r->status);
+    c->reply(c->ctx, r);
+}
+
 static void send_json(struct call *c, unsigned status, const char *type,
                       json_t *j, const char *location, const char *etag,
                       unsigned retry_after)
@@ -91,9 +100,7 @@ static void send_json(struct call *c, unsigned status, const char *type,
         .retry_after = retry_after,
         .www_authenticate = status == 401 ? "Bearer realm=\"placer\"" : NULL,
     };
-    c->answered = true;
-    srv_metrics_http(c->srv, r.status);
-    c->reply(c->ctx, &r);
+    answer(c, &r);
     free(text);
 }
 
@@ -609,8 +616,7 @@ static bool idempotent(struct call *c, const struct srv_http_request *rq,
                 .len = a.len,
                 .location = a.location[0] ? a.location : NULL,
             };
-            srv_metrics_http(s, r.status);
-            reply(ctx, &r);
+            answer(c, &r);
         }
         free(a.body);
         free(c);
@@ -742,18 +748,15 @@ void srv__watch_poll(struct srv *s, bool all)
     }
 }
 
+static bool token_ok(struct call *c);
+
 static void do_events(struct call *c, const struct srv_http_request *rq)
 {
-    struct store_token t;
-    struct plc_error err = PLC_ERROR_INIT;
-    int rc = store_token_check(c->srv->store, c->token, &t, &err);
-    if (rc < 0) {
-        problem(c, rc == PLC_EPERM ? 401 : 500,
-                rc == PLC_EPERM ? "unauthenticated" : "internal", "%s",
-                err.msg);
-        free(c);
+    if (!token_ok(c))
         return;
-    }
+    const struct store_token *t = &c->who;
+    struct plc_error err = PLC_ERROR_INIT;
+    int rc;
     const char *sv = get(rq, SRV_HTTP_QUERY, "since"),
                *wv = get(rq, SRV_HTTP_QUERY, "wait"),
                *lv = get(rq, SRV_HTTP_QUERY, "limit");
@@ -783,7 +786,7 @@ static void do_events(struct call *c, const struct srv_http_request *rq)
         free(c);
         return;
     }
-    const char *tenant = t.admin ? "" : t.tenant;
+    const char *tenant = t->admin ? "" : t->tenant;
     /* placerd stopping: no new watch waits (its connection would outlive
      * libmicrohttpd) */
     rc = events_answer(c, since, tenant, (size_t)limit,
@@ -929,18 +932,16 @@ static void do_k8s(struct call *c, const struct srv_http_request *rq,
             char detail[256];
             snprintf(detail, sizeof detail, "pod %s/%s (uid %s) on %s",
                      ns ? ns : "default", pod, uid ? uid : "?", node);
+            /* do_k8s() runs after token_ok(): c->who is whose token */
             struct plc_error err = PLC_ERROR_INIT;
-            struct store_token t;
-            int rc = store_token_check(c->srv->store, c->token, &t, &err);
-            if (rc == 0) {
-                char actor[96];
-                snprintf(actor, sizeof actor, "%s token %lld (k8s bind)",
-                         t.admin ? "admin" : t.tenant, (long long)t.id);
-                store_set_actor(c->srv->store, actor);
-                rc = store_event_append(c->srv->store, "pod",
+            char actor[96];
+            snprintf(actor, sizeof actor, "%s token %lld (k8s bind)",
+                     c->who.admin ? "admin" : c->who.tenant,
+                     (long long)c->who.id);
+            store_set_actor(c->srv->store, actor);
+            int rc = store_event_append(c->srv->store, "pod",
                                         ns ? ns : "default", detail, &err);
-                srv__watch_poll(c->srv, false);
-            }
+            srv__watch_poll(c->srv, false);
             json_object_set_new(out, "Error", jtext(rc == 0 ? "" : err.msg));
         }
         json_decref(in);
@@ -1307,20 +1308,18 @@ static void not_allowed(struct call *c, const char *method, const char *allow)
         .len = text ? strlen(text) : 0,
         .allow = allow,
     };
-    c->answered = true;
-    srv_metrics_http(c->srv, r.status);
-    c->reply(c->ctx, &r);
+    answer(c, &r);
     free(text);
     free(c);
 }
 
 /* For what this layer answers itself: the token is valid (any tenant's
- * or an admin's); false after answering 401. */
+ * or an admin's; c->who says whose); false after answering 401 and
+ * freeing c. */
 static bool token_ok(struct call *c)
 {
-    struct store_token t;
     struct plc_error err = PLC_ERROR_INIT;
-    int rc = store_token_check(c->srv->store, c->token, &t, &err);
+    int rc = store_token_check(c->srv->store, c->token, &c->who, &err);
     if (rc == 0)
         return true;
     if (rc == PLC_EPERM)
@@ -1422,8 +1421,7 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
                                       .content_type = JSON_TYPE,
                                       .body = srv_openapi_json,
                                       .len = srv_openapi_json_len};
-        srv_metrics_http(s, 200);
-        reply(ctx, &r);
+        answer(c, &r);
         free(c);
         return;
     }
@@ -1505,8 +1503,7 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
                 .body = plc_buf_str(&b),
                 .len = b.len,
             };
-            srv_metrics_http(s, 200); /* counted in the next scrape */
-            reply(ctx, &r);
+            answer(c, &r); /* counted in the next scrape */
         }
         plc_buf_release(&b);
         free(c);
