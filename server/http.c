@@ -28,18 +28,9 @@
 /* a tenant or workflow name in a path (store names are shorter) */
 #define NAME_MAX_LEN 256
 
-enum op {
-    OP_TOKEN_CREATE,
-    OP_OTHER,
-    OP_SUBMIT,
-    OP_PLAN,
-    OP_APPLY,
-    OP_STATUS,
-    OP_LIST,
-    OP_HOSTS,
-    OP_RELEASE,
-    OP_BIND
-};
+/* What a plan document answers: a submission (201 or 409), a status (with
+ * its ETag), or anything else (200). */
+enum op { OP_OTHER, OP_SUBMIT, OP_PLAN, OP_STATUS, OP_RELEASE };
 
 /* One HTTP request waiting for its placer.Response. */
 struct call {
@@ -49,7 +40,6 @@ struct call {
     srv_http_reply_fn reply;
     void *ctx;
     enum op op;
-    bool answered;
     bool orphan; /* answered already: the server's reply is dropped */
     /* DELETE with If-Match: the status asked first */
     bool precheck;
@@ -80,7 +70,6 @@ static char *dump(json_t *j)
 /* The one way an answer goes out: counted, then to the transport. */
 static void answer(struct call *c, const struct srv_http_response *r)
 {
-    c->answered = true;
     srv_metrics_http(c->srv, r->status);
     c->reply(c->ctx, r);
 }
@@ -1526,7 +1515,6 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
     const char *res = seg[1];
     if (n == 2 && is(res, "cluster")) {
         if (is(m, "PUT")) {
-            c->op = OP_APPLY;
             do_apply(c, rq);
         } else if (get_) {
             if (!token_ok(c))
@@ -1566,7 +1554,6 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
             not_allowed(c, m, "GET, HEAD");
             return;
         }
-        c->op = OP_HOSTS;
         Placer__Request req = PLACER__REQUEST__INIT;
         Placer__HostsRequest h = PLACER__HOSTS_REQUEST__INIT;
         req.op_case = PLACER__REQUEST__OP_HOSTS;
@@ -1579,7 +1566,6 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
             c->op = OP_SUBMIT;
             do_ask(c, rq);
         } else if (get_) {
-            c->op = OP_LIST;
             Placer__Request req = PLACER__REQUEST__INIT;
             Placer__ListRequest l = PLACER__LIST_REQUEST__INIT;
             l.tenant = (char *)get(rq, SRV_HTTP_QUERY, "tenant");
@@ -1597,7 +1583,6 @@ void srv_http(struct srv *s, const struct srv_http_request *rq,
                 not_allowed(c, m, "POST");
                 return;
             }
-            c->op = OP_BIND;
             do_bind(c, rq, seg[2], seg[3]);
             return;
         }
