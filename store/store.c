@@ -337,12 +337,14 @@ int store_open(const char *path, struct store **out, struct plc_error *err)
     /* a new file's switch to WAL needs it alone: another process opening
      * it at the same moment (placerd token create beside a starting
      * placerd) is told busy at once, without the busy handler */
-    for (int i = 0; i < 100 && store_exec(s, "PRAGMA journal_mode = WAL") < 0 &&
-                    (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
-         i++)
+    int wal = store_exec(s, "PRAGMA journal_mode = WAL");
+    for (int i = 0;
+         i < 100 && wal < 0 && (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
+         i++) {
         usleep(50000);
-    if (store_exec(s, "PRAGMA journal_mode = WAL") < 0 ||
-        store_exec(s, "PRAGMA foreign_keys = ON") < 0 ||
+        wal = store_exec(s, "PRAGMA journal_mode = WAL");
+    }
+    if (wal < 0 || store_exec(s, "PRAGMA foreign_keys = ON") < 0 ||
         store_exec(s, "PRAGMA synchronous = FULL") < 0) {
         rc = store_sql_fail(s, err, "open", path);
         goto fail;
