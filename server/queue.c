@@ -140,10 +140,13 @@ static void plan_done(uv_work_t *w, int status)
                          "retry, or give a longer time limit",
                          q->waited_s, srv__time_limit_s(&a));
     } else if (q->rc < 0) {
-        plc_log(PLC_LOG_ERROR, "submit %s/%s: %s", tenant, wf->name,
-                q->err.msg);
-        srv__reply_error(q, PLACER__ERROR_CODE__ERROR_CODE_INTERNAL, NULL, "%s",
-                         q->err.msg);
+        /* a time limit reached before a plan, a full disk: busy (retry),
+         * as the other paths answer them; only a fault is internal */
+        Placer__ErrorCode code = srv__error_code(q->rc);
+        plc_log(code == PLACER__ERROR_CODE__ERROR_CODE_INTERNAL ? PLC_LOG_ERROR
+                                                                : PLC_LOG_WARN,
+                "submit %s/%s: %s", tenant, wf->name, q->err.msg);
+        srv__reply_error(q, code, NULL, "%s", q->err.msg);
     } else if (a.dry && q->plan.admitted &&
                srv__quota_refuses(srv, tenant, q->doc, why, sizeof why)) {
         plc_log(PLC_LOG_INFO, "dry run %s/%s (%.1f ms): %s", tenant, wf->name,
