@@ -315,6 +315,8 @@ int model_plan_document(const struct model_problem *mp,
                                    ? PLACER__PROOF__PROOF_DYNAMIC_PROGRAM
                                : plan->proof == PLACE_PROOF_TIMING
                                    ? PLACER__PROOF__PROOF_TIMING_RELAXATION
+                               : plan->proof == PLACE_PROOF_SEARCH
+                                   ? PLACER__PROOF__PROOF_EXACT_SEARCH
                                    : PLACER__PROOF__PROOF_BRANCH_AND_BOUND;
         }
     }

@@ -1026,7 +1026,8 @@ int model_problem_build_indexed(struct model_problem *mp,
         mp->eps_ns,
         deadline,
         false,
-        -1};
+        -1,
+        false};
     return 0;
 }
 

@@ -398,6 +398,18 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan);
 int place__fit_plan(const struct milp *m, int fit, struct place_plan *plan,
                     enum place_reject *why);
 
+/* search.c: the exact branch and bound over hosts and menu items
+ * (objective "utilization", ties bandwidth x hops; see there) against
+ * the best plan known, (ub_u, ub_b): 1 proven (with *found, host[] and
+ * item[] (menu index) hold the optimum, which beats that plan; without,
+ * nothing beats it), 0 not proven (the limits, end_s or max_nodes, ran
+ * out, or a plan failed verification on the shortest routes; *found: a
+ * verified better plan all the same), PLC_ENOMEM.  *nodes: the nodes it
+ * visited. */
+int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
+                  long max_nodes, size_t *host, size_t *item, bool *found,
+                  long *nodes);
+
 /* A packing of n items into `bins` bins of one capacity (fill.c): size
  * per item, and optionally cpu per item against cpu_capacity per bin (a
  * summed test only).  Searches until end_s (plc_now_s). */

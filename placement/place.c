@@ -232,6 +232,53 @@ static int take_spare_plan(const struct milp *m, struct place_plan *plan,
     return rc;
 }
 
+/* The most nodes, and the share of the time limit, the exact search
+ * (search.c) is given before the models that follow it. */
+#define PLACE_SEARCH_NODES 200000
+#define PLACE_SEARCH_SHARE 0.25
+
+/* The exact search against the greedy plan in hand: its plan taken when
+ * better (heur_host, plan->heur_item and heur_route follow).  1 proven
+ * (the plan in hand optimal, ties included), 0 not, PLC_ENOMEM. */
+static int search_step(const struct milp *m, struct place_plan *plan,
+                       size_t *heur_host, int *heur_route, double limit)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services, L = p->n_vlinks;
+    size_t *host = malloc((V + 1) * sizeof *host);
+    size_t *item = malloc((V + 1) * sizeof *item);
+    if (!host || !item) {
+        free(host);
+        free(item);
+        return PLC_ENOMEM;
+    }
+    bool found = false;
+    long nodes = 0;
+    double end =
+        fmin(place__deadline(p), plc_now_s() + PLACE_SEARCH_SHARE * limit);
+    int rc = place__search(m, place__plan_objective(m, plan),
+                           place__plan_bandwidth_hops(m, plan), end,
+                           PLACE_SEARCH_NODES, host, item, &found, &nodes);
+    if (rc >= 0 && found) {
+        for (size_t v = 0; v < V; v++) {
+            plan->services[v].host = heur_host[v] = host[v];
+            plan->services[v].item = p->services[v].menu[host[v]]->v[item[v]];
+            plan->heur_item[v] = item[v];
+        }
+        for (size_t i = 0; i < L; i++)
+            plan->vlinks[i].route = heur_route[i] = 0;
+        int packed = place__pack_all(p, plan);
+        if (packed < 0)
+            rc = packed;
+        else if (packed == 0)
+            rc = 0; /* (the search packed it: never) */
+    }
+    plan->nodes += nodes;
+    free(host);
+    free(item);
+    return rc;
+}
+
 /* The whole model's columns, about: the candidate placements and, per
  * vlink between two services, a pair column per pair of their candidate
  * host groups (on a fat-tree of 1,024 hosts a fork/join's pairs are most
@@ -460,12 +507,27 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         free(heur_route);
         goto out;
     }
+    /* the exact search (search.c), before any GLPK model: when it ends
+     * within its share, its plan (or the greedy one) is optimal, ties
+     * included */
+    bool searched = false;
+    if (hf == 1 && m.has_dp && !meets_dp(&m, plan) && !p->no_search &&
+        p->objective == PLACE_OBJ_UTILIZATION) {
+        int sr = search_step(&m, plan, heur_host, heur_route, limit);
+        if (sr < 0) {
+            free(heur_host);
+            free(heur_route);
+            rc = sr;
+            goto out;
+        }
+        searched = sr == 1;
+    }
     /* a workflow no host takes at the bound's items, or no greedy plan
      * (crossing.c): the better of one host alone and the plans over
      * several hosts bounds it, and the plans of both relaxations may
      * beat the greedy plan; when neither has a solution, there is no
      * plan */
-    if ((hf == 1 && !meets_dp(&m, plan)) || hf == 0) {
+    if (!searched && ((hf == 1 && !meets_dp(&m, plan)) || hf == 0)) {
         size_t V = p->n_services;
         struct place_cross x;
         x.than = hf == 1 ? place__plan_objective(&m, plan) : INFINITY;
@@ -528,7 +590,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         }
         rc = 0;
     }
-    if (hf == 1 && !meets_dp(&m, plan) &&
+    if (!searched && hf == 1 && !meets_dp(&m, plan) &&
         p->cluster->n_hosts < PLACE_LOCAL_MIN_HOSTS &&
         m.ny > PLACE_SMALL_COLS) {
         /* a mid-size cluster, where the whole model is cheap to build but
@@ -563,7 +625,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     }
     /* on a large cluster, the solver on a few hosts around that plan
      * (neighbour.c), unless the plan is proven already */
-    if (hf == 1 && !meets_dp(&m, plan) && m.ny > PLACE_SMALL_COLS) {
+    if (!searched && hf == 1 && !meets_dp(&m, plan) &&
+        m.ny > PLACE_SMALL_COLS) {
         double left = place__deadline(p) - plc_now_s();
         int nb = place__neighbourhood(p, &r, &m, plan, heur_host,
                                       plan->heur_item, heur_route, 0.3 * left);
@@ -595,7 +658,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     bool too_large = false, too_slow = false;
     double heur_obj = hf == 1 ? place__plan_objective(&m, plan) : INFINITY;
     double cols = 0;
-    bool dp_proven = hf == 1 && meets_dp(&m, plan);
+    bool dp_proven = hf == 1 && (searched || meets_dp(&m, plan));
     if (dp_proven) {
         rc = plan_result(p, heur_host, plan->heur_item, &res);
         if (rc == 0)
@@ -676,7 +739,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     free(heur_route);
     if (rc < 0)
         goto out;
-    plan->nodes = res.nodes;
+    plan->nodes += res.nodes;
     if (res.status == PLACE_INFEASIBLE) {
         plan->status = PLACE_INFEASIBLE;
         double left = place__deadline(p) - plc_now_s();
@@ -732,7 +795,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     /* (and never on a model too large to build in that share: its memory
      * alone, 0.5 GB for a 10-service chain on 8,192 hosts, would be
      * spent for nothing) */
-    bool ties = rc == 0 && !tree_exact && res.status == PLACE_OPTIMAL;
+    bool ties =
+        rc == 0 && !tree_exact && !searched && res.status == PLACE_OPTIMAL;
     double bw_lb = ties && p->n_vlinks ? place__bandwidth_lb(&m) : 0;
     /* moves that keep every reservation first (ties.c), whatever the
      * size of the tie-break's model */
@@ -801,6 +865,8 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * of a simulation were not called optimal) */
     plan->bound =
         isfinite(res.bound) ? fmax(0, place__milp_units(p, res.bound)) : 0;
+    if (searched)
+        plan->bound = plan->objective; /* proven by the search */
     if (m.has_dp && m.dp_lb > plan->bound)
         plan->bound = m.dp_lb; /* proven by the DP (bound.c) */
     if (m.has_tree && m.tree_lb > plan->bound)
@@ -816,6 +882,7 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     if (plan->status == PLACE_OPTIMAL) {
         plan->gap = 0;
         plan->proof = !dp_proven     ? PLACE_PROOF_MILP
+                      : searched     ? PLACE_PROOF_SEARCH
                       : m.dp_by_milp ? PLACE_PROOF_TIMING
                                      : PLACE_PROOF_DP;
     }

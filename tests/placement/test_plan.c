@@ -157,7 +157,8 @@ static void random_instance(struct inst *x, int k)
         0,
         0,
         false,
-        -1};
+        -1,
+        false};
     if (x->p.probability > 0.97)
         x->p.probability = 1.0;
 }
@@ -342,10 +343,12 @@ static void tighten(struct inst *x, int k)
 }
 
 static void against_enumeration(unsigned seed, int n, bool tight, int min_dp,
-                                int min_bb, int min_admitted, int min_rejected)
+                                int min_bb, int min_search, int min_admitted,
+                                int min_rejected)
 {
     srand(seed);
-    int admitted = 0, rejected = 0, by_dp = 0, by_bb = 0, by_timing = 0;
+    int admitted = 0, rejected = 0, by_dp = 0, by_bb = 0, by_timing = 0,
+        by_search = 0;
     for (int k = 0; k < n; k++) {
         struct inst *x = malloc(sizeof *x);
         random_instance(x, k);
@@ -378,6 +381,7 @@ static void against_enumeration(unsigned seed, int n, bool tight, int min_dp,
             by_dp += plan.proof == PLACE_PROOF_DP;
             by_bb += plan.proof == PLACE_PROOF_MILP;
             by_timing += plan.proof == PLACE_PROOF_TIMING;
+            by_search += plan.proof == PLACE_PROOF_SEARCH;
         } else {
             cr_assert_not(plan.admitted,
                           "instance %d: placer admits a plan enumeration "
@@ -392,19 +396,21 @@ static void against_enumeration(unsigned seed, int n, bool tight, int min_dp,
     }
     fprintf(stderr,
             "%d admitted (%d proven by the DP bound, %d by branch and "
-            "bound, %d by the timing relaxation), %d rejected\n",
-            admitted, by_dp, by_bb, by_timing, rejected);
-    cr_assert_eq(by_dp + by_bb + by_timing, admitted);
-    /* both ways of proving an optimum are checked against enumeration */
+            "bound, %d by the timing relaxation, %d by the exact search), "
+            "%d rejected\n",
+            admitted, by_dp, by_bb, by_timing, by_search, rejected);
+    cr_assert_eq(by_dp + by_bb + by_timing + by_search, admitted);
+    /* every way of proving an optimum is checked against enumeration */
     cr_assert_geq(by_dp, min_dp);
     cr_assert_geq(by_bb, min_bb);
+    cr_assert_geq(by_search, min_search);
     cr_assert_geq(admitted, min_admitted);
     cr_assert_geq(rejected, min_rejected);
 }
 
 Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
 {
-    against_enumeration(17, 120, false, 5, 5, 25, 10);
+    against_enumeration(17, 120, false, 5, 5, 0, 25, 10);
 }
 
 /* The bounds that count the network a plan cannot avoid (the critical
@@ -412,5 +418,5 @@ Test(place_plan, optimum_equals_exhaustive_enumeration_on_random_instances)
  * decides the deadline row in many instances. */
 Test(place_plan, network_bounds_never_cut_off_the_optimum)
 {
-    against_enumeration(23, 240, true, 5, 5, 40, 20);
+    against_enumeration(23, 240, true, 5, 5, 3, 40, 20);
 }

@@ -163,6 +163,9 @@ struct place_problem {
      * less, the larger problem's bound */
     bool part;
     double stop_at;
+    /* the exact search (search.c) left out, so that GLPK's models decide
+     * alone: what a test compares the search with */
+    bool no_search;
 };
 
 /* The stage context of service v on host h (arrivals, the host's
@@ -184,6 +187,9 @@ enum place_proof {
     /* the plan meets the timing relaxation's optimum, which GLPK proved
      * (bound.c, exact_timing) */
     PLACE_PROOF_TIMING,
+    /* the exact branch and bound over hosts and menu items (search.c)
+     * found no better plan */
+    PLACE_PROOF_SEARCH,
 };
 
 enum place_reject {
