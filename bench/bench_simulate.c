@@ -25,6 +25,18 @@
  * Usage: bench_simulate [ARRIVALS [PLACER [SEED [POLICY]]]]
  * (POLICY: that policy alone, by its name in placer simulate, for a
  * profile of one policy)
+ *
+ * bench_simulate examples [ARRIVALS [SEEDS]] (PLACER_SRC: the source tree,
+ * default .): issue 15's figure, ARRIVALS (default 10,000) of the
+ * examples' mix (vepc-attach, video-pipeline, control-loop from
+ * examples/) under placer on the k=8 fat-tree of `placer cluster gen
+ * fat-tree --k 8` with the examples' options (4 cores at 0.9, 32 GiB, 10
+ * Gbit, 2 us, 1 MiB buffers), per seed on four shapes: idle or with a
+ * random background of 0-50 % per core, at examples/scenario.json's rates
+ * (one every 40, 60 and 90 s, holding exponential 900 s, exponential 1,200
+ * s and 1,800 s) or three times as often.  Prints per shape: wall time
+ * (the target: under 120 s), acceptance, the share of decisions proven
+ * (optimal, or infeasible), decisions a second, p50/p99/max decision time.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -182,8 +194,132 @@ static struct sim_event *arrivals(size_t n, size_t nt)
     return ev;
 }
 
+/* The examples' mix (see the top). */
+static int examples(int argc, char **argv)
+{
+    size_t n_arr = argc > 2 ? (size_t)atol(argv[2]) : 10000;
+    int seeds = argc > 3 ? atoi(argv[3]) : 1;
+    if (!n_arr || seeds < 1)
+        die("usage", "bench_simulate examples [ARRIVALS [SEEDS]]");
+    const char *src = getenv("PLACER_SRC");
+    static const char *const file[3] = {"vepc-attach", "video-pipeline",
+                                        "control-loop"};
+    /* scenario.json's: mean gap, holding (exponential mean, or fixed) */
+    static const double gap[3] = {40, 60, 90}, hold[3] = {900, 1200, 1800};
+    static const bool fixed[3] = {false, false, true};
+    struct proto_doc wd[3];
+    struct sim_template tm[3];
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/examples/%s.json", src ? src : ".",
+                 file[i]);
+        wd[i] = (struct proto_doc)PROTO_DOC_INIT;
+        struct plc_error err = PLC_ERROR_INIT;
+        if (proto_doc_load_file(&wd[i], path, PROTO_DOC_WORKFLOW, &err) != 0)
+            die(path,
+                err.msg[0] ? err.msg : "not a valid workflow (set PLACER_SRC)");
+        const Placer__Workflow *w = (const void *)wd[i].msg;
+        tm[i] = (struct sim_template){w->name, w, 1};
+    }
+    printf("bench_simulate examples: %zu arrivals of vepc-attach, "
+           "video-pipeline and control-loop under placer, k=8 fat-tree "
+           "(128 hosts), %d seed(s)\n\n",
+           n_arr, seeds);
+    printf("%-5s %-7s %-6s %8s %7s %8s %9s %10s %8s %8s %9s\n", "seed", "load",
+           "rates", "arrivals", "accept", "proven", "wall s", "decisions/s",
+           "p50 ms", "p99 ms", "max ms");
+    for (int sd = 1; sd <= seeds; sd++)
+        for (int busy = 0; busy < 2; busy++)
+            for (int fast = 0; fast < 2; fast++) {
+                rng_state =
+                    (uint64_t)sd * 1000 + 100 + (uint64_t)(busy * 2 + fast);
+                struct proto_topo_opts o;
+                proto_topo_opts_init(&o);
+                o.cores = 4;
+                o.core_capacity = 0.9;
+                o.memory_bytes = 32ULL << 30;
+                o.rate_bps = 10000000000ULL;
+                o.latency_ns = 2000;
+                o.buffer_bytes = 1 << 20;
+                Placer__Cluster *c;
+                struct plc_error err = PLC_ERROR_INIT;
+                if (proto_topo_fat_tree(8, &o, &c, &err) < 0)
+                    die("fat-tree", err.msg);
+                for (size_t h = 0; busy && h < c->n_hosts; h++) {
+                    Placer__Host *x = c->hosts[h];
+                    x->n_used = 4;
+                    x->used = calloc(4, sizeof *x->used);
+                    for (int i = 0; i < 4; i++)
+                        x->used[i] = 0.5 * rng_unit();
+                }
+                /* superposed Poisson arrivals: each one's template by its
+                 * share of the rate */
+                double rate[3], total = 0;
+                for (int i = 0; i < 3; i++)
+                    total += rate[i] = (fast ? 3.0 : 1.0) / gap[i];
+                struct sim_event *ev = calloc(n_arr + 1, sizeof *ev);
+                double t = 0;
+                for (size_t i = 0; ev && i < n_arr; i++) {
+                    t += -log(1 - rng_unit()) / total;
+                    double pick = rng_unit() * total;
+                    uint32_t k = pick < rate[0]             ? 0
+                                 : pick < rate[0] + rate[1] ? 1
+                                                            : 2;
+                    ev[i] = (struct sim_event){
+                        .t = t,
+                        .kind = SIM_SUBMIT,
+                        .tmpl = k,
+                        .hold = fixed[k] ? hold[k]
+                                         : -hold[k] * log(1 - rng_unit())};
+                }
+                if (!ev)
+                    die("arrivals", "out of memory");
+                struct sim_run_in in = {.cluster = c,
+                                        .tmpl = tm,
+                                        .n_tmpl = 3,
+                                        .ev = ev,
+                                        .n_ev = n_arr,
+                                        .policy = SRV_POLICY_PLACER,
+                                        .time_limit_s = 2,
+                                        .horizon_s = ev[n_arr - 1].t,
+                                        .interval_s = ev[n_arr - 1].t / 100,
+                                        .keep_decisions = true,
+                                        .seed = (uint64_t)sd};
+                struct sim_result r;
+                if (sim_run(&in, &r, &err) < 0)
+                    die("run", err.msg);
+                size_t proven = 0;
+                double mx = 0;
+                for (size_t i = 0; i < r.n_decisions; i++) {
+                    proven += r.decisions[i].status == PLACE_OPTIMAL ||
+                              r.decisions[i].status == PLACE_INFEASIBLE;
+                    mx = fmax(mx, r.decisions[i].time_ms);
+                }
+                printf("%-5d %-7s %-6s %8zu %6.1f%% %7.1f%% %9.1f %10.0f "
+                       "%8.2f %8.2f %9.1f\n",
+                       sd, busy ? "0-50%" : "idle", fast ? "3x" : "1x",
+                       r.arrivals,
+                       100.0 * (double)r.admitted / (double)r.arrivals,
+                       100.0 * (double)proven /
+                           (double)(r.n_decisions ? r.n_decisions : 1),
+                       r.wall_ms / 1e3, (double)r.arrivals / (r.wall_ms / 1e3),
+                       sim_percentile(r.solver_ms, r.n_solver, 0.5),
+                       sim_percentile(r.solver_ms, r.n_solver, 0.99), mx);
+                fflush(stdout);
+                sim_result_release(&r);
+                free(ev);
+                placer__cluster__free_unpacked(c, NULL);
+            }
+    for (int i = 0; i < 3; i++)
+        proto_doc_release(&wd[i]);
+    place_thread_release();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "examples"))
+        return examples(argc, argv);
     size_t n_arr = argc > 1 ? (size_t)atol(argv[1]) : 10000;
     size_t n_placer = argc > 2 ? (size_t)atol(argv[2]) : 100;
     uint64_t seed = argc > 3 ? (uint64_t)atoll(argv[3]) : 1;

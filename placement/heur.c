@@ -1185,6 +1185,7 @@ static int heur_run(const struct milp *m, struct place_plan *plan, int fit,
         }
         free(r);
     }
+    free(plan->heur_item);
     plan->heur_item = calloc(V + 1, sizeof *plan->heur_item);
     int found = 0;
     if (!hs.budget || !hs.least || !hs.path || !hs.memo || !hs.load ||

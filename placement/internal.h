@@ -398,17 +398,35 @@ int place__heur_plan(const struct milp *m, struct place_plan *plan);
 int place__fit_plan(const struct milp *m, int fit, struct place_plan *plan,
                     enum place_reject *why);
 
+/* place.c: the most nodes, and the share of the time limit, the exact search
+ * (search.c) is given before the models that follow it. */
+#define PLACE_SEARCH_NODES 200000
+#define PLACE_SEARCH_SHARE 0.25
+/* ...and the first search, before the greedy plan and the bounds: most
+ * plans of up to a dozen services are proven in a few hundred nodes, and
+ * one that is not gets the rest after them */
+#define PLACE_SEARCH_FIRST_NODES 20000
+#define PLACE_SEARCH_FIRST_SHARE 0.1
+#define PLACE_SEARCH_MAX_SERVICES 12
+
 /* search.c: the exact branch and bound over hosts and menu items
- * (objective "utilization", ties bandwidth x hops; see there) against
- * the best plan known, (ub_u, ub_b): 1 proven (with *found, host[] and
+ * (objectives "utilization" and "hosts", with their ties; see there)
+ * against the best plan known, ub[] = (new hosts (0 for utilization),
+ * utilisation, bandwidth x hops): 1 proven (with *found, host[] and
  * item[] (menu index) hold the optimum, which beats that plan; without,
  * nothing beats it), 0 not proven (the limits, end_s or max_nodes, ran
  * out, or a plan failed verification on the shortest routes; *found: a
  * verified better plan all the same), PLC_ENOMEM.  *nodes: the nodes it
  * visited. */
-int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
+int place__search(const struct milp *m, const double *ub, double end_s,
                   long max_nodes, size_t *host, size_t *item, bool *found,
                   long *nodes);
+/* search.c: is there any plan at all of m's model, with the families it
+ * relaxes (m->relax) left out?  1 decided (*found says which), 0 not
+ * (the limits ran out, or a plan failed on the shortest routes), or
+ * PLC_ENOMEM. */
+int place__search_first(const struct milp *m, double end_s, long max_nodes,
+                        bool *found);
 
 /* A packing of n items into `bins` bins of one capacity (fill.c): size
  * per item, and optionally cpu per item against cpu_capacity per bin (a

@@ -232,16 +232,13 @@ static int take_spare_plan(const struct milp *m, struct place_plan *plan,
     return rc;
 }
 
-/* The most nodes, and the share of the time limit, the exact search
- * (search.c) is given before the models that follow it. */
-#define PLACE_SEARCH_NODES 200000
-#define PLACE_SEARCH_SHARE 0.25
-
-/* The exact search against the greedy plan in hand: its plan taken when
- * better (heur_host, plan->heur_item and heur_route follow).  1 proven
- * (the plan in hand optimal, ties included), 0 not, PLC_ENOMEM. */
-static int search_step(const struct milp *m, struct place_plan *plan,
-                       size_t *heur_host, int *heur_route, double limit)
+/* The exact search against the plan in hand (has; else none): its plan
+ * taken when better (*found; heur_host, plan->heur_item and heur_route
+ * follow).  1 proven (the plan in hand optimal, ties included, or with
+ * none, no plan at all), 0 not, PLC_ENOMEM. */
+static int search_step(const struct milp *m, struct place_plan *plan, bool has,
+                       size_t *heur_host, int *heur_route, double share,
+                       long max_nodes, bool *found_out)
 {
     const struct place_problem *p = m->p;
     size_t V = p->n_services, L = p->n_vlinks;
@@ -254,11 +251,20 @@ static int search_step(const struct milp *m, struct place_plan *plan,
     }
     bool found = false;
     long nodes = 0;
-    double end =
-        fmin(place__deadline(p), plc_now_s() + PLACE_SEARCH_SHARE * limit);
-    int rc = place__search(m, place__plan_objective(m, plan),
-                           place__plan_bandwidth_hops(m, plan), end,
-                           PLACE_SEARCH_NODES, host, item, &found, &nodes);
+    double end = fmin(place__deadline(p), plc_now_s() + share);
+    double ub[3] = {INFINITY, INFINITY, INFINITY};
+    if (has) {
+        /* (new hosts, utilisation, bandwidth x hops) */
+        double u = 0;
+        for (size_t v = 0; v < V; v++)
+            u += p->services[v].vcpus * plan->services[v].item.utilization;
+        ub[0] = p->objective == PLACE_OBJ_HOSTS ? place__plan_objective(m, plan)
+                                                : 0;
+        ub[1] = u;
+        ub[2] = place__plan_bandwidth_hops(m, plan);
+    }
+    int rc = place__search(m, ub, end, max_nodes, host, item, &found, &nodes);
+    *found_out = found;
     if (rc >= 0 && found) {
         for (size_t v = 0; v < V; v++) {
             plan->services[v].host = heur_host[v] = host[v];
@@ -274,6 +280,9 @@ static int search_step(const struct milp *m, struct place_plan *plan,
             rc = 0; /* (the search packed it: never) */
     }
     plan->nodes += nodes;
+    if (getenv("PLACER_DEBUG_SEARCH"))
+        fprintf(stderr, "search: rc %d found %d nodes %ld %.1f ms left\n", rc,
+                found, nodes, (place__deadline(p) - plc_now_s()) * 1e3);
     free(host);
     free(item);
     return rc;
@@ -472,26 +481,60 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * (treedp.c) is the plan when it fits, ties and all */
     int hf = heur_host ? tree_plan(&m, plan) : PLC_ENOMEM;
     bool tree_exact = hf == 1;
+    int *heur_route = calloc(p->n_vlinks + 1, sizeof *heur_route);
+    if (!heur_route && hf >= 0)
+        hf = PLC_ENOMEM;
+    /* the exact search (search.c) first, before the greedy plan and any
+     * GLPK model: when it ends within its share, its plan is optimal,
+     * ties included, or there is none; when it does not, a plan it found
+     * is the one in hand */
+    bool searched = false;
+    bool searchable = !p->no_search &&
+                      (p->objective == PLACE_OBJ_UTILIZATION ||
+                       p->objective == PLACE_OBJ_HOSTS) &&
+                      p->n_vlinks > 0 &&
+                      p->n_services <= PLACE_SEARCH_MAX_SERVICES;
+    bool first_search = false;
+    if (hf == 0 && searchable && !plan->heur_item &&
+        !(plan->heur_item = calloc(p->n_services + 1, sizeof *plan->heur_item)))
+        hf = PLC_ENOMEM;
+    if (hf == 0 && searchable) {
+        bool found = false;
+        int sr = search_step(&m, plan, false, heur_host, heur_route,
+                             PLACE_SEARCH_FIRST_SHARE * limit,
+                             PLACE_SEARCH_FIRST_NODES, &found);
+        if (sr < 0)
+            hf = sr;
+        else if (found)
+            hf = 1;
+        searched = sr == 1;
+        first_search = true;
+        if (searched && !found) {
+            /* proven: no plan; what keeps it out is the explanation's */
+            free(heur_host);
+            free(heur_route);
+            plan->status = PLACE_INFEASIBLE;
+            double left = place__deadline(p) - plc_now_s();
+            rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
+            goto out;
+        }
+    }
     if (hf == 0)
         hf = place__heur_plan(&m, plan);
     if (hf < 0) {
         free(heur_host);
+        free(heur_route);
         rc = hf;
         goto out;
     }
-    if (hf == 1)
+    if (hf == 1 && !searched)
         rc = prune_to(&m, plan);
     if (rc < 0) {
         free(heur_host);
+        free(heur_route);
         goto out;
     }
-    int *heur_route = calloc(p->n_vlinks + 1, sizeof *heur_route);
-    if (!heur_route) {
-        free(heur_host);
-        rc = PLC_ENOMEM;
-        goto out;
-    }
-    if (hf == 1) {
+    if (hf == 1 && !searched) {
         for (size_t v = 0; v < p->n_services; v++)
             heur_host[v] = plan->services[v].host;
         for (size_t i = 0; i < p->n_vlinks; i++) {
@@ -501,19 +544,19 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         }
     }
     /* the network each service's places force (bound.c, hub bound) */
-    if (hf == 1 && m.has_dp && !meets_dp(&m, plan) &&
+    if (hf == 1 && !searched && m.has_dp && !meets_dp(&m, plan) &&
         (rc = hub_step(&m, plan)) < 0) {
         free(heur_host);
         free(heur_route);
         goto out;
     }
-    /* the exact search (search.c), before any GLPK model: when it ends
-     * within its share, its plan (or the greedy one) is optimal, ties
-     * included */
-    bool searched = false;
-    if (hf == 1 && m.has_dp && !meets_dp(&m, plan) && !p->no_search &&
-        p->objective == PLACE_OBJ_UTILIZATION) {
-        int sr = search_step(&m, plan, heur_host, heur_route, limit);
+    /* the first search ran out: again, on the model the plan in hand and
+     * the bounds pruned, with the rest of its share */
+    if (first_search && !searched && hf == 1 && !meets_dp(&m, plan)) {
+        bool found = false;
+        int sr =
+            search_step(&m, plan, true, heur_host, heur_route,
+                        PLACE_SEARCH_SHARE * limit, PLACE_SEARCH_NODES, &found);
         if (sr < 0) {
             free(heur_host);
             free(heur_route);

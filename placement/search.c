@@ -1,6 +1,7 @@
 /*
  * search.c: an exact branch and bound over hosts and reservations, for
- * the objective "utilization" (ties: bandwidth x hops), without GLPK.
+ * the objectives "utilization" (ties: bandwidth x hops) and "hosts" (ties:
+ * utilisation, then bandwidth x hops), without GLPK.
  *
  * The services are placed one at a time in topological order, each on a
  * host and with a menu item among its model columns (so the candidates
@@ -28,6 +29,14 @@
  *     deadline budget is kept only where the services form one chain, the
  *     remaining deadline of a chain being that of its one path.
  *
+ * With first (place__search_first), any plan will do, and the families
+ * the model relaxes (m->relax) are left out of the checks: what an
+ * explanation asks of each family in turn.  A leaf then passes when the
+ * full verification fails on nothing or only on a relaxed family that it
+ * checks after the link rates and ports (memory, the deadline, the
+ * probability, the rates themselves): the search has kept every other
+ * family already.
+ *
  * Equal hosts (the same group, so the same routes to everything, the same
  * menus and the same free cores and memory) are interchangeable while
  * neither holds a service: only the first is tried.
@@ -48,8 +57,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NL_CHAIN 256 /* deadline cells of the table, for a chain */
-#define NW_MAX 64    /* probability-weight cells */
+#define NL_CHAIN 256    /* deadline cells of the table, for a chain */
+#define NL_EXACT 4096   /* ... at most, when the local deadlines' grid fits */
+#define NW_MAX 256      /* probability-weight cells, at most */
+#define NW_MIN 64       /* ... at least */
+#define CELLS_MAX 32768 /* deadline x weight cells */
 #define TOL 1e-9
 
 struct scol {
@@ -97,6 +109,14 @@ struct search {
     size_t *ncols;
     /* equal hosts: rep[h], the first host equal to h */
     size_t *rep;
+    /* the pair cache (vl_net), (groups + endpoints)^2; per vlink its
+     * message's time; scratch for a route's arcs */
+    struct pinfo *pair;
+    uint64_t *msg_ns;
+    size_t *arcs;
+    /* objective "hosts": the hosts in use before the plan */
+    bool hosts_obj;
+    bool *busy;
     /* state */
     size_t *host, *item;
     double *u;
@@ -105,11 +125,13 @@ struct search {
     size_t *on_v;  /* per host x V: which */
     double *on_u;  /* per host x V: their u */
     uint64_t *mem; /* per host: memory placed */
-    double usum, wsum, bsum;
+    double usum, wsum, bsum, nsum;
     /* best */
-    double best_u, best_b;
+    double best_n, best_u, best_b;
     size_t *best_host, *best_item;
     bool found, inexact, stopped;
+    bool first;     /* any plan will do: stop at the first */
+    unsigned relax; /* families left out (m->relax) */
     long nodes, max_nodes;
     double end_s;
     struct place_plan scratch;
@@ -161,9 +183,19 @@ static int host_cols(struct search *s, size_t v, size_t h)
     return 0;
 }
 
+/* The route between two places of the workflow, per pair of places:
+ * a service's place is its host's group (every host of a group has the
+ * same routes to every other node, routes.h), an endpoint's its node. */
+struct pinfo {
+    uint64_t d, j; /* route delay (without the message) and jitter */
+    uint32_t hops;
+    signed char st; /* 0 not known yet, 1 a route, -1 none */
+};
+
 /* One traversal's delay (without crossings) and jitter of vlink i with
  * its ends where the state has them; false: no route. */
-static bool vl_delay(const struct search *s, size_t i, uint64_t *d, uint64_t *j)
+static bool vl_delay_raw(const struct search *s, size_t i, uint64_t *d,
+                         uint64_t *j)
 {
     const struct place_vlink *e = &s->p->vlinks[i];
     size_t E = s->E;
@@ -179,7 +211,7 @@ static bool vl_delay(const struct search *s, size_t i, uint64_t *d, uint64_t *j)
                                   s->host[e->to - E], d, j);
 }
 
-static size_t vl_hops(const struct search *s, size_t i, size_t *arcs)
+static size_t vl_hops_raw(const struct search *s, size_t i, size_t *arcs)
 {
     const struct place_vlink *e = &s->p->vlinks[i];
     size_t E = s->E;
@@ -189,10 +221,53 @@ static size_t vl_hops(const struct search *s, size_t i, size_t *arcs)
     return place__milp_pair_arcs(s->m, 0, a, b, e->from >= E, e->to >= E, arcs);
 }
 
-static bool within(const struct place_vlink *e, uint64_t d, uint64_t j)
+/* Vlink i where the state has its ends: one traversal's delay (d, with
+ * the message) and jitter, and its route's hops; false: no route.  From
+ * the pair cache (the message added per vlink). */
+static bool vl_net(struct search *s, size_t i, uint64_t *d, uint64_t *j,
+                   size_t *hops)
 {
-    return (e->max_latency_ns == PLACE_UNLIMITED || d <= e->max_latency_ns) &&
-           (e->max_jitter_ns == PLACE_UNLIMITED || j <= e->max_jitter_ns);
+    const struct place_vlink *e = &s->p->vlinks[i];
+    size_t E = s->E, G = s->m->r->n_groups;
+    size_t a =
+        e->from < E ? s->p->endpoint_node[e->from] : s->host[e->from - E];
+    size_t b = e->to < E ? s->p->endpoint_node[e->to] : s->host[e->to - E];
+    if (a == b || s->m->single_location) {
+        *d = *j = 0;
+        *hops = 0;
+        return true;
+    }
+    size_t ia = e->from < E ? G + e->from : s->m->r->group_of[a];
+    size_t ib = e->to < E ? G + e->to : s->m->r->group_of[b];
+    struct pinfo *x = &s->pair[ia * (G + E) + ib];
+    if (!x->st) {
+        uint64_t dd, jj;
+        size_t n = PLACE_NONE;
+        if (vl_delay_raw(s, i, &dd, &jj))
+            n = vl_hops_raw(s, i, s->arcs);
+        if (n == PLACE_NONE) {
+            x->st = -1;
+        } else {
+            x->st = 1;
+            x->d = dd - place__message_ns(e);
+            x->j = jj;
+            x->hops = (uint32_t)n;
+        }
+    }
+    if (x->st < 0)
+        return false;
+    *d = x->d + s->msg_ns[i];
+    *j = x->j;
+    *hops = x->hops;
+    return true;
+}
+
+static bool within(const struct search *s, const struct place_vlink *e,
+                   uint64_t d, uint64_t j)
+{
+    return (s->relax & FAM_LINK_LATENCY) ||
+           ((e->max_latency_ns == PLACE_UNLIMITED || d <= e->max_latency_ns) &&
+            (e->max_jitter_ns == PLACE_UNLIMITED || j <= e->max_jitter_ns));
 }
 
 /* The table's least utilisation of the services from position k on
@@ -219,11 +294,21 @@ static int verify_leaf(struct search *s)
     int packed = place__pack_all(p, pl);
     if (packed < 0)
         return packed;
-    int rc = packed == 1 ? place__complete_plan(s->m, pl, NULL) : PLC_EINTERNAL;
+    if (!packed && !(s->relax & FAM_CPU))
+        return 0;
+    enum place_reject why = PLACE_REJECT_NONE;
+    int rc = place__complete_plan_why(s->m, pl, NULL, &why);
     place__free_paths(pl, s->L);
     if (rc == PLC_ENOMEM)
         return rc;
-    return rc == 0;
+    if (rc == 0)
+        return 1;
+    /* (verify.c checks routes and link limits, then rates and ports, then
+     * memory, the deadline and the probability) */
+    return ((s->relax & FAM_MEMORY) && why == PLACE_REJECT_MEMORY) ||
+           ((s->relax & FAM_DEADLINE) && why == PLACE_REJECT_DEADLINE) ||
+           ((s->relax & FAM_PROBABILITY) && why == PLACE_REJECT_PROBABILITY) ||
+           ((s->relax & FAM_BANDWIDTH) && why == PLACE_REJECT_BANDWIDTH);
 }
 
 static int place_at(struct search *s, size_t k);
@@ -233,12 +318,14 @@ static int place_at(struct search *s, size_t k);
 struct child {
     size_t h;
     const struct scol *c;
-    double lb, b;
+    double n, lb, b;
 };
 
 static int cmp_child(const void *a, const void *b)
 {
     const struct child *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
     if (x->lb != y->lb)
         return x->lb < y->lb ? -1 : 1;
     if (x->b != y->b)
@@ -246,8 +333,14 @@ static int cmp_child(const void *a, const void *b)
     return (x->h > y->h) - (x->h < y->h);
 }
 
-static bool beaten(const struct search *s, double lb, double b)
+/* Is a partial plan whose completions have at least n new hosts,
+ * utilisation lb and bandwidth x hops b no better than the best? */
+static bool beaten(const struct search *s, double n, double lb, double b)
 {
+    if (n > s->best_n + 0.5)
+        return true;
+    if (n < s->best_n - 0.5)
+        return false;
     if (lb > s->best_u + TOL * fmax(1, fabs(s->best_u)))
         return true;
     return lb >= s->best_u - TOL * fmax(1, fabs(s->best_u)) &&
@@ -268,6 +361,9 @@ static int place_at(struct search *s, size_t k)
             return 0;
         }
         s->found = true;
+        if (s->first)
+            s->stopped = true; /* (found: the answer, not a limit) */
+        s->best_n = s->nsum;
         s->best_u = s->usum;
         s->best_b = s->bsum;
         memcpy(s->best_host, s->host, V * sizeof *s->host);
@@ -281,10 +377,9 @@ static int place_at(struct search *s, size_t k)
     }
     size_t v = s->order[k];
     const struct place_service *sv = &p->services[v];
-    size_t *arcs = malloc((p->cluster->n_nodes + 2) * sizeof *arcs);
     size_t nch = 0, cap = 64;
     struct child *ch = malloc(cap * sizeof *ch);
-    int rc = arcs && ch ? 0 : PLC_ENOMEM;
+    int rc = ch ? 0 : PLC_ENOMEM;
     /* a host that must be v's (affinity with a placed service) */
     size_t must = PLACE_NONE;
     for (size_t q = 0; q < k; q++)
@@ -302,7 +397,7 @@ static int place_at(struct search *s, size_t k)
                 ok = false;
         const struct place_host *ho = &p->cluster->hosts[h];
         if (!ok ||
-            (ho->mem_bytes != PLACE_UNLIMITED &&
+            (!(s->relax & FAM_MEMORY) && ho->mem_bytes != PLACE_UNLIMITED &&
              s->mem[h] + sv->mem_bytes + ho->mem_used_bytes > ho->mem_bytes))
             continue;
         if ((rc = host_cols(s, v, h)) < 0)
@@ -315,18 +410,14 @@ static int place_at(struct search *s, size_t k)
             size_t i = s->in_l[q];
             const struct place_vlink *e = &p->vlinks[i];
             uint64_t d, j;
-            if (!vl_delay(s, i, &d, &j) || !within(e, d, j)) {
+            size_t hops;
+            if (!vl_net(s, i, &d, &j, &hops) || !within(s, e, d, j)) {
                 ok = false;
                 break;
             }
             uint64_t f = s->fin[e->from] + d * (uint64_t)e->crossings;
             if (f > start)
                 start = f;
-            size_t hops = vl_hops(s, i, arcs);
-            if (hops == PLACE_NONE) {
-                ok = false;
-                break;
-            }
             bw += (double)e->rate_bps * (double)hops * (e->duplex ? 2 : 1);
         }
         /* its out-vlinks into endpoints: their delays (the endpoint's
@@ -338,21 +429,18 @@ static int place_at(struct search *s, size_t k)
             if (e->to >= E)
                 continue;
             uint64_t d, j;
-            if (!vl_delay(s, i, &d, &j) || !within(e, d, j)) {
+            size_t hops;
+            if (!vl_net(s, i, &d, &j, &hops) || !within(s, e, d, j)) {
                 ok = false;
                 break;
             }
             if (d * (uint64_t)e->crossings > to_end)
                 to_end = d * (uint64_t)e->crossings;
-            size_t hops = vl_hops(s, i, arcs);
-            if (hops == PLACE_NONE) {
-                ok = false;
-                break;
-            }
             bw += (double)e->rate_bps * (double)hops * (e->duplex ? 2 : 1);
         }
         if (!ok)
             continue;
+        double n = s->nsum + (s->hosts_obj && !s->busy[h] && !s->on_n[h]);
         /* the least time after v's finish */
         uint64_t after = s->tail[v];
         if (s->metric)
@@ -378,7 +466,7 @@ static int place_at(struct search *s, size_t k)
             double rest = table(
                 s, k + 1, s->chain ? S + (double)s->tail[v] : INFINITY, wr);
             double lb = s->usum + col->u + rest;
-            if (beaten(s, lb, s->bsum + bw))
+            if (beaten(s, n, lb, s->bsum + bw))
                 continue;
             if (nch == cap) {
                 struct child *x = realloc(ch, 2 * cap * sizeof *x);
@@ -389,22 +477,23 @@ static int place_at(struct search *s, size_t k)
                 ch = x;
                 cap *= 2;
             }
-            ch[nch++] = (struct child){h, col, lb, s->bsum + bw};
+            ch[nch++] = (struct child){h, col, n, lb, s->bsum + bw};
         }
     }
-    free(arcs);
     if (rc == 0)
         qsort(ch, nch, sizeof *ch, cmp_child);
     for (size_t i = 0; rc == 0 && i < nch && !s->stopped; i++) {
         const struct child *x = &ch[i];
-        if (beaten(s, x->lb, x->b))
+        if (beaten(s, x->n, x->lb, x->b))
             continue;
         size_t h = x->h;
         /* the host's cores with v beside what it holds */
         s->on_v[h * V + s->on_n[h]] = v;
         s->on_u[h * V + s->on_n[h]] = x->c->u;
-        int pk = place__packs(p, h, &s->on_v[h * V], &s->on_u[h * V],
-                              s->on_n[h] + 1);
+        int pk = (s->relax & FAM_CPU)
+                     ? 1
+                     : place__packs(p, h, &s->on_v[h * V], &s->on_u[h * V],
+                                    s->on_n[h] + 1);
         if (pk < 0) {
             rc = pk;
             break;
@@ -420,7 +509,8 @@ static int place_at(struct search *s, size_t k)
             size_t l = s->in_l[q];
             const struct place_vlink *e = &p->vlinks[l];
             uint64_t d, j;
-            vl_delay(s, l, &d, &j);
+            size_t hops;
+            vl_net(s, l, &d, &j, &hops);
             uint64_t f = s->fin[e->from] + d * (uint64_t)e->crossings;
             if (f > start)
                 start = f;
@@ -428,11 +518,12 @@ static int place_at(struct search *s, size_t k)
         s->fin[E + v] = start + x->c->d;
         s->on_n[h]++;
         s->mem[h] += sv->mem_bytes;
-        double us = s->usum, ws = s->wsum, bs = s->bsum;
+        double us = s->usum, ws = s->wsum, bs = s->bsum, ns = s->nsum;
         s->usum += x->c->u;
         s->wsum += x->c->w;
         s->bsum = x->b;
-        if (k + 1 == V && beaten(s, s->usum, s->bsum)) {
+        s->nsum = x->n;
+        if (k + 1 == V && beaten(s, s->nsum, s->usum, s->bsum)) {
             /* no better than the best after all */
         } else {
             rc = place_at(s, k + 1);
@@ -440,6 +531,7 @@ static int place_at(struct search *s, size_t k)
         s->usum = us;
         s->wsum = ws;
         s->bsum = bs;
+        s->nsum = ns;
         s->on_n[h]--;
         s->mem[h] -= sv->mem_bytes;
     }
@@ -453,8 +545,39 @@ static int build_table(struct search *s)
     const struct milp *m = s->m;
     size_t V = s->V, H = s->H;
     s->NL = s->chain && s->D != PLACE_UNLIMITED ? NL_CHAIN : 1;
-    s->NW = isfinite(s->W) ? NW_MAX : 1;
     s->gd = s->NL > 1 ? (double)s->D / (double)(s->NL - 1) : 1;
+    if (s->NL > 1) {
+        /* local deadlines are whole multiples of their periods: on the grid
+         * of their greatest common divisor the rounding loses nothing (on
+         * 256 cells of 120 ms it lost up to a hop's delay per chain) */
+        uint64_t g = 0;
+        for (size_t v = 0; v < V; v++)
+            for (size_t h = 0; h < H; h++) {
+                size_t i = v * H + h;
+                const struct sched_menu *mu = s->p->services[v].menu[h];
+                for (size_t j = m->ys[i]; j < m->ys[i] + m->yn[i]; j++) {
+                    uint64_t a = mu->v[m->y[j].m].deadline_ns, b = g;
+                    while (b) {
+                        uint64_t t = a % b;
+                        a = b;
+                        b = t;
+                    }
+                    g = a;
+                }
+            }
+        if (g > 0 && s->D / g + 1 <= NL_EXACT && s->D / g + 1 > NL_CHAIN) {
+            s->NL = (size_t)(s->D / g) + 1;
+            s->gd = (double)g;
+        } else if (g > 0 && s->D / g + 1 <= NL_CHAIN) {
+            s->NL = (size_t)(s->D / g) + 1;
+            s->gd = (double)g;
+        }
+    }
+    s->NW = 1;
+    if (isfinite(s->W)) {
+        s->NW = CELLS_MAX / s->NL;
+        s->NW = s->NW > NW_MAX ? NW_MAX : s->NW < NW_MIN ? NW_MIN : s->NW;
+    }
     s->gw = s->NW > 1 ? s->W / (double)(s->NW - 1) : 1;
     size_t NL = s->NL, NW = s->NW, cells = NL * NW;
     s->G = malloc((V + 1) * cells * sizeof *s->G);
@@ -688,15 +811,16 @@ static int setup(struct search *s)
     return 0;
 }
 
-int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
-                  long max_nodes, size_t *host, size_t *item, bool *found,
-                  long *nodes)
+static int search(const struct milp *m, const double *ub, double end_s,
+                  long max_nodes, bool first, size_t *host, size_t *item,
+                  bool *found, long *nodes)
 {
     const struct place_problem *p = m->p;
     *found = false;
     *nodes = 0;
-    if (p->objective != PLACE_OBJ_UTILIZATION || m->relax || !m->y ||
-        m->goal != GOAL_PRIMARY)
+    if ((!first && p->objective != PLACE_OBJ_UTILIZATION &&
+         p->objective != PLACE_OBJ_HOSTS) ||
+        (!first && m->relax) || !m->y || m->goal != GOAL_PRIMARY)
         return 0;
     struct search s = {0};
     s.m = m;
@@ -705,10 +829,14 @@ int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
     s.H = p->cluster->n_hosts;
     s.E = p->n_endpoints;
     s.L = p->n_vlinks;
-    s.W = place__prob_budget(p);
-    s.D = p->deadline_ns;
-    s.best_u = ub_u;
-    s.best_b = ub_b;
+    s.first = first;
+    s.relax = m->relax;
+    s.W = (m->relax & FAM_PROBABILITY) ? INFINITY : place__prob_budget(p);
+    s.D = (m->relax & FAM_DEADLINE) ? PLACE_UNLIMITED : p->deadline_ns;
+    s.best_n = ub[0];
+    s.best_u = ub[1];
+    s.best_b = ub[2];
+    s.hosts_obj = p->objective == PLACE_OBJ_HOSTS;
     s.max_nodes = max_nodes;
     s.end_s = end_s;
     size_t V = s.V, H = s.H, E = s.E;
@@ -732,17 +860,31 @@ int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
     s.on_v = malloc((H * V + 1) * sizeof *s.on_v);
     s.on_u = malloc((H * V + 1) * sizeof *s.on_u);
     s.mem = calloc(H + 1, sizeof *s.mem);
+    s.busy = calloc(H + 1, sizeof *s.busy);
+    for (size_t h = 0; s.busy && h < H; h++) {
+        const struct place_host *ho = &p->cluster->hosts[h];
+        s.busy[h] = ho->mem_used_bytes > 0;
+        for (int c = 0; ho->used && c < ho->cores; c++)
+            s.busy[h] |= ho->used[c] > 0;
+    }
     s.best_host = malloc((V + 1) * sizeof *s.best_host);
     s.best_item = malloc((V + 1) * sizeof *s.best_item);
     s.scratch.services = calloc(V + 1, sizeof *s.scratch.services);
     s.scratch.vlinks = calloc(s.L + 1, sizeof *s.scratch.vlinks);
     s.scratch.n_vlinks_alloc = s.L;
+    size_t NP = m->r->n_groups + E;
+    s.pair = calloc(NP * NP + 1, sizeof *s.pair);
+    s.msg_ns = malloc((s.L + 1) * sizeof *s.msg_ns);
+    s.arcs = malloc((p->cluster->n_nodes + 2) * sizeof *s.arcs);
+    for (size_t i = 0; s.msg_ns && i < s.L; i++)
+        s.msg_ns[i] = place__message_ns(&p->vlinks[i]);
     int rc = 0;
     if (!s.order || !s.in_s || !s.out_s || !s.in_l || !s.out_l || !s.rule ||
         !s.dmin || !s.tail || !s.reach || !s.to_ep || !s.cols || !s.ncols ||
         !s.rep || !s.host || !s.item || !s.fin || !s.on_n || !s.on_v ||
-        !s.on_u || !s.mem || !s.best_host || !s.best_item ||
-        !s.scratch.services || !s.scratch.vlinks)
+        !s.on_u || !s.mem || !s.busy || !s.best_host || !s.best_item ||
+        !s.scratch.services || !s.scratch.vlinks || !s.pair || !s.msg_ns ||
+        !s.arcs)
         rc = PLC_ENOMEM;
     for (size_t x = 0; rc == 0 && x < V * H; x++)
         s.ncols[x] = SIZE_MAX;
@@ -754,7 +896,8 @@ int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
     bool proven = false;
     if (rc == 0 && applies == 0) {
         rc = place_at(&s, 0);
-        proven = rc == 0 && !s.stopped && !s.inexact;
+        proven =
+            rc == 0 && ((!s.stopped && !s.inexact) || (s.first && s.found));
         *nodes = s.nodes;
         if (rc == 0 && s.found) {
             *found = true;
@@ -784,10 +927,38 @@ int place__search(const struct milp *m, double ub_u, double ub_b, double end_s,
     free(s.on_v);
     free(s.on_u);
     free(s.mem);
+    free(s.busy);
     free(s.best_host);
     free(s.best_item);
     free(s.G);
     free(s.scratch.services);
     free(s.scratch.vlinks);
+    free(s.pair);
+    free(s.msg_ns);
+    free(s.arcs);
     return rc < 0 ? rc : proven;
+}
+
+int place__search(const struct milp *m, const double *ub, double end_s,
+                  long max_nodes, size_t *host, size_t *item, bool *found,
+                  long *nodes)
+{
+    return search(m, ub, end_s, max_nodes, false, host, item, found, nodes);
+}
+
+int place__search_first(const struct milp *m, double end_s, long max_nodes,
+                        bool *found)
+{
+    const struct place_problem *p = m->p;
+    size_t V = p->n_services;
+    size_t *host = malloc((V + 1) * sizeof *host);
+    size_t *item = malloc((V + 1) * sizeof *item);
+    static const double none[3] = {INFINITY, INFINITY, INFINITY};
+    long nodes;
+    int rc = host && item ? search(m, none, end_s, max_nodes, true, host, item,
+                                   found, &nodes)
+                          : PLC_ENOMEM;
+    free(host);
+    free(item);
+    return rc;
 }

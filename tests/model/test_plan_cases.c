@@ -20,8 +20,10 @@ struct run {
     struct place_plan plan;
 };
 
-static void plan_within(struct run *r, const char *cluster,
-                        const char *workflow, double limit_s)
+/* alone: the exact search left out, for a test of what decides
+ * without it (the bounds, GLPK) */
+static void plan_how(struct run *r, const char *cluster, const char *workflow,
+                     double limit_s, bool alone)
 {
     memset(r, 0, sizeof *r);
     r->c = (struct proto_doc)PROTO_DOC_INIT;
@@ -38,12 +40,41 @@ static void plan_within(struct run *r, const char *cluster,
     cr_assert_eq(model_problem_build(&r->mp, (const void *)r->c.msg,
                                      (const void *)r->w.msg, 0, limit_s, &err),
                  0, "%s", err.msg);
+    r->mp.problem.no_search = alone;
     cr_assert_eq(place_solve(&r->mp.problem, &r->plan, &err), 0, "%s", err.msg);
+}
+
+static void plan_within(struct run *r, const char *cluster,
+                        const char *workflow, double limit_s)
+{
+    plan_how(r, cluster, workflow, limit_s, false);
 }
 
 static void plan_of(struct run *r, const char *cluster, const char *workflow)
 {
     plan_within(r, cluster, workflow, 10);
+}
+
+static void done(struct run *r);
+
+/* The plan without the exact search (what a test of the bounds looks
+ * at), after the same with it, which must come to the same answer. */
+static void plan_alone(struct run *r, const char *cluster, const char *workflow)
+{
+    struct run with;
+    plan_how(&with, cluster, workflow, 10, false);
+    plan_how(r, cluster, workflow, 10, true);
+    cr_assert_eq(with.plan.admitted, r->plan.admitted, "%s / %s",
+                 with.plan.message, r->plan.message);
+    cr_assert_eq(with.plan.status, r->plan.status);
+    if (r->plan.admitted)
+        cr_assert_float_eq(with.plan.objective, r->plan.objective, 1e-9,
+                           "with the search %g, without %g",
+                           with.plan.objective, r->plan.objective);
+    else
+        cr_assert_eq(with.plan.reject, r->plan.reject, "%s / %s",
+                     with.plan.message, r->plan.message);
+    done(&with);
 }
 
 static void done(struct run *r)
@@ -345,15 +376,15 @@ Test(plan_cases, the_dp_bound_counts_the_network_between_two_endpoints)
      * the route between them (20 us) leaves only the 10 ms deadline: 0.1.
      * The DP bound knows that, so the plan is proven by it alone. */
     struct run r;
-    plan_of(&r, star,
-            "{\"name\": \"w\", \"deadline\": \"20ms\", \"endpoints\":"
-            " [{\"name\": \"in\", \"node\": \"h1\"}, {\"name\": \"out\","
-            " \"node\": \"h2\"}], \"services\": [{\"name\": \"a\","
-            " \"exec_time\": {\"wcet\": \"1ms\"}, \"reservation\":"
-            " {\"periods\": [\"10ms\"], \"budgets\": [\"500us\", \"1ms\"],"
-            " \"deadlines\": [\"10ms\", \"20ms\"]}}], \"links\": [{\"from\":"
-            " \"in\", \"to\": \"a\", \"rate\": \"1Mbit\"}, {\"from\": \"a\","
-            " \"to\": \"out\", \"rate\": \"1Mbit\"}]}");
+    plan_alone(&r, star,
+               "{\"name\": \"w\", \"deadline\": \"20ms\", \"endpoints\":"
+               " [{\"name\": \"in\", \"node\": \"h1\"}, {\"name\": \"out\","
+               " \"node\": \"h2\"}], \"services\": [{\"name\": \"a\","
+               " \"exec_time\": {\"wcet\": \"1ms\"}, \"reservation\":"
+               " {\"periods\": [\"10ms\"], \"budgets\": [\"500us\", \"1ms\"],"
+               " \"deadlines\": [\"10ms\", \"20ms\"]}}], \"links\": [{\"from\":"
+               " \"in\", \"to\": \"a\", \"rate\": \"1Mbit\"}, {\"from\": \"a\","
+               " \"to\": \"out\", \"rate\": \"1Mbit\"}]}");
     cr_assert(r.plan.admitted, "%s", r.plan.message);
     cr_assert_float_eq(r.plan.objective, 0.1, 1e-9);
     cr_assert_eq(r.plan.services[0].item.deadline_ns, 10000000);
@@ -687,7 +718,7 @@ Test(plan_cases, a_fork_join_is_proven_by_the_series_parallel_bound)
     char w[4096];
     fork_join(w, sizeof w, same_b);
     struct run r;
-    plan_of(&r, tree, w);
+    plan_alone(&r, tree, w);
     cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g, %s",
                  (int)r.plan.status, r.plan.gap, r.plan.message);
     cr_assert_eq(r.plan.proof, PLACE_PROOF_DP);
@@ -741,7 +772,7 @@ Test(plan_cases, a_busy_fork_join_is_placed_whole_on_the_host_with_room)
     char w[4096];
     fork_join(w, sizeof w, same_b);
     struct run r, b;
-    plan_of(&r, c, w);
+    plan_alone(&r, c, w);
     plan_of(&b, one, w);
     cr_assert_eq(b.plan.status, PLACE_OPTIMAL);
     cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g",
@@ -835,7 +866,7 @@ Test(plan_cases, a_busy_fork_join_without_a_plan_is_rejected_in_time)
     char w[4096];
     fork_join(w, sizeof w, b_us);
     struct run r;
-    plan_of(&r, c, w);
+    plan_alone(&r, c, w);
     cr_assert_eq(r.plan.status, PLACE_INFEASIBLE, "status %d: %s",
                  (int)r.plan.status, r.plan.message);
     cr_assert_eq(r.plan.reject, PLACE_REJECT_CPU, "%s", r.plan.message);
@@ -914,7 +945,7 @@ Test(plan_cases, a_fork_join_is_proven_by_its_exact_timing_relaxation)
     char w[4096];
     fork_join(w, sizeof w, b_us);
     struct run r;
-    plan_of(&r, one, w);
+    plan_alone(&r, one, w);
     cr_assert_eq(r.plan.status, PLACE_OPTIMAL, "status %d, gap %g",
                  (int)r.plan.status, r.plan.gap);
     cr_assert_eq(r.plan.proof, PLACE_PROOF_TIMING, "proof %d",

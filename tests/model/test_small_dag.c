@@ -192,7 +192,7 @@ static int cheaper(const struct place_problem *p, double below)
 
 Test(small_dag, every_answer_survives_the_exhaustive_search)
 {
-    int checked = 0, by_timing = 0, rejected = 0;
+    int checked = 0, by_timing = 0, by_search = 0, rejected = 0;
     for (int k = 0; k < 40; k++) {
         char c[2048], w[4096];
         instance(c, sizeof c, w, sizeof w);
@@ -213,39 +213,48 @@ Test(small_dag, every_answer_survives_the_exhaustive_search)
             for (int v = 0; v < SVCS; v++)
                 cr_assert_eq(mp.problem.services[v].menu[h]->n,
                              mp.problem.services[v].menu[0]->n);
-        struct place_plan plan;
-        cr_assert_eq(place_solve(&mp.problem, &plan, &err), 0, "%s", err.msg);
-        for (size_t i = 0; plan.admitted && i < mp.problem.n_vlinks; i++)
-            cr_assert(plan.vlinks[i].latency_ns == 0 ||
-                          plan.vlinks[i].latency_ns == CROSS_NS,
-                      "a crossing takes %llu ns, the search %d",
-                      (unsigned long long)plan.vlinks[i].latency_ns, CROSS_NS);
-        int r = -1;
-        if (plan.status == PLACE_OPTIMAL) {
-            r = cheaper(&mp.problem, plan.objective - 1e-9);
-            cr_assert_neq(r, 1,
-                          "instance %d: a plan cheaper than %.6g "
-                          "(proof %d)\n%s\n%s",
-                          k, plan.objective, (int)plan.proof, c, w);
-            by_timing += r == 0 && plan.proof == PLACE_PROOF_TIMING;
-        } else if (plan.status == PLACE_INFEASIBLE) {
-            r = cheaper(&mp.problem, INFINITY);
-            cr_assert_neq(r, 1,
-                          "instance %d: rejected (%s), yet a plan "
-                          "exists\n%s\n%s",
-                          k, plan.message, c, w);
-            rejected += r == 0;
+        /* each instance twice: with the exact search (search.c), and
+         * without it, where the bounds and GLPK decide alone */
+        for (int alone = 0; alone < 2; alone++) {
+            mp.problem.no_search = alone;
+            struct place_plan plan;
+            cr_assert_eq(place_solve(&mp.problem, &plan, &err), 0, "%s",
+                         err.msg);
+            for (size_t i = 0; plan.admitted && i < mp.problem.n_vlinks; i++)
+                cr_assert(plan.vlinks[i].latency_ns == 0 ||
+                              plan.vlinks[i].latency_ns == CROSS_NS,
+                          "a crossing takes %llu ns, the search %d",
+                          (unsigned long long)plan.vlinks[i].latency_ns,
+                          CROSS_NS);
+            int r = -1;
+            if (plan.status == PLACE_OPTIMAL) {
+                r = cheaper(&mp.problem, plan.objective - 1e-9);
+                cr_assert_neq(r, 1,
+                              "instance %d: a plan cheaper than %.6g "
+                              "(proof %d)\n%s\n%s",
+                              k, plan.objective, (int)plan.proof, c, w);
+                by_timing += r == 0 && plan.proof == PLACE_PROOF_TIMING;
+                by_search += r == 0 && plan.proof == PLACE_PROOF_SEARCH;
+            } else if (plan.status == PLACE_INFEASIBLE) {
+                r = cheaper(&mp.problem, INFINITY);
+                cr_assert_neq(r, 1,
+                              "instance %d: rejected (%s), yet a plan "
+                              "exists\n%s\n%s",
+                              k, plan.message, c, w);
+                rejected += r == 0;
+            }
+            checked += r == 0;
+            place_plan_release(&plan);
         }
-        checked += r == 0;
-        place_plan_release(&plan);
         model_problem_release(&mp);
         proto_doc_release(&cd);
         proto_doc_release(&wd);
     }
     fprintf(stderr,
             "small_dag: %d answers checked exhaustively, %d proven by the "
-            "timing relaxation, %d rejections\n",
-            checked, by_timing, rejected);
-    cr_assert_geq(checked, 30);
+            "timing relaxation, %d by the exact search, %d rejections\n",
+            checked, by_timing, by_search, rejected);
+    cr_assert_geq(checked, 60);
     cr_assert_geq(by_timing, 3);
+    cr_assert_geq(by_search, 3);
 }

@@ -356,42 +356,47 @@ static void against_enumeration(unsigned seed, int n, bool tight, int min_dp,
             tighten(x, k);
         double best;
         bool any = enumerate(x, &best);
-        struct place_plan plan;
-        struct plc_error err = PLC_ERROR_INIT;
-        int rc = place_solve(&x->p, &plan, &err);
-        cr_assert_eq(rc, 0, "instance %d: %s", k, err.msg);
-        if (any) {
-            cr_assert(plan.admitted,
-                      "instance %d: enumeration finds %g, "
-                      "placer rejects (%s)",
-                      k, best, plan.message);
-            cr_assert_eq(
-                plan.status, PLACE_OPTIMAL,
-                "instance %d: status %d obj %g bound %g best %g time %g ms", k,
-                (int)plan.status, plan.objective, plan.bound, best,
-                plan.time_ms);
-            cr_assert_float_eq(plan.objective, best, 1e-6,
-                               "instance %d: placer %g, enumeration %g", k,
-                               plan.objective, best);
-            /* the lower bound placer reports is one */
-            cr_assert_leq(plan.bound, best + 1e-6,
-                          "instance %d: bound %g above the optimum %g", k,
-                          plan.bound, best);
-            admitted++;
-            by_dp += plan.proof == PLACE_PROOF_DP;
-            by_bb += plan.proof == PLACE_PROOF_MILP;
-            by_timing += plan.proof == PLACE_PROOF_TIMING;
-            by_search += plan.proof == PLACE_PROOF_SEARCH;
-        } else {
-            cr_assert_not(plan.admitted,
-                          "instance %d: placer admits a plan enumeration "
-                          "calls impossible (objective %g)",
-                          k, plan.objective);
-            cr_assert_eq(plan.status, PLACE_INFEASIBLE, "instance %d", k);
-            cr_assert_neq(plan.reject, PLACE_REJECT_NONE);
-            rejected++;
+        /* each instance twice: with the exact search (search.c), and
+         * without it, where the DP bound and GLPK decide alone */
+        for (int alone = 0; alone < 2; alone++) {
+            x->p.no_search = alone;
+            struct place_plan plan;
+            struct plc_error err = PLC_ERROR_INIT;
+            int rc = place_solve(&x->p, &plan, &err);
+            cr_assert_eq(rc, 0, "instance %d: %s", k, err.msg);
+            if (any) {
+                cr_assert(plan.admitted,
+                          "instance %d: enumeration finds %g, "
+                          "placer rejects (%s)",
+                          k, best, plan.message);
+                cr_assert_eq(
+                    plan.status, PLACE_OPTIMAL,
+                    "instance %d: status %d obj %g bound %g best %g time %g ms",
+                    k, (int)plan.status, plan.objective, plan.bound, best,
+                    plan.time_ms);
+                cr_assert_float_eq(plan.objective, best, 1e-6,
+                                   "instance %d: placer %g, enumeration %g", k,
+                                   plan.objective, best);
+                /* the lower bound placer reports is one */
+                cr_assert_leq(plan.bound, best + 1e-6,
+                              "instance %d: bound %g above the optimum %g", k,
+                              plan.bound, best);
+                admitted++;
+                by_dp += plan.proof == PLACE_PROOF_DP;
+                by_bb += plan.proof == PLACE_PROOF_MILP;
+                by_timing += plan.proof == PLACE_PROOF_TIMING;
+                by_search += plan.proof == PLACE_PROOF_SEARCH;
+            } else {
+                cr_assert_not(plan.admitted,
+                              "instance %d: placer admits a plan enumeration "
+                              "calls impossible (objective %g)",
+                              k, plan.objective);
+                cr_assert_eq(plan.status, PLACE_INFEASIBLE, "instance %d", k);
+                cr_assert_neq(plan.reject, PLACE_REJECT_NONE);
+                rejected++;
+            }
+            place_plan_release(&plan);
         }
-        place_plan_release(&plan);
         free(x);
     }
     fprintf(stderr,
