@@ -280,9 +280,6 @@ static int search_step(const struct milp *m, struct place_plan *plan, bool has,
             rc = 0; /* (the search packed it: never) */
     }
     plan->nodes += nodes;
-    if (getenv("PLACER_DEBUG_SEARCH"))
-        fprintf(stderr, "search: rc %d found %d nodes %ld %.1f ms left\n", rc,
-                found, nodes, (place__deadline(p) - plc_now_s()) * 1e3);
     free(host);
     free(item);
     return rc;
