@@ -710,6 +710,14 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
                         const struct routes *r, unsigned relax,
                         enum milp_goal goal)
 {
+    int rc = place__milp_prepare_columns(m, p, r, relax, goal);
+    return rc == 0 ? place__milp_dp(m) : rc;
+}
+
+int place__milp_prepare_columns(struct milp *m, const struct place_problem *p,
+                                const struct routes *r, unsigned relax,
+                                enum milp_goal goal)
+{
     memset(m, 0, sizeof *m);
     m->p = p;
     m->r = r;
@@ -744,7 +752,17 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
         if (n == 0)
             rc = PLC_EDATA; /* no candidate at all: explained by caller */
     }
-    if (rc == 0 && goal == GOAL_PRIMARY && relax == 0) {
+    return rc;
+}
+
+int place__milp_dp(struct milp *m)
+{
+    const struct place_problem *p = m->p;
+    int rc = 0;
+    if (m->dp_done)
+        return 0;
+    m->dp_done = true;
+    if (m->goal == GOAL_PRIMARY && m->relax == 0) {
         /* a valid lower bound of the utilisation (bound.c): a row of the
          * model, the first try of the heuristic, and the pruning; and for
          * every objective, when even its relaxation has no solution, the

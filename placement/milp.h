@@ -65,6 +65,7 @@ struct milp {
     size_t *first, *second; /* per group: two member hosts (or NONE) */
     bool tiebreak;          /* the objective is now the tie-break's */
     bool first_plan;        /* any plan will do: stop at the first */
+    bool dp_done;           /* place__milp_dp() ran */
     bool has_dp;            /* the DP bound below was computed */
     bool dp_infeasible;     /* the DP's relaxation has no solution, so the
                                problem has none (any objective) */
@@ -97,6 +98,14 @@ int place__milp_prepare(struct milp *m, const struct place_problem *p,
                         const struct routes *r, unsigned relax,
                         enum milp_goal goal);
 int place__milp_finish(struct milp *m);
+/* milp_prepare in two: the candidate columns, then the DP bound (a
+ * caller that may not need the bound, the exact search's, asks for it
+ * when it does; a second call does nothing).  Each 0, PLC_ENOMEM, or
+ * (columns) PLC_EDATA, PLC_ETIMEDOUT as milp_prepare. */
+int place__milp_prepare_columns(struct milp *m, const struct place_problem *p,
+                                const struct routes *r, unsigned relax,
+                                enum milp_goal goal);
+int place__milp_dp(struct milp *m);
 
 /* Objective "utilization" with a verified plan of utilisation ub in hand:
  * drop the candidate columns whose item is in no plan as good as ub

@@ -430,7 +430,16 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
         plan->time_ms = plc_now_ms() - t0;
         return 0;
     }
-    rc = place__milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
+    /* the exact search (search.c) comes first where it applies, and the DP
+     * bound (bound.c; a third of the time of decisions the search proves
+     * in a few hundred nodes) only when it is needed */
+    bool searchable = !p->no_search &&
+                      (p->objective == PLACE_OBJ_UTILIZATION ||
+                       p->objective == PLACE_OBJ_HOSTS) &&
+                      p->n_vlinks > 0 &&
+                      p->n_services <= PLACE_SEARCH_MAX_SERVICES;
+    rc = searchable ? place__milp_prepare_columns(&m, p, &r, 0, GOAL_PRIMARY)
+                    : place__milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_ETIMEDOUT) {
         rc = 0;
         plan->status = PLACE_TIMEOUT;
@@ -486,11 +495,6 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
      * ties included, or there is none; when it does not, a plan it found
      * is the one in hand */
     bool searched = false;
-    bool searchable = !p->no_search &&
-                      (p->objective == PLACE_OBJ_UTILIZATION ||
-                       p->objective == PLACE_OBJ_HOSTS) &&
-                      p->n_vlinks > 0 &&
-                      p->n_services <= PLACE_SEARCH_MAX_SERVICES;
     bool first_search = false;
     if (hf == 0 && searchable && !plan->heur_item &&
         !(plan->heur_item = calloc(p->n_services + 1, sizeof *plan->heur_item)))
@@ -506,13 +510,19 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
             hf = 1;
         searched = sr == 1;
         first_search = true;
-        if (searched && !found) {
-            /* proven: no plan; what keeps it out is the explanation's */
+        /* the DP bound, unless the search's plan is proven */
+        if (hf >= 0 && !(searched && found) && (rc = place__milp_dp(&m)) < 0)
+            hf = rc;
+        if (hf >= 0 && (m.dp_infeasible || (searched && !found))) {
+            /* proven: no plan; what keeps it out is the explanation's (the
+             * DP's, when even its relaxation has none) */
             free(heur_host);
             free(heur_route);
             plan->status = PLACE_INFEASIBLE;
             double left = place__deadline(p) - plc_now_s();
-            rc = place__explain(p, &r, &m, fmax(left, 0.001), plan);
+            rc = m.dp_infeasible
+                     ? place__explain_dp(p, &r, &m, fmax(left, 0.001), plan)
+                     : place__explain(p, &r, &m, fmax(left, 0.001), plan);
             goto out;
         }
     }

@@ -779,12 +779,19 @@ static int setup(struct search *s)
     if (!s->metric)
         for (size_t x = 0; x < H * E; x++)
             s->to_ep[x] = 0;
-    /* equal hosts */
+    /* equal hosts (an endpoint's host is like no other: its vlinks to
+     * the endpoint cross nothing) */
+    bool *ep_host = calloc(H + 1, sizeof *ep_host);
+    if (!ep_host)
+        return PLC_ENOMEM;
+    for (size_t e = 0; e < E; e++)
+        if (p->endpoint_node[e] < H)
+            ep_host[p->endpoint_node[e]] = true;
     for (size_t h = 0; h < H; h++) {
         s->rep[h] = h;
         const struct place_host *a = &p->cluster->hosts[h];
-        for (size_t g = 0; g < h; g++) {
-            if (s->rep[g] != g ||
+        for (size_t g = 0; g < h && !ep_host[h]; g++) {
+            if (s->rep[g] != g || ep_host[g] ||
                 s->m->r->group_of[g] != s->m->r->group_of[h] ||
                 !s->m->r->proper[s->m->r->group_of[h]])
                 continue;
@@ -808,6 +815,7 @@ static int setup(struct search *s)
             }
         }
     }
+    free(ep_host);
     return 0;
 }
 

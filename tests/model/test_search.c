@@ -33,8 +33,9 @@ static char *cluster(int k)
     cr_assert_eq(proto_topo_fat_tree(4, &o, &c, &err), 0);
     json_t *j = proto_message_to_json(&c->base, 0);
     json_t *hosts = json_object_get(j, "hosts");
-    /* busy: most hosts' cores partly taken, some hosts full */
-    for (size_t h = 0; h < json_array_size(hosts); h++) {
+    /* busy: most hosts' cores partly taken, some hosts full; one cluster
+     * in four idle (equal hosts, an endpoint's among them) */
+    for (size_t h = 0; k % 4 != 3 && h < json_array_size(hosts); h++) {
         json_t *used = json_array();
         for (int q = 0; q < o.cores; q++)
             json_array_append_new(
@@ -112,6 +113,9 @@ static char *chain(int n)
     if (n >= 3 && rand() % 2)
         json_object_set_new(w, "anti_affinity",
                             json_pack("[[s, s]]", "s1", "s2"));
+    /* the objective "hosts" (ties: utilisation) now and then */
+    if (rand() % 4 == 0)
+        json_object_set_new(w, "objective", json_string("hosts"));
     char *s = json_dumps(w, 0);
     json_decref(w);
     return s;
