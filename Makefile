@@ -100,6 +100,7 @@ bench: deps
 	@build-release/bin/bench_http build-release/bin 3 2
 	@build-release/bin/bench_agents build-release/bin 200
 	@build-release/bin/bench_simulate 10000 100 1
+	@PLACER_SRC="$(CURDIR)" build-release/bin/bench_simulate examples 10000 1
 	@if [ "$$(id -u)" -eq 0 ]; then \
 	    GUARANTEE_FULL=1 tests/agent/test_guarantee.sh build-release/bin "$(CURDIR)" | \
 	    sed -n '/^scenario/,$$p'; \

@@ -1256,8 +1256,10 @@ int place__hub_bound(const struct milp *m, double than, double *lb,
     struct dp x;
     rc = dp_setup(m, 0, &x, NULL);
     if (rc != 0) {
+        /* (out of time, too: no bound; the limit was reported as an
+         * error of the whole plan when it ran out here) */
         place__net_free(t);
-        return rc < 0 && rc != PLC_EDATA ? rc : 0;
+        return rc == PLC_ENOMEM ? rc : 0;
     }
     /* a group whose bound is above this holds no plan as good as the
      * one in hand, nor one that ties with it */

@@ -39,8 +39,9 @@ static const char help[] =
     "deadline and probability, and if so where every service runs, which\n"
     "CPU reservation (budget/period, local deadline) it gets on which\n"
     "cores, and which route and bandwidth every virtual link gets. The plan\n"
-    "minimises the objective and is proven optimal by the MILP solver\n"
-    "(GLPK) when the solver status says 'optimal'; every plan is checked\n"
+    "minimises the objective and is proven optimal (by placer's exact\n"
+    "search over hosts and reservations, or by the MILP solver, GLPK)\n"
+    "when the solver status says 'optimal'; every plan is checked\n"
     "again outside the model (per-core EDF, memory, link rates, port\n"
     "network calculus, latency, probability) before it is printed. A\n"
     "rejection names the constraint family that makes it impossible, with\n"
@@ -126,6 +127,8 @@ void cli_print_plan(const Placer__Plan *d)
             ? " (the plan meets the dynamic-program bound)"
         : d->solver->proof == PLACER__PROOF__PROOF_TIMING_RELAXATION
             ? " (the plan meets the proven optimum of its timing relaxation)"
+        : d->solver->proof == PLACER__PROOF__PROOF_EXACT_SEARCH
+            ? " (exact search over hosts and reservations)"
             : " (branch and bound)";
     const char *scope =
         d->solver->has_scope && d->solver->scope == PLACER__SCOPE__SCOPE_LOCAL

@@ -472,8 +472,13 @@ check "capacity --mix 3:1" 0 $?
 import json, sys
 d = json.load(open(sys.argv[1]))
 v, c = (w["copies"] for w in d["workflows"])
-# interleaved 3:1 until the first rejection
-assert c > 0 and 3 * c <= v <= 3 * c + 3 and d["copies"] == v + c, (v, c)
+# interleaved 3:1 until the first rejection: each copy of the workflow
+# furthest below its share (the first on a tie), as placer capacity says
+done = [0, 0]
+for k in range(v + c):
+    lag = [(k + 1) * m / 4 - n for m, n in zip((3, 1), done)]
+    done[0 if lag[0] >= lag[1] - 1e-12 else 1] += 1
+assert c > 0 and done == [v, c] and d["copies"] == v + c, (v, c, done)
 PY
 # a full queue: with room for one waiting admission, the third of three
 # slow submissions at once hears 'busy' (exit 75)
