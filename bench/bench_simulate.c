@@ -72,15 +72,19 @@ static void die(const char *what, const char *msg)
     exit(1);
 }
 
-static Placer__Cluster *cluster(int k, bool busy)
+/* A k-ary fat-tree of 4-core hosts at capacity cap per core, mem_gib GiB
+ * each, 10 Gbit links of latency_us with 1 MiB buffers; busy: each core
+ * 0-50 % taken (from the bench's generator). */
+static Placer__Cluster *cluster_of(int k, bool busy, double cap, int mem_gib,
+                                   int latency_us)
 {
     struct proto_topo_opts o;
     proto_topo_opts_init(&o);
     o.cores = 4;
-    o.core_capacity = 0.95;
-    o.memory_bytes = 64ULL << 30;
+    o.core_capacity = cap;
+    o.memory_bytes = (uint64_t)mem_gib << 30;
     o.rate_bps = 10000000000ULL;
-    o.latency_ns = 5000;
+    o.latency_ns = (uint64_t)latency_us * 1000;
     o.buffer_bytes = 1 << 20;
     Placer__Cluster *c;
     struct plc_error err = PLC_ERROR_INIT;
@@ -94,6 +98,11 @@ static Placer__Cluster *cluster(int k, bool busy)
             x->used[i] = 0.5 * rng_unit();
     }
     return c;
+}
+
+static Placer__Cluster *cluster(int k, bool busy)
+{
+    return cluster_of(k, busy, 0.95, 64, 5);
 }
 
 /* A workflow document: n services, as a chain (fork 0) or a fork/join
@@ -233,25 +242,11 @@ static int examples(int argc, char **argv)
             for (int fast = 0; fast < 2; fast++) {
                 rng_state =
                     (uint64_t)sd * 1000 + 100 + (uint64_t)(busy * 2 + fast);
-                struct proto_topo_opts o;
-                proto_topo_opts_init(&o);
-                o.cores = 4;
-                o.core_capacity = 0.9;
-                o.memory_bytes = 32ULL << 30;
-                o.rate_bps = 10000000000ULL;
-                o.latency_ns = 2000;
-                o.buffer_bytes = 1 << 20;
-                Placer__Cluster *c;
+                /* the examples' options (placer cluster gen fat-tree
+                 * --k 8 --cores 4 --core-capacity 0.9 --memory 32GiB
+                 * --latency 2us --buffer 1MiB) */
+                Placer__Cluster *c = cluster_of(8, busy, 0.9, 32, 2);
                 struct plc_error err = PLC_ERROR_INIT;
-                if (proto_topo_fat_tree(8, &o, &c, &err) < 0)
-                    die("fat-tree", err.msg);
-                for (size_t h = 0; busy && h < c->n_hosts; h++) {
-                    Placer__Host *x = c->hosts[h];
-                    x->n_used = 4;
-                    x->used = calloc(4, sizeof *x->used);
-                    for (int i = 0; i < 4; i++)
-                        x->used[i] = 0.5 * rng_unit();
-                }
                 /* superposed Poisson arrivals: each one's template by its
                  * share of the rate */
                 double rate[3], total = 0;
