@@ -26,8 +26,11 @@
  *     of the least total utilisation of the services from position k on
  *     within a budget of local deadline and of probability weight, each
  *     rounded *down* to a grid (a relaxation: it admits more); the
- *     deadline budget is kept only where the services form one chain, the
- *     remaining deadline of a chain being that of its one path.
+ *     deadline budget is kept for the services of one path P (the whole
+ *     workflow when it is a chain; else the path of the largest least
+ *     local deadlines), the others taking none of it: every path keeps
+ *     the deadline, so P's services after the last one placed share what
+ *     that one's finish and its least route to P's endpoint leave.
  *
  * With first (place__search_first), any plan will do, and the families
  * the model relaxes (m->relax) are left out of the checks: what an
@@ -86,10 +89,15 @@ struct search {
     size_t *out_s; /* per service: first out-vlink in out_l */
     size_t *out_l; /* out-vlinks */
     signed char *rule;
-    double W;      /* probability budget (INFINITY: none) */
-    uint64_t D;    /* deadline (PLACE_UNLIMITED: none) */
-    bool chain;    /* order[k] -> order[k + 1] are the only service links */
-    size_t sink_e; /* chain: the endpoint the chain's last service feeds */
+    double W;   /* probability budget (INFINITY: none) */
+    uint64_t D; /* deadline (PLACE_UNLIMITED: none) */
+    bool chain; /* order[k] -> order[k + 1] are the only service links */
+    /* the path P of the table's deadline (see the top): its services, the
+     * endpoint its last one feeds (PLACE_NONE: none), and the deadline
+     * budget its services not yet placed share (state) */
+    bool *onP;
+    size_t sinkP;
+    double pbud;
     bool metric;
     /* the least local deadline per service, and T1[v]: the longest path
      * of those after v (v's own left out) */
@@ -319,6 +327,7 @@ struct child {
     size_t h;
     const struct scol *c;
     double n, lb, b;
+    double pb; /* P's budget after it */
 };
 
 static int cmp_child(const void *a, const void *b)
@@ -461,10 +470,16 @@ static int place_at(struct search *s, size_t k)
                            : (double)s->D - (double)fin - (double)after;
             if (S < 0)
                 continue;
-            /* the chain's table takes the deadline left to the services
-             * after v: the least network to its sink already taken out */
-            double rest = table(
-                s, k + 1, s->chain ? S + (double)s->tail[v] : INFINITY, wr);
+            /* the table takes the deadline left to P's services after v
+             * (the least network to P's endpoint taken out), or, v not
+             * on P, what P's last one placed left */
+            double pb = s->pbud;
+            if (s->onP[v] && s->D != PLACE_UNLIMITED)
+                pb = (double)s->D - (double)fin -
+                     (s->metric && s->sinkP != PLACE_NONE
+                          ? (double)s->to_ep[h * E + s->sinkP]
+                          : 0);
+            double rest = table(s, k + 1, pb, wr);
             double lb = s->usum + col->u + rest;
             if (beaten(s, n, lb, s->bsum + bw))
                 continue;
@@ -477,7 +492,7 @@ static int place_at(struct search *s, size_t k)
                 ch = x;
                 cap *= 2;
             }
-            ch[nch++] = (struct child){h, col, n, lb, s->bsum + bw};
+            ch[nch++] = (struct child){h, col, n, lb, s->bsum + bw, pb};
         }
     }
     if (rc == 0)
@@ -518,7 +533,9 @@ static int place_at(struct search *s, size_t k)
         s->fin[E + v] = start + x->c->d;
         s->on_n[h]++;
         s->mem[h] += sv->mem_bytes;
-        double us = s->usum, ws = s->wsum, bs = s->bsum, ns = s->nsum;
+        double us = s->usum, ws = s->wsum, bs = s->bsum, ns = s->nsum,
+               pbs = s->pbud;
+        s->pbud = x->pb;
         s->usum += x->c->u;
         s->wsum += x->c->w;
         s->bsum = x->b;
@@ -532,6 +549,7 @@ static int place_at(struct search *s, size_t k)
         s->wsum = ws;
         s->bsum = bs;
         s->nsum = ns;
+        s->pbud = pbs;
         s->on_n[h]--;
         s->mem[h] -= sv->mem_bytes;
     }
@@ -544,7 +562,7 @@ static int build_table(struct search *s)
 {
     const struct milp *m = s->m;
     size_t V = s->V, H = s->H;
-    s->NL = s->chain && s->D != PLACE_UNLIMITED ? NL_CHAIN : 1;
+    s->NL = s->D != PLACE_UNLIMITED ? NL_CHAIN : 1;
     s->gd = s->NL > 1 ? (double)s->D / (double)(s->NL - 1) : 1;
     if (s->NL > 1) {
         /* local deadlines are whole multiples of their periods: on the grid
@@ -552,7 +570,7 @@ static int build_table(struct search *s)
          * 256 cells of 120 ms it lost up to a hop's delay per chain) */
         uint64_t g = 0;
         for (size_t v = 0; v < V; v++)
-            for (size_t h = 0; h < H; h++) {
+            for (size_t h = 0; h < H && s->onP[v]; h++) {
                 size_t i = v * H + h;
                 const struct sched_menu *mu = s->p->services[v].menu[h];
                 for (size_t j = m->ys[i]; j < m->ys[i] + m->yn[i]; j++) {
@@ -600,7 +618,7 @@ static int build_table(struct search *s)
                 const struct sched_menu_item *x = &mu->v[m->y[j].m];
                 struct sitem t = {
                     vc * x->utilization,
-                    NL > 1
+                    NL > 1 && s->onP[v]
                         ? (uint32_t)fmin((double)NL,
                                          floor((double)x->deadline_ns / s->gd))
                         : 0,
@@ -703,7 +721,6 @@ static int setup(struct search *s)
     /* a chain: each service's only service successor the next in order,
      * and the endpoint it feeds (if any) only from the last */
     s->chain = true;
-    s->sink_e = PLACE_NONE;
     for (size_t k = 0; k < V && s->chain; k++) {
         size_t v = s->order[k];
         for (size_t q = s->out_s[v]; q < s->out_s[v + 1]; q++) {
@@ -735,6 +752,42 @@ static int setup(struct search *s)
         if (s->dmin[v] == UINT64_MAX)
             return 1; /* no column: the model explains it */
     }
+    /* P: the whole chain, else the path of the largest least local
+     * deadlines (best[v]: of the paths that end at v) */
+    uint64_t *best = calloc(V + 1, sizeof *best);
+    size_t *pred = malloc((V + 1) * sizeof *pred);
+    if (!best || !pred) {
+        free(best);
+        free(pred);
+        return PLC_ENOMEM;
+    }
+    size_t last = PLACE_NONE;
+    for (size_t k = 0; k < V; k++) {
+        size_t v = s->order[k];
+        pred[v] = PLACE_NONE;
+        for (size_t q = s->in_s[v]; q < s->in_s[v + 1]; q++) {
+            const struct place_vlink *e = &p->vlinks[s->in_l[q]];
+            if (e->from >= E && best[e->from - E] > best[v]) {
+                best[v] = best[e->from - E];
+                pred[v] = e->from - E;
+            }
+        }
+        best[v] += s->dmin[v];
+        if (last == PLACE_NONE || best[v] > best[last])
+            last = v;
+    }
+    for (size_t v = 0; v < V; v++)
+        s->onP[v] = s->chain;
+    for (size_t v = s->chain ? PLACE_NONE : last; v != PLACE_NONE; v = pred[v])
+        s->onP[v] = true;
+    if (s->chain)
+        last = s->order[V - 1];
+    s->sinkP = PLACE_NONE;
+    for (size_t q = s->out_s[last]; q < s->out_s[last + 1]; q++)
+        if (p->vlinks[s->out_l[q]].to < E && s->sinkP == PLACE_NONE)
+            s->sinkP = p->vlinks[s->out_l[q]].to;
+    free(best);
+    free(pred);
     for (size_t x = 0; x < V * E; x++)
         s->reach[x] = UINT64_MAX;
     for (size_t k = V; k-- > 0;) {
@@ -855,6 +908,8 @@ static int search(const struct milp *m, const double *ub, double end_s,
     s.out_l = malloc((s.L + 1) * sizeof *s.out_l);
     s.rule = place__pair_rules(m);
     s.dmin = malloc((V + 1) * sizeof *s.dmin);
+    s.onP = calloc(V + 1, sizeof *s.onP);
+    s.pbud = INFINITY;
     s.tail = malloc((V + 1) * sizeof *s.tail);
     s.reach = malloc((V * E + 1) * sizeof *s.reach);
     s.to_ep = malloc((H * E + 1) * sizeof *s.to_ep);
@@ -888,11 +943,11 @@ static int search(const struct milp *m, const double *ub, double end_s,
         s.msg_ns[i] = place__message_ns(&p->vlinks[i]);
     int rc = 0;
     if (!s.order || !s.in_s || !s.out_s || !s.in_l || !s.out_l || !s.rule ||
-        !s.dmin || !s.tail || !s.reach || !s.to_ep || !s.cols || !s.ncols ||
-        !s.rep || !s.host || !s.item || !s.fin || !s.on_n || !s.on_v ||
-        !s.on_u || !s.mem || !s.busy || !s.best_host || !s.best_item ||
-        !s.scratch.services || !s.scratch.vlinks || !s.pair || !s.msg_ns ||
-        !s.arcs)
+        !s.dmin || !s.onP || !s.tail || !s.reach || !s.to_ep || !s.cols ||
+        !s.ncols || !s.rep || !s.host || !s.item || !s.fin || !s.on_n ||
+        !s.on_v || !s.on_u || !s.mem || !s.busy || !s.best_host ||
+        !s.best_item || !s.scratch.services || !s.scratch.vlinks || !s.pair ||
+        !s.msg_ns || !s.arcs)
         rc = PLC_ENOMEM;
     for (size_t x = 0; rc == 0 && x < V * H; x++)
         s.ncols[x] = SIZE_MAX;
@@ -924,6 +979,7 @@ static int search(const struct milp *m, const double *ub, double end_s,
     free(s.out_l);
     free(s.rule);
     free(s.dmin);
+    free(s.onP);
     free(s.tail);
     free(s.reach);
     free(s.to_ep);
