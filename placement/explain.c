@@ -46,8 +46,7 @@ static int try_relaxed(const struct place_problem *p, const struct routes *r,
     /* whether any plan exists without the family: the exact search
      * (search.c) answers most before GLPK's model is built (a rejected
      * vepc-attach on a full k=8 fat-tree spent 0.8 s of solves here) */
-    if (rc == 0 && goal == GOAL_PRIMARY && !p->no_search && p->n_vlinks &&
-        p->n_services <= PLACE_SEARCH_MAX_SERVICES) {
+    if (rc == 0 && goal == GOAL_PRIMARY && place__search_applies(p)) {
         bool found = false;
         rc = place__search_first(&m, plc_now_s() + limit / 2,
                                  PLACE_SEARCH_FIRST_NODES, &found);

@@ -409,6 +409,15 @@ int place__fit_plan(const struct milp *m, int fit, struct place_plan *plan,
 #define PLACE_SEARCH_FIRST_SHARE 0.1
 #define PLACE_SEARCH_MAX_SERVICES 12
 
+/* Is the exact search (search.c) for p at all: vlinks, at most a dozen
+ * services, not left out (no_search)?  (Its optimum is for the
+ * objectives utilization and hosts; whether any plan exists, for all.) */
+static inline bool place__search_applies(const struct place_problem *p)
+{
+    return !p->no_search && p->n_vlinks > 0 &&
+           p->n_services <= PLACE_SEARCH_MAX_SERVICES;
+}
+
 /* search.c: the exact branch and bound over hosts and menu items
  * (objectives "utilization" and "hosts", with their ties; see there)
  * against the best plan known, ub[] = (new hosts (0 for utilization),

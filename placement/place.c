@@ -433,11 +433,9 @@ int place_solve(const struct place_problem *p0, struct place_plan *plan,
     /* the exact search (search.c) comes first where it applies, and the DP
      * bound (bound.c; a third of the time of decisions the search proves
      * in a few hundred nodes) only when it is needed */
-    bool searchable = !p->no_search &&
-                      (p->objective == PLACE_OBJ_UTILIZATION ||
-                       p->objective == PLACE_OBJ_HOSTS) &&
-                      p->n_vlinks > 0 &&
-                      p->n_services <= PLACE_SEARCH_MAX_SERVICES;
+    bool searchable =
+        place__search_applies(p) && (p->objective == PLACE_OBJ_UTILIZATION ||
+                                     p->objective == PLACE_OBJ_HOSTS);
     rc = searchable ? place__milp_prepare_columns(&m, p, &r, 0, GOAL_PRIMARY)
                     : place__milp_prepare(&m, p, &r, 0, GOAL_PRIMARY);
     if (rc == PLC_ETIMEDOUT) {

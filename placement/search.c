@@ -327,7 +327,8 @@ struct child {
     size_t h;
     const struct scol *c;
     double n, lb, b;
-    double pb; /* P's budget after it */
+    double pb;    /* P's budget after it */
+    uint64_t fin; /* v's finish there */
 };
 
 static int cmp_child(const void *a, const void *b)
@@ -492,7 +493,7 @@ static int place_at(struct search *s, size_t k)
                 ch = x;
                 cap *= 2;
             }
-            ch[nch++] = (struct child){h, col, n, lb, s->bsum + bw, pb};
+            ch[nch++] = (struct child){h, col, n, lb, s->bsum + bw, pb, fin};
         }
     }
     if (rc == 0)
@@ -515,22 +516,9 @@ static int place_at(struct search *s, size_t k)
         }
         if (!pk)
             continue;
-        /* v placed: its finish from its in-vlinks again (the children
-         * share the host, not the item) */
         s->host[v] = h;
         s->item[v] = x->c->k;
-        uint64_t start = 0;
-        for (size_t q = s->in_s[v]; q < s->in_s[v + 1]; q++) {
-            size_t l = s->in_l[q];
-            const struct place_vlink *e = &p->vlinks[l];
-            uint64_t d, j;
-            size_t hops;
-            vl_net(s, l, &d, &j, &hops);
-            uint64_t f = s->fin[e->from] + d * (uint64_t)e->crossings;
-            if (f > start)
-                start = f;
-        }
-        s->fin[E + v] = start + x->c->d;
+        s->fin[E + v] = x->fin;
         s->on_n[h]++;
         s->mem[h] += sv->mem_bytes;
         double us = s->usum, ws = s->wsum, bs = s->bsum, ns = s->nsum,
