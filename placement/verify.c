@@ -116,14 +116,20 @@ static int cmp_pack(const void *a, const void *b)
 static int pack_on(const struct place_host *ho, struct pack_item *it, size_t n,
                    size_t *core_of)
 {
-    double *free_ = malloc(((size_t)ho->cores + 1) * sizeof *free_);
+    /* (on the stack for the usual host: the exact search packs a host
+     * at every node it visits) */
+    double stack[64];
+    double *free_ = ho->cores <= 64
+                        ? stack
+                        : malloc(((size_t)ho->cores + 1) * sizeof *free_);
     if (!free_)
         return PLC_ENOMEM;
     qsort(it, n, sizeof *it, cmp_pack);
     for (int c = 0; c < ho->cores; c++)
         free_[c] = place__milp_core_free(ho, c);
     bool ok = pack_dfs(it, n, 0, free_, ho->cores, core_of);
-    free(free_);
+    if (free_ != stack)
+        free(free_);
     return ok;
 }
 
@@ -170,8 +176,11 @@ int place__packs(const struct place_problem *p, size_t h, const size_t *v,
         k += (size_t)p->services[v[i]].vcpus;
     if (k == 0)
         return 1;
-    struct pack_item *it = malloc(k * sizeof *it);
-    size_t *core_of = malloc(k * sizeof *core_of);
+    struct pack_item it_stack[64];
+    size_t core_stack[64];
+    bool small = k <= 64;
+    struct pack_item *it = small ? it_stack : malloc(k * sizeof *it);
+    size_t *core_of = small ? core_stack : malloc(k * sizeof *core_of);
     int ok = it && core_of ? 0 : PLC_ENOMEM;
     if (ok == 0) {
         k = 0;
@@ -181,8 +190,10 @@ int place__packs(const struct place_problem *p, size_t h, const size_t *v,
                     (struct pack_item){v[i], u[i] / p->services[v[i]].vcpus};
         ok = pack_on(&p->cluster->hosts[h], it, k, core_of);
     }
-    free(it);
-    free(core_of);
+    if (!small) {
+        free(it);
+        free(core_of);
+    }
     return ok;
 }
 
