@@ -657,6 +657,29 @@ static int build_table(struct search *s)
     return 0;
 }
 
+/* Are hosts h and g (of one group) alike for the search: the same cores
+ * and their free capacity, memory, speed, cost, menus, columns and
+ * rules? */
+static bool hosts_alike(const struct search *s, size_t h, size_t g)
+{
+    const struct place_problem *p = s->p;
+    size_t V = s->V, H = s->H;
+    const struct place_host *a = &p->cluster->hosts[h],
+                            *b = &p->cluster->hosts[g];
+    bool same = a->cores == b->cores && a->core_capacity == b->core_capacity &&
+                a->mem_bytes == b->mem_bytes &&
+                a->mem_used_bytes == b->mem_used_bytes &&
+                a->speed == b->speed && a->cost == b->cost;
+    for (int c = 0; same && c < a->cores; c++)
+        same = place__milp_core_free(a, c) == place__milp_core_free(b, c);
+    for (size_t v = 0; same && v < V; v++)
+        same = p->services[v].menu[h] == p->services[v].menu[g] &&
+               s->m->yn[v * H + h] == s->m->yn[v * H + g] &&
+               (!p->services[v].allowed ||
+                p->services[v].allowed[h] == p->services[v].allowed[g]);
+    return same;
+}
+
 /* Orders, adjacency, tails, distances.  0, 1 (not applicable),
  * PLC_ENOMEM. */
 static int setup(struct search *s)
@@ -821,42 +844,40 @@ static int setup(struct search *s)
         for (size_t x = 0; x < H * E; x++)
             s->to_ep[x] = 0;
     /* equal hosts (an endpoint's host is like no other: its vlinks to
-     * the endpoint cross nothing) */
+     * the endpoint cross nothing), each compared with the distinct ones
+     * of its own group only (first[g], then next[]) */
+    size_t G = s->m->r->n_groups;
     bool *ep_host = calloc(H + 1, sizeof *ep_host);
-    if (!ep_host)
+    size_t *first = malloc((G + 1) * sizeof *first);
+    size_t *next = malloc((H + 1) * sizeof *next);
+    if (!ep_host || !first || !next) {
+        free(ep_host);
+        free(first);
+        free(next);
         return PLC_ENOMEM;
+    }
     for (size_t e = 0; e < E; e++)
         if (p->endpoint_node[e] < H)
             ep_host[p->endpoint_node[e]] = true;
+    for (size_t g = 0; g < G; g++)
+        first[g] = PLACE_NONE;
     for (size_t h = 0; h < H; h++) {
         s->rep[h] = h;
-        const struct place_host *a = &p->cluster->hosts[h];
-        for (size_t g = 0; g < h && !ep_host[h]; g++) {
-            if (s->rep[g] != g || ep_host[g] ||
-                s->m->r->group_of[g] != s->m->r->group_of[h] ||
-                !s->m->r->proper[s->m->r->group_of[h]])
-                continue;
-            const struct place_host *b = &p->cluster->hosts[g];
-            bool same = a->cores == b->cores &&
-                        a->core_capacity == b->core_capacity &&
-                        a->mem_bytes == b->mem_bytes &&
-                        a->mem_used_bytes == b->mem_used_bytes &&
-                        a->speed == b->speed && a->cost == b->cost;
-            for (int c = 0; same && c < a->cores; c++)
-                same =
-                    place__milp_core_free(a, c) == place__milp_core_free(b, c);
-            for (size_t v = 0; same && v < V; v++)
-                same = p->services[v].menu[h] == p->services[v].menu[g] &&
-                       s->m->yn[v * H + h] == s->m->yn[v * H + g] &&
-                       (!p->services[v].allowed ||
-                        p->services[v].allowed[h] == p->services[v].allowed[g]);
-            if (same) {
-                s->rep[h] = g;
-                break;
-            }
+        size_t g = s->m->r->group_of[h];
+        if (ep_host[h] || !s->m->r->proper[g])
+            continue;
+        size_t *link = &first[g];
+        for (; *link != PLACE_NONE && s->rep[h] == h; link = &next[*link])
+            if (hosts_alike(s, h, *link))
+                s->rep[h] = *link;
+        if (s->rep[h] == h) {
+            *link = h;
+            next[h] = PLACE_NONE;
         }
     }
     free(ep_host);
+    free(first);
+    free(next);
     return 0;
 }
 
